@@ -1,0 +1,423 @@
+"""AST → Python closures, built once per expression and run for every case.
+
+Officer text never reaches eval/exec: each node becomes a small closure over
+its children's closures. Names are resolved at compile time (a fact path, a
+standard, a definition, a lambda variable), so evaluation does no lookups by
+name. Unknown values propagate; ``and``/``or`` follow three-valued logic and
+short-circuit. Tracing is a field of the context: when it is None (the
+default) the only cost is one attribute test on standard lookups.
+"""
+from __future__ import annotations
+
+import operator
+from decimal import Decimal, DivisionByZero, InvalidOperation
+
+from . import ast
+from .errors import EvaluationError
+from .functions import FUNCTIONS
+from .values import Unknown, merge
+
+
+class Context:
+    """Everything one evaluation reads: the case's facts and the policy's
+    values in force on the decision date."""
+
+    __slots__ = ("facts", "as_of", "standards", "catalogs", "trace", "vars", "cache")
+
+    def __init__(self, facts: dict, as_of=None, standards: dict | None = None,
+                 catalogs: dict | None = None, trace: list | None = None):
+        self.facts = facts
+        self.as_of = as_of if as_of is not None else Unknown({"as_of"})
+        self.standards = standards or {}
+        self.catalogs = catalogs or {}
+        self.trace = trace          # None: record nothing
+        self.vars: dict = {}        # lambda variables
+        self.cache: dict = {}       # definitions already computed for this case
+
+
+_MISSING = object()
+
+
+def _unknown_path(label: str) -> Unknown:
+    return Unknown((label,))
+
+
+class Compiler:
+    """Compiles expressions of one environment.
+
+    ``definitions``: name → callable(ctx) for shared definitions and let names
+    (the environment supplies them, already compiled and memoised per case).
+    """
+
+    def __init__(self, env, local_defs: dict | None = None):
+        self.env = env
+        self.local_defs = local_defs or {}
+        self.vars: dict[str, str] = {}      # lambda variable → label for missing facts
+
+    def compile(self, node: ast.Node):
+        method = getattr(self, "c_" + type(node).__name__)
+        return method(node)
+
+    # -- literals -------------------------------------------------------------------
+    def c_Number(self, node):
+        value = node.value
+        return lambda ctx: value
+
+    c_String = c_Bool = c_Date = c_Number
+
+    def c_ListLit(self, node):
+        items = [self.compile(i) for i in node.items]
+
+        def list_(ctx):
+            return [f(ctx) for f in items]
+        return list_
+
+    # -- names ------------------------------------------------------------------------
+    def c_Name(self, node):
+        name = node.id
+        if name in self.vars:
+            return lambda ctx: ctx.vars[name]
+        if name in self.local_defs:
+            return self.local_defs[name]
+        if name in self.env.definitions:
+            return self.env.compiled_definition(name)
+        if name in self.env.facts:
+            return self._fact_path((name,))
+        if name == "as_of":
+            return lambda ctx: ctx.as_of
+        if name == "standards":
+            return lambda ctx: ctx.standards
+        if name == "catalog":
+            return lambda ctx: ctx.catalogs
+        raise EvaluationError(f"unknown name '{name}' (the policy was not checked)")
+
+    def _fact_path(self, path: tuple[str, ...]):
+        label = ".".join(path)
+        if len(path) == 1:
+            (a,) = path
+
+            def fact1(ctx):
+                v = ctx.facts.get(a)
+                return Unknown((label,)) if v is None else v
+            return fact1
+        if len(path) == 2:
+            a, b = path
+
+            def fact2(ctx):
+                v = ctx.facts.get(a)
+                if type(v) is not dict:
+                    return Unknown((label,))
+                v = v.get(b)
+                return Unknown((label,)) if v is None else v
+            return fact2
+
+        def factn(ctx):
+            v = ctx.facts
+            for p in path:
+                if type(v) is not dict:
+                    return Unknown((label,))
+                v = v.get(p)
+                if v is None:
+                    return Unknown((label,))
+            return v
+        return factn
+
+    def c_Attr(self, node):
+        path = ast.path_of(node)
+        if path is not None:
+            root = path[0]
+            if root in self.vars:
+                return self._var_path(path)
+            if (root not in self.local_defs and root not in self.env.definitions
+                    and root in self.env.facts):
+                return self._fact_path(path)
+            if root == "standards" and len(path) == 2:
+                return self._standard(path[1])
+            if root == "catalog" and len(path) == 2:
+                cid = path[1]
+                return lambda ctx: ctx.catalogs.get(cid, Unknown((f"catalog.{cid}",)))
+        obj = self.compile(node.obj)
+        name = node.name
+
+        def attr(ctx):
+            v = obj(ctx)
+            if type(v) is Unknown:
+                return v
+            got = v.get(name) if type(v) is dict else None
+            return Unknown((name,)) if got is None else got
+        return attr
+
+    def _var_path(self, path):
+        var, rest = path[0], path[1:]
+        label = self.vars[var] + "." + ".".join(rest)
+
+        def var_path(ctx):
+            v = ctx.vars[var]
+            for p in rest:
+                if type(v) is not dict:
+                    return Unknown((label,))
+                v = v.get(p)
+                if v is None:
+                    return Unknown((label,))
+            return v
+        return var_path
+
+    def _standard(self, sid: str):
+        def standard(ctx):
+            v = ctx.standards.get(sid, _MISSING)
+            if v is _MISSING:
+                return Unknown((f"standards.{sid}",))
+            if ctx.trace is not None and type(v) is not dict:
+                ctx.trace.append(("standard", sid, None, v))
+            return v
+        return standard
+
+    def c_Index(self, node):
+        obj = self.compile(node.obj)
+        key = self.compile(node.key)
+        path = ast.path_of(node.obj)
+        sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
+
+        def index(ctx):
+            table = obj(ctx)
+            k = key(ctx)
+            if type(table) is Unknown or type(k) is Unknown:
+                return merge(table, k)
+            if type(table) is dict:
+                if k not in table:
+                    what = f"standard '{sid}'" if sid else "the table"
+                    raise EvaluationError(f'{what} has no value for "{k}" on {ctx.as_of}')
+                v = table[k]
+                if sid is not None and ctx.trace is not None:
+                    ctx.trace.append(("standard", sid, k, v))
+                return v
+            try:
+                return table[int(k)]
+            except (IndexError, ValueError, TypeError):
+                raise EvaluationError(f"no item {k} in a list of {len(table)}") from None
+        return index
+
+    # -- operators ----------------------------------------------------------------------
+    def c_Unary(self, node):
+        f = self.compile(node.operand)
+        if node.op == "not":
+            def not_(ctx):
+                v = f(ctx)
+                return v if type(v) is Unknown else not v
+            return not_
+
+        def neg(ctx):
+            v = f(ctx)
+            return v if type(v) is Unknown else -v
+        return neg
+
+    def c_Binary(self, node):
+        op = node.op
+        left = self.compile(node.left)
+        right = self.compile(node.right)
+        if op == "and":
+            def and_(ctx):
+                a = left(ctx)
+                if a is False:
+                    return False
+                b = right(ctx)
+                if b is False:
+                    return False
+                if a is True and b is True:
+                    return True
+                return merge(a, b)
+            return and_
+        if op == "or":
+            def or_(ctx):
+                a = left(ctx)
+                if a is True:
+                    return True
+                b = right(ctx)
+                if b is True:
+                    return True
+                if a is False and b is False:
+                    return False
+                return merge(a, b)
+            return or_
+        if op in ("in", "not in"):
+            negate = op == "not in"
+
+            def member(ctx):
+                a = left(ctx)
+                b = right(ctx)
+                if type(a) is Unknown or type(b) is Unknown:
+                    return merge(a, b)
+                found = a in b
+                if not found and type(b) is list:
+                    unknown = [x for x in b if type(x) is Unknown]
+                    if unknown:
+                        return merge(*unknown)
+                return (not found) if negate else found
+            return member
+        fn = _BINARY_IMPL[op]
+        if op == "/":
+            def div(ctx):
+                a = left(ctx)
+                b = right(ctx)
+                if type(a) is Unknown or type(b) is Unknown:
+                    return merge(a, b)
+                if not b:
+                    raise EvaluationError("division by zero")
+                return a / b
+            return div
+
+        def binary(ctx):
+            a = left(ctx)
+            b = right(ctx)
+            if type(a) is Unknown or type(b) is Unknown:
+                return merge(a, b)
+            return fn(a, b)
+        return binary
+
+    def c_If(self, node):
+        cond = self.compile(node.cond)
+        then = self.compile(node.then)
+        else_ = self.compile(node.else_)
+
+        def if_(ctx):
+            c = cond(ctx)
+            if c is True:
+                return then(ctx)
+            if c is False:
+                return else_(ctx)
+            return c
+        return if_
+
+    def c_Lambda(self, node):        # only reached through a function call
+        raise EvaluationError("'x -> ...' outside count/sum/any/all")
+
+    # -- functions ------------------------------------------------------------------------
+    def c_Call(self, node):
+        fn = FUNCTIONS[node.func]
+        if fn.reads_presence:
+            inner = self.compile(node.args[0])
+            return lambda ctx: type(inner(ctx)) is not Unknown
+        if fn.lambda_arg is not None:
+            return self._higher_order(node)
+        args = [self.compile(a) for a in node.args]
+        impl = fn.impl
+        name = fn.name
+        if len(args) == 1:
+            (a0,) = args
+
+            def call1(ctx):
+                v = a0(ctx)
+                if type(v) is Unknown:
+                    return v
+                return _guard(name, impl, v)
+            return call1
+
+        def call(ctx):
+            values = [a(ctx) for a in args]
+            for v in values:
+                if type(v) is Unknown:
+                    return merge(*values)
+            return _guard(name, impl, *values)
+        return call
+
+    def _higher_order(self, node):
+        name = node.func
+        items_f = self.compile(node.args[0])
+        if len(node.args) == 1:          # count(list)
+            def count_all(ctx):
+                items = items_f(ctx)
+                return items if type(items) is Unknown else Decimal(len(items))
+            return count_all
+        lam = node.args[1]
+        path = ast.path_of(node.args[0])
+        label = (".".join(path) if path else "item") + "[]"
+        saved = self.vars.get(lam.param)
+        self.vars[lam.param] = label
+        try:
+            body = self.compile(lam.body)
+        finally:
+            if saved is None:
+                del self.vars[lam.param]
+            else:
+                self.vars[lam.param] = saved
+        param = lam.param
+
+        def run(ctx):
+            items = items_f(ctx)
+            if type(items) is Unknown:
+                return items, None
+            saved_var = ctx.vars.get(param, _MISSING)
+            try:
+                out = []
+                for item in items:
+                    ctx.vars[param] = item
+                    out.append(body(ctx))
+            finally:
+                if saved_var is _MISSING:
+                    ctx.vars.pop(param, None)
+                else:
+                    ctx.vars[param] = saved_var
+            return None, out
+
+        if name == "any":
+            def any_(ctx):
+                unknown, out = run(ctx)
+                if unknown is not None:
+                    return unknown
+                if True in out:
+                    return True
+                pending = [v for v in out if type(v) is Unknown]
+                return merge(*pending) if pending else False
+            return any_
+        if name == "all":
+            def all_(ctx):
+                unknown, out = run(ctx)
+                if unknown is not None:
+                    return unknown
+                if False in out:
+                    return False
+                pending = [v for v in out if type(v) is Unknown]
+                return merge(*pending) if pending else True
+            return all_
+        if name == "count":
+            def count(ctx):
+                unknown, out = run(ctx)
+                if unknown is not None:
+                    return unknown
+                pending = [v for v in out if type(v) is Unknown]
+                if pending:
+                    return merge(*pending)
+                return Decimal(sum(1 for v in out if v is True))
+            return count
+        if name == "sum":
+            def sum_(ctx):
+                unknown, out = run(ctx)
+                if unknown is not None:
+                    return unknown
+                pending = [v for v in out if type(v) is Unknown]
+                if pending:
+                    return merge(*pending)
+                return sum(out, Decimal(0))
+            return sum_
+        raise EvaluationError(f"function '{name}' has no list form")
+
+
+def _guard(name, impl, *values):
+    try:
+        return impl(*values)
+    except EvaluationError:
+        raise
+    except (ArithmeticError, InvalidOperation, DivisionByZero, ValueError,
+            TypeError, OverflowError) as exc:
+        raise EvaluationError(f"{name}: cannot compute with "
+                              + ", ".join(str(v) for v in values)
+                              + f" ({type(exc).__name__})") from None
+
+
+_BINARY_IMPL = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul,
+    "==": operator.eq, "!=": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+__all__ = ["Compiler", "Context"]

@@ -1,0 +1,92 @@
+"""AST → canonical text. ``parse(to_text(tree)) == tree`` for every tree.
+
+Parentheses are added only where precedence requires them, numbers keep the
+exact digits of their Decimal, percentages stay percentages.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import ast
+from .operators import (BINARY, PREC_ATOM, PREC_IF, PREC_NOT, PREC_POSTFIX,
+                        PREC_UNARY)
+
+
+def to_text(node: ast.Node) -> str:
+    return _print(node)
+
+
+def format_expression(text: str) -> str:
+    """Canonical form of an expression's text (what `policy fmt` writes)."""
+    from .parser import parse
+    return to_text(parse(text))
+
+
+def _prec(node: ast.Node) -> int:
+    if isinstance(node, ast.If):
+        return PREC_IF
+    if isinstance(node, ast.Binary):
+        return BINARY[node.op][0]
+    if isinstance(node, ast.Unary):
+        return PREC_NOT if node.op == "not" else PREC_UNARY
+    if isinstance(node, (ast.Attr, ast.Index)):
+        return PREC_POSTFIX
+    if isinstance(node, ast.Lambda):
+        return PREC_IF
+    if isinstance(node, ast.Number) and node.value < 0:
+        return PREC_UNARY
+    return PREC_ATOM
+
+
+def _wrap(node: ast.Node, min_prec: int) -> str:
+    text = _print(node)
+    return f"({text})" if _prec(node) < min_prec else text
+
+
+def _decimal(value: Decimal) -> str:
+    text = format(value, "f")
+    return text
+
+
+def _print(node: ast.Node) -> str:
+    if isinstance(node, ast.Number):
+        if node.percent:
+            return _decimal((node.value * 100).normalize()) + "%" if node.value else "0%"
+        return _decimal(node.value)
+    if isinstance(node, ast.String):
+        body = node.value.replace("\\", "\\\\").replace('"', '\\"')
+        body = body.replace("\n", "\\n").replace("\t", "\\t")
+        return f'"{body}"'
+    if isinstance(node, ast.Bool):
+        return "true" if node.value else "false"
+    if isinstance(node, ast.Date):
+        return node.value.isoformat()
+    if isinstance(node, ast.ListLit):
+        return "[" + ", ".join(_print(i) for i in node.items) + "]"
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attr):
+        return f"{_wrap(node.obj, PREC_POSTFIX)}.{node.name}"
+    if isinstance(node, ast.Index):
+        return f"{_wrap(node.obj, PREC_POSTFIX)}[{_print(node.key)}]"
+    if isinstance(node, ast.Call):
+        return f"{node.func}(" + ", ".join(_print(a) for a in node.args) + ")"
+    if isinstance(node, ast.Lambda):
+        return f"{node.param} -> {_print(node.body)}"
+    if isinstance(node, ast.Unary):
+        if node.op == "not":
+            return f"not {_wrap(node.operand, PREC_NOT)}"
+        return f"-{_wrap(node.operand, PREC_UNARY)}"
+    if isinstance(node, ast.Binary):
+        prec, assoc = BINARY[node.op]
+        # left-associative: a - (b - c) keeps its parentheses, (a - b) - c drops them;
+        # non-associative comparisons need parentheses on both sides.
+        left_min = prec if assoc == "left" else prec + 1
+        right_min = prec + 1
+        return f"{_wrap(node.left, left_min)} {node.op} {_wrap(node.right, right_min)}"
+    if isinstance(node, ast.If):
+        # the condition and the then-branch are delimited by keywords, but an
+        # if inside the condition reads badly: parenthesise it.
+        return (f"if {_wrap(node.cond, PREC_IF + 1)} then {_print(node.then)} "
+                f"else {_print(node.else_)}")
+    raise TypeError(f"not an AST node: {node!r}")

@@ -1,0 +1,149 @@
+"""The static types of the rule language, as the checker sees them.
+
+A fact, a standard or a catalogue is declared in the policy with one of these
+types; the checker infers the type of every expression from them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Type:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+STRING = Type("string")
+NUMBER = Type("number")
+MONEY = Type("money")
+BOOLEAN = Type("boolean")
+DATE = Type("date")
+ANY = Type("any")          # after an error, so one mistake is reported once
+
+
+@dataclass(frozen=True)
+class EnumType(Type):
+    """A string restricted to ``values``. ``name`` is None for the type of a
+    string literal or of an if-expression choosing between literals."""
+
+    values: frozenset = frozenset()
+
+    def __str__(self) -> str:
+        if self.name:
+            return f"enum {self.name}"
+        return "one of " + ", ".join(f'"{v}"' for v in sorted(self.values))
+
+
+@dataclass(frozen=True)
+class ListType(Type):
+    item: Type = ANY
+
+    def __str__(self) -> str:
+        return f"list of {self.item}"
+
+
+@dataclass(frozen=True)
+class RecordType(Type):
+    fields: tuple = ()          # ((name, Type), ...) — a tuple so the type is hashable
+
+    def field(self, name: str) -> Type | None:
+        for key, typ in self.fields:
+            if key == name:
+                return typ
+        return None
+
+    def field_names(self) -> list[str]:
+        return [k for k, _ in self.fields]
+
+    def __str__(self) -> str:
+        return f"record {self.name}" if self.name else "record"
+
+
+@dataclass(frozen=True)
+class TableType(Type):
+    """A standard keyed by an enum: ``standards.vocational_training["初级"]``."""
+
+    key: EnumType | None = None
+    value: Type = ANY
+
+    def __str__(self) -> str:
+        return f"table of {self.value} by {self.key}"
+
+
+@dataclass(frozen=True)
+class SetType(Type):
+    """A set of codes (a catalogue): supports only ``x in set``."""
+
+    item: Type = STRING
+
+    def __str__(self) -> str:
+        return f"set {self.name}" if self.name else "set"
+
+
+@dataclass(frozen=True)
+class FunctionType(Type):
+    param: str = "x"
+    item: Type = ANY
+    body: Type = ANY
+
+
+NUMERIC = (NUMBER, MONEY)
+
+
+def is_numeric(t: Type) -> bool:
+    return t in NUMERIC or t is ANY
+
+
+def is_stringlike(t: Type) -> bool:
+    return t == STRING or isinstance(t, EnumType)
+
+
+def compatible(a: Type, b: Type) -> bool:
+    """May values of a and b be compared for equality?"""
+    if a == ANY or b == ANY:
+        return True
+    if is_numeric(a) and is_numeric(b):
+        return True
+    if is_stringlike(a) and is_stringlike(b):
+        return True
+    if isinstance(a, ListType) and isinstance(b, ListType):
+        return compatible(a.item, b.item)
+    return a == b
+
+
+def unify(a: Type, b: Type) -> Type | None:
+    """The type of ``if c then a else b``, or None when a and b do not mix."""
+    if a == ANY:
+        return b
+    if b == ANY:
+        return a
+    if a == b:
+        return a
+    if is_numeric(a) and is_numeric(b):
+        return MONEY
+    if isinstance(a, EnumType) and isinstance(b, EnumType):
+        return EnumType(a.name if a.name == b.name else None, a.values | b.values)
+    if is_stringlike(a) and is_stringlike(b):
+        return STRING
+    if isinstance(a, ListType) and isinstance(b, ListType):
+        item = unify(a.item, b.item)
+        return ListType("list", item) if item is not None else None
+    return None
+
+
+def literal_enum(value: str) -> EnumType:
+    return EnumType(None, frozenset({value}))
+
+
+def parse_declared(name: str) -> Type:
+    return {"string": STRING, "number": NUMBER, "money": MONEY,
+            "boolean": BOOLEAN, "date": DATE}[name]
+
+
+__all__ = ["Type", "STRING", "NUMBER", "MONEY", "BOOLEAN", "DATE", "ANY",
+           "EnumType", "ListType", "RecordType", "TableType", "SetType",
+           "FunctionType", "is_numeric", "is_stringlike", "compatible", "unify",
+           "literal_enum", "parse_declared", "field"]

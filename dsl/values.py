@@ -1,0 +1,86 @@
+"""Runtime values: Decimal, str, bool, date, list, dict, and *unknown*.
+
+A fact the case does not give is not an error: reading it yields an
+``Unknown`` that remembers which facts were missing. Unknown flows through
+arithmetic and comparisons, and the logical operators follow Kleene's
+three-valued logic (``false and unknown`` is false, ``true or unknown`` is
+true), so a decision can say exactly which missing facts stood in its way.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+
+
+class Unknown:
+    """A value that cannot be known because facts are missing."""
+
+    __slots__ = ("missing",)
+
+    def __init__(self, missing=frozenset()):
+        self.missing = frozenset(missing)
+
+    def __bool__(self):          # a bug if reached: truthiness of unknown is undefined
+        raise TypeError("the truth of an unknown value was asked for")
+
+    def __eq__(self, other):
+        return isinstance(other, Unknown) and other.missing == self.missing
+
+    def __hash__(self):
+        return hash(self.missing)
+
+    def __repr__(self):
+        return f"Unknown({sorted(self.missing)})"
+
+
+def merge(*values) -> Unknown:
+    """One Unknown carrying the missing facts of every unknown among values."""
+    missing = set()
+    for v in values:
+        if type(v) is Unknown:
+            missing |= v.missing
+    return Unknown(missing)
+
+
+def is_unknown(value) -> bool:
+    return type(value) is Unknown
+
+
+def to_json(value):
+    """A runtime value as JSON-ready data (money as a string: exact)."""
+    if type(value) is Unknown:
+        return None
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json(v) for v in value]
+    return str(value)
+
+
+def show(value) -> str:
+    """A runtime value as an officer reads it."""
+    if type(value) is Unknown:
+        return "unknown"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        if len(value) > 5:
+            return f"[{len(value)} items]"
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    return str(value)

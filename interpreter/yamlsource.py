@@ -1,0 +1,240 @@
+"""Strict YAML loading that remembers where every value came from.
+
+Officers edit these files by hand, so a mistake must be reported at its line
+and column. PyYAML's composer gives marks on nodes; we construct plain Python
+values ourselves from the node tree and keep a map from the dotted path of
+each value to its position. On the way we refuse what makes a file ambiguous
+or dangerous: duplicate keys, anchors and aliases (the "billion laughs" bomb),
+floats (money must be exact: numbers become Decimal), excessive size or depth.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from dsl.errors import Position, PolicyFileError
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 40
+
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_DEC = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+
+
+class _StrictComposer(yaml.SafeLoader):
+    """A SafeLoader that refuses aliases before anything is expanded."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None,
+                "anchors and aliases (&name / *name) are not allowed; "
+                "write the value out in full",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class Source:
+    """A loaded YAML (or JSON) document with positions by dotted path."""
+
+    name: str
+    text: str
+    data: object
+    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    nodes: dict[tuple, ScalarNode] = field(default_factory=dict)
+
+    def position(self, path: tuple = ()) -> Position:
+        """Position of the value at ``path``, or of its nearest ancestor."""
+        path = tuple(path)
+        while path not in self.positions and path:
+            path = path[:-1]
+        line, col = self.positions.get(path, (None, None))
+        return Position(self.name, line, col)
+
+    def line_text(self, line: int | None) -> str | None:
+        if line is None:
+            return None
+        lines = self.text.splitlines()
+        if 1 <= line <= len(lines):
+            return lines[line - 1]
+        return None
+
+    def error(self, path: tuple, message: str, *, context: str | None = None,
+              hint: str | None = None) -> PolicyFileError:
+        pos = self.position(path)
+        return PolicyFileError(message, position=pos, context=context,
+                               snippet=self.line_text(pos.line), hint=hint)
+
+    def expression_locator(self, path: tuple):
+        """Map (line, col) inside the string at ``path`` to file positions.
+
+        Exact for plain, single-line quoted and literal block scalars, which is
+        how expressions are written; otherwise the scalar's start.
+        """
+        node = self.nodes.get(tuple(path))
+        if node is None:
+            pos = self.position(path)
+            return lambda line, col: (pos.line, pos.column)
+        start = node.start_mark
+        value = node.value
+        raw = self.text[start.index:node.end_mark.index]
+        style = node.style
+        base_line, base_col = start.line + 1, start.column + 1
+        if style in (None, "") and "\n" not in raw and raw == value:
+            return lambda line, col: (base_line, base_col + col - 1)
+        if style in ("'", '"') and "\n" not in raw and raw[1:-1] == value:
+            return lambda line, col: (base_line, base_col + col)
+        if style == "|":
+            body = raw.split("\n")[1:]
+            indent = None
+            for b in body:
+                if b.strip():
+                    indent = len(b) - len(b.lstrip(" "))
+                    break
+            indent = indent or 0
+            return lambda line, col: (base_line + line, indent + col)
+        return lambda line, col: (base_line, base_col)
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a UTF-8 file, refusing huge or non-UTF-8 files with a clear error."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PolicyFileError(f"cannot read the file: {exc.strerror}",
+                              position=Position(name)) from None
+    if size > max_bytes:
+        raise PolicyFileError(
+            f"the file is {size} bytes; the limit is {max_bytes} bytes",
+            position=Position(name))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PolicyFileError(
+            f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            position=Position(name, line)) from None
+    return text
+
+
+def load_yaml(path: Path | str, *, display_name: str | None = None,
+              text: str | None = None) -> Source:
+    path = Path(path)
+    name = display_name or str(path)
+    if text is None:
+        text = read_text(path)
+    if not text.strip():
+        raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
+    loader = _StrictComposer(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = exc.problem or exc.context or "malformed YAML"
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        lines = text.splitlines()
+        snippet = lines[line - 1] if line and line <= len(lines) else None
+        raise PolicyFileError(f"YAML syntax: {msg}", position=Position(name, line, col),
+                              snippet=snippet) from None
+    except yaml.YAMLError as exc:
+        raise PolicyFileError(f"YAML syntax: {exc}", position=Position(name)) from None
+    finally:
+        loader.dispose()
+    src = Source(name=name, text=text, data=None)
+    if node is None:
+        raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
+    src.data = _construct(node, (), src, 0)
+    return src
+
+
+def _construct(node, path: tuple, src: Source, depth: int):
+    if depth > MAX_DEPTH:
+        raise src_error(src, node, f"nesting deeper than {MAX_DEPTH} levels")
+    src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, MappingNode):
+        out: dict = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, ScalarNode):
+                raise src_error(src, knode, "a key must be a plain word")
+            if knode.tag == "tag:yaml.org,2002:merge":
+                raise src_error(src, knode, "merge keys (<<) are not allowed")
+            key = _scalar(knode, src)
+            if not isinstance(key, (str, int, Decimal)) or isinstance(key, bool):
+                key = knode.value
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                first = src.positions.get(path + (key,), (None, None))[0]
+                raise src_error(src, knode,
+                                f"duplicate key '{key}' (first given on line {first})")
+            out[key] = _construct(vnode, path + (key,), src, depth + 1)
+            # the key's own position is more useful than the value's for messages
+            # about the entry as a whole, but the value's is kept for expressions
+        return out
+    if isinstance(node, SequenceNode):
+        return [_construct(item, path + (i,), src, depth + 1)
+                for i, item in enumerate(node.value)]
+    src.nodes[path] = node
+    return _scalar(node, src)
+
+
+def src_error(src: Source, node, message: str) -> PolicyFileError:
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    return PolicyFileError(message, position=Position(src.name, line, col),
+                           snippet=src.line_text(line))
+
+
+def _scalar(node: ScalarNode, src: Source):
+    tag, value = node.tag, node.value
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return value.lower() in ("true", "yes", "on")
+    if tag == "tag:yaml.org,2002:int":
+        text = value.replace("_", "")
+        if _INT.match(text):
+            return int(text)
+        return value
+    if tag == "tag:yaml.org,2002:float":
+        text = value.replace("_", "")
+        if not _DEC.match(text):
+            raise src_error(src, node, f"'{value}' is not a finite decimal number")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise src_error(src, node, f"'{value}' is not a decimal number") from None
+    if tag == "tag:yaml.org,2002:timestamp":
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise src_error(src, node,
+                            f"'{value}' is not a date of the form YYYY-MM-DD") from None
+    if tag.startswith("tag:yaml.org,2002:"):
+        raise src_error(src, node, f"YAML type {tag.rsplit(':', 1)[-1]} is not allowed here")
+    raise src_error(src, node, f"YAML tag {tag} is not allowed")
+
+
+def to_jsonable(value):
+    """Dates and Decimals as JSON Schema sees them (for validation only)."""
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
