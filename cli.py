@@ -1,0 +1,273 @@
+"""The `policy` command.
+
+Exit codes (stable, documented in the README):
+  0  done (a case was evaluated, whatever the outcome; the policy checks clean)
+  1  the policy is broken, a check found errors, or a policy test failed
+  2  bad input: an unreadable or malformed case file, or a bad command line
+  3  an internal error (a bug: please report it with POLICY_DEBUG=1 output)
+
+Imports of the engine are inside the commands so that `policy --help` is quick.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import sys
+
+import click
+
+EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(err) -> None:
+    click.echo(err.render(), err=True)
+    sys.exit(err.exit_code)
+
+
+def guarded(fn):
+    """Turn PolicyError into its message and exit code; never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from dsl.errors import PolicyError
+        try:
+            return fn(*args, **kwargs)
+        except PolicyError as err:
+            _fail(err)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+            if os.environ.get("POLICY_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
+                       "to see where it happened", err=True)
+            sys.exit(EXIT_INTERNAL)
+    return wrapper
+
+
+class _Date(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, _dt.date):
+            return value
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date of the form YYYY-MM-DD", param, ctx)
+
+
+DATE = _Date()
+
+POLICY_OPTION = click.option(
+    "--policy", "policy_dir", type=click.Path(file_okay=False, exists=True),
+    default=None, metavar="DIR",
+    help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).")
+
+
+def load(policy_dir):
+    from interpreter.loader import load_policy
+    return load_policy(policy_dir)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policy", prog_name="policy")
+def cli():
+    """Vocational-training subsidies as data: evaluate cases and explain the
+    decisions, citing 台政办发〔2020〕4号.
+
+    \b
+    Examples:
+      policy eval examples/skill_upgrade_intermediate.json
+      policy eval case.json --format json --lang en
+      policy check
+      policy schema > case.schema.json
+    """
+
+
+@cli.command("eval")
+@click.argument("case_file", metavar="CASE.json", type=click.Path(dir_okay=False, allow_dash=True))
+@POLICY_OPTION
+@click.option("--as-of", type=DATE, default=None, metavar="DATE",
+              help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
+                   "case's own decision date (its application date, else its certificate date).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for machines (stable keys).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the text report.")
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="Evaluate only this program (repeatable). Default: the programs the case "
+                   "applies for, or all.")
+@guarded
+def eval_cmd(case_file, policy_dir, as_of, fmt, lang, programs):
+    """Evaluate CASE.json and explain each decision.
+
+    For every program the case applies for, prints the outcome (eligible,
+    ineligible or undetermined), the amount, each clause with the case values
+    it used, the standard applied and since when, and the quoted source text.
+    Exit 0 whatever the outcome; 2 for a bad case file; 1 for a broken policy.
+    """
+    import hashlib
+
+    from interpreter.cases import read_case_file
+    from interpreter.evaluate import Evaluator
+    from interpreter.render import TextRenderer, dumps, result_json
+
+    policy = load(policy_dir)
+    data, raw = read_case_file(case_file)
+    name = "<stdin>" if case_file == "-" else case_file
+    res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
+                                   case_name=name)
+    res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if fmt == "json":
+        click.echo(dumps(result_json(policy, res)))
+    else:
+        click.echo(TextRenderer(policy, lang).render(res), nl=False)
+
+
+@cli.command("schema")
+@POLICY_OPTION
+@guarded
+def schema_cmd(policy_dir):
+    """Print the JSON Schema of a case, generated from the policy's facts.yaml."""
+    import json
+
+    from interpreter.cases import case_schema
+    click.echo(json.dumps(case_schema(load(policy_dir)), ensure_ascii=False, indent=2))
+
+
+@cli.command("check")
+@click.argument("policy_dir", metavar="[DIR]", required=False,
+                type=click.Path(file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: a list of findings for tools.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@guarded
+def check_cmd(policy_dir, fmt, strict):
+    """Validate every policy file and type-check every expression.
+
+    Lists all errors (and warnings) at once, each as file:line:col with the
+    clause it concerns. Exit 1 when there is an error (or, with --strict, a
+    warning).
+    """
+    import json
+
+    from dsl.errors import ErrorList, PolicyError
+
+    try:
+        policy = load(policy_dir)
+        errors, warnings = [], list(policy.warnings)
+    except ErrorList as exc:
+        errors, warnings = exc.errors, []
+    except PolicyError as exc:
+        errors, warnings = [exc], []
+    if fmt == "json":
+        click.echo(json.dumps({
+            "errors": [e.to_json() for e in errors],
+            "warnings": [w.to_json() for w in warnings],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for e in errors:
+            click.echo("error: " + e.render(), err=True)
+        for w in warnings:
+            click.echo("warning: " + w.render(), err=True)
+        summary = f"{len(errors)} error(s), {len(warnings)} warning(s)"
+        if not errors:
+            summary = (f"policy {policy.document.number}: {len(policy.programs)} programs, "
+                       f"{sum(len(p.clauses) for p in policy.programs.values())} clauses, "
+                       f"{len(policy.standards)} standards checked; " + summary)
+        click.echo(summary)
+    if errors or (strict and warnings):
+        sys.exit(EXIT_POLICY)
+
+
+@cli.command("test")
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
+@POLICY_OPTION
+@click.option("-k", "pattern", default=None, metavar="PATTERN",
+              help="Run only tests whose name matches (substring or glob).")
+@click.option("--coverage", is_flag=True,
+              help="Report, for every clause, whether a test saw it true, false and unknown, "
+                   "and which standard values were used.")
+@click.option("--fail-under", type=float, default=None, metavar="PERCENT",
+              help="With --coverage: exit 1 when clause coverage is below PERCENT.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the explanation printed for a failing test.")
+@guarded
+def test_cmd(paths, policy_dir, pattern, coverage, fail_under, fmt, lang):
+    """Run the policy tests in PATH (files or folders; default: the policy's tests/).
+
+    A failing test prints what was expected against what came out, and the
+    explanation of the actual decision. Exit 1 when a test fails.
+    """
+    import json
+
+    from interpreter.evaluate import Evaluator
+    from interpreter.policytests import (Coverage, collect, default_test_dir,
+                                         explain_failure, run_test)
+
+    policy = load(policy_dir)
+    tests = collect(paths or [default_test_dir(policy)], pattern)
+    evaluator = Evaluator(policy)
+    cov = Coverage(policy) if coverage else None
+    outcomes = []
+    show_progress = fmt == "text" and sys.stderr.isatty() and len(tests) > 20
+    with click.progressbar(tests, label="policy tests", file=sys.stderr,
+                           show_pos=True) if show_progress else _null(tests) as bar:
+        for t in bar:
+            outcomes.append(run_test(evaluator, t, cov))
+    failed = [o for o in outcomes if not o.passed]
+    below = (cov is not None and fail_under is not None and cov.percent() < fail_under)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "passed": len(outcomes) - len(failed), "failed": len(failed),
+            "failures": [{"name": o.test.name, "file": o.test.file, "line": o.test.line,
+                          "problems": o.problems} for o in failed],
+            **({"coverage": cov.to_json()} if cov else {}),
+        }, ensure_ascii=False, indent=2))
+    else:
+        for o in failed:
+            click.echo(explain_failure(policy, o, lang))
+        if cov is not None:
+            click.echo(cov.render())
+        click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    if not tests:
+        click.echo("no policy test matched", err=True)
+        sys.exit(EXIT_POLICY)
+    if failed or below:
+        if below:
+            click.echo(f"clause coverage {cov.percent()}% is below {fail_under}%", err=True)
+        sys.exit(EXIT_POLICY)
+
+
+class _null:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _mount_optional_groups():
+    try:
+        from catalogs.cli import catalog
+    except ImportError:     # the catalogue commands are optional
+        return
+    cli.add_command(catalog)
+
+
+_mount_optional_groups()
+
+
+def main():
+    cli(prog_name="policy")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Cases: read a case file, check it against the declared facts, and turn its
+JSON values into runtime values (Decimal, date); and generate the case JSON
+Schema from the same declarations, so there is one source of truth.
+
+Decisions for the format, documented in the README:
+- a fact that is absent or null is *missing*: not an error, it makes the
+  decisions that need it undetermined;
+- a field the policy does not declare is an error (a typo must not silently
+  leave a fact missing), except keys starting with "_" or "$", kept as notes;
+- numbers must be finite and within the declared minimum/maximum (and
+  within ±10^12 when none is declared); NaN, Infinity and 1e400 are refused.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from dsl.errors import CaseError, Position
+
+from .model import FactDecl, Policy
+
+MAX_CASE_BYTES = 1024 * 1024
+MAX_CASE_DEPTH = 20
+MAX_LIST_ITEMS = 10000
+ABS_LIMIT = Decimal(10) ** 12
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number a case may contain")
+
+
+def _pairs(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"the key \"{k}\" is given twice")
+        out[k] = v
+    return out
+
+
+def parse_json_text(text: str, name: str) -> object:
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal,
+                          parse_constant=_reject_constant, object_pairs_hook=_pairs)
+    except json.JSONDecodeError as exc:
+        raise CaseError(f"not valid JSON: {exc.msg}",
+                        position=Position(name, exc.lineno, exc.colno)) from None
+    except ValueError as exc:
+        raise CaseError(str(exc), position=Position(name)) from None
+    except RecursionError:
+        raise CaseError("the JSON nests too deeply", position=Position(name)) from None
+
+
+def read_case_file(path: str | Path) -> tuple[object, bytes]:
+    """The parsed JSON of a case file and its bytes (for the audit hash)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if str(path) == "-":
+            import sys
+            raw = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
+            name = "<stdin>"
+        else:
+            raw = path.read_bytes()
+    except OSError as exc:
+        raise CaseError(f"cannot read the case file: {exc.strerror}",
+                        position=Position(name)) from None
+    if len(raw) > MAX_CASE_BYTES:
+        raise CaseError(f"the case file is {len(raw)} bytes; the limit is {MAX_CASE_BYTES}",
+                        position=Position(name))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"the case file is not UTF-8 text (byte {exc.start})",
+                        position=Position(name)) from None
+    if not text.strip():
+        raise CaseError("the case file is empty", position=Position(name))
+    return parse_json_text(text, name), raw
+
+
+class CaseReader:
+    """Checks a JSON case against the policy's fact declarations."""
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+
+    def convert(self, data, source: str = "<case>") -> dict:
+        if not isinstance(data, dict):
+            raise CaseError("a case is a JSON object: { ... }", position=Position(source))
+        return self._record(data, self.policy.facts, "", source, 0)
+
+    def _record(self, data: dict, fields: dict[str, FactDecl], prefix: str, source: str,
+                depth: int) -> dict:
+        if depth > MAX_CASE_DEPTH:
+            raise CaseError("the case nests too deeply", position=Position(source),
+                            context=f"field {prefix}")
+        out = {}
+        for key, value in data.items():
+            if key.startswith("_") or key.startswith("$"):
+                continue
+            path = f"{prefix}.{key}" if prefix else key
+            decl = fields.get(key)
+            if decl is None:
+                import difflib
+                close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else (
+                    "fields here: " + ", ".join(fields) if fields else None)
+                raise CaseError(f"the policy declares no fact '{path}'",
+                                position=Position(source), context=f"field {path}", hint=hint)
+            if value is None:
+                continue
+            out[key] = self._value(value, decl, path, source, depth)
+        return out
+
+    def _value(self, value, decl: FactDecl, path: str, source: str, depth: int):
+        def bad(message, hint=None):
+            return CaseError(message, position=Position(source), context=f"field {path}",
+                             hint=hint)
+        t = decl.type
+        if t == "record":
+            if not isinstance(value, dict):
+                raise bad(f"expected an object {{...}}, found {_show(value)}")
+            return self._record(value, decl.fields, path, source, depth + 1)
+        if t == "list":
+            if not isinstance(value, list):
+                raise bad(f"expected a list [...], found {_show(value)}")
+            if len(value) > MAX_LIST_ITEMS:
+                raise bad(f"the list has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
+            items = []
+            for i, item in enumerate(value):
+                if item is None:
+                    raise bad(f"item {i} is null")
+                items.append(self._value(item, decl.items, f"{path}[{i}]", source, depth + 1))
+            return items
+        if t == "boolean":
+            if not isinstance(value, bool):
+                raise bad(f"expected true or false, found {_show(value)}")
+            return value
+        if t in ("number", "money"):
+            if isinstance(value, bool) or not isinstance(value, Decimal):
+                raise bad(f"expected a number, found {_show(value)}",
+                          "write numbers without quotes, e.g. 1500" if isinstance(value, str)
+                          else None)
+            try:
+                finite = value.is_finite()
+            except InvalidOperation:
+                finite = False
+            if not finite or abs(value) > ABS_LIMIT:
+                raise bad(f"{value} is not a usable number")
+            low = decl.minimum if decl.minimum is not None else (
+                Decimal(0) if t == "money" else None)
+            if low is not None and value < low:
+                raise bad(f"{value} is below the smallest allowed value {low}")
+            if decl.maximum is not None and value > decl.maximum:
+                raise bad(f"{value} is above the largest allowed value {decl.maximum}")
+            return value
+        if t == "date":
+            if not isinstance(value, str):
+                raise bad(f"expected a date \"YYYY-MM-DD\", found {_show(value)}")
+            try:
+                if len(value) != 10:
+                    raise ValueError
+                return _dt.date.fromisoformat(value)
+            except ValueError:
+                raise bad(f"\"{value}\" is not a real date of the form YYYY-MM-DD") from None
+        if t == "enum":
+            values = self.policy.enums[decl.enum].values
+            if not isinstance(value, str) or value not in values:
+                import difflib
+                close = difflib.get_close_matches(str(value), values, n=1, cutoff=0.5)
+                raise bad(f"{_show(value)} is not one of: " + "、".join(values),
+                          f"did you mean \"{close[0]}\"?" if close else None)
+            return value
+        if t == "string":
+            if not isinstance(value, str):
+                raise bad(f"expected text in quotes, found {_show(value)}")
+            if len(value) > 1000:
+                raise bad("the text is longer than 1000 characters")
+            return value
+        raise bad(f"the policy declares an unknown type '{t}'")  # pragma: no cover
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return str(value)
+
+
+# -- the case JSON Schema, generated from the declarations ----------------------------
+
+def case_schema(policy: Policy) -> dict:
+    props = {name: _schema(d, policy) for name, d in policy.facts.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"urn:policy:{policy.document.id}:case",
+        "title": f"Case for {policy.document.number} {policy.document.title}",
+        "description": "Generated from facts.yaml. Every fact is optional: a missing fact "
+                       "makes the decisions that need it undetermined. Keys starting with "
+                       "'_' or '$' are notes and are ignored.",
+        "type": "object",
+        "properties": props,
+        "patternProperties": {"^[_$]": {}},
+        "additionalProperties": False,
+    }
+
+
+def _schema(d: FactDecl, policy: Policy) -> dict:
+    s: dict = {}
+    title = " / ".join(x for x in (d.label, d.label_en) if x)
+    if title:
+        s["title"] = title
+    desc = " ".join(x for x in (d.description, d.description_en) if x)
+    if desc:
+        s["description"] = desc
+    if d.type == "record":
+        s.update(type=["object", "null"],
+                 properties={k: _schema(v, policy) for k, v in d.fields.items()},
+                 patternProperties={"^[_$]": {}}, additionalProperties=False)
+    elif d.type == "list":
+        s.update(type=["array", "null"], items=_schema(d.items, policy) if d.items else {},
+                 maxItems=MAX_LIST_ITEMS)
+        if isinstance(s["items"].get("type"), list):
+            s["items"]["type"] = [t for t in s["items"]["type"] if t != "null"]
+    elif d.type == "boolean":
+        s["type"] = ["boolean", "null"]
+    elif d.type in ("number", "money"):
+        s["type"] = ["number", "null"]
+        low = d.minimum if d.minimum is not None else (Decimal(0) if d.type == "money" else None)
+        if low is not None:
+            s["minimum"] = _num(low)
+        if d.maximum is not None:
+            s["maximum"] = _num(d.maximum)
+    elif d.type == "date":
+        s.update(type=["string", "null"], format="date",
+                 pattern=r"^\d{4}-\d{2}-\d{2}$")
+    elif d.type == "enum":
+        s["enum"] = list(policy.enums[d.enum].values) + [None]
+    else:
+        s["type"] = ["string", "null"]
+        s["maxLength"] = 1000
+    if d.example is not None:
+        s["examples"] = [_num(d.example) if isinstance(d.example, Decimal) else
+                         (d.example.isoformat() if isinstance(d.example, _dt.date) else d.example)]
+    return s
+
+
+def _num(x: Decimal):
+    return int(x) if x == x.to_integral_value() else float(x)

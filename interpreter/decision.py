@@ -1,0 +1,80 @@
+"""What an evaluation produces: decisions and their explanation, as data.
+
+The evaluator records these; ``interpreter.render`` turns them into text or
+JSON. Outcomes: eligible, ineligible, undetermined.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .model import Clause, Installment, Program
+
+ELIGIBLE = "eligible"
+INELIGIBLE = "ineligible"
+UNDETERMINED = "undetermined"
+
+
+@dataclass
+class ClauseResult:
+    clause: Clause
+    result: bool | None                 # None: unknown for lack of facts
+    missing: tuple[str, ...] = ()
+    values: dict[str, object] = field(default_factory=dict)   # fact path -> value used
+
+    @property
+    def id(self) -> str:
+        return self.clause.id
+
+
+@dataclass
+class StandardUse:
+    id: str
+    key: str | None
+    value: Decimal
+    start: _dt.date
+    until: _dt.date | None
+    source: str
+    revision: str | None = None
+
+
+@dataclass
+class InstallmentResult:
+    installment: Installment
+    amount: Decimal | None
+    status: str                         # payable | pending | refused
+    missing: tuple[str, ...] = ()
+
+
+@dataclass
+class Decision:
+    program: Program
+    outcome: str
+    amount: Decimal | None
+    clauses: list[ClauseResult]
+    missing: list[str]
+    standards: list[StandardUse] = field(default_factory=list)
+    installments: list[InstallmentResult] = field(default_factory=list)
+    formula_amount: Decimal | None = None   # before the cap
+    capped_at: Decimal | None = None
+    lets: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def failing(self) -> list[str]:
+        return [c.id for c in self.clauses if c.result is False]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [c.id for c in self.clauses if c.result is None]
+
+
+@dataclass
+class CaseResult:
+    decisions: list[Decision]
+    as_of: _dt.date | None
+    as_of_source: str                   # "--as-of", "decision_date" or "unknown"
+    as_of_missing: tuple[str, ...] = ()
+    case_name: str | None = None
+    case_sha256: str | None = None
+    facts: dict = field(default_factory=dict)

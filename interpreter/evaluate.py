@@ -1,0 +1,234 @@
+"""Evaluate a case against a loaded policy: one decision per program applied for.
+
+The policy is loaded and compiled once (``Evaluator(policy)``); ``decide``
+runs any number of cases. With ``explain=False`` nothing but the outcome, the
+amount, the failing clauses and the missing facts is built.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from dsl import Context, EvaluationError, Unknown
+from dsl.values import merge
+
+from .cases import CaseReader
+from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult,
+                       Decision, InstallmentResult, StandardUse)
+from .model import Policy, Program, Rule
+
+FEN = Decimal("0.01")
+
+
+class Evaluator:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.reader = CaseReader(policy)
+        self._standards_at = lru_cache(maxsize=256)(self._resolve_standards)
+        self._reads: dict[int, list[str]] = {}
+
+    # -- standards in force on a date -------------------------------------------------
+    def _resolve_standards(self, day: _dt.date):
+        values, versions = {}, {}
+        for sid, std in self.policy.standards.items():
+            v = std.at(day)
+            if v is not None:
+                values[sid] = v.value
+                versions[sid] = v
+        return values, versions
+
+    # -- a case -------------------------------------------------------------------------
+    def decide(self, case: dict, *, as_of: _dt.date | None = None,
+               programs: list[str] | None = None, explain: bool = True,
+               case_name: str | None = None, converted: bool = False) -> CaseResult:
+        facts = case if converted else self.reader.convert(case, case_name or "<case>")
+        ctx = Context(facts, trace=[] if explain else None)
+        as_of_missing: tuple[str, ...] = ()
+        if as_of is not None:
+            source = "--as-of"
+        elif self.policy.decision_date is not None:
+            value = self.policy.decision_date.expression.fn(ctx)
+            if type(value) is Unknown:
+                as_of_missing = tuple(sorted(value.missing))
+                source = "unknown"
+            else:
+                as_of, source = value, "decision_date"
+        else:
+            source = "unknown"
+        ctx.cache.clear()       # the decision date was computed without as_of
+        if as_of is not None:
+            ctx.as_of = as_of
+            ctx.standards, versions = self._standards_at(as_of)
+        else:
+            ctx.as_of = Unknown(as_of_missing or ("as_of",))
+            pending = ctx.as_of
+            ctx.standards = {sid: pending for sid in self.policy.standards}
+            versions = {}
+        selected = self._selected(ctx, programs)
+        decisions = [self._program(p, ctx, versions, explain) for p in selected]
+        return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts=facts)
+
+    def _selected(self, ctx: Context, programs: list[str] | None) -> list[Program]:
+        ids = programs
+        if ids is None and self.policy.programs_applied is not None:
+            value = self.policy.programs_applied.expression.fn(ctx)
+            if type(value) is not Unknown and value:
+                ids = list(value)
+        if not ids:
+            return list(self.policy.programs.values())
+        unknown = [i for i in ids if i not in self.policy.programs]
+        if unknown:
+            from dsl.errors import CaseError
+            raise CaseError(f"no program '{unknown[0]}' in this policy; programs: "
+                            + ", ".join(self.policy.programs))
+        return [self.policy.programs[i] for i in dict.fromkeys(ids)]
+
+    def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:
+        trace_start = len(ctx.trace) if ctx.trace is not None else 0
+        results = []
+        any_false = False
+        missing: set[str] = set()
+        for clause in program.clauses:
+            value = self._run(clause.rule, ctx, f"clause {program.id}.{clause.id}")
+            if value is True:
+                results.append(ClauseResult(clause, True))
+            elif value is False:
+                any_false = True
+                results.append(ClauseResult(clause, False))
+            else:
+                missing |= value.missing
+                results.append(ClauseResult(clause, None, tuple(sorted(value.missing))))
+        decision = Decision(program, INELIGIBLE if any_false else ELIGIBLE, None, results, [])
+        if any_false:
+            decision.missing = []
+        elif missing:
+            decision.outcome = UNDETERMINED
+            decision.missing = sorted(missing)
+        else:
+            self._amount(program, ctx, decision)
+        if explain:
+            for r in results:
+                r.values = self.values_read(r.clause.rule, program, ctx.facts)
+            decision.standards = self._uses(ctx.trace[trace_start:], versions)
+            decision.lets = {d.id: ctx.cache.get(("let", program.id, d.id)) for d in program.lets
+                             if ("let", program.id, d.id) in ctx.cache}
+        return decision
+
+    def _run(self, rule: Rule, ctx: Context, where: str):
+        try:
+            return rule.expression.fn(ctx)
+        except EvaluationError as exc:
+            exc.with_context(position=rule.position, context=where, snippet=rule.text)
+            raise
+
+    def _amount(self, program: Program, ctx: Context, decision: Decision) -> None:
+        a = program.amount
+        where = f"amount of {program.id}"
+        value = self._run(a.rule, ctx, where)
+        if type(value) is Unknown:
+            decision.outcome = UNDETERMINED
+            decision.missing = sorted(value.missing)
+            return
+        decision.formula_amount = value
+        if a.cap is not None:
+            cap = self._run(a.cap, ctx, f"cap of {program.id}")
+            if type(cap) is Unknown:
+                decision.outcome = UNDETERMINED
+                decision.missing = sorted(cap.missing)
+                return
+            if value > cap:
+                value = cap
+                decision.capped_at = cap
+        if a.round:
+            value = value.quantize(FEN, rounding=ROUND_HALF_UP)
+        if value < 0:
+            raise EvaluationError(f"the amount of {program.id} came out negative ({value})",
+                                  position=a.rule.position, context=where)
+        if not a.installments:
+            decision.amount = value
+            return
+        total = Decimal(0)
+        pending: set[str] = set()
+        for inst in a.installments:
+            ctx_where = f"installment {program.id}.{inst.id}"
+            if inst.amount is not None:
+                part = self._run(inst.amount, ctx, ctx_where)
+            else:
+                share = self._run(inst.share, ctx, ctx_where)
+                part = share if type(share) is Unknown else value * share
+            if type(part) is not Unknown and a.round:
+                part = part.quantize(FEN, rounding=ROUND_HALF_UP)
+            cond = True if inst.when is None else self._run(inst.when, ctx, ctx_where)
+            if type(part) is Unknown or type(cond) is Unknown:
+                miss = tuple(sorted(merge(part, cond).missing))
+                status = "refused" if cond is False else "pending"
+                decision.installments.append(InstallmentResult(
+                    inst, None if type(part) is Unknown else part, status,
+                    miss if status == "pending" else ()))
+                if status == "pending":
+                    pending |= set(miss)
+                continue
+            if cond:
+                total += part
+                decision.installments.append(InstallmentResult(inst, part, "payable"))
+            else:
+                decision.installments.append(InstallmentResult(inst, part, "refused"))
+        decision.amount = total
+        decision.missing = sorted(pending)
+
+    # -- explanation helpers ----------------------------------------------------------
+    def _uses(self, trace, versions) -> list[StandardUse]:
+        seen = {}
+        for kind, sid, key, value in trace:
+            if kind != "standard" or (sid, key) in seen:
+                continue
+            v = versions.get(sid)
+            if v is None:
+                continue
+            seen[(sid, key)] = StandardUse(sid, key, value, v.start, v.until, v.source,
+                                           v.revision)
+        return list(seen.values())
+
+    def facts_read(self, rule: Rule, program: Program | None) -> list[str]:
+        """The fact paths a rule reads, through definitions and lets too."""
+        key = id(rule)
+        if key in self._reads:
+            return self._reads[key]
+        out: list[str] = []
+        seen_defs: set[str] = set()
+        lets = {d.id: d for d in program.lets} if program else {}
+
+        def collect(r: Rule):
+            for f in sorted(r.expression.check.facts):
+                if f not in out:
+                    out.append(f)
+            for name in sorted(r.expression.check.definitions):
+                if name in seen_defs:
+                    continue
+                seen_defs.add(name)
+                d = lets.get(name) or self.policy.definitions.get(name)
+                if d is not None:
+                    collect(d.rule)
+        collect(rule)
+        # a path and its own prefix: keep the longer one only
+        out = [p for p in out if not any(q != p and q.startswith(p + ".") for q in out)]
+        self._reads[key] = out
+        return out
+
+    def values_read(self, rule: Rule, program: Program | None, facts: dict) -> dict:
+        values = {}
+        for path in self.facts_read(rule, program):
+            if "[]" in path:
+                continue        # an item field of a list: the list itself is shown
+            values[path] = lookup(facts, path)
+        return values
+
+
+def lookup(facts: dict, path: str):
+    v = facts
+    for p in path.split("."):
+        if not isinstance(v, dict) or v.get(p) is None:
+            return Unknown((path,))
+        v = v[p]
+    return v

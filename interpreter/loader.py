@@ -1,0 +1,438 @@
+"""Load a policy folder once: validate every file, check and compile every
+expression, and report all problems together with file:line:col.
+"""
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from dsl import Environment, Expression, ParseError, PolicyError, parse
+from dsl import types as T
+from dsl.environment import diagnostic_error, memoised
+from dsl.errors import ErrorList, Position, PolicyFileError
+
+from . import schemas
+from .model import (Amount, Citation, Clause, Definition, Document, EnumDecl, FactDecl,
+                    Installment, Policy, Program, Rule, SourceClause, Standard,
+                    StandardVersion, Text)
+from .yamlsource import Source, load_yaml
+
+RESERVED_ROOTS = {"standards", "catalog", "as_of"}
+
+
+def bundled_policy_dir() -> Path:
+    import policy
+    return Path(policy.__file__).parent
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.errors: list[PolicyError] = []
+        self.warnings: list[PolicyError] = []
+        self.files: dict[str, str] = {}
+        self.sources: dict[str, Source] = {}
+
+    # -- files ------------------------------------------------------------------
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def load(self, rel: str, schema: str, required: bool = True) -> Source | None:
+        path = self.root / rel
+        if not path.exists():
+            if required:
+                self.errors.append(PolicyFileError(
+                    f"the policy needs this file ({schema} definitions)",
+                    position=Position(self.display(path))))
+            return None
+        return self.load_path(path, schema)
+
+    def load_path(self, path: Path, schema: str) -> Source | None:
+        name = self.display(path)
+        try:
+            self.files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            src = load_yaml(path, display_name=name)
+        except PolicyError as exc:
+            self.errors.append(exc)
+            return None
+        problems = schemas.validate(src, schema)
+        if problems:
+            self.errors.extend(problems)
+            return None
+        self.sources[name] = src
+        return src
+
+    # -- expressions -------------------------------------------------------------
+    def rule(self, src: Source, path: tuple, env: Environment, context: str,
+             local_types=None, local_defs=None, want: T.Type | None = None) -> Rule | None:
+        value = src.data
+        for p in path:
+            value = value[p]
+        text = value if isinstance(value, str) else _literal_text(value)
+        locate = src.expression_locator(path)
+        try:
+            node = parse(text)
+        except ParseError as exc:
+            line, col = exc.position.line or 1, exc.position.column or 1
+            fline, fcol = locate(line, col)
+            exc.position = Position(src.name, fline, fcol)
+            exc.context = context
+            exc.caret_column = col
+            lines = text.splitlines() or [""]
+            exc.snippet = lines[line - 1] if line <= len(lines) else lines[-1]
+            self.errors.append(exc)
+            return None
+        result = env.check(node, local_types)
+        for d in result.diagnostics:
+            err = diagnostic_error(d, text, src.name, locate, context)
+            (self.errors if d.severity == "error" else self.warnings).append(err)
+        if result.errors:
+            return None
+        if want is not None and result.type not in (want, T.ANY) and not (
+                want in T.NUMERIC and result.type in T.NUMERIC):
+            fline, fcol = locate(1, 1)
+            self.errors.append(PolicyFileError(
+                f"this expression must give {_kind(want)}, it gives {_kind(result.type)}",
+                position=Position(src.name, fline, fcol), context=context,
+                snippet=(text.splitlines() or [""])[0], caret_column=1))
+            return None
+        fn = env.compile_node(node, local_defs)
+        pos = Position(src.name, *locate(1, 1))
+        return Rule(text, Expression(text, node, result, fn), pos, src.name)
+
+
+def _literal_text(value) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _kind(t: T.Type) -> str:
+    return {"boolean": "true or false", "money": "an amount of money",
+            "number": "a number", "date": "a date"}.get(str(t), str(t))
+
+
+def _text(d) -> Text | None:
+    return Text(d["zh"], d["en"]) if d else None
+
+
+def _cites(items) -> tuple[Citation, ...]:
+    return tuple(Citation(c["clause"], c.get("quote")) for c in (items or ()))
+
+
+def load_policy(root: str | Path | None = None, catalogs: dict | None = None) -> Policy:
+    """Load, validate, check and compile the policy in ``root`` (default: bundled).
+
+    ``catalogs``: name → (type, value) of the catalogues expressions may read
+    as ``catalog.NAME``.
+    """
+    root = Path(root) if root is not None else bundled_policy_dir()
+    if not root.is_dir():
+        raise PolicyFileError("no such policy folder", position=Position(str(root)))
+    ld = _Loader(root.resolve())
+    doc_src = ld.load("document.yaml", "document")
+    clauses_src = ld.load("clauses.yaml", "clauses")
+    facts_src = ld.load("facts.yaml", "facts")
+    std_src = ld.load("standards.yaml", "standards")
+    defs_src = ld.load("definitions.yaml", "definitions", required=False)
+    program_srcs = [s for s in (ld.load_path(p, "program")
+                                for p in sorted((ld.root / "programs").glob("*.yaml")))
+                    if s is not None]
+    if not (ld.root / "programs").is_dir():
+        ld.errors.append(PolicyFileError("the policy needs a programs/ folder",
+                                         position=Position(ld.display(ld.root / "programs"))))
+    if ld.errors:
+        raise ErrorList(ld.errors)
+
+    document = _document(doc_src.data)
+    clauses = _clauses(clauses_src, ld)
+    enums, facts = _facts(facts_src, ld)
+    standards = _standards(std_src, enums, ld)
+    if ld.errors:
+        raise ErrorList(ld.errors)
+
+    catalogs = catalogs or {}
+    env = Environment(
+        facts={name: _fact_type(d, enums) for name, d in facts.items()},
+        standards={sid: _standard_type(s, enums) for sid, s in standards.items()},
+        catalogs={name: t for name, (t, _v) in catalogs.items()})
+
+    # shared definitions: declared first so they can refer to one another
+    definitions: dict[str, Definition] = {}
+    def_paths = []
+    if defs_src is not None:
+        for i, d in enumerate(defs_src.data.get("definitions", [])):
+            name = d["id"]
+            if name in env.facts or name in RESERVED_ROOTS:
+                ld.errors.append(defs_src.error(("definitions", i, "id"),
+                                                f"'{name}' is already the name of a fact"))
+                continue
+            try:
+                env.define(name, parse(d["expr"] if isinstance(d["expr"], str)
+                                       else _literal_text(d["expr"])))
+            except ParseError:
+                pass        # reported with its position below
+            def_paths.append((i, d))
+    for i, d in def_paths:
+        rule = ld.rule(defs_src, ("definitions", i, "expr"), env, f"definition {d['id']}")
+        if rule is not None:
+            definitions[d["id"]] = Definition(d["id"], rule, _label(d))
+    for name, cycle in env.cycles:
+        ld.errors.append(PolicyFileError(
+            "a definition may not refer to itself: " + " → ".join(cycle),
+            position=Position(defs_src.name if defs_src else None), context=f"definition {name}"))
+
+    decision_date = None
+    if "decision_date" in doc_src.data:
+        decision_date = ld.rule(doc_src, ("decision_date",), env, "decision_date", want=T.DATE)
+    programs_applied = None
+    if "programs_applied" in doc_src.data:
+        programs_applied = ld.rule(doc_src, ("programs_applied",), env, "programs_applied")
+
+    programs: dict[str, Program] = {}
+    for src in program_srcs:
+        program = _program(src, env, ld)
+        if program is None:
+            continue
+        if program.id in programs:
+            ld.errors.append(src.error(("id",), f"program id '{program.id}' is used twice "
+                                       f"(also in {programs[program.id].source})"))
+            continue
+        programs[program.id] = program
+    _check_citations(ld, clauses)
+    if ld.errors:
+        raise ErrorList(ld.errors)
+    return Policy(root=str(root), document=document, clauses=clauses, enums=enums,
+                  facts=facts, standards=standards, definitions=definitions,
+                  programs=programs, env=env, decision_date=decision_date,
+                  programs_applied=programs_applied, files=ld.files,
+                  warnings=ld.warnings)
+
+
+def _label(d) -> Text | None:
+    if d.get("label") or d.get("label_en"):
+        return Text(d.get("label") or d.get("label_en"), d.get("label_en") or d.get("label"))
+    return None
+
+
+def _document(d: dict) -> Document:
+    period = d.get("period") or {}
+    return Document(id=d["id"], number=d["number"], title=d["title"],
+                    title_en=d.get("title_en"), issuer=d["issuer"], issued=d["issued"],
+                    period_from=period.get("from"), period_until=period.get("until"),
+                    jurisdiction=d["jurisdiction"], raw=d)
+
+
+def _clauses(src: Source, ld: _Loader) -> dict[str, SourceClause]:
+    out: dict[str, SourceClause] = {}
+    for i, c in enumerate(src.data["clauses"]):
+        if c["id"] in out:
+            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
+            continue
+        out[c["id"]] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
+                                    c["text"], src.position(("clauses", i)))
+    return out
+
+
+def _check_citations(ld: _Loader, clauses: dict[str, SourceClause]) -> None:
+    """Every cite names a clause of clauses.yaml and quotes its words exactly."""
+    for src in list(ld.sources.values()):
+        if src.name.endswith("clauses.yaml"):
+            continue
+        for path, cite in _find_cites(src.data, ()):
+            clause = clauses.get(cite.get("clause"))
+            if clause is None:
+                ld.errors.append(src.error(path + ("clause",),
+                                           f"no clause '{cite.get('clause')}' in clauses.yaml",
+                                           hint=_close(cite.get("clause"), clauses)))
+            elif cite.get("quote") and cite["quote"] not in clause.text:
+                ld.errors.append(src.error(
+                    path + ("quote",),
+                    f"the quote is not in the text of clause {clause.id}",
+                    hint="copy the words exactly from clauses.yaml"))
+
+
+def _close(word, options) -> str | None:
+    import difflib
+    m = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.5)
+    return f"did you mean '{m[0]}'?" if m else None
+
+
+def _find_cites(data, path):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "cite" and isinstance(v, list):
+                for i, c in enumerate(v):
+                    if isinstance(c, dict):
+                        yield path + (k, i), c
+            else:
+                yield from _find_cites(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _find_cites(v, path + (i,))
+
+
+def _facts(src: Source, ld: _Loader):
+    enums = {}
+    for name, e in (src.data.get("enums") or {}).items():
+        values = tuple(str(v) for v in e["values"])
+        if len(set(values)) != len(values):
+            ld.errors.append(src.error(("enums", name, "values"),
+                                       f"enum {name} lists a value twice"))
+        enums[name] = EnumDecl(name, values, e.get("label"), e.get("label_en"))
+
+    def decl(path: str, d: dict, at: tuple) -> FactDecl:
+        f = FactDecl(path=path, type=d["type"], label=d.get("label"),
+                     label_en=d.get("label_en"), description=d.get("description"),
+                     description_en=d.get("description_en"), enum=d.get("enum"),
+                     minimum=_dec(d.get("minimum")), maximum=_dec(d.get("maximum")),
+                     example=d.get("example"), position=src.position(at))
+        if f.type == "enum" and f.enum not in enums:
+            ld.errors.append(src.error(at + ("enum",), f"no enum '{f.enum}' in enums",
+                                       hint=_close(f.enum, enums)))
+        if f.type == "record":
+            f.fields = {k: decl(f"{path}.{k}", v, at + ("fields", k))
+                        for k, v in (d.get("fields") or {}).items()}
+        if f.type == "list":
+            if "items" not in d:
+                ld.errors.append(src.error(at, "a list fact needs 'items'"))
+            else:
+                f.items = decl(f"{path}[]", d["items"], at + ("items",))
+        return f
+
+    facts = {}
+    for name, d in (src.data.get("facts") or {}).items():
+        if name in RESERVED_ROOTS:
+            ld.errors.append(src.error(("facts", name), f"'{name}' is a reserved name"))
+            continue
+        facts[name] = decl(name, d, ("facts", name))
+    return enums, facts
+
+
+def _dec(v):
+    return None if v is None else Decimal(str(v))
+
+
+def _fact_type(d: FactDecl, enums) -> T.Type:
+    if d.type == "record":
+        return T.RecordType(d.path, tuple((k, _fact_type(v, enums)) for k, v in d.fields.items()))
+    if d.type == "list":
+        return T.ListType("list", _fact_type(d.items, enums) if d.items else T.ANY)
+    if d.type == "enum":
+        e = enums.get(d.enum)
+        return T.EnumType(d.enum, frozenset(e.values)) if e else T.ANY
+    return T.parse_declared(d.type)
+
+
+def _standards(src: Source, enums, ld: _Loader) -> dict[str, Standard]:
+    out = {}
+    for sid, s in src.data["standards"].items():
+        key = s.get("key")
+        if key is not None and key not in enums:
+            ld.errors.append(src.error(("standards", sid, "key"), f"no enum '{key}' in facts.yaml",
+                                       hint=_close(key, enums)))
+            continue
+        versions = []
+        for i, v in enumerate(s["values"]):
+            at = ("standards", sid, "values", i)
+            value = v["value"]
+            if key is not None:
+                if not isinstance(value, dict):
+                    ld.errors.append(src.error(at + ("value",), f"standard {sid} is a table by "
+                                               f"{key}: give a value for each row"))
+                    continue
+                bad = [k for k in value if k not in enums[key].values]
+                for k in bad:
+                    ld.errors.append(src.error(at + ("value", k),
+                                               f"'{k}' is not a value of enum {key}",
+                                               hint=_close(k, enums[key].values)))
+                value = {str(k): Decimal(str(x)) for k, x in value.items()}
+            else:
+                if isinstance(value, dict):
+                    ld.errors.append(src.error(at + ("value",), f"standard {sid} has no key: "
+                                               "give a single value"))
+                    continue
+                value = Decimal(str(value))
+            if v.get("until") is not None and v["until"] < v["from"]:
+                ld.errors.append(src.error(at + ("until",), "the end date is before the start date"))
+            versions.append(StandardVersion(v["from"], v.get("until"), value, src.name,
+                                            src.position(at)))
+        out[sid] = Standard(sid, s.get("label"), s.get("label_en"), s.get("type", "money"),
+                            key, _cites(s.get("cite")), versions, src.position(("standards", sid)))
+    return out
+
+
+def _standard_type(s: Standard, enums) -> T.Type:
+    value = T.MONEY if s.type == "money" else T.NUMBER
+    if s.key is None:
+        return value
+    return T.TableType(f"standards.{s.id}", T.EnumType(s.key, frozenset(enums[s.key].values)), value)
+
+
+def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
+    d = src.data
+    pid = d["id"]
+    n_errors = len(ld.errors)
+    local_types: dict[str, T.Type] = {}
+    local_defs: dict = {}
+    lets = []
+    for i, let in enumerate(d.get("let") or []):
+        name = let["id"]
+        if name in local_types or name in env.facts or name in RESERVED_ROOTS:
+            ld.errors.append(src.error(("let", i, "id"), f"'{name}' is already a name in this policy"))
+            continue
+        rule = ld.rule(src, ("let", i, "expr"), env, f"let {pid}.{name}",
+                       local_types=dict(local_types), local_defs=dict(local_defs))
+        if rule is None:
+            local_types[name] = T.ANY
+            continue
+        local_types[name] = rule.expression.type
+        local_defs[name] = memoised(("let", pid, name), rule.expression.fn)
+        lets.append(Definition(name, rule, _label(let)))
+    clauses = []
+    seen = set()
+    for i, c in enumerate(d["clauses"]):
+        if c["id"] in seen:
+            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
+            continue
+        seen.add(c["id"])
+        rule = ld.rule(src, ("clauses", i, "expr"), env, f"clause {pid}.{c['id']}",
+                       local_types, local_defs, want=T.BOOLEAN)
+        if rule is not None:
+            clauses.append(Clause(c["id"], pid, rule, _cites(c.get("cite")),
+                                  _text(c["explain"]), _text(c.get("interpretation"))))
+    a = d["amount"]
+    amount_rule = ld.rule(src, ("amount", "expr"), env, f"amount of {pid}",
+                          local_types, local_defs, want=T.MONEY)
+    cap = None
+    if a.get("cap") is not None:
+        cap = ld.rule(src, ("amount", "cap"), env, f"cap of {pid}", local_types, local_defs,
+                      want=T.MONEY)
+    installments = []
+    for i, inst in enumerate(a.get("installments") or []):
+        at = ("amount", "installments", i)
+        ctx = f"installment {pid}.{inst['id']}"
+        share = (ld.rule(src, at + ("share",), env, ctx, local_types, local_defs, want=T.NUMBER)
+                 if inst.get("share") is not None else None)
+        amt = (ld.rule(src, at + ("amount",), env, ctx, local_types, local_defs, want=T.MONEY)
+               if inst.get("amount") is not None else None)
+        when = (ld.rule(src, at + ("when",), env, ctx, local_types, local_defs, want=T.BOOLEAN)
+                if inst.get("when") is not None else None)
+        if share is None and amt is None and len(ld.errors) == n_errors:
+            ld.errors.append(src.error(at, "an installment needs a 'share' or an 'amount'"))
+        installments.append(Installment(inst["id"], _text(inst["label"]), share, amt, when,
+                                        _cites(inst.get("cite"))))
+    if len(ld.errors) > n_errors:
+        return None
+    amount = Amount(amount_rule, cap, bool(a.get("round", False)), _text(a.get("explain")),
+                    _cites(a.get("cite")), installments, _text(a.get("interpretation")))
+    return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d["cite"]),
+                   payee=_text(d["payee"]), responsible=tuple(d["responsible"]), lets=lets,
+                   clauses=clauses, amount=amount, source=src.name, position=src.position(()),
+                   interpretation=_text(d.get("interpretation")))

@@ -1,0 +1,219 @@
+"""The loaded policy: plain dataclasses, built once by the loader.
+
+Nothing here knows any particular program: these are the shapes every policy
+has (a document, its clauses, facts, dated standards, programs of clauses).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dsl import Environment, Expression
+from dsl.errors import Position
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence in Chinese and in English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Citation:
+    clause: str                  # id in clauses.yaml, e.g. 六（一）
+    quote: str | None = None
+
+
+@dataclass
+class SourceClause:
+    id: str
+    title: str | None
+    title_en: str | None
+    text: str
+    position: Position
+
+
+@dataclass
+class Document:
+    id: str
+    number: str
+    title: str
+    title_en: str | None
+    issuer: str
+    issued: _dt.date
+    period_from: _dt.date | None
+    period_until: _dt.date | None
+    jurisdiction: str
+    raw: dict
+
+
+@dataclass
+class EnumDecl:
+    name: str
+    values: tuple[str, ...]
+    label: str | None
+    label_en: str | None
+
+
+@dataclass
+class FactDecl:
+    """One declared fact (a leaf or a record/list) at a dotted path."""
+
+    path: str
+    type: str                    # string | number | money | boolean | date | enum | record | list
+    label: str | None
+    label_en: str | None
+    description: str | None = None
+    description_en: str | None = None
+    enum: str | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    fields: dict[str, "FactDecl"] = field(default_factory=dict)
+    items: "FactDecl | None" = None
+    example: object = None
+    position: Position | None = None
+
+    def label_for(self, lang: str) -> str:
+        if lang == "en":
+            return self.label_en or self.label or self.path
+        return self.label or self.label_en or self.path
+
+
+@dataclass
+class StandardVersion:
+    start: _dt.date
+    until: _dt.date | None
+    value: object                 # Decimal, or dict key -> Decimal
+    source: str                   # the file (or revision) that supplied it
+    position: Position | None = None
+    revision: str | None = None   # issuing document of a revision, if any
+
+    def covers(self, day: _dt.date) -> bool:
+        return self.start <= day and (self.until is None or day <= self.until)
+
+
+@dataclass
+class Standard:
+    id: str
+    label: str | None
+    label_en: str | None
+    type: str                     # money | number
+    key: str | None               # enum name for a table
+    cite: tuple[Citation, ...]
+    versions: list[StandardVersion]
+    position: Position | None = None
+
+    def at(self, day: _dt.date) -> StandardVersion | None:
+        found = None
+        for v in self.versions:          # later versions win when they overlap
+            if v.covers(day):
+                found = v
+        return found
+
+
+@dataclass
+class Rule:
+    """A checked and compiled expression with where it was written."""
+
+    text: str
+    expression: Expression
+    position: Position
+    source: str
+
+
+@dataclass
+class Definition:
+    id: str
+    rule: Rule
+    label: Text | None
+
+
+@dataclass
+class Clause:
+    id: str
+    program: str
+    rule: Rule
+    cite: tuple[Citation, ...]
+    explain: Text
+    interpretation: Text | None = None
+
+
+@dataclass
+class Installment:
+    id: str
+    label: Text
+    share: Rule | None
+    amount: Rule | None
+    when: Rule | None
+    cite: tuple[Citation, ...] = ()
+
+
+@dataclass
+class Amount:
+    rule: Rule
+    cap: Rule | None
+    round: bool
+    explain: Text | None
+    cite: tuple[Citation, ...]
+    installments: list[Installment]
+    interpretation: Text | None = None
+
+
+@dataclass
+class Program:
+    id: str
+    title: str
+    title_en: str
+    cite: tuple[Citation, ...]
+    payee: Text
+    responsible: tuple[str, ...]
+    lets: list[Definition]
+    clauses: list[Clause]
+    amount: Amount
+    source: str
+    position: Position
+    interpretation: Text | None = None
+
+
+@dataclass
+class Policy:
+    root: str
+    document: Document
+    clauses: dict[str, SourceClause]
+    enums: dict[str, EnumDecl]
+    facts: dict[str, FactDecl]            # roots
+    standards: dict[str, Standard]
+    definitions: dict[str, Definition]
+    programs: dict[str, Program]
+    env: Environment
+    decision_date: Rule | None
+    programs_applied: Rule | None
+    files: dict[str, str]                 # file name -> sha256 of its bytes
+    revisions: list[dict] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def fact(self, path: str) -> FactDecl | None:
+        """The declaration at a dotted path (``history[].date`` for list items)."""
+        parts = path.replace("[]", "").split(".")
+        decl = self.facts.get(parts[0])
+        for p in parts[1:]:
+            if decl is None:
+                return None
+            if decl.type == "list" and decl.items is not None:
+                decl = decl.items
+            decl = decl.fields.get(p)
+        return decl
+
+    @property
+    def hash(self) -> str:
+        import hashlib
+        h = hashlib.sha256()
+        for name in sorted(self.files):
+            h.update(name.encode() + b"\0" + self.files[name].encode() + b"\n")
+        return "sha256:" + h.hexdigest()

@@ -1,0 +1,228 @@
+"""Policy tests as data (policy/tests/*.yaml) and clause coverage.
+
+Each test is a case (inline or a JSON file), an optional decision date, and
+the expected outcome per program: outcome, amount, failing clause ids,
+missing facts. ``policy test`` and pytest run the same files through
+``collect`` and ``run_test``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from dsl.errors import ErrorList, PolicyError
+
+from . import schemas
+from .cases import read_case_file
+from .decision import CaseResult
+from .evaluate import Evaluator
+from .model import Policy
+from .render import TextRenderer, money
+from .yamlsource import Source, load_yaml
+
+
+@dataclass
+class PolicyTest:
+    name: str
+    file: str
+    line: int | None
+    case: dict | None
+    case_file: Path | None
+    as_of: _dt.date | None
+    expect: dict
+
+    @property
+    def id(self) -> str:
+        return f"{Path(self.file).name}:{self.line}:{self.name}"
+
+
+@dataclass
+class TestOutcome:
+    test: PolicyTest
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+    result: CaseResult | None = None
+    error: PolicyError | None = None
+
+
+def default_test_dir(policy: Policy) -> Path:
+    return Path(policy.root) / "tests"
+
+
+def collect(paths, pattern: str | None = None) -> list[PolicyTest]:
+    """Every test in the given files or folders (folders: every *.yaml)."""
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        files.extend(sorted(p.glob("*.yaml")) if p.is_dir() else [p])
+    errors: list[PolicyError] = []
+    tests: list[PolicyTest] = []
+    for f in files:
+        try:
+            src = load_yaml(f)
+        except PolicyError as exc:
+            errors.append(exc)
+            continue
+        problems = schemas.validate(src, "tests")
+        if problems:
+            errors.extend(problems)
+            continue
+        tests.extend(_tests(src, f))
+    if errors:
+        raise ErrorList(errors)
+    if pattern:
+        pat = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+        tests = [t for t in tests if fnmatch.fnmatch(t.name, pat) or fnmatch.fnmatch(t.id, pat)]
+    return tests
+
+
+def _tests(src: Source, path: Path):
+    for i, t in enumerate(src.data["tests"]):
+        case_file = None
+        if t.get("case_file"):
+            case_file = Path(t["case_file"])
+            if not case_file.is_absolute():
+                # relative to the test file, else to the working directory
+                near = path.parent / case_file
+                case_file = near if near.exists() else case_file
+        yield PolicyTest(name=t["name"], file=src.name, line=src.position(("tests", i)).line,
+                         case=_jsonish(t["case"]) if "case" in t else None,
+                         case_file=case_file, as_of=_date(t.get("as_of")),
+                         expect=t["expect"])
+
+
+def _date(v):
+    if v is None or isinstance(v, _dt.date):
+        return v
+    return _dt.date.fromisoformat(str(v))
+
+
+def _jsonish(value):
+    """YAML values as a JSON case would carry them (numbers Decimal, dates text)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonish(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonish(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def run_test(evaluator: Evaluator, test: PolicyTest, coverage: "Coverage | None" = None) -> TestOutcome:
+    try:
+        if test.case_file is not None:
+            data, _raw = read_case_file(test.case_file)
+            name = str(test.case_file)
+        else:
+            data, name = test.case, f"{test.file}:{test.line}"
+        res = evaluator.decide(data, as_of=test.as_of, programs=list(test.expect),
+                               case_name=name)
+    except PolicyError as exc:
+        return TestOutcome(test, False, [f"the case could not be evaluated: {exc.headline()}"],
+                           error=exc)
+    if coverage is not None:
+        coverage.record(res)
+    problems = []
+    by_program = {d.program.id: d for d in res.decisions}
+    for pid, want in test.expect.items():
+        d = by_program[pid]
+        if d.outcome != want["outcome"]:
+            problems.append(f"{pid}: outcome expected {want['outcome']}, got {d.outcome}")
+        if "amount" in want and want["amount"] != money(d.amount):
+            problems.append(f"{pid}: amount expected {want['amount']}, got {money(d.amount)}")
+        if "failing" in want and sorted(want["failing"]) != sorted(d.failing):
+            problems.append(f"{pid}: failing clauses expected {sorted(want['failing'])}, "
+                            f"got {sorted(d.failing)}")
+        if "missing" in want and sorted(want["missing"]) != sorted(d.missing):
+            problems.append(f"{pid}: missing facts expected {sorted(want['missing'])}, "
+                            f"got {sorted(d.missing)}")
+    return TestOutcome(test, not problems, problems, res)
+
+
+def explain_failure(policy: Policy, outcome: TestOutcome, lang: str = "zh") -> str:
+    lines = [f"FAIL {outcome.test.file}:{outcome.test.line} {outcome.test.name}"]
+    lines += [f"  {p}" for p in outcome.problems]
+    if outcome.error is not None:
+        lines.append("  " + outcome.error.render().replace("\n", "\n  "))
+    if outcome.result is not None:
+        renderer = TextRenderer(policy, lang)
+        for d in outcome.result.decisions:
+            lines += ["    " + x for x in renderer.decision(d)]
+    return "\n".join(lines)
+
+
+class Coverage:
+    """Which clauses some test saw true, false and unknown; standards used."""
+
+    STATES = ("true", "false", "unknown")
+
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.seen: dict[tuple[str, str], set[str]] = {
+            (p.id, c.id): set() for p in policy.programs.values() for c in p.clauses}
+        self.standards: dict[str, set[str]] = {sid: set() for sid in policy.standards}
+
+    def record(self, res: CaseResult) -> None:
+        for d in res.decisions:
+            for r in d.clauses:
+                state = {True: "true", False: "false", None: "unknown"}[r.result]
+                self.seen[(d.program.id, r.id)].add(state)
+            for s in d.standards:
+                self.standards[s.id].add("" if s.key is None else s.key)
+
+    def rows(self):
+        for (pid, cid), states in self.seen.items():
+            yield pid, cid, {s: s in states for s in self.STATES}
+
+    def uncovered(self, states=STATES) -> list[str]:
+        return [f"{pid}.{cid} never {s}" for (pid, cid), seen in self.seen.items()
+                for s in states if s not in seen]
+
+    def unused_standard_values(self) -> list[str]:
+        out = []
+        for sid, keys in self.standards.items():
+            std = self.policy.standards[sid]
+            if std.key is None:
+                if not keys:
+                    out.append(sid)
+            else:
+                rows = set()
+                for v in std.versions:
+                    rows |= set(v.value)
+                out += [f"{sid}[{k}]" for k in sorted(rows - keys)]
+        return out
+
+    def percent(self) -> Decimal:
+        total = len(self.seen) * len(self.STATES)
+        hit = sum(len(s) for s in self.seen.values())
+        return (Decimal(100) * hit / total).quantize(Decimal("0.1")) if total else Decimal(100)
+
+    def to_json(self) -> dict:
+        return {
+            "clauses": [{"program": pid, "clause": cid, **states}
+                        for pid, cid, states in self.rows()],
+            "standards": {sid: sorted(keys) for sid, keys in self.standards.items()},
+            "uncovered": self.uncovered(),
+            "unused_standard_values": self.unused_standard_values(),
+            "percent": str(self.percent()),
+        }
+
+    def render(self) -> str:
+        lines = ["clause coverage (true / false / unknown):"]
+        width = max((len(f"{p}.{c}") for p, c in self.seen), default=10)
+        for pid, cid, states in self.rows():
+            marks = "  ".join(("✓" if states[s] else "·") + " " + s for s in self.STATES)
+            lines.append(f"  {f'{pid}.{cid}':<{width}}  {marks}")
+        lines.append("standard values used:")
+        for sid, keys in self.standards.items():
+            shown = ", ".join(sorted(k for k in keys if k)) or ("used" if keys else "never used")
+            lines.append(f"  {sid}: {shown}")
+        lines.append(f"coverage: {self.percent()}% of clause states")
+        return "\n".join(lines)

@@ -1,0 +1,262 @@
+"""Decisions as a caseworker reads them (text, Chinese or English) and as
+machines read them (JSON, stable keys, money as strings).
+
+Rendering is separate from evaluation: the evaluator records dataclasses,
+this module only formats them.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from dsl.values import Unknown, show, to_json
+
+from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
+from .model import Citation, Policy
+
+JSON_FORMAT_VERSION = 1
+
+
+def money(value: Decimal | None) -> str | None:
+    """Money as text: to the fen ("1500.00"), more digits only when it has them."""
+    if value is None:
+        return None
+    if value.as_tuple().exponent >= -2:
+        return format(value.quantize(Decimal("0.01")), "f")
+    return format(value, "f")
+
+
+WORDS = {
+    "zh": {
+        ELIGIBLE: "符合条件", INELIGIBLE: "不符合条件", UNDETERMINED: "待定（缺少事实）",
+        "case": "案件", "as_of": "决定日期", "program": "补贴项目", "outcome": "结论",
+        "amount": "补贴金额", "payee": "领取方", "clauses": "条款", "standards": "适用标准",
+        "citations": "政策依据", "missing": "缺少的事实", "failing": "未满足的条款",
+        "needed": "需满足", "since": "自", "until": "至", "yuan": "元",
+        "installments": "拨付", "payable": "可拨付", "pending": "待定", "refused": "不拨付",
+        "interpretation": "解释", "from_option": "（由 --as-of 指定）",
+        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
+        "formula": "计算", "responsible": "责任单位", "policy": "政策",
+        "unknown": "未知", "check": "请核实",
+    },
+    "en": {
+        ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
+        "case": "Case", "as_of": "Decision date", "program": "Program", "outcome": "Outcome",
+        "amount": "Amount", "payee": "Payee", "clauses": "Clauses", "standards": "Standards applied",
+        "citations": "Citations", "missing": "Missing facts", "failing": "Clauses not met",
+        "needed": "needed", "since": "since", "until": "until", "yuan": "yuan",
+        "installments": "Payments", "payable": "payable", "pending": "pending",
+        "refused": "not payable", "interpretation": "Interpretation",
+        "from_option": "(from --as-of)", "from_case": "(from the case)",
+        "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
+        "responsible": "Responsible units", "policy": "Policy",
+        "unknown": "unknown", "check": "to check",
+    },
+}
+
+MARK = {True: "✓", False: "✗", None: "?"}
+
+
+# -- JSON ---------------------------------------------------------------------------
+
+def citation_json(policy: Policy, cite: Citation) -> dict:
+    clause = policy.clauses.get(cite.clause)
+    return {"clause": cite.clause,
+            "title": clause.title if clause else None,
+            "quote": cite.quote or (clause.text if clause else None)}
+
+
+def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
+    p = d.program
+    out = {
+        "program": p.id,
+        "title": p.title,
+        "title_en": p.title_en,
+        "outcome": d.outcome,
+        "amount": money(d.amount),
+        "failing": d.failing,
+        "missing": d.missing,
+    }
+    if d.installments:
+        out["installments"] = [{
+            "id": i.installment.id, "label": i.installment.label.zh,
+            "label_en": i.installment.label.en, "amount": money(i.amount),
+            "status": i.status, "missing": list(i.missing)} for i in d.installments]
+    if d.capped_at is not None:
+        out["capped_at"] = money(d.capped_at)
+        out["formula_amount"] = money(d.formula_amount)
+    if not explain:
+        return out
+    out["payee"] = {"zh": p.payee.zh, "en": p.payee.en}
+    out["clauses"] = [{
+        "id": r.id,
+        "result": r.result,
+        "expr": r.clause.rule.text,
+        "at": str(r.clause.rule.position),
+        "explain": {"zh": r.clause.explain.zh, "en": r.clause.explain.en},
+        "values": {k: to_json(v) for k, v in r.values.items()},
+        "missing": list(r.missing),
+        "cite": [citation_json(policy, c) for c in r.clause.cite],
+        **({"interpretation": {"zh": r.clause.interpretation.zh,
+                               "en": r.clause.interpretation.en}}
+           if r.clause.interpretation else {}),
+    } for r in _ordered(d)]
+    out["standards"] = [{
+        "id": s.id, "key": s.key, "value": to_json(s.value),
+        "from": s.start.isoformat(), "until": s.until.isoformat() if s.until else None,
+        "source": s.source, "revision": s.revision,
+        "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
+    } for s in d.standards]
+    cites = list(p.cite) + list(p.amount.cite)
+    out["citations"] = [citation_json(policy, c) for c in _unique(cites)]
+    interp = [x for x in (p.interpretation, p.amount.interpretation) if x]
+    if interp:
+        out["interpretation"] = [{"zh": x.zh, "en": x.en} for x in interp]
+    out["responsible"] = list(p.responsible)
+    return out
+
+
+def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
+    return {
+        "format": JSON_FORMAT_VERSION,
+        "policy": {
+            "id": policy.document.id,
+            "number": policy.document.number,
+            "title": policy.document.title,
+            "hash": policy.hash,
+            "files": {k: "sha256:" + v for k, v in sorted(policy.files.items())},
+            "revisions": policy.revisions,
+        },
+        "case": {
+            "file": res.case_name,
+            "sha256": res.case_sha256,
+            "as_of": res.as_of.isoformat() if res.as_of else None,
+            "as_of_source": res.as_of_source,
+            "as_of_missing": list(res.as_of_missing),
+        },
+        "decisions": [decision_json(policy, d, explain) for d in res.decisions],
+    }
+
+
+def dumps(data) -> str:
+    """Byte-stable JSON: sorted keys, no floats (money is already text)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _ordered(d: Decision):
+    """Failing clauses first for a refusal, then unknown, then the rest."""
+    if d.outcome == INELIGIBLE:
+        rank = {False: 0, None: 1, True: 2}
+        return sorted(d.clauses, key=lambda r: rank[r.result])
+    if d.outcome == UNDETERMINED:
+        rank = {None: 0, False: 1, True: 2}
+        return sorted(d.clauses, key=lambda r: rank[r.result])
+    return d.clauses
+
+
+def _unique(cites):
+    seen, out = set(), []
+    for c in cites:
+        if (c.clause, c.quote) not in seen:
+            seen.add((c.clause, c.quote))
+            out.append(c)
+    return out
+
+
+# -- text ---------------------------------------------------------------------------
+
+class TextRenderer:
+    def __init__(self, policy: Policy, lang: str = "zh"):
+        self.policy = policy
+        self.lang = lang if lang in WORDS else "zh"
+        self.w = WORDS[self.lang]
+
+    def label(self, path: str) -> str:
+        decl = self.policy.fact(path)
+        name = decl.label_for(self.lang) if decl else None
+        return f"{name}（{path}）" if name and self.lang == "zh" else (
+            f"{name} ({path})" if name else path)
+
+    def render(self, res: CaseResult) -> str:
+        w, doc = self.w, self.policy.document
+        title = doc.title if self.lang == "zh" else (doc.title_en or doc.title)
+        lines = [f"{w['policy']}: {doc.number} {title}"]
+        if res.case_name:
+            lines.append(f"{w['case']}: {res.case_name}")
+        if res.as_of is not None:
+            src = w["from_option"] if res.as_of_source == "--as-of" else w["from_case"]
+            lines.append(f"{w['as_of']}: {res.as_of.isoformat()} {src}")
+        else:
+            lines.append(f"{w['as_of']}: {w['unknown_date']} — {w['missing']}: "
+                         + ", ".join(self.label(m) for m in res.as_of_missing))
+        for d in res.decisions:
+            lines.append("")
+            lines.extend(self.decision(d))
+        return "\n".join(lines) + "\n"
+
+    def decision(self, d: Decision) -> list[str]:
+        w, p = self.w, d.program
+        title = p.title if self.lang == "zh" else p.title_en
+        head = f"■ {title} ({p.id}) — {w[d.outcome]}"
+        if d.amount is not None:
+            head += f"    {w['amount']}: {money(d.amount)} {w['yuan']}"
+        lines = [head]
+        if d.outcome == ELIGIBLE:
+            lines.append(f"  {w['payee']}: {p.payee.get(self.lang)}")
+        if d.outcome == INELIGIBLE:
+            lines.append(f"  {w['failing']}: " + ", ".join(d.failing))
+        if d.missing:
+            lines.append(f"  {w['missing']}: " + "; ".join(self.label(m) for m in d.missing))
+        lines.append(f"  {w['clauses']}:")
+        for r in _ordered(d):
+            lines.append(f"   {MARK[r.result]} {r.id}: {r.clause.explain.get(self.lang)}")
+            if r.result is False:
+                lines.append(f"       {w['needed']}: {r.clause.rule.text}")
+            for path, value in r.values.items():
+                shown = w["unknown"] if type(value) is Unknown else show(value)
+                lines.append(f"       {self.label(path)} = {shown}")
+            if r.result is None and r.missing:
+                lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in r.missing))
+            if r.clause.interpretation:
+                lines.append(f"       {w['interpretation']}: {r.clause.interpretation.get(self.lang)}")
+            for c in r.clause.cite:
+                lines.append(f"       ↳ {self.cite(c)}")
+        if d.standards:
+            lines.append(f"  {w['standards']}:")
+            for s in d.standards:
+                std = self.policy.standards[s.id]
+                name = (std.label if self.lang == "zh" else std.label_en) or s.id
+                key = f"[{s.key}]" if s.key is not None else ""
+                unit = f" {w['yuan']}" if std.type == "money" else ""
+                period = f"{w['since']} {s.start.isoformat()}"
+                if s.until:
+                    period += f" {w['until']} {s.until.isoformat()}"
+                rev = f", {s.revision}" if s.revision else ""
+                lines.append(f"   {name}{key} = {show(s.value)}{unit}  ({period}; {s.source}{rev})")
+        if d.installments:
+            lines.append(f"  {w['installments']}:")
+            for i in d.installments:
+                amt = f"{money(i.amount)} {w['yuan']}" if i.amount is not None else "—"
+                extra = (" — " + w["missing"] + ": " + "; ".join(self.label(m) for m in i.missing)
+                         if i.missing else "")
+                lines.append(f"   {i.installment.label.get(self.lang)}: {amt} ({w[i.status]}){extra}")
+        if d.amount is not None and p.amount.explain:
+            note = p.amount.explain.get(self.lang)
+            if d.capped_at is not None:
+                note += f"; {money(d.formula_amount)} → {w['capped']} {money(d.capped_at)}"
+            lines.append(f"  {w['formula']}: {note}")
+        if p.amount.interpretation and d.outcome == ELIGIBLE:
+            lines.append(f"  {w['interpretation']}: {p.amount.interpretation.get(self.lang)}")
+        if p.interpretation:
+            lines.append(f"  {w['interpretation']}: {p.interpretation.get(self.lang)}")
+        lines.append(f"  {w['citations']}:")
+        for c in _unique(list(p.cite) + list(p.amount.cite)):
+            lines.append(f"   ↳ {self.cite(c)}")
+        return lines
+
+    def cite(self, c: Citation) -> str:
+        clause = self.policy.clauses.get(c.clause)
+        quote = c.quote or (clause.text if clause else "")
+        if len(quote) > 120:
+            quote = quote[:118] + "……"
+        return f"{self.policy.document.number} {c.clause}「{quote}」"
