@@ -1,0 +1,32 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: opens a page in headless Chromium")
+
+
+@pytest.fixture(scope="session")
+def bundled_policy():
+    from interpreter.loader import load_policy
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def evaluator(bundled_policy):
+    from interpreter.evaluate import Evaluator
+    return Evaluator(bundled_policy)
+
+
+@pytest.fixture
+def policy_copy(tmp_path):
+    """A writable copy of the bundled policy folder, to edit in a test."""
+    from interpreter.loader import bundled_policy_dir
+    dest = tmp_path / "policy"
+    shutil.copytree(bundled_policy_dir(), dest,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return dest

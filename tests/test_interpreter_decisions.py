@@ -1,0 +1,178 @@
+"""Cases written from the source text (台政办发〔2020〕4号 六（一）、六（二）),
+independently of the examples, with the amounts worked out by hand."""
+from decimal import Decimal
+
+import pytest
+
+from interpreter.render import money
+
+
+def person(**over):
+    case = {
+        "applicant": {"id": "370405199001011234", "name": "测试", "pension_eligible": False,
+                      "enterprise_employee": True, "insured_months": Decimal(20),
+                      "poverty_registered": False, "newly_hired": False},
+        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
+                     "free": False, "occupation": "焊工"},
+        "certificate": {"kind": "职业技能等级证书", "level": "中级", "occupation": "焊工",
+                        "date": "2020-06-01"},
+        "history": [],
+        "application": {"date": "2020-06-10"},
+    }
+    for path, value in over.items():
+        root, _, leaf = path.partition("__")
+        if leaf:
+            if value is None:
+                case[root].pop(leaf, None)
+            else:
+                case[root][leaf] = value
+        elif value is None:
+            case.pop(root, None)
+        else:
+            case[root] = value
+    return case
+
+
+def decide(evaluator, case, program, **kw):
+    res = evaluator.decide(case, programs=[program], **kw)
+    (d,) = res.decisions
+    return d
+
+
+@pytest.mark.parametrize("level, amount", [("初级", "1000.00"), ("中级", "1500.00"),
+                                           ("高级", "2000.00")])
+def test_vocational_training_standard_by_level(evaluator, level, amount):
+    d = decide(evaluator, person(certificate__level=level), "vocational_training")
+    assert (d.outcome, money(d.amount)) == ("eligible", amount)
+
+
+def test_entrepreneurship_training_is_1600(evaluator):
+    case = person(training__kind="创业培训", certificate__kind="培训合格证书",
+                  certificate__level=None)
+    d = decide(evaluator, case, "vocational_training")
+    assert (d.outcome, money(d.amount)) == ("eligible", "1600.00")
+
+
+def test_fourth_subsidy_in_a_year_is_refused_third_is_paid(evaluator):
+    prior = [{"program": "vocational_training", "occupation": f"工种{i}", "level": "初级",
+              "date": f"2020-0{i + 1}-01", "amount": Decimal(1000)} for i in range(3)]
+    d = decide(evaluator, person(history=prior[:2]), "vocational_training")
+    assert d.outcome == "eligible"
+    d = decide(evaluator, person(history=prior), "vocational_training")
+    assert d.outcome == "ineligible" and d.failing == ["yearly_limit"]
+
+
+def test_same_occupation_same_level_never_twice(evaluator):
+    prior = [{"program": "vocational_training", "occupation": "焊工", "level": "中级",
+              "date": "2019-05-01", "amount": Decimal(1500)}]
+    d = decide(evaluator, person(history=prior), "vocational_training")
+    assert d.failing == ["not_repeated"]
+    prior[0]["level"] = "初级"
+    assert decide(evaluator, person(history=prior), "vocational_training").outcome == "eligible"
+
+
+def test_pension_excludes(evaluator):
+    d = decide(evaluator, person(applicant__pension_eligible=True), "vocational_training")
+    assert d.outcome == "ineligible" and "no_monthly_pension" in d.failing
+
+
+def test_missing_facts_make_undetermined_and_are_named(evaluator):
+    d = decide(evaluator, person(applicant__insured_months=None), "skill_upgrade")
+    assert d.outcome == "undetermined"
+    assert d.missing == ["applicant.insured_months"]
+    assert d.amount is None
+
+
+@pytest.mark.parametrize("months, outcome", [(11, "ineligible"), (12, "eligible"),
+                                             (13, "eligible")])
+def test_skill_upgrade_twelve_months_boundary(evaluator, months, outcome):
+    d = decide(evaluator, person(applicant__insured_months=Decimal(months)), "skill_upgrade")
+    assert d.outcome == outcome
+    assert money(d.amount) == ("1500.00" if outcome == "eligible" else None)
+
+
+def test_project_training_sixty_percent_then_balance(evaluator):
+    base = person(training__project_based=True, training__end_date="2020-05-30",
+                  project={"subsidy_total": Decimal("7333"), "employment_rate": Decimal("0.85")})
+    d = decide(evaluator, base, "project_training")
+    assert d.outcome == "eligible"
+    assert [(i.installment.id, money(i.amount), i.status) for i in d.installments] == [
+        ("advance", "4399.80", "payable"), ("balance", "2933.20", "payable")]
+    assert money(d.amount) == "7333.00"
+    base["project"]["employment_rate"] = Decimal("0.8499")
+    d = decide(evaluator, base, "project_training")
+    assert money(d.amount) == "4399.80"
+    assert d.installments[1].status == "refused"
+    del base["project"]["employment_rate"]
+    d = decide(evaluator, base, "project_training")
+    assert money(d.amount) == "4399.80"
+    assert d.installments[1].status == "pending"
+    assert d.installments[1].missing == ("project.employment_rate",)
+
+
+@pytest.mark.parametrize("days, amount", [(1, "50.00"), (9, "450.00"), (10, "500.00"),
+                                          (11, "500.00"), (30, "500.00")])
+def test_living_allowance_fifty_a_day_capped_at_500(evaluator, days, amount):
+    case = person(applicant__poverty_registered=True, training__project_based=True,
+                  training__free=True, training__days=Decimal(days))
+    d = decide(evaluator, case, "living_allowance")
+    assert (d.outcome, money(d.amount)) == ("eligible", amount)
+
+
+def test_pre_job_special_ability_certificate_at_junior_standard(evaluator):
+    case = person(applicant__newly_hired=True, training__kind="岗前培训",
+                  certificate__kind="专项职业能力证书", certificate__level=None)
+    d = decide(evaluator, case, "pre_job_training")
+    assert (d.outcome, money(d.amount)) == ("eligible", "1000.00")
+
+
+@pytest.mark.parametrize("level, amount", [("技师", "2000.00"), ("高级技师", "5000.00")])
+def test_technician_training(evaluator, level, amount):
+    case = person(applicant__prior_level="高级", training__kind="技师培训",
+                  certificate__level=level)
+    d = decide(evaluator, case, "technician_training")
+    assert (d.outcome, money(d.amount)) == ("eligible", amount)
+
+
+@pytest.mark.parametrize("fee, amount", [("7333", "4399.80"), ("5000", "3000.00"),
+                                         ("10000", "6000.00"), ("12000", "6000.00"),
+                                         ("7333.33", "4400.00")])
+def test_apprenticeship_sixty_percent_of_fee_capped(evaluator, fee, amount):
+    case = person(training__kind="企业新型学徒制",
+                  apprenticeship={"fee_paid": Decimal(fee), "invoice": True,
+                                  "start_date": "2019-09-01", "end_date": "2020-08-31"})
+    d = decide(evaluator, case, "apprenticeship")
+    assert (d.outcome, money(d.amount)) == ("eligible", amount)
+
+
+def test_apprenticeship_longer_than_two_years(evaluator):
+    case = person(training__kind="企业新型学徒制",
+                  apprenticeship={"fee_paid": Decimal(8000), "invoice": True,
+                                  "start_date": "2019-01-01", "end_date": "2021-06-30"})
+    d = decide(evaluator, case, "apprenticeship")
+    assert d.failing == ["period_within_2_years"]
+
+
+def test_explanation_records_values_standard_and_citation(evaluator, bundled_policy):
+    from interpreter.render import decision_json
+    d = decide(evaluator, person(), "skill_upgrade")
+    out = decision_json(bundled_policy, d)
+    insured = next(c for c in out["clauses"] if c["id"] == "insured_12_months")
+    assert insured["result"] is True
+    assert insured["values"] == {"applicant.insured_months": "20"}
+    used = {(s["id"], s["key"]): (s["value"], s["from"]) for s in out["standards"]}
+    assert used[("skill_upgrade", "中级")] == ("1500", "2019-01-01")
+    assert any("技能提升补贴" in (c["quote"] or "") for c in out["citations"])
+
+
+def test_as_of_outside_period_is_refused(evaluator):
+    d = decide(evaluator, person(application__date="2022-01-05"), "skill_upgrade")
+    assert d.outcome == "ineligible" and d.failing == ["in_force"]
+
+
+def test_decision_date_missing_is_undetermined(evaluator):
+    case = person(application__date=None, certificate__date=None)
+    d = decide(evaluator, case, "skill_upgrade")
+    assert d.outcome == "undetermined"
+    # the decision date falls back to the certificate date: that is what to supply
+    assert "certificate.date" in d.missing
