@@ -66,9 +66,16 @@ POLICY_OPTION = click.option(
     help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).")
 
 
-def load(policy_dir):
+REVISION_OPTION = click.option(
+    "--revision", "revisions", multiple=True, metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Also apply this revision file (repeatable), as if it were in the policy's "
+         "revisions/ folder: a what-if before it is issued.")
+
+
+def load(policy_dir, revisions=()):
     from interpreter.loader import load_policy
-    return load_policy(policy_dir)
+    return load_policy(policy_dir, revisions=list(revisions))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,6 +96,7 @@ def cli():
 @cli.command("eval")
 @click.argument("case_file", metavar="CASE.json", type=click.Path(dir_okay=False, allow_dash=True))
 @POLICY_OPTION
+@REVISION_OPTION
 @click.option("--as-of", type=DATE, default=None, metavar="DATE",
               help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
                    "case's own decision date (its application date, else its certificate date).")
@@ -100,7 +108,7 @@ def cli():
               help="Evaluate only this program (repeatable). Default: the programs the case "
                    "applies for, or all.")
 @guarded
-def eval_cmd(case_file, policy_dir, as_of, fmt, lang, programs):
+def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs):
     """Evaluate CASE.json and explain each decision.
 
     For every program the case applies for, prints the outcome (eligible,
@@ -114,7 +122,7 @@ def eval_cmd(case_file, policy_dir, as_of, fmt, lang, programs):
     from interpreter.evaluate import Evaluator
     from interpreter.render import TextRenderer, dumps, result_json
 
-    policy = load(policy_dir)
+    policy = load(policy_dir, revisions)
     data, raw = read_case_file(case_file)
     name = "<stdin>" if case_file == "-" else case_file
     res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
@@ -128,13 +136,14 @@ def eval_cmd(case_file, policy_dir, as_of, fmt, lang, programs):
 
 @cli.command("schema")
 @POLICY_OPTION
+@REVISION_OPTION
 @guarded
-def schema_cmd(policy_dir):
+def schema_cmd(policy_dir, revisions):
     """Print the JSON Schema of a case, generated from the policy's facts.yaml."""
     import json
 
     from interpreter.cases import case_schema
-    click.echo(json.dumps(case_schema(load(policy_dir)), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(case_schema(load(policy_dir, revisions)), ensure_ascii=False, indent=2))
 
 
 @cli.command("check")
@@ -143,8 +152,9 @@ def schema_cmd(policy_dir):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: a list of findings for tools.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@REVISION_OPTION
 @guarded
-def check_cmd(policy_dir, fmt, strict):
+def check_cmd(policy_dir, fmt, strict, revisions):
     """Validate every policy file and type-check every expression.
 
     Lists all errors (and warnings) at once, each as file:line:col with the
@@ -156,7 +166,7 @@ def check_cmd(policy_dir, fmt, strict):
     from dsl.errors import ErrorList, PolicyError
 
     try:
-        policy = load(policy_dir)
+        policy = load(policy_dir, revisions)
         errors, warnings = [], list(policy.warnings)
     except ErrorList as exc:
         errors, warnings = exc.errors, []
@@ -185,6 +195,7 @@ def check_cmd(policy_dir, fmt, strict):
 @cli.command("test")
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
 @POLICY_OPTION
+@REVISION_OPTION
 @click.option("-k", "pattern", default=None, metavar="PATTERN",
               help="Run only tests whose name matches (substring or glob).")
 @click.option("--coverage", is_flag=True,
@@ -197,7 +208,7 @@ def check_cmd(policy_dir, fmt, strict):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the explanation printed for a failing test.")
 @guarded
-def test_cmd(paths, policy_dir, pattern, coverage, fail_under, fmt, lang):
+def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, lang):
     """Run the policy tests in PATH (files or folders; default: the policy's tests/).
 
     A failing test prints what was expected against what came out, and the
@@ -209,7 +220,7 @@ def test_cmd(paths, policy_dir, pattern, coverage, fail_under, fmt, lang):
     from interpreter.policytests import (Coverage, collect, default_test_dir,
                                          explain_failure, run_test)
 
-    policy = load(policy_dir)
+    policy = load(policy_dir, revisions)
     tests = collect(paths or [default_test_dir(policy)], pattern)
     evaluator = Evaluator(policy)
     cov = Coverage(policy) if coverage else None

@@ -66,6 +66,19 @@ class _Loader:
         self.sources[name] = src
         return src
 
+    def validate_parts(self, src: Source) -> None:
+        """A revision's sections, each against the schema of the file it amends."""
+        for key, schema in (("clauses", "clauses"), ("definitions", "definitions")):
+            if key in src.data:
+                self.errors.extend(schemas.validate(src.only((key,)), schema))
+        if "facts" in src.data or "enums" in src.data:
+            part = src.only(("enums", "facts"))
+            part.data.setdefault("enums", {})
+            part.data.setdefault("facts", {})
+            self.errors.extend(schemas.validate(part, "facts"))
+        for i in range(len(src.data.get("programs") or [])):
+            self.errors.extend(schemas.validate(src.view(("programs", i)), "program"))
+
     # -- expressions -------------------------------------------------------------
     def rule(self, src: Source, path: tuple, env: Environment, context: str,
              local_types=None, local_defs=None, want: T.Type | None = None) -> Rule | None:
@@ -126,11 +139,14 @@ def _cites(items) -> tuple[Citation, ...]:
     return tuple(Citation(c["clause"], c.get("quote")) for c in (items or ()))
 
 
-def load_policy(root: str | Path | None = None, catalogs: dict | None = None) -> Policy:
+def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
+                revisions: list | tuple = ()) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
-    ``catalogs``: name → (type, value) of the catalogues expressions may read
-    as ``catalog.NAME``.
+    Revisions are amendments issued as data: every ``revisions/*.yaml`` of the
+    policy folder, then the files given in ``revisions``, applied in order of
+    their issue date. ``catalogs``: name → (type, value) of the catalogues
+    expressions may read as ``catalog.NAME``.
     """
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
@@ -147,13 +163,38 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None) ->
     if not (ld.root / "programs").is_dir():
         ld.errors.append(PolicyFileError("the policy needs a programs/ folder",
                                          position=Position(ld.display(ld.root / "programs"))))
+    rev_paths = sorted((ld.root / "revisions").glob("*.yaml")) + [Path(r) for r in revisions]
+    rev_srcs = [s for s in (ld.load_path(p, "revision") for p in rev_paths) if s is not None]
+    for r in rev_srcs:
+        ld.validate_parts(r)
     if ld.errors:
         raise ErrorList(ld.errors)
+    rev_srcs.sort(key=lambda r: (r.data["revision"]["issued"], r.name))
 
     document = _document(doc_src.data)
+    if any(r.data["revision"]["amends"] != document.id for r in rev_srcs):
+        for r in rev_srcs:
+            if r.data["revision"]["amends"] != document.id:
+                ld.errors.append(r.error(("revision", "amends"),
+                                         f"this revision amends '{r.data['revision']['amends']}', "
+                                         f"but the policy is '{document.id}'"))
+        raise ErrorList(ld.errors)
     clauses = _clauses(clauses_src, ld)
     enums, facts = _facts(facts_src, ld)
     standards = _standards(std_src, enums, ld)
+    revision_info = []
+    for r in rev_srcs:
+        meta = r.data["revision"]
+        label = meta.get("number") or meta["id"]
+        revision_info.append({"id": meta["id"], "number": meta.get("number"),
+                              "title": meta.get("title"), "issued": meta["issued"].isoformat(),
+                              "file": r.name, "sha256": ld.files[r.name]})
+        if "clauses" in r.data:
+            _clauses(r, ld, into=clauses, document=label)
+        if "enums" in r.data or "facts" in r.data:
+            _facts(r, ld, enums=enums, facts=facts)
+        if "standards" in r.data:
+            _standards(r, enums, ld, into=standards, revision=label)
     if ld.errors:
         raise ErrorList(ld.errors)
 
@@ -163,30 +204,34 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None) ->
         standards={sid: _standard_type(s, enums) for sid, s in standards.items()},
         catalogs={name: t for name, (t, _v) in catalogs.items()})
 
-    # shared definitions: declared first so they can refer to one another
+    # shared definitions: declared first so they can refer to one another;
+    # a revision's definition replaces the base one of the same id
     definitions: dict[str, Definition] = {}
-    def_paths = []
-    if defs_src is not None:
-        for i, d in enumerate(defs_src.data.get("definitions", [])):
+    declared: dict[str, tuple[Source, int]] = {}
+    for src in ([defs_src] if defs_src is not None else []) + [
+            r for r in rev_srcs if "definitions" in r.data]:
+        for i, d in enumerate(src.data.get("definitions", [])):
             name = d["id"]
             if name in env.facts or name in RESERVED_ROOTS:
-                ld.errors.append(defs_src.error(("definitions", i, "id"),
-                                                f"'{name}' is already the name of a fact"))
+                ld.errors.append(src.error(("definitions", i, "id"),
+                                           f"'{name}' is already the name of a fact"))
                 continue
             try:
                 env.define(name, parse(d["expr"] if isinstance(d["expr"], str)
                                        else _literal_text(d["expr"])))
             except ParseError:
                 pass        # reported with its position below
-            def_paths.append((i, d))
-    for i, d in def_paths:
-        rule = ld.rule(defs_src, ("definitions", i, "expr"), env, f"definition {d['id']}")
+            declared[name] = (src, i)
+    for name, (src, i) in declared.items():
+        d = src.data["definitions"][i]
+        rule = ld.rule(src, ("definitions", i, "expr"), env, f"definition {name}")
         if rule is not None:
-            definitions[d["id"]] = Definition(d["id"], rule, _label(d))
+            definitions[name] = Definition(name, rule, _label(d))
     for name, cycle in env.cycles:
+        src = declared.get(name, (defs_src, 0))[0]
         ld.errors.append(PolicyFileError(
             "a definition may not refer to itself: " + " → ".join(cycle),
-            position=Position(defs_src.name if defs_src else None), context=f"definition {name}"))
+            position=Position(src.name if src else None), context=f"definition {name}"))
 
     decision_date = None
     if "decision_date" in doc_src.data:
@@ -196,15 +241,19 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None) ->
         programs_applied = ld.rule(doc_src, ("programs_applied",), env, "programs_applied")
 
     programs: dict[str, Program] = {}
-    for src in program_srcs:
+    program_views = [(s, None) for s in program_srcs] + [
+        (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
+        for r in rev_srcs for i in range(len(r.data.get("programs") or []))]
+    for src, revision in program_views:
         program = _program(src, env, ld)
         if program is None:
             continue
-        if program.id in programs:
+        program.revision = revision
+        if program.id in programs and revision is None:
             ld.errors.append(src.error(("id",), f"program id '{program.id}' is used twice "
                                        f"(also in {programs[program.id].source})"))
             continue
-        programs[program.id] = program
+        programs[program.id] = program      # a revision replaces a program of the same id
     _check_citations(ld, clauses)
     if ld.errors:
         raise ErrorList(ld.errors)
@@ -212,7 +261,7 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None) ->
                   facts=facts, standards=standards, definitions=definitions,
                   programs=programs, env=env, decision_date=decision_date,
                   programs_applied=programs_applied, files=ld.files,
-                  warnings=ld.warnings)
+                  revisions=revision_info, warnings=ld.warnings)
 
 
 def _label(d) -> Text | None:
@@ -229,14 +278,15 @@ def _document(d: dict) -> Document:
                     jurisdiction=d["jurisdiction"], raw=d)
 
 
-def _clauses(src: Source, ld: _Loader) -> dict[str, SourceClause]:
-    out: dict[str, SourceClause] = {}
+def _clauses(src: Source, ld: _Loader, into: dict | None = None,
+             document: str | None = None) -> dict[str, SourceClause]:
+    out: dict[str, SourceClause] = {} if into is None else into
     for i, c in enumerate(src.data["clauses"]):
         if c["id"] in out:
             ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
             continue
         out[c["id"]] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
-                                    c["text"], src.position(("clauses", i)))
+                                    c["text"], src.position(("clauses", i)), document)
     return out
 
 
@@ -278,9 +328,17 @@ def _find_cites(data, path):
             yield from _find_cites(v, path + (i,))
 
 
-def _facts(src: Source, ld: _Loader):
-    enums = {}
+def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | None = None):
+    """Enums and fact declarations; with ``enums``/``facts`` given, a revision's
+    additions are merged in (new enums, new values, new facts, new fields)."""
+    enums = {} if enums is None else enums
     for name, e in (src.data.get("enums") or {}).items():
+        if name in enums:
+            old = enums[name]
+            added = tuple(str(v) for v in e["values"] if str(v) not in old.values)
+            enums[name] = EnumDecl(name, old.values + added, e.get("label") or old.label,
+                                   e.get("label_en") or old.label_en)
+            continue
         values = tuple(str(v) for v in e["values"])
         if len(set(values)) != len(values):
             ld.errors.append(src.error(("enums", name, "values"),
@@ -306,12 +364,23 @@ def _facts(src: Source, ld: _Loader):
                 f.items = decl(f"{path}[]", d["items"], at + ("items",))
         return f
 
-    facts = {}
+    facts = {} if facts is None else facts
     for name, d in (src.data.get("facts") or {}).items():
         if name in RESERVED_ROOTS:
             ld.errors.append(src.error(("facts", name), f"'{name}' is a reserved name"))
             continue
-        facts[name] = decl(name, d, ("facts", name))
+        old = facts.get(name)
+        if old is None:
+            facts[name] = decl(name, d, ("facts", name))
+        elif old.type == "record" and d["type"] == "record":
+            new = decl(name, d, ("facts", name))
+            for k, field_decl in new.fields.items():
+                if k in old.fields:
+                    ld.errors.append(src.error(("facts", name, "fields", k),
+                                               f"the fact {name}.{k} is already declared"))
+                old.fields[k] = field_decl
+        else:
+            ld.errors.append(src.error(("facts", name), f"the fact '{name}' is already declared"))
     return enums, facts
 
 
@@ -330,9 +399,16 @@ def _fact_type(d: FactDecl, enums) -> T.Type:
     return T.parse_declared(d.type)
 
 
-def _standards(src: Source, enums, ld: _Loader) -> dict[str, Standard]:
-    out = {}
+def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
+               revision: str | None = None) -> dict[str, Standard]:
+    """Standards; with ``into``, a revision's new dated values are appended to
+    the standards it names (a later value wins from its start date) and new
+    standards are added."""
+    out = {} if into is None else into
     for sid, s in src.data["standards"].items():
+        existing = out.get(sid)
+        if existing is not None and revision is not None:
+            s = {"type": existing.type, "key": existing.key, **s}
         key = s.get("key")
         if key is not None and key not in enums:
             ld.errors.append(src.error(("standards", sid, "key"), f"no enum '{key}' in facts.yaml",
@@ -362,7 +438,10 @@ def _standards(src: Source, enums, ld: _Loader) -> dict[str, Standard]:
             if v.get("until") is not None and v["until"] < v["from"]:
                 ld.errors.append(src.error(at + ("until",), "the end date is before the start date"))
             versions.append(StandardVersion(v["from"], v.get("until"), value, src.name,
-                                            src.position(at)))
+                                            src.position(at), revision))
+        if existing is not None and revision is not None:
+            existing.versions.extend(versions)
+            continue
         out[sid] = Standard(sid, s.get("label"), s.get("label_en"), s.get("type", "money"),
                             key, _cites(s.get("cite")), versions, src.position(("standards", sid)))
     return out

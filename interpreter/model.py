@@ -37,6 +37,7 @@ class SourceClause:
     title_en: str | None
     text: str
     position: Position
+    document: str | None = None   # the issuing document, when a revision added it
 
 
 @dataclass
@@ -179,6 +180,7 @@ class Program:
     source: str
     position: Position
     interpretation: Text | None = None
+    revision: str | None = None           # the revision that issued or replaced it
 
 
 @dataclass

@@ -37,7 +37,7 @@ WORDS = {
         "interpretation": "解释", "from_option": "（由 --as-of 指定）",
         "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
-        "unknown": "未知", "check": "请核实",
+        "unknown": "未知", "check": "请核实", "revision": "修订",
     },
     "en": {
         ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
@@ -50,7 +50,7 @@ WORDS = {
         "from_option": "(from --as-of)", "from_case": "(from the case)",
         "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
-        "unknown": "unknown", "check": "to check",
+        "unknown": "unknown", "check": "to check", "revision": "Revision",
     },
 }
 
@@ -62,6 +62,8 @@ MARK = {True: "✓", False: "✗", None: "?"}
 def citation_json(policy: Policy, cite: Citation) -> dict:
     clause = policy.clauses.get(cite.clause)
     return {"clause": cite.clause,
+            "document": (clause.document if clause and clause.document
+                         else policy.document.number),
             "title": clause.title if clause else None,
             "quote": cite.quote or (clause.text if clause else None)}
 
@@ -181,6 +183,8 @@ class TextRenderer:
         w, doc = self.w, self.policy.document
         title = doc.title if self.lang == "zh" else (doc.title_en or doc.title)
         lines = [f"{w['policy']}: {doc.number} {title}"]
+        for r in self.policy.revisions:
+            lines.append(f"{w['revision']}: {r['number'] or r['id']} ({r['issued']}; {r['file']})")
         if res.case_name:
             lines.append(f"{w['case']}: {res.case_name}")
         if res.as_of is not None:
@@ -259,4 +263,5 @@ class TextRenderer:
         quote = c.quote or (clause.text if clause else "")
         if len(quote) > 120:
             quote = quote[:118] + "……"
-        return f"{self.policy.document.number} {c.clause}「{quote}」"
+        number = (clause.document if clause and clause.document else self.policy.document.number)
+        return f"{number} {c.clause}「{quote}」"

@@ -60,6 +60,25 @@ class Source:
         line, col = self.positions.get(path, (None, None))
         return Position(self.name, line, col)
 
+    def view(self, prefix: tuple) -> "Source":
+        """The part of this document under ``prefix``, as a document of its own
+        (positions still point into this file)."""
+        n = len(prefix)
+        data = self.data
+        for p in prefix:
+            data = data[p]
+        out = Source(self.name, self.text, data)
+        out.positions = {k[n:]: v for k, v in self.positions.items() if k[:n] == tuple(prefix)}
+        out.nodes = {k[n:]: v for k, v in self.nodes.items() if k[:n] == tuple(prefix)}
+        return out
+
+    def only(self, keys: tuple) -> "Source":
+        """This document with only the top-level ``keys`` it has."""
+        out = Source(self.name, self.text, {k: self.data[k] for k in keys if k in self.data})
+        out.positions = {k: v for k, v in self.positions.items() if not k or k[0] in keys}
+        out.nodes = {k: v for k, v in self.nodes.items() if k and k[0] in keys}
+        return out
+
     def line_text(self, line: int | None) -> str | None:
         if line is None:
             return None
