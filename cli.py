@@ -254,6 +254,38 @@ def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, l
         sys.exit(EXIT_POLICY)
 
 
+@cli.command("fmt")
+@click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 when some expression is not in canonical form "
+                   "(for CI).")
+@guarded
+def fmt_cmd(paths, check_only):
+    """Rewrite every expression of the policy YAML in canonical form.
+
+    PATH is a policy folder or YAML files (default: the bundled policy folder).
+    Only the expression strings change: comments, key order and the rest of
+    each file are kept as they are.
+    """
+    from pathlib import Path
+
+    from interpreter.fmt import format_paths, policy_files
+    from interpreter.loader import bundled_policy_dir
+
+    files = []
+    for p in (paths or [bundled_policy_dir()]):
+        p = Path(p)
+        files.extend(policy_files(p) if p.is_dir() else [p])
+    changes = format_paths(files, write=not check_only)
+    for c in changes:
+        verb = "would reformat" if check_only else "reformatted"
+        click.echo(f"{c.file}:{c.line}: {verb}\n  - {c.before}\n  + {c.after}")
+    click.echo(f"{len(changes)} expression(s) {'to reformat' if check_only else 'reformatted'} "
+               f"in {len(files)} file(s)")
+    if check_only and changes:
+        sys.exit(EXIT_POLICY)
+
+
 class _null:
     def __init__(self, items):
         self.items = items
