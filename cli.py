@@ -150,40 +150,55 @@ def schema_cmd(policy_dir, revisions):
 @click.argument("policy_dir", metavar="[DIR]", required=False,
                 type=click.Path(file_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: a list of findings for tools.")
+              show_default=True, help="json: every finding with file, line, column, "
+                                      "severity and code, for tools.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.option("--notes", "show_notes", is_flag=True,
+              help="Also list notes (e.g. clauses of the source text no rule cites).")
 @REVISION_OPTION
 @guarded
-def check_cmd(policy_dir, fmt, strict, revisions):
-    """Validate every policy file and type-check every expression.
+def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
+    """Validate every policy file, type-check every expression, and lint.
 
-    Lists all errors (and warnings) at once, each as file:line:col with the
-    clause it concerns. Exit 1 when there is an error (or, with --strict, a
-    warning).
+    Lists all findings at once, each as file:line:col with the clause it
+    concerns. Errors make the policy unusable; warnings are legal but
+    probably wrong (a fact no rule reads, overlapping dated values, a
+    constant clause, a program whose clauses can never all hold...); notes
+    are for information. Exit 1 when there is an error (or, with --strict,
+    a warning).
     """
     import json
 
     from dsl.errors import ErrorList, PolicyError
+    from interpreter.lint import lint
 
+    policy = None
     try:
         policy = load(policy_dir, revisions)
-        errors, warnings = [], list(policy.warnings)
+        findings = list(policy.warnings) + lint(policy)
+        errors = []
     except ErrorList as exc:
-        errors, warnings = exc.errors, []
+        errors, findings = exc.errors, []
     except PolicyError as exc:
-        errors, warnings = [exc], []
+        errors, findings = [exc], []
+    warnings = [f for f in findings if f.severity == "warning"]
+    notes = [f for f in findings if f.severity == "note"]
     if fmt == "json":
         click.echo(json.dumps({
             "errors": [e.to_json() for e in errors],
             "warnings": [w.to_json() for w in warnings],
+            "notes": [n.to_json() for n in notes],
         }, ensure_ascii=False, indent=2))
     else:
         for e in errors:
             click.echo("error: " + e.render(), err=True)
         for w in warnings:
-            click.echo("warning: " + w.render(), err=True)
-        summary = f"{len(errors)} error(s), {len(warnings)} warning(s)"
-        if not errors:
+            click.echo(f"warning[{w.code}]: " + w.render(), err=True)
+        if show_notes:
+            for n in notes:
+                click.echo(f"note[{n.code}]: " + n.render(), err=True)
+        summary = f"{len(errors)} error(s), {len(warnings)} warning(s), {len(notes)} note(s)"
+        if policy is not None:
             summary = (f"policy {policy.document.number}: {len(policy.programs)} programs, "
                        f"{sum(len(p.clauses) for p in policy.programs.values())} clauses, "
                        f"{len(policy.standards)} standards checked; " + summary)

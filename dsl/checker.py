@@ -69,6 +69,9 @@ class Checker:
 
     def check(self, node: ast.Node) -> CheckResult:
         self.result.type = self.visit(node)
+        # in the order of the text, not of discovery (an operator's own
+        # complaint comes after its operands' ones otherwise)
+        self.result.diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
         return self.result
 
     # -- dispatch -----------------------------------------------------------
@@ -175,9 +178,10 @@ class Checker:
                                    or "rows: " + ", ".join(sorted(base.key.values)),
                                    code="enum")
                     else:
-                        self.warning(node.key, f"the table has no row for {shown}: a case "
-                                     "with that value stops with an error unless a clause "
-                                     "excludes it", code="table-key")
+                        self.result.diagnostics.append(Diagnostic(
+                            "note", f"the table has no row for {shown}: a case with that "
+                            "value stops with an error unless a clause excludes it",
+                            node.key.pos, None, "table-key"))
                 self._record_literals(key, base.key)
             return base.value
         if isinstance(base, T.ListType):

@@ -111,8 +111,17 @@ class Evaluator:
             for r in results:
                 r.values = self.values_read(r.clause.rule, program, ctx.facts)
             decision.standards = self._uses(ctx.trace[trace_start:], versions)
-            decision.lets = {d.id: ctx.cache.get(("let", program.id, d.id)) for d in program.lets
-                             if ("let", program.id, d.id) in ctx.cache}
+            # labelled lets are part of the explanation: compute them all
+            decision.lets = {}
+            for d in program.lets:
+                key = ("let", program.id, d.id)
+                if d.label is not None and key not in ctx.cache:
+                    try:
+                        d.rule.expression.fn(ctx)
+                    except EvaluationError:
+                        continue
+                if key in ctx.cache:
+                    decision.lets[d.id] = ctx.cache[key]
         return decision
 
     def _run(self, rule: Rule, ctx: Context, where: str):

@@ -102,7 +102,7 @@ class _Loader:
         result = env.check(node, local_types)
         for d in result.diagnostics:
             err = diagnostic_error(d, text, src.name, locate, context)
-            (self.errors if d.severity == "error" else self.warnings).append(err)
+            (self.errors if d.severity == "error" else self.warnings).append(err)  # + notes
         if result.errors:
             return None
         if want is not None and result.type not in (want, T.ANY) and not (
@@ -350,7 +350,8 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
                      label_en=d.get("label_en"), description=d.get("description"),
                      description_en=d.get("description_en"), enum=d.get("enum"),
                      minimum=_dec(d.get("minimum")), maximum=_dec(d.get("maximum")),
-                     example=d.get("example"), position=src.position(at))
+                     example=d.get("example"), position=src.position(at),
+                     informational=bool(d.get("informational", False)))
         if f.type == "enum" and f.enum not in enums:
             ld.errors.append(src.error(at + ("enum",), f"no enum '{f.enum}' in enums",
                                        hint=_close(f.enum, enums)))
@@ -511,7 +512,7 @@ def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
         return None
     amount = Amount(amount_rule, cap, bool(a.get("round", False)), _text(a.get("explain")),
                     _cites(a.get("cite")), installments, _text(a.get("interpretation")))
-    return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d["cite"]),
+    return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d.get("cite")),
                    payee=_text(d["payee"]), responsible=tuple(d["responsible"]), lets=lets,
                    clauses=clauses, amount=amount, source=src.name, position=src.position(()),
                    interpretation=_text(d.get("interpretation")))

@@ -79,6 +79,7 @@ class FactDecl:
     items: "FactDecl | None" = None
     example: object = None
     position: Position | None = None
+    informational: bool = False     # kept for the record; no rule needs to read it
 
     def label_for(self, lang: str) -> str:
         if lang == "en":

@@ -37,7 +37,7 @@ WORDS = {
         "interpretation": "解释", "from_option": "（由 --as-of 指定）",
         "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
-        "unknown": "未知", "check": "请核实", "revision": "修订",
+        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值",
     },
     "en": {
         ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
@@ -50,7 +50,7 @@ WORDS = {
         "from_option": "(from --as-of)", "from_case": "(from the case)",
         "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
-        "unknown": "unknown", "check": "to check", "revision": "Revision",
+        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values",
     },
 }
 
@@ -110,6 +110,10 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
         "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
     } for s in d.standards]
     cites = list(p.cite) + list(p.amount.cite)
+    labels = {l.id: l.label for l in p.lets}
+    out["computed"] = {k: {"value": to_json(v), "label": labels[k].zh if labels.get(k) else None,
+                           "label_en": labels[k].en if labels.get(k) else None}
+                       for k, v in d.lets.items() if labels.get(k) is not None}
     out["citations"] = [citation_json(policy, c) for c in _unique(cites)]
     interp = [x for x in (p.interpretation, p.amount.interpretation) if x]
     if interp:
@@ -237,6 +241,12 @@ class TextRenderer:
                     period += f" {w['until']} {s.until.isoformat()}"
                 rev = f", {s.revision}" if s.revision else ""
                 lines.append(f"   {name}{key} = {show(s.value)}{unit}  ({period}; {s.source}{rev})")
+        shown = [(l, d.lets[l.id]) for l in p.lets if l.label is not None and l.id in d.lets]
+        if shown:
+            lines.append(f"  {w['computed']}:")
+            for let, value in shown:
+                text = w["unknown"] if type(value) is Unknown else show(value)
+                lines.append(f"   {let.label.get(self.lang)} = {text}")
         if d.installments:
             lines.append(f"  {w['installments']}:")
             for i in d.installments:
