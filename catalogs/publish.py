@@ -1,0 +1,434 @@
+"""Publish the catalogues as a static site, Markdown, CSV and JSON.
+
+Output is deterministic: the same catalogues give byte-identical files (no
+timestamps, file order of entries, ``\\n`` line ends except CSV's ``\\r\\n``),
+so two publications can be diffed. The HTML works offline from file://: no
+external resource, one inline script (search box and sortable headers) and an
+inline stylesheet with a print section.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .model import KINDS, Catalogue, Catalogs
+from .records import (catalogue_record, course_name, latest_status, origin, show)
+
+FORMATS = ("html", "md", "csv", "json")
+SITE_TITLE = "台儿庄区职业技能培训“四个目录”"
+BANNER_ZH = ("标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
+             "不得作为培训、补贴或资格认定的依据。")
+BANNER_EN = "Entries marked 示例 (sample) are illustrative and not official data."
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: Callable          # (entry, catalogs) -> str
+    type: str = "text"       # "text" or "number" (how the page sorts it)
+    nowrap: bool = False     # short values: keep on one line in the page
+
+
+def _f(field):
+    return lambda e, cats: show(field, getattr(e, field))
+
+
+def columns(kind: str) -> list[Column]:
+    if kind in ("key_industry", "general"):
+        return [
+            Column("代码", _f("code"), nowrap=True),
+            Column("名称", _f("name")),
+            Column("职业编码", _f("occupation_code"), nowrap=True),
+            Column("等级", lambda e, c: show("levels", list(e.levels))),
+            Column("标准课时", lambda e, c: str(e.hours), "number", nowrap=True),
+            Column("产业" if kind == "key_industry" else "行业", _f("industry")),
+            Column("高危行业安全培训", lambda e, c: "是" if e.high_risk else ""),
+            Column("备注", _f("note")),
+            Column("来源", lambda e, c: origin(e)),
+        ]
+    if kind == "institutions":
+        return [
+            Column("代码", _f("code"), nowrap=True),
+            Column("名称", _f("name")),
+            Column("性质", _f("ownership"), nowrap=True),
+            Column("资质", _f("licence")),
+            Column("可培训项目及等级", lambda e, c: show("courses", [
+                {"course": a.course, "levels": list(a.levels)} for a in e.courses])),
+            Column("最新状态", lambda e, c: latest_status(e), nowrap=True),
+            Column("状态记录", lambda e, c: show("status", [
+                {"status": p.status, "from": p.start.isoformat(),
+                 **({"until": p.until.isoformat()} if p.until else {}),
+                 "reason": p.reason} for p in e.status])),
+            Column("备注", _f("note")),
+            Column("来源", lambda e, c: origin(e)),
+        ]
+    return [
+        Column("代码", _f("code"), nowrap=True),
+        Column("提单方", _f("submitted_by"), nowrap=True),
+        Column("提单人", _f("submitter")),
+        Column("项目代码", _f("occupation"), nowrap=True),
+        Column("项目名称", lambda e, c: course_name(c, e.occupation)),
+        Column("等级", _f("level"), nowrap=True),
+        Column("人数", lambda e, c: str(e.headcount), "number", nowrap=True),
+        Column("提单日期", lambda e, c: e.date.isoformat(), nowrap=True),
+        Column("备注", _f("note")),
+        Column("来源", lambda e, c: origin(e)),
+    ]
+
+
+def table(cat: Catalogue, catalogs: Catalogs | None) -> tuple[list[str], list[list[str]]]:
+    cols = columns(cat.kind)
+    return [c.label for c in cols], [[c.value(e, catalogs) for c in cols]
+                                     for e in cat.entries]
+
+
+# ------------------------------------------------------------------- CSV
+
+def _csv_cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to Excel: neutralise it.
+    if text and text[0] in "=+-@\t\r" and not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return "'" + text
+    return text
+
+
+def render_csv(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
+    head, rows = table(cat, catalogs)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(head)
+    for row in rows:
+        writer.writerow([_csv_cell(c) for c in row])
+    return (BOM + buf.getvalue()).encode("utf-8")
+
+
+# ------------------------------------------------------------------ JSON
+
+def render_json(cat: Catalogue) -> bytes:
+    return (json.dumps(catalogue_record(cat), ensure_ascii=False, indent=2) + "\n"
+            ).encode("utf-8")
+
+
+# -------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md_escape(text: str) -> str:
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def note_lines(note: str) -> list[str]:
+    """A note's lines (a literal block keeps one sentence a line), blanks dropped."""
+    return [line.strip() for line in note.splitlines() if line.strip()]
+
+
+def md_note(note: str) -> str:
+    return "\n".join(md_escape(line) + "\\" if i < len(lines) - 1 else md_escape(line)
+                     for lines in [note_lines(note)] for i, line in enumerate(lines))
+
+
+def md_table(head: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(md_escape(h) for h in head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    for row in rows:
+        out.append("| " + " | ".join(md_escape(c) for c in row) + " |")
+    return "\n".join(out)
+
+
+def render_md(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
+    head, rows = table(cat, catalogs)
+    parts = [f"# {md_escape(cat.title)}", ""]
+    if cat.has_samples:
+        parts += [f"> **示例数据，非官方**：{BANNER_ZH} {BANNER_EN}", ""]
+    parts += _meta_lines(cat, md=True) + ["", md_note(cat.note), "",
+                                         f"共 {len(rows)} 条。", "", md_table(head, rows), ""]
+    return "\n".join(parts).encode("utf-8")
+
+
+def _meta(cat: Catalogue) -> list[tuple[str, str]]:
+    items = [("目录", cat.kind), ("版次", cat.edition),
+             ("发布日期", cat.issued.isoformat() if cat.issued else ""),
+             ("发布单位", cat.issuer)]
+    if cat.basis:
+        items.append(("依据", cat.basis))
+    return items
+
+
+def _meta_lines(cat: Catalogue, md: bool) -> list[str]:
+    return [f"- {k}：{md_escape(v) if md else v}" for k, v in _meta(cat)]
+
+
+# ------------------------------------------------------------------ HTML
+
+def e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+CSS = """
+:root { --fg: #1b1b1b; --muted: #555; --line: #c8c8c8; --head: #eef2f6; --warn: #fff4ce; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       color: var(--fg); margin: 1.5rem; line-height: 1.5; }
+nav { margin-bottom: 1rem; }
+nav a { margin-right: 1rem; }
+.banner { background: var(--warn); border: 2px solid #c79a00; padding: .6rem 1rem;
+          margin: 0 0 1rem; font-weight: bold; }
+.banner span { font-weight: normal; display: block; }
+h1 { font-size: 1.5rem; margin: .5rem 0; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; }
+.note { color: var(--muted); max-width: 60rem; }
+.controls { margin: 1rem 0 .5rem; display: flex; gap: .8rem; align-items: center; flex-wrap: wrap; }
+.controls input { font: inherit; padding: .3rem .5rem; min-width: 26rem; max-width: 100%; }
+table { border-collapse: collapse; width: 100%; font-size: .92rem; }
+th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
+thead th { background: var(--head); position: sticky; top: 0; }
+th button { all: unset; cursor: pointer; font-weight: bold; }
+th button:focus-visible { outline: 2px solid #1a5fb4; }
+th[aria-sort="ascending"] button::after { content: " ▲"; }
+th[aria-sort="descending"] button::after { content: " ▼"; }
+.nw { white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.sample td:last-child { color: #8a5a00; }
+.badge { display: inline-block; border: 1px solid #c79a00; background: var(--warn);
+         padding: 0 .3rem; font-size: .8rem; white-space: nowrap; }
+footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; }
+@media print {
+  body { margin: 0; font-size: 9.5pt; color: #000; background: #fff; }
+  nav, .controls, footer .links { display: none; }
+  .banner { background: none; border: 2px solid #000; }
+  thead { display: table-header-group; }
+  thead th { background: none; position: static; }
+  tr { break-inside: avoid; }
+  th, td { border: 1px solid #000; }
+  th[aria-sort] button::after { content: ""; }
+  a { color: #000; text-decoration: none; }
+}
+""".strip()
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var table = document.getElementById("catalogue");
+  if (!table) { return; }
+  var tbody = table.tBodies[0];
+  var rows = Array.prototype.slice.call(tbody.rows);
+  var input = document.getElementById("search");
+  var count = document.getElementById("count");
+  var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var collator = new Intl.Collator("zh-CN", { numeric: true });
+  rows.forEach(function (row, i) { row.setAttribute("data-index", String(i)); });
+  function norm(s) { return s.normalize("NFKC").toLowerCase(); }
+  function filter() {
+    var terms = norm(input.value).split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    rows.forEach(function (row) {
+      var text = norm(row.textContent);
+      var ok = terms.every(function (t) { return text.indexOf(t) !== -1; });
+      row.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    count.textContent = "显示 " + shown + " / " + rows.length + " 条";
+  }
+  function key(row, col) {
+    var cell = row.cells[col];
+    return cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
+  }
+  function sortBy(col) {
+    var th = headers[col];
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    headers.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var numeric = th.getAttribute("data-type") === "number";
+    rows.sort(function (a, b) {
+      var x = key(a, col), y = key(b, col), d;
+      if (x === "" || y === "") {
+        d = (x === "") - (y === "");            /* empty cells last either way */
+        if (d) { return d; }
+      }
+      d = numeric ? parseFloat(x) - parseFloat(y) : collator.compare(x, y);
+      if (!asc) { d = -d; }
+      return d || (Number(a.getAttribute("data-index")) - Number(b.getAttribute("data-index")));
+    });
+    rows.forEach(function (row) { tbody.appendChild(row); });
+  }
+  headers.forEach(function (th, col) {
+    th.querySelector("button").addEventListener("click", function () { sortBy(col); });
+  });
+  input.addEventListener("input", filter);
+  filter();
+}());
+""".strip()
+
+
+def _page(title: str, body: str, *, script: bool) -> str:
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(title)}</title>",
+        f"<style>\n{CSS}\n</style>",
+        "</head>",
+        "<body>",
+        body,
+        *([f"<script>\n{SCRIPT}\n</script>"] if script else []),
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def _banner() -> str:
+    return (f'<div class="banner" id="sample-banner" role="note">示例数据，非官方：{e(BANNER_ZH)}'
+            f"<span>{e(BANNER_EN)}</span></div>")
+
+
+def _links(kind: str, formats: tuple[str, ...]) -> str:
+    names = {"html": "网页", "md": "Markdown", "csv": "CSV（Excel）", "json": "JSON"}
+    return " ".join(f'<a href="{e(kind)}.{f}">{names[f]}</a>' for f in formats)
+
+
+NW = ' class="nw"'
+
+
+def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
+                formats: tuple[str, ...] = FORMATS) -> bytes:
+    cols = columns(cat.kind)
+    head = "".join(
+        f'<th scope="col"{NW if c.nowrap else ""} data-type="{c.type}" aria-sort="none">'
+        f'<button type="button">{e(c.label)}</button></th>' for c in cols)
+    body_rows = []
+    for entry in cat.entries:
+        cells = []
+        for c in cols:
+            text = c.value(entry, catalogs)
+            classes = (["num"] if c.type == "number" else []) + (["nw"] if c.nowrap else [])
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            if c.label == "来源" and entry.sample:
+                cells.append(f'<td{cls}><span class="badge">{e(text)}</span></td>')
+            else:
+                cells.append(f"<td{cls}>{e(text)}</td>")
+        cls = ' class="sample"' if entry.sample else ""
+        body_rows.append(f'<tr{cls} data-code="{e(entry.code)}">{"".join(cells)}</tr>')
+    meta = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _meta(cat))
+    others = [f for f in formats if f != "html"]
+    body = "\n".join([
+        f'<nav><a href="index.html">{e(SITE_TITLE)}</a></nav>',
+        _banner() if cat.has_samples else "",
+        f"<h1>{e(cat.title)}</h1>",
+        f'<dl class="meta">{meta}</dl>',
+        '<p class="note">' + "<br>\n".join(e(x) for x in note_lines(cat.note)) + "</p>",
+        '<div class="controls">',
+        '<label for="search">搜索（筛选下表）</label>',
+        '<input id="search" type="search" autocomplete="off" '
+        'placeholder="代码、名称、产业…（空格分隔多个词）">',
+        f'<span id="count" aria-live="polite">显示 {len(cat.entries)} / {len(cat.entries)} 条</span>',
+        "</div>",
+        '<table id="catalogue" class="catalogue">',
+        f"<caption>{e(cat.title)}（{e(cat.edition)}）</caption>",
+        f"<thead><tr>{head}</tr></thead>",
+        "<tbody>",
+        *body_rows,
+        "</tbody>",
+        "</table>",
+        f'<footer>由 <code>policy catalog publish</code> 生成，来源文件 {e(Path(cat.path).name)}。'
+        + (f'<span class="links"> 其他格式：{_links(cat.kind, tuple(others))}</span>'
+           if others else "") + "</footer>",
+    ])
+    return _page(f"{cat.title} — {SITE_TITLE}", body, script=True).encode("utf-8")
+
+
+def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> bytes:
+    rows = []
+    for cat in catalogs.present():
+        samples = sum(1 for x in cat.entries if x.sample)
+        link = f'<a href="{e(cat.kind)}.html">{e(cat.title)}</a>'
+        rows.append(
+            f"<tr><td>{link}</td><td>{e(cat.edition)}</td>"
+            f'<td class="nw">{e(cat.issued.isoformat() if cat.issued else "")}</td>'
+            f"<td>{e(cat.issuer)}</td>"
+            f'<td class="num">{len(cat.entries)}</td><td class="num">{samples}</td>'
+            f"<td>{_links(cat.kind, formats)}</td></tr>")
+    any_samples = any(c.has_samples for c in catalogs.present())
+    body = "\n".join([
+        _banner() if any_samples else "",
+        f"<h1>{e(SITE_TITLE)}</h1>",
+        "<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
+        "五（二）：“统一制定发布重点产业职业技能培训指导目录、一般性职业技能培训目录、"
+        "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>",
+        '<table id="index" class="catalogue">',
+        "<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
+        "<th>条目数</th><th>其中示例</th><th>格式</th></tr></thead>",
+        "<tbody>", *rows, "</tbody>", "</table>",
+        "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
+    ])
+    return _page(SITE_TITLE, body, script=False).encode("utf-8")
+
+
+def render_index_json(catalogs: Catalogs, formats: tuple[str, ...]) -> bytes:
+    items = [{"catalogue": c.kind, "title": c.title, "edition": c.edition,
+              "issued": c.issued.isoformat() if c.issued else None,
+              "entries": len(c.entries),
+              "sample_entries": sum(1 for x in c.entries if x.sample),
+              "files": [f"{c.kind}.{f}" for f in formats]} for c in catalogs.present()]
+    return (json.dumps({"title": SITE_TITLE, "catalogues": items}, ensure_ascii=False,
+                       indent=2) + "\n").encode("utf-8")
+
+
+# ------------------------------------------------------------- the site
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    """``"html,md"`` -> ("html", "md"), in the canonical order. ValueError if unknown."""
+    if text is None or not text.strip():
+        return FORMATS
+    asked = [t.strip().lower() for t in text.split(",") if t.strip()]
+    bad = [t for t in asked if t not in FORMATS]
+    if bad:
+        raise ValueError(f"unknown format(s) {', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in asked)
+
+
+def publish(catalogs: Catalogs, out: Path | str,
+            formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the site into ``out`` (created if needed); returns the files written.
+
+    Only the files it names are written; other files in ``out`` are left alone.
+    The catalogues must have passed ``check`` (publish does not re-check).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    for cat in catalogs.present():
+        if "html" in formats:
+            files[f"{cat.kind}.html"] = render_html(cat, catalogs, formats)
+        if "md" in formats:
+            files[f"{cat.kind}.md"] = render_md(cat, catalogs)
+        if "csv" in formats:
+            files[f"{cat.kind}.csv"] = render_csv(cat, catalogs)
+        if "json" in formats:
+            files[f"{cat.kind}.json"] = render_json(cat)
+    if "html" in formats:
+        files["index.html"] = render_index(catalogs, formats)
+    if "json" in formats:
+        files["index.json"] = render_index_json(catalogs, formats)
+    written = []
+    for name in sorted(files):
+        path = out / name
+        path.write_bytes(files[name])
+        written.append(path)
+    return written
+
+
+assert set(KINDS) == {"key_industry", "general", "institutions", "demand"}
