@@ -94,7 +94,8 @@ def cli():
 
 
 @cli.command("eval")
-@click.argument("case_file", metavar="CASE.json", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("case_file", metavar="CASE.json", required=False,
+                type=click.Path(dir_okay=False, allow_dash=True))
 @POLICY_OPTION
 @REVISION_OPTION
 @click.option("--as-of", type=DATE, default=None, metavar="DATE",
@@ -107,8 +108,13 @@ def cli():
 @click.option("--program", "programs", multiple=True, metavar="ID",
               help="Evaluate only this program (repeatable). Default: the programs the case "
                    "applies for, or all.")
+@click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
+              type=click.Path(dir_okay=False, exists=True),
+              help="Re-evaluate a decision stored by `policy eval --format json` against the "
+                   "policy as it is now and report whether it still holds (exit 0 if it "
+                   "holds, 1 if it does not).")
 @guarded
-def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs):
+def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file):
     """Evaluate CASE.json and explain each decision.
 
     For every program the case applies for, prints the outcome (eligible,
@@ -122,6 +128,10 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs):
     from interpreter.evaluate import Evaluator
     from interpreter.render import TextRenderer, dumps, result_json
 
+    if replay_file is not None:
+        return _replay(replay_file, policy_dir, revisions, fmt)
+    if case_file is None:
+        raise click.UsageError("give a CASE.json (or --replay DECISION.json)")
     policy = load(policy_dir, revisions)
     data, raw = read_case_file(case_file)
     name = "<stdin>" if case_file == "-" else case_file
@@ -132,6 +142,26 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs):
         click.echo(dumps(result_json(policy, res)))
     else:
         click.echo(TextRenderer(policy, lang).render(res), nl=False)
+
+
+def _replay(path, policy_dir, revisions, fmt):
+    import json
+
+    from interpreter.replay import replay, stored_revisions
+
+    policy = load(policy_dir, list(revisions) or stored_revisions(path))
+    r = replay(policy, path)
+    if fmt == "json":
+        click.echo(json.dumps({"holds": r.holds, "differences": r.differences,
+                               "changed_files": r.changed_files}, ensure_ascii=False, indent=2))
+    else:
+        for f in r.changed_files:
+            click.echo(f"policy file changed since the decision: {f}")
+        for d in r.differences:
+            click.echo(f"differs: {d}")
+        click.echo("the decision still holds" if r.holds else "the decision no longer holds")
+    if not r.holds:
+        sys.exit(EXIT_POLICY)
 
 
 @cli.command("schema")

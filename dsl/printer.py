@@ -83,7 +83,15 @@ def _print(node: ast.Node) -> str:
         # non-associative comparisons need parentheses on both sides.
         left_min = prec if assoc == "left" else prec + 1
         right_min = prec + 1
-        return f"{_wrap(node.left, left_min)} {node.op} {_wrap(node.right, right_min)}"
+        left, right = _wrap(node.left, left_min), _wrap(node.right, right_min)
+        if node.op == "or":
+            # `a and b or c` parses as intended, but reads ambiguously to a
+            # person: the canonical form keeps the parentheses
+            if isinstance(node.left, ast.Binary) and node.left.op == "and":
+                left = f"({left})"
+            if isinstance(node.right, ast.Binary) and node.right.op == "and":
+                right = f"({right})"
+        return f"{left} {node.op} {right}"
     if isinstance(node, ast.If):
         # the condition and the then-branch are delimited by keywords, but an
         # if inside the condition reads badly: parenthesise it.

@@ -83,8 +83,11 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
 class CaseReader:
     """Checks a JSON case against the policy's fact declarations."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, numbers_as_text: bool = False):
         self.policy = policy
+        # a stored decision writes numbers as exact decimal text ("1500.00");
+        # replaying it reads them back
+        self.numbers_as_text = numbers_as_text
 
     def convert(self, data, source: str = "<case>") -> dict:
         if not isinstance(data, dict):
@@ -139,6 +142,11 @@ class CaseReader:
                 raise bad(f"expected true or false, found {_show(value)}")
             return value
         if t in ("number", "money"):
+            if self.numbers_as_text and isinstance(value, str):
+                try:
+                    value = Decimal(value)
+                except InvalidOperation:
+                    pass
             if isinstance(value, bool) or not isinstance(value, Decimal):
                 raise bad(f"expected a number, found {_show(value)}",
                           "write numbers without quotes, e.g. 1500" if isinstance(value, str)

@@ -43,14 +43,17 @@ class Evaluator:
                programs: list[str] | None = None, explain: bool = True,
                case_name: str | None = None, converted: bool = False) -> CaseResult:
         facts = case if converted else self.reader.convert(case, case_name or "<case>")
-        ctx = Context(facts, trace=[] if explain else None)
+        ctx = Context(facts, catalogs=self.policy.catalog_values, trace=[] if explain else None)
         as_of_missing: tuple[str, ...] = ()
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
             value = self.policy.decision_date.expression.fn(ctx)
             if type(value) is Unknown:
-                as_of_missing = tuple(sorted(value.missing))
+                # any of the facts the rule reads would settle the date: name them all
+                read = [f for f in self.facts_read(self.policy.decision_date, None)
+                        if type(lookup(facts, f)) is Unknown]
+                as_of_missing = tuple(sorted(set(read) | value.missing))
                 source = "unknown"
             else:
                 as_of, source = value, "decision_date"
@@ -110,18 +113,18 @@ class Evaluator:
         if explain:
             for r in results:
                 r.values = self.values_read(r.clause.rule, program, ctx.facts)
-            decision.standards = self._uses(ctx.trace[trace_start:], versions)
             # labelled lets are part of the explanation: compute them all
             decision.lets = {}
             for d in program.lets:
                 key = ("let", program.id, d.id)
                 if d.label is not None and key not in ctx.cache:
                     try:
-                        d.rule.expression.fn(ctx)
+                        ctx.cache[key] = d.rule.expression.fn(ctx)
                     except EvaluationError:
                         continue
                 if key in ctx.cache:
                     decision.lets[d.id] = ctx.cache[key]
+            decision.standards = self._uses(ctx.trace[trace_start:], versions)
         return decision
 
     def _run(self, rule: Rule, ctx: Context, where: str):

@@ -140,7 +140,7 @@ def _cites(items) -> tuple[Citation, ...]:
 
 
 def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
-                revisions: list | tuple = ()) -> Policy:
+                revisions: list | tuple = (), catalogs_dir: str | Path | None = None) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
     Revisions are amendments issued as data: every ``revisions/*.yaml`` of the
@@ -198,7 +198,17 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
     if ld.errors:
         raise ErrorList(ld.errors)
 
-    catalogs = catalogs or {}
+    if catalogs is None:
+        catalogs = {}
+        if any("catalog." in src.text for src in ld.sources.values()):
+            # only a policy whose rules read catalogues pays for loading them
+            from .catalog_env import load_for_rules
+            try:
+                types, values, hashes = load_for_rules(catalogs_dir)
+            except PolicyError as exc:
+                raise ErrorList(exc.errors if isinstance(exc, ErrorList) else [exc]) from None
+            catalogs = {name: (types[name], values[name]) for name in types}
+            ld.files.update(hashes)
     env = Environment(
         facts={name: _fact_type(d, enums) for name, d in facts.items()},
         standards={sid: _standard_type(s, enums) for sid, s in standards.items()},
@@ -261,7 +271,8 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
                   facts=facts, standards=standards, definitions=definitions,
                   programs=programs, env=env, decision_date=decision_date,
                   programs_applied=programs_applied, files=ld.files,
-                  revisions=revision_info, warnings=ld.warnings)
+                  revisions=revision_info, warnings=ld.warnings,
+                  catalog_values={name: v for name, (_t, v) in catalogs.items()})
 
 
 def _label(d) -> Text | None:

@@ -200,6 +200,7 @@ class Policy:
     files: dict[str, str]                 # file name -> sha256 of its bytes
     revisions: list[dict] = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    catalog_values: dict = field(default_factory=dict)    # catalog.NAME → value
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""

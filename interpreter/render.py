@@ -139,6 +139,8 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             "as_of": res.as_of.isoformat() if res.as_of else None,
             "as_of_source": res.as_of_source,
             "as_of_missing": list(res.as_of_missing),
+            # the facts as read (numbers as exact text), so the decision can be replayed
+            "facts": to_json(res.facts),
         },
         "decisions": [decision_json(policy, d, explain) for d in res.decisions],
     }

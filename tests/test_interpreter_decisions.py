@@ -126,9 +126,10 @@ def test_pre_job_special_ability_certificate_at_junior_standard(evaluator):
     assert (d.outcome, money(d.amount)) == ("eligible", "1000.00")
 
 
-@pytest.mark.parametrize("level, amount", [("技师", "2000.00"), ("高级技师", "5000.00")])
-def test_technician_training(evaluator, level, amount):
-    case = person(applicant__prior_level="高级", training__kind="技师培训",
+@pytest.mark.parametrize("prior, level, amount", [("高级", "技师", "2000.00"),
+                                                  ("技师", "高级技师", "5000.00")])
+def test_technician_training(evaluator, prior, level, amount):
+    case = person(applicant__prior_level=prior, training__kind="技师培训",
                   certificate__level=level)
     d = decide(evaluator, case, "technician_training")
     assert (d.outcome, money(d.amount)) == ("eligible", amount)

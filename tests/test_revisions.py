@@ -117,3 +117,34 @@ def test_bad_revision_reports_file_line(tmp_path):
         load_policy(revisions=[bad])
     text = exc.value.render()
     assert f"{bad}:16:" in text and "'初纪' is not a value of enum standard_key" in text
+
+
+def test_replay_a_stored_decision(tmp_path, policy_copy):
+    examples = ROOT / "examples"
+    r = CliRunner().invoke(cli, ["eval", str(examples / "apprenticeship_typical.json"),
+                                 "--policy", str(policy_copy), "--format", "json"])
+    stored = tmp_path / "decision.json"
+    stored.write_text(r.output, encoding="utf-8")
+    data = json.loads(r.output)
+    assert data["case"]["facts"]["apprenticeship"]["fee_paid"] == "7333"
+
+    r = CliRunner().invoke(cli, ["eval", "--replay", str(stored), "--policy", str(policy_copy)])
+    assert r.exit_code == 0, r.output
+    assert r.output.strip().endswith("the decision still holds")
+
+    # the cap is lowered: the stored decision no longer holds, and the file is named
+    std = policy_copy / "standards.yaml"
+    text = std.read_text(encoding="utf-8")
+    assert "value: 6000" in text
+    std.write_text(text.replace("value: 6000", "value: 4000"), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["eval", "--replay", str(stored), "--policy", str(policy_copy)])
+    assert r.exit_code == 1
+    assert "policy file changed since the decision: policy/standards.yaml" in r.output
+    assert "differs: apprenticeship: amount stored '4399.80', now '4000.00'" in r.output
+
+
+def test_replay_refuses_a_file_that_is_not_a_decision(tmp_path):
+    f = tmp_path / "x.json"
+    f.write_text('{"applicant": {}}', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["eval", "--replay", str(f)])
+    assert r.exit_code == 2 and "not a stored decision" in r.output
