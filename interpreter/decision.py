@@ -16,7 +16,7 @@ INELIGIBLE = "ineligible"
 UNDETERMINED = "undetermined"
 
 
-@dataclass
+@dataclass(slots=True)
 class ClauseResult:
     clause: Clause
     result: bool | None                 # None: unknown for lack of facts

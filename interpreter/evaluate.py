@@ -27,6 +27,7 @@ class Evaluator:
         self.reader = CaseReader(policy)
         self._standards_at = lru_cache(maxsize=256)(self._resolve_standards)
         self._reads: dict[int, list[str]] = {}
+        self._fast: dict[str, tuple] = {}          # program id → generated functions
 
     # -- standards in force on a date -------------------------------------------------
     def _resolve_standards(self, day: _dt.date):
@@ -88,30 +89,18 @@ class Evaluator:
         return [self.policy.programs[i] for i in dict.fromkeys(ids)]
 
     def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:
+        if not explain:
+            try:
+                return self._program_fast(program, ctx)
+            except EvaluationError:
+                pass        # evaluate again below, to say exactly where it failed
         trace_start = len(ctx.trace) if ctx.trace is not None else 0
-        results = []
-        any_false = False
-        missing: set[str] = set()
-        for clause in program.clauses:
-            value = self._run(clause.rule, ctx, f"clause {program.id}.{clause.id}")
-            if value is True:
-                results.append(ClauseResult(clause, True))
-            elif value is False:
-                any_false = True
-                results.append(ClauseResult(clause, False))
-            else:
-                missing |= value.missing
-                results.append(ClauseResult(clause, None, tuple(sorted(value.missing))))
-        decision = Decision(program, INELIGIBLE if any_false else ELIGIBLE, None, results, [])
-        if any_false:
-            decision.missing = []
-        elif missing:
-            decision.outcome = UNDETERMINED
-            decision.missing = sorted(missing)
-        else:
-            self._amount(program, ctx, decision)
+        values = [self._run(c.rule, ctx, f"clause {program.id}.{c.id}") for c in program.clauses]
+        decision = self._clauses(program, values)
+        if decision.outcome == ELIGIBLE:
+            self._amount(program, decision, self._amount_values(program, ctx))
         if explain:
-            for r in results:
+            for r in decision.clauses:
                 r.values = self.values_read(r.clause.rule, program, ctx.facts)
             # labelled lets are part of the explanation: compute them all
             decision.lets = {}
@@ -127,6 +116,59 @@ class Evaluator:
             decision.standards = self._uses(ctx.trace[trace_start:], versions)
         return decision
 
+    def _program_fast(self, program: Program, ctx: Context) -> Decision:
+        """The same decision from generated code, with no explanation."""
+        clauses_fn, amount_fn = self._fast_functions(program)
+        args = (ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs)
+        decision = self._clauses(program, clauses_fn(*args))
+        if decision.outcome == ELIGIBLE:
+            out = amount_fn(*args)
+            a = program.amount
+            cap = out[1] if a.cap is not None else None
+            rest = out[2:] if a.cap is not None else out[1:]
+            parts = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(a.installments))]
+            self._amount(program, decision, (out[0], cap, parts))
+        return decision
+
+    def _fast_functions(self, program: Program):
+        fns = self._fast.get(program.id)
+        if fns is None:
+            from dsl import ast
+            from dsl.codegen import generate_function
+            env = self.policy.env
+            lets = {d.id: d.rule.expression.node for d in program.lets}
+            clauses_fn, _src = generate_function(
+                env, [c.rule.expression.node for c in program.clauses], lets)
+            a = program.amount
+            nodes = [a.rule.expression.node]
+            if a.cap is not None:
+                nodes.append(a.cap.expression.node)
+            for inst in a.installments:
+                nodes.append((inst.amount or inst.share).expression.node)
+                nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
+            amount_fn, _src = generate_function(env, nodes, lets)
+            fns = self._fast[program.id] = (clauses_fn, amount_fn)
+        return fns
+
+    def _clauses(self, program: Program, values) -> Decision:
+        results = []
+        any_false = False
+        missing: set[str] = set()
+        for clause, value in zip(program.clauses, values):
+            if value is True:
+                results.append(ClauseResult(clause, True))
+            elif value is False:
+                any_false = True
+                results.append(ClauseResult(clause, False))
+            else:
+                missing |= value.missing
+                results.append(ClauseResult(clause, None, tuple(sorted(value.missing))))
+        decision = Decision(program, INELIGIBLE if any_false else ELIGIBLE, None, results, [])
+        if not any_false and missing:
+            decision.outcome = UNDETERMINED
+            decision.missing = sorted(missing)
+        return decision
+
     def _run(self, rule: Rule, ctx: Context, where: str):
         try:
             return rule.expression.fn(ctx)
@@ -134,17 +176,28 @@ class Evaluator:
             exc.with_context(position=rule.position, context=where, snippet=rule.text)
             raise
 
-    def _amount(self, program: Program, ctx: Context, decision: Decision) -> None:
+    def _amount_values(self, program: Program, ctx: Context):
+        """(amount, cap, [(share or amount, condition) per installment])."""
         a = program.amount
-        where = f"amount of {program.id}"
-        value = self._run(a.rule, ctx, where)
+        value = self._run(a.rule, ctx, f"amount of {program.id}")
+        cap = self._run(a.cap, ctx, f"cap of {program.id}") if a.cap is not None else None
+        parts = []
+        for inst in a.installments:
+            where = f"installment {program.id}.{inst.id}"
+            part = self._run(inst.amount or inst.share, ctx, where)
+            cond = True if inst.when is None else self._run(inst.when, ctx, where)
+            parts.append((part, cond))
+        return value, cap, parts
+
+    def _amount(self, program: Program, decision: Decision, computed) -> None:
+        a = program.amount
+        value, cap, parts = computed
         if type(value) is Unknown:
             decision.outcome = UNDETERMINED
             decision.missing = sorted(value.missing)
             return
         decision.formula_amount = value
         if a.cap is not None:
-            cap = self._run(a.cap, ctx, f"cap of {program.id}")
             if type(cap) is Unknown:
                 decision.outcome = UNDETERMINED
                 decision.missing = sorted(cap.missing)
@@ -156,22 +209,17 @@ class Evaluator:
             value = value.quantize(FEN, rounding=ROUND_HALF_UP)
         if value < 0:
             raise EvaluationError(f"the amount of {program.id} came out negative ({value})",
-                                  position=a.rule.position, context=where)
+                                  position=a.rule.position, context=f"amount of {program.id}")
         if not a.installments:
             decision.amount = value
             return
         total = Decimal(0)
         pending: set[str] = set()
-        for inst in a.installments:
-            ctx_where = f"installment {program.id}.{inst.id}"
-            if inst.amount is not None:
-                part = self._run(inst.amount, ctx, ctx_where)
-            else:
-                share = self._run(inst.share, ctx, ctx_where)
-                part = share if type(share) is Unknown else value * share
+        for inst, (part, cond) in zip(a.installments, parts):
+            if inst.amount is None and type(part) is not Unknown:
+                part = value * part                 # a share of the amount
             if type(part) is not Unknown and a.round:
                 part = part.quantize(FEN, rounding=ROUND_HALF_UP)
-            cond = True if inst.when is None else self._run(inst.when, ctx, ctx_where)
             if type(part) is Unknown or type(cond) is Unknown:
                 miss = tuple(sorted(merge(part, cond).missing))
                 status = "refused" if cond is False else "pending"

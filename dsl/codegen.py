@@ -1,0 +1,380 @@
+"""AST → Python source → one function per expression: the fast path.
+
+The closure compiler (``dsl.compiler``) records a trace for explanations; this
+backend is for evaluations that only need the values (batch runs, what-if
+over a population). It generates Python source *from the AST only* — names
+are resolved at compile time to fact paths, standards, catalogues, lambda
+variables or inlined definitions; every string and number from the officer's
+text enters the source through ``repr`` of a Python value (or a constant
+table), never as text — and compiles it once with ``compile``.
+
+Unknown values follow the same three-valued logic as the closure compiler;
+``tests/test_codegen.py`` checks the two backends agree.
+"""
+from __future__ import annotations
+
+import operator
+from decimal import Decimal
+
+from . import ast
+from .errors import EvaluationError
+from .functions import FUNCTIONS
+from .values import Unknown, merge
+
+MAX_INLINE_DEPTH = 30
+
+
+class _Gen:
+    def __init__(self, env, local_nodes: dict[str, ast.Node] | None = None):
+        self.env = env
+        self.local_nodes = local_nodes or {}
+        self.consts: list = []
+        self.const_index: dict = {}
+        self.tmp = 0
+        self.vars: dict[str, tuple[str, str]] = {}     # lambda param → (python name, label)
+        self.inlining: list[str] = []
+
+    # -- helpers -----------------------------------------------------------------------
+    def const(self, value) -> str:
+        """A Python value as a name in the generated module's constants."""
+        key = (type(value), value) if _hashable(value) else None
+        if key is not None and key in self.const_index:
+            return self.const_index[key]
+        name = f"K[{len(self.consts)}]"
+        self.consts.append(value)
+        if key is not None:
+            self.const_index[key] = name
+        return name
+
+    def fresh(self) -> str:
+        self.tmp += 1
+        return f"t{self.tmp}"
+
+    def gen(self, node: ast.Node) -> str:
+        return getattr(self, "g_" + type(node).__name__)(node)
+
+    # -- literals ------------------------------------------------------------------------
+    def g_Number(self, node):
+        return self.const(node.value)
+
+    def g_String(self, node):
+        return self.const(node.value)
+
+    def g_Bool(self, node):
+        return "True" if node.value else "False"
+
+    def g_Date(self, node):
+        return self.const(node.value)
+
+    def g_ListLit(self, node):
+        if all(isinstance(i, (ast.Number, ast.String, ast.Bool, ast.Date)) for i in node.items):
+            return self.const(tuple(i.value for i in node.items))
+        return "[" + ", ".join(self.gen(i) for i in node.items) + "]"
+
+    # -- names -----------------------------------------------------------------------------
+    def g_Name(self, node):
+        name = node.id
+        if name in self.vars:
+            return self.vars[name][0]
+        if name in self.local_nodes:
+            return self.inline(name, self.local_nodes[name])
+        if name in self.env.definitions:
+            return self.inline(name, self.env.definitions[name])
+        if name in self.env.facts:
+            return self.fact_path((name,))
+        if name == "as_of":
+            return "as_of"
+        if name == "standards":
+            return "S"
+        if name == "catalog":
+            return "C"
+        raise EvaluationError(f"unknown name '{name}'")
+
+    def inline(self, name: str, node: ast.Node) -> str:
+        if name in self.inlining or len(self.inlining) > MAX_INLINE_DEPTH:
+            raise EvaluationError(f"definition '{name}' refers to itself")
+        self.inlining.append(name)
+        saved = self.vars
+        self.vars = {}          # a definition does not see the caller's lambda variables
+        try:
+            return "(" + self.gen(node) + ")"
+        finally:
+            self.vars = saved
+            self.inlining.pop()
+
+    def fact_path(self, path: tuple[str, ...], base: str = "facts", label: str | None = None) -> str:
+        missing = self.const(Unknown((label or ".".join(path),)))
+        if len(path) > 3:
+            return f"_path({base}, {self.const(path)}, {missing})"
+        # inline dict lookups: the common case costs no function call
+        expr = base
+        for i, p in enumerate(path):
+            t = self.fresh()
+            if i == 0 and base == "facts":
+                expr = f"{expr}.get({self.const(p)})"     # the case itself is a dict
+            else:
+                # the condition of `x if c else y` runs first: it does the assignment
+                expr = f"({t}.get({self.const(p)}) if ({t} := {expr}).__class__ is dict else None)"
+        v = self.fresh()
+        return f"({missing} if ({v} := {expr}) is None else {v})"
+
+    def g_Attr(self, node):
+        path = ast.path_of(node)
+        if path is not None:
+            root = path[0]
+            if root in self.vars:
+                var, label = self.vars[root]
+                return self.fact_path(path[1:], base=var,
+                                      label=label + "." + ".".join(path[1:]))
+            if root not in self.local_nodes and root not in self.env.definitions \
+                    and root in self.env.facts:
+                return self.fact_path(path)
+            if root == "standards" and len(path) == 2:
+                missing = self.const(Unknown((f"standards.{path[1]}",)))
+                return f"S.get({self.const(path[1])}, {missing})"
+            if root == "catalog" and len(path) == 2:
+                missing = self.const(Unknown((f"catalog.{path[1]}",)))
+                return f"C.get({self.const(path[1])}, {missing})"
+        obj = self.gen(node.obj)
+        return f"_attr({obj}, {self.const(node.name)})"
+
+    def g_Index(self, node):
+        path = ast.path_of(node.obj)
+        sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
+        return f"_index({self.gen(node.obj)}, {self.gen(node.key)}, {self.const(sid)}, as_of)"
+
+    # -- operators ------------------------------------------------------------------------
+    def g_Unary(self, node):
+        t = self.fresh()
+        inner = self.gen(node.operand)
+        if node.op == "not":
+            return f"({t} if ({t} := {inner}).__class__ is U else not {t})"
+        return f"({t} if ({t} := {inner}).__class__ is U else -{t})"
+
+    def g_Binary(self, node):
+        op = node.op
+        if op == "and":
+            a, b = self.fresh(), self.fresh()
+            left, right = self.gen(node.left), self.gen(node.right)
+            return (f"(False if ({a} := {left}) is False else "
+                    f"(False if ({b} := {right}) is False else "
+                    f"(True if {a} is True and {b} is True else _merge({a}, {b}))))")
+        if op == "or":
+            a, b = self.fresh(), self.fresh()
+            left, right = self.gen(node.left), self.gen(node.right)
+            return (f"(True if ({a} := {left}) is True else "
+                    f"(True if ({b} := {right}) is True else "
+                    f"(False if {a} is False and {b} is False else _merge({a}, {b}))))")
+        left, right = self.gen(node.left), self.gen(node.right)
+        if op in ("in", "not in"):
+            fn = "_in" if op == "in" else "_not_in"
+            return f"{fn}({left}, {right})"
+        pyop = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+                "+": "+", "-": "-", "*": "*"}.get(op)
+        # a literal side is used as it is; a side that may be unknown is held
+        # in a temporary and tested
+        checks = []
+        sides = []
+        for node_side, text in ((node.left, left), (node.right, right)):
+            if _never_unknown(node_side):
+                sides.append(text)
+            else:
+                t = self.fresh()
+                checks.append(f"(({t} := {text}).__class__ is U)")
+                sides.append(t)
+        a, b = sides
+        expr = f"_div({a}, {b})" if op == "/" else f"{a} {pyop} {b}"
+        if not checks:
+            return f"({expr})"
+        unknown = " | ".join(checks) if len(checks) > 1 else checks[0]
+        return f"(_merge({a}, {b}) if {unknown} else {expr})"
+
+    def g_If(self, node):
+        c = self.fresh()
+        cond, then, else_ = self.gen(node.cond), self.gen(node.then), self.gen(node.else_)
+        return (f"({then} if ({c} := {cond}) is True else "
+                f"({else_} if {c} is False else {c}))")
+
+    def g_Lambda(self, node):
+        raise EvaluationError("'x -> ...' outside count/sum/any/all")
+
+    # -- functions ------------------------------------------------------------------------
+    def g_Call(self, node):
+        fn = FUNCTIONS[node.func]
+        if fn.reads_presence:
+            t = self.fresh()
+            return f"(({t} := {self.gen(node.args[0])}).__class__ is not U)"
+        if fn.lambda_arg is not None:
+            items = self.gen(node.args[0])
+            if len(node.args) == 1:
+                return f"_count_all({items})"
+            lam = node.args[1]
+            path = ast.path_of(node.args[0])
+            label = (".".join(path) if path else "item") + "[]"
+            var = f"v{len(self.vars)}_{self.fresh()}"
+            saved = self.vars.get(lam.param)
+            self.vars[lam.param] = (var, label)
+            try:
+                body = self.gen(lam.body)
+            finally:
+                if saved is None:
+                    del self.vars[lam.param]
+                else:
+                    self.vars[lam.param] = saved
+            return f"_{node.func}_of({items}, lambda {var}: {body})"
+        args = ", ".join(self.gen(a) for a in node.args)
+        return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
+
+
+def _never_unknown(node: ast.Node) -> bool:
+    return isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date)) or (
+        isinstance(node, ast.ListLit) and all(_never_unknown(i) for i in node.items))
+
+
+def _hashable(v) -> bool:
+    try:
+        hash(v)
+        return True
+    except TypeError:
+        return False
+
+
+# -- the runtime the generated code calls ------------------------------------------------
+
+def _path(v, path, missing):
+    for p in path:
+        if v.__class__ is not dict:
+            return missing
+        v = v.get(p)
+        if v is None:
+            return missing
+    return v
+
+
+def _attr(v, name):
+    if v.__class__ is Unknown:
+        return v
+    got = v.get(name) if v.__class__ is dict else None
+    return Unknown((name,)) if got is None else got
+
+
+def _index(table, key, sid, as_of):
+    if table.__class__ is Unknown or key.__class__ is Unknown:
+        return merge(table, key)
+    if table.__class__ is dict:
+        try:
+            return table[key]
+        except KeyError:
+            what = f"standard '{sid}'" if sid else "the table"
+            raise EvaluationError(f'{what} has no value for "{key}" on {as_of}') from None
+    try:
+        return table[int(key)]
+    except (IndexError, ValueError, TypeError):
+        raise EvaluationError(f"no item {key} in a list of {len(table)}") from None
+
+
+def _in(a, b):
+    if a.__class__ is Unknown or b.__class__ is Unknown:
+        return merge(a, b)
+    if a in b:
+        return True
+    if b.__class__ is list:
+        pending = [x for x in b if x.__class__ is Unknown]
+        if pending:
+            return merge(*pending)
+    return False
+
+
+def _not_in(a, b):
+    r = _in(a, b)
+    return r if r.__class__ is Unknown else not r
+
+
+def _div(a, b):
+    if not b:
+        raise EvaluationError("division by zero")
+    return a / b
+
+
+def _call(name, impl, args):
+    for v in args:
+        if v.__class__ is Unknown:
+            return merge(*args)
+    from .compiler import _guard
+    return _guard(name, impl, *args)
+
+
+def _count_all(items):
+    return items if items.__class__ is Unknown else Decimal(len(items))
+
+
+def _results(items, body):
+    if items.__class__ is Unknown:
+        return items, None
+    return None, [body(x) for x in items]
+
+
+def _any_of(items, body):
+    unknown, out = _results(items, body)
+    if unknown is not None:
+        return unknown
+    if True in out:
+        return True
+    pending = [v for v in out if v.__class__ is Unknown]
+    return merge(*pending) if pending else False
+
+
+def _all_of(items, body):
+    unknown, out = _results(items, body)
+    if unknown is not None:
+        return unknown
+    if False in out:
+        return False
+    pending = [v for v in out if v.__class__ is Unknown]
+    return merge(*pending) if pending else True
+
+
+def _count_of(items, body):
+    unknown, out = _results(items, body)
+    if unknown is not None:
+        return unknown
+    pending = [v for v in out if v.__class__ is Unknown]
+    if pending:
+        return merge(*pending)
+    return Decimal(sum(1 for v in out if v is True))
+
+
+def _sum_of(items, body):
+    unknown, out = _results(items, body)
+    if unknown is not None:
+        return unknown
+    pending = [v for v in out if v.__class__ is Unknown]
+    if pending:
+        return merge(*pending)
+    return sum(out, Decimal(0))
+
+
+_RUNTIME = {
+    "U": Unknown, "_merge": merge, "_path": _path, "_attr": _attr, "_index": _index,
+    "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
+    "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
+    "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
+}
+
+
+def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None):
+    """One Python function ``f(facts, as_of, S, C) -> tuple`` computing every node.
+
+    ``S``: the standards in force on ``as_of``; ``C``: the catalogues.
+    Returns the function and its source (kept for audit and debugging).
+    """
+    g = _Gen(env, local_nodes)
+    exprs = [g.gen(n) for n in nodes]
+    body = ",\n        ".join(exprs)
+    source = ("def rules(facts, as_of, S, C):\n"
+              f"    return (\n        {body},\n    )\n")
+    namespace = dict(_RUNTIME)
+    namespace["K"] = g.consts
+    code = compile(source, "<policy rules>", "exec")
+    exec(code, namespace)  # noqa: S102 - source generated from the AST above, never from text
+    return namespace["rules"], source

@@ -1,0 +1,54 @@
+"""The generated-code fast path and the tracing closures decide alike."""
+import pytest
+
+from interpreter.evaluate import Evaluator
+from interpreter.loader import bundled_policy_dir
+from interpreter.policytests import collect
+from interpreter.render import decision_json
+
+TESTS = collect([bundled_policy_dir() / "tests"])
+
+
+def summary(policy, res):
+    return [decision_json(policy, d, explain=False) for d in res.decisions]
+
+
+@pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
+def test_fast_path_agrees_with_explained_path(bundled_policy, test):
+    if test.case is None:
+        pytest.skip("case from a file: covered by the examples")
+    ev = Evaluator(bundled_policy)
+    slow = ev.decide(test.case, as_of=test.as_of, explain=True)
+    fast = ev.decide(test.case, as_of=test.as_of, explain=False)
+    assert summary(bundled_policy, fast) == summary(bundled_policy, slow)
+
+
+def test_generated_source_carries_no_officer_text(bundled_policy):
+    """Strings and numbers of the policy reach the generated code only as
+    constants (K[i]), never as source text."""
+    from dsl.codegen import generate_function
+    p = bundled_policy.programs["vocational_training"]
+    _fn, src = generate_function(bundled_policy.env, [c.rule.expression.node for c in p.clauses],
+                                 {d.id: d.rule.expression.node for d in p.lets})
+    assert "职业" not in src and "初级" not in src and "certificate" not in src
+    assert "K[" in src
+
+
+def test_evaluation_error_in_fast_path_reports_the_clause(policy_copy):
+    """A table with no row for a value: the fast path falls back to say where."""
+    from dsl.errors import EvaluationError
+    from interpreter.loader import load_policy
+    prog = policy_copy / "programs" / "skill_upgrade.yaml"
+    text = prog.read_text(encoding="utf-8")
+    text = text.replace("certificate.level in", "certificate.level not in", 1)
+    prog.write_text(text, encoding="utf-8")
+    ev = Evaluator(load_policy(policy_copy))
+    case = {"applicant": {"enterprise_employee": True, "insured_months": 20},
+            "certificate": {"kind": "职业资格证书", "level": "技师", "date": "2020-05-01"},
+            "application": {"programs": ["skill_upgrade"]}}
+    from decimal import Decimal
+    case["applicant"]["insured_months"] = Decimal(20)
+    with pytest.raises(EvaluationError) as exc:
+        ev.decide(case, explain=False)
+    assert "amount of skill_upgrade" in exc.value.render()
+    assert 'has no value for "技师"' in exc.value.render()
