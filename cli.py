@@ -78,7 +78,30 @@ def load(policy_dir, revisions=()):
     return load_policy(policy_dir, revisions=list(revisions))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Commands from other modules, imported only when they are run (or listed
+    in --help), so `policy eval` does not pay for `policy catalog`."""
+
+    lazy = {
+        "catalog": "catalogs.cli:catalog",
+    }
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy and name not in self.commands:
+            import importlib
+            module, attr = self.lazy[name].split(":")
+            try:
+                cmd = getattr(importlib.import_module(module), attr)
+            except ImportError:      # an optional part that is not installed
+                return None
+            self.add_command(cmd, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policy", prog_name="policy")
 def cli():
     """Vocational-training subsidies as data: evaluate cases and explain the
@@ -340,17 +363,6 @@ class _null:
 
     def __exit__(self, *exc):
         return False
-
-
-def _mount_optional_groups():
-    try:
-        from catalogs.cli import catalog
-    except ImportError:     # the catalogue commands are optional
-        return
-    cli.add_command(catalog)
-
-
-_mount_optional_groups()
 
 
 def main():

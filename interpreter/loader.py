@@ -27,12 +27,22 @@ def bundled_policy_dir() -> Path:
 
 
 class _Loader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cache=None):
+        from .cache import Cache
         self.root = root
         self.errors: list[PolicyError] = []
         self.warnings: list[PolicyError] = []
         self.files: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
+        self.cache = cache if cache is not None else Cache(None)
+
+    def parse(self, text: str):
+        """An expression's AST, from the cache when these files were seen before."""
+        node = self.cache.expression(text)
+        if node is None:
+            node = parse(text)
+            self.cache.store_expression(text, node)
+        return node
 
     # -- files ------------------------------------------------------------------
     def display(self, path: Path) -> str:
@@ -59,10 +69,13 @@ class _Loader:
         except PolicyError as exc:
             self.errors.append(exc)
             return None
-        problems = schemas.validate(src, schema)
-        if problems:
-            self.errors.extend(problems)
-            return None
+        digest = self.files[name]
+        if not self.cache.validated(name, digest):
+            problems = schemas.validate(src, schema)
+            if problems:
+                self.errors.extend(problems)
+                return None
+            self.cache.mark_validated(name, digest)
         self.sources[name] = src
         return src
 
@@ -88,7 +101,7 @@ class _Loader:
         text = value if isinstance(value, str) else _literal_text(value)
         locate = src.expression_locator(path)
         try:
-            node = parse(text)
+            node = self.parse(text)
         except ParseError as exc:
             line, col = exc.position.line or 1, exc.position.column or 1
             fline, fcol = locate(line, col)
@@ -151,7 +164,8 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
         raise PolicyFileError("no such policy folder", position=Position(str(root)))
-    ld = _Loader(root.resolve())
+    from .cache import Cache
+    ld = _Loader(root.resolve(), Cache.open())
     doc_src = ld.load("document.yaml", "document")
     clauses_src = ld.load("clauses.yaml", "clauses")
     facts_src = ld.load("facts.yaml", "facts")
@@ -203,10 +217,18 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
         if any("catalog." in src.text for src in ld.sources.values()):
             # only a policy whose rules read catalogues pays for loading them
             from .catalog_env import load_for_rules
-            try:
-                types, values, hashes = load_for_rules(catalogs_dir)
-            except PolicyError as exc:
-                raise ErrorList(exc.errors if isinstance(exc, ErrorList) else [exc]) from None
+            key = ("catalogs", Cache.files_key(_catalog_files(catalogs_dir)))
+            cached = ld.cache.get(key) if key[1] else None
+            if cached is not None:
+                types, values, hashes = cached
+            else:
+                try:
+                    types, values, hashes = load_for_rules(catalogs_dir)
+                except PolicyError as exc:
+                    raise ErrorList(exc.errors if isinstance(exc, ErrorList)
+                                    else [exc]) from None
+                if key[1]:
+                    ld.cache.put(key, (types, values, hashes))
             catalogs = {name: (types[name], values[name]) for name in types}
             ld.files.update(hashes)
     env = Environment(
@@ -227,7 +249,7 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
                                            f"'{name}' is already the name of a fact"))
                 continue
             try:
-                env.define(name, parse(d["expr"] if isinstance(d["expr"], str)
+                env.define(name, ld.parse(d["expr"] if isinstance(d["expr"], str)
                                        else _literal_text(d["expr"])))
             except ParseError:
                 pass        # reported with its position below
@@ -267,12 +289,23 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
     _check_citations(ld, clauses)
     if ld.errors:
         raise ErrorList(ld.errors)
+    ld.cache.save()
     return Policy(root=str(root), document=document, clauses=clauses, enums=enums,
                   facts=facts, standards=standards, definitions=definitions,
                   programs=programs, env=env, decision_date=decision_date,
                   programs_applied=programs_applied, files=ld.files,
                   revisions=revision_info, warnings=ld.warnings,
                   catalog_values={name: v for name, (_t, v) in catalogs.items()})
+
+
+def _catalog_files(catalogs_dir) -> list[Path]:
+    if catalogs_dir is None:
+        import importlib.util
+        spec = importlib.util.find_spec("catalogs")
+        if spec is None or not spec.submodule_search_locations:
+            return []
+        catalogs_dir = Path(list(spec.submodule_search_locations)[0]) / "data"
+    return sorted(Path(catalogs_dir).glob("*.yaml"))
 
 
 def _label(d) -> Text | None:

@@ -155,7 +155,11 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
         text = read_text(path)
     if not text.strip():
         raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
-    loader = _StrictComposer(text)
+    # libyaml's composer is several times faster; it keeps an alias as a second
+    # reference to the anchored node, which _construct detects (and then the
+    # Python composer is run to point at the alias itself)
+    fast = getattr(yaml, "CSafeLoader", None)
+    loader = fast(text) if fast is not None else _StrictComposer(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -174,11 +178,32 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
     src = Source(name=name, text=text, data=None)
     if node is None:
         raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
-    src.data = _construct(node, (), src, 0)
+    try:
+        src.data = _construct(node, (), src, 0, set())
+    except _AliasFound:
+        slow = _StrictComposer(text)
+        try:
+            slow.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            raise PolicyFileError(f"YAML syntax: {exc.problem}",
+                                  position=Position(name, mark.line + 1, mark.column + 1),
+                                  snippet=src.line_text(mark.line + 1)) from None
+        finally:
+            slow.dispose()
+        raise PolicyFileError("YAML syntax: anchors and aliases (&name / *name) are not "
+                              "allowed", position=Position(name)) from None
     return src
 
 
-def _construct(node, path: tuple, src: Source, depth: int):
+class _AliasFound(Exception):
+    pass
+
+
+def _construct(node, path: tuple, src: Source, depth: int, seen: set):
+    if id(node) in seen:
+        raise _AliasFound()
+    seen.add(id(node))
     if depth > MAX_DEPTH:
         raise src_error(src, node, f"nesting deeper than {MAX_DEPTH} levels")
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -197,12 +222,12 @@ def _construct(node, path: tuple, src: Source, depth: int):
                 first = src.positions.get(path + (key,), (None, None))[0]
                 raise src_error(src, knode,
                                 f"duplicate key '{key}' (first given on line {first})")
-            out[key] = _construct(vnode, path + (key,), src, depth + 1)
+            out[key] = _construct(vnode, path + (key,), src, depth + 1, seen)
             # the key's own position is more useful than the value's for messages
             # about the entry as a whole, but the value's is kept for expressions
         return out
     if isinstance(node, SequenceNode):
-        return [_construct(item, path + (i,), src, depth + 1)
+        return [_construct(item, path + (i,), src, depth + 1, seen)
                 for i, item in enumerate(node.value)]
     src.nodes[path] = node
     return _scalar(node, src)

@@ -8,6 +8,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: opens a page in headless Chromium")
+    # the compiled-policy cache of a test run stays out of the user's home
+    import os
+    import tempfile
+    os.environ.setdefault("POLICY_CACHE_DIR", tempfile.mkdtemp(prefix="policy-cache-"))
 
 
 @pytest.fixture(scope="session")
