@@ -200,8 +200,19 @@ def parse(text: str, source: str | None = None) -> ast.Node:
 
 def _bracket_depth(text: str) -> int:
     depth = best = 0
+    in_string = escaped = False
     for ch in text:
-        if ch in "([":
+        if in_string:               # brackets inside "..." do not nest anything
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch in '"\n':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "([":
             depth += 1
             best = max(best, depth)
         elif ch in ")]":
@@ -241,7 +252,10 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
             if ch in "，（）“”：；":
                 msg += " (a full-width Chinese punctuation mark; use , ( ) \" : instead)"
             else:
-                msg += f"; expected {_describe_expected(set(exc.allowed or ()))}"
+                expected = _expected_at(text, exc.pos_in_stream)
+                if expected is None:
+                    expected = set(exc.allowed or ())
+                msg += f"; expected {_describe_expected(expected)}"
         return ParseError(msg, position=Position(source, line, col),
                           snippet=_line(text, line))
     expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
@@ -249,7 +263,7 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
     at_end = isinstance(exc, UnexpectedEOF) or (token is not None and token.type == "$END")
     prev = _previous_token(text, exc)
     if at_end:
-        lines = text.splitlines() or [""]
+        lines = text.rstrip().splitlines() or [""]   # the caret goes after the last word
         line = len(lines)
         col = len(lines[-1].rstrip()) + 1
         if expected & _VALUE_START or {"NUMBER", "NAME"} <= expected:
@@ -273,6 +287,18 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
     else:
         msg = f"unexpected '{shown}'; expected {_describe_expected(expected)}"
     return ParseError(msg, position=Position(source, line, col), snippet=_line(text, line))
+
+
+def _expected_at(text: str, pos: int) -> set[str] | None:
+    """What the parser accepts after text[:pos] (the basic lexer's own
+    ``allowed`` lists every terminal, so it cannot tell 'a value' from 'an
+    operator')."""
+    try:
+        interactive = _parser().parse_interactive(text[:pos])
+        interactive.exhaust_lexer()
+        return set(interactive.accepts())
+    except LarkError:
+        return None
 
 
 def _previous_token(text: str, exc: UnexpectedInput) -> str | None:

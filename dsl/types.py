@@ -125,6 +125,11 @@ def unify(a: Type, b: Type) -> Type | None:
     if is_numeric(a) and is_numeric(b):
         return MONEY
     if isinstance(a, EnumType) and isinstance(b, EnumType):
+        # a literal joining a named enum keeps the name when it is one of its
+        # values, so a later typo against the result is still caught
+        for named, other in ((a, b), (b, a)):
+            if named.name and other.name is None and other.values <= named.values:
+                return named
         return EnumType(a.name if a.name == b.name else None, a.values | b.values)
     if is_stringlike(a) and is_stringlike(b):
         return STRING
