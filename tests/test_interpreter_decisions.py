@@ -13,7 +13,10 @@ def person(**over):
                       "enterprise_employee": True, "insured_months": Decimal(20),
                       "poverty_registered": False, "newly_hired": False},
         "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
-                     "free": False, "occupation": "焊工"},
+                     "free": False, "occupation": "焊工", "course": "ZD-006",
+                     "institution": "JG-002", "start_date": "2020-04-01",
+                     "end_date": "2020-05-20"},
+        "project": {"level": "中级"},
         "certificate": {"kind": "职业技能等级证书", "level": "中级", "occupation": "焊工",
                         "date": "2020-06-01"},
         "history": [],
@@ -48,7 +51,8 @@ def test_vocational_training_standard_by_level(evaluator, level, amount):
 
 def test_entrepreneurship_training_is_1600(evaluator):
     case = person(training__kind="创业培训", certificate__kind="培训合格证书",
-                  certificate__level=None)
+                  certificate__level=None, training__course="YB-007",
+                  training__institution="JG-001")
     d = decide(evaluator, case, "vocational_training")
     assert (d.outcome, money(d.amount)) == ("eligible", "1600.00")
 
@@ -93,7 +97,8 @@ def test_skill_upgrade_twelve_months_boundary(evaluator, months, outcome):
 
 def test_project_training_sixty_percent_then_balance(evaluator):
     base = person(training__project_based=True, training__end_date="2020-05-30",
-                  project={"subsidy_total": Decimal("7333"), "employment_rate": Decimal("0.85")})
+                  project={"level": "中级", "subsidy_total": Decimal("7333"),
+                           "employment_rate": Decimal("0.85")})
     d = decide(evaluator, base, "project_training")
     assert d.outcome == "eligible"
     assert [(i.installment.id, money(i.amount), i.status) for i in d.installments] == [

@@ -20,7 +20,9 @@ SAFETY = ROOT / "examples" / "revisions" / "new-program-safety.yaml"
 def junior_case(date):
     return {
         "applicant": {"pension_eligible": False},
-        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False},
+        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
+                     "course": "ZD-006", "institution": "JG-002",
+                     "start_date": "2020-04-01", "end_date": "2020-05-20"},
         "certificate": {"kind": "职业技能等级证书", "level": "初级", "occupation": "电工",
                         "date": date},
         "history": [],
