@@ -84,6 +84,10 @@ class LazyGroup(click.Group):
 
     lazy = {
         "catalog": "catalogs.cli:catalog",
+        "batch": "interpreter.batch_cli:batch",
+        "diff": "interpreter.batch_cli:diff",
+        "generate": "interpreter.batch_cli:generate",
+        "report": "interpreter.batch_cli:report",
     }
 
     def list_commands(self, ctx):

@@ -25,7 +25,7 @@ class Evaluator:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.reader = CaseReader(policy)
-        self._standards_at = lru_cache(maxsize=256)(self._resolve_standards)
+        self._standards_at = lru_cache(maxsize=4096)(self._resolve_standards)
         self._reads: dict[int, list[str]] = {}
         self._fast: dict[str, tuple] = {}          # program id → generated functions
 

@@ -1,0 +1,782 @@
+"""Batch decisions: stream a population of cases through the policy.
+
+A case file is JSON Lines (one case object per line) or CSV (a header row of
+dotted fact paths, one case per row; see docs/batch.md for the mapping). It is
+read one record at a time, each record is decided and written out as one line
+of JSON, so memory stays flat however many cases there are. A record that
+cannot be decided (bad JSON, a field the policy does not declare, a value of
+the wrong type) is *rejected*: reported with its line number and written to
+the rejects file, never dropped and never fatal to the rest.
+
+With ``jobs > 1`` the records go in chunks to a pool of worker processes; each
+worker loads and compiles the policy once (in its initializer, or inherits it
+from the parent when the platform forks) and the results are written in input
+order, so the output does not depend on the number of jobs.
+
+Public API:
+  open_cases(path, fmt)        -> CaseFile (iterate .records())
+  CsvLayout(policy, header)    the CSV header checked against facts.yaml
+  record_case(record, layout, source) -> the case as parsed JSON values
+  decision_level(policy, decision, facts, as_of) -> the level a decision is counted under
+  BatchSpec, Worker            decide records (one process)
+  run_batch(...)               -> Summary (the whole streaming loop)
+  load_policy_with(policy_dir, revisions)
+  csv_columns(policy), case_to_row(case, columns)   cases as CSV rows
+"""
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import json
+import os
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from dsl.errors import CaseError, PolicyError, Position
+
+JSONL, CSV = "jsonl", "csv"
+LIST_SEPARATOR = "|"
+CHUNK_SIZE = 200            # records per task sent to a worker
+IN_FLIGHT_PER_JOB = 4       # chunks queued per worker: bounds memory with --jobs
+TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
+FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
+NO_LEVEL = "—"              # a decision with no level (none given, none applies)
+# what each output line keeps of result_json's "case" (with --explain: the facts too)
+CASE_KEYS = ("as_of", "as_of_source", "as_of_missing")
+CASE_KEYS_EXPLAINED = CASE_KEYS + ("facts",)
+
+
+# -- loading ---------------------------------------------------------------------------
+
+class RevisionsUnsupported(PolicyError):
+    """This build's loader cannot read revision files yet."""
+    exit_code = 2
+
+
+def load_policy_with(policy_dir=None, revisions: Iterable[str] = ()):
+    """load_policy(policy_dir), plus revision files when given.
+
+    Revision files need ``load_policy(root, revisions=[...])``; a loader
+    without that keyword gives a clear error (exit 2) instead of a TypeError.
+    """
+    import inspect
+
+    from .loader import load_policy
+    revisions = [str(r) for r in revisions]
+    if not revisions:
+        return load_policy(policy_dir)
+    if "revisions" not in inspect.signature(load_policy).parameters:
+        raise RevisionsUnsupported(
+            "this version of `policy` cannot load revision files yet "
+            "(load_policy has no 'revisions' parameter)",
+            position=Position(revisions[0]),
+            hint="compare against a second policy folder instead: --against DIR")
+    return load_policy(policy_dir, revisions=revisions)
+
+
+# -- reading case files -----------------------------------------------------------------
+
+@dataclass
+class Record:
+    """One case as read from the file, before it is parsed or checked."""
+
+    line: int                       # line of the file where the case starts (1-based)
+    text: str                       # the raw text of the case (no line ending)
+    cells: list[str] | None = None  # CSV: the cells of the row
+    error: str | None = None        # a problem found while reading (encoding, cell count)
+
+
+def detect_format(path: str, head: bytes) -> str:
+    """jsonl or csv, from the file name, else from the first non-blank byte."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return JSONL
+    if suffix in (".csv", ".tsv"):
+        return CSV
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return JSONL if first == b"{" else CSV
+
+
+class CaseFile:
+    """A case file opened for streaming. Use as a context manager.
+
+    ``records()`` yields Records one at a time; blank lines (and CSV rows
+    whose cells are all empty) are skipped, not counted as cases.
+    ``header`` is the CSV header row (None for JSON Lines); ``progress()`` is
+    the fraction of the file read so far (None when reading a pipe).
+    """
+
+    def __init__(self, path: str, fmt: str = "auto"):
+        self.path = str(path)
+        self.name = "<stdin>" if self.path == "-" else self.path
+        try:
+            if self.path == "-":
+                self._f = sys.stdin.buffer
+                self.size = None
+            else:
+                self._f = open(self.path, "rb")
+                self.size = os.fstat(self._f.fileno()).st_size
+        except OSError as exc:
+            raise CaseError(f"cannot read the case file: {exc.strerror}",
+                            position=Position(self.name)) from None
+        if fmt == "auto":
+            head = self._f.peek(4096)[:4096] if hasattr(self._f, "peek") else b""
+            fmt = detect_format(self.path, head)
+        if fmt not in (JSONL, CSV):
+            raise CaseError(f"unknown case file format '{fmt}' (jsonl or csv)",
+                            position=Position(self.name))
+        self.format = fmt
+        self.header: list[str] | None = None
+        self.header_line = 0
+        self._lines = self._physical_lines()
+        self._csv_rows = None
+        self._consumed: list[tuple[int, str, bool]] = []
+        if fmt == CSV:
+            self._csv_rows = csv.reader(self._csv_feed())
+            self._read_header()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        if self._f is not sys.stdin.buffer:
+            self._f.close()
+
+    def progress(self) -> float | None:
+        if not self.size:
+            return None
+        try:
+            return min(1.0, self._f.tell() / self.size)
+        except (OSError, ValueError):
+            return None
+
+    # physical lines: (number, text without line ending, decodes as UTF-8, raw ending)
+    def _physical_lines(self) -> Iterator[tuple[int, str, bool, str]]:
+        n = 0
+        try:
+            for raw in self._f:
+                n += 1
+                if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                body = raw.rstrip(b"\r\n")
+                ending = raw[len(body):].decode("ascii")
+                try:
+                    yield n, body.decode("utf-8"), True, ending
+                except UnicodeDecodeError:
+                    yield n, body.decode("utf-8", errors="replace"), False, ending
+        except OSError as exc:
+            raise CaseError(f"cannot read the case file: {exc.strerror}",
+                            position=Position(self.name, n + 1)) from None
+
+    def _csv_feed(self) -> Iterator[str]:
+        for n, text, ok, ending in self._lines:
+            self._consumed.append((n, text, ok))
+            yield text + (ending or "\n")
+
+    def _read_header(self):
+        for rec in self._csv_rows_raw():
+            if rec.error:
+                raise CaseError(f"the header row of the CSV file is unreadable: {rec.error}",
+                                position=Position(self.name, rec.line))
+            if not any(c.strip() for c in rec.cells):
+                continue
+            self.header = [c.strip() for c in rec.cells]
+            self.header_line = rec.line
+            return
+
+    def _csv_rows_raw(self) -> Iterator[Record]:
+        while True:
+            try:
+                cells = next(self._csv_rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                consumed, self._consumed = self._consumed, []
+                line = consumed[0][0] if consumed else 0
+                yield Record(line, "\n".join(t for _, t, _ in consumed), [],
+                             error=f"not a valid CSV row: {exc}")
+                continue
+            consumed, self._consumed = self._consumed, []
+            if not consumed:        # pragma: no cover - csv always reads a line
+                continue
+            line = consumed[0][0]
+            text = "\n".join(t for _, t, _ in consumed)
+            error = None if all(ok for _, _, ok in consumed) else "the row is not UTF-8 text"
+            yield Record(line, text, cells, error)
+
+    def records(self) -> Iterator[Record]:
+        if self.format == JSONL:
+            for n, text, ok, _ending in self._lines:
+                if not text.strip():
+                    continue
+                yield Record(n, text, None, None if ok else "the line is not UTF-8 text")
+            return
+        width = len(self.header or ())
+        for rec in self._csv_rows_raw():
+            if rec.error is None and not any(c.strip() for c in rec.cells):
+                continue
+            if rec.error is None and len(rec.cells) != width:
+                rec.error = (f"the row has {len(rec.cells)} cells, the header has {width}")
+            yield rec
+
+
+def open_cases(path: str, fmt: str = "auto") -> CaseFile:
+    """Open a JSON Lines or CSV case file for streaming (``fmt``: auto, jsonl, csv)."""
+    return CaseFile(path, fmt)
+
+
+# -- CSV columns ---------------------------------------------------------------------
+
+SCALAR, LIST, JSON_CELL, IGNORED = "scalar", "list", "json", "ignored"
+
+
+@dataclass
+class Column:
+    index: int
+    path: str
+    parts: tuple[str, ...]
+    mode: str                       # scalar | list | json | ignored
+    type: str | None                # the declared type of the leaf (or of the list items)
+
+
+class CsvLayout:
+    """The header of a CSV case file, checked against the policy's facts.
+
+    Each column is a dotted fact path. A leaf fact (text, number, money,
+    boolean, date, enum) is one cell; a list of leaves is one cell with the
+    values separated by ``|`` (or a JSON array); a record or a list of records
+    (``history``) is one cell holding JSON. Columns starting with ``_`` or
+    ``$`` are notes and are ignored. An unknown column is an error for the
+    whole file (raised here, before any case is read).
+    """
+
+    def __init__(self, policy, header: list[str], source: str = "<csv>", line: int = 1):
+        self.header = list(header)
+        self.columns: list[Column] = []
+        seen: dict[str, int] = {}
+        for i, name in enumerate(self.header):
+            where = Position(source, line)
+            if not name:
+                raise CaseError(f"column {i + 1} of the header has no name", position=where,
+                                hint="every column is a fact path such as certificate.level")
+            if name.startswith("_") or name.startswith("$"):
+                self.columns.append(Column(i, name, (), IGNORED, None))
+                continue
+            if name in seen:
+                raise CaseError(f"the column '{name}' is given twice (columns {seen[name] + 1} "
+                                f"and {i + 1})", position=where)
+            seen[name] = i
+            if "[" in name:
+                raise CaseError(f"column '{name}': a field inside a list cannot be a column",
+                                position=where,
+                                hint=f"give the list '{name.split('[')[0]}' as one JSON column")
+            decl = policy.fact(name)
+            if decl is None:
+                raise CaseError(f"column '{name}': the policy declares no fact '{name}'",
+                                position=where, hint=_close_fact(policy, name))
+            parts = tuple(name.split("."))
+            if decl.type == "record" or (decl.type == "list" and decl.items is not None
+                                         and decl.items.type in ("record", "list")):
+                mode, typ = JSON_CELL, decl.type
+            elif decl.type == "list":
+                mode, typ = LIST, decl.items.type if decl.items is not None else "string"
+            else:
+                mode, typ = SCALAR, decl.type
+            self.columns.append(Column(i, name, parts, mode, typ))
+        paths = [c.path for c in self.columns if c.mode != IGNORED]
+        for p in paths:
+            for q in paths:
+                if q.startswith(p + "."):
+                    raise CaseError(f"the columns '{p}' and '{q}' overlap: give one or the other",
+                                    position=Position(source, line))
+
+    def to_case(self, cells: list[str], name: str = "<row>") -> dict:
+        """The case of one row, as parsed JSON values (Decimal numbers, strings
+        for dates); CaseReader.convert checks it like a JSON case."""
+        case: dict = {}
+        for col in self.columns:
+            if col.mode == IGNORED:
+                continue
+            cell = cells[col.index]
+            if not cell.strip():
+                continue            # empty cell: a missing fact
+            value = self._value(col, cell, name)
+            node = case
+            for p in col.parts[:-1]:
+                node = node.setdefault(p, {})
+            node[col.parts[-1]] = value
+        return case
+
+    def _value(self, col: Column, cell: str, name: str):
+        if col.mode == JSON_CELL or (col.mode == LIST and cell.lstrip().startswith("[")):
+            from .cases import parse_json_text
+            try:
+                return parse_json_text(cell, name)
+            except CaseError as err:
+                raise CaseError(f"the cell is not valid JSON ({err.message})",
+                                position=Position(name), context=f"field {col.path}",
+                                hint="a record or a list of records is written as JSON in one "
+                                     "cell, e.g. [{\"program\": \"vocational_training\", "
+                                     "\"date\": \"2019-07-20\"}]") from None
+        if col.mode == LIST:
+            return [_scalar(col.type, v.strip()) for v in cell.split(LIST_SEPARATOR) if v.strip()]
+        return _scalar(col.type, cell.strip())
+
+
+def _scalar(typ: str | None, text: str):
+    """A cell as the JSON value it stands for; a cell that does not fit its
+    type is passed on as text so the case reader names the problem."""
+    if typ in ("number", "money"):
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return text
+    if typ == "boolean":
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        return text
+    return text
+
+
+def _close_fact(policy, name: str) -> str | None:
+    import difflib
+    paths = list(_leaf_paths(policy.facts))
+    m = difflib.get_close_matches(name, paths, n=1, cutoff=0.6)
+    return f"did you mean '{m[0]}'?" if m else None
+
+
+def _leaf_paths(facts: dict, prefix: str = ""):
+    for name, decl in facts.items():
+        path = f"{prefix}{name}"
+        if decl.type == "record":
+            yield from _leaf_paths(decl.fields, path + ".")
+        else:
+            yield path
+
+
+def csv_columns(policy) -> list[str]:
+    """Every column a CSV case file for this policy can have, in facts.yaml order."""
+    return list(_leaf_paths(policy.facts))
+
+
+def case_to_row(case: dict, columns: list[str]) -> list[str]:
+    """A case (JSON values) as CSV cells for ``columns`` (the inverse of CsvLayout)."""
+    row = []
+    for col in columns:
+        v = case
+        for p in col.split("."):
+            v = v.get(p) if isinstance(v, dict) else None
+        row.append(_cell(v))
+    return row
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list) and all(isinstance(x, str) and LIST_SEPARATOR not in x for x in v):
+        return LIST_SEPARATOR.join(v) if v else "[]"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _json_default(v):
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    raise TypeError(f"{type(v).__name__} is not JSON")
+
+
+def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
+    """The case of a record as parsed JSON values; CaseError when it is unreadable."""
+    from .cases import parse_json_text
+    name = f"{source}:{record.line}"
+    if record.error:
+        raise CaseError(record.error, position=Position(name))
+    if layout is not None:
+        return layout.to_case(record.cells, name)
+    return parse_json_text(record.text, name)
+
+
+# -- levels --------------------------------------------------------------------------
+
+def decision_level(policy, decision, facts: dict, as_of, standards_cache: dict | None = None
+                   ) -> str:
+    """The level a decision is counted under in summaries, diffs and reports.
+
+    The program's own ``standard_key`` let when it defines one and it has a
+    value for the case (so 创业培训 or a 专项职业能力证书 counted as 初级 show as
+    the standard actually applied); otherwise the case's ``certificate.level``;
+    otherwise "—".
+    """
+    for let in decision.program.lets:
+        if let.id != "standard_key":
+            continue
+        value = _let_value(policy, let, facts, as_of, standards_cache)
+        if isinstance(value, str):
+            return value
+        break
+    level = (facts.get("certificate") or {}).get("level")
+    return level if isinstance(level, str) else NO_LEVEL
+
+
+def _let_value(policy, let, facts, as_of, standards_cache):
+    from dsl import Context
+    if as_of is None:
+        return None
+    cache = standards_cache if standards_cache is not None else {}
+    standards = cache.get(as_of)
+    if standards is None:
+        standards = {}
+        for sid, std in policy.standards.items():
+            v = std.at(as_of)
+            if v is not None:
+                standards[sid] = v.value
+        cache[as_of] = standards
+    try:
+        return let.rule.expression.fn(Context(facts, as_of=as_of, standards=standards,
+                                              catalogs=getattr(policy, "catalog_values", None)))
+    except PolicyError:
+        return None
+
+
+# -- deciding records ------------------------------------------------------------------
+
+class InternalError(Exception):
+    """A bug met while deciding a record (not a problem of the record)."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Everything a worker needs to decide records the same way as the parent."""
+
+    policy_dir: str | None = None
+    revisions: tuple[str, ...] = ()
+    as_of: _dt.date | None = None
+    explain: bool = False
+    header: tuple[str, ...] | None = None      # CSV header; None for JSON Lines
+    header_line: int = 1
+    source: str = "<cases>"                     # the case file's name, for messages
+
+
+@dataclass
+class Outcome:
+    """What came of one record: an output line, or a reject line and its message."""
+
+    line: int
+    ok: bool
+    text: str                                   # the JSON line to write
+    tally: tuple = ()                           # ok: ((program, outcome, amount, level), ...)
+    message: str = ""                           # reject: for stderr
+    claims: tuple = ()                          # ok: real-name claims (interpreter.realname)
+
+
+class Worker:
+    """Decides records with a policy loaded once."""
+
+    def __init__(self, spec: BatchSpec, policy=None):
+        from .evaluate import Evaluator
+        self.spec = spec
+        self.policy = policy if policy is not None else load_policy_with(
+            spec.policy_dir, spec.revisions)
+        self.evaluator = Evaluator(self.policy)
+        self.hash = self.policy.hash
+        self.layout = (CsvLayout(self.policy, list(spec.header), spec.source, spec.header_line)
+                       if spec.header is not None else None)
+        self._standards: dict = {}
+        from .realname import checks_of
+        self.checks = checks_of(self.policy)
+
+    def run(self, records: list[Record]) -> list[Outcome]:
+        return [self.decide(r) for r in records]
+
+    def decide(self, record: Record) -> Outcome:
+        spec = self.spec
+        name = f"{spec.source}:{record.line}"
+        try:
+            case = record_case(record, self.layout, spec.source)
+            res = self.evaluator.decide(case, as_of=spec.as_of, explain=spec.explain,
+                                        case_name=name)
+            data = self._json(res)
+        except PolicyError as err:
+            return self.reject(record, err)
+        except Exception as exc:
+            # not a bad line but a bug: stop (exit 3) rather than reject every line
+            if os.environ.get("POLICY_DEBUG"):
+                raise
+            raise InternalError(f"while deciding {name}: {type(exc).__name__}: {exc}") from None
+        tally = []
+        for d, dj in zip(res.decisions, data["decisions"]):
+            level = decision_level(self.policy, d, res.facts, res.as_of, self._standards)
+            dj["level"] = level
+            tally.append((d.program.id, d.outcome, dj["amount"], level))
+        case_info = data["case"]
+        case_info["sha256"] = "sha256:" + hashlib.sha256(record.text.encode("utf-8")).hexdigest()
+        applicant = res.facts.get("applicant") or {}
+        out = {
+            "format": data["format"],
+            "line": record.line,
+            "id": applicant.get("id"),
+            "policy": self.hash,
+            "case": case_info,
+            "decisions": data["decisions"],
+        }
+        found = ()
+        if self.checks:
+            from .realname import claims
+            found = claims(self.checks, res)
+        return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
+
+    def _json(self, res) -> dict:
+        """The "format", "case" and "decisions" of render.result_json: with
+        --explain result_json itself (the facts as read included); without,
+        the same decision_json entries and case keys, skipping the policy
+        block (its files and hash, the same on every line) and the facts."""
+        from .render import JSON_FORMAT_VERSION, decision_json, result_json
+        if self.spec.explain:
+            data = result_json(self.policy, res, explain=True)
+            data["case"] = {k: v for k, v in data["case"].items() if k in CASE_KEYS_EXPLAINED}
+            return data
+        return {"format": JSON_FORMAT_VERSION,
+                "case": {"as_of": res.as_of.isoformat() if res.as_of else None,
+                         "as_of_source": res.as_of_source,
+                         "as_of_missing": list(res.as_of_missing)},
+                "decisions": [decision_json(self.policy, d, False) for d in res.decisions]}
+
+    def reject(self, record: Record, err: PolicyError) -> Outcome:
+        column = None
+        pos = err.position
+        if pos is not None and pos.line == 1 and pos.column and self.layout is None \
+                and err.message.startswith("not valid JSON"):
+            column = pos.column
+        where = f"{self.spec.source}:{record.line}" + (f":{column}" if column else "")
+        head = where + (f" {err.context}" if err.context else "") + f": {err.message}"
+        if err.hint:
+            head += f" (hint: {err.hint})"
+        line = {"line": record.line, "column": column, "context": err.context,
+                "error": err.message, "hint": err.hint, "text": record.text}
+        return Outcome(record.line, False, compact(line), (), head)
+
+
+def compact(data) -> str:
+    """One JSON line: sorted keys, no spaces, UTF-8 text as is."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=_json_default)
+
+
+# -- worker processes --------------------------------------------------------------------
+
+_WORKER: Worker | None = None
+_WORKER_ERROR: BaseException | None = None
+
+
+def _init_worker(spec: BatchSpec) -> None:
+    """Pool initializer: load and compile the policy once per process (a forked
+    worker that inherited the parent's Worker for the same spec reuses it)."""
+    global _WORKER, _WORKER_ERROR
+    if _WORKER is not None and _WORKER.spec == spec:
+        return
+    try:
+        _WORKER = Worker(spec)
+    except BaseException as exc:  # noqa: BLE001 - reported by the first task
+        _WORKER_ERROR = exc
+
+
+def _run_chunk(records: list[Record]) -> list[Outcome]:
+    if _WORKER is None:
+        raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
+    return _WORKER.run(records)
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for r in records:
+        chunk.append(r)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def decide_stream(spec: BatchSpec, records: Iterable[Record], jobs: int = 1, policy=None,
+                  chunk_size: int | None = None) -> Iterator[Outcome]:
+    """Outcomes in input order, whatever ``jobs``; at most a few chunks per job
+    are in memory at any time (``chunk_size`` records per chunk, default CHUNK_SIZE)."""
+    global _WORKER
+    chunk_size = chunk_size or CHUNK_SIZE
+    worker = Worker(spec, policy)
+    if jobs <= 1:
+        for chunk in _chunks(records, chunk_size):
+            yield from worker.run(chunk)
+        return
+    import multiprocessing
+    _WORKER = worker             # inherited by forked workers: no second load
+    try:
+        with multiprocessing.get_context().Pool(jobs, initializer=_init_worker,
+                                                initargs=(spec,)) as pool:
+            pending: deque = deque()
+            limit = jobs * IN_FLIGHT_PER_JOB
+            for chunk in _chunks(records, chunk_size):
+                pending.append(pool.apply_async(_run_chunk, (chunk,)))
+                while len(pending) >= limit:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+    finally:
+        _WORKER = None
+
+
+# -- summary ---------------------------------------------------------------------------
+
+OUTCOMES = ("eligible", "ineligible", "undetermined")
+
+
+@dataclass
+class ProgramTally:
+    eligible: int = 0
+    ineligible: int = 0
+    undetermined: int = 0
+    amount: Decimal = Decimal(0)
+
+    def to_json(self) -> dict:
+        from .render import money
+        return {"eligible": self.eligible, "ineligible": self.ineligible,
+                "undetermined": self.undetermined, "amount": money(self.amount)}
+
+
+@dataclass
+class Summary:
+    """Counts of a batch: cases read, decided, rejected; outcomes and amounts
+    (of eligible decisions) per program."""
+
+    cases: int = 0
+    decided: int = 0
+    rejected: int = 0
+    programs: dict[str, ProgramTally] = field(default_factory=dict)
+    policy_hash: str | None = None
+    program_order: tuple[str, ...] = ()
+    flagged: int = 0                            # lines flagged by a real-name check
+
+    def add(self, outcome: Outcome) -> None:
+        self.cases += 1
+        if not outcome.ok:
+            self.rejected += 1
+            return
+        self.decided += 1
+        for program, result, amount, _level in outcome.tally:
+            t = self.programs.get(program)
+            if t is None:
+                t = self.programs[program] = ProgramTally()
+            setattr(t, result, getattr(t, result) + 1)
+            if result == "eligible" and amount is not None:
+                t.amount += Decimal(amount)
+
+    def ordered(self) -> list[tuple[str, ProgramTally]]:
+        order = {p: i for i, p in enumerate(self.program_order)}
+        keys = sorted(self.programs, key=lambda p: (order.get(p, len(order)), p))
+        return [(k, self.programs[k]) for k in keys]
+
+    def total_amount(self) -> Decimal:
+        return sum((t.amount for t in self.programs.values()), Decimal(0))
+
+    def to_json(self) -> dict:
+        from .render import money
+        return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
+                "flagged": self.flagged, "policy": self.policy_hash,
+                "programs": {k: t.to_json() for k, t in self.ordered()},
+                "amount": money(self.total_amount())}
+
+    def render(self) -> str:
+        from .render import money
+        lines = [f"{self.cases} case(s): {self.decided} decided, {self.rejected} rejected"
+                 + (f", {self.flagged} flagged by real-name checks" if self.flagged else "")]
+        if self.programs:
+            w = max(len("program"), *(len(k) for k in self.programs))
+            lines.append(f"  {'program':<{w}}  {'eligible':>9} {'ineligible':>10} "
+                         f"{'undetermined':>12} {'amount':>14}")
+            for k, t in self.ordered():
+                lines.append(f"  {k:<{w}}  {t.eligible:>9} {t.ineligible:>10} "
+                             f"{t.undetermined:>12} {money(t.amount):>14}")
+            lines.append(f"  {'total':<{w}}  {sum(t.eligible for t in self.programs.values()):>9} "
+                         f"{sum(t.ineligible for t in self.programs.values()):>10} "
+                         f"{sum(t.undetermined for t in self.programs.values()):>12} "
+                         f"{money(self.total_amount()):>14}")
+        return "\n".join(lines)
+
+
+# -- the whole batch ---------------------------------------------------------------------
+
+def default_rejects_path(out: str) -> str:
+    """DECISIONS.jsonl -> DECISIONS.rejects.jsonl (stdout -> rejects.jsonl)."""
+    if out == "-":
+        return "rejects.jsonl"
+    p = Path(out)
+    stem = p.name[:-len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    return str(p.with_name(stem + ".rejects.jsonl"))
+
+
+def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jobs: int = 1,
+              on_reject: Callable[[Outcome], None] | None = None,
+              on_progress: Callable[[Summary, CaseFile], None] | None = None,
+              chunk_size: int | None = None, history: str | None = None) -> Summary:
+    """Decide every record of ``cases``; write output lines to ``out`` and
+    rejects to ``rejects`` (text streams), in input order. Returns the Summary.
+
+    The real-name checks of the policy (interpreter.realname) run here, in
+    input order, against ``history`` (earlier claims) and the lines before:
+    a flagged line gets "flags" naming the lines it conflicts with."""
+    from .realname import Registry, checks_of
+    if policy is None:
+        policy = load_policy_with(spec.policy_dir, spec.revisions)
+    summary = Summary(policy_hash=policy.hash, program_order=tuple(policy.programs))
+    registry = Registry(checks_of(policy))
+    if history is not None:
+        registry.load_history(history)
+    for outcome in decide_stream(spec, cases.records(), jobs, policy, chunk_size):
+        if outcome.ok and outcome.claims:
+            flags = registry.add(f"{cases.name}:{outcome.line}", outcome.claims)
+            if flags:
+                data = json.loads(outcome.text)
+                data["flags"] = flags
+                outcome.text = compact(data)
+                summary.flagged += 1
+        summary.add(outcome)
+        if outcome.ok:
+            out.write(outcome.text + "\n")
+        else:
+            rejects.write(outcome.text + "\n")
+            if on_reject is not None:
+                on_reject(outcome)
+        if on_progress is not None:
+            on_progress(summary, cases)
+    return summary
+
+
+def spec_for(cases: CaseFile, policy, *, policy_dir=None, revisions=(), as_of=None,
+             explain=False) -> BatchSpec:
+    """The BatchSpec for an open case file; checks a CSV header against the policy."""
+    header = tuple(cases.header) if cases.header is not None else None
+    if cases.format == CSV and header is not None:
+        CsvLayout(policy, list(header), cases.name, cases.header_line)   # fail early
+    return BatchSpec(policy_dir=str(policy_dir) if policy_dir is not None else None,
+                     revisions=tuple(str(r) for r in revisions), as_of=as_of,
+                     explain=explain, header=header, header_line=cases.header_line or 1,
+                     source=cases.name)

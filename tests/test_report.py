@@ -1,0 +1,163 @@
+"""`policy report`: quarterly and yearly sums from a known decisions file."""
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from interpreter.batch_cli import batch as batch_cmd
+from interpreter.batch_cli import report as report_cmd
+from interpreter.report import build_report, read_report, render, targets_of
+from interpreter.synthetic import dumps_case, generate
+
+
+@pytest.fixture(autouse=True)
+def reuse_bundled_policy(monkeypatch, bundled_policy):
+    """The commands load the bundled policy through interpreter.batch.load_policy_with:
+    hand them the session's copy (loading it takes most of a command's time)."""
+    import interpreter.batch as batch_module
+    real = batch_module.load_policy_with
+
+    def load(policy_dir=None, revisions=()):
+        if policy_dir is None and not revisions:
+            return bundled_policy
+        return real(policy_dir, revisions)
+    monkeypatch.setattr(batch_module, "load_policy_with", load)
+
+
+def line(n, as_of, *decisions):
+    return {"format": 1, "line": n, "id": None, "policy": "sha256:test",
+            "case": {"as_of": as_of, "as_of_source": "decision_date", "as_of_missing": []},
+            "decisions": [{"program": p, "outcome": o, "amount": a, "level": lv,
+                           "failing": [], "missing": []} for p, o, a, lv in decisions]}
+
+
+KNOWN = [
+    line(1, "2019-02-10", ("skill_upgrade", "eligible", "1500.00", "中级")),
+    line(2, "2019-03-31", ("vocational_training", "eligible", "1000.00", "初级"),
+         ("living_allowance", "eligible", "350.00", "—")),
+    line(3, "2019-04-01", ("skill_upgrade", "ineligible", None, "中级")),
+    line(4, "2019-12-31", ("apprenticeship", "eligible", "4399.80", "—")),
+    line(5, "2020-07-15", ("project_training", "eligible", "60000.00", "—")),
+    line(6, "2021-11-30", ("technician_training", "eligible", "5000.00", "高级技师")),
+    line(7, None, ("skill_upgrade", "undetermined", None, "中级")),
+    line(8, "2022-01-20", ("technician_training", "ineligible", None, "技师")),
+]
+
+
+@pytest.fixture(scope="module")
+def known_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "decisions.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in KNOWN),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def rep(known_file, bundled_policy):
+    return read_report(str(known_file), bundled_policy)
+
+
+def test_sums_per_quarter(rep):
+    q = rep.quarter_cell
+    assert (q((2019, 1)).count, q((2019, 1)).amount) == (3, Decimal("2850.00"))
+    assert (q((2019, 2)).count, q((2019, 2)).amount) == (0, 0)
+    assert rep.all_decisions[(2019, 2)] == 1
+    assert (q((2019, 4)).count, q((2019, 4)).amount) == (1, Decimal("4399.80"))
+    assert (q((2020, 3)).count, q((2020, 3)).amount) == (1, Decimal("60000.00"))
+    assert (q((2021, 4)).count, q((2021, 4)).amount) == (1, Decimal("5000.00"))
+    year = rep.cell(rep.by_program, rep.year_periods(2019))
+    assert (year.count, year.amount) == (4, Decimal("7249.80"))
+    assert q((2019, 1), "living_allowance").amount == Decimal("350.00")
+    lv = rep.cell(rep.by_level, rep.year_periods(2019), "中级")
+    assert (lv.count, lv.amount) == (1, Decimal("1500.00"))
+    # every quarter of the plan is listed, then the late one, then no date
+    names = [p for p in rep.periods()]
+    assert names[0] == (2019, 1) and names[11] == (2021, 4)
+    assert names[12:] == [(2022, 1), ("unknown", 0)]
+    assert (rep.lines, rep.decisions, rep.eligible()) == (8, 9, 6)
+
+
+def test_progress_against_the_targets_of_clause_one(rep, bundled_policy):
+    targets = {t.id: t for t in targets_of(bundled_policy)}
+    assert targets["year_2019"].person_times == 3250
+    assert targets["total_2019_2021"].person_times == 10000
+    assert targets["total_2019_2021"].cite[0][0] == "一"
+    progress = {t.id: (n, pct) for t, n, pct in rep.progress()}
+    # living_allowance and project_training do not count as training person-times
+    assert progress["year_2019"] == (3, Decimal("0.1"))
+    assert progress["total_2019_2021"] == (4, Decimal("0.0"))
+
+
+def test_text_report_shows_the_exact_rows(known_file):
+    r = CliRunner().invoke(report_cmd, [str(known_file)])
+    assert r.exit_code == 0, r.output
+    rows = [re.sub(r"\s+", " ", x.strip()) for x in r.stdout.splitlines()]
+    assert "2019-Q1 3 3 2850.00" in rows
+    assert "2019 total 5 4 7249.80" in rows
+    assert "2020-Q3 1 1 60000.00" in rows
+    assert "unknown date 1 0 0.00" in rows
+    assert "all 9 6 72249.80" in rows
+    assert "2019-Q1 skill_upgrade 技能提升补贴 1 1500.00" in rows
+    assert "2019 中级 1 1500.00" in rows
+    assert any(x.startswith("year_2019 2019年培训3250人次 2019 3250 3 0.1% 3247 to go")
+               for x in rows)
+
+
+def test_a_target_reached(known_file, policy_copy):
+    doc = policy_copy / "document.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8") + """  - id: small_2019
+    label: 测试目标
+    year: 2019
+    person_times: 4
+""", encoding="utf-8")
+    r = CliRunner().invoke(report_cmd, [str(known_file), "--policy", str(policy_copy),
+                                        "--format", "md"])
+    assert r.exit_code == 0, r.output
+    assert "| small_2019 | 测试目标 | 2019 | 4 | 4 | 100.0% | reached |" in r.stdout
+
+
+def test_html_is_self_contained_and_deterministic(known_file, tmp_path):
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    for out in (a, b):
+        r = CliRunner().invoke(report_cmd, [str(known_file), "--format", "html",
+                                            "--out", str(out)])
+        assert r.exit_code == 0, r.output
+    page = a.read_text(encoding="utf-8")
+    assert page == b.read_text(encoding="utf-8")
+    assert page.count("<svg") == 3
+    assert "<script" not in page and "<link" not in page and "src=" not in page
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 3
+    assert "2019-Q1 skill_upgrade: 1</title>" in page         # a bar segment
+    assert "<td class=\"n\">2850.00</td>" in page
+
+
+def test_md_and_text_are_deterministic(rep):
+    assert render(rep, "md") == render(rep, "md")
+    assert render(rep, "text") == render(rep, "text")
+
+
+def test_a_file_that_is_not_batch_output_exits_2(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(dumps_case(next(generate(1, seed=1))) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(report_cmd, [str(cases)])
+    assert r.exit_code == 2 and "cases.jsonl:1" in r.output and "policy batch" in r.output
+    r = CliRunner().invoke(report_cmd, [str(tmp_path / "missing.jsonl")])
+    assert r.exit_code == 2
+
+
+def test_batch_then_report_agree(tmp_path, bundled_policy):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(dumps_case(c) + "\n" for c in generate(
+        120, seed=4, catalog=getattr(bundled_policy, "catalog_values", None))), encoding="utf-8")
+    out = tmp_path / "d.jsonl"
+    r = CliRunner().invoke(batch_cmd, [str(cases), "--out", str(out), "--summary-json",
+                                       str(tmp_path / "s.json")])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    rep = build_report(lines, bundled_policy)
+    assert rep.eligible() == sum(p["eligible"] for p in summary["programs"].values())
+    total = rep.cell(rep.by_program, rep.periods())
+    assert total.amount == Decimal(summary["amount"])
