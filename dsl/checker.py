@@ -237,7 +237,7 @@ class Checker:
         for side, t in ((node.left, left), (node.right, right)):
             if not T.is_numeric(t):
                 return self.error(side, f"'{op}' needs numbers, found {t}",
-                                  "a level or a name cannot be added to a number"
+                                  "text (a level, a name) is not a number"
                                   if T.is_stringlike(t) else None)
         if op == "*":
             if left == T.MONEY and right == T.MONEY:
@@ -321,6 +321,9 @@ class Checker:
                 want = str(fn.min_args)
             else:
                 want = f"{fn.min_args} to {fn.max_args}"
+            for a in node.args:          # report what is wrong inside the arguments too
+                if not isinstance(a, ast.Lambda):
+                    self.visit(a)
             return self.error(node, f"{fn.name} takes {want} argument(s), given {n}",
                               f"use {fn.signature}", code="arity")
         if fn.reads_presence:

@@ -268,6 +268,8 @@ def _index(table, key, sid, as_of):
             what = f"standard '{sid}'" if sid else "the table"
             raise EvaluationError(f'{what} has no value for "{key}" on {as_of}') from None
     try:
+        if key != key.to_integral_value() or key < 0:
+            raise IndexError
         return table[int(key)]
     except (IndexError, ValueError, TypeError):
         raise EvaluationError(f"no item {key} in a list of {len(table)}") from None

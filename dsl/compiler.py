@@ -192,6 +192,8 @@ class Compiler:
                     ctx.trace.append(("standard", sid, k, v))
                 return v
             try:
+                if k != k.to_integral_value() or k < 0:
+                    raise IndexError
                 return table[int(k)]
             except (IndexError, ValueError, TypeError):
                 raise EvaluationError(f"no item {k} in a list of {len(table)}") from None

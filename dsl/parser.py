@@ -249,6 +249,9 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
             msg = "'=' alone is not an operator: write '==' to compare"
         else:
             msg = f"'{ch}' is not allowed here"
+            if ch == "'":
+                return ParseError(msg + "; text is written in double quotes, e.g. \"初级\"",
+                                  position=Position(source, line, col), snippet=_line(text, line))
             if ch in "，（）“”：；":
                 msg += " (a full-width Chinese punctuation mark; use , ( ) \" : instead)"
             else:

@@ -67,7 +67,7 @@ def test_every_fault_is_reported_in_the_order_of_the_text(env):
         ("error", "name", 1, "unknown name 'foo'", None),
         ("error", "name", 7, "unknown name 'bar'", None),
         ("error", "type", 13, "'*' needs numbers, found enum level",
-         "a level or a name cannot be added to a number"),
+         "text (a level, a name) is not a number"),
     ]
 
 
@@ -190,7 +190,7 @@ def test_type_mismatches(env, text, column, message):
 
 def test_adding_a_level_to_a_number_explains_why(env):
     (d,) = check(env, "certificate.level + 1").diagnostics
-    assert d.hint == "a level or a name cannot be added to a number"
+    assert d.hint == "text (a level, a name) is not a number"
     assert (d.span.line, d.span.column, d.span.end_column) == (1, 1, 18)
 
 
