@@ -6,7 +6,8 @@ from interpreter.loader import bundled_policy_dir
 from interpreter.policytests import collect
 from interpreter.render import decision_json
 
-TESTS = collect([bundled_policy_dir() / "tests"])
+TESTS = collect([bundled_policy_dir() / "tests",
+                 bundled_policy_dir().parent / "examples" / "tests.yaml"])
 
 
 def summary(policy, res):

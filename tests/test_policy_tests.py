@@ -5,6 +5,8 @@ test, named after it, failing with the explanation `policy test` prints. A
 second test keeps the set from shrinking: at least 80 tests, and every clause
 of every program seen true, false and unknown, every standard value used.
 """
+from pathlib import Path
+
 import pytest
 
 from interpreter.loader import bundled_policy_dir
@@ -12,6 +14,8 @@ from interpreter.policytests import Coverage, collect, explain_failure, run_test
 
 TEST_DIR = bundled_policy_dir() / "tests"
 POLICY_TESTS = collect([TEST_DIR])
+# the worked examples (examples/tests.yaml: not installed with the package)
+EXAMPLE_TESTS = collect([Path(__file__).resolve().parent.parent / "examples" / "tests.yaml"])
 
 MIN_TESTS = 80
 
@@ -21,7 +25,8 @@ KNOWN_UNCOVERED: list = []
 KNOWN_UNUSED_STANDARDS: list = []
 
 
-@pytest.mark.parametrize("test", POLICY_TESTS, ids=[t.name for t in POLICY_TESTS])
+@pytest.mark.parametrize("test", POLICY_TESTS + EXAMPLE_TESTS,
+                         ids=[t.name for t in POLICY_TESTS + EXAMPLE_TESTS])
 def test_policy_test(bundled_policy, evaluator, test):
     outcome = run_test(evaluator, test)
     if not outcome.passed:
