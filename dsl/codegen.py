@@ -20,6 +20,7 @@ from . import ast
 from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
+from .indexing import candidates, equality_probes
 from .values import Unknown, merge
 
 MAX_INLINE_DEPTH = 30
@@ -232,7 +233,7 @@ class _Gen:
                     del self.vars[lam.param]
                 else:
                     self.vars[lam.param] = saved
-            probes = _equality_probes(lam) if node.func in ("any", "count") else []
+            probes = equality_probes(lam) if node.func in ("any", "count") else []
             if probes and path and path[0] == "catalog":
                 # a catalogue is the same for every case: look the matching
                 # items up by the equalities of the condition instead of scanning
@@ -243,32 +244,6 @@ class _Gen:
             return f"_{node.func}_of({items}, lambda {var}: {body})"
         args = ", ".join(self.gen(a) for a in node.args)
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
-
-
-def _equality_probes(lam: ast.Lambda) -> list:
-    """[(field, key expression)] of the top-level conjuncts ``x.field == key`` of
-    the condition, where key does not mention x.
-
-    An item whose field differs from key makes that conjunct, hence the whole
-    condition, false (Kleene ``and``), so any() and count() may skip it."""
-    out, stack = [], [lam.body]
-    while stack:
-        n = stack.pop(0)
-        if isinstance(n, ast.Binary) and n.op == "and":
-            stack[:0] = [n.left, n.right]
-            continue
-        if isinstance(n, ast.Binary) and n.op == "==":
-            for a, b in ((n.left, n.right), (n.right, n.left)):
-                if (isinstance(a, ast.Attr) and isinstance(a.obj, ast.Name)
-                        and a.obj.id == lam.param and not _mentions(b, lam.param)
-                        and a.name not in {f for f, _k in out}):
-                    out.append((a.name, b))
-                    break
-    return out
-
-
-def _mentions(node: ast.Node, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _never_unknown(node: ast.Node) -> bool:
@@ -354,37 +329,6 @@ def _count_all(items):
     return items if items.__class__ is Unknown else Decimal(len(items))
 
 
-_INDEXES: dict = {}
-
-
-def _candidates(items, fields, keys):
-    """The items whose ``fields`` may equal ``keys``: equal, or lacking a field."""
-    if items.__class__ is not list or any(k.__class__ is Unknown for k in keys):
-        return items
-    entry = _INDEXES.get((id(items), fields))
-    if entry is None or entry[0] is not items:
-        index: dict = {}
-        loose = []
-        for item in items:
-            values = tuple(item.get(f) for f in fields) if item.__class__ is dict else (None,)
-            if None in values:
-                loose.append(item)
-                continue
-            try:
-                index.setdefault(values, []).append(item)
-            except TypeError:       # an unhashable value: always a candidate
-                loose.append(item)
-        entry = (items, index, loose)
-        if len(_INDEXES) > 256:
-            _INDEXES.clear()
-        _INDEXES[(id(items), fields)] = entry
-    try:
-        hit = entry[1].get(keys, ())
-    except TypeError:
-        return items
-    return list(hit) + entry[2] if entry[2] else hit
-
-
 def _results(items, body):
     if items.__class__ is Unknown:
         return items, None
@@ -436,7 +380,7 @@ _RUNTIME = {
     "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
-    "_candidates": _candidates,
+    "_candidates": candidates,
 }
 
 

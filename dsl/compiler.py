@@ -15,6 +15,7 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 from . import ast
 from .errors import EvaluationError
 from .functions import FUNCTIONS
+from .indexing import candidates, equality_probes
 from .values import Unknown, merge
 
 
@@ -343,6 +344,15 @@ class Compiler:
             else:
                 self.vars[lam.param] = saved
         param = lam.param
+        probes = equality_probes(lam) if name in ("any", "count") else []
+        if probes and path and path[0] == "catalog":
+            # the same catalogue for every case: look candidates up (dsl.indexing)
+            fields = tuple(f for f, _k in probes)
+            key_fns = [self.compile(k) for _f, k in probes]   # outer variables allowed
+            all_items = items_f
+
+            def items_f(ctx):
+                return candidates(all_items(ctx), fields, tuple(k(ctx) for k in key_fns))
 
         def run(ctx):
             items = items_f(ctx)
