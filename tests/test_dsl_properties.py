@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -379,3 +381,29 @@ def test_the_same_day_n_months_later_is_n_months(a, n):
     assert months(a, b) == n
     if n > 0:
         assert months(a, b - dt.timedelta(days=1)) == n - 1
+
+
+@SETTINGS
+@given(st.one_of(nums, conds), cases, maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
+       st.booleans())
+def test_generated_code_and_closures_agree(tree, facts, as_of, full_table):
+    """The fast path (dsl.codegen) computes what the tracing closures compute,
+    unknowns and their missing facts included, or fails the same way."""
+    from dsl.codegen import generate_function
+    expr = compile_typed(tree)
+    table = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)}
+    if not full_table:
+        del table["高级"]
+    given = {k: v for k, v in facts.items() if v is not None}
+    standards = {"t": table, "cap": Decimal(500)}
+    ctx = Context(given, as_of=as_of, standards=standards)
+    fast, _src = generate_function(ENV, [expr.node])
+    try:
+        slow_value = expr.evaluate(ctx)
+    except EvaluationError:
+        with pytest.raises(EvaluationError):
+            fast(given, ctx.as_of, standards, {})
+        return
+    (fast_value,) = fast(given, ctx.as_of, standards, {})
+    assert fast_value == slow_value, (expr.text, fast_value, slow_value)
+    assert type(fast_value) is type(slow_value)
