@@ -1,0 +1,113 @@
+"""The benchmark's floor and peers decide like the policy (a correctness test,
+not a timing test).
+
+benchmarks/run.py times a hand-written implementation of 职业培训补贴
+(benchmarks/floor.py) and the same rule in zen-engine, rule-engine and
+JsonLogic (benchmarks/peers.py) against `policy`; its ratios mean something
+only if all of them decide the same. Here, on ~200 generated cases plus ~100
+with extra facts removed (to exercise unknowns): the floor must agree with
+the policy on outcome, amount and failing clauses, always; each peer whose
+package is installed must agree on outcome and amount (the others are
+skipped: `pip install '.[bench]'`).
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import peers  # noqa: E402
+from benchmarks.cases import generate  # noqa: E402
+from benchmarks.floor import CLAUSES, PROGRAM, Floor, policy_result  # noqa: E402
+
+SEED = 7
+N = 200
+N_HARSH = 100
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield path + (k,)
+            yield from _leaves(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, path + (i,))
+
+
+def _harsh(cases, seed):
+    """Copies of cases with one to three more facts (or whole records, or
+    fields of history items) removed."""
+    rng = random.Random(seed)
+    out = []
+    for case in cases:
+        case = json.loads(json.dumps(case))
+        for _ in range(rng.randint(1, 3)):
+            paths = [p for p in _leaves(case) if p != ("application", "programs")]
+            if not paths:
+                break
+            path = rng.choice(paths)
+            node = case
+            for p in path[:-1]:
+                node = node[p]
+            if isinstance(node, dict):
+                del node[path[-1]]
+        out.append(case)
+    return out
+
+
+@pytest.fixture(scope="module")
+def population(bundled_policy, evaluator):
+    from interpreter.cases import parse_json_text
+    _source, raw = generate(N, SEED, bundled_policy.catalog_values)
+    raw = raw + _harsh(raw[:N_HARSH], SEED)
+    facts = [evaluator.reader.convert(parse_json_text(json.dumps(c, ensure_ascii=False), "case"))
+             for c in raw]
+    expected = [policy_result(evaluator.decide(f, programs=[PROGRAM], explain=False,
+                                               converted=True).decisions[0]) for f in facts]
+    return raw, facts, expected
+
+
+def test_floor_matches_the_program_clauses(bundled_policy):
+    ids = tuple(c.id for c in bundled_policy.programs[PROGRAM].clauses)
+    assert ids == CLAUSES, (
+        "policy/programs/vocational_training.yaml changed: update benchmarks/floor.py "
+        "(and benchmarks/peers.py) to its clauses")
+
+
+def test_population_exercises_every_outcome(population):
+    outcomes = {e[0] for e in population[2]}
+    assert outcomes == {"eligible", "ineligible", "undetermined"}
+
+
+def test_floor_decides_like_the_policy(bundled_policy, evaluator, population):
+    _raw, facts, expected = population
+    floor = Floor(bundled_policy.catalog_values)
+    bad = []
+    for i, (f, want) in enumerate(zip(facts, expected)):
+        got = floor.decide(f)
+        explained = policy_result(evaluator.decide(f, programs=[PROGRAM], explain=True,
+                                                   converted=True).decisions[0])
+        if got != want or explained != want:
+            bad.append((i, got, want, explained))
+    assert not bad, f"{len(bad)} of {len(facts)} cases differ, e.g. {bad[:3]}"
+
+
+@pytest.mark.parametrize("name", peers.PEERS)
+def test_peer_decides_like_the_policy(name, bundled_policy, population):
+    pytest.importorskip(peers.PACKAGE[name][0], reason=f"{peers.PACKAGE[name][1]} not installed")
+    raw, facts, expected = population
+    peer = peers.build(name, bundled_policy.catalog_values)
+    bad = []
+    for i, (c, f, want) in enumerate(zip(raw, facts, expected)):
+        got = tuple(peer.decide(peer.prepare(c, f)))
+        if got != want[:2]:
+            bad.append((i, got, want[:2]))
+    assert not bad, f"{name}: {len(bad)} of {len(raw)} cases differ, e.g. {bad[:3]}"
