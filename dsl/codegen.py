@@ -179,6 +179,10 @@ class _Gen:
                     f"(False if {a} is False and {b} is False else _merge({a}, {b}))))")
         left, right = self.gen(node.left), self.gen(node.right)
         if op in ("in", "not in"):
+            if _never_unknown(node.right) and isinstance(node.right, ast.ListLit):
+                t = self.fresh()
+                test = "in" if op == "in" else "not in"
+                return f"({t} if ({t} := {left}).__class__ is U else {t} {test} {right})"
             fn = "_in" if op == "in" else "_not_in"
             return f"{fn}({left}, {right})"
         pyop = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
@@ -242,6 +246,10 @@ class _Gen:
                 return (f"_{node.func}_of(_candidates({items}, {self.const(fields)}, {keys}), "
                         f"lambda {var}: {body})")
             return f"_{node.func}_of({items}, lambda {var}: {body})"
+        if len(node.args) == 1:
+            t = self.fresh()
+            return (f"({t} if ({t} := {self.gen(node.args[0])}).__class__ is U else "
+                    f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t}))")
         args = ", ".join(self.gen(a) for a in node.args)
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
@@ -329,50 +337,59 @@ def _count_all(items):
     return items if items.__class__ is Unknown else Decimal(len(items))
 
 
-def _results(items, body):
-    if items.__class__ is Unknown:
-        return items, None
-    return None, [body(x) for x in items]
-
-
 def _any_of(items, body):
-    unknown, out = _results(items, body)
-    if unknown is not None:
-        return unknown
-    if True in out:
-        return True
-    pending = [v for v in out if v.__class__ is Unknown]
-    return merge(*pending) if pending else False
+    # short-circuits on the first true item, as the closures do
+    if items.__class__ is Unknown:
+        return items
+    pending = None
+    for x in items:
+        v = body(x)
+        if v is True:
+            return True
+        if v is not False:
+            pending = v if pending is None else merge(pending, v)
+    return False if pending is None else pending
 
 
 def _all_of(items, body):
-    unknown, out = _results(items, body)
-    if unknown is not None:
-        return unknown
-    if False in out:
-        return False
-    pending = [v for v in out if v.__class__ is Unknown]
-    return merge(*pending) if pending else True
+    if items.__class__ is Unknown:
+        return items
+    pending = None
+    for x in items:
+        v = body(x)
+        if v is False:
+            return False
+        if v is not True:
+            pending = v if pending is None else merge(pending, v)
+    return True if pending is None else pending
 
 
 def _count_of(items, body):
-    unknown, out = _results(items, body)
-    if unknown is not None:
-        return unknown
-    pending = [v for v in out if v.__class__ is Unknown]
-    if pending:
-        return merge(*pending)
-    return Decimal(sum(1 for v in out if v is True))
+    if items.__class__ is Unknown:
+        return items
+    n = 0
+    pending = None
+    for x in items:
+        v = body(x)
+        if v is True:
+            n += 1
+        elif v is not False:
+            pending = v if pending is None else merge(pending, v)
+    return Decimal(n) if pending is None else pending
 
 
 def _sum_of(items, body):
-    unknown, out = _results(items, body)
-    if unknown is not None:
-        return unknown
-    pending = [v for v in out if v.__class__ is Unknown]
-    if pending:
-        return merge(*pending)
-    return sum(out, Decimal(0))
+    if items.__class__ is Unknown:
+        return items
+    total = Decimal(0)
+    pending = None
+    for x in items:
+        v = body(x)
+        if v.__class__ is Unknown:
+            pending = v if pending is None else merge(pending, v)
+        elif pending is None:
+            total += v
+    return total if pending is None else pending
 
 
 _RUNTIME = {
@@ -380,7 +397,7 @@ _RUNTIME = {
     "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
-    "_candidates": candidates,
+    "_candidates": candidates, "_guard": _guard,
 }
 
 

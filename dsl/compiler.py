@@ -371,24 +371,43 @@ class Compiler:
                     ctx.vars[param] = saved_var
             return None, out
 
+        def each(ctx, items):
+            """Yield the condition's value for each item, the variable bound."""
+            saved_var = ctx.vars.get(param, _MISSING)
+            try:
+                for item in items:
+                    ctx.vars[param] = item
+                    yield body(ctx)
+            finally:
+                if saved_var is _MISSING:
+                    ctx.vars.pop(param, None)
+                else:
+                    ctx.vars[param] = saved_var
+
         if name == "any":
             def any_(ctx):
-                unknown, out = run(ctx)
-                if unknown is not None:
-                    return unknown
-                if True in out:
-                    return True
-                pending = [v for v in out if type(v) is Unknown]
+                items = items_f(ctx)
+                if type(items) is Unknown:
+                    return items
+                pending = []
+                for v in each(ctx, items):
+                    if v is True:
+                        return True         # the first true item decides
+                    if v is not False:
+                        pending.append(v)
                 return merge(*pending) if pending else False
             return any_
         if name == "all":
             def all_(ctx):
-                unknown, out = run(ctx)
-                if unknown is not None:
-                    return unknown
-                if False in out:
-                    return False
-                pending = [v for v in out if type(v) is Unknown]
+                items = items_f(ctx)
+                if type(items) is Unknown:
+                    return items
+                pending = []
+                for v in each(ctx, items):
+                    if v is False:
+                        return False        # the first false item decides
+                    if v is not True:
+                        pending.append(v)
                 return merge(*pending) if pending else True
             return all_
         if name == "count":

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -25,19 +27,77 @@ MAX_CASE_BYTES = 1024 * 1024
 MAX_CASE_DEPTH = 20
 MAX_LIST_ITEMS = 10000
 ABS_LIMIT = Decimal(10) ** 12
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Constant(ValueError):
+    pass
+
+
+class _Duplicate(ValueError):
+    pass
 
 
 def _reject_constant(name):
-    raise ValueError(f"{name} is not a number a case may contain")
+    raise _Constant(f"{name} is not a number a case may contain")
 
 
 def _pairs(pairs):
     out = {}
     for k, v in pairs:
         if k in out:
-            raise ValueError(f"the key \"{k}\" is given twice")
+            raise _Duplicate(f"the key \"{_brief(k)}\" is given twice")
         out[k] = v
     return out
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|[{}\[\],:]')
+
+
+def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
+    """Line, column and field path of the first duplicate key or NaN/Infinity
+    in ``text`` (which json.loads has just refused for that reason)."""
+    stack: list[list] = []      # [keys seen, current key] for objects, [index] for lists
+    expect_key = False
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "{":
+            stack.append([set(), None])
+            expect_key = True
+        elif tok == "[":
+            stack.append([0])
+            expect_key = False
+        elif tok in "}]":
+            stack.pop() if stack else None
+            expect_key = False
+        elif tok == ",":
+            if stack and len(stack[-1]) == 1:
+                stack[-1][0] += 1
+            expect_key = bool(stack) and len(stack[-1]) == 2
+        elif tok == ":":
+            expect_key = False
+        else:
+            at = None
+            if tok.startswith('"') and expect_key and stack:
+                key = json.loads(tok)
+                stack[-1][1] = key
+                if key in stack[-1][0] and kind is _Duplicate:
+                    at = m.start()
+                stack[-1][0].add(key)
+            elif not tok.startswith('"') and kind is _Constant:
+                at = m.start()
+            if at is not None:
+                line = text.count("\n", 0, at) + 1
+                col = at - (text.rfind("\n", 0, at) + 1) + 1
+                path = ""
+                for entry in stack:
+                    if len(entry) == 1:
+                        path += f"[{entry[0]}]"
+                    elif entry[1] is not None:
+                        path += ("." if path else "") + _brief(entry[1])
+                return line, col, path or None
+    return None, None, None
 
 
 def parse_json_text(text: str, name: str) -> object:
@@ -45,8 +105,16 @@ def parse_json_text(text: str, name: str) -> object:
         return json.loads(text, parse_float=Decimal, parse_int=Decimal,
                           parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
-        raise CaseError(f"not valid JSON: {exc.msg}",
+        msg = exc.msg.removesuffix(" at")   # json's "Invalid control character at"
+        raise CaseError(f"not valid JSON: {msg}",
                         position=Position(name, exc.lineno, exc.colno)) from None
+    except (_Constant, _Duplicate) as exc:
+        try:
+            line, col, path = _locate(text, type(exc))
+        except RecursionError:      # pragma: no cover - the scan is not recursive
+            line = col = path = None
+        raise CaseError(str(exc), position=Position(name, line, col),
+                        context=f"field {path}" if path else None) from None
     except ValueError as exc:
         raise CaseError(str(exc), position=Position(name)) from None
     except RecursionError:
@@ -63,18 +131,24 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
             raw = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
             name = "<stdin>"
         else:
-            raw = path.read_bytes()
+            # never more than the limit into memory (a huge file, /dev/zero)
+            with path.open("rb") as f:
+                raw = f.read(MAX_CASE_BYTES + 1)
+                size = os.fstat(f.fileno()).st_size
     except OSError as exc:
         raise CaseError(f"cannot read the case file: {exc.strerror}",
                         position=Position(name)) from None
     if len(raw) > MAX_CASE_BYTES:
-        raise CaseError(f"the case file is {len(raw)} bytes; the limit is {MAX_CASE_BYTES}",
+        size = size if str(path) != "-" and size > MAX_CASE_BYTES else None
+        raise CaseError(f"the case file is {size} bytes; the limit is {MAX_CASE_BYTES}" if size
+                        else f"the case file is larger than the limit of {MAX_CASE_BYTES} bytes",
                         position=Position(name))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CaseError(f"the case file is not UTF-8 text (byte {exc.start})",
-                        position=Position(name)) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CaseError(f"the case file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+                        position=Position(name, line)) from None
     if not text.strip():
         raise CaseError("the case file is empty", position=Position(name))
     return parse_json_text(text, name), raw
@@ -91,7 +165,8 @@ class CaseReader:
 
     def convert(self, data, source: str = "<case>") -> dict:
         if not isinstance(data, dict):
-            raise CaseError("a case is a JSON object: { ... }", position=Position(source))
+            raise CaseError(f"a case is a JSON object: {{ ... }}, found {_show(data)}",
+                            position=Position(source))
         return self._record(data, self.policy.facts, "", source, 0)
 
     def _record(self, data: dict, fields: dict[str, FactDecl], prefix: str, source: str,
@@ -107,6 +182,7 @@ class CaseReader:
             decl = fields.get(key)
             if decl is None:
                 import difflib
+                path = _brief(path)
                 close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else (
                     "fields here: " + ", ".join(fields) if fields else None)
@@ -155,24 +231,27 @@ class CaseReader:
                 finite = value.is_finite()
             except InvalidOperation:
                 finite = False
-            if not finite or abs(value) > ABS_LIMIT:
-                raise bad(f"{value} is not a usable number")
+            # copy_abs, not abs(): abs() rounds, and overflows for 1e999999999
+            if not finite or value.copy_abs() > ABS_LIMIT:
+                raise bad(f"{_show(value)} is not a usable number (a case's numbers are finite "
+                          f"and within ±{ABS_LIMIT:f})")
             low = decl.minimum if decl.minimum is not None else (
                 Decimal(0) if t == "money" else None)
             if low is not None and value < low:
-                raise bad(f"{value} is below the smallest allowed value {low}")
+                raise bad(f"{_show(value)} is below the smallest allowed value {low}")
             if decl.maximum is not None and value > decl.maximum:
-                raise bad(f"{value} is above the largest allowed value {decl.maximum}")
+                raise bad(f"{_show(value)} is above the largest allowed value {decl.maximum}")
             return value
         if t == "date":
             if not isinstance(value, str):
                 raise bad(f"expected a date \"YYYY-MM-DD\", found {_show(value)}")
             try:
-                if len(value) != 10:
+                # only YYYY-MM-DD: fromisoformat alone also takes "2020-W01-1"
+                if not _DATE.fullmatch(value):
                     raise ValueError
                 return _dt.date.fromisoformat(value)
             except ValueError:
-                raise bad(f"\"{value}\" is not a real date of the form YYYY-MM-DD") from None
+                raise bad(f"{_show(value)} is not a real date of the form YYYY-MM-DD") from None
         if t == "enum":
             values = self.policy.enums[decl.enum].values
             if not isinstance(value, str) or value not in values:
@@ -186,17 +265,29 @@ class CaseReader:
                 raise bad(f"expected text in quotes, found {_show(value)}")
             if len(value) > 1000:
                 raise bad("the text is longer than 1000 characters")
+            if _SURROGATE.search(value):
+                raise bad("the text contains an invalid character (a lone \\u escape "
+                          "between \\ud800 and \\udfff, which is not a character)")
             return value
         raise bad(f"the policy declares an unknown type '{t}'")  # pragma: no cover
 
 
+def _brief(text: str, limit: int = 60) -> str:
+    """Text for a message: a long key or value cut short."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
 def _show(value) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
+        plain = value.is_finite() and -30 < value.adjusted() < 30
+        return _brief(format(value, "f") if plain else str(value))
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _brief(json.dumps(value, ensure_ascii=True if _SURROGATE.search(value)
+                                 else False))
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

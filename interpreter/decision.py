@@ -52,21 +52,34 @@ class Decision:
     program: Program
     outcome: str
     amount: Decimal | None
-    clauses: list[ClauseResult]
+    values: tuple                       # each clause's value, in program order
     missing: list[str]
     standards: list[StandardUse] = field(default_factory=list)
     installments: list[InstallmentResult] = field(default_factory=list)
     formula_amount: Decimal | None = None   # before the cap
     capped_at: Decimal | None = None
     lets: dict[str, object] = field(default_factory=dict)
+    _clauses: list | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def clauses(self) -> list[ClauseResult]:
+        """One ClauseResult per clause, built when first asked for (a batch
+        without explanations never asks)."""
+        if self._clauses is None:
+            self._clauses = [
+                ClauseResult(c, v) if v is True or v is False
+                else ClauseResult(c, None, tuple(sorted(v.missing)))
+                for c, v in zip(self.program.clauses, self.values)]
+        return self._clauses
 
     @property
     def failing(self) -> list[str]:
-        return [c.id for c in self.clauses if c.result is False]
+        return [c.id for c, v in zip(self.program.clauses, self.values) if v is False]
 
     @property
     def unknown(self) -> list[str]:
-        return [c.id for c in self.clauses if c.result is None]
+        return [c.id for c, v in zip(self.program.clauses, self.values)
+                if v is not True and v is not False]
 
 
 @dataclass

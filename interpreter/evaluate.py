@@ -151,23 +151,16 @@ class Evaluator:
         return fns
 
     def _clauses(self, program: Program, values) -> Decision:
-        results = []
-        any_false = False
+        values = tuple(values)
+        if False in values and any(v is False for v in values):
+            return Decision(program, INELIGIBLE, None, values, [])
         missing: set[str] = set()
-        for clause, value in zip(program.clauses, values):
-            if value is True:
-                results.append(ClauseResult(clause, True))
-            elif value is False:
-                any_false = True
-                results.append(ClauseResult(clause, False))
-            else:
-                missing |= value.missing
-                results.append(ClauseResult(clause, None, tuple(sorted(value.missing))))
-        decision = Decision(program, INELIGIBLE if any_false else ELIGIBLE, None, results, [])
-        if not any_false and missing:
-            decision.outcome = UNDETERMINED
-            decision.missing = sorted(missing)
-        return decision
+        for v in values:
+            if v is not True:
+                missing |= v.missing
+        if missing:
+            return Decision(program, UNDETERMINED, None, values, sorted(missing))
+        return Decision(program, ELIGIBLE, None, values, [])
 
     def _run(self, rule: Rule, ctx: Context, where: str):
         try:

@@ -23,13 +23,23 @@ from dsl.errors import Position, PolicyFileError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
+MAX_DIGITS = 15         # digits before the point of a number in a policy file
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _brief(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _DEC = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
 class _StrictComposer(yaml.SafeLoader):
-    """A SafeLoader that refuses aliases before anything is expanded."""
+    """A SafeLoader that refuses aliases before anything is expanded, and
+    nesting deeper than MAX_DEPTH before the (recursive) Python composer
+    overflows the stack on `[[[[...]]]]`."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(AliasEvent):
@@ -39,7 +49,14 @@ class _StrictComposer(yaml.SafeLoader):
                 "anchors and aliases (&name / *name) are not allowed; "
                 "write the value out in full",
                 event.start_mark)
-        return super().compose_node(parent, index)
+        if self._depth > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                       self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 @dataclass
@@ -124,9 +141,9 @@ class Source:
         return lambda line, col: (base_line, base_col)
 
 
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> str:
     """Read a UTF-8 file, refusing huge or non-UTF-8 files with a clear error."""
-    name = str(path)
+    name = name or str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -152,16 +169,21 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
     path = Path(path)
     name = display_name or str(path)
     if text is None:
-        text = read_text(path)
+        text = read_text(path, name=name)
     if not text.strip():
         raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
     # libyaml's composer is several times faster; it keeps an alias as a second
     # reference to the anchored node, which _construct detects (and then the
     # Python composer is run to point at the alias itself)
     fast = getattr(yaml, "CSafeLoader", None)
-    loader = fast(text) if fast is not None else _StrictComposer(text)
+    try:
+        loader = fast(text) if fast is not None else _StrictComposer(text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, name) from None
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, name) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = exc.problem or exc.context or "malformed YAML"
@@ -169,8 +191,16 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
         col = mark.column + 1 if mark else None
         lines = text.splitlines()
         snippet = lines[line - 1] if line and line <= len(lines) else None
+        cm = exc.context_mark
+        if exc.problem and exc.context and cm is not None and (
+                cm.line, cm.column) != (mark.line, mark.column):
+            # "did not find expected ',' or ']'" says little without where the list began
+            msg += f" ({exc.context} that starts at line {cm.line + 1}, column {cm.column + 1})"
+        hint = None
+        if snippet is not None and col is not None and snippet[col - 1:col] == "\t":
+            hint = "YAML is indented with spaces; this line has a tab"
         raise PolicyFileError(f"YAML syntax: {msg}", position=Position(name, line, col),
-                              snippet=snippet) from None
+                              snippet=snippet, hint=hint) from None
     except yaml.YAMLError as exc:
         raise PolicyFileError(f"YAML syntax: {exc}", position=Position(name)) from None
     finally:
@@ -200,6 +230,23 @@ class _AliasFound(Exception):
     pass
 
 
+def _reader_error(exc, text: str, name: str) -> PolicyFileError:
+    """A character YAML does not allow (NUL, another control character)."""
+    # libyaml reports a byte offset: find the character ourselves
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    at = bad.start() if bad else (exc.position if isinstance(exc.position, int) else 0)
+    exc.character = text[at] if bad else exc.character
+    line = text.count("\n", 0, at) + 1
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    lines = text.splitlines()
+    return PolicyFileError(
+        f"the file contains the control character U+{char:04X}, which YAML does not allow; "
+        "remove it", position=Position(name, line, col),
+        snippet=(yaml.reader.Reader.NON_PRINTABLE.sub("\ufffd", lines[line - 1])
+                 if line <= len(lines) else None))
+
+
 def _construct(node, path: tuple, src: Source, depth: int, seen: set):
     if id(node) in seen:
         raise _AliasFound()
@@ -207,6 +254,12 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
     if depth > MAX_DEPTH:
         raise src_error(src, node, f"nesting deeper than {MAX_DEPTH} levels")
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if not isinstance(node, ScalarNode) and node.tag not in (
+            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        # `!!python/object/apply:os.system [...]`, `!!set {...}`: never built,
+        # but not silently read as a plain list or mapping either
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise src_error(src, node, f"YAML tag {tag} is not allowed")
     if isinstance(node, MappingNode):
         out: dict = {}
         for knode, vnode in node.value:
@@ -242,6 +295,9 @@ def src_error(src: Source, node, message: str) -> PolicyFileError:
 def _scalar(node: ScalarNode, src: Source):
     tag, value = node.tag, node.value
     if tag == "tag:yaml.org,2002:str":
+        if _SURROGATE.search(value):
+            raise src_error(src, node, "the text contains an invalid character (a lone "
+                                       "\\u escape between \\ud800 and \\udfff)")
         return value
     if tag == "tag:yaml.org,2002:null":
         return None
@@ -250,6 +306,9 @@ def _scalar(node: ScalarNode, src: Source):
     if tag == "tag:yaml.org,2002:int":
         text = value.replace("_", "")
         if _INT.match(text):
+            if len(text.lstrip("+-0")) > MAX_DIGITS:
+                raise src_error(src, node, f"'{_brief(value)}' is too large a number "
+                                           f"(at most {MAX_DIGITS} digits)")
             return int(text)
         return value
     if tag == "tag:yaml.org,2002:float":
@@ -257,15 +316,21 @@ def _scalar(node: ScalarNode, src: Source):
         if not _DEC.match(text):
             raise src_error(src, node, f"'{value}' is not a finite decimal number")
         try:
-            return Decimal(text)
+            number = Decimal(text)
         except InvalidOperation:
             raise src_error(src, node, f"'{value}' is not a decimal number") from None
+        # 1.0e+999999999 is a finite Decimal, but turning it into an int or a
+        # float (for schema validation) would take hours
+        if number and number.adjusted() >= MAX_DIGITS:
+            raise src_error(src, node, f"'{_brief(value)}' is too large a number "
+                                       f"(at most {MAX_DIGITS} digits before the point)")
+        return number
     if tag == "tag:yaml.org,2002:timestamp":
         try:
             return _dt.date.fromisoformat(value)
         except ValueError:
             raise src_error(src, node,
-                            f"'{value}' is not a date of the form YYYY-MM-DD") from None
+                            f"'{value}' is not a real date of the form YYYY-MM-DD") from None
     if tag.startswith("tag:yaml.org,2002:"):
         raise src_error(src, node, f"YAML type {tag.rsplit(':', 1)[-1]} is not allowed here")
     raise src_error(src, node, f"YAML tag {tag} is not allowed")
