@@ -37,6 +37,7 @@ class _Gen:
         self.inlining: list[str] = []
         # each fact of the case is looked up once, at the top of the function
         self.hoisted: dict[tuple, tuple[str, str]] = {}
+        self.in_index_target = False
 
     # -- helpers -----------------------------------------------------------------------
     def const(self, value) -> str:
@@ -143,7 +144,12 @@ class _Gen:
                 return self.fact_path(path)
             if root == "standards" and len(path) == 2:
                 missing = self.const(Unknown((f"standards.{path[1]}",)))
-                return f"S.get({self.const(path[1])}, {missing})"
+                sid = self.const(path[1])
+                if self.in_index_target:
+                    return f"S.get({sid}, {missing})"     # the lookup itself is traced
+                # traced only when asked: one test of T when it is not
+                return (f"(S.get({sid}, {missing}) if T is None else "
+                        f"_std(S, {sid}, {missing}, T))")
             if root == "catalog" and len(path) == 2:
                 missing = self.const(Unknown((f"catalog.{path[1]}",)))
                 return f"C.get({self.const(path[1])}, {missing})"
@@ -153,7 +159,12 @@ class _Gen:
     def g_Index(self, node):
         path = ast.path_of(node.obj)
         sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
-        return f"_index({self.gen(node.obj)}, {self.gen(node.key)}, {self.const(sid)}, as_of)"
+        self.in_index_target = sid is not None
+        try:
+            obj = self.gen(node.obj)
+        finally:
+            self.in_index_target = False
+        return f"_index({obj}, {self.gen(node.key)}, {self.const(sid)}, as_of, T)"
 
     # -- operators ------------------------------------------------------------------------
     def g_Unary(self, node):
@@ -286,12 +297,22 @@ def _attr(v, name):
     return Unknown((name,)) if got is None else got
 
 
-def _index(table, key, sid, as_of):
+def _std(S, sid, missing, T):
+    v = S.get(sid, missing)
+    if v.__class__ is not dict and v.__class__ is not Unknown:
+        T.append(("standard", sid, None, v))
+    return v
+
+
+def _index(table, key, sid, as_of, T=None):
     if table.__class__ is Unknown or key.__class__ is Unknown:
         return merge(table, key)
     if table.__class__ is dict:
         try:
-            return table[key]
+            v = table[key]
+            if T is not None and sid is not None:
+                T.append(("standard", sid, key, v))
+            return v
         except KeyError:
             what = f"standard '{sid}'" if sid else "the table"
             raise EvaluationError(f'{what} has no value for "{key}" on {as_of}') from None
@@ -397,21 +418,22 @@ _RUNTIME = {
     "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
-    "_candidates": candidates, "_guard": _guard,
+    "_candidates": candidates, "_guard": _guard, "_std": _std,
 }
 
 
 def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None):
-    """One Python function ``f(facts, as_of, S, C) -> tuple`` computing every node.
+    """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
-    ``S``: the standards in force on ``as_of``; ``C``: the catalogues.
+    ``S``: the standards in force on ``as_of``; ``C``: the catalogues; ``T``: a
+    list to record the standards read in (None: record nothing).
     Returns the function and its source (kept for audit and debugging).
     """
     g = _Gen(env, local_nodes)
     exprs = [g.gen(n) for n in nodes]
     body = ",\n        ".join(exprs)
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
-    source = ("def rules(facts, as_of, S, C):\n" + hoisted +
+    source = ("def rules(facts, as_of, S, C, T=None):\n" + hoisted +
               f"    return (\n        {body},\n    )\n")
     namespace = dict(_RUNTIME)
     namespace["K"] = g.consts

@@ -89,37 +89,33 @@ class Evaluator:
         return [self.policy.programs[i] for i in dict.fromkeys(ids)]
 
     def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:
-        if not explain:
-            try:
-                return self._program_fast(program, ctx)
-            except EvaluationError:
-                pass        # evaluate again below, to say exactly where it failed
-        trace_start = len(ctx.trace) if ctx.trace is not None else 0
+        try:
+            decision = self._program_fast(program, ctx, explain)
+        except EvaluationError:
+            # evaluate again with the closures, which say exactly where it failed
+            decision = self._program_located(program, ctx)
+        if explain:
+            read = self._paths_read(program)
+            found = {path: _lookup(ctx.facts, parts, path) for path, parts in read["all"]}
+            for r, paths in zip(decision.clauses, read["by_clause"]):
+                r.values = {p: found[p] for p in paths}
+            decision.standards = self._uses(ctx.trace, versions)
+            del ctx.trace[:]
+        return decision
+
+    def _program_located(self, program: Program, ctx: Context) -> Decision:
         values = [self._run(c.rule, ctx, f"clause {program.id}.{c.id}") for c in program.clauses]
         decision = self._clauses(program, values)
         if decision.outcome == ELIGIBLE:
             self._amount(program, decision, self._amount_values(program, ctx))
-        if explain:
-            for r in decision.clauses:
-                r.values = self.values_read(r.clause.rule, program, ctx.facts)
-            # labelled lets are part of the explanation: compute them all
-            decision.lets = {}
-            for d in program.lets:
-                key = ("let", program.id, d.id)
-                if d.label is not None and key not in ctx.cache:
-                    try:
-                        ctx.cache[key] = d.rule.expression.fn(ctx)
-                    except EvaluationError:
-                        continue
-                if key in ctx.cache:
-                    decision.lets[d.id] = ctx.cache[key]
-            decision.standards = self._uses(ctx.trace[trace_start:], versions)
         return decision
 
-    def _program_fast(self, program: Program, ctx: Context) -> Decision:
-        """The same decision from generated code, with no explanation."""
-        clauses_fn, amount_fn = self._fast_functions(program)
-        args = (ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs)
+    def _program_fast(self, program: Program, ctx: Context, explain: bool = False) -> Decision:
+        """The decision from generated code; with ``explain``, the standards read
+        are traced into ctx.trace and the labelled lets computed too."""
+        clauses_fn, amount_fn, lets_fn = self._fast_functions(program)
+        trace = ctx.trace if explain else None
+        args = (ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs, trace)
         decision = self._clauses(program, clauses_fn(*args))
         if decision.outcome == ELIGIBLE:
             out = amount_fn(*args)
@@ -128,6 +124,12 @@ class Evaluator:
             rest = out[2:] if a.cap is not None else out[1:]
             parts = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(a.installments))]
             self._amount(program, decision, (out[0], cap, parts))
+        if explain and lets_fn is not None:
+            labelled = [d for d in program.lets if d.label is not None]
+            try:
+                decision.lets = dict(zip((d.id for d in labelled), lets_fn(*args)))
+            except EvaluationError:
+                decision.lets = {}
         return decision
 
     def _fast_functions(self, program: Program):
@@ -147,7 +149,9 @@ class Evaluator:
                 nodes.append((inst.amount or inst.share).expression.node)
                 nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
             amount_fn, _src = generate_function(env, nodes, lets)
-            fns = self._fast[program.id] = (clauses_fn, amount_fn)
+            labelled = [d.rule.expression.node for d in program.lets if d.label is not None]
+            lets_fn = generate_function(env, labelled, lets)[0] if labelled else None
+            fns = self._fast[program.id] = (clauses_fn, amount_fn, lets_fn)
         return fns
 
     def _clauses(self, program: Program, values) -> Decision:
@@ -269,6 +273,18 @@ class Evaluator:
         self._reads[key] = out
         return out
 
+    def _paths_read(self, program: Program) -> dict:
+        """The fact paths each clause shows in its explanation (computed once)."""
+        key = ("paths", program.id)
+        got = self._reads.get(key)
+        if got is None:
+            by_clause = [[p for p in self.facts_read(c.rule, program) if "[]" not in p]
+                         for c in program.clauses]
+            every = dict.fromkeys(p for ps in by_clause for p in ps)
+            got = self._reads[key] = {"by_clause": by_clause,
+                                      "all": [(p, tuple(p.split("."))) for p in every]}
+        return got
+
     def values_read(self, rule: Rule, program: Program | None, facts: dict) -> dict:
         values = {}
         for path in self.facts_read(rule, program):
@@ -276,6 +292,17 @@ class Evaluator:
                 continue        # an item field of a list: the list itself is shown
             values[path] = lookup(facts, path)
         return values
+
+
+def _lookup(facts: dict, parts: tuple, path: str):
+    v = facts
+    for p in parts:
+        if v.__class__ is not dict:
+            return Unknown((path,))
+        v = v.get(p)
+        if v is None:
+            return Unknown((path,))
+    return v
 
 
 def lookup(facts: dict, path: str):

@@ -21,9 +21,22 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
         from interpreter.cases import read_case_file
         case, _raw = read_case_file(test.case_file)
     ev = Evaluator(bundled_policy)
-    slow = ev.decide(case, as_of=test.as_of, explain=True)
+    explained = ev.decide(case, as_of=test.as_of, explain=True)
     fast = ev.decide(case, as_of=test.as_of, explain=False)
-    assert summary(bundled_policy, fast) == summary(bundled_policy, slow)
+    assert summary(bundled_policy, fast) == summary(bundled_policy, explained)
+    # the tracing closures (used to locate evaluation errors) decide alike too
+    from dsl import Context
+    facts = ev.reader.convert(case)
+    ctx = Context(facts, catalogs=bundled_policy.catalog_values)
+    ctx.as_of = explained.as_of or ctx.as_of
+    if explained.as_of is not None:
+        ctx.standards, _versions = ev._standards_at(explained.as_of)
+    for d in explained.decisions:
+        if explained.as_of is None:
+            continue
+        closures = ev._program_located(d.program, ctx)
+        assert (closures.outcome, closures.amount, closures.failing, closures.missing) == (
+            d.outcome, d.amount, d.failing, d.missing)
 
 
 def test_generated_source_carries_no_officer_text(bundled_policy):
