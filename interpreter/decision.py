@@ -22,6 +22,8 @@ class ClauseResult:
     result: bool | None                 # None: unknown for lack of facts
     missing: tuple[str, ...] = ()
     values: dict[str, object] = field(default_factory=dict)   # fact path -> value used
+    # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
+    catalog_rows: list = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -99,6 +99,8 @@ class Evaluator:
             found = {path: _lookup(ctx.facts, parts, path) for path, parts in read["all"]}
             for r, paths in zip(decision.clauses, read["by_clause"]):
                 r.values = {p: found[p] for p in paths}
+                if r.result is not True:
+                    r.catalog_rows = self.catalog_rows(r.clause.rule, program, ctx)
             decision.standards = self._uses(ctx.trace, versions)
             del ctx.trace[:]
         return decision
@@ -272,6 +274,57 @@ class Evaluator:
         out = [p for p in out if not any(q != p and q.startswith(p + ".") for q in out)]
         self._reads[key] = out
         return out
+
+    def catalog_rows(self, rule: Rule, program: Program, ctx: Context) -> list:
+        """For a clause that did not hold: the catalogue rows its conditions
+        looked up (any/count over catalog.X with item.f == key conjuncts), so
+        the caseworker sees, say, the institution's status periods."""
+        probes = self._catalog_probes(rule, program)
+        out = []
+        for table, fields, key_fns in probes:
+            rows = ctx.catalogs.get(table)
+            try:
+                keys = tuple(f(ctx) for f in key_fns)
+            except EvaluationError:
+                continue
+            if not isinstance(rows, list) or any(type(k) is Unknown for k in keys):
+                continue
+            from dsl.indexing import candidates
+            found = list(candidates(rows, fields, keys))[:10]
+            out.append((table, dict(zip(fields, keys)), found))
+        return out
+
+    def _catalog_probes(self, rule: Rule, program: Program):
+        key = ("probes", id(rule))
+        got = self._reads.get(key)
+        if got is not None:
+            return got
+        from dsl import ast
+        from dsl.indexing import equality_probes
+        lets = {d.id: d for d in program.lets}
+        got, seen = [], set()
+
+        def visit(node):
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and n.id not in seen:
+                    d = lets.get(n.id) or self.policy.definitions.get(n.id)
+                    if d is not None:
+                        seen.add(n.id)
+                        visit(d.rule.expression.node)
+                if (isinstance(n, ast.Call) and n.func in ("any", "count") and len(n.args) == 2
+                        and isinstance(n.args[1], ast.Lambda)):
+                    path = ast.path_of(n.args[0])
+                    probes = equality_probes(n.args[1])
+                    if path and path[0] == "catalog" and len(path) == 2 and probes:
+                        fns = [self.policy.env.compile_node(k, {
+                            d.id: d.rule.expression.fn for d in program.lets}) for _f, k in probes]
+                        got.append((path[1], tuple(f for f, _k in probes), fns))
+        try:
+            visit(rule.expression.node)
+        except Exception:       # noqa: BLE001 - an explanation aid, never a failure
+            got = []
+        self._reads[key] = got
+        return got
 
     def _paths_read(self, program: Program) -> dict:
         """The fact paths each clause shows in its explanation (computed once)."""

@@ -37,7 +37,7 @@ WORDS = {
         "interpretation": "解释", "from_option": "（由 --as-of 指定）",
         "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
-        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值",
+        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
     },
     "en": {
         ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
@@ -50,7 +50,7 @@ WORDS = {
         "from_option": "(from --as-of)", "from_case": "(from the case)",
         "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
-        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values",
+        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
     },
 }
 
@@ -98,6 +98,8 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
         "explain": {"zh": r.clause.explain.zh, "en": r.clause.explain.en},
         "values": {k: to_json(v) for k, v in r.values.items()},
         "missing": list(r.missing),
+        **({"catalog": [{"table": t, "match": to_json(m), "rows": to_json(rows)}
+                        for t, m, rows in r.catalog_rows]} if r.catalog_rows else {}),
         "cite": [citation_json(policy, c) for c in r.clause.cite],
         **({"interpretation": {"zh": r.clause.interpretation.zh,
                                "en": r.clause.interpretation.en}}
@@ -221,10 +223,18 @@ class TextRenderer:
         for r in _ordered(d):
             lines.append(f"   {MARK[r.result]} {r.id}: {r.clause.explain.get(self.lang)}")
             if r.result is False:
-                lines.append(f"       {w['needed']}: {r.clause.rule.text}")
+                lines.append(f"       {w['needed']}: {self.needed(r.clause, d.program)}")
             for path, value in r.values.items():
                 shown = w["unknown"] if type(value) is Unknown else show(value)
                 lines.append(f"       {self.label(path)} = {shown}")
+            for table, match, rows in r.catalog_rows:
+                cond = ", ".join(f"{k} = {show(v)}" for k, v in match.items())
+                if not rows:
+                    lines.append(f"       catalog.{table} ({cond}): {w['no_rows']}")
+                for row in rows:
+                    shown = ", ".join(f"{k}: {show(v)}" for k, v in row.items()
+                                      if k not in match)
+                    lines.append(f"       catalog.{table} ({cond}): {shown}")
             if r.result is None and r.missing:
                 lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in r.missing))
             if r.clause.interpretation:
@@ -269,6 +279,13 @@ class TextRenderer:
         for c in _unique(list(p.cite) + list(p.amount.cite)):
             lines.append(f"   ↳ {self.cite(c)}")
         return lines
+
+    def needed(self, clause, program) -> str:
+        """The clause's condition; a bare definition or let name is spelled out."""
+        text = clause.rule.text.strip()
+        lets = {d.id: d for d in program.lets}
+        d = lets.get(text) or self.policy.definitions.get(text)
+        return f"{text}（{d.rule.text.strip()}）" if d is not None else text
 
     def cite(self, c: Citation) -> str:
         clause = self.policy.clauses.get(c.clause)

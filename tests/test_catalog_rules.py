@@ -180,3 +180,27 @@ def test_missing_course_or_institution_leaves_the_decision_open(bundled_policy):
         d = decide(bundled_policy, case, "vocational_training")
         assert (d.outcome, d.missing) == ("undetermined", [f"training.{fact}"])
         assert None in results(d).values()
+
+
+def test_refusal_shows_the_catalogue_rows_it_looked_at():
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from cli import cli
+    case = Path(__file__).resolve().parent.parent / "examples" / \
+        "vocational_training_institution_suspended.json"
+    r = CliRunner().invoke(cli, ["eval", str(case)])
+    assert r.exit_code == 0
+    assert ('需满足: institution_active（any(catalog.institution_status, s -> s.institution == '
+            'training.institution') in r.output
+    assert ('catalog.institution_status (institution = "JG-101", status = "active"): '
+            'from: 2020-05-01, until: 2021-02-28') in r.output
+    import json
+    r = CliRunner().invoke(cli, ["eval", str(case), "--format", "json"])
+    (d,) = json.loads(r.output)["decisions"]
+    (clause,) = [c for c in d["clauses"] if c["id"] == "institution_active"]
+    (lookup,) = clause["catalog"]
+    assert lookup["table"] == "institution_status"
+    assert lookup["match"] == {"institution": "JG-101", "status": "active"}
+    assert [row["until"] for row in lookup["rows"]] == ["2021-02-28", "9999-12-31"]
