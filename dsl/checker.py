@@ -217,8 +217,13 @@ class Checker:
                 return T.BOOLEAN
             if (T.is_numeric(left) and T.is_numeric(right)) or (left == right == T.DATE):
                 return T.BOOLEAN
-            return self.error(node, f"'{op}' compares two numbers or two dates, "
-                                    f"not {left} and {right}")
+            # point at the side that is neither a number nor a date
+            def orderable(t):
+                return T.is_numeric(t) or t == T.DATE
+            culprit = (node.right if orderable(left) and not orderable(right) else
+                       node.left if orderable(right) and not orderable(left) else node)
+            return self.error(culprit, f"'{op}' compares two numbers or two dates, "
+                                       f"not {left} and {right}")
         if op in EQUALITY:
             if not T.compatible(left, right):
                 return self.error(node, f"'{op}' compares values of the same kind, "

@@ -83,9 +83,10 @@ class Evaluator:
             return list(self.policy.programs.values())
         unknown = [i for i in ids if i not in self.policy.programs]
         if unknown:
-            from dsl.errors import CaseError
+            from dsl.errors import CaseError, Position
+            where = "--program" if programs is not None else "application.programs"
             raise CaseError(f"no program '{unknown[0]}' in this policy; programs: "
-                            + ", ".join(self.policy.programs))
+                            + ", ".join(self.policy.programs), position=Position(where))
         return [self.policy.programs[i] for i in dict.fromkeys(ids)]
 
     def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:

@@ -10,7 +10,7 @@ from pathlib import Path
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
-from dsl.errors import ErrorList, Position, PolicyFileError
+from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
 
 from . import schemas
 from .model import (Amount, Citation, Clause, Definition, Document, EnumDecl, FactDecl,
@@ -112,7 +112,10 @@ class _Loader:
             exc.snippet = lines[line - 1] if line <= len(lines) else lines[-1]
             self.errors.append(exc)
             return None
+        cycles_before = len(env.cycles)
         result = env.check(node, local_types)
+        if len(env.cycles) > cycles_before:
+            return None             # the cycle itself is reported at its definition
         for d in result.diagnostics:
             err = diagnostic_error(d, text, src.name, locate, context)
             (self.errors if d.severity == "error" else self.warnings).append(err)  # + notes
@@ -126,7 +129,12 @@ class _Loader:
                 position=Position(src.name, fline, fcol), context=context,
                 snippet=(text.splitlines() or [""])[0], caret_column=1))
             return None
-        fn = env.compile_node(node, local_defs)
+        try:
+            fn = env.compile_node(node, local_defs)
+        except CheckError:
+            if env.cycles:
+                return None         # a definition cycle: reported at the definition
+            raise
         pos = Position(src.name, *locate(1, 1))
         return Rule(text, Expression(text, node, result, fn), pos, src.name)
 
@@ -259,11 +267,16 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
         rule = ld.rule(src, ("definitions", i, "expr"), env, f"definition {name}")
         if rule is not None:
             definitions[name] = Definition(name, rule, _label(d))
+    reported = set()
     for name, cycle in env.cycles:
-        src = declared.get(name, (defs_src, 0))[0]
-        ld.errors.append(PolicyFileError(
-            "a definition may not refer to itself: " + " → ".join(cycle),
-            position=Position(src.name if src else None), context=f"definition {name}"))
+        if name in reported:
+            continue
+        reported.add(name)
+        src, i = declared.get(name, (defs_src, 0))
+        err = src.error(("definitions", i, "expr"),
+                        "a definition may not refer to itself: " + " → ".join(cycle),
+                        context=f"definition {name}")
+        ld.errors.append(err)
 
     decision_date = None
     if "decision_date" in doc_src.data:
@@ -474,12 +487,19 @@ def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
                                                f"'{k}' is not a value of enum {key}",
                                                hint=_close(k, enums[key].values)))
                 value = {str(k): Decimal(str(x)) for k, x in value.items()}
+                for k, x in value.items():
+                    if s.get("type", "money") == "money" and x < 0:
+                        ld.errors.append(src.error(at + ("value", k),
+                                                   f"an amount of money cannot be negative ({x})"))
             else:
                 if isinstance(value, dict):
                     ld.errors.append(src.error(at + ("value",), f"standard {sid} has no key: "
                                                "give a single value"))
                     continue
                 value = Decimal(str(value))
+                if s.get("type", "money") == "money" and value < 0:
+                    ld.errors.append(src.error(at + ("value",),
+                                               f"an amount of money cannot be negative ({value})"))
             if v.get("until") is not None and v["until"] < v["from"]:
                 ld.errors.append(src.error(at + ("until",), "the end date is before the start date"))
             versions.append(StandardVersion(v["from"], v.get("until"), value, src.name,

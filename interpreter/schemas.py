@@ -30,10 +30,15 @@ def validate(src: Source, schema: str) -> list[PolicyFileError]:
     """Every schema violation in the file, each at the position of the value."""
     errors = []
     data = to_jsonable(src.data)
+    seen = set()
     for err in sorted(validator(schema).iter_errors(data),
                       key=lambda e: src.position(tuple(e.absolute_path)).line or 0):
         path = tuple(err.absolute_path)
-        errors.append(src.error(path, _plain(err), context=_where(path)))
+        message = _plain(err)
+        if (path, message) in seen:       # jsonschema says "required" once per key
+            continue
+        seen.add((path, message))
+        errors.append(src.error(path, message, context=_where(path)))
     return errors
 
 
@@ -69,6 +74,9 @@ def _plain(err) -> str:
     if v == "pattern":
         return (f"{json.dumps(err.instance, ensure_ascii=False)} does not have the expected "
                 f"form ({err.schema.get('description') or err.validator_value})")
+    if v in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+        return _plain(best_match(err.context))
     if v == "format":
         return f"{json.dumps(err.instance, ensure_ascii=False)} is not a valid {err.validator_value}"
     return err.message
