@@ -162,6 +162,8 @@ class CaseReader:
         # a stored decision writes numbers as exact decimal text ("1500.00");
         # replaying it reads them back
         self.numbers_as_text = numbers_as_text
+        self._enum_values = {name: frozenset(e.values) for name, e in policy.enums.items()}
+        self._dates: dict[str, _dt.date] = {}     # the same dates recur across cases
 
     def convert(self, data, source: str = "<case>") -> dict:
         if not isinstance(data, dict):
@@ -176,10 +178,16 @@ class CaseReader:
                             context=f"field {prefix}")
         out = {}
         for key, value in data.items():
-            if key.startswith("_") or key.startswith("$"):
+            decl = fields.get(key)
+            if decl is not None and value is not None:
+                # the common case first: a valid leaf of a declared type, no path built
+                fast = self._fast(value, decl)
+                if fast is not _SLOW:
+                    out[key] = fast
+                    continue
+            if key[:1] in ("_", "$"):
                 continue
             path = f"{prefix}.{key}" if prefix else key
-            decl = fields.get(key)
             if decl is None:
                 import difflib
                 path = _brief(path)
@@ -192,6 +200,32 @@ class CaseReader:
                 continue
             out[key] = self._value(value, decl, path, source, depth)
         return out
+
+    def _fast(self, value, decl: FactDecl):
+        """A valid leaf value converted, or _SLOW to take the checking path
+        (which gives the message for anything out of the ordinary)."""
+        t = decl.type
+        cls = value.__class__
+        if t == "boolean":
+            return value if cls is bool else _SLOW
+        if t == "enum":
+            return value if cls is str and value in self._enum_values[decl.enum] else _SLOW
+        if t == "date":
+            if cls is str:
+                got = self._dates.get(value)
+                if got is not None:
+                    return got
+            return _SLOW
+        if t == "string":
+            return (value if cls is str and len(value) <= 1000
+                    and not _SURROGATE.search(value) else _SLOW)
+        if t in ("number", "money") and cls is Decimal and value.is_finite():
+            low = decl.minimum if decl.minimum is not None else (
+                _ZERO if t == "money" else None)
+            if (value.copy_abs() <= ABS_LIMIT and (low is None or value >= low)
+                    and (decl.maximum is None or value <= decl.maximum)):
+                return value
+        return _SLOW
 
     def _value(self, value, decl: FactDecl, path: str, source: str, depth: int):
         def bad(message, hint=None):
@@ -249,7 +283,10 @@ class CaseReader:
                 # only YYYY-MM-DD: fromisoformat alone also takes "2020-W01-1"
                 if not _DATE.fullmatch(value):
                     raise ValueError
-                return _dt.date.fromisoformat(value)
+                day = _dt.date.fromisoformat(value)
+                if len(self._dates) < 20000:
+                    self._dates[value] = day
+                return day
             except ValueError:
                 raise bad(f"{_show(value)} is not a real date of the form YYYY-MM-DD") from None
         if t == "enum":
@@ -270,6 +307,10 @@ class CaseReader:
                           "between \\ud800 and \\udfff, which is not a character)")
             return value
         raise bad(f"the policy declares an unknown type '{t}'")  # pragma: no cover
+
+
+_SLOW = object()
+_ZERO = Decimal(0)
 
 
 def _brief(text: str, limit: int = 60) -> str:
