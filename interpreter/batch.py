@@ -599,10 +599,12 @@ def _init_worker(spec: BatchSpec) -> None:
         _WORKER_ERROR = exc
 
 
-def _run_chunk(records: list[Record]) -> list[Outcome]:
+def _run_chunk(rows: list[tuple]) -> list[tuple]:
+    # plain tuples both ways: pickling dataclasses cost more than deciding
     if _WORKER is None:
         raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
-    return _WORKER.run(records)
+    return [(o.line, o.ok, o.text, o.tally, o.message, o.claims)
+            for o in _WORKER.run([Record(*r) for r in rows])]
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -635,11 +637,12 @@ def decide_stream(spec: BatchSpec, records: Iterable[Record], jobs: int = 1, pol
             pending: deque = deque()
             limit = jobs * IN_FLIGHT_PER_JOB
             for chunk in _chunks(records, chunk_size):
-                pending.append(pool.apply_async(_run_chunk, (chunk,)))
+                rows = [(r.line, r.text, r.cells, r.error) for r in chunk]
+                pending.append(pool.apply_async(_run_chunk, (rows,)))
                 while len(pending) >= limit:
-                    yield from pending.popleft().get()
+                    yield from (Outcome(*t) for t in pending.popleft().get())
             while pending:
-                yield from pending.popleft().get()
+                yield from (Outcome(*t) for t in pending.popleft().get())
     finally:
         _WORKER = None
 

@@ -19,6 +19,8 @@ from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseRes
 from .model import Policy, Program, Rule
 
 FEN = Decimal("0.01")
+_NO_DATE = Unknown(("as_of",))
+_NO_STANDARDS: dict = {}
 
 
 class Evaluator:
@@ -27,7 +29,9 @@ class Evaluator:
         self.reader = CaseReader(policy)
         self._standards_at = lru_cache(maxsize=4096)(self._resolve_standards)
         self._reads: dict[int, list[str]] = {}
-        self._fast: dict[str, tuple] = {}          # program id → generated functions
+        self._fast: dict = {}                      # program id → generated functions
+        self._all_programs = list(policy.programs.values())
+        self._selections: dict[tuple, list[Program]] = {}
 
     # -- standards in force on a date -------------------------------------------------
     def _resolve_standards(self, day: _dt.date):
@@ -49,7 +53,7 @@ class Evaluator:
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
-            value = self.policy.decision_date.expression.fn(ctx)
+            value = self._document_fn()(facts, _NO_DATE, _NO_STANDARDS, ctx.catalogs)[0]
             if type(value) is Unknown:
                 # any of the facts the rule reads would settle the date: name them all
                 read = [f for f in self.facts_read(self.policy.decision_date, None)
@@ -73,21 +77,39 @@ class Evaluator:
         decisions = [self._program(p, ctx, versions, explain) for p in selected]
         return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts=facts)
 
+    def _document_fn(self):
+        """Generated code for the document's decision_date and programs_applied."""
+        fn = self._fast.get(("document",))
+        if fn is None:
+            from dsl import ast
+            from dsl.codegen import generate_function
+            nodes = [r.expression.node if r is not None else ast.Bool(False)
+                     for r in (self.policy.decision_date, self.policy.programs_applied)]
+            fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
+        return fn
+
     def _selected(self, ctx: Context, programs: list[str] | None) -> list[Program]:
         ids = programs
         if ids is None and self.policy.programs_applied is not None:
-            value = self.policy.programs_applied.expression.fn(ctx)
+            value = self._document_fn()(ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs)[1]
             if type(value) is not Unknown and value:
-                ids = list(value)
+                ids = value
         if not ids:
-            return list(self.policy.programs.values())
+            return self._all_programs
+        key = tuple(ids)
+        chosen = self._selections.get(key)
+        if chosen is not None:
+            return chosen
         unknown = [i for i in ids if i not in self.policy.programs]
         if unknown:
             from dsl.errors import CaseError, Position
             where = "--program" if programs is not None else "application.programs"
             raise CaseError(f"no program '{unknown[0]}' in this policy; programs: "
                             + ", ".join(self.policy.programs), position=Position(where))
-        return [self.policy.programs[i] for i in dict.fromkeys(ids)]
+        chosen = [self.policy.programs[i] for i in dict.fromkeys(ids)]
+        if len(self._selections) < 1024:
+            self._selections[key] = chosen
+        return chosen
 
     def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:
         try:
