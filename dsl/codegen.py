@@ -433,6 +433,11 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
     exprs = [g.gen(n) for n in nodes]
     body = ",\n        ".join(exprs)
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
+    if g.hoisted:
+        # when tracing, hand the facts read to the explanation (no second lookup)
+        paths = g.const(tuple(".".join(p) for p in g.hoisted))
+        names = ", ".join(name for name, _code in g.hoisted.values())
+        hoisted += f"    if T is not None:\n        T.append(('facts', {paths}, ({names},)))\n"
     source = ("def rules(facts, as_of, S, C, T=None):\n" + hoisted +
               f"    return (\n        {body},\n    )\n")
     namespace = dict(_RUNTIME)

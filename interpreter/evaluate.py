@@ -119,7 +119,13 @@ class Evaluator:
             decision = self._program_located(program, ctx)
         if explain:
             read = self._paths_read(program)
-            found = {path: _lookup(ctx.facts, parts, path) for path, parts in read["all"]}
+            found = {}
+            for entry in ctx.trace:
+                if entry[0] == "facts":         # values the generated code read
+                    found.update(zip(entry[1], entry[2]))
+            for path, parts in read["all"]:
+                if path not in found:
+                    found[path] = _lookup(ctx.facts, parts, path)
             for r, paths in zip(decision.clauses, read["by_clause"]):
                 r.values = {p: found[p] for p in paths}
                 if r.result is not True:
@@ -262,8 +268,11 @@ class Evaluator:
     # -- explanation helpers ----------------------------------------------------------
     def _uses(self, trace, versions) -> list[StandardUse]:
         seen = {}
-        for kind, sid, key, value in trace:
-            if kind != "standard" or (sid, key) in seen:
+        for entry in trace:
+            if entry[0] != "standard":
+                continue
+            _kind, sid, key, value = entry
+            if (sid, key) in seen:
                 continue
             v = versions.get(sid)
             if v is None:
