@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF,
-                             UnexpectedInput, UnexpectedToken, VisitError)
+                             UnexpectedInput, VisitError)
 
 from . import ast
 from .errors import ParseError, Position
@@ -239,7 +239,6 @@ def _line(text: str, line: int | None) -> str | None:
 
 
 def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError:
-    words = _terminal_words()
     line, col = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""

@@ -1,10 +1,6 @@
 """The population commands of `policy`: batch, diff, generate, report.
 
-``cli.py`` mounts them with::
-
-    from interpreter.batch_cli import COMMANDS
-    for command in COMMANDS:
-        cli.add_command(command)
+``cli.py`` mounts them lazily (``LazyGroup``).
 
 They follow cli.py's conventions: the engine is imported inside each command
 (so `policy --help` stays quick), every PolicyError becomes its message and
@@ -19,7 +15,6 @@ exit code through ``guarded``, and the exit codes are
 """
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import os
 import sys
@@ -27,40 +22,12 @@ import time
 
 import click
 
-EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+# the command line's conventions are cli.py's: its exit codes, its guard
+# that turns errors into messages, its option types (cli.py mounts these
+# commands lazily, so importing it here is not circular)
+from cli import DATE, EXIT_OK, POLICY_OPTION, guarded  # noqa: E402
+
 MAX_REJECTS_SHOWN = 100
-
-
-def guarded(fn):
-    """cli.guarded, imported when the command runs (cli.py imports this module,
-    so importing cli here at load time would be circular)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            from cli import guarded as cli_guarded
-        except ImportError:           # pragma: no cover - running without cli.py
-            cli_guarded = _guarded
-        return cli_guarded(fn)(*args, **kwargs)
-    return wrapper
-
-
-def _guarded(fn):  # pragma: no cover - the same pattern as cli.guarded
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from dsl.errors import PolicyError
-        try:
-            return fn(*args, **kwargs)
-        except PolicyError as err:
-            click.echo(err.render(), err=True)
-            sys.exit(err.exit_code)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # noqa: BLE001
-            if os.environ.get("POLICY_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
-            sys.exit(EXIT_INTERNAL)
-    return wrapper
 
 
 def pipe_safe(fn):
@@ -78,28 +45,6 @@ def pipe_safe(fn):
                 pass
             sys.exit(EXIT_OK)
     return wrapper
-
-
-class _Date(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, _dt.date):
-            return value
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(f"'{value}' is not a date of the form YYYY-MM-DD", param, ctx)
-
-
-DATE = _Date()
-
-
-def policy_option(fn):
-    return click.option(
-        "--policy", "policy_dir", type=click.Path(file_okay=False, exists=True),
-        default=None, metavar="DIR",
-        help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).")(fn)
 
 
 class _Utf8Stdout:
@@ -195,7 +140,7 @@ class _Progress:
 @click.option("--jobs", type=click.IntRange(1, 512), default=1, show_default=True,
               metavar="N", help="Worker processes; each loads the policy once. The output "
                                 "is the same, byte for byte, whatever N.")
-@policy_option
+@POLICY_OPTION
 @click.option("--revision", "revisions", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False, exists=True),
               help="Decide under the policy plus this revision file (repeatable).")
@@ -312,7 +257,7 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
 @click.option("--against", "against", default=None, metavar="DIR",
               type=click.Path(file_okay=False, exists=True),
               help="Compare the policy with a second policy folder.")
-@policy_option
+@POLICY_OPTION
 @click.option("--as-of", type=DATE, default=None, metavar="DATE",
               help="Decide every case on this date instead of its own decision date.")
 @click.option("--all", "show_all", is_flag=True, help="List every changed case.")
@@ -386,7 +331,7 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
               show_default=True, help="JSON Lines, or CSV with one column per fact path.")
 @click.option("--missing-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               metavar="P", help="Share of cases that lose one fact at random.")
-@policy_option
+@POLICY_OPTION
 @guarded
 @pipe_safe
 def generate(count, seed, out_path, fmt, missing_share, policy_dir):
@@ -438,7 +383,7 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir):
 @click.option("--out", "out_path", default="-", metavar="FILE",
               type=click.Path(dir_okay=False, allow_dash=True),
               help="Where to write the report (default: standard output).")
-@policy_option
+@POLICY_OPTION
 @guarded
 @pipe_safe
 def report(decisions_path, fmt, out_path, policy_dir):

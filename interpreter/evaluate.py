@@ -14,8 +14,8 @@ from dsl import Context, EvaluationError, Unknown
 from dsl.values import merge
 
 from .cases import CaseReader
-from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult,
-                       Decision, InstallmentResult, StandardUse)
+from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision,
+                       InstallmentResult, StandardUse)
 from .model import Policy, Program, Rule
 
 FEN = Decimal("0.01")

@@ -34,3 +34,18 @@ def policy_copy(tmp_path):
     shutil.copytree(bundled_policy_dir(), dest,
                     ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     return dest
+
+
+@pytest.fixture
+def reuse_bundled_policy(monkeypatch, bundled_policy):
+    """The population commands load the bundled policy through
+    interpreter.batch.load_policy_with: hand them the session's copy (loading
+    it takes most of a command's time)."""
+    import interpreter.batch as batch_module
+    real = batch_module.load_policy_with
+
+    def load(policy_dir=None, revisions=()):
+        if policy_dir is None and not revisions:
+            return bundled_policy
+        return real(policy_dir, revisions)
+    monkeypatch.setattr(batch_module, "load_policy_with", load)

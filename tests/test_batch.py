@@ -14,18 +14,7 @@ from interpreter.cases import parse_json_text
 from interpreter.synthetic import dumps_case, generate, write_csv
 
 
-@pytest.fixture(autouse=True)
-def reuse_bundled_policy(monkeypatch, bundled_policy):
-    """The commands load the bundled policy through interpreter.batch.load_policy_with:
-    hand them the session's copy (loading it takes most of a command's time)."""
-    import interpreter.batch as batch_module
-    real = batch_module.load_policy_with
-
-    def load(policy_dir=None, revisions=()):
-        if policy_dir is None and not revisions:
-            return bundled_policy
-        return real(policy_dir, revisions)
-    monkeypatch.setattr(batch_module, "load_policy_with", load)
+pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
 BAD_JSON = '{"applicant": {"id": "370405199001011234",}'

@@ -12,18 +12,7 @@ from interpreter.report import build_report, read_report, render, targets_of
 from interpreter.synthetic import dumps_case, generate
 
 
-@pytest.fixture(autouse=True)
-def reuse_bundled_policy(monkeypatch, bundled_policy):
-    """The commands load the bundled policy through interpreter.batch.load_policy_with:
-    hand them the session's copy (loading it takes most of a command's time)."""
-    import interpreter.batch as batch_module
-    real = batch_module.load_policy_with
-
-    def load(policy_dir=None, revisions=()):
-        if policy_dir is None and not revisions:
-            return bundled_policy
-        return real(policy_dir, revisions)
-    monkeypatch.setattr(batch_module, "load_policy_with", load)
+pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
 def line(n, as_of, *decisions):
