@@ -56,6 +56,19 @@ class _Gen:
         return f"t{self.tmp}"
 
     def gen(self, node: ast.Node) -> str:
+        if self.vars and isinstance(node, ast.Call) and _invariant_call(node, self.vars):
+            # inside x -> ..., a call that does not depend on x (year(as_of)) is
+            # computed once per case, not once per item; only calls that cannot
+            # fail are moved, so an empty list still raises nothing
+            key = ("call", node)
+            if key not in self.hoisted:
+                saved, self.vars = self.vars, {}
+                try:
+                    code = getattr(self, "g_Call")(node)
+                finally:
+                    self.vars = saved
+                self.hoisted[key] = (f"i{len(self.hoisted)}", code)
+            return self.hoisted[key][0]
         return getattr(self, "g_" + type(node).__name__)(node)
 
     # -- literals ------------------------------------------------------------------------
@@ -121,6 +134,13 @@ class _Gen:
             return f"_path({base}, {self.const(path)}, {missing})"
         # inline dict lookups: the common case costs no function call
         expr = base
+        if base == "facts" and len(path) > 1:
+            # a record of the case (training, certificate...) is fetched once
+            root = ("record",) + path[:1]
+            if root not in self.hoisted:
+                self.hoisted[root] = (f"r{len(self.hoisted)}", f"facts.get({self.const(path[0])})")
+            expr, path = self.hoisted[root][0], path[1:]
+            base = "record"
         for i, p in enumerate(path):
             t = self.fresh()
             if i == 0 and base == "facts":
@@ -263,6 +283,24 @@ class _Gen:
                     f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t}))")
         args = ", ".join(self.gen(a) for a in node.args)
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
+
+
+_SAFE_CALLS = {"year", "month", "min", "max", "present", "days_between", "months_between"}
+
+
+def _invariant_call(node: ast.Call, variables) -> bool:
+    """A call of a function that cannot fail, on arguments free of lambda
+    variables and of operations that can fail (division, table rows)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in variables:
+            return False
+        if isinstance(n, (ast.Lambda, ast.Index)):
+            return False
+        if isinstance(n, ast.Call) and n.func not in _SAFE_CALLS:
+            return False
+        if isinstance(n, ast.Binary) and n.op == "/":
+            return False
+    return True
 
 
 def _never_unknown(node: ast.Node) -> bool:
@@ -433,10 +471,12 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
     exprs = [g.gen(n) for n in nodes]
     body = ",\n        ".join(exprs)
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
-    if g.hoisted:
+    leaves = [(p, name) for p, (name, _code) in g.hoisted.items()
+              if p[0] not in ("record", "call")]
+    if leaves:
         # when tracing, hand the facts read to the explanation (no second lookup)
-        paths = g.const(tuple(".".join(p) for p in g.hoisted))
-        names = ", ".join(name for name, _code in g.hoisted.values())
+        paths = g.const(tuple(".".join(p) for p, _name in leaves))
+        names = ", ".join(name for _p, name in leaves)
         hoisted += f"    if T is not None:\n        T.append(('facts', {paths}, ({names},)))\n"
     source = ("def rules(facts, as_of, S, C, T=None):\n" + hoisted +
               f"    return (\n        {body},\n    )\n")
