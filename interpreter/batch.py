@@ -419,30 +419,29 @@ def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
 
 def decision_level(policy, decision, facts: dict, as_of, standards_cache: dict | None = None
                    ) -> str:
-    """The level a decision is counted under in summaries, diffs and reports.
-
-    The program's own ``standard_key`` let when it defines one and it has a
-    value for the case (so 创业培训 or a 专项职业能力证书 counted as 初级 show as
-    the standard actually applied); otherwise the case's ``certificate.level``;
-    otherwise "—".
-    """
-    for let in decision.program.lets:
-        if let.id != "standard_key":
-            continue
-        value = _let_value(policy, let, facts, as_of, standards_cache)
-        if isinstance(value, str):
-            return value
-        break
-    level = (facts.get("certificate") or {}).get("level")
-    return level if isinstance(level, str) else NO_LEVEL
+    """The level a decision is counted under in summaries, diffs and reports:
+    the program's ``level`` expression, else the document's ``report_level``
+    (both data in the policy), else "—"."""
+    rule = decision.program.level or policy.report_level
+    if rule is None:
+        return NO_LEVEL
+    value = rule_value(policy, rule, facts, as_of, standards_cache, decision.program)
+    return value if isinstance(value, str) else NO_LEVEL
 
 
-def _let_value(policy, let, facts, as_of, standards_cache):
-    from dsl import Context
-    if as_of is None:
+def case_id(policy, facts: dict):
+    """Who the case is about (document.yaml ``case_id``), or None."""
+    if policy.case_id is None:
         return None
+    value = rule_value(policy, policy.case_id, facts, None, None)
+    return value if isinstance(value, str) else None
+
+
+def rule_value(policy, rule, facts, as_of, standards_cache, program=None):
+    """One compiled rule evaluated on a case's facts (no trace)."""
+    from dsl import Context
     cache = standards_cache if standards_cache is not None else {}
-    standards = cache.get(as_of)
+    standards = cache.get(as_of) if as_of is not None else {}
     if standards is None:
         standards = {}
         for sid, std in policy.standards.items():
@@ -451,8 +450,8 @@ def _let_value(policy, let, facts, as_of, standards_cache):
                 standards[sid] = v.value
         cache[as_of] = standards
     try:
-        return let.rule.expression.fn(Context(facts, as_of=as_of, standards=standards,
-                                              catalogs=getattr(policy, "catalog_values", None)))
+        return rule.expression.fn(Context(facts, as_of=as_of, standards=standards,
+                                          catalogs=getattr(policy, "catalog_values", None)))
     except PolicyError:
         return None
 
@@ -529,11 +528,10 @@ class Worker:
             tally.append((d.program.id, d.outcome, dj["amount"], level))
         case_info = data["case"]
         case_info["sha256"] = "sha256:" + hashlib.sha256(record.text.encode("utf-8")).hexdigest()
-        applicant = res.facts.get("applicant") or {}
         out = {
             "format": data["format"],
             "line": record.line,
-            "id": applicant.get("id"),
+            "id": case_id(self.policy, res.facts),
             "policy": self.hash,
             "case": case_info,
             "decisions": data["decisions"],

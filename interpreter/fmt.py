@@ -18,12 +18,12 @@ from .yamlsource import load_yaml
 
 # Where expressions live in each kind of file (``*`` is any list index).
 EXPRESSION_PATHS = {
-    "program": [("clauses", "*", "expr"), ("let", "*", "expr"), ("amount", "expr"),
+    "program": [("level",), ("clauses", "*", "expr"), ("let", "*", "expr"), ("amount", "expr"),
                 ("amount", "cap"), ("amount", "installments", "*", "share"),
                 ("amount", "installments", "*", "amount"),
                 ("amount", "installments", "*", "when")],
     "definitions": [("definitions", "*", "expr")],
-    "document": [("decision_date",), ("programs_applied",)],
+    "document": [("decision_date",), ("programs_applied",), ("case_id",), ("report_level",)],
 }
 EXPRESSION_PATHS["revision"] = (
     [("programs", "*") + p for p in EXPRESSION_PATHS["program"]]

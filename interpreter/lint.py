@@ -42,6 +42,9 @@ def all_rules(policy: Policy):
         yield policy.decision_date, None, "decision_date"
     if policy.programs_applied:
         yield policy.programs_applied, None, "programs_applied"
+    for name in ("case_id", "report_level"):
+        if getattr(policy, name) is not None:
+            yield getattr(policy, name), None, name
     for d in policy.definitions.values():
         yield d.rule, None, f"definition {d.id}"
     for p in policy.programs.values():
@@ -49,6 +52,8 @@ def all_rules(policy: Policy):
             yield let.rule, p, f"let {p.id}.{let.id}"
         for c in p.clauses:
             yield c.rule, p, f"clause {p.id}.{c.id}"
+        if p.level is not None:
+            yield p.level, p, f"level of {p.id}"
         a = p.amount
         yield a.rule, p, f"amount of {p.id}"
         if a.cap:

@@ -122,7 +122,8 @@ class _Loader:
         if result.errors:
             return None
         if want is not None and result.type not in (want, T.ANY) and not (
-                want in T.NUMERIC and result.type in T.NUMERIC):
+                want in T.NUMERIC and result.type in T.NUMERIC) and not (
+                want == T.STRING and T.is_stringlike(result.type)):
             fline, fcol = locate(1, 1)
             self.errors.append(PolicyFileError(
                 f"this expression must give {_kind(want)}, it gives {_kind(result.type)}",
@@ -284,6 +285,11 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
     programs_applied = None
     if "programs_applied" in doc_src.data:
         programs_applied = ld.rule(doc_src, ("programs_applied",), env, "programs_applied")
+    case_id = report_level = None
+    if "case_id" in doc_src.data:
+        case_id = ld.rule(doc_src, ("case_id",), env, "case_id", want=T.STRING)
+    if "report_level" in doc_src.data:
+        report_level = ld.rule(doc_src, ("report_level",), env, "report_level", want=T.STRING)
 
     programs: dict[str, Program] = {}
     program_views = [(s, None) for s in program_srcs] + [
@@ -308,7 +314,8 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
                   programs=programs, env=env, decision_date=decision_date,
                   programs_applied=programs_applied, files=ld.files,
                   revisions=revision_info, warnings=ld.warnings,
-                  catalog_values={name: v for name, (_t, v) in catalogs.items()})
+                  catalog_values={name: v for name, (_t, v) in catalogs.items()},
+                  case_id=case_id, report_level=report_level)
 
 
 def _catalog_files(catalogs_dir) -> list[Path]:
@@ -572,6 +579,10 @@ def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
             ld.errors.append(src.error(at, "an installment needs a 'share' or an 'amount'"))
         installments.append(Installment(inst["id"], _text(inst["label"]), share, amt, when,
                                         _cites(inst.get("cite"))))
+    level = None
+    if d.get("level") is not None:
+        level = ld.rule(src, ("level",), env, f"level of {pid}", local_types, local_defs,
+                        want=T.STRING)
     if len(ld.errors) > n_errors:
         return None
     amount = Amount(amount_rule, cap, bool(a.get("round", False)), _text(a.get("explain")),
@@ -579,4 +590,4 @@ def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
     return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d.get("cite")),
                    payee=_text(d["payee"]), responsible=tuple(d["responsible"]), lets=lets,
                    clauses=clauses, amount=amount, source=src.name, position=src.position(()),
-                   interpretation=_text(d.get("interpretation")))
+                   interpretation=_text(d.get("interpretation")), level=level)

@@ -182,6 +182,7 @@ class Program:
     position: Position
     interpretation: Text | None = None
     revision: str | None = None           # the revision that issued or replaced it
+    level: Rule | None = None             # the level counted in reports (else the document's)
 
 
 @dataclass
@@ -201,6 +202,8 @@ class Policy:
     revisions: list[dict] = field(default_factory=list)
     warnings: list = field(default_factory=list)
     catalog_values: dict = field(default_factory=dict)    # catalog.NAME → value
+    case_id: Rule | None = None           # who a case is about (batch, what-if)
+    report_level: Rule | None = None      # the level counted in reports by default
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""

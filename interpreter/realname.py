@@ -45,7 +45,7 @@ class Check:
 def checks_of(policy) -> list[Check]:
     out = []
     for c in policy.document.raw.get("real_name_checks") or []:
-        out.append(Check(c["id"], c.get("label", c["id"]), c.get("person", "applicant.id"),
+        out.append(Check(c["id"], c.get("label", c["id"]), c["person"],
                          tuple(c["programs"]), tuple((c.get("key") or {}).items()),
                          int(c.get("max", 1)), c.get("per", "ever"), c.get("cite")))
     return out

@@ -279,14 +279,18 @@ def _sides(policy, res, cache) -> dict[str, Side]:
 
 
 def level_order(policy) -> tuple[str, ...]:
-    """Levels as facts.yaml orders them: the level enum, then the standard keys."""
+    """The levels reports count under (the values of the programs' ``level``
+    and the document's ``report_level``), in the order facts.yaml declares them."""
+    from dsl import types as T
+    values: set[str] = set()
+    for rule in [policy.report_level] + [p.level for p in policy.programs.values()]:
+        t = rule.expression.type if rule is not None else None
+        if isinstance(t, T.EnumType):
+            values |= set(t.values)
     out: list[str] = []
-    for name in ("level", "standard_key", "basic_level", "technician_level"):
-        e = policy.enums.get(name)
-        for v in (e.values if e else ()):
-            if v not in out:
-                out.append(v)
-    return tuple(out)
+    for e in policy.enums.values():
+        out += [v for v in e.values if v in values and v not in out]
+    return tuple(out) + tuple(sorted(values - set(out)))
 
 
 def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int | None = 20,
@@ -319,7 +323,8 @@ def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int |
                 on_reject(record, err)
             continue
         before = _sides(base, res_b, cache_b)
-        case_id = (res_b.facts.get("applicant") or {}).get("id")
+        from .batch import case_id as _case_id
+        case_id = _case_id(base, res_b.facts)
         try:
             res_o = ev_other.decide(case, as_of=as_of, explain=False, case_name=name)
             after = _sides(other, res_o, cache_o)
