@@ -38,6 +38,7 @@ class _Gen:
         # each fact of the case is looked up once, at the top of the function
         self.hoisted: dict[tuple, tuple[str, str]] = {}
         self.in_index_target = False
+        self.uses_memo = False
 
     # -- helpers -----------------------------------------------------------------------
     def const(self, value) -> str:
@@ -115,10 +116,18 @@ class _Gen:
         saved = self.vars
         self.vars = {}          # a definition does not see the caller's lambda variables
         try:
-            return "(" + self.gen(node) + ")"
+            code = self.gen(node)
         finally:
             self.vars = saved
             self.inlining.pop()
+        if isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date, ast.Name, ast.Attr)):
+            return "(" + code + ")"
+        # computed once per case however often it is used (inside a condition
+        # over a list it would otherwise be computed for every item), and only
+        # when first needed, so nothing is evaluated that the rule would not
+        key = self.const(name)
+        self.uses_memo = True
+        return f"(M[{key}] if {key} in M else M.setdefault({key}, {code}))"
 
     def fact_path(self, path: tuple[str, ...], base: str = "facts", label: str | None = None) -> str:
         if base == "facts":
@@ -478,6 +487,8 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
         paths = g.const(tuple(".".join(p) for p, _name in leaves))
         names = ", ".join(name for _p, name in leaves)
         hoisted += f"    if T is not None:\n        T.append(('facts', {paths}, ({names},)))\n"
+    if g.uses_memo:
+        hoisted = "    M = {}\n" + hoisted
     source = ("def rules(facts, as_of, S, C, T=None):\n" + hoisted +
               f"    return (\n        {body},\n    )\n")
     namespace = dict(_RUNTIME)

@@ -45,8 +45,11 @@ _INDEXES: dict = {}
 
 def candidates(items, fields, keys):
     """The items whose ``fields`` may equal ``keys``: equal, or lacking a field."""
-    if items.__class__ is not list or any(k.__class__ is Unknown for k in keys):
+    if items.__class__ is not list:
         return items
+    for k in keys:
+        if k.__class__ is Unknown:
+            return items
     entry = _INDEXES.get((id(items), fields))
     if entry is None or entry[0] is not items:
         index: dict = {}
