@@ -308,8 +308,13 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
         def on_reject(record, err):
             head = f"{cases.name}:{record.line}" + (f" {err.context}" if err.context else "")
             printer(f"{head}: {err.message}")
-        result = compare_population(base, other, cases, as_of=as_of,
-                                    limit=None if show_all else limit, on_reject=on_reject)
+        progress = _Progress("what-if")
+        try:
+            result = compare_population(base, other, cases, as_of=as_of,
+                                        limit=None if show_all else limit, on_reject=on_reject,
+                                        on_progress=progress)
+        finally:
+            progress.done()
     if revisions:
         result.other_root = result.base_root + " + " + ", ".join(revisions)
     if fmt == "json":

@@ -294,8 +294,8 @@ def level_order(policy) -> tuple[str, ...]:
 
 
 def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int | None = 20,
-                       on_reject: Callable[[Record, PolicyError], None] | None = None
-                       ) -> WhatIf:
+                       on_reject: Callable[[Record, PolicyError], None] | None = None,
+                       on_progress: Callable | None = None) -> WhatIf:
     """Decide every case of ``cases`` under ``base`` and ``other`` and compare.
 
     ``limit``: how many changed cases to keep (None: all). Cases the base
@@ -312,6 +312,8 @@ def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int |
     cache_b: dict = {}
     cache_o: dict = {}
     for record in cases.records():
+        if on_progress is not None:
+            on_progress(w, cases)
         name = f"{cases.name}:{record.line}"
         try:
             case = record_case(record, layout, cases.name)
