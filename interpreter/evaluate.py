@@ -128,7 +128,7 @@ class Evaluator:
                     found[path] = _lookup(ctx.facts, parts, path)
             for r, paths in zip(decision.clauses, read["by_clause"]):
                 r.values = {p: found[p] for p in paths}
-                if r.result is not True:
+                if r.result is False:         # a refusal: show what the catalogue holds
                     r.catalog_rows = self.catalog_rows(r.clause.rule, program, ctx)
             decision.standards = self._uses(ctx.trace, versions)
             del ctx.trace[:]
@@ -308,7 +308,7 @@ class Evaluator:
         return out
 
     def catalog_rows(self, rule: Rule, program: Program, ctx: Context) -> list:
-        """For a clause that did not hold: the catalogue rows its conditions
+        """For a clause that failed: the catalogue rows its conditions
         looked up (any/count over catalog.X with item.f == key conjuncts), so
         the caseworker sees, say, the institution's status periods."""
         probes = self._catalog_probes(rule, program)
