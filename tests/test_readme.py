@@ -41,3 +41,42 @@ def test_quick_start_command_output_is_shown():
         if line.strip() in ("...", "") or line.startswith("案件:"):
             continue
         assert line in r.output, line
+
+
+def _readme_commands():
+    """Every `.venv/bin/policy ...` line of the README's sh blocks, in order."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S):
+        text = block.replace("\\\n", " ")
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith(".venv/bin/policy "):
+                commands.append(line.split("#")[0].strip())
+    return commands
+
+
+def test_every_readme_command_runs(tmp_path, monkeypatch):
+    """The commands a new user pastes from the README work, in order, from a
+    folder holding the examples (a policy fmt that would rewrite the bundled
+    policy runs as --check)."""
+    import os
+    import shlex
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    commands = _readme_commands()
+    assert len(commands) >= 15
+    for command in commands:
+        args = shlex.split(command)[1:]
+        out_file = None
+        if ">" in args:
+            i = args.index(">")
+            args, out_file = args[:i], args[i + 1]
+        if args[:1] == ["fmt"] and "--check" not in args:
+            args.append("--check")
+        if args[:1] == ["batch"]:
+            args = [a for a in args if a not in ("--jobs", "2")]   # processes: see test_batch
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 0, (command, r.output[-2000:])
+        if out_file:
+            Path(out_file).write_text(r.stdout, encoding="utf-8")
+    assert os.path.exists("report.html") and os.path.exists("site/index.html")
