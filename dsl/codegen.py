@@ -20,7 +20,7 @@ from . import ast
 from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
-from .indexing import candidates, equality_probes
+from .indexing import any_by_index, candidates, equality_probes, split_condition
 from .values import Unknown, merge
 
 MAX_INLINE_DEPTH = 30
@@ -277,7 +277,28 @@ class _Gen:
                     del self.vars[lam.param]
                 else:
                     self.vars[lam.param] = saved
-            probes = equality_probes(lam) if node.func in ("any", "count") else []
+            probes, rest = split_condition(lam) if node.func == "any" else ([], [])
+            if probes and path and path[0] == "catalog":
+                # any() over a catalogue: the index gives the items whose fields
+                # equal the keys; for them only the other conjuncts are checked
+                fields = tuple(f for f, _k in probes)
+                keys = "(" + "".join(self.gen(k) + ", " for _f, k in probes) + ")"
+                rest_code = "None"
+                if rest:
+                    cond = rest[0]
+                    for r in rest[1:]:
+                        cond = ast.Binary("and", cond, r)
+                    self.vars[lam.param] = (var, label)
+                    try:
+                        rest_code = f"lambda {var}: {self.gen(cond)}"
+                    finally:
+                        if saved is None:
+                            del self.vars[lam.param]
+                        else:
+                            self.vars[lam.param] = saved
+                return (f"_any_by_index({items}, {self.const(fields)}, {keys}, {rest_code}, "
+                        f"lambda {var}: {body}, _any_of)")
+            probes = equality_probes(lam) if node.func == "count" else []
             if probes and path and path[0] == "catalog":
                 # a catalogue is the same for every case: look the matching
                 # items up by the equalities of the condition instead of scanning
@@ -466,6 +487,7 @@ _RUNTIME = {
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
     "_candidates": candidates, "_guard": _guard, "_std": _std,
+    "_any_by_index": any_by_index,
 }
 
 

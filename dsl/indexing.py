@@ -11,7 +11,7 @@ which are the same for every case, so each index is built once.
 from __future__ import annotations
 
 from . import ast
-from .values import Unknown
+from .values import Unknown, merge
 
 
 def equality_probes(lam: ast.Lambda) -> list:
@@ -20,20 +20,30 @@ def equality_probes(lam: ast.Lambda) -> list:
 
     An item whose field differs from key makes that conjunct, hence the whole
     condition, false (Kleene ``and``), so any() and count() may skip it."""
-    out, stack = [], [lam.body]
+    return split_condition(lam)[0]
+
+
+def split_condition(lam: ast.Lambda):
+    """(probes, the other conjuncts): for an item found by the probes' index,
+    every probe conjunct is true, so the condition is the other conjuncts."""
+    out, rest, stack = [], [], [lam.body]
     while stack:
         n = stack.pop(0)
         if isinstance(n, ast.Binary) and n.op == "and":
             stack[:0] = [n.left, n.right]
             continue
+        used = False
         if isinstance(n, ast.Binary) and n.op == "==":
             for a, b in ((n.left, n.right), (n.right, n.left)):
                 if (isinstance(a, ast.Attr) and isinstance(a.obj, ast.Name)
                         and a.obj.id == lam.param and not _mentions(b, lam.param)
                         and a.name not in {f for f, _k in out}):
                     out.append((a.name, b))
+                    used = True
                     break
-    return out
+        if not used:
+            rest.append(n)
+    return out, rest
 
 
 def _mentions(node: ast.Node, name: str) -> bool:
@@ -43,13 +53,7 @@ def _mentions(node: ast.Node, name: str) -> bool:
 _INDEXES: dict = {}
 
 
-def candidates(items, fields, keys):
-    """The items whose ``fields`` may equal ``keys``: equal, or lacking a field."""
-    if items.__class__ is not list:
-        return items
-    for k in keys:
-        if k.__class__ is Unknown:
-            return items
+def _entry(items, fields):
     entry = _INDEXES.get((id(items), fields))
     if entry is None or entry[0] is not items:
         index: dict = {}
@@ -67,8 +71,47 @@ def candidates(items, fields, keys):
         if len(_INDEXES) > 256:
             _INDEXES.clear()
         _INDEXES[(id(items), fields)] = entry
+    return entry
+
+
+def any_by_index(items, fields, keys, rest, full, any_of):
+    """any(items, full) computed from the index: the items matching ``keys`` on
+    ``fields`` need only ``rest`` (the other conjuncts; None when there are
+    none), the items lacking a field need ``full``; the others are false."""
+    if items.__class__ is not list:
+        return any_of(items, full)
+    for k in keys:
+        if k.__class__ is Unknown:
+            return any_of(items, full)
+    _items, index, loose = _entry(items, fields)
     try:
-        hit = entry[1].get(keys, ())
+        hit = index.get(keys, ())
+    except TypeError:
+        return any_of(items, full)
+    if rest is None:
+        found = True if hit else False
+    else:
+        found = any_of(hit, rest)
+    if found is True or not loose:
+        return found
+    other = any_of(loose, full)
+    if other is True:
+        return True
+    if found is False:
+        return other
+    return found if other is False else merge(found, other)
+
+
+def candidates(items, fields, keys):
+    """The items whose ``fields`` may equal ``keys``: equal, or lacking a field."""
+    if items.__class__ is not list:
+        return items
+    for k in keys:
+        if k.__class__ is Unknown:
+            return items
+    _items, index, loose = _entry(items, fields)
+    try:
+        hit = index.get(keys, ())
     except TypeError:
         return items
-    return list(hit) + entry[2] if entry[2] else hit
+    return list(hit) + loose if loose else hit
