@@ -68,3 +68,44 @@ def test_evaluation_error_in_fast_path_reports_the_clause(policy_copy):
         ev.decide(case, explain=False)
     assert "amount of skill_upgrade" in exc.value.render()
     assert 'has no value for "技师"' in exc.value.render()
+
+
+def test_catalogue_lookups_by_index_agree_with_a_scan():
+    """any()/count() over a catalogue use an index on the condition's
+    equalities; rows lacking a field, unknown keys and unknown conjuncts must
+    give what a plain scan gives."""
+    import datetime as dt
+    import itertools
+
+    from dsl import Context, Environment, Unknown
+    from dsl import types as T
+    from dsl.codegen import generate_function
+
+    rows = [{"institution": "A", "status": "active", "from": dt.date(2020, 1, 1)},
+            {"institution": "A", "status": "exited", "from": dt.date(2020, 6, 1)},
+            {"institution": "B", "status": "active"},                      # no 'from'
+            {"status": "active", "from": dt.date(2019, 1, 1)}]             # no institution
+    row_type = T.RecordType("r", (("institution", T.STRING), ("status", T.STRING),
+                                  ("from", T.DATE)))
+    env = Environment(facts={"t": T.RecordType("t", (("inst", T.STRING), ("day", T.DATE)))},
+                      catalogs={"rows": T.ListType("list", row_type)})
+    texts = [
+        'any(catalog.rows, s -> s.institution == t.inst and s.status == "active")',
+        'any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
+        'and s.from <= t.day)',
+        'count(catalog.rows, s -> s.institution == t.inst and s.from <= t.day)',
+        'not any(catalog.rows, s -> s.institution == t.inst)',
+    ]
+    for text in texts:
+        expr = env.compile(text)
+        fast, _src = generate_function(env, [expr.node])
+        for inst, day in itertools.product(["A", "B", "C", None],
+                                           [dt.date(2020, 3, 1), dt.date(2018, 1, 1), None]):
+            t = {k: v for k, v in (("inst", inst), ("day", day)) if v is not None}
+            cat = {"rows": rows}
+            slow = expr.evaluate(Context({"t": t}, catalogs=cat))
+            # a tuple is never indexed: this is the plain scan
+            scan = expr.evaluate(Context({"t": t}, catalogs={"rows": tuple(rows)}))
+            (quick,) = fast({"t": t}, Unknown(("as_of",)), {}, cat)
+            assert quick == slow == scan, (text, inst, day, quick, slow, scan)
+            assert type(quick) is type(slow) is type(scan)
