@@ -14,8 +14,8 @@ from dsl import Context, EvaluationError, Unknown
 from dsl.values import merge
 
 from .cases import CaseReader
-from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision,
-                       InstallmentResult, StandardUse)
+from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult,
+                       Decision, InstallmentResult, StandardUse)
 from .model import Policy, Program, Rule
 
 FEN = Decimal("0.01")
@@ -126,10 +126,19 @@ class Evaluator:
             for path, parts in read["all"]:
                 if path not in found:
                     found[path] = _lookup(ctx.facts, parts, path)
-            for r, paths in zip(decision.clauses, read["by_clause"]):
-                r.values = {p: found[p] for p in paths}
-                if r.result is False:         # a refusal: show what the catalogue holds
-                    r.catalog_rows = self.catalog_rows(r.clause.rule, program, ctx)
+            clauses = []
+            for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
+                values = {p: found[p] for p in paths}
+                if v is True:
+                    clauses.append(ClauseResult(c, True, (), values))
+                elif v is False:
+                    r = ClauseResult(c, False, (), values)
+                    # a refusal: show what the catalogue holds
+                    r.catalog_rows = self.catalog_rows(c.rule, program, ctx)
+                    clauses.append(r)
+                else:
+                    clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values))
+            decision._clauses = clauses
             decision.standards = self._uses(ctx.trace, versions)
             del ctx.trace[:]
         return decision
