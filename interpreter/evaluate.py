@@ -196,12 +196,13 @@ class Evaluator:
 
     def _clauses(self, program: Program, values) -> Decision:
         values = tuple(values)
-        if False in values and any(v is False for v in values):
-            return Decision(program, INELIGIBLE, None, values, [])
-        missing: set[str] = set()
+        missing = None
         for v in values:
-            if v is not True:
-                missing |= v.missing
+            if v is True:
+                continue
+            if v is False:
+                return Decision(program, INELIGIBLE, None, values, [])
+            missing = v.missing if missing is None else missing | v.missing
         if missing:
             return Decision(program, UNDETERMINED, None, values, sorted(missing))
         return Decision(program, ELIGIBLE, None, values, [])
