@@ -235,8 +235,10 @@ class TextRenderer:
                     shown = ", ".join(f"{k}: {show(v)}" for k, v in row.items()
                                       if k not in match)
                     lines.append(f"       catalog.{table} ({cond}): {shown}")
-            if r.result is None and r.missing:
-                lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in r.missing))
+            # missing facts not already shown above as "= unknown"
+            extra = [m for m in r.missing if m not in r.values]
+            if r.result is None and extra:
+                lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in extra))
             if r.clause.interpretation:
                 lines.append(f"       {w['interpretation']}: {r.clause.interpretation.get(self.lang)}")
             for c in r.clause.cite:
