@@ -380,14 +380,6 @@ class Evaluator:
                                       "all": [(p, tuple(p.split("."))) for p in every]}
         return got
 
-    def values_read(self, rule: Rule, program: Program | None, facts: dict) -> dict:
-        values = {}
-        for path in self.facts_read(rule, program):
-            if "[]" in path:
-                continue        # an item field of a list: the list itself is shown
-            values[path] = lookup(facts, path)
-        return values
-
 
 def _lookup(facts: dict, parts: tuple, path: str):
     v = facts
@@ -401,9 +393,5 @@ def _lookup(facts: dict, parts: tuple, path: str):
 
 
 def lookup(facts: dict, path: str):
-    v = facts
-    for p in path.split("."):
-        if not isinstance(v, dict) or v.get(p) is None:
-            return Unknown((path,))
-        v = v[p]
-    return v
+    """The value at a dotted fact path, or Unknown naming the path."""
+    return _lookup(facts, tuple(path.split(".")), path)
