@@ -241,6 +241,40 @@ def _candidates(policy: Policy, program: Program):
     return sorted(numbers), sorted(dates), sorted(strings)
 
 
+def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
+    """Fact path → the values a catalogue row has in the field the path is
+    compared with (``a.institution == training.institution``): codes that
+    appear in no expression but are the only ones that can make it true."""
+    from dsl.indexing import split_condition
+    lets = {d.id: d for d in program.lets}
+    out: dict[str, set] = {}
+    seen: set[str] = set()
+
+    def visit(node):
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id not in seen:
+                d = lets.get(n.id) or policy.definitions.get(n.id)
+                if d is not None:
+                    seen.add(n.id)
+                    visit(d.rule.expression.node)
+            if (isinstance(n, ast.Call) and len(n.args) == 2
+                    and isinstance(n.args[1], ast.Lambda)):
+                table = ast.path_of(n.args[0])
+                if not table or table[0] != "catalog" or len(table) != 2:
+                    continue
+                rows = policy.catalog_values.get(table[1])
+                for field, key in split_condition(n.args[1])[0]:
+                    path = ast.path_of(key)
+                    if path and isinstance(rows, list):
+                        out.setdefault(".".join(path), set()).update(
+                            r.get(field) for r in rows
+                            if isinstance(r, dict) and isinstance(r.get(field), str))
+
+    for c in program.clauses:
+        visit(c.rule.expression.node)
+    return out
+
+
 def _values_for(decl: FactDecl, policy, numbers, dates, strings):
     if decl.type == "boolean":
         return [True, False]
@@ -269,16 +303,19 @@ def _unsatisfiable(policy: Policy, program: Program):
     decls = [(p, policy.fact(p)) for p in paths]
     decls = [(p, d) for p, d in decls if d is not None]
     numbers, dates, strings = _candidates(policy, program)
-    domains = [(p, _values_for(d, policy, numbers, dates, strings)) for p, d in decls]
+    probed = _probed_values(policy, program)
+    domains = [(p, _values_for(d, policy, numbers, dates,
+                               sorted(probed[p] | set(strings)) if p in probed else strings))
+               for p, d in decls]
     as_of_dates = dates or [_dt.date(2020, 1, 1)]
     monotone = not any(isinstance(n, ast.Call) and n.func == "present"
                        for c in program.clauses for n in ast.walk(c.rule.expression.node))
     budget = [SEARCH_LIMIT]
 
     def evaluate(facts, as_of):
-        ctx = Context(facts)
+        ctx = Context(facts, catalogs=policy.catalog_values)
         ctx.as_of = as_of
-        ctx.standards, _ = ev._resolve_standards(as_of)
+        ctx.standards, _ = ev._standards_at(as_of)
         results = []
         for c in program.clauses:
             try:

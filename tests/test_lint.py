@@ -114,3 +114,34 @@ def test_text_output_shows_codes_and_positions(policy_copy):
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert "warning[unused-definition]: " in r.output
     assert "definitions.yaml:" in r.output
+
+
+def test_unsatisfiable_found_through_catalogue_conditions(policy_copy):
+    """The search tries the catalogues' own codes: a clause that asks for a
+    course no catalogue lists, beside one that asks for a listed course, can
+    never hold with it."""
+    edit(policy_copy / "programs" / "vocational_training.yaml",
+         "expr: course_in_catalogue\n", 'expr: course_in_catalogue and training.course == "ZZ-999"\n')
+    _, out = check(policy_copy)
+    assert ("unsatisfiable", "the clauses of vocational_training can never all hold: no case "
+            "could be eligible") in codes(out)
+
+
+def test_check_is_quick_on_the_bundled_policy():
+    """The satisfiability search ends (conclusively) well within its budget."""
+    import interpreter.lint as lint_module
+    from interpreter.loader import load_policy
+    policy = load_policy()
+    calls = []
+    real = lint_module.Context
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    lint_module.Context = counting
+    try:
+        findings = lint_module.lint(policy)
+    finally:
+        lint_module.Context = real
+    assert not [f for f in findings if f.code == "unsatisfiable"]
+    assert len(calls) < 2000, len(calls)
