@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: opens a page in headless Chromium")
+    config.addinivalue_line("markers", "slow: skipped by a quick run, pytest -m 'not slow'")
     # the compiled-policy cache of a test run stays out of the user's home
     import os
     import tempfile

@@ -27,6 +27,8 @@ from click.testing import CliRunner
 
 from cli import cli
 
+pytestmark = pytest.mark.slow      # the whole bad-input corpus through the CLI: `pytest -m "not slow"` skips them
+
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 # a case any policy can read: only a date (every decision comes out undetermined)
 VALID_CASE = '{"application": {"date": "2020-10-09"}}\n'

@@ -26,6 +26,8 @@ from dsl import ast as A
 from dsl import types as T
 from dsl.operators import BINARY, KEYWORDS
 
+pytestmark = pytest.mark.slow      # hypothesis properties: `pytest -m "not slow"` skips them
+
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 LARK_WORDS = ("__ANON", "$END", "LPAR", "RPAR", "LSQB", "RSQB", "Token(", "Tree(")

@@ -42,6 +42,8 @@ from interpreter.evaluate import Evaluator
 from interpreter.loader import bundled_policy_dir, load_policy
 from interpreter.model import FactDecl
 
+pytestmark = pytest.mark.slow      # hypothesis properties: `pytest -m "not slow"` skips them
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = load_policy()
 EVALUATOR = Evaluator(POLICY)

@@ -55,6 +55,7 @@ def _readme_commands():
     return commands
 
 
+@pytest.mark.slow
 def test_every_readme_command_runs(tmp_path, monkeypatch):
     """The commands a new user pastes from the README work, in order, from a
     folder holding the examples (a policy fmt that would rewrite the bundled
