@@ -20,15 +20,26 @@ from . import ast
 from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
-from .indexing import any_by_index, candidates, equality_probes, split_condition
+from .indexing import Site, any_by_index, candidates, equality_probes, split_condition
 from .values import Unknown, merge
 
 MAX_INLINE_DEPTH = 30
 
 
 class _Gen:
-    def __init__(self, env, local_nodes: dict[str, ast.Node] | None = None):
+    def __init__(self, env, local_nodes: dict[str, ast.Node] | None = None,
+                 uses: dict[str, int] | None = None):
         self.env = env
+        # how often each definition is expanded (a first pass counts): one
+        # used once, outside any x -> ..., is inlined as it is, without a memo
+        self.uses = uses
+        self.counted: dict[str, int] = {}
+        self.in_lambda = 0
+        # lambda variable (python name) -> its items come from the case or
+        # the catalogues (data: never an unknown inside a list)
+        self.data_items: dict[str, bool] = {}
+        self.toplevel: list[str] = []       # module-level code (lambdas made once)
+        self.key_subst: dict[int, str] = {}   # id(key node) -> its value, in a made-once lambda
         self.local_nodes = local_nodes or {}
         self.consts: list = []
         self.const_index: dict = {}
@@ -57,6 +68,8 @@ class _Gen:
         return f"t{self.tmp}"
 
     def gen(self, node: ast.Node) -> str:
+        if self.key_subst and id(node) in self.key_subst:
+            return self.key_subst[id(node)]
         if self.vars and isinstance(node, ast.Call) and _invariant_call(node, self.vars):
             # inside x -> ..., a call that does not depend on x (year(as_of)) is
             # computed once per case, not once per item; only calls that cannot
@@ -122,6 +135,10 @@ class _Gen:
             self.inlining.pop()
         if isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date, ast.Name, ast.Attr)):
             return "(" + code + ")"
+        # a definition met inside x -> ... would run once per item: count it twice
+        self.counted[name] = self.counted.get(name, 0) + (2 if self.in_lambda else 1)
+        if self.uses is not None and self.uses.get(name, 2) < 2:
+            return "(" + code + ")"     # used once: in place, as lazily as written
         # computed once per case however often it is used (inside a condition
         # over a list it would otherwise be computed for every item), and only
         # when first needed, so nothing is evaluated that the rule would not
@@ -223,6 +240,18 @@ class _Gen:
                 t = self.fresh()
                 test = "in" if op == "in" else "not in"
                 return f"({t} if ({t} := {left}).__class__ is U else {t} {test} {right})"
+            path = ast.path_of(node.right)
+            if path and path[0] == "catalog" and len(path) == 2 and self._is_catalog_root():
+                # a catalogue list is the same for every case and holds no
+                # unknown: membership is a set lookup (built once per list)
+                fn = "_in_fixed" if op == "in" else "_not_in_fixed"
+                return f"{fn}({left}, {right})"
+            if self._data_list(node.right):
+                # a list of the case or of a catalogue item holds no unknown
+                t, u = self.fresh(), self.fresh()
+                test = "in" if op == "in" else "not in"
+                return (f"(_merge({t}, {u}) if (({t} := {left}).__class__ is U) | "
+                        f"(({u} := {right}).__class__ is U) else {t} {test} {u})")
             fn = "_in" if op == "in" else "_not_in"
             return f"{fn}({left}, {right})"
         pyop = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
@@ -244,6 +273,24 @@ class _Gen:
             return f"({expr})"
         unknown = " | ".join(checks) if len(checks) > 1 else checks[0]
         return f"(_merge({a}, {b}) if {unknown} else {expr})"
+
+    def _data_list(self, node: ast.Node) -> bool:
+        """Whether a list value is data (a fact of the case, a catalogue, a field
+        of their items), whose items are never unknown; a list literal or a
+        definition may hold unknowns."""
+        path = ast.path_of(node)
+        if not path:
+            return False
+        root = path[0]
+        if root in self.vars:
+            return self.data_items.get(self.vars[root][0], False)
+        if root in self.local_nodes or root in self.env.definitions:
+            return False
+        return root in self.env.facts or (root == "catalog" and self._is_catalog_root())
+
+    def _is_catalog_root(self) -> bool:
+        return ("catalog" not in self.vars and "catalog" not in self.local_nodes
+                and "catalog" not in self.env.definitions and "catalog" not in self.env.facts)
 
     def g_If(self, node):
         c = self.fresh()
@@ -268,11 +315,14 @@ class _Gen:
             path = ast.path_of(node.args[0])
             label = (".".join(path) if path else "item") + "[]"
             var = f"v{len(self.vars)}_{self.fresh()}"
+            self.data_items[var] = self._data_list(node.args[0])
             saved = self.vars.get(lam.param)
             self.vars[lam.param] = (var, label)
+            self.in_lambda += 1
             try:
                 body = self.gen(lam.body)
             finally:
+                self.in_lambda -= 1
                 if saved is None:
                     del self.vars[lam.param]
                 else:
@@ -289,14 +339,34 @@ class _Gen:
                     for r in rest[1:]:
                         cond = ast.Binary("and", cond, r)
                     self.vars[lam.param] = (var, label)
+                    self.in_lambda += 1
                     try:
                         rest_code = f"lambda {var}: {self.gen(cond)}"
                     finally:
+                        self.in_lambda -= 1
                         if saved is None:
                             del self.vars[lam.param]
                         else:
                             self.vars[lam.param] = saved
-                return (f"_any_by_index({items}, {self.const(fields)}, {keys}, {rest_code}, "
+                site = self.const(Site(fields))
+                if all(_reads_only(r, lam.param) for r in rest):
+                    # besides the keys, the condition reads the item only: the
+                    # result depends on the keys alone and is remembered, and
+                    # its lambdas are made once (the keys passed as kk)
+                    n = len(self.toplevel)
+                    self.key_subst = {id(k): f"kk[{i}]" for i, (_f, k) in enumerate(probes)}
+                    self.vars[lam.param] = (var, label)
+                    try:
+                        full = self.gen(lam.body)
+                    finally:
+                        self.key_subst = {}
+                        if saved is None:
+                            del self.vars[lam.param]
+                        else:
+                            self.vars[lam.param] = saved
+                    self.toplevel.append(f"_R{n} = {rest_code}\n_F{n} = lambda {var}, kk: {full}\n")
+                    return f"{site}.any_pure({items}, {keys}, _R{n}, _F{n}, _any_of)"
+                return (f"{site}.any({items}, {keys}, {rest_code}, "
                         f"lambda {var}: {body}, _any_of)")
             probes = equality_probes(lam) if node.func == "count" else []
             if probes and path and path[0] == "catalog":
@@ -329,6 +399,19 @@ def _invariant_call(node: ast.Call, variables) -> bool:
         if isinstance(n, ast.Call) and n.func not in _SAFE_CALLS:
             return False
         if isinstance(n, ast.Binary) and n.op == "/":
+            return False
+    return True
+
+
+def _reads_only(node: ast.Node, param: str) -> bool:
+    """Whether an expression reads nothing but the item ``param`` and constants
+    (no fact, definition, date, standard, nested list function or hoistable call)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id != param:
+            return False
+        if isinstance(n, ast.Lambda):
+            return False
+        if isinstance(n, ast.Call) and _invariant_call(n, {param: None}):
             return False
     return True
 
@@ -406,6 +489,37 @@ def _in(a, b):
 
 def _not_in(a, b):
     r = _in(a, b)
+    return r if r.__class__ is Unknown else not r
+
+
+_SETS: dict = {}
+
+
+def _in_fixed(a, b):
+    """``a in b`` for a list that is the same for every case (a catalogue)."""
+    if a.__class__ is Unknown:
+        return a
+    if b.__class__ is not list:
+        return _in(a, b)
+    entry = _SETS.get(id(b))
+    if entry is None or entry[0] is not b:
+        try:
+            members = None if any(x.__class__ is Unknown for x in b) else frozenset(b)
+        except TypeError:           # unhashable items: compared one by one
+            members = None
+        if len(_SETS) > 256:
+            _SETS.clear()
+        entry = _SETS[id(b)] = (b, members)      # holds b: its id is not reused
+    if entry[1] is None:
+        return _in(a, b)
+    try:
+        return a in entry[1]
+    except TypeError:
+        return _in(a, b)
+
+
+def _not_in_fixed(a, b):
+    r = _in_fixed(a, b)
     return r if r.__class__ is Unknown else not r
 
 
@@ -487,20 +601,29 @@ _RUNTIME = {
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
     "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_any_by_index": any_by_index,
+    "_any_by_index": any_by_index, "_in_fixed": _in_fixed, "_not_in_fixed": _not_in_fixed,
 }
 
 
-def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None):
+def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None,
+                      gate: int | None = None):
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
     ``S``: the standards in force on ``as_of``; ``C``: the catalogues; ``T``: a
     list to record the standards read in (None: record nothing).
+
+    With ``gate=k`` (a program: k clauses, then its amount), the function
+    returns ``(clause values, rest)``: ``rest`` is the tuple of the other
+    nodes when every clause is true, False when a clause is false, else None;
+    the amount is computed only for an eligible case, sharing the facts looked
+    up and the definitions computed for the clauses.
     Returns the function and its source (kept for audit and debugging).
     """
-    g = _Gen(env, local_nodes)
+    first = _Gen(env, local_nodes)
+    for n in nodes:
+        first.gen(n)
+    g = _Gen(env, local_nodes, uses=first.counted)
     exprs = [g.gen(n) for n in nodes]
-    body = ",\n        ".join(exprs)
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
     leaves = [(p, name) for p, (name, _code) in g.hoisted.items()
               if p[0] not in ("record", "call")]
@@ -511,8 +634,20 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
         hoisted += f"    if T is not None:\n        T.append(('facts', {paths}, ({names},)))\n"
     if g.uses_memo:
         hoisted = "    M = {}\n" + hoisted
-    source = ("def rules(facts, as_of, S, C, T=None):\n" + hoisted +
-              f"    return (\n        {body},\n    )\n")
+    if gate is None:
+        body = ",\n        ".join(exprs)
+        tail = f"    return (\n        {body},\n    )\n"
+    else:
+        clauses = [f"c{i}" for i in range(gate)]
+        tail = "".join(f"    c{i} = {code}\n" for i, code in enumerate(exprs[:gate]))
+        values = "(" + "".join(c + ", " for c in clauses) + ")"
+        rest = "(" + "".join(code + ", " for code in exprs[gate:]) + ")"
+        every = " and ".join(f"{c} is True" for c in clauses) or "True"
+        some = " or ".join(f"{c} is False" for c in clauses) or "False"
+        tail += (f"    if {every}:\n        return {values}, {rest}\n"
+                 f"    return {values}, (False if {some} else None)\n")
+    source = ("".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n"
+              + hoisted + tail)
     namespace = dict(_RUNTIME)
     namespace["K"] = g.consts
     code = compile(source, "<policy rules>", "exec")

@@ -74,15 +74,30 @@ def _entry(items, fields):
     return entry
 
 
+def _narrow(items, fields, keys):
+    """(fields, keys) reduced to the keys that are known; None if none is."""
+    known = [i for i, k in enumerate(keys) if k.__class__ is not Unknown]
+    if not known:
+        return None
+    return tuple(fields[i] for i in known), tuple(keys[i] for i in known)
+
+
 def any_by_index(items, fields, keys, rest, full, any_of):
     """any(items, full) computed from the index: the items matching ``keys`` on
     ``fields`` need only ``rest`` (the other conjuncts; None when there are
-    none), the items lacking a field need ``full``; the others are false."""
+    none), the items lacking a field need ``full``; the others are false.
+
+    With some keys unknown, an item that differs on a known key is still false,
+    so only the items matching the known keys (and those lacking a field) are
+    evaluated, with the whole condition."""
     if items.__class__ is not list:
         return any_of(items, full)
     for k in keys:
         if k.__class__ is Unknown:
-            return any_of(items, full)
+            narrowed = _narrow(items, fields, keys)
+            if narrowed is None:
+                return any_of(items, full)
+            return any_of(candidates(items, *narrowed), full)
     _items, index, loose = _entry(items, fields)
     try:
         hit = index.get(keys, ())
@@ -102,13 +117,90 @@ def any_by_index(items, fields, keys, rest, full, any_of):
     return found if other is False else merge(found, other)
 
 
+class Site:
+    """One ``any(catalog.X, x -> x.f == key and ...)`` of the generated code:
+    the index of its fields, kept with the list it was built from (the same
+    catalogue for every case, so it is built once)."""
+
+    __slots__ = ("fields", "items", "index", "loose", "memo")
+
+    # results kept per site for conditions that read nothing but the item
+    MEMO_LIMIT = 65536
+
+    def __init__(self, fields: tuple):
+        self.fields = fields
+        self.items = None
+        self.memo: dict = {}
+
+    def any_pure(self, items, keys, rest, full, any_of):
+        """any() for a condition that reads nothing but the item and the keys:
+        its result depends on the keys only, so it is remembered.
+        ``full(item, keys)``: the whole condition."""
+        if items is self.items:
+            try:
+                return self.memo[keys]
+            except KeyError:
+                pass
+            except TypeError:           # an unhashable key
+                return self.any(items, keys, rest, lambda x: full(x, keys), any_of)
+        found = self.any(items, keys, rest, lambda x: full(x, keys), any_of)
+        if items is self.items:
+            memo = self.memo
+            if len(memo) >= self.MEMO_LIMIT:
+                memo.clear()
+            memo[keys] = found
+        return found
+
+    def any(self, items, keys, rest, full, any_of):
+        """As any_by_index, with the lookup of the index saved."""
+        if items is not self.items:
+            if items.__class__ is not list:
+                return any_of(items, full)
+            _items, self.index, self.loose = _entry(items, self.fields)
+            self.memo = {}
+            self.items = items          # last: another thread sees a whole entry
+        for k in keys:
+            if k.__class__ is Unknown:
+                narrowed = _narrow(items, self.fields, keys)
+                if narrowed is None:
+                    return any_of(items, full)
+                return any_of(candidates(items, *narrowed), full)
+        try:
+            hit = self.index.get(keys, ())
+        except TypeError:
+            return any_of(items, full)
+        if rest is None:
+            found = True if hit else False
+        else:
+            found = False
+            for x in hit:
+                v = rest(x)
+                if v is True:
+                    return True
+                if v is not False:
+                    found = v if found is False else merge(found, v)
+        if found is True or not self.loose:
+            return found
+        other = any_of(self.loose, full)
+        if other is True:
+            return True
+        if found is False:
+            return other
+        return found if other is False else merge(found, other)
+
+
 def candidates(items, fields, keys):
-    """The items whose ``fields`` may equal ``keys``: equal, or lacking a field."""
+    """The items whose ``fields`` may equal ``keys``: equal, or lacking a field.
+    Unknown keys match every item (only the known ones narrow the search)."""
     if items.__class__ is not list:
         return items
     for k in keys:
         if k.__class__ is Unknown:
-            return items
+            narrowed = _narrow(items, fields, keys)
+            if narrowed is None:
+                return items
+            fields, keys = narrowed
+            break
     _items, index, loose = _entry(items, fields)
     try:
         hit = index.get(keys, ())

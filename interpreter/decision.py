@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Mapping
 
 from .model import Clause, Installment, Program
 
@@ -49,18 +50,38 @@ class InstallmentResult:
     missing: tuple[str, ...] = ()
 
 
-@dataclass
+class _NoLets(Mapping):
+    """The lets of a decision without explanation: empty, shared, read-only."""
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+
+_NO_LETS = _NoLets()
+
+
+@dataclass(slots=True)
 class Decision:
     program: Program
     outcome: str
     amount: Decimal | None
     values: tuple                       # each clause's value, in program order
     missing: list[str]
-    standards: list[StandardUse] = field(default_factory=list)
-    installments: list[InstallmentResult] = field(default_factory=list)
+    # the defaults are shared and immutable: a decision without explanation
+    # (a batch) builds nothing more than the five fields above
+    standards: list[StandardUse] | tuple = ()
+    installments: list[InstallmentResult] | tuple = ()
     formula_amount: Decimal | None = None   # before the cap
     capped_at: Decimal | None = None
-    lets: dict[str, object] = field(default_factory=dict)
+    lets: Mapping[str, object] = _NO_LETS
     _clauses: list | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -84,7 +105,7 @@ class Decision:
                 if v is not True and v is not False]
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseResult:
     decisions: list[Decision]
     as_of: _dt.date | None
@@ -92,4 +113,4 @@ class CaseResult:
     as_of_missing: tuple[str, ...] = ()
     case_name: str | None = None
     case_sha256: str | None = None
-    facts: dict = field(default_factory=dict)
+    facts: dict | None = None

@@ -32,6 +32,11 @@ class Evaluator:
         self._fast: dict = {}                      # program id → generated functions
         self._all_programs = list(policy.programs.values())
         self._selections: dict[tuple, list[Program]] = {}
+        self._pending_cache: dict[tuple, tuple] = {}
+        # programs_applied is computed with the decision date, unless it does
+        # not read it (then once, with the date itself)
+        rule = policy.programs_applied
+        self._applied_reads_date = rule is not None and _reads_date(rule.expression.node, policy)
 
     # -- standards in force on a date -------------------------------------------------
     def _resolve_standards(self, day: _dt.date):
@@ -48,34 +53,53 @@ class Evaluator:
                programs: list[str] | None = None, explain: bool = True,
                case_name: str | None = None, converted: bool = False) -> CaseResult:
         facts = case if converted else self.reader.convert(case, case_name or "<case>")
-        ctx = Context(facts, catalogs=self.policy.catalog_values, trace=[] if explain else None)
+        catalogs = self.policy.catalog_values
         as_of_missing: tuple[str, ...] = ()
+        applied = None
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
-            value = self._document_fn()(facts, _NO_DATE, _NO_STANDARDS, ctx.catalogs)[0]
+            value, applied = self._document_fn()(facts, _NO_DATE, _NO_STANDARDS, catalogs)
             if type(value) is Unknown:
                 # any of the facts the rule reads would settle the date: name them all
-                read = [f for f in self.facts_read(self.policy.decision_date, None)
-                        if type(lookup(facts, f)) is Unknown]
+                read = [f for f, parts in self._date_reads()
+                        if type(_lookup(facts, parts, f)) is Unknown]
                 as_of_missing = tuple(sorted(set(read) | value.missing))
                 source = "unknown"
             else:
                 as_of, source = value, "decision_date"
         else:
             source = "unknown"
-        ctx.cache.clear()       # the decision date was computed without as_of
         if as_of is not None:
-            ctx.as_of = as_of
-            ctx.standards, versions = self._standards_at(as_of)
+            day = as_of
+            standards, versions = self._standards_at(as_of)
         else:
-            ctx.as_of = Unknown(as_of_missing or ("as_of",))
-            pending = ctx.as_of
-            ctx.standards = {sid: pending for sid in self.policy.standards}
-            versions = {}
-        selected = self._selected(ctx, programs)
-        decisions = [self._program(p, ctx, versions, explain) for p in selected]
+            day, standards = self._pending(as_of_missing)
+            versions = _NO_STANDARDS
+        if programs is None and self.policy.programs_applied is not None and (
+                applied is None or self._applied_reads_date):
+            applied = self._document_fn()(facts, day, standards, catalogs)[1]
+        selected = self._selected(programs, applied)
+        args = (facts, day, standards, catalogs, [] if explain else None)
+        decisions = [self._program(p, args, versions) for p in selected]
         return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts=facts)
+
+    def _date_reads(self) -> list:
+        got = self._reads.get("date")
+        if got is None:
+            got = self._reads["date"] = [
+                (f, tuple(f.split("."))) for f in self.facts_read(self.policy.decision_date, None)]
+        return got
+
+    def _pending(self, missing: tuple):
+        """The unknown decision date and the standards it leaves unknown."""
+        got = self._pending_cache.get(missing)
+        if got is None:
+            day = Unknown(missing or ("as_of",))
+            got = (day, {sid: day for sid in self.policy.standards})
+            if len(self._pending_cache) < 256:
+                self._pending_cache[missing] = got
+        return got
 
     def _document_fn(self):
         """Generated code for the document's decision_date and programs_applied."""
@@ -88,12 +112,12 @@ class Evaluator:
             fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
         return fn
 
-    def _selected(self, ctx: Context, programs: list[str] | None) -> list[Program]:
+    def _selected(self, programs: list[str] | None, applied) -> list[Program]:
+        """The programs to decide: ``programs`` (--program), else the ones the
+        case applies for (the document's programs_applied), else all."""
         ids = programs
-        if ids is None and self.policy.programs_applied is not None:
-            value = self._document_fn()(ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs)[1]
-            if type(value) is not Unknown and value:
-                ids = value
+        if ids is None and applied is not None and type(applied) is not Unknown and applied:
+            ids = applied
         if not ids:
             return self._all_programs
         key = tuple(ids)
@@ -111,36 +135,80 @@ class Evaluator:
             self._selections[key] = chosen
         return chosen
 
-    def _program(self, program: Program, ctx: Context, versions, explain: bool) -> Decision:
+    def _context(self, args) -> Context:
+        """The closures' view of a case (for locating an error, and for the
+        catalogue rows of an explanation)."""
+        facts, day, standards, catalogs, trace = args
+        ctx = Context(facts, day, standards, catalogs, trace)
+        return ctx
+
+    def _program(self, program: Program, args, versions) -> Decision:
+        """One program's decision from its generated function; with a trace
+        list in ``args``, explained too."""
+        fn, lets_fn = self._fast_functions(program)
         try:
-            decision = self._program_fast(program, ctx, explain)
+            values, rest = fn(*args)
         except EvaluationError:
             # evaluate again with the closures, which say exactly where it failed
-            decision = self._program_located(program, ctx)
-        if explain:
-            read = self._paths_read(program)
-            found = {}
-            for entry in ctx.trace:
-                if entry[0] == "facts":         # values the generated code read
-                    found.update(zip(entry[1], entry[2]))
-            for path, parts in read["all"]:
-                if path not in found:
-                    found[path] = _lookup(ctx.facts, parts, path)
-            clauses = []
-            for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
-                values = {p: found[p] for p in paths}
-                if v is True:
-                    clauses.append(ClauseResult(c, True, (), values))
-                elif v is False:
-                    r = ClauseResult(c, False, (), values)
-                    # a refusal: show what the catalogue holds
-                    r.catalog_rows = self.catalog_rows(c.rule, program, ctx)
-                    clauses.append(r)
-                else:
-                    clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values))
-            decision._clauses = clauses
-            decision.standards = self._uses(ctx.trace, versions)
-            del ctx.trace[:]
+            decision = self._program_located(program, self._context(args))
+        else:
+            decision = self._decision(program, values, rest)
+        trace = args[4]
+        if trace is None:
+            return decision
+        if lets_fn is not None:
+            try:
+                decision.lets = dict(zip(self._labelled(program), lets_fn(*args)))
+            except EvaluationError:
+                decision.lets = {}
+        read = self._paths_read(program)
+        found = {}
+        for entry in trace:
+            if entry[0] == "facts":         # values the generated code read
+                found.update(zip(entry[1], entry[2]))
+        for path, parts in read["all"]:
+            if path not in found:
+                found[path] = _lookup(args[0], parts, path)
+        clauses = []
+        ctx = None
+        for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
+            values = {p: found[p] for p in paths}
+            if v is True:
+                clauses.append(ClauseResult(c, True, (), values))
+            elif v is False:
+                r = ClauseResult(c, False, (), values)
+                # a refusal: show what the catalogue holds
+                if ctx is None:
+                    ctx = self._context(args[:4] + (None,))
+                r.catalog_rows = self.catalog_rows(c.rule, program, ctx)
+                clauses.append(r)
+            else:
+                clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values))
+        decision._clauses = clauses
+        decision.standards = self._uses(trace, versions)
+        del trace[:]
+        return decision
+
+    def _labelled(self, program: Program) -> list[str]:
+        return [d.id for d in program.lets if d.label is not None]
+
+    def _decision(self, program: Program, values: tuple, rest) -> Decision:
+        """The decision from the generated function's result: ``rest`` is the
+        amount's values when every clause held, False when one failed."""
+        if rest is False:
+            return Decision(program, INELIGIBLE, None, values, [])
+        if rest is None:
+            missing = set()
+            for v in values:
+                if v is not True:
+                    missing |= v.missing
+            return Decision(program, UNDETERMINED, None, values, sorted(missing))
+        decision = Decision(program, ELIGIBLE, None, values, [])
+        a = program.amount
+        cap = rest[1] if a.cap is not None else None
+        parts = rest[2:] if a.cap is not None else rest[1:]
+        self._amount(program, decision, (rest[0], cap, [
+            (parts[2 * i], parts[2 * i + 1]) for i in range(len(a.installments))]))
         return decision
 
     def _program_located(self, program: Program, ctx: Context) -> Decision:
@@ -150,48 +218,27 @@ class Evaluator:
             self._amount(program, decision, self._amount_values(program, ctx))
         return decision
 
-    def _program_fast(self, program: Program, ctx: Context, explain: bool = False) -> Decision:
-        """The decision from generated code; with ``explain``, the standards read
-        are traced into ctx.trace and the labelled lets computed too."""
-        clauses_fn, amount_fn, lets_fn = self._fast_functions(program)
-        trace = ctx.trace if explain else None
-        args = (ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs, trace)
-        decision = self._clauses(program, clauses_fn(*args))
-        if decision.outcome == ELIGIBLE:
-            out = amount_fn(*args)
-            a = program.amount
-            cap = out[1] if a.cap is not None else None
-            rest = out[2:] if a.cap is not None else out[1:]
-            parts = [(rest[2 * i], rest[2 * i + 1]) for i in range(len(a.installments))]
-            self._amount(program, decision, (out[0], cap, parts))
-        if explain and lets_fn is not None:
-            labelled = [d for d in program.lets if d.label is not None]
-            try:
-                decision.lets = dict(zip((d.id for d in labelled), lets_fn(*args)))
-            except EvaluationError:
-                decision.lets = {}
-        return decision
-
     def _fast_functions(self, program: Program):
+        """The program's generated function (clauses, then the amount when
+        every clause holds) and the one for its labelled lets (explanations)."""
         fns = self._fast.get(program.id)
         if fns is None:
             from dsl import ast
             from dsl.codegen import generate_function
             env = self.policy.env
             lets = {d.id: d.rule.expression.node for d in program.lets}
-            clauses_fn, _src = generate_function(
-                env, [c.rule.expression.node for c in program.clauses], lets)
+            nodes = [c.rule.expression.node for c in program.clauses]
             a = program.amount
-            nodes = [a.rule.expression.node]
+            nodes.append(a.rule.expression.node)
             if a.cap is not None:
                 nodes.append(a.cap.expression.node)
             for inst in a.installments:
                 nodes.append((inst.amount or inst.share).expression.node)
                 nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
-            amount_fn, _src = generate_function(env, nodes, lets)
+            fn, _src = generate_function(env, nodes, lets, gate=len(program.clauses))
             labelled = [d.rule.expression.node for d in program.lets if d.label is not None]
             lets_fn = generate_function(env, labelled, lets)[0] if labelled else None
-            fns = self._fast[program.id] = (clauses_fn, amount_fn, lets_fn)
+            fns = self._fast[program.id] = (fn, lets_fn)
         return fns
 
     def _clauses(self, program: Program, values) -> Decision:
@@ -253,6 +300,7 @@ class Evaluator:
             return
         total = Decimal(0)
         pending: set[str] = set()
+        decision.installments = []
         for inst, (part, cond) in zip(a.installments, parts):
             if inst.amount is None and type(part) is not Unknown:
                 part = value * part                 # a share of the amount
@@ -379,6 +427,22 @@ class Evaluator:
             got = self._reads[key] = {"by_clause": by_clause,
                                       "all": [(p, tuple(p.split("."))) for p in every]}
         return got
+
+
+def _reads_date(node, policy: Policy, seen=None) -> bool:
+    """Whether an expression reads as_of or the standards (through definitions too)."""
+    from dsl import ast
+    seen = set() if seen is None else seen
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            if n.id in ("as_of", "standards"):
+                return True
+            d = policy.definitions.get(n.id)
+            if d is not None and n.id not in seen:
+                seen.add(n.id)
+                if _reads_date(d.rule.expression.node, policy, seen):
+                    return True
+    return False
 
 
 def _lookup(facts: dict, parts: tuple, path: str):
