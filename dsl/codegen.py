@@ -13,6 +13,7 @@ Unknown values follow the same three-valued logic as the closure compiler;
 """
 from __future__ import annotations
 
+import datetime as _dt
 import operator
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
 from .indexing import Site, any_by_index, candidates, equality_probes, split_condition
-from .values import Unknown, merge
+from .values import Unknown, merge, merge2
 
 MAX_INLINE_DEPTH = 30
 
@@ -244,8 +245,9 @@ class _Gen:
             if path and path[0] == "catalog" and len(path) == 2 and self._is_catalog_root():
                 # a catalogue list is the same for every case and holds no
                 # unknown: membership is a set lookup (built once per list)
-                fn = "_in_fixed" if op == "in" else "_not_in_fixed"
-                return f"{fn}({left}, {right})"
+                site = self.const(Members())
+                fn = "has" if op == "in" else "lacks"
+                return f"{site}.{fn}({left}, {right})"
             if self._data_list(node.right):
                 # a list of the case or of a catalogue item holds no unknown
                 t, u = self.fresh(), self.fresh()
@@ -379,8 +381,11 @@ class _Gen:
             return f"_{node.func}_of({items}, lambda {var}: {body})"
         if len(node.args) == 1:
             t = self.fresh()
-            return (f"({t} if ({t} := {self.gen(node.args[0])}).__class__ is U else "
-                    f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t}))")
+            guard = f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t})"
+            if fn.name in _DATE_PARTS:
+                # the commonest calls over a list's dates: no call at all
+                guard = f"(_INTS[{t}.{fn.name}] if {t}.__class__ is _date else {guard})"
+            return f"({t} if ({t} := {self.gen(node.args[0])}).__class__ is U else {guard})"
         args = ", ".join(self.gen(a) for a in node.args)
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
@@ -492,35 +497,49 @@ def _not_in(a, b):
     return r if r.__class__ is Unknown else not r
 
 
-_SETS: dict = {}
+class Members:
+    """One ``x in catalog.X`` of the generated code: the list as a set, built
+    once (a catalogue is the same for every case and holds no unknown)."""
 
+    __slots__ = ("items", "members")
 
-def _in_fixed(a, b):
-    """``a in b`` for a list that is the same for every case (a catalogue)."""
-    if a.__class__ is Unknown:
-        return a
-    if b.__class__ is not list:
-        return _in(a, b)
-    entry = _SETS.get(id(b))
-    if entry is None or entry[0] is not b:
+    def __init__(self):
+        self.items = None
+        self.members = None
+
+    def has(self, a, b):
+        if b is not self.items:
+            if b.__class__ is not list:
+                return _in(a, b)
+            try:
+                members = None if any(x.__class__ is Unknown for x in b) else frozenset(b)
+            except TypeError:           # unhashable items: compared one by one
+                members = None
+            self.members = members
+            self.items = b              # last: another thread sees a whole entry
+        if a.__class__ is Unknown or self.members is None:
+            return _in(a, b)
         try:
-            members = None if any(x.__class__ is Unknown for x in b) else frozenset(b)
-        except TypeError:           # unhashable items: compared one by one
-            members = None
-        if len(_SETS) > 256:
-            _SETS.clear()
-        entry = _SETS[id(b)] = (b, members)      # holds b: its id is not reused
-    if entry[1] is None:
-        return _in(a, b)
-    try:
-        return a in entry[1]
-    except TypeError:
-        return _in(a, b)
+            return a in self.members
+        except TypeError:
+            return _in(a, b)
+
+    def lacks(self, a, b):
+        r = self.has(a, b)
+        return r if r.__class__ is Unknown else not r
 
 
-def _not_in_fixed(a, b):
-    r = _in_fixed(a, b)
-    return r if r.__class__ is Unknown else not r
+_DATE_PARTS = ("year", "month")      # date attributes of the same name
+
+
+class _Ints(dict):
+    """int -> Decimal, made once per number."""
+
+    def __missing__(self, n):
+        if len(self) > 10000:
+            self.clear()
+        v = self[n] = Decimal(n)
+        return v
 
 
 def _div(a, b):
@@ -596,12 +615,12 @@ def _sum_of(items, body):
 
 
 _RUNTIME = {
-    "U": Unknown, "_merge": merge, "_path": _path, "_attr": _attr, "_index": _index,
+    "U": Unknown, "_merge": merge2, "_path": _path, "_attr": _attr, "_index": _index,
     "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
     "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_any_by_index": any_by_index, "_in_fixed": _in_fixed, "_not_in_fixed": _not_in_fixed,
+    "_any_by_index": any_by_index, "_INTS": _Ints(), "_date": _dt.date,
 }
 
 

@@ -34,12 +34,37 @@ class Unknown:
 
 
 def merge(*values) -> Unknown:
-    """One Unknown carrying the missing facts of every unknown among values."""
-    missing = set()
+    """One Unknown carrying the missing facts of every unknown among values.
+
+    An Unknown is immutable, so when one of them already names every missing
+    fact it is returned as it is (the common case: one side unknown)."""
+    found = None
+    extra = None
     for v in values:
-        if type(v) is Unknown:
-            missing |= v.missing
-    return Unknown(missing)
+        if v.__class__ is Unknown:
+            if found is None:
+                found = v
+            elif not v.missing <= found.missing:
+                if found.missing <= v.missing and extra is None:
+                    found = v
+                else:
+                    extra = v.missing if extra is None else extra | v.missing
+    if found is None:
+        return Unknown()
+    if extra is None:
+        return found
+    return Unknown(found.missing | extra)
+
+
+def merge2(a, b) -> Unknown:
+    """merge(a, b) for two values of which at least one is unknown."""
+    if a.__class__ is not Unknown:
+        return b if b.__class__ is Unknown else Unknown()
+    if b.__class__ is not Unknown or b.missing <= a.missing:
+        return a
+    if a.missing <= b.missing:
+        return b
+    return Unknown(a.missing | b.missing)
 
 
 def is_unknown(value) -> bool:

@@ -33,6 +33,8 @@ class Evaluator:
         self._all_programs = list(policy.programs.values())
         self._selections: dict[tuple, list[Program]] = {}
         self._pending_cache: dict[tuple, tuple] = {}
+        self._document = None                       # generated, when first needed
+        self._functions: dict = {}                  # program id → its generated function
         # programs_applied is computed with the decision date, unless it does
         # not read it (then once, with the date itself)
         rule = policy.programs_applied
@@ -59,7 +61,8 @@ class Evaluator:
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
-            value, applied = self._document_fn()(facts, _NO_DATE, _NO_STANDARDS, catalogs)
+            value, applied = (self._document or self._document_fn())(
+                facts, _NO_DATE, _NO_STANDARDS, catalogs)
             if type(value) is Unknown:
                 # any of the facts the rule reads would settle the date: name them all
                 read = [f for f, parts in self._date_reads()
@@ -80,9 +83,26 @@ class Evaluator:
                 applied is None or self._applied_reads_date):
             applied = self._document_fn()(facts, day, standards, catalogs)[1]
         selected = self._selected(programs, applied)
-        args = (facts, day, standards, catalogs, [] if explain else None)
-        decisions = [self._program(p, args, versions) for p in selected]
-        return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts=facts)
+        if explain:
+            args = (facts, day, standards, catalogs, [])
+            decisions = [self._program(p, args, versions) for p in selected]
+        else:
+            # the path of a batch: nothing but the generated function and the decision
+            decisions = []
+            functions = self._functions
+            for p in selected:
+                fn = functions.get(p.id)
+                if fn is None:
+                    fn = self._fast_functions(p)[0]
+                try:
+                    values, rest = fn(facts, day, standards, catalogs, None)
+                except EvaluationError:
+                    decisions.append(self._program_located(
+                        p, self._context((facts, day, standards, catalogs, None))))
+                    continue
+                decisions.append(Decision(p, INELIGIBLE, None, values, []) if rest is False
+                                 else self._decision(p, values, rest))
+        return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts)
 
     def _date_reads(self) -> list:
         got = self._reads.get("date")
@@ -110,6 +130,7 @@ class Evaluator:
             nodes = [r.expression.node if r is not None else ast.Bool(False)
                      for r in (self.policy.decision_date, self.policy.programs_applied)]
             fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
+            self._document = fn
         return fn
 
     def _selected(self, programs: list[str] | None, applied) -> list[Program]:
@@ -239,6 +260,7 @@ class Evaluator:
             labelled = [d.rule.expression.node for d in program.lets if d.label is not None]
             lets_fn = generate_function(env, labelled, lets)[0] if labelled else None
             fns = self._fast[program.id] = (fn, lets_fn)
+            self._functions[program.id] = fn
         return fns
 
     def _clauses(self, program: Program, values) -> Decision:
