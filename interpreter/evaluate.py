@@ -102,7 +102,7 @@ class Evaluator:
                     continue
                 decisions.append(Decision(p, INELIGIBLE, None, values, []) if rest is False
                                  else self._decision(p, values, rest))
-        return CaseResult(decisions, as_of, source, as_of_missing, case_name, facts)
+        return CaseResult(decisions, as_of, source, as_of_missing, case_name, None, facts)
 
     def _date_reads(self) -> list:
         got = self._reads.get("date")
