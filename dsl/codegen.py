@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+from types import MappingProxyType
 from decimal import Decimal
 
 from . import ast
@@ -165,13 +166,17 @@ class _Gen:
             # a record of the case (training, certificate...) is fetched once
             root = ("record",) + path[:1]
             if root not in self.hoisted:
-                self.hoisted[root] = (f"r{len(self.hoisted)}", f"facts.get({self.const(path[0])})")
+                # anything but an object counts as an empty one: its fields are missing
+                t = self.fresh()
+                self.hoisted[root] = (f"r{len(self.hoisted)}",
+                                      f"({t} if ({t} := facts.get({self.const(path[0])}))"
+                                      f".__class__ is dict else _NOREC)")
             expr, path = self.hoisted[root][0], path[1:]
             base = "record"
         for i, p in enumerate(path):
             t = self.fresh()
-            if i == 0 and base == "facts":
-                expr = f"{expr}.get({self.const(p)})"     # the case itself is a dict
+            if i == 0 and base in ("facts", "record"):
+                expr = f"{expr}.get({self.const(p)})"     # the case and its records are dicts
             else:
                 # the condition of `x if c else y` runs first: it does the assignment
                 expr = f"({t}.get({self.const(p)}) if ({t} := {expr}).__class__ is dict else None)"
@@ -304,6 +309,93 @@ class _Gen:
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
+    def _in_lambda(self, lam: ast.Lambda, var: str, label: str, node: ast.Node,
+                   subst: dict | None = None) -> str:
+        """The code of ``node`` inside ``lam``, its parameter bound to ``var``;
+        ``subst``: id(node) -> code for the values passed in (made-once lambdas)."""
+        saved = self.vars.get(lam.param)
+        saved_subst = self.key_subst
+        self.vars[lam.param] = (var, label)
+        self.in_lambda += 1
+        if subst is not None:
+            self.key_subst = subst
+        try:
+            return self.gen(node)
+        finally:
+            self.key_subst = saved_subst
+            self.in_lambda -= 1
+            if saved is None:
+                del self.vars[lam.param]
+            else:
+                self.vars[lam.param] = saved
+
+    def _catalog_any(self, lam, items, var, label, probes, rest) -> str:
+        """any() over a catalogue: the index gives the items whose fields equal
+        the keys; for them only the other conjuncts are checked.
+
+        When the condition reads, besides the item, nothing but facts of the
+        case (and the decision date), its lambdas are made once at module level
+        (the keys passed as kk, those facts as ex); when it reads the item and
+        the keys only, its result depends on the keys alone and is remembered
+        per site."""
+        fields = tuple(f for f, _k in probes)
+        site = self.const(Site(fields))
+        keys = "(" + "".join(self.gen(k) + ", " for _f, k in probes) + ")"
+        cond = None
+        if rest:
+            cond = rest[0]
+            for r in rest[1:]:
+                cond = ast.Binary("and", cond, r)
+        free = self._free_values(lam, {id(k) for _f, k in probes})
+        if free is None:
+            rest_code = "None" if cond is None else \
+                f"lambda {var}: {self._in_lambda(lam, var, label, cond)}"
+            body = self._in_lambda(lam, var, label, lam.body)
+            return f"{site}.any({items}, {keys}, {rest_code}, lambda {var}: {body}, _any_of)"
+        values = list(dict.fromkeys(free.values()))       # distinct, in order
+        subst = {i: f"ex[{values.index(n)}]" for i, n in free.items()}
+        subst.update({id(k): f"kk[{i}]" for i, (_f, k) in enumerate(probes)})
+        ex = "(" + "".join(self.gen(n) + ", " for n in values) + ")"
+        n = len(self.toplevel)
+        rest_code = "None" if cond is None else \
+            f"lambda {var}, kk, ex: {self._in_lambda(lam, var, label, cond, subst)}"
+        full = self._in_lambda(lam, var, label, lam.body, subst)
+        self.toplevel.append(f"_R{n} = {rest_code}\n_F{n} = lambda {var}, kk, ex: {full}\n")
+        if values:
+            return f"{site}.any_ex({items}, {keys}, {ex}, _R{n}, _F{n}, _any_of)"
+        return f"{site}.any_memo({items}, {keys}, _R{n}, _F{n}, _any_of)"
+
+    def _free_values(self, lam: ast.Lambda, keys: set) -> dict | None:
+        """id(node) -> node for the largest parts of the condition that do not
+        mention its item (the probes' keys left out): None unless each is a
+        fact of the case, a field of an enclosing item, or the decision date
+        (cheap, and never an error when computed before the items are seen)."""
+        out: dict = {}
+
+        def visit(n) -> bool:
+            if id(n) in keys or isinstance(n, (ast.Number, ast.String, ast.Bool, ast.Date)):
+                return True
+            if not _mentions_name(n, lam.param):
+                if isinstance(n, ast.Name) and n.id == "as_of" and self._plain_name("as_of"):
+                    out[id(n)] = n
+                    return True
+                p = ast.path_of(n)
+                if p and (p[0] in self.vars or (
+                        self._plain_name(p[0]) and p[0] in self.env.facts)):
+                    out[id(n)] = n
+                    return True
+                return False
+            if isinstance(n, ast.Lambda):
+                return False
+            return all(visit(c) for c in n.children())
+
+        return out if visit(lam.body) else None
+
+    def _plain_name(self, name: str) -> bool:
+        """Not shadowed by a lambda variable or a definition."""
+        return (name not in self.vars and name not in self.local_nodes
+                and name not in self.env.definitions)
+
     def g_Call(self, node):
         fn = FUNCTIONS[node.func]
         if fn.reads_presence:
@@ -318,60 +410,13 @@ class _Gen:
             label = (".".join(path) if path else "item") + "[]"
             var = f"v{len(self.vars)}_{self.fresh()}"
             self.data_items[var] = self._data_list(node.args[0])
-            saved = self.vars.get(lam.param)
-            self.vars[lam.param] = (var, label)
-            self.in_lambda += 1
-            try:
-                body = self.gen(lam.body)
-            finally:
-                self.in_lambda -= 1
-                if saved is None:
-                    del self.vars[lam.param]
-                else:
-                    self.vars[lam.param] = saved
+            on_catalog = bool(path) and path[0] == "catalog" and self._is_catalog_root()
             probes, rest = split_condition(lam) if node.func == "any" else ([], [])
-            if probes and path and path[0] == "catalog":
-                # any() over a catalogue: the index gives the items whose fields
-                # equal the keys; for them only the other conjuncts are checked
-                fields = tuple(f for f, _k in probes)
-                keys = "(" + "".join(self.gen(k) + ", " for _f, k in probes) + ")"
-                rest_code = "None"
-                if rest:
-                    cond = rest[0]
-                    for r in rest[1:]:
-                        cond = ast.Binary("and", cond, r)
-                    self.vars[lam.param] = (var, label)
-                    self.in_lambda += 1
-                    try:
-                        rest_code = f"lambda {var}: {self.gen(cond)}"
-                    finally:
-                        self.in_lambda -= 1
-                        if saved is None:
-                            del self.vars[lam.param]
-                        else:
-                            self.vars[lam.param] = saved
-                site = self.const(Site(fields))
-                if all(_reads_only(r, lam.param) for r in rest):
-                    # besides the keys, the condition reads the item only: the
-                    # result depends on the keys alone and is remembered, and
-                    # its lambdas are made once (the keys passed as kk)
-                    n = len(self.toplevel)
-                    self.key_subst = {id(k): f"kk[{i}]" for i, (_f, k) in enumerate(probes)}
-                    self.vars[lam.param] = (var, label)
-                    try:
-                        full = self.gen(lam.body)
-                    finally:
-                        self.key_subst = {}
-                        if saved is None:
-                            del self.vars[lam.param]
-                        else:
-                            self.vars[lam.param] = saved
-                    self.toplevel.append(f"_R{n} = {rest_code}\n_F{n} = lambda {var}, kk: {full}\n")
-                    return f"{site}.any_pure({items}, {keys}, _R{n}, _F{n}, _any_of)"
-                return (f"{site}.any({items}, {keys}, {rest_code}, "
-                        f"lambda {var}: {body}, _any_of)")
+            if probes and on_catalog:
+                return self._catalog_any(lam, items, var, label, probes, rest)
+            body = self._in_lambda(lam, var, label, lam.body)
             probes = equality_probes(lam) if node.func == "count" else []
-            if probes and path and path[0] == "catalog":
+            if probes and on_catalog:
                 # a catalogue is the same for every case: look the matching
                 # items up by the equalities of the condition instead of scanning
                 fields = tuple(f for f, _k in probes)
@@ -408,17 +453,8 @@ def _invariant_call(node: ast.Call, variables) -> bool:
     return True
 
 
-def _reads_only(node: ast.Node, param: str) -> bool:
-    """Whether an expression reads nothing but the item ``param`` and constants
-    (no fact, definition, date, standard, nested list function or hoistable call)."""
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name) and n.id != param:
-            return False
-        if isinstance(n, ast.Lambda):
-            return False
-        if isinstance(n, ast.Call) and _invariant_call(n, {param: None}):
-            return False
-    return True
+def _mentions_name(node: ast.Node, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 def _never_unknown(node: ast.Node) -> bool:
@@ -620,7 +656,7 @@ _RUNTIME = {
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
     "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_any_by_index": any_by_index, "_INTS": _Ints(), "_date": _dt.date,
+    "_any_by_index": any_by_index, "_NOREC": MappingProxyType({}), "_INTS": _Ints(), "_date": _dt.date,
 }
 
 
@@ -669,6 +705,14 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
               + hoisted + tail)
     namespace = dict(_RUNTIME)
     namespace["K"] = g.consts
+    namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
     code = compile(source, "<policy rules>", "exec")
     exec(code, namespace)  # noqa: S102 - source generated from the AST above, never from text
     return namespace["rules"], source
+
+
+def forget(fn) -> None:
+    """Empty the results a generated function remembers across cases (its
+    catalogue sites' memos): a benchmark times each pass from cold."""
+    for site in fn.__globals__.get("_sites", ()):
+        site.memo = {}

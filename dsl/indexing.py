@@ -132,24 +132,63 @@ class Site:
         self.items = None
         self.memo: dict = {}
 
-    def any_pure(self, items, keys, rest, full, any_of):
+    def any_memo(self, items, keys, rest, full, any_of):
         """any() for a condition that reads nothing but the item and the keys:
-        its result depends on the keys only, so it is remembered.
-        ``full(item, keys)``: the whole condition."""
+        its result depends on the keys alone, so it is remembered (a
+        catalogue has few distinct keys: most cases find theirs)."""
         if items is self.items:
             try:
                 return self.memo[keys]
             except KeyError:
                 pass
-            except TypeError:           # an unhashable key
-                return self.any(items, keys, rest, lambda x: full(x, keys), any_of)
-        found = self.any(items, keys, rest, lambda x: full(x, keys), any_of)
+            except TypeError:           # an unhashable key: not remembered
+                return self.any_ex(items, keys, (), rest, full, any_of)
+        found = self.any_ex(items, keys, (), rest, full, any_of)
         if items is self.items:
             memo = self.memo
             if len(memo) >= self.MEMO_LIMIT:
                 memo.clear()
             memo[keys] = found
         return found
+
+    def any_ex(self, items, keys, ex, rest, full, any_of):
+        """any() with made-once lambdas: ``rest(item, keys, ex)``, the
+        conjuncts other than the probes (None: there are none), and
+        ``full(item, keys, ex)``, the whole condition; ``ex``: the other
+        values the condition reads."""
+        if items is not self.items:
+            if items.__class__ is not list:
+                return any_of(items, lambda x: full(x, keys, ex))
+            _items, self.index, self.loose = _entry(items, self.fields)
+            self.memo = {}
+            self.items = items          # last: another thread sees a whole entry
+        for k in keys:
+            if k.__class__ is Unknown:
+                narrowed = _narrow(items, self.fields, keys)
+                found = items if narrowed is None else candidates(items, *narrowed)
+                return any_of(found, lambda x: full(x, keys, ex))
+        try:
+            hit = self.index.get(keys, ())
+        except TypeError:
+            return any_of(items, lambda x: full(x, keys, ex))
+        if rest is None:
+            found = True if hit else False
+        else:
+            found = False
+            for x in hit:
+                v = rest(x, keys, ex)
+                if v is True:
+                    return True
+                if v is not False:
+                    found = v if found is False else merge(found, v)
+        if found is True or not self.loose:
+            return found
+        other = any_of(self.loose, lambda x: full(x, keys, ex))
+        if other is True:
+            return True
+        if found is False:
+            return other
+        return found if other is False else merge(found, other)
 
     def any(self, items, keys, rest, full, any_of):
         """As any_by_index, with the lookup of the index saved."""

@@ -28,6 +28,7 @@ class Evaluator:
         self.policy = policy
         self.reader = CaseReader(policy)
         self._standards_at = lru_cache(maxsize=4096)(self._resolve_standards)
+        self._periods: dict[tuple, tuple] = {}      # the versions in force → (values, versions)
         self._reads: dict[int, list[str]] = {}
         self._fast: dict = {}                      # program id → generated functions
         self._all_programs = list(policy.programs.values())
@@ -48,7 +49,12 @@ class Evaluator:
             if v is not None:
                 values[sid] = v.value
                 versions[sid] = v
-        return values, versions
+        # the days of one period share one pair of dicts (fewer, warmer objects)
+        key = tuple(id(v) for v in versions.values())
+        shared = self._periods.get(key)
+        if shared is None:
+            shared = self._periods[key] = (values, versions)
+        return shared
 
     # -- a case -------------------------------------------------------------------------
     def decide(self, case: dict, *, as_of: _dt.date | None = None,
@@ -103,6 +109,13 @@ class Evaluator:
                 decisions.append(Decision(p, INELIGIBLE, None, values, []) if rest is False
                                  else self._decision(p, values, rest))
         return CaseResult(decisions, as_of, source, as_of_missing, case_name, None, facts)
+
+    def forget(self) -> None:
+        """Forget what the generated functions remember across cases (catalogue
+        look-ups by key): the next case starts as the first did."""
+        from dsl.codegen import forget
+        for fn in self._functions.values():
+            forget(fn)
 
     def _date_reads(self) -> list:
         got = self._reads.get("date")
