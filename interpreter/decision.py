@@ -68,21 +68,43 @@ class _NoLets(Mapping):
 _NO_LETS = _NoLets()
 
 
-@dataclass(slots=True)
 class Decision:
-    program: Program
-    outcome: str
-    amount: Decimal | None
-    values: tuple                       # each clause's value, in program order
-    missing: list[str]
-    # the defaults are shared and immutable: a decision without explanation
-    # (a batch) builds nothing more than the five fields above
+    """One program's decision for a case.
+
+    The five fields of the constructor are all a decision without explanation
+    (a batch) has; the others are class-level defaults, shared and immutable,
+    set on the instance only when there is something to say."""
+
+    __slots__ = ("program", "outcome", "amount", "values", "missing", "__dict__")
+
     standards: list[StandardUse] | tuple = ()
     installments: list[InstallmentResult] | tuple = ()
-    formula_amount: Decimal | None = None   # before the cap
+    formula_amount: Decimal | None = None   # before the cap (set when there is a cap)
     capped_at: Decimal | None = None
     lets: Mapping[str, object] = _NO_LETS
-    _clauses: list | None = field(default=None, repr=False, compare=False)
+    _clauses: list | None = None
+
+    def __init__(self, program: Program, outcome: str, amount: Decimal | None,
+                 values: tuple, missing: list[str]):
+        self.program = program
+        self.outcome = outcome
+        self.amount = amount
+        self.values = values                # each clause's value, in program order
+        self.missing = missing
+
+    _COMPARED = ("program", "outcome", "amount", "values", "missing", "standards",
+                 "installments", "formula_amount", "capped_at", "lets")
+
+    def __eq__(self, other):
+        if other.__class__ is not Decision:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._COMPARED)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return (f"Decision({self.program.id}, {self.outcome}, amount={self.amount}, "
+                f"missing={self.missing})")
 
     @property
     def clauses(self) -> list[ClauseResult]:
@@ -105,12 +127,22 @@ class Decision:
                 if v is not True and v is not False]
 
 
-@dataclass(slots=True)
 class CaseResult:
-    decisions: list[Decision]
-    as_of: _dt.date | None
-    as_of_source: str                   # "--as-of", "decision_date" or "unknown"
-    as_of_missing: tuple[str, ...] = ()
-    case_name: str | None = None
-    case_sha256: str | None = None
-    facts: dict | None = None
+    """The decisions for one case, and the decision date they were taken on."""
+
+    __slots__ = ("decisions", "as_of", "as_of_source", "as_of_missing", "case_name",
+                 "case_sha256", "facts")
+
+    def __init__(self, decisions: list[Decision], as_of: _dt.date | None, as_of_source: str,
+                 as_of_missing: tuple[str, ...] = (), case_name: str | None = None,
+                 case_sha256: str | None = None, facts: dict | None = None):
+        self.decisions = decisions
+        self.as_of = as_of
+        self.as_of_source = as_of_source      # "--as-of", "decision_date" or "unknown"
+        self.as_of_missing = as_of_missing
+        self.case_name = case_name
+        self.case_sha256 = case_sha256
+        self.facts = facts
+
+    def __repr__(self):
+        return f"CaseResult({self.case_name}, as_of={self.as_of}, {self.decisions})"

@@ -88,7 +88,8 @@ class Evaluator:
         if programs is None and self.policy.programs_applied is not None and (
                 applied is None or self._applied_reads_date):
             applied = self._document_fn()(facts, day, standards, catalogs)[1]
-        selected = self._selected(programs, applied)
+        selected = (programs is not None and self._selections.get(tuple(programs))) \
+            or self._selected(programs, applied)
         if explain:
             args = (facts, day, standards, catalogs, [])
             decisions = [self._program(p, args, versions) for p in selected]
@@ -239,6 +240,9 @@ class Evaluator:
             return Decision(program, UNDETERMINED, None, values, sorted(missing))
         decision = Decision(program, ELIGIBLE, None, values, [])
         a = program.amount
+        if a.cap is None and not a.installments:
+            self._amount(program, decision, (rest[0], None, ()))
+            return decision
         cap = rest[1] if a.cap is not None else None
         parts = rest[2:] if a.cap is not None else rest[1:]
         self._amount(program, decision, (rest[0], cap, [
@@ -316,8 +320,8 @@ class Evaluator:
             decision.outcome = UNDETERMINED
             decision.missing = sorted(value.missing)
             return
-        decision.formula_amount = value
         if a.cap is not None:
+            decision.formula_amount = value     # shown next to the cap
             if type(cap) is Unknown:
                 decision.outcome = UNDETERMINED
                 decision.missing = sorted(cap.missing)
