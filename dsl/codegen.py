@@ -226,39 +226,41 @@ class _Gen:
             return f"({t} if ({t} := {inner}).__class__ is U else not {t})"
         return f"({t} if ({t} := {inner}).__class__ is U else -{t})"
 
+    @staticmethod
+    def _unknown(a: str, b: str) -> str:
+        """The unknown of two values of which one at least is unknown: the
+        unknown one, or both merged (a call only when both are)."""
+        return f"({a} if {b}.__class__ is not U else {b} if {a}.__class__ is not U else _merge({a}, {b}))"
+
     def g_Binary(self, node):
         op = node.op
-        if op == "and":
+        if op in ("and", "or"):
+            # Kleene: false and x = false, true or x = true; otherwise the
+            # result is the other side when one side is the neutral value
+            stop, neutral = ("False", "True") if op == "and" else ("True", "False")
             a, b = self.fresh(), self.fresh()
             left, right = self.gen(node.left), self.gen(node.right)
-            return (f"(False if ({a} := {left}) is False else "
-                    f"(False if ({b} := {right}) is False else "
-                    f"(True if {a} is True and {b} is True else _merge({a}, {b}))))")
-        if op == "or":
-            a, b = self.fresh(), self.fresh()
-            left, right = self.gen(node.left), self.gen(node.right)
-            return (f"(True if ({a} := {left}) is True else "
-                    f"(True if ({b} := {right}) is True else "
-                    f"(False if {a} is False and {b} is False else _merge({a}, {b}))))")
+            return (f"({stop} if ({a} := {left}) is {stop} else "
+                    f"({stop} if ({b} := {right}) is {stop} else "
+                    f"({b} if {a} is {neutral} else {a} if {b} is {neutral} else _merge({a}, {b}))))")
         left, right = self.gen(node.left), self.gen(node.right)
         if op in ("in", "not in"):
+            test = "in" if op == "in" else "not in"
             if _never_unknown(node.right) and isinstance(node.right, ast.ListLit):
                 t = self.fresh()
-                test = "in" if op == "in" else "not in"
                 return f"({t} if ({t} := {left}).__class__ is U else {t} {test} {right})"
             path = ast.path_of(node.right)
+            t, u = self.fresh(), self.fresh()
+            either = f"(({t} := {left}).__class__ is U) | (({u} := {right}).__class__ is U)"
             if path and path[0] == "catalog" and len(path) == 2 and self._is_catalog_root():
                 # a catalogue list is the same for every case and holds no
                 # unknown: membership is a set lookup (built once per list)
                 site = self.const(Members())
                 fn = "has" if op == "in" else "lacks"
-                return f"{site}.{fn}({left}, {right})"
+                return f"({self._unknown(t, u)} if {either} else {site}.{fn}({t}, {u}))"
             if self._data_list(node.right):
                 # a list of the case or of a catalogue item holds no unknown
-                t, u = self.fresh(), self.fresh()
-                test = "in" if op == "in" else "not in"
-                return (f"(_merge({t}, {u}) if (({t} := {left}).__class__ is U) | "
-                        f"(({u} := {right}).__class__ is U) else {t} {test} {u})")
+                return f"({self._unknown(t, u)} if {either} else {t} {test} {u})"
             fn = "_in" if op == "in" else "_not_in"
             return f"{fn}({left}, {right})"
         pyop = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
@@ -278,8 +280,11 @@ class _Gen:
         expr = f"_div({a}, {b})" if op == "/" else f"{a} {pyop} {b}"
         if not checks:
             return f"({expr})"
-        unknown = " | ".join(checks) if len(checks) > 1 else checks[0]
-        return f"(_merge({a}, {b}) if {unknown} else {expr})"
+        if len(checks) == 1:
+            # the other side is a literal: the unknown is this side's
+            u = a if _never_unknown(node.right) else b
+            return f"({u} if {checks[0]} else {expr})"
+        return f"({self._unknown(a, b)} if {checks[0]} | {checks[1]} else {expr})"
 
     def _data_list(self, node: ast.Node) -> bool:
         """Whether a list value is data (a fact of the case, a catalogue, a field
@@ -423,7 +428,9 @@ class _Gen:
                 keys = "(" + "".join(self.gen(k) + ", " for _f, k in probes) + ")"
                 return (f"_{node.func}_of(_candidates({items}, {self.const(fields)}, {keys}), "
                         f"lambda {var}: {body})")
-            return f"_{node.func}_of({items}, lambda {var}: {body})"
+            t = self.fresh()
+            return (f"({t} if ({t} := {items}).__class__ is U else "
+                    f"_{node.func}_of({t}, lambda {var}: {body}))")
         if len(node.args) == 1:
             t = self.fresh()
             guard = f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t})"

@@ -164,9 +164,7 @@ class Site:
             self.items = items          # last: another thread sees a whole entry
         for k in keys:
             if k.__class__ is Unknown:
-                narrowed = _narrow(items, self.fields, keys)
-                found = items if narrowed is None else candidates(items, *narrowed)
-                return any_of(found, lambda x: full(x, keys, ex))
+                return self._unknown_key(items, keys, ex, full, any_of)
         try:
             hit = self.index.get(keys, ())
         except TypeError:
@@ -189,6 +187,26 @@ class Site:
         if found is False:
             return other
         return found if other is False else merge(found, other)
+
+    def _unknown_key(self, items, keys, ex, full, any_of):
+        """With a key unknown, every candidate is evaluated (no item can make
+        the condition true, but each adds the facts it misses): the slow path
+        of every case that lacks the facts, so it is remembered by (keys, ex)."""
+        memo_key = ("?", keys, ex)
+        try:
+            return self.memo[memo_key]
+        except KeyError:
+            pass
+        except TypeError:               # an unhashable value: not remembered
+            memo_key = None
+        narrowed = _narrow(items, self.fields, keys)
+        found = items if narrowed is None else candidates(items, *narrowed)
+        found = any_of(found, lambda x: full(x, keys, ex))
+        if memo_key is not None:
+            if len(self.memo) >= self.MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[memo_key] = found
+        return found
 
     def any(self, items, keys, rest, full, any_of):
         """As any_by_index, with the lookup of the index saved."""

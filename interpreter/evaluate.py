@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 from dsl import Context, EvaluationError, Unknown
 from dsl.values import merge
@@ -27,7 +26,7 @@ class Evaluator:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.reader = CaseReader(policy)
-        self._standards_at = lru_cache(maxsize=4096)(self._resolve_standards)
+        self._by_day: dict = {}                     # day → (values, versions) in force
         self._periods: dict[tuple, tuple] = {}      # the versions in force → (values, versions)
         self._reads: dict[int, list[str]] = {}
         self._fast: dict = {}                      # program id → generated functions
@@ -42,6 +41,15 @@ class Evaluator:
         self._applied_reads_date = rule is not None and _reads_date(rule.expression.node, policy)
 
     # -- standards in force on a date -------------------------------------------------
+    def _standards_at(self, day: _dt.date):
+        """(standard id → value, standard id → version) in force on ``day``."""
+        got = self._by_day.get(day)
+        if got is None:
+            if len(self._by_day) >= 4096:
+                self._by_day.clear()
+            got = self._by_day[day] = self._resolve_standards(day)
+        return got
+
     def _resolve_standards(self, day: _dt.date):
         values, versions = {}, {}
         for sid, std in self.policy.standards.items():
@@ -81,7 +89,7 @@ class Evaluator:
             source = "unknown"
         if as_of is not None:
             day = as_of
-            standards, versions = self._standards_at(as_of)
+            standards, versions = self._by_day.get(as_of) or self._standards_at(as_of)
         else:
             day, standards = self._pending(as_of_missing)
             versions = _NO_STANDARDS
