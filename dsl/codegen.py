@@ -19,6 +19,7 @@ from types import MappingProxyType
 from decimal import Decimal
 
 from . import ast
+from . import types as T
 from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
@@ -42,6 +43,7 @@ class _Gen:
         self.data_items: dict[str, bool] = {}
         self.toplevel: list[str] = []       # module-level code (lambdas made once)
         self.key_subst: dict[int, str] = {}   # id(key node) -> its value, in a made-once lambda
+        self.globals_made: set[str] = set()
         self.local_nodes = local_nodes or {}
         self.consts: list = []
         self.const_index: dict = {}
@@ -257,6 +259,10 @@ class _Gen:
                 # unknown: membership is a set lookup (built once per list)
                 site = self.const(Members())
                 fn = "has" if op == "in" else "lacks"
+                if self._scalar(node.left):
+                    s = self.global_name(site)
+                    return (f"({self._unknown(t, u)} if {either} else "
+                            f"({t} {test} {s}.members if {u} is {s}.items else {s}.{fn}({t}, {u})))")
                 return f"({self._unknown(t, u)} if {either} else {site}.{fn}({t}, {u}))"
             if self._data_list(node.right):
                 # a list of the case or of a catalogue item holds no unknown
@@ -366,9 +372,56 @@ class _Gen:
             f"lambda {var}, kk, ex: {self._in_lambda(lam, var, label, cond, subst)}"
         full = self._in_lambda(lam, var, label, lam.body, subst)
         self.toplevel.append(f"_R{n} = {rest_code}\n_F{n} = lambda {var}, kk, ex: {full}\n")
+        if not all(self._scalar(k) for _f, k in probes):
+            if values:
+                return f"{site}.any_ex({items}, {keys}, {ex}, _R{n}, _F{n}, _any_of)"
+            return f"{site}.any_memo({items}, {keys}, _R{n}, _F{n}, _any_of)"
+        # keys of plain values (hashable): the common case is tested in place,
+        # the site's method called only for the others
+        s = self.global_name(site)
+        it, k = self.fresh(), self.fresh()
         if values:
-            return f"{site}.any_ex({items}, {keys}, {ex}, _R{n}, _F{n}, _any_of)"
-        return f"{site}.any_memo({items}, {keys}, _R{n}, _F{n}, _any_of)"
+            # exactly one item has the keys: the condition is the other conjuncts on it
+            found = "True" if cond is None else self._in_lambda(lam, var, label, cond)
+            return (f"({found} if (({it} := {items}) is {s}.items) & "
+                    f"(({var} := {s}.one.get({k} := {keys})) is not None) "
+                    f"else {s}.any_ex({it}, {k}, {ex}, _R{n}, _F{n}, _any_of))")
+        m = self.fresh()
+        return (f"({m} if (({it} := {items}) is {s}.items) & "
+                f"(({m} := {s}.memo.get({k} := {keys})) is not None) "
+                f"else {s}.any_memo({it}, {k}, _R{n}, _F{n}, _any_of))")
+
+    def global_name(self, const: str) -> str:
+        """A module-level name for a constant the code reads often (a site)."""
+        name = "_S" + const[2:-1]              # K[12] -> _S12
+        if name not in self.globals_made:
+            self.globals_made.add(name)
+            self.toplevel.append(f"{name} = {const}\n")
+        return name
+
+    def _scalar(self, node: ast.Node, depth: int = 0) -> bool:
+        """Whether a value is a plain one (text, number, date, boolean or
+        unknown: hashable), judged from the tree and the declared fact types."""
+        if isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date)):
+            return True
+        if depth > 20:
+            return False
+        if isinstance(node, ast.If):
+            return self._scalar(node.then, depth + 1) and self._scalar(node.else_, depth + 1)
+        if isinstance(node, ast.Name) and node.id not in self.vars:
+            d = self.local_nodes.get(node.id) or self.env.definitions.get(node.id)
+            if d is not None:
+                return self._scalar(d, depth + 1)
+        path = ast.path_of(node)
+        if not path or not self._plain_name(path[0]) or path[0] not in self.env.facts:
+            return False
+        typ = self.env.facts[path[0]]
+        for name in path[1:]:
+            typ = typ.field(name) if isinstance(typ, T.RecordType) else None
+            if typ is None:
+                return False
+        return isinstance(typ, T.EnumType) or typ in (T.STRING, T.NUMBER, T.MONEY, T.BOOLEAN,
+                                                     T.DATE)
 
     def _free_values(self, lam: ast.Lambda, keys: set) -> dict | None:
         """id(node) -> node for the largest parts of the condition that do not
@@ -559,7 +612,8 @@ class Members:
             except TypeError:           # unhashable items: compared one by one
                 members = None
             self.members = members
-            self.items = b              # last: another thread sees a whole entry
+            if members is not None:     # the generated code tests it in place
+                self.items = b          # last: another thread sees a whole entry
         if a.__class__ is Unknown or self.members is None:
             return _in(a, b)
         try:

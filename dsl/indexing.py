@@ -122,7 +122,7 @@ class Site:
     the index of its fields, kept with the list it was built from (the same
     catalogue for every case, so it is built once)."""
 
-    __slots__ = ("fields", "items", "index", "loose", "memo")
+    __slots__ = ("fields", "items", "index", "loose", "memo", "one")
 
     # results kept per site for conditions that read nothing but the item
     MEMO_LIMIT = 65536
@@ -131,6 +131,15 @@ class Site:
         self.fields = fields
         self.items = None
         self.memo: dict = {}
+        # keys -> the one item that has them, when no item lacks a field: the
+        # generated code tests that item in place, without a call
+        self.one: dict = {}
+
+    def _load(self, items) -> None:
+        _items, index, loose = _entry(items, self.fields)
+        self.index, self.loose, self.memo = index, loose, {}
+        self.one = {} if loose else {k: v[0] for k, v in index.items() if len(v) == 1}
+        self.items = items          # last: another thread sees a whole entry
 
     def any_memo(self, items, keys, rest, full, any_of):
         """any() for a condition that reads nothing but the item and the keys:
@@ -159,9 +168,7 @@ class Site:
         if items is not self.items:
             if items.__class__ is not list:
                 return any_of(items, lambda x: full(x, keys, ex))
-            _items, self.index, self.loose = _entry(items, self.fields)
-            self.memo = {}
-            self.items = items          # last: another thread sees a whole entry
+            self._load(items)
         for k in keys:
             if k.__class__ is Unknown:
                 return self._unknown_key(items, keys, ex, full, any_of)
@@ -213,9 +220,7 @@ class Site:
         if items is not self.items:
             if items.__class__ is not list:
                 return any_of(items, full)
-            _items, self.index, self.loose = _entry(items, self.fields)
-            self.memo = {}
-            self.items = items          # last: another thread sees a whole entry
+            self._load(items)
         for k in keys:
             if k.__class__ is Unknown:
                 narrowed = _narrow(items, self.fields, keys)
