@@ -143,12 +143,39 @@ class _Gen:
         self.counted[name] = self.counted.get(name, 0) + (2 if self.in_lambda else 1)
         if self.uses is not None and self.uses.get(name, 2) < 2:
             return "(" + code + ")"     # used once: in place, as lazily as written
+        if self._safe(node):
+            # cheap and cannot fail: computed once, before the clauses
+            key = ("def", name)
+            if key not in self.hoisted:
+                self.hoisted[key] = (f"d{len(self.hoisted)}", code)
+            return self.hoisted[key][0]
         # computed once per case however often it is used (inside a condition
         # over a list it would otherwise be computed for every item), and only
         # when first needed, so nothing is evaluated that the rule would not
         key = self.const(name)
         self.uses_memo = True
         return f"(M[{key}] if {key} in M else M.setdefault({key}, {code}))"
+
+    def _safe(self, node: ast.Node, depth: int = 0) -> bool:
+        """Whether a definition is cheap and can neither fail nor read a
+        standard (an explanation lists the standards read): facts, literals,
+        conditions, comparisons and the functions that cannot fail."""
+        if depth > 20:
+            return False
+        for n in ast.walk(node):
+            if isinstance(n, (ast.Index, ast.Lambda)):
+                return False
+            if isinstance(n, ast.Call) and n.func not in _SAFE_CALLS:
+                return False
+            if isinstance(n, ast.Binary) and n.op == "/":
+                return False
+            if isinstance(n, ast.Name):
+                if n.id in ("standards", "catalog") and self._plain_name(n.id):
+                    return False
+                d = self.local_nodes.get(n.id) or self.env.definitions.get(n.id)
+                if d is not None and not self._safe(d, depth + 1):
+                    return False
+        return True
 
     def fact_path(self, path: tuple[str, ...], base: str = "facts", label: str | None = None) -> str:
         if base == "facts":
@@ -482,8 +509,10 @@ class _Gen:
                 return (f"_{node.func}_of(_candidates({items}, {self.const(fields)}, {keys}), "
                         f"lambda {var}: {body})")
             t = self.fresh()
+            # an empty list (a case with no history) needs no call
+            empty = {"any": "False", "all": "True"}.get(node.func) or self.const(Decimal(0))
             return (f"({t} if ({t} := {items}).__class__ is U else "
-                    f"_{node.func}_of({t}, lambda {var}: {body}))")
+                    f"_{node.func}_of({t}, lambda {var}: {body}) if {t} else {empty})")
         if len(node.args) == 1:
             t = self.fresh()
             guard = f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t})"
@@ -742,7 +771,7 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
     exprs = [g.gen(n) for n in nodes]
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
     leaves = [(p, name) for p, (name, _code) in g.hoisted.items()
-              if p[0] not in ("record", "call")]
+              if p[0] not in ("record", "call", "def")]
     if leaves:
         # when tracing, hand the facts read to the explanation (no second lookup)
         paths = g.const(tuple(".".join(p) for p, _name in leaves))
