@@ -27,6 +27,8 @@ from .indexing import Site, any_by_index, candidates, equality_probes, split_con
 from .values import Unknown, merge, merge2
 
 MAX_INLINE_DEPTH = 30
+# the longest code written twice (Kleene and/or): nested duplicates stay bounded
+_DUPLICATE_LIMIT = 600
 
 
 class _Gen:
@@ -43,7 +45,6 @@ class _Gen:
         self.data_items: dict[str, bool] = {}
         self.toplevel: list[str] = []       # module-level code (lambdas made once)
         self.key_subst: dict[int, str] = {}   # id(key node) -> its value, in a made-once lambda
-        self.globals_made: set[str] = set()
         self.local_nodes = local_nodes or {}
         self.consts: list = []
         self.const_index: dict = {}
@@ -61,7 +62,8 @@ class _Gen:
         key = (type(value), value) if _hashable(value) else None
         if key is not None and key in self.const_index:
             return self.const_index[key]
-        name = f"K[{len(self.consts)}]"
+        # a module-level name: one LOAD_GLOBAL where K[i] would take three
+        name = f"_k{len(self.consts)}"
         self.consts.append(value)
         if key is not None:
             self.const_index[key] = name
@@ -255,6 +257,14 @@ class _Gen:
             return f"({t} if ({t} := {inner}).__class__ is U else not {t})"
         return f"({t} if ({t} := {inner}).__class__ is U else -{t})"
 
+    def _hold(self, code: str) -> tuple[str, str]:
+        """(name, code that evaluates and names it): a local name (a fact
+        looked up before the clauses, an item) is used as it is."""
+        if code.isidentifier():
+            return code, code
+        t = self.fresh()
+        return t, f"({t} := {code})"
+
     @staticmethod
     def _unknown(a: str, b: str) -> str:
         """The unknown of two values of which one at least is unknown: the
@@ -264,30 +274,38 @@ class _Gen:
     def g_Binary(self, node):
         op = node.op
         if op in ("and", "or"):
-            # Kleene: false and x = false, true or x = true; otherwise the
-            # result is the other side when one side is the neutral value
+            # Kleene: false and x = false, true or x = true; true and x = x,
+            # false or x = x; otherwise unknown, naming what both sides miss
             stop, neutral = ("False", "True") if op == "and" else ("True", "False")
-            a, b = self.fresh(), self.fresh()
             left, right = self.gen(node.left), self.gen(node.right)
-            return (f"({stop} if ({a} := {left}) is {stop} else "
+            a, hold_a = self._hold(left)
+            b = self.fresh()
+            if len(right) <= _DUPLICATE_LIMIT:
+                # the right side is written twice (for a neutral and for an
+                # unknown left side): the commonest path tests the left once
+                return (f"({right} if {hold_a} is {neutral} else {stop} if {a} is {stop} else "
+                        f"({stop} if ({b} := {right}) is {stop} else "
+                        f"({a} if {b} is {neutral} else _merge({a}, {b}))))")
+            return (f"({stop} if {hold_a} is {stop} else "
                     f"({stop} if ({b} := {right}) is {stop} else "
                     f"({b} if {a} is {neutral} else {a} if {b} is {neutral} else _merge({a}, {b}))))")
         left, right = self.gen(node.left), self.gen(node.right)
         if op in ("in", "not in"):
             test = "in" if op == "in" else "not in"
             if _never_unknown(node.right) and isinstance(node.right, ast.ListLit):
-                t = self.fresh()
-                return f"({t} if ({t} := {left}).__class__ is U else {t} {test} {right})"
+                t, hold = self._hold(left)
+                return f"({t} if {hold}.__class__ is U else {t} {test} {right})"
             path = ast.path_of(node.right)
-            t, u = self.fresh(), self.fresh()
-            either = f"(({t} := {left}).__class__ is U) | (({u} := {right}).__class__ is U)"
+            t, hold_t = self._hold(left)
+            u, hold_u = self._hold(right)
+            either = f"({hold_t}.__class__ is U) | ({hold_u}.__class__ is U)"
             if path and path[0] == "catalog" and len(path) == 2 and self._is_catalog_root():
                 # a catalogue list is the same for every case and holds no
                 # unknown: membership is a set lookup (built once per list)
                 site = self.const(Members())
                 fn = "has" if op == "in" else "lacks"
                 if self._scalar(node.left):
-                    s = self.global_name(site)
+                    s = site
                     return (f"({self._unknown(t, u)} if {either} else "
                             f"({t} {test} {s}.members if {u} is {s}.items else {s}.{fn}({t}, {u})))")
                 return f"({self._unknown(t, u)} if {either} else {site}.{fn}({t}, {u}))"
@@ -306,8 +324,8 @@ class _Gen:
             if _never_unknown(node_side):
                 sides.append(text)
             else:
-                t = self.fresh()
-                checks.append(f"(({t} := {text}).__class__ is U)")
+                t, hold = self._hold(text)
+                checks.append(f"({hold}.__class__ is U)")
                 sides.append(t)
         a, b = sides
         expr = f"_div({a}, {b})" if op == "/" else f"{a} {pyop} {b}"
@@ -405,7 +423,7 @@ class _Gen:
             return f"{site}.any_memo({items}, {keys}, _R{n}, _F{n}, _any_of)"
         # keys of plain values (hashable): the common case is tested in place,
         # the site's method called only for the others
-        s = self.global_name(site)
+        s = site
         it, k = self.fresh(), self.fresh()
         if values:
             # exactly one item has the keys: the condition is the other conjuncts on it
@@ -417,14 +435,6 @@ class _Gen:
         return (f"({m} if (({it} := {items}) is {s}.items) & "
                 f"(({m} := {s}.memo.get({k} := {keys})) is not None) "
                 f"else {s}.any_memo({it}, {k}, _R{n}, _F{n}, _any_of))")
-
-    def global_name(self, const: str) -> str:
-        """A module-level name for a constant the code reads often (a site)."""
-        name = "_S" + const[2:-1]              # K[12] -> _S12
-        if name not in self.globals_made:
-            self.globals_made.add(name)
-            self.toplevel.append(f"{name} = {const}\n")
-        return name
 
     def _scalar(self, node: ast.Node, depth: int = 0) -> bool:
         """Whether a value is a plain one (text, number, date, boolean or
@@ -795,6 +805,7 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
               + hoisted + tail)
     namespace = dict(_RUNTIME)
     namespace["K"] = g.consts
+    namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
     code = compile(source, "<policy rules>", "exec")
     exec(code, namespace)  # noqa: S102 - source generated from the AST above, never from text
