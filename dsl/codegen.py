@@ -23,7 +23,7 @@ from . import types as T
 from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
-from .indexing import Site, any_by_index, candidates, equality_probes, split_condition
+from .indexing import Site, candidates, equality_probes, split_condition
 from .values import Unknown, merge, merge2
 
 MAX_INLINE_DEPTH = 30
@@ -756,7 +756,7 @@ _RUNTIME = {
     "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
     "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
     "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_any_by_index": any_by_index, "_NOREC": MappingProxyType({}), "_INTS": _Ints(), "_date": _dt.date,
+    "_NOREC": MappingProxyType({}), "_INTS": _Ints(), "_date": _dt.date,
 }
 
 

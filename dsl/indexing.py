@@ -82,41 +82,6 @@ def _narrow(items, fields, keys):
     return tuple(fields[i] for i in known), tuple(keys[i] for i in known)
 
 
-def any_by_index(items, fields, keys, rest, full, any_of):
-    """any(items, full) computed from the index: the items matching ``keys`` on
-    ``fields`` need only ``rest`` (the other conjuncts; None when there are
-    none), the items lacking a field need ``full``; the others are false.
-
-    With some keys unknown, an item that differs on a known key is still false,
-    so only the items matching the known keys (and those lacking a field) are
-    evaluated, with the whole condition."""
-    if items.__class__ is not list:
-        return any_of(items, full)
-    for k in keys:
-        if k.__class__ is Unknown:
-            narrowed = _narrow(items, fields, keys)
-            if narrowed is None:
-                return any_of(items, full)
-            return any_of(candidates(items, *narrowed), full)
-    _items, index, loose = _entry(items, fields)
-    try:
-        hit = index.get(keys, ())
-    except TypeError:
-        return any_of(items, full)
-    if rest is None:
-        found = True if hit else False
-    else:
-        found = any_of(hit, rest)
-    if found is True or not loose:
-        return found
-    other = any_of(loose, full)
-    if other is True:
-        return True
-    if found is False:
-        return other
-    return found if other is False else merge(found, other)
-
-
 class Site:
     """One ``any(catalog.X, x -> x.f == key and ...)`` of the generated code:
     the index of its fields, kept with the list it was built from (the same
@@ -216,7 +181,11 @@ class Site:
         return found
 
     def any(self, items, keys, rest, full, any_of):
-        """As any_by_index, with the lookup of the index saved."""
+        """any(items, full) from the index: the items matching ``keys`` on the
+        fields need only ``rest`` (the other conjuncts; None when there are
+        none), the items lacking a field need ``full``; the others are false.
+        With a key unknown, only the items matching the known keys are
+        evaluated, with the whole condition."""
         if items is not self.items:
             if items.__class__ is not list:
                 return any_of(items, full)

@@ -6,7 +6,7 @@ JSON. Outcomes: eligible, ineligible, undetermined.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from collections.abc import Mapping
 
@@ -17,18 +17,34 @@ INELIGIBLE = "ineligible"
 UNDETERMINED = "undetermined"
 
 
-@dataclass(slots=True)
 class ClauseResult:
-    clause: Clause
-    result: bool | None                 # None: unknown for lack of facts
-    missing: tuple[str, ...] = ()
-    values: dict[str, object] = field(default_factory=dict)   # fact path -> value used
-    # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
-    catalog_rows: list = field(default_factory=list)
+    """One clause of an explained decision: its result and the case values it read."""
+
+    __slots__ = ("clause", "result", "missing", "values", "catalog_rows")
+
+    def __init__(self, clause: Clause, result: bool | None, missing: tuple[str, ...] = (),
+                 values: dict[str, object] | None = None, catalog_rows: list | None = None):
+        self.clause = clause
+        self.result = result                # None: unknown for lack of facts
+        self.missing = missing
+        self.values = {} if values is None else values      # fact path -> value used
+        # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
+        self.catalog_rows = [] if catalog_rows is None else catalog_rows
 
     @property
     def id(self) -> str:
         return self.clause.id
+
+    def __eq__(self, other):
+        if other.__class__ is not ClauseResult:
+            return NotImplemented
+        return (self.clause, self.result, self.missing, self.values, self.catalog_rows) == (
+            other.clause, other.result, other.missing, other.values, other.catalog_rows)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"ClauseResult({self.clause.id}, {self.result}, missing={self.missing})"
 
 
 @dataclass
