@@ -212,21 +212,21 @@ class Evaluator:
         for path, parts in read["all"]:
             if path not in found:
                 found[path] = _lookup(args[0], parts, path)
+        get = found.__getitem__
         clauses = []
         ctx = None
         for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
-            values = {p: found[p] for p in paths}
+            values = dict(zip(paths, map(get, paths)))
             if v is True:
-                clauses.append(ClauseResult(c, True, (), values))
+                clauses.append(ClauseResult(c, True, (), values, []))
             elif v is False:
-                r = ClauseResult(c, False, (), values)
                 # a refusal: show what the catalogue holds
                 if ctx is None:
                     ctx = self._context(args[:4] + (None,))
-                r.catalog_rows = self.catalog_rows(c.rule, program, ctx)
-                clauses.append(r)
+                clauses.append(ClauseResult(c, False, (), values,
+                                            self.catalog_rows(c.rule, program, ctx)))
             else:
-                clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values))
+                clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values, []))
         decision._clauses = clauses
         decision.standards = self._uses(trace, versions)
         del trace[:]
