@@ -1,15 +1,31 @@
-"""AST → Python source → one function per expression: the fast path.
+"""AST → Python source → one function per program: the evaluation path.
 
-The closure compiler (``dsl.compiler``) records a trace for explanations; this
-backend is for evaluations that only need the values (batch runs, what-if
-over a population). It generates Python source *from the AST only* — names
-are resolved at compile time to fact paths, standards, catalogues, lambda
-variables or inlined definitions; every string and number from the officer's
-text enters the source through ``repr`` of a Python value (or a constant
-table), never as text — and compiles it once with ``compile``.
+The evaluator runs every decision through code generated here, with
+explanations too (the standards and facts read are traced into ``T`` when it
+is a list; the closure compiler, ``dsl.compiler``, is kept to say exactly
+where an evaluation error happened). The source is generated *from the AST
+only*: names are resolved at compile time to fact paths, standards,
+catalogues, lambda variables or inlined definitions, and every string and
+number of the officer's text is a module-level constant (``_k0``, ``_k1``,
+...), never source text. It is compiled once with ``compile``.
+
+What makes it fast, each for a reason measured in ``benchmarks/``:
+
+- facts are looked up once, before the clauses; definitions used once are
+  written in place, cheap and safe ones computed once, others remembered per
+  case;
+- a program's function computes its clauses and, only when all hold, its
+  amount (``gate``), sharing the facts and definitions;
+- ``any(catalog.X, x -> x.f == key and ...)`` looks the keys up in an index
+  (``dsl.indexing.Site``); the common cases (one matching item, a result
+  remembered for conditions that read only the item and the keys, set
+  membership in a catalogue list) are tested in place, without a call;
+- three-valued logic tests a side for unknown only when it may be unknown,
+  and calls ``merge`` only when both sides are.
 
 Unknown values follow the same three-valued logic as the closure compiler;
-``tests/test_codegen.py`` checks the two backends agree.
+``tests/test_codegen.py`` and the properties of ``tests/test_dsl_properties.py``
+check that the two agree.
 """
 from __future__ import annotations
 

@@ -7,6 +7,11 @@ hold: an item whose field differs makes that conjunct, hence the condition,
 false under Kleene ``and``, so any() and count() give the same result over the
 candidates only. Both compilers use this for lists rooted at ``catalog``,
 which are the same for every case, so each index is built once.
+
+A ``Site`` is one such any() of the generated code: its index, the items
+matching each key when there is exactly one, and, for conditions that read
+nothing but the item and the keys, the results by key (a catalogue has few
+distinct keys). ``Evaluator.forget()`` empties what the sites remember.
 """
 from __future__ import annotations
 
@@ -122,7 +127,10 @@ class Site:
             memo = self.memo
             if len(memo) >= self.MEMO_LIMIT:
                 memo.clear()
-            memo[keys] = found
+            try:
+                memo[keys] = found
+            except TypeError:           # an unhashable key: not remembered
+                pass
         return found
 
     def any_ex(self, items, keys, ex, rest, full, any_of):
