@@ -375,25 +375,24 @@ def bench_cli(args, env, log) -> dict:
 # -- profile -------------------------------------------------------------------------------------
 
 def _generated_clause_lines(policy) -> dict[int, str]:
-    """Line of the generated clause function (dsl/codegen.py, as the
-    Evaluator builds it) -> the vocational_training clause on it, to name the
-    ``<policy rules>:N`` entries of a profile."""
+    """Line of the program's generated function (dsl/codegen.py, as the
+    Evaluator builds it: one ``c<i> = ...`` line per clause) -> the
+    vocational_training clause on it, to name the ``<policy rules>:N``
+    entries of a profile."""
     try:
-        from dsl.codegen import generate_function
+        from interpreter.evaluate import Evaluator
+        ev = Evaluator(policy)
         program = policy.programs[PROGRAM]
-        lets = {d.id: d.rule.expression.node for d in program.lets}
-        _fn, src = generate_function(policy.env, [c.rule.expression.node for c in program.clauses],
-                                     lets)
+        fn = ev._fast_functions(program)[0]
+        src = fn.__globals__["__source__"]
     except Exception:  # noqa: BLE001 - only a label
         return {}
-    lines = src.splitlines()
-    try:
-        first = lines.index("    return (") + 2          # 1-based line of the first clause
-    except ValueError:
-        return {}
-    if lines[first - 1 + len(program.clauses)].strip() != ")":
-        return {}
-    return {first + i: c.id for i, c in enumerate(program.clauses)}
+    out = {}
+    for number, line in enumerate(src.splitlines(), start=1):
+        head = line.strip().split(" = ", 1)[0]
+        if head.startswith("c") and head[1:].isdigit() and int(head[1:]) < len(program.clauses):
+            out[number] = program.clauses[int(head[1:])].id
+    return out
 
 
 def profile_rows(rows: list[Row], policy, top: int = 12) -> dict:

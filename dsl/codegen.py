@@ -29,18 +29,15 @@ check that the two agree.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import operator
-from types import MappingProxyType
 from decimal import Decimal
 
 from . import ast
 from . import types as T
-from .compiler import _guard
 from .errors import EvaluationError
 from .functions import FUNCTIONS
-from .indexing import Site, candidates, equality_probes, split_condition
-from .values import Unknown, merge, merge2
+from .indexing import Site, equality_probes, split_condition
+from .runtime import _DATE_PARTS, NAMESPACE, Members
+from .values import Unknown
 
 MAX_INLINE_DEPTH = 30
 # the longest code written twice (Kleene and/or): nested duplicates stay bounded
@@ -585,197 +582,6 @@ def _hashable(v) -> bool:
         return False
 
 
-# -- the runtime the generated code calls ------------------------------------------------
-
-def _path(v, path, missing):
-    for p in path:
-        if v.__class__ is not dict:
-            return missing
-        v = v.get(p)
-        if v is None:
-            return missing
-    return v
-
-
-def _attr(v, name):
-    if v.__class__ is Unknown:
-        return v
-    got = v.get(name) if v.__class__ is dict else None
-    return Unknown((name,)) if got is None else got
-
-
-def _std(S, sid, missing, T):
-    v = S.get(sid, missing)
-    if v.__class__ is not dict and v.__class__ is not Unknown:
-        T.append(("standard", sid, None, v))
-    return v
-
-
-def _index(table, key, sid, as_of, T=None):
-    if table.__class__ is Unknown or key.__class__ is Unknown:
-        return merge(table, key)
-    if table.__class__ is dict:
-        try:
-            v = table[key]
-            if T is not None and sid is not None:
-                T.append(("standard", sid, key, v))
-            return v
-        except KeyError:
-            what = f"standard '{sid}'" if sid else "the table"
-            raise EvaluationError(f'{what} has no value for "{key}" on {as_of}') from None
-    try:
-        if key != key.to_integral_value() or key < 0:
-            raise IndexError
-        return table[int(key)]
-    except (IndexError, ValueError, TypeError):
-        raise EvaluationError(f"no item {key} in a list of {len(table)}") from None
-
-
-def _in(a, b):
-    if a.__class__ is Unknown or b.__class__ is Unknown:
-        return merge(a, b)
-    if a in b:
-        return True
-    if b.__class__ is list:
-        pending = [x for x in b if x.__class__ is Unknown]
-        if pending:
-            return merge(*pending)
-    return False
-
-
-def _not_in(a, b):
-    r = _in(a, b)
-    return r if r.__class__ is Unknown else not r
-
-
-class Members:
-    """One ``x in catalog.X`` of the generated code: the list as a set, built
-    once (a catalogue is the same for every case and holds no unknown)."""
-
-    __slots__ = ("items", "members")
-
-    def __init__(self):
-        self.items = None
-        self.members = None
-
-    def has(self, a, b):
-        if b is not self.items:
-            if b.__class__ is not list:
-                return _in(a, b)
-            try:
-                members = None if any(x.__class__ is Unknown for x in b) else frozenset(b)
-            except TypeError:           # unhashable items: compared one by one
-                members = None
-            self.members = members
-            if members is not None:     # the generated code tests it in place
-                self.items = b          # last: another thread sees a whole entry
-        if a.__class__ is Unknown or self.members is None:
-            return _in(a, b)
-        try:
-            return a in self.members
-        except TypeError:
-            return _in(a, b)
-
-    def lacks(self, a, b):
-        r = self.has(a, b)
-        return r if r.__class__ is Unknown else not r
-
-
-_DATE_PARTS = ("year", "month")      # date attributes of the same name
-
-
-class _Ints(dict):
-    """int -> Decimal, made once per number."""
-
-    def __missing__(self, n):
-        if len(self) > 10000:
-            self.clear()
-        v = self[n] = Decimal(n)
-        return v
-
-
-def _div(a, b):
-    if not b:
-        raise EvaluationError("division by zero")
-    return a / b
-
-
-def _call(name, impl, args):
-    for v in args:
-        if v.__class__ is Unknown:
-            return merge(*args)
-    return _guard(name, impl, *args)
-
-
-def _count_all(items):
-    return items if items.__class__ is Unknown else Decimal(len(items))
-
-
-def _any_of(items, body):
-    # short-circuits on the first true item, as the closures do
-    if items.__class__ is Unknown:
-        return items
-    pending = None
-    for x in items:
-        v = body(x)
-        if v is True:
-            return True
-        if v is not False:
-            pending = v if pending is None else merge(pending, v)
-    return False if pending is None else pending
-
-
-def _all_of(items, body):
-    if items.__class__ is Unknown:
-        return items
-    pending = None
-    for x in items:
-        v = body(x)
-        if v is False:
-            return False
-        if v is not True:
-            pending = v if pending is None else merge(pending, v)
-    return True if pending is None else pending
-
-
-def _count_of(items, body):
-    if items.__class__ is Unknown:
-        return items
-    n = 0
-    pending = None
-    for x in items:
-        v = body(x)
-        if v is True:
-            n += 1
-        elif v is not False:
-            pending = v if pending is None else merge(pending, v)
-    return Decimal(n) if pending is None else pending
-
-
-def _sum_of(items, body):
-    if items.__class__ is Unknown:
-        return items
-    total = Decimal(0)
-    pending = None
-    for x in items:
-        v = body(x)
-        if v.__class__ is Unknown:
-            pending = v if pending is None else merge(pending, v)
-        elif pending is None:
-            total += v
-    return total if pending is None else pending
-
-
-_RUNTIME = {
-    "U": Unknown, "_merge": merge2, "_path": _path, "_attr": _attr, "_index": _index,
-    "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
-    "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
-    "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
-    "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_NOREC": MappingProxyType({}), "_INTS": _Ints(), "_date": _dt.date,
-}
-
-
 def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None,
                       gate: int | None = None):
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
@@ -819,7 +625,8 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
                  f"    return {values}, (False if {some} else None)\n")
     source = ("".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n"
               + hoisted + tail)
-    namespace = dict(_RUNTIME)
+    namespace = dict(NAMESPACE)
+    namespace["__source__"] = source
     namespace["K"] = g.consts
     namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
