@@ -11,7 +11,10 @@ the rejects file, never dropped and never fatal to the rest.
 With ``jobs > 1`` the records go in chunks to a pool of worker processes; each
 worker loads and compiles the policy once (in its initializer, or inherits it
 from the parent when the platform forks) and the results are written in input
-order, so the output does not depend on the number of jobs.
+order, so the output does not depend on the number of jobs. A chunk of JSON
+Lines goes as the file's bytes, and comes back rendered and tallied
+(``pack``): the parent does almost nothing per case, so two workers on two
+CPUs are not held up by it.
 
 Public API:
   open_cases(path, fmt)        -> CaseFile (iterate .records())
@@ -19,7 +22,8 @@ Public API:
   record_case(record, layout, source) -> the case as parsed JSON values
   decision_level(policy, decision, facts, as_of) -> the level a decision is counted under
   BatchSpec, Worker            decide records (one process)
-  run_batch(...)               -> Summary (the whole streaming loop)
+  decide_stream(spec, records) -> Outcomes, one per record (one process)
+  run_batch(...)               -> Summary (the whole streaming loop, --jobs included)
   load_policy_with(policy_dir, revisions)
   csv_columns(policy), case_to_row(case, columns)   cases as CSV rows
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -41,7 +46,7 @@ from dsl.errors import CaseError, PolicyError, Position
 
 JSONL, CSV = "jsonl", "csv"
 LIST_SEPARATOR = "|"
-CHUNK_SIZE = 200            # records per task sent to a worker
+CHUNK_SIZE = 1000           # records per task sent to a worker (fewer tasks: less work for the parent)
 IN_FLIGHT_PER_JOB = 4       # chunks queued per worker: bounds memory with --jobs
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
@@ -212,6 +217,26 @@ class CaseFile:
             text = "\n".join(t for _, t, _ in consumed)
             error = None if all(ok for _, _, ok in consumed) else "the row is not UTF-8 text"
             yield Record(line, text, cells, error)
+
+    def raw_blocks(self, lines: int) -> Iterator[tuple[int, bytes]]:
+        """JSON Lines in blocks of ``lines`` lines, as bytes: (number of the
+        block's first line, the lines). What the parent of ``--jobs`` workers
+        sends them: they split, decode and skip blank lines (``block_records``),
+        so the parent does no work per line."""
+        assert self.format == JSONL
+        n = 1
+        try:
+            while True:
+                got = list(itertools.islice(self._f, lines))
+                if not got:
+                    return
+                if n == 1 and got[0].startswith(b"\xef\xbb\xbf"):
+                    got[0] = got[0][3:]
+                yield n, b"".join(got)
+                n += len(got)
+        except OSError as exc:
+            raise CaseError(f"cannot read the case file: {exc.strerror}",
+                            position=Position(self.name, n)) from None
 
     def records(self) -> Iterator[Record]:
         if self.format == JSONL:
@@ -597,12 +622,61 @@ def _init_worker(spec: BatchSpec) -> None:
         _WORKER_ERROR = exc
 
 
-def _run_chunk(rows: list[tuple]) -> list[tuple]:
+def block_records(first: int, block: bytes) -> list[Record]:
+    """The Records of a block of JSON Lines (CaseFile.raw_blocks), as
+    CaseFile.records() reads them: numbered, decoded, blank lines skipped."""
+    lines = block.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()                 # the block ends with a line ending
+    out = []
+    for i, raw in enumerate(lines):
+        body = raw.rstrip(b"\r")
+        try:
+            record = Record(first + i, body.decode("utf-8"))
+        except UnicodeDecodeError:
+            record = Record(first + i, body.decode("utf-8", errors="replace"), None,
+                            "the line is not UTF-8 text")
+        if record.text.strip():
+            out.append(record)
+    return out
+
+
+def pack(outcomes: list[Outcome]) -> tuple:
+    """A chunk's outcomes as the parent needs them, in plain data (cheap to
+    send between processes): (cases, output lines, rejects as (line, text,
+    message), claims as (index in the output lines, line, claims), tallies
+    as {(program, outcome): [count, total amount]})."""
+    ok: list[str] = []
+    rejects, claims = [], []
+    tallies: dict = {}
+    for o in outcomes:
+        if not o.ok:
+            rejects.append((o.line, o.text, o.message))
+            continue
+        if o.claims:
+            claims.append((len(ok), o.line, o.claims))
+        ok.append(o.text)
+        for program, result, amount, _level in o.tally:
+            t = tallies.get((program, result))
+            if t is None:
+                t = tallies[(program, result)] = [0, Decimal(0)]
+            t[0] += 1
+            if result == "eligible" and amount is not None:
+                t[1] += Decimal(amount)
+    return len(outcomes), ok, rejects, claims, tallies
+
+
+def _run_block(first: int, block: bytes) -> tuple:
+    if _WORKER is None:
+        raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
+    return pack(_WORKER.run(block_records(first, block)))
+
+
+def _run_rows(rows: list[tuple]) -> tuple:
     # plain tuples both ways: pickling dataclasses cost more than deciding
     if _WORKER is None:
         raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
-    return [(o.line, o.ok, o.text, o.tally, o.message, o.claims)
-            for o in _WORKER.run([Record(*r) for r in rows])]
+    return pack(_WORKER.run([Record(*r) for r in rows]))
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -616,31 +690,46 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def decide_stream(spec: BatchSpec, records: Iterable[Record], jobs: int = 1, policy=None,
+def decide_stream(spec: BatchSpec, records: Iterable[Record], policy=None,
                   chunk_size: int | None = None) -> Iterator[Outcome]:
-    """Outcomes in input order, whatever ``jobs``; at most a few chunks per job
-    are in memory at any time (``chunk_size`` records per chunk, default CHUNK_SIZE)."""
+    """Outcomes in input order, in this process, reading ``chunk_size`` records
+    (default CHUNK_SIZE) ahead at most."""
+    worker = Worker(spec, policy)
+    for chunk in _chunks(records, chunk_size or CHUNK_SIZE):
+        yield from worker.run(chunk)
+
+
+def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
+                  chunk_size: int | None = None) -> Iterator[tuple]:
+    """The packed outcomes (``pack``) of the cases, chunk by chunk, in input
+    order, whatever ``jobs``. With ``--jobs`` the workers read, decide and
+    render whole chunks, and the parent only merges them: at most a few
+    chunks per job are in flight."""
     global _WORKER
     chunk_size = chunk_size or CHUNK_SIZE
     worker = Worker(spec, policy)
     if jobs <= 1:
-        for chunk in _chunks(records, chunk_size):
-            yield from worker.run(chunk)
+        for chunk in _chunks(cases.records(), chunk_size):
+            yield pack(worker.run(chunk))
         return
     import multiprocessing
+    if cases.format == JSONL:
+        tasks = ((_run_block, block) for block in cases.raw_blocks(chunk_size))
+    else:
+        tasks = ((_run_rows, ([(r.line, r.text, r.cells, r.error) for r in chunk],))
+                 for chunk in _chunks(cases.records(), chunk_size))
     _WORKER = worker             # inherited by forked workers: no second load
     try:
         with multiprocessing.get_context().Pool(jobs, initializer=_init_worker,
                                                 initargs=(spec,)) as pool:
             pending: deque = deque()
             limit = jobs * IN_FLIGHT_PER_JOB
-            for chunk in _chunks(records, chunk_size):
-                rows = [(r.line, r.text, r.cells, r.error) for r in chunk]
-                pending.append(pool.apply_async(_run_chunk, (rows,)))
+            for fn, args in tasks:
+                pending.append(pool.apply_async(fn, args))
                 while len(pending) >= limit:
-                    yield from (Outcome(*t) for t in pending.popleft().get())
+                    yield pending.popleft().get()
             while pending:
-                yield from (Outcome(*t) for t in pending.popleft().get())
+                yield pending.popleft().get()
     finally:
         _WORKER = None
 
@@ -690,6 +779,18 @@ class Summary:
             if result == "eligible" and amount is not None:
                 t.amount += Decimal(amount)
 
+    def merge(self, cases: int, decided: int, tallies: dict) -> None:
+        """Add a packed chunk (``pack``): its counts and per-program tallies."""
+        self.cases += cases
+        self.decided += decided
+        self.rejected += cases - decided
+        for (program, result), (count, amount) in tallies.items():
+            t = self.programs.get(program)
+            if t is None:
+                t = self.programs[program] = ProgramTally()
+            setattr(t, result, getattr(t, result) + count)
+            t.amount += amount
+
     def ordered(self) -> list[tuple[str, ProgramTally]]:
         order = {p: i for i, p in enumerate(self.program_order)}
         keys = sorted(self.programs, key=lambda p: (order.get(p, len(order)), p))
@@ -735,7 +836,7 @@ def default_rejects_path(out: str) -> str:
 
 
 def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jobs: int = 1,
-              on_reject: Callable[[Outcome], None] | None = None,
+              on_reject: Callable[[str], None] | None = None,
               on_progress: Callable[[Summary, CaseFile], None] | None = None,
               chunk_size: int | None = None, history: str | None = None) -> Summary:
     """Decide every record of ``cases``; write output lines to ``out`` and
@@ -751,21 +852,22 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     registry = Registry(checks_of(policy))
     if history is not None:
         registry.load_history(history)
-    for outcome in decide_stream(spec, cases.records(), jobs, policy, chunk_size):
-        if outcome.ok and outcome.claims:
-            flags = registry.add(f"{cases.name}:{outcome.line}", outcome.claims)
+    for cases_n, ok, rejected, claims, tallies in decide_chunks(spec, cases, jobs, policy,
+                                                              chunk_size):
+        for index, line, found in claims:          # in input order
+            flags = registry.add(f"{cases.name}:{line}", found)
             if flags:
-                data = json.loads(outcome.text)
+                data = json.loads(ok[index])
                 data["flags"] = flags
-                outcome.text = compact(data)
+                ok[index] = compact(data)
                 summary.flagged += 1
-        summary.add(outcome)
-        if outcome.ok:
-            out.write(outcome.text + "\n")
-        else:
-            rejects.write(outcome.text + "\n")
+        summary.merge(cases_n, len(ok), tallies)
+        if ok:
+            out.write("\n".join(ok) + "\n")
+        for _line, text, message in rejected:
+            rejects.write(text + "\n")
             if on_reject is not None:
-                on_reject(outcome)
+                on_reject(message)
         if on_progress is not None:
             on_progress(summary, cases)
     return summary

@@ -225,7 +225,7 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
         printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
         try:
             summary = run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=jobs,
-                                on_reject=lambda o: printer(o.message),
+                                on_reject=printer,
                                 on_progress=progress, history=history_path)
         finally:
             progress.done()

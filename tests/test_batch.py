@@ -118,6 +118,32 @@ def test_jobs_2_is_byte_identical_to_jobs_1(tmp_path, monkeypatch, bundled_polic
         (tmp_path / "two.rejects.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 200])
+def test_jobs_2_reads_the_bytes_as_jobs_1_reads_the_lines(tmp_path, monkeypatch, bundled_policy,
+                                                         chunk):
+    """The workers of --jobs split and decode the file's bytes themselves: a
+    byte-order mark, CRLF endings, blank lines (one of an ideographic space),
+    a line that is not UTF-8 and a last line without an ending are read as
+    with --jobs 1 (same line numbers, same rejects, same output)."""
+    monkeypatch.setattr(B, "CHUNK_SIZE", chunk)
+    good = [dumps_case(c).encode("utf-8") for c in gen(12, 9, bundled_policy)]
+    raw = (b"\xef\xbb\xbf" + good[0] + b"\r\n" + good[1] + b"\n\n" + "\u3000".encode("utf-8")
+           + b"\n" + good[2] + b"\r\n" + b'{"applicant": "\xff\xfe"}\n' + b"\n".join(good[3:11])
+           + b"\n   \n" + good[11])
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(raw)
+    r1 = run(cases, "--out", tmp_path / "one.jsonl", "--jobs", "1")
+    r2 = run(cases, "--out", tmp_path / "two.jsonl", "--jobs", "2")
+    assert r1.exit_code == r2.exit_code == 0
+    assert r1.output.replace("one.", "two.") == r2.output
+    one = (tmp_path / "one.jsonl").read_bytes()
+    assert one == (tmp_path / "two.jsonl").read_bytes()
+    assert [json.loads(x)["line"] for x in one.splitlines()] == [1, 2, 5, *range(7, 15), 16]
+    rejects = (tmp_path / "one.rejects.jsonl").read_bytes()
+    assert rejects == (tmp_path / "two.rejects.jsonl").read_bytes()
+    assert [json.loads(x)["line"] for x in rejects.splitlines()] == [6]
+
+
 def test_streaming_reads_only_a_chunk_ahead(bundled_policy):
     pulled = []
 
@@ -126,8 +152,7 @@ def test_streaming_reads_only_a_chunk_ahead(bundled_policy):
             pulled.append(i)
             yield B.Record(i, dumps_case(c))
 
-    stream = B.decide_stream(B.BatchSpec(), records(), jobs=1, policy=bundled_policy,
-                             chunk_size=10)
+    stream = B.decide_stream(B.BatchSpec(), records(), policy=bundled_policy, chunk_size=10)
     first = next(stream)
     assert first.line == 1 and first.ok
     assert len(pulled) == 10          # not the 1000 cases
