@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from operator import itemgetter
 from decimal import Decimal
 from collections.abc import Mapping
 
@@ -17,34 +18,32 @@ INELIGIBLE = "ineligible"
 UNDETERMINED = "undetermined"
 
 
-class ClauseResult:
-    """One clause of an explained decision: its result and the case values it read."""
+class ClauseResult(tuple):
+    """One clause of an explained decision: its result and the case values it
+    read. A tuple underneath, so that the evaluator can build the twelve or so
+    of a decision with ``tuple.__new__(ClauseResult, fields)``, without a
+    Python call each."""
 
-    __slots__ = ("clause", "result", "missing", "values", "catalog_rows")
+    __slots__ = ()
 
-    def __init__(self, clause: Clause, result: bool | None, missing: tuple[str, ...] = (),
-                 values: dict[str, object] | None = None, catalog_rows: list | None = None):
-        self.clause = clause
-        self.result = result                # None: unknown for lack of facts
-        self.missing = missing
-        self.values = {} if values is None else values      # fact path -> value used
-        # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
-        self.catalog_rows = [] if catalog_rows is None else catalog_rows
+    def __new__(cls, clause: Clause, result: bool | None, missing: tuple[str, ...] = (),
+                values: dict[str, object] | None = None, catalog_rows=()):
+        return tuple.__new__(cls, (clause, result, missing, {} if values is None else values,
+                                   catalog_rows))
+
+    clause: Clause = property(itemgetter(0))
+    result: bool | None = property(itemgetter(1))          # None: unknown for lack of facts
+    missing: tuple[str, ...] = property(itemgetter(2))
+    values: dict[str, object] = property(itemgetter(3))    # fact path -> value used
+    # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
+    catalog_rows: list | tuple = property(itemgetter(4))
 
     @property
     def id(self) -> str:
-        return self.clause.id
-
-    def __eq__(self, other):
-        if other.__class__ is not ClauseResult:
-            return NotImplemented
-        return (self.clause, self.result, self.missing, self.values, self.catalog_rows) == (
-            other.clause, other.result, other.missing, other.values, other.catalog_rows)
-
-    __hash__ = None
+        return self[0].id
 
     def __repr__(self):
-        return f"ClauseResult({self.clause.id}, {self.result}, missing={self.missing})"
+        return f"ClauseResult({self[0].id}, {self[1]}, missing={self[2]})"
 
 
 @dataclass

@@ -206,27 +206,35 @@ class Evaluator:
                 decision.lets = {}
         read = self._paths_read(program)
         found = {}
+        leaves = None
         for entry in trace:
             if entry[0] == "facts":         # values the generated code read
                 found.update(zip(entry[1], entry[2]))
-        for path, parts in read["all"]:
-            if path not in found:
-                found[path] = _lookup(args[0], parts, path)
+                leaves = entry[1]
+        # the paths shown that the generated code did not look up before the
+        # clauses (read inside a condition over a list): the same every case
+        extra = read.get("extra")
+        if extra is None or extra[0] is not leaves:
+            extra = read["extra"] = (leaves, [(p, parts) for p, parts in read["all"]
+                                              if p not in found])
+        for path, parts in extra[1]:
+            found[path] = _lookup(args[0], parts, path)
         get = found.__getitem__
+        new = tuple.__new__             # a ClauseResult without a Python call (see its class)
         clauses = []
         ctx = None
         for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
             values = dict(zip(paths, map(get, paths)))
             if v is True:
-                clauses.append(ClauseResult(c, True, (), values, []))
+                clauses.append(new(ClauseResult, (c, True, (), values, ())))
             elif v is False:
                 # a refusal: show what the catalogue holds
                 if ctx is None:
                     ctx = self._context(args[:4] + (None,))
-                clauses.append(ClauseResult(c, False, (), values,
-                                            self.catalog_rows(c.rule, program, ctx)))
+                clauses.append(new(ClauseResult, (c, False, (), values,
+                                                   self.catalog_rows(c.rule, program, ctx))))
             else:
-                clauses.append(ClauseResult(c, None, tuple(sorted(v.missing)), values, []))
+                clauses.append(new(ClauseResult, (c, None, tuple(sorted(v.missing)), values, ())))
         decision._clauses = clauses
         decision.standards = self._uses(trace, versions)
         del trace[:]
