@@ -111,7 +111,8 @@ class Row:
         # the previous pass, so that every pass is timed as the first one
         self.before = before
         self.timed = inputs
-        self.samples: list[int] = []
+        self.samples: list[int] = []       # ns per pass over the timed cases
+        self.rounds = 1                     # rounds over the cases per pass (warm sets it)
         self.error = None
 
     @property
@@ -127,9 +128,16 @@ class Row:
         return min(self.samples) / n, max(self.samples) / n
 
 
+# a timed pass lasts at least this long: a row faster than that goes over its
+# cases several times per pass (a pass of a few milliseconds is at the mercy
+# of any hiccup of the machine)
+MIN_PASS_S = 0.25
+
+
 def warm(row: Row, budget: float) -> list:
     """The warm-up pass over every case: returns the results (for the checks)
-    and, for a row slower than ``budget`` seconds a pass, times it on a prefix."""
+    and, for a row slower than ``budget`` seconds a pass, times it on a prefix;
+    for a row faster than MIN_PASS_S, sets how many rounds make one pass."""
     fn = row.fn
     t0 = time.perf_counter()
     out = [fn(x) for x in row.inputs]
@@ -138,6 +146,7 @@ def warm(row: Row, budget: float) -> list:
         k = max(100, int(len(row.inputs) * budget / took))
         row.timed = row.inputs[:k]
         row.note = (row.note + "; " if row.note else "") + f"timed on the first {k} cases"
+    row.rounds = max(1, min(50, int(MIN_PASS_S / max(took, 1e-6)) + 1))
     return out
 
 
@@ -149,13 +158,16 @@ def time_rows(rows: list[Row], repeats: int, progress) -> None:
             if row.error:
                 continue
             fn, xs = row.fn, row.timed
-            if row.before is not None:
-                row.before()
             gc.collect()
-            t0 = time.process_time_ns()
-            for x in xs:
-                fn(x)
-            row.samples.append(time.process_time_ns() - t0)
+            total = 0
+            for _round in range(row.rounds):
+                if row.before is not None:
+                    row.before()            # each round as cold as the first
+                t0 = time.process_time_ns()
+                for x in xs:
+                    fn(x)
+                total += time.process_time_ns() - t0
+            row.samples.append(total // row.rounds)
         progress(f"  pass {r + 1}/{repeats} done")
 
 

@@ -34,13 +34,35 @@ class ClauseResult(tuple):
     clause: Clause = property(itemgetter(0))
     result: bool | None = property(itemgetter(1))          # None: unknown for lack of facts
     missing: tuple[str, ...] = property(itemgetter(2))
-    values: dict[str, object] = property(itemgetter(3))    # fact path -> value used
+    @property
+    def values(self) -> dict[str, object]:
+        """Fact path -> the value the clause used. The evaluator may give,
+        instead of a dict, (every value read for the decision, this clause's
+        paths): the dict is then made when asked for."""
+        v = self[3]
+        if v.__class__ is dict:
+            return v
+        found, paths = v
+        return {p: found[p] for p in paths}
+
     # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
     catalog_rows: list | tuple = property(itemgetter(4))
 
     @property
     def id(self) -> str:
         return self[0].id
+
+    def __eq__(self, other):
+        if not isinstance(other, ClauseResult):
+            return NotImplemented
+        return (self[0], self[1], self[2], self.values, list(self[4])) == (
+            other[0], other[1], other[2], other.values, list(other[4]))
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
 
     def __repr__(self):
         return f"ClauseResult({self[0].id}, {self[1]}, missing={self[2]})"

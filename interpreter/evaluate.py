@@ -219,12 +219,11 @@ class Evaluator:
                                               if p not in found])
         for path, parts in extra[1]:
             found[path] = _lookup(args[0], parts, path)
-        get = found.__getitem__
         new = tuple.__new__             # a ClauseResult without a Python call (see its class)
         clauses = []
         ctx = None
         for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
-            values = dict(zip(paths, map(get, paths)))
+            values = (found, paths)         # the clause's values, made into a dict when shown
             if v is True:
                 clauses.append(new(ClauseResult, (c, True, (), values, ())))
             elif v is False:

@@ -155,3 +155,28 @@ def test_forget_leaves_the_decisions_as_they_were(bundled_policy):
     again = [[(d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
               for d in ev.decide(c, explain=False).decisions] for c in raw]
     assert again == first
+
+
+def test_a_clause_result_shows_only_its_own_values_and_compares_by_them():
+    from interpreter.decision import ClauseResult
+    found = {"training.course": "ZD-001", "certificate.level": "中级"}
+    # as the evaluator builds it: every value read, and the clause's paths
+    lazy = tuple.__new__(ClauseResult, ("c", False, (), (found, ("training.course",)), ()))
+    plain = ClauseResult("c", False, (), {"training.course": "ZD-001"})
+    assert lazy.values == {"training.course": "ZD-001"}
+    assert lazy == plain and not lazy != plain
+    assert lazy != ClauseResult("c", False, (), {"training.course": "ZD-002"})
+    assert list(lazy.catalog_rows) == [] and lazy.result is False
+
+
+def test_explained_clauses_show_the_values_they_read(bundled_policy):
+    from interpreter.cases import read_case_file
+    from interpreter.evaluate import Evaluator
+    from interpreter.loader import bundled_policy_dir
+    case, _raw = read_case_file(bundled_policy_dir().parent / "examples"
+                                / "vocational_training_intermediate.json")
+    (d,) = Evaluator(bundled_policy).decide(case, programs=["vocational_training"]).decisions
+    shown = {c.id: c.values for c in d.clauses}
+    assert shown["certificate_level"] == {"certificate.kind": "职业技能等级证书",
+                                          "certificate.level": "中级"}
+    assert set(shown["trained_in_district"]) == {"training.in_district"}
