@@ -95,7 +95,7 @@ class Site:
     __slots__ = ("fields", "items", "index", "loose", "memo", "one")
 
     # results kept per site for conditions that read nothing but the item
-    MEMO_LIMIT = 65536
+    MEMO_LIMIT = 4096
 
     def __init__(self, fields: tuple):
         self.fields = fields

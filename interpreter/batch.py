@@ -855,7 +855,7 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     for cases_n, ok, rejected, claims, tallies in decide_chunks(spec, cases, jobs, policy,
                                                               chunk_size):
         for index, line, found in claims:          # in input order
-            flags = registry.add(f"{cases.name}:{line}", found)
+            flags = registry.add(cases.name, line, found)
             if flags:
                 data = json.loads(ok[index])
                 data["flags"] = flags

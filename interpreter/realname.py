@@ -21,7 +21,9 @@ KEY: value, ...}`` with the key names of the checks) brings earlier batches in.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,13 +81,92 @@ def _plain(v):
     return v.isoformat() if isinstance(v, _dt.date) else str(v)
 
 
+class _Places:
+    """Claim (as a 16-byte digest) -> the place it was first seen (an int),
+    in flat arrays (open addressing): 24 bytes a slot, at most three quarters
+    used, where a dict of tuples took close to 400 bytes a claim (a batch of a
+    million cases holds some 600,000 claims)."""
+
+    def __init__(self):
+        self._size(1 << 12)
+
+    def _size(self, capacity: int) -> None:
+        self.mask = capacity - 1
+        self.hi = array("Q", bytes(8 * capacity))
+        self.lo = array("Q", bytes(8 * capacity))
+        self.at = array("q", bytes(8 * capacity))
+        self.used = 0
+
+    def first(self, digest: bytes, place: int) -> int | None:
+        """The place of the claim's first sighting; None (and ``place``
+        remembered) if this is the first."""
+        hi = int.from_bytes(digest[:8], "little")
+        lo = int.from_bytes(digest[8:], "little") or 1     # (0, 0) marks a free slot
+        mask, his, los = self.mask, self.hi, self.lo
+        i = hi & mask
+        while his[i] or los[i]:
+            if his[i] == hi and los[i] == lo:
+                return self.at[i]
+            i = (i + 1) & mask
+        his[i], los[i], self.at[i] = hi, lo, place
+        self.used += 1
+        if self.used * 4 > mask * 3:            # three quarters full
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old_hi, old_lo, old_at = self.hi, self.lo, self.at
+        used = self.used
+        self._size((self.mask + 1) * 2)
+        mask, his, los, at = self.mask, self.hi, self.lo, self.at
+        for j in range(len(old_hi)):
+            hi, lo = old_hi[j], old_lo[j]
+            if hi or lo:
+                i = hi & mask
+                while his[i] or los[i]:
+                    i = (i + 1) & mask
+                his[i], los[i], at[i] = hi, lo, old_at[j]
+        self.used = used
+
+
 class Registry:
-    """What each person has claimed so far in this batch (and in the history)."""
+    """What each person has claimed so far in this batch (and in the history).
+
+    A claim is kept as a digest (BLAKE2b, 16 bytes) of (check, person, key,
+    period) with the place it was first seen, so that memory stays small
+    however long the batch; the places after the first are kept only for the
+    claims made more than once (the flagged ones)."""
 
     def __init__(self, checks: list[Check]):
         self.checks = {c.id: c for c in checks}
-        self.seen: dict[tuple, list[str]] = {}
+        self._first = _Places()
+        self._more: dict[bytes, list[int]] = {}
+        self._sources: list[str] = []           # a place is line * 64 + source index
         self.flagged = 0
+
+    def _place(self, source: str, line: int) -> int:
+        try:
+            i = self._sources.index(source)
+        except ValueError:
+            if len(self._sources) >= 64:
+                raise CaseError("too many history files (64 at most)") from None
+            i = len(self._sources)
+            self._sources.append(source)
+        return line * 64 + i
+
+    def _name(self, place: int) -> str:
+        return f"{self._sources[place % 64]}:{place // 64}"
+
+    def _seen(self, key: tuple, place: int) -> list[int]:
+        """The earlier places of a claim; this one is remembered after them."""
+        digest = hashlib.blake2b(repr(key).encode("utf-8"), digest_size=16).digest()
+        first = self._first.first(digest, place)
+        if first is None:
+            return []
+        more = self._more.setdefault(digest, [])
+        earlier = [first, *more]
+        more.append(place)
+        return earlier
 
     def load_history(self, path: str | Path) -> int:
         name = str(path)
@@ -109,28 +190,27 @@ class Registry:
                     if any(v is None for v in values):
                         continue
                     period = date.year if check.per == "year" else None
-                    self.seen.setdefault((check.id, person, values, period), []).append(
-                        f"{name}:{n}")
+                    self._seen((check.id, person, values, period), self._place(name, n))
                 count += 1
         return count
 
-    def add(self, where: str, found: tuple) -> list[dict]:
-        """Record the claims of one case; the flags for those over the limit."""
+    def add(self, source: str, line: int, found: tuple) -> list[dict]:
+        """Record the claims of the case at ``source:line``; the flags for
+        those over the limit."""
         flags = []
+        place = self._place(source, line)
         for check_id, person, values, period, program in found:
             check = self.checks[check_id]
-            key = (check_id, person, values, period)
-            earlier = self.seen.setdefault(key, [])
+            earlier = self._seen((check_id, person, values, period), place)
             if len(earlier) >= check.max:
                 flags.append({
                     "check": check_id, "label": check.label, "program": program,
                     "person": person,
                     "key": {name: v for (name, _p), v in zip(check.key, values)},
                     **({"year": period} if period is not None else {}),
-                    "max": check.max, "conflicts_with": list(earlier),
+                    "max": check.max, "conflicts_with": [self._name(p) for p in earlier],
                     **({"cite": check.cite} if check.cite else {}),
                 })
-            earlier.append(where)
         if flags:
             self.flagged += 1
         return flags

@@ -74,3 +74,36 @@ def test_refused_claims_are_not_counted(tmp_path):
     _r, _src, lines = run_batch(tmp_path, [refused, claim("电工", "中级")])
     assert lines[0]["decisions"][0]["outcome"] == "ineligible"
     assert "flags" not in lines[1]
+
+
+def test_the_registry_remembers_every_claim_in_little_memory():
+    """The claims of a long batch are kept as digests in flat arrays; each is
+    found again after the table has grown, and digests that share their first
+    half (the slot) are told apart."""
+    from interpreter.realname import _Places
+    places = _Places()
+    digests = [i.to_bytes(8, "little") * 2 for i in range(1, 20_000)]
+    twins = [b"\x07" * 8 + i.to_bytes(8, "little") for i in range(1, 50)]   # one slot
+    for n, d in enumerate(digests + twins):
+        assert places.first(d, n) is None
+    for n, d in enumerate(digests + twins):
+        assert places.first(d, -1) == n
+    assert places.first(b"\x00" * 16, 5) is None and places.first(b"\x00" * 16, 6) == 5
+
+
+def test_flags_name_every_earlier_line_and_the_history(tmp_path):
+    from interpreter.realname import Check, Registry
+    check = Check("three_per_year", "每人每年不超过3次", "applicant.id", ("vocational_training",),
+                  (), 3, "year", None)
+    reg = Registry([check])
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"id": "P1", "program": "vocational_training", "date": "2020-03-01"}\n',
+                       encoding="utf-8")
+    assert reg.load_history(history) == 1
+    claim = (("three_per_year", "P1", (), 2020, "vocational_training"),)
+    assert reg.add("cases.jsonl", 4, claim) == []
+    assert reg.add("cases.jsonl", 9, claim) == []
+    (flag,) = reg.add("cases.jsonl", 12, claim)
+    assert flag["conflicts_with"] == [f"{history}:1", "cases.jsonl:4", "cases.jsonl:9"]
+    assert reg.add("cases.jsonl", 13, (("three_per_year", "P1", (), 2021, "vocational_training"),)) == []
+    assert reg.flagged == 1
