@@ -1,8 +1,13 @@
 """Evaluate a case against a loaded policy: one decision per program applied for.
 
 The policy is loaded and compiled once (``Evaluator(policy)``); ``decide``
-runs any number of cases. With ``explain=False`` nothing but the outcome, the
-amount, the failing clauses and the missing facts is built.
+runs any number of cases. Each program is decided by one function generated
+from its AST (``dsl.codegen``): the clauses, then the amount when they all
+hold. With ``explain=False`` nothing but the outcome, the amount, the failing
+clauses and the missing facts is built; with explanations the same function
+traces the facts and standards it reads, and the clause results are made
+from that trace. The closures of ``dsl.compiler`` run only to say where an
+evaluation error happened.
 """
 from __future__ import annotations
 
