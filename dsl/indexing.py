@@ -137,7 +137,8 @@ class Site:
         """any() with made-once lambdas: ``rest(item, keys, ex)``, the
         conjuncts other than the probes (None: there are none), and
         ``full(item, keys, ex)``, the whole condition; ``ex``: the other
-        values the condition reads."""
+        values the condition reads. An unknown key is remembered (see
+        _unknown_key); otherwise as ``any``."""
         if items is not self.items:
             if items.__class__ is not list:
                 return any_of(items, lambda x: full(x, keys, ex))
@@ -145,28 +146,8 @@ class Site:
         for k in keys:
             if k.__class__ is Unknown:
                 return self._unknown_key(items, keys, ex, full, any_of)
-        try:
-            hit = self.index.get(keys, ())
-        except TypeError:
-            return any_of(items, lambda x: full(x, keys, ex))
-        if rest is None:
-            found = True if hit else False
-        else:
-            found = False
-            for x in hit:
-                v = rest(x, keys, ex)
-                if v is True:
-                    return True
-                if v is not False:
-                    found = v if found is False else merge(found, v)
-        if found is True or not self.loose:
-            return found
-        other = any_of(self.loose, lambda x: full(x, keys, ex))
-        if other is True:
-            return True
-        if found is False:
-            return other
-        return found if other is False else merge(found, other)
+        return self.any(items, keys, None if rest is None else (lambda x: rest(x, keys, ex)),
+                        lambda x: full(x, keys, ex), any_of)
 
     def _unknown_key(self, items, keys, ex, full, any_of):
         """With a key unknown, every candidate is evaluated (no item can make
