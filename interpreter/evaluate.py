@@ -73,6 +73,11 @@ class Evaluator:
     def decide(self, case: dict, *, as_of: _dt.date | None = None,
                programs: list[str] | None = None, explain: bool = True,
                case_name: str | None = None, converted: bool = False) -> CaseResult:
+        """Decide ``case`` (parsed JSON; with ``converted``, facts as
+        ``CaseReader.convert`` returns them) for ``programs``, else the
+        programs it applies for, else all. ``as_of`` overrides the decision
+        date; ``explain`` adds the clause results, the values they read, the
+        standards used and the catalogue rows of a refusal."""
         facts = case if converted else self.reader.convert(case, case_name or "<case>")
         catalogs = self.policy.catalog_values
         as_of_missing: tuple[str, ...] = ()
