@@ -19,6 +19,7 @@ VALID = Path(__file__).parent / "catalog_fixtures" / "valid"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,           # starts a real Chromium
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                        reason="needs Debian's chromium (/usr/bin/chromium); "
                               "apt-get install chromium chromium-driver"),
