@@ -58,6 +58,44 @@ ENTREPRENEURSHIP = "创业培训"
 _EMPTY: dict = {}
 
 
+def count_in_year(history: list, year: int):
+    """This program's subsidies in the history in ``year``; None when a
+    missing program or date leaves it unknown."""
+    n = 0
+    for h in history:
+        p = h.get("program")
+        d = h.get("date")
+        if p is not None and p != PROGRAM:
+            continue
+        if d is not None and d.year != year:
+            continue
+        if p is None or d is None:
+            return None
+        n += 1
+    return n
+
+
+def subsidised_before(history: list, occupation, level_key: str):
+    """Whether the history holds this program for the occupation and level:
+    True, False, or None when missing facts leave it unknown."""
+    found = False
+    for h in history:
+        p = h.get("program")
+        o = h.get("occupation")
+        lv = h.get("level")
+        if p is not None and p != PROGRAM:
+            continue
+        if o is not None and occupation is not None and o != occupation:
+            continue
+        if lv is not None and lv != level_key:
+            continue
+        if p is None or o is None or occupation is None or lv is None:
+            found = None
+        else:
+            return True
+    return found
+
+
 class Floor:
     """``Floor(policy.catalog_values).decide(facts) -> (outcome, amount, failing)``."""
 
@@ -172,43 +210,15 @@ class Floor:
         if history is None or as_of is None or as_of < STANDARDS_FROM:
             yearly = None
         else:
-            year = as_of.year
-            n = 0
-            for h in history:
-                p = h.get("program")
-                d = h.get("date")
-                if p is not None and p != PROGRAM:
-                    continue
-                if d is not None and d.year != year:
-                    continue
-                if p is None or d is None:
-                    n = None
-                    break
-                n += 1
+            n = count_in_year(history, as_of.year)
             yearly = None if n is None else n < MAX_PER_YEAR
 
         # not any(history, vt and same occupation and same level)
         if history is None:
             not_repeated = None
         else:
-            occupation = certificate.get("occupation")
-            level_key = cl if cl is not None else "初级"
-            found = False
-            for h in history:
-                p = h.get("program")
-                o = h.get("occupation")
-                lv = h.get("level")
-                if p is not None and p != PROGRAM:
-                    continue
-                if o is not None and occupation is not None and o != occupation:
-                    continue
-                if lv is not None and lv != level_key:
-                    continue
-                if p is None or o is None or occupation is None or lv is None:
-                    found = None
-                else:
-                    found = True
-                    break
+            found = subsidised_before(history, certificate.get("occupation"),
+                                      cl if cl is not None else "初级")
             not_repeated = None if found is None else not found
 
         return (in_force, in_district, kind_ok, not_project, in_catalogue, active, approved,

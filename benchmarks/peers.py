@@ -47,7 +47,7 @@ from importlib.util import find_spec
 
 from .floor import (BASIC_LEVELS, CERTIFICATE_KINDS, LEVELLED_KINDS, MAX_PER_YEAR, PERIOD_END,
                     PERIOD_START, PROGRAM, STANDARD, STANDARDS_FROM, TRAINING_KINDS,
-                    UNLEVELLED_KINDS)
+                    UNLEVELLED_KINDS, count_in_year, subsidised_before)
 
 PEERS = ("zen_expression", "zen_graph", "zen_graph_trace", "rule_engine", "json_logic")
 PACKAGE = {"zen_expression": ("zen", "zen-engine"), "zen_graph": ("zen", "zen-engine"),
@@ -497,31 +497,9 @@ def precompute_history(facts: dict) -> dict:
     if history is None:
         return out
     if as_of is not None:
-        n = 0
-        for h in history:
-            p, d = h.get("program"), h.get("date")
-            if (p is not None and p != PROGRAM) or (d is not None and d.year != as_of.year):
-                continue
-            if p is None or d is None:
-                n = None
-                break
-            n += 1
-        out["vt_in_year"] = n
-    occupation = certificate.get("occupation")
-    level_key = certificate.get("level") or "初级"
-    found = False
-    for h in history:
-        p, o, lv = h.get("program"), h.get("occupation"), h.get("level")
-        if (p is not None and p != PROGRAM) or (o is not None and occupation is not None
-                                                 and o != occupation) or (
-                lv is not None and lv != level_key):
-            continue
-        if p is None or o is None or occupation is None or lv is None:
-            found = None
-        else:
-            found = True
-            break
-    out["repeated"] = found
+        out["vt_in_year"] = count_in_year(history, as_of.year)
+    out["repeated"] = subsidised_before(history, certificate.get("occupation"),
+                                        certificate.get("level") or "初级")
     return out
 
 

@@ -222,13 +222,7 @@ def batch_command(env) -> tuple[list[str] | None, str]:
                        text=True)
     if r.returncode == 0:
         return cmd + ["batch"], "policy batch"
-    try:
-        import interpreter.batch_cli  # noqa: F401
-    except ImportError:
-        return None, "`policy batch` does not exist yet (no batch command, no interpreter/batch_cli.py)"
-    return ([sys.executable, "-c", "import sys; from interpreter.batch_cli import batch; "
-             "sys.argv[0] = 'policy batch'; batch()"],
-            "interpreter.batch_cli:batch (`policy batch` is not mounted in cli.py yet)")
+    return None, f"`policy batch --help` failed (exit {r.returncode}): {r.stderr.strip()[-300:]}"
 
 
 def _tree_rss_mb(pid: int, include_root: bool = True) -> float:

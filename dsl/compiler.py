@@ -384,32 +384,22 @@ class Compiler:
                 else:
                     ctx.vars[param] = saved_var
 
-        if name == "any":
-            def any_(ctx):
+        if name in ("any", "all"):
+            decisive = name == "any"        # the first item giving this decides
+            neutral = not decisive
+
+            def quantified(ctx):
                 items = items_f(ctx)
                 if type(items) is Unknown:
                     return items
                 pending = []
                 for v in each(ctx, items):
-                    if v is True:
-                        return True         # the first true item decides
-                    if v is not False:
+                    if v is decisive:
+                        return decisive
+                    if v is not neutral:
                         pending.append(v)
-                return merge(*pending) if pending else False
-            return any_
-        if name == "all":
-            def all_(ctx):
-                items = items_f(ctx)
-                if type(items) is Unknown:
-                    return items
-                pending = []
-                for v in each(ctx, items):
-                    if v is False:
-                        return False        # the first false item decides
-                    if v is not True:
-                        pending.append(v)
-                return merge(*pending) if pending else True
-            return all_
+                return merge(*pending) if pending else neutral
+            return quantified
         if name == "count":
             def count(ctx):
                 unknown, out = run(ctx)

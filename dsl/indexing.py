@@ -189,16 +189,7 @@ class Site:
             hit = self.index.get(keys, ())
         except TypeError:
             return any_of(items, full)
-        if rest is None:
-            found = True if hit else False
-        else:
-            found = False
-            for x in hit:
-                v = rest(x)
-                if v is True:
-                    return True
-                if v is not False:
-                    found = v if found is False else merge(found, v)
+        found = (True if hit else False) if rest is None else any_of(hit, rest)
         if found is True or not self.loose:
             return found
         other = any_of(self.loose, full)

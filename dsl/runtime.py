@@ -141,31 +141,27 @@ def _count_all(items):
     return items if items.__class__ is Unknown else Decimal(len(items))
 
 
-def _any_of(items, body):
-    # short-circuits on the first true item, as the closures do
-    if items.__class__ is Unknown:
-        return items
-    pending = None
-    for x in items:
-        v = body(x)
-        if v is True:
-            return True
-        if v is not False:
-            pending = v if pending is None else merge(pending, v)
-    return False if pending is None else pending
+def _quantifier(decisive: bool):
+    """any (``decisive`` True) or all (False) over a list, three-valued: the
+    first item that gives ``decisive`` decides, as the closures do."""
+    neutral = not decisive
+
+    def quantify(items, body):
+        if items.__class__ is Unknown:
+            return items
+        pending = None
+        for x in items:
+            v = body(x)
+            if v is decisive:
+                return decisive
+            if v is not neutral:
+                pending = v if pending is None else merge(pending, v)
+        return neutral if pending is None else pending
+    return quantify
 
 
-def _all_of(items, body):
-    if items.__class__ is Unknown:
-        return items
-    pending = None
-    for x in items:
-        v = body(x)
-        if v is False:
-            return False
-        if v is not True:
-            pending = v if pending is None else merge(pending, v)
-    return True if pending is None else pending
+_any_of = _quantifier(True)
+_all_of = _quantifier(False)
 
 
 def _count_of(items, body):

@@ -15,6 +15,7 @@ exit code through ``guarded``, and the exit codes are
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -64,7 +65,7 @@ class _Utf8Stdout:
         (self.buffer or sys.stdout).flush()
 
     def close(self) -> None:
-        self.flush()
+        self.flush()                    # standard output stays open
 
 
 def _open_out(path: str, what: str):
@@ -76,6 +77,16 @@ def _open_out(path: str, what: str):
     except OSError as exc:
         raise CaseError(f"cannot write the {what}: {exc.strerror}",
                         position=Position(path)) from None
+
+
+@contextlib.contextmanager
+def _writing(path: str, what: str):
+    """An output file (``-``: standard output), flushed and closed at the end."""
+    out = _open_out(path, what)
+    try:
+        yield out
+    finally:
+        out.close()
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -219,20 +230,15 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
         policy = load_policy_with(policy_dir, revisions)
         spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
                         as_of=as_of, explain=explain)
-        out = _open_out(out_path, "decisions")
-        rejects = _open_out(rejects_path, "rejects")
         progress = _Progress("batch")
         printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
-        try:
-            summary = run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=jobs,
-                                on_reject=printer,
-                                on_progress=progress, history=history_path)
-        finally:
-            progress.done()
-            out.flush()
-            if out_path != "-":
-                out.close()
-            rejects.close()
+        with _writing(out_path, "decisions") as out, _writing(rejects_path, "rejects") as rejects:
+            try:
+                summary = run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=jobs,
+                                    on_reject=printer, on_progress=progress,
+                                    history=history_path)
+            finally:
+                progress.done()
     text = summary.render()
     if summary.rejected:
         text += f"\nrejected lines: {rejects_path}"
@@ -240,11 +246,8 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     if summary_path:
         data = summary.to_json()
         data.update(input=cases.name, output=out_path, rejects=rejects_path)
-        f = _open_out(summary_path, "summary")
-        f.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-        f.flush()
-        if summary_path != "-":
-            f.close()
+        with _writing(summary_path, "summary") as f:
+            f.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 # -- diff -----------------------------------------------------------------------------
@@ -364,15 +367,10 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir):
 
     policy = load_policy_with(policy_dir)
     columns = csv_columns(policy) if fmt == "csv" else None
-    out = _open_out(out_path, "cases")
-    try:
+    with _writing(out_path, "cases") as out:
         cases = gen(count, seed, catalog=getattr(policy, "catalog_values", None),
                     missing_share=missing_share)
         n = write_csv(cases, out, columns) if fmt == "csv" else write_jsonl(cases, out)
-    finally:
-        out.flush()
-        if out_path != "-":
-            out.close()
     if out_path != "-":
         click.echo(f"{n} case(s) written to {out_path} (seed {seed})", err=True)
 
@@ -417,13 +415,8 @@ def report(decisions_path, fmt, out_path, policy_dir):
 
     policy = load_policy_with(policy_dir)
     text = render(read_report(decisions_path, policy), fmt)
-    out = _open_out(out_path, "report")
-    try:
+    with _writing(out_path, "report") as out:
         out.write(text)
-    finally:
-        out.flush()
-        if out_path != "-":
-            out.close()
     if out_path != "-":
         click.echo(f"report written to {out_path}", err=True)
 
