@@ -16,7 +16,7 @@ from dsl.errors import ErrorList
 from .check import check_catalogs, check_directory
 from .loader import (CatalogueUsageError, DATA_DIR, SCHEMA_DIR, default_dir,
                      load_catalogue_file, load_directory)
-from .model import (KINDS, LEVELS, TITLES, Catalogue, Catalogs, Cite, Course,
+from .model import (KINDS, TITLES, Catalogue, Catalogs, Cite, Course,
                     CourseApproval, Demand, Institution, StatusPeriod)
 from .views import active_institutions, catalog_views, institution_status
 
@@ -35,7 +35,7 @@ def load_catalogs(directory: Path | str | None = None) -> Catalogs:
 
 
 __all__ = [
-    "KINDS", "LEVELS", "TITLES", "DATA_DIR", "SCHEMA_DIR",
+    "KINDS", "TITLES", "DATA_DIR", "SCHEMA_DIR",
     "Catalogs", "Catalogue", "Course", "CourseApproval", "Institution",
     "StatusPeriod", "Demand", "Cite", "CatalogueUsageError",
     "default_dir", "load_catalogs", "load_directory", "load_catalogue_file",

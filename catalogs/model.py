@@ -24,7 +24,6 @@ TITLES = {
     "demand": "劳动者培训需求目录",
 }
 
-LEVELS = ("初级", "中级", "高级", "技师", "高级技师", "创业培训", "专项")
 STATUSES = ("active", "suspended", "exited")
 STATUS_LABELS = {"active": "在册", "suspended": "暂停", "exited": "退出"}
 SUBMITTERS = ("worker", "enterprise")

@@ -124,14 +124,16 @@ class Site:
                 return self.any_ex(items, keys, (), rest, full, any_of)
         found = self.any_ex(items, keys, (), rest, full, any_of)
         if items is self.items:
-            memo = self.memo
-            if len(memo) >= self.MEMO_LIMIT:
-                memo.clear()
-            try:
-                memo[keys] = found
-            except TypeError:           # an unhashable key: not remembered
-                pass
+            self._remember(keys, found)
         return found
+
+    def _remember(self, key, found) -> None:
+        if len(self.memo) >= self.MEMO_LIMIT:
+            self.memo.clear()
+        try:
+            self.memo[key] = found
+        except TypeError:               # an unhashable key: not remembered
+            pass
 
     def any_ex(self, items, keys, ex, rest, full, any_of):
         """any() with made-once lambdas: ``rest(item, keys, ex)``, the
@@ -156,17 +158,12 @@ class Site:
         memo_key = ("?", keys, ex)
         try:
             return self.memo[memo_key]
-        except KeyError:
+        except (KeyError, TypeError):   # not yet, or an unhashable value
             pass
-        except TypeError:               # an unhashable value: not remembered
-            memo_key = None
         narrowed = _narrow(items, self.fields, keys)
         found = items if narrowed is None else candidates(items, *narrowed)
         found = any_of(found, lambda x: full(x, keys, ex))
-        if memo_key is not None:
-            if len(self.memo) >= self.MEMO_LIMIT:
-                self.memo.clear()
-            self.memo[memo_key] = found
+        self._remember(memo_key, found)
         return found
 
     def any(self, items, keys, rest, full, any_of):

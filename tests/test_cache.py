@@ -32,9 +32,16 @@ def test_second_load_parses_nothing_and_a_change_is_seen(policy_copy, monkeypatc
 
 
 def test_cache_can_be_turned_off(policy_copy, monkeypatch, tmp_path):
+    from interpreter.cache import cache_dir
     monkeypatch.setenv("POLICY_CACHE_DIR", "off")
-    r = CliRunner().invoke(cli, ["check", str(policy_copy)])
-    assert r.exit_code == 0
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() is None
+    for _ in range(2):
+        r = CliRunner().invoke(cli, ["check", str(policy_copy)])
+        assert r.exit_code == 0, r.output
+    assert not (tmp_path / "xdg").exists()      # nothing written where the cache would be
+    monkeypatch.delenv("POLICY_CACHE_DIR")
+    assert cache_dir() == tmp_path / "xdg" / "policy"
 
 
 def test_a_broken_file_is_reported_even_after_a_good_run(policy_copy, monkeypatch, tmp_path):
