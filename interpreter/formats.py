@@ -1,0 +1,131 @@
+"""Declared formats of string facts: how a value is normalised, validated,
+masked for publication and generated for synthetic cases.
+
+A fact declares its format in facts.yaml (``format: cn_resident_id``); the
+code here knows formats in general terms, never a field of one policy. The
+same functions serve the case reader, the real-name checks, the ledger (a
+person is stored under the normalised number) and the publicity lists (the
+masked form), so two spellings of one person can never be two people.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+
+class FormatError(ValueError):
+    """A value that is not of its declared format; the message is plain words
+    an officer can act on (it is shown after the field's path)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# Characters that carry no meaning in a typed or pasted number: every kind of
+# space and the zero-width and direction marks a copy from a web page brings.
+_INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def resident_id_check_digit(first17: str) -> str:
+    """The check character of GB 11643-1999 (ISO 7064 MOD 11-2)."""
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def normalise_resident_id(text: str) -> str:
+    """The canonical 18-character form of a 居民身份证号码.
+
+    Full-width digits and letters, spaces, zero-width characters and a
+    lower-case x are read as what they stand for; the old 15-digit number is
+    upgraded to 18 digits (its year is 19YY and the check digit is computed).
+    Raises FormatError when the result is not a valid number: wrong length,
+    a non-digit, an impossible date of birth or a wrong check digit.
+    """
+    if not isinstance(text, str):
+        raise FormatError("expected an ID number as text")
+    s = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).upper()
+    if len(s) == 15:
+        if not s.isascii() or not s.isdigit():
+            raise FormatError("a 15-digit ID number has digits only")
+        s = s[:6] + "19" + s[6:]
+        s += resident_id_check_digit(s)
+    if len(s) != 18:
+        raise FormatError(f"an ID number has 18 characters (or 15 in the old form), this one has {len(s)}")
+    body, check = s[:17], s[17]
+    if not (body.isascii() and body.isdigit()) or not (check.isdigit() or check == "X"):
+        raise FormatError("an ID number is 17 digits followed by a digit or X")
+    try:
+        birth = _dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        raise FormatError(f"the date of birth in the ID number ({s[6:14]}) is not a date") from None
+    if not (_dt.date(1900, 1, 1) <= birth <= _dt.date(2100, 12, 31)):
+        raise FormatError(f"the date of birth in the ID number ({s[6:14]}) is out of range")
+    expected = resident_id_check_digit(body)
+    if check != expected:
+        raise FormatError("the check digit of the ID number is wrong (a digit was mistyped?)",
+                          hint="check every digit against the ID card")
+    return s
+
+
+def mask_resident_id(number: str) -> str:
+    """3704**********4417: the first four and the last four characters."""
+    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
+
+
+def generate_resident_id(rng: random.Random, area: str = "370405",
+                         born_from: int = 1960, born_until: int = 2002) -> str:
+    """A valid (check digit included) number for a synthetic case."""
+    start = _dt.date(born_from, 1, 1).toordinal()
+    end = _dt.date(born_until, 12, 31).toordinal()
+    birth = _dt.date.fromordinal(rng.randint(start, end))
+    body = f"{area}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + resident_id_check_digit(body)
+
+
+def mask_name(name: str) -> str:
+    """张*三 for three characters, 张* for two, 欧**明 for four: the first and
+    (from three characters on) the last are kept, as publicity lists show."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A declared format: ``normalise`` returns the canonical text or raises
+    FormatError; ``mask`` gives the form safe to publish; ``generate`` a
+    valid value for synthetic cases."""
+    name: str
+    description: str
+    normalise: Callable[[str], str]
+    mask: Callable[[str], str]
+    generate: Callable[[random.Random], str]
+
+
+FORMATS: dict[str, Format] = {
+    "cn_resident_id": Format(
+        name="cn_resident_id",
+        description="居民身份证号码 (GB 11643): 18 characters with a check digit, or the old 15-digit form",
+        normalise=normalise_resident_id,
+        mask=mask_resident_id,
+        generate=generate_resident_id,
+    ),
+}
+
+
+def get_format(name: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise KeyError(f"unknown format {name!r}; known: {', '.join(sorted(FORMATS))}") from None

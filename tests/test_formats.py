@@ -1,0 +1,63 @@
+"""Declared formats: one person, however the number is typed."""
+import random
+
+import pytest
+
+from interpreter.formats import (FormatError, generate_resident_id, mask_name,
+                                 mask_resident_id, normalise_resident_id,
+                                 resident_id_check_digit)
+
+VALID = "11010519491231002X"   # the example of GB 11643-1999
+
+
+def test_check_digit_of_the_standard_example():
+    assert resident_id_check_digit(VALID[:17]) == "X"
+    assert normalise_resident_id(VALID) == VALID
+
+
+@pytest.mark.parametrize("typed", [
+    "11010519491231002x",                       # lower-case x
+    "１１０１０５１９４９１２３１００２Ｘ",      # full-width digits and letter
+    " 110105 19491231 002X ",                   # spaces
+    "1101051949\u200b1231002X",                 # zero-width space
+    "\ufeff11010519491231002X\u202e",           # BOM and a bidi override
+    "110105\u300019491231002X",                 # ideographic space
+])
+def test_spellings_of_one_person(typed):
+    assert normalise_resident_id(typed) == VALID
+
+
+def test_old_fifteen_digit_form_is_the_same_person():
+    old = "110105491231002"
+    assert normalise_resident_id(old) == VALID
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("110105194912310021", "check digit"),
+    ("1101051949123100", "18 characters"),
+    ("11010519491331002X", "date of birth"),
+    ("11010519491231A02X", "17 digits"),
+    ("11010549123100A", "digits only"),
+    ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "17 digits"),       # Arabic-Indic digits are not ID digits
+])
+def test_bad_numbers_are_refused_in_plain_words(bad, words):
+    with pytest.raises(FormatError) as e:
+        normalise_resident_id(bad)
+    assert words in e.value.message
+
+
+def test_masks():
+    assert mask_resident_id("370405198702284417") == "3704**********4417"
+    assert mask_name("张三丰") == "张*丰"
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳小明") == "欧**明"
+
+
+def test_generated_numbers_are_valid_and_seeded():
+    a = [generate_resident_id(random.Random(7)) for _ in range(3)]
+    b = [generate_resident_id(random.Random(7)) for _ in range(3)]
+    assert a == b
+    rng = random.Random(1)
+    for _ in range(500):
+        n = generate_resident_id(rng)
+        assert normalise_resident_id(n) == n
