@@ -1,4 +1,4 @@
-"""The benchmark's cases: ``interpreter.synthetic`` when it is there (the
+"""The benchmark's cases: ``population.synthetic`` when it is there (the
 generator behind ``policy generate``), else a small seeded generator of
 vocational-training applications kept here, so the benchmark runs either way.
 
@@ -12,11 +12,11 @@ import random
 
 def generate(n: int, seed: int, catalog: dict | None) -> tuple[str, list[dict]]:
     try:
-        from interpreter import synthetic
+        from population import synthetic
     except ImportError:
-        return "benchmarks/cases.py (interpreter.synthetic not found)", list(
+        return "benchmarks/cases.py (population.synthetic not found)", list(
             _fallback(n, seed, catalog or {}))
-    return (f"interpreter.synthetic.generate(n, seed={seed}, catalog=policy.catalog_values)",
+    return (f"population.synthetic.generate(n, seed={seed}, catalog=policy.catalog_values)",
             list(synthetic.generate(n, seed, catalog=catalog)))
 
 

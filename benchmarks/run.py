@@ -475,13 +475,14 @@ def main(argv=None) -> int:
 
     from interpreter.cases import parse_json_text
     from interpreter.evaluate import Evaluator
+    from catalogs.rules import RuleCatalogs
     from interpreter.loader import load_policy
 
     from benchmarks import peers as peers_mod
     from benchmarks.cases import generate
     from benchmarks.floor import CLAUSES, Floor
 
-    policy = load_policy()
+    policy = load_policy(catalogs=RuleCatalogs())
     ev = Evaluator(policy)
     program = policy.programs.get(PROGRAM)
     failures: list[str] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
@@ -161,14 +162,30 @@ def _cites(items) -> tuple[Citation, ...]:
     return tuple(Citation(c["clause"], c.get("quote")) for c in (items or ()))
 
 
-def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
-                revisions: list | tuple = (), catalogs_dir: str | Path | None = None) -> Policy:
+class CatalogueSource(Protocol):
+    """What the engine needs of the catalogues its rules read as ``catalog.NAME``.
+
+    The engine does not know where catalogues come from: the layer above hands
+    it a source (``catalogs.rules.RuleCatalogs`` for the bundled ones)."""
+
+    def cache_key(self) -> str | None:
+        """Changes whenever the views would (their files, the code building
+        them); None: do not cache."""
+
+    def load(self) -> tuple[dict, dict, dict]:
+        """(name → type, name → plain value, file name → SHA-256 hex)."""
+
+
+def load_policy(root: str | Path | None = None,
+                catalogs: CatalogueSource | dict | None = None,
+                revisions: list | tuple = ()) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
     Revisions are amendments issued as data: every ``revisions/*.yaml`` of the
     policy folder, then the files given in ``revisions``, applied in order of
-    their issue date. ``catalogs``: name → (type, value) of the catalogues
-    expressions may read as ``catalog.NAME``.
+    their issue date. ``catalogs``: the catalogues expressions may read as
+    ``catalog.NAME``, either a CatalogueSource (loaded only when some rule
+    reads a catalogue) or name → (type, value); None: no catalogues.
     """
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
@@ -223,16 +240,17 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
 
     if catalogs is None:
         catalogs = {}
+    elif not isinstance(catalogs, dict):
+        source, catalogs = catalogs, {}
         if any("catalog." in src.text for src in ld.sources.values()):
             # only a policy whose rules read catalogues pays for loading them
-            from .catalog_env import load_for_rules
-            key = ("catalogs", Cache.files_key(_catalog_files(catalogs_dir)))
+            key = ("catalogs", source.cache_key())
             cached = ld.cache.get(key) if key[1] else None
             if cached is not None:
                 types, values, hashes = cached
             else:
                 try:
-                    types, values, hashes = load_for_rules(catalogs_dir)
+                    types, values, hashes = source.load()
                 except PolicyError as exc:
                     raise ErrorList(exc.errors if isinstance(exc, ErrorList)
                                     else [exc]) from None
@@ -316,16 +334,6 @@ def load_policy(root: str | Path | None = None, catalogs: dict | None = None,
                   revisions=revision_info, warnings=ld.warnings,
                   catalog_values={name: v for name, (_t, v) in catalogs.items()},
                   case_id=case_id, report_level=report_level)
-
-
-def _catalog_files(catalogs_dir) -> list[Path]:
-    if catalogs_dir is None:
-        import importlib.util
-        spec = importlib.util.find_spec("catalogs")
-        if spec is None or not spec.submodule_search_locations:
-            return []
-        catalogs_dir = Path(list(spec.submodule_search_locations)[0]) / "data"
-    return sorted(Path(catalogs_dir).glob("*.yaml"))
 
 
 def _label(d) -> Text | None:

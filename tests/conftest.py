@@ -17,7 +17,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def bundled_policy():
-    from interpreter.loader import load_policy
+    from tests.helpers import load_policy
     return load_policy()
 
 
@@ -40,13 +40,13 @@ def policy_copy(tmp_path):
 @pytest.fixture
 def reuse_bundled_policy(monkeypatch, bundled_policy):
     """The population commands load the bundled policy through
-    interpreter.batch.load_policy_with: hand them the session's copy (loading
+    population.batch.load_policy_with: hand them the session's copy (loading
     it takes most of a command's time)."""
-    import interpreter.batch as batch_module
+    import population.batch as batch_module
     real = batch_module.load_policy_with
 
-    def load(policy_dir=None, revisions=()):
-        if policy_dir is None and not revisions:
+    def load(policy_dir=None, revisions=(), catalogs=None):
+        if policy_dir is None and not revisions and catalogs is not None:
             return bundled_policy
-        return real(policy_dir, revisions)
+        return real(policy_dir, revisions, catalogs)
     monkeypatch.setattr(batch_module, "load_policy_with", load)

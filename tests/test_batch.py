@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from interpreter import batch as B
-from interpreter.batch_cli import batch as batch_cmd
+from population import batch as B
+from commands.population import batch as batch_cmd
 from interpreter.cases import parse_json_text
-from interpreter.synthetic import dumps_case, generate, write_csv
+from population.synthetic import dumps_case, generate, write_csv
 
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")

@@ -3,7 +3,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from interpreter import loader as loader_module
-from interpreter.loader import load_policy
+from tests.helpers import load_policy
 
 
 def test_second_load_parses_nothing_and_a_change_is_seen(policy_copy, monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from catalogs.cli import catalog
+from commands.catalog import catalog
 
 FIXTURES = Path(__file__).parent / "catalog_fixtures"
 VALID = FIXTURES / "valid"

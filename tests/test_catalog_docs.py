@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from catalogs.cli import catalog
+from commands.catalog import catalog
 from catalogs.loader import DATA_DIR, display_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ import pytest
 
 from catalogs import default_dir
 from interpreter.evaluate import Evaluator
-from interpreter.loader import load_policy
+from tests.helpers import load_policy
 from interpreter.render import money
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"

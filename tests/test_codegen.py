@@ -3,7 +3,7 @@ import pytest
 
 from interpreter.evaluate import Evaluator
 from interpreter.loader import bundled_policy_dir
-from interpreter.policytests import collect
+from authoring.policytests import collect
 from interpreter.render import decision_json
 
 TESTS = collect([bundled_policy_dir() / "tests",
@@ -53,7 +53,7 @@ def test_generated_source_carries_no_officer_text(bundled_policy):
 def test_evaluation_error_in_fast_path_reports_the_clause(policy_copy):
     """A table with no row for a value: the fast path falls back to say where."""
     from dsl.errors import EvaluationError
-    from interpreter.loader import load_policy
+    from tests.helpers import load_policy
     prog = policy_copy / "programs" / "skill_upgrade.yaml"
     text = prog.read_text(encoding="utf-8")
     text = text.replace("certificate.level in", "certificate.level not in", 1)

@@ -34,7 +34,7 @@ from dsl import (ErrorList, EvaluationError, ParseError, Unknown, format_express
 from dsl.compiler import Context
 from dsl.values import show
 
-from test_dsl_compliance import build, given_facts
+from tests.test_dsl_compliance import build, given_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "language.md"

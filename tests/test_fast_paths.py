@@ -143,7 +143,7 @@ def test_forget_leaves_the_decisions_as_they_were(bundled_policy):
 
     from interpreter.cases import parse_json_text
     from interpreter.evaluate import Evaluator
-    from interpreter.synthetic import generate
+    from population.synthetic import generate
     ev = Evaluator(bundled_policy)
     raw = [parse_json_text(json.dumps(c, ensure_ascii=False), "case")
            for c in generate(200, 7, catalog=bundled_policy.catalog_values)]

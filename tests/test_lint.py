@@ -129,8 +129,8 @@ def test_unsatisfiable_found_through_catalogue_conditions(policy_copy):
 
 def test_check_is_quick_on_the_bundled_policy():
     """The satisfiability search ends (conclusively) well within its budget."""
-    import interpreter.lint as lint_module
-    from interpreter.loader import load_policy
+    import authoring.lint as lint_module
+    from tests.helpers import load_policy
     policy = load_policy()
     calls = []
     real = lint_module.Context

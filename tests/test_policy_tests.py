@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from interpreter.loader import bundled_policy_dir
-from interpreter.policytests import Coverage, collect, explain_failure, run_test
+from authoring.policytests import Coverage, collect, explain_failure, run_test
 
 TEST_DIR = bundled_policy_dir() / "tests"
 POLICY_TESTS = collect([TEST_DIR])

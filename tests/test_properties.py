@@ -39,7 +39,8 @@ from dsl import Context, PolicyError
 from dsl.errors import CaseError
 from interpreter.cases import CaseReader, parse_json_text
 from interpreter.evaluate import Evaluator
-from interpreter.loader import bundled_policy_dir, load_policy
+from interpreter.loader import bundled_policy_dir
+from tests.helpers import load_policy
 from interpreter.model import FactDecl
 
 pytestmark = pytest.mark.slow      # hypothesis properties: `pytest -m "not slow"` skips them

@@ -80,7 +80,7 @@ def test_the_registry_remembers_every_claim_in_little_memory():
     """The claims of a long batch are kept as digests in flat arrays; each is
     found again after the table has grown, and digests that share their first
     half (the slot) are told apart."""
-    from interpreter.realname import _Places
+    from population.realname import _Places
     places = _Places()
     digests = [i.to_bytes(8, "little") * 2 for i in range(1, 20_000)]
     twins = [b"\x07" * 8 + i.to_bytes(8, "little") for i in range(1, 50)]   # one slot
@@ -92,7 +92,7 @@ def test_the_registry_remembers_every_claim_in_little_memory():
 
 
 def test_flags_name_every_earlier_line_and_the_history(tmp_path):
-    from interpreter.realname import Check, Registry
+    from population.realname import Check, Registry
     check = Check("three_per_year", "每人每年不超过3次", "applicant.id", ("vocational_training",),
                   (), 3, "year", None)
     reg = Registry([check])

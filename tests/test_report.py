@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from interpreter.batch_cli import batch as batch_cmd
-from interpreter.batch_cli import report as report_cmd
-from interpreter.report import build_report, read_report, render, targets_of
-from interpreter.synthetic import dumps_case, generate
+from commands.population import batch as batch_cmd
+from commands.population import report as report_cmd
+from population.report import build_report, read_report, render, targets_of
+from population.synthetic import dumps_case, generate
 
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")

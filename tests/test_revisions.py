@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from cli import cli
 from dsl.errors import ErrorList
 from interpreter.evaluate import Evaluator
-from interpreter.loader import load_policy
+from tests.helpers import load_policy
 from interpreter.render import money
 
 ROOT = Path(__file__).resolve().parent.parent

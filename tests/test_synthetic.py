@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from interpreter.batch import CsvLayout, csv_columns
-from interpreter.batch_cli import generate as generate_cmd
+from population.batch import CsvLayout, csv_columns
+from commands.population import generate as generate_cmd
 from interpreter.cases import CaseReader, parse_json_text
-from interpreter.synthetic import (ID_CHECK, ID_WEIGHTS, dumps_case, generate, write_csv,
+from population.synthetic import (ID_CHECK, ID_WEIGHTS, dumps_case, generate, write_csv,
                                    write_jsonl)
 
 

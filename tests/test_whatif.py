@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from interpreter.batch import open_cases
-from interpreter.batch_cli import diff as diff_cmd
-from interpreter.loader import load_policy
-from interpreter.whatif import compare_population
+from population.batch import open_cases
+from commands.population import diff as diff_cmd
+from tests.helpers import load_policy
+from population.whatif import compare_population
 
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")

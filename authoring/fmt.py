@@ -14,7 +14,7 @@ import yaml
 
 from dsl import ParseError, format_expression
 
-from .yamlsource import load_yaml
+from interpreter.yamlsource import load_yaml
 
 # Where expressions live in each kind of file (``*`` is any list index).
 EXPRESSION_PATHS = {

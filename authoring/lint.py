@@ -22,7 +22,7 @@ from dsl import Context, ast
 from dsl import types as T
 from dsl.errors import EvaluationError, PolicyError, Position
 
-from .model import FactDecl, Policy, Program, Rule
+from interpreter.model import FactDecl, Policy, Program, Rule
 
 SEARCH_LIMIT = 20000          # evaluations per program in the satisfiability search
 
@@ -291,7 +291,7 @@ def _values_for(decl: FactDecl, policy, numbers, dates, strings):
 
 
 def _unsatisfiable(policy: Policy, program: Program):
-    from .evaluate import Evaluator
+    from interpreter.evaluate import Evaluator
     ev = Evaluator(policy)
     paths = []
     for c in program.clauses:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from dsl.errors import CaseError, Position
 
-from .evaluate import lookup
+from interpreter.evaluate import lookup
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ needs no special case for "no end date".
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def load_for_rules(directory: Path | None = None):
     """(types, values, file hashes) of the catalogues in ``directory``."""
     import hashlib
 
-    from catalogs import default_dir, load_catalogs
+    from . import default_dir, load_catalogs
     directory = Path(directory) if directory is not None else default_dir()
     cats = load_catalogs(directory)
     views = rule_views(cats)
@@ -85,3 +86,30 @@ def load_for_rules(directory: Path | None = None):
             shown = str(f)
         hashes[shown] = hashlib.sha256(f.read_bytes()).hexdigest()
     return types, views, hashes
+
+
+@dataclass(frozen=True)
+class RuleCatalogs:
+    """The catalogues of ``directory`` (default: the bundled ones) as the
+    engine's ``load_policy(catalogs=...)`` takes them: loaded only when some
+    rule reads a catalogue, cached by the content of their files and of this
+    module. Plain data, so a batch can hand it to its worker processes."""
+
+    directory: str | None = None
+
+    def _dir(self) -> Path:
+        from . import default_dir
+        return Path(self.directory) if self.directory is not None else default_dir()
+
+    def cache_key(self) -> str | None:
+        import hashlib
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        try:
+            for f in sorted(self._dir().glob("*.yaml")):
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        except OSError:
+            return None
+        return h.hexdigest()
+
+    def load(self) -> tuple[dict, dict, dict]:
+        return load_for_rules(self._dir())

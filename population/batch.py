@@ -63,25 +63,26 @@ class RevisionsUnsupported(PolicyError):
     exit_code = 2
 
 
-def load_policy_with(policy_dir=None, revisions: Iterable[str] = ()):
-    """load_policy(policy_dir), plus revision files when given.
+def load_policy_with(policy_dir=None, revisions: Iterable[str] = (), catalogs=None):
+    """load_policy(policy_dir), plus revision files when given; ``catalogs``:
+    the catalogue source the command line hands down (see load_policy).
 
     Revision files need ``load_policy(root, revisions=[...])``; a loader
     without that keyword gives a clear error (exit 2) instead of a TypeError.
     """
     import inspect
 
-    from .loader import load_policy
+    from interpreter.loader import load_policy
     revisions = [str(r) for r in revisions]
     if not revisions:
-        return load_policy(policy_dir)
+        return load_policy(policy_dir, catalogs=catalogs)
     if "revisions" not in inspect.signature(load_policy).parameters:
         raise RevisionsUnsupported(
             "this version of `policy` cannot load revision files yet "
             "(load_policy has no 'revisions' parameter)",
             position=Position(revisions[0]),
             hint="compare against a second policy folder instead: --against DIR")
-    return load_policy(policy_dir, revisions=revisions)
+    return load_policy(policy_dir, catalogs=catalogs, revisions=revisions)
 
 
 # -- reading case files -----------------------------------------------------------------
@@ -343,7 +344,7 @@ class CsvLayout:
 
     def _value(self, col: Column, cell: str, name: str):
         if col.mode == JSON_CELL or (col.mode == LIST and cell.lstrip().startswith("[")):
-            from .cases import parse_json_text
+            from interpreter.cases import parse_json_text
             try:
                 return parse_json_text(cell, name)
             except CaseError as err:
@@ -431,7 +432,7 @@ def _json_default(v):
 
 def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
     """The case of a record as parsed JSON values; CaseError when it is unreadable."""
-    from .cases import parse_json_text
+    from interpreter.cases import parse_json_text
     name = f"{source}:{record.line}"
     if record.error:
         raise CaseError(record.error, position=Position(name))
@@ -493,6 +494,7 @@ class BatchSpec:
 
     policy_dir: str | None = None
     revisions: tuple[str, ...] = ()
+    catalogs: object = None                     # the catalogue source (picklable)
     as_of: _dt.date | None = None
     explain: bool = False
     header: tuple[str, ...] | None = None      # CSV header; None for JSON Lines
@@ -509,17 +511,17 @@ class Outcome:
     text: str                                   # the JSON line to write
     tally: tuple = ()                           # ok: ((program, outcome, amount, level), ...)
     message: str = ""                           # reject: for stderr
-    claims: tuple = ()                          # ok: real-name claims (interpreter.realname)
+    claims: tuple = ()                          # ok: real-name claims (population.realname)
 
 
 class Worker:
     """Decides records with a policy loaded once."""
 
     def __init__(self, spec: BatchSpec, policy=None):
-        from .evaluate import Evaluator
+        from interpreter.evaluate import Evaluator
         self.spec = spec
         self.policy = policy if policy is not None else load_policy_with(
-            spec.policy_dir, spec.revisions)
+            spec.policy_dir, spec.revisions, spec.catalogs)
         self.evaluator = Evaluator(self.policy)
         self.hash = self.policy.hash
         self.layout = (CsvLayout(self.policy, list(spec.header), spec.source, spec.header_line)
@@ -572,7 +574,7 @@ class Worker:
         --explain result_json itself (the facts as read included); without,
         the same decision_json entries and case keys, skipping the policy
         block (its files and hash, the same on every line) and the facts."""
-        from .render import JSON_FORMAT_VERSION, decision_json, result_json
+        from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
         if self.spec.explain:
             data = result_json(self.policy, res, explain=True)
             data["case"] = {k: v for k, v in data["case"].items() if k in CASE_KEYS_EXPLAINED}
@@ -747,7 +749,7 @@ class ProgramTally:
     amount: Decimal = Decimal(0)
 
     def to_json(self) -> dict:
-        from .render import money
+        from interpreter.render import money
         return {"eligible": self.eligible, "ineligible": self.ineligible,
                 "undetermined": self.undetermined, "amount": money(self.amount)}
 
@@ -800,14 +802,14 @@ class Summary:
         return sum((t.amount for t in self.programs.values()), Decimal(0))
 
     def to_json(self) -> dict:
-        from .render import money
+        from interpreter.render import money
         return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
                 "flagged": self.flagged, "policy": self.policy_hash,
                 "programs": {k: t.to_json() for k, t in self.ordered()},
                 "amount": money(self.total_amount())}
 
     def render(self) -> str:
-        from .render import money
+        from interpreter.render import money
         lines = [f"{self.cases} case(s): {self.decided} decided, {self.rejected} rejected"
                  + (f", {self.flagged} flagged by real-name checks" if self.flagged else "")]
         if self.programs:
@@ -842,12 +844,12 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     """Decide every record of ``cases``; write output lines to ``out`` and
     rejects to ``rejects`` (text streams), in input order. Returns the Summary.
 
-    The real-name checks of the policy (interpreter.realname) run here, in
+    The real-name checks of the policy (population.realname) run here, in
     input order, against ``history`` (earlier claims) and the lines before:
     a flagged line gets "flags" naming the lines it conflicts with."""
     from .realname import Registry, checks_of
     if policy is None:
-        policy = load_policy_with(spec.policy_dir, spec.revisions)
+        policy = load_policy_with(spec.policy_dir, spec.revisions, spec.catalogs)
     summary = Summary(policy_hash=policy.hash, program_order=tuple(policy.programs))
     registry = Registry(checks_of(policy))
     if history is not None:
@@ -873,13 +875,13 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     return summary
 
 
-def spec_for(cases: CaseFile, policy, *, policy_dir=None, revisions=(), as_of=None,
-             explain=False) -> BatchSpec:
+def spec_for(cases: CaseFile, policy, *, policy_dir=None, revisions=(), catalogs=None,
+             as_of=None, explain=False) -> BatchSpec:
     """The BatchSpec for an open case file; checks a CSV header against the policy."""
     header = tuple(cases.header) if cases.header is not None else None
     if cases.format == CSV and header is not None:
         CsvLayout(policy, list(header), cases.name, cases.header_line)   # fail early
     return BatchSpec(policy_dir=str(policy_dir) if policy_dir is not None else None,
-                     revisions=tuple(str(r) for r in revisions), as_of=as_of,
-                     explain=explain, header=header, header_line=cases.header_line or 1,
+                     revisions=tuple(str(r) for r in revisions), catalogs=catalogs,
+                     as_of=as_of, explain=explain, header=header, header_line=cases.header_line or 1,
                      source=cases.name)

@@ -34,7 +34,7 @@ from typing import Iterable, Iterator
 from dsl.errors import CaseError, PolicyFileError, Position
 
 from .batch import NO_LEVEL
-from .render import money
+from interpreter.render import money
 
 ZERO = Decimal(0)
 UNKNOWN = "unknown"

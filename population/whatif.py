@@ -6,7 +6,7 @@ counts the decisions whose outcome or amount changes, the budget (the sum of
 the amounts of eligible decisions) before and after, by program and by level,
 and keeps the changed cases (the first ``limit``, or all).
 
-A decision's level is ``interpreter.batch.decision_level``: the program's
+A decision's level is ``population.batch.decision_level``: the program's
 ``standard_key`` when it defines one, else ``certificate.level``. A case whose
 level differs between the two policies has its amount before counted under
 its level before and its amount after under its level after.
@@ -25,8 +25,8 @@ from typing import Callable
 from dsl.errors import PolicyError
 
 from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
-from .decision import ELIGIBLE
-from .render import money
+from interpreter.decision import ELIGIBLE
+from interpreter.render import money
 
 ABSENT = "absent"           # the program is not decided under that policy
 REJECTED = "rejected"       # the case is refused by that policy's case reader
@@ -301,7 +301,7 @@ def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int |
     ``limit``: how many changed cases to keep (None: all). Cases the base
     cannot read are counted as rejected and passed to ``on_reject``.
     """
-    from .evaluate import Evaluator
+    from interpreter.evaluate import Evaluator
     ev_base, ev_other = Evaluator(base), Evaluator(other)
     layout = (CsvLayout(base, cases.header, cases.name, cases.header_line)
               if cases.header is not None else None)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from dsl.errors import ErrorList, PolicyError
 
-from . import schemas
-from .cases import read_case_file
-from .decision import CaseResult
-from .evaluate import Evaluator
-from .model import Policy
-from .render import TextRenderer, money
-from .yamlsource import Source, load_yaml
+from interpreter import schemas
+from interpreter.cases import read_case_file
+from interpreter.decision import CaseResult
+from interpreter.evaluate import Evaluator
+from interpreter.model import Policy
+from interpreter.render import TextRenderer, money
+from interpreter.yamlsource import Source, load_yaml
 
 
 @dataclass

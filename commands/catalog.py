@@ -1,8 +1,7 @@
 """``policy catalog``: check, publish and compare the four catalogues.
 
-Mounted in the main CLI with ``cli.add_command(catalog)``; also runs alone as
-``python -m catalogs.cli``. Exit status: 0 ok, 1 the catalogues have errors,
-2 bad usage or unreadable input. Errors are printed as ``file:line:col``
+Mounted by ``cli.py``; follows ``commands.conventions``. Exit status: 0 ok,
+1 the catalogues have errors, 2 bad usage or unreadable input, 3 a bug. Errors are printed as ``file:line:col``
 messages (PolicyError.render()), never as a traceback.
 """
 from __future__ import annotations
@@ -15,13 +14,16 @@ import click
 
 from dsl.errors import PolicyError
 
-from .check import check_catalogue, check_directory
-from .diff import diff_catalogues, render_md, render_text
-from .loader import display_path, load_catalogue_file
-from .model import TITLES
-from .publish import FORMATS, parse_formats, publish
+from catalogs.check import check_catalogue, check_directory
+from catalogs.diff import diff_catalogues, render_md, render_text
+from catalogs.loader import display_path, load_catalogue_file
+from catalogs.model import TITLES
+from catalogs.publish import FORMATS, parse_formats, publish
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from .conventions import EXIT_INPUT as EXIT_USAGE
+from .conventions import EXIT_OK
+from .conventions import EXIT_POLICY as EXIT_ERRORS
+from .conventions import guarded
 
 
 def _print_errors(errors) -> None:
@@ -73,6 +75,7 @@ Examples:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True,
               help="text: messages on stderr; json: one JSON object on stdout for tools.")
+@guarded
 def check_cmd(directory: Path | None, fmt: str):
     try:
         catalogs, errors = check_directory(directory)
@@ -126,6 +129,7 @@ Examples:
 @click.option("--catalogs", "directory", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
               help="Folder of the four catalogue files (default: the bundled ones).")
+@guarded
 def publish_cmd(out: Path, formats: str, directory: Path | None):
     try:
         chosen = parse_formats(formats)
@@ -161,6 +165,7 @@ Examples:
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
               show_default=True, help="text for the terminal, md (Markdown) for a notice.")
+@guarded
 def diff_cmd(old: Path, new: Path, fmt: str):
     loaded = []
     errors = []
@@ -188,6 +193,3 @@ def diff_cmd(old: Path, new: Path, fmt: str):
 
 
 __all__ = ["catalog"]
-
-if __name__ == "__main__":          # pragma: no cover
-    catalog()

@@ -2,7 +2,7 @@
 
 ``cli.py`` mounts them lazily (``LazyGroup``).
 
-They follow cli.py's conventions: the engine is imported inside each command
+They follow ``commands.conventions``: the engine is imported inside each command
 (so `policy --help` stays quick), every PolicyError becomes its message and
 exit code through ``guarded``, and the exit codes are
 
@@ -23,10 +23,7 @@ import time
 
 import click
 
-# the command line's conventions are cli.py's: its exit codes, its guard
-# that turns errors into messages, its option types (cli.py mounts these
-# commands lazily, so importing it here is not circular)
-from cli import DATE, EXIT_OK, POLICY_OPTION, guarded  # noqa: E402
+from .conventions import DATE, EXIT_OK, POLICY_OPTION, catalogues, guarded
 
 MAX_REJECTS_SHOWN = 100
 
@@ -216,7 +213,7 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     import json
 
     from dsl.errors import CaseError, Position
-    from interpreter.batch import (default_rejects_path, load_policy_with, open_cases,
+    from population.batch import (default_rejects_path, load_policy_with, open_cases,
                                    run_batch, spec_for)
 
     rejects_path = rejects_path or default_rejects_path(out_path)
@@ -227,8 +224,9 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     if out_path != "-" and _same_file(out_path, rejects_path):
         raise CaseError("--rejects is the --out file", position=Position(rejects_path))
     with open_cases(cases_path, input_format) as cases:
-        policy = load_policy_with(policy_dir, revisions)
+        policy = load_policy_with(policy_dir, revisions, catalogues())
         spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
+                        catalogs=catalogues(),
                         as_of=as_of, explain=explain)
         progress = _Progress("batch")
         printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
@@ -297,15 +295,15 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
     """
     import json
 
-    from interpreter.batch import load_policy_with, open_cases
-    from interpreter.whatif import compare_population
+    from population.batch import load_policy_with, open_cases
+    from population.whatif import compare_population
 
     if bool(revisions) == bool(against):
         raise click.UsageError("give either --revision FILE or --against DIR (one of them)")
     with open_cases(cases_path, input_format) as cases:
-        base = load_policy_with(policy_dir)
-        other = (load_policy_with(policy_dir, revisions) if revisions
-                 else load_policy_with(against))
+        base = load_policy_with(policy_dir, (), catalogues())
+        other = (load_policy_with(policy_dir, revisions, catalogues()) if revisions
+                 else load_policy_with(against, (), catalogues()))
         printer = _RejectPrinter("(not written)")
 
         def on_reject(record, err):
@@ -360,12 +358,12 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir):
       policy generate 200 --seed 7 --format csv --out cases.csv
       policy generate 100000 --seed 1 | policy batch - --out decisions.jsonl --jobs 4
     """
-    from interpreter.synthetic import generate as gen
-    from interpreter.synthetic import write_csv, write_jsonl
+    from population.synthetic import generate as gen
+    from population.synthetic import write_csv, write_jsonl
 
-    from interpreter.batch import csv_columns, load_policy_with
+    from population.batch import csv_columns, load_policy_with
 
-    policy = load_policy_with(policy_dir)
+    policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
     with _writing(out_path, "cases") as out:
         cases = gen(count, seed, catalog=getattr(policy, "catalog_values", None),
@@ -410,10 +408,10 @@ def report(decisions_path, fmt, out_path, policy_dir):
       policy report decisions.jsonl --format html --out report.html
       policy report decisions.jsonl --format md --out report.md
     """
-    from interpreter.batch import load_policy_with
-    from interpreter.report import read_report, render
+    from population.batch import load_policy_with
+    from population.report import read_report, render
 
-    policy = load_policy_with(policy_dir)
+    policy = load_policy_with(policy_dir, (), catalogues())
     text = render(read_report(decisions_path, policy), fmt)
     with _writing(out_path, "report") as out:
         out.write(text)

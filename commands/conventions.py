@@ -1,0 +1,84 @@
+"""The conventions every `policy` command follows.
+
+Exit codes (stable, documented in the README):
+  0  done (a case was evaluated, whatever the outcome; the policy checks clean)
+  1  the policy is broken, a check found errors, or a policy test failed
+  2  bad input: an unreadable or malformed case file, or a bad command line
+  3  an internal error (a bug: please report it with POLICY_DEBUG=1 output)
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import sys
+
+import click
+
+EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(err) -> None:
+    click.echo(err.render(), err=True)
+    sys.exit(err.exit_code)
+
+
+def guarded(fn):
+    """Turn PolicyError into its message and exit code; never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from dsl.errors import PolicyError
+        try:
+            return fn(*args, **kwargs)
+        except PolicyError as err:
+            _fail(err)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+            if os.environ.get("POLICY_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                       "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
+                       "to see where it happened", err=True)
+            sys.exit(EXIT_INTERNAL)
+    return wrapper
+
+
+class _Date(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, _dt.date):
+            return value
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date of the form YYYY-MM-DD", param, ctx)
+
+
+DATE = _Date()
+
+POLICY_OPTION = click.option(
+    "--policy", "policy_dir", type=click.Path(file_okay=False, exists=True),
+    default=None, metavar="DIR",
+    help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).")
+
+
+REVISION_OPTION = click.option(
+    "--revision", "revisions", multiple=True, metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Also apply this revision file (repeatable), as if it were in the policy's "
+         "revisions/ folder: a what-if before it is issued.")
+
+
+def catalogues():
+    """The catalogues the rules read (``catalog.NAME``): the bundled ones."""
+    from catalogs.rules import RuleCatalogs
+    return RuleCatalogs()
+
+
+def load(policy_dir, revisions=()):
+    """The policy of ``policy_dir`` (default: bundled) with its revisions and
+    the catalogues handed to the engine."""
+    from interpreter.loader import load_policy
+    return load_policy(policy_dir, catalogs=catalogues(), revisions=list(revisions))

@@ -1,0 +1,91 @@
+"""Deciding one case: `policy eval` (and `--replay`), `policy schema`."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .conventions import DATE, EXIT_POLICY, POLICY_OPTION, REVISION_OPTION, guarded, load
+
+
+@click.command("eval")
+@click.argument("case_file", metavar="CASE.json", required=False,
+                type=click.Path(dir_okay=False, allow_dash=True))
+@POLICY_OPTION
+@REVISION_OPTION
+@click.option("--as-of", type=DATE, default=None, metavar="DATE",
+              help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
+                   "case's own decision date (its application date, else its certificate date).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for machines (stable keys).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the text report.")
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="Evaluate only this program (repeatable). Default: the programs the case "
+                   "applies for, or all.")
+@click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
+              type=click.Path(dir_okay=False, exists=True),
+              help="Re-evaluate a decision stored by `policy eval --format json` against the "
+                   "policy as it is now and report whether it still holds (exit 0 if it "
+                   "holds, 1 if it does not).")
+@guarded
+def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file):
+    """Evaluate CASE.json and explain each decision.
+
+    For every program the case applies for, prints the outcome (eligible,
+    ineligible or undetermined), the amount, each clause with the case values
+    it used, the standard applied and since when, and the quoted source text.
+    Exit 0 whatever the outcome; 2 for a bad case file; 1 for a broken policy.
+    """
+    import hashlib
+
+    from interpreter.cases import read_case_file
+    from interpreter.evaluate import Evaluator
+    from interpreter.render import TextRenderer, dumps, result_json
+
+    if replay_file is not None:
+        return _replay(replay_file, policy_dir, revisions, fmt)
+    if case_file is None:
+        raise click.UsageError("give a CASE.json (or --replay DECISION.json)")
+    policy = load(policy_dir, revisions)
+    data, raw = read_case_file(case_file)
+    name = "<stdin>" if case_file == "-" else case_file
+    res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
+                                   case_name=name)
+    res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if fmt == "json":
+        click.echo(dumps(result_json(policy, res)))
+    else:
+        click.echo(TextRenderer(policy, lang).render(res), nl=False)
+
+
+def _replay(path, policy_dir, revisions, fmt):
+    import json
+
+    from interpreter.replay import replay, stored_revisions
+
+    policy = load(policy_dir, list(revisions) or stored_revisions(path))
+    r = replay(policy, path)
+    if fmt == "json":
+        click.echo(json.dumps({"holds": r.holds, "differences": r.differences,
+                               "changed_files": r.changed_files}, ensure_ascii=False, indent=2))
+    else:
+        for f in r.changed_files:
+            click.echo(f"policy file changed since the decision: {f}")
+        for d in r.differences:
+            click.echo(f"differs: {d}")
+        click.echo("the decision still holds" if r.holds else "the decision no longer holds")
+    if not r.holds:
+        sys.exit(EXIT_POLICY)
+
+
+@click.command("schema")
+@POLICY_OPTION
+@REVISION_OPTION
+@guarded
+def schema_cmd(policy_dir, revisions):
+    """Print the JSON Schema of a case, generated from the policy's facts.yaml."""
+    import json
+
+    from interpreter.cases import case_schema
+    click.echo(json.dumps(case_schema(load(policy_dir, revisions)), ensure_ascii=False, indent=2))
