@@ -17,7 +17,7 @@ from population.synthetic import dumps_case, generate, write_csv
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
-BAD_JSON = '{"applicant": {"id": "370405199001011234",}'
+BAD_JSON = '{"applicant": {"id": "370405199001011237",}'
 UNKNOWN_FIELD = '{"applicant": {"insured_monthz": 24}, "application": {"date": "2020-05-01"}}'
 WRONG_TYPE = '{"applicant": {"insured_months": "twenty"}, "application": {"date": "2020-05-01"}}'
 
@@ -170,14 +170,14 @@ def test_explain_writes_the_explanation_and_the_facts(tmp_path):
         ("skill_upgrade", "eligible", "2000.00", "高级")
     assert any(c["id"] == "insured_12_months" and c["result"] is True for c in d["clauses"])
     assert line["case"]["facts"]["applicant"]["insured_months"] in ("38", 38)
-    assert line["id"] == "370405198702284417"
+    assert line["id"] == "37040519870228441X"
 
 
 CSV_TEXT = """applicant.id,applicant.enterprise_employee,applicant.insured_months,certificate.kind,certificate.level,certificate.date,application.date,application.programs,history,_note
-370405199001011234,true,24,职业技能等级证书,中级,2020-05-01,2020-06-01,skill_upgrade,,first
-370405199001011235,是,,职业资格证书,高级,2020-05-01,2020-06-01,skill_upgrade|vocational_training,[],insured months missing
-370405199001011236,true,abc,职业资格证书,高级,2020-05-01,2020-06-01,skill_upgrade,,wrong type
-370405199001011237,false,30,职业资格证书,初级,2021-03-01,2021-03-10,skill_upgrade,"[{""program"": ""vocational_training"", ""date"": ""2020-07-01"", ""level"": ""初级""}]","a ""quoted"" note, with a comma"
+370405199001011237,true,24,职业技能等级证书,中级,2020-05-01,2020-06-01,skill_upgrade,,first
+370405199001011245,是,,职业资格证书,高级,2020-05-01,2020-06-01,skill_upgrade|vocational_training,[],insured months missing
+370405199001011253,true,abc,职业资格证书,高级,2020-05-01,2020-06-01,skill_upgrade,,wrong type
+370405199001011261,false,30,职业资格证书,初级,2021-03-01,2021-03-10,skill_upgrade,"[{""program"": ""vocational_training"", ""date"": ""2020-07-01"", ""level"": ""初级""}]","a ""quoted"" note, with a comma"
 """
 
 
@@ -190,7 +190,7 @@ def test_csv_columns_map_to_facts(tmp_path, bundled_policy):
     decided = lines(out)
     assert [x["line"] for x in decided] == [2, 3, 5]
     first, second, fourth = decided
-    assert first["id"] == "370405199001011234"
+    assert first["id"] == "370405199001011237"
     assert [(d["program"], d["outcome"], d["amount"], d["level"]) for d in first["decisions"]] \
         == [("skill_upgrade", "eligible", "1500.00", "中级")]
     # an empty cell is a missing fact; '|' separates list values; 是 is true
@@ -202,12 +202,12 @@ def test_csv_columns_map_to_facts(tmp_path, bundled_policy):
         [("ineligible", ["enterprise_employee"])]
     (rej,) = lines(tmp_path / "d.rejects.jsonl")
     assert rej["line"] == 4 and rej["error"] == 'expected a number, found "abc"'
-    assert rej["text"].startswith("370405199001011236,true,abc,")
+    assert rej["text"].startswith("370405199001011253,true,abc,")
     # the layout gives exactly the JSON case an officer would write
     layout = B.CsvLayout(bundled_policy, next(csv.reader(io.StringIO(CSV_TEXT))))
     row = list(csv.reader(io.StringIO(CSV_TEXT)))[4]
     assert layout.to_case(row) == parse_json_text(json.dumps({
-        "applicant": {"id": "370405199001011237", "enterprise_employee": False,
+        "applicant": {"id": "370405199001011261", "enterprise_employee": False,
                       "insured_months": 30},
         "certificate": {"kind": "职业资格证书", "level": "初级", "date": "2021-03-01"},
         "application": {"date": "2021-03-10", "programs": ["skill_upgrade"]},

@@ -28,7 +28,7 @@ CATALOGUE_CLAUSES = ("course_in_catalogue", "institution_active", "institution_a
 def care_worker(level="初级", course="YB-001", occupation="养老护理员"):
     """养老护理员 trained at 运河职业培训学校 (JG-101) in June–July 2021, applied in August."""
     return {
-        "applicant": {"id": "370405198607142228", "name": "朱晓燕", "pension_eligible": False},
+        "applicant": {"id": "370405198607142229", "name": "朱晓燕", "pension_eligible": False},
         "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
                      "free": False, "occupation": occupation, "course": course,
                      "institution": "JG-101", "start_date": "2021-06-07",
@@ -43,7 +43,7 @@ def care_worker(level="初级", course="YB-001", occupation="养老护理员"):
 def project(course="YB-002", level="初级"):
     """A free project for poor labourers at JG-101, with the trainee's living allowance."""
     return {
-        "applicant": {"id": "370405197703126627", "name": "苗桂芝", "poverty_registered": True},
+        "applicant": {"id": "37040519770312662X", "name": "苗桂芝", "poverty_registered": True},
         "training": {"in_district": True, "kind": "就业技能培训", "project_based": True,
                      "free": True, "occupation": "家政服务员", "course": course,
                      "institution": "JG-101", "start_date": "2021-06-07",

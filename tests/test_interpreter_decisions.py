@@ -9,7 +9,7 @@ from interpreter.render import money
 
 def person(**over):
     case = {
-        "applicant": {"id": "370405199001011234", "name": "测试", "pension_eligible": False,
+        "applicant": {"id": "370405199001011237", "name": "测试", "pension_eligible": False,
                       "enterprise_employee": True, "insured_months": Decimal(20),
                       "poverty_registered": False, "newly_hired": False},
         "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,

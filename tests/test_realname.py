@@ -36,7 +36,7 @@ def run_batch(tmp_path, cases, *extra):
 
 def test_same_occupation_and_level_twice_is_flagged(tmp_path):
     cases = [claim("电工", "中级"), claim("焊工", "初级"), claim("电工", "中级"),
-             claim("电工", "中级", person="370405199912120000")]
+             claim("电工", "中级", person="370405199912120004")]
     r, src, lines = run_batch(tmp_path, cases)
     assert [l["decisions"][0]["outcome"] for l in lines] == ["eligible"] * 4
     assert [bool(l.get("flags")) for l in lines] == [False, False, True, False]

@@ -8,15 +8,21 @@ from click.testing import CliRunner
 from population.batch import open_cases
 from commands.population import diff as diff_cmd
 from tests.helpers import load_policy
+from interpreter.formats import resident_id_check_digit
 from population.whatif import compare_population
 
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
+def person(n):
+    body = f"37040519900101{n:03d}"
+    return body + resident_id_check_digit(body)
+
+
 def skill_case(n, level, months, programs=("skill_upgrade",), kind="职业资格证书"):
     case = {
-        "applicant": {"id": f"37040519900101{n:04d}", "enterprise_employee": True,
+        "applicant": {"id": person(n), "enterprise_employee": True,
                       "insured_months": months, "pension_eligible": False},
         "training": {"in_district": True, "kind": "岗位技能提升培训", "project_based": False},
         "certificate": {"kind": kind, "level": level, "occupation": "电工", "date": "2020-05-01"},
@@ -104,7 +110,7 @@ def test_cli_json_and_text(cases_file, raised):
     assert "skill_upgrade 8 0 4 9000.00 10200.00 +1200.00" in rows
     assert any(x.startswith("budget: ") and x.endswith(" (+1200.00)") for x in rows)
     assert "changed cases (4):" in r.stdout
-    assert "line 6 370405199001010006  skill_upgrade [中级]: eligible 1500.00 → " \
+    assert "line 6 370405199001010066  skill_upgrade [中级]: eligible 1500.00 → " \
            "eligible 1800.00 (+300.00)" in r.stdout
 
 
