@@ -167,6 +167,10 @@ class Coverage:
         self.policy = policy
         self.seen: dict[tuple[str, str], set[str]] = {
             (p.id, c.id): set() for p in policy.programs.values() for c in p.clauses}
+        # a requirement (the facts a real-name check compares) is never false
+        self.states: dict[tuple[str, str], tuple[str, ...]] = {
+            (p.id, c.id): (("true", "unknown") if c.requirement else self.STATES)
+            for p in policy.programs.values() for c in p.clauses}
         self.standards: dict[str, set[str]] = {sid: set() for sid in policy.standards}
 
     def record(self, res: CaseResult) -> None:
@@ -178,12 +182,14 @@ class Coverage:
                 self.standards[s.id].add("" if s.key is None else s.key)
 
     def rows(self):
+        """(program, clause, state → seen, or None for a state the clause cannot take)."""
         for (pid, cid), states in self.seen.items():
-            yield pid, cid, {s: s in states for s in self.STATES}
+            possible = self.states[(pid, cid)]
+            yield pid, cid, {s: (s in states) if s in possible else None for s in self.STATES}
 
     def uncovered(self, states=STATES) -> list[str]:
         return [f"{pid}.{cid} never {s}" for (pid, cid), seen in self.seen.items()
-                for s in states if s not in seen]
+                for s in states if s not in seen and s in self.states[(pid, cid)]]
 
     def unused_standard_values(self) -> list[str]:
         out = []
@@ -200,7 +206,7 @@ class Coverage:
         return out
 
     def percent(self) -> Decimal:
-        total = len(self.seen) * len(self.STATES)
+        total = sum(len(s) for s in self.states.values())
         hit = sum(len(s) for s in self.seen.values())
         return (Decimal(100) * hit / total).quantize(Decimal("0.1")) if total else Decimal(100)
 
@@ -218,7 +224,9 @@ class Coverage:
         lines = ["clause coverage (true / false / unknown):"]
         width = max((len(f"{p}.{c}") for p, c in self.seen), default=10)
         for pid, cid, states in self.rows():
-            marks = "  ".join(("✓" if states[s] else "·") + " " + s for s in self.STATES)
+            marks = "  ".join(("✓" if states[s] else "·" if states[s] is False else " ") + " "
+                              + (s if states[s] is not None else " " * len(s))
+                              for s in self.STATES)
             lines.append(f"  {f'{pid}.{cid}':<{width}}  {marks}")
         lines.append("standard values used:")
         for sid, keys in self.standards.items():

@@ -36,6 +36,9 @@ CLAUSES = (
     "course_in_catalogue", "institution_active", "institution_approved",
     "certificate_obtained", "certificate_level", "no_monthly_pension",
     "yearly_limit", "not_repeated",
+    # added by the loader from document.yaml real_name_checks: the facts the
+    # checks compare must be known (true or unknown, never false)
+    "real_name_same_occupation_level", "real_name_three_per_year",
 )
 
 # policy/definitions.yaml in_force; document.yaml period
@@ -75,9 +78,10 @@ def count_in_year(history: list, year: int):
     return n
 
 
-def subsidised_before(history: list, occupation, level_key: str):
+def subsidised_before(history: list, occupation, level_key: str | None):
     """Whether the history holds this program for the occupation and level:
-    True, False, or None when missing facts leave it unknown."""
+    True, False, or None when missing facts leave it unknown (``level_key``
+    None: the certificate's level is unknown)."""
     found = False
     for h in history:
         p = h.get("program")
@@ -87,9 +91,9 @@ def subsidised_before(history: list, occupation, level_key: str):
             continue
         if o is not None and occupation is not None and o != occupation:
             continue
-        if lv is not None and lv != level_key:
+        if lv is not None and level_key is not None and lv != level_key:
             continue
-        if p is None or o is None or occupation is None or lv is None:
+        if p is None or o is None or occupation is None or lv is None or level_key is None:
             found = None
         else:
             return True
@@ -196,12 +200,11 @@ class Floor:
 
         ck = certificate.get("kind")
         obtained = None if ck is None else ck in CERTIFICATE_KINDS
-        cl = certificate.get("level")
-        # kind not in [levelled kinds] or level in [初级, 中级, 高级]
-        left = None if ck is None else ck not in LEVELLED_KINDS
-        right = None if cl is None else cl in BASIC_LEVELS
-        level_ok = True if (left is True or right is True) else (
-            False if (left is False and right is False) else None)
+        # definitions.yaml certificate_level: the stated level of a levelled
+        # kind, 初级 for any other kind
+        cl = None if ck is None else (certificate.get("level") if ck in LEVELLED_KINDS
+                                      else "初级")
+        level_ok = None if cl is None else cl in BASIC_LEVELS
 
         pe = applicant.get("pension_eligible")
         no_pension = None if pe is None else pe is False
@@ -217,12 +220,17 @@ class Floor:
         if history is None:
             not_repeated = None
         else:
-            found = subsidised_before(history, certificate.get("occupation"),
-                                      cl if cl is not None else "初级")
+            found = subsidised_before(history, certificate.get("occupation"), cl)
             not_repeated = None if found is None else not found
 
+        # known(applicant.id) and known(certificate.occupation) and known(certificate_level)
+        identified = applicant.get("id") is not None
+        same_key = (True if identified and certificate.get("occupation") is not None
+                    and cl is not None else None)
+        per_year = True if identified else None
+
         return (in_force, in_district, kind_ok, not_project, in_catalogue, active, approved,
-                obtained, level_ok, no_pension, yearly, not_repeated)
+                obtained, level_ok, no_pension, yearly, not_repeated, same_key, per_year)
 
     def decide(self, facts: dict):
         """(outcome, amount or None, failing clause ids)."""
@@ -235,10 +243,10 @@ class Floor:
         certificate = facts["certificate"]
         if training["kind"] == ENTREPRENEURSHIP:
             key = ENTREPRENEURSHIP
-        elif certificate["kind"] in UNLEVELLED_KINDS:
-            key = "初级"
-        else:
+        elif certificate["kind"] in LEVELLED_KINDS:
             key = certificate["level"]
+        else:
+            key = "初级"
         return "eligible", STANDARD[key], ()
 
 

@@ -547,7 +547,8 @@ class _Gen:
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
 
-_SAFE_CALLS = {"year", "month", "min", "max", "present", "days_between", "months_between"}
+_SAFE_CALLS = {"year", "month", "min", "max", "present", "known", "days_between",
+               "months_between"}
 
 
 def _invariant_call(node: ast.Call, variables) -> bool:

@@ -158,6 +158,10 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("months_between", 2, 2, "months_between(a, b)",
              "whole calendar months from date a to date b",
              _date_rule(T.NUMBER, 2), _months_between),
+    Function("known", 1, 1, "known(x)",
+             "true when x can be known; unknown (naming the missing facts) when it cannot; "
+             "never false: a condition that needs a fact without testing its value",
+             lambda types, report: T.BOOLEAN, lambda _v: True),
     Function("present", 1, 1, "present(fact)",
              "true when the case gives the fact, false when it is missing; never unknown",
              _present_rule, reads_presence=True),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dsl.errors import CaseError, Position
 
+from .formats import FormatError, get_format
 from .model import FactDecl, Policy
 
 MAX_CASE_BYTES = 1024 * 1024
@@ -217,8 +218,14 @@ class CaseReader:
                     return got
             return _SLOW
         if t == "string":
-            return (value if cls is str and len(value) <= 1000
-                    and not _SURROGATE.search(value) else _SLOW)
+            if cls is not str or len(value) > 1000 or _SURROGATE.search(value):
+                return _SLOW
+            if decl.format is None:
+                return value
+            try:
+                return get_format(decl.format).normalise(value)
+            except FormatError:
+                return _SLOW
         if t in ("number", "money") and cls is Decimal and value.is_finite():
             low = decl.minimum if decl.minimum is not None else (
                 _ZERO if t == "money" else None)
@@ -241,6 +248,12 @@ class CaseReader:
                 raise bad(f"expected a list [...], found {_show(value)}")
             if len(value) > MAX_LIST_ITEMS:
                 raise bad(f"the list has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
+            if decl.min_items is not None and len(value) < decl.min_items:
+                raise bad("the list is empty; give at least "
+                          f"{decl.min_items} item(s), or leave the field out" if not value else
+                          f"the list has {len(value)} item(s); give at least {decl.min_items}")
+            if decl.max_items is not None and len(value) > decl.max_items:
+                raise bad(f"the list has {len(value)} items; at most {decl.max_items} allowed")
             items = []
             for i, item in enumerate(value):
                 if item is None:
@@ -305,6 +318,14 @@ class CaseReader:
             if _SURROGATE.search(value):
                 raise bad("the text contains an invalid character (a lone \\u escape "
                           "between \\ud800 and \\udfff, which is not a character)")
+            if decl.format is not None:
+                # the canonical form: two spellings of one person are one value
+                fmt = get_format(decl.format)
+                try:
+                    return fmt.normalise(value)
+                except FormatError as exc:
+                    raise bad(f"{_show(value)} is not a valid {fmt.label}: {exc.message}",
+                              exc.hint) from None
             return value
         raise bad(f"the policy declares an unknown type '{t}'")  # pragma: no cover
 
@@ -368,7 +389,10 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
                  patternProperties={"^[_$]": {}}, additionalProperties=False)
     elif d.type == "list":
         s.update(type=["array", "null"], items=_schema(d.items, policy) if d.items else {},
-                 maxItems=MAX_LIST_ITEMS)
+                 maxItems=min(MAX_LIST_ITEMS, d.max_items if d.max_items is not None
+                              else MAX_LIST_ITEMS))
+        if d.min_items:
+            s["minItems"] = d.min_items
         if isinstance(s["items"].get("type"), list):
             s["items"]["type"] = [t for t in s["items"]["type"] if t != "null"]
     elif d.type == "boolean":
@@ -388,6 +412,12 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     else:
         s["type"] = ["string", "null"]
         s["maxLength"] = 1000
+        if d.format is not None:
+            # an annotation (validators ignore formats they do not know); the
+            # description says what the reader accepts and refuses
+            fmt = get_format(d.format)
+            s["format"] = d.format
+            s["description"] = " ".join(x for x in (s.get("description"), fmt.description) if x)
     if d.example is not None:
         s["examples"] = [_num(d.example) if isinstance(d.example, Decimal) else
                          (d.example.isoformat() if isinstance(d.example, _dt.date) else d.example)]

@@ -169,8 +169,12 @@ class Evaluator:
         """The programs to decide: ``programs`` (--program), else the ones the
         case applies for (the document's programs_applied), else all."""
         ids = programs
-        if ids is None and applied is not None and type(applied) is not Unknown and applied:
+        if ids is None and applied is not None and type(applied) is not Unknown:
+            # the case says what it applies for: an empty list applies for
+            # nothing (never for everything)
             ids = applied
+            if not ids:
+                return []
         if not ids:
             return self._all_programs
         key = tuple(ids)

@@ -107,6 +107,7 @@ class Format:
     FormatError; ``mask`` gives the form safe to publish; ``generate`` a
     valid value for synthetic cases."""
     name: str
+    label: str                  # what an officer calls it, in messages
     description: str
     normalise: Callable[[str], str]
     mask: Callable[[str], str]
@@ -116,6 +117,7 @@ class Format:
 FORMATS: dict[str, Format] = {
     "cn_resident_id": Format(
         name="cn_resident_id",
+        label="居民身份证号码 (resident ID number)",
         description="居民身份证号码 (GB 11643): 18 characters with a check digit, or the old 15-digit form",
         normalise=normalise_resident_id,
         mask=mask_resident_id,

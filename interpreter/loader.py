@@ -14,8 +14,9 @@ from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
 
 from . import schemas
+from .formats import FORMATS
 from .model import (Amount, Citation, Clause, Definition, Document, EnumDecl, FactDecl,
-                    Installment, Policy, Program, Rule, SourceClause, Standard,
+                    Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
                     StandardVersion, Text)
 from .yamlsource import Source, load_yaml
 
@@ -323,6 +324,10 @@ def load_policy(root: str | Path | None = None,
                                        f"(also in {programs[program.id].source})"))
             continue
         programs[program.id] = program      # a revision replaces a program of the same id
+    # a program with errors of its own is still a program id (one error, not two)
+    program_ids = {src.data["id"] for src, _r in program_views}
+    real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
+    _check_targets(doc_src, ld, program_ids)
     _check_citations(ld, clauses)
     if ld.errors:
         raise ErrorList(ld.errors)
@@ -333,7 +338,75 @@ def load_policy(root: str | Path | None = None,
                   programs_applied=programs_applied, files=ld.files,
                   revisions=revision_info, warnings=ld.warnings,
                   catalog_values={name: v for name, (_t, v) in catalogs.items()},
-                  case_id=case_id, report_level=report_level)
+                  case_id=case_id, report_level=report_level,
+                  real_name_checks=real_name_checks)
+
+
+def _real_name_checks(src: Source, env: Environment, ld: _Loader,
+                      programs: dict[str, Program], program_ids: set) -> list[RealNameCheck]:
+    """The real-name checks of document.yaml, their person and key checked as
+    expressions (a typo in a fact path or a program id is an error here, not
+    a check silently turned off). Each program a check covers gets a clause
+    that needs the facts the check compares: without them the claim cannot
+    be checked, so the decision is undetermined, never eligible unchecked."""
+    out = []
+    for i, c in enumerate(src.data.get("real_name_checks") or []):
+        at = ("real_name_checks", i)
+        context = f"real-name check {c['id']}"
+        n_errors = len(ld.errors)
+        person = ld.rule(src, at + ("person",), env, context, want=T.STRING)
+        key = tuple((name, ld.rule(src, at + ("key", name), env, context))
+                    for name in (c.get("key") or {}))
+        for j, pid in enumerate(c["programs"]):
+            if pid not in program_ids:
+                ld.errors.append(src.error(at + ("programs", j),
+                                           f"no program '{pid}' in this policy",
+                                           context=context, hint=_close(pid, program_ids)))
+        if len(ld.errors) > n_errors:
+            continue
+        label = c.get("label") or c["id"]
+        check = RealNameCheck(c["id"], label, c.get("label_en"), person, tuple(c["programs"]),
+                              key, int(c.get("max", 1)), c.get("per", "ever"),
+                              _cites(c.get("cite")), src.position(at))
+        out.append(check)
+        text = " and ".join(f"known({r.text.strip()})" for r in (person, *(r for _n, r in key)))
+        node = ld.parse(text)
+        checked = env.check(node)
+        rule = Rule(text, Expression(text, node, checked, env.compile_node(node)),
+                    src.position(at), src.name)
+        clause_id = f"real_name_{check.id}"
+        explain = Text(f"实名制核验所需的事实齐全（{label}）",
+                       f"the facts the real-name check compares are given "
+                       f"({check.label_en or check.id})")
+        why = Text("缺少这些事实时无法核验是否重复享受，判定待定，不予发放。",
+                   "Without these facts the claim cannot be checked against the person's "
+                   "other claims, so the decision stays undetermined and nothing is paid.")
+        for pid in check.programs:
+            program = programs.get(pid)
+            if program is None:
+                continue            # its own errors are reported
+            if any(cl.id == clause_id for cl in program.clauses):
+                ld.errors.append(src.error(at + ("id",), f"program {pid} already has a clause "
+                                           f"'{clause_id}'", context=context))
+                continue
+            program.clauses.append(Clause(clause_id, pid, rule, check.cite, explain, why,
+                                          requirement=True))
+    return out
+
+
+def _check_targets(src: Source, ld: _Loader, programs: set) -> None:
+    """The plan's targets name programs of this policy and a real period."""
+    for i, t in enumerate(src.data.get("targets") or []):
+        at = ("targets", i)
+        for j, pid in enumerate(t.get("programs") or ()):
+            if pid not in programs:
+                ld.errors.append(src.error(at + ("programs", j),
+                                           f"no program '{pid}' in this policy",
+                                           context=f"target {t['id']}",
+                                           hint=_close(pid, programs)))
+        if t.get("from") is not None and t.get("until") is not None and t["until"] < t["from"]:
+            ld.errors.append(src.error(at + ("until",), "the end date is before the start date",
+                                       context=f"target {t['id']}"))
 
 
 def _label(d) -> Text | None:
@@ -423,7 +496,16 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
                      description_en=d.get("description_en"), enum=d.get("enum"),
                      minimum=_dec(d.get("minimum")), maximum=_dec(d.get("maximum")),
                      example=d.get("example"), position=src.position(at),
-                     informational=bool(d.get("informational", False)))
+                     informational=bool(d.get("informational", False)),
+                     format=d.get("format"), min_items=d.get("min_items"),
+                     max_items=d.get("max_items"))
+        if (f.min_items is not None and f.max_items is not None
+                and f.max_items < f.min_items):
+            ld.errors.append(src.error(at + ("max_items",), "max_items is below min_items"))
+        if f.format is not None and f.format not in FORMATS:
+            ld.errors.append(src.error(at + ("format",), f"no format '{f.format}'; formats: "
+                                       + ", ".join(sorted(FORMATS)),
+                                       hint=_close(f.format, FORMATS)))
         if f.type == "enum" and f.enum not in enums:
             ld.errors.append(src.error(at + ("enum",), f"no enum '{f.enum}' in enums",
                                        hint=_close(f.enum, enums)))

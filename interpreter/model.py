@@ -80,6 +80,9 @@ class FactDecl:
     example: object = None
     position: Position | None = None
     informational: bool = False     # kept for the record; no rule needs to read it
+    format: str | None = None       # a declared format of a string (interpreter.formats)
+    min_items: int | None = None    # for a list: the fewest and most items a case may give
+    max_items: int | None = None
 
     def label_for(self, lang: str) -> str:
         if lang == "en":
@@ -144,6 +147,26 @@ class Clause:
     cite: tuple[Citation, ...]
     explain: Text
     interpretation: Text | None = None
+    # a clause that only asks for facts to be known (the facts a real-name
+    # check compares): true or unknown, never false
+    requirement: bool = False
+
+
+@dataclass
+class RealNameCheck:
+    """A real-name check of document.yaml (七（三）): at most ``max`` eligible
+    claims of ``programs`` per person and key (ever, or per calendar year).
+    ``person`` and the key values are checked expressions over the case."""
+    id: str
+    label: str
+    label_en: str | None
+    person: Rule
+    programs: tuple[str, ...]
+    key: tuple[tuple[str, Rule], ...]
+    max: int
+    per: str                              # "ever" | "year"
+    cite: tuple[Citation, ...]
+    position: Position
 
 
 @dataclass
@@ -204,6 +227,7 @@ class Policy:
     catalog_values: dict = field(default_factory=dict)    # catalog.NAME → value
     case_id: Rule | None = None           # who a case is about (batch, what-if)
     report_level: Rule | None = None      # the level counted in reports by default
+    real_name_checks: list[RealNameCheck] = field(default_factory=list)
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""

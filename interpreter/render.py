@@ -38,6 +38,7 @@ WORDS = {
         "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
         "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。",
     },
     "en": {
         ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
@@ -51,6 +52,7 @@ WORDS = {
         "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
         "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
+        "no_programs": "The case applies for no program: nothing was decided.",
     },
 }
 
@@ -204,6 +206,8 @@ class TextRenderer:
         for d in res.decisions:
             lines.append("")
             lines.extend(self.decision(d))
+        if not res.decisions:
+            lines += ["", w["no_programs"]]
         return "\n".join(lines) + "\n"
 
     def decision(self, d: Decision) -> list[str]:

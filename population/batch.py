@@ -566,7 +566,7 @@ class Worker:
         found = ()
         if self.checks:
             from .realname import claims
-            found = claims(self.checks, res)
+            found = claims(self.checks, res, self.policy.catalog_values)
         return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
 
     def _json(self, res) -> dict:

@@ -6,13 +6,17 @@ already claimed in another. The checks are data, in document.yaml::
     real_name_checks:
       - id: same_occupation_level
         label: 同一职业同一等级不可重复享受
-        person: applicant.id              # the fact that identifies a person
+        person: applicant.id              # who: an expression (a fact with a format
+                                          # is compared in its normalised form)
         programs: [vocational_training]   # eligible decisions of these count
-        key: {occupation: certificate.occupation, level: certificate.level}
+        key: {occupation: certificate.occupation, level: certificate_level}   # expressions
         max: 1                            # at most this many per person and key
         per: ever                         # or: year (calendar year of the decision date)
         cite: {clause: 六（一）, quote: 同一职业同一等级不可重复享受}
 
+The loader checks the expressions and the program ids, and gives each
+program a check covers a clause that needs the person and the key: a case
+without them cannot be checked, so it is undetermined, never paid unchecked.
 The batch flags a decision whose claim goes over ``max`` and names the lines
 (or history records) it conflicts with. A history file (JSON Lines, one
 earlier claim per line: ``{"id": ..., "program": ..., "date": "YYYY-MM-DD",
@@ -29,50 +33,81 @@ from pathlib import Path
 
 from dsl.errors import CaseError, Position
 
-from interpreter.evaluate import lookup
 
 
 @dataclass(frozen=True)
 class Check:
     id: str
     label: str
-    person: str
+    person: object                          # the person's expression (a Rule)
     programs: tuple[str, ...]
-    key: tuple[tuple[str, str], ...]        # (name, fact path)
+    key: tuple[tuple[str, object], ...]     # (name, expression)
     max: int
     per: str                                # "ever" | "year"
-    cite: dict | None = None
+    cite: list | None = None
+    # the declared formats (facts.yaml ``format:``) of the person and of each
+    # key value, by the name a history record gives them: a history file's
+    # "37040519870228441x" is the same person as a case's "37040519870228441X"
+    formats: tuple[tuple[str, str], ...] = ()
 
 
 def checks_of(policy) -> list[Check]:
+    """The policy's real-name checks (document.yaml, checked at load time)."""
     out = []
-    for c in policy.document.raw.get("real_name_checks") or []:
-        out.append(Check(c["id"], c.get("label", c["id"]), c["person"],
-                         tuple(c["programs"]), tuple((c.get("key") or {}).items()),
-                         int(c.get("max", 1)), c.get("per", "ever"), c.get("cite")))
+    for c in policy.real_name_checks:
+        formats = []
+        for name, rule in (("id", c.person), *c.key):
+            fmt = _format_of(policy, rule)
+            if fmt is not None:
+                formats.append((name, fmt))
+        out.append(Check(c.id, c.label, c.person, c.programs, c.key, c.max, c.per,
+                         [{"clause": x.clause, **({"quote": x.quote} if x.quote else {})}
+                          for x in c.cite] or None, tuple(formats)))
     return out
 
 
-def claims(checks: list[Check], res) -> tuple:
-    """(check id, person, key values, period) for each eligible decision that counts."""
+def _format_of(policy, rule) -> str | None:
+    """The declared format of the fact an expression reads, when it is a
+    bare fact path (``applicant.id``)."""
+    from dsl import ast
+    path = ast.path_of(rule.expression.node)
+    decl = policy.fact(".".join(path)) if path else None
+    return decl.format if decl is not None else None
+
+
+def claims(checks: list[Check], res, catalogs=None) -> tuple:
+    """(check id, person, key values, period) for each eligible decision that
+    counts. An eligible decision has its person and key values: each program
+    a check covers needs them (a clause the loader adds), so a case without
+    them is undetermined and claims nothing."""
     out = []
     eligible = {d.program.id for d in res.decisions if d.outcome == "eligible"}
     for check in checks:
         hit = [p for p in check.programs if p in eligible]
         if not hit:
             continue
-        person = lookup(res.facts, check.person)
+        person = _value(check.person, res, catalogs)
         if not isinstance(person, str):
-            continue        # no identity: nothing to match (the caseworker sees the case)
-        values = tuple(_plain(lookup(res.facts, path)) for _name, path in check.key)
+            continue        # pragma: no cover - the required clause made it undetermined
+        values = tuple(_value(rule, res, catalogs) for _name, rule in check.key)
         if any(v is None for v in values):
-            continue
+            continue        # pragma: no cover - as above
         period = (res.as_of.year if check.per == "year" and res.as_of else None)
         if check.per == "year" and period is None:
             continue
         for program in hit:
             out.append((check.id, person, values, period, program))
     return tuple(out)
+
+
+def _value(rule, res, catalogs):
+    from dsl import Context, PolicyError
+    try:
+        v = rule.expression.fn(Context(res.facts, as_of=res.as_of, standards={},
+                                       catalogs=catalogs))
+    except PolicyError:
+        return None
+    return _plain(v)
 
 
 def _plain(v):
@@ -127,6 +162,23 @@ class _Places:
                     i = (i + 1) & mask
                 his[i], los[i], at[i] = hi, lo, old_at[j]
         self.used = used
+
+
+def _normalised(rec: dict, formats, source: str, line: int) -> dict:
+    """A history record with its formatted values in their canonical form."""
+    if not formats:
+        return rec
+    from .formats import FormatError, get_format
+    out = dict(rec)
+    for name, fmt in formats:
+        if out.get(name) is None:
+            continue
+        try:
+            out[name] = get_format(fmt).normalise(out[name])
+        except FormatError as exc:
+            raise CaseError(f"\"{name}\" is not a valid {get_format(fmt).label}: {exc.message}",
+                            position=Position(source, line), hint=exc.hint) from None
+    return out
 
 
 class Registry:
@@ -185,7 +237,9 @@ class Registry:
                 for check in self.checks.values():
                     if program not in check.programs:
                         continue
-                    values = tuple(None if rec.get(k) is None else str(rec[k])
+                    rec_n = _normalised(rec, check.formats, name, n)
+                    person = rec_n["id"]
+                    values = tuple(None if rec_n.get(k) is None else str(rec_n[k])
                                    for k, _p in check.key)
                     if any(v is None for v in values):
                         continue

@@ -216,7 +216,7 @@ def test_wrong_arity(env, text, message, hint):
     ("rond(1)", "unknown function 'rond'", "did you mean 'round'?"),
     ("mx(1, 2)", "unknown function 'mx'", "did you mean 'max'?"),
     ("abs(1)", "unknown function 'abs'",
-     "functions: all, any, clamp, count, days_between, max, min, month, months_between, "
+     "functions: all, any, clamp, count, days_between, known, max, min, month, months_between, "
      "present, round, sum, year"),
 ])
 def test_unknown_function(env, text, message, hint):

@@ -42,13 +42,13 @@ POLICY = ROOT / "policy"
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.M | re.S)
 
-# The programs' own `let` names the doc uses, as in policy/programs/*.yaml.
+# The definitions and the programs' own `let` names the doc uses, as in
+# policy/definitions.yaml and policy/programs/*.yaml.
 DOC_DEFINITIONS = {
     "in_force": "as_of >= 2019-01-01 and as_of <= 2021-12-31",
-    "standard_key": 'if training.kind == "创业培训" then "创业培训" else if certificate.kind in '
-                    '["专项职业能力证书", "特种作业操作证书", "培训合格证书"] then "初级" '
-                    "else certificate.level",
-    "level_key": 'if present(certificate.level) then certificate.level else "初级"',
+    "certificate_level": 'if certificate.kind in ["职业资格证书", "职业技能等级证书"] '
+                         'then certificate.level else "初级"',
+    "standard_key": 'if training.kind == "创业培训" then "创业培训" else certificate_level',
     "share_of_fee": "apprenticeship.fee_paid * standards.apprenticeship_share",
     "below_usual_range": "share_of_fee < standards.apprenticeship_usual_min",
 }

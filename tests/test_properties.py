@@ -39,6 +39,7 @@ from dsl import Context, PolicyError
 from dsl.errors import CaseError
 from interpreter.cases import CaseReader, parse_json_text
 from interpreter.evaluate import Evaluator
+from interpreter.formats import FormatError, get_format
 from interpreter.loader import bundled_policy_dir
 from tests.helpers import load_policy
 from interpreter.model import FactDecl
@@ -103,7 +104,8 @@ def value_of(decl: FactDecl):
     if t == "record":
         return record_of(decl.fields)
     if t == "list":
-        return st.lists(value_of(decl.items), max_size=4)
+        return st.lists(value_of(decl.items), min_size=decl.min_items or 0,
+                        max_size=max(4, decl.min_items or 0))
     if t == "boolean":
         return st.booleans()
     if t in ("number", "money"):
@@ -113,7 +115,28 @@ def value_of(decl: FactDecl):
                          st.dates(_dt.date(2017, 1, 1), _dt.date(2023, 12, 31)))
     if t == "enum":
         return st.sampled_from(POLICY.enums[decl.enum].values)
+    if decl.format is not None:
+        # a valid value of the declared format, in one of the spellings people type
+        fmt = get_format(decl.format)
+        return st.builds(lambda rng, how: respell(fmt.generate(rng), how),
+                         st.randoms(use_true_random=False), st.sampled_from(SPELLINGS))
     return st.text(max_size=30)
+
+
+SPELLINGS = ("as is", "lower", "full width", "spaces", "zero width")
+
+
+def respell(value: str, how: str) -> str:
+    """The same value as people type it (every declared format ignores these)."""
+    if how == "lower":
+        return value.lower()
+    if how == "full width":
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in value)
+    if how == "spaces":
+        return f" {value[:6]} {value[6:]} "
+    if how == "zero width":
+        return value[:3] + "\u200b" + value[3:]
+    return value
 
 
 def record_of(fields: dict[str, FactDecl]):
@@ -375,6 +398,55 @@ def test_amounts_are_never_negative_nor_above_the_policy(case):
 def test_amounts_hold_on_any_decision_date(case, as_of):
     facts = READER.convert(json.loads(dumps(case), parse_float=Decimal, parse_int=Decimal))
     _check_amounts(EVALUATOR.decide(facts, as_of=as_of, converted=True))
+
+
+# -- (e) declared formats and the facts real-name checks compare ---------------------------
+
+FORMATTED = sorted(p for p in (".".join(x) for x in FACT_PATHS)
+                   if POLICY.fact(p) is not None and POLICY.fact(p).format)
+
+
+@FAST
+@given(st.sampled_from(FORMATTED), st.randoms(use_true_random=False),
+       st.sampled_from(SPELLINGS), st.integers(0, 16), st.integers(1, 9))
+def test_spellings_are_one_value_and_a_mistyped_digit_is_refused(path, rng, how, at, delta):
+    """Any spelling of a valid value reads as its canonical form; a value
+    with one digit changed is refused (the check digit catches every
+    single-digit error) with the field named."""
+    fmt = get_format(POLICY.fact(path).format)
+    value = fmt.generate(rng)
+    root, leaf = path.split(".")
+    facts = READER.convert({root: {leaf: respell(value, how)}})
+    assert facts[root][leaf] == value
+    wrong = value[:at] + str((int(value[at]) + delta) % 10) + value[at + 1:]
+    with pytest.raises(FormatError):
+        fmt.normalise(wrong)
+    with pytest.raises(CaseError) as err:
+        READER.convert({root: {leaf: wrong}}, "case.json")
+    assert err.value.context == f"field {path}"
+
+
+CHECKED = sorted({(p, f) for c in POLICY.real_name_checks for p in c.programs
+                  for f in c.person.expression.check.facts.union(
+                      *(r.expression.check.facts for _n, r in c.key))})
+
+
+@FAST
+@given(seeded_valid_case(), st.sampled_from(CHECKED) if CHECKED else st.nothing())
+def test_a_claim_without_the_facts_a_real_name_check_compares_is_never_paid(case, checked):
+    """Left out, a fact a real-name check compares leaves every program the
+    check covers without an amount (it cannot be checked)."""
+    program, path = checked
+    node = case
+    *parents, leaf = path.split(".")
+    for p in parents:
+        node = node.get(p) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(leaf, None)
+    res = decide_text(dumps(case))
+    for d in res.decisions:
+        if d.program.id == program:
+            assert d.outcome != "eligible" and d.amount is None, (program, path, d)
 
 
 # -- (d) random expressions given to the loader ---------------------------------------------

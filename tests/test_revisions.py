@@ -19,7 +19,7 @@ SAFETY = ROOT / "examples" / "revisions" / "new-program-safety.yaml"
 
 def junior_case(date):
     return {
-        "applicant": {"pension_eligible": False},
+        "applicant": {"id": "370405199001011237", "pension_eligible": False},
         "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
                      "course": "ZD-006", "institution": "JG-002",
                      "start_date": "2020-04-01", "end_date": "2020-05-20"},
