@@ -34,7 +34,6 @@ from pathlib import Path
 from dsl.errors import CaseError, Position
 
 
-
 @dataclass(frozen=True)
 class Check:
     id: str
@@ -168,7 +167,7 @@ def _normalised(rec: dict, formats, source: str, line: int) -> dict:
     """A history record with its formatted values in their canonical form."""
     if not formats:
         return rec
-    from .formats import FormatError, get_format
+    from interpreter.formats import FormatError, get_format
     out = dict(rec)
     for name, fmt in formats:
         if out.get(name) is None:
