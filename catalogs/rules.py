@@ -70,22 +70,28 @@ def infer_type(value, name: str = "") -> T.Type:
 
 
 def load_for_rules(directory: Path | None = None):
-    """(types, values, file hashes) of the catalogues in ``directory``."""
-    import hashlib
-
+    """(types, values, file hashes) of the catalogues in ``directory``; each
+    hash is of the bytes the catalogue was parsed from (read once)."""
     from . import default_dir, load_catalogs
+    from .model import KINDS
     directory = Path(directory) if directory is not None else default_dir()
     cats = load_catalogs(directory)
     views = rule_views(cats)
     types = {name: infer_type(v, f"catalog.{name}") for name, v in views.items()}
     hashes = {}
-    for f in sorted(directory.glob("*.yaml")):
-        try:
-            shown = str(f.relative_to(directory.parent.parent))
-        except ValueError:
-            shown = str(f)
-        hashes[shown] = hashlib.sha256(f.read_bytes()).hexdigest()
+    for kind in KINDS:
+        cat = cats.get(kind)
+        if cat is None or cat.source is None:
+            continue
+        hashes[_shown(directory / f"{kind}.yaml", directory)] = cat.source.sha256
     return types, views, hashes
+
+
+def _shown(f: Path, directory: Path) -> str:
+    try:
+        return str(f.relative_to(directory.parent.parent))
+    except ValueError:
+        return str(f)
 
 
 @dataclass(frozen=True)
@@ -103,12 +109,21 @@ class RuleCatalogs:
 
     def cache_key(self) -> str | None:
         import hashlib
-        h = hashlib.sha256(Path(__file__).read_bytes())
+        directory = self._dir()
         try:
-            for f in sorted(self._dir().glob("*.yaml")):
-                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+            hashes = {_shown(f, directory): hashlib.sha256(f.read_bytes()).hexdigest()
+                      for f in sorted(directory.glob("*.yaml"))}
         except OSError:
             return None
+        return self.cache_key_of(hashes)
+
+    def cache_key_of(self, hashes: dict) -> str | None:
+        import hashlib
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        for name in sorted(hashes):
+            if hashes[name] is None:
+                return None
+            h.update(Path(name).name.encode() + b"\0" + hashes[name].encode() + b"\0")
         return h.hexdigest()
 
     def load(self) -> tuple[dict, dict, dict]:

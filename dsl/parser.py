@@ -1,7 +1,10 @@
 """Text → AST with Lark's LALR parser, and parse failures in plain words.
 
-The grammar is built once per process (and Lark caches the built tables on
-disk); a typical clause parses in well under a millisecond.
+The grammar is built once per process, in memory (about 0.1 s, paid only
+when an expression is not in the policy cache). Lark's own on-disk cache is
+not used: it is a pickle in the shared temporary folder, which any local user
+could plant (docs/security.md). A typical clause parses in well under a
+millisecond.
 """
 from __future__ import annotations
 
@@ -123,7 +126,7 @@ def _unescape(body: str) -> str:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="basic",
-                propagate_positions=True, maybe_placeholders=True, cache=True)
+                propagate_positions=True, maybe_placeholders=True)
 
 
 _BUILDER = _Builder()

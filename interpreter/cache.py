@@ -1,28 +1,58 @@
-"""An on-disk cache of the work that makes loading a policy slow.
+"""An on-disk cache of the work that makes loading a policy slow — data only.
 
 A command such as `policy eval case.json` loads the policy every time. What
 costs most is the same for the same text: JSON Schema validation of each
 file, parsing each expression, loading the catalogues. The cache keeps the
-parsed AST of each expression text, the (file, SHA-256 of its bytes) pairs
-that passed their schema, and the catalogues' rule views by the SHA-256 of
-their files — so an edit to one file re-does only the work for that file.
-Everything is keyed by content, and the cache file itself by the version of
-the tool and the grammar: nothing stale is ever served. Type checking and
-compilation always run.
+parsed syntax tree of each expression text, the (file, SHA-256 of its bytes)
+pairs that passed their schema, and the catalogues' rule views by the digest
+of their files — so an edit to one file re-does only the work for that file.
 
-Location: ``$POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy``, else
-``~/.cache/policy``. ``POLICY_CACHE_DIR=off`` disables it. A cache that cannot
-be read or written is ignored.
+What it trusts, and why nothing in it can run or lie (docs/security.md):
+
+- **Data only.** The file is JSON (``dsl.serial``): reading it builds syntax
+  trees, types and plain values, never objects named by the file. No pickle.
+- **Keyed by everything that shapes a result.** Every entry is keyed by
+  content (the expression's text, the file's digest); the cache file itself
+  by a fingerprint of the tool: its version, the grammar, every source file
+  of the engine, the language and the catalogues, and every JSON Schema. An
+  edit to any of them is a different cache file.
+- **A per-user folder.** ``$POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy``,
+  else ``~/.cache/policy``; created 0700. A folder owned by another user, or
+  writable by others, is not used (one warning on stderr), nor is a cache
+  file that is not a regular file of the user's. The folder is opened once
+  and every file is read and written through that open folder, so it cannot
+  be swapped for another between the check and the use.
+- **Verified.** Each file carries an HMAC-SHA256 of its content under a
+  per-user key (``secret`` in the folder, 0600, made on first use): an entry
+  that was truncated, damaged or written by anyone without the key is
+  discarded and rebuilt — never trusted, never fatal. The same key will
+  authenticate compiled code, should it ever be cached.
+- **Atomic.** Written to a temporary file in the folder and renamed.
+
+``POLICY_CACHE_DIR=off`` disables it. A cache that cannot be read or written
+is ignored.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
-import pickle
-import tempfile
+import stat
+import sys
+from functools import lru_cache
 from pathlib import Path
 
-FORMAT = 2
+from dsl import serial
+
+FORMAT = 3
+MAX_EXPRESSIONS = 5000       # a cache that grows past this starts afresh
+MAX_VIEWS = 4                # catalogue views kept (the latest)
+MAX_FILE_BYTES = 64 * 1024 * 1024
+SECRET = "secret"
+SUFFIX = ".json"
+
+_warned: set[str] = set()
 
 
 def cache_dir() -> Path | None:
@@ -35,45 +65,267 @@ def cache_dir() -> Path | None:
     return Path(base) / "policy"
 
 
-def _tool_fingerprint() -> str:
-    """Changes whenever the code that produces cached values changes."""
-    h = hashlib.sha256(str(FORMAT).encode())
-    here = Path(__file__).resolve().parent.parent
-    for rel in ("dsl/grammar.lark", "dsl/ast.py", "dsl/parser.py"):
-        f = here / rel
-        if f.exists():
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+def _warn(folder: Path, why: str) -> None:
+    if str(folder) in _warned:
+        return
+    _warned.add(str(folder))
+    sys.stderr.write(f"warning: the cache folder {folder} is not used: {why}\n")
 
 
-MAX_EXPRESSIONS = 20000      # a cache that grows past this starts afresh
+def _refusal(st: os.stat_result) -> str | None:
+    """Why a folder or file of the cache must not be trusted, or None."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and st.st_uid != getuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "others may write to it (it should be 0700)"
+    return None
+
+
+def open_dir(folder: Path) -> int | None:
+    """The cache folder opened (a descriptor), created 0700 when missing;
+    None (and one warning) when it must not be used."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        _warn(folder, exc.strerror or str(exc))
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError as exc:
+        _warn(folder, exc.strerror or str(exc))
+        return None
+    try:
+        st = os.fstat(fd)
+        why = None if stat.S_ISDIR(st.st_mode) else "it is not a folder"
+        why = why or _refusal(st)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    if why is not None:
+        os.close(fd)
+        _warn(folder, why)
+        return None
+    return fd
+
+
+def _read(name: str, dir_fd: int, limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """A regular file of the user's in the cache folder; None otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(name, flags, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or _refusal(st) is not None or st.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _secret(dir_fd: int) -> bytes | None:
+    """The per-user key of this cache folder, made on first use."""
+    got = _read(SECRET, dir_fd, 1024)
+    if got is not None and len(got) == 32:
+        return got
+    from .outputs import atomic_write_bytes
+    try:
+        atomic_write_bytes(SECRET, os.urandom(32), mode=0o600, dir_fd=dir_fd)
+    except OSError:
+        return None
+    got = _read(SECRET, dir_fd, 1024)      # another process may have won the race
+    return got if got is not None and len(got) == 32 else None
+
+
+def _mac(secret: bytes, key: str, payload: bytes) -> str:
+    return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def tool_fingerprint() -> str:
+    """Changes whenever the code or the schemas that shape a cached value change."""
+    import importlib.util
+
+    import dsl
+    h = hashlib.sha256(f"policy-cache {FORMAT} {sys.version_info[:2]}".encode())
+    roots = [Path(dsl.__file__).parent, Path(__file__).parent]
+    # found, not imported: importing the catalogues costs more than hashing them
+    for package, sub in (("policy", "schemas"), ("catalogs", "")):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            roots.append(Path(list(spec.submodule_search_locations)[0]) / sub)
+    for root in roots:
+        for f in sorted(root.rglob("*")):
+            if f.suffix in (".py", ".lark", ".json") and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(root)).encode() + b"\0")
+                try:
+                    h.update(f.read_bytes())
+                except OSError:
+                    pass
+    return h.hexdigest()[:32]
 
 
 class Cache:
+    """The cache of one tool fingerprint (``Cache.open()``), or none (``Cache(None)``)."""
+
     def __init__(self, key: str | None):
         self.key = key
         self.data: dict = {}
         self.dirty = False
-        self.path = None
-        d = cache_dir()
-        if key is None or d is None:
+        self.path: Path | None = None
+        self._dir_fd: int | None = None
+        self._secret: bytes | None = None
+        folder = cache_dir()
+        if key is None or folder is None:
             return
-        self.path = d / f"{key}.pickle"
+        fd = open_dir(folder)
+        if fd is None:
+            return
+        secret = _secret(fd)
+        if secret is None:
+            os.close(fd)
+            return
+        self._dir_fd, self._secret = fd, secret
+        self.path = folder / (key + SUFFIX)
+        raw = _read(key + SUFFIX, fd)
+        if raw is None:
+            return
+        data = self._verify(raw)
+        if data is None:
+            self.dirty = True            # damaged or forged: rebuilt and written again
+        else:
+            self.data = data
+
+    def _verify(self, raw: bytes) -> dict | None:
+        head, sep, payload = raw.partition(b"\n")
         try:
-            with open(self.path, "rb") as f:
-                data = pickle.load(f)
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                self.data = data
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                TypeError, ValueError):
-            self.data = {}
+            header = json.loads(head)
+            if not (sep and isinstance(header, dict) and header.get("format") == FORMAT
+                    and header.get("key") == self.key and isinstance(header.get("mac"), str)):
+                return None
+            if not hmac.compare_digest(header["mac"], _mac(self._secret, self.key, payload)):
+                return None
+            data = json.loads(payload)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        out = {"validated": set(), "asts": {}, "views": {}}
+        validated = data.get("validated")
+        asts = data.get("asts")
+        views = data.get("views")
+        if not (isinstance(validated, list) and isinstance(asts, dict)
+                and isinstance(views, dict)):
+            return None
+        for pair in validated:
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
+                out["validated"].add(tuple(pair))
+        out["asts"] = asts               # decoded one by one, when asked for
+        out["views"] = views
+        return out
 
     @classmethod
     def open(cls) -> "Cache":
-        return cls(_tool_fingerprint())
+        return cls(tool_fingerprint())
+
+    # -- what is cached ---------------------------------------------------------------
+    def validated(self, name: str, digest: str) -> bool:
+        return (name, digest) in self.data.get("validated", ())
+
+    def mark_validated(self, name: str, digest: str) -> None:
+        self.data.setdefault("validated", set()).add((name, digest))
+        self.dirty = True
+
+    def expression(self, text: str):
+        """The syntax tree of ``text``, or None; a damaged entry is dropped."""
+        got = self.data.get("asts", {}).get(text)
+        if got is None:
+            return None
+        try:
+            return serial.from_data(got)
+        except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
+            del self.data["asts"][text]
+            self.dirty = True
+            return None
+
+    def store_expression(self, text: str, node) -> None:
+        asts = self.data.setdefault("asts", {})
+        if len(asts) >= MAX_EXPRESSIONS:
+            asts.clear()
+        asts[text] = serial.to_data(node)
+        self.dirty = True
+
+    def views(self, key: str):
+        """(types, values, file digests) of the catalogues stored under ``key``, or None."""
+        got = self.data.get("views", {}).get(key)
+        if got is None:
+            return None
+        try:
+            types = {k: serial.type_from_data(v) for k, v in got["types"].items()}
+            values = {k: serial.value_from_data(v) for k, v in got["values"].items()}
+            hashes = dict(got["hashes"])
+            if set(types) != set(values) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()):
+                raise ValueError("inconsistent")
+            return types, values, hashes
+        except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
+            del self.data["views"][key]
+            self.dirty = True
+            return None
+
+    def store_views(self, key: str, types: dict, values: dict, hashes: dict) -> None:
+        try:
+            entry = {"types": {k: serial.type_to_data(v) for k, v in types.items()},
+                     "values": {k: serial.value_to_data(v) for k, v in values.items()},
+                     "hashes": dict(hashes)}
+        except TypeError:
+            return                      # something with no JSON form: not cached
+        views = self.data.setdefault("views", {})
+        views.pop(key, None)
+        while len(views) >= MAX_VIEWS:
+            views.pop(next(iter(views)))
+        views[key] = entry
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self._dir_fd is None:
+            return
+        from .outputs import atomic_write_bytes
+        self.dirty = False
+        try:
+            payload = json.dumps({"validated": sorted(self.data.get("validated", ())),
+                                  "asts": self.data.get("asts", {}),
+                                  "views": self.data.get("views", {})},
+                                 ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError, UnicodeError):
+            return
+        header = json.dumps({"format": FORMAT, "key": self.key,
+                             "mac": _mac(self._secret, self.key, payload)}).encode()
+        try:
+            atomic_write_bytes(self.key + SUFFIX, header + b"\n" + payload, mode=0o600,
+                               dir_fd=self._dir_fd)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
 
     @staticmethod
     def files_key(files: list[Path]) -> str | None:
+        """A digest of the names and bytes of ``files`` (None: one is unreadable)."""
         h = hashlib.sha256()
         try:
             for f in sorted(files):
@@ -81,42 +333,3 @@ class Cache:
         except OSError:
             return None
         return h.hexdigest()
-
-    # -- what is cached ---------------------------------------------------------------
-    def validated(self, name: str, digest: str) -> bool:
-        return (name, digest) in self.data.get("validated", set())
-
-    def mark_validated(self, name: str, digest: str) -> None:
-        self.data.setdefault("validated", set()).add((name, digest))
-        self.dirty = True
-
-    def expression(self, text: str):
-        return self.data.get("asts", {}).get(text)
-
-    def store_expression(self, text: str, node) -> None:
-        asts = self.data.setdefault("asts", {})
-        if len(asts) >= MAX_EXPRESSIONS:
-            asts.clear()
-        asts[text] = node
-        self.dirty = True
-
-    def get(self, name: str):
-        return self.data.get(name)
-
-    def put(self, name: str, value) -> None:
-        self.data[name] = value
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        self.data["format"] = FORMAT
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(self.data, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)       # atomic: a reader never sees half a file
-        except (OSError, pickle.PicklingError):
-            pass
-        self.dirty = False

@@ -3,7 +3,6 @@ expression, and report all problems together with file:line:col.
 """
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
@@ -66,12 +65,12 @@ class _Loader:
     def load_path(self, path: Path, schema: str) -> Source | None:
         name = self.display(path)
         try:
-            self.files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            # the bytes are read once: the hash recorded is of the text parsed
             src = load_yaml(path, display_name=name)
         except PolicyError as exc:
             self.errors.append(exc)
             return None
-        digest = self.files[name]
+        digest = self.files[name] = src.sha256
         if not self.cache.validated(name, digest):
             problems = schemas.validate(src, schema)
             if problems:
@@ -173,6 +172,10 @@ class CatalogueSource(Protocol):
         """Changes whenever the views would (their files, the code building
         them); None: do not cache."""
 
+    def cache_key_of(self, hashes: dict) -> str | None:
+        """The key ``cache_key`` gives when the files have these digests (the
+        ``load`` result's): what the views just loaded are stored under."""
+
     def load(self) -> tuple[dict, dict, dict]:
         """(name → type, name → plain value, file name → SHA-256 hex)."""
 
@@ -245,8 +248,8 @@ def load_policy(root: str | Path | None = None,
         source, catalogs = catalogs, {}
         if any("catalog." in src.text for src in ld.sources.values()):
             # only a policy whose rules read catalogues pays for loading them
-            key = ("catalogs", source.cache_key())
-            cached = ld.cache.get(key) if key[1] else None
+            key = source.cache_key()
+            cached = ld.cache.views(key) if key else None
             if cached is not None:
                 types, values, hashes = cached
             else:
@@ -255,8 +258,11 @@ def load_policy(root: str | Path | None = None,
                 except PolicyError as exc:
                     raise ErrorList(exc.errors if isinstance(exc, ErrorList)
                                     else [exc]) from None
-                if key[1]:
-                    ld.cache.put(key, (types, values, hashes))
+                # stored under the key of the very bytes that were parsed (a
+                # file saved meanwhile is a different key, never this one's)
+                key = source.cache_key_of(hashes)
+                if key:
+                    ld.cache.store_views(key, types, values, hashes)
             catalogs = {name: (types[name], values[name]) for name in types}
             ld.files.update(hashes)
     env = Environment(

@@ -10,6 +10,8 @@ floats (money must be exact: numbers become Decimal), excessive size or depth.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -68,6 +70,10 @@ class Source:
     data: object
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     nodes: dict[tuple, ScalarNode] = field(default_factory=dict)
+    # SHA-256 (hex) of the bytes this document was parsed from, when read from
+    # a file: the bytes are read once, hashed and parsed, so a file saved while
+    # it is read can never give one version's hash beside another's content
+    sha256: str | None = None
 
     def position(self, path: tuple = ()) -> Position:
         """Position of the value at ``path``, or of its nearest ancestor."""
@@ -141,35 +147,49 @@ class Source:
         return lambda line, col: (base_line, base_col)
 
 
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> str:
-    """Read a UTF-8 file, refusing huge or non-UTF-8 files with a clear error."""
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> bytes:
+    """A file's bytes, read once; never more than ``max_bytes`` into memory."""
     name = name or str(path)
     try:
-        size = path.stat().st_size
+        with open(path, "rb") as f:
+            raw = f.read(max_bytes + 1)
+            size = os.fstat(f.fileno()).st_size
     except OSError as exc:
         raise PolicyFileError(f"cannot read the file: {exc.strerror}",
                               position=Position(name)) from None
-    if size > max_bytes:
+    if len(raw) > max_bytes:
         raise PolicyFileError(
-            f"the file is {size} bytes; the limit is {max_bytes} bytes",
+            f"the file is {max(size, len(raw))} bytes; the limit is {max_bytes} bytes",
             position=Position(name))
-    raw = path.read_bytes()
+    return raw
+
+
+def decode(raw: bytes, name: str) -> str:
+    """UTF-8 text (a byte-order mark allowed), or an error naming the line."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise PolicyFileError(
             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
             position=Position(name, line)) from None
-    return text
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> str:
+    """Read a UTF-8 file, refusing huge or non-UTF-8 files with a clear error."""
+    name = name or str(path)
+    return decode(read_bytes(path, max_bytes, name), name)
 
 
 def load_yaml(path: Path | str, *, display_name: str | None = None,
               text: str | None = None) -> Source:
     path = Path(path)
     name = display_name or str(path)
+    digest = None
     if text is None:
-        text = read_text(path, name=name)
+        raw = read_bytes(path, name=name)
+        digest = hashlib.sha256(raw).hexdigest()
+        text = decode(raw, name)
     if not text.strip():
         raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
     # libyaml's composer is several times faster; it keeps an alias as a second
@@ -205,7 +225,7 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
         raise PolicyFileError(f"YAML syntax: {exc}", position=Position(name)) from None
     finally:
         loader.dispose()
-    src = Source(name=name, text=text, data=None)
+    src = Source(name=name, text=text, data=None, sha256=digest)
     if node is None:
         raise PolicyFileError("the file is empty", position=Position(name, 1, 1))
     try:

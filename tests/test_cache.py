@@ -14,7 +14,7 @@ def test_second_load_parses_nothing_and_a_change_is_seen(policy_copy, monkeypatc
 
     load_policy(policy_copy)
     assert len(parsed) > 30                      # every expression parsed once
-    assert list((tmp_path / "cache").glob("*.pickle"))
+    assert list((tmp_path / "cache").glob("*.json"))
     parsed.clear()
     load_policy(policy_copy)
     assert parsed == []                          # all from the cache

@@ -1,0 +1,315 @@
+"""Output files that never lose data: one place for every command that writes.
+
+A command names its inputs and its outputs, and everything is checked
+*before* anything is written:
+
+- an output that is the same file as an input, or as another output, is
+  refused (compared by device and inode, so a second name — a hard link, a
+  symbolic link, ``./x`` against ``x``, standard input redirected from the
+  file — is the same file; an output that does not exist yet is compared by
+  its resolved path);
+- an output that exists is not replaced without ``force`` (``--force``);
+- each output is written to a temporary file in the same folder and renamed
+  over the final name only when the command has finished, so a failure (a
+  full disk, a bad line, Ctrl-C) leaves no partial file under that name and
+  the old file, if any, as it was;
+- a write error is one line naming the file and the reason (``OutputError``,
+  exit 2), never a traceback.
+
+A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written
+directly: it cannot be renamed over and holds nothing to lose. ``-`` is
+standard output.
+
+    with Outputs(inputs=[cases], force=force) as outs:
+        out = outs.open(out_path, "decisions file")
+        rejects = outs.open(rejects_path, "rejects file")
+        ...                         # write; on an exception nothing is kept
+    # here every output is complete under its final name
+"""
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from dsl.errors import PolicyError, Position
+
+
+class OutputError(PolicyError):
+    """An output cannot be written, or would destroy data (exit 2)."""
+
+    kind = "output"
+    exit_code = 2
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _fd_stat(fd: int) -> os.stat_result | None:
+    try:
+        return os.fstat(fd)
+    except (OSError, ValueError):
+        return None
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than this system allows (file size limit)"
+    return exc.strerror or str(exc)
+
+
+def write_error(exc: OSError, what: str, path: str) -> OutputError:
+    """An OSError met while writing, as one line for the officer."""
+    return OutputError(f"cannot write the {what}: {_reason(exc)}; nothing was written",
+                       position=Position(path))
+
+
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return _UMASK
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None,
+                       dir_fd: int | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder
+    and a rename: a reader sees the old file or the new one, never half of
+    one. ``mode`` defaults to the old file's, else 0666 less the umask.
+    ``dir_fd``: ``path`` is a name in this open folder (the cache uses it so
+    that the folder it checked is the folder it writes). Raises OSError (the
+    temporary file is removed)."""
+    path = str(path)
+    folder = "" if dir_fd is not None else os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, "." + os.path.basename(path) + "." + secrets.token_hex(8) + ".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            if mode is None:
+                try:
+                    old = os.stat(path, dir_fd=dir_fd)
+                    mode = stat.S_IMODE(old.st_mode)
+                except OSError:
+                    mode = 0o666 & ~_umask()
+            os.fchmod(f.fileno(), mode)
+        os.replace(tmp, path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        try:
+            os.unlink(tmp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class Output:
+    """One output being written: a text stream (``write``, ``flush``).
+
+    Writes go to a temporary file (or straight to a device, a pipe, standard
+    output); an OSError becomes an OutputError naming the file."""
+
+    def __init__(self, path: str, what: str, direct: bool, mode: int | None):
+        self.path = path
+        self.what = what
+        self.name = "<stdout>" if path == "-" else path
+        self.tmp: str | None = None
+        self._mode = mode
+        try:
+            if path == "-":
+                sys.stdout.flush()
+                self._f = getattr(sys.stdout, "buffer", None)
+                self._text = self._f is None
+                if self._text:
+                    self._f = sys.stdout
+            elif direct:
+                self._f = open(path, "wb")
+                self._text = False
+            else:
+                folder = os.path.dirname(os.path.abspath(path))
+                fd, self.tmp = tempfile.mkstemp(
+                    dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+                self._f = os.fdopen(fd, "wb")
+                self._text = False
+        except OSError as exc:
+            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
+                              position=Position(self.name)) from None
+
+    def write(self, text: str) -> None:
+        try:
+            self._f.write(text if self._text else text.encode("utf-8"))
+        except OSError as exc:
+            raise write_error(exc, self.what, self.name) from None
+
+    def flush(self) -> None:
+        try:
+            self._f.flush()
+        except OSError as exc:
+            raise write_error(exc, self.what, self.name) from None
+
+    def close(self) -> None:
+        """Standard output is flushed, never closed."""
+        self.flush()
+
+    def _finish(self) -> None:
+        """Complete the file under its final name."""
+        if self.path == "-":
+            self.flush()
+            return
+        try:
+            self._f.flush()
+            if self.tmp is not None:
+                os.fsync(self._f.fileno())
+                mode = self._mode if self._mode is not None else 0o666 & ~_umask()
+                os.fchmod(self._f.fileno(), mode)
+            self._f.close()
+            if self.tmp is not None:
+                os.replace(self.tmp, self.path)
+                self.tmp = None
+        except OSError as exc:
+            self._discard()
+            raise write_error(exc, self.what, self.name) from None
+
+    def _discard(self) -> None:
+        if self.path != "-":
+            try:
+                self._f.close()
+            except OSError:
+                pass
+        if self.tmp is not None:
+            _unlink(self.tmp)
+            self.tmp = None
+
+
+class Outputs:
+    """The inputs and outputs of one command, checked against each other.
+
+    ``inputs``: paths the command reads (``-`` is standard input); give every
+    file, including ones read later (history, revisions). ``force``: replace
+    existing outputs. Use as a context manager: outputs are completed when the
+    block ends normally and discarded when it raises."""
+
+    def __init__(self, inputs=(), force: bool = False):
+        self.force = force
+        self._inputs: dict[tuple[int, int], str] = {}
+        self._outputs: list[Output] = []
+        self._claimed: dict[object, str] = {}      # identity or resolved path -> shown name
+        for p in inputs:
+            if p is not None:
+                self.add_input(p)
+
+    def add_input(self, path) -> None:
+        path = str(path)
+        st = _fd_stat(0) if path == "-" else _stat(path)
+        if st is not None and stat.S_ISREG(st.st_mode):
+            self._inputs.setdefault(_identity(st), "<stdin>" if path == "-" else path)
+
+    def check(self, path, what: str) -> tuple[bool, int | None]:
+        """Refuse an output that would destroy data; (written directly, mode)."""
+        path = str(path)
+        if path == "-":
+            st = _fd_stat(1)
+            if st is not None and stat.S_ISREG(st.st_mode):
+                self._against_inputs(_identity(st), "<stdout>", what)
+                self._claim(_identity(st), "<stdout>", what)
+            return True, None
+        try:
+            lst = os.lstat(path)
+        except FileNotFoundError:
+            lst = None
+        except OSError as exc:
+            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
+                              position=Position(path)) from None
+        if lst is None:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise OutputError(f"cannot write the {what}: the folder {folder} does not "
+                                  "exist", position=Position(path))
+            key = os.path.join(os.path.realpath(folder), os.path.basename(path))
+            self._claim(key, path, what)
+            return False, None
+        st = _stat(path)            # what a symbolic link points to
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise OutputError(f"cannot write the {what}: it is a folder",
+                              position=Position(path))
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            return True, None       # a device or a pipe: nothing to lose, nothing to rename
+        if st is not None:
+            self._against_inputs(_identity(st), path, what)
+            self._claim(_identity(st), path, what)
+        if not self.force:
+            raise OutputError(f"the {what} already exists; it would be replaced",
+                              position=Position(path),
+                              hint="give --force to replace it, or choose another name")
+        return False, stat.S_IMODE(st.st_mode) if st is not None else None
+
+    def _against_inputs(self, ident, shown: str, what: str) -> None:
+        if ident in self._inputs:
+            raise OutputError(f"the {what} is the same file as the input "
+                              f"{self._inputs[ident]}; writing it would destroy the input",
+                              position=Position(shown),
+                              hint="write to another file")
+
+    def _claim(self, key, shown: str, what: str) -> None:
+        if key in self._claimed:
+            raise OutputError(f"the {what} is the same file as the {self._claimed[key]}",
+                              position=Position(shown), hint="give each output its own file")
+        self._claimed[key] = f"{what} {shown}"
+
+    def open(self, path, what: str) -> Output:
+        """Check ``path`` (see ``check``) and start writing it."""
+        direct, mode = self.check(path, what)
+        out = Output(str(path), what, direct, mode)
+        self._outputs.append(out)
+        return out
+
+    def commit(self) -> None:
+        outputs, self._outputs = self._outputs, []
+        try:
+            for o in outputs:
+                o._finish()
+        except BaseException:
+            for o in outputs:
+                o._discard()
+            raise
+
+    def discard(self) -> None:
+        outputs, self._outputs = self._outputs, []
+        for o in outputs:
+            o._discard()
+
+    def __enter__(self) -> "Outputs":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+        return False

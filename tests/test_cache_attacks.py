@@ -1,0 +1,345 @@
+"""The caches, attacked: nothing runs from a cache, a damaged or forged entry is
+rebuilt, a cache folder others control is not used, and the cache key covers
+every file, schema and source file that shapes a result (issue 12, 1–2)."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interpreter import cache as cache_module
+from interpreter.loader import load_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "project_training_full_payment.json"     # 60000.00
+
+
+class _Planted:
+    """Unpickling this creates the marker file: proof that a pickle ran."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def planted_pickle(marker: Path) -> bytes:
+    return pickle.dumps(_Planted(marker))
+
+
+def run_policy(args, cache_dir: Path, tmpdir: Path | None = None, cwd: Path | None = None,
+               extra_env: dict | None = None, pythonpath: Path | None = None):
+    env = dict(os.environ)
+    env["POLICY_CACHE_DIR"] = str(cache_dir)
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    env.update(extra_env or {})
+    cmd = [sys.executable, "-c", "import cli; cli.main()", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          cwd=str(cwd or ROOT), timeout=120)
+
+
+def amount(stdout: str, program: str) -> str:
+    data = json.loads(stdout)
+    return next(d["amount"] for d in data["decisions"] if d["program"] == program)
+
+
+def cache_file(folder: Path) -> Path:
+    files = list(folder.glob("*.json"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+# -- nothing runs from a cache -----------------------------------------------------------
+
+def lark_cache_path(tmpdir: Path) -> Path:
+    """Where `Lark(cache=True)` keeps its pickle for the tool's grammar, found by
+    asking Lark itself in a process whose temporary folder is ``tmpdir``."""
+    code = ("from lark import Lark; from dsl.parser import GRAMMAR; "
+            "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
+            "propagate_positions=True, maybe_placeholders=True, cache=True)")
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=str(ROOT))
+    found = list(tmpdir.glob(".lark_cache_*"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_pickle_planted_where_lark_caches_never_runs(tmp_path):
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    marker = tmp_path / "PWNED"
+    path = lark_cache_path(shared)
+    head = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(head + b"\n" + planted_pickle(marker))
+    # the control: Lark's own cache would run it
+    code = ("from lark import Lark; from dsl.parser import GRAMMAR; "
+            "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
+            "propagate_positions=True, maybe_placeholders=True, cache=True)")
+    subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(shared)),
+                   cwd=str(ROOT), capture_output=True)
+    assert marker.exists(), "the planted pickle should run under Lark(cache=True)"
+    marker.unlink()
+    path.write_bytes(head + b"\n" + planted_pickle(marker))
+
+    # the tool, from a cold policy cache (so the grammar is built), never reads it
+    r = run_policy(["check"], tmp_path / "cache", tmpdir=shared)
+    assert r.returncode == 0, r.stderr
+    assert not marker.exists()
+    r = run_policy(["eval", str(EXAMPLE)], tmp_path / "cache2", tmpdir=shared)
+    assert r.returncode == 0, r.stderr
+    assert not marker.exists()
+
+
+def test_a_symlink_where_lark_caches_overwrites_nothing(tmp_path):
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    path = lark_cache_path(shared)
+    path.unlink()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path.symlink_to(victim)
+    r = run_policy(["check"], tmp_path / "cache", tmpdir=shared)
+    assert r.returncode == 0, r.stderr
+    assert victim.read_text() == "precious\n"
+    assert not [p for p in shared.iterdir() if p != path]      # nothing else written there
+
+
+def test_a_pickle_planted_in_the_policy_cache_never_runs(tmp_path):
+    folder = tmp_path / "cache"
+    marker = tmp_path / "PWNED"
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+    entry = cache_file(folder)
+    # the old pickle name, the current entry, and the names a guess might try
+    for name in (entry.name, entry.stem + ".pickle", "policy.pickle", cache_module.SECRET):
+        (folder / name).write_bytes(planted_pickle(marker))
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+    assert amount(r.stdout, "project_training") == "60000.00"
+    assert not marker.exists()
+    # healed: the next run reads a valid entry again
+    assert cache_file(folder).read_bytes().startswith(b'{"format": 3')
+
+
+# -- a damaged or forged entry is rebuilt, never trusted, never fatal ---------------------
+
+def _warm(folder: Path) -> Path:
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+    return cache_file(folder)
+
+
+def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
+    folder = tmp_path / "cache"
+    entry = _warm(folder)
+    head, payload = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(payload)
+    # the attack of the issue: the amount's expression made to double
+    tree = data["asts"]["project.subsidy_total"]         # the amount of project_training
+    data["asts"]["project.subsidy_total"] = ["Binary", tree[1], "*", tree,
+                                             ["Number", tree[1], "2", False]]
+    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    # with the old header, and with a header whose digest is a plain SHA-256 of
+    # the new content (what an attacker without the per-user key can compute)
+    import hashlib
+    forged = json.dumps({"format": 3, "key": entry.stem,
+                         "mac": hashlib.sha256(new_payload).hexdigest()}).encode()
+    for header in (head, forged):
+        entry.write_bytes(header + b"\n" + new_payload)
+        r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+    # the control: signed with the user's own key, the poison is served (the
+    # test does reach the entry the amount comes from)
+    import hmac
+    secret = (folder / cache_module.SECRET).read_bytes()
+    signed = json.dumps({"format": 3, "key": entry.stem, "mac": hmac.new(
+        secret, entry.stem.encode() + b"\0" + new_payload, hashlib.sha256).hexdigest()}).encode()
+    entry.write_bytes(signed + b"\n" + new_payload)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert amount(r.stdout, "project_training") == "120000.00"
+    entry.write_bytes(forged + b"\n" + new_payload)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert amount(r.stdout, "project_training") == "60000.00"
+    # and the entry was rewritten: valid, without the poison
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert amount(r.stdout, "project_training") == "60000.00"
+    head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
+    assert b'"2",false]' not in payload2
+
+
+@pytest.mark.parametrize("cut", [0, 1, 10, 0.25, 0.5, 0.9, -1])
+def test_a_truncated_entry_heals(tmp_path, cut):
+    folder = tmp_path / "cache"
+    entry = _warm(folder)
+    raw = entry.read_bytes()
+    n = int(len(raw) * cut) if isinstance(cut, float) else (cut % len(raw))
+    entry.write_bytes(raw[:n])
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+    assert amount(r.stdout, "project_training") == "60000.00"
+    assert cache_file(folder).read_bytes() != raw[:n]        # rewritten
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "flip", "wrong key", "folder"])
+def test_each_cache_file_damaged_in_turn_heals(tmp_path, damage):
+    folder = tmp_path / "cache"
+    entry = _warm(folder)
+    for victim in (entry, folder / cache_module.SECRET):
+        raw = victim.read_bytes()
+        if damage == "garbage":
+            victim.write_bytes(os.urandom(len(raw)))
+        elif damage == "empty":
+            victim.write_bytes(b"")
+        elif damage == "flip":
+            victim.write_bytes(raw[:-5] + bytes([raw[-5] ^ 1]) + raw[-4:])
+        elif damage == "wrong key":
+            victim.write_bytes(os.urandom(32) if victim.name == cache_module.SECRET
+                               else raw.replace(entry.stem.encode(), b"0" * len(entry.stem), 1))
+        else:
+            victim.unlink()
+            victim.mkdir()
+        for _ in range(2):          # the damaged run, then the healed one
+            r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+            assert r.returncode == 0, r.stderr
+            assert amount(r.stdout, "project_training") == "60000.00"
+        if victim.is_dir():
+            victim.rmdir()
+            _warm(folder)
+        entry = cache_file(folder)
+
+
+# -- a cache folder others control is not used ---------------------------------------------
+
+def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
+    folder = tmp_path / "shared-cache"
+    folder.mkdir()
+    folder.chmod(0o777)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0
+    assert "warning: the cache folder" in r.stderr and "others may write" in r.stderr
+    assert amount(r.stdout, "project_training") == "60000.00"
+    assert list(folder.iterdir()) == []          # nothing read, nothing written
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="giving a folder to another user needs root")
+def test_a_cache_folder_of_another_user_is_not_used(tmp_path):
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    folder = tmp_path / "their-cache"
+    entry = _warm(folder)
+    entry.write_bytes(planted_pickle(tmp_path / "PWNED"))
+    os.chown(folder, nobody, -1)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0
+    assert "belongs to another user" in r.stderr
+    assert not (tmp_path / "PWNED").exists()
+    assert entry.read_bytes() == planted_pickle(tmp_path / "PWNED")    # untouched
+    # a file of another user's inside one's own folder is not read either
+    os.chown(folder, os.getuid(), -1)
+    os.chown(entry, nobody, -1)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_new_cache_folder_is_private(tmp_path):
+    folder = tmp_path / "a" / "cache"
+    _warm(folder)
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    for f in folder.iterdir():
+        assert (f.stat().st_mode & 0o777) == 0o600
+
+
+def test_a_cache_entry_that_is_a_symlink_is_not_followed(tmp_path):
+    folder = tmp_path / "cache"
+    entry = _warm(folder)
+    elsewhere = tmp_path / "elsewhere.json"
+    shutil.copy(entry, elsewhere)
+    entry.unlink()
+    entry.symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode == 0, r.stderr
+    assert elsewhere.read_bytes() == before             # not written through the link
+
+
+# -- the key covers everything that shapes a result ----------------------------------------
+
+def test_the_key_covers_the_schemas_and_the_code(tmp_path):
+    """A copy of the tool: warm its cache, tighten a schema of the copy, and the
+    warm run finds the error a cold run finds."""
+    tool = tmp_path / "tool"
+    tool.mkdir()
+    for item in ROOT.iterdir():
+        if item.is_dir() and (item / "__init__.py").exists() and item.name != "tests":
+            shutil.copytree(item, tool / item.name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        elif item.suffix == ".py":
+            shutil.copy(item, tool / item.name)
+    folder = tmp_path / "cache"
+    r = run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool)
+    assert r.returncode == 0, r.stderr
+    schema = tool / "policy" / "schemas" / "document.schema.json"
+    data = json.loads(schema.read_text(encoding="utf-8"))
+    data["properties"]["number"]["maxLength"] = 3
+    schema.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    warm = run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool)
+    cold = run_policy(["check"], tmp_path / "cold", cwd=tmp_path, pythonpath=tool)
+    assert cold.returncode == 1 and "number" in cold.stderr
+    assert (warm.returncode, warm.stderr) == (cold.returncode, cold.stderr)
+
+    # and the code: an edit to any source file of the engine is a new cache file
+    data["properties"]["number"].pop("maxLength")
+    schema.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool).returncode == 0
+    before = set(folder.glob("*.json"))
+    render = tool / "interpreter" / "render.py"
+    render.write_text(render.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool).returncode == 0
+    assert len(set(folder.glob("*.json")) - before) == 1
+
+
+def test_each_policy_file_is_read_once_and_its_hash_is_of_the_bytes_parsed(
+        policy_copy, monkeypatch):
+    """An editor saving a file while it is loaded: a second read (were there
+    one) sees the other version. Reads are counted, and the recorded hash is
+    compared with the text the rules came from."""
+    import builtins
+    import hashlib
+    import io
+    monkeypatch.setenv("POLICY_CACHE_DIR", "off")
+    std = policy_copy / "standards.yaml"
+    versions = [std.read_bytes(), std.read_bytes().replace(b"value: 6000", b"value: 5000")]
+    assert versions[0] != versions[1]
+    reads: dict[str, int] = {}
+    real_open = builtins.open
+
+    def racing_open(file, mode="r", *args, **kwargs):
+        name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else None
+        if name is not None and name.startswith(str(policy_copy)) and "r" in mode:
+            reads[name] = reads.get(name, 0) + 1
+            if Path(name) == std:           # each read of it sees the other version
+                std.write_bytes(versions[(reads[name] - 1) % 2])
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", racing_open)
+    monkeypatch.setattr(io, "open", racing_open)         # what pathlib calls
+    try:
+        policy = load_policy(policy_copy)
+    finally:
+        monkeypatch.setattr(builtins, "open", real_open)
+        monkeypatch.setattr(io, "open", real_open)
+    assert reads and all(n == 1 for n in reads.values()), reads
+    assert policy.files["policy/standards.yaml"] == hashlib.sha256(versions[0]).hexdigest()
+    assert policy.standards["apprenticeship_cap"].versions[0].value == 6000
