@@ -29,6 +29,7 @@ class LazyGroup(click.Group):
         "diff": "commands.population:diff",
         "generate": "commands.population:generate",
         "report": "commands.population:report",
+        "notice": "commands.notice:notice",
     }
 
     def list_commands(self, ctx):

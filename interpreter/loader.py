@@ -201,6 +201,7 @@ def load_policy(root: str | Path | None = None,
     facts_src = ld.load("facts.yaml", "facts")
     std_src = ld.load("standards.yaml", "standards")
     defs_src = ld.load("definitions.yaml", "definitions", required=False)
+    notice_src = ld.load("notice.yaml", "notice", required=False)
     program_srcs = [s for s in (ld.load_path(p, "program")
                                 for p in sorted((ld.root / "programs").glob("*.yaml")))
                     if s is not None]
@@ -335,6 +336,7 @@ def load_policy(root: str | Path | None = None,
     real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
     _check_targets(doc_src, ld, program_ids)
     _check_citations(ld, clauses)
+    notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
     if ld.errors:
         raise ErrorList(ld.errors)
     ld.cache.save()
@@ -345,7 +347,7 @@ def load_policy(root: str | Path | None = None,
                   revisions=revision_info, warnings=ld.warnings,
                   catalog_values={name: v for name, (_t, v) in catalogs.items()},
                   case_id=case_id, report_level=report_level,
-                  real_name_checks=real_name_checks)
+                  real_name_checks=real_name_checks, notice=notice)
 
 
 def _real_name_checks(src: Source, env: Environment, ld: _Loader,
@@ -413,6 +415,51 @@ def _check_targets(src: Source, ld: _Loader, programs: set) -> None:
         if t.get("from") is not None and t.get("until") is not None and t["until"] < t["from"]:
             ld.errors.append(src.error(at + ("until",), "the end date is before the start date",
                                        context=f"target {t['id']}"))
+
+
+def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
+    """The words of the decision notice (notice.yaml), with the facts it
+    reads, the formats it masks with and the catalogue tables it names
+    checked against the policy."""
+    from .formats import FORMATS
+
+    def known(path: str) -> bool:
+        parts = path.split(".")
+        decl = facts.get(parts[0])
+        for p in parts[1:]:
+            if decl is None:
+                return False
+            decl = decl.fields.get(p)
+        return decl is not None
+
+    d = src.data
+    lines = [(("addressee", i), a) for i, a in enumerate(d["addressee"])] + [
+        (("header", i), h) for i, h in enumerate(d["header"])]
+    places = [(at + ("fact",), line["fact"]) for at, line in lines]
+    if d.get("application_date"):
+        places.append((("application_date",), d["application_date"]))
+    for at, path in places:
+        if not known(path):
+            ld.errors.append(src.error(at, f"no fact '{path}' in facts.yaml"))
+    for at, line in lines:
+        if line.get("mask") and line["mask"] not in FORMATS:
+            ld.errors.append(src.error(at + ("mask",), f"no format '{line['mask']}'",
+                                       hint="known formats: " + ", ".join(sorted(FORMATS))))
+        table = (line.get("catalog") or {}).get("table")
+        if table is not None and table not in catalogs:
+            ld.errors.append(src.error(at + ("catalog", "table"),
+                                       f"no catalogue table '{table}' (catalog.{table})",
+                                       hint=_close(table, catalogs)))
+    return to_plain(d)
+
+
+def to_plain(data):
+    """A YAML source's data as plain dicts and lists."""
+    if isinstance(data, dict):
+        return {str(k): to_plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [to_plain(v) for v in data]
+    return data
 
 
 def _label(d) -> Text | None:

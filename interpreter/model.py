@@ -228,6 +228,7 @@ class Policy:
     case_id: Rule | None = None           # who a case is about (batch, what-if)
     report_level: Rule | None = None      # the level counted in reports by default
     real_name_checks: list[RealNameCheck] = field(default_factory=list)
+    notice: dict | None = None            # the words of the decision notice (notice.yaml)
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""

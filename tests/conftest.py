@@ -50,3 +50,25 @@ def reuse_bundled_policy(monkeypatch, bundled_policy):
             return bundled_policy
         return real(policy_dir, revisions, catalogs)
     monkeypatch.setattr(batch_module, "load_policy_with", load)
+
+
+# Files a person may want to look at after a run (a notice's page 1 as PNG, a
+# printed catalogue): kept in $POLICY_TEST_ARTEFACTS, else in pytest's own
+# temporary folder, and named at the end of the run.
+_ARTEFACTS: list[Path] = []
+
+
+@pytest.fixture(scope="session")
+def artefacts(tmp_path_factory):
+    import os
+    folder = os.environ.get("POLICY_TEST_ARTEFACTS")
+    path = Path(folder) if folder else tmp_path_factory.getbasetemp() / "artefacts"
+    path.mkdir(parents=True, exist_ok=True)
+    _ARTEFACTS.append(path)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    for path in _ARTEFACTS:
+        if any(path.iterdir()):
+            terminalreporter.write_line(f"artefacts (notices, printed pages): {path}")

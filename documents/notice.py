@@ -1,0 +1,301 @@
+"""The decision notice (审核结果通知书) an applicant receives, as HTML or PDF.
+
+A notice is made from a decision as `policy eval --format json` writes it
+(or as the ledger stores it): the decision's own record says what was
+decided and why, the policy's notice.yaml supplies every word of the notice
+(title, issuer, sentences, how to ask for a review), and the Jinja2 template
+in documents/templates lays it out. The PDF is the same HTML printed by
+WeasyPrint with the Noto CJK fonts.
+
+    render_notice(decision_json, policy, lang="zh", format="pdf") -> bytes
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dsl.errors import CaseError, PolicyError, Position
+from interpreter import display
+from interpreter.formats import FORMATS, FormatError
+from interpreter.model import Policy
+from interpreter.plain import Plain, PlainDecision
+
+TEMPLATES = Path(__file__).parent / "templates"
+FORMATS_OUT = ("html", "pdf")
+LANGS = ("zh", "en")
+
+# Typography of each language (not policy: how punctuation is written).
+PUNCT = {
+    "zh": {"colon": "：", "semicolon": "；", "open": "（", "close": "）",
+           "lquote": "「", "rquote": "」", "list": "、"},
+    "en": {"colon": ": ", "semicolon": "; ", "open": " (", "close": ")",
+           "lquote": "“", "rquote": "”", "list": ", "},
+}
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+class NoticeError(PolicyError):
+    """A notice that cannot be made: the input is not a decision, or the
+    policy has no notice.yaml (exit 2 for the first, 1 for the second)."""
+
+
+def fill(text: str, values: dict) -> str:
+    """Put the decision's values into a sentence of notice.yaml. The schema
+    allows only known placeholders; one without a value reads as —."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1)) or "—"), text)
+
+
+def get_path(facts: dict | None, path: str):
+    value = facts
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+@dataclass
+class NoticeView:
+    """One program's notice: what the template shows."""
+    program: str
+    program_id: str
+    outcome: str
+    outcome_word: str
+    number: str
+    draft: bool
+    header: list[tuple[str, str]]
+    application_date: str | None
+    decision_date: str | None
+    issue_date: str
+    amount_figures: str | None
+    amount_in_words: str | None
+    greeting: str
+    opening: str
+    conclusion: str
+    reasons_heading: str
+    also_met: str
+    decisive: list
+    held: list
+    standards: list
+    computed: list
+    steps: list
+    payments: list
+    status_words: dict
+    payee: str | None
+    quotes: list
+    notes: list
+    remedy: str
+    closing: str
+    policy_hash: str
+    case_digest: str | None
+
+
+def words(policy: Policy, lang: str) -> dict:
+    """notice.yaml in one language: every {zh, en} pair becomes its text."""
+    if policy.notice is None:
+        raise NoticeError("this policy has no notice.yaml: it does not say how a decision "
+                          "notice reads", position=Position(str(Path(policy.root) / "notice.yaml")),
+                          hint="copy policy/notice.yaml of the bundled policy and adapt it")
+
+    def pick(v):
+        if isinstance(v, dict):
+            if set(v) == {"zh", "en"}:
+                return v[lang]
+            return {k: pick(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [pick(x) for x in v]
+        return v
+    return pick(policy.notice)
+
+
+def is_decision(data) -> bool:
+    """A decision document (`policy eval --format json`) rather than a case."""
+    return isinstance(data, dict) and "decisions" in data and "policy" in data
+
+
+def check_decision(policy: Policy, decision: dict, name: str = "decision") -> None:
+    """A decision document of `policy eval --format json`, made under this policy."""
+    ok = (isinstance(decision, dict) and isinstance(decision.get("decisions"), list)
+          and isinstance(decision.get("policy"), dict) and isinstance(decision.get("case"), dict))
+    if not ok:
+        raise CaseError("not a decision: expected the JSON written by `policy eval --format json`",
+                        position=Position(name))
+    made_under = decision["policy"].get("id")
+    if made_under != policy.document.id:
+        raise CaseError(f"this decision was made under policy '{made_under}', not "
+                        f"'{policy.document.id}'", position=Position(name),
+                        hint="give the policy it was made under with --policy DIR")
+
+
+class NoticeBuilder:
+    def __init__(self, policy: Policy, lang: str = "zh"):
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}")
+        self.policy = policy
+        self.lang = lang
+        self.w = words(policy, lang)
+        self.plain = Plain(policy, lang, records=(policy.notice or {}).get("records"))
+
+    def shown(self, line: dict, facts: dict | None) -> str | None:
+        """A fact of the case as a header line says to show it: masked, or
+        with its name from a catalogue; None when the case does not have it."""
+        value = get_path(facts, line["fact"])
+        if value is None:
+            return None
+        if line.get("mask"):
+            fmt = FORMATS[line["mask"]]
+            try:
+                return fmt.mask(fmt.normalise(str(value)))
+            except FormatError:
+                return fmt.mask(str(value))
+        text = self.plain.value(line["fact"], value)
+        look = line.get("catalog")
+        if look:
+            rows = self.policy.catalog_values.get(look["table"]) or []
+            for row in rows if isinstance(rows, list) else ():
+                if isinstance(row, dict) and row.get(look["key"]) == value:
+                    name = row.get(look["field"])
+                    if name:
+                        p = PUNCT[self.lang]
+                        return f"{name}{p['open']}{text}{p['close']}"
+        return text
+
+    def addressee(self, facts: dict | None) -> str:
+        for line in self.w["addressee"]:
+            shown = self.shown(line, facts)
+            if shown:
+                return shown
+        return ""
+
+    def header(self, facts: dict | None) -> list[tuple[str, str]]:
+        """The header table's facts (notice.yaml `header`); absent ones left out."""
+        out = []
+        for h in self.w["header"]:
+            shown = self.shown(h, facts)
+            if shown is not None:
+                out.append((h.get("label") or self.plain.label(h["fact"]), shown))
+        return out
+
+    def view(self, doc: dict, d: dict, facts: dict | None, number: str | None,
+             issued: _dt.date) -> NoticeView:
+        w, lang = self.w, self.lang
+        plain: PlainDecision = self.plain.decision(d)
+        app_path = w.get("application_date")
+        app_date = get_path(facts, app_path) if app_path else None
+        as_of = (doc.get("case") or {}).get("as_of")
+        remedy = w["remedy"]
+        values = {
+            "applicant": self.addressee(facts),
+            "program": plain.program,
+            "application_date": display.date_text(app_date, lang) if app_date else None,
+            "decision_date": display.date_text(as_of, lang) if as_of else None,
+            "issue_date": display.date_text(issued, lang),
+            "amount": plain.amount_figures,
+            "amount_in_words": plain.amount_in_words,
+            "issuer": w["issuer"],
+            "document": self.policy.document.number,
+            "year": str(issued.year),
+            "serial": number,
+            "review_days": str(remedy["review_days"]),
+            "review_body": remedy["review_body"],
+            "litigation_months": str(remedy["litigation_months"]),
+            "court": remedy["court"],
+        }
+        s = w["sentences"]
+        outcome = plain.outcome
+        return NoticeView(
+            program=plain.program, program_id=plain.program_id, outcome=outcome,
+            outcome_word=w["outcomes"].get(outcome, outcome),
+            number=fill(w["number"], values) if number else w["unnumbered"],
+            draft=not number,
+            header=self.header(facts) + [
+                (w["labels"][k], v) for k, v in (
+                    ("program", plain.program),
+                    ("application_date", values["application_date"]),
+                    ("decision_date", values["decision_date"])) if v],
+            application_date=values["application_date"], decision_date=values["decision_date"],
+            issue_date=values["issue_date"],
+            amount_figures=plain.amount_figures, amount_in_words=plain.amount_in_words,
+            greeting=fill(s["greeting"], values), opening=fill(s["opening"], values),
+            conclusion=fill(s["conclusion"][outcome], values),
+            reasons_heading=fill(s["reasons"][outcome], values),
+            also_met=fill(s["also_met"], values),
+            decisive=plain.decisive, held=plain.held, standards=plain.standards,
+            computed=plain.computed, steps=plain.steps, payments=plain.payments,
+            status_words=w["installment_status"], payee=plain.payee,
+            quotes=plain.quotes, notes=plain.notes,
+            remedy=fill(remedy["text"], values), closing=fill(s["closing"], values),
+            policy_hash=str((doc.get("policy") or {}).get("hash") or ""),
+            case_digest=(doc.get("case") or {}).get("sha256"))
+
+
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(["html", "j2"], default=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def _page_css(template: str) -> str:
+    """notice.yaml's page line ("第{page}页 共{pages}页") as CSS content."""
+    parts = []
+    for piece in re.split(r"(\{page\}|\{pages\})", template):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            # a CSS string inside <style>: no quote, backslash or "<" can end it
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"')
+                         .replace("<", "\\3C ").replace("\n", " ") + '"')
+    return " ".join(parts) or '""'
+
+
+def render_notice(decision: dict, policy: Policy, *, facts: dict | None = None,
+                  lang: str = "zh", format: str = "html", programs: list[str] | None = None,
+                  number: str | None = None, issued: _dt.date | None = None,
+                  name: str = "decision") -> bytes:
+    """The notice of a decision, as HTML (UTF-8) or PDF bytes.
+
+    ``decision``: the JSON document of `policy eval --format json` (as the
+    ledger stores it); ``policy``: the loaded policy it was made under (its
+    notice.yaml gives the words, facts.yaml the labels). ``facts``: the case facts (default: those recorded in
+    the decision). ``programs``: which of its decisions (default: all, one
+    notice each, each starting a page). ``number``: the serial the ledger
+    gives; without it the notice is marked as a draft. ``issued``: the date
+    printed at the foot (default: today).
+    """
+    if format not in FORMATS_OUT:
+        raise ValueError(f"unknown format {format!r}")
+    check_decision(policy, decision, name)
+    if facts is None:
+        facts = (decision.get("case") or {}).get("facts")
+    issued = issued or _dt.date.today()
+    builder = NoticeBuilder(policy, lang)
+    chosen = [d for d in decision["decisions"] if not programs or d.get("program") in programs]
+    if not chosen:
+        raise CaseError("the decision has no program "
+                        + ", ".join(programs or []) + "; it has "
+                        + ", ".join(str(d.get("program")) for d in decision["decisions"]),
+                        position=Position(name))
+    views = [builder.view(decision, d, facts, number, issued) for d in chosen]
+    html = _environment().get_template("notice.html.j2").render(
+        notices=views, w=builder.w, p=PUNCT[lang], html_lang="zh-CN" if lang == "zh" else "en",
+        page_css=_page_css(builder.w["labels"]["page"]))
+    if format == "html":
+        return html.encode("utf-8")
+    return html_to_pdf(html)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print HTML to PDF with WeasyPrint (fonts from fontconfig: Noto CJK)."""
+    import logging
+
+    from weasyprint import HTML
+    # WeasyPrint logs every CSS property it ignores (e.g. the screen-only
+    # ones) as a warning; they are not the user's concern.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
