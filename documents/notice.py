@@ -146,7 +146,7 @@ class NoticeBuilder:
         if value is None:
             return None
         if line.get("mask"):
-            fmt = FORMATS[line["mask"]]
+            fmt = FORMATS[self.policy.fact(line["fact"]).format]
             try:
                 return fmt.mask(fmt.normalise(str(value)))
             except FormatError:

@@ -419,18 +419,17 @@ def _check_targets(src: Source, ld: _Loader, programs: set) -> None:
 
 def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     """The words of the decision notice (notice.yaml), with the facts it
-    reads, the formats it masks with and the catalogue tables it names
-    checked against the policy."""
-    from .formats import FORMATS
+    reads, their formats where it masks them and the catalogue tables it
+    names checked against the policy."""
 
-    def known(path: str) -> bool:
+    def decl(path: str):
         parts = path.split(".")
-        decl = facts.get(parts[0])
+        found = facts.get(parts[0])
         for p in parts[1:]:
-            if decl is None:
-                return False
-            decl = decl.fields.get(p)
-        return decl is not None
+            if found is None:
+                return None
+            found = found.fields.get(p)
+        return found
 
     d = src.data
     lines = [(("addressee", i), a) for i, a in enumerate(d["addressee"])] + [
@@ -439,12 +438,15 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     if d.get("application_date"):
         places.append((("application_date",), d["application_date"]))
     for at, path in places:
-        if not known(path):
+        if decl(path) is None:
             ld.errors.append(src.error(at, f"no fact '{path}' in facts.yaml"))
     for at, line in lines:
-        if line.get("mask") and line["mask"] not in FORMATS:
-            ld.errors.append(src.error(at + ("mask",), f"no format '{line['mask']}'",
-                                       hint="known formats: " + ", ".join(sorted(FORMATS))))
+        found = decl(line["fact"])
+        if line.get("mask") and found is not None and found.format not in FORMATS:
+            ld.errors.append(src.error(at + ("mask",), f"the fact {line['fact']} declares no "
+                                       "format to mask it with",
+                                       hint="give it a `format` in facts.yaml, e.g. "
+                                            "cn_resident_id"))
         table = (line.get("catalog") or {}).get("table")
         if table is not None and table not in catalogs:
             ld.errors.append(src.error(at + ("catalog", "table"),
