@@ -26,8 +26,9 @@ from .conventions import DATE, EXIT_POLICY, POLICY_OPTION, REVISION_OPTION, guar
 @click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
               type=click.Path(dir_okay=False, exists=True),
               help="Re-evaluate a decision stored by `policy eval --format json` against the "
-                   "policy as it is now and report whether it still holds (exit 0 if it "
-                   "holds, 1 if it does not).")
+                   "policy as it is now (--policy, --revision: the revisions are the ones you "
+                   "give, never the files the decision names), compare the hashes it records, "
+                   "and report whether it still holds (exit 0 if it holds, 1 if it does not).")
 @guarded
 def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file):
     """Evaluate CASE.json and explain each decision.
@@ -62,19 +63,16 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, repla
 def _replay(path, policy_dir, revisions, fmt):
     import json
 
-    from interpreter.replay import replay, stored_revisions
+    from interpreter.replay import replay
 
-    policy = load(policy_dir, list(revisions) or stored_revisions(path))
+    # the caller's policy and revisions (or the bundled ones): never files the
+    # decision names (docs/security.md)
+    policy = load(policy_dir, revisions)
     r = replay(policy, path)
     if fmt == "json":
-        click.echo(json.dumps({"holds": r.holds, "differences": r.differences,
-                               "changed_files": r.changed_files}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
     else:
-        for f in r.changed_files:
-            click.echo(f"policy file changed since the decision: {f}")
-        for d in r.differences:
-            click.echo(f"differs: {d}")
-        click.echo("the decision still holds" if r.holds else "the decision no longer holds")
+        click.echo("\n".join(r.lines()))
     if not r.holds:
         sys.exit(EXIT_POLICY)
 

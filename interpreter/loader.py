@@ -3,6 +3,7 @@ expression, and report all problems together with file:line:col.
 """
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
@@ -47,10 +48,13 @@ class _Loader:
 
     # -- files ------------------------------------------------------------------
     def display(self, path: Path) -> str:
+        """The name a file is recorded under (in messages, in decisions and in
+        the policy hash): relative to the policy folder's parent, whatever path
+        was typed, so the same files always give the same hash."""
         try:
-            return str(path.relative_to(self.root.parent))
-        except ValueError:
-            return str(path)
+            return Path(os.path.relpath(Path(path).resolve(), self.root.parent)).as_posix()
+        except ValueError:          # another drive
+            return Path(path).resolve().as_posix()
 
     def load(self, rel: str, schema: str, required: bool = True) -> Source | None:
         path = self.root / rel
