@@ -56,7 +56,8 @@ PACKAGE = {"zen_expression": ("zen", "zen-engine"), "zen_graph": ("zen", "zen-en
 CLAUSE_ORDER = ("in_force", "trained_in_district", "training_kind", "not_project_based",
                 "course_in_catalogue", "institution_active", "institution_approved",
                 "certificate_obtained", "certificate_level", "no_monthly_pension",
-                "yearly_limit", "not_repeated")
+                "yearly_limit", "not_repeated",
+                "real_name_same_occupation_level", "real_name_three_per_year")
 
 
 def available() -> list[str]:
@@ -134,7 +135,9 @@ def _zen_parts(cat: CatalogLiterals) -> dict:
     vt = _q(PROGRAM)
     t = {
         "as_of": "(application.date ?? certificate.date)",
-        "level_key": f"(certificate.level ?? {_q('初级')})",
+        # definitions.yaml certificate_level: decided by the certificate's kind
+        "level_key": (f"(certificate.kind == null ? null : (certificate.kind in"
+                      f" {_qlist(sorted(LEVELLED_KINDS))} ? certificate.level : {_q('初级')}))"),
         "training_level": (
             "(training.project_based == null ? null : (training.project_based == true ? project.level"
             f" : (training.kind == null ? null : (training.kind == {_q('创业培训')} ? {_q('创业培训')}"
@@ -164,10 +167,7 @@ def _zen_parts(cat: CatalogLiterals) -> dict:
             f" in {_qlist(cat.projections)} ? ((training.institution == null or training.course == null"
             " or {L} == null) ? null : true) : false)"),
         "certificate_obtained": f"(certificate.kind == null ? null : certificate.kind in {_qlist(sorted(CERTIFICATE_KINDS))})",
-        "certificate_level": (
-            f"(((certificate.kind != null and not (certificate.kind in {_qlist(sorted(LEVELLED_KINDS))}))"
-            f" or (certificate.level != null and certificate.level in {_qlist(sorted(BASIC_LEVELS))}))"
-            " ? true : ((certificate.kind != null and certificate.level != null) ? false : null))"),
+        "certificate_level": f"({{LK}} == null ? null : {{LK}} in {_qlist(sorted(BASIC_LEVELS))})",
         "no_monthly_pension": "(applicant.pension_eligible == null ? null : applicant.pension_eligible == false)",
         "yearly_limit": (
             "((history == null or {AS} == null or date({AS}) < date(" + _q(STANDARDS_FROM.isoformat()) + "))"
@@ -179,10 +179,14 @@ def _zen_parts(cat: CatalogLiterals) -> dict:
         "not_repeated": (
             f"(history == null ? null : (some(history, #.program == {vt} and #.occupation != null"
             " and certificate.occupation != null and #.occupation == certificate.occupation"
-            " and #.level == {LK}) ? false"
+            " and #.level != null and {LK} != null and #.level == {LK}) ? false"
             f" : (some(history, (#.program == null or #.program == {vt})"
             " and (#.occupation == null or certificate.occupation == null or #.occupation == certificate.occupation)"
-            " and (#.level == null or #.level == {LK})) ? null : true)))"),
+            " and (#.level == null or {LK} == null or #.level == {LK})) ? null : true)))"),
+        "real_name_same_occupation_level": (
+            "((applicant.id != null and certificate.occupation != null and {LK} != null)"
+            " ? true : null)"),
+        "real_name_three_per_year": "(applicant.id != null ? true : null)",
     }
     std = {k: int(v) for k, v in STANDARD.items()}
     standard_key = (
@@ -343,7 +347,8 @@ def rule_engine_text(cat: CatalogLiterals) -> str:
            f' ? "*" : {t("course")}) + "|" + (tl == null ? "*" : tl)')
     approved = (f"[({key}) in {rset(cat.projections)} ? (({t('institution')} == null"
                 f" or {t('course')} == null or tl == null) ? null : true) : false for tl in [{tl}]][0]")
-    lk = f"({c('level')} ?? {_q('初级')})"
+    lk = (f"({c('kind')} == null ? null : ({c('kind')} in {rset(sorted(LEVELLED_KINDS))}"
+          f" ? {c('level')} : {_q('初级')}))")
     inst, start, end = t("institution"), t("start_date"), t("end_date")
     clauses = [
         f"(a == null ? null : ({_re_date(PERIOD_START)} <= a and a <= {_re_date(PERIOD_END)}))",
@@ -359,9 +364,7 @@ def rule_engine_text(cat: CatalogLiterals) -> str:
          f" and ({end} == null or {end} <= s[\"until\"]) for s in {status}]) ? null : false))"),
         approved,
         f"({c('kind')} == null ? null : {c('kind')} in {rset(sorted(CERTIFICATE_KINDS))})",
-        (f"((({c('kind')} != null and not ({c('kind')} in {rset(sorted(LEVELLED_KINDS))}))"
-         f" or ({c('level')} != null and {c('level')} in {rset(sorted(BASIC_LEVELS))}))"
-         f" ? true : (({c('kind')} != null and {c('level')} != null) ? false : null))"),
+        f"({lk} == null ? null : {lk} in {rset(sorted(BASIC_LEVELS))})",
         (f"({f('applicant', 'pension_eligible')} == null ? null"
          f" : {f('applicant', 'pension_eligible')} == false)"),
         (f"((history == null or a == null or a < {_re_date(STANDARDS_FROM)}) ? null"
@@ -372,11 +375,16 @@ def rule_engine_text(cat: CatalogLiterals) -> str:
          f" < {MAX_PER_YEAR}))"),
         (f"(history == null ? null : ($any([{h('program')} == {vt} and {h('occupation')} != null"
          f" and {c('occupation')} != null and {h('occupation')} == {c('occupation')}"
+         f" and {h('level')} != null and {lk} != null"
          f" and {h('level')} == {lk} for h in history]) ? false"
          f" : ($any([({h('program')} == null or {h('program')} == {vt})"
          f" and ({h('occupation')} == null or {c('occupation')} == null"
          f" or {h('occupation')} == {c('occupation')})"
-         f" and ({h('level')} == null or {h('level')} == {lk}) for h in history]) ? null : true)))"),
+         f" and ({h('level')} == null or {lk} == null or {h('level')} == {lk})"
+         f" for h in history]) ? null : true)))"),
+        (f"(({f('applicant', 'id')} != null and {c('occupation')} != null and {lk} != null)"
+         f" ? true : null)"),
+        f"({f('applicant', 'id')} != null ? true : null)",
     ]
     std = {k: int(v) for k, v in STANDARD.items()}
     amount = (f"({t('kind')} == {_q('创业培训')} ? {std['创业培训']} : ({c('kind')} in"
@@ -433,6 +441,8 @@ def json_logic_rule(cat: CatalogLiterals) -> dict:
     course = _v("training.course")
     kind, pb = _v("training.kind"), _v("training.project_based")
     ck, cl = _v("certificate.kind"), _v("certificate.level")
+    # definitions.yaml certificate_level: decided by the certificate's kind
+    cert_level = _if(_null(ck), None, {"in": [ck, sorted(LEVELLED_KINDS)]}, cl, "初级")
     active_rows = [(i, f.isoformat(), u.isoformat()) for i, s, f, u in cat.status if s == "active"]
     known = {"and": [{"!==": [inst, None]}, {"!==": [start, None]}, {"!==": [end, None]}]}
     active_known = {"or": [{"and": [{"===": [inst, i]}, {"<=": [f, start]}, {"<=": [end, u]}]}
@@ -463,14 +473,15 @@ def json_logic_rule(cat: CatalogLiterals) -> dict:
         _if(known, {"!!": active_known}, {"!!": active_open}, None, False),
         approved,
         _if(_null(ck), None, {"in": [ck, sorted(CERTIFICATE_KINDS)]}),
-        _if({"or": [{"and": [{"!==": [ck, None]}, {"!": {"in": [ck, sorted(LEVELLED_KINDS)]}}]},
-                    {"and": [{"!==": [cl, None]}, {"in": [cl, sorted(BASIC_LEVELS)]}]}]}, True,
-            {"and": [{"!==": [ck, None]}, {"!==": [cl, None]}]}, False, None),
+        _if(_null(cert_level), None, {"in": [cert_level, sorted(BASIC_LEVELS)]}),
         _if(_null(_v("applicant.pension_eligible")), None,
             {"===": [_v("applicant.pension_eligible"), False]}),
         _if({"or": [_null(as_of), {"<": [as_of, STANDARDS_FROM.isoformat()]}, _null(count)]}, None,
             {"<": [count, MAX_PER_YEAR]}),
         _if(_null(_v("_pre.repeated")), None, {"!": _v("_pre.repeated")}),
+        _if({"or": [_null(_v("applicant.id")), _null(_v("certificate.occupation")),
+                    _null(cert_level)]}, None, True),
+        _if(_null(_v("applicant.id")), None, True),
     ]
     std = {k: int(v) for k, v in STANDARD.items()}
     amount = _if({"===": [kind, "创业培训"]}, std["创业培训"],
@@ -498,8 +509,10 @@ def precompute_history(facts: dict) -> dict:
         return out
     if as_of is not None:
         out["vt_in_year"] = count_in_year(history, as_of.year)
-    out["repeated"] = subsidised_before(history, certificate.get("occupation"),
-                                        certificate.get("level") or "初级")
+    kind = certificate.get("kind")
+    level = None if kind is None else (certificate.get("level") if kind in LEVELLED_KINDS
+                                       else "初级")
+    out["repeated"] = subsidised_before(history, certificate.get("occupation"), level)
     return out
 
 
