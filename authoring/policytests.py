@@ -70,6 +70,7 @@ def collect(paths, pattern: str | None = None) -> list[PolicyTest]:
         if problems:
             errors.extend(problems)
             continue
+        schemas.read_dates(src, "tests")
         tests.extend(_tests(src, f))
     if errors:
         raise ErrorList(errors)

@@ -9,6 +9,7 @@ millisecond.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF,
                              UnexpectedInput, VisitError)
 
 from . import ast
+from .dates import iso_form
 from .errors import ParseError, Position
 from .operators import BINARY_RULES
 
@@ -178,6 +180,7 @@ def parse(text: str, source: str | None = None) -> ast.Node:
     if depth > MAX_DEPTH:
         raise ParseError(f"the expression nests {depth} levels deep; the limit is {MAX_DEPTH}",
                          position=Position(source, 1, 1))
+    _refuse_loose_dates(text, source)
     try:
         tree = _BUILDER.transform(_parser().parse(text))
     except VisitError as exc:
@@ -223,6 +226,27 @@ def _bracket_depth(text: str) -> int:
     return best
 
 
+# 2021/7/1, 2021-7-1, 2021.7.1 written without spaces: a date written another
+# way, which would otherwise be read as arithmetic (2021 / 7 / 1 is 288.71…)
+_LOOSE_DATE = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![0-9A-Za-z_.])[0-9]{4}([/.-])[0-9]{1,2}\1[0-9]{1,2}'
+                         r'(?![0-9.%])')
+
+
+def _refuse_loose_dates(text: str, source: str | None) -> None:
+    for m in _LOOSE_DATE.finditer(text):
+        if m.group().startswith('"'):
+            continue                    # inside a string: text, not a date
+        word = m.group()
+        fixed = iso_form(word)
+        if fixed is None or fixed == word:
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        raise ParseError(f"'{word}' is not a real date of the form YYYY-MM-DD",
+                         hint=f"write {fixed}",
+                         position=Position(source, line, col), snippet=_line(text, line))
+
+
 def _tree_depth(node: ast.Node) -> int:
     best, stack = 0, [(node, 1)]
     while stack:
@@ -254,7 +278,13 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
             if ch == "'":
                 return ParseError(msg + "; text is written in double quotes, e.g. \"初级\"",
                                   position=Position(source, line, col), snippet=_line(text, line))
-            if ch in "，（）“”：；":
+            if ch.isdigit() and not ch.isascii():
+                # Decimal() would read it (1৪ as 14): an expression has ASCII digits only
+                import unicodedata
+                msg = (f"'{ch}' is not one of the digits 0-9 (it is "
+                       f"{unicodedata.name(ch, 'a digit of another script')}); "
+                       "write numbers with the digits 0-9")
+            elif ch in "，（）“”：；":
                 msg += " (a full-width Chinese punctuation mark; use , ( ) \" : instead)"
             else:
                 expected = _expected_at(text, exc.pos_in_stream)

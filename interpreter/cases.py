@@ -19,6 +19,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from dsl.dates import date_problem
 from dsl.errors import CaseError, Position
 
 from .formats import FormatError, get_format
@@ -301,7 +302,7 @@ class CaseReader:
                     self._dates[value] = day
                 return day
             except ValueError:
-                raise bad(f"{_show(value)} is not a real date of the form YYYY-MM-DD") from None
+                raise bad(*date_problem(value, _show(value))) from None
         if t == "enum":
             values = self.policy.enums[decl.enum].values
             if not isinstance(value, str) or value not in values:

@@ -81,6 +81,7 @@ class _Loader:
                 self.errors.extend(problems)
                 return None
             self.cache.mark_validated(name, digest)
+        schemas.read_dates(src, schema)
         self.sources[name] = src
         return src
 

@@ -5,11 +5,15 @@ read from the bundled ``policy/schemas`` folder whatever policy is loaded.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from dsl.errors import PolicyFileError
+
+from dsl.dates import date_problem
 
 from .yamlsource import Source, to_jsonable
 
@@ -34,12 +38,72 @@ def validate(src: Source, schema: str) -> list[PolicyFileError]:
     for err in sorted(validator(schema).iter_errors(data),
                       key=lambda e: src.position(tuple(e.absolute_path)).line or 0):
         path = tuple(err.absolute_path)
-        message = _plain(err)
+        message, hint = _explain(err)
         if (path, message) in seen:       # jsonschema says "required" once per key
-            continue
+            continue                      # (and a bad date fails its pattern and format)
         seen.add((path, message))
-        errors.append(src.error(path, message, context=_where(path)))
+        errors.append(src.error(path, message, context=_where(path), hint=hint))
     return errors
+
+
+def _explain(err) -> tuple[str, str | None]:
+    """(message, hint): a date written another way gets its fix as the hint."""
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        from jsonschema.exceptions import best_match
+        return _explain(best_match(err.context))
+    if (err.validator in ("format", "pattern") and err.schema.get("format") == "date"
+            and isinstance(err.instance, str)):
+        return date_problem(err.instance)
+    return _plain(err), None
+
+
+def read_dates(src: Source, schema: str) -> None:
+    """A date written in quotes (``issued: '2021-02-01'``) where the file
+    format has a date, read as the date it is, like an unquoted one. Run on a
+    file that passed its schema (so every such string is a real YYYY-MM-DD)."""
+    root = validator(schema).schema
+    found: list[tuple] = []
+    _date_paths(src.data, root, root, (), found, 0)
+    for path in found:
+        parent = src.data
+        for p in path[:-1]:
+            parent = parent[p]
+        try:
+            parent[path[-1]] = _dt.date.fromisoformat(parent[path[-1]])
+        except ValueError:          # pragma: no cover - the schema refused it already
+            pass
+
+
+def _date_paths(value, schema, root, path: tuple, out: list, depth: int) -> None:
+    if not isinstance(schema, dict) or depth > 64:
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        _date_paths(value, root.get("$defs", {}).get(ref[len("#/$defs/"):]), root, path, out,
+                    depth + 1)
+    if schema.get("format") == "date" and isinstance(value, str):
+        if _ISO_DATE.fullmatch(value) and path not in out:
+            out.append(path)
+        return
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or ():
+            _date_paths(value, sub, root, path, out, depth + 1)
+    for key in ("then", "else"):
+        _date_paths(value, schema.get(key), root, path, out, depth + 1)
+    if isinstance(value, dict):
+        props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for k, v in value.items():
+            if k in props:
+                _date_paths(v, props[k], root, path + (k,), out, depth + 1)
+            elif isinstance(extra, dict):
+                _date_paths(v, extra, root, path + (k,), out, depth + 1)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            _date_paths(item, schema["items"], root, path + (i,), out, depth + 1)
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _where(path: tuple) -> str | None:

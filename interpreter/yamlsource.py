@@ -21,6 +21,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from dsl.dates import date_problem
 from dsl.errors import Position, PolicyFileError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -349,8 +350,10 @@ def _scalar(node: ScalarNode, src: Source):
         try:
             return _dt.date.fromisoformat(value)
         except ValueError:
-            raise src_error(src, node,
-                            f"'{value}' is not a real date of the form YYYY-MM-DD") from None
+            message, hint = date_problem(value, f"'{value}'")
+            err = src_error(src, node, message)
+            err.hint = hint
+            raise err from None
     if tag.startswith("tag:yaml.org,2002:"):
         raise src_error(src, node, f"YAML type {tag.rsplit(':', 1)[-1]} is not allowed here")
     raise src_error(src, node, f"YAML tag {tag} is not allowed")

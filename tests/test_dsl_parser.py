@@ -288,7 +288,7 @@ N = lambda v: A.Number(Decimal(v))       # noqa: E731
     ("f()", A.Call("f", ())),
     ("-standards.t[\"初级\"]",
      A.Unary("-", A.Index(A.Attr(A.Name("standards"), "t"), A.String("初级")))),
-    ("2020-1-1", A.Binary("-", A.Binary("-", N(2020), N(1)), N(1))),
+    ("2020 - 1 - 1", A.Binary("-", A.Binary("-", N(2020), N(1)), N(1))),
 ])
 def test_trees(text, tree):
     assert parse(text) == tree

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from cli import cli
-from dsl import Context, PolicyError
+from dsl import Context, ParseError, PolicyError, parse
 from dsl.errors import CaseError
 from interpreter.cases import CaseReader, parse_json_text
 from interpreter.evaluate import Evaluator
@@ -512,6 +512,9 @@ def _num(inner):
 
 
 NUMERIC = st.recursive(NUM_ATOM, _num, max_leaves=6)
+
+# digits of other scripts, which Decimal() would read as numbers (1৪ as 14)
+OTHER_DIGITS = [c for c in map(chr, range(0x80, 0x10000)) if c.isdigit() and c.isdecimal()]
 BOOLEAN = st.one_of(
     st.tuples(NUMERIC, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), NUMERIC).map(
         " ".join),
@@ -532,6 +535,43 @@ EXPRESSION = st.one_of(TYPED, WELL_FORMED, TOKENS, st.text(max_size=60),
                                         "1 / 0 > 1", "round(1, 1000000000000)",
                                         "round(1, -1000000000000) > 0",
                                         "days_between(2020-01-01, 2020-01-01) == 0"]))
+
+@FAST
+@given(st.integers(0, 10 ** 6), st.sampled_from(OTHER_DIGITS), st.integers(0, 7),
+       st.sampled_from(["applicant.insured_months >= {}", "{} + 1", "[{}, 2]", "{}%",
+                        "round(1, {})", "2020-01-{}"]))
+def test_a_digit_of_another_script_is_refused_never_read(n, digit, at, template):
+    """A number in an expression has the digits 0-9 only: any other decimal
+    digit is a parse error naming it, wherever it is in the number."""
+    text = str(n)
+    at = min(at, len(text))
+    number = text[:at] + digit + text[at:]
+    with pytest.raises(ParseError) as err:
+        parse(template.format(number))
+    assert "digits 0-9" in err.value.message or "not allowed here" in err.value.message
+
+
+@FAST
+@given(st.dates(_dt.date(1900, 1, 1), _dt.date(2100, 12, 31)), st.sampled_from("/.-年"),
+       st.booleans())
+def test_a_date_written_another_way_is_refused_once_with_the_fix(day, sep, pad):
+    """2021/7/1, 2021.07.01, 2021-7-1, 2021年7月1日: in a case and in an
+    expression, one message and the fix (write 2021-07-01), never read as
+    something else."""
+    m, d = (f"{day.month:02d}", f"{day.day:02d}") if pad else (str(day.month), str(day.day))
+    if sep == "年":
+        written = f"{day.year}年{m}月{d}日"
+    else:
+        written = f"{day.year}{sep}{m}{sep}{d}"
+    assume(written != day.isoformat())
+    with pytest.raises(CaseError) as err:
+        READER.convert({"certificate": {"date": written}}, "case.json")
+    assert err.value.hint == f"write {day.isoformat()}", err.value.render()
+    if sep != "年":
+        with pytest.raises(ParseError) as perr:
+            parse(f"as_of >= {written}")
+        assert perr.value.hint == f"write {day.isoformat()}"
+
 
 PROGRAM = """id: zz_prop
 title: 测试补贴

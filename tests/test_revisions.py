@@ -150,3 +150,25 @@ def test_replay_refuses_a_file_that_is_not_a_decision(tmp_path):
     f.write_text('{"applicant": {}}', encoding="utf-8")
     r = CliRunner().invoke(cli, ["eval", "--replay", str(f)])
     assert r.exit_code == 2 and "not a stored decision" in r.output
+
+
+def test_quoted_dates_in_a_revision_and_the_document_are_read_as_dates(tmp_path, policy_copy):
+    """issued: '2021-02-01' (a date in quotes) was exit 3; it is the date it says."""
+    quoted = tmp_path / "quoted.yaml"
+    text = RAISE.read_text(encoding="utf-8")
+    assert "issued: 2020-12-20" in text and "- from: 2021-01-01" in text
+    quoted.write_text(text.replace("issued: 2020-12-20", "issued: '2020-12-20'")
+                      .replace("- from: 2021-01-01", '- from: "2021-01-01"'), encoding="utf-8")
+    doc = policy_copy / "document.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("issued: 2020-03-23",
+                                                             "issued: '2020-03-23'"),
+                   encoding="utf-8")
+    policy = load_policy(policy_copy, revisions=[quoted])
+    assert policy.document.issued.isoformat() == "2020-03-23"
+    (d,) = Evaluator(policy).decide(junior_case("2021-02-01")).decisions
+    assert money(d.amount) == "1200.00"
+    r = CliRunner().invoke(cli, ["eval", str(ROOT / "examples" / "vocational_training_special_ability.json"),
+                                 "--policy", str(policy_copy), "--revision", str(quoted),
+                                 "--as-of", "2021-02-01", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["policy"]["revisions"][0]["issued"] == "2020-12-20"
