@@ -228,8 +228,8 @@ def _bracket_depth(text: str) -> int:
 
 # 2021/7/1, 2021-7-1, 2021.7.1 written without spaces: a date written another
 # way, which would otherwise be read as arithmetic (2021 / 7 / 1 is 288.71…)
-_LOOSE_DATE = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![0-9A-Za-z_.])[0-9]{4}([/.-])[0-9]{1,2}\1[0-9]{1,2}'
-                         r'(?![0-9.%])')
+_LOOSE_DATE = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![\w.])[0-9]{4}([/.-])[0-9]{1,2}\1[0-9]{1,2}'
+                         r'(?![\w.%])')
 
 
 def _refuse_loose_dates(text: str, source: str | None) -> None:
