@@ -30,6 +30,7 @@ class LazyGroup(click.Group):
         "generate": "commands.population:generate",
         "report": "commands.population:report",
         "notice": "commands.notice:notice",
+        "serve": "commands.serve:serve",
     }
 
     def list_commands(self, ctx):

@@ -145,6 +145,12 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
         raise CaseError(f"the case file is {size} bytes; the limit is {MAX_CASE_BYTES}" if size
                         else f"the case file is larger than the limit of {MAX_CASE_BYTES} bytes",
                         position=Position(name))
+    return parse_case_bytes(raw, name), raw
+
+
+def parse_case_bytes(raw: bytes, name: str) -> object:
+    """The parsed JSON of a case given as bytes (a file's, or a request's body
+    in `policy serve`: the same messages for both)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -153,7 +159,7 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
                         position=Position(name, line)) from None
     if not text.strip():
         raise CaseError("the case file is empty", position=Position(name))
-    return parse_json_text(text, name), raw
+    return parse_json_text(text, name)
 
 
 class CaseReader:

@@ -1,0 +1,79 @@
+"""The FastAPI application of `policy serve`.
+
+``create_app()`` is uvicorn's factory: each worker process calls it once, loads
+and compiles the policy once, and keeps it for every request. The routers are
+rooms: decisions, the policy as a resource, operations, and (with a database)
+the ledger. The officer pages of the next issue are one more router (or a
+mounted sub-application under ``/ui``) added in ``ROOMS``/``mount``, on the same
+``Service`` and the same ``auth.Principal``.
+"""
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from . import decisions, operations, problems, resources
+from .models import BatchEnd, BatchLine, BatchReject, Problem
+from .settings import Settings
+from .state import Service
+
+ROOMS = (decisions.router, resources.router, operations.router)
+
+
+def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    service = Service(settings, policy)
+    doc = service.policy.document
+    app = FastAPI(
+        title=f"policy serve — {doc.number}",
+        version=resources._version(),
+        description=(f"Decisions under {doc.number} {doc.title}, explained and cited; the "
+                     "policy as a resource; with a database, the ledger. Errors are "
+                     "application/problem+json. Every response carries the policy's id and "
+                     "hash in the Policy-Id and Policy-Hash headers."),
+    )
+    app.state.service = service
+    for router in ROOMS:
+        app.include_router(router)
+    problems.install(app)
+    app.add_middleware(operations.RequestMetrics, headers=[
+        (b"policy-id", doc.id.encode("ascii", "replace")),
+        (b"policy-hash", service.policy.hash.encode("ascii"))])
+    app.openapi = lambda: _openapi(app, service)
+    return app
+
+
+def _openapi(app: FastAPI, service: Service) -> dict:
+    """FastAPI's document, plus the schemas it cannot see: the case (generated
+    from the policy's facts, as `policy schema` prints it) and the lines of a
+    batch answer."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from interpreter.cases import case_schema
+    spec = get_openapi(title=app.title, version=app.version, description=app.description,
+                       routes=app.routes)
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    case = {k: v for k, v in case_schema(service.policy).items() if k not in ("$schema", "$id")}
+    components["Case"] = case
+    for model in (BatchLine, BatchReject, BatchEnd, Problem):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}",
+                                         mode="serialization")
+        for name, sub in schema.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components[model.__name__] = schema
+    # a bad parameter is a 400 problem here, not FastAPI's 422 validation error
+    for operations in spec.get("paths", {}).values():
+        for op in operations.values():
+            responses = op.get("responses", {})
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
+                responses.setdefault("400", {"description": "a bad parameter", "content": {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    spec["info"]["x-policy"] = {"id": service.policy.document.id, "hash": service.policy.hash}
+    app.openapi_schema = spec
+    return spec

@@ -1,0 +1,117 @@
+"""Decision logs: every decision the service makes, one JSON line.
+
+A line names the decision (its id, also sent to the client in the
+``Decision-Id`` header), when, for whom, the policy (id, hash, revisions), the
+input's SHA-256 and, per program, the outcome and the amount. It has the
+shape of `policy eval --format json` without the explanations, so that with
+``--log-input`` (the facts as read, ID numbers masked) a line saved to a file
+is replayed with `policy eval --replay LINE.json`; without it, the input's
+hash ties the line to the caller's copy of the case.
+
+Several worker processes append to one file: each line is written with one
+``write`` on a descriptor opened with O_APPEND, so lines never interleave.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sys
+import threading
+
+LEAN = ("program", "outcome", "amount", "failing", "missing")
+
+
+class DecisionLog:
+    def __init__(self, destination: str, policy, log_input: bool = False):
+        self.policy_ref = {"id": policy.document.id, "hash": policy.hash,
+                           "revisions": policy.revisions}
+        self.policy = policy
+        self.log_input = log_input
+        self._lock = threading.Lock()
+        if not destination:
+            self._fd = None
+        elif destination == "-":
+            self._fd = sys.stdout.fileno()
+        else:
+            self._fd = os.open(destination, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._masks = _masks(policy)
+
+    @property
+    def enabled(self) -> bool:
+        return self._fd is not None
+
+    def write(self, entries: list[dict]) -> None:
+        if self._fd is None or not entries:
+            return
+        data = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True,
+                                  separators=(",", ":")) + "\n" for e in entries).encode()
+        with self._lock:
+            os.write(self._fd, data)
+
+    def entry(self, *, decision_id: str, user: str | None, endpoint: str, case: dict,
+              decisions: list[dict], facts: dict | None = None, line: int | None = None,
+              request_id: str | None = None) -> dict:
+        """A log line. ``case``: sha256, as_of, as_of_source, as_of_missing;
+        ``decisions``: the decision JSON (only the lean keys are kept);
+        ``facts``: the facts as read (JSON), kept, masked, with --log-input."""
+        out = {
+            "format": 1, "decision_id": decision_id, "endpoint": endpoint,
+            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "user": user, "policy": self.policy_ref,
+            "case": dict(case),
+            "decisions": [{k: d.get(k) for k in LEAN if k in d} for d in decisions],
+        }
+        if line is not None:
+            out["line"] = line
+        if request_id is not None:
+            out["request_id"] = request_id
+        if self.log_input and facts is not None:
+            out["case"]["facts"] = self.mask(facts)
+        return out
+
+    def mask(self, facts: dict) -> dict:
+        """The facts with every fact of a declared format (an ID number) masked
+        as that format publishes it."""
+        if not self._masks:
+            return facts
+        return _apply(facts, self._masks)
+
+
+def _masks(policy) -> dict:
+    """A tree of field name → mask function or subtree, for the facts that
+    declare a format with a mask."""
+    try:
+        from interpreter.formats import get_format
+    except ImportError:             # pragma: no cover - an engine without formats
+        return {}
+
+    def walk(decls: dict) -> dict:
+        out = {}
+        for name, d in decls.items():
+            fmt = getattr(d, "format", None)
+            if fmt:
+                try:
+                    out[name] = get_format(fmt).mask
+                except KeyError:
+                    pass
+            elif d.type == "record":
+                sub = walk(d.fields)
+                if sub:
+                    out[name] = sub
+            elif d.type == "list" and d.items is not None and d.items.type == "record":
+                sub = walk(d.items.fields)
+                if sub:
+                    out[name] = [sub]
+        return out
+    return walk(policy.facts)
+
+
+def _apply(value, masks):
+    if isinstance(masks, list):
+        return [_apply(v, masks[0]) for v in value] if isinstance(value, list) else value
+    if isinstance(masks, dict):
+        if not isinstance(value, dict):
+            return value
+        return {k: (_apply(v, masks[k]) if k in masks else v) for k, v in value.items()}
+    return masks(value) if isinstance(value, str) else value

@@ -1,0 +1,193 @@
+"""Stateless decisions: one case, or a batch of JSON Lines.
+
+The endpoints are ``async`` only to read the body as the bytes that were sent
+(their hash is recorded, a size limit applies while reading); every decision
+runs in the thread pool, as a plain ``def`` endpoint would.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.background import BackgroundTask
+from starlette.responses import Response, StreamingResponse
+
+from .auth import Principal, decider
+from .models import DecisionResult
+from .problems import Problem, documented
+from .state import new_id
+
+router = APIRouter(tags=["decisions"])
+
+JSON = "application/json"
+NDJSON = "application/x-ndjson"
+ERRORS = documented(400, 401, 413, 422)
+
+
+def case_body(description: str) -> dict:
+    return {"requestBody": {"required": True, "description": description, "content": {
+        JSON: {"schema": {"$ref": "#/components/schemas/Case"}}}}}
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The body as sent, refused (413) past ``limit`` bytes without reading on."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise _too_large(what, int(length), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(what, None, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(what: str, size: int | None, limit: int) -> Problem:
+    got = f"is {size} bytes" if size is not None else "is larger than that"
+    return Problem(413, "too-large", f"the {what} {got}; the limit is {limit} bytes")
+
+
+def _programs(programs: list[str]) -> list[str] | None:
+    out = [p.strip() for item in programs for p in item.split(",") if p.strip()]
+    return out or None
+
+
+AS_OF = Query(None, description="Decide with the standards in force on this date "
+                                "(YYYY-MM-DD) instead of the case's own decision date "
+                                "(`policy eval --as-of`).")
+
+
+@router.post(
+    "/v1/decisions", response_model=DecisionResult, responses={
+        **ERRORS, 200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                        "description": "the decisions, as `policy eval --format json` "
+                                       "prints them (or its text with Accept: text/plain)"}},
+    summary="Decide one case and explain the decisions",
+    openapi_extra=case_body("the case, as a case file holds it (GET /v1/schema/case)"))
+async def decide(
+        request: Request,
+        explain: bool = Query(True, description="false: outcomes, amounts, failing clauses "
+                                                "and missing facts only (the lean result)"),
+        as_of: _dt.date | None = AS_OF,
+        lang: Literal["zh", "en"] = Query("zh", description="language of the text answer "
+                                                            "(Accept: text/plain)"),
+        programs: list[str] = Query([], description="decide only these programs (repeat, "
+                                                    "or separate with commas); default: "
+                                                    "those the case applies for, else all"),
+        who: Principal | None = Depends(decider)):
+    service = request.app.state.service
+    body = await read_body(request, service.settings.max_case_bytes, "case")
+    out, res, decision_id = await run_in_threadpool(
+        service.decide, body, as_of=as_of, programs=_programs(programs), explain=explain,
+        user=who.user if who else None)
+    headers = {"Decision-Id": decision_id}
+    accept = request.headers.get("accept", "")
+    if "text/plain" in accept and JSON not in accept:
+        from interpreter.render import TextRenderer
+        text = TextRenderer(service.policy, lang).render(res)
+        return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
+    from population.batch import compact
+    return Response(compact(out), media_type=JSON, headers=headers)
+
+
+@router.post(
+    "/v1/decisions:batch",
+    responses={**ERRORS, 200: {
+        "description": "one JSON line per case, in input order, as `policy batch` writes "
+                       "them: a decision (BatchLine) or a line that could not be decided "
+                       "(BatchReject, as in the rejects file); a batch stopped by the time "
+                       "limit ends with a BatchEnd line",
+        "content": {NDJSON: {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/BatchLine"},
+            {"$ref": "#/components/schemas/BatchReject"},
+            {"$ref": "#/components/schemas/BatchEnd"}]}}}}},
+    response_class=StreamingResponse,
+    summary="Decide many cases (JSON Lines in, JSON Lines out, streamed)",
+    openapi_extra={"requestBody": {"required": True, "description": "one case per line",
+                                   "content": {NDJSON: {"schema": {"type": "string"}}}}})
+async def decide_batch(
+        request: Request,
+        explain: bool = Query(False, description="add the explanations and the facts as "
+                                                 "read to each line (`policy batch "
+                                                 "--explain`)"),
+        as_of: _dt.date | None = AS_OF,
+        who: Principal | None = Depends(decider)):
+    service = request.app.state.service
+    settings = service.settings
+    spool = await _spool(request, settings.max_batch_bytes, settings.max_batch_lines)
+    request_id = new_id()
+    user = who.user if who else None
+    deadline = time.monotonic() + settings.batch_seconds
+
+    async def lines():
+        from population.batch import CHUNK_SIZE, open_cases
+        worker = service.batch_worker(as_of, explain)
+        registry = service.registry()
+        try:
+            with open_cases(spool, "jsonl") as cases:
+                blocks = cases.raw_blocks(CHUNK_SIZE)
+                while True:
+                    block = await run_in_threadpool(next, blocks, None)
+                    if block is None:
+                        return
+                    if time.monotonic() > deadline:
+                        yield _stopped(block[0], settings.batch_seconds)
+                        return
+                    yield await run_in_threadpool(service.run_block, worker, registry,
+                                                  *block, user=user, request_id=request_id)
+        finally:
+            _remove(spool)
+
+    # the spool goes when the answer is sent, or the client has gone
+    return StreamingResponse(lines(), media_type=NDJSON, headers={"Request-Id": request_id},
+                             background=BackgroundTask(_remove, spool))
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+
+async def _spool(request: Request, limit: int, max_lines: int) -> str:
+    """The body written to a temporary file (read whole before answering, so a
+    client that sends everything before reading cannot block the stream), and
+    refused (413) past ``limit`` bytes or ``max_lines`` lines."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise _too_large("batch", int(length), limit)
+    fd, path = tempfile.mkstemp(prefix="policy-batch-", suffix=".jsonl")
+    size = lines = 0
+    try:
+        with os.fdopen(fd, "wb") as f:
+            async for chunk in request.stream():
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+                if size > limit:
+                    raise _too_large("batch", None, limit)
+                if lines > max_lines:
+                    raise Problem(413, "too-many-lines", f"the batch has more than {max_lines} "
+                                  f"lines; the limit is {max_lines}: send it in parts")
+                f.write(chunk)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _stopped(line: int, seconds: float) -> bytes:
+    from population.batch import compact
+
+    from .problems import body
+    detail = (f"the batch took longer than the limit of {seconds:g} seconds; lines from "
+              f"{line} on were not decided: send them again")
+    return (compact({"stopped": "time limit", "problem": body(
+        409, "time-limit", detail)}) + "\n").encode()

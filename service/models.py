@@ -1,0 +1,279 @@
+"""Typed models of the JSON the command line writes, for the OpenAPI document.
+
+They describe ``interpreter.render.result_json`` (what `policy eval --format
+json` prints and POST /v1/decisions returns), a line of `policy batch`'s output
+and of its rejects, and the problem details of an error. The service does not
+build its answers through them (the engine's JSON is sent as it is, byte for
+byte what the command line writes); a test validates the command line's real
+output against them with ``extra="forbid"``, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MONEY = r"^-?[0-9]+\.[0-9]{2,}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Bilingual(_Model):
+    zh: str | None = None
+    en: str | None = None
+
+
+class Citation(_Model):
+    clause: str = Field(description="the clause of the source text, e.g. 六（二）")
+    document: str | None = Field(description="the issuing document (a revision's own number "
+                                             "when a revision added the clause)")
+    title: str | None
+    quote: str | None = Field(description="the quoted source text")
+
+
+class CatalogRows(_Model):
+    table: str
+    match: dict[str, Any]
+    rows: list[dict[str, Any]]
+
+
+class ClauseResult(_Model):
+    id: str
+    result: bool | None = Field(description="true held, false failed, null unknown for "
+                                            "lack of facts")
+    expr: str = Field(description="the clause as written in the policy")
+    at: str = Field(description="file:line:col of the clause")
+    explain: Bilingual
+    values: dict[str, Any] = Field(description="the case values the clause read "
+                                               "(numbers as exact text)")
+    missing: list[str]
+    catalog: list[CatalogRows] | None = None
+    cite: list[Citation]
+    interpretation: Bilingual | None = None
+
+
+class StandardUse(_Model):
+    id: str
+    key: str | None
+    value: Any = Field(description="the value in force (exact decimal text)")
+    from_: str = Field(alias="from", description="in force since (YYYY-MM-DD)")
+    until: str | None
+    source: str
+    revision: str | None
+    label: str | None
+    label_en: str | None
+
+
+class Computed(_Model):
+    value: Any
+    label: str | None
+    label_en: str | None
+
+
+class Installment(_Model):
+    id: str
+    label: str
+    label_en: str
+    amount: str | None = Field(pattern=MONEY)
+    status: Literal["payable", "pending", "refused"]
+    missing: list[str]
+
+
+class Decision(_Model):
+    program: str
+    title: str
+    title_en: str
+    outcome: Literal["eligible", "ineligible", "undetermined"]
+    amount: str | None = Field(pattern=MONEY, description="payable now, yuan to the fen, "
+                                                          "as text; null when nothing is")
+    failing: list[str] = Field(description="the clauses that failed")
+    missing: list[str] = Field(description="the facts whose absence left the decision open")
+    installments: list[Installment] | None = None
+    capped_at: str | None = Field(None, pattern=MONEY)
+    formula_amount: str | None = Field(None, pattern=MONEY)
+    # with explanations
+    payee: Bilingual | None = None
+    clauses: list[ClauseResult] | None = None
+    standards: list[StandardUse] | None = None
+    computed: dict[str, Computed] | None = None
+    citations: list[Citation] | None = None
+    interpretation: list[Bilingual] | None = None
+    responsible: list[str] | None = None
+
+
+class PolicyRef(_Model):
+    id: str
+    number: str
+    title: str
+    hash: str = Field(description="sha256 over every policy, revision and catalogue file")
+    files: dict[str, str]
+    revisions: list[dict[str, Any]]
+
+
+class CaseRef(_Model):
+    file: str | None = Field(description="the case file (null for a request body)")
+    sha256: str | None = Field(description="sha256 of the case as sent, byte for byte")
+    as_of: _dt.date | None = Field(description="the decision date")
+    as_of_source: Literal["--as-of", "decision_date", "unknown"] = Field(
+        description="where the decision date came from: as_of given (--as-of), the "
+                    "case's own dates, or unknown")
+    as_of_missing: list[str]
+    facts: dict[str, Any] = Field(description="the facts as read (numbers as exact text), "
+                                              "so the decision can be replayed")
+
+
+class DecisionResult(_Model):
+    """What `policy eval --format json` prints."""
+    format: Literal[1]
+    policy: PolicyRef
+    case: CaseRef
+    decisions: list[Decision]
+
+
+class BatchCase(_Model):
+    sha256: str
+    as_of: _dt.date | None
+    as_of_source: Literal["--as-of", "decision_date", "unknown"]
+    as_of_missing: list[str]
+    facts: dict[str, Any] | None = None
+
+
+class BatchDecision(Decision):
+    level: str = Field(description="the level the decision is counted under in reports")
+
+
+class BatchLine(_Model):
+    """One decided line of `policy batch`'s output (and of POST /v1/decisions:batch)."""
+    format: Literal[1]
+    line: int
+    id: str | None = Field(description="who the case is about (the policy's case_id)")
+    policy: str = Field(description="the policy hash")
+    case: BatchCase
+    decisions: list[BatchDecision]
+    flags: list[dict[str, Any]] | None = Field(
+        None, description="real-name checks over the limit, naming the lines it conflicts with")
+
+
+class BatchReject(_Model):
+    """A line that could not be decided (`policy batch`'s rejects file)."""
+    line: int
+    column: int | None
+    context: str | None = Field(description="e.g. field applicant.insured_months")
+    error: str
+    hint: str | None
+    text: str = Field(description="the line as sent")
+
+
+class BatchEnd(_Model):
+    """The last line of a batch that was stopped by a limit."""
+    stopped: str
+    problem: "Problem"
+
+
+class FieldProblem(_Model):
+    field: str | None = Field(description="the field path, e.g. applicant.insured_months")
+    message: str
+    hint: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+class Problem(_Model):
+    """application/problem+json (RFC 9457); the wording of the command line."""
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+BatchEnd.model_rebuild()
+
+
+# -- the policy as a resource ------------------------------------------------------------
+
+class ProgramSummary(_Model):
+    id: str
+    title: str
+    title_en: str
+    source: str
+    revision: str | None
+
+
+class PolicyInfo(_Model):
+    id: str
+    number: str
+    title: str
+    title_en: str | None
+    issuer: str
+    issued: _dt.date
+    period_from: _dt.date | None
+    period_until: _dt.date | None
+    hash: str
+    files: dict[str, str]
+    revisions: list[dict[str, Any]]
+    programs: list[ProgramSummary]
+    service: dict[str, str] = Field(description="the name and version of the software")
+
+
+class StandardValue(_Model):
+    id: str
+    label: str | None
+    label_en: str | None
+    type: str
+    key: str | None = Field(description="the enum a table of values is keyed by")
+    value: Any = Field(description="the value in force on as_of (a table: key → value)")
+    from_: str = Field(alias="from")
+    until: str | None
+    source: str
+    revision: str | None
+    cite: list[Citation]
+
+
+class Standards(_Model):
+    as_of: _dt.date
+    standards: list[StandardValue]
+
+
+class SourceText(_Model):
+    clause: str
+    document: str | None
+    title: str | None
+    quote: str | None
+    text: str | None = Field(description="the whole clause of the source text")
+
+
+class ProgramClause(_Model):
+    id: str
+    expr: str
+    at: str
+    explain: Bilingual
+    interpretation: Bilingual | None
+    cite: list[SourceText]
+
+
+class ProgramInfo(_Model):
+    id: str
+    title: str
+    title_en: str
+    payee: Bilingual
+    responsible: list[str]
+    source: str
+    revision: str | None
+    clauses: list[ProgramClause]
+    amount: dict[str, Any]
+    cite: list[SourceText]
+
+
+class Catalog(_Model):
+    id: str
+    rows: list[Any]
+
+
+class Health(_Model):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = {}

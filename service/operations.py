@@ -1,0 +1,102 @@
+"""Operations: /healthz, /readyz, /metrics, and what every response carries.
+
+Metrics are Prometheus text from ``prometheus_client``. With several worker
+processes each process counts into files of a shared folder
+(``PROMETHEUS_MULTIPROC_DIR``, made by `policy serve`) and /metrics, whichever
+worker answers it, adds them all up: the library's multiprocess mode.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram,
+                               generate_latest)
+
+from .models import Health
+
+MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+
+REQUESTS = Counter("policy_http_requests_total", "HTTP requests answered",
+                   ["method", "route", "status"])
+LATENCY = Histogram("policy_http_request_duration_seconds",
+                    "Time from the request to the end of the response", ["route"],
+                    buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5,
+                             10, 30, 60, 300))
+DECISIONS = Counter("policy_decisions_total", "Decisions made, by program and outcome",
+                    ["program", "outcome"])
+REJECTED = Counter("policy_rejected_cases_total", "Cases that could not be decided (bad input)",
+                   ["endpoint"])
+
+
+def count_decisions(tallies) -> None:
+    """``tallies``: (program, outcome) → count."""
+    for (program, outcome), n in tallies.items():
+        DECISIONS.labels(program, outcome).inc(n)
+
+
+class RequestMetrics:
+    """Pure ASGI middleware (no per-request Python objects beyond a closure):
+    counts each request by its route template and status, times it, and adds
+    the policy's id and hash to every response's headers."""
+
+    def __init__(self, app, headers: list[tuple[bytes, bytes]]):
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = [500]
+        extra = self.headers
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = list(message.get("headers", ())) + extra
+            await send(message)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            # the template (/v1/policy/programs/{program_id}), never the raw path:
+            # one series per route, whatever clients send
+            name = getattr(route, "path", None) or "unmatched"
+            REQUESTS.labels(scope["method"], name, str(status[0])).inc()
+            LATENCY.labels(name).observe(time.perf_counter() - start)
+
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz():
+    return {"status": "ok", "checks": {}}
+
+
+@router.get("/readyz", response_model=Health, responses={503: {"model": Health}},
+            summary="Ready to answer: the policy is loaded and the database reachable")
+def readyz(request: Request):
+    service = request.app.state.service
+    checks = service.readiness()
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                        status_code=200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics: requests, latency, decisions by outcome",
+            response_class=JSONResponse,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+def metrics():
+    from starlette.responses import Response
+    if os.environ.get(MULTIPROC):
+        from prometheus_client import multiprocess
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        data = generate_latest(registry)
+    else:
+        data = generate_latest()
+    return Response(data, media_type=CONTENT_TYPE_LATEST)

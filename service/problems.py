@@ -1,0 +1,145 @@
+"""Errors as ``application/problem+json`` (RFC 9457), worded as the command line
+words them: the field path, what was expected, a hint.
+
+Statuses: 400 a bad parameter (the command line's usage error), 401 no or an
+unknown token, 403 a role that may not, 404 no such thing, 409 a limit or a
+state conflict, 413 too large, 422 a bad case, 500 a bug (never a traceback
+to the client; the server's log has it), 503 not ready.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dsl.errors import CaseError, ErrorList, PolicyError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("policy.serve")
+
+TITLES = {
+    400: "bad request", 401: "not signed in", 403: "not allowed", 404: "not found",
+    405: "method not allowed", 409: "conflict", 413: "too large", 415: "unsupported media type",
+    422: "bad case", 500: "internal error", 503: "not ready",
+}
+
+
+def documented(*statuses: int) -> dict:
+    """The OpenAPI ``responses`` entries of these error statuses."""
+    return {s: {"description": TITLES.get(s, "error"), "content": {PROBLEM: {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for s in statuses}
+
+
+class Problem(Exception):
+    """Raised by an endpoint to answer with a problem."""
+
+    def __init__(self, status: int, kind: str, detail: str, errors: list | None = None,
+                 title: str | None = None, headers: dict | None = None):
+        super().__init__(detail)
+        self.status, self.kind, self.detail = status, kind, detail
+        self.errors = errors
+        self.title = title or TITLES.get(status, "error")
+        self.headers = headers
+
+
+def body(status: int, kind: str, detail: str, *, errors=None, title=None,
+         instance=None) -> dict:
+    out = {"type": f"urn:policy:problem:{kind}", "title": title or TITLES.get(status, "error"),
+           "status": status, "detail": detail}
+    if instance:
+        out["instance"] = instance
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+def response(status: int, kind: str, detail: str, *, errors=None, title=None, instance=None,
+             headers=None) -> Response:
+    data = body(status, kind, detail, errors=errors, title=title, instance=instance)
+    return Response(json.dumps(data, ensure_ascii=False, sort_keys=True), status_code=status,
+                    media_type=PROBLEM, headers=headers)
+
+
+def field_error(err: PolicyError) -> dict:
+    """One error as the problem's ``errors`` entry: the field path, the message,
+    the hint, and the line and column when the body is not valid JSON."""
+    context = err.context or ""
+    return {"field": context[len("field "):] if context.startswith("field ") else (context or None),
+            "message": err.message, "hint": err.hint,
+            "line": err.position.line, "column": err.position.column}
+
+
+def from_policy_error(err: PolicyError, status: int | None = None) -> Problem:
+    """A bad case (CaseError) is 422; a broken policy or any other PolicyError is
+    the server's problem (500): the client cannot fix it."""
+    errors = err.errors if isinstance(err, ErrorList) else [err]
+    if status is None:
+        status = 422 if all(isinstance(e, CaseError) for e in errors) else 500
+    kind = "bad-case" if status == 422 else "policy-error"
+    detail = "\n".join(e.headline() + (f" (hint: {e.hint})" if e.hint else "") for e in errors)
+    return Problem(status, kind, detail, [field_error(e) for e in errors])
+
+
+def install(app) -> None:
+    """Every error the application can meet answers as a problem."""
+    from fastapi.exceptions import RequestValidationError
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return response(exc.status, exc.kind, exc.detail, errors=exc.errors, title=exc.title,
+                        instance=request.url.path, headers=exc.headers)
+
+    @app.exception_handler(PolicyError)
+    async def _policy(request: Request, exc: PolicyError):
+        p = from_policy_error(exc)
+        return response(p.status, p.kind, p.detail, errors=p.errors, instance=request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [_parameter_error(e) for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return response(400, "bad-parameter", detail, errors=errors, instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"there is nothing at {request.url.path}; /docs lists what there is"
+        return response(exc.status_code, kind, detail, instance=request.url.path,
+                        headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):
+        # the client learns that it is a bug, never the traceback; the server's log has it
+        log.error("internal error at %s", request.url.path, exc_info=exc)
+        if os.environ.get("POLICY_DEBUG"):
+            detail = f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            detail = "internal error: this is a bug in `policy serve`; the server's log says where"
+        return response(500, "internal", detail, instance=request.url.path)
+
+
+def _parameter_error(e: dict) -> dict:
+    """A bad query parameter, in the command line's words for the same option."""
+    loc = [str(x) for x in e.get("loc", ())]
+    where = ".".join(loc[1:] if loc and loc[0] in ("query", "path", "header") else loc)
+    value = e.get("input")
+    kind = e.get("type", "")
+    if kind.startswith("date"):
+        message = f"'{value}' is not a date of the form YYYY-MM-DD"
+    elif kind.startswith("bool"):
+        message = f"'{value}' is not true or false"
+    elif kind == "literal_error":
+        message = f"'{value}' is not one of: {e.get('ctx', {}).get('expected', '')}"
+    elif kind == "missing":
+        message = "is required"
+    else:
+        message = e.get("msg", "invalid")
+        if isinstance(value, (str, int)):
+            message += f", found {json.dumps(value, ensure_ascii=False)}"
+    return {"field": where, "message": message, "hint": None, "line": None, "column": None}

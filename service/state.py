@@ -1,0 +1,169 @@
+"""What one worker process holds: the policy, loaded and compiled once, its
+evaluator, the decision log; and the work of the decision endpoints, done in
+plain functions that the endpoints run in the thread pool (the evaluator is
+CPU-bound: it must not hold up the event loop).
+
+The evaluator remembers catalogue look-ups across cases; one lock per process
+keeps two threads from deciding at once (with the GIL they would not run at
+the same time anyway, so the lock costs nothing and keeps its memos whole).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+
+from dsl.errors import CaseError
+
+from .decisionlog import DecisionLog
+from .operations import REJECTED, count_decisions
+from .settings import Settings
+
+SOURCE = "request"          # how a request's case is named in messages
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Service:
+    def __init__(self, settings: Settings, policy=None):
+        from interpreter.evaluate import Evaluator
+        self.settings = settings
+        self.policy = policy if policy is not None else load(settings)
+        self.evaluator = Evaluator(self.policy)
+        self.lock = threading.Lock()
+        self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
+        self.ledger = None          # set when a database is configured
+        self.tokens = None
+
+    # -- readiness ----------------------------------------------------------------
+    def readiness(self) -> dict:
+        checks = {"policy": "ok" if self.policy is not None else "not loaded"}
+        if self.settings.db_url:
+            checks["database"] = self._database_check()
+        return checks
+
+    def _database_check(self) -> str:
+        if self.ledger is None:
+            return "not configured"
+        try:
+            self.ledger.ping()
+            return "ok"
+        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+            return f"unreachable: {type(exc).__name__}"
+
+    # -- one case -----------------------------------------------------------------
+    def decide(self, body: bytes, *, as_of=None, programs=None, explain=True,
+               user: str | None = None) -> tuple[dict, object, str]:
+        """The JSON of `policy eval --format json` for the case in ``body``
+        (bytes as sent), the CaseResult, and the decision id; logged."""
+        from interpreter.cases import parse_case_bytes
+        from interpreter.render import result_json
+        try:
+            data = parse_case_bytes(body, SOURCE)
+            with self.lock:
+                res = self.evaluator.decide(data, as_of=as_of, programs=programs or None,
+                                            explain=explain, case_name=SOURCE)
+        except CaseError:
+            REJECTED.labels("decisions").inc()
+            raise
+        res.case_name = None
+        res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
+        out = result_json(self.policy, res, explain)
+        decision_id = new_id()
+        tallies: dict = {}
+        for d in res.decisions:
+            key = (d.program.id, d.outcome)
+            tallies[key] = tallies.get(key, 0) + 1
+        count_decisions(tallies)
+        if self.log.enabled:
+            case = {k: v for k, v in out["case"].items() if k not in ("facts", "file")}
+            self.log.write([self.log.entry(
+                decision_id=decision_id, user=user, endpoint="decisions", case=case,
+                decisions=out["decisions"], facts=out["case"]["facts"])])
+        return out, res, decision_id
+
+    # -- a batch ------------------------------------------------------------------
+    def batch_worker(self, as_of, explain):
+        """A batch Worker (the code of `policy batch`) deciding with this
+        process's evaluator, whose compiled programs it shares."""
+        from population.batch import BatchSpec, Worker
+        worker = Worker(BatchSpec(as_of=as_of, explain=explain, source=SOURCE), self.policy)
+        worker.evaluator = self.evaluator
+        return worker
+
+    def registry(self):
+        """The real-name checks of one batch request (as `policy batch` runs them
+        over one file)."""
+        from population.realname import Registry, checks_of
+        return Registry(checks_of(self.policy))
+
+    def run_block(self, worker, registry, first: int, block: bytes, *, user=None,
+                  request_id=None) -> bytes:
+        """One block of JSON Lines decided: the output lines, decisions and
+        rejects in input order, as `policy batch` writes them."""
+        from population.batch import block_records, compact
+        records = block_records(first, block)
+        with self.lock:
+            outcomes = worker.run(records)
+        out = []
+        tallies: dict = {}
+        entries = []
+        rejected = 0
+        for record, o in zip(records, outcomes):
+            text = o.text
+            if not o.ok:
+                rejected += 1
+                out.append(text)
+                continue
+            if o.claims:
+                flags = registry.add(SOURCE, o.line, o.claims)
+                if flags:
+                    data = json.loads(text)
+                    data["flags"] = flags
+                    text = compact(data)
+            out.append(text)
+            for program, outcome, amount, _level in o.tally:
+                key = (program, outcome)
+                tallies[key] = tallies.get(key, 0) + 1
+            if self.log.enabled:
+                entries.append(self._batch_entry(record, o, text, user, request_id))
+        count_decisions(tallies)
+        if rejected:
+            REJECTED.labels("decisions:batch").inc(rejected)
+        self.log.write(entries)
+        return ("\n".join(out) + "\n").encode() if out else b""
+
+    def _batch_entry(self, record, outcome, text: str, user, request_id) -> dict:
+        if self.settings.log_input:
+            # the whole line is needed (failing clauses) and the case as sent:
+            # parsed only when the input is logged
+            from dsl.values import to_json
+            from interpreter.cases import parse_json_text
+            data = json.loads(text)
+            case = {k: v for k, v in data["case"].items() if k != "facts"}
+            facts = to_json(parse_json_text(record.text, SOURCE))
+            decisions = data["decisions"]
+        else:
+            case = {}
+            facts = None
+            decisions = [{"program": p, "outcome": r, "amount": a}
+                         for p, r, a, _level in outcome.tally]
+            # the input's hash is in the line (cheap to find, no parse)
+            at = text.find('"sha256":"')
+            if at >= 0:
+                case["sha256"] = text[at + 10:text.index('"', at + 10)]
+        return self.log.entry(decision_id=new_id(), user=user, endpoint="decisions:batch",
+                              case=case, decisions=decisions, facts=facts, line=outcome.line,
+                              request_id=request_id)
+
+
+def load(settings: Settings):
+    """The policy as `policy eval` loads it: the catalogues handed to the engine."""
+    from catalogs.rules import RuleCatalogs
+    from interpreter.loader import load_policy
+    return load_policy(settings.policy_dir, catalogs=RuleCatalogs(),
+                       revisions=list(settings.revisions))
+

@@ -1,0 +1,104 @@
+"""Errors over real HTTP: application/problem+json in the command line's words,
+never a traceback, never an amount; the whole bad-input corpus."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests/bad_inputs/cases"
+PROBLEM = "application/problem+json"
+AMOUNT = re.compile(r'"amount"\s*:\s*"\d')
+
+
+def _corpus():
+    for expect in sorted(CORPUS.glob("*.expect.json")):
+        spec = json.loads(expect.read_text(encoding="utf-8"))
+        case = expect.with_name(expect.name.replace(".expect.json", ".json"))
+        if case.exists():
+            yield pytest.param(case, spec, id=case.stem)
+
+
+def assert_problem(r, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    assert r.headers["policy-hash"].startswith("sha256:")
+    body = r.json()
+    assert body["status"] == status and body["type"].startswith("urn:policy:problem:")
+    assert body["title"] and body["detail"]
+    assert "Traceback" not in r.text and not AMOUNT.search(r.text)
+    return body
+
+
+@pytest.mark.parametrize("case,spec", list(_corpus()))
+def test_bad_input_corpus_gives_the_command_lines_message(open_server, case, spec):
+    """Every bad case file of the corpus, sent as a request body: 422 with the
+    message `policy eval` prints, the file's name replaced by "request"."""
+    r = open_server.client.post("/v1/decisions", content=case.read_bytes())
+    body = assert_problem(r, 422)
+    for want in spec["stderr_contains"]:
+        want = want.replace(case.name, "request").rstrip("\n")
+        if want.startswith("  hint: "):
+            assert want[len("  hint: "):] in body["detail"]
+        else:
+            assert want in body["detail"], body["detail"]
+    assert body["errors"] and body["errors"][0]["message"]
+
+
+def test_problem_fields(open_server):
+    r = open_server.client.post("/v1/decisions", content=b'{"applicant": {"insured_months": "14"}}')
+    body = assert_problem(r, 422)
+    assert body["errors"] == [{"field": "applicant.insured_months",
+                               "message": 'expected a number, found "14"',
+                               "hint": "write numbers without quotes, e.g. 1500",
+                               "line": None, "column": None}]
+    assert body["instance"] == "/v1/decisions"
+    r = open_server.client.post("/v1/decisions", content=b'{"applicant":\n  {"id": }}')
+    body = assert_problem(r, 422)
+    assert body["errors"][0]["line"] == 2 and body["errors"][0]["column"] == 10
+    assert body["detail"].startswith("request:2:10: not valid JSON")
+
+
+@pytest.mark.parametrize("body,words", [
+    (b"", "request: the case file is empty"),
+    (b"   \n", "request: the case file is empty"),
+    (b"\xff\xfe{}", "not UTF-8 text"),
+    (b"[1, 2]", "a case is a JSON object"),
+])
+def test_unusable_bodies(open_server, body, words):
+    assert words in assert_problem(open_server.client.post("/v1/decisions", content=body),
+                                   422)["detail"]
+
+
+def test_too_large(open_server):
+    from interpreter.cases import MAX_CASE_BYTES
+    big = b'{"_note": "' + b"x" * (MAX_CASE_BYTES + 10) + b'"}'
+    body = assert_problem(open_server.client.post("/v1/decisions", content=big), 413)
+    assert f"the limit is {MAX_CASE_BYTES} bytes" in body["detail"]
+
+    def pieces():               # no Content-Length: refused while reading
+        for i in range(0, len(big), 65536):
+            yield big[i:i + 65536]
+    assert_problem(open_server.client.post("/v1/decisions", content=pieces()), 413)
+
+
+@pytest.mark.parametrize("params,field,words", [
+    ({"as_of": "2020-13-01"}, "as_of", "'2020-13-01' is not a date of the form YYYY-MM-DD"),
+    ({"explain": "perhaps"}, "explain", "'perhaps' is not true or false"),
+    ({"lang": "fr"}, "lang", "'fr' is not one of"),
+])
+def test_bad_parameters_are_400(open_server, params, field, words):
+    r = open_server.client.post("/v1/decisions", params=params, content=b"{}")
+    body = assert_problem(r, 400)
+    assert body["errors"][0]["field"] == field and words in body["errors"][0]["message"]
+
+
+def test_not_found_and_wrong_method(open_server):
+    assert "/docs" in assert_problem(open_server.client.get("/v1/nothing"), 404)["detail"]
+    body = assert_problem(open_server.client.get("/v1/policy/programs/no_such"), 404)
+    assert "no program 'no_such'" in body["detail"]
+    assert_problem(open_server.client.get("/v1/catalogs/no_such"), 404)
+    assert_problem(open_server.client.get("/v1/decisions"), 405)

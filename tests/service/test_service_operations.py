@@ -1,0 +1,160 @@
+"""Operations and the policy as a resource, over real HTTP: health, readiness,
+metrics (added up over worker processes), OpenAPI from models that match the
+command line's JSON, the policy's endpoints, tokens, `policy serve`'s errors."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+from tests.service.server import POLICY, ROOT, free_port
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+def metric(text: str, name: str, **labels) -> float:
+    """The sum of the samples of ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for m in re.finditer(rf"^{re.escape(name)}(?:{{([^}}]*)}})? (\S+)$", text, re.M):
+        got = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or ""))
+        if all(got.get(k) == v for k, v in labels.items()):
+            total += float(m.group(2))
+    return total
+
+
+def test_health_readiness_and_headers(open_server):
+    for path in ("/healthz", "/readyz"):
+        r = open_server.client.get(path)
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+        assert r.headers["policy-id"] == "taierzhuang-2020-4"
+    assert open_server.client.get("/readyz").json()["checks"] == {"policy": "ok"}
+
+
+def test_metrics_add_up_over_two_workers(serve):
+    server = serve("--anonymous-decisions", "--workers", "2", "--decision-log", "")
+    eligible = ROOT / "examples/skill_upgrade_senior.json"
+    refused = ROOT / "examples/skill_upgrade_short_insurance.json"
+    for _ in range(6):
+        assert server.client.post("/v1/decisions", content=eligible.read_bytes()).status_code == 200
+    for _ in range(4):
+        assert server.client.post("/v1/decisions", content=refused.read_bytes()).status_code == 200
+    server.client.post("/v1/decisions", content=b"{")
+    r = server.client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert metric(text, "policy_decisions_total", program="skill_upgrade",
+                  outcome="eligible") == 6
+    assert metric(text, "policy_decisions_total", program="skill_upgrade",
+                  outcome="ineligible") == 4
+    assert metric(text, "policy_rejected_cases_total", endpoint="decisions") == 1
+    assert metric(text, "policy_http_requests_total", route="/v1/decisions", status="200") == 10
+    assert metric(text, "policy_http_requests_total", route="/v1/decisions", status="422") == 1
+    assert metric(text, "policy_http_request_duration_seconds_count",
+                  route="/v1/decisions") == 11
+    # --decision-log '' logs nowhere
+    assert not server.log.exists() or server.log.read_text() == ""
+
+
+def test_openapi_describes_every_endpoint(open_server):
+    spec = open_server.client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) >= {
+        "/v1/decisions", "/v1/decisions:batch", "/v1/policy", "/v1/policy/standards",
+        "/v1/policy/programs/{program_id}", "/v1/schema/case", "/v1/catalogs/{catalog_id}",
+        "/healthz", "/readyz", "/metrics"}
+    schemas = spec["components"]["schemas"]
+    # the case schema is the one `policy schema` prints
+    want = json.loads(CliRunner().invoke(cli, ["schema"]).output)
+    assert schemas["Case"] == {k: v for k, v in want.items() if k not in ("$schema", "$id")}
+    decide = spec["paths"]["/v1/decisions"]["post"]
+    assert decide["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Case"}
+    assert decide["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DecisionResult"}
+    assert set(decide["responses"]) >= {"200", "400", "401", "413", "422"}
+    assert "HTTPValidationError" not in json.dumps(spec)
+    for ref in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)):
+        assert ref in schemas, ref
+    assert open_server.client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_models_match_the_json_the_command_line_writes(example):
+    """The typed models (OpenAPI) validate the command line's real output, and
+    forbid any key they do not know: a change to the JSON breaks this test."""
+    from service.models import DecisionResult
+    out = CliRunner().invoke(cli, ["eval", str(example), "--format", "json"]).output
+    model = DecisionResult.model_validate_json(out)
+    assert json.loads(model.model_dump_json(by_alias=True, exclude_unset=True)) == json.loads(out)
+
+
+def test_models_match_batch_lines_and_rejects(tmp_path):
+    from service.models import BatchLine, BatchReject
+    cases = tmp_path / "cases.jsonl"
+    CliRunner().invoke(cli, ["generate", "200", "--seed", "5", "--out", str(cases)])
+    with cases.open("a") as f:
+        f.write('{"applicant": {"insured_months": "14"}}\n')
+    for args in ((), ("--explain",)):
+        out = tmp_path / "out.jsonl"
+        r = CliRunner().invoke(cli, ["batch", str(cases), "--out", str(out), *args])
+        assert r.exit_code == 0
+        for line in out.read_text(encoding="utf-8").splitlines():
+            BatchLine.model_validate_json(line)
+        rejects = (tmp_path / "out.rejects.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(rejects) == 1
+        BatchReject.model_validate_json(rejects[0])
+
+
+def test_policy_as_a_resource(open_server):
+    c = open_server.client
+    info = c.get("/v1/policy").json()
+    assert info["hash"] == c.get("/healthz").headers["policy-hash"]
+    assert info["number"] == "台政办发〔2020〕4号"
+    assert {p["id"] for p in info["programs"]} >= {"skill_upgrade", "vocational_training"}
+    assert info["service"]["name"] == "policy"
+    std = {s["id"]: s for s in c.get("/v1/policy/standards",
+                                      params={"as_of": "2020-06-01"}).json()["standards"]}
+    assert std["skill_upgrade"]["value"]["高级"] == "2000" and std["skill_upgrade"]["from"]
+    prog = c.get("/v1/policy/programs/skill_upgrade").json()
+    clause = {x["id"]: x for x in prog["clauses"]}["insured_12_months"]
+    assert clause["cite"][0]["quote"] == "累计缴纳失业保险费12个月以上"
+    assert "累计缴纳失业保险费12个月以上" in clause["cite"][0]["text"]
+    assert c.get("/v1/schema/case").json()["properties"]["applicant"]
+    cat = c.get("/v1/catalogs/institutions").json()
+    assert any(row["code"] == "JG-001" for row in cat["rows"])
+
+
+def test_tokens_are_required_unless_decisions_are_open(serve):
+    server = serve()
+    body = (ROOT / "examples/skill_upgrade_senior.json").read_bytes()
+    for path in ("/v1/decisions", "/v1/decisions:batch"):
+        r = server.client.post(path, content=body)
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert r.headers["content-type"] == "application/problem+json"
+        r = server.client.post(path, content=body, headers={"Authorization": "Bearer nope"})
+        assert r.status_code == 401
+    # the policy itself is public
+    assert server.client.get("/v1/policy").status_code == 200
+
+
+def test_serve_refuses_a_busy_port_and_a_broken_policy(policy_copy):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([*POLICY, "serve", "--port", str(port)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
+    (policy_copy / "programs" / "skill_upgrade.yaml").write_text("id: [broken\n",
+                                                                 encoding="utf-8")
+    r = subprocess.run([*POLICY, "serve", "--policy", str(policy_copy), "--port",
+                        str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "skill_upgrade.yaml" in r.stderr and "Traceback" not in r.stderr
