@@ -57,12 +57,12 @@ def serve(ctx, policy_dir, revisions, db_url, host, port, workers, anonymous_dec
     \b
     Examples:
       policy serve --anonymous-decisions
-      curl -s --data @examples/skill_upgrade_senior.json localhost:8000/v1/decisions
+      curl -s --data @case.json localhost:8000/v1/decisions
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db_url": db_url}
         return
-    from .settings import ENV, Settings
+    from service.settings import ENV, Settings
 
     policy = load(policy_dir, revisions)          # a broken policy stops here, exit 1
     _check_port(host, port)

@@ -27,7 +27,7 @@ class Bilingual(_Model):
 
 
 class Citation(_Model):
-    clause: str = Field(description="the clause of the source text, e.g. 六（二）")
+    clause: str = Field(description="the clause of the source text, by its own numbering")
     document: str | None = Field(description="the issuing document (a revision's own number "
                                              "when a revision added the clause)")
     title: str | None

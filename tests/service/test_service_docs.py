@@ -1,0 +1,107 @@
+"""docs/service.md and the README's service section run: every curl command
+against a real server, and the output shown under it found in the answer
+("…" stands for anything; an object shows only some of its keys)."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from tests.service.server import ROOT
+
+FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
+
+
+def blocks(path: Path) -> list[tuple[str, str, tuple[str, str] | None]]:
+    """(kind, text, the block shown right after it or None) for every block."""
+    text = path.read_text(encoding="utf-8")
+    found = list(FENCE.finditer(text))
+    out = []
+    for i, m in enumerate(found):
+        shown = None
+        if i + 1 < len(found) and not text[m.end():found[i + 1].start()].strip():
+            shown = (found[i + 1].group(1), found[i + 1].group(2))
+        out.append((m.group(1), m.group(2), shown))
+    return out
+
+
+def matches(shown, actual) -> bool:
+    if shown == "…":
+        return True
+    if isinstance(shown, str) and "…" in shown and isinstance(actual, str):
+        return re.fullmatch(".*".join(map(re.escape, shown.split("…"))), actual) is not None
+    if isinstance(shown, dict):
+        return isinstance(actual, dict) and all(k in actual and matches(v, actual[k])
+                                                for k, v in shown.items())
+    if isinstance(shown, list):
+        if not isinstance(actual, list):
+            return False
+        if shown and shown[-1] == "…":
+            shown = shown[:-1]
+            return len(actual) >= len(shown) and all(map(matches, shown, actual))
+        return len(actual) == len(shown) and all(map(matches, shown, actual))
+    return shown == actual
+
+
+def run_block(text: str, url: str) -> str:
+    """Run the block's commands in order (the cwd holds the examples); the
+    output of the last."""
+    out = ""
+    for line in text.replace("\\\n", " ").splitlines():
+        line = line.strip()
+        if line.startswith("policy serve") or line.startswith(".venv/bin/policy serve"):
+            continue                # the server is the test's
+        if line.startswith("policy ") or line.startswith(".venv/bin/policy "):
+            r = CliRunner().invoke(cli, shlex.split(line)[1:])
+            assert r.exit_code == 0, (line, r.output)
+            out = r.output
+        elif line.startswith("curl "):
+            args = shlex.split(line.replace("localhost:8000", url))
+            redirect = None
+            if ">" in args:
+                i = args.index(">")
+                args, redirect = args[:i], args[i + 1]
+            r = subprocess.run(args, capture_output=True, timeout=120)
+            assert r.returncode == 0, (line, r.stderr)
+            out = r.stdout.decode("utf-8")
+            if redirect:
+                Path(redirect).write_text(out, encoding="utf-8")
+            assert out, line
+    return out
+
+
+@pytest.mark.parametrize("doc", ["docs/service.md", "README.md"])
+def test_the_docs_curl_examples_run(open_server, doc, tmp_path, monkeypatch):
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    url = open_server.url.removeprefix("http://")
+    ran = 0
+    for kind, text, shown in blocks(ROOT / doc):
+        if kind != "sh" or "curl " not in text:
+            continue
+        out = run_block(text, url)
+        ran += 1
+        if shown is None:
+            continue
+        if shown[0] == "json":
+            assert matches(json.loads(shown[1]), json.loads(out)), (text, out[:3000])
+        else:
+            for line in shown[1].strip().splitlines():
+                assert line in out, (line, out)
+    assert ran >= (5 if doc.startswith("docs") else 1)
+    if doc.startswith("docs"):
+        # the batch example wrote a thousand decisions
+        assert len((tmp_path / "decisions.jsonl").read_text(encoding="utf-8").splitlines()) == 1000
+
+
+def test_the_matcher_can_fail():
+    assert matches({"a": "…", "b": [1, "…"]}, {"a": 3, "b": [1, 2], "c": 0})
+    assert not matches({"a": 1}, {"a": 2})
+    assert not matches([1], [1, 2])
+    assert not matches({"x": "sha256:…"}, {"x": "md5:1"})
