@@ -104,6 +104,11 @@ def replay(policy: Policy, path: str | Path) -> Replay:
     except (KeyError, TypeError, ValueError, AttributeError):
         raise CaseError("not a stored decision: expected the JSON written by "
                         "`policy eval --format json`", position=Position(name)) from None
+    # a decision log keeps ID numbers masked (`policy serve --log-input`) and
+    # names them: they are left out, as missing facts; a decision that needed
+    # one then no longer holds, and the replay says so
+    for path in case.get("masked") or ():
+        facts = _without(facts, path.split("."))
     reader = CaseReader(policy, numbers_as_text=True)
     converted = reader.convert(facts, name)
     known = [p for p in stored if p in policy.programs]
@@ -145,4 +150,23 @@ def replay(policy: Policy, path: str | Path) -> Replay:
                 out.differences.append(f"{d.program.id}: {key} stored {before.get(key)!r}, "
                                        f"now {now.get(key)!r}")
     out.holds = not out.differences
+    return out
+
+
+def _without(facts, parts: list[str]):
+    """``facts`` without the value at a dotted path (``[]`` after a name: in
+    every item of that list)."""
+    if not parts or not isinstance(facts, dict):
+        return facts
+    head, rest = parts[0], parts[1:]
+    key = head.removesuffix("[]")
+    if key not in facts:
+        return facts
+    out = dict(facts)
+    if not rest:
+        del out[key]
+    elif head.endswith("[]") and isinstance(facts[key], list):
+        out[key] = [_without(item, rest) for item in facts[key]]
+    else:
+        out[key] = _without(facts[key], rest)
     return out

@@ -67,15 +67,19 @@ class DecisionLog:
         if request_id is not None:
             out["request_id"] = request_id
         if self.log_input and facts is not None:
-            out["case"]["facts"] = self.mask(facts)
+            out["case"]["facts"], masked = self.mask(facts)
+            if masked:
+                # `policy eval --replay` leaves these out: a masked number is no number
+                out["case"]["masked"] = masked
         return out
 
-    def mask(self, facts: dict) -> dict:
+    def mask(self, facts: dict) -> tuple[dict, list[str]]:
         """The facts with every fact of a declared format (an ID number) masked
-        as that format publishes it."""
+        as that format publishes it, and the paths masked."""
         if not self._masks:
-            return facts
-        return _apply(facts, self._masks)
+            return facts, []
+        masked: set[str] = set()
+        return _apply(facts, self._masks, "", masked), sorted(masked)
 
 
 def _masks(policy) -> dict:
@@ -107,11 +111,17 @@ def _masks(policy) -> dict:
     return walk(policy.facts)
 
 
-def _apply(value, masks):
+def _apply(value, masks, path: str, masked: set):
     if isinstance(masks, list):
-        return [_apply(v, masks[0]) for v in value] if isinstance(value, list) else value
+        if not isinstance(value, list):
+            return value
+        return [_apply(v, masks[0], path + "[]", masked) for v in value]
     if isinstance(masks, dict):
         if not isinstance(value, dict):
             return value
-        return {k: (_apply(v, masks[k]) if k in masks else v) for k, v in value.items()}
-    return masks(value) if isinstance(value, str) else value
+        return {k: (_apply(v, masks[k], f"{path}.{k}" if path else k, masked) if k in masks
+                    else v) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    masked.add(path)
+    return masks(value)

@@ -92,6 +92,9 @@ def test_logged_decision_replays_with_policy_eval_replay(open_server, tmp_path):
     assert entry["policy"]["hash"] == r.headers["policy-hash"]
     assert entry["case"]["facts"]["apprenticeship"]["fee_paid"] == "7333" == \
         r.json()["case"]["facts"]["apprenticeship"]["fee_paid"]
+    # the ID number is masked, and named so that the replay leaves it out
+    assert entry["case"]["masked"] == ["applicant.id"]
+    assert entry["case"]["facts"]["applicant"]["id"].count("*") == 10
     line = tmp_path / "logged.json"
     line.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
     replayed = CliRunner().invoke(cli, ["eval", "--replay", str(line)])
