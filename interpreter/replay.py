@@ -107,7 +107,11 @@ def replay(policy: Policy, path: str | Path) -> Replay:
     # a decision log keeps ID numbers masked (`policy serve --log-input`) and
     # names them: they are left out, as missing facts; a decision that needed
     # one then no longer holds, and the replay says so
-    for path in case.get("masked") or ():
+    masked = case.get("masked") or []
+    if not (isinstance(masked, list) and all(isinstance(m, str) for m in masked)):
+        raise CaseError("not a stored decision: case.masked is a list of fact paths",
+                        position=Position(name))
+    for path in masked:
         facts = _without(facts, path.split("."))
     reader = CaseReader(policy, numbers_as_text=True)
     converted = reader.convert(facts, name)

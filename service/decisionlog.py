@@ -26,6 +26,10 @@ class DecisionLog:
     def __init__(self, destination: str, policy, log_input: bool = False):
         self.policy_ref = {"id": policy.document.id, "hash": policy.hash,
                            "revisions": policy.revisions}
+        if log_input:
+            # a replayable line lists the policy's files, as `policy eval` does:
+            # the replay checks the hash against them and names what changed
+            self.policy_ref["files"] = {k: "sha256:" + v for k, v in sorted(policy.files.items())}
         self.policy = policy
         self.log_input = log_input
         self._lock = threading.Lock()
