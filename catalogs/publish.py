@@ -1,10 +1,13 @@
-"""Publish the catalogues as a static site, Markdown, CSV and JSON.
+"""Publish the catalogues as a static site, Markdown, CSV, JSON and Excel.
 
 Output is deterministic: the same catalogues give byte-identical files (no
-timestamps, file order of entries, ``\\n`` line ends except CSV's ``\\r\\n``),
-so two publications can be diffed. The HTML works offline from file://: no
-external resource, one inline script (search box and sortable headers) and an
-inline stylesheet with a print section.
+timestamps, file order of entries, ``\\n`` line ends except CSV's ``\\r\\n``;
+the .xlsx with fixed dates inside), so two publications can be diffed. The
+HTML works offline from file://: no external resource, one inline script
+(search box and sortable headers) and an inline stylesheet with a print
+section (the header and the sample warning on every page, landscape when the
+table is wide). The .xlsx is the file officers open (typed cells, frozen
+header); the CSV is for machines.
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ from pathlib import Path
 from typing import Callable
 
 from .model import KINDS, Catalogue, Catalogs
-from .records import (catalogue_record, course_name, latest_status, origin, show)
+from .model import STATUS_LABELS
+from .records import catalogue_record, course_name, origin, show
 
-FORMATS = ("html", "md", "csv", "json")
+FORMATS = ("html", "md", "csv", "json", "xlsx")
 SITE_TITLE = "台儿庄区职业技能培训“四个目录”"
 BANNER_ZH = ("标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
              "不得作为培训、补贴或资格认定的依据。")
@@ -32,12 +36,35 @@ BOM = "\ufeff"
 class Column:
     label: str
     value: Callable          # (entry, catalogs) -> str
-    type: str = "text"       # "text" or "number" (how the page sorts it)
+    type: str = "text"       # "text", "number" or "date" (how the page sorts, the xlsx types it)
     nowrap: bool = False     # short values: keep on one line in the page
+    typed: Callable | None = None   # (entry, catalogs) -> int | date | str: the xlsx cell
 
 
 def _f(field):
     return lambda e, cats: show(field, getattr(e, field))
+
+
+def courses_text(inst, catalogs: Catalogs | None) -> str:
+    """The courses an institution may teach, each code with its name (so a
+    search for 养老护理员 finds the institutions that teach it)."""
+    parts = []
+    for a in inst.courses:
+        name = course_name(catalogs, a.course)
+        parts.append(f"{a.course}{' ' + name if name else ''}（{'、'.join(a.levels)}）")
+    return "；".join(parts)
+
+
+def status_text(p) -> str:
+    """A status period as people read it: 在册 2020-05-01至2021-02-28：reason."""
+    label = STATUS_LABELS.get(p.status, p.status)
+    period = (f"{p.start.isoformat()}至{p.until.isoformat()}" if p.until
+              else f"{p.start.isoformat()}起")
+    return f"{label} {period}：{p.reason}" if p.reason else f"{label} {period}"
+
+
+def latest_status_text(inst) -> str:
+    return STATUS_LABELS.get(inst.status[-1].status, inst.status[-1].status) if inst.status else ""
 
 
 def columns(kind: str) -> list[Column]:
@@ -47,7 +74,8 @@ def columns(kind: str) -> list[Column]:
             Column("名称", _f("name")),
             Column("职业编码", _f("occupation_code"), nowrap=True),
             Column("等级", lambda e, c: show("levels", list(e.levels))),
-            Column("标准课时", lambda e, c: str(e.hours), "number", nowrap=True),
+            Column("标准课时", lambda e, c: str(e.hours), "number", nowrap=True,
+                   typed=lambda e, c: e.hours),
             Column("产业" if kind == "key_industry" else "行业", _f("industry")),
             Column("高危行业安全培训", lambda e, c: "是" if e.high_risk else ""),
             Column("备注", _f("note")),
@@ -59,13 +87,9 @@ def columns(kind: str) -> list[Column]:
             Column("名称", _f("name")),
             Column("性质", _f("ownership"), nowrap=True),
             Column("资质", _f("licence")),
-            Column("可培训项目及等级", lambda e, c: show("courses", [
-                {"course": a.course, "levels": list(a.levels)} for a in e.courses])),
-            Column("最新状态", lambda e, c: latest_status(e), nowrap=True),
-            Column("状态记录", lambda e, c: show("status", [
-                {"status": p.status, "from": p.start.isoformat(),
-                 **({"until": p.until.isoformat()} if p.until else {}),
-                 "reason": p.reason} for p in e.status])),
+            Column("可培训项目及等级", courses_text),
+            Column("最新状态", lambda e, c: latest_status_text(e), nowrap=True),
+            Column("状态记录", lambda e, c: "；".join(status_text(p) for p in e.status)),
             Column("备注", _f("note")),
             Column("来源", lambda e, c: origin(e)),
         ]
@@ -76,8 +100,10 @@ def columns(kind: str) -> list[Column]:
         Column("项目代码", _f("occupation"), nowrap=True),
         Column("项目名称", lambda e, c: course_name(c, e.occupation)),
         Column("等级", _f("level"), nowrap=True),
-        Column("人数", lambda e, c: str(e.headcount), "number", nowrap=True),
-        Column("提单日期", lambda e, c: e.date.isoformat(), nowrap=True),
+        Column("人数", lambda e, c: str(e.headcount), "number", nowrap=True,
+               typed=lambda e, c: e.headcount),
+        Column("提单日期", lambda e, c: e.date.isoformat(), "date", nowrap=True,
+               typed=lambda e, c: e.date),
         Column("备注", _f("note")),
         Column("来源", lambda e, c: origin(e)),
     ]
@@ -106,6 +132,112 @@ def render_csv(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
     for row in rows:
         writer.writerow([_csv_cell(c) for c in row])
     return (BOM + buf.getvalue()).encode("utf-8")
+
+
+# ------------------------------------------------------------------ Excel
+
+# the fixed time written inside the .xlsx (its document properties and the
+# dates of its zip members), so the same catalogue gives the same bytes
+_XLSX_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def _width(text: str) -> float:
+    """Columns as a spreadsheet counts them: a CJK character is two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
+    """The catalogue as the workbook officers open: a title row with the
+    edition, the header lines and the sample warning, then the table with a
+    frozen, filtered header that repeats on every printed page; numbers and
+    dates as typed cells; column widths from the content."""
+    import datetime as _dt
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    cols = columns(cat.kind)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = cat.title[:31]
+    last = get_column_letter(len(cols))
+    lines = [(f"{cat.title}（{cat.edition}）", Font(bold=True, size=14), None)]
+    lines.append(("；".join(f"{k}：{v}" for k, v in _meta(cat)), Font(size=10), None))
+    if cat.has_samples:
+        lines.append((f"示例数据，非官方：{BANNER_ZH}", Font(bold=True, size=10),
+                      PatternFill("solid", fgColor="FFF4CE")))
+    for i, (text, font, fill) in enumerate(lines, start=1):
+        ws.append([text])
+        ws.merge_cells(f"A{i}:{last}{i}")
+        cell = ws.cell(row=i, column=1)
+        cell.font = font
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if fill is not None:
+            cell.fill = fill
+        ws.row_dimensions[i].height = 22 if i == 1 else 30
+    header_row = len(lines) + 1
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.append([c.label for c in cols])
+    for j in range(1, len(cols) + 1):
+        cell = ws.cell(row=header_row, column=j)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF2F6")
+        cell.border = border
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    widths = [_width(c.label) for c in cols]
+    for entry in cat.entries:
+        row = []
+        for j, c in enumerate(cols):
+            value = c.typed(entry, catalogs) if c.typed else c.value(entry, catalogs)
+            row.append(value if value != "" else None)
+            widths[j] = max(widths[j], _width(c.value(entry, catalogs)))
+        ws.append(row)
+        r = ws.max_row
+        for j, c in enumerate(cols, start=1):
+            cell = ws.cell(row=r, column=j)
+            cell.border = border
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if c.type == "date":
+                cell.number_format = "yyyy-mm-dd"
+            elif cell.data_type == "f":
+                cell.data_type = "s"        # text that looks like a formula stays text
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.auto_filter.ref = f"A{header_row}:{last}{max(ws.max_row, header_row)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape" if len(cols) > PORTRAIT_COLUMNS else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if cat.has_samples:
+        ws.oddHeader.center.text = f"示例数据，非官方：{BANNER_ZH}"
+        ws.oddHeader.center.size = 8
+    # the document's dates are the catalogue's issue date, not the time of writing
+    stamp = (_dt.datetime.combine(cat.issued, _dt.time()) if cat.issued
+             else _dt.datetime(*_XLSX_TIME))
+    wb.properties.created = stamp
+    wb.properties.title = cat.title
+    raw = io.BytesIO()
+    wb.save(raw)
+    # openpyxl stamps the zip members and the "modified" property with the
+    # time of writing: both are rewritten
+    out = io.BytesIO()
+    modified = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = modified.sub(rb"\g<1>" + when + rb"\g<2>", data)
+            member = zipfile.ZipInfo(info.filename, date_time=_XLSX_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            dst.writestr(member, data)
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------ JSON
@@ -155,7 +287,8 @@ def render_md(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
 
 
 def _meta(cat: Catalogue) -> list[tuple[str, str]]:
-    items = [("目录", cat.kind), ("版次", cat.edition),
+    """The header lines shown to people (the catalogue's id stays in the JSON)."""
+    items = [("版次", cat.edition),
              ("发布日期", cat.issued.isoformat() if cat.issued else ""),
              ("发布单位", cat.issuer)]
     if cat.basis:
@@ -189,12 +322,14 @@ dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; }
 .note { color: var(--muted); max-width: 60rem; }
 .controls { margin: 1rem 0 .5rem; display: flex; gap: .8rem; align-items: center; flex-wrap: wrap; }
-.controls input { font: inherit; padding: .3rem .5rem; min-width: 26rem; max-width: 100%; }
+.controls[hidden] { display: none; }
+.controls input { font: inherit; padding: .3rem .5rem; width: 26rem; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: var(--head); position: sticky; top: 0; }
 th button { all: unset; cursor: pointer; font-weight: bold; }
 th button:focus-visible { outline: 2px solid #1a5fb4; }
+th .print-label { display: none; }
 th[aria-sort="ascending"] button::after { content: " ▲"; }
 th[aria-sort="descending"] button::after { content: " ▼"; }
 .nw { white-space: nowrap; }
@@ -203,15 +338,27 @@ tr.sample td:last-child { color: #8a5a00; }
 .badge { display: inline-block; border: 1px solid #c79a00; background: var(--warn);
          padding: 0 .3rem; font-size: .8rem; white-space: nowrap; }
 footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; }
+@media screen and (max-width: 50rem) {
+  body { margin: .75rem; }
+  dl.meta { grid-template-columns: 1fr; }
+  dl.meta dd { margin-bottom: .3rem; }
+  .table-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+  .table-scroll table { min-width: 44rem; }
+  thead th { position: static; }
+}
 @media print {
-  body { margin: 0; font-size: 9.5pt; color: #000; background: #fff; }
-  nav, .controls, footer .links { display: none; }
+  body { margin: 0; font-size: 8.5pt; color: #000; background: #fff; }
+  nav, .controls, footer { display: none; }
   .banner { background: none; border: 2px solid #000; }
   thead { display: table-header-group; }
   thead th { background: none; position: static; }
+  /* Chromium prints a form control in a repeated header as an empty box:
+     the header's words are printed from a plain copy instead */
+  th button { display: none; }
+  th .print-label { display: inline; font-weight: bold; white-space: nowrap; }
   tr { break-inside: avoid; }
-  th, td { border: 1px solid #000; }
-  th[aria-sort] button::after { content: ""; }
+  th, td { border: 1px solid #000; padding: .2rem .3rem; min-width: 4.5em; }
+  .table-scroll { overflow: visible; }
   a { color: #000; text-decoration: none; }
 }
 """.strip()
@@ -225,6 +372,8 @@ SCRIPT = """
   var rows = Array.prototype.slice.call(tbody.rows);
   var input = document.getElementById("search");
   var count = document.getElementById("count");
+  /* the search box works only with the script: it is hidden until now */
+  document.getElementById("controls").hidden = false;
   var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var collator = new Intl.Collator("zh-CN", { numeric: true });
   rows.forEach(function (row, i) { row.setAttribute("data-index", String(i)); });
@@ -271,7 +420,29 @@ SCRIPT = """
 """.strip()
 
 
-def _page(title: str, body: str, *, script: bool) -> str:
+def _css_string(text: str) -> str:
+    """Text as a CSS string inside <style>: nothing in it can end the string or the element."""
+    return ('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+            .replace("\n", " ") + '"')
+
+
+def print_css(wide: bool, sample: bool) -> str:
+    """The printed page: A4, landscape when the table is wide; with sample
+    entries, the warning in the top margin of every page (the banner itself
+    is on page 1 only)."""
+    rules = [f"size: A4 {'landscape' if wide else 'portrait'};", "margin: 14mm 10mm 12mm;"]
+    if sample:
+        rules.append("@top-center { content: " + _css_string(f"示例数据，非官方：{BANNER_ZH}")
+                     + "; font-size: 7.5pt; color: #000; }")
+    rules.append('@bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; }')
+    return "@page { " + " ".join(rules) + " }"
+
+
+# a table of more columns than this prints in landscape
+PORTRAIT_COLUMNS = 6
+
+
+def _page(title: str, body: str, *, script: bool, page_css: str = "") -> str:
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
@@ -279,7 +450,7 @@ def _page(title: str, body: str, *, script: bool) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(title)}</title>",
-        f"<style>\n{CSS}\n</style>",
+        f"<style>\n{CSS}\n{page_css}\n</style>" if page_css else f"<style>\n{CSS}\n</style>",
         "</head>",
         "<body>",
         body,
@@ -296,7 +467,8 @@ def _banner() -> str:
 
 
 def _links(kind: str, formats: tuple[str, ...]) -> str:
-    names = {"html": "网页", "md": "Markdown", "csv": "CSV（Excel）", "json": "JSON"}
+    names = {"html": "网页", "md": "Markdown", "csv": "CSV", "json": "JSON",
+             "xlsx": "Excel（xlsx）"}
     return " ".join(f'<a href="{e(kind)}.{f}">{names[f]}</a>' for f in formats)
 
 
@@ -308,7 +480,8 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
     cols = columns(cat.kind)
     head = "".join(
         f'<th scope="col"{NW if c.nowrap else ""} data-type="{c.type}" aria-sort="none">'
-        f'<button type="button">{e(c.label)}</button></th>' for c in cols)
+        f'<button type="button">{e(c.label)}</button>'
+        f'<span class="print-label" aria-hidden="true">{e(c.label)}</span></th>' for c in cols)
     body_rows = []
     for entry in cat.entries:
         cells = []
@@ -330,12 +503,13 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
         f"<h1>{e(cat.title)}</h1>",
         f'<dl class="meta">{meta}</dl>',
         '<p class="note">' + "<br>\n".join(e(x) for x in note_lines(cat.note)) + "</p>",
-        '<div class="controls">',
+        '<div class="controls" id="controls" hidden>',
         '<label for="search">搜索（筛选下表）</label>',
         '<input id="search" type="search" autocomplete="off" '
         'placeholder="代码、名称、产业…（空格分隔多个词）">',
         f'<span id="count" aria-live="polite">显示 {len(cat.entries)} / {len(cat.entries)} 条</span>',
         "</div>",
+        '<div class="table-scroll">',
         '<table id="catalogue" class="catalogue">',
         f"<caption>{e(cat.title)}（{e(cat.edition)}）</caption>",
         f"<thead><tr>{head}</tr></thead>",
@@ -343,11 +517,13 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
         *body_rows,
         "</tbody>",
         "</table>",
-        f'<footer>由 <code>policy catalog publish</code> 生成，来源文件 {e(Path(cat.path).name)}。'
+        "</div>",
+        f'<footer>由 <code>policy catalog publish</code> 生成。'
         + (f'<span class="links"> 其他格式：{_links(cat.kind, tuple(others))}</span>'
            if others else "") + "</footer>",
     ])
-    return _page(f"{cat.title} — {SITE_TITLE}", body, script=True).encode("utf-8")
+    return _page(f"{cat.title} — {SITE_TITLE}", body, script=True,
+                 page_css=print_css(len(cols) > PORTRAIT_COLUMNS, cat.has_samples)).encode("utf-8")
 
 
 def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> bytes:
@@ -374,7 +550,8 @@ def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> byte
         "<tbody>", *rows, "</tbody>", "</table>",
         "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
     ])
-    return _page(SITE_TITLE, body, script=False).encode("utf-8")
+    return _page(SITE_TITLE, body, script=False,
+                 page_css=print_css(True, any_samples)).encode("utf-8")
 
 
 def render_index_json(catalogs: Catalogs, formats: tuple[str, ...]) -> bytes:
@@ -419,6 +596,8 @@ def publish(catalogs: Catalogs, out: Path | str,
             files[f"{cat.kind}.csv"] = render_csv(cat, catalogs)
         if "json" in formats:
             files[f"{cat.kind}.json"] = render_json(cat)
+        if "xlsx" in formats:
+            files[f"{cat.kind}.xlsx"] = render_xlsx(cat, catalogs)
     if "html" in formats:
         files["index.html"] = render_index(catalogs, formats)
     if "json" in formats:

@@ -136,13 +136,6 @@ def origin(entry) -> str:
     return text
 
 
-def latest_status(inst: Institution) -> str:
-    if not inst.status:
-        return ""
-    p = inst.status[-1]
-    return f"{STATUS_LABELS.get(p.status, p.status)}（{p.status}）"
-
-
 def course_name(catalogs: Catalogs | None, code: str) -> str:
     if catalogs is None:
         return ""

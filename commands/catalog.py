@@ -111,8 +111,10 @@ Writes, for each catalogue KIND:
   KIND.html  a page with a search box and sortable columns (works offline,
              from file://, and prints cleanly)
   KIND.md    Markdown
-  KIND.csv   CSV in UTF-8 with a BOM (opens in Excel with Chinese intact)
+  KIND.csv   CSV in UTF-8 with a BOM, for machines
   KIND.json  JSON
+  KIND.xlsx  the Excel workbook officers open (typed cells, frozen header,
+             the sample warning)
 and index.html / index.json. Output is byte-identical for the same input,
 so two publications can be diffed. Nothing is written when check finds
 errors (exit 1).
@@ -125,7 +127,7 @@ Examples:
               type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Folder to write into (created if missing; other files are left alone).")
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
-              help="Comma-separated formats among html, md, csv, json.")
+              help="Comma-separated formats among html, md, csv, json, xlsx.")
 @click.option("--catalogs", "directory", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
               help="Folder of the four catalogue files (default: the bundled ones).")

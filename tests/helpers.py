@@ -14,3 +14,65 @@ def load_policy(root=None, revisions=(), catalogs_dir=None):
     from interpreter.loader import load_policy as load
     return load(root, catalogs=RuleCatalogs(str(catalogs_dir) if catalogs_dir else None),
                 revisions=list(revisions))
+
+
+# -- real clients: Chromium, poppler ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def chromium(javascript: bool = True, width: int = 1280, height: int = 900):
+    """A headless Debian Chromium driven by selenium through Debian's
+    chromedriver (an explicit path: selenium-manager downloads nothing).
+    The caller quits it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2})
+    drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    drv.set_page_load_timeout(30)
+    return drv
+
+
+def print_to_pdf(drv, url: str) -> bytes:
+    """The page as Chromium prints it: the page's own @page size and margins
+    (as its print dialog does), backgrounds on."""
+    import base64
+    drv.get(url)
+    out = drv.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
+                                                  "printBackground": True})
+    return base64.b64decode(out["data"])
+
+
+def pdf_pages(pdf: bytes, layout: bool = False) -> list[str]:
+    """The text of each page (poppler's pdftotext; pages split at form feeds).
+    Without ``layout`` the words of a table cell come together, wrapped or not."""
+    import subprocess
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + ["-", "-"]
+    text = subprocess.run(args, input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    pages = text.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def pdf_page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    """(width, height) in points of every page (poppler's pdfinfo)."""
+    import re
+    import subprocess
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        out = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", f.name],
+                             capture_output=True, check=True, text=True).stdout
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)]

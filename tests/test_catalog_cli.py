@@ -90,7 +90,7 @@ def test_check_bad_input_exits_2(tmp_path):
 def test_publish(tmp_path):
     r = run("publish", "--out", tmp_path / "site", "--catalogs", VALID)
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.strip().endswith(f"published 18 files to {tmp_path / 'site'}")
+    assert r.stdout.strip().endswith(f"published 22 files to {tmp_path / 'site'}")
     assert (tmp_path / "site" / "demand.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 

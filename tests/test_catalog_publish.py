@@ -25,7 +25,7 @@ def site(tmp_path_factory):
 
 def test_publish_writes_every_format_of_every_catalogue(site):
     names = sorted(p.name for p in site.iterdir())
-    expected = sorted([f"{k}.{f}" for k in KINDS for f in ("html", "md", "csv", "json")]
+    expected = sorted([f"{k}.{f}" for k in KINDS for f in ("html", "md", "csv", "json", "xlsx")]
                       + ["index.html", "index.json"])
     assert names == expected
 
@@ -113,7 +113,7 @@ def test_output_is_byte_identical_across_runs(tmp_path):
     publish(load_catalogs(VALID), a)
     publish(load_catalogs(VALID), b)
     files = sorted(p.name for p in a.iterdir())
-    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 18
+    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 22
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -125,7 +125,7 @@ def test_format_subset_writes_only_those(tmp_path):
 
 
 def test_parse_formats():
-    assert parse_formats(None) == ("html", "md", "csv", "json")
+    assert parse_formats(None) == ("html", "md", "csv", "json", "xlsx")
     assert parse_formats("json, HTML") == ("html", "json")
     with pytest.raises(ValueError, match="unknown format"):
         parse_formats("html,pdf")

@@ -1,0 +1,109 @@
+"""The published .xlsx read back with openpyxl and compared with the JSON
+published beside it: the same entries, typed cells, the title row with the
+edition and the sample warning, a frozen header that repeats in print."""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+
+import pytest
+
+from catalogs import load_catalogs
+from catalogs.model import KINDS
+from catalogs.publish import publish, render_xlsx
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    publish(load_catalogs(), out)
+    return out
+
+
+def sheet(site, kind):
+    from openpyxl import load_workbook
+    return load_workbook(site / f"{kind}.xlsx").active
+
+
+def table_rows(ws):
+    """(header row number, header, data rows) below the title rows."""
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(row=r, column=1).value == "代码":
+            header = [c.value for c in ws[r]]
+            rows = [[c.value for c in row] for row in ws.iter_rows(min_row=r + 1)]
+            return r, header, rows
+    raise AssertionError("no header row")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_xlsx_holds_what_the_json_holds(site, kind):
+    record = json.loads((site / f"{kind}.json").read_text(encoding="utf-8"))
+    ws = sheet(site, kind)
+    at, header, rows = table_rows(ws)
+    entries = record["entries"]
+    assert len(rows) == len(entries)
+    col = {name: i for i, name in enumerate(header)}
+    for row, entry in zip(rows, entries):
+        assert row[col["代码"]] == entry["code"]
+        if kind in ("key_industry", "general"):
+            assert row[col["名称"]] == entry["name"]
+            assert row[col["标准课时"]] == entry["hours"]           # a number, not text
+            assert isinstance(row[col["标准课时"]], int)
+            assert row[col["等级"]] == "、".join(entry["levels"])
+        elif kind == "institutions":
+            assert row[col["名称"]] == entry["name"]
+            for course in entry["courses"]:
+                assert course["course"] in row[col["可培训项目及等级"]]
+        else:
+            assert row[col["人数"]] == entry["headcount"]
+            day = row[col["提单日期"]]
+            assert isinstance(day, _dt.datetime)                     # a date cell
+            assert day.date().isoformat() == entry["date"]
+            assert row[col["项目代码"]] == entry["occupation"]
+    # the title rows: title and edition, then the header lines, then the warning
+    assert ws["A1"].value == f"{record['title']}（{record['edition']}）"
+    assert record["issuer"] in ws["A2"].value
+    if any(e.get("sample") for e in entries):
+        assert ws["A3"].value.startswith("示例数据，非官方")
+    # frozen header, filter on it, repeated on every printed page
+    assert ws.freeze_panes == f"A{at + 1}"
+    assert ws.auto_filter.ref.startswith(f"A{at}:")
+    assert ws.print_title_rows == f"${at}:${at}"
+    assert ws.page_setup.orientation == "landscape"
+
+
+def test_columns_are_wide_enough_for_their_text(site):
+    ws = sheet(site, "institutions")
+    at, header, _rows = table_rows(ws)
+    widths = {h: ws.column_dimensions[chr(ord("A") + i)].width for i, h in enumerate(header)}
+    assert widths["代码"] >= 8 and widths["名称"] > widths["代码"]
+    assert widths["可培训项目及等级"] == 60          # long text: capped, wrapped
+
+
+def test_the_xlsx_is_byte_identical_for_the_same_catalogue():
+    cats = load_catalogs()
+    a = render_xlsx(cats.get("demand"), cats)
+    b = render_xlsx(cats.get("demand"), cats)
+    assert a == b
+
+
+def test_a_cell_that_would_be_a_formula_is_text(tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from catalogs.loader import DATA_DIR
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    f = folder / "demand.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "submitter: 劳动者甲（示例）" in text
+    f.write_text(text.replace("submitter: 劳动者甲（示例）", "submitter: '=HYPERLINK(\"x\")'"),
+                 encoding="utf-8")
+    cats = load_catalogs(folder)
+    ws = load_workbook(io.BytesIO(render_xlsx(cats.get("demand"), cats))).active
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert '=HYPERLINK("x")' in values                  # shown as typed, as text
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("x")')
+    assert cell.data_type == "s"                       # not a formula

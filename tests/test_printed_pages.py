@@ -1,0 +1,180 @@
+"""Documents as a person meets them: opened in a real headless Chromium (from
+file://), printed to PDF by Chromium itself, and the PDF read back with
+poppler. A printed page whose repeated table header is empty, or that lost
+the sample warning, fails; so does a page that runs off a phone's screen.
+
+Skipped only when /usr/bin/chromium is absent and the CI variable is unset;
+in CI a missing browser is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from catalogs import load_catalogs
+from catalogs.model import KINDS
+from catalogs.publish import columns, publish
+from tests.helpers import CHROMIUM, chromium, pdf_page_sizes, pdf_pages, print_to_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,           # starts a real Chromium
+    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                       reason="needs Debian's chromium (/usr/bin/chromium); "
+                              "apt-get install chromium chromium-driver"),
+]
+
+SAMPLE_WARNING = "示例数据，非官方"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    drv = chromium()
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    publish(load_catalogs(), out)
+    return out
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def empty_headers(pages: list[str], labels: list[str]) -> list[int]:
+    """The pages (1-based) on which some column label of the table is missing:
+    a repeated header printed empty."""
+    return [i for i, page in enumerate(pages, 1)
+            if not all(flat(label) in flat(page) for label in labels)]
+
+
+# -- catalogues ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_printed_catalogue_repeats_its_header_and_the_warning_on_every_page(
+        site, driver, artefacts, kind):
+    pdf = print_to_pdf(driver, (site / f"{kind}.html").as_uri())
+    (artefacts / f"catalogue-{kind}.pdf").write_bytes(pdf)
+    pages = pdf_pages(pdf, layout=True)
+    labels = [c.label for c in columns(kind)]
+    assert empty_headers(pages, labels) == []
+    for i, page in enumerate(pages, 1):
+        assert SAMPLE_WARNING in page, f"page {i} lost the sample warning"
+        assert f"{i}/{len(pages)}" in flat(page)
+    sizes = pdf_page_sizes(pdf)
+    assert all(abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes), sizes   # A4 landscape
+
+
+def test_a_catalogue_of_several_pages_is_printed(site, driver):
+    """The header check above means something only if a catalogue runs over
+    a page; and it does fail on the header as Chromium printed it before
+    (the words only inside the sort buttons)."""
+    page = (site / "institutions.html").read_text(encoding="utf-8")
+    pages = pdf_pages(print_to_pdf(driver, (site / "institutions.html").as_uri()), layout=True)
+    assert len(pages) >= 2
+    old = re.sub(r'<span class="print-label"[^>]*>[^<]*</span>', "", page)
+    old = old.replace("th button { display: none; }", "")
+    (site / "institutions-old.html").write_text(old, encoding="utf-8")
+    old_pages = pdf_pages(print_to_pdf(driver, (site / "institutions-old.html").as_uri()),
+                          layout=True)
+    assert empty_headers(old_pages, [c.label for c in columns("institutions")]) != []
+
+
+def test_the_institutions_page_finds_a_course_by_its_name(site, driver):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    driver.get((site / "institutions.html").as_uri())
+    box = driver.find_element(By.ID, "search")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("养老护理员")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#catalogue tbody tr")
+    shown = [r.get_attribute("data-code") for r in rows if r.is_displayed()]
+    cats = load_catalogs()
+    teach = [i.code for i in cats.institutions.entries
+             if any(cats.courses()[a.course].name == "养老护理员" for a in i.courses)]
+    assert shown == teach and teach
+
+
+def test_no_internal_name_on_a_page(site, driver):
+    from selenium.webdriver.common.by import By
+    for kind in KINDS:
+        driver.get((site / f"{kind}.html").as_uri())
+        text = driver.find_element(By.TAG_NAME, "body").text
+        for internal in ("key_industry", "institutions", "demand", "sample:", "sample_fields",
+                         "active", "suspended", "exited", "general."):
+            assert internal not in text, (kind, internal)
+
+
+def test_without_javascript_the_search_box_is_not_offered(site):
+    from selenium.webdriver.common.by import By
+    drv = chromium(javascript=False)
+    try:
+        drv.get((site / "general.html").as_uri())
+        assert not drv.find_element(By.ID, "search").is_displayed()
+        assert drv.find_element(By.ID, "catalogue").is_displayed()
+    finally:
+        drv.quit()
+    # and with it, it is
+    drv = chromium()
+    try:
+        drv.get((site / "general.html").as_uri())
+        assert drv.find_element(By.ID, "search").is_displayed()
+    finally:
+        drv.quit()
+
+
+def test_at_phone_width_the_table_scrolls_inside_the_page(site):
+    drv = chromium(width=390, height=844)
+    try:
+        for kind in KINDS:
+            drv.get((site / f"{kind}.html").as_uri())
+            page_width, view, table_scrolls = drv.execute_script(
+                "var s = document.querySelector('.table-scroll');"
+                "return [document.documentElement.scrollWidth, window.innerWidth,"
+                " s.scrollWidth > s.clientWidth];")
+            assert page_width <= view, (kind, page_width, view)
+            assert table_scrolls, kind
+    finally:
+        drv.quit()
+
+
+# -- the decision notice ---------------------------------------------------------------
+
+def test_a_notice_printed_by_chromium(tmp_path, driver, artefacts):
+    from documents import render_notice
+    from interpreter.cases import read_case_file
+    from interpreter.evaluate import Evaluator
+    from interpreter.render import result_json
+    from tests.helpers import load_policy
+
+    policy = load_policy()
+    data, raw = read_case_file(ROOT / "examples" / "vocational_training_institution_suspended.json")
+    res = Evaluator(policy).decide(data)
+    res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
+    decision = json.loads(json.dumps(result_json(policy, res)))
+    html = tmp_path / "notice.html"
+    html.write_bytes(render_notice(decision, policy, issued=_dt.date(2021, 6, 1)))
+    pdf = print_to_pdf(driver, html.as_uri())
+    (artefacts / "notice-chromium.pdf").write_bytes(pdf)
+    pages = pdf_pages(pdf)
+    text = flat("".join(pages))
+    for words in ("职业技能提升行动补贴审核结果通知书", "不予补贴的理由",
+                  "2020年5月1日至2021年2月28日", "60日内", "6个月内", "2021年6月1日"):
+        assert flat(words) in text, words
+    assert f"第1页共{len(pages)}页" in flat(pages[0])
+    sizes = pdf_page_sizes(pdf)
+    assert all(abs(w - 595) < 2 and abs(h - 842) < 2 for w, h in sizes), sizes  # A4 portrait
