@@ -31,6 +31,7 @@ class LazyGroup(click.Group):
         "report": "commands.population:report",
         "notice": "commands.notice:notice",
         "serve": "commands.serve:serve",
+        "ledger": "commands.ledger:ledger",
     }
 
     def list_commands(self, ctx):

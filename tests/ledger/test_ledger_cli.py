@@ -1,0 +1,123 @@
+"""`policy ledger …` as an officer runs it: the workflow end to end on both
+databases, JSON output, exit codes, and the help."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from tests.ledger.helpers import person, project, vocational
+
+
+def run(args, db_url, user=None, input=None):
+    env = {"POLICY_DB": db_url}
+    if user:
+        env["POLICY_USER"] = user
+    return CliRunner().invoke(cli, ["ledger", *args], env=env, input=input)
+
+
+def write_case(tmp_path, name, case) -> str:
+    from ledger.model import dumps_exact
+    path = tmp_path / name
+    path.write_text(dumps_exact(case), encoding="utf-8")
+    return str(path)
+
+
+def test_the_workflow_from_the_command_line(db_url, tmp_path):
+    case = write_case(tmp_path, "project.json", project())
+    r = run(["submit", case, "--format", "json"], db_url, "alice")
+    assert r.exit_code == 0, r.output
+    app = json.loads(r.output)
+    assert app["status"] == "submitted" and app["source"] == case
+    parts = app["grants"][0]["installments"]
+    assert [(p["installment"], p["amount"], p["status"]) for p in parts] == [
+        ("advance", "27000.00", "payable"), ("balance", "18000.00", "pending")]
+    app_id = str(app["id"])
+
+    r = run(["review", app_id, "--approve"], db_url, "alice")      # not a reviewer
+    assert r.exit_code == 2 and "needs the role reviewer" in r.output
+    r = run(["review", app_id, "--approve", "--reason", "材料齐全"], db_url, "bob")
+    assert r.exit_code == 0 and "审核通过" in r.output and "材料齐全" in r.output
+    r = run(["pay", app_id, "--reference", "BANK-7"], db_url, "carol")
+    assert r.exit_code == 0 and "27000.00" in r.output
+    r = run(["pay", app_id], db_url, "carol")
+    assert r.exit_code == 2 and "pending" in r.output and "project.employment_rate" in r.output
+    r = run(["record", app_id, "--fact", "project.employment_rate=0.87"], db_url, "alice")
+    assert r.exit_code == 0 and "可拨付" in r.output
+    r = run(["pay", app_id, "--format", "json"], db_url, "carol")
+    assert json.loads(r.output)["amount"] == "18000.00"
+    r = run(["show", app_id], db_url, "rita")
+    assert r.exit_code == 0 and r.output.count("已拨付") == 2
+    r = run(["list", "--format", "json"], db_url, "rita")
+    assert [a["status"] for a in json.loads(r.output)] == ["approved"]
+    r = run(["verify"], db_url, "dora")
+    assert r.exit_code == 0 and "the ledger verifies" in r.output
+
+
+def test_wrong_steps_exit_2_with_one_line(db_url, tmp_path):
+    case = write_case(tmp_path, "c.json", vocational(person(30)))
+    app_id = str(json.loads(run(["submit", case, "--format", "json"], db_url,
+                                "alice").output)["id"])
+    r = run(["review", app_id, "--reject", "--reason", "重复"], db_url, "bob")
+    assert r.exit_code == 0
+    for args, user, words in [
+            (["pay", app_id], "carol", "was rejected"),
+            (["review", app_id, "--approve"], "bob", "already rejected"),
+            (["review", app_id], "bob", "--approve or --reject"),
+            (["show", "99"], "rita", "no application 99"),
+            (["submit", case], "mallory", "no user 'mallory'"),
+            (["submit", case], None, "--user"),
+            (["record", app_id, "--fact", "oops"], "alice", "PATH=VALUE")]:
+        r = run(args, db_url, user)
+        assert r.exit_code == 2, (args, r.output)
+        assert words in r.output, (args, r.output)
+        assert "Traceback" not in r.output
+
+
+def test_a_malformed_claim_is_exit_2_and_names_the_field(db_url, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"applicant": {"id": "370405198702284418"}}', encoding="utf-8")
+    r = run(["submit", str(bad)], db_url, "alice")
+    assert r.exit_code == 2
+    assert "applicant.id" in r.output and "check digit" in r.output
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"applicant": ', encoding="utf-8")
+    r = run(["submit", str(broken)], db_url, "alice")
+    assert r.exit_code == 2 and "not valid JSON" in r.output
+    r = run(["list", "--format", "json"], db_url, "rita")
+    assert json.loads(r.output) == []
+
+
+def test_users_from_the_command_line(empty_db_url):
+    r = run(["user", "add", "boss", "--role", "admin"], empty_db_url)
+    assert r.exit_code == 0 and "boss: admin" in r.output
+    r = run(["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"],
+            empty_db_url)                                 # once there is a user: an admin
+    assert r.exit_code == 2 and "--user" in r.output
+    r = run(["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"],
+            empty_db_url, "boss")
+    assert r.exit_code == 0
+    r = run(["user", "add", "lee", "--role", "clerk"], empty_db_url, "boss")
+    assert r.exit_code == 2 and "unknown role" in r.output
+    r = run(["user", "list", "--format", "json"], empty_db_url, "kim")
+    assert [(u["name"], u["roles"]) for u in json.loads(r.output)] == [
+        ("boss", ["admin"]), ("kim", ["caseworker", "reviewer"])]
+
+
+def test_init_creates_a_sqlite_file_where_told(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["ledger", "init"], env={"POLICY_DB": ""})
+    assert r.exit_code == 0 and (tmp_path / "ledger.db").exists()    # the default: ./ledger.db
+    r = CliRunner().invoke(cli, ["ledger", "init", "--db", str(tmp_path / "other.db")])
+    assert r.exit_code == 0 and (tmp_path / "other.db").exists()
+    r = CliRunner().invoke(cli, ["ledger", "init"], env={"POLICY_DB": ""})
+    assert "up to date" in r.output
+
+
+@pytest.mark.parametrize("command", ["init", "submit", "review", "record", "pay", "show", "list",
+                                     "verify", "publicity", "export", "user"])
+def test_every_command_has_help(command):
+    r = CliRunner().invoke(cli, ["ledger", command, "--help"])
+    assert r.exit_code == 0 and len(r.output) > 100
