@@ -104,6 +104,12 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """Raise Unavailable unless the database answers (readiness checks)."""
+        from sqlalchemy import text
+        with self._read() as conn:
+            conn.execute(text("SELECT 1"))
+
     def __enter__(self):
         return self
 

@@ -110,3 +110,12 @@ def test_an_unreachable_database_is_one_line_exit_2(tmp_path):
     with pytest.raises(Unavailable):
         from ledger.api import Ledger
         Ledger.open("postgresql://policy:secret@127.0.0.1:1/nothing", policy=object())
+
+
+def test_ping(ledger):
+    ledger.ping()                       # the database answers
+    ledger.url = "postgresql+psycopg://policy:secret@127.0.0.1:1/nothing"
+    from ledger.db import make_engine
+    ledger.engine = make_engine(ledger.url)
+    with pytest.raises(Unavailable):
+        ledger.ping()
