@@ -180,7 +180,7 @@ class CaseReader:
         return self._record(data, self.policy.facts, "", source, 0)
 
     def _record(self, data: dict, fields: dict[str, FactDecl], prefix: str, source: str,
-                depth: int) -> dict:
+                depth: int, record: FactDecl | None = None) -> dict:
         if depth > MAX_CASE_DEPTH:
             raise CaseError("the case nests too deeply", position=Position(source),
                             context=f"field {prefix}")
@@ -207,7 +207,25 @@ class CaseReader:
             if value is None:
                 continue
             out[key] = self._value(value, decl, path, source, depth)
+        if record is not None and record.constraints:
+            self._constrain(record, out, prefix, source)
         return out
+
+    def _constrain(self, record: FactDecl, values: dict, prefix: str, source: str) -> None:
+        """The record's declared constraints (facts.yaml): a false one refuses
+        the case, naming the field and showing the values it compared; one
+        that a missing field leaves unknown is not checked."""
+        from dsl import Context, EvaluationError
+        for c in record.constraints:
+            try:
+                ok = c.rule.expression.fn(Context(values))
+            except EvaluationError:
+                ok = False
+            if ok is False:
+                shown = ", ".join(f"{prefix}.{f} = {_show_value(values.get(f))}"
+                                  for f in c.reads)
+                raise CaseError(f"{c.message.zh} ({c.message.en}): {shown}",
+                                position=Position(source), context=f"field {prefix}.{c.field}")
 
     def _fast(self, value, decl: FactDecl):
         """A valid leaf value converted, or _SLOW to take the checking path
@@ -237,7 +255,8 @@ class CaseReader:
             low = decl.minimum if decl.minimum is not None else (
                 _ZERO if t == "money" else None)
             if (value.copy_abs() <= ABS_LIMIT and (low is None or value >= low)
-                    and (decl.maximum is None or value <= decl.maximum)):
+                    and (decl.maximum is None or value <= decl.maximum)
+                    and (not decl.integer or value == value.to_integral_value())):
                 return value
         return _SLOW
 
@@ -249,7 +268,7 @@ class CaseReader:
         if t == "record":
             if not isinstance(value, dict):
                 raise bad(f"expected an object {{...}}, found {_show(value)}")
-            return self._record(value, decl.fields, path, source, depth + 1)
+            return self._record(value, decl.fields, path, source, depth + 1, decl)
         if t == "list":
             if not isinstance(value, list):
                 raise bad(f"expected a list [...], found {_show(value)}")
@@ -295,6 +314,9 @@ class CaseReader:
                 raise bad(f"{_show(value)} is below the smallest allowed value {low}")
             if decl.maximum is not None and value > decl.maximum:
                 raise bad(f"{_show(value)} is above the largest allowed value {decl.maximum}")
+            if decl.integer and value != value.to_integral_value():
+                raise bad(f"expected a whole number, found {_show(value)}",
+                          "write a whole number, without a decimal point")
             return value
         if t == "date":
             if not isinstance(value, str):
@@ -346,6 +368,13 @@ def _brief(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
 
 
+def _show_value(value) -> str:
+    """A converted value (a date, a Decimal) as a case writes it."""
+    if isinstance(value, _dt.date):
+        return f'"{value.isoformat()}"'
+    return _show(value)
+
+
 def _show(value) -> str:
     if value is None:
         return "null"
@@ -394,6 +423,16 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
         s.update(type=["object", "null"],
                  properties={k: _schema(v, policy) for k, v in d.fields.items()},
                  patternProperties={"^[_$]": {}}, additionalProperties=False)
+        if d.constraints:
+            # JSON Schema cannot compare two fields: an annotation the reader
+            # (and the officer's form) enforces, and words in the description
+            s["x-constraints"] = [{"expr": c.rule.text, "field": c.field,
+                                   "message": {"zh": c.message.zh, "en": c.message.en}}
+                                  for c in d.constraints]
+            s["description"] = " ".join(
+                [s.get("description", "")] + [f"约束 / constraint: {c.rule.text} "
+                                              f"({c.message.zh} / {c.message.en})"
+                                              for c in d.constraints]).strip()
     elif d.type == "list":
         s.update(type=["array", "null"], items=_schema(d.items, policy) if d.items else {},
                  maxItems=min(MAX_LIST_ITEMS, d.max_items if d.max_items is not None
@@ -405,7 +444,7 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     elif d.type == "boolean":
         s["type"] = ["boolean", "null"]
     elif d.type in ("number", "money"):
-        s["type"] = ["number", "null"]
+        s["type"] = ["integer" if d.integer else "number", "null"]
         low = d.minimum if d.minimum is not None else (Decimal(0) if d.type == "money" else None)
         if low is not None:
             s["minimum"] = _num(low)

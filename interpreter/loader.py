@@ -15,7 +15,8 @@ from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
 
 from . import schemas
 from .formats import FORMATS
-from .model import (Amount, Citation, Clause, Definition, Document, EnumDecl, FactDecl,
+from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
+                    FactDecl,
                     Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
                     StandardVersion, Text)
 from .yamlsource import Source, load_yaml
@@ -37,6 +38,7 @@ class _Loader:
         self.files: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
         self.cache = cache if cache is not None else Cache(None)
+        self.pending_constraints: list = []     # (source, path, record) to compile
 
     def parse(self, text: str):
         """An expression's AST, from the cache when these files were seen before."""
@@ -245,6 +247,7 @@ def load_policy(root: str | Path | None = None,
             _facts(r, ld, enums=enums, facts=facts)
         if "standards" in r.data:
             _standards(r, enums, ld, into=standards, revision=label)
+    _constraints(ld, enums)
     if ld.errors:
         raise ErrorList(ld.errors)
 
@@ -558,7 +561,14 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
                      example=d.get("example"), position=src.position(at),
                      informational=bool(d.get("informational", False)),
                      format=d.get("format"), min_items=d.get("min_items"),
-                     max_items=d.get("max_items"))
+                     max_items=d.get("max_items"), integer=bool(d.get("integer", False)))
+        for name in ("minimum", "maximum"):
+            bound = getattr(f, name)
+            if f.integer and bound is not None and bound != bound.to_integral_value():
+                ld.errors.append(src.error(at + (name,), f"the {name} of a whole number is "
+                                           f"a whole number, not {bound}"))
+        if f.minimum is not None and f.maximum is not None and f.maximum < f.minimum:
+            ld.errors.append(src.error(at + ("maximum",), "the maximum is below the minimum"))
         if (f.min_items is not None and f.max_items is not None
                 and f.max_items < f.min_items):
             ld.errors.append(src.error(at + ("max_items",), "max_items is below min_items"))
@@ -572,6 +582,9 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
         if f.type == "record":
             f.fields = {k: decl(f"{path}.{k}", v, at + ("fields", k))
                         for k, v in (d.get("fields") or {}).items()}
+            if d.get("constraints"):
+                # checked once every fact is declared (a revision may add fields)
+                ld.pending_constraints.append((src, at, f))
         if f.type == "list":
             if "items" not in d:
                 ld.errors.append(src.error(at, "a list fact needs 'items'"))
@@ -589,6 +602,9 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
             facts[name] = decl(name, d, ("facts", name))
         elif old.type == "record" and d["type"] == "record":
             new = decl(name, d, ("facts", name))
+            # the revision's constraints are the record's (over all its fields)
+            ld.pending_constraints = [(s, a, old if r is new else r)
+                                      for s, a, r in ld.pending_constraints]
             for k, field_decl in new.fields.items():
                 if k in old.fields:
                     ld.errors.append(src.error(("facts", name, "fields", k),
@@ -597,6 +613,36 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
         else:
             ld.errors.append(src.error(("facts", name), f"the fact '{name}' is already declared"))
     return enums, facts
+
+
+def _constraints(ld: _Loader, enums) -> None:
+    """Compile each record's constraints: expressions over the record's own
+    fields (by their bare names), which must give true or false."""
+    from dsl import ast
+    for src, at, record in ld.pending_constraints:
+        env = Environment(facts={k: _fact_type(v, enums) for k, v in record.fields.items()})
+        raw = src.data
+        for p in at:
+            raw = raw[p]
+        for i, c in enumerate(raw["constraints"]):
+            where = at + ("constraints", i)
+            context = f"constraint of {record.path}"
+            rule = ld.rule(src, where + ("expr",), env, context, want=T.BOOLEAN)
+            if rule is None:
+                continue
+            reads = []
+            for n in ast.walk(rule.expression.node):
+                if isinstance(n, ast.Name) and n.id in record.fields and n.id not in reads:
+                    reads.append(n.id)
+            field_name = c.get("field") or (reads[0] if reads else None)
+            if field_name is None or field_name not in record.fields:
+                ld.errors.append(src.error(where + ("field",) if c.get("field") else where,
+                                           f"the constraint names no field of {record.path}",
+                                           context=context,
+                                           hint=_close(c.get("field"), record.fields)))
+                continue
+            record.constraints.append(Constraint(rule, field_name, tuple(reads),
+                                                 _text(c["message"])))
 
 
 def _dec(v):

@@ -63,6 +63,16 @@ class EnumDecl:
 
 
 @dataclass
+class Constraint:
+    """A condition between the fields of a record that every case must meet
+    (facts.yaml ``constraints``): false refuses the case, naming ``field``."""
+    rule: "Rule"                    # over the record's fields, by their names
+    field: str
+    reads: tuple[str, ...]          # the fields it reads, in the order written
+    message: "Text"
+
+
+@dataclass
 class FactDecl:
     """One declared fact (a leaf or a record/list) at a dotted path."""
 
@@ -83,6 +93,8 @@ class FactDecl:
     format: str | None = None       # a declared format of a string (interpreter.formats)
     min_items: int | None = None    # for a list: the fewest and most items a case may give
     max_items: int | None = None
+    integer: bool = False           # for number/money: whole numbers only
+    constraints: list[Constraint] = field(default_factory=list)    # for a record
 
     def label_for(self, lang: str) -> str:
         if lang == "en":

@@ -90,6 +90,13 @@ def _number(decl: FactDecl):
     low = decl.minimum if decl.minimum is not None else (
         Decimal(0) if decl.type == "money" else Decimal(-10) ** 6)
     high = decl.maximum if decl.maximum is not None else Decimal(10) ** 6
+    if decl.integer:
+        # a whole number (months, days): written plainly or as 12.0
+        return st.one_of(st.sampled_from([b for b in (low, high, Decimal(0), Decimal(1),
+                                                      Decimal(11), Decimal(12))
+                                          if low <= b <= high]),
+                         st.integers(int(low), int(high)).map(Decimal),
+                         st.integers(int(low), int(high)).map(lambda n: Decimal(f"{n}.0")))
     bounds = [low, high, low + Decimal("0.01"), high - Decimal("0.01"), Decimal(0),
               Decimal(12), Decimal(11), Decimal("0.85"), Decimal("0.84")]
     bounds = [b for b in bounds if low <= b <= high]
@@ -102,7 +109,7 @@ def value_of(decl: FactDecl):
     """Valid values of one declared fact."""
     t = decl.type
     if t == "record":
-        return record_of(decl.fields)
+        return record_of(decl.fields, decl)
     if t == "list":
         return st.lists(value_of(decl.items), min_size=decl.min_items or 0,
                         max_size=max(4, decl.min_items or 0))
@@ -139,11 +146,27 @@ def respell(value: str, how: str) -> str:
     return value
 
 
-def record_of(fields: dict[str, FactDecl]):
-    """Some fields given, some left out, some null (null is missing too)."""
-    return st.fixed_dictionaries(
+def record_of(fields: dict[str, FactDecl], record: FactDecl | None = None):
+    """Some fields given, some left out, some null (null is missing too); a
+    record's declared constraints hold (the fields of one that does not are
+    left out, which leaves it unchecked)."""
+    values = st.fixed_dictionaries(
         {}, optional={k: st.one_of(value_of(d), st.none()) if d.type != "record"
                       else value_of(d) for k, d in fields.items()})
+    if record is None or not record.constraints:
+        return values
+    return values.map(lambda rec: meeting_constraints(record, rec))
+
+
+def meeting_constraints(record: FactDecl, rec: dict) -> dict:
+    converted = READER._record(json.loads(dumps(rec), parse_float=Decimal, parse_int=Decimal),
+                               record.fields, record.path, "case.json", 1)
+    for c in record.constraints:
+        if c.rule.expression.fn(Context(converted)) is False:
+            for name in c.reads:
+                rec.pop(name, None)
+                converted.pop(name, None)
+    return rec
 
 
 VALID_CASE = record_of(POLICY.facts)
@@ -173,7 +196,7 @@ def seeded_valid_case(draw):
             field = draw(st.sampled_from(sorted(decl.fields)))
             rec = case.setdefault(name, {}) if isinstance(case.get(name), dict) else {}
             rec[field] = draw(st.one_of(value_of(decl.fields[field]), st.none()))
-            case[name] = rec
+            case[name] = meeting_constraints(decl, rec) if decl.constraints else rec
         else:
             case[name] = draw(st.one_of(value_of(decl), st.none()))
     return case
@@ -447,6 +470,42 @@ def test_a_claim_without_the_facts_a_real_name_check_compares_is_never_paid(case
     for d in res.decisions:
         if d.program.id == program:
             assert d.outcome != "eligible" and d.amount is None, (program, path, d)
+
+
+# -- (f) declared constraints between fields ----------------------------------------------
+
+# the records whose constraints compare two dates (a period that must not run backwards)
+PERIODS = sorted((name, c.reads[0], c.reads[1]) for name, d in POLICY.facts.items()
+                 for c in d.constraints
+                 if len(c.reads) == 2 and all(d.fields[f].type == "date" for f in c.reads))
+
+
+@FAST
+@given(seeded_valid_case(), st.sampled_from(PERIODS) if PERIODS else st.nothing(),
+       st.dates(_dt.date(2018, 1, 1), _dt.date(2022, 12, 31)),
+       st.dates(_dt.date(2018, 1, 1), _dt.date(2022, 12, 31)))
+def test_a_period_that_runs_backwards_is_refused_never_decided(case, period, a, b):
+    """A training or an apprenticeship that ends before it starts was decided
+    (months_between −23 passed "at most 24 months" and paid 4399.80): it is
+    refused, naming the field, whatever else the case says."""
+    record, first, second = period
+    decl = POLICY.facts[record]
+    (c,) = [c for c in decl.constraints if c.reads == (first, second)]
+    # the record's other constraints are left unchecked (their other fields out)
+    others = {f for o in decl.constraints if o is not c for f in o.reads} - {first, second}
+    rec = case.get(record) if isinstance(case.get(record), dict) else {}
+    rec = {k: v for k, v in rec.items() if k not in others}
+    rec[first], rec[second] = a.isoformat(), b.isoformat()
+    case[record] = rec
+    holds = c.rule.expression.fn(Context({first: a, second: b}))
+    try:
+        res = decide_text(dumps(case))
+    except CaseError as err:
+        assert holds is False, err.render()
+        assert err.context == f"field {record}.{c.field}"
+        return
+    assert holds is True
+    assert res is not None
 
 
 # -- (d) random expressions given to the loader ---------------------------------------------
