@@ -14,6 +14,7 @@ import yaml
 
 from dsl import ParseError, format_expression
 
+from interpreter.outputs import atomic_write_bytes
 from interpreter.yamlsource import load_yaml
 
 # Where expressions live in each kind of file (``*`` is any list index).
@@ -121,5 +122,6 @@ def format_paths(paths: list[Path], write: bool) -> list[Change]:
         if new != old:
             changes.extend(file_changes)
             if write:
-                path.write_text(new, encoding="utf-8")
+                # whole or not at all, with the file's own mode kept
+                atomic_write_bytes(path, new.encode("utf-8"))
     return changes

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from dsl.errors import Position
+
 from .model import KINDS, Catalogue, Catalogs
 from .model import STATUS_LABELS
 from .records import catalogue_record, course_name, origin, show
@@ -578,14 +580,19 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
 
 
 def publish(catalogs: Catalogs, out: Path | str,
-            formats: tuple[str, ...] = FORMATS) -> list[Path]:
+            formats: tuple[str, ...] = FORMATS, force: bool = False,
+            inputs: tuple = ()) -> list[Path]:
     """Write the site into ``out`` (created if needed); returns the files written.
 
     Only the files it names are written; other files in ``out`` are left alone.
-    The catalogues must have passed ``check`` (publish does not re-check).
+    An existing file is replaced only with ``force``, a file among ``inputs``
+    (the catalogue files) never; every file is written whole, by a temporary
+    file renamed when all are complete (interpreter.outputs), so a failure
+    leaves the folder as it was. The catalogues must have passed ``check``
+    (publish does not re-check).
     """
+    from interpreter.outputs import Outputs
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
     for cat in catalogs.present():
         if "html" in formats:
@@ -602,11 +609,18 @@ def publish(catalogs: Catalogs, out: Path | str,
         files["index.html"] = render_index(catalogs, formats)
     if "json" in formats:
         files["index.json"] = render_index_json(catalogs, formats)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from interpreter.outputs import OutputError
+        raise OutputError(f"cannot make the folder: {exc.strerror or exc}",
+                          position=Position(str(out))) from None
     written = []
-    for name in sorted(files):
-        path = out / name
-        path.write_bytes(files[name])
-        written.append(path)
+    with Outputs(inputs=inputs, force=force) as outs:
+        for name in sorted(files):
+            path = out / name
+            outs.open(path, "published file").write_bytes(files[name])
+            written.append(path)
     return written
 
 

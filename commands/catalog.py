@@ -16,7 +16,7 @@ from dsl.errors import PolicyError
 
 from catalogs.check import check_catalogue, check_directory
 from catalogs.diff import diff_catalogues, render_md, render_text
-from catalogs.loader import display_path, load_catalogue_file
+from catalogs.loader import default_dir, display_path, load_catalogue_file
 from catalogs.model import TITLES
 from catalogs.publish import FORMATS, parse_formats, publish
 
@@ -125,14 +125,17 @@ Examples:
   policy catalog publish --out site --format html,csv --catalogs my-catalogs/""")
 @click.option("--out", "out", required=True,
               type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder to write into (created if missing; other files are left alone).")
+              help="Folder to write into (created if missing; other files are left alone; "
+                   "a file of the same name is replaced only with --force).")
+@click.option("--force", is_flag=True,
+              help="Replace the files of an earlier publication in DIR.")
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
               help="Comma-separated formats among html, md, csv, json, xlsx.")
 @click.option("--catalogs", "directory", default=None,
               type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
               help="Folder of the four catalogue files (default: the bundled ones).")
 @guarded
-def publish_cmd(out: Path, formats: str, directory: Path | None):
+def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool):
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
@@ -145,11 +148,8 @@ def publish_cmd(out: Path, formats: str, directory: Path | None):
         _print_errors(errors)
         click.echo(f"not published: {len(errors)} error(s) in {catalogs.directory}", err=True)
         sys.exit(EXIT_ERRORS)
-    try:
-        written = publish(catalogs, out, chosen)
-    except OSError as exc:
-        click.echo(f"{display_path(out)}: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    sources = sorted((directory or default_dir()).glob("*.yaml"))
+    written = publish(catalogs, out, chosen, force=force, inputs=tuple(sources))
     click.echo(f"published {len(written)} files to {display_path(out)}")
 
 

@@ -28,20 +28,37 @@ def guarded(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from dsl.errors import PolicyError
+        from interpreter.outputs import WRITE_ERRORS, OutputError, silence_stdout, write_error
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()      # a full disk under `> file` is found here, not at exit
+            return result
         except PolicyError as err:
+            if isinstance(err, OutputError):
+                silence_stdout()
             _fail(err)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.errno not in WRITE_ERRORS:
+                if os.environ.get("POLICY_DEBUG") or isinstance(exc, BrokenPipeError):
+                    raise
+                _internal(exc)
+            # standard output could not be written (`policy eval case > /dev/full`)
+            silence_stdout()
+            _fail(write_error(exc, "output", "<stdout>", partial=True))
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
             if os.environ.get("POLICY_DEBUG"):
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                       "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
-                       "to see where it happened", err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal(exc)
     return wrapper
+
+
+def _internal(exc: BaseException) -> None:
+    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
+               "to see where it happened", err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 class _Date(click.ParamType):
@@ -69,6 +86,12 @@ REVISION_OPTION = click.option(
     type=click.Path(dir_okay=False, exists=True),
     help="Also apply this revision file (repeatable), as if it were in the policy's "
          "revisions/ folder: a what-if before it is issued.")
+
+
+FORCE_OPTION = click.option(
+    "--force", is_flag=True,
+    help="Replace output files that already exist (without it an existing file is never "
+         "overwritten; an output that is one of the inputs is refused even with it).")
 
 
 def catalogues():

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from .conventions import DATE, EXIT_POLICY, POLICY_OPTION, REVISION_OPTION, guarded, load
+from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISION_OPTION,
+                          guarded, load)
 
 
 @click.command("eval")
@@ -29,8 +30,14 @@ from .conventions import DATE, EXIT_POLICY, POLICY_OPTION, REVISION_OPTION, guar
                    "policy as it is now (--policy, --revision: the revisions are the ones you "
                    "give, never the files the decision names), compare the hashes it records, "
                    "and report whether it still holds (exit 0 if it holds, 1 if it does not).")
+@click.option("--out", "out_path", default="-", metavar="FILE",
+              type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the decision to FILE (default: standard output). An existing file "
+                   "is replaced only with --force, the case file never.")
+@FORCE_OPTION
 @guarded
-def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file):
+def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file,
+             out_path, force):
     """Evaluate CASE.json and explain each decision.
 
     For every program the case applies for, prints the outcome (eligible,
@@ -44,35 +51,42 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, repla
     from interpreter.evaluate import Evaluator
     from interpreter.render import TextRenderer, dumps, result_json
 
+    from interpreter.outputs import Outputs
+
     if replay_file is not None:
-        return _replay(replay_file, policy_dir, revisions, fmt)
+        return _replay(replay_file, policy_dir, revisions, fmt, out_path, force)
     if case_file is None:
         raise click.UsageError("give a CASE.json (or --replay DECISION.json)")
-    policy = load(policy_dir, revisions)
-    data, raw = read_case_file(case_file)
-    name = "<stdin>" if case_file == "-" else case_file
-    res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
-                                   case_name=name)
-    res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
-    if fmt == "json":
-        click.echo(dumps(result_json(policy, res)))
-    else:
-        click.echo(TextRenderer(policy, lang).render(res), nl=False)
+    with Outputs(inputs=[case_file, *revisions], force=force) as outs:
+        out = outs.open(out_path, "decision")
+        policy = load(policy_dir, revisions)
+        data, raw = read_case_file(case_file)
+        name = "<stdin>" if case_file == "-" else case_file
+        res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
+                                       case_name=name)
+        res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
+        if fmt == "json":
+            out.write(dumps(result_json(policy, res)) + "\n")
+        else:
+            out.write(TextRenderer(policy, lang).render(res))
 
 
-def _replay(path, policy_dir, revisions, fmt):
+def _replay(path, policy_dir, revisions, fmt, out_path, force):
     import json
 
+    from interpreter.outputs import Outputs
     from interpreter.replay import replay
 
-    # the caller's policy and revisions (or the bundled ones): never files the
-    # decision names (docs/security.md)
-    policy = load(policy_dir, revisions)
-    r = replay(policy, path)
-    if fmt == "json":
-        click.echo(json.dumps(r.to_json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo("\n".join(r.lines()))
+    with Outputs(inputs=[path, *revisions], force=force) as outs:
+        out = outs.open(out_path, "replay report")
+        # the caller's policy and revisions (or the bundled ones): never files
+        # the decision names (docs/security.md)
+        policy = load(policy_dir, revisions)
+        r = replay(policy, path)
+        if fmt == "json":
+            out.write(json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.write("\n".join(r.lines()) + "\n")
     if not r.holds:
         sys.exit(EXIT_POLICY)
 

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .conventions import DATE, EXIT_INPUT, POLICY_OPTION, REVISION_OPTION, guarded, load
+from .conventions import DATE, FORCE_OPTION, POLICY_OPTION, REVISION_OPTION, guarded, load
 
 
 @click.command("notice")
@@ -32,8 +32,10 @@ from .conventions import DATE, EXIT_INPUT, POLICY_OPTION, REVISION_OPTION, guard
                    "the case's own decision date.")
 @POLICY_OPTION
 @REVISION_OPTION
+@FORCE_OPTION
 @guarded
-def notice(input_file, fmt, lang, out, programs, number, issued, as_of, policy_dir, revisions):
+def notice(input_file, fmt, lang, out, programs, number, issued, as_of, policy_dir, revisions,
+           force):
     """The decision notice (审核结果通知书) of a decision, as HTML or PDF.
 
     The input is either a decision written by `policy eval --format json`
@@ -60,45 +62,30 @@ def notice(input_file, fmt, lang, out, programs, number, issued, as_of, policy_d
     if fmt == "pdf" and out is None and sys.stdout.isatty():
         raise click.UsageError("a PDF is not for the terminal: give --out FILE "
                                "(or redirect the output)")
-    policy = load(policy_dir, revisions)
-    data, raw = read_case_file(input_file)
-    name = "<stdin>" if input_file == "-" else input_file
-    if is_decision(data):
-        if as_of is not None:
-            raise click.UsageError("--as-of is for a CASE.json; a stored decision keeps "
-                                   "the date it was taken on")
-        decision = data
-    else:
-        res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
-                                       case_name=name)
-        res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
-        decision = result_json(policy, res)
-    body = render_notice(decision, policy=policy, lang=lang, format=fmt,
-                         programs=list(programs) or None, number=number, issued=issued,
-                         name=name)
-    if out is None:
-        sys.stdout.buffer.write(body)
-        sys.stdout.flush()
-        return
-    _write(out, body)
+    from interpreter.outputs import Outputs
 
-
-def _write(path: str, body: bytes) -> None:
-    """Whole or not at all: a temporary file beside the target, renamed."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(body)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        click.echo(f"{path}: cannot write the notice: {exc.strerror}", err=True)
-        sys.exit(EXIT_INPUT)
+    with Outputs(inputs=[input_file, *revisions], force=force) as outs:
+        # written whole or not at all, never over the input or an existing
+        # file without --force (interpreter/outputs.py)
+        sink = outs.open(out, "notice") if out is not None else None
+        policy = load(policy_dir, revisions)
+        data, raw = read_case_file(input_file)
+        name = "<stdin>" if input_file == "-" else input_file
+        if is_decision(data):
+            if as_of is not None:
+                raise click.UsageError("--as-of is for a CASE.json; a stored decision keeps "
+                                       "the date it was taken on")
+            decision = data
+        else:
+            res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
+                                           case_name=name)
+            res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
+            decision = result_json(policy, res)
+        body = render_notice(decision, policy=policy, lang=lang, format=fmt,
+                             programs=list(programs) or None, number=number, issued=issued,
+                             name=name)
+        if sink is not None:
+            sink.write_bytes(body)
+            return
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()

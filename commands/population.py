@@ -15,7 +15,6 @@ exit code through ``guarded``, and the exit codes are
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -23,7 +22,7 @@ import time
 
 import click
 
-from .conventions import DATE, EXIT_OK, POLICY_OPTION, catalogues, guarded
+from .conventions import DATE, EXIT_OK, FORCE_OPTION, POLICY_OPTION, catalogues, guarded
 
 MAX_REJECTS_SHOWN = 100
 
@@ -43,56 +42,6 @@ def pipe_safe(fn):
                 pass
             sys.exit(EXIT_OK)
     return wrapper
-
-
-class _Utf8Stdout:
-    """Standard output as UTF-8 text whatever the locale; never closes it."""
-
-    def __init__(self):
-        sys.stdout.flush()
-        self.buffer = getattr(sys.stdout, "buffer", None)
-
-    def write(self, text: str) -> None:
-        if self.buffer is None:
-            sys.stdout.write(text)
-        else:
-            self.buffer.write(text.encode("utf-8"))
-
-    def flush(self) -> None:
-        (self.buffer or sys.stdout).flush()
-
-    def close(self) -> None:
-        self.flush()                    # standard output stays open
-
-
-def _open_out(path: str, what: str):
-    from dsl.errors import CaseError, Position
-    if path == "-":
-        return _Utf8Stdout()
-    try:
-        return open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise CaseError(f"cannot write the {what}: {exc.strerror}",
-                        position=Position(path)) from None
-
-
-@contextlib.contextmanager
-def _writing(path: str, what: str):
-    """An output file (``-``: standard output), flushed and closed at the end."""
-    out = _open_out(path, what)
-    try:
-        yield out
-    finally:
-        out.close()
-
-
-def _same_file(a: str, b: str) -> bool:
-    if a == "-" or b == "-":
-        return False
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
 
 
 class _RejectPrinter:
@@ -170,14 +119,15 @@ class _Progress:
               default="auto", show_default=True,
               help="Format of CASES; auto: by the file name (.csv, .jsonl), else by its "
                    "first character ('{' is JSON Lines).")
-@guarded
-@pipe_safe
 @click.option("--history", "history_path", default=None, metavar="FILE",
               type=click.Path(dir_okay=False, exists=True),
               help="Earlier claims (JSON Lines: id, program, date and the keys of the "
                    "policy's real_name_checks) to check this batch against (七（三） 实名制).")
+@FORCE_OPTION
+@guarded
+@pipe_safe
 def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path, explain,
-          summary_path, input_format, history_path):
+          summary_path, input_format, history_path, force):
     """Decide every case of CASES and write one line of JSON per case.
 
     CASES is JSON Lines (one case object per line, as in `policy eval`) or
@@ -195,7 +145,14 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     (cases, rejected, outcomes and amounts per program) ends on stderr.
 
     Exit 0 when done, even with rejected lines; 1 for a broken policy; 2 for
-    an unreadable CASES file or a CSV header naming no fact.
+    an unreadable CASES file, a CSV header naming no fact, or an output that
+    cannot be written.
+
+    Nothing is lost: an output that is the same file as an input (CASES,
+    --history, a revision) or as another output is refused before anything
+    is written; an existing file is replaced only with --force; every output
+    is written to a temporary file and renamed when the batch is complete, so
+    a failure (a full disk, Ctrl-C) leaves no partial file.
 
     Real-name checks (七（三）): the policy's real_name_checks flag a line
     whose eligible claim repeats one the same person made earlier in the
@@ -212,40 +169,38 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     """
     import json
 
-    from dsl.errors import CaseError, Position
-    from population.batch import (default_rejects_path, load_policy_with, open_cases,
-                                   run_batch, spec_for)
+    from interpreter.outputs import Outputs
+    from population.batch import default_rejects_path, load_policy_with, open_cases, run_batch, spec_for
 
     rejects_path = rejects_path or default_rejects_path(out_path)
-    for path, what in ((out_path, "--out"), (rejects_path, "--rejects")):
-        if _same_file(cases_path, path):
-            raise CaseError(f"{what} is the CASES file itself; it would be overwritten",
-                            position=Position(path))
-    if out_path != "-" and _same_file(out_path, rejects_path):
-        raise CaseError("--rejects is the --out file", position=Position(rejects_path))
-    with open_cases(cases_path, input_format) as cases:
-        policy = load_policy_with(policy_dir, revisions, catalogues())
-        spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
-                        catalogs=catalogues(),
-                        as_of=as_of, explain=explain)
-        progress = _Progress("batch")
-        printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
-        with _writing(out_path, "decisions") as out, _writing(rejects_path, "rejects") as rejects:
+    # every output checked against every input and against each other before
+    # anything is written; written under their names only when complete
+    with Outputs(inputs=[cases_path, history_path, *revisions], force=force) as outs:
+        out = outs.open(out_path, "decisions file")
+        rejects = outs.open(rejects_path, "rejects file")
+        summary_out = outs.open(summary_path, "summary file") if summary_path else None
+        with open_cases(cases_path, input_format) as cases:
+            policy = load_policy_with(policy_dir, revisions, catalogues())
+            spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
+                            catalogs=catalogues(),
+                            as_of=as_of, explain=explain)
+            progress = _Progress("batch")
+            printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
             try:
                 summary = run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=jobs,
                                     on_reject=printer, on_progress=progress,
                                     history=history_path)
             finally:
                 progress.done()
+        if summary_out is not None:
+            data = summary.to_json()
+            data.update(input=cases.name, output=out_path, rejects=rejects_path)
+            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+                              + "\n")
     text = summary.render()
     if summary.rejected:
         text += f"\nrejected lines: {rejects_path}"
     click.echo(text, err=True)
-    if summary_path:
-        data = summary.to_json()
-        data.update(input=cases.name, output=out_path, rejects=rejects_path)
-        with _writing(summary_path, "summary") as f:
-            f.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 # -- diff -----------------------------------------------------------------------------
@@ -268,10 +223,14 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
               show_default=True, help="text for people, json for machines (stable keys).")
 @click.option("--input-format", "input_format", type=click.Choice(["auto", "jsonl", "csv"]),
               default="auto", show_default=True, help="Format of CASES (as for batch).")
+@click.option("--out", "out_path", default="-", metavar="FILE",
+              type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where to write the comparison (default: standard output).")
+@FORCE_OPTION
 @guarded
 @pipe_safe
 def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt,
-         input_format):
+         input_format, out_path, force):
     """What a revision changes over a population of cases.
 
     Decides every case of CASES (JSON Lines or CSV, as for `policy batch`)
@@ -298,30 +257,35 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
     from population.batch import load_policy_with, open_cases
     from population.whatif import compare_population
 
+    from interpreter.outputs import Outputs
+
     if bool(revisions) == bool(against):
         raise click.UsageError("give either --revision FILE or --against DIR (one of them)")
-    with open_cases(cases_path, input_format) as cases:
-        base = load_policy_with(policy_dir, (), catalogues())
-        other = (load_policy_with(policy_dir, revisions, catalogues()) if revisions
-                 else load_policy_with(against, (), catalogues()))
-        printer = _RejectPrinter("(not written)")
+    with Outputs(inputs=[cases_path, *revisions], force=force) as outs:
+        out = outs.open(out_path, "comparison")
+        with open_cases(cases_path, input_format) as cases:
+            base = load_policy_with(policy_dir, (), catalogues())
+            other = (load_policy_with(policy_dir, revisions, catalogues()) if revisions
+                     else load_policy_with(against, (), catalogues()))
+            printer = _RejectPrinter("(not written)")
 
-        def on_reject(record, err):
-            head = f"{cases.name}:{record.line}" + (f" {err.context}" if err.context else "")
-            printer(f"{head}: {err.message}")
-        progress = _Progress("what-if")
-        try:
-            result = compare_population(base, other, cases, as_of=as_of,
-                                        limit=None if show_all else limit, on_reject=on_reject,
-                                        on_progress=progress)
-        finally:
-            progress.done()
-    if revisions:
-        result.other_root = result.base_root + " + " + ", ".join(revisions)
-    if fmt == "json":
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2, sort_keys=True))
-    else:
-        click.echo(result.render_text(), nl=False)
+            def on_reject(record, err):
+                head = f"{cases.name}:{record.line}" + (f" {err.context}" if err.context else "")
+                printer(f"{head}: {err.message}")
+            progress = _Progress("what-if")
+            try:
+                result = compare_population(base, other, cases, as_of=as_of,
+                                            limit=None if show_all else limit,
+                                            on_reject=on_reject, on_progress=progress)
+            finally:
+                progress.done()
+        if revisions:
+            result.other_root = result.base_root + " + " + ", ".join(revisions)
+        if fmt == "json":
+            out.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2,
+                                 sort_keys=True) + "\n")
+        else:
+            out.write(result.render_text())
 
 
 # -- generate -------------------------------------------------------------------------
@@ -338,9 +302,10 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
 @click.option("--missing-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               metavar="P", help="Share of cases that lose one fact at random.")
 @POLICY_OPTION
+@FORCE_OPTION
 @guarded
 @pipe_safe
-def generate(count, seed, out_path, fmt, missing_share, policy_dir):
+def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     """Write N synthetic cases for tests, demos and benchmarks.
 
     The cases are realistic for 台政办发〔2020〕4号: a mix of the seven programs,
@@ -361,11 +326,13 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir):
     from population.synthetic import generate as gen
     from population.synthetic import write_csv, write_jsonl
 
+    from interpreter.outputs import Outputs
     from population.batch import csv_columns, load_policy_with
 
     policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
-    with _writing(out_path, "cases") as out:
+    with Outputs(force=force) as outs:
+        out = outs.open(out_path, "cases file")
         cases = gen(count, seed, catalog=getattr(policy, "catalog_values", None),
                     missing_share=missing_share)
         n = write_csv(cases, out, columns) if fmt == "csv" else write_jsonl(cases, out)
@@ -385,9 +352,10 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir):
               type=click.Path(dir_okay=False, allow_dash=True),
               help="Where to write the report (default: standard output).")
 @POLICY_OPTION
+@FORCE_OPTION
 @guarded
 @pipe_safe
-def report(decisions_path, fmt, out_path, policy_dir):
+def report(decisions_path, fmt, out_path, policy_dir, force):
     """Quarterly and yearly report of a `policy batch` decisions file.
 
     By quarter and by year of each case's decision date: the person-times
@@ -411,10 +379,12 @@ def report(decisions_path, fmt, out_path, policy_dir):
     from population.batch import load_policy_with
     from population.report import read_report, render
 
+    from interpreter.outputs import Outputs
+
     policy = load_policy_with(policy_dir, (), catalogues())
-    text = render(read_report(decisions_path, policy), fmt)
-    with _writing(out_path, "report") as out:
-        out.write(text)
+    with Outputs(inputs=[decisions_path], force=force) as outs:
+        out = outs.open(out_path, "report")         # refused before the decisions are read
+        out.write(render(read_report(decisions_path, policy), fmt))
     if out_path != "-":
         click.echo(f"report written to {out_path}", err=True)
 

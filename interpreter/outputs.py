@@ -72,10 +72,27 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def write_error(exc: OSError, what: str, path: str) -> OutputError:
-    """An OSError met while writing, as one line for the officer."""
-    return OutputError(f"cannot write the {what}: {_reason(exc)}; nothing was written",
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS)
+
+
+def write_error(exc: OSError, what: str, path: str, partial: bool = False) -> OutputError:
+    """An OSError met while writing, as one line for the officer. ``partial``:
+    written straight to its destination (standard output, a device), so part
+    of it may have arrived; otherwise nothing is left under its name."""
+    tail = "" if partial else "; nothing was written under that name"
+    return OutputError(f"cannot write the {what}: {_reason(exc)}{tail}",
                        position=Position(path))
+
+
+def silence_stdout() -> None:
+    """After a write error on standard output: point it at the null device, so
+    Python's own flush at exit does not fail a second time with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 _UMASK: int | None = None
@@ -141,6 +158,7 @@ class Output:
         self.name = "<stdout>" if path == "-" else path
         self.tmp: str | None = None
         self._mode = mode
+        self._direct = direct
         try:
             if path == "-":
                 sys.stdout.flush()
@@ -165,13 +183,22 @@ class Output:
         try:
             self._f.write(text if self._text else text.encode("utf-8"))
         except OSError as exc:
-            raise write_error(exc, self.what, self.name) from None
+            raise write_error(exc, self.what, self.name, self._direct) from None
+
+    def write_bytes(self, data: bytes) -> None:
+        try:
+            if self._text:
+                self._f.write(data.decode("utf-8"))
+            else:
+                self._f.write(data)
+        except OSError as exc:
+            raise write_error(exc, self.what, self.name, self._direct) from None
 
     def flush(self) -> None:
         try:
             self._f.flush()
         except OSError as exc:
-            raise write_error(exc, self.what, self.name) from None
+            raise write_error(exc, self.what, self.name, self._direct) from None
 
     def close(self) -> None:
         """Standard output is flushed, never closed."""
@@ -194,7 +221,7 @@ class Output:
                 self.tmp = None
         except OSError as exc:
             self._discard()
-            raise write_error(exc, self.what, self.name) from None
+            raise write_error(exc, self.what, self.name, self._direct) from None
 
     def _discard(self) -> None:
         if self.path != "-":
@@ -272,7 +299,7 @@ class Outputs:
     def _against_inputs(self, ident, shown: str, what: str) -> None:
         if ident in self._inputs:
             raise OutputError(f"the {what} is the same file as the input "
-                              f"{self._inputs[ident]}; writing it would destroy the input",
+                              f"{self._inputs[ident]}; it would be overwritten and the input lost",
                               position=Position(shown),
                               hint="write to another file")
 
