@@ -102,7 +102,7 @@ def test_models_match_batch_lines_and_rejects(tmp_path):
         f.write('{"applicant": {"insured_months": "14"}}\n')
     for args in ((), ("--explain",)):
         out = tmp_path / "out.jsonl"
-        r = CliRunner().invoke(cli, ["batch", str(cases), "--out", str(out), *args])
+        r = CliRunner().invoke(cli, ["batch", str(cases), "--out", str(out), "--force", *args])
         assert r.exit_code == 0
         for line in out.read_text(encoding="utf-8").splitlines():
             BatchLine.model_validate_json(line)
