@@ -53,10 +53,15 @@ class _Loader:
         """The name a file is recorded under (in messages, in decisions and in
         the policy hash): relative to the policy folder's parent, whatever path
         was typed, so the same files always give the same hash."""
+        resolved = Path(path).resolve()
         try:
-            return Path(os.path.relpath(Path(path).resolve(), self.root.parent)).as_posix()
+            rel = Path(os.path.relpath(resolved, self.root.parent)).as_posix()
         except ValueError:          # another drive
-            return Path(path).resolve().as_posix()
+            return resolved.as_posix()
+        # a file outside the folder that holds the policy (a revision in a
+        # temporary folder, say) is named by its absolute path: a chain of
+        # '..' would depend on where the policy happens to be installed
+        return resolved.as_posix() if rel.startswith("../") else rel
 
     def load(self, rel: str, schema: str, required: bool = True) -> Source | None:
         path = self.root / rel
