@@ -30,19 +30,19 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def authenticate(request: Request, token: str) -> Principal:
+async def authenticate(request: Request, token: str) -> Principal:
     service = request.app.state.service
     if service.tokens is None:
         raise _unauthenticated("this server has no database, so it knows no tokens; "
                                "start it with --db URL (or --anonymous-decisions for "
                                "decisions without a token)")
-    found = service.tokens.lookup(token)
+    found = await service.run_io(service.tokens.lookup, token)
     if found is None:
         raise _unauthenticated("the token is unknown or has been revoked")
     return found
 
 
-def decider(request: Request,
+async def decider(request: Request,
             cred: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal | None:
     """Anyone with a token (any role) may ask for a stateless decision; with
     --anonymous-decisions, anyone at all (the principal is then None)."""
@@ -50,16 +50,16 @@ def decider(request: Request,
         if request.app.state.service.settings.anonymous_decisions:
             return None
         raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
-    return authenticate(request, cred.credentials)
+    return await authenticate(request, cred.credentials)
 
 
 def require(*roles: str):
     """A dependency: a principal whose role is one of ``roles``."""
-    def check(request: Request,
+    async def check(request: Request,
               cred: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if cred is None:
             raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
-        who = authenticate(request, cred.credentials)
+        who = await authenticate(request, cred.credentials)
         if who.role not in roles:
             raise Problem(403, "forbidden", f"the role {who.role} may not do this; "
                           f"it takes the role {' or '.join(roles)}")

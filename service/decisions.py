@@ -2,7 +2,8 @@
 
 The endpoints are ``async`` only to read the body as the bytes that were sent
 (their hash is recorded, a size limit applies while reading); every decision
-runs in the thread pool, as a plain ``def`` endpoint would.
+runs off the event loop, on the process's decision thread (``Service.run``),
+as a plain ``def`` endpoint would run in the thread pool.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import time
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
@@ -83,7 +83,7 @@ async def decide(
         who: Principal | None = Depends(decider)):
     service = request.app.state.service
     body = await read_body(request, service.settings.max_case_bytes, "case")
-    out, res, decision_id = await run_in_threadpool(
+    out, res, decision_id = await service.run(
         service.decide, body, as_of=as_of, programs=_programs(programs), explain=explain,
         user=who.user if who else None)
     headers = {"Decision-Id": decision_id}
@@ -133,13 +133,13 @@ async def decide_batch(
             with open_cases(spool, "jsonl") as cases:
                 blocks = cases.raw_blocks(CHUNK_SIZE)
                 while True:
-                    block = await run_in_threadpool(next, blocks, None)
+                    block = await service.run(next, blocks, None)
                     if block is None:
                         return
                     if time.monotonic() > deadline:
                         yield _stopped(block[0], settings.batch_seconds)
                         return
-                    yield await run_in_threadpool(service.run_block, worker, registry,
+                    yield await service.run(service.run_block, worker, registry,
                                                   *block, user=user, request_id=request_id)
         finally:
             _remove(spool)

@@ -73,7 +73,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
-def healthz():
+async def healthz():
     return {"status": "ok", "checks": {}}
 
 

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Benchmark of `policy serve` (issue 17, point 9): the service beside the same
+work done in-process, as ratios, in one run.
+
+    python benchmarks/service.py                 # --workers 2, 4,000 requests a row
+    python benchmarks/service.py --requests 1000 --batch-lines 2000   # quicker
+
+It starts the real server (`policy serve --workers N --anonymous-decisions`,
+decisions logged to a temporary file, as a deployment logs them) on a
+loopback port, and drives it from this process with a small asyncio client
+over keep-alive connections (pre-encoded requests, no HTTP library: the client
+should cost little of the two CPUs it shares with the server):
+
+ 1. one-case decisions, explanations off and on: latency at concurrency 1
+    (p50, p99) and throughput at --concurrency (requests/s), against the same
+    work in this process (read the JSON, decide, render the JSON answer:
+    what the endpoint does, without HTTP);
+ 2. one batch request of --batch-lines generated cases (JSON Lines in and
+    out), against `policy batch`'s own loop (population.batch.run_batch,
+    one process) over the same file, in cases per second.
+
+Every request count and the concurrency are bounded; the run stops by itself.
+Answers are checked (status 200, the amounts of the in-process run) so a fast
+wrong answer cannot pass. Targets: the service's p50 per decision at most 2×
+the in-process p50; the batch endpoint at least 80% of `policy batch`.
+A shared machine makes each run differ: check `uptime` first.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import io
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int, log: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    policy = Path(sys.executable).with_name("policy")
+    cmd = ([str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]) + [
+        "serve", "--workers", str(workers), "--port", str(port), "--anonymous-decisions",
+        "--decision-log", log]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"policy serve exited: {proc.stderr.read().decode()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+                if b" 200 " in s.recv(1024):
+                    return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("policy serve did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+# -- a small HTTP/1.1 client: keep-alive, Content-Length or chunked answers ----------
+
+class Connection:
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> "Connection":
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 22)
+        return cls(r, w)
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lower = head.lower()
+        at = lower.find(b"content-length:")
+        if at >= 0:
+            n = int(head[at + 15:head.index(b"\r\n", at)])
+            return status, await self.reader.readexactly(n)
+        body = io.BytesIO()           # chunked
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n"))[:-2], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                return status, body.getvalue()
+            body.write(await self.reader.readexactly(size))
+            await self.reader.readexactly(2)
+
+    def close(self):
+        self.writer.close()
+
+
+def post(path: str, body: bytes, content_type: str = "application/json") -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def drive(port: int, requests: list[bytes], concurrency: int, check) -> dict:
+    """Send every request (each connection takes the next), ``concurrency``
+    connections at a time; latencies in seconds and the wall time."""
+    conns = [await Connection.open(port) for _ in range(concurrency)]
+    latencies = [0.0] * len(requests)
+    next_i = 0
+
+    async def run(conn):
+        nonlocal next_i
+        while next_i < len(requests):
+            i = next_i
+            next_i += 1
+            t = time.perf_counter()
+            status, body = await conn.request(requests[i])
+            latencies[i] = time.perf_counter() - t
+            check(i, status, body)
+    start = time.perf_counter()
+    await asyncio.gather(*(run(c) for c in conns))
+    wall = time.perf_counter() - start
+    for c in conns:
+        c.close()
+    return {"latencies": latencies, "wall": wall}
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(p / 100 * len(s)))]
+
+
+# -- the same work in this process -----------------------------------------------------
+
+def in_process_decider(explain: bool):
+    """What POST /v1/decisions does for one body, without HTTP: read the JSON,
+    decide, render the answer as JSON text."""
+    from catalogs.rules import RuleCatalogs
+    from interpreter.cases import parse_case_bytes
+    from interpreter.evaluate import Evaluator
+    from interpreter.loader import load_policy
+    from interpreter.render import result_json
+    from population.batch import compact
+    policy = load_policy(None, catalogs=RuleCatalogs())
+    ev = Evaluator(policy)
+
+    def decide(body: bytes) -> str:
+        res = ev.decide(parse_case_bytes(body, "request"), explain=explain, case_name="request")
+        res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
+        return compact(result_json(policy, res, explain))
+    return decide
+
+
+def amounts(text: str | bytes) -> list:
+    return [d["amount"] for d in json.loads(text)["decisions"]]
+
+
+def single_rows(port: int, bodies: list[bytes], n: int, concurrency: int) -> list[dict]:
+    rows = []
+    for explain in (False, True):
+        decide = in_process_decider(explain)
+        cases = [bodies[i % len(bodies)] for i in range(n)]
+        want = [amounts(decide(b)) for b in bodies]
+        # in-process: each decision timed alone, as a request is
+        lat = []
+        for b in cases[: min(n, 2000)]:
+            decide(b)                                     # warm
+        start = time.perf_counter()
+        for b in cases:
+            t = time.perf_counter()
+            decide(b)
+            lat.append(time.perf_counter() - t)
+        wall_in = time.perf_counter() - start
+        path = f"/v1/decisions?explain={'true' if explain else 'false'}"
+        reqs = [post(path, b) for b in cases]
+
+        def check(i, status, body):
+            if status != 200 or amounts(body) != want[i % len(bodies)]:
+                raise SystemExit(f"request {i}: status {status}, {body[:300]!r}")
+        asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))     # warm the workers
+        one = asyncio.run(drive(port, reqs, 1, check))
+        many = asyncio.run(drive(port, reqs, concurrency, check))
+        rows.append({
+            "what": f"one case, explanations {'on' if explain else 'off'}",
+            "requests": n, "concurrency": concurrency,
+            "in_process_p50_us": pct(lat, 50) * 1e6, "in_process_p99_us": pct(lat, 99) * 1e6,
+            "in_process_per_s": n / wall_in,
+            "service_p50_us": pct(one["latencies"], 50) * 1e6,
+            "service_p99_us": pct(one["latencies"], 99) * 1e6,
+            "service_per_s_1": n / one["wall"],
+            "service_per_s": n / many["wall"],
+            "service_p50_us_loaded": pct(many["latencies"], 50) * 1e6,
+            "service_p99_us_loaded": pct(many["latencies"], 99) * 1e6,
+        })
+        rows[-1]["p50_ratio"] = rows[-1]["service_p50_us"] / rows[-1]["in_process_p50_us"]
+    return rows
+
+
+def batch_row(port: int, lines: int, runs: int) -> dict:
+    from click.testing import CliRunner
+
+    from catalogs.rules import RuleCatalogs
+    from cli import cli
+    from interpreter.loader import load_policy
+    from population.batch import open_cases, run_batch, spec_for
+    tmp = Path(tempfile.mkdtemp(prefix="policy-bench-"))
+    cases = tmp / "cases.jsonl"
+    r = CliRunner().invoke(cli, ["generate", str(lines), "--seed", "17", "--out", str(cases)])
+    assert r.exit_code == 0, r.output
+    body = cases.read_bytes()
+    policy = load_policy(None, catalogs=RuleCatalogs())
+    best_in = best_http = None
+    got_lines = None
+    for _ in range(runs):                     # turns, the fastest of each counts
+        out, rej = io.StringIO(), io.StringIO()
+        with open_cases(str(cases), "jsonl") as cf:
+            spec = spec_for(cf, policy)
+            t = time.perf_counter()
+            summary = run_batch(cf, out, rej, spec=spec, policy=policy, jobs=1)
+            took = time.perf_counter() - t
+        best_in = took if best_in is None else min(best_in, took)
+        req = post("/v1/decisions:batch", body, "application/x-ndjson")
+        holder = {}
+
+        def check(i, status, answer):
+            if status != 200:
+                raise SystemExit(f"batch: status {status}: {answer[:300]!r}")
+            holder["lines"] = answer.count(b"\n")
+        res = asyncio.run(drive(port, [req], 1, check))
+        best_http = res["wall"] if best_http is None else min(best_http, res["wall"])
+        got_lines = holder["lines"]
+    if got_lines != summary.cases:
+        raise SystemExit(f"batch: {got_lines} lines answered for {summary.cases} cases")
+    for p in tmp.iterdir():
+        p.unlink()
+    tmp.rmdir()
+    return {"what": f"batch of {lines:,} lines", "lines": lines,
+            "in_process_per_s": lines / best_in, "service_per_s": lines / best_http,
+            "ratio": best_in / best_http, "runs": runs}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--requests", type=int, default=4000, help="requests per row (bounded)")
+    ap.add_argument("--concurrency", type=int, default=4, help="connections at once")
+    ap.add_argument("--batch-lines", type=int, default=10000)
+    ap.add_argument("--batch-runs", type=int, default=3)
+    ap.add_argument("--json", default=None, metavar="FILE", help="also write the results here")
+    args = ap.parse_args(argv)
+    bodies = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
+        proc, port = start_server(args.workers, os.path.join(tmp, "decisions.jsonl"))
+        try:
+            singles = single_rows(port, bodies, args.requests, args.concurrency)
+            batch = batch_row(port, args.batch_lines, args.batch_runs)
+        finally:
+            stop_server(proc)
+    print(f"policy serve --workers {args.workers}; load average before the run {load:.2f}; "
+          f"{os.cpu_count()} CPUs\n")
+    print("| one case | in-process p50 / p99 (µs) | service p50 / p99 (µs) | p50 ratio "
+          f"| in-process /s | service /s (1 conn.) | service /s ({args.concurrency} conn.) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in singles:
+        print(f"| {r['what']} | {r['in_process_p50_us']:.0f} / {r['in_process_p99_us']:.0f} "
+              f"| {r['service_p50_us']:.0f} / {r['service_p99_us']:.0f} | {r['p50_ratio']:.2f}× "
+              f"| {r['in_process_per_s']:,.0f} | {r['service_per_s_1']:,.0f} "
+              f"| {r['service_per_s']:,.0f} |")
+    print("\n| batch | `policy batch` (in-process, 1 process) cases/s | service cases/s | ratio |")
+    print("|---|---:|---:|---:|")
+    print(f"| {batch['what']} | {batch['in_process_per_s']:,.0f} | {batch['service_per_s']:,.0f} "
+          f"| {batch['ratio']:.0%} |")
+    worst = max(r["p50_ratio"] for r in singles)
+    print(f"\ntarget: service p50 ≤ 2× in-process p50 — worst {worst:.2f}× "
+          f"{'PASS' if worst <= 2 else 'MISS'}")
+    print(f"target: batch ≥ 80% of policy batch — {batch['ratio']:.0%} "
+          f"{'PASS' if batch['ratio'] >= 0.8 else 'MISS'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"load": load, "workers": args.workers,
+                                               "single": singles, "batch": batch}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
