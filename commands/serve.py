@@ -17,8 +17,8 @@ from .conventions import POLICY_OPTION, REVISION_OPTION, guarded, load
 @REVISION_OPTION
 @click.option("--db", "db_url", envvar="POLICY_DB", default=None, metavar="URL",
               help="The ledger's database (sqlite:///FILE or postgresql://…; default "
-                   "$POLICY_DB). Without it the ledger endpoints are off and there are no "
-                   "tokens.")
+                   "$POLICY_DB, else ./ledger.db when it exists). Without one the ledger "
+                   "endpoints answer 404 and there are no tokens.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -66,6 +66,7 @@ def serve(ctx, policy_dir, revisions, db_url, host, port, workers, anonymous_dec
 
     policy = load(policy_dir, revisions)          # a broken policy stops here, exit 1
     _check_port(host, port)
+    db_url = _database(db_url, policy)
     settings = Settings(policy_dir=policy_dir, revisions=tuple(str(r) for r in revisions),
                         db_url=db_url, anonymous_decisions=anonymous_decisions,
                         decision_log=decision_log, log_input=log_input,
@@ -82,7 +83,9 @@ def serve(ctx, policy_dir, revisions, db_url, host, port, workers, anonymous_dec
     metrics_dir = tempfile.mkdtemp(prefix="policy-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     click.echo(f"policy serve: http://{host}:{port} — {policy.document.number} "
-               f"({policy.hash[:19]}…), {workers} worker(s); API docs at /docs", err=True)
+               f"({policy.hash[:19]}…), {workers} worker(s)"
+               + (f", ledger {_shown(db_url)}" if db_url else ", no ledger")
+               + "; API docs at /docs", err=True)
     import uvicorn
     try:
         uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
@@ -104,3 +107,100 @@ def _check_port(host: str, port: int) -> None:
         raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     except OverflowError:       # pragma: no cover - IntRange prevents it
         sys.exit(2)
+
+
+def _database(db_url: str | None, policy) -> str | None:
+    """The ledger to serve: --db (or $POLICY_DB), else ./ledger.db when it
+    exists, else none. It is opened here, once, before any worker starts: a
+    ledger that is missing or unreachable stops the command (exit 2, one
+    line), and one behind the code is migrated by one process only."""
+    from ledger.api import Ledger
+    from ledger.db import resolve_url, sqlite_path
+    if db_url is None:
+        default = resolve_url(None)
+        path = sqlite_path(default)
+        if path is None or not path.exists():
+            return None
+        db_url = default
+    Ledger.open(db_url, policy=policy).close()
+    return db_url
+
+
+def _shown(url: str) -> str:
+    from ledger.db import display_url
+    return display_url(url)
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+def _store(db_url):
+    from ledger.api import Ledger
+
+    from service.tokens import TokenStore
+    return TokenStore(Ledger.open(db_url, policy=lambda: load(None)))
+
+
+DB = click.option("--db", "db_url", envvar="POLICY_DB", default=None, metavar="URL",
+                  help="The ledger's database (default: $POLICY_DB, else ./ledger.db).")
+BY = click.option("--by", "actor", envvar="POLICY_USER", default=None, metavar="NAME",
+                  help="Who makes the change, for the audit log (default: $POLICY_USER).")
+
+
+@serve.group("token")
+def token():
+    """API tokens: each acts as one user of the ledger in one of its roles
+    (caseworker, reviewer, finance, auditor, read-only, admin). Stored hashed
+    in the ledger's database; every change is an event of its audit chain.
+
+    \b
+    Examples:
+      policy serve token add alice --role caseworker --label "经办窗口1"
+      policy serve token list
+      policy serve token revoke 3
+    """
+
+
+@token.command("add")
+@click.argument("user")
+@click.option("--role", required=True, metavar="ROLE",
+              help="The role the token acts in: one the user holds in the ledger.")
+@click.option("--label", default=None, metavar="TEXT", help="What the token is for.")
+@BY
+@DB
+@guarded
+def token_add(user, role, label, actor, db_url):
+    """Make a token for USER acting as ROLE. The token is printed once, on
+    standard output: only its hash is kept."""
+    secret, info = _store(db_url).add(actor, user, role, label)
+    click.echo(secret)
+    click.echo(f"token {info.id} for {info.user} as {info.role} ({info.hint}…): keep it "
+               "secret; send it as 'Authorization: Bearer TOKEN'", err=True)
+
+
+@token.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@DB
+@guarded
+def token_list(fmt, db_url):
+    """The tokens (never the secrets): user, role, label, made and revoked when."""
+    import json
+    tokens = _store(db_url).list()
+    if fmt == "json":
+        click.echo(json.dumps([t.to_json() for t in tokens], ensure_ascii=False, indent=2))
+        return
+    for t in tokens:
+        state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
+        click.echo(f"{t.id:>4}  {t.hint}…  {t.user} as {t.role}  {state}"
+                   + (f"  {t.label}" if t.label else ""))
+
+
+@token.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@BY
+@DB
+@guarded
+def token_revoke(token_id, actor, db_url):
+    """Revoke token ID: it stops working at once."""
+    info = _store(db_url).revoke(actor, token_id)
+    click.echo(f"token {info.id} ({info.user} as {info.role}) revoked")

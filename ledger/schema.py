@@ -26,7 +26,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer,
                         String, Table, Text, UniqueConstraint)
 
 # The Alembic revision the code expects (a test checks it is the head).
-HEAD = "0001"
+HEAD = "0002"
 
 ROLES = ("admin", "caseworker", "reviewer", "finance", "auditor", "read-only")
 
@@ -155,7 +155,23 @@ audit_head = Table(
     Column("hash", String(80), nullable=False),
 )
 
+# API tokens of `policy serve` (migration 0002): each acts as one user in one
+# of its roles; only the token's SHA-256 is stored (service/tokens.py).
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("label", String(200), nullable=True),
+    Column("token_hash", String(80), nullable=False, unique=True),
+    Column("hint", String(12), nullable=False),             # the token's first characters
+    Column("created_at", String(40), nullable=False),
+    Column("created_by", String(100), nullable=True),
+    Column("revoked_at", String(40), nullable=True),
+)
+
 # The tables whose rows the audit chain covers, in the order verify reads them.
-AUDITED = (users, persons, applications, facts_recorded, decisions, grants, installments)
+AUDITED = (users, persons, applications, facts_recorded, decisions, grants, installments,
+           api_tokens)
 
 GENESIS = "sha256:" + "0" * 64

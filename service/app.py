@@ -14,12 +14,12 @@ import json
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from . import decisions, operations, problems, resources
+from . import applications, decisions, operations, problems, resources
 from .models import BatchEnd, BatchLine, BatchReject, Problem
 from .settings import Settings
 from .state import Service
 
-ROOMS = (decisions.router, resources.router, operations.router)
+ROOMS = (decisions.router, resources.router, applications.router, operations.router)
 
 
 def create_app(settings: Settings | None = None, policy=None) -> FastAPI:

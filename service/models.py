@@ -277,3 +277,107 @@ class Catalog(_Model):
 class Health(_Model):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = {}
+
+
+# -- the ledger (ledger.model's to_json) ----------------------------------------------------
+
+class LedgerInstallment(_Model):
+    id: int
+    installment: str | None = Field(description="the policy's installment id; null: the "
+                                                "whole grant at once")
+    label: str | None
+    amount: str = Field(pattern=MONEY)
+    status: Literal["payable", "pending", "refused", "paid"]
+    waiting_for: list[str]
+    paid_at: str | None
+    paid_by: str | None
+    reference: str | None
+
+
+class LedgerGrant(_Model):
+    id: int
+    program: str
+    title: str
+    status: Literal["proposed", "approved", "rejected", "refused"]
+    amount: str = Field(pattern=MONEY)
+    decision_date: str | None
+    refusal: dict[str, Any] | None = Field(description="why the ledger refused it (a limit)")
+    installments: list[LedgerInstallment]
+
+
+class FactRecorded(_Model):
+    path: str
+    value: Any
+    recorded_by: str
+    recorded_at: str
+
+
+class Application(_Model):
+    """A claim as the ledger holds it: as submitted, its review, its current
+    decision (the JSON of `policy eval --format json`) and what was granted."""
+    id: int
+    status: Literal["submitted", "approved", "rejected"]
+    person: str | None = Field(description="the person's ID number, normalised")
+    name: str | None
+    source: str | None
+    case: dict[str, Any] = Field(description="the claim as submitted")
+    case_sha256: str
+    submitted_by: str
+    submitted_at: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+    review_reason: str | None
+    facts_recorded: list[FactRecorded]
+    decision_seq: int
+    decision: DecisionResult
+    grants: list[LedgerGrant]
+
+
+class ApplicationSummary(_Model):
+    id: int
+    status: Literal["submitted", "approved", "rejected"]
+    person: str | None
+    submitted_by: str
+    submitted_at: str
+    programs: list[dict[str, Any]] = Field(description="per program: outcome, amount, "
+                                                       "grant status")
+
+
+class Payment(_Model):
+    application: int
+    program: str
+    installment: str | None
+    amount: str = Field(pattern=MONEY)
+    paid_at: str
+    paid_by: str
+    reference: str | None
+
+
+class PublicityColumn(_Model):
+    id: str
+    label: str | None
+    label_en: str | None
+
+
+class Publicity(_Model):
+    from_: str | None = Field(alias="from")
+    until: str
+    document: dict[str, Any]
+    columns: list[PublicityColumn]
+    rows: list[dict[str, Any]] = Field(description="names and ID numbers masked")
+
+
+class VerifyFinding(_Model):
+    kind: str
+    where: str
+    message: str
+
+
+class VerifyReport(_Model):
+    ok: bool
+    events: int
+    head: str
+    rows: int
+    decisions: int
+    problems: list[VerifyFinding]
+    notes: list[str]

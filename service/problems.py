@@ -34,6 +34,11 @@ def documented(*statuses: int) -> dict:
         "schema": {"$ref": "#/components/schemas/Problem"}}}} for s in statuses}
 
 
+# ledger.errors kinds → status (the ledger names its errors' kinds for callers like this)
+LEDGER = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422,
+          "not_initialised": 503, "unavailable": 503}
+
+
 class Problem(Exception):
     """Raised by an endpoint to answer with a problem."""
 
@@ -95,6 +100,12 @@ def install(app) -> None:
 
     @app.exception_handler(PolicyError)
     async def _policy(request: Request, exc: PolicyError):
+        status = LEDGER.get(getattr(exc, "kind", None))
+        if status is not None:
+            # the ledger's errors say which answer they are (ledger.errors)
+            detail = exc.headline() + (f" (hint: {exc.hint})" if exc.hint else "")
+            return response(status, exc.kind.replace("_", "-"), detail,
+                            errors=[field_error(exc)], instance=request.url.path)
         p = from_policy_error(exc)
         return response(p.status, p.kind, p.detail, errors=p.errors, instance=request.url.path)
 
@@ -102,6 +113,9 @@ def install(app) -> None:
     async def _validation(request: Request, exc: RequestValidationError):
         errors = [_parameter_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if any(e.get("loc", ("",))[0] == "body" for e in exc.errors()):
+            # a request body that is not what the endpoint takes
+            return response(422, "bad-body", detail, errors=errors, instance=request.url.path)
         return response(400, "bad-parameter", detail, errors=errors, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
@@ -127,7 +141,7 @@ def install(app) -> None:
 def _parameter_error(e: dict) -> dict:
     """A bad query parameter, in the command line's words for the same option."""
     loc = [str(x) for x in e.get("loc", ())]
-    where = ".".join(loc[1:] if loc and loc[0] in ("query", "path", "header") else loc)
+    where = ".".join(loc[1:] if loc and loc[0] in ("query", "path", "header", "body") else loc)
     value = e.get("input")
     kind = e.get("type", "")
     if kind.startswith("date"):

@@ -39,8 +39,14 @@ class Service:
         self.evaluator = Evaluator(self.policy)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
-        self.ledger = None          # set when a database is configured
+        self.ledger = None          # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
+        if settings.db_url:
+            from ledger.api import Ledger
+
+            from .tokens import TokenStore
+            self.ledger = Ledger.open(settings.db_url, policy=self.policy)
+            self.tokens = TokenStore(self.ledger)
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the process's decision thread."""
@@ -98,6 +104,25 @@ class Service:
                 decision_id=decision_id, user=user, endpoint="decisions", case=case,
                 decisions=out["decisions"], facts=out["case"]["facts"])])
         return out, res, decision_id
+
+    # -- a claim the ledger decided ---------------------------------------------------
+    def log_ledger_decision(self, app, user: str | None, endpoint: str) -> None:
+        """Log and count the decision the ledger made for a claim (submitted,
+        or decided again when a fact was recorded)."""
+        data = app.decision
+        tallies: dict = {}
+        for d in data["decisions"]:
+            key = (d["program"], d["outcome"])
+            tallies[key] = tallies.get(key, 0) + 1
+        count_decisions(tallies)
+        if self.log.enabled:
+            case = {k: v for k, v in data["case"].items() if k not in ("facts", "file")}
+            entry = self.log.entry(decision_id=new_id(), user=user, endpoint=endpoint,
+                                   case=case, decisions=data["decisions"],
+                                   facts=data["case"].get("facts"))
+            entry["application"] = app.id
+            entry["decision_seq"] = app.decision_seq
+            self.log.write([entry])
 
     # -- a batch ------------------------------------------------------------------
     def batch_worker(self, as_of, explain):

@@ -35,7 +35,8 @@ class Server:
         cmd = [*POLICY, "serve", "--port", str(self.port), "--decision-log", str(self.log),
                *args]
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+        # run from a folder of its own: a ./ledger.db where the tests run is not its
+        self.proc = subprocess.Popen(cmd, cwd=tmp, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=self._stderr,
                                      start_new_session=True)
         self.client = httpx.Client(base_url=self.url, timeout=60)
