@@ -27,7 +27,8 @@ def free_port() -> int:
 class Server:
     """`policy serve ARGS…` on a free loopback port, until ``stop()``."""
 
-    def __init__(self, *args: str, tmp: Path, env: dict | None = None, wait: bool = True):
+    def __init__(self, *args: str, tmp: Path, env: dict | None = None, wait: bool = True,
+                 cwd: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"decisions-{self.port}.jsonl"
@@ -36,7 +37,7 @@ class Server:
                *args]
         self._stderr = open(self.stderr_path, "wb")
         # run from a folder of its own: a ./ledger.db where the tests run is not its
-        self.proc = subprocess.Popen(cmd, cwd=tmp, env={**os.environ, **(env or {})},
+        self.proc = subprocess.Popen(cmd, cwd=cwd or tmp, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=self._stderr,
                                      start_new_session=True)
         self.client = httpx.Client(base_url=self.url, timeout=60)
