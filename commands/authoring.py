@@ -39,6 +39,10 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
         policy = load(policy_dir, revisions)
         findings = list(policy.warnings) + lint(policy)
         errors = []
+        # the ledger section of document.yaml is the ledger's to read: its
+        # facts, formats and expressions are checked here with the rest
+        from ledger.rules import LedgerRules
+        LedgerRules(policy)
     except ErrorList as exc:
         errors, findings = exc.errors, []
     except PolicyError as exc:

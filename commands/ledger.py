@@ -238,14 +238,23 @@ def pay_cmd(app_id, program, installment, reference, user, db_url, policy_dir, f
 
 @ledger.command("show")
 @click.argument("app_id", metavar="APP", type=int)
+@click.option("--decision", "decision_only", is_flag=True,
+              help="Print only the stored decision, the JSON of `policy eval --format json` "
+                   "(`policy eval --replay` and `policy notice` read it).")
+@click.option("--seq", type=int, default=None, metavar="N",
+              help="With --decision: the claim's Nth decision (default: the latest).")
 @user_option
 @db_option
 @policy_option
 @format_option
 @guarded
-def show_cmd(app_id, user, db_url, policy_dir, fmt):
+def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
     """Show claim APP: its status, decision, grants and installments."""
+    from interpreter.render import dumps
     with _open(db_url, policy_dir) as lg:
+        if decision_only:
+            click.echo(dumps(lg.decision(user, app_id, seq)))
+            return
         app = lg.application(user, app_id)
     _show(app, fmt)
 

@@ -33,7 +33,7 @@ from dsl.values import to_json
 from interpreter.cases import CaseReader, parse_json_text
 from interpreter.evaluate import Evaluator, lookup
 from interpreter.model import Policy
-from interpreter.render import dumps, result_json
+from interpreter.render import result_json
 
 from . import db
 from .audit import Writer, canonical
@@ -327,7 +327,7 @@ class Ledger:
         return w.insert(decisions, application_id=app_id, seq=seq, cause=cause,
                         policy_id=self.policy.document.id, policy_hash=self.policy.hash,
                         as_of=res.as_of.isoformat() if res.as_of else None,
-                        decision_json=dumps(data), made_by=actor_id, made_at=w.now)
+                        decision_json=canonical(data), made_by=actor_id, made_at=w.now)
 
     def _claims(self, res) -> dict[str, list]:
         """program → the real-name claims (check, key values, period) its
@@ -475,7 +475,8 @@ class Ledger:
             self._apply(w, app_id, person_id, res, data, decision_id, held, approved=False)
             ev.details = {"application": app_id, "decision": decision_id,
                           "outcomes": _outcomes(data)}
-        return self.application(user, app_id)
+            view = self._view(w.conn, app_id, data)
+        return view
 
     def _needs_person(self, facts: dict) -> bool:
         """Does a program the claim applies for read a derived fact? (Then the
@@ -538,7 +539,8 @@ class Ledger:
                              updated_at=w.now)
             w.update(applications, app_id, status=APPROVED if approve else REJECTED,
                      reviewed_by=actor.id, reviewed_at=w.now, review_reason=reason)
-        return self.application(user, app_id)
+            view = self._view(w.conn, app_id)
+        return view
 
     def record_fact(self, user: str | None, app_id: int, facts: dict) -> Application:
         """Add facts to a claim (e.g. ``project.employment_rate``) and decide it
@@ -569,7 +571,8 @@ class Ledger:
                         approved=app.status == APPROVED)
             ev.details["decision"] = decision_id
             ev.details["outcomes"] = _outcomes(data)
-        return self.application(user, app_id)
+            view = self._view(w.conn, app_id, data)
+        return view
 
     def _fact_value(self, path: str, value):
         """A recorded fact's value, read as its declaration says ("0.87" for a
@@ -580,6 +583,9 @@ class Ledger:
         if any(path == d.fact or path.startswith(d.fact + ".") for d in self.rules.derived):
             raise Invalid(f"{path} is derived by the ledger from its grants; it cannot be "
                           "recorded", context=f"fact {path}")
+        if path == self.rules.person.id_path:
+            raise Invalid(f"{path} names whom the claim is about; it cannot be changed "
+                          "(submit a new claim)", context=f"fact {path}")
         if not isinstance(value, str):
             return value
         if decl.type in ("number", "money", "boolean", "record", "list") or value == "null":
@@ -650,7 +656,24 @@ class Ledger:
             self._actor(conn, user)
             return self._view(conn, app_id)
 
-    def _view(self, conn: Connection, app_id: int) -> Application:
+    def decision(self, user: str | None, app_id: int, seq: int | None = None) -> dict:
+        """A stored decision of a claim (default: the latest), the JSON of
+        `policy eval --format json`: `policy eval --replay` and `policy
+        notice` read it."""
+        with self._read() as conn:
+            self._actor(conn, user)
+            q = select(decisions.c.decision_json).where(decisions.c.application_id == app_id)
+            if seq is None:
+                q = q.order_by(decisions.c.seq.desc()).limit(1)
+            else:
+                q = q.where(decisions.c.seq == seq)
+            text = conn.execute(q).scalar()
+        if text is None:
+            raise NotFound(f"there is no application {app_id}" if seq is None
+                           else f"application {app_id} has no decision #{seq}")
+        return json.loads(text)
+
+    def _view(self, conn: Connection, app_id: int, data: dict | None = None) -> Application:
         app = conn.execute(select(applications).where(applications.c.id == app_id)).first()
         if app is None:
             raise NotFound(f"there is no application {app_id}")
@@ -658,7 +681,8 @@ class Ledger:
         person = (conn.execute(select(persons).where(persons.c.id == app.person_id)).first()
                   if app.person_id is not None else None)
         latest = _latest(conn, app_id)
-        data = json.loads(latest.decision_json)
+        if data is None:
+            data = json.loads(latest.decision_json)
         labels = {}
         for d in data["decisions"]:
             for i in d.get("installments") or []:

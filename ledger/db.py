@@ -21,6 +21,7 @@ Transactions are the ledger's locks:
 from __future__ import annotations
 
 import os
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -28,7 +29,6 @@ from typing import Iterator
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from .errors import Invalid, NotInitialised, Unavailable
 from .schema import HEAD
@@ -78,10 +78,7 @@ def make_engine(url: str) -> Engine:
                       ) from None
     try:
         if backend == "sqlite":
-            # NullPool: a connection per transaction, so a forked or killed
-            # process never shares a SQLite handle
-            engine = create_engine(u, poolclass=NullPool,
-                                   connect_args={"timeout": SQLITE_WAIT_SECONDS})
+            engine = create_engine(u, connect_args={"timeout": SQLITE_WAIT_SECONDS})
             _sqlite_transactions(engine)
         elif backend == "postgresql":
             engine = create_engine(u, isolation_level="READ COMMITTED", pool_pre_ping=True,
@@ -92,7 +89,22 @@ def make_engine(url: str) -> Engine:
                                                "postgresql://user:password@host/db")
     except (NoSuchModuleError, ImportError) as exc:
         raise Invalid(f"no driver for '{display_url(url)}': {exc}") from None
+    _ENGINES.add(engine)
     return engine
+
+
+# A process forked while holding pooled connections must not use them (they
+# belong to the parent): the child starts with empty pools.
+_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _sqlite_transactions(engine: Engine) -> None:

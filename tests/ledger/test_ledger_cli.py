@@ -121,3 +121,38 @@ def test_init_creates_a_sqlite_file_where_told(tmp_path, monkeypatch):
 def test_every_command_has_help(command):
     r = CliRunner().invoke(cli, ["ledger", command, "--help"])
     assert r.exit_code == 0 and len(r.output) > 100
+
+
+def test_a_stored_decision_replays(db_url, tmp_path):
+    """`show --decision` prints the decision as `policy eval --format json`
+    writes it, which `policy eval --replay` re-evaluates on its own (the
+    history it was decided with is in it)."""
+    case = write_case(tmp_path, "c.json", vocational(person(31)))
+    run(["submit", case], db_url, "alice")
+    second = write_case(tmp_path, "d.json", vocational(person(31), "焊工"))
+    run(["submit", second], db_url, "alice")
+    r = run(["show", "2", "--decision"], db_url, "rita")
+    assert r.exit_code == 0, r.output
+    stored = json.loads(r.output)
+    assert [h["occupation"] for h in stored["case"]["facts"]["history"]] == ["电工"]
+    path = tmp_path / "decision.json"
+    path.write_text(r.output, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["eval", "--replay", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "still holds" in r.output
+    r = run(["show", "2", "--decision", "--seq", "5"], db_url, "rita")
+    assert r.exit_code == 2 and "no decision #5" in r.output
+
+
+def test_policy_check_checks_the_ledger_section(policy_copy):
+    doc = policy_copy / "document.yaml"
+    text = doc.read_text(encoding="utf-8")
+    text = text.replace("        occupation: certificate.occupation\n",
+                        "        occupation: certificate.ocupation\n")
+    text = text.replace("        amount: $amount\n", "        amount: $amount\n        when: $date\n")
+    doc.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["check", str(policy_copy)])
+    assert r.exit_code == 1
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "certificate.ocupation" in t)
+    assert f"document.yaml:{line}:" in r.output and "ocupation" in r.output
+    assert "have no field 'when'" in r.output

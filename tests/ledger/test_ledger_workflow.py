@@ -312,3 +312,10 @@ def test_the_case_is_kept_as_submitted(ledger):
     assert app.case["_note"] == "扫描件见档案"
     assert app.case["certificate"] == {k: v for k, v in case["certificate"].items()}
     assert app.case_sha256.startswith("sha256:")
+
+
+def test_the_person_of_a_claim_cannot_be_changed(ledger):
+    app = ledger.submit("alice", vocational(person(16)))
+    with pytest.raises(Invalid) as err:
+        ledger.record_fact("alice", app.id, {"applicant.id": person(17)})
+    assert "submit a new claim" in err.value.message
