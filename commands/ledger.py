@@ -9,14 +9,11 @@ unknown user or a database that cannot be reached; 3 a bug.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import click
 
-from .conventions import DATE, EXIT_POLICY, catalogues, guarded
+from .conventions import DATE, EXIT_POLICY, FORCE_OPTION, catalogues, guarded
 
 STATUS = {"submitted": "待审核", "approved": "审核通过", "rejected": "已驳回"}
 GRANT = {"proposed": "待审核", "approved": "已核准", "rejected": "已驳回", "refused": "不予补贴"}
@@ -320,23 +317,28 @@ def verify_cmd(policy_dirs, user, db_url, fmt):
               help="Last day of the approvals listed (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html",
               show_default=True)
-@click.option("--out", default=None, metavar="FILE", help="Write here (default: stdout).")
+@click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
+@FORCE_OPTION
 @user_option
 @db_option
 @policy_option
 @guarded
-def publicity_cmd(start, until, fmt, out, user, db_url, policy_dir):
+def publicity_cmd(start, until, fmt, out, force, user, db_url, policy_dir):
     """The publicity list (公示) of the grants approved in a period, names and
     ID numbers masked (张*三, 3704**********4417): who, which program,
     occupation and level, and how much."""
+    from interpreter.outputs import Outputs
     from ledger.publish import render
-    with _open(db_url, policy_dir) as lg:
-        text = render(lg.publicity(user, start, until), fmt)
-    _write(text, out)
+    with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
+        target = outs.open(out, "publicity list")     # refused before anything is read
+        with _open(db_url, policy_dir) as lg:
+            target.write(render(lg.publicity(user, start, until), fmt))
+    _wrote(out)
 
 
 @ledger.command("export")
-@click.option("--out", default=None, metavar="FILE", help="Write here (default: stdout).")
+@click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
+@FORCE_OPTION
 @click.option("--status", type=click.Choice(["submitted", "approved", "rejected"]),
               default=None, help="Only claims in this state.")
 @click.option("--granted", is_flag=True,
@@ -346,28 +348,28 @@ def publicity_cmd(start, until, fmt, out, user, db_url, policy_dir):
 @db_option
 @policy_option
 @guarded
-def export_cmd(out, status, granted, user, db_url, policy_dir):
+def export_cmd(out, force, status, granted, user, db_url, policy_dir):
     """The decisions as JSON Lines, one claim a line, that `policy report` reads."""
-    with _open(db_url, policy_dir) as lg:
-        lines = [json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-                 for line in lg.export(user, status=status, granted_only=granted)]
-    _write("".join(line + "\n" for line in lines), out)
+    from interpreter.outputs import Outputs
+    with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
+        target = outs.open(out, "decisions file")
+        with _open(db_url, policy_dir) as lg:
+            for line in lg.export(user, status=status, granted_only=granted):
+                target.write(json.dumps(line, ensure_ascii=False, sort_keys=True,
+                                        separators=(",", ":")) + "\n")
+    _wrote(out)
 
 
-def _write(text: str, out: str | None) -> None:
-    if out is None or out == "-":
-        click.echo(text, nl=False)
-        return
-    target = Path(out)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        from ledger.errors import Invalid
-        raise Invalid(f"cannot write {out}: {exc.strerror}") from None
-    click.echo(f"wrote {out}", err=True)
+def _ledger_file(db_url) -> list[str]:
+    """The ledger's SQLite file, which no output may overwrite."""
+    from ledger.db import resolve_url, sqlite_path
+    path = sqlite_path(resolve_url(db_url))
+    return [str(path)] if path is not None and path.exists() else []
+
+
+def _wrote(out: str) -> None:
+    if out != "-":
+        click.echo(f"wrote {out}", err=True)
 
 
 # -- text -------------------------------------------------------------------------------

@@ -85,3 +85,21 @@ def test_publicity_from_the_command_line(ledger, db_url, tmp_path):
                                  "2030-01-02", "--until", "2030-01-01", "--db", db_url,
                                  "--user", "rita"])
     assert r.exit_code == 2 and "before it starts" in r.output
+
+
+def test_outputs_are_never_overwritten_silently(ledger, db_url, tmp_path):
+    approved_claims(ledger)
+    out = tmp_path / "granted.jsonl"
+    out.write_text("keep me\n", encoding="utf-8")
+    args = ["ledger", "export", "--out", str(out), "--db", db_url, "--user", "dora"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "--force" in r.output
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    r = CliRunner().invoke(cli, [*args, "--force"])
+    assert r.exit_code == 0 and len(out.read_text(encoding="utf-8").splitlines()) == 5
+    if db_url.startswith("sqlite:///"):
+        own = db_url.removeprefix("sqlite:///")
+        r = CliRunner().invoke(cli, ["ledger", "publicity", "--out", own, "--force",
+                                     "--db", db_url, "--user", "dora"])
+        assert r.exit_code == 2                         # never over the ledger itself
+        assert ledger.verify("dora").ok
