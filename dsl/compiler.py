@@ -14,9 +14,9 @@ from decimal import Decimal, DivisionByZero, InvalidOperation
 
 from . import ast
 from .errors import EvaluationError
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, TAKES_NONE
 from .indexing import candidates, equality_probes
-from .values import Unknown, merge
+from .values import NONE, Unknown, merge
 
 
 class Context:
@@ -264,6 +264,8 @@ class Compiler:
                 b = right(ctx)
                 if type(a) is Unknown or type(b) is Unknown:
                     return merge(a, b)
+                if a is NONE or b is NONE:
+                    return NONE
                 if not b:
                     raise EvaluationError("division by zero")
                 return a / b
@@ -424,6 +426,9 @@ class Compiler:
 
 
 def _guard(name, impl, *values):
+    for v in values:
+        if v is NONE and name not in TAKES_NONE:
+            return NONE             # a function of a fact stated none is none
     try:
         return impl(*values)
     except EvaluationError:

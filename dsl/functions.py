@@ -127,6 +127,10 @@ def _days_between(a: _dt.date, b: _dt.date) -> Decimal:
     return Decimal((b - a).days)
 
 
+# functions that see a fact stated none (dsl.values.NONE) as it is; any other
+# function of one gives none back
+TAKES_NONE = frozenset({"known"})
+
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("min", 1, None, "min(a, b, ...)", "the smallest of its arguments",
              _numeric_args, lambda *a: min(a)),

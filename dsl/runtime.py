@@ -15,7 +15,7 @@ from types import MappingProxyType
 from .compiler import _guard
 from .errors import EvaluationError
 from .indexing import candidates
-from .values import Unknown, merge, merge2
+from .values import NONE, Unknown, merge, merge2
 
 def _path(v, path, missing):
     for p in path:
@@ -125,6 +125,8 @@ class _Ints(dict):
 
 
 def _div(a, b):
+    if a is NONE or b is NONE:
+        return NONE
     if not b:
         raise EvaluationError("division by zero")
     return a / b

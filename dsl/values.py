@@ -33,6 +33,70 @@ class Unknown:
         return f"Unknown({sorted(self.missing)})"
 
 
+class KnownNone:
+    """A fact the case states is known not to exist or not to apply — no
+    certificate, no skill level held (``{"none": true}`` in a case, for a
+    fact facts.yaml declares ``none:`` for). Not unknown: a decision that
+    reads it is decided.
+
+    It is equal to nothing but itself, in no list, and every ordering
+    comparison with it is false (there is no certificate dated before
+    2020, nor after); arithmetic and functions over it give it back
+    (``known`` and ``present`` excepted: it is known, and the case gives it).
+    Python's reflected operators make the generated code and the closures
+    behave alike without a test of their own; division is tested.
+    There is one instance, ``NONE``."""
+
+    __slots__ = ()
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = object.__new__(cls)
+        return cls._instance
+
+    def __reduce__(self):           # one instance, also across processes
+        return (KnownNone, ())
+
+    def __eq__(self, other):
+        return other is self
+
+    def __ne__(self, other):
+        return other is not self
+
+    def __hash__(self):
+        return 0x6E6F6E65
+
+    def _false(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+
+    def _none(self, *_other):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _none
+    __truediv__ = __rtruediv__ = __neg__ = __pos__ = _none
+
+    def __bool__(self):
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __contains__(self, item):
+        return False
+
+    def __repr__(self):
+        return "NONE"
+
+
+NONE = KnownNone()
+
+
 def merge(*values) -> Unknown:
     """One Unknown carrying the missing facts of every unknown among values.
 
@@ -75,6 +139,8 @@ def to_json(value):
     """A runtime value as JSON-ready data (money as a string: exact)."""
     if type(value) is Unknown:
         return None
+    if value is NONE:
+        return {"none": True}
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, Decimal):
@@ -92,6 +158,8 @@ def show(value) -> str:
     """A runtime value as an officer reads it."""
     if type(value) is Unknown:
         return "unknown"
+    if value is NONE:
+        return "none"
     if value is True:
         return "true"
     if value is False:

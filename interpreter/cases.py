@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dsl.dates import date_problem
 from dsl.errors import CaseError, Position
+from dsl.values import NONE, to_json
 
 from .formats import FormatError, get_format
 from .model import FactDecl, Policy
@@ -177,7 +178,12 @@ class CaseReader:
         if not isinstance(data, dict):
             raise CaseError(f"a case is a JSON object: {{ ... }}, found {_show(data)}",
                             position=Position(source))
-        return self._record(data, self.policy.facts, "", source, 0)
+        self._nones: list[tuple] = []
+        out = self._record(data, self.policy.facts, "", source, 0)
+        if self._nones:
+            # the records stated none, for the facts as read (facts_json)
+            out[NONE_PATHS] = tuple(self._nones)
+        return out
 
     def _record(self, data: dict, fields: dict[str, FactDecl], prefix: str, source: str,
                 depth: int, record: FactDecl | None = None) -> dict:
@@ -210,6 +216,38 @@ class CaseReader:
         if record is not None and record.constraints:
             self._constrain(record, out, prefix, source)
         return out
+
+    def _stated_none(self, value: dict, decl: FactDecl, path: str, bad):
+        """``{"none": true}``: the fact is known not to exist or not to apply,
+        where facts.yaml declares what that means for it."""
+        others = [k for k in value if k != "none" and k[:1] not in ("_", "$")]
+        if value["none"] is not True:
+            raise bad(f"\"none\" is written {{\"none\": true}}, found {_show(value['none'])}")
+        if others:
+            raise bad("a fact stated none has no fields of its own: give {\"none\": true} "
+                      f"or the fields, not both (found '{_brief(others[0])}')")
+        if decl.none is None:
+            instead = {"boolean": "write false when it is not so",
+                       "number": "write 0 when there is nothing to count",
+                       "money": "write 0 when there is no amount",
+                       "list": "write [] when there is nothing in it"}.get(decl.type)
+            raise bad("the policy does not let this fact be stated as none (facts.yaml "
+                      "declares no 'none' for it)",
+                      (instead + "; " if instead else "") + "leave it out when it is not known")
+        return self._none_value(decl, _path_parts(path))
+
+    def _none_value(self, decl: FactDecl, parts: tuple):
+        """The value of a fact stated none: a record's fields are none too (its
+        booleans false, its lists empty); any other fact is NONE."""
+        t = decl.type
+        if t == "record":
+            self._nones.append(parts)
+            return {k: self._none_value(f, parts + (k,)) for k, f in decl.fields.items()}
+        if t == "list":
+            return []
+        if t == "boolean":
+            return False
+        return NONE
 
     def _constrain(self, record: FactDecl, values: dict, prefix: str, source: str) -> None:
         """The record's declared constraints (facts.yaml): a false one refuses
@@ -265,6 +303,9 @@ class CaseReader:
             return CaseError(message, position=Position(source), context=f"field {path}",
                              hint=hint)
         t = decl.type
+        if value.__class__ is dict and "none" in value and (
+                t != "record" or "none" not in decl.fields):
+            return self._stated_none(value, decl, path, bad)
         if t == "record":
             if not isinstance(value, dict):
                 raise bad(f"expected an object {{...}}, found {_show(value)}")
@@ -360,6 +401,35 @@ class CaseReader:
 
 
 _SLOW = object()
+# the key, among the facts as read, of the paths of the records a case stated
+# none (a key no fact can have: "$" starts a note in a case)
+NONE_PATHS = "$none"
+
+
+def _path_parts(path: str) -> tuple:
+    """"history[0].level" → ("history", 0, "level")."""
+    out: list = []
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        out.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            out.append(int(index))
+            rest = rest.lstrip("[")
+    return tuple(out)
+
+
+def facts_json(facts: dict) -> dict:
+    """The facts as read, as JSON a case would carry (a stated-none record
+    as {"none": true}, as the case wrote it), for the audit record and a
+    replay."""
+    out = to_json({k: v for k, v in facts.items() if k != NONE_PATHS})
+    for parts in sorted(facts.get(NONE_PATHS, ()), key=len, reverse=True):
+        node = out
+        for p in parts[:-1]:
+            node = node[p]
+        node[parts[-1]] = {"none": True}
+    return out
 _ZERO = Decimal(0)
 
 
@@ -467,6 +537,15 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     if d.example is not None:
         s["examples"] = [_num(d.example) if isinstance(d.example, Decimal) else
                          (d.example.isoformat() if isinstance(d.example, _dt.date) else d.example)]
+    if d.none is not None:
+        # stated known none: {"none": true}, beside the fact's own form
+        meta = ("title", "description", "examples")
+        body = {k: v for k, v in s.items() if k not in meta}
+        s = {k: v for k, v in s.items() if k in meta}
+        s["anyOf"] = [body, {"title": f"{d.none.zh} / {d.none.en}", "type": "object",
+                             "properties": {"none": {"const": True}}, "required": ["none"],
+                             "additionalProperties": False}]
+        s["x-none"] = {"zh": d.none.zh, "en": d.none.en}
     return s
 
 

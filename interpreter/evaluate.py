@@ -15,7 +15,7 @@ import datetime as _dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from dsl import Context, EvaluationError, Unknown
-from dsl.values import merge
+from dsl.values import NONE, merge
 
 from .cases import CaseReader
 from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult,
@@ -87,11 +87,15 @@ class Evaluator:
         elif self.policy.decision_date is not None:
             value, applied = (self._document or self._document_fn())(
                 facts, _NO_DATE, _NO_STANDARDS, catalogs)
+            if value is NONE:
+                # read from a fact stated none (no certificate, no date): the
+                # date is still to be given, by the facts that are missing
+                value = Unknown(())
             if type(value) is Unknown:
                 # any of the facts the rule reads would settle the date: name them all
                 read = [f for f, parts in self._date_reads()
                         if type(_lookup(facts, parts, f)) is Unknown]
-                as_of_missing = tuple(sorted(set(read) | value.missing))
+                as_of_missing = tuple(sorted(set(read) | value.missing)) or ("as_of",)
                 source = "unknown"
             else:
                 as_of, source = value, "decision_date"
@@ -345,6 +349,10 @@ class Evaluator:
     def _amount(self, program: Program, decision: Decision, computed) -> None:
         a = program.amount
         value, cap, parts = computed
+        if value is NONE or cap is NONE or any(p is NONE for p, _c in parts):
+            raise EvaluationError(f"the amount of {program.id} reads a fact the case states "
+                                  "none: a clause should refuse such a case first",
+                                  position=a.rule.position, context=f"amount of {program.id}")
         if type(value) is Unknown:
             decision.outcome = UNDETERMINED
             decision.missing = sorted(value.missing)

@@ -566,7 +566,9 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
                      example=d.get("example"), position=src.position(at),
                      informational=bool(d.get("informational", False)),
                      format=d.get("format"), min_items=d.get("min_items"),
-                     max_items=d.get("max_items"), integer=bool(d.get("integer", False)))
+                     max_items=d.get("max_items"), integer=bool(d.get("integer", False)),
+                     none=(Text(d["none"]["label"], d["none"]["label_en"]) if d.get("none")
+                           else None))
         for name in ("minimum", "maximum"):
             bound = getattr(f, name)
             if f.integer and bound is not None and bound != bound.to_integral_value():
@@ -587,6 +589,10 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
         if f.type == "record":
             f.fields = {k: decl(f"{path}.{k}", v, at + ("fields", k))
                         for k, v in (d.get("fields") or {}).items()}
+            if f.none is not None and "none" in f.fields:
+                ld.errors.append(src.error(at + ("fields", "none"), "a record that may be "
+                                           "stated none ({\"none\": true}) cannot have a field "
+                                           "named 'none'"))
             if d.get("constraints"):
                 # checked once every fact is declared (a revision may add fields)
                 ld.pending_constraints.append((src, at, f))

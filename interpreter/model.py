@@ -94,6 +94,7 @@ class FactDecl:
     min_items: int | None = None    # for a list: the fewest and most items a case may give
     max_items: int | None = None
     integer: bool = False           # for number/money: whole numbers only
+    none: "Text | None" = None      # may be stated known none ({"none": true}): what it means
     constraints: list[Constraint] = field(default_factory=list)    # for a record
 
     def label_for(self, lang: str) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from dsl.values import Unknown, show, to_json
+from dsl.values import NONE, Unknown, show, to_json
 
+from .cases import NONE_PATHS, facts_json
 from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
 from .model import Citation, Policy
 
@@ -38,7 +39,7 @@ WORDS = {
         "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
         "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
-        "no_programs": "本案件未申请任何补贴项目，未作判定。",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。", "none": "无",
     },
     "en": {
         ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
@@ -52,7 +53,7 @@ WORDS = {
         "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
         "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
-        "no_programs": "The case applies for no program: nothing was decided.",
+        "no_programs": "The case applies for no program: nothing was decided.", "none": "none",
     },
 }
 
@@ -144,7 +145,7 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             "as_of_source": res.as_of_source,
             "as_of_missing": list(res.as_of_missing),
             # the facts as read (numbers as exact text), so the decision can be replayed
-            "facts": to_json(res.facts),
+            "facts": facts_json(res.facts),
         },
         "decisions": [decision_json(policy, d, explain) for d in res.decisions],
     }
@@ -189,8 +190,28 @@ class TextRenderer:
         return f"{name}（{path}）" if name and self.lang == "zh" else (
             f"{name} ({path})" if name else path)
 
+    def value(self, path: str, value) -> str:
+        """A fact's value as the officer reads it: unknown, or none with what
+        none means for it (facts.yaml ``none``, of the fact or its record)."""
+        if type(value) is Unknown:
+            return self.w["unknown"]
+        if value is NONE:
+            # the record the case stated none (no certificate), else the fact itself
+            parts = path.split(".")
+            stated = [p for p in self._nones if tuple(parts[:len(p)]) == tuple(p)]
+            decl = self.policy.fact(".".join(min(stated, key=len)) if stated else path)
+            if decl is None or decl.none is None:
+                return self.w["none"]
+            meaning = decl.none.get(self.lang)
+            return (f"{self.w['none']}（{meaning}）" if self.lang == "zh"
+                    else f"{self.w['none']} ({meaning})")
+        return show(value)
+
+    _nones: tuple = ()
+
     def render(self, res: CaseResult) -> str:
         w, doc = self.w, self.policy.document
+        self._nones = (res.facts or {}).get(NONE_PATHS, ())
         title = doc.title if self.lang == "zh" else (doc.title_en or doc.title)
         lines = [f"{w['policy']}: {doc.number} {title}"]
         for r in self.policy.revisions:
@@ -229,7 +250,7 @@ class TextRenderer:
             if r.result is False:
                 lines.append(f"       {w['needed']}: {self.needed(r.clause, d.program)}")
             for path, value in r.values.items():
-                shown = w["unknown"] if type(value) is Unknown else show(value)
+                shown = self.value(path, value)
                 lines.append(f"       {self.label(path)} = {shown}")
             for table, match, rows in r.catalog_rows:
                 cond = ", ".join(f"{k} = {show(v)}" for k, v in match.items())
@@ -263,7 +284,7 @@ class TextRenderer:
         if shown:
             lines.append(f"  {w['computed']}:")
             for let, value in shown:
-                text = w["unknown"] if type(value) is Unknown else show(value)
+                text = self.value("", value)
                 lines.append(f"   {let.label.get(self.lang)} = {text}")
         if d.installments:
             lines.append(f"  {w['installments']}:")

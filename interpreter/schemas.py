@@ -141,6 +141,15 @@ def _plain(err) -> str:
     if v in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
         return _plain(best_match(err.context))
+    if v == "not" and isinstance(err.instance, dict):
+        # "not: {required: [k]}" (or anyOf of such): a key this kind of entry may not have
+        forbidden = []
+        for sub in [err.validator_value] + list(err.validator_value.get("anyOf") or ()):
+            forbidden += [k for k in sub.get("required") or () if k in err.instance]
+        if forbidden:
+            kind = err.instance.get("type")
+            return (", ".join(f"'{k}'" for k in dict.fromkeys(forbidden)) + " is not allowed"
+                    + (f" for a fact of type {kind}" if isinstance(kind, str) else " here"))
     if v == "format":
         return f"{json.dumps(err.instance, ensure_ascii=False)} is not a valid {err.validator_value}"
     return err.message

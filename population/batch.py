@@ -343,7 +343,8 @@ class CsvLayout:
         return case
 
     def _value(self, col: Column, cell: str, name: str):
-        if col.mode == JSON_CELL or (col.mode == LIST and cell.lstrip().startswith("[")):
+        if col.mode == JSON_CELL or (col.mode == LIST and cell.lstrip().startswith("[")) or (
+                cell.lstrip().startswith("{")):     # {"none": true}: stated none
             from interpreter.cases import parse_json_text
             try:
                 return parse_json_text(cell, name)

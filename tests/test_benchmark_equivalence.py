@@ -87,8 +87,23 @@ def _pointed(cases, n=40):
                 "program": PROGRAM, "occupation": cert.get("occupation", "电工"),
                 "level": earlier, "date": "2019-03-01", "amount": 1000}]
             variants.append(c)
+        # stated none (issue 13 point 1): no certificate; no history
+        c = json.loads(json.dumps(case))
+        c["certificate"] = {"none": True}
+        variants.append(c)
+        c = json.loads(json.dumps(case))
+        c["history"] = {"none": True}
+        variants.append(c)
         out += variants
     return out
+
+
+def _states_none(value) -> bool:
+    if isinstance(value, dict):
+        return value == {"none": True} or any(_states_none(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_states_none(v) for v in value)
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +150,8 @@ def test_peer_decides_like_the_policy(name, bundled_policy, population):
     peer = peers.build(name, bundled_policy.catalog_values)
     bad = []
     for i, (c, f, want) in enumerate(zip(raw, facts, expected)):
+        if _states_none(c):
+            continue    # the peers read the case JSON, which has no form for none
         got = tuple(peer.decide(peer.prepare(c, f)))
         if got != want[:2]:
             bad.append((i, got, want[:2]))

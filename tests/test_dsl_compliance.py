@@ -53,6 +53,7 @@ import pytest
 from dsl import (Context, Environment, ErrorList, EvaluationError, ParseError,
                  Unknown, parse)
 from dsl import types as T
+from dsl.values import NONE
 
 COMPLIANCE = Path(__file__).with_name("compliance")
 
@@ -98,9 +99,12 @@ def declared_type(spec, enums: dict[str, T.EnumType], where: str) -> T.Type:
 
 
 def runtime_value(value, typ: T.Type, where: str):
-    """A JSON value as the runtime value of a declared type."""
+    """A JSON value as the runtime value of a declared type; ``{"none": true}``
+    is a fact stated known none (dsl.values.NONE)."""
     if value is None:
         return None
+    if value == {"none": True}:
+        return NONE
     if isinstance(typ, T.RecordType):
         if not isinstance(value, dict):
             raise DataError(f"{where}: a record is a JSON object")
@@ -197,6 +201,10 @@ def given_facts(given: dict, facts: dict[str, T.Type]) -> dict:
 # --- comparing results -------------------------------------------------------
 
 def assert_matches(actual, expected, where="result"):
+    if actual is NONE or expected == {"none": True}:
+        assert actual is NONE and expected == {"none": True}, \
+            f"{where}: got {actual!r}, expected {expected!r}"
+        return
     if type(actual) is Unknown:
         raise AssertionError(f"{where}: expected {expected!r}, got unknown "
                              f"(missing {sorted(actual.missing)})")
@@ -276,13 +284,21 @@ def run_case(data: dict, case: dict, built=None) -> None:
     ctx = Context(given_facts(case["given"] if "given" in case else data.get("given"), facts),
                   as_of=dt.date.fromisoformat(as_of) if as_of else None,
                   standards=std_values, catalogs=cat_values)
+    generated = _generated(env, expr, ctx)
     try:
         value = expr.evaluate(ctx)
     except EvaluationError as exc:
         if outcome == "error":
             assert case["message"] in exc.message, f"evaluation error {exc.message!r}"
+            assert isinstance(generated, EvaluationError), \
+                f"the generated code gave {generated!r} where the closures stopped"
             return
         raise AssertionError(f"unexpected evaluation error: {exc.message}") from None
+    # the generated code (the evaluator's path) gives the same value
+    assert not isinstance(generated, EvaluationError), \
+        f"the generated code stopped: {generated.message}"
+    assert _plain(generated) == _plain(value), \
+        f"generated code gave {generated!r}, closures {value!r}"
     if outcome == "error":
         raise AssertionError(f"expected an evaluation error, got {value!r}")
     if outcome == "unknown":
@@ -294,6 +310,30 @@ def run_case(data: dict, case: dict, built=None) -> None:
     if "shown" in case:
         assert isinstance(value, Decimal) and format(value, "f") == case["shown"], \
             f"shown as {format(value, 'f') if isinstance(value, Decimal) else value!r}"
+
+
+def _plain(v):
+    """A value to compare across the two paths (a list literal is a tuple in
+    the generated code; an unknown is compared by what it misses)."""
+    if type(v) is Unknown:
+        return ("unknown", frozenset(v.missing))
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    return v
+
+
+def _generated(env, expr, ctx):
+    """The expression through dsl.codegen, as the evaluator runs it: its
+    value, or the EvaluationError it stops with."""
+    from dsl.codegen import generate_function
+    try:
+        fn, _src = generate_function(env, [expr.node])
+        (value,) = fn(ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs, None)
+        return value
+    except EvaluationError as exc:
+        return exc
 
 
 # --- collection -------------------------------------------------------------------

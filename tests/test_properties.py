@@ -106,7 +106,14 @@ def _number(decl: FactDecl):
 
 
 def value_of(decl: FactDecl):
-    """Valid values of one declared fact."""
+    """Valid values of one declared fact (stated none too, where declared)."""
+    if decl.none is not None:
+        # a new dict each time: the strategies below edit the cases they draw
+        return st.one_of(_value_of(decl), st.builds(lambda: {"none": True}))
+    return _value_of(decl)
+
+
+def _value_of(decl: FactDecl):
     t = decl.type
     if t == "record":
         return record_of(decl.fields, decl)
@@ -195,6 +202,8 @@ def seeded_valid_case(draw):
         if decl.type == "record" and decl.fields and draw(st.booleans()):
             field = draw(st.sampled_from(sorted(decl.fields)))
             rec = case.setdefault(name, {}) if isinstance(case.get(name), dict) else {}
+            if "none" in rec and "none" not in decl.fields:
+                rec = {}            # a record stated none takes no fields: given them instead
             rec[field] = draw(st.one_of(value_of(decl.fields[field]), st.none()))
             case[name] = meeting_constraints(decl, rec) if decl.constraints else rec
         else:
@@ -216,7 +225,8 @@ JSON_SCALAR = st.one_of(
     st.sampled_from(["2020-02-30", "2020-W01-1", "yesterday", "", "高级", "skill_upgrade",
                      "\ud800", "true", "14", "2021-02-29", "99999-01-01", "2020-1-1"]))
 ANY_JSON = st.recursive(
-    JSON_SCALAR,
+    st.one_of(JSON_SCALAR, st.sampled_from([{"none": True}, {"none": False}, {"none": None},
+                                            {"none": True, "kind": "职业资格证书"}]).map(dict)),
     lambda inner: st.one_of(st.lists(inner, max_size=4),
                             st.dictionaries(st.text(max_size=12), inner, max_size=4)),
     max_leaves=12)
@@ -470,6 +480,33 @@ def test_a_claim_without_the_facts_a_real_name_check_compares_is_never_paid(case
     for d in res.decisions:
         if d.program.id == program:
             assert d.outcome != "eligible" and d.amount is None, (program, path, d)
+
+
+# -- (g) known none is not missing ---------------------------------------------------------
+
+NONE_ABLE = sorted(".".join(p) for p in FACT_PATHS
+                   if POLICY.fact(".".join(p)) is not None
+                   and POLICY.fact(".".join(p)).none is not None)
+
+
+@FAST
+@given(seeded_valid_case(), st.sampled_from(NONE_ABLE) if NONE_ABLE else st.nothing())
+def test_a_fact_stated_none_is_never_asked_for(case, path):
+    """Stated none (no certificate, no skill level held), a fact is known: no
+    decision names it, or a field of it, as missing."""
+    *parents, leaf = path.split(".")
+    node = case
+    for p in parents:
+        if not isinstance(node.get(p), dict) or "none" in node[p]:
+            node[p] = {}
+        node = node[p]
+    node[leaf] = {"none": True}
+    res = decide_text(dumps(case))
+    for d in res.decisions:
+        asked = [m for m in d.missing if m == path or m.startswith(path + ".")
+                 or m.startswith(path + "[]")]
+        assert not asked, (d.program.id, d.outcome, d.missing)
+    assert not [m for m in res.as_of_missing if m == path or m.startswith(path + ".")]
 
 
 # -- (f) declared constraints between fields ----------------------------------------------
