@@ -219,8 +219,12 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
 @click.option("--all", "show_all", is_flag=True, help="List every changed case.")
 @click.option("--limit", type=click.IntRange(0), default=20, show_default=True, metavar="N",
               help="How many changed cases to list.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people, json for machines (stable keys).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "json"]),
+              default="text", show_default=True,
+              help="text, Markdown or an HTML page (with a chart of the budget delta by "
+                   "program and level) for people; json for machines (stable keys).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the text, Markdown and HTML.")
 @click.option("--input-format", "input_format", type=click.Choice(["auto", "jsonl", "csv"]),
               default="auto", show_default=True, help="Format of CASES (as for batch).")
 @click.option("--out", "out_path", default="-", metavar="FILE",
@@ -229,7 +233,7 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
 @FORCE_OPTION
 @guarded
 @pipe_safe
-def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt,
+def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt, lang,
          input_format, out_path, force):
     """What a revision changes over a population of cases.
 
@@ -251,6 +255,7 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
       policy diff cases.jsonl --against revised-policy/
       policy diff cases.jsonl --revision examples/revisions/raise-junior-2021.yaml --format json
       policy diff cases.jsonl --against revised-policy/ --all
+      policy diff cases.jsonl --against revised-policy/ --format html --out diff.html
     """
     import json
 
@@ -285,7 +290,12 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
             out.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2,
                                  sort_keys=True) + "\n")
         else:
-            out.write(result.render_text())
+            from population.whatif import render
+            titles = {}
+            for p in (other, base):         # the base's title wins for a program of both
+                titles.update({pid: prog.title if lang == "zh" else prog.title_en
+                               for pid, prog in p.programs.items()})
+            out.write(render(result, fmt, lang, titles))
 
 
 # -- generate -------------------------------------------------------------------------
@@ -351,11 +361,13 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
 @click.option("--out", "out_path", default="-", metavar="FILE",
               type=click.Path(dir_okay=False, allow_dash=True),
               help="Where to write the report (default: standard output).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the report.")
 @POLICY_OPTION
 @FORCE_OPTION
 @guarded
 @pipe_safe
-def report(decisions_path, fmt, out_path, policy_dir, force):
+def report(decisions_path, fmt, out_path, lang, policy_dir, force):
     """Quarterly and yearly report of a `policy batch` decisions file.
 
     By quarter and by year of each case's decision date: the person-times
@@ -384,7 +396,7 @@ def report(decisions_path, fmt, out_path, policy_dir, force):
     policy = load_policy_with(policy_dir, (), catalogues())
     with Outputs(inputs=[decisions_path], force=force) as outs:
         out = outs.open(out_path, "report")         # refused before the decisions are read
-        out.write(render(read_report(decisions_path, policy), fmt))
+        out.write(render(read_report(decisions_path, policy), fmt, lang))
     if out_path != "-":
         click.echo(f"report written to {out_path}", err=True)
 

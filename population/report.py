@@ -16,25 +16,30 @@ deterministic: the same decisions file gives the same bytes, in text,
 Markdown or a self-contained HTML page with inline SVG charts (no script, no
 external resource).
 
+The report is in Chinese by default (``lang="en"`` for English): programs by
+their titles, money with thousands separators; its title and the note on what
+it counts are the policy's words (document.yaml ``report``).
+
 Public API:
   Target, targets_of(policy)
   read_report(path, policy) -> Report      (build_report(lines, policy, name) for an iterable)
-  render(report, fmt) with fmt in text | md | html
+  render(report, fmt, lang) with fmt in text | md | html, lang in zh | en
 """
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import html
 import json
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Iterator
 
 from dsl.errors import CaseError, PolicyFileError, Position
 
+from interpreter.display import money_figures
+
+from . import charts
 from .batch import NO_LEVEL
-from interpreter.render import money
 
 ZERO = Decimal(0)
 UNKNOWN = "unknown"
@@ -115,6 +120,8 @@ class Report:
     level_order: tuple[str, ...]
     plan: tuple[_dt.date, _dt.date] | None
     targets: list[Target]
+    program_titles_en: dict[str, str] = field(default_factory=dict)
+    words: dict = field(default_factory=dict)       # document.yaml `report`
     lines: int = 0
     decisions: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -207,7 +214,9 @@ class Report:
         return out
 
 
-def period_name(p: Period) -> str:
+def period_name(p: Period, lang: str = "en") -> str:
+    if lang == "zh":
+        return "日期不明" if p[0] == UNKNOWN else f"{p[0]}年第{p[1]}季度"
     return "unknown date" if p[0] == UNKNOWN else f"{p[0]}-Q{p[1]}"
 
 
@@ -246,6 +255,8 @@ def new_report(policy, source: str = "<decisions>", sha256: str = "") -> Report:
                             "title_en": doc.title_en or doc.title,
                             "jurisdiction": doc.jurisdiction},
                   program_titles={pid: p.title for pid, p in policy.programs.items()},
+                  program_titles_en={pid: p.title_en for pid, p in policy.programs.items()},
+                  words=dict(doc.raw.get("report") or {}),
                   program_order=tuple(policy.programs), level_order=level_order(policy),
                   plan=plan, targets=targets_of(policy))
 
@@ -278,12 +289,105 @@ def read_report(path: str, policy) -> Report:
 
 # -- rendering ------------------------------------------------------------------------
 
+WORDS = {
+    "zh": {
+        "title": "工作情况季报、年报", "policy": "政策", "file": "决定文件", "cases": "案件数",
+        "decisions": "决定数", "versions": "政策版本", "n_cases": "{n} 个案件",
+        "eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定",
+        "by_quarter": "按季度（人次 = 符合条件的决定数）",
+        "by_quarter_program": "按季度和补贴项目", "by_quarter_level": "按季度和等级",
+        "by_year_program": "按年度和补贴项目", "by_year_level": "按年度和等级",
+        "targets": "目标完成情况", "quarter": "季度", "year": "年度", "program": "补贴项目",
+        "level": "等级", "person_times": "人次", "amount": "金额（元）", "target": "目标",
+        "period": "期间", "target_n": "目标人次", "achieved": "已完成", "progress": "进度",
+        "status": "状态", "reached": "已完成", "to_go": "尚差 {n} 人次",
+        "year_total": "{y}年合计", "all": "总计", "none": "（无）",
+        "chart_people": "每季度补贴人次", "chart_money": "每季度补贴金额",
+        "unit_people": "人次", "unit_money": "元", "quarter_short": "{q}季度",
+        "year_label": "{y}年", "no_targets": "本政策的 document.yaml 未规定目标。",
+        "counts": "{label}：计入{programs}在{start}至{end}之间的符合条件的决定",
+        "every_program": "所有补贴项目", "list_sep": "、", "colon": "：",
+        "required": "依据", "of": "{n} / {t}（{pct}）",
+    },
+    "en": {
+        "title": "Quarterly and yearly report", "policy": "policy", "file": "decisions file",
+        "cases": "cases", "decisions": "decisions", "versions": "policy versions",
+        "n_cases": "{n} cases", "eligible": "eligible", "ineligible": "ineligible",
+        "undetermined": "undetermined",
+        "by_quarter": "By quarter (person-times = eligible decisions)",
+        "by_quarter_program": "By quarter and program", "by_quarter_level": "By quarter and level",
+        "by_year_program": "By year and program", "by_year_level": "By year and level",
+        "targets": "Progress against the plan's targets", "quarter": "quarter",
+        "year": "year", "program": "program", "level": "level",
+        "person_times": "person-times", "amount": "amount (yuan)", "target": "target",
+        "period": "period", "target_n": "person-times", "achieved": "achieved",
+        "progress": "progress", "status": "status", "reached": "reached",
+        "to_go": "{n} to go", "year_total": "{y} total", "all": "all", "none": "(none)",
+        "chart_people": "Person-times per quarter", "chart_money": "Amounts per quarter",
+        "unit_people": "eligible decisions", "unit_money": "yuan", "quarter_short": "Q{q}",
+        "year_label": "{y}", "no_targets": "The policy's document.yaml states no targets.",
+        "counts": "{label}: eligible decisions of {programs} dated {start} – {end}",
+        "every_program": "every program", "list_sep": ", ", "colon": ": ",
+        "required": "required by", "of": "{n} of {t} ({pct})",
+    },
+}
+
+LANGS = tuple(WORDS)
+
+
+class _View:
+    """The report's words and labels in one language."""
+
+    def __init__(self, rep: Report, lang: str):
+        self.rep, self.lang = rep, lang if lang in WORDS else "zh"
+        self.w = WORDS[self.lang]
+
+    def title(self) -> str:
+        t = self.rep.words.get("title") or {}
+        return t.get(self.lang) or self.w["title"]
+
+    def note(self) -> str | None:
+        n = self.rep.words.get("note") or {}
+        text = n.get(self.lang)
+        cites = [c for c in self.rep.words.get("cite") or []]
+        if cites:
+            src = "；".join(f"{self.rep.document['number']} {c['clause']}"
+                           + (f"「{c['quote']}」" if c.get("quote") else "") for c in cites)
+            text = ((text + " ") if text else "") + f"{self.w['required']}{self.w['colon']}{src}"
+        return text
+
+    def program(self, key: str) -> str:
+        titles = self.rep.program_titles if self.lang == "zh" else (
+            self.rep.program_titles_en or self.rep.program_titles)
+        return titles.get(key) or self.rep.program_titles.get(key) or key
+
+    def period(self, p: Period) -> str:
+        return period_name(p, self.lang)
+
+    def money(self, v: Decimal) -> str:
+        return money_figures(v)
+
+    def target_label(self, t: Target) -> str:
+        return (t.label_en or t.label) if self.lang == "en" else t.label
+
+    def target_period(self, t: Target) -> str:
+        text = t.period()
+        return text.replace("–", "—") if self.lang == "zh" else text
+
+    def outcome(self, o) -> str:
+        return self.w.get(str(o), str(o))
+
+    def paren(self, text: str) -> str:
+        return f"（{text}）" if self.lang == "zh" else f" ({text})"
+
+
 def _pct(p: Decimal) -> str:
     return f"{p}%"
 
 
-def _tables(rep: Report) -> list[tuple[str, list[str], list[list[str]]]]:
+def _tables(v: _View) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of every table, shared by text, Markdown and HTML."""
+    rep, w = v.rep, v.w
     periods = rep.periods()
     years = rep.years()
     tables = []
@@ -291,89 +395,89 @@ def _tables(rep: Report) -> list[tuple[str, list[str], list[list[str]]]]:
     for y in years:
         for p in rep.year_periods(y):
             c = rep.quarter_cell(p)
-            rows.append([period_name(p), str(rep.all_decisions.get(p, 0)), str(c.count),
-                         money(c.amount)])
+            rows.append([v.period(p), f"{rep.all_decisions.get(p, 0):,}", f"{c.count:,}",
+                         v.money(c.amount)])
         if y != UNKNOWN:
             c = rep.cell(rep.by_program, rep.year_periods(y))
-            rows.append([f"{y} total", str(sum(rep.all_decisions.get(p, 0)
-                                              for p in rep.year_periods(y))),
-                         str(c.count), money(c.amount)])
+            rows.append([w["year_total"].format(y=y),
+                         f"{sum(rep.all_decisions.get(p, 0) for p in rep.year_periods(y)):,}",
+                         f"{c.count:,}", v.money(c.amount)])
     c = rep.cell(rep.by_program, periods)
-    rows.append(["all", str(rep.decisions), str(c.count), money(c.amount)])
-    tables.append(("By quarter (person-times = eligible decisions)",
-                   ["quarter", "decisions", "person-times", "amount"], rows))
+    rows.append([w["all"], f"{rep.decisions:,}", f"{c.count:,}", v.money(c.amount)])
+    tables.append((w["by_quarter"], [w["quarter"], w["decisions"], w["person_times"],
+                                     w["amount"]], rows))
 
-    for title, table, keys, label in (
-            ("By quarter and program", rep.by_program, rep.programs(), "program"),
-            ("By quarter and level", rep.by_level, rep.levels(), "level")):
+    def label(k, kind):
+        return v.program(k) if kind == "program" else k
+
+    for title, table, keys, kind in (
+            (w["by_quarter_program"], rep.by_program, rep.programs(), "program"),
+            (w["by_quarter_level"], rep.by_level, rep.levels(), "level")):
         rows = []
         for p in periods:
             for k in keys:
                 c = rep.cell(table, [p], k)
                 if c.count:
-                    rows.append([period_name(p), _key_label(rep, k, label), str(c.count),
-                                 money(c.amount)])
-        tables.append((title, ["quarter", label, "person-times", "amount"], rows))
+                    rows.append([v.period(p), label(k, kind), f"{c.count:,}", v.money(c.amount)])
+        tables.append((title, [w["quarter"], w[kind], w["person_times"], w["amount"]], rows))
 
-    for title, table, keys, label in (
-            ("By year and program", rep.by_program, rep.programs(), "program"),
-            ("By year and level", rep.by_level, rep.levels(), "level")):
+    for title, table, keys, kind in (
+            (w["by_year_program"], rep.by_program, rep.programs(), "program"),
+            (w["by_year_level"], rep.by_level, rep.levels(), "level")):
         rows = []
         for y in years:
             for k in keys:
                 c = rep.cell(table, rep.year_periods(y), k)
                 if c.count:
-                    rows.append([str(y), _key_label(rep, k, label), str(c.count),
-                                 money(c.amount)])
+                    name = v.period((y, 0)) if y == UNKNOWN else w["year_label"].format(y=y)
+                    rows.append([name, label(k, kind), f"{c.count:,}", v.money(c.amount)])
         for k in keys:
             c = rep.cell(table, periods, k)
-            rows.append(["all", _key_label(rep, k, label), str(c.count), money(c.amount)])
-        tables.append((title, ["year", label, "person-times", "amount"], rows))
+            rows.append([w["all"], label(k, kind), f"{c.count:,}", v.money(c.amount)])
+        tables.append((title, [w["year"], w[kind], w["person_times"], w["amount"]], rows))
 
     rows = []
     for t, n, pct in rep.progress():
-        rows.append([t.id, t.label, t.period(), str(t.person_times), str(n), _pct(pct),
-                     "reached" if n >= t.person_times else f"{t.person_times - n} to go"])
-    tables.append((TARGETS_TITLE,
-                   ["id", "target", "period", "person-times", "achieved", "progress", "status"],
-                   rows))
+        status = w["reached"] if n >= t.person_times else w["to_go"].format(
+            n=f"{t.person_times - n:,}")
+        row = [v.target_label(t), v.target_period(t), f"{t.person_times:,}", f"{n:,}",
+               _pct(pct), status]
+        # the target's id only in English (a machine-ish name; Chinese readers get the label)
+        rows.append([t.id] + row if v.lang == "en" else row)
+    header = [w["target"], w["period"], w["target_n"], w["achieved"], w["progress"], w["status"]]
+    tables.append((w["targets"], (["id"] + header) if v.lang == "en" else header, rows))
     return tables
 
 
-TARGETS_TITLE = "Progress against the plan's targets (一 目标任务)"
-
-
-def _target_notes(rep: Report) -> list[str]:
+def _target_notes(v: _View) -> list[str]:
     """What each target counts (shown under the targets table)."""
-    out = []
-    for t in rep.targets:
-        programs = ", ".join(t.programs) if t.programs else "every program"
-        cite = "; ".join(f"{c}「{q}」" if q else c for c, q in t.cite)
-        out.append(f"{t.id}: eligible decisions of {programs} dated "
-                   f"{t.start.isoformat()} – {t.end.isoformat()}" + (f" ({cite})" if cite else ""))
+    w, out = v.w, []
+    for t in v.rep.targets:
+        programs = (w["list_sep"].join(v.program(p) for p in t.programs) if t.programs
+                    else w["every_program"])
+        cite = "；".join(f"{v.rep.document['number']} {c}" + (f"「{q}」" if q else "")
+                        for c, q in t.cite)
+        text = w["counts"].format(label=v.target_label(t), programs=programs,
+                                  start=t.start.isoformat(), end=t.end.isoformat())
+        out.append(text + (f"（{cite}）" if cite and v.lang == "zh" else
+                           f" ({cite})" if cite else ""))
     return out
 
 
-def _key_label(rep: Report, key: str, label: str) -> str:
-    if label == "program" and key in rep.program_titles:
-        return f"{key} {rep.program_titles[key]}"
-    return key
-
-
-def _head(rep: Report) -> list[tuple[str, str]]:
+def _head(v: _View) -> list[tuple[str, str]]:
+    rep, w = v.rep, v.w
     doc = rep.document
-    outcomes = ", ".join(f"{k} {rep.outcomes[k]}" for k in sorted(rep.outcomes, key=str))
+    outcomes = w["list_sep"].join(f"{v.outcome(k)} {rep.outcomes[k]:,}"
+                                  for k in sorted(rep.outcomes, key=str))
+    title = doc["title"] if v.lang == "zh" else doc.get("title_en") or doc["title"]
     return [
-        ("policy", f"{doc['number']} {doc['title']}"),
-        ("decisions file", rep.source + (f" ({rep.sha256})" if rep.sha256 else "")),
-        ("cases", str(rep.lines)),
-        ("decisions", f"{rep.decisions}" + (f" ({outcomes})" if outcomes else "")),
-        ("policy versions", ", ".join(f"{h} ({n} cases)" for h, n in sorted(rep.policies.items()))
-         or "—"),
+        (w["policy"], f"{doc['number']} {title}"),
+        (w["file"], rep.source + (v.paren(rep.sha256) if rep.sha256 else "")),
+        (w["cases"], f"{rep.lines:,}"),
+        (w["decisions"], f"{rep.decisions:,}" + (v.paren(outcomes) if outcomes else "")),
+        (w["versions"], ", ".join(h + v.paren(w["n_cases"].format(n=f"{n:,}"))
+                                  for h, n in sorted(rep.policies.items())) or "—"),
     ]
-
-
-TITLE = "职业技能提升行动工作情况季报、年报 — Quarterly and yearly report"
 
 
 def _width(text: str) -> int:
@@ -381,219 +485,151 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def render_text(rep: Report) -> str:
-    out = [TITLE, ""]
-    for k, v in _head(rep):
-        out.append(f"{k}: {v}")
-    for title, header, rows in _tables(rep):
+def _is_number(v: str) -> bool:
+    try:
+        Decimal(v.rstrip("%").replace(",", ""))
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def render_text(rep: Report, lang: str = "zh") -> str:
+    v = _View(rep, lang)
+    out = [v.title(), ""]
+    for k, val in _head(v):
+        out.append(f"{k}{v.w['colon']}{val}")
+    tables = _tables(v)
+    for title, header, rows in tables:
         out += ["", title]
         if not rows:
-            out.append("  (none)")
+            out.append("  " + v.w["none"])
             continue
         widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
         numeric = [all(_is_number(r[i]) for r in rows) for i in range(len(header))]
         for r in [header] + rows:
             cells = []
-            for i, v in enumerate(r):
-                pad = " " * (widths[i] - _width(v))
-                cells.append(pad + v if numeric[i] else v + pad)
+            for i, val in enumerate(r):
+                pad = " " * (widths[i] - _width(val))
+                cells.append(pad + val if numeric[i] else val + pad)
             out.append("  " + "  ".join(cells).rstrip())
-        if title == TARGETS_TITLE:
-            out += ["  " + n for n in _target_notes(rep)]
+        if title == tables[-1][0]:
+            out += ["  " + n for n in _target_notes(v)]
+    note = v.note()
+    if note:
+        out += ["", note]
     return "\n".join(out) + "\n"
-
-
-def _is_number(v: str) -> bool:
-    try:
-        Decimal(v.rstrip("%"))
-        return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def _md(v: str) -> str:
     return v.replace("|", "\\|")
 
 
-def render_md(rep: Report) -> str:
-    out = [f"# {TITLE}", ""]
-    for k, v in _head(rep):
-        out.append(f"- **{k}**: {_md(v)}")
-    for title, header, rows in _tables(rep):
+def render_md(rep: Report, lang: str = "zh") -> str:
+    v = _View(rep, lang)
+    out = [f"# {v.title()}", ""]
+    for k, val in _head(v):
+        out.append(f"- **{k}**{v.w['colon']}{_md(val)}")
+    tables = _tables(v)
+    for title, header, rows in tables:
         out += ["", f"## {title}", ""]
         if not rows:
-            out.append("(none)")
+            out.append(v.w["none"])
             continue
         numeric = [all(_is_number(r[i]) for r in rows) for i in range(len(header))]
         out.append("| " + " | ".join(_md(h) for h in header) + " |")
         out.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
         for r in rows:
-            out.append("| " + " | ".join(_md(v) for v in r) + " |")
-        if title == TARGETS_TITLE:
-            out += [""] + [f"- {_md(n)}" for n in _target_notes(rep)]
-    out += ["", "Person-times are eligible decisions: one eligible decision of a program is "
-                "one person-time (a project_training decision is a whole project). "
-                "Reports are required by 七（一）：建立工作情况季报、年报制度。"]
+            out.append("| " + " | ".join(_md(x) for x in r) + " |")
+        if title == tables[-1][0]:
+            out += [""] + [f"- {_md(n)}" for n in _target_notes(v)]
+    note = v.note()
+    if note:
+        out += ["", _md(note)]
     return "\n".join(out) + "\n"
 
 
 # -- HTML with inline SVG ---------------------------------------------------------------
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
+def _quarter_chart(v: _View, title: str, unit: str, value) -> str:
+    rep = v.rep
+    groups = []
+    for y in rep.years():
+        if y == UNKNOWN:
+            continue
+        cols = [(v.w["quarter_short"].format(q=p[1]),
+                 {k: value(rep.cell(rep.by_program, [p], k)) for k in rep.programs()})
+                for p in rep.year_periods(y)]
+        groups.append((v.w["year_label"].format(y=y), cols))
+    series = [(k, v.program(k)) for k in rep.programs()]
+    return charts.stacked_columns(title, unit, groups, series, charts.tick_text)
 
 
-def _nice_step(maximum: Decimal, ticks: int = 5) -> Decimal:
-    if maximum <= 0:
-        return Decimal(1)
-    raw = maximum / ticks
-    exp = raw.adjusted()
-    base = Decimal(10) ** exp
-    for m in (1, 2, 5, 10):
-        if raw <= m * base:
-            return m * base
-    return 10 * base  # pragma: no cover
-
-
-def _fmt_tick(v: Decimal) -> str:
-    v = v.normalize()
-    if v == v.to_integral_value():
-        return f"{int(v):,}"
-    return format(v, "f")
-
-
-def _stacked_bars(rep: Report, title: str, value, unit: str) -> str:
-    """A stacked bar per quarter (dated quarters only), one colour per program."""
-    periods = [p for p in rep.periods() if p[0] != UNKNOWN]
-    programs = rep.programs()
-    colours = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(programs)}
-    totals = [sum((value(rep.cell(rep.by_program, [p], k)) for k in programs), Decimal(0))
-              for p in periods]
-    top = max(totals, default=Decimal(0))
-    step = _nice_step(top)
-    ymax = (step * max(1, int((top / step).to_integral_value(rounding=ROUND_CEILING)))
-            if top > 0 else step * 5)
-    left, right, top_pad, bottom = 70, 50, 30, 60
-    bar_w, gap = 28, 12
-    width = max(760, left + right + max(1, len(periods)) * (bar_w + gap))
-    height = 300
-    plot_h = height - top_pad - bottom
-
-    def y(v: Decimal) -> str:
-        return f"{top_pad + plot_h - float(v / ymax) * plot_h:.1f}"
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20 * ((len(programs) + 2) // 3)}" '
-             f'role="img" aria-label="{html.escape(title)}">',
-             f"<title>{html.escape(title)}</title>",
-             f'<text x="{left}" y="18" class="t">{html.escape(title)} ({html.escape(unit)})</text>']
-    tick = Decimal(0)
-    while tick <= ymax:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick)}" y2="{y(tick)}" '
-                     f'class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{float(y(tick)) + 4:.1f}" class="yl">'
-                     f'{_fmt_tick(tick)}</text>')
-        tick += step
-    for i, p in enumerate(periods):
-        x = left + gap // 2 + i * (bar_w + gap)
-        base = Decimal(0)
-        for k in programs:
-            v = value(rep.cell(rep.by_program, [p], k))
-            if v <= 0:
-                continue
-            y0, y1 = y(base + v), y(base)
-            h = float(y1) - float(y0)
-            parts.append(f'<rect x="{x}" y="{y0}" width="{bar_w}" height="{h:.1f}" '
-                         f'fill="{colours[k]}"><title>{period_name(p)} {html.escape(k)}: '
-                         f'{_fmt_tick(v)}</title></rect>')
-            base += v
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top_pad + plot_h + 14}" class="xl" '
-                     f'transform="rotate(45 {x + bar_w / 2:.1f} {top_pad + plot_h + 14})">'
-                     f'{period_name(p)}</text>')
-    ly = height
-    for i, k in enumerate(programs):
-        lx = left + (i % 3) * 220
-        yy = ly + (i // 3) * 20
-        parts.append(f'<rect x="{lx}" y="{yy - 10}" width="12" height="12" fill="{colours[k]}"/>'
-                     f'<text x="{lx + 16}" y="{yy}" class="lg">{html.escape(k)}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _progress_chart(rep: Report) -> str:
-    prog = rep.progress()
+def _progress_chart(v: _View) -> str:
+    prog = v.rep.progress()
     if not prog:
-        return "<p>The policy's document.yaml states no targets.</p>"
-    width, row_h, left, bar_max = 720, 46, 10, 560
-    height = 20 + row_h * len(prog)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="progress against targets">',
-             "<title>Progress against the plan's targets</title>"]
-    for i, (t, n, pct) in enumerate(prog):
-        y0 = 10 + i * row_h
-        frac = min(Decimal(1), Decimal(n) / Decimal(t.person_times))
-        fill_w = float(frac) * bar_max
-        colour = "#2ca02c" if n >= t.person_times else "#1f77b4"
-        parts.append(f'<text x="{left}" y="{y0 + 10}" class="lg">{html.escape(t.label)} '
-                     f'({html.escape(t.period())})</text>')
-        parts.append(f'<rect x="{left}" y="{y0 + 16}" width="{bar_max}" height="16" '
-                     f'class="track"/>')
-        parts.append(f'<rect x="{left}" y="{y0 + 16}" width="{fill_w:.1f}" height="16" '
-                     f'fill="{colour}"><title>{n} of {t.person_times}</title></rect>')
-        parts.append(f'<text x="{left + bar_max + 8}" y="{y0 + 29}" class="lg">'
-                     f'{n} / {t.person_times} ({_pct(pct)})</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
+        return f"<p>{charts.e(v.w['no_targets'])}</p>"
+    rows = [(f"{v.target_label(t)}（{v.target_period(t)}）" if v.lang == "zh"
+             else f"{v.target_label(t)} ({v.target_period(t)})",
+             n, t.person_times,
+             v.w["of"].format(n=f"{n:,}", t=f"{t.person_times:,}", pct=_pct(pct)),
+             n >= t.person_times) for t, n, pct in prog]
+    return charts.progress_bars(v.w["targets"], rows)
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC",sans-serif;
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
 margin:2em auto;max-width:60em;padding:0 1em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
 table{border-collapse:collapse;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .6em}th{background:#f3f3f3;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}
-svg .grid{stroke:#e5e5e5}svg .track{fill:#eee}
-svg text{font-size:12px;fill:#333}svg .yl{text-anchor:end}svg .t{font-size:13px;font-weight:600}
-svg .xl{text-anchor:start;font-size:11px}
+svg{max-width:100%;height:auto}
 .note{color:#555;font-size:.9em}
-"""
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,tr{break-inside:avoid}
+thead{display:table-header-group}}
+@page{size:A4;margin:15mm}
+""" + charts.CSS
 
 
-def render_html(rep: Report) -> str:
-    e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
-           f"<title>{e(rep.document['number'])} — quarterly and yearly report</title>",
-           f"<style>{CSS}</style>", "</head>", "<body>", f"<h1>{e(TITLE)}</h1>", "<dl>"]
-    for k, v in _head(rep):
-        out.append(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>")
+def render_html(rep: Report, lang: str = "zh") -> str:
+    v = _View(rep, lang)
+    e, w = charts.e, v.w
+    out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">', "<head>",
+           '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{e(rep.document['number'])} — {e(v.title())}</title>",
+           f"<style>{CSS}</style>", "</head>", "<body>", f"<h1>{e(v.title())}</h1>", "<dl>"]
+    for k, val in _head(v):
+        out.append(f"<dt>{e(k)}</dt><dd>{e(val)}</dd>")
     out.append("</dl>")
-    out.append("<h2>Person-times subsidised per quarter</h2>")
-    out.append(_stacked_bars(rep, "person-times per quarter", lambda c: Decimal(c.count),
-                             "eligible decisions"))
-    out.append("<h2>Amounts per quarter</h2>")
-    out.append(_stacked_bars(rep, "amount per quarter", lambda c: c.amount, "yuan"))
-    out.append("<h2>Progress against the plan's targets</h2>")
-    out.append(_progress_chart(rep))
-    for title, header, rows in _tables(rep):
+    out.append(f"<h2>{e(w['chart_people'])}</h2>")
+    out.append(_quarter_chart(v, w["chart_people"], w["unit_people"],
+                              lambda c: Decimal(c.count)))
+    out.append(f"<h2>{e(w['chart_money'])}</h2>")
+    out.append(_quarter_chart(v, w["chart_money"], w["unit_money"], lambda c: c.amount))
+    out.append(f"<h2>{e(w['targets'])}</h2>")
+    out.append(_progress_chart(v))
+    tables = _tables(v)
+    for title, header, rows in tables:
         out.append(f"<h2>{e(title)}</h2>")
         if not rows:
-            out.append("<p>(none)</p>")
+            out.append(f"<p>{e(w['none'])}</p>")
             continue
         numeric = [all(_is_number(r[i]) for r in rows) for i in range(len(header))]
         out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
                    + "</tr></thead><tbody>")
         for r in rows:
             out.append("<tr>" + "".join(
-                f'<td class="n">{e(v)}</td>' if numeric[i] else f"<td>{e(v)}</td>"
-                for i, v in enumerate(r)) + "</tr>")
+                f'<td class="n">{e(x)}</td>' if numeric[i] else f"<td>{e(x)}</td>"
+                for i, x in enumerate(r)) + "</tr>")
         out.append("</tbody></table>")
-        if title == TARGETS_TITLE and rep.targets:
+        if title == tables[-1][0] and rep.targets:
             out.append('<ul class="note">' + "".join(f"<li>{e(n)}</li>"
-                                                     for n in _target_notes(rep)) + "</ul>")
-    out.append('<p class="note">Person-times are eligible decisions: one eligible decision of '
-               "a program is one person-time (a project_training decision is a whole project). "
-               "Reports are required by 七（一）：建立工作情况季报、年报制度。</p>")
+                                                     for n in _target_notes(v)) + "</ul>")
+    note = v.note()
+    if note:
+        out.append(f'<p class="note">{e(note)}</p>')
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
@@ -601,5 +637,5 @@ def render_html(rep: Report) -> str:
 RENDERERS = {"text": render_text, "md": render_md, "html": render_html}
 
 
-def render(rep: Report, fmt: str = "text") -> str:
-    return RENDERERS[fmt](rep)
+def render(rep: Report, fmt: str = "text", lang: str = "zh") -> str:
+    return RENDERERS[fmt](rep, lang)

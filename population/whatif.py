@@ -13,7 +13,8 @@ its level before and its amount after under its level after.
 
 Public API:
   compare_population(base, other, cases, as_of=None, limit=20, keep_all=False) -> WhatIf
-  WhatIf.to_json(), WhatIf.render_text()
+  WhatIf.to_json(); render(whatif, fmt, lang, titles) with fmt in text | md | html (the
+  HTML with a chart of the budget delta by program and level), in Chinese by default
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from dsl.errors import PolicyError
 
 from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
 from interpreter.decision import ELIGIBLE
+from interpreter.display import money_figures
 from interpreter.render import money
 
 ABSENT = "absent"           # the program is not decided under that policy
@@ -196,41 +198,245 @@ class WhatIf:
             "changes_shown": len(self.changes),
         }
 
-    def render_text(self) -> str:
-        t = self.total
-        out = [f"what-if: {self.base_root} ({_short(self.base_hash)}) → "
-               f"{self.other_root} ({_short(self.other_hash)})",
-               f"cases: {self.cases} read, {self.compared} compared, {self.rejected} rejected"
-               + (f", {self.rejected_by_other} refused by the other policy only"
-                  if self.rejected_by_other else ""),
-               f"decisions: {t.decisions}; outcome changed: {t.changed_outcome}; "
-               f"amount changed: {t.changed_amount}; cases changed: {self.changed_cases}",
-               f"budget: {money(t.before)} → {money(t.after)} ({signed(t.delta)})",
-               ""]
-        rows = [(k, b) for k, b in self.programs()]
-        out += _table("program", rows)
+    def render_text(self, lang: str = "zh") -> str:
+        return render(self, "text", lang)
+
+
+# -- output for people ---------------------------------------------------------------
+
+WORDS = {
+    "zh": {
+        "title": "修订影响测算",
+        "cases": "案件：读取 {read}，比较 {compared}，拒收 {rejected}",
+        "other_only": "；仅修订后拒收 {n}",
+        "decisions": "决定 {n}；结论改变 {outcome}；金额改变 {amount}；有变化的案件 {cases}",
+        "budget": "预算", "program": "补贴项目", "level": "等级", "n": "决定数",
+        "outcome±": "结论改变", "amount±": "金额改变", "before": "修订前（元）",
+        "after": "修订后（元）", "delta": "差额（元）", "moves": "结论变化",
+        "no_changes": "没有决定发生变化。",
+        "changed": "有变化的案件", "first": "（前 {shown} 个，共 {total} 个；--all 列出全部）",
+        "all": "（{shown} 个）", "line": "第 {line} 行",
+        "by_program": "按补贴项目", "by_level": "按等级", "by_program_level": "按补贴项目和等级",
+        "chart": "预算差额（按补贴项目和等级）", "unit": "元", "colon": "：",
+        "eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定",
+        "absent": "不适用", "rejected": "拒收", "no_level": "无等级",
+    },
+    "en": {
+        "title": "what-if",
+        "cases": "cases: {read} read, {compared} compared, {rejected} rejected",
+        "other_only": ", {n} refused by the other policy only",
+        "decisions": "decisions: {n}; outcome changed: {outcome}; amount changed: {amount}; "
+                     "cases changed: {cases}",
+        "budget": "budget", "program": "program", "level": "level", "n": "decisions",
+        "outcome±": "outcome±", "amount±": "amount±", "before": "before", "after": "after",
+        "delta": "delta", "moves": "outcome changes", "no_changes": "no decision changes.",
+        "changed": "changed cases", "first": " (first {shown} of {total}; --all for every one)",
+        "all": " ({shown})", "line": "line {line}",
+        "by_program": "By program", "by_level": "By level",
+        "by_program_level": "By program and level",
+        "chart": "Budget delta by program and level", "unit": "yuan", "colon": ": ",
+        "eligible": "eligible", "ineligible": "ineligible", "undetermined": "undetermined",
+        "absent": "absent", "rejected": "rejected", "no_level": "no level",
+    },
+}
+
+
+class _View:
+    def __init__(self, w: WhatIf, lang: str, titles: dict | None):
+        self.what, self.lang = w, lang if lang in WORDS else "zh"
+        self.w = WORDS[self.lang]
+        self.titles = titles or {}
+
+    def program(self, p: str) -> str:
+        return self.titles.get(p) or p
+
+    def outcome(self, o: str) -> str:
+        return self.w.get(o, o)
+
+    def side(self, s: Side) -> str:
+        return self.outcome(s.outcome) + (f" {money_figures(s.amount)}" if s.amount is not None
+                                          else "")
+
+    def head(self) -> list[str]:
+        w, x, t = self.w, self.what, self.what.total
+        cases = w["cases"].format(read=f"{x.cases:,}", compared=f"{x.compared:,}",
+                                  rejected=f"{x.rejected:,}")
+        if x.rejected_by_other:
+            cases += w["other_only"].format(n=f"{x.rejected_by_other:,}")
+        return [
+            f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
+            f"{x.other_root} ({_short(x.other_hash)})",
+            cases,
+            w["decisions"].format(n=f"{t.decisions:,}", outcome=f"{t.changed_outcome:,}",
+                                  amount=f"{t.changed_amount:,}", cases=f"{x.changed_cases:,}"),
+            f"{w['budget']}{w['colon']}{money_figures(t.before)} → {money_figures(t.after)} "
+            f"({signed_figures(t.delta)})",
+        ]
+
+    def table(self, kind: str) -> tuple[list[str], list[list[str]]]:
+        w = self.w
+        header = [w[kind], w["n"], w["outcome±"], w["amount±"], w["before"], w["after"],
+                  w["delta"]]
+        items = self.what.programs() if kind == "program" else self.what.levels()
+        rows = [[self.program(k) if kind == "program" else k, f"{b.decisions:,}",
+                 f"{b.changed_outcome:,}", f"{b.changed_amount:,}", money_figures(b.before),
+                 money_figures(b.after), signed_figures(b.delta)] for k, b in items]
+        return header, rows
+
+    def program_level_rows(self) -> list[list[str]]:
+        return [[self.program(p), lv, money_figures(b.before), money_figures(b.after),
+                 signed_figures(b.delta)] for (p, lv), b in self.what.program_levels()]
+
+    def moves(self) -> list[str]:
+        return [f"{self.outcome(b)} → {self.outcome(a)}{self.w['colon']}{n:,}"
+                for (b, a), n in sorted(self.what.transitions.items()) if b != a]
+
+    def changes_title(self) -> str:
+        x, w = self.what, self.w
+        shown = len(x.changes)
+        more = (w["first"].format(shown=shown, total=x.changed_cases)
+                if shown < x.changed_cases else w["all"].format(shown=shown))
+        return w["changed"] + more
+
+    def change_lines(self) -> list[str]:
+        out = []
+        for c in self.what.changes:
+            who = f" {c.id}" if c.id else ""
+            for p in c.programs:
+                out.append(f"{self.w['line'].format(line=c.line)}{who}  {self.program(p.program)} "
+                           f"[{_lv(p.before, p.after)}]{self.w['colon']}{self.side(p.before)} → "
+                           f"{self.side(p.after)} ({signed_figures(p.delta)})")
+        return out
+
+
+def signed_figures(value: Decimal) -> str:
+    text = money_figures(value)
+    return "+" + text if value > 0 else text
+
+
+def render(w: WhatIf, fmt: str = "text", lang: str = "zh", titles: dict | None = None) -> str:
+    """The comparison for people: text, Markdown or an HTML page with a chart
+    of the budget delta by program and level. ``titles``: program id → title
+    in ``lang`` (default: the ids)."""
+    v = _View(w, lang, titles)
+    return {"text": _render_text, "md": _render_md, "html": _render_html}[fmt](v)
+
+
+def _render_text(v: _View) -> str:
+    out = v.head() + [""]
+    for kind in ("program", "level"):
+        out += _columns(*v.table(kind))
         out.append("")
-        out += _table("level", self.levels())
-        moves = [(b, a, n) for (b, a), n in sorted(self.transitions.items()) if b != a]
-        if moves:
-            out.append("")
-            out.append("outcome changes:")
-            for b, a, n in moves:
-                out.append(f"  {b} → {a}: {n}")
+    moves = v.moves()
+    if moves:
+        out.append(v.w["moves"] + v.w["colon"].rstrip())
+        out += ["  " + m for m in moves]
         out.append("")
-        if not self.changes:
-            out.append("no decision changes.")
-        else:
-            shown = len(self.changes)
-            more = (f" (first {shown} of {self.changed_cases}; --all for every one)"
-                    if shown < self.changed_cases else f" ({shown})")
-            out.append("changed cases" + more + ":")
-            for c in self.changes:
-                who = f" {c.id}" if c.id else ""
-                for p in c.programs:
-                    out.append(f"  line {c.line}{who}  {p.program} [{_lv(p.before, p.after)}]: "
-                               f"{_side(p.before)} → {_side(p.after)} ({signed(p.delta)})")
-        return "\n".join(out) + "\n"
+    if not v.what.changes:
+        out.append(v.w["no_changes"])
+    else:
+        out.append(v.changes_title() + v.w["colon"].rstrip())
+        out += ["  " + x for x in v.change_lines()]
+    return "\n".join(out) + "\n"
+
+
+def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
+    out = []
+    for r in [header] + rows:
+        cells = [_pad(r[0], widths[0])]
+        cells += [" " * (widths[i] - _width(x)) + x for i, x in enumerate(r) if i]
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _md_table(header, rows) -> list[str]:
+    out = ["| " + " | ".join(_md(h) for h in header) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out += ["| " + " | ".join(_md(x) for x in r) + " |" for r in rows]
+    return out
+
+
+def _render_md(v: _View) -> str:
+    w = v.w
+    head = v.head()
+    out = [f"# {_md(head[0])}", ""] + [f"- {_md(x)}" for x in head[1:]]
+    for kind in ("program", "level"):
+        out += ["", f"## {w['by_' + kind]}", ""] + _md_table(*v.table(kind))
+    out += ["", f"## {w['by_program_level']}", ""] + _md_table(
+        [w["program"], w["level"], w["before"], w["after"], w["delta"]], v.program_level_rows())
+    moves = v.moves()
+    if moves:
+        out += ["", f"## {w['moves']}", ""] + [f"- {_md(m)}" for m in moves]
+    out += ["", f"## {_md(v.changes_title())}", ""]
+    out += [f"- {_md(x)}" for x in v.change_lines()] or [w["no_changes"]]
+    return "\n".join(out) + "\n"
+
+
+def _render_html(v: _View) -> str:
+    from . import charts
+    e, w = charts.e, v.w
+    head = v.head()
+    level = {NO_LEVEL: w["no_level"]}
+    rows = [(f"{v.program(p)} · {level.get(lv, lv)}", b.delta)
+            for (p, lv), b in v.what.program_levels() if b.before or b.after]
+    out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">', "<head>",
+           '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{e(w['title'])}</title>", f"<style>{_CSS}{charts.CSS}</style>", "</head>",
+           "<body>", f"<h1>{e(head[0])}</h1>", "<ul>"]
+    out += [f"<li>{e(x)}</li>" for x in head[1:]] + ["</ul>"]
+    out.append(f"<h2>{e(w['chart'])}</h2>")
+    out.append(charts.diverging_bars(w["chart"], w["unit"], rows, signed_figures))
+    for kind in ("program", "level"):
+        out.append(f"<h2>{e(w['by_' + kind])}</h2>")
+        out.append(_html_table(*v.table(kind)))
+    out.append(f"<h2>{e(w['by_program_level'])}</h2>")
+    out.append(_html_table([w["program"], w["level"], w["before"], w["after"], w["delta"]],
+                           v.program_level_rows()))
+    moves = v.moves()
+    if moves:
+        out.append(f"<h2>{e(w['moves'])}</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in moves)
+                   + "</ul>")
+    out.append(f"<h2>{e(v.changes_title())}</h2>")
+    lines = v.change_lines()
+    out.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>" if lines
+               else f"<p>{e(w['no_changes'])}</p>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _html_table(header, rows) -> str:
+    from .charts import e
+    out = ["<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
+           + "</tr></thead><tbody>"]
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td>{e(x)}</td>" if i == 0 or not _numeric(x)
+                                    else f'<td class="n">{e(x)}</td>'
+                                    for i, x in enumerate(r)) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and text.lstrip("+-").replace(",", "").replace(".", "", 1).isdigit()
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
+margin:2em auto;max-width:62em;padding:0 1em;color:#222}
+h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.25em .6em}th{background:#f3f3f3;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+svg{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none}thead{display:table-header-group}tr,svg{break-inside:avoid}}
+@page{size:A4;margin:15mm}
+"""
 
 
 def _short(h: str) -> str:
@@ -245,10 +451,6 @@ def _lv(b: Side, a: Side) -> str:
     return f"{b.level}→{a.level}"
 
 
-def _side(s: Side) -> str:
-    return s.outcome + (f" {money(s.amount)}" if s.amount is not None else "")
-
-
 def _width(text: str) -> int:
     import unicodedata
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -256,18 +458,6 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
-
-
-def _table(title: str, rows) -> list[str]:
-    w = max([_width(title)] + [_width(k) for k, _ in rows])
-    head = (f"  {_pad(title, w)}  {'decisions':>9} {'outcome±':>8} {'amount±':>8} "
-            f"{'before':>14} {'after':>14} {'delta':>14}")
-    lines = [head]
-    for k, b in rows:
-        lines.append(f"  {_pad(k, w)}  {b.decisions:>9} {b.changed_outcome:>8} "
-                     f"{b.changed_amount:>8} {money(b.before):>14} {money(b.after):>14} "
-                     f"{signed(b.delta):>14}")
-    return lines
 
 
 # -- running it -------------------------------------------------------------------------

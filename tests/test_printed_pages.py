@@ -178,3 +178,63 @@ def test_a_notice_printed_by_chromium(tmp_path, driver, artefacts):
     assert f"第1页共{len(pages)}页" in flat(pages[0])
     sizes = pdf_page_sizes(pdf)
     assert all(abs(w - 595) < 2 and abs(h - 842) < 2 for w, h in sizes), sizes  # A4 portrait
+
+
+# -- the report and the what-if ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def population_pages(tmp_path_factory):
+    """A report and a what-if page of a generated population, in Chinese."""
+    from click.testing import CliRunner
+
+    from cli import cli
+    folder = tmp_path_factory.mktemp("population")
+    cases, decisions = folder / "cases.jsonl", folder / "d.jsonl"
+    runner = CliRunner()
+    for args in (["generate", "400", "--seed", "5", "--out", cases],
+                 ["batch", cases, "--out", decisions],
+                 ["report", decisions, "--format", "html", "--out", folder / "report.html"],
+                 ["diff", cases, "--revision", ROOT / "examples/revisions/raise-junior-2021.yaml",
+                  "--format", "html", "--out", folder / "diff.html"]):
+        r = runner.invoke(cli, [str(a) for a in args])
+        assert r.exit_code == 0, (args, r.output)
+    return folder
+
+
+def program_ids():
+    from tests.helpers import load_policy
+    return sorted(load_policy().programs)
+
+
+@pytest.mark.parametrize("page", ["report.html", "diff.html"])
+def test_a_chinese_page_printed_shows_no_program_id_nor_english(population_pages, driver,
+                                                                 artefacts, page):
+    pdf = print_to_pdf(driver, (population_pages / page).as_uri())
+    (artefacts / page.replace(".html", ".pdf")).write_bytes(pdf)
+    text = "\n".join(pdf_pages(pdf))
+    for pid in program_ids():
+        assert pid not in text, pid
+    for english in ("quarter", "person-times", "program", "amount", "budget", "eligible",
+                    "total", "level", "decisions"):
+        assert english not in text.lower(), english
+    from tests.helpers import load_policy
+    titles = [p.title for p in load_policy().programs.values()]
+    assert sum(flat(t) in flat(text) for t in titles) >= 5     # the legends name programs
+
+
+def test_the_report_chart_labels_sit_under_their_bars(population_pages, driver):
+    driver.get((population_pages / "report.html").as_uri())
+    misplaced = driver.execute_script("""
+        var out = [];
+        document.querySelectorAll('svg').forEach(function (svg) {
+          var bars = Array.prototype.map.call(svg.querySelectorAll('rect.col'),
+            function (r) { var b = r.getBBox(); return b.x + b.width / 2; });
+          svg.querySelectorAll('text.xl').forEach(function (t) {
+            var b = t.getBBox(), c = b.x + b.width / 2;
+            if (!bars.some(function (x) { return Math.abs(x - c) < 1.5; })
+                && t.textContent && bars.length) { out.push(t.textContent + '@' + c); }
+          });
+        });
+        return out;""")
+    labels = driver.execute_script("return document.querySelectorAll('svg text.xl').length")
+    assert labels >= 24 and misplaced == []          # 2 charts × 12 quarters of the plan

@@ -79,19 +79,39 @@ def test_progress_against_the_targets_of_clause_one(rep, bundled_policy):
     assert progress["total_2019_2021"] == (4, Decimal("0.0"))
 
 
-def test_text_report_shows_the_exact_rows(known_file):
+def test_text_report_shows_the_exact_rows_in_chinese(known_file):
     r = CliRunner().invoke(report_cmd, [str(known_file)])
     assert r.exit_code == 0, r.output
     rows = [re.sub(r"\s+", " ", x.strip()) for x in r.stdout.splitlines()]
-    assert "2019-Q1 3 3 2850.00" in rows
-    assert "2019 total 5 4 7249.80" in rows
-    assert "2020-Q3 1 1 60000.00" in rows
+    assert rows[0] == "职业技能提升行动工作情况季报、年报"          # document.yaml `report`
+    assert "2019年第1季度 3 3 2,850.00" in rows
+    assert "2019年合计 5 4 7,249.80" in rows
+    assert "2020年第3季度 1 1 60,000.00" in rows
+    assert "日期不明 1 0 0.00" in rows
+    assert "总计 9 6 72,249.80" in rows
+    assert "2019年第1季度 技能提升补贴 1 1,500.00" in rows
+    assert "2019年 中级 1 1,500.00" in rows
+    assert "2019年培训3250人次 2019 3,250 3 0.1% 尚差 3,247 人次" in rows
+    assert any("七（一）「建立工作情况季报、年报制度」" in x for x in rows)
+    for program in ("skill_upgrade", "living_allowance", "project_training"):
+        assert program not in r.stdout
+    assert "year_2019" not in r.stdout and "quarter" not in r.stdout
+
+
+def test_text_report_shows_the_exact_rows_in_english(known_file):
+    r = CliRunner().invoke(report_cmd, [str(known_file), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    rows = [re.sub(r"\s+", " ", x.strip()) for x in r.stdout.splitlines()]
+    assert rows[0] == "Quarterly and yearly report of the vocational skills upgrading campaign"
+    assert "2019-Q1 3 3 2,850.00" in rows
+    assert "2019 total 5 4 7,249.80" in rows
+    assert "2020-Q3 1 1 60,000.00" in rows
     assert "unknown date 1 0 0.00" in rows
-    assert "all 9 6 72249.80" in rows
-    assert "2019-Q1 skill_upgrade 技能提升补贴 1 1500.00" in rows
-    assert "2019 中级 1 1500.00" in rows
-    assert any(x.startswith("year_2019 2019年培训3250人次 2019 3250 3 0.1% 3247 to go")
-               for x in rows)
+    assert "all 9 6 72,249.80" in rows
+    assert "2019-Q1 Skill upgrading subsidy 1 1,500.00" in rows
+    assert "2019 中级 1 1,500.00" in rows
+    assert any(x.startswith("year_2019 3,250 person-times of training in 2019 2019 3,250 3 "
+                            "0.1% 3,247 to go") for x in rows)
 
 
 def test_a_target_reached(known_file, policy_copy):
@@ -104,7 +124,7 @@ def test_a_target_reached(known_file, policy_copy):
     r = CliRunner().invoke(report_cmd, [str(known_file), "--policy", str(policy_copy),
                                         "--format", "md"])
     assert r.exit_code == 0, r.output
-    assert "| small_2019 | 测试目标 | 2019 | 4 | 4 | 100.0% | reached |" in r.stdout
+    assert "| 测试目标 | 2019 | 4 | 4 | 100.0% | 已完成 |" in r.stdout
 
 
 def test_html_is_self_contained_and_deterministic(known_file, tmp_path):
@@ -118,8 +138,9 @@ def test_html_is_self_contained_and_deterministic(known_file, tmp_path):
     assert page.count("<svg") == 3
     assert "<script" not in page and "<link" not in page and "src=" not in page
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 3
-    assert "2019-Q1 skill_upgrade: 1</title>" in page         # a bar segment
-    assert "<td class=\"n\">2850.00</td>" in page
+    assert "2019年 1季度 技能提升补贴: 1</title>" in page       # a bar segment
+    assert "<td class=\"n\">2,850.00</td>" in page
+    assert 'lang="zh-CN"' in page
 
 
 def test_md_and_text_are_deterministic(rep):

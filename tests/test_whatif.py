@@ -107,11 +107,40 @@ def test_cli_json_and_text(cases_file, raised):
     r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--all"])
     assert r.exit_code == 0
     rows = [" ".join(x.split()) for x in r.stdout.splitlines()]
-    assert "skill_upgrade 8 0 4 9000.00 10200.00 +1200.00" in rows
-    assert any(x.startswith("budget: ") and x.endswith(" (+1200.00)") for x in rows)
+    assert "技能提升补贴 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
+    assert any(x.startswith("预算：") and x.endswith(" (+1,200.00)") for x in rows)
+    assert "有变化的案件（4 个）：" in r.stdout
+    assert "第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → " \
+           "符合条件 1,800.00 (+300.00)" in r.stdout
+    assert "skill_upgrade" not in r.stdout
+    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--all",
+                                      "--lang", "en"])
+    assert r.exit_code == 0
+    rows = [" ".join(x.split()) for x in r.stdout.splitlines()]
+    assert "Skill upgrading subsidy 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
+    assert any(x.startswith("budget: ") and x.endswith(" (+1,200.00)") for x in rows)
     assert "changed cases (4):" in r.stdout
-    assert "line 6 370405199001010066  skill_upgrade [中级]: eligible 1500.00 → " \
-           "eligible 1800.00 (+300.00)" in r.stdout
+    assert "line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → " \
+           "eligible 1,800.00 (+300.00)" in r.stdout
+
+
+def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_path):
+    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
+                                      "--format", "md"])
+    assert r.exit_code == 0, r.output
+    md = r.stdout
+    assert "## 按补贴项目和等级" in md
+    assert "| 技能提升补贴 | 中级 | 6,000.00 | 7,200.00 | +1,200.00 |" in md
+    assert "skill_upgrade" not in md
+    out = tmp_path / "diff.html"
+    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
+                                      "--format", "html", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and "<script" not in page
+    assert "<title>技能提升补贴 · 中级: +1,200.00</title>" in page      # the one bar that moved
+    assert page.count('fill="#2ca02c"') == 1 and 'fill="#d62728"' not in page
+    assert "skill_upgrade" not in page
 
 
 def test_revision_file_gives_the_same_delta(cases_file, tmp_path):

@@ -317,3 +317,18 @@ def test_a_decision_made_under_another_policy_is_refused(tmp_path):
     r = run("notice", f)
     assert r.exit_code == 2
     assert "made under policy 'another-policy'" in r.output
+
+
+def test_the_command_never_replaces_a_file_unasked_nor_its_input(tmp_path):
+    out = tmp_path / "notice.html"
+    out.write_text("keep me", encoding="utf-8")
+    case = tmp_path / "case.json"
+    case.write_bytes((EXAMPLES / "apprenticeship_capped.json").read_bytes())
+    r = run("notice", case, "--out", out)
+    assert r.exit_code == 2 and "already exists" in r.output and "--force" in r.output
+    assert out.read_text(encoding="utf-8") == "keep me"
+    r = run("notice", case, "--out", case, "--force")
+    assert r.exit_code == 2 and "same file as the input" in r.output
+    assert case.read_bytes() == (EXAMPLES / "apprenticeship_capped.json").read_bytes()
+    r = run("notice", case, "--out", out, "--force")
+    assert r.exit_code == 0 and "审核结果通知书" in out.read_text(encoding="utf-8")
