@@ -67,7 +67,7 @@ def test_the_export_is_what_policy_report_reads(ledger, tmp_path, db_url):
     assert {d["level"] for line in lines for d in line["decisions"]} == {"中级", "—"}
     r = CliRunner().invoke(cli, ["report", str(out), "--format", "md"])
     assert r.exit_code == 0, r.output
-    assert "2020-Q2" in r.output and "3000.00" in r.output      # the two 1500.00 grants
+    assert "2020年第2季度" in r.output and "3,000.00" in r.output  # the two 1500.00 grants
     everything = list(ledger.export("dora"))
     assert len(everything) == 5                                 # every claim, any state
     assert {line["ledger"]["status"] for line in everything} == {"approved", "rejected",
