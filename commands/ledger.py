@@ -260,15 +260,24 @@ def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
 @click.option("--status", type=click.Choice(["submitted", "approved", "rejected"]),
               default=None, help="Only claims in this state.")
 @click.option("--person", default=None, metavar="ID", help="Only claims for this person.")
+@click.option("--program", default=None, metavar="ID",
+              help="Only claims decided for this program.")
+@click.option("--from", "submitted_from", type=DATE, default=None, metavar="DATE",
+              help="Only claims submitted on or after this day.")
+@click.option("--until", "submitted_until", type=DATE, default=None, metavar="DATE",
+              help="Only claims submitted on or before this day.")
 @user_option
 @db_option
 @policy_option
 @format_option
 @guarded
-def list_cmd(status, person, user, db_url, policy_dir, fmt):
-    """List the claims."""
+def list_cmd(status, person, program, submitted_from, submitted_until, user, db_url,
+             policy_dir, fmt):
+    """List the claims, oldest first."""
     with _open(db_url, policy_dir) as lg:
-        found = lg.applications(user, status=status, person=person)
+        found = lg.applications(user, status=status, person=person, program=program,
+                                submitted_from=submitted_from,
+                                submitted_until=submitted_until)
     if fmt == "json":
         _json([a.to_json() for a in found])
         return

@@ -38,12 +38,42 @@ from interpreter.render import result_json
 from . import db
 from .audit import Writer, canonical
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .model import (Application, ApplicationSummary, FactRecorded, Grant, Installment, Payment,
-                    User, dumps_exact, now_text, to_fen, yuan)
+from .model import (
+    Application,
+    ApplicationSummary,
+    FactRecorded,
+    Grant,
+    Installment,
+    Payment,
+    User,
+    dumps_exact,
+    now_text,
+    to_fen,
+    yuan,
+)
 from .rules import LedgerRules, plain
-from .schema import (APPROVED, GRANTED, HELD, NOT_PAYABLE, PAID, PAYABLE, PENDING, PROPOSED,
-                     REFUSED, REJECTED, ROLES, SUBMITTED, TURNED_DOWN, applications, decisions,
-                     facts_recorded, grants, installments, persons, users)
+from .schema import (
+    APPROVED,
+    GRANTED,
+    HELD,
+    NOT_PAYABLE,
+    PAID,
+    PAYABLE,
+    PENDING,
+    PROPOSED,
+    REFUSED,
+    REJECTED,
+    ROLES,
+    SUBMITTED,
+    TURNED_DOWN,
+    applications,
+    decisions,
+    facts_recorded,
+    grants,
+    installments,
+    persons,
+    users,
+)
 
 ELIGIBLE = "eligible"
 
@@ -214,10 +244,9 @@ class Ledger:
     def _lock_person(self, w: Writer, number: str, name: str | None) -> int:
         """The person's row id, created if new, locked until the transaction ends."""
         conn = w.conn
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql, sqlite
+        dialect_insert: Callable = (postgresql.insert if conn.dialect.name == "postgresql"
+                                    else sqlite.insert)
         stmt = (dialect_insert(persons)
                 .values(id_number=number, name=name, created_at=w.now)
                 .on_conflict_do_nothing(index_elements=["id_number"])
@@ -316,7 +345,8 @@ class Ledger:
         held = self._held(conn, person_id, exclude_application=app_id)
         effective = self._derive(conn, case, held, where)
         facts = self.reader.convert(effective, where)
-        res = self.evaluator.decide(facts, converted=True, case_name=f"ledger application {app_id}")
+        res = self.evaluator.decide(facts, converted=True,
+                                    case_name=f"ledger application {app_id}")
         res.case_sha256 = case_sha256
         return res, result_json(self.policy, res), held
 
@@ -351,7 +381,7 @@ class Ledger:
                        if [check_id, values, period] in json.loads(g.claims_json)]
             if len(earlier) >= check.max:
                 flags.append({"check": check_id, "label": check.label, "max": check.max,
-                              "key": dict(zip([k for k, _p in check.key], values)),
+                              "key": dict(zip([k for k, _p in check.key], values, strict=True)),
                               **({"year": period} if period is not None else {}),
                               "conflicts_with": [f"application {a}" for a in earlier],
                               **({"cite": check.cite} if check.cite else {})})
@@ -513,9 +543,10 @@ class Ledger:
                                          .where(facts_recorded.c.application_id == app_id))
                             .scalars())
             if actor.id == app.submitted_by or actor.id in recorders:
-                raise Forbidden(f"{user} may not review application {app_id}: they "
-                                f"{'submitted it' if actor.id == app.submitted_by else 'recorded facts on it'}"
-                                "; 经办 and 审核 are done by different people")
+                did = ("submitted it" if actor.id == app.submitted_by
+                       else "recorded facts on it")
+                raise Forbidden(f"{user} may not review application {app_id}: they {did}; "
+                                "经办 and 审核 are done by different people")
             rows = list(conn.execute(select(grants).where(grants.c.application_id == app_id)))
             if approve:
                 data = json.loads(_latest(conn, app_id).decision_json)
@@ -555,10 +586,10 @@ class Ledger:
             app = self._lock_application(conn, app_id)
             if app.status == REJECTED:
                 raise Conflict(f"application {app_id} was rejected: its facts are closed")
+            shown = {k: str(v) if isinstance(v, Decimal) else json.loads(dumps_exact(v))
+                     for k, v in parsed.items()}
             ev = w.event("record", f"application:{app_id}",
-                         {"application": app_id, "facts": {k: json.loads(dumps_exact(v))
-                                                           if not isinstance(v, Decimal) else str(v)
-                                                           for k, v in parsed.items()}})
+                         {"application": app_id, "facts": shown})
             for path, value in parsed.items():
                 w.insert(facts_recorded, application_id=app_id, path=path,
                          value_json=dumps_exact(value), recorded_by=actor.id, recorded_at=w.now)
@@ -598,6 +629,8 @@ class Ledger:
 
     def _effective_case(self, conn: Connection, app) -> dict:
         case = parse_json_text(app.case_json, f"ledger application {app.id}")
+        if not isinstance(case, dict):      # pragma: no cover - stored only after convert()
+            raise Invalid(f"application {app.id} holds no case")
         for row in conn.execute(select(facts_recorded)
                                 .where(facts_recorded.c.application_id == app.id)
                                 .order_by(facts_recorded.c.id)):
@@ -700,7 +733,7 @@ class Ledger:
             gviews.append(Grant(g.id, g.program, titles.get(g.program) or g.program, g.status,
                                 yuan(g.amount_fen), g.decision_date,
                                 json.loads(g.refusal_json) if g.refusal_json else None, parts))
-        recorded = [FactRecorded(r.path, json.loads(r.value_json), names.get(r.recorded_by),
+        recorded = [FactRecorded(r.path, json.loads(r.value_json), names[r.recorded_by],
                                  r.recorded_at)
                     for r in conn.execute(select(facts_recorded)
                                           .where(facts_recorded.c.application_id == app_id)
@@ -710,35 +743,58 @@ class Ledger:
             person=person.id_number if person is not None else None,
             name=person.name if person is not None else None, source=app.source,
             case=json.loads(app.case_json), case_sha256=app.case_sha256,
-            submitted_by=names.get(app.submitted_by), submitted_at=app.submitted_at,
+            submitted_by=names[app.submitted_by], submitted_at=app.submitted_at,
             reviewed_by=names.get(app.reviewed_by), reviewed_at=app.reviewed_at,
             review_reason=app.review_reason, facts_recorded=recorded,
             decision_seq=latest.seq, decision=data, grants=gviews)
 
     def applications(self, user: str | None, *, status: str | None = None,
-                     person: str | None = None) -> list[ApplicationSummary]:
+                     person: str | None = None, program: str | None = None,
+                     submitted_from: _dt.date | None = None,
+                     submitted_until: _dt.date | None = None) -> list[ApplicationSummary]:
+        """The claims, oldest first: by status, person (any spelling of the ID
+        number), a program the claim is decided for, and submission date."""
         with self._read() as conn:
             self._actor(conn, user)
-            q = select(applications.c.id, applications.c.status, applications.c.submitted_at,
-                       applications.c.submitted_by, persons.c.id_number).select_from(
-                applications.outerjoin(persons, persons.c.id == applications.c.person_id)
-            ).order_by(applications.c.id)
+            latest = (select(decisions.c.application_id,
+                             func.max(decisions.c.seq).label("seq"))
+                      .group_by(decisions.c.application_id).subquery())
+            q = (select(applications.c.id, applications.c.status, applications.c.submitted_at,
+                        applications.c.submitted_by, persons.c.id_number,
+                        decisions.c.decision_json)
+                 .select_from(applications
+                              .outerjoin(persons, persons.c.id == applications.c.person_id)
+                              .join(latest, latest.c.application_id == applications.c.id)
+                              .join(decisions, and_(
+                                  decisions.c.application_id == latest.c.application_id,
+                                  decisions.c.seq == latest.c.seq)))
+                 .order_by(applications.c.id))
             if status is not None:
                 q = q.where(applications.c.status == status)
             if person is not None:
                 number = self.rules.person.normalise(person, "--person")
                 q = q.where(persons.c.id_number == number)
+            if submitted_from is not None:
+                q = q.where(applications.c.submitted_at >= submitted_from.isoformat())
+            if submitted_until is not None:
+                day_after = submitted_until + _dt.timedelta(days=1)
+                q = q.where(applications.c.submitted_at < day_after.isoformat())
             names = dict(conn.execute(select(users.c.id, users.c.name)).all())
-            rows = list(conn.execute(q))
+            status_of: dict[int, dict[str, str]] = {}
+            for g in conn.execute(select(grants.c.application_id, grants.c.program,
+                                         grants.c.status)):
+                status_of.setdefault(g.application_id, {})[g.program] = g.status
             out = []
-            for r in rows:
-                data = json.loads(_latest(conn, r.id).decision_json)
-                status_of = dict(conn.execute(select(grants.c.program, grants.c.status)
-                                              .where(grants.c.application_id == r.id)).all())
+            for r in conn.execute(q):
+                data = json.loads(r.decision_json)
+                if program is not None and not any(d["program"] == program
+                                                   for d in data["decisions"]):
+                    continue
+                mine = status_of.get(r.id, {})
                 out.append(ApplicationSummary(
-                    r.id, r.status, r.id_number, names.get(r.submitted_by), r.submitted_at,
+                    r.id, r.status, r.id_number, names[r.submitted_by], r.submitted_at,
                     [{"program": d["program"], "outcome": d["outcome"], "amount": d["amount"],
-                      "grant": status_of.get(d["program"])} for d in data["decisions"]]))
+                      "grant": mine.get(d["program"])} for d in data["decisions"]]))
             return out
 
     def person_grants(self, user: str | None, id_number: str) -> list[dict]:
@@ -888,7 +944,7 @@ def _exact(value):
 
 
 def _get(data: dict, path: str):
-    v = data
+    v: object = data
     for p in path.split("."):
         if not isinstance(v, dict):
             return None

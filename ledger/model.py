@@ -23,10 +23,8 @@ def to_fen(amount: Decimal | str) -> int:
     return int(d)
 
 
-def yuan(fen: int | None) -> str | None:
+def yuan(fen: int) -> str:
     """Whole fen as yuan text with two decimals ("1500.00")."""
-    if fen is None:
-        return None
     return format((Decimal(fen) / 100).quantize(FEN), "f")
 
 

@@ -95,7 +95,8 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <tbody>
 {body}
 </tbody>
-<tfoot><tr><td colspan="{len(keys) - 1}">合计 {len(lst.rows)} 项</td><td class="num">{e(f'{total:.2f}')}</td></tr></tfoot>
+<tfoot><tr><td colspan="{len(keys) - 1}">合计 {len(lst.rows)} 项</td>
+<td class="num">{e(f'{total:.2f}')}</td></tr></tfoot>
 </table>
 </body>
 </html>

@@ -28,7 +28,14 @@ from pathlib import Path
 
 from dsl import Context, Unknown
 from dsl.environment import diagnostic_error
-from dsl.errors import CheckError, ErrorList, ParseError, PolicyError, PolicyFileError, Position
+from dsl.errors import (
+    CheckError,
+    ErrorList,
+    ParseError,
+    PolicyError,
+    PolicyFileError,
+    Position,
+)
 from interpreter.formats import FormatError, get_format
 from interpreter.model import Policy
 
@@ -106,7 +113,7 @@ class LedgerRules:
             if decl is None or decl.type != "string":
                 errors.append(self._error(("ledger", "person", key),
                                           f"'{path}' is not a text fact of facts.yaml"))
-            elif key == "id" and getattr(decl, "format", None):
+            elif key == "id" and decl.format is not None:
                 try:
                     fmt = get_format(decl.format)
                 except KeyError as exc:
@@ -159,7 +166,8 @@ class LedgerRules:
         if self._src is None:
             from interpreter.yamlsource import load_yaml
             path = Path(self.policy.root) / "document.yaml"
-            self._src = load_yaml(path, display_name=f"{Path(self.policy.root).name}/document.yaml")
+            name = f"{Path(self.policy.root).name}/document.yaml"
+            self._src = load_yaml(path, display_name=name)
         return self._src
 
     def _error(self, path: tuple, message: str, hint: str | None = None) -> PolicyFileError:

@@ -32,8 +32,18 @@ from interpreter.render import result_json
 
 from .audit import TABLES, event_hash, row_digest
 from .model import to_fen
-from .schema import (AUDITED, GENESIS, NOT_PAYABLE, PAID, applications, audit_events, audit_head,
-                     decisions, grants, installments)
+from .schema import (
+    AUDITED,
+    GENESIS,
+    NOT_PAYABLE,
+    PAID,
+    applications,
+    audit_events,
+    audit_head,
+    decisions,
+    grants,
+    installments,
+)
 
 COMPARED = ("outcome", "amount", "failing", "missing", "installments")
 
@@ -152,9 +162,9 @@ def _rows(conn: Connection, report: Report,
                                              "records it")
             elif row_digest(row) != got[0]:
                 report.problem("row", where, f"was changed after event {got[1]} recorded it")
-    for (table, rid), (_digest, seq) in sorted(latest.items()):
-        if (table, rid) not in seen and table in TABLES:
-            report.problem("row", f"{table} {rid}", f"was deleted (event {seq} wrote it)")
+    for (name, rid), (_digest, seq) in sorted(latest.items()):
+        if (name, rid) not in seen and name in TABLES:
+            report.problem("row", f"{name} {rid}", f"was deleted (event {seq} wrote it)")
 
 
 def _decisions(conn: Connection, report: Report, checker: _Checker) -> None:
@@ -251,7 +261,7 @@ def _grants_follow(conn: Connection, report: Report, app_id: int, decision_id: i
             if len(want) != len(parts):
                 report.problem("grant", where, "its installments are not the decision's")
                 continue
-            for p, w in zip(parts, want):
+            for p, w in zip(parts, want, strict=True):
                 if p.installment != w["id"] or p.amount_fen != to_fen(w["amount"]) or (
                         p.status != PAID and p.status != w["status"]):
                     report.problem("grant", where, f"installment {p.installment or 'whole'} "

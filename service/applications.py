@@ -103,18 +103,10 @@ def applications(request: Request,
                  submitted_from: _dt.date | None = Query(None, alias="from"),
                  submitted_until: _dt.date | None = Query(None, alias="until"),
                  who: Principal = Depends(require(*ROLES["list"]))):
-    ledger = ledger_of(request)
-    out = []
-    for s in ledger.applications(who.user, status=status, person=person):
-        day = s.submitted_at[:10]
-        if submitted_from and day < submitted_from.isoformat():
-            continue
-        if submitted_until and day > submitted_until.isoformat():
-            continue
-        if program and not any(p["program"] == program for p in s.programs):
-            continue
-        out.append(s.to_json())
-    return _json(out)
+    found = ledger_of(request).applications(
+        who.user, status=status, person=person, program=program,
+        submitted_from=submitted_from, submitted_until=submitted_until)
+    return _json([s.to_json() for s in found])
 
 
 @router.get("/v1/applications/{app_id}", response_model=Application, responses=ERRORS,

@@ -149,7 +149,8 @@ def test_policy_check_checks_the_ledger_section(policy_copy):
     text = doc.read_text(encoding="utf-8")
     text = text.replace("        occupation: certificate.occupation\n",
                         "        occupation: certificate.ocupation\n")
-    text = text.replace("        amount: $amount\n", "        amount: $amount\n        when: $date\n")
+    text = text.replace("        amount: $amount\n",
+                        "        amount: $amount\n        when: $date\n")
     doc.write_text(text, encoding="utf-8")
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1

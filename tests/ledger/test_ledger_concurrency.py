@@ -10,9 +10,6 @@ import os
 import signal
 import time
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from tests.ledger.helpers import person, snapshot, vocational
 from tests.ledger.workers import claimant, stuck_writer

@@ -319,3 +319,21 @@ def test_the_person_of_a_claim_cannot_be_changed(ledger):
     with pytest.raises(Invalid) as err:
         ledger.record_fact("alice", app.id, {"applicant.id": person(17)})
     assert "submit a new claim" in err.value.message
+
+
+def test_listing_filters(ledger):
+    import datetime as _dt
+    a = ledger.submit("alice", vocational(person(18)))
+    b = ledger.submit("alice", project())
+    ledger.review("bob", b.id, approve=True)
+    today = _dt.date.fromisoformat(ledger._now()[:10])
+    ids = lambda **kw: [s.id for s in ledger.applications("rita", **kw)]  # noqa: E731
+    assert ids() == [a.id, b.id]
+    assert ids(program="project_training") == [b.id]
+    assert ids(status="submitted") == [a.id]
+    assert ids(person=person(18)) == [a.id]
+    assert ids(submitted_from=today, submitted_until=today) == [a.id, b.id]
+    assert ids(submitted_until=today - _dt.timedelta(days=1)) == []
+    [summary] = ledger.applications("rita", program="project_training")
+    assert summary.programs == [{"program": "project_training", "outcome": "eligible",
+                                 "amount": "27000.00", "grant": "approved"}]
