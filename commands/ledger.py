@@ -75,6 +75,7 @@ def ledger():
       policy ledger verify --user dora                the audit chain and the decisions
       policy ledger publicity --from 2020-01-01 --until 2020-12-31 --user dora
       policy ledger export --out decisions.jsonl --user dora
+      policy ledger notice 1 --format pdf --out notice.pdf --user rita
 
     See docs/ledger.md.
     """
@@ -366,6 +367,53 @@ def export_cmd(out, force, status, granted, user, db_url, policy_dir):
             for line in lg.export(user, status=status, granted_only=granted):
                 target.write(json.dumps(line, ensure_ascii=False, sort_keys=True,
                                         separators=(",", ":")) + "\n")
+    _wrote(out)
+
+
+@ledger.command("notice")
+@click.argument("app_id", metavar="APP", type=int)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
+              show_default=True, help="html for a browser, pdf to print or send.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the notice.")
+@click.option("--program", "programs", multiple=True, metavar="ID",
+              help="The notice of this program's decision only (repeatable).")
+@click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
+@FORCE_OPTION
+@user_option
+@db_option
+@policy_option
+@guarded
+def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir):
+    """The decision notice (审核结果通知书) of claim APP, from the decision the
+    ledger stored (what was decided then, whatever the policy says now).
+
+    A reviewed claim's notice is numbered with the claim's number and dated
+    the day of the review; a rejected claim's says so, with the reviewer's
+    reason. A claim not yet reviewed gets an unnumbered draft (样稿). The
+    words are the policy's (notice.yaml), as for `policy notice`.
+    """
+    import datetime as _dt
+
+    from documents import render_notice
+    from interpreter.outputs import Outputs
+
+    if fmt == "pdf" and out == "-" and sys.stdout.isatty():
+        raise click.UsageError("a PDF is not for the terminal: give --out FILE "
+                               "(or redirect the output)")
+    with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
+        target = outs.open(out, "notice")        # refused before anything is read
+        with _open(db_url, policy_dir) as lg:
+            app = lg.application(user, app_id)
+            policy = lg.policy
+        reviewed = app.status in ("approved", "rejected") and app.reviewed_at
+        issued = _dt.date.fromisoformat(app.reviewed_at[:10]) if reviewed else None
+        body = render_notice(
+            app.decision, policy, lang=lang, format=fmt, programs=list(programs) or None,
+            number=f"{app.id:06d}" if reviewed else None, issued=issued,
+            rejected=(app.review_reason or "—") if app.status == "rejected" else None,
+            name=f"application {app.id}")
+        target.write_bytes(body)
     _wrote(out)
 
 

@@ -180,7 +180,7 @@ class NoticeBuilder:
         return out
 
     def view(self, doc: dict, d: dict, facts: dict | None, number: str | None,
-             issued: _dt.date) -> NoticeView:
+             issued: _dt.date, rejected: str | None = None) -> NoticeView:
         w, lang = self.w, self.lang
         plain: PlainDecision = self.plain.decision(d)
         app_path = w.get("application_date")
@@ -203,12 +203,23 @@ class NoticeBuilder:
             "review_body": remedy["review_body"],
             "litigation_months": str(remedy["litigation_months"]),
             "court": remedy["court"],
+            "reason": rejected,
         }
         s = w["sentences"]
         outcome = plain.outcome
+        conclusion = fill(s["conclusion"][outcome], values)
+        outcome_word = w["outcomes"].get(outcome, outcome)
+        if rejected is not None and outcome == "eligible":
+            # the rules held but the reviewer said no: the notice says that, with
+            # the reviewer's reason, and grants nothing
+            conclusion = fill(s.get("rejected_on_review") or s["conclusion"]["ineligible"],
+                              values)
+            outcome_word = w["outcomes"]["ineligible"]
+            plain.amount_figures = plain.amount_in_words = None
+            plain.payments, plain.steps = [], []
         return NoticeView(
             program=plain.program, program_id=plain.program_id, outcome=outcome,
-            outcome_word=w["outcomes"].get(outcome, outcome),
+            outcome_word=outcome_word,
             number=fill(w["number"], values) if number else w["unnumbered"],
             draft=not number,
             header=self.header(facts) + [
@@ -220,7 +231,7 @@ class NoticeBuilder:
             issue_date=values["issue_date"],
             amount_figures=plain.amount_figures, amount_in_words=plain.amount_in_words,
             greeting=fill(s["greeting"], values), opening=fill(s["opening"], values),
-            conclusion=fill(s["conclusion"][outcome], values),
+            conclusion=conclusion,
             reasons_heading=fill(s["reasons"][outcome], values),
             also_met=fill(s["also_met"], values),
             decisive=plain.decisive, held=plain.held, standards=plain.standards,
@@ -257,16 +268,18 @@ def _page_css(template: str) -> str:
 def render_notice(decision: dict, policy: Policy, *, facts: dict | None = None,
                   lang: str = "zh", format: str = "html", programs: list[str] | None = None,
                   number: str | None = None, issued: _dt.date | None = None,
-                  name: str = "decision") -> bytes:
+                  name: str = "decision", rejected: str | None = None) -> bytes:
     """The notice of a decision, as HTML (UTF-8) or PDF bytes.
 
     ``decision``: the JSON document of `policy eval --format json` (as the
     ledger stores it); ``policy``: the loaded policy it was made under (its
-    notice.yaml gives the words, facts.yaml the labels). ``facts``: the case facts (default: those recorded in
-    the decision). ``programs``: which of its decisions (default: all, one
-    notice each, each starting a page). ``number``: the serial the ledger
-    gives; without it the notice is marked as a draft. ``issued``: the date
-    printed at the foot (default: today).
+    notice.yaml gives the words, facts.yaml the labels). ``facts``: the case
+    facts (default: those recorded in the decision). ``programs``: which of
+    its decisions (default: all, one notice each, each starting a page).
+    ``number``: the serial the ledger gives; without it the notice is marked
+    as a draft. ``issued``: the date printed at the foot (default: today).
+    ``rejected``: the reviewer's reason when the ledger's review rejected the
+    claim (an eligible decision then reads as refused, with that reason).
     """
     if format not in FORMATS_OUT:
         raise ValueError(f"unknown format {format!r}")
@@ -281,7 +294,7 @@ def render_notice(decision: dict, policy: Policy, *, facts: dict | None = None,
                         + ", ".join(programs or []) + "; it has "
                         + ", ".join(str(d.get("program")) for d in decision["decisions"]),
                         position=Position(name))
-    views = [builder.view(decision, d, facts, number, issued) for d in chosen]
+    views = [builder.view(decision, d, facts, number, issued, rejected) for d in chosen]
     html = _environment().get_template("notice.html.j2").render(
         notices=views, w=builder.w, p=PUNCT[lang], html_lang="zh-CN" if lang == "zh" else "en",
         page_css=_page_css(builder.w["labels"]["page"]))
