@@ -36,7 +36,7 @@ from .conventions import POLICY_OPTION, REVISION_OPTION, guarded, load
                    "be replayed with `policy eval --replay`.")
 @click.option("--max-batch-lines", type=click.IntRange(1), default=1_000_000,
               show_default=True, help="The most lines one batch request may have.")
-@click.option("--batch-seconds", type=click.FloatRange(min=1), default=600.0,
+@click.option("--batch-seconds", type=click.FloatRange(min=0, min_open=True), default=600.0,
               show_default=True, help="A batch request stops after this long (the lines "
                                       "not decided are named in its last line).")
 @click.pass_context

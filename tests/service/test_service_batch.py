@@ -100,3 +100,24 @@ def test_batch_limits(serve, population):
     assert r.status_code == 200 and len(r.text.splitlines()) == 10
     r = server.client.post("/v1/decisions:batch", content=b"")
     assert r.status_code == 200 and r.text == ""
+
+
+def test_batch_time_limit(serve, population):
+    """A batch that outlasts --batch-seconds stops between blocks; its last line
+    is a problem naming the first line not decided."""
+    server = serve("--anonymous-decisions", "--batch-seconds", "0.05")
+    lines = population.read_bytes().splitlines(keepends=True)
+    body = b"".join(lines * 10)                     # 3,060 lines: four blocks of 1,000
+    r = server.client.post("/v1/decisions:batch", content=body)
+    assert r.status_code == 200
+    rows = [json.loads(x) for x in r.text.splitlines()]
+    end = rows[-1]
+    assert end["stopped"] == "time limit" and end["problem"]["status"] == 409
+    decided = rows[:-1]
+    # blocks of 1,000 lines: the first line of the block it stopped before
+    stop = int(end["problem"]["detail"].split("lines from ")[1].split(" ")[0])
+    assert stop % 1000 == 1 and stop < len(lines) * 10
+    assert [x["line"] for x in decided] == [
+        n for n in range(1, stop) if lines[(n - 1) % len(lines)].strip()]
+    from service.models import BatchEnd
+    BatchEnd.model_validate(end)
