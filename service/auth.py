@@ -65,3 +65,17 @@ def require(*roles: str):
                           f"it takes the role {' or '.join(roles)}")
         return who
     return check
+
+
+async def caller(request: Request) -> Principal | None:
+    """``decider`` called by an endpoint itself, from the Authorization header
+    (the hot path of POST /v1/decisions: no dependency machinery)."""
+    header = request.headers.get("authorization")
+    cred = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            cred = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip())
+        else:
+            raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
+    return await decider(request, cred)
