@@ -22,6 +22,10 @@ import threading
 LEAN = ("program", "outcome", "amount", "failing", "missing")
 
 
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
 class DecisionLog:
     def __init__(self, destination: str, policy, log_input: bool = False):
         self.policy_ref = {"id": policy.document.id, "hash": policy.hash,
@@ -55,13 +59,13 @@ class DecisionLog:
 
     def entry(self, *, decision_id: str, user: str | None, endpoint: str, case: dict,
               decisions: list[dict], facts: dict | None = None, line: int | None = None,
-              request_id: str | None = None) -> dict:
+              request_id: str | None = None, time: str | None = None) -> dict:
         """A log line. ``case``: sha256, as_of, as_of_source, as_of_missing;
         ``decisions``: the decision JSON (only the lean keys are kept);
         ``facts``: the facts as read (JSON), kept, masked, with --log-input."""
         out = {
             "format": 1, "decision_id": decision_id, "endpoint": endpoint,
-            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "time": time or now(),
             "user": user, "policy": self.policy_ref,
             "case": dict(case),
             "decisions": [{k: d.get(k) for k in LEAN if k in d} for d in decisions],

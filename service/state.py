@@ -1,13 +1,15 @@
 """What one worker process holds: the policy, loaded and compiled once, its
-evaluator, the decision log; and the work of the decision endpoints, done in
-plain functions that the endpoints run in the thread pool (the evaluator is
-CPU-bound: it must not hold up the event loop).
+evaluators, the decision log; and the work of the decision endpoints.
 
-Every decision of a process runs on one thread of its own (``Service.run``):
-the evaluator remembers catalogue look-ups across cases, and one thread keeps
-its memos whole (with the GIL two threads would not decide at the same time
-anyway). A hop to that thread through ``loop.run_in_executor`` costs a fraction
-of anyio's general thread pool, which matters when a decision takes 0.1 ms.
+Decisions run on two threads of a process, each with an evaluator of its own
+(an evaluator remembers catalogue look-ups across cases, and is used by one
+thread only, so no lock is needed and none can stall the event loop):
+
+- an ordinary case is decided on the event loop's thread (``evaluator``):
+  the decision costs less than a hop to another thread would;
+- a large case and every block of a batch go to the process's decision
+  thread (``Service.run``, ``thread_evaluator``), so the loop keeps serving
+  other requests between the GIL's turns while they are decided.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from dsl.errors import CaseError
 
-from .decisionlog import DecisionLog
+from .decisionlog import DecisionLog, now
 from .operations import REJECTED, count_decisions
 from .settings import Settings
 
@@ -36,7 +38,8 @@ class Service:
         from interpreter.evaluate import Evaluator
         self.settings = settings
         self.policy = policy if policy is not None else load(settings)
-        self.evaluator = Evaluator(self.policy)
+        self.evaluator = Evaluator(self.policy)               # the event loop's
+        self.thread_evaluator = Evaluator(self.policy)        # the decision thread's
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
         self.ledger = None          # with a database: ledger.api.Ledger, and its tokens
@@ -77,15 +80,17 @@ class Service:
 
     # -- one case -----------------------------------------------------------------
     def decide(self, body: bytes, *, as_of=None, programs=None, explain=True,
-               user: str | None = None) -> tuple[dict, object, str]:
+               user: str | None = None, on_thread: bool = False) -> tuple[dict, object, str]:
         """The JSON of `policy eval --format json` for the case in ``body``
-        (bytes as sent), the CaseResult, and the decision id; logged."""
+        (bytes as sent), the CaseResult, and the decision id; logged.
+        ``on_thread``: called on the decision thread (its own evaluator)."""
+        evaluator = self.thread_evaluator if on_thread else self.evaluator
         from interpreter.cases import parse_case_bytes
         from interpreter.render import result_json
         try:
             data = parse_case_bytes(body, SOURCE)
-            res = self.evaluator.decide(data, as_of=as_of, programs=programs or None,
-                                        explain=explain, case_name=SOURCE)
+            res = evaluator.decide(data, as_of=as_of, programs=programs or None,
+                                   explain=explain, case_name=SOURCE)
         except CaseError:
             REJECTED.labels("decisions").inc()
             raise
@@ -126,11 +131,11 @@ class Service:
 
     # -- a batch ------------------------------------------------------------------
     def batch_worker(self, as_of, explain):
-        """A batch Worker (the code of `policy batch`) deciding with this
-        process's evaluator, whose compiled programs it shares."""
+        """A batch Worker (the code of `policy batch`) deciding with the
+        decision thread's evaluator, whose compiled programs it shares."""
         from population.batch import BatchSpec, Worker
         worker = Worker(BatchSpec(as_of=as_of, explain=explain, source=SOURCE), self.policy)
-        worker.evaluator = self.evaluator
+        worker.evaluator = self.thread_evaluator
         return worker
 
     def registry(self):
@@ -150,6 +155,7 @@ class Service:
         tallies: dict = {}
         entries = []
         rejected = 0
+        when = now()            # one time for the block's lines: they were decided together
         for record, o in zip(records, outcomes):
             text = o.text
             if not o.ok:
@@ -167,14 +173,14 @@ class Service:
                 key = (program, outcome)
                 tallies[key] = tallies.get(key, 0) + 1
             if self.log.enabled:
-                entries.append(self._batch_entry(record, o, text, user, request_id))
+                entries.append(self._batch_entry(record, o, text, user, request_id, when))
         count_decisions(tallies)
         if rejected:
             REJECTED.labels("decisions:batch").inc(rejected)
         self.log.write(entries)
         return ("\n".join(out) + "\n").encode() if out else b""
 
-    def _batch_entry(self, record, outcome, text: str, user, request_id) -> dict:
+    def _batch_entry(self, record, outcome, text: str, user, request_id, when) -> dict:
         if self.settings.log_input:
             # the whole line is needed (failing clauses) and the case as sent:
             # parsed only when the input is logged
@@ -193,9 +199,12 @@ class Service:
             at = text.find('"sha256":"')
             if at >= 0:
                 case["sha256"] = text[at + 10:text.index('"', at + 10)]
-        return self.log.entry(decision_id=new_id(), user=user, endpoint="decisions:batch",
-                              case=case, decisions=decisions, facts=facts, line=outcome.line,
-                              request_id=request_id)
+        # a line's decision id is the request's and the line's number: unique, and
+        # cheaper than a random id per line
+        return self.log.entry(decision_id=f"{request_id}-{outcome.line}", user=user,
+                              endpoint="decisions:batch", case=case, decisions=decisions,
+                              facts=facts, line=outcome.line, request_id=request_id,
+                              time=when)
 
 
 def load(settings: Settings):

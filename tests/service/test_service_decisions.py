@@ -119,3 +119,19 @@ def test_id_numbers_are_masked_in_the_log(open_server, bundled_policy):
     logged = entry["case"]["facts"]["applicant"]["id"]
     assert logged != number and logged[:4] == number[:4] and logged[-4:] == number[-4:]
     assert number not in open_server.log.read_text(encoding="utf-8")
+
+
+def test_a_large_case_is_decided_the_same(open_server):
+    """A case over INLINE_BYTES goes to the decision thread (its own
+    evaluator): the same answer as on the event loop."""
+    from service.decisions import INLINE_BYTES
+    case = json.loads((ROOT / "examples/vocational_training_intermediate.json").read_text())
+    small = open_server.client.post("/v1/decisions", json=case).json()
+    case["_note"] = "备注" * INLINE_BYTES                  # a note: read past, not a fact
+    body = json.dumps(case, ensure_ascii=False).encode()
+    assert INLINE_BYTES < len(body) < 1024 * 1024
+    r = open_server.client.post("/v1/decisions", content=body)
+    assert r.status_code == 200, r.text
+    large = r.json()
+    assert large["case"].pop("sha256") != small["case"].pop("sha256")
+    assert large == small
