@@ -16,14 +16,19 @@ should cost little of the two CPUs it shares with the server):
     work in this process (read the JSON, decide, render the JSON answer:
     what the endpoint does, without HTTP);
  2. one batch request of --batch-lines generated cases (JSON Lines in and
-    out), against `policy batch`'s own loop (population.batch.run_batch,
-    one process) over the same file, in cases per second.
+    out), against the `policy batch` command over the same file (as a user
+    runs it, start-up included) and against its own loop in this process
+    (population.batch.run_batch, one process, no start-up), in cases per
+    second of wall time, and per CPU-second of the server.
 
 Every request count and the concurrency are bounded; the run stops by itself.
 Answers are checked (status 200, the amounts of the in-process run) so a fast
 wrong answer cannot pass. Targets: the service's p50 per decision at most 2×
 the in-process p50; the batch endpoint at least 80% of `policy batch`.
-A shared machine makes each run differ: check `uptime` first.
+A shared machine makes each run differ: check `uptime` first. Beside wall
+time it reports CPU time (of this process in-process, of the server's
+processes from /proc for the service), which other work on the machine does
+not inflate as much.
 """
 from __future__ import annotations
 
@@ -263,7 +268,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     assert r.exit_code == 0, r.output
     body = cases.read_bytes()
     policy = load_policy(None, catalogs=RuleCatalogs())
-    best_in = best_http = cpu_in = cpu_http = None
+    best_in = best_http = cpu_in = cpu_http = best_cmd = None
     got_lines = None
     for _ in range(runs):                     # turns, the fastest of each counts
         out, rej = io.StringIO(), io.StringIO()
@@ -281,6 +286,13 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
             if status != 200:
                 raise SystemExit(f"batch: status {status}: {answer[:300]!r}")
             holder["lines"] = answer.count(b"\n")
+        # the command itself, as a user runs it (its start-up included)
+        policy = Path(sys.executable).with_name("policy")
+        t = time.perf_counter()
+        subprocess.run([str(policy), "batch", str(cases), "--out", str(tmp / "out.jsonl")],
+                       check=True, capture_output=True)
+        took = time.perf_counter() - t
+        best_cmd = took if best_cmd is None else min(best_cmd, took)
         c = server_cpu(pid)
         res = asyncio.run(drive(port, [req], 1, check))
         cpu = server_cpu(pid) - c
@@ -294,7 +306,8 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     tmp.rmdir()
     return {"what": f"batch of {lines:,} lines", "lines": lines,
             "in_process_per_s": lines / best_in, "service_per_s": lines / best_http,
-            "ratio": best_in / best_http, "runs": runs,
+            "ratio": best_in / best_http, "runs": runs, "command_per_s": lines / best_cmd,
+            "command_ratio": best_cmd / best_http,
             "in_process_cpu_per_s": lines / cpu_in, "service_cpu_per_s": lines / cpu_http,
             "cpu_ratio": cpu_in / cpu_http}
 
@@ -329,20 +342,23 @@ def main(argv=None) -> int:
               f"| {r['in_process_cpu_us']:.0f} / {r['service_cpu_us']:.0f} "
               f"| {r['cpu_ratio']:.2f}× "
               f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |")
-    print("\n| batch | `policy batch` (in-process, 1 process) cases/s | service cases/s | ratio "
-          "| CPU: cases per CPU-second in-process / service | CPU ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
-    print(f"| {batch['what']} | {batch['in_process_per_s']:,.0f} | {batch['service_per_s']:,.0f} "
-          f"| {batch['ratio']:.0%} | {batch['in_process_cpu_per_s']:,.0f} / "
-          f"{batch['service_cpu_per_s']:,.0f} | {batch['cpu_ratio']:.0%} |")
+    print("\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
+          "| service cases/s | service ÷ command | service ÷ loop "
+          "| CPU: cases per CPU-second, loop / service | CPU ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {batch['what']} | {batch['command_per_s']:,.0f} | {batch['in_process_per_s']:,.0f} "
+          f"| {batch['service_per_s']:,.0f} | {batch['command_ratio']:.0%} | {batch['ratio']:.0%} "
+          f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
+          f"| {batch['cpu_ratio']:.0%} |")
     worst = max(r["p50_ratio"] for r in singles)
     worst_cpu = max(r["cpu_ratio"] for r in singles)
     print(f"\ntarget: the service at most 2× the in-process cost per decision — p50 latency "
           f"worst {worst:.2f}× {'PASS' if worst <= 2 else 'MISS'}; CPU worst {worst_cpu:.2f}× "
           f"{'PASS' if worst_cpu <= 2 else 'MISS'}")
-    print(f"target: batch ≥ 80% of policy batch — {batch['ratio']:.0%} wall "
-          f"{'PASS' if batch['ratio'] >= 0.8 else 'MISS'}, {batch['cpu_ratio']:.0%} CPU "
-          f"{'PASS' if batch['cpu_ratio'] >= 0.8 else 'MISS'}")
+    print(f"target: batch ≥ 80% of policy batch — of the command {batch['command_ratio']:.0%} "
+          f"{'PASS' if batch['command_ratio'] >= 0.8 else 'MISS'}; of its loop in-process "
+          f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'MISS'}, "
+          f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'MISS'}")
     if args.json:
         Path(args.json).write_text(json.dumps({"load": load, "workers": args.workers,
                                                "single": singles, "batch": batch}, indent=2))
