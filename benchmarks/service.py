@@ -287,9 +287,9 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
                 raise SystemExit(f"batch: status {status}: {answer[:300]!r}")
             holder["lines"] = answer.count(b"\n")
         # the command itself, as a user runs it (its start-up included)
-        policy = Path(sys.executable).with_name("policy")
+        command = Path(sys.executable).with_name("policy")
         t = time.perf_counter()
-        subprocess.run([str(policy), "batch", str(cases), "--out", str(tmp / "out.jsonl")],
+        subprocess.run([str(command), "batch", str(cases), "--out", str(tmp / "out.jsonl")],
                        check=True, capture_output=True)
         took = time.perf_counter() - t
         best_cmd = took if best_cmd is None else min(best_cmd, took)
