@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dsl.errors import ErrorList, PolicyError
+from dsl.visible import visible_lines
 
 from interpreter import schemas
 from interpreter.cases import read_case_file
@@ -151,12 +152,12 @@ def explain_failure(policy: Policy, outcome: TestOutcome, lang: str = "zh") -> s
     lines = [f"FAIL {outcome.test.file}:{outcome.test.line} {outcome.test.name}"]
     lines += [f"  {p}" for p in outcome.problems]
     if outcome.error is not None:
-        lines.append("  " + outcome.error.render().replace("\n", "\n  "))
+        lines += ["  " + x for x in outcome.error.render().split("\n")]
     if outcome.result is not None:
         renderer = TextRenderer(policy, lang)
         for d in outcome.result.decisions:
             lines += ["    " + x for x in renderer.decision(d)]
-    return "\n".join(lines)
+    return visible_lines(lines)                 # case values cannot forge a line
 
 
 class Coverage:

@@ -86,7 +86,8 @@ def _replay(path, policy_dir, revisions, fmt, out_path, force):
         if fmt == "json":
             out.write(json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n")
         else:
-            out.write("\n".join(r.lines()) + "\n")
+            from dsl.visible import visible_lines
+            out.write(visible_lines(r.lines()) + "\n")     # the stored values, escaped
     if not r.holds:
         sys.exit(EXIT_POLICY)
 

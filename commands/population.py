@@ -53,6 +53,8 @@ class _RejectPrinter:
         self.clear = clear
 
     def __call__(self, message: str):
+        from dsl.visible import visible
+        message = visible(message)      # a case's newline or escape cannot forge a line
         self.shown += 1
         if self.shown <= MAX_REJECTS_SHOWN:
             click.echo(f"{self.clear}rejected: {message}", err=True)

@@ -71,17 +71,20 @@ class PolicyError(Exception):
         return f"{head}: {self.message}"
 
     def render(self) -> str:
-        lines = [self.headline()]
+        # every part may quote a case or a file: control characters, bidi
+        # overrides and newlines are shown escaped, never acted on (dsl.visible)
+        from .visible import visible
+        lines = [visible(self.headline())]
         if self.snippet is not None:
-            lines.append("  " + self.snippet)
+            lines.append("  " + visible(self.snippet))
             col = self.caret_column or self.position.column
             if col is not None:
                 # Chinese characters take two terminal cells.
-                prefix = self.snippet[: max(col - 1, 0)]
+                prefix = visible(self.snippet[: max(col - 1, 0)])
                 width = sum(2 if _wide(ch) else 1 for ch in prefix)
                 lines.append("  " + " " * width + "^")
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  hint: {visible(self.hint)}")
         return "\n".join(lines)
 
     def to_json(self) -> dict:

@@ -30,6 +30,11 @@ MAX_CASE_BYTES = 1024 * 1024
 MAX_CASE_DEPTH = 20
 MAX_LIST_ITEMS = 10000
 ABS_LIMIT = Decimal(10) ** 12
+# a number is checked as text before it becomes a Decimal, so no arithmetic
+# ever meets 1E9999999999999999999 (which Decimal cannot hold: exit 3 once) or
+# 1e-99999999 (which printed as 100 MB of digits): docs/limits.md
+MAX_NUMBER_CHARS = 64       # characters of one number as written
+MAX_FRACTION_DIGITS = 12    # digits after the decimal point (value as written)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -40,6 +45,52 @@ class _Constant(ValueError):
 
 class _Duplicate(ValueError):
     pass
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+_NUMBER = re.compile(r"[-+]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?")
+
+
+def number_problem(text: str) -> str | None:
+    """Why the number written ``text`` is not one a case may contain (too long,
+    an exponent out of range, more than MAX_FRACTION_DIGITS digits after the
+    point), or None. Looks at the text only: no arithmetic is done on it."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return (f"{text[:30]}… ({len(text)} characters) is not a usable number (a case's "
+                f"numbers are written in at most {MAX_NUMBER_CHARS} characters)")
+    m = _NUMBER.fullmatch(text.strip())
+    if m is None:
+        return None                 # not a number at all: Decimal() says so
+    whole, frac, exp = m.group(1) or "", m.group(2) or "", m.group(3)
+    e = int(exp) if exp else 0
+    if abs(e) > 10 ** 6:
+        return (f"{text.strip()} is not a usable number (a case's numbers are finite and "
+                f"within ±{ABS_LIMIT:f}, with at most {MAX_FRACTION_DIGITS} digits after the "
+                "point)")
+    digits = (whole + frac).lstrip("0")
+    if not digits.rstrip("0"):
+        return None                 # zero, however written
+    # digits after the point of the value: those written, less the exponent,
+    # not counting trailing zeros
+    after = len(frac.rstrip("0")) - e if frac.rstrip("0") else -e - (
+        len(whole) - len(whole.rstrip("0")))
+    if after > MAX_FRACTION_DIGITS:
+        shown = text.strip() if len(text.strip()) <= 30 else text.strip()[:30] + "…"
+        return (f"{shown} has {after} digits after the decimal point; a case's numbers have "
+                f"at most {MAX_FRACTION_DIGITS}")
+    return None
+
+
+def decimal_from_text(text: str) -> Decimal:
+    """A number of a case, from its text (JSON, a CSV cell, a stored decision):
+    refused (ValueError) before it is a Decimal when number_problem says so."""
+    problem = number_problem(text)
+    if problem is not None:
+        raise _BadNumber(problem)
+    return Decimal(text)
 
 
 def _reject_constant(name):
@@ -55,12 +106,13 @@ def _pairs(pairs):
     return out
 
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|[{}\[\],:]')
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN|[{}\[\],:]|-?[0-9][0-9.eE+-]*')
 
 
 def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
-    """Line, column and field path of the first duplicate key or NaN/Infinity
-    in ``text`` (which json.loads has just refused for that reason)."""
+    """Line, column and field path of the first duplicate key, NaN/Infinity or
+    unusable number in ``text`` (which json.loads has just refused for that
+    reason)."""
     stack: list[list] = []      # [keys seen, current key] for objects, [index] for lists
     expect_key = False
     for m in _TOKEN.finditer(text):
@@ -88,7 +140,9 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
                 if key in stack[-1][0] and kind is _Duplicate:
                     at = m.start()
                 stack[-1][0].add(key)
-            elif not tok.startswith('"') and kind is _Constant:
+            elif not tok.startswith('"') and kind is _Constant and tok[-1:] in "yN":
+                at = m.start()
+            elif not tok.startswith('"') and kind is _BadNumber and number_problem(tok):
                 at = m.start()
             if at is not None:
                 line = text.count("\n", 0, at) + 1
@@ -105,13 +159,13 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
 
 def parse_json_text(text: str, name: str) -> object:
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=Decimal,
+        return json.loads(text, parse_float=decimal_from_text, parse_int=decimal_from_text,
                           parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         msg = exc.msg.removesuffix(" at")   # json's "Invalid control character at"
         raise CaseError(f"not valid JSON: {msg}",
                         position=Position(name, exc.lineno, exc.colno)) from None
-    except (_Constant, _Duplicate) as exc:
+    except (_Constant, _Duplicate, _BadNumber) as exc:
         try:
             line, col, path = _locate(text, type(exc))
         except RecursionError:      # pragma: no cover - the scan is not recursive
@@ -332,6 +386,8 @@ class CaseReader:
                 raise bad(f"expected true or false, found {_show(value)}")
             return value
         if t in ("number", "money"):
+            if isinstance(value, str) and number_problem(value) is not None:
+                raise bad(number_problem(value))        # a CSV cell, a stored decision
             if self.numbers_as_text and isinstance(value, str):
                 try:
                     value = Decimal(value)
@@ -358,6 +414,9 @@ class CaseReader:
             if decl.integer and value != value.to_integral_value():
                 raise bad(f"expected a whole number, found {_show(value)}",
                           "write a whole number, without a decimal point")
+            problem = number_problem(str(value))
+            if problem is not None:         # a Decimal that did not come from our parser
+                raise bad(problem)
             return value
         if t == "date":
             if not isinstance(value, str):

@@ -181,7 +181,17 @@ class Output:
 
     def write(self, text: str) -> None:
         try:
-            self._f.write(text if self._text else text.encode("utf-8"))
+            if self._text:
+                self._f.write(text)
+            else:
+                try:
+                    data = text.encode("utf-8")
+                except UnicodeEncodeError:
+                    # a lone surrogate (a case's "\ud800") is no character and
+                    # has no UTF-8: written as the escape it came as, which is
+                    # also valid JSON, rather than failing the whole output
+                    data = text.encode("utf-8", "backslashreplace")
+                self._f.write(data)
         except OSError as exc:
             raise write_error(exc, self.what, self.name, self._direct) from None
 

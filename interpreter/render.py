@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from dsl.values import NONE, Unknown, show, to_json
+from dsl.visible import visible_lines
 
 from .cases import NONE_PATHS, facts_json
 from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
@@ -229,7 +230,9 @@ class TextRenderer:
             lines.extend(self.decision(d))
         if not res.decisions:
             lines += ["", w["no_programs"]]
-        return "\n".join(lines) + "\n"
+        # a newline or a terminal escape in a case value, a file name or a
+        # revision's label is shown escaped: it cannot forge a line
+        return visible_lines(lines) + "\n"
 
     def decision(self, d: Decision) -> list[str]:
         w, p = self.w, d.program

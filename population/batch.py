@@ -165,28 +165,35 @@ class CaseFile:
         except (OSError, ValueError):
             return None
 
-    # physical lines: (number, text without line ending, decodes as UTF-8, raw ending)
-    def _physical_lines(self) -> Iterator[tuple[int, str, bool, str]]:
+    # physical lines: (number, text without line ending, problem or None, raw ending)
+    def _physical_lines(self) -> Iterator[tuple[int, str, str | None, str]]:
         n = 0
         try:
-            for raw in self._f:
+            for raw in bounded_lines(self._f):
                 n += 1
+                if isinstance(raw, LongLine):
+                    # never held whole: its first characters, for the rejects file
+                    yield n, raw.prefix, raw.problem(), "\n"
+                    continue
                 if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 body = raw.rstrip(b"\r\n")
                 ending = raw[len(body):].decode("ascii")
                 try:
-                    yield n, body.decode("utf-8"), True, ending
+                    yield n, body.decode("utf-8"), None, ending
                 except UnicodeDecodeError:
-                    yield n, body.decode("utf-8", errors="replace"), False, ending
+                    yield (n, body.decode("utf-8", errors="replace"), "the line is not UTF-8 text",
+                           ending)
         except OSError as exc:
             raise CaseError(f"cannot read the case file: {exc.strerror}",
                             position=Position(self.name, n + 1)) from None
 
     def _csv_feed(self) -> Iterator[str]:
-        for n, text, ok, ending in self._lines:
-            self._consumed.append((n, text, ok))
-            yield text + (ending or "\n")
+        for n, text, problem, ending in self._lines:
+            self._consumed.append((n, text, problem))
+            # a line over the limit reaches the CSV reader empty (its row is rejected)
+            yield (text if problem is None or not problem.startswith(LONG) else "") + (
+                ending or "\n")
 
     def _read_header(self):
         for rec in self._csv_rows_raw():
@@ -216,7 +223,9 @@ class CaseFile:
                 continue
             line = consumed[0][0]
             text = "\n".join(t for _, t, _ in consumed)
-            error = None if all(ok for _, _, ok in consumed) else "the row is not UTF-8 text"
+            problems = [p for _, _, p in consumed if p is not None]
+            error = None if not problems else (
+                problems[0] if problems[0].startswith(LONG) else "the row is not UTF-8 text")
             yield Record(line, text, cells, error)
 
     def raw_blocks(self, lines: int) -> Iterator[tuple[int, bytes]]:
@@ -226,14 +235,25 @@ class CaseFile:
         so the parent does no work per line."""
         assert self.format == JSONL
         n = 1
+        reader = bounded_lines(self._f)
         try:
             while True:
-                got = list(itertools.islice(self._f, lines))
+                got = list(itertools.islice(reader, lines))
                 if not got:
                     return
-                if n == 1 and got[0].startswith(b"\xef\xbb\xbf"):
+                if n == 1 and not isinstance(got[0], LongLine) and got[0].startswith(
+                        b"\xef\xbb\xbf"):
                     got[0] = got[0][3:]
-                yield n, b"".join(got)
+                long = {i: (g.prefix, g.length) for i, g in enumerate(got)
+                        if isinstance(g, LongLine)}
+                if long:
+                    # an empty line in its place keeps the numbering; the block
+                    # says which lines were over the limit (Block.long_lines)
+                    block = Block(b"".join(b"\n" if i in long else g for i, g in enumerate(got)))
+                    block.long_lines = long
+                    yield n, block
+                else:
+                    yield n, b"".join(got)
                 n += len(got)
         except OSError as exc:
             raise CaseError(f"cannot read the case file: {exc.strerror}",
@@ -241,10 +261,10 @@ class CaseFile:
 
     def records(self) -> Iterator[Record]:
         if self.format == JSONL:
-            for n, text, ok, _ending in self._lines:
-                if not text.strip():
+            for n, text, problem, _ending in self._lines:
+                if not text.strip() and problem is None:
                     continue
-                yield Record(n, text, None, None if ok else "the line is not UTF-8 text")
+                yield Record(n, text, None, problem)
             return
         width = len(self.header or ())
         for rec in self._csv_rows_raw():
@@ -253,6 +273,54 @@ class CaseFile:
             if rec.error is None and len(rec.cells) != width:
                 rec.error = (f"the row has {len(rec.cells)} cells, the header has {width}")
             yield rec
+
+
+# -- lines of bounded length ----------------------------------------------------------
+
+MAX_LINE_BYTES = 1024 * 1024    # a batch line is a case: the limit of a case file
+LONG_PREFIX_CHARS = 1000        # what the rejects file keeps of a line over the limit
+LONG = "the line is "           # how the message of a line over the limit starts
+
+
+class LongLine:
+    """A line longer than MAX_LINE_BYTES: its length and first characters only."""
+
+    __slots__ = ("prefix", "length")
+
+    def __init__(self, head: bytes, length: int):
+        self.prefix = head[:LONG_PREFIX_CHARS * 4].decode("utf-8", errors="replace")[
+            :LONG_PREFIX_CHARS] + "…"
+        self.length = length
+
+    def problem(self) -> str:
+        return f"{LONG}{self.length} bytes long; the limit is {MAX_LINE_BYTES} (a case)"
+
+
+class Block(bytes):
+    """A block of JSON Lines (``raw_blocks``) with the lines that were over the
+    limit: index in the block → (first characters, length)."""
+
+    long_lines: dict = {}
+
+
+def bounded_lines(f, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | LongLine]:
+    """The lines of a binary file (with their endings), never more than
+    ``limit`` bytes of one in memory: a longer line is read through in pieces
+    and given as a LongLine (a 99 MB line once took 1.15 GB)."""
+    while True:
+        raw = f.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield raw
+            continue
+        head, length = raw, len(raw)
+        while not raw.endswith(b"\n"):
+            raw = f.readline(1 << 20)
+            if not raw:
+                break
+            length += len(raw)
+        yield LongLine(head, length - (1 if raw.endswith(b"\n") else 0))
 
 
 def open_cases(path: str, fmt: str = "auto") -> CaseFile:
@@ -363,6 +431,9 @@ def _scalar(typ: str | None, text: str):
     """A cell as the JSON value it stands for; a cell that does not fit its
     type is passed on as text so the case reader names the problem."""
     if typ in ("number", "money"):
+        from interpreter.cases import number_problem
+        if number_problem(text) is not None:
+            return text             # the reader says why (no Decimal made of it)
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -632,7 +703,13 @@ def block_records(first: int, block: bytes) -> list[Record]:
     if lines and not lines[-1]:
         lines.pop()                 # the block ends with a line ending
     out = []
+    long = getattr(block, "long_lines", None) or {}
     for i, raw in enumerate(lines):
+        if i in long:
+            prefix, length = long[i]
+            line = LongLine(b"", length)
+            out.append(Record(first + i, prefix, None, line.problem()))
+            continue
         body = raw.rstrip(b"\r")
         try:
             record = Record(first + i, body.decode("utf-8"))

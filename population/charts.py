@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 from decimal import ROUND_CEILING, Decimal
 
+from dsl.visible import visible
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -23,7 +25,22 @@ svg .vl{font-size:11px}svg .vl.neg{text-anchor:end}
 
 
 def e(text) -> str:
-    return html.escape(str(text), quote=True)
+    """A value in HTML: escaped, and its control and bidi characters shown as
+    escapes (dsl.visible), so a value from a decisions file cannot reorder or
+    hide what the page says."""
+    return html.escape(visible(str(text)), quote=True)
+
+
+# the marks that make a link, an image or code, or end a table cell (emphasis
+# marks are harmless, and ids such as small_2019 stay readable in the source)
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`[]|"})
+
+
+def md(text) -> str:
+    """A value in Markdown: HTML escaped (a Markdown renderer passes raw HTML
+    through), link, image, code and cell marks escaped (nothing can be
+    injected), control characters made visible."""
+    return html.escape(visible(str(text)), quote=False).translate(_MD_SPECIAL)
 
 
 def nice_step(maximum: Decimal, ticks: int = 5) -> Decimal:

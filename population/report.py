@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Iterator
 
 from dsl.errors import CaseError, PolicyFileError, Position
+from dsl.visible import visible, visible_lines
 
 from interpreter.display import money_figures
 
@@ -220,9 +221,11 @@ def period_name(p: Period, lang: str = "en") -> str:
     return "unknown date" if p[0] == UNKNOWN else f"{p[0]}-Q{p[1]}"
 
 
-def read_lines(path: str) -> Iterator[tuple[int, dict]]:
+def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
     """The decision lines of a batch output file, streaming; CaseError (exit 2)
-    for a line that is not one."""
+    for a line that is not one, or longer than a batch line may be.
+    ``digest``: a hashlib object fed every byte read (the file is read once)."""
+    from .batch import MAX_LINE_BYTES, LongLine, bounded_lines
     name = "<stdin>" if path == "-" else path
     try:
         f = open(0 if path == "-" else path, "rb", closefd=path != "-")
@@ -230,7 +233,13 @@ def read_lines(path: str) -> Iterator[tuple[int, dict]]:
         raise CaseError(f"cannot read the decisions file: {exc.strerror}",
                         position=Position(name)) from None
     with f:
-        for n, raw in enumerate(f, 1):
+        for n, raw in enumerate(bounded_lines(f, MAX_LINE_BYTES), 1):
+            if isinstance(raw, LongLine):
+                raise CaseError(f"the line is {raw.length} bytes long; a decision line of "
+                                f"`policy batch` is at most {MAX_LINE_BYTES}",
+                                position=Position(name, n))
+            if digest is not None:
+                digest.update(raw)
             if not raw.strip():
                 continue
             try:
@@ -270,20 +279,14 @@ def build_report(lines: Iterable[dict], policy, source: str = "<decisions>",
 
 
 def read_report(path: str, policy) -> Report:
-    """The report of a decisions file (read twice: once to hash it, once to count)."""
+    """The report of a decisions file, read once: the hash it names is of the
+    very bytes it counted (a file written meanwhile cannot mix two versions)."""
     h = hashlib.sha256()
-    if path != "-":
-        try:
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-        except OSError as exc:
-            raise CaseError(f"cannot read the decisions file: {exc.strerror}",
-                            position=Position(path)) from None
-    rep = new_report(policy, "<stdin>" if path == "-" else path,
-                     "sha256:" + h.hexdigest() if path != "-" else "")
-    for _n, line in read_lines(path):
+    rep = new_report(policy, "<stdin>" if path == "-" else path)
+    for _n, line in read_lines(path, h):
         rep.add(line)
+    if path != "-":
+        rep.sha256 = "sha256:" + h.hexdigest()
     return rep
 
 
@@ -500,6 +503,7 @@ def render_text(rep: Report, lang: str = "zh") -> str:
         out.append(f"{k}{v.w['colon']}{val}")
     tables = _tables(v)
     for title, header, rows in tables:
+        rows = [[visible(x) for x in r] for r in rows]
         out += ["", title]
         if not rows:
             out.append("  " + v.w["none"])
@@ -517,11 +521,14 @@ def render_text(rep: Report, lang: str = "zh") -> str:
     note = v.note()
     if note:
         out += ["", note]
-    return "\n".join(out) + "\n"
+    # every value from the decisions file shown escaped (dsl.visible): a newline
+    # or a terminal escape in it cannot forge a line
+    return visible_lines(out) + "\n"
 
 
 def _md(v: str) -> str:
-    return v.replace("|", "\\|")
+    from .charts import md
+    return md(v)
 
 
 def render_md(rep: Report, lang: str = "zh") -> str:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Callable
 
 from dsl.errors import PolicyError
+from dsl.visible import visible, visible_lines
 
 from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
 from interpreter.decision import ELIGIBLE
@@ -337,10 +338,11 @@ def _render_text(v: _View) -> str:
     else:
         out.append(v.changes_title() + v.w["colon"].rstrip())
         out += ["  " + x for x in v.change_lines()]
-    return "\n".join(out) + "\n"
+    return visible_lines(out) + "\n"           # case values cannot forge a line
 
 
 def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
+    header, rows = [visible(h) for h in header], [[visible(x) for x in r] for r in rows]
     widths = [max(_width(r[i]) for r in [header] + rows) for i in range(len(header))]
     out = []
     for r in [header] + rows:
@@ -351,7 +353,8 @@ def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    from .charts import md
+    return md(text)
 
 
 def _md_table(header, rows) -> list[str]:

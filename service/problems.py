@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dsl.errors import CaseError, ErrorList, PolicyError
+from dsl.visible import visible
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("policy.serve")
@@ -65,7 +66,9 @@ def body(status: int, kind: str, detail: str, *, errors=None, title=None,
 def response(status: int, kind: str, detail: str, *, errors=None, title=None, instance=None,
              headers=None) -> Response:
     data = body(status, kind, detail, errors=errors, title=title, instance=instance)
-    return Response(json.dumps(data, ensure_ascii=False, sort_keys=True), status_code=status,
+    # a lone surrogate from a case ("\ud800") has no UTF-8: written as its JSON escape
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Response(text.encode("utf-8", "backslashreplace"), status_code=status,
                     media_type=PROBLEM, headers=headers)
 
 
@@ -85,7 +88,9 @@ def from_policy_error(err: PolicyError, status: int | None = None) -> Problem:
     if status is None:
         status = 422 if all(isinstance(e, CaseError) for e in errors) else 500
     kind = "bad-case" if status == 422 else "policy-error"
-    detail = "\n".join(e.headline() + (f" (hint: {e.hint})" if e.hint else "") for e in errors)
+    # as the command line shows it: a control character of the case escaped (dsl.visible)
+    detail = "\n".join(visible(e.headline() + (f" (hint: {e.hint})" if e.hint else ""))
+                       for e in errors)
     return Problem(status, kind, detail, [field_error(e) for e in errors])
 
 
