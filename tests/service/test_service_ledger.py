@@ -297,3 +297,45 @@ def test_tokens_are_stored_hashed(desk):
                    check=False)
     assert r.exit_code == 2 and "alice does not hold the role reviewer" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not PG, reason="POLICY_TEST_PG is not set (.ci/run sets it)")
+def test_readiness_follows_the_database(tmp_path):
+    """/readyz is 503, naming the database, once PostgreSQL no longer has the
+    ledger's database; the process stays up and /healthz says so."""
+    from sqlalchemy import create_engine, text
+    url, drop = new_database("postgresql", tmp_path)
+    policy_cmd("ledger", "init", db=url)
+    server = Server("--db", url, "--anonymous-decisions", tmp=tmp_path)
+    try:
+        assert server.client.get("/readyz").json()["checks"]["database"] == "ok"
+        name = url.rsplit("/", 1)[1]
+        admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://", 1),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+        r = server.client.get("/readyz")
+        assert r.status_code == 503
+        assert r.json()["status"] == "unavailable"
+        assert r.json()["checks"]["database"].startswith("unreachable")
+        assert server.client.get("/healthz").status_code == 200
+        # a stateless decision needs no database
+        body = (EXAMPLES / "skill_upgrade_senior.json").read_bytes()
+        assert server.client.post("/v1/decisions", content=body).status_code == 200
+        # a ledger request is a one-line 503 problem, not a traceback
+        r = server.client.get("/v1/applications", headers={"Authorization": "Bearer pol_x"})
+        assert r.status_code in (401, 503) and "Traceback" not in r.text
+    finally:
+        server.stop()
+        drop()
+
+
+def test_serve_refuses_a_missing_or_unreachable_ledger(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import cli
+    for url, words in ((f"sqlite:///{tmp_path}/none.db", "there is no ledger at"),
+                       ("postgresql://policy:policy@127.0.0.1:1/x", "cannot reach the ledger")):
+        r = CliRunner().invoke(cli, ["serve", "--db", url, "--port", "0"])
+        assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output
