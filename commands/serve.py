@@ -51,13 +51,20 @@ def serve(ctx, policy_dir, revisions, db_url, host, port, workers, anonymous_dec
       POST /v1/decisions:batch     JSON Lines in, JSON Lines out (`policy batch`)
       GET  /v1/policy, /v1/policy/standards, /v1/policy/programs/{id},
            /v1/schema/case, /v1/catalogs/{id}
+      with a ledger (--db): POST /v1/applications, GET /v1/applications[/{id}],
+           POST /v1/applications/{id}/review|facts|payments, GET /v1/publicity,
+           GET /v1/audit/verify (each for its role)
       GET  /healthz, /readyz, /metrics
-    Errors are application/problem+json. See docs/service.md.
+    Requests need an API token (`policy serve token add USER --role ROLE`)
+    except the policy's own pages, the health checks and, with
+    --anonymous-decisions, the stateless decisions. Errors are
+    application/problem+json. See docs/service.md.
 
     \b
     Examples:
-      policy serve --anonymous-decisions
+      policy serve --anonymous-decisions --workers 2
       curl -s --data @case.json localhost:8000/v1/decisions
+      policy serve --db sqlite:///ledger.db --decision-log decisions.jsonl
     """
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db_url": db_url}
