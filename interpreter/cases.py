@@ -16,7 +16,7 @@ import datetime as _dt
 import json
 import os
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from dsl.dates import date_problem
@@ -226,6 +226,9 @@ class CaseReader:
         # replaying it reads them back
         self.numbers_as_text = numbers_as_text
         self._enum_values = {name: frozenset(e.values) for name, e in policy.enums.items()}
+        # money is given no finer than it is paid (document.yaml money.places)
+        self._places = policy.document.money.places
+        self._fen = Decimal(1).scaleb(-self._places)
         self._dates: dict[str, _dt.date] = {}     # the same dates recur across cases
 
     def convert(self, data, source: str = "<case>") -> dict:
@@ -348,7 +351,8 @@ class CaseReader:
                 _ZERO if t == "money" else None)
             if (value.copy_abs() <= ABS_LIMIT and (low is None or value >= low)
                     and (decl.maximum is None or value <= decl.maximum)
-                    and (not decl.integer or value == value.to_integral_value())):
+                    and (not decl.integer or value == value.to_integral_value())
+                    and (t != "money" or value.as_tuple().exponent >= -self._places)):
                 return value
         return _SLOW
 
@@ -417,6 +421,10 @@ class CaseReader:
             problem = number_problem(str(value))
             if problem is not None:         # a Decimal that did not come from our parser
                 raise bad(problem)
+            if t == "money" and value != value.quantize(self._fen, rounding=ROUND_DOWN):
+                raise bad(f"{_show(value)} is finer than money is paid: at most "
+                          f"{self._places} decimal places",
+                          f"give the amount as paid, e.g. {value.quantize(self._fen, ROUND_HALF_UP)}")
             return value
         if t == "date":
             if not isinstance(value, str):

@@ -118,6 +118,7 @@ class Decision:
     installments: list[InstallmentResult] | tuple = ()
     formula_amount: Decimal | None = None   # before the cap (set when there is a cap)
     capped_at: Decimal | None = None
+    floored_at: Decimal | None = None       # raised to the floor (amount.floor)
     lets: Mapping[str, object] = _NO_LETS
     _clauses: list | None = None
 
@@ -130,7 +131,7 @@ class Decision:
         self.missing = missing
 
     _COMPARED = ("program", "outcome", "amount", "values", "missing", "standards",
-                 "installments", "formula_amount", "capped_at", "lets")
+                 "installments", "formula_amount", "capped_at", "floored_at", "lets")
 
     def __eq__(self, other):
         if other.__class__ is not Decision:

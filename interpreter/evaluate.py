@@ -12,9 +12,10 @@ evaluation error happened.
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, InvalidOperation
 
 from dsl import Context, EvaluationError, Unknown
+from dsl.functions import ROUNDING_MODES
 from dsl.values import NONE, merge
 
 from .cases import CaseReader
@@ -22,7 +23,6 @@ from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseRes
                        Decision, InstallmentResult, StandardUse)
 from .model import Policy, Program, Rule
 
-FEN = Decimal("0.01")
 _NO_DATE = Unknown(("as_of",))
 _NO_STANDARDS: dict = {}
 
@@ -273,13 +273,18 @@ class Evaluator:
             return Decision(program, UNDETERMINED, None, values, sorted(missing))
         decision = Decision(program, ELIGIBLE, None, values, [])
         a = program.amount
-        if a.cap is None and not a.installments:
-            self._amount(program, decision, (rest[0], None, ()))
+        if a.cap is None and a.floor is None and not a.installments:
+            self._amount(program, decision, (rest[0], None, None, ()))
             return decision
-        cap = rest[1] if a.cap is not None else None
-        parts = rest[2:] if a.cap is not None else rest[1:]
-        self._amount(program, decision, (rest[0], cap, [
-            (parts[2 * i], parts[2 * i + 1]) for i in range(len(a.installments))]))
+        i = 1
+        cap = floor = None
+        if a.cap is not None:
+            cap, i = rest[i], i + 1
+        if a.floor is not None:
+            floor, i = rest[i], i + 1
+        parts = rest[i:]
+        self._amount(program, decision, (rest[0], cap, floor, [
+            (parts[2 * j], parts[2 * j + 1]) for j in range(len(a.installments))]))
         return decision
 
     def _program_located(self, program: Program, ctx: Context) -> Decision:
@@ -303,6 +308,8 @@ class Evaluator:
             nodes.append(a.rule.expression.node)
             if a.cap is not None:
                 nodes.append(a.cap.expression.node)
+            if a.floor is not None:
+                nodes.append(a.floor.expression.node)
             for inst in a.installments:
                 nodes.append((inst.amount or inst.share).expression.node)
                 nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
@@ -334,54 +341,62 @@ class Evaluator:
             raise
 
     def _amount_values(self, program: Program, ctx: Context):
-        """(amount, cap, [(share or amount, condition) per installment])."""
+        """(amount, cap, floor, [(share or amount, condition) per installment])."""
         a = program.amount
         value = self._run(a.rule, ctx, f"amount of {program.id}")
         cap = self._run(a.cap, ctx, f"cap of {program.id}") if a.cap is not None else None
+        floor = (self._run(a.floor, ctx, f"floor of {program.id}") if a.floor is not None
+                 else None)
         parts = []
         for inst in a.installments:
             where = f"installment {program.id}.{inst.id}"
             part = self._run(inst.amount or inst.share, ctx, where)
             cond = True if inst.when is None else self._run(inst.when, ctx, where)
             parts.append((part, cond))
-        return value, cap, parts
+        return value, cap, floor, parts
 
     def _amount(self, program: Program, decision: Decision, computed) -> None:
+        """The amount from the values computed for it: rounded as the policy
+        says (document.yaml ``money``, or the program's ``round``), then held
+        to the floor and the cap, so a cap or an approved total is never
+        exceeded by rounding; installments are shares of it, each rounded
+        and together never more than it."""
         a = program.amount
-        value, cap, parts = computed
-        if value is NONE or cap is NONE or any(p is NONE for p, _c in parts):
+        value, cap, floor, parts = computed
+        if any(v is NONE for v in (value, cap, floor)) or any(p is NONE for p, _c in parts):
             raise EvaluationError(f"the amount of {program.id} reads a fact the case states "
                                   "none: a clause should refuse such a case first",
                                   position=a.rule.position, context=f"amount of {program.id}")
-        if type(value) is Unknown:
+        unknown = [v for v in (value, cap, floor) if type(v) is Unknown]
+        if unknown:
             decision.outcome = UNDETERMINED
-            decision.missing = sorted(value.missing)
+            decision.missing = sorted(merge(*unknown).missing)
             return
-        if a.cap is not None:
-            decision.formula_amount = value     # shown next to the cap
-            if type(cap) is Unknown:
-                decision.outcome = UNDETERMINED
-                decision.missing = sorted(cap.missing)
-                return
-            if value > cap:
-                value = cap
-                decision.capped_at = cap
-        if a.round:
-            value = value.quantize(FEN, rounding=ROUND_HALF_UP)
         if value < 0:
             raise EvaluationError(f"the amount of {program.id} came out negative ({value})",
                                   position=a.rule.position, context=f"amount of {program.id}")
+        value = self._round(value, a, program)
+        if cap is not None or floor is not None:
+            decision.formula_amount = value     # shown next to the floor or cap
+        if floor is not None and value < floor:
+            value = decision.floored_at = floor
+        if cap is not None and value > cap:
+            value = decision.capped_at = cap
         if not a.installments:
             decision.amount = value
             return
         total = Decimal(0)
+        allotted = Decimal(0)                   # every installment's part so far
         pending: set[str] = set()
         decision.installments = []
         for inst, (part, cond) in zip(a.installments, parts):
             if inst.amount is None and type(part) is not Unknown:
                 part = value * part                 # a share of the amount
-            if type(part) is not Unknown and a.round:
-                part = part.quantize(FEN, rounding=ROUND_HALF_UP)
+            if type(part) is not Unknown:
+                # rounded, and never past the amount: two halves that both
+                # round up would pay a fen more than was approved
+                part = min(self._round(part, a, program), max(value - allotted, Decimal(0)))
+                allotted += part
             if type(part) is Unknown or type(cond) is Unknown:
                 miss = tuple(sorted(merge(part, cond).missing))
                 status = "refused" if cond is False else "pending"
@@ -398,6 +413,15 @@ class Evaluator:
                 decision.installments.append(InstallmentResult(inst, part, "refused"))
         decision.amount = total
         decision.missing = sorted(pending)
+
+    def _round(self, value: Decimal, a, program: Program) -> Decimal:
+        places = self.policy.document.money.places
+        try:
+            return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[a.rounding])
+        except InvalidOperation:
+            raise EvaluationError(f"the amount of {program.id} ({value}) cannot be rounded to "
+                                  f"{places} decimal places", position=a.rule.position,
+                                  context=f"amount of {program.id}") from None
 
     # -- explanation helpers ----------------------------------------------------------
     def _uses(self, trace, versions) -> list[StandardUse]:

@@ -16,7 +16,7 @@ from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
 from . import schemas
 from .formats import FORMATS
 from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
-                    FactDecl,
+                    FactDecl, Money,
                     Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
                     StandardVersion, Text)
 from .yamlsource import Source, load_yaml
@@ -39,6 +39,7 @@ class _Loader:
         self.sources: dict[str, Source] = {}
         self.cache = cache if cache is not None else Cache(None)
         self.pending_constraints: list = []     # (source, path, record) to compile
+        self.money = Money()                    # the document's, once it is read
 
     def parse(self, text: str):
         """An expression's AST, from the cache when these files were seen before."""
@@ -229,6 +230,7 @@ def load_policy(root: str | Path | None = None,
     rev_srcs.sort(key=lambda r: (r.data["revision"]["issued"], r.name))
 
     document = _document(doc_src.data)
+    ld.money = document.money
     if any(r.data["revision"]["amends"] != document.id for r in rev_srcs):
         for r in rev_srcs:
             if r.data["revision"]["amends"] != document.id:
@@ -335,7 +337,7 @@ def load_policy(root: str | Path | None = None,
         (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
         for r in rev_srcs for i in range(len(r.data.get("programs") or []))]
     for src, revision in program_views:
-        program = _program(src, env, ld)
+        program = _program(src, env, ld, document.money)
         if program is None:
             continue
         program.revision = revision
@@ -485,10 +487,12 @@ def _label(d) -> Text | None:
 
 def _document(d: dict) -> Document:
     period = d.get("period") or {}
+    money = d.get("money") or {}
     return Document(id=d["id"], number=d["number"], title=d["title"],
                     title_en=d.get("title_en"), issuer=d["issuer"], issued=d["issued"],
                     period_from=period.get("from"), period_until=period.get("until"),
-                    jurisdiction=d["jurisdiction"], raw=d)
+                    jurisdiction=d["jurisdiction"], raw=d,
+                    money=Money(int(money.get("places", 2)), money.get("rounding", "half_up")))
 
 
 def _clauses(src: Source, ld: _Loader, into: dict | None = None,
@@ -671,6 +675,15 @@ def _fact_type(d: FactDecl, enums) -> T.Type:
     return T.parse_declared(d.type)
 
 
+def _money_value(ld: _Loader, src: Source, at: tuple, x: Decimal) -> None:
+    """A money standard: not negative, and no finer than the money is paid."""
+    if x < 0:
+        ld.errors.append(src.error(at, f"an amount of money cannot be negative ({x})"))
+    elif x != x.quantize(Decimal(1).scaleb(-ld.money.places), rounding="ROUND_DOWN"):
+        ld.errors.append(src.error(at, f"{x} has more decimal places than money is paid in "
+                                       f"({ld.money.places}: document.yaml money.places)"))
+
+
 def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
                revision: str | None = None) -> dict[str, Standard]:
     """Standards; with ``into``, a revision's new dated values are appended to
@@ -702,18 +715,16 @@ def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
                                                hint=_close(k, enums[key].values)))
                 value = {str(k): Decimal(str(x)) for k, x in value.items()}
                 for k, x in value.items():
-                    if s.get("type", "money") == "money" and x < 0:
-                        ld.errors.append(src.error(at + ("value", k),
-                                                   f"an amount of money cannot be negative ({x})"))
+                    if s.get("type", "money") == "money":
+                        _money_value(ld, src, at + ("value", k), x)
             else:
                 if isinstance(value, dict):
                     ld.errors.append(src.error(at + ("value",), f"standard {sid} has no key: "
                                                "give a single value"))
                     continue
                 value = Decimal(str(value))
-                if s.get("type", "money") == "money" and value < 0:
-                    ld.errors.append(src.error(at + ("value",),
-                                               f"an amount of money cannot be negative ({value})"))
+                if s.get("type", "money") == "money":
+                    _money_value(ld, src, at + ("value",), value)
             if v.get("until") is not None and v["until"] < v["from"]:
                 ld.errors.append(src.error(at + ("until",), "the end date is before the start date"))
             versions.append(StandardVersion(v["from"], v.get("until"), value, src.name,
@@ -733,7 +744,7 @@ def _standard_type(s: Standard, enums) -> T.Type:
     return T.TableType(f"standards.{s.id}", T.EnumType(s.key, frozenset(enums[s.key].values)), value)
 
 
-def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
+def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:
     d = src.data
     pid = d["id"]
     n_errors = len(ld.errors)
@@ -768,10 +779,13 @@ def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
     a = d["amount"]
     amount_rule = ld.rule(src, ("amount", "expr"), env, f"amount of {pid}",
                           local_types, local_defs, want=T.MONEY)
-    cap = None
+    cap = floor = None
     if a.get("cap") is not None:
         cap = ld.rule(src, ("amount", "cap"), env, f"cap of {pid}", local_types, local_defs,
                       want=T.MONEY)
+    if a.get("floor") is not None:
+        floor = ld.rule(src, ("amount", "floor"), env, f"floor of {pid}", local_types,
+                        local_defs, want=T.MONEY)
     installments = []
     for i, inst in enumerate(a.get("installments") or []):
         at = ("amount", "installments", i)
@@ -792,8 +806,10 @@ def _program(src: Source, env: Environment, ld: _Loader) -> Program | None:
                         want=T.STRING)
     if len(ld.errors) > n_errors:
         return None
-    amount = Amount(amount_rule, cap, bool(a.get("round", False)), _text(a.get("explain")),
-                    _cites(a.get("cite")), installments, _text(a.get("interpretation")))
+    rounding = a.get("round")
+    amount = Amount(amount_rule, cap, rounding if isinstance(rounding, str) else money.rounding,
+                    _text(a.get("explain")), _cites(a.get("cite")), installments,
+                    _text(a.get("interpretation")), floor)
     return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d.get("cite")),
                    payee=_text(d["payee"]), responsible=tuple(d["responsible"]), lets=lets,
                    clauses=clauses, amount=amount, source=src.name, position=src.position(()),

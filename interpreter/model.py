@@ -40,6 +40,14 @@ class SourceClause:
     document: str | None = None   # the issuing document, when a revision added it
 
 
+@dataclass(frozen=True)
+class Money:
+    """How amounts are paid (document.yaml ``money``): to ``places`` decimal
+    places (2: the fen), rounded by ``rounding``."""
+    places: int = 2
+    rounding: str = "half_up"
+
+
 @dataclass
 class Document:
     id: str
@@ -52,6 +60,7 @@ class Document:
     period_until: _dt.date | None
     jurisdiction: str
     raw: dict
+    money: Money = Money()
 
 
 @dataclass
@@ -196,11 +205,12 @@ class Installment:
 class Amount:
     rule: Rule
     cap: Rule | None
-    round: bool
+    rounding: str                       # half_up | half_even | down | up (to the policy's places)
     explain: Text | None
     cite: tuple[Citation, ...]
     installments: list[Installment]
     interpretation: Text | None = None
+    floor: Rule | None = None
 
 
 @dataclass

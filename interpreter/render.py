@@ -7,7 +7,10 @@ this module only formats them.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from dsl import types as T
+from dsl.functions import ROUNDING_MODES
 
 from dsl.values import NONE, Unknown, show, to_json
 from dsl.visible import visible_lines
@@ -20,12 +23,25 @@ JSON_FORMAT_VERSION = 1
 
 
 def money(value: Decimal | None) -> str | None:
-    """Money as text: to the fen ("1500.00"), more digits only when it has them."""
+    """Money as text, with exactly two decimals ("1500.00"). The evaluator has
+    already rounded every amount as the policy says (document.yaml money)."""
     if value is None:
         return None
-    if value.as_tuple().exponent >= -2:
-        return format(value.quantize(Decimal("0.01")), "f")
-    return format(value, "f")
+    return format(value.quantize(_FEN, rounding=ROUND_HALF_UP), "f")
+
+
+_FEN = Decimal("0.01")
+
+
+def computed_value(policy: Policy, let, value):
+    """A labelled intermediate value as shown: an amount of money rounded as
+    the policy pays money (its exact value is what the amount was computed
+    from), anything else as it is."""
+    if (isinstance(value, Decimal) and not isinstance(value, bool)
+            and let.rule.expression.type == T.MONEY):
+        m = policy.document.money
+        return value.quantize(Decimal(1).scaleb(-m.places), rounding=ROUNDING_MODES[m.rounding])
+    return value
 
 
 WORDS = {
@@ -37,7 +53,7 @@ WORDS = {
         "needed": "需满足", "since": "自", "until": "至", "yuan": "元",
         "installments": "拨付", "payable": "可拨付", "pending": "待定", "refused": "不拨付",
         "interpretation": "解释", "from_option": "（由 --as-of 指定）",
-        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限",
+        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限", "floored": "已按下限",
         "formula": "计算", "responsible": "责任单位", "policy": "政策",
         "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
         "no_programs": "本案件未申请任何补贴项目，未作判定。", "none": "无",
@@ -51,7 +67,7 @@ WORDS = {
         "installments": "Payments", "payable": "payable", "pending": "pending",
         "refused": "not payable", "interpretation": "Interpretation",
         "from_option": "(from --as-of)", "from_case": "(from the case)",
-        "unknown_date": "unknown", "capped": "capped at", "formula": "Computed",
+        "unknown_date": "unknown", "capped": "capped at", "floored": "raised to the floor", "formula": "Computed",
         "responsible": "Responsible units", "policy": "Policy",
         "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
         "no_programs": "The case applies for no program: nothing was decided.", "none": "none",
@@ -91,6 +107,9 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
     if d.capped_at is not None:
         out["capped_at"] = money(d.capped_at)
         out["formula_amount"] = money(d.formula_amount)
+    if d.floored_at is not None:
+        out["floored_at"] = money(d.floored_at)
+        out["formula_amount"] = money(d.formula_amount)
     if not explain:
         return out
     out["payee"] = {"zh": p.payee.zh, "en": p.payee.en}
@@ -110,14 +129,17 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
            if r.clause.interpretation else {}),
     } for r in _ordered(d)]
     out["standards"] = [{
-        "id": s.id, "key": s.key, "value": to_json(s.value),
+        "id": s.id, "key": s.key,
+        "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
         "from": s.start.isoformat(), "until": s.until.isoformat() if s.until else None,
         "source": s.source, "revision": s.revision,
         "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
     } for s in d.standards]
     cites = list(p.cite) + list(p.amount.cite)
     labels = {l.id: l.label for l in p.lets}
-    out["computed"] = {k: {"value": to_json(v), "label": labels[k].zh if labels.get(k) else None,
+    lets = {l.id: l for l in p.lets}
+    out["computed"] = {k: {"value": _computed_json(policy, lets[k], v),
+                           "label": labels[k].zh if labels.get(k) else None,
                            "label_en": labels[k].en if labels.get(k) else None}
                        for k, v in d.lets.items() if labels.get(k) is not None}
     out["citations"] = [citation_json(policy, c) for c in _unique(cites)]
@@ -126,6 +148,13 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
         out["interpretation"] = [{"zh": x.zh, "en": x.en} for x in interp]
     out["responsible"] = list(p.responsible)
     return out
+
+
+def _computed_json(policy: Policy, let, value):
+    value = computed_value(policy, let, value)
+    if isinstance(value, Decimal) and let.rule.expression.type == T.MONEY:
+        return money(value)
+    return to_json(value)
 
 
 def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
@@ -287,7 +316,9 @@ class TextRenderer:
         if shown:
             lines.append(f"  {w['computed']}:")
             for let, value in shown:
-                text = self.value("", value)
+                value = computed_value(self.policy, let, value)
+                text = (money(value) if isinstance(value, Decimal)
+                        and let.rule.expression.type == T.MONEY else self.value("", value))
                 lines.append(f"   {let.label.get(self.lang)} = {text}")
         if d.installments:
             lines.append(f"  {w['installments']}:")
@@ -298,6 +329,8 @@ class TextRenderer:
                 lines.append(f"   {i.installment.label.get(self.lang)}: {amt} ({w[i.status]}){extra}")
         if d.amount is not None and p.amount.explain:
             note = p.amount.explain.get(self.lang)
+            if d.floored_at is not None:
+                note += f"; {money(d.formula_amount)} → {w['floored']} {money(d.floored_at)}"
             if d.capped_at is not None:
                 note += f"; {money(d.formula_amount)} → {w['capped']} {money(d.capped_at)}"
             lines.append(f"  {w['formula']}: {note}")

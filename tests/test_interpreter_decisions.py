@@ -167,7 +167,7 @@ def test_explanation_records_values_standard_and_citation(evaluator, bundled_pol
     assert insured["result"] is True
     assert insured["values"] == {"applicant.insured_months": "20"}
     used = {(s["id"], s["key"]): (s["value"], s["from"]) for s in out["standards"]}
-    assert used[("skill_upgrade", "中级")] == ("1500", "2019-01-01")
+    assert used[("skill_upgrade", "中级")] == ("1500.00", "2019-01-01")
     assert any("技能提升补贴" in (c["quote"] or "") for c in out["citations"])
 
 

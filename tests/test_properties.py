@@ -482,6 +482,31 @@ def test_a_claim_without_the_facts_a_real_name_check_compares_is_never_paid(case
             assert d.outcome != "eligible" and d.amount is None, (program, path, d)
 
 
+# -- (h) money in the JSON output --------------------------------------------------------
+
+TWO_DECIMALS = __import__("re").compile(r"-?[0-9]+\.[0-9]{2}")
+
+
+@FAST
+@given(ANY_VALID_CASE)
+def test_every_amount_in_json_has_exactly_two_decimals(case):
+    """amount, installments, cap and floor, money standards, computed money:
+    "1500.00", never "366.6666666666666666666666667" or "0.0050"."""
+    from interpreter.render import result_json
+    res = decide_text(dumps(case))
+    for d in result_json(POLICY, res)["decisions"]:
+        program = POLICY.programs[d["program"]]
+        amounts = [d["amount"], d.get("capped_at"), d.get("floored_at"), d.get("formula_amount")]
+        amounts += [i["amount"] for i in d.get("installments", ())]
+        amounts += [s["value"] for s in d["standards"]
+                    if POLICY.standards[s["id"]].type == "money"]
+        money_lets = {l.id for l in program.lets if str(l.rule.expression.type) == "money"}
+        amounts += [c["value"] for k, c in d["computed"].items()
+                    if k in money_lets and isinstance(c["value"], str)]
+        for a in amounts:
+            assert a is None or TWO_DECIMALS.fullmatch(a), (d["program"], a)
+
+
 # -- (g) known none is not missing ---------------------------------------------------------
 
 NONE_ABLE = sorted(".".join(p) for p in FACT_PATHS
