@@ -92,7 +92,13 @@ def test_a_history_in_the_case_is_checked_not_trusted(ledger, db_url):
         ledger.submit("alice", vocational(pid, "电工", history=[]))
     assert "does not match the ledger" in err.value.message
     assert "电工" in err.value.message
+    # so is stating it known none (no subsidy ever received)
+    with pytest.raises(Conflict):
+        ledger.submit("alice", vocational(pid, "电工", history={"none": True}))
     assert snapshot(db_url) == before
+    # which is true of someone the ledger has never granted anything
+    first = ledger.submit("alice", vocational(person(19), history={"none": True}))
+    assert first.outcomes()[0]["outcome"] == "eligible"
     # a history that is the ledger's is accepted (and changes nothing)
     same = [{"program": "vocational_training", "occupation": "电工", "level": "中级",
              "date": "2020-06-10", "amount": 1500}]
