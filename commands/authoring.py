@@ -38,7 +38,10 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
     try:
         policy = load(policy_dir, revisions)
         findings = list(policy.warnings) + lint(policy)
-        errors = []
+        # what each program compiles to, as a decision would compile it: over
+        # the limit of docs/limits.md, the policy is refused
+        from interpreter.sizes import compiled_problems
+        errors = compiled_problems(policy)
         # the ledger section of document.yaml is the ledger's to read: its
         # facts, formats and expressions are checked here with the rest
         from ledger.rules import LedgerRules

@@ -39,9 +39,14 @@ from .indexing import Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
 from .values import Unknown
 
-MAX_INLINE_DEPTH = 30
+MAX_INLINE_DEPTH = 64     # above the loader's limit on definitions nesting (interpreter.sizes)
 # the longest code written twice (Kleene and/or): nested duplicates stay bounded
 _DUPLICATE_LIMIT = 600
+# the longest code of a definition written again at each use; a longer one is
+# one local function, called where it is used: the generated code grows with
+# the policy, never with how often a definition is used (a chain of
+# definitions each using the one before twice once doubled it at every link)
+_REPEAT_LIMIT = 600
 
 
 class _Gen:
@@ -68,6 +73,11 @@ class _Gen:
         self.hoisted: dict[tuple, tuple[str, str]] = {}
         self.in_index_target = False
         self.uses_memo = False
+        # each definition's code, generated once (it does not depend on where
+        # it is used: a definition sees no lambda variable of its caller)
+        self.def_code: dict[str, str] = {}
+        self.def_safe: dict[str, bool] = {}
+        self.def_scalar: dict[str, bool] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def const(self, value) -> str:
@@ -142,23 +152,30 @@ class _Gen:
         raise EvaluationError(f"unknown name '{name}'")
 
     def inline(self, name: str, node: ast.Node) -> str:
-        if name in self.inlining or len(self.inlining) > MAX_INLINE_DEPTH:
-            raise EvaluationError(f"definition '{name}' refers to itself")
-        self.inlining.append(name)
-        saved = self.vars
-        self.vars = {}          # a definition does not see the caller's lambda variables
-        try:
-            code = self.gen(node)
-        finally:
-            self.vars = saved
-            self.inlining.pop()
+        code = self.def_code.get(name)
+        if code is None:
+            if name in self.inlining:
+                raise EvaluationError(f"definition '{name}' refers to itself")
+            if len(self.inlining) > MAX_INLINE_DEPTH:
+                raise EvaluationError(f"definitions nest more than {MAX_INLINE_DEPTH} deep "
+                                      f"at '{name}'")
+            self.inlining.append(name)
+            saved, saved_subst = self.vars, self.key_subst
+            # a definition does not see the caller's lambda variables
+            self.vars, self.key_subst = {}, {}
+            try:
+                code = self.gen(node)
+            finally:
+                self.vars, self.key_subst = saved, saved_subst
+                self.inlining.pop()
+            self.def_code[name] = code
         if isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date, ast.Name, ast.Attr)):
             return "(" + code + ")"
         # a definition met inside x -> ... would run once per item: count it twice
         self.counted[name] = self.counted.get(name, 0) + (2 if self.in_lambda else 1)
         if self.uses is not None and self.uses.get(name, 2) < 2:
             return "(" + code + ")"     # used once: in place, as lazily as written
-        if self._safe(node):
+        if self._safe(node, name=name):
             # cheap and cannot fail: computed once, before the clauses
             key = ("def", name)
             if key not in self.hoisted:
@@ -169,12 +186,24 @@ class _Gen:
         # when first needed, so nothing is evaluated that the rule would not
         key = self.const(name)
         self.uses_memo = True
+        if len(code) > _REPEAT_LIMIT:
+            # long: written once, as a local function, not again at each use
+            fn = ("def", name, "fn")
+            if fn not in self.hoisted:
+                self.hoisted[fn] = (f"D{len(self.hoisted)}", f"lambda: {code}")
+            code = self.hoisted[fn][0] + "()"
         return f"(M[{key}] if {key} in M else M.setdefault({key}, {code}))"
 
-    def _safe(self, node: ast.Node, depth: int = 0) -> bool:
+    def _safe(self, node: ast.Node, depth: int = 0, name: str | None = None) -> bool:
         """Whether a definition is cheap and can neither fail nor read a
         standard (an explanation lists the standards read): facts, literals,
-        conditions, comparisons and the functions that cannot fail."""
+        conditions, comparisons and the functions that cannot fail. Judged
+        once per definition (``name``), not again at every use."""
+        if name is not None:
+            got = self.def_safe.get(name)
+            if got is None:
+                got = self.def_safe[name] = self._safe(node, depth)
+            return got
         if depth > 20:
             return False
         for n in ast.walk(node):
@@ -188,7 +217,7 @@ class _Gen:
                 if n.id in ("standards", "catalog") and self._plain_name(n.id):
                     return False
                 d = self.local_nodes.get(n.id) or self.env.definitions.get(n.id)
-                if d is not None and not self._safe(d, depth + 1):
+                if d is not None and not self._safe(d, depth + 1, name=n.id):
                     return False
         return True
 
@@ -461,7 +490,10 @@ class _Gen:
         if isinstance(node, ast.Name) and node.id not in self.vars:
             d = self.local_nodes.get(node.id) or self.env.definitions.get(node.id)
             if d is not None:
-                return self._scalar(d, depth + 1)
+                got = self.def_scalar.get(node.id)          # judged once per definition
+                if got is None:
+                    got = self.def_scalar[node.id] = self._scalar(d, depth + 1)
+                return got
         path = ast.path_of(node)
         if not path or not self._plain_name(path[0]) or path[0] not in self.env.facts:
             return False

@@ -320,6 +320,11 @@ class Evaluator:
             self._functions[program.id] = fn
         return fns
 
+    def compiled_size(self, program: Program) -> int:
+        """Characters of the code the program compiles to (interpreter.sizes)."""
+        return sum(len(fn.__globals__["__source__"])
+                   for fn in self._fast_functions(program) if fn is not None)
+
     def _clauses(self, program: Program, values) -> Decision:
         values = tuple(values)
         missing = None

@@ -13,7 +13,7 @@ from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
 
-from . import schemas
+from . import schemas, sizes
 from .formats import FORMATS
 from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
                     FactDecl, Money,
@@ -37,6 +37,7 @@ class _Loader:
         self.warnings: list[PolicyError] = []
         self.files: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
+        self.kinds: list[tuple[Source, str]] = []     # every file read, with its schema
         self.cache = cache if cache is not None else Cache(None)
         self.pending_constraints: list = []     # (source, path, record) to compile
         self.money = Money()                    # the document's, once it is read
@@ -82,6 +83,11 @@ class _Loader:
         except PolicyError as exc:
             self.errors.append(exc)
             return None
+        too_many = sizes.file_problems(src, schema)
+        if too_many:                # before the schema: validating a huge file is the cost
+            self.errors.extend(too_many)
+            return None
+        self.kinds.append((src, schema))
         digest = self.files[name] = src.sha256
         if not self.cache.validated(name, digest):
             problems = schemas.validate(src, schema)
@@ -223,6 +229,7 @@ def load_policy(root: str | Path | None = None,
                                          position=Position(ld.display(ld.root / "programs"))))
     rev_paths = sorted((ld.root / "revisions").glob("*.yaml")) + [Path(r) for r in revisions]
     rev_srcs = [s for s in (ld.load_path(p, "revision") for p in rev_paths) if s is not None]
+    ld.errors.extend(sizes.total_problems(ld.kinds, Position(ld.display(ld.root))))
     for r in rev_srcs:
         ld.validate_parts(r)
     if ld.errors:
@@ -304,7 +311,11 @@ def load_policy(root: str | Path | None = None,
             except ParseError:
                 pass        # reported with its position below
             declared[name] = (src, i)
+    too_deep = sizes.nesting_problems(env.definitions, declared)
+    ld.errors.extend(too_deep)
     for name, (src, i) in declared.items():
+        if too_deep:
+            break               # checking would recurse as deep: reported above
         d = src.data["definitions"][i]
         rule = ld.rule(src, ("definitions", i, "expr"), env, f"definition {name}")
         if rule is not None:

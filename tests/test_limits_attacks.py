@@ -5,6 +5,7 @@ often they are used, and the size of a policy bounded."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -147,3 +148,123 @@ def test_a_decisions_file_with_a_line_over_the_limit(tmp_path):
                  encoding="utf-8")
     r = policy("report", f)
     assert r.returncode == 2 and "bytes long" in r.stderr and "Traceback" not in r.stderr
+
+
+# -- definitions compiled once, however often they are used -------------------------------
+
+def chain_revision(n: int, step: str, clause: str) -> str:
+    """A revision of n+1 definitions, each using the one before twice, and a
+    program whose one clause uses the last: 885 bytes made 735 MB of code at
+    14 links, doubling with each."""
+    defs = ["  - id: d0\n    expr: applicant.insured_months"]
+    defs += [f"  - id: d{i}\n    expr: '{step.format(p=f'd{i - 1}')}'" for i in range(1, n + 1)]
+    return ("revision:\n  id: chain\n  issued: 2021-02-01\n  amends: taierzhuang-2020-4\n"
+            "clauses:\n  - id: X-1\n    text: chain\ndefinitions:\n" + "\n".join(defs) + "\n"
+            "programs:\n  - id: chain_prog\n    title: chain\n    title_en: chain\n"
+            "    cite: [{clause: X-1}]\n    payee: {zh: a, en: a}\n    responsible: [a]\n"
+            f"    clauses:\n      - id: big\n        expr: '{clause.format(last=f'd{n}')}'\n"
+            "        cite: [{clause: X-1}]\n        explain: {zh: a, en: a}\n"
+            "    amount:\n      expr: 1\n      explain: {zh: a, en: a}\n")
+
+
+CHAINS = {
+    "safe": ("{p} + {p}", "{last} > 0"),                         # hoisted, computed once
+    "division": ("({p} + {p}) / 2", "{last} == applicant.insured_months"),   # remembered
+    "in a lambda": ("max({p}, {p}) * 1", "count(history, h -> {last} > 0) >= 0"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CHAINS))
+def test_a_chain_of_definitions_costs_in_proportion_to_its_length(tmp_path, kind):
+    step, clause = CHAINS[kind]
+    case = tmp_path / "case.json"
+    case.write_text('{"applicant": {"insured_months": 3}, "history": [], '
+                    '"application": {"date": "2021-03-01"}}', encoding="utf-8")
+    sizes = {}
+    for n in (10, 40):
+        rev = tmp_path / f"chain{n}.yaml"
+        rev.write_text(chain_revision(n, step, clause), encoding="utf-8")
+        t = time.monotonic()
+        r = policy("check", "--revision", rev)
+        assert r.returncode == 0, r.stderr
+        r = policy("eval", case, "--revision", rev, "--program", "chain_prog", "--format", "json")
+        assert time.monotonic() - t < 60
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)["decisions"][0]
+        assert d["outcome"] == "eligible", d
+        from tests.helpers import load_policy
+        from interpreter.evaluate import Evaluator
+        p = load_policy(revisions=[rev])
+        sizes[n] = Evaluator(p).compiled_size(p.programs["chain_prog"])
+    assert sizes[40] < 6 * sizes[10], sizes           # linear: four times the links
+
+
+def test_the_closures_compute_a_definition_once_too():
+    """The reference backend (dsl/compiler.py) on a chain of 60 links."""
+    from dsl import Context, Environment, parse
+    from dsl import types as T
+    env = Environment(facts={"x": T.NUMBER})
+    env.define("d0", parse("x"))
+    for i in range(1, 61):
+        env.define(f"d{i}", parse(f"d{i - 1} + d{i - 1}"))
+    t = time.monotonic()
+    assert env.check(parse("d60 > 0")).type == T.BOOLEAN
+    fn = env.compile_node(parse("d60"))
+    assert fn(Context({"x": 1})) == 2 ** 60
+    assert time.monotonic() - t < 5
+
+
+def test_check_reports_a_program_over_the_compiled_size_limit(monkeypatch):
+    from click.testing import CliRunner
+
+    from cli import cli
+    from interpreter import sizes
+    monkeypatch.setattr(sizes, "MAX_COMPILED_CHARS", 3000)
+    r = CliRunner().invoke(cli, ["check"])
+    assert r.exit_code == 1
+    assert re.search(r"program vocational_training compiles to \d+ characters of code; "
+                     r"the limit is 3000", r.output)
+
+
+# -- the size of a policy ------------------------------------------------------------------
+
+def test_a_revision_of_600000_empty_programs_is_refused_quickly(tmp_path):
+    rev = tmp_path / "many.yaml"
+    rev.write_text("revision: {id: many, issued: 2021-02-01, amends: taierzhuang-2020-4}\n"
+                   "programs: [" + "{}," * 600_000 + "]\n", encoding="utf-8")
+    t = time.monotonic()
+    r, peak = peak_rss_kb("check", "--revision", rev)
+    assert time.monotonic() - t < 60
+    assert r.returncode == 1
+    assert "the file holds more than 100000 values; the limit is 100000" in r.stderr
+    assert peak < 400 * 1024, peak                      # kB (it took 4 GB)
+
+
+@pytest.mark.parametrize("what,body,message", [
+    ("programs", "programs: [" + "{}," * 250 + "]", "250 programs; the limit is 200"),
+    ("definitions", "definitions:\n" + "".join(f"  - {{id: x{i}, expr: '1'}}\n"
+                                               for i in range(501)),
+     "501 definitions; the limit is 500"),
+    ("clauses", "programs:\n  - id: p\n    clauses:\n" + "".join(
+        f"      - {{id: c{i}, expr: 'true'}}\n" for i in range(101)),
+     "101 clauses in the program; the limit is 100"),
+])
+def test_counts_in_a_policy_are_bounded(tmp_path, what, body, message):
+    rev = tmp_path / "rev.yaml"
+    rev.write_text("revision: {id: many, issued: 2021-02-01, amends: taierzhuang-2020-4}\n"
+                   + body + "\n", encoding="utf-8")
+    t = time.monotonic()
+    r = policy("check", "--revision", rev)
+    assert time.monotonic() - t < 30
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+
+
+def test_definitions_nested_too_deep_are_reported_at_the_outermost(tmp_path):
+    rev = tmp_path / "deep.yaml"
+    rev.write_text(chain_revision(60, "{p} + 1", "{last} > 0"), encoding="utf-8")
+    r = policy("check", "--revision", rev)
+    assert r.returncode == 1
+    errors = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1, r.stderr
+    assert "definition d60: definitions nest 61 deep here" in errors[0]
+    assert "the limit is 50" in errors[0]
