@@ -160,3 +160,20 @@ def test_serve_refuses_a_busy_port_and_a_broken_policy(policy_copy):
     r = subprocess.run([*POLICY, "serve", "--policy", str(policy_copy), "--port",
                         str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "skill_upgrade.yaml" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_revision_is_served(serve, open_server):
+    """--revision FILE: every worker decides under it, /v1/policy names it, and
+    the policy hash in every response is the revised policy's."""
+    revision = ROOT / "examples/revisions/raise-junior-2021.yaml"
+    server = serve("--anonymous-decisions", "--revision", str(revision), "--workers", "2")
+    info = server.client.get("/v1/policy").json()
+    assert [r["file"] for r in info["revisions"]] and info["revisions"][0]["number"]
+    case = (ROOT / "examples/vocational_training_special_ability.json").read_bytes()
+    for _ in range(4):                  # whichever worker answers
+        r = server.client.post("/v1/decisions", content=case, params={"as_of": "2021-02-01"})
+        assert r.json()["decisions"][0]["amount"] == "1200.00"
+        assert r.headers["policy-hash"] == info["hash"] != open_server.client.get(
+            "/healthz").headers["policy-hash"]
+    r = open_server.client.post("/v1/decisions", content=case, params={"as_of": "2021-02-01"})
+    assert r.json()["decisions"][0]["amount"] == "1000.00"
