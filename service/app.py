@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
     for router in ROOMS:
         app.include_router(router)
     problems.install(app)
+    app.add_middleware(operations.BodyLimit, other_bytes=settings.max_case_bytes,
+                       batch_bytes=settings.max_batch_bytes, batch_path="/v1/decisions:batch")
     app.add_middleware(operations.RequestMetrics, headers=[
         (b"policy-id", doc.id.encode("ascii", "replace")),
         (b"policy-hash", service.policy.hash.encode("ascii"))])

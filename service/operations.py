@@ -69,6 +69,59 @@ class RequestMetrics:
             LATENCY.labels(name).observe(time.perf_counter() - start)
 
 
+class BodyLimit:
+    """No request body larger than its endpoint takes: a batch up to
+    ``batch_bytes``, anything else up to ``other_bytes`` (a case). A declared
+    Content-Length over the limit is refused before a byte is read; a body
+    sent in chunks is counted as it arrives and refused when it passes the
+    limit. Either way a 413 problem (``problems.Problem``)."""
+
+    def __init__(self, app, other_bytes: int, batch_bytes: int, batch_path: str):
+        self.app = app
+        self.other_bytes, self.batch_bytes, self.batch_path = other_bytes, batch_bytes, batch_path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.batch_bytes if scope["path"] == self.batch_path else self.other_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                from .problems import response
+                return await response(413, "too-large", f"the request body is {int(value)} "
+                                      f"bytes; the limit is {limit} bytes",
+                                      instance=scope["path"])(scope, receive, send)
+        seen = 0
+        refused = False
+
+        async def counting():
+            # past the limit: answer 413 here, and tell the application the
+            # client has gone (whatever it answers then is dropped)
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    refused = True
+                    from .problems import response
+                    await response(413, "too-large", f"the request body is larger than the "
+                                   f"limit of {limit} bytes", instance=scope["path"])(
+                        scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def sending(message):
+            if not refused:
+                await send(message)
+        try:
+            return await self.app(scope, counting, sending)
+        except Exception:
+            if refused:         # the application's complaint about the cut-off body
+                return
+            raise
+
+
 router = APIRouter(tags=["operations"])
 
 

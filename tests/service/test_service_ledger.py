@@ -339,3 +339,19 @@ def test_serve_refuses_a_missing_or_unreachable_ledger(tmp_path):
                        ("postgresql://policy:policy@127.0.0.1:1/x", "cannot reach the ledger")):
         r = CliRunner().invoke(cli, ["serve", "--db", url, "--port", "0"])
         assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output
+
+
+def test_every_body_has_a_size_limit(desk):
+    """A ledger endpoint's JSON body is held to the limit of a case too, declared
+    or sent in chunks: 413, nothing read past it."""
+    from interpreter.cases import MAX_CASE_BYTES
+    big = b'{"approve": false, "reason": "' + b"x" * (MAX_CASE_BYTES + 10) + b'"}'
+    headers = {**desk.auth("reviewer"), "Content-Type": "application/json"}
+    r = desk.server.client.post("/v1/applications/1/review", content=big, headers=headers)
+    assert problem(r, 413)["detail"].endswith(f"the limit is {MAX_CASE_BYTES} bytes")
+
+    def pieces():
+        for i in range(0, len(big), 65536):
+            yield big[i:i + 65536]
+    r = desk.server.client.post("/v1/applications/1/review", content=pieces(), headers=headers)
+    problem(r, 413)
