@@ -24,6 +24,10 @@ from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISI
 @click.option("--program", "programs", multiple=True, metavar="ID",
               help="Evaluate only this program (repeatable). Default: the programs the case "
                    "applies for, or all.")
+@click.option("--full", is_flag=True,
+              help="The text clause by clause: every clause with its id, result, the case "
+                   "values it read (by fact path), the rule a refusal needed, every standard "
+                   "and citation. Default: the explanation an applicant can follow.")
 @click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
               type=click.Path(dir_okay=False, exists=True),
               help="Re-evaluate a decision stored by `policy eval --format json` against the "
@@ -36,7 +40,7 @@ from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISI
                    "is replaced only with --force, the case file never.")
 @FORCE_OPTION
 @guarded
-def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, replay_file,
+def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full, replay_file,
              out_path, force):
     """Evaluate CASE.json and explain each decision.
 
@@ -67,8 +71,11 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, repla
         res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
         if fmt == "json":
             out.write(dumps(result_json(policy, res)) + "\n")
-        else:
+        elif full:
             out.write(TextRenderer(policy, lang).render(res))
+        else:
+            from interpreter.plain_text import PlainTextRenderer
+            out.write(PlainTextRenderer(policy, lang).render(result_json(policy, res)))
 
 
 def _replay(path, policy_dir, revisions, fmt, out_path, force):

@@ -85,6 +85,9 @@ class InstallmentResult:
     amount: Decimal | None
     status: str                         # payable | pending | refused
     missing: tuple[str, ...] = ()
+    # with explanations: the case values its condition and share read (e.g. the
+    # employment rate a balance waits for), so a refusal or a wait is explained
+    values: dict | None = None
 
 
 class _NoLets(Mapping):
@@ -120,6 +123,7 @@ class Decision:
     capped_at: Decimal | None = None
     floored_at: Decimal | None = None       # raised to the floor (amount.floor)
     lets: Mapping[str, object] = _NO_LETS
+    amount_values: Mapping[str, object] = _NO_LETS  # with explanations: the facts the amount read
     _clauses: list | None = None
 
     def __init__(self, program: Program, outcome: str, amount: Decimal | None,

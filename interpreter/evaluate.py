@@ -253,9 +253,44 @@ class Evaluator:
             else:
                 clauses.append(new(ClauseResult, (c, None, tuple(sorted(v.missing)), values, ())))
         decision._clauses = clauses
+        if decision.amount is not None or decision.installments:
+            decision.amount_values = {
+                path: found[path] if path in found else
+                _lookup(args[0], tuple(path.split(".")), path)
+                for path in self._amount_paths(program)}
+        for part in decision.installments:
+            part.values = {path: found[path] if path in found else
+                           _lookup(args[0], tuple(path.split(".")), path)
+                           for path in self._installment_paths(program, part.installment)}
         decision.standards = self._uses(trace, versions)
         del trace[:]
         return decision
+
+    def _amount_paths(self, program: Program) -> list[str]:
+        """The fact paths the amount and its cap read (e.g. an approved total)."""
+        key = ("amount", program.id)
+        got = self._reads.get(key)
+        if got is None:
+            got = []
+            for rule in (program.amount.rule, program.amount.cap):
+                if rule is not None:
+                    got += [p for p in self.facts_read(rule, program)
+                            if "[]" not in p and p not in got]
+            self._reads[key] = got
+        return got
+
+    def _installment_paths(self, program: Program, inst) -> list[str]:
+        """The fact paths an installment's condition, share and amount read."""
+        key = ("installment", program.id, inst.id)
+        got = self._reads.get(key)
+        if got is None:
+            got = []
+            for rule in (inst.when, inst.share, inst.amount):
+                if rule is not None:
+                    got += [p for p in self.facts_read(rule, program)
+                            if "[]" not in p and p not in got]
+            self._reads[key] = got
+        return got
 
     def _labelled(self, program: Program) -> list[str]:
         return [d.id for d in program.lets if d.label is not None]

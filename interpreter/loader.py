@@ -514,7 +514,8 @@ def _clauses(src: Source, ld: _Loader, into: dict | None = None,
             ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
             continue
         out[c["id"]] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
-                                    c["text"], src.position(("clauses", i)), document)
+                                    c["text"], src.position(("clauses", i)), document,
+                                    c.get("responsible"))
     return out
 
 
@@ -581,6 +582,7 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
                      example=d.get("example"), position=src.position(at),
                      informational=bool(d.get("informational", False)),
                      format=d.get("format"), min_items=d.get("min_items"),
+                     display=d.get("display"),
                      max_items=d.get("max_items"), integer=bool(d.get("integer", False)),
                      none=(Text(d["none"]["label"], d["none"]["label_en"]) if d.get("none")
                            else None))
@@ -744,7 +746,8 @@ def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
             existing.versions.extend(versions)
             continue
         out[sid] = Standard(sid, s.get("label"), s.get("label_en"), s.get("type", "money"),
-                            key, _cites(s.get("cite")), versions, src.position(("standards", sid)))
+                            key, _cites(s.get("cite")), versions, src.position(("standards", sid)),
+                            display=s.get("display"))
     return out
 
 

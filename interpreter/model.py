@@ -38,6 +38,7 @@ class SourceClause:
     text: str
     position: Position
     document: str | None = None   # the issuing document, when a revision added it
+    responsible: str | None = None  # a task-division row's 责任单位 (kept out of the text)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class FactDecl:
     example: object = None
     position: Position | None = None
     informational: bool = False     # kept for the record; no rule needs to read it
+    display: str | None = None      # how people see a number: "percent" (0.85 → 85%)
     format: str | None = None       # a declared format of a string (interpreter.formats)
     min_items: int | None = None    # for a list: the fewest and most items a case may give
     max_items: int | None = None
@@ -135,6 +137,7 @@ class Standard:
     cite: tuple[Citation, ...]
     versions: list[StandardVersion]
     position: Position | None = None
+    display: str | None = None    # how people see a number: "percent" (0.85 → 85%)
 
     def at(self, day: _dt.date) -> StandardVersion | None:
         found = None

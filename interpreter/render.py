@@ -112,6 +112,14 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
         out["formula_amount"] = money(d.formula_amount)
     if not explain:
         return out
+    if d.amount_values:
+        # the case values the amount and its cap read (an approved total)
+        out["amount_values"] = {k: to_json(v) for k, v in d.amount_values.items()}
+    if any(i.values for i in d.installments):
+        # the case values each installment's condition and share read (the
+        # employment rate a balance waits for)
+        out["installment_values"] = {i.installment.id: {k: to_json(v) for k, v in i.values.items()}
+                                     for i in d.installments if i.values}
     out["payee"] = {"zh": p.payee.zh, "en": p.payee.en}
     out["clauses"] = [{
         "id": r.id,

@@ -89,6 +89,10 @@ DECISION_PARAMETERS = [
     {"name": "lang", "in": "query", "required": False,
      "schema": {"enum": ["zh", "en"], "default": "zh"},
      "description": "language of the text answer (Accept: text/plain)"},
+    {"name": "full", "in": "query", "required": False,
+     "schema": {"type": "boolean", "default": False},
+     "description": "the text answer clause by clause, as `policy eval --full` (default: "
+                    "the explanation an applicant can follow)"},
     {"name": "programs", "in": "query", "required": False, "style": "form", "explode": True,
      "schema": {"type": "array", "items": {"type": "string"}},
      "description": "decide only these programs (repeat, or separate with commas); "
@@ -98,7 +102,7 @@ TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
 def _decision_query(request: Request):
-    """(explain, as_of, lang, programs) from the query; a 400 problem, in the
+    """(explain, as_of, lang, full, programs) from the query; a 400 problem, in the
     command line's words, for a value that is not one."""
     q = request.query_params
     errors = []
@@ -119,11 +123,17 @@ def _decision_query(request: Request):
     lang = q.get("lang", "zh")
     if lang not in ("zh", "en"):
         errors.append(("lang", f"'{lang}' is not one of: 'zh', 'en'"))
+    full = False
+    if "full" in q:
+        word = q["full"].lower()
+        if word not in TRUE | FALSE:
+            errors.append(("full", f"'{q['full']}' is not true or false"))
+        full = word in TRUE
     if errors:
         raise Problem(400, "bad-parameter", "; ".join(f"{f}: {m}" for f, m in errors),
                       [{"field": f, "message": m, "hint": None, "line": None, "column": None}
                        for f, m in errors])
-    return explain, as_of, lang, _programs(q.getlist("programs"))
+    return explain, as_of, lang, full, _programs(q.getlist("programs"))
 
 
 @router.post(
@@ -135,7 +145,7 @@ def _decision_query(request: Request):
     openapi_extra={**case_body("the case, as a case file holds it (GET /v1/schema/case)"),
                    "parameters": DECISION_PARAMETERS, "security": [{"HTTPBearer": []}, {}]})
 async def decide(request: Request):
-    explain, as_of, lang, programs = _decision_query(request)
+    explain, as_of, lang, full, programs = _decision_query(request)
     who = await caller(request)
     service = request.app.state.service
     body = await read_body(request, service.settings.max_case_bytes, "case")
@@ -150,8 +160,12 @@ async def decide(request: Request):
     headers = {"Decision-Id": decision_id}
     accept = request.headers.get("accept", "")
     if "text/plain" in accept and JSON not in accept:
-        from interpreter.render import TextRenderer
-        text = TextRenderer(service.policy, lang).render(res)
+        if full:
+            from interpreter.render import TextRenderer
+            text = TextRenderer(service.policy, lang).render(res)
+        else:
+            from interpreter.plain_text import PlainTextRenderer
+            text = PlainTextRenderer(service.policy, lang).render(out)
         return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
     from population.batch import compact
     return Response(compact(out), media_type=JSON, headers=headers)

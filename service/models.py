@@ -102,6 +102,10 @@ class Decision(_Model):
     citations: list[Citation] | None = None
     interpretation: list[Bilingual] | None = None
     responsible: list[str] | None = None
+    amount_values: dict[str, Any] | None = Field(
+        None, description="the case values the amount and its cap read (e.g. an approved total)")
+    installment_values: dict[str, dict[str, Any]] | None = Field(
+        None, description="per installment id: the case values its condition and share read")
 
 
 class PolicyRef(_Model):

@@ -192,6 +192,12 @@ def test_refusal_shows_the_catalogue_rows_it_looked_at():
         "vocational_training_institution_suspended.json"
     r = CliRunner().invoke(cli, ["eval", str(case)])
     assert r.exit_code == 0
+    # as an applicant reads it: the periods the catalogue lists, no code
+    assert ("职业技能培训机构目录记载该机构的在册期间：2020年5月1日至2021年2月28日；"
+            in r.output and "2021年6月1日起" in r.output)
+    assert "9999" not in r.output and "catalog." not in r.output
+    r = CliRunner().invoke(cli, ["eval", str(case), "--full"])
+    assert r.exit_code == 0
     assert ('需满足: institution_active（any(catalog.institution_status, s -> s.institution == '
             'training.institution') in r.output
     assert ('catalog.institution_status (institution = "JG-101", status = "active"): '

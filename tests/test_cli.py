@@ -20,7 +20,7 @@ def run(*args, input=None):
 
 
 def test_eval_text_report_in_chinese_cites_the_source():
-    r = run("eval", EXAMPLES / "skill_upgrade_senior.json")
+    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--full")
     assert r.exit_code == 0, r.output
     assert "技能提升补贴 (skill_upgrade) — 符合条件" in r.output
     assert "补贴金额: 2000.00 元" in r.output
@@ -29,7 +29,7 @@ def test_eval_text_report_in_chinese_cites_the_source():
 
 
 def test_eval_text_report_in_english():
-    r = run("eval", EXAMPLES / "skill_upgrade_short_insurance.json", "--lang", "en")
+    r = run("eval", EXAMPLES / "skill_upgrade_short_insurance.json", "--lang", "en", "--full")
     assert r.exit_code == 0
     assert "Skill" in r.output and "ineligible" in r.output
     assert "needed: applicant.insured_months >= standards.skill_upgrade_min_months" in r.output

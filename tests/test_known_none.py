@@ -82,8 +82,11 @@ def test_eval_text_json_and_replay(tmp_path):
         encoding="utf-8")
     r = run("eval", p, "--program", "vocational_training")
     assert r.exit_code == 0, r.output
+    assert "证书种类：无（未取得证书）" in r.stdout     # as an applicant reads it
+    r = run("eval", p, "--program", "vocational_training", "--full")
+    assert r.exit_code == 0, r.output
     assert "证书种类（certificate.kind） = 无（未取得证书）" in r.stdout
-    r = run("eval", p, "--program", "vocational_training", "--lang", "en")
+    r = run("eval", p, "--program", "vocational_training", "--lang", "en", "--full")
     assert "(certificate.kind) = none (no certificate was obtained)" in r.stdout
     r = run("eval", p, "--program", "vocational_training", "--format", "json")
     out = json.loads(r.stdout)

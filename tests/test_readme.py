@@ -34,13 +34,22 @@ def test_readme_example_row(name, program, outcome, detail, amount):
         assert d["missing"] == detail.split(", ")
 
 
-def test_quick_start_command_output_is_shown():
-    r = CliRunner().invoke(cli, ["eval", str(ROOT / "examples" / "skill_upgrade_senior.json")])
-    shown = README.split("## What a decision looks like")[1].split("```text")[1].split("```")[0]
-    for line in shown.strip().splitlines():
-        if line.strip() in ("...", "") or line.startswith("案件:"):
-            continue
-        assert line in r.output, line
+def test_the_decisions_shown_are_what_the_commands_print():
+    """Each ```sh command of "What a decision looks like" and the ```text
+    block after it: every line shown is a line the command prints."""
+    section = README.split("## What a decision looks like")[1].split("\n## ")[0]
+    pairs = re.findall(r"```sh\n\.venv/bin/policy (.*?)\n```\s*```text\n(.*?)```", section, re.S)
+    assert len(pairs) == 2
+    for command, shown in pairs:
+        args = command.split()
+        r = CliRunner().invoke(cli, [str(ROOT / a) if a.startswith("examples/") else a
+                                     for a in args])
+        assert r.exit_code == 0, r.output
+        printed = r.output.splitlines()
+        for line in shown.strip().splitlines():
+            if line.strip() in ("...", "") or line.startswith("案件:"):
+                continue
+            assert line in printed, (command, line)
 
 
 def _readme_commands():

@@ -77,6 +77,12 @@ def test_text_answer_is_the_command_lines_text(open_server, lang):
                                 params={"lang": lang}, headers={"Accept": "text/plain"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     out = CliRunner().invoke(cli, ["eval", case, "--lang", lang]).output
+    assert r.text == out                       # the explanation an applicant can follow
+    assert "insured_12_months" not in r.text
+    r = open_server.client.post("/v1/decisions", content=(ROOT / case).read_bytes(),
+                                params={"lang": lang, "full": "true"},
+                                headers={"Accept": "text/plain"})
+    out = CliRunner().invoke(cli, ["eval", case, "--lang", lang, "--full"]).output
     # the command line names the case file; a request has none
     assert r.text == "".join(line for line in out.splitlines(keepends=True)
                              if case not in line)
