@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from dsl.visible import visible  # noqa: F401 - one definition, re-exported for documents
 
 # An open-ended period ends on this day in catalogue rows (see
 # interpreter/catalog_env.py); people read it as "from ... on".
@@ -192,19 +193,3 @@ def value_text(value, type_: str | None, lang: str = "zh", unit: str | None = No
         sep = ", " if lang == "en" else "、"
         return sep.join(value_text(v, None, lang) for v in value)
     return str(value)
-
-
-def visible(text: str) -> str:
-    """Text from a case or a policy with every control, format or separator
-    character escaped (a newline, ESC, a bidi override): it cannot forge a
-    line or move the cursor."""
-    if text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)

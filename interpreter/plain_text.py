@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from dsl.visible import visible
+
 from . import display
-from .display import visible
 from .formats import FORMATS, FormatError
 from .model import Policy
 from .plain import FAILED, Plain, PlainDecision
@@ -96,8 +97,12 @@ def _tokens(text: str) -> list[str]:
 def wrap(text: str, indent: str, hang: str, limit: int = WIDTH) -> list[str]:
     """``text`` in lines of at most ``limit`` columns: the first after
     ``indent``, the others after ``hang``. A word longer than a line is cut.
-    Control characters are shown escaped."""
-    text = visible(text)
+    Control characters are shown escaped, and text that holds one is not
+    wrapped: no part of it can stand on a line of its own, looking like a
+    line of the explanation."""
+    shown = visible(text)
+    if shown != text:
+        return [indent + shown]
     lines: list[str] = []
     line, used = indent, width(indent)
     for tok in _tokens(text):

@@ -49,6 +49,9 @@ def test_a_newline_in_a_case_field_cannot_forge_a_line(tmp_path):
     f.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
     code, out = run("eval", f, "--program", "vocational_training")
     assert code == 0
+    no_forged_line(out)
+    code, out = run("eval", f, "--program", "vocational_training", "--full")
+    assert code == 0
     assert "维修电工\\n■ 职业培训补贴" in out          # shown, escaped
     no_forged_line(out)
     # the English text and a policy test's failure explanation too
