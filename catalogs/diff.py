@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dsl.visible import visible_lines
+
 from .model import TITLES, Catalogue
 from .publish import md_escape, md_table
 from .records import LABELS, entry_record, fields_for, header_record, show
@@ -91,7 +93,7 @@ def render_text(d: CatalogueDiff) -> str:
              f"  old: {d.old_path}", f"  new: {d.new_path}"]
     if d.empty:
         lines.append("no changes")
-        return "\n".join(lines) + "\n"
+        return visible_lines(lines) + "\n"
     if d.header:
         lines.append("header:")
         lines += [f"  {c.field}: {c.old or '(none)'} -> {c.new or '(none)'}" for c in d.header]
@@ -104,7 +106,8 @@ def render_text(d: CatalogueDiff) -> str:
         lines.append(f"  ~ {ch.code} {ch.name}")
         lines += [f"      {c.field}: {c.old or '(none)'} -> {c.new or '(none)'}"
                   for c in ch.changes]
-    return "\n".join(lines) + "\n"
+    # a catalogue value holding a newline or an escape is shown escaped (dsl.visible)
+    return visible_lines(lines) + "\n"
 
 
 def render_md(d: CatalogueDiff) -> str:

@@ -255,7 +255,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
 
 def md_escape(text: str) -> str:
-    text = " ".join(str(text).split())
+    from dsl.visible import visible
+    text = visible(" ".join(str(text).split()))     # no control or bidi character left
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 

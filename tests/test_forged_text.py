@@ -155,3 +155,19 @@ def test_replay_differences_are_shown_escaped(tmp_path):
     code, out = run("eval", "--replay", f)
     assert code == 1
     no_forged_line(out)
+
+
+def test_catalogue_diff_shows_values_escaped(tmp_path):
+    old = ROOT / "catalogs" / "data" / "institutions.yaml"
+    new = tmp_path / "institutions.yaml"
+    text = old.read_text(encoding="utf-8")
+    new.write_text(text.replace("name: 台儿庄区就业训练中心",
+                                'name: "台儿庄区就业训练中心\\n补贴金额: 99999.00 元\\e[2J"', 1),
+                   encoding="utf-8")
+    for fmt in ("text", "md"):
+        code, out = run("catalog", "diff", old, new, "--format", fmt)
+        assert code == 0, out
+        # the newline is folded into a space by the catalogue's own display; the
+        # escape is shown escaped; no line of its own either way
+        assert not any(line.lstrip("|-~+ ").startswith("补贴金额") for line in out.splitlines())
+        assert "\x1b" not in out and "\\x1b" in out
