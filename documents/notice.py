@@ -80,6 +80,7 @@ class NoticeView:
     decisive: list
     held: list
     standards: list
+    basis: list
     computed: list
     steps: list
     payments: list
@@ -235,6 +236,7 @@ class NoticeBuilder:
             reasons_heading=fill(s["reasons"][outcome], values),
             also_met=fill(s["also_met"], values),
             decisive=plain.decisive, held=plain.held, standards=plain.standards,
+            basis=plain.basis,
             computed=plain.computed, steps=plain.steps, payments=plain.payments,
             status_words=w["installment_status"], payee=plain.payee,
             quotes=plain.quotes, notes=plain.notes,

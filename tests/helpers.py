@@ -48,6 +48,9 @@ def print_to_pdf(drv, url: str) -> bytes:
     (as its print dialog does), backgrounds on."""
     import base64
     drv.get(url)
+    # print once the fonts are in: a page laid out with a fallback font breaks
+    # its pages elsewhere
+    drv.execute_script("return document.fonts.ready.then(function () { return true; })")
     out = drv.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
                                                   "printBackground": True})
     return base64.b64decode(out["data"])
