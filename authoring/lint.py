@@ -12,6 +12,9 @@ file:line:col and a stable code for tools:
 - ``no-citation``       a clause without a citation
 - ``constant``          a clause whose value does not depend on the case
 - ``unsatisfiable``     a program whose clauses can never all hold together
+- ``number-in-text``    an explanation that writes a number equal to a standard's
+                        value instead of naming the standard (``{standards.NAME}``):
+                        it would not follow a revision
 """
 from __future__ import annotations
 
@@ -58,6 +61,8 @@ def all_rules(policy: Policy):
         yield a.rule, p, f"amount of {p.id}"
         if a.cap:
             yield a.cap, p, f"cap of {p.id}"
+        if a.floor:
+            yield a.floor, p, f"floor of {p.id}"
         for inst in a.installments:
             for r in (inst.share, inst.amount, inst.when):
                 if r is not None:
@@ -71,10 +76,67 @@ def lint(policy: Policy) -> list[PolicyError]:
     out += _uncited_clauses(policy)
     out += _applicable_programs(policy)
     out += _standard_periods(policy)
+    out += _numbers_in_texts(policy)
     for p in policy.programs.values():
         out += _clause_findings(policy, p)
         out += _unsatisfiable(policy, p)
     return out
+
+
+def _explanations(policy: Policy):
+    """(text, where it is written, context) for every explanation shown with
+    a decision."""
+    for d in policy.definitions.values():
+        if d.label is not None:
+            yield d.label, d.rule.position, f"definition {d.id}"
+    for p in policy.programs.values():
+        yield p.payee, p.payee.position or p.position, f"payee of {p.id}"
+        if p.interpretation is not None:
+            yield p.interpretation, p.interpretation.position or p.position, f"program {p.id}"
+        for let in p.lets:
+            if let.label is not None:
+                yield let.label, let.rule.position, f"let {p.id}.{let.id}"
+        for c in p.clauses:
+            if c.requirement:
+                continue        # written by the loader from a real-name check's label
+            for text in (c.explain, c.interpretation):
+                if text is not None:
+                    yield text, text.position or c.rule.position, f"clause {p.id}.{c.id}"
+        a = p.amount
+        for text in (a.explain, a.interpretation):
+            if text is not None:
+                yield text, text.position or a.rule.position, f"amount of {p.id}"
+        for inst in a.installments:
+            yield inst.label, inst.label.position or a.rule.position, \
+                f"installment {p.id}.{inst.id}"
+
+
+def _numbers_in_texts(policy: Policy):
+    from interpreter.texts import standard_numbers
+    values: dict[Decimal, list[str]] = {}
+    for s in policy.standards.values():
+        for v in s.versions:
+            for key, x in (v.value.items() if isinstance(v.value, dict) else [(None, v.value)]):
+                name = f"{{standards.{s.id}" + (f"[{key}]" if key else "") + "}"
+                values.setdefault(x, [])
+                if name not in values[x]:
+                    values[x].append(name)
+    seen = set()
+    for text, position, context in _explanations(policy):
+        for lang, words in (("zh", text.zh), ("en", text.en)):
+            for number in standard_numbers(words, set(values)):
+                key = (str(position), context, lang, number)
+                if key in seen:
+                    continue
+                seen.add(key)
+                n = Decimal(number.rstrip("%")) / (100 if number.endswith("%") else 1)
+                yield finding("number-in-text",
+                              f"the explanation ({lang}) writes {number}, the value of "
+                              f"{values[n][0]}: after a revision it would still say {number}",
+                              position, context=context,
+                              hint="write " + " or ".join(values[n][:3]) + (
+                                  " (a share as a percentage: {standards.NAME%})"
+                                  if number.endswith("%") else ""))
 
 
 def _unused_facts(policy: Policy):

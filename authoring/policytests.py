@@ -155,6 +155,7 @@ def explain_failure(policy: Policy, outcome: TestOutcome, lang: str = "zh") -> s
         lines += ["  " + x for x in outcome.error.render().split("\n")]
     if outcome.result is not None:
         renderer = TextRenderer(policy, lang)
+        renderer.day = outcome.result.as_of
         for d in outcome.result.decisions:
             lines += ["    " + x for x in renderer.decision(d)]
     return visible_lines(lines)                 # case values cannot forge a line
@@ -174,6 +175,8 @@ class Coverage:
             (p.id, c.id): (("true", "unknown") if c.requirement else self.STATES)
             for p in policy.programs.values() for c in p.clauses}
         self.standards: dict[str, set[str]] = {sid: set() for sid in policy.standards}
+        # which dated value of each standard some test used: (key, from date)
+        self.dated: dict[str, set[tuple]] = {sid: set() for sid in policy.standards}
 
     def record(self, res: CaseResult) -> None:
         for d in res.decisions:
@@ -182,6 +185,7 @@ class Coverage:
                 self.seen[(d.program.id, r.id)].add(state)
             for s in d.standards:
                 self.standards[s.id].add("" if s.key is None else s.key)
+                self.dated[s.id].add(("" if s.key is None else s.key, s.start))
 
     def rows(self):
         """(program, clause, state → seen, or None for a state the clause cannot take)."""
@@ -193,18 +197,25 @@ class Coverage:
         return [f"{pid}.{cid} never {s}" for (pid, cid), seen in self.seen.items()
                 for s in states if s not in seen and s in self.states[(pid, cid)]]
 
+    def versions(self):
+        """(standard id, version, keys some test used, keys none used) for
+        each dated value of each standard."""
+        for sid, std in self.policy.standards.items():
+            for v in sorted(std.versions, key=lambda v: v.start):
+                keys = sorted(v.value) if isinstance(v.value, dict) else [""]
+                used = [k for k in keys if (k, v.start) in self.dated[sid]]
+                yield sid, v, used, [k for k in keys if k not in used]
+
     def unused_standard_values(self) -> list[str]:
+        """Each row of each dated value that no test used: ``sid[row]``, and
+        ``(from DATE)`` when the standard has more than one dated value."""
         out = []
-        for sid, keys in self.standards.items():
-            std = self.policy.standards[sid]
-            if std.key is None:
-                if not keys:
-                    out.append(sid)
-            else:
-                rows = set()
-                for v in std.versions:
-                    rows |= set(v.value)
-                out += [f"{sid}[{k}]" for k in sorted(rows - keys)]
+        for sid, v, _used, unused in self.versions():
+            dated = len(self.policy.standards[sid].versions) > 1
+            for k in unused:
+                out.append(f"{sid}[{k}]" if k else sid)
+                if dated:
+                    out[-1] += f" (from {v.start.isoformat()})"
         return out
 
     def percent(self) -> Decimal:
@@ -217,6 +228,11 @@ class Coverage:
             "clauses": [{"program": pid, "clause": cid, **states}
                         for pid, cid, states in self.rows()],
             "standards": {sid: sorted(keys) for sid, keys in self.standards.items()},
+            "standard_versions": [{"id": sid, "from": v.start.isoformat(),
+                                   "until": v.until.isoformat() if v.until else None,
+                                   "source": v.source, "revision": v.revision,
+                                   "used": used, "unused": unused}
+                                  for sid, v, used, unused in self.versions()],
             "uncovered": self.uncovered(),
             "unused_standard_values": self.unused_standard_values(),
             "percent": str(self.percent()),
@@ -230,9 +246,14 @@ class Coverage:
                               + (s if states[s] is not None else " " * len(s))
                               for s in self.STATES)
             lines.append(f"  {f'{pid}.{cid}':<{width}}  {marks}")
-        lines.append("standard values used:")
-        for sid, keys in self.standards.items():
-            shown = ", ".join(sorted(k for k in keys if k)) or ("used" if keys else "never used")
-            lines.append(f"  {sid}: {shown}")
+        lines.append("standard values used (each dated value):")
+        for sid, v, used, unused in self.versions():
+            since = f"from {v.start.isoformat()}" + (f" until {v.until.isoformat()}"
+                                                      if v.until else "")
+            where = v.revision or v.source
+            shown = (", ".join(k for k in used if k) or "used") if used else "never used"
+            if used and unused:
+                shown += "; never " + ", ".join(unused)
+            lines.append(f"  {sid} {since} ({where}): {shown}")
         lines.append(f"coverage: {self.percent()}% of clause states")
         return "\n".join(lines)

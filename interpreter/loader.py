@@ -173,8 +173,8 @@ def _kind(t: T.Type) -> str:
             "number": "a number", "date": "a date"}.get(str(t), str(t))
 
 
-def _text(d) -> Text | None:
-    return Text(d["zh"], d["en"]) if d else None
+def _text(d, position=None) -> Text | None:
+    return Text(d["zh"], d["en"], position) if d else None
 
 
 def _cites(items) -> tuple[Citation, ...]:
@@ -362,6 +362,7 @@ def load_policy(root: str | Path | None = None,
     real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
     _check_targets(doc_src, ld, program_ids)
     _check_citations(ld, clauses)
+    _check_texts(ld, standards)
     notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
     if ld.errors:
         raise ErrorList(ld.errors)
@@ -535,6 +536,39 @@ def _check_citations(ld: _Loader, clauses: dict[str, SourceClause]) -> None:
                     path + ("quote",),
                     f"the quote is not in the text of clause {clause.id}",
                     hint="copy the words exactly from clauses.yaml"))
+
+
+_TEXT_KEYS = {"zh", "en", "label", "label_en"}
+
+
+def _check_texts(ld: _Loader, standards: dict) -> None:
+    """Every placeholder of an explanation (``{standards.NAME[KEY]}``) names
+    a standard, and a row it has (interpreter/texts.py)."""
+    from .texts import problems
+    for src in list(ld.sources.values()):
+        if not ("programs/" in src.name or src.name.endswith("definitions.yaml")
+                or "revisions/" in src.name or src.name.startswith("revisions")):
+            continue
+        for path, text in _texts(src.data, ()):
+            for message, close in problems(text, standards):
+                ld.errors.append(src.error(path, message,
+                                           hint=f"did you mean {close}?" if close else
+                                           "write {standards.NAME} or {standards.NAME[ROW]}; "
+                                           "the standards are in standards.yaml"))
+
+
+def _texts(data, path):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "cite":
+                continue            # quotes of the source text, word for word
+            if k in _TEXT_KEYS and isinstance(v, str):
+                yield path + (k,), v
+            else:
+                yield from _texts(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _texts(v, path + (i,))
 
 
 def _close(word, options) -> str | None:
@@ -789,7 +823,9 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
                        local_types, local_defs, want=T.BOOLEAN)
         if rule is not None:
             clauses.append(Clause(c["id"], pid, rule, _cites(c.get("cite")),
-                                  _text(c["explain"]), _text(c.get("interpretation"))))
+                                  _text(c["explain"], src.position(("clauses", i, "explain"))),
+                                  _text(c.get("interpretation"),
+                                        src.position(("clauses", i, "interpretation")))))
     a = d["amount"]
     amount_rule = ld.rule(src, ("amount", "expr"), env, f"amount of {pid}",
                           local_types, local_defs, want=T.MONEY)
@@ -812,7 +848,8 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
                 if inst.get("when") is not None else None)
         if share is None and amt is None and len(ld.errors) == n_errors:
             ld.errors.append(src.error(at, "an installment needs a 'share' or an 'amount'"))
-        installments.append(Installment(inst["id"], _text(inst["label"]), share, amt, when,
+        installments.append(Installment(inst["id"], _text(inst["label"], src.position(at + ("label",))),
+                                        share, amt, when,
                                         _cites(inst.get("cite"))))
     level = None
     if d.get("level") is not None:
@@ -822,9 +859,13 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
         return None
     rounding = a.get("round")
     amount = Amount(amount_rule, cap, rounding if isinstance(rounding, str) else money.rounding,
-                    _text(a.get("explain")), _cites(a.get("cite")), installments,
-                    _text(a.get("interpretation")), floor)
+                    _text(a.get("explain"), src.position(("amount", "explain"))),
+                    _cites(a.get("cite")), installments,
+                    _text(a.get("interpretation"), src.position(("amount", "interpretation"))),
+                    floor)
     return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d.get("cite")),
-                   payee=_text(d["payee"]), responsible=tuple(d["responsible"]), lets=lets,
+                   payee=_text(d["payee"], src.position(("payee",))),
+                   responsible=tuple(d["responsible"]), lets=lets,
                    clauses=clauses, amount=amount, source=src.name, position=src.position(()),
-                   interpretation=_text(d.get("interpretation")), level=level)
+                   interpretation=_text(d.get("interpretation"), src.position(("interpretation",))),
+                   level=level)

@@ -15,10 +15,11 @@ from dsl.errors import Position
 
 @dataclass(frozen=True)
 class Text:
-    """A sentence in Chinese and in English."""
+    """A sentence in Chinese and in English (and where it is written)."""
 
     zh: str
     en: str
+    position: Position | None = field(default=None, compare=False)
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh

@@ -17,7 +17,8 @@ from dsl.visible import visible_lines
 
 from .cases import NONE_PATHS, facts_json
 from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
-from .model import Citation, Policy
+from .model import Citation, Policy, Text
+from .texts import fill
 
 JSON_FORMAT_VERSION = 1
 
@@ -88,8 +89,20 @@ def citation_json(policy: Policy, cite: Citation) -> dict:
             "quote": cite.quote or (clause.text if clause else None)}
 
 
-def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
+def filled(policy: Policy, text: Text | None, day) -> Text | None:
+    """An explanation with the standards it names put in, as in force on
+    ``day`` (interpreter/texts.py): it stays true after a revision."""
+    if text is None:
+        return None
+    return Text(fill(text.zh, policy.standards, day), fill(text.en, policy.standards, day))
+
+
+def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -> dict:
+    """``day``: the decision date, for the standards the texts name."""
     p = d.program
+
+    def f(text):
+        return filled(policy, text, day)
     out = {
         "program": p.id,
         "title": p.title,
@@ -101,8 +114,8 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
     }
     if d.installments:
         out["installments"] = [{
-            "id": i.installment.id, "label": i.installment.label.zh,
-            "label_en": i.installment.label.en, "amount": money(i.amount),
+            "id": i.installment.id, "label": f(i.installment.label).zh,
+            "label_en": f(i.installment.label).en, "amount": money(i.amount),
             "status": i.status, "missing": list(i.missing)} for i in d.installments]
     if d.capped_at is not None:
         out["capped_at"] = money(d.capped_at)
@@ -120,20 +133,20 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
         # employment rate a balance waits for)
         out["installment_values"] = {i.installment.id: {k: to_json(v) for k, v in i.values.items()}
                                      for i in d.installments if i.values}
-    out["payee"] = {"zh": p.payee.zh, "en": p.payee.en}
+    out["payee"] = {"zh": f(p.payee).zh, "en": f(p.payee).en}
     out["clauses"] = [{
         "id": r.id,
         "result": r.result,
         "expr": r.clause.rule.text,
         "at": str(r.clause.rule.position),
-        "explain": {"zh": r.clause.explain.zh, "en": r.clause.explain.en},
+        "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
         "values": {k: to_json(v) for k, v in r.values.items()},
         "missing": list(r.missing),
         **({"catalog": [{"table": t, "match": to_json(m), "rows": to_json(rows)}
                         for t, m, rows in r.catalog_rows]} if r.catalog_rows else {}),
         "cite": [citation_json(policy, c) for c in r.clause.cite],
-        **({"interpretation": {"zh": r.clause.interpretation.zh,
-                               "en": r.clause.interpretation.en}}
+        **({"interpretation": {"zh": f(r.clause.interpretation).zh,
+                               "en": f(r.clause.interpretation).en}}
            if r.clause.interpretation else {}),
     } for r in _ordered(d)]
     out["standards"] = [{
@@ -147,13 +160,13 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True) -> dict:
     labels = {l.id: l.label for l in p.lets}
     lets = {l.id: l for l in p.lets}
     out["computed"] = {k: {"value": _computed_json(policy, lets[k], v),
-                           "label": labels[k].zh if labels.get(k) else None,
-                           "label_en": labels[k].en if labels.get(k) else None}
+                           "label": f(labels[k]).zh if labels.get(k) else None,
+                           "label_en": f(labels[k]).en if labels.get(k) else None}
                        for k, v in d.lets.items() if labels.get(k) is not None}
     out["citations"] = [citation_json(policy, c) for c in _unique(cites)]
     interp = [x for x in (p.interpretation, p.amount.interpretation) if x]
     if interp:
-        out["interpretation"] = [{"zh": x.zh, "en": x.en} for x in interp]
+        out["interpretation"] = [{"zh": f(x).zh, "en": f(x).en} for x in interp]
     out["responsible"] = list(p.responsible)
     return out
 
@@ -185,7 +198,7 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             # the facts as read (numbers as exact text), so the decision can be replayed
             "facts": facts_json(res.facts),
         },
-        "decisions": [decision_json(policy, d, explain) for d in res.decisions],
+        "decisions": [decision_json(policy, d, explain, res.as_of) for d in res.decisions],
     }
 
 
@@ -246,10 +259,16 @@ class TextRenderer:
         return show(value)
 
     _nones: tuple = ()
+    day = None                  # the decision date, for the standards texts name
+
+    def t(self, text: Text) -> str:
+        """An explanation in this language, the standards it names put in."""
+        return fill(text.get(self.lang), self.policy.standards, self.day)
 
     def render(self, res: CaseResult) -> str:
         w, doc = self.w, self.policy.document
         self._nones = (res.facts or {}).get(NONE_PATHS, ())
+        self.day = res.as_of
         title = doc.title if self.lang == "zh" else (doc.title_en or doc.title)
         lines = [f"{w['policy']}: {doc.number} {title}"]
         for r in self.policy.revisions:
@@ -279,14 +298,14 @@ class TextRenderer:
             head += f"    {w['amount']}: {money(d.amount)} {w['yuan']}"
         lines = [head]
         if d.outcome == ELIGIBLE:
-            lines.append(f"  {w['payee']}: {p.payee.get(self.lang)}")
+            lines.append(f"  {w['payee']}: {self.t(p.payee)}")
         if d.outcome == INELIGIBLE:
             lines.append(f"  {w['failing']}: " + ", ".join(d.failing))
         if d.missing:
             lines.append(f"  {w['missing']}: " + "; ".join(self.label(m) for m in d.missing))
         lines.append(f"  {w['clauses']}:")
         for r in _ordered(d):
-            lines.append(f"   {MARK[r.result]} {r.id}: {r.clause.explain.get(self.lang)}")
+            lines.append(f"   {MARK[r.result]} {r.id}: {self.t(r.clause.explain)}")
             if r.result is False:
                 lines.append(f"       {w['needed']}: {self.needed(r.clause, d.program)}")
             for path, value in r.values.items():
@@ -305,7 +324,7 @@ class TextRenderer:
             if r.result is None and extra:
                 lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in extra))
             if r.clause.interpretation:
-                lines.append(f"       {w['interpretation']}: {r.clause.interpretation.get(self.lang)}")
+                lines.append(f"       {w['interpretation']}: {self.t(r.clause.interpretation)}")
             for c in r.clause.cite:
                 lines.append(f"       ↳ {self.cite(c)}")
         if d.standards:
@@ -327,25 +346,25 @@ class TextRenderer:
                 value = computed_value(self.policy, let, value)
                 text = (money(value) if isinstance(value, Decimal)
                         and let.rule.expression.type == T.MONEY else self.value("", value))
-                lines.append(f"   {let.label.get(self.lang)} = {text}")
+                lines.append(f"   {self.t(let.label)} = {text}")
         if d.installments:
             lines.append(f"  {w['installments']}:")
             for i in d.installments:
                 amt = f"{money(i.amount)} {w['yuan']}" if i.amount is not None else "—"
                 extra = (" — " + w["missing"] + ": " + "; ".join(self.label(m) for m in i.missing)
                          if i.missing else "")
-                lines.append(f"   {i.installment.label.get(self.lang)}: {amt} ({w[i.status]}){extra}")
+                lines.append(f"   {self.t(i.installment.label)}: {amt} ({w[i.status]}){extra}")
         if d.amount is not None and p.amount.explain:
-            note = p.amount.explain.get(self.lang)
+            note = self.t(p.amount.explain)
             if d.floored_at is not None:
                 note += f"; {money(d.formula_amount)} → {w['floored']} {money(d.floored_at)}"
             if d.capped_at is not None:
                 note += f"; {money(d.formula_amount)} → {w['capped']} {money(d.capped_at)}"
             lines.append(f"  {w['formula']}: {note}")
         if p.amount.interpretation and d.outcome == ELIGIBLE:
-            lines.append(f"  {w['interpretation']}: {p.amount.interpretation.get(self.lang)}")
+            lines.append(f"  {w['interpretation']}: {self.t(p.amount.interpretation)}")
         if p.interpretation:
-            lines.append(f"  {w['interpretation']}: {p.interpretation.get(self.lang)}")
+            lines.append(f"  {w['interpretation']}: {self.t(p.interpretation)}")
         lines.append(f"  {w['citations']}:")
         for c in _unique(list(p.cite) + list(p.amount.cite)):
             lines.append(f"   ↳ {self.cite(c)}")

@@ -146,7 +146,7 @@ def replay(policy: Policy, path: str | Path) -> Replay:
     for d in res.decisions:
         if d.program.id not in stored:
             continue
-        now = decision_json(policy, d, explain=False)
+        now = decision_json(policy, d, explain=False, day=res.as_of)
         out.now[d.program.id] = now
         before = stored[d.program.id]
         for key in COMPARED:

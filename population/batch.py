@@ -655,7 +655,8 @@ class Worker:
                 "case": {"as_of": res.as_of.isoformat() if res.as_of else None,
                          "as_of_source": res.as_of_source,
                          "as_of_missing": list(res.as_of_missing)},
-                "decisions": [decision_json(self.policy, d, False) for d in res.decisions]}
+                "decisions": [decision_json(self.policy, d, False, res.as_of)
+                              for d in res.decisions]}
 
     def reject(self, record: Record, err: PolicyError) -> Outcome:
         column = None

@@ -507,6 +507,17 @@ def test_every_amount_in_json_has_exactly_two_decimals(case):
             assert a is None or TWO_DECIMALS.fullmatch(a), (d["program"], a)
 
 
+@FAST
+@given(ANY_VALID_CASE, st.sampled_from(["zh", "en"]))
+def test_explanations_show_the_standards_in_force_never_a_placeholder(case, lang):
+    from interpreter.render import TextRenderer, result_json
+    res = decide_text(dumps(case))
+    text = TextRenderer(POLICY, lang).render(res)
+    data = json.dumps(result_json(POLICY, res), ensure_ascii=False)
+    if res.as_of is not None:
+        assert "{standards." not in text and "{standards." not in data
+
+
 # -- (g) known none is not missing ---------------------------------------------------------
 
 NONE_ABLE = sorted(".".join(p) for p in FACT_PATHS
