@@ -44,7 +44,7 @@ def raised(tmp_path):
     ("2020-10-09", "2000.00", "高级2000元"), ("2021-02-01", "2500.00", "高级2500元")])
 def test_the_amount_explained_says_the_standard_in_force(raised, as_of, amount, text):
     """It said 高级2000元 after a revision raised the standard to 2500."""
-    r = run("eval", SENIOR, "--revision", raised, "--as-of", as_of)
+    r = run("eval", SENIOR, "--revision", raised, "--as-of", as_of, "--full")
     assert r.exit_code == 0, r.output
     assert f"补贴金额: {amount} 元" in r.stdout
     (line,) = [x for x in r.stdout.splitlines() if x.startswith("  计算:")]
