@@ -13,9 +13,10 @@ What it trusts, and why nothing in it can run or lie (docs/security.md):
   trees, types and plain values, never objects named by the file. No pickle.
 - **Keyed by everything that shapes a result.** Every entry is keyed by
   content (the expression's text, the file's digest); the cache file itself
-  by a fingerprint of the tool: its version, the grammar, every source file
-  of the engine, the language and the catalogues, and every JSON Schema. An
-  edit to any of them is a different cache file.
+  by a fingerprint of the tool: the grammar, every source file of the engine,
+  the language and the catalogues, every JSON Schema, and the installed
+  versions of the tool and of the libraries whose results it keeps. An edit
+  or an upgrade of any of them is a different cache file.
 - **A per-user folder.** ``$POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy``,
   else ``~/.cache/policy``; created 0700. A folder owned by another user, or
   writable by others, is not used (one warning on stderr), nor is a cache
@@ -146,6 +147,9 @@ def _mac(secret: bytes, key: str, payload: bytes) -> str:
     return hmac.new(secret, key.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
 
 
+_VERSIONED = ("policy", "jsonschema", "lark", "pyyaml", "referencing", "rpds_py")
+
+
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """Changes whenever the code or the schemas that shape a cached value change."""
@@ -159,6 +163,18 @@ def tool_fingerprint() -> str:
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
             roots.append(Path(list(spec.submodule_search_locations)[0]) / sub)
+    # the versions of the tool and of the libraries whose results are cached
+    # (the schema validator, the parser, the YAML reader): their installed
+    # distributions' names, found beside the validator, not imported
+    spec = importlib.util.find_spec("jsonschema")
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        try:
+            names = sorted(n for n in os.listdir(site) if n.lower().endswith(
+                (".dist-info", ".egg-info")) and n.lower().split("-")[0] in _VERSIONED)
+        except OSError:
+            names = []
+        h.update("\0".join(names).encode())
     for root in roots:
         for f in sorted(root.rglob("*")):
             if f.suffix in (".py", ".lark", ".json") and "__pycache__" not in f.parts:

@@ -385,3 +385,14 @@ def test_catalogue_views_are_cached_under_the_bytes_they_came_from(tmp_path, mon
     names = {i["code"]: i["name"] for i in again.catalog_values["institutions"]}
     assert names["JG-001"] == "台儿庄区就业训练中心"
     assert hashlib.sha256(a).hexdigest() in again.files.values()
+
+
+def test_the_key_covers_the_versions_of_the_tool_and_its_libraries(monkeypatch):
+    """An upgrade of the schema validator may change what passes a schema."""
+    real = os.listdir
+    before = cache_module.tool_fingerprint.__wrapped__()
+
+    def upgraded(path):
+        return [n.replace("jsonschema-", "jsonschema-99.") for n in real(path)]
+    monkeypatch.setattr(cache_module.os, "listdir", upgraded)
+    assert cache_module.tool_fingerprint.__wrapped__() != before
