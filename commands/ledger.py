@@ -474,4 +474,5 @@ def render_application(app) -> str:
             lines.append(f"      {name}: {p.amount} 元 {PART.get(p.status, p.status)}"
                          + (f" (等待 {', '.join(p.waiting_for)})" if p.waiting_for else "")
                          + (f" {p.paid_at} {p.paid_by}" if p.paid_at else ""))
-    return "\n".join(lines)
+    from dsl.visible import visible_lines
+    return visible_lines(lines)         # a name or a reason cannot forge a line

@@ -171,3 +171,17 @@ def test_catalogue_diff_shows_values_escaped(tmp_path):
         # escape is shown escaped; no line of its own either way
         assert not any(line.lstrip("|-~+ ").startswith("补贴金额") for line in out.splitlines())
         assert "\x1b" not in out and "\\x1b" in out
+
+
+def test_a_ledger_application_shows_names_and_reasons_escaped():
+    from types import SimpleNamespace as NS
+
+    from commands.ledger import render_application
+    app = NS(id=7, status="refused", submitted_by="clerk", submitted_at="2021-03-01",
+             source=None, reviewed_by="chief", reviewed_at="2021-03-02",
+             review_reason="理由" + FORGED, person="370405198702284417",
+             name="张三" + ESC, facts_recorded=[], grants=[], decision_seq=1,
+             decision={"case": {"as_of": "2021-03-01"}, "decisions": []})
+    out = render_application(app)
+    assert "理由\\n■" in out and "张三\\x1b" in out
+    no_forged_line(out)
