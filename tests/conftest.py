@@ -70,5 +70,6 @@ def artefacts(tmp_path_factory):
 
 def pytest_terminal_summary(terminalreporter):
     for path in _ARTEFACTS:
-        if any(path.iterdir()):
+        # the folder may be gone (pytest prunes old temporary folders)
+        if path.is_dir() and any(path.iterdir()):
             terminalreporter.write_line(f"artefacts (notices, printed pages): {path}")
