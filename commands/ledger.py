@@ -103,14 +103,20 @@ def user_group():
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, required=True, metavar="ROLE",
               help="admin, caseworker, reviewer, finance, auditor or read-only (repeatable).")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Also set the user's password for the officer pages (asked twice on a "
+                   "terminal; else the first line of standard input).")
 @user_option
 @db_option
 @format_option
 @guarded
-def user_add(name, roles, user, db_url, fmt):
+def user_add(name, roles, ask_password, user, db_url, fmt):
     """Add a user. Once the ledger has a user, only an admin (--user) adds more."""
+    password = _read_password(name) if ask_password else None
     with _open(db_url) as lg:
         u = lg.add_user(user, name, list(roles))
+        if password is not None:
+            lg.set_password(user or name, name, password)
     if fmt == "json":
         _json(u.to_json())
     else:
@@ -132,6 +138,38 @@ def user_list(user, db_url, fmt):
     for u in found:
         click.echo(f"{u.name:20} {', '.join(u.roles):30} {'' if u.active else '(disabled)'}"
                    .rstrip())
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@user_option
+@db_option
+@guarded
+def user_passwd(name, user, db_url):
+    """Set NAME's password, with which they sign in to the officer pages
+    (`policy serve`, /ui/). An admin sets anyone's; a user their own
+    (--user NAME). Asked twice on a terminal; else read from the first line
+    of standard input. Only a scrypt hash of it is stored.
+
+    \b
+    Examples:
+      policy ledger user passwd alice --user admin
+      printf '%s\\n' "$SECRET" | policy ledger user passwd alice --user admin
+    """
+    password = _read_password(name)
+    with _open(db_url) as lg:
+        lg.set_password(user, name, password)
+    click.echo(f"password of {name} set")
+
+
+def _read_password(name: str) -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return click.prompt(f"password for {name}", hide_input=True,
+                            confirmation_prompt=True)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise click.UsageError("give the password on standard input (one line)")
+    return line.rstrip("\r\n")
 
 
 @user_group.command("disable")
@@ -393,8 +431,6 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
     reason. A claim not yet reviewed gets an unnumbered draft (样稿). The
     words are the policy's (notice.yaml), as for `policy notice`.
     """
-    import datetime as _dt
-
     from documents import render_notice
     from interpreter.outputs import Outputs
 
@@ -406,13 +442,9 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
         with _open(db_url, policy_dir) as lg:
             app = lg.application(user, app_id)
             policy = lg.policy
-        reviewed = app.status in ("approved", "rejected") and app.reviewed_at
-        issued = _dt.date.fromisoformat(app.reviewed_at[:10]) if reviewed else None
         body = render_notice(
             app.decision, policy, lang=lang, format=fmt, programs=list(programs) or None,
-            number=f"{app.id:06d}" if reviewed else None, issued=issued,
-            rejected=(app.review_reason or "—") if app.status == "rejected" else None,
-            name=f"application {app.id}")
+            name=f"application {app.id}", **app.notice_terms())
         target.write_bytes(body)
     _wrote(out)
 

@@ -214,6 +214,50 @@ class Ledger:
             w.update(users, row.id, active=False)
         return self.user(name)
 
+    def set_password(self, actor: str | None, name: str, password: str) -> User:
+        """Set ``name``'s password (for the officer pages' sign-in): an admin
+        for anyone, a user for themselves. Only its scrypt hash is stored; the
+        change is an audit event (without the hash)."""
+        from . import passwords as pw
+        from .schema import passwords
+        pw.check_new(password, name)
+        digest = pw.make(password)          # slow: before the write lock is taken
+        with self._write(actor) as w:
+            conn = w.conn
+            row = conn.execute(select(users).where(users.c.name == name)).first()
+            if actor == name and row is not None:
+                self._actor(conn, actor)                # one's own: an active user
+            else:
+                self._actor(conn, actor, "admin", doing="set another user's password")
+            if row is None:
+                raise NotFound(f"there is no user '{name}'")
+            w.event("password_set", f"user:{row.id}", {"name": name})
+            old = conn.execute(select(passwords.c.id)
+                               .where(passwords.c.user_id == row.id)).scalar()
+            if old is None:
+                w.insert(passwords, user_id=row.id, hash=digest, set_at=w.now, set_by=actor)
+            else:
+                w.update(passwords, old, hash=digest, set_at=w.now, set_by=actor)
+        return self.user(name)
+
+    def check_password(self, name: str, password: str) -> User | None:
+        """The active user whose password this is, or None: an unknown user, a
+        wrong password, a user with no password or a disabled one all look
+        the same to the caller (and take about as long)."""
+        from . import passwords as pw
+        from .schema import passwords
+        with self._read() as conn:
+            row = conn.execute(select(users, passwords.c.hash.label("password_hash"))
+                               .select_from(users.outerjoin(
+                                   passwords, passwords.c.user_id == users.c.id))
+                               .where(users.c.name == name)).first()
+        if row is None or row.password_hash is None:
+            pw.waste_time(password)
+            return None
+        if not pw.matches(password, row.password_hash) or not row.active:
+            return None
+        return _user(row)
+
     def user(self, name: str) -> User:
         with self._read() as conn:
             row = conn.execute(select(users).where(users.c.name == name)).first()
@@ -689,6 +733,21 @@ class Ledger:
             self._actor(conn, user)
             return self._view(conn, app_id)
 
+    def trail(self, user: str | None, app_id: int) -> list[dict]:
+        """The audit events of a claim, in order: who submitted, recorded,
+        reviewed and paid it, when, with each event's details and hash."""
+        from .schema import audit_events
+        with self._read() as conn:
+            self._actor(conn, user)
+            if conn.execute(select(applications.c.id)
+                            .where(applications.c.id == app_id)).first() is None:
+                raise NotFound(f"there is no application {app_id}")
+            rows = conn.execute(select(audit_events)
+                                .where(audit_events.c.subject == f"application:{app_id}")
+                                .order_by(audit_events.c.seq))
+            return [{"seq": r.seq, "at": r.at, "user": r.user_name, "action": r.action,
+                     "details": json.loads(r.details_json), "hash": r.hash} for r in rows]
+
     def decision(self, user: str | None, app_id: int, seq: int | None = None) -> dict:
         """A stored decision of a claim (default: the latest), the JSON of
         `policy eval --format json`: `policy eval --replay` and `policy
@@ -796,6 +855,17 @@ class Ledger:
                     [{"program": d["program"], "outcome": d["outcome"], "amount": d["amount"],
                       "grant": mine.get(d["program"])} for d in data["decisions"]]))
             return out
+
+    def applicants(self, user: str | None) -> dict[int, tuple[str | None, str | None]]:
+        """application id → (the person's normalised ID number, the name last
+        given), for every claim (the officer pages' queue shows and searches
+        them)."""
+        with self._read() as conn:
+            self._actor(conn, user)
+            q = (select(applications.c.id, persons.c.id_number, persons.c.name)
+                 .select_from(applications.outerjoin(
+                     persons, persons.c.id == applications.c.person_id)))
+            return {r.id: (r.id_number, r.name) for r in conn.execute(q)}
 
     def person_grants(self, user: str | None, id_number: str) -> list[dict]:
         """Every grant the ledger holds for a person, oldest first."""

@@ -129,6 +129,17 @@ class Application:
     decision: dict                   # the JSON of `policy eval --format json`
     grants: list[Grant]
 
+    def notice_terms(self) -> dict:
+        """How the applicant's notice of this claim is issued (the keywords of
+        ``documents.render_notice``): once reviewed, numbered with the claim's
+        number and dated the day of the review, and a rejection with the
+        reviewer's reason; before, an unnumbered draft."""
+        reviewed = self.status in ("approved", "rejected") and bool(self.reviewed_at)
+        return {"number": f"{self.id:06d}" if reviewed else None,
+                "issued": (_dt.date.fromisoformat(self.reviewed_at[:10])
+                           if reviewed and self.reviewed_at else None),
+                "rejected": (self.review_reason or "—") if self.status == "rejected" else None}
+
     def outcomes(self) -> list[dict]:
         """Per program: outcome, amount, failing clauses, missing facts."""
         return [{k: d.get(k) for k in ("program", "outcome", "amount", "failing", "missing")}

@@ -19,6 +19,9 @@ JSON as canonical text.
     installments    the parts of a grant and their payment
     audit_events    the append-only log, a hash chain over every row written
     audit_head      the last link of the chain (locked while appending)
+    api_tokens      the HTTP service's API tokens, hashed (0002)
+    passwords       a user's password for the officer pages, scrypt-hashed (0003)
+    web_sessions    the officer pages' signed-in sessions, hashed (0003)
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision the code expects (a test checks it is the head).
-HEAD = "0002"
+HEAD = "0003"
 
 ROLES = ("admin", "caseworker", "reviewer", "finance", "auditor", "read-only")
 
@@ -157,6 +160,8 @@ audit_events = Table(
     Column("rows_json", Text, nullable=False),               # table → id → row digest
     Column("prev_hash", String(80), nullable=False),
     Column("hash", String(80), nullable=False, unique=True),
+    # a claim's trail on its page (migration 0003)
+    Index("ix_audit_events_subject", "subject"),
 )
 
 audit_head = Table(
@@ -181,8 +186,35 @@ api_tokens = Table(
     Column("revoked_at", String(40), nullable=True),
 )
 
+# A user's password for signing in to the officer pages (migration 0003): the
+# scrypt hash only (ledger/passwords.py), in a table of its own so that a
+# user's row, and its digest in the audit chain, stay what they were.
+passwords = Table(
+    "passwords", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, unique=True),
+    Column("hash", String(200), nullable=False),            # scrypt$n$r$p$salt$key
+    Column("set_at", String(40), nullable=False),
+    Column("set_by", String(100), nullable=True),
+)
+
+# Signed-in sessions of the officer pages (migration 0003; web/sessions.py):
+# the cookie holds a random secret, the table its SHA-256. Not ledger records:
+# outside the audit chain (a sign-in writes no claim), deleted when they end.
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("digest", String(80), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("csrf", String(80), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
 # The tables whose rows the audit chain covers, in the order verify reads them.
 AUDITED = (users, persons, applications, facts_recorded, decisions, grants, installments,
-           api_tokens)
+           api_tokens, passwords)
 
 GENESIS = "sha256:" + "0" * 64
