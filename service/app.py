@@ -14,6 +14,8 @@ import json
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+import web
+
 from . import applications, decisions, operations, problems, resources
 from .models import BatchEnd, BatchLine, BatchReject, Problem
 from .settings import Settings
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
     app.state.service = service
     for router in ROOMS:
         app.include_router(router)
+    web.mount(app)                  # the officer pages, /ui/ (the web room)
     problems.install(app)
     app.add_middleware(operations.BodyLimit, other_bytes=settings.max_case_bytes,
                        batch_bytes=settings.max_batch_bytes, batch_path="/v1/decisions:batch")

@@ -23,6 +23,7 @@ LAYERS = [
     {"interpreter"},                             # the engine
     {"authoring", "population", "catalogs"},     # the tools built on the engine
     {"ledger", "documents"},                     # rooms to come, on the engine
+    {"web"},                                     # the officer pages, on the ledger
     {"service"},
     {"commands"},                                # the sub-commands
     {"cli"},                                     # the `policy` entry point
