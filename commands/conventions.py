@@ -5,6 +5,7 @@ Exit codes (stable, documented in the README):
   1  the policy is broken, a check found errors, or a policy test failed
   2  bad input: an unreadable or malformed case file, or a bad command line
   3  an internal error (a bug: please report it with POLICY_DEBUG=1 output)
+  130 interrupted (Ctrl-C, or SIGTERM where a command catches it)
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 import click
 
 EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130      # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def _fail(err) -> None:
@@ -37,8 +39,12 @@ def guarded(fn):
             if isinstance(err, OutputError):
                 silence_stdout()
             _fail(err)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except KeyboardInterrupt:
+            # one line and 130, not click's "Aborted!" and 1 (a broken policy)
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) or exc.errno not in WRITE_ERRORS:
                 if os.environ.get("POLICY_DEBUG") or isinstance(exc, BrokenPipeError):

@@ -15,8 +15,10 @@ exit code through ``guarded``, and the exit codes are
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
 import time
 
@@ -125,11 +127,20 @@ class _Progress:
               type=click.Path(dir_okay=False, exists=True),
               help="Earlier claims (JSON Lines: id, program, date and the keys of the "
                    "policy's real_name_checks) to check this batch against (七（三） 实名制).")
+@click.option("--resume", is_flag=True,
+              help="Go on with a batch that was interrupted (Ctrl-C, SIGTERM, a crash): "
+                   "the chunks it finished are kept, the rest is decided; the output is "
+                   "the same, byte for byte, as if it had never stopped. Refused when "
+                   "CASES, the policy, --history, --as-of or --explain changed. Without a "
+                   "batch to resume, starts from the first line.")
+@click.option("--chunk-size", type=click.IntRange(1, 1_000_000), default=None, metavar="N",
+              help="Cases decided, written and recorded at a time (default 1000): an "
+                   "interrupted batch goes on after its last finished chunk.")
 @FORCE_OPTION
 @guarded
 @pipe_safe
 def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path, explain,
-          summary_path, input_format, history_path, force):
+          summary_path, input_format, history_path, resume, chunk_size, force):
     """Decide every case of CASES and write one line of JSON per case.
 
     CASES is JSON Lines (one case object per line, as in `policy eval`) or
@@ -154,7 +165,14 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     --history, a revision) or as another output is refused before anything
     is written; an existing file is replaced only with --force; every output
     is written to a temporary file and renamed when the batch is complete, so
-    a failure (a full disk, Ctrl-C) leaves no partial file.
+    a failure (a full disk, a bug) leaves no partial file under its name.
+
+    Restartable: while it runs, the decisions go to DECISIONS.partial and a
+    manifest (DECISIONS.manifest.json) records each finished chunk with the
+    SHA-256 of CASES and the policy hash. Ctrl-C (or SIGTERM) stops at the
+    last finished chunk, keeps it, says how to go on and exits 130; run the
+    same command with --resume to finish it. A new run over a partial one is
+    refused unless --resume (go on) or --force (start again).
 
     Real-name checks (七（三）): the policy's real_name_checks flag a line
     whose eligible claim repeats one the same person made earlier in the
@@ -168,30 +186,66 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
       policy batch cases.jsonl --out decisions.jsonl --jobs 4 --summary-json summary.json
       policy batch cases.csv --out decisions.jsonl --rejects bad.jsonl
       policy generate 100 | policy batch - --out decisions.jsonl --explain
+      policy batch cases.jsonl --out decisions.jsonl --jobs 2 --resume
     """
     import json
 
     from interpreter.outputs import Outputs
     from population.batch import default_rejects_path, load_policy_with, open_cases, run_batch, spec_for
+    from population.resume import Interrupted, ResumableBatch, identity, resumable
 
     rejects_path = rejects_path or default_rejects_path(out_path)
+    keep = resumable(cases_path, out_path)
+    if resume and not keep:
+        raise click.UsageError("--resume needs CASES and --out to be files (a batch from "
+                               "standard input or into standard output cannot be resumed)")
+    job = None
     # every output checked against every input and against each other before
     # anything is written; written under their names only when complete
     with Outputs(inputs=[cases_path, history_path, *revisions], force=force) as outs:
-        out = outs.open(out_path, "decisions file")
-        rejects = outs.open(rejects_path, "rejects file")
-        summary_out = outs.open(summary_path, "summary file") if summary_path else None
-        with open_cases(cases_path, input_format) as cases:
+        with open_cases(cases_path, input_format) as cases, _interrupted_early():
             policy = load_policy_with(policy_dir, revisions, catalogues())
             spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
                             catalogs=catalogues(),
                             as_of=as_of, explain=explain)
+            if keep:
+                ident = identity(cases_name=cases.name, cases_path=cases_path,
+                                 cases_format=cases.format, policy_hash=policy.hash,
+                                 history=history_path, as_of=as_of, explain=explain,
+                                 rejects=rejects_path)
+                job = ResumableBatch(outs, out_path, rejects_path, ident, resume=resume,
+                                     force=force)
+                out, rejects = job.out, job.rejects
+                if job.resumed is not None and job.resumed.chunks:
+                    click.echo(f"resuming after line {job.resumed.line - 1} of {cases.name} "
+                               f"({job.resumed.summary['cases']} case(s) already done)",
+                               err=True)
+            else:
+                out = outs.open(out_path, "decisions file")
+                rejects = outs.open(rejects_path, "rejects file")
             progress = _Progress("batch")
             printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
             try:
-                summary = run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=jobs,
-                                    on_reject=printer, on_progress=progress,
-                                    history=history_path)
+                summary_out = outs.open(summary_path, "summary file") if summary_path else None
+                with _signals_interrupt():
+                    summary = run_batch(cases, out, rejects, spec=spec, policy=policy,
+                                        jobs=jobs, on_reject=printer, on_progress=progress,
+                                        history=history_path, chunk_size=chunk_size,
+                                        resume=job.resumed if job else None,
+                                        on_chunk=job.commit if job else None)
+            except KeyboardInterrupt:
+                progress.done()
+                if job is None:
+                    raise Interrupted("interrupted; nothing was kept (a batch from standard "
+                                      "input or into standard output cannot be resumed)"
+                                      ) from None
+                with _signals_ignored():
+                    message = job.suspend()
+                raise Interrupted(message) from None
+            except BaseException:
+                if job is not None:
+                    job.abandon()
+                raise
             finally:
                 progress.done()
         if summary_out is not None:
@@ -199,10 +253,55 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
             data.update(input=cases.name, output=out_path, rejects=rejects_path)
             summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
                               + "\n")
+    if job is not None:
+        job.finish()
     text = summary.render()
     if summary.rejected:
         text += f"\nrejected lines: {rejects_path}"
     click.echo(text, err=True)
+
+
+@contextlib.contextmanager
+def _interrupted_early():
+    """Ctrl-C before the first chunk is under way: nothing to keep yet (an
+    earlier partial run is left as it was)."""
+    from population.resume import Interrupted
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted before any case was decided") from None
+
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """SIGTERM (a scheduler stopping the job, `kill`) stops a batch as Ctrl-C
+    does: at the last finished chunk, kept for --resume."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        old = signal.signal(signal.SIGTERM, stop)
+    except ValueError:          # not the main thread: leave signals alone
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def _signals_ignored():
+    """A second Ctrl-C while the partial files are cut and the manifest
+    written would leave them half done: ignored for that moment."""
+    try:
+        old = [(s, signal.signal(s, signal.SIG_IGN)) for s in (signal.SIGINT, signal.SIGTERM)]
+    except ValueError:
+        old = []
+    try:
+        yield
+    finally:
+        for s, h in old:
+            signal.signal(s, h)
 
 
 # -- diff -----------------------------------------------------------------------------

@@ -20,6 +20,13 @@ A device or a pipe (``/dev/null``, ``/dev/stdout``, a FIFO) is written
 directly: it cannot be renamed over and holds nothing to lose. ``-`` is
 standard output.
 
+An output that a long command may have to resume (`policy batch --resume`)
+is opened with ``open_partial``: it is written under a stable name
+(``NAME.partial``) instead of a random temporary one, locked against a second
+writer, and ``keep()`` leaves it there (an interruption) so that a later run
+opens it again at the length a manifest recorded (``resume_at``) and goes on.
+It is renamed over NAME, like the others, when the command completes.
+
     with Outputs(inputs=[cases], force=force) as outs:
         out = outs.open(out_path, "decisions file")
         rejects = outs.open(rejects_path, "rejects file")
@@ -244,6 +251,102 @@ class Output:
             self.tmp = None
 
 
+class PartialOutput(Output):
+    """An output written under a stable partial name that an interruption
+    leaves in place (``keep``), so that a later run can go on from a length
+    it recorded. Locked (``flock``) while open: two runs never write it."""
+
+    def __init__(self, path: str, what: str, partial: str, mode: int | None,
+                 resume_at: int | None):
+        self.path = path
+        self.what = what
+        self.name = path
+        self.tmp = partial
+        self._mode = mode
+        self._direct = False
+        self._text = False
+        flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)
+        if not resume_at:
+            flags |= os.O_CREAT
+        try:
+            fd = os.open(partial, flags, 0o600)
+        except OSError as exc:
+            self.tmp = None         # not ours: never removed
+            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
+                              position=Position(partial)) from None
+        self._f = os.fdopen(fd, "r+b")
+        try:
+            _lock(fd)
+        except BlockingIOError:
+            self._f.close()
+            self.tmp = None
+            raise OutputError(f"another command is writing the {what} right now",
+                              position=Position(partial),
+                              hint="wait for it to finish, or write to another file") from None
+        try:
+            size = os.fstat(fd).st_size
+            if resume_at is not None and size < resume_at:
+                self._f.close()
+                self.tmp = None
+                raise OutputError(f"the {what} so far is shorter ({size} bytes) than the "
+                                  f"{resume_at} bytes recorded: it was changed or cut",
+                                  position=Position(partial),
+                                  hint="start again with --force")
+            self._f.truncate(resume_at or 0)
+            self._f.seek(resume_at or 0)
+        except OSError as exc:
+            self._discard()
+            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
+                              position=Position(partial)) from None
+
+    def length(self) -> int:
+        """Bytes written so far (flushed to the system)."""
+        self.flush()
+        return self._f.tell()
+
+    def cut(self, length: int) -> None:
+        """Drop what was written after ``length`` bytes (an unfinished chunk)."""
+        try:
+            self._f.flush()
+            self._f.truncate(length)
+            self._f.seek(length)
+        except OSError as exc:
+            raise write_error(exc, self.what, self.tmp or self.name) from None
+
+    def keep(self) -> None:
+        """Close the partial file and leave it for a later run (it is no longer
+        completed nor discarded by Outputs)."""
+        try:
+            self._f.flush()
+            os.fsync(self._f.fileno())
+        except OSError:
+            pass
+        finally:
+            self._f.close()
+            self.tmp = None
+            self._kept = True
+
+    def _finish(self) -> None:
+        if getattr(self, "_kept", False):
+            return
+        super()._finish()
+
+
+def _lock(fd: int) -> None:
+    """An exclusive lock held while the file is open (BlockingIOError when
+    another process holds it)."""
+    try:
+        import fcntl
+    except ImportError:     # pragma: no cover - not POSIX: no lock
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def partial_name(path: str) -> str:
+    """Where a resumable output is written until it is complete."""
+    return str(path) + ".partial"
+
+
 class Outputs:
     """The inputs and outputs of one command, checked against each other.
 
@@ -326,6 +429,30 @@ class Outputs:
         self._outputs.append(out)
         return out
 
+    def open_partial(self, path, what: str, resume_at: int | None = None) -> PartialOutput:
+        """Check ``path`` (a regular file, see ``check``) and write it under its
+        partial name (``partial_name``); ``resume_at``: go on from that many
+        bytes of the partial file an earlier run left (None: start afresh,
+        replacing a partial file that is there). The caller decides whether
+        an existing partial file may be replaced or resumed."""
+        path = str(path)
+        direct, mode = self.check(path, what)
+        if direct:
+            raise OutputError(f"the {what} cannot be resumed: it is not a regular file",
+                              position=Position(path))
+        partial = partial_name(path)
+        st = _stat(partial)
+        if st is not None:
+            if not stat.S_ISREG(st.st_mode):
+                raise OutputError(f"cannot write the {what}: {partial} is not a regular file",
+                                  position=Position(partial))
+            self._against_inputs(_identity(st), partial, what)
+        self._claim(os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(partial))),
+                                 os.path.basename(partial)), partial, what)
+        out = PartialOutput(path, what, partial, mode, resume_at)
+        self._outputs.append(out)
+        return out
+
     def commit(self) -> None:
         outputs, self._outputs = self._outputs, []
         try:
@@ -348,5 +475,11 @@ class Outputs:
         if exc_type is None:
             self.commit()
         else:
+            if exc_type is KeyboardInterrupt:
+                # an interruption loses no resumable work, even one that
+                # came before the command could record where it stood
+                for o in self._outputs:
+                    if isinstance(o, PartialOutput):
+                        o.keep()
             self.discard()
         return False

@@ -139,6 +139,9 @@ class CaseFile:
         self.format = fmt
         self.header: list[str] | None = None
         self.header_line = 0
+        # the next physical line to read (with the file's offset, where a
+        # chunk ends: recorded so that a batch can go on from there)
+        self.next_line = 1
         self._lines = self._physical_lines()
         self._csv_rows = None
         self._consumed: list[tuple[int, str, bool]] = []
@@ -165,12 +168,36 @@ class CaseFile:
         except (OSError, ValueError):
             return None
 
+    def start_at(self, offset: int, line: int) -> None:
+        """Go on reading at byte ``offset`` of the file, the start of physical
+        line ``line`` (where a resumed batch stopped; after a CSV header)."""
+        if self.path == "-":
+            raise CaseError("standard input cannot be read from the middle",
+                            position=Position(self.name))
+        self._f.seek(offset)
+        self.next_line = line
+        self._lines = self._physical_lines()
+        if self.format == CSV:
+            self._consumed = []
+            self._csv_rows = csv.reader(self._csv_feed())
+
+    def position(self) -> tuple[int | None, int]:
+        """Where reading stands: (byte offset in the file, next physical
+        line); the offset is None for standard input. At the end of a chunk,
+        where a resumed batch goes on."""
+        try:
+            offset = self._f.tell() if self.path != "-" else None
+        except (OSError, ValueError):
+            offset = None
+        return offset, self.next_line
+
     # physical lines: (number, text without line ending, problem or None, raw ending)
     def _physical_lines(self) -> Iterator[tuple[int, str, str | None, str]]:
-        n = 0
+        n = self.next_line - 1
         try:
             for raw in bounded_lines(self._f):
                 n += 1
+                self.next_line = n + 1
                 if isinstance(raw, LongLine):
                     # never held whole: its first characters, for the rejects file
                     yield n, raw.prefix, raw.problem(), "\n"
@@ -234,13 +261,14 @@ class CaseFile:
         sends them: they split, decode and skip blank lines (``block_records``),
         so the parent does no work per line."""
         assert self.format == JSONL
-        n = 1
+        n = self.next_line
         reader = bounded_lines(self._f)
         try:
             while True:
                 got = list(itertools.islice(reader, lines))
                 if not got:
                     return
+                self.next_line = n + len(got)
                 if n == 1 and not isinstance(got[0], LongLine) and got[0].startswith(
                         b"\xef\xbb\xbf"):
                     got[0] = got[0][3:]
@@ -687,8 +715,14 @@ _WORKER_ERROR: BaseException | None = None
 
 def _init_worker(spec: BatchSpec) -> None:
     """Pool initializer: load and compile the policy once per process (a forked
-    worker that inherited the parent's Worker for the same spec reuses it)."""
+    worker that inherited the parent's Worker for the same spec reuses it).
+
+    Ctrl-C at a terminal goes to every process of the group: a worker ignores
+    it and the parent, which stops the pool, decides what is kept."""
     global _WORKER, _WORKER_ERROR
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's: the pool stops us so
     if _WORKER is not None and _WORKER.spec == spec:
         return
     try:
@@ -747,17 +781,38 @@ def pack(outcomes: list[Outcome]) -> tuple:
     return len(outcomes), ok, rejects, claims, tallies
 
 
-def _run_block(first: int, block: bytes) -> tuple:
-    if _WORKER is None:
-        raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
-    return pack(_WORKER.run(block_records(first, block)))
+def decide_block(worker: Worker, first: int, block: bytes) -> tuple:
+    """The chunk function for JSON Lines: a block of the file's lines (its
+    first line's number, the bytes) decided and packed (``pack``). The same
+    code decides a chunk in this process, in a ``--jobs`` worker and in a
+    partition of the distributed engine (population.distributed)."""
+    return pack(worker.run(block_records(first, block)))
 
 
-def _run_rows(rows: list[tuple]) -> tuple:
-    # plain tuples both ways: pickling dataclasses cost more than deciding
+def decide_rows(worker: Worker, rows: list[tuple]) -> tuple:
+    """The chunk function for CSV: rows as (line, text, cells, error) tuples
+    (plain tuples both ways: pickling dataclasses cost more than deciding)."""
+    return pack(worker.run([Record(*r) for r in rows]))
+
+
+def _run(fn, *args) -> tuple:
+    """A chunk function run in a ``--jobs`` worker, with its Worker."""
     if _WORKER is None:
         raise RuntimeError(f"the worker could not load the policy: {_WORKER_ERROR}")
-    return pack(_WORKER.run([Record(*r) for r in rows]))
+    return fn(_WORKER, *args)
+
+
+def chunk_tasks(cases: CaseFile, chunk_size: int) -> Iterator[tuple]:
+    """The chunks of a case file, from where it stands, as (chunk function,
+    its arguments, where the file stands after the chunk: (offset, line)).
+    JSON Lines go as blocks of the file's bytes, CSV as parsed rows."""
+    if cases.format == JSONL:
+        for first, block in cases.raw_blocks(chunk_size):
+            yield decide_block, (first, block), cases.position()
+        return
+    for chunk in _chunks(cases.records(), chunk_size):
+        yield (decide_rows, ([(r.line, r.text, r.cells, r.error) for r in chunk],),
+               cases.position())
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -782,35 +837,33 @@ def decide_stream(spec: BatchSpec, records: Iterable[Record], policy=None,
 
 def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
                   chunk_size: int | None = None) -> Iterator[tuple]:
-    """The packed outcomes (``pack``) of the cases, chunk by chunk, in input
-    order, whatever ``jobs``. With ``--jobs`` the workers read, decide and
-    render whole chunks, and the parent only merges them: at most a few
-    chunks per job are in flight."""
+    """(packed outcomes (``pack``), where the case file stands after them)
+    chunk by chunk, in input order, whatever ``jobs``. With ``--jobs`` the
+    workers read, decide and render whole chunks, and the parent only merges
+    them: at most a few chunks per job are in flight."""
     global _WORKER
     chunk_size = chunk_size or CHUNK_SIZE
     worker = Worker(spec, policy)
+    tasks = chunk_tasks(cases, chunk_size)
     if jobs <= 1:
-        for chunk in _chunks(cases.records(), chunk_size):
-            yield pack(worker.run(chunk))
+        for fn, args, position in tasks:
+            yield fn(worker, *args), position
         return
     import multiprocessing
-    if cases.format == JSONL:
-        tasks = ((_run_block, block) for block in cases.raw_blocks(chunk_size))
-    else:
-        tasks = ((_run_rows, ([(r.line, r.text, r.cells, r.error) for r in chunk],))
-                 for chunk in _chunks(cases.records(), chunk_size))
     _WORKER = worker             # inherited by forked workers: no second load
     try:
         with multiprocessing.get_context().Pool(jobs, initializer=_init_worker,
                                                 initargs=(spec,)) as pool:
             pending: deque = deque()
             limit = jobs * IN_FLIGHT_PER_JOB
-            for fn, args in tasks:
-                pending.append(pool.apply_async(fn, args))
+            for fn, args, position in tasks:
+                pending.append((pool.apply_async(_run, (fn, *args)), position))
                 while len(pending) >= limit:
-                    yield pending.popleft().get()
+                    result, at = pending.popleft()
+                    yield result.get(), at
             while pending:
-                yield pending.popleft().get()
+                result, at = pending.popleft()
+                yield result.get(), at
     finally:
         _WORKER = None
 
@@ -872,6 +925,20 @@ class Summary:
             setattr(t, result, getattr(t, result) + count)
             t.amount += amount
 
+    def state(self) -> dict:
+        """The counts as plain JSON, exactly (amounts as decimal text): what a
+        resumed batch starts from (``restore``)."""
+        return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
+                "flagged": self.flagged,
+                "programs": {k: [t.eligible, t.ineligible, t.undetermined, str(t.amount)]
+                             for k, t in self.programs.items()}}
+
+    def restore(self, state: dict) -> None:
+        self.cases, self.decided = int(state["cases"]), int(state["decided"])
+        self.rejected, self.flagged = int(state["rejected"]), int(state["flagged"])
+        self.programs = {k: ProgramTally(int(e), int(i), int(u), Decimal(a))
+                         for k, (e, i, u, a) in state["programs"].items()}
+
     def ordered(self) -> list[tuple[str, ProgramTally]]:
         order = {p: i for i, p in enumerate(self.program_order)}
         keys = sorted(self.programs, key=lambda p: (order.get(p, len(order)), p))
@@ -919,13 +986,20 @@ def default_rejects_path(out: str) -> str:
 def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jobs: int = 1,
               on_reject: Callable[[str], None] | None = None,
               on_progress: Callable[[Summary, CaseFile], None] | None = None,
-              chunk_size: int | None = None, history: str | None = None) -> Summary:
+              chunk_size: int | None = None, history: str | None = None,
+              resume=None, on_chunk: Callable[[tuple, dict, bytes], None] | None = None
+              ) -> Summary:
     """Decide every record of ``cases``; write output lines to ``out`` and
     rejects to ``rejects`` (text streams), in input order. Returns the Summary.
 
     The real-name checks of the policy (population.realname) run here, in
     input order, against ``history`` (earlier claims) and the lines before:
-    a flagged line gets "flags" naming the lines it conflicts with."""
+    a flagged line gets "flags" naming the lines it conflicts with.
+
+    ``on_chunk(position, summary state, claims)`` is called once a chunk's
+    lines are written: where the case file stands after it, the counts so
+    far (``Summary.state``) and the chunk's claims as registry journal bytes;
+    ``resume`` (population.resume.Resumed) goes on from such a record."""
     from .realname import Registry, checks_of
     if policy is None:
         policy = load_policy_with(spec.policy_dir, spec.revisions, spec.catalogs)
@@ -933,25 +1007,47 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     registry = Registry(checks_of(policy))
     if history is not None:
         registry.load_history(history)
-    for cases_n, ok, rejected, claims, tallies in decide_chunks(spec, cases, jobs, policy,
-                                                              chunk_size):
-        for index, line, found in claims:          # in input order
-            flags = registry.add(cases.name, line, found)
-            if flags:
-                data = json.loads(ok[index])
-                data["flags"] = flags
-                ok[index] = compact(data)
-                summary.flagged += 1
-        summary.merge(cases_n, len(ok), tallies)
-        if ok:
-            out.write("\n".join(ok) + "\n")
-        for _line, text, message in rejected:
-            rejects.write(text + "\n")
-            if on_reject is not None:
-                on_reject(message)
-        if on_progress is not None:
-            on_progress(summary, cases)
+    registry.source_index(cases.name)           # after the history files, as in every run
+    if on_chunk is not None:
+        registry.journal = []
+    if resume is not None:
+        summary.restore(resume.summary)
+        registry.replay(resume.claims)
+        cases.start_at(resume.offset, resume.line)
+    chunks = decide_chunks(spec, cases, jobs, policy, chunk_size)
+    try:
+        for packed, position in chunks:
+            _write_chunk(packed, cases.name, registry, summary, out, rejects, on_reject)
+            if on_chunk is not None:
+                journal = b"".join(registry.journal)
+                registry.journal.clear()
+                on_chunk(position, summary.state(), journal)
+            if on_progress is not None:
+                on_progress(summary, cases)
+    finally:
+        chunks.close()              # a --jobs pool stops here, whatever happened
     return summary
+
+
+def _write_chunk(packed: tuple, source: str, registry, summary: Summary, out, rejects,
+                 on_reject) -> None:
+    """A packed chunk (``pack``) written: real-name flags added in input
+    order, the counts merged, the lines and the rejects written."""
+    cases_n, ok, rejected, claims, tallies = packed
+    for index, line, found in claims:          # in input order
+        flags = registry.add(source, line, found)
+        if flags:
+            data = json.loads(ok[index])
+            data["flags"] = flags
+            ok[index] = compact(data)
+            summary.flagged += 1
+    summary.merge(cases_n, len(ok), tallies)
+    if ok:
+        out.write("\n".join(ok) + "\n")
+    for _line, text, message in rejected:
+        rejects.write(text + "\n")
+        if on_reject is not None:
+            on_reject(message)
 
 
 def spec_for(cases: CaseFile, policy, *, policy_dir=None, revisions=(), catalogs=None,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import struct
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,31 @@ def _normalised(rec: dict, formats, source: str, line: int) -> dict:
     return out
 
 
+# a claim as the registry keeps it: its 16-byte digest and its place
+JOURNAL_RECORD = struct.Struct("<16sq")
+
+
+def claim_digest(key: tuple) -> bytes:
+    """The 16-byte digest (BLAKE2b) of a claim's (check id, person, key
+    values, period): what the registry compares, and what a distributed batch
+    shuffles (population.distributed)."""
+    return hashlib.blake2b(repr(key).encode("utf-8"), digest_size=16).digest()
+
+
+def flag(check: Check, claim: tuple, conflicts_with: list[str]) -> dict:
+    """The flag of a claim over its check's limit: what the line gets, with
+    the places (``source:line``) of the earlier claims it conflicts with."""
+    _check_id, person, values, period, program = claim
+    return {
+        "check": check.id, "label": check.label, "program": program,
+        "person": person,
+        "key": {name: v for (name, _p), v in zip(check.key, values)},
+        **({"year": period} if period is not None else {}),
+        "max": check.max, "conflicts_with": conflicts_with,
+        **({"cite": check.cite} if check.cite else {}),
+    }
+
+
 class Registry:
     """What each person has claimed so far in this batch (and in the history).
 
@@ -194,6 +220,23 @@ class Registry:
         self._more: dict[bytes, list[int]] = {}
         self._sources: list[str] = []           # a place is line * 64 + source index
         self.flagged = 0
+        # when a list: every claim seen, as JOURNAL_RECORD bytes (digest, place),
+        # in the order seen; what a resumed batch replays (``replay``)
+        self.journal: list[bytes] | None = None
+
+    def replay(self, journal: bytes) -> int:
+        """Remember the claims of a journal (the records ``journal`` collected
+        in an earlier run, in their order): the registry is then as that run
+        left it. Returns the number of claims."""
+        n = 0
+        for digest, place in JOURNAL_RECORD.iter_unpack(journal):
+            self._seen_digest(digest, place)
+            n += 1
+        return n
+
+    def source_index(self, source: str) -> int:
+        """The index of a source in the places (history files first)."""
+        return self._place(source, 0) % 64
 
     def _place(self, source: str, line: int) -> int:
         try:
@@ -210,7 +253,12 @@ class Registry:
 
     def _seen(self, key: tuple, place: int) -> list[int]:
         """The earlier places of a claim; this one is remembered after them."""
-        digest = hashlib.blake2b(repr(key).encode("utf-8"), digest_size=16).digest()
+        digest = claim_digest(key)
+        if self.journal is not None:
+            self.journal.append(JOURNAL_RECORD.pack(digest, place))
+        return self._seen_digest(digest, place)
+
+    def _seen_digest(self, digest: bytes, place: int) -> list[int]:
         first = self._first.first(digest, place)
         if first is None:
             return []
@@ -252,18 +300,11 @@ class Registry:
         those over the limit."""
         flags = []
         place = self._place(source, line)
-        for check_id, person, values, period, program in found:
-            check = self.checks[check_id]
-            earlier = self._seen((check_id, person, values, period), place)
+        for claim in found:
+            check = self.checks[claim[0]]
+            earlier = self._seen(claim[:4], place)
             if len(earlier) >= check.max:
-                flags.append({
-                    "check": check_id, "label": check.label, "program": program,
-                    "person": person,
-                    "key": {name: v for (name, _p), v in zip(check.key, values)},
-                    **({"year": period} if period is not None else {}),
-                    "max": check.max, "conflicts_with": [self._name(p) for p in earlier],
-                    **({"cite": check.cite} if check.cite else {}),
-                })
+                flags.append(flag(check, claim, [self._name(p) for p in earlier]))
         if flags:
             self.flagged += 1
         return flags

@@ -79,3 +79,32 @@ def pdf_page_sizes(pdf: bytes) -> list[tuple[float, float]]:
                              capture_output=True, check=True, text=True).stdout
     return [(float(w), float(h)) for w, h in
             re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)]
+
+
+# -- populations with repeated persons ------------------------------------------------
+
+def with_repeated_persons(lines: list[str], seed: int = 0, share: float = 0.08,
+                          duplicates: float = 0.02) -> list[str]:
+    """Generated case lines (`policy generate`) rewritten so that the
+    real-name checks have work across the whole file: ``share`` of the
+    vocational-training cases are made by a few persons (one for every 400
+    such cases: about ten claims each a year, so more than three a year),
+    and ``duplicates`` of all lines repeat an earlier line anywhere before
+    them (the same person, occupation and level twice). Deterministic for a
+    seed."""
+    import json
+    import random
+    rng = random.Random(seed)
+    out = list(lines)
+    vt = [i for i, t in enumerate(out) if '"vocational_training"' in t]
+    pool = max(4, len(vt) // 400)
+    people = [json.loads(out[i])["applicant"]["id"] for i in vt[:pool]]
+    for i in vt[pool:]:
+        if rng.random() < share:
+            case = json.loads(out[i])
+            case["applicant"]["id"] = rng.choice(people)
+            out[i] = json.dumps(case, ensure_ascii=False, separators=(",", ":"))
+    for i in range(1, len(out)):
+        if rng.random() < duplicates:
+            out[i] = out[rng.randrange(i)]
+    return out
