@@ -35,9 +35,11 @@ It is renamed over NAME, like the others, when the command completes.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
+import signal
 import stat
 import sys
 import tempfile
@@ -100,6 +102,23 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Ctrl-C and SIGTERM held back for a moment (delivered right after): a
+    temporary file is created and recorded, or a record of progress written,
+    whole — an interruption in between would leave a file nobody removes."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 _UMASK: int | None = None
@@ -425,8 +444,9 @@ class Outputs:
     def open(self, path, what: str) -> Output:
         """Check ``path`` (see ``check``) and start writing it."""
         direct, mode = self.check(path, what)
-        out = Output(str(path), what, direct, mode)
-        self._outputs.append(out)
+        with signals_deferred():
+            out = Output(str(path), what, direct, mode)
+            self._outputs.append(out)
         return out
 
     def open_partial(self, path, what: str, resume_at: int | None = None) -> PartialOutput:
@@ -449,8 +469,9 @@ class Outputs:
             self._against_inputs(_identity(st), partial, what)
         self._claim(os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(partial))),
                                  os.path.basename(partial)), partial, what)
-        out = PartialOutput(path, what, partial, mode, resume_at)
-        self._outputs.append(out)
+        with signals_deferred():
+            out = PartialOutput(path, what, partial, mode, resume_at)
+            self._outputs.append(out)
         return out
 
     def commit(self) -> None:

@@ -29,14 +29,13 @@ and the claims are removed.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import signal
 from dataclasses import dataclass
 
 from dsl.errors import CaseError, PolicyError, Position
+from interpreter.outputs import signals_deferred as _signals_deferred
 
 MANIFEST_FORMAT = 1
 COMMAND = "policy batch"
@@ -65,22 +64,6 @@ def _is_device(path: str) -> bool:
         return not stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
-
-
-@contextlib.contextmanager
-def _signals_deferred():
-    """Ctrl-C and SIGTERM held back (delivered right after): what is recorded
-    of a chunk — the claims, the lengths, the manifest — is recorded whole."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
-        old = None
-    try:
-        yield
-    finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _remove(path: str) -> None:
