@@ -36,6 +36,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -835,12 +836,36 @@ def decide_stream(spec: BatchSpec, records: Iterable[Record], policy=None,
         yield from worker.run(chunk)
 
 
+def _wait(future) -> tuple:
+    """A worker's result. Waits in short steps: a signal the system gave to
+    one of the pool's threads rather than the main one is acted on within a
+    moment, not after a result that may never come."""
+    from concurrent.futures import TimeoutError as Timeout
+    from concurrent.futures.process import BrokenProcessPool
+    while True:
+        try:
+            return future.result(0.25)
+        except Timeout:
+            continue
+        except BrokenProcessPool:
+            # a worker was killed: by the signal that stops us all (SIGTERM
+            # to the process group), or by something else
+            time.sleep(0.5)         # our own handler runs here if it is the former
+            raise InternalError("a worker process stopped unexpectedly (killed, or out of "
+                                "memory?)") from None
+
+
 def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
                   chunk_size: int | None = None) -> Iterator[tuple]:
     """(packed outcomes (``pack``), where the case file stands after them)
     chunk by chunk, in input order, whatever ``jobs``. With ``--jobs`` the
     workers read, decide and render whole chunks, and the parent only merges
-    them: at most a few chunks per job are in flight."""
+    them: at most a few chunks per job are in flight.
+
+    The workers are a ProcessPoolExecutor, not a multiprocessing.Pool: a Pool
+    whose worker is killed while it holds the task queue's lock (SIGTERM to
+    the process group) hangs for ever when it is stopped; the executor
+    notices a dead worker and stops the others."""
     global _WORKER
     chunk_size = chunk_size or CHUNK_SIZE
     worker = Worker(spec, policy)
@@ -850,22 +875,26 @@ def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
             yield fn(worker, *args), position
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     _WORKER = worker             # inherited by forked workers: no second load
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(),
+                               initializer=_init_worker, initargs=(spec,))
     try:
-        with multiprocessing.get_context().Pool(jobs, initializer=_init_worker,
-                                                initargs=(spec,)) as pool:
-            pending: deque = deque()
-            limit = jobs * IN_FLIGHT_PER_JOB
-            for fn, args, position in tasks:
-                pending.append((pool.apply_async(_run, (fn, *args)), position))
-                while len(pending) >= limit:
-                    result, at = pending.popleft()
-                    yield result.get(), at
-            while pending:
-                result, at = pending.popleft()
-                yield result.get(), at
+        pending: deque = deque()
+        limit = jobs * IN_FLIGHT_PER_JOB
+        for fn, args, position in tasks:
+            pending.append((pool.submit(_run, fn, *args), position))
+            while len(pending) >= limit:
+                future, at = pending.popleft()
+                yield _wait(future), at
+        while pending:
+            future, at = pending.popleft()
+            yield _wait(future), at
     finally:
         _WORKER = None
+        # workers ignore Ctrl-C: they finish the chunk they hold (or are
+        # dead already) and the rest is cancelled
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- summary ---------------------------------------------------------------------------
