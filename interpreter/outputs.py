@@ -106,19 +106,35 @@ def silence_stdout() -> None:
 
 @contextlib.contextmanager
 def signals_deferred():
-    """Ctrl-C and SIGTERM held back for a moment (delivered right after): a
+    """Ctrl-C and SIGTERM held back for a moment and acted on right after: a
     temporary file is created and recorded, or a record of progress written,
-    whole — an interruption in between would leave a file nobody removes."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    whole — an interruption in between would leave a file nobody removes.
+
+    Held at Python's level (the handlers replaced for the moment): the
+    system may deliver a signal to any thread of the process, and Python
+    runs its handler in the main thread wherever that thread is, so masking
+    the signal in this thread alone would not hold it back. Outside the main
+    thread, where handlers cannot be set, nothing is held."""
+    got: list[int] = []
+
+    def hold(signum, frame):
+        got.append(signum)
+    held = (signal.SIGINT, signal.SIGTERM)
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
-        old = None
+        old = [(s, signal.signal(s, hold)) for s in held]
+    except ValueError:
+        old = []
     try:
         yield
     finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, h in old:
+            signal.signal(s, h)
+        if got and old:
+            handler = dict(old)[got[0]]
+            if callable(handler):
+                handler(got[0], None)          # e.g. raises KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), got[0])   # what the signal would have done
 
 
 _UMASK: int | None = None

@@ -53,7 +53,11 @@ def stopped(args, watch: Path, at_bytes: int, sig=signal.SIGINT):
         time.sleep(0.005)
     if p.poll() is None:
         os.killpg(p.pid, sig)
-    out, err = p.communicate(timeout=120)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)        # never leave a hung run behind
+        raise
     return p.returncode, out, err
 
 
