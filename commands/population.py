@@ -94,10 +94,11 @@ class _Progress:
 # -- batch ----------------------------------------------------------------------------
 
 @click.command("batch")
-@click.argument("cases_path", metavar="CASES", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("cases_path", metavar="CASES", type=click.Path(allow_dash=True))
 @click.option("--out", "out_path", required=True, metavar="DECISIONS.jsonl",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Where to write the decisions, one JSON object per line ('-': stdout).")
+              type=click.Path(allow_dash=True),
+              help="Where to write the decisions, one JSON object per line ('-': stdout); "
+                   "with --engine dask, a folder of part files.")
 @click.option("--jobs", type=click.IntRange(1, 512), default=1, show_default=True,
               metavar="N", help="Worker processes; each loads the policy once. The output "
                                 "is the same, byte for byte, whatever N.")
@@ -134,13 +135,24 @@ class _Progress:
                    "CASES, the policy, --history, --as-of or --explain changed. Without a "
                    "batch to resume, starts from the first line.")
 @click.option("--chunk-size", type=click.IntRange(1, 1_000_000), default=None, metavar="N",
-              help="Cases decided, written and recorded at a time (default 1000): an "
-                   "interrupted batch goes on after its last finished chunk.")
+              help="Cases decided, written and recorded at a time (default 1000; with "
+                   "--engine dask, lines per partition, default 10000): an interrupted "
+                   "batch goes on after its last finished chunk.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="local: this process and --jobs worker processes. dask: a Dask cluster "
+                   "(--scheduler, or a LocalCluster of --jobs worker processes on this "
+                   "machine); CASES may then be a folder or a glob of case files, and --out "
+                   "is a folder of part files and a manifest (docs/batch.md).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the address of a running Dask scheduler "
+                   "(tcp://HOST:8786), whose workers decide. Without it, a LocalCluster.")
 @FORCE_OPTION
 @guarded
 @pipe_safe
 def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path, explain,
-          summary_path, input_format, history_path, resume, chunk_size, force):
+          summary_path, input_format, history_path, resume, chunk_size, engine, scheduler,
+          force):
     """Decide every case of CASES and write one line of JSON per case.
 
     CASES is JSON Lines (one case object per line, as in `policy eval`) or
@@ -187,6 +199,8 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
       policy batch cases.csv --out decisions.jsonl --rejects bad.jsonl
       policy generate 100 | policy batch - --out decisions.jsonl --explain
       policy batch cases.jsonl --out decisions.jsonl --jobs 2 --resume
+      policy batch 'cases/*.jsonl' --engine dask --jobs 2 --out decisions/
+      policy batch cases.jsonl --engine dask --scheduler tcp://10.0.0.5:8786 --out decisions/
     """
     import json
 
@@ -194,6 +208,12 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     from population.batch import default_rejects_path, load_policy_with, open_cases, run_batch, spec_for
     from population.resume import Interrupted, ResumableBatch, identity, resumable
 
+    if engine == "dask" or scheduler:
+        return _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of,
+                           rejects_path, explain, summary_path, input_format, history_path,
+                           resume, chunk_size, scheduler, force)
+    if os.path.isdir(cases_path):
+        raise click.UsageError("CASES is a folder: a folder of case files needs --engine dask")
     rejects_path = rejects_path or default_rejects_path(out_path)
     keep = resumable(cases_path, out_path)
     if resume and not keep:
@@ -243,7 +263,13 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
                     message = job.suspend()
                 raise Interrupted(message) from None
             except BaseException:
-                if job is not None:
+                # a failure (a full disk, a bug) keeps the chunks already done
+                # for --resume; a batch with nothing done keeps nothing
+                if job is not None and job.has_work():
+                    with _signals_ignored():
+                        message = job.suspend()
+                    click.echo(message.replace("interrupted: ", "stopped: ", 1), err=True)
+                elif job is not None:
                     job.abandon()
                 raise
             finally:
@@ -259,6 +285,90 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     if summary.rejected:
         text += f"\nrejected lines: {rejects_path}"
     click.echo(text, err=True)
+
+
+def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path,
+                explain, summary_path, input_format, history_path, resume, chunk_size,
+                scheduler, force):
+    """`policy batch --engine dask` (population.distributed)."""
+    import json
+
+    from interpreter.outputs import Outputs
+    from population.batch import load_policy_with, open_cases, spec_for
+    from population.distributed import (DaskBatch, Source, case_files, connect, identity_of,
+                                        resume_check)
+    from population.resume import Interrupted
+
+    if out_path == "-":
+        raise click.UsageError("--engine dask writes a folder of part files: give --out FOLDER")
+    if rejects_path is not None:
+        raise click.UsageError("--rejects: with --engine dask the rejected lines are part "
+                               "files in the output folder (part-NNNNN.rejects.jsonl)")
+    if cases_path == "-":
+        raise click.UsageError("--engine dask reads files (a file, a folder or a glob), not "
+                               "standard input")
+    files = case_files(cases_path)
+    with Outputs(inputs=[*files, history_path, *revisions], force=force) as outs, \
+            _interrupted_early():
+        policy = load_policy_with(policy_dir, revisions, catalogues())
+        sources = []
+        for f in files:
+            with open_cases(f, input_format) as cases:
+                spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
+                                catalogs=catalogues(), as_of=as_of, explain=explain)
+                sources.append(Source(f, cases.format, spec))
+        ident = identity_of(sources, policy, history_path, as_of, explain, chunk_size)
+        folder = outs.open_folder(out_path, "decisions folder", resume=resume)
+        resume_check(folder, ident)
+        summary_out = outs.open(summary_path, "summary file") if summary_path else None
+        job = DaskBatch(folder, sources, policy, chunk_size=chunk_size, history=history_path,
+                        identity=ident, on_reject=_RejectPrinter(out_path))
+        done = len(job.done_partitions())
+        if done:
+            click.echo(f"resuming: {done} partition(s) already done", err=True)
+        client, cluster = connect(scheduler, jobs)
+        try:
+            with _signals_interrupt():
+                job.run(client)
+        except KeyboardInterrupt:
+            folder.keep()
+            raise Interrupted(f"interrupted: {len(job.partitions)} partition(s) done are kept "
+                              f"in {folder.partial}; to go on, run the same command again "
+                              "with --resume") from None
+        except BaseException:
+            if folder.precious:     # a lost worker or scheduler, a bug: the work done is kept
+                folder.keep()
+                click.echo(f"stopped: {len(job.partitions)} partition(s) done are kept in "
+                           f"{folder.partial}; to go on, run the same command again with "
+                           "--resume", err=True)
+            raise
+        finally:
+            with _signals_ignored():
+                _close(client, cluster)
+        if summary_out is not None:
+            data = job.summary.to_json()
+            data.update(input=files, output=out_path, rejects=f"{out_path}/part-*.rejects.jsonl")
+            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+                              + "\n")
+    text = job.summary.render()
+    if job.summary.rejected:
+        text += f"\nrejected lines: {out_path}/part-*.rejects.jsonl"
+    click.echo(text, err=True)
+
+
+def _close(client, cluster) -> None:
+    """Close the Dask client and the LocalCluster it started, quietly."""
+    import logging
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    try:
+        client.close()
+    except Exception:       # noqa: BLE001 - a scheduler already gone
+        pass
+    if cluster is not None:
+        try:
+            cluster.close()
+        except Exception:   # noqa: BLE001
+            pass
 
 
 @contextlib.contextmanager

@@ -300,6 +300,9 @@ class PartialOutput(Output):
         self._mode = mode
         self._direct = False
         self._text = False
+        # what an earlier run left and this one goes on with is never removed
+        # by a failure (set by the caller once this run has work worth keeping)
+        self.precious = bool(resume_at)
         flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0)
         if not resume_at:
             flags |= os.O_CREAT
@@ -351,6 +354,8 @@ class PartialOutput(Output):
     def keep(self) -> None:
         """Close the partial file and leave it for a later run (it is no longer
         completed nor discarded by Outputs)."""
+        if getattr(self, "_kept", False):
+            return
         try:
             self._f.flush()
             os.fsync(self._f.fileno())
@@ -366,6 +371,12 @@ class PartialOutput(Output):
             return
         super()._finish()
 
+    def _discard(self) -> None:
+        if self.precious:
+            self.keep()             # an earlier run's work: only --force replaces it
+        else:
+            super()._discard()
+
 
 def _lock(fd: int) -> None:
     """An exclusive lock held while the file is open (BlockingIOError when
@@ -375,6 +386,83 @@ def _lock(fd: int) -> None:
     except ImportError:     # pragma: no cover - not POSIX: no lock
         return
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class PartialFolder:
+    """An output folder (`policy batch --engine dask`): its files are written
+    (each through a temporary file and a rename) into ``NAME.partial/``,
+    which is renamed to NAME when the command completes. The partial folder
+    is locked while a command writes it; it is kept for a later run when the
+    command is interrupted, or when it failed after ``precious`` was set
+    (work worth resuming), and removed otherwise."""
+
+    def __init__(self, path: str, what: str, partial: str, replace: bool):
+        self.path = path
+        self.what = what
+        self.partial = partial
+        self.replace = replace          # NAME exists and --force: replaced at the end
+        self.precious = False
+        self._lock = None
+        try:
+            os.makedirs(partial, exist_ok=True)
+            fd = os.open(os.path.join(partial, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
+                              position=Position(partial)) from None
+        try:
+            _lock(fd)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(f"another command is writing the {what} right now",
+                              position=Position(partial),
+                              hint="wait for it to finish, or write to another folder") from None
+        self._lock = fd
+
+    def names(self) -> list[str]:
+        return sorted(n for n in os.listdir(self.partial) if not n.startswith("."))
+
+    def write(self, name: str, data: bytes) -> None:
+        try:
+            atomic_write_bytes(os.path.join(self.partial, name), data)
+        except OSError as exc:
+            raise write_error(exc, self.what, os.path.join(self.partial, name)) from None
+
+    def read(self, name: str) -> bytes:
+        with open(os.path.join(self.partial, name), "rb") as f:
+            return f.read()
+
+    def remove(self, name: str) -> None:
+        _unlink(os.path.join(self.partial, name))
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _finish(self) -> None:
+        import shutil
+        try:
+            _unlink(os.path.join(self.partial, ".lock"))
+            self._unlock()
+            old = None
+            if self.replace and os.path.lexists(self.path):
+                old = f"{self.path}.old-{secrets.token_hex(4)}"
+                os.rename(self.path, old)
+            os.rename(self.partial, self.path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            raise write_error(exc, self.what, self.path) from None
+
+    def _discard(self) -> None:
+        import shutil
+        self._unlock()
+        if not self.precious:
+            shutil.rmtree(self.partial, ignore_errors=True)
+
+    def keep(self) -> None:
+        self.precious = True
+        self._unlock()
 
 
 def partial_name(path: str) -> str:
@@ -465,6 +553,51 @@ class Outputs:
             self._outputs.append(out)
         return out
 
+    def open_folder(self, path, what: str, *, resume: bool) -> PartialFolder:
+        """An output folder written as ``NAME.partial/`` and renamed when
+        complete. Refused (exit 2, before anything is written) when NAME is a
+        file, holds an input, or exists without ``force``; a partial folder
+        left by an interrupted run is gone on with only with ``resume``, and
+        replaced only with ``force``."""
+        import shutil
+        path = str(path).rstrip("/") or "/"
+        partial = partial_name(path)
+        real = os.path.realpath(path)
+        for shown in self._inputs.values():
+            if shown == "<stdin>":
+                continue
+            where = os.path.realpath(shown)
+            if where.startswith(real + os.sep) or where.startswith(
+                    os.path.realpath(partial) + os.sep):
+                raise OutputError(f"the {what} holds the input {shown}; it would be lost",
+                                  position=Position(path), hint="write to another folder")
+        if os.path.lexists(path):
+            if not os.path.isdir(path):
+                raise OutputError(f"the {what} is a file, not a folder", position=Position(path),
+                                  hint="give the name of a folder to create")
+            if not self.force:
+                raise OutputError(f"the {what} already exists; it would be replaced",
+                                  position=Position(path),
+                                  hint="give --force to replace it, or choose another name")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise OutputError(f"cannot write the {what}: the folder {folder} does not exist",
+                              position=Position(path))
+        if os.path.lexists(partial) and not resume:
+            if not self.force:
+                raise OutputError(f"an interrupted batch left {partial}",
+                                  position=Position(path),
+                                  hint="give --resume to go on from there, or --force to start "
+                                       "again")
+            shutil.rmtree(partial)
+        earlier = os.path.lexists(partial)
+        self._claim(real, path, what)
+        with signals_deferred():
+            out = PartialFolder(path, what, partial, replace=os.path.lexists(path))
+            out.precious = earlier      # an earlier run's work: only --force removes it
+            self._outputs.append(out)
+        return out
+
     def open_partial(self, path, what: str, resume_at: int | None = None) -> PartialOutput:
         """Check ``path`` (a regular file, see ``check``) and write it under its
         partial name (``partial_name``); ``resume_at``: go on from that many
@@ -516,7 +649,7 @@ class Outputs:
                 # an interruption loses no resumable work, even one that
                 # came before the command could record where it stood
                 for o in self._outputs:
-                    if isinstance(o, PartialOutput):
+                    if isinstance(o, (PartialOutput, PartialFolder)):
                         o.keep()
             self.discard()
         return False

@@ -206,6 +206,34 @@ def flag(check: Check, claim: tuple, conflicts_with: list[str]) -> dict:
     }
 
 
+def history_claims(path: str | Path, checks: list[Check]):
+    """The claims of a history file: (line, (check id, person, key values,
+    period)) for each record and each check that covers its program, in the
+    order of the file and of the checks."""
+    name = str(path)
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                _person, program = rec["id"], rec["program"]
+                date = _dt.date.fromisoformat(rec["date"])
+            except (ValueError, KeyError, TypeError):
+                raise CaseError("a history record needs id, program and date (YYYY-MM-DD)",
+                                position=Position(name, n)) from None
+            for check in checks:
+                if program not in check.programs:
+                    continue
+                rec_n = _normalised(rec, check.formats, name, n)
+                values = tuple(None if rec_n.get(k) is None else str(rec_n[k])
+                               for k, _p in check.key)
+                if any(v is None for v in values):
+                    continue
+                period = date.year if check.per == "year" else None
+                yield n, (check.id, rec_n["id"], values, period)
+
+
 class Registry:
     """What each person has claimed so far in this batch (and in the history).
 
@@ -269,31 +297,11 @@ class Registry:
 
     def load_history(self, path: str | Path) -> int:
         name = str(path)
-        count = 0
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                    person, program = rec["id"], rec["program"]
-                    date = _dt.date.fromisoformat(rec["date"])
-                except (ValueError, KeyError, TypeError):
-                    raise CaseError("a history record needs id, program and date (YYYY-MM-DD)",
-                                    position=Position(name, n)) from None
-                for check in self.checks.values():
-                    if program not in check.programs:
-                        continue
-                    rec_n = _normalised(rec, check.formats, name, n)
-                    person = rec_n["id"]
-                    values = tuple(None if rec_n.get(k) is None else str(rec_n[k])
-                                   for k, _p in check.key)
-                    if any(v is None for v in values):
-                        continue
-                    period = date.year if check.per == "year" else None
-                    self._seen((check.id, person, values, period), self._place(name, n))
-                count += 1
-        return count
+        lines = set()
+        for n, key in history_claims(path, list(self.checks.values())):
+            self._seen(key, self._place(name, n))
+            lines.add(n)
+        return len(lines)
 
     def add(self, source: str, line: int, found: tuple) -> list[dict]:
         """Record the claims of the case at ``source:line``; the flags for

@@ -320,6 +320,11 @@ class ResumableBatch:
         return (f"interrupted: {cases} case(s) up to line {line - 1} of {source} are kept in "
                 f"{kept}; to go on, run the same command again with --resume")
 
+    def has_work(self) -> bool:
+        """Whether chunks are done (in this run or an earlier one): then a
+        failure keeps them (``suspend``) rather than throwing them away."""
+        return self.state[2] > 0
+
     def abandon(self) -> None:
         """The batch failed (not interrupted): nothing is kept for a resume."""
         try:

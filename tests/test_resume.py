@@ -301,3 +301,23 @@ def test_csv_resumes_at_a_record_with_a_quoted_line_break(tmp_path, monkeypatch,
     assert run(f, "--out", out, "--chunk-size", 45, "--resume").exit_code == 0
     assert out.read_bytes() == ref.read_bytes()
     assert out.read_bytes().count(b"\n") == 300
+
+
+def test_a_failure_after_chunks_were_done_keeps_them(interrupted, tmp_path, monkeypatch):
+    """A bug (exit 3) in a resumed run loses nothing of the earlier run: the
+    chunks done stay for the next --resume (a fresh batch that fails before
+    any chunk keeps nothing: tests/test_batch.py)."""
+    from interpreter.evaluate import Evaluator
+    small, out = interrupted
+    ref = tmp_path / "ref.jsonl"
+    assert run(small, "--out", ref).exit_code == 0
+    decide = Evaluator.decide
+    monkeypatch.setattr(Evaluator, "decide", lambda self, *a, **k: 1 / 0)
+    r = run(small, "--out", out, "--resume", "--chunk-size", 50)
+    assert r.exit_code == 3, r.output
+    assert f"stopped: 150 case(s) up to line 150 of {small} are kept in {out}.partial" in r.stderr
+    assert "internal error" in r.stderr
+    monkeypatch.setattr(Evaluator, "decide", decide)
+    r = run(small, "--out", out, "--resume")
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == ref.read_bytes()
