@@ -17,8 +17,9 @@ each pass):
  c. the same rule in zen-engine (compiled expression; JDM graph, trace off
     and on), rule-engine and JsonLogic (benchmarks/peers.py);
  d. the whole bundled policy (every program) per case, explanations off and on;
- e. `policy batch` over generated cases, --jobs 1 and 2: cases per second and
-    peak memory;
+ e. `policy batch` over generated cases, --jobs 1 and 2, and --engine dask
+    on a LocalCluster of 2 worker processes: cases per second and peak memory
+    of all processes;
  f. `policy eval` on one example, wall time, against the bare imports.
 
 Every result of a and c is checked against the policy's decision on every
@@ -76,6 +77,9 @@ def parse_args(argv):
                     help="cases for `policy batch` (default 1,000,000; --quick 20,000)")
     ap.add_argument("--jobs", default="1,2", metavar="LIST",
                     help="--jobs values for `policy batch` (default 1,2)")
+    ap.add_argument("--dask-jobs", default="2", metavar="LIST",
+                    help="worker processes of a Dask LocalCluster for `policy batch --engine "
+                         "dask` (default 2; empty to skip)")
     ap.add_argument("--batch-runs", type=int, default=None, metavar="K",
                     help="runs of `policy batch` per --jobs value, taking turns; the fastest "
                          "counts (default 2; --quick 1)")
@@ -101,8 +105,9 @@ def parse_args(argv):
     args.slow_budget = args.slow_budget or (1.0 if q else 4.0)
     try:
         args.jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
+        args.dask_jobs = [int(j) for j in args.dask_jobs.split(",") if j.strip()]
     except ValueError:
-        ap.error("--jobs: a comma-separated list of numbers, e.g. 1,2")
+        ap.error("--jobs, --dask-jobs: a comma-separated list of numbers, e.g. 1,2")
     return args
 
 
@@ -335,38 +340,52 @@ def bench_batch(args, policy, env, tmp: Path, log) -> dict:
     runs = []
     digests = set()
     every = []
-    # the --jobs values take turns, args.batch_runs times: each reports its
-    # fastest run (a shared machine slows some runs down, never speeds one up)
+    variants = [("local", j) for j in args.jobs] + [("dask", j) for j in args.dask_jobs]
+    # the variants take turns, args.batch_runs times: each reports its fastest
+    # run (a shared machine slows some runs down, never speeds one up)
     for round_ in range(args.batch_runs):
-        for jobs in args.jobs:
-            out = tmp / f"decisions-{jobs}.jsonl"
-            summary = tmp / f"summary-{jobs}.json"
-            log(f"   --jobs {jobs} (run {round_ + 1} of {args.batch_runs}) ...")
-            r = run_measured(cmd + [str(path), "--out", str(out), "--jobs", str(jobs),
-                                    "--rejects", str(tmp / f"rejects-{jobs}.jsonl"),
+        for engine, jobs in variants:
+            name = f"{engine}-{jobs}"
+            out = tmp / (f"decisions-{name}.jsonl" if engine == "local" else f"decisions-{name}")
+            summary = tmp / f"summary-{name}.json"
+            log(f"   --engine {engine} --jobs {jobs} (run {round_ + 1} of {args.batch_runs}) ...")
+            extra = (["--rejects", str(tmp / f"rejects-{name}.jsonl")] if engine == "local"
+                     else ["--engine", "dask"])
+            r = run_measured(cmd + [str(path), "--out", str(out), "--jobs", str(jobs), *extra,
                                     "--summary-json", str(summary)], env, ROOT)
-            r["jobs"] = jobs
+            r["engine"], r["jobs"] = engine, jobs
             r["cases_per_s"] = n / r["wall_s"]
             try:
                 s_ = json.loads(summary.read_text())
                 r["decided"], r["rejected"] = s_.get("decided"), s_.get("rejected")
+                summary.unlink()
             except (OSError, ValueError):
                 r["decided"] = r["rejected"] = None
             if out.exists():
                 import hashlib
+                import shutil
                 h = hashlib.sha256()
-                with open(out, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
+                # the Dask engine's part files, in order, are the local output
+                files = ([out] if out.is_file() else sorted(
+                    p for p in out.iterdir() if p.name.startswith("part-")
+                    and not p.name.endswith(".rejects.jsonl")))
+                for file in files:
+                    with open(file, "rb") as f:
+                        for chunk in iter(lambda: f.read(1 << 20), b""):
+                            h.update(chunk)
                 digests.add(h.hexdigest())
-                out.unlink()
+                if out.is_file():
+                    out.unlink()
+                else:
+                    shutil.rmtree(out)
             if r["exit"] != 0:
-                log(f"   --jobs {jobs} failed (exit {r['exit']}): {r['stderr'].strip()[-500:]}")
+                log(f"   --engine {engine} --jobs {jobs} failed (exit {r['exit']}): "
+                    f"{r['stderr'].strip()[-500:]}")
             else:
                 r.pop("stderr")
             every.append(r)
-    for jobs in args.jobs:
-        mine = [r for r in every if r["jobs"] == jobs]
+    for engine, jobs in variants:
+        mine = [r for r in every if r["jobs"] == jobs and r["engine"] == engine]
         best = dict(max(mine, key=lambda r: (r["exit"] == 0, r["cases_per_s"])))
         best["cases_per_s_all"] = [round(r["cases_per_s"]) for r in mine]
         # memory: the largest of every run, not only the fastest
@@ -624,7 +643,8 @@ def main(argv=None) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
         batch = None if args.skip_batch else (
-            bench_batch(args, policy, env, tmp, log) if args.cases > 0 and args.jobs
+            bench_batch(args, policy, env, tmp, log)
+            if args.cases > 0 and (args.jobs or args.dask_jobs)
             else {"skipped": "--cases 0 or no --jobs"})
         cli = None if args.skip_cli else bench_cli(args, env, log)
     finally:
@@ -633,10 +653,11 @@ def main(argv=None) -> int:
     if batch and batch.get("runs"):
         for r in batch["runs"]:
             if r["exit"] != 0 or (r.get("decided") is not None and r["decided"] != args.cases):
-                failures.append(f"policy batch --jobs {r['jobs']}: exit {r['exit']}, "
+                failures.append(f"policy batch --engine {r.get('engine', 'local')} "
+                                f"--jobs {r['jobs']}: exit {r['exit']}, "
                                 f"decided {r.get('decided')} of {args.cases}")
         if batch.get("outputs_identical") is False:
-            failures.append("policy batch: the outputs differ between --jobs values")
+            failures.append("policy batch: the outputs differ between --jobs values or engines")
     load1 = os.getloadavg() if hasattr(os, "getloadavg") else None
 
     report = build_report(args, rows, checks, failures, batch, cli, profile, peer_notes,
@@ -686,7 +707,7 @@ def build_report(args, rows, checks, failures, batch, cli, profile, peer_notes, 
     else:
         target("c_peers", None, "n/a", "no peer installed (pip install '.[bench]')")
     runs = (batch or {}).get("runs") or []
-    ok_runs = [r for r in runs if r["exit"] == 0]
+    ok_runs = [r for r in runs if r["exit"] == 0 and r.get("engine", "local") == "local"]
     if ok_runs:
         mem = max(max(r["ru_maxrss_mb"], r.get("tree_peak_mb") or 0) for r in ok_runs)
         target("e_memory", mem, "PASS" if mem < LIMITS["e_memory"] else "MISS",
@@ -790,10 +811,13 @@ def print_report(rep: dict) -> None:
             others = r.get("cases_per_s_all") or []
             runs = (f" (fastest of {len(others)} runs: " + ", ".join(f"{x:,}" for x in others)
                     + ")") if len(others) > 1 else ""
-            print(f"  --jobs {r['jobs']}: {r['cases_per_s']:,.0f} cases/s ({r['wall_s']:.1f} s)"
+            engine = "" if r.get("engine", "local") == "local" else f"--engine {r['engine']} "
+            print(f"  {engine}--jobs {r['jobs']}: {r['cases_per_s']:,.0f} cases/s "
+                  f"({r['wall_s']:.1f} s)"
                   f"{runs}, ru_maxrss {r['ru_maxrss_mb']:.0f} MB{tree}{status}")
         if b.get("outputs_identical") is not None:
-            print(f"  outputs identical across --jobs: {'yes' if b['outputs_identical'] else 'NO'}")
+            print(f"  outputs identical across --jobs and engines: "
+                  f"{'yes' if b['outputs_identical'] else 'NO'}")
     elif b:
         print(f"e. batch skipped: {b.get('skipped')}")
     c = rep.get("cli")
