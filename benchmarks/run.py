@@ -361,6 +361,7 @@ def bench_batch(args, policy, env, tmp: Path, log) -> dict:
                 summary.unlink()
             except (OSError, ValueError):
                 r["decided"] = r["rejected"] = None
+            (tmp / f"rejects-{name}.jsonl").unlink(missing_ok=True)    # no --force next round
             if out.exists():
                 import hashlib
                 import shutil
