@@ -56,7 +56,7 @@ def cli():
 
     \b
     Examples:
-      policy eval examples/skill_upgrade_intermediate.json
+      policy eval examples/skill_upgrade_senior.json
       policy eval case.json --format json --lang en
       policy check
       policy schema > case.schema.json
