@@ -8,7 +8,8 @@ file:line:col and a stable code for tools:
 - ``uncited-clause``    (note) a clause of the source text no rule cites
 - ``not-applicable``    a program a case cannot apply for (not in the enum of
                         ``programs_applied``), or an enum value naming no program
-- ``standard-periods``  dated values of a standard that overlap or leave a gap
+- ``standard-periods``  dated values of a standard that leave a gap (values that
+                        overlap are an error of the loader)
 - ``no-citation``       a clause without a citation
 - ``constant``          a clause whose value does not depend on the case
 - ``unsatisfiable``     a program whose clauses can never all hold together
@@ -232,13 +233,8 @@ def _standard_periods(policy: Policy):
         for versions in by_source.values():
             versions = sorted(versions, key=lambda v: v.start)
             for a, b in zip(versions, versions[1:]):
-                if a.until is None or a.until >= b.start:
-                    yield finding("standard-periods",
-                                  f"standard {s.id}: the value from {a.start} "
-                                  f"({'open-ended' if a.until is None else 'until ' + str(a.until)})"
-                                  f" overlaps the value from {b.start}", b.position,
-                                  hint="end the earlier value the day before")
-                elif a.until + _dt.timedelta(days=1) < b.start:
+                # (values that overlap are an error of the loader)
+                if a.until is not None and a.until + _dt.timedelta(days=1) < b.start:
                     yield finding("standard-periods",
                                   f"standard {s.id}: no value from {a.until + _dt.timedelta(days=1)}"
                                   f" to {b.start - _dt.timedelta(days=1)}", b.position)

@@ -84,7 +84,13 @@ class Environment:
         if name not in self._compiled:
             # a placeholder first, so a (checked-out) cycle cannot recurse here
             self._compiled[name] = None
-            fn = Compiler(self).compile(self.definitions[name])
+            try:
+                fn = Compiler(self).compile(self.definitions[name])
+            except BaseException:
+                # a definition with an error of its own: the same error again
+                # next time, not "refers to itself"
+                del self._compiled[name]
+                raise
             self._compiled[name] = memoised(("def", name), fn)
         fn = self._compiled[name]
         if fn is None:

@@ -3,6 +3,8 @@ expression, and report all problems together with file:line:col.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Protocol
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
-from dsl.errors import CheckError, ErrorList, Position, PolicyFileError
+from dsl.errors import CheckError, ErrorList, EvaluationError, Position, PolicyFileError
 
 from . import schemas, sizes
 from .formats import FORMATS
@@ -152,10 +154,19 @@ class _Loader:
             return None
         try:
             fn = env.compile_node(node, local_defs)
-        except CheckError:
+        except (CheckError, EvaluationError) as exc:
             if env.cycles:
                 return None         # a definition cycle: reported at the definition
-            raise
+            if self.errors:
+                # it reads a definition or let that has an error of its own,
+                # reported where it is written: not this rule's mistake
+                return None
+            fline, fcol = locate(1, 1)
+            self.errors.append(PolicyFileError(
+                f"this expression cannot be compiled: {exc.message}",
+                position=Position(src.name, fline, fcol), context=context,
+                snippet=(text.splitlines() or [""])[0], caret_column=1))
+            return None
         pos = Position(src.name, *locate(1, 1))
         return Rule(text, Expression(text, node, result, fn), pos, src.name)
 
@@ -262,6 +273,7 @@ def load_policy(root: str | Path | None = None,
         if "standards" in r.data:
             _standards(r, enums, ld, into=standards, revision=label)
     _constraints(ld, enums)
+    _periods(ld, standards)
     if ld.errors:
         raise ErrorList(ld.errors)
 
@@ -720,6 +732,50 @@ def _fact_type(d: FactDecl, enums) -> T.Type:
         e = enums.get(d.enum)
         return T.EnumType(d.enum, frozenset(e.values)) if e else T.ANY
     return T.parse_declared(d.type)
+
+
+def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
+    """The dated values of each standard, one per day.
+
+    Within one file two values of a standard may not cover the same day: the
+    later one used to win silently; it is an error naming both. A revision's
+    value supersedes, from its start to its end, the values issued before it
+    (the base file's, an earlier revision's): those are cut to the days it
+    leaves them, so an explanation shows the period each value really had."""
+    day = _dt.timedelta(days=1)
+    for s in standards.values():
+        by_source: dict[str, list[StandardVersion]] = {}
+        for v in s.versions:
+            by_source.setdefault(v.source, []).append(v)
+        for versions in by_source.values():
+            versions.sort(key=lambda v: v.start)
+            for a, b in zip(versions, versions[1:]):
+                if a.until is None or a.until >= b.start:
+                    where = b.position or s.position
+                    src = ld.sources.get(where.source) if where is not None else None
+                    ld.errors.append(PolicyFileError(
+                        f"standard {s.id}: the value from {b.start} overlaps the value from "
+                        f"{a.start} ({'open-ended' if a.until is None else f'until {a.until}'}):"
+                        " two values would apply on the same days",
+                        position=where, snippet=src.line_text(where.line) if src else None,
+                        hint=f"end the earlier value the day before: until: {b.start - day}"))
+        kept: list[StandardVersion] = []
+        for source in dict.fromkeys(v.source for v in s.versions):     # in the order applied
+            new = by_source[source]
+            for n in new:
+                pieces = []
+                for e in kept:
+                    if n.until is not None and e.start > n.until or (
+                            e.until is not None and e.until < n.start):
+                        pieces.append(e)                # no day in common
+                        continue
+                    if e.start < n.start:
+                        pieces.append(dataclasses.replace(e, until=n.start - day))
+                    if n.until is not None and (e.until is None or e.until > n.until):
+                        pieces.append(dataclasses.replace(e, start=n.until + day))
+                kept = pieces
+            kept += new
+        s.versions = sorted(kept, key=lambda v: v.start)
 
 
 def _money_value(ld: _Loader, src: Source, at: tuple, x: Decimal) -> None:

@@ -226,6 +226,26 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
         hint = None
         if snippet is not None and col is not None and snippet[col - 1:col] == "\t":
             hint = "YAML is indented with spaces; this line has a tab"
+        opened = _unclosed_quote(text, mark)
+        where = f"read on to line {line}, where the next quote mark is"
+        if opened is None and cm is not None and "quoted scalar" in (exc.context or ""):
+            # the quote never closes: the scanner ran to the end of the file
+            opened = (cm.line + 1, cm.column + 1, text[cm.index:cm.index + 1] or "'")
+            where = "nor anywhere after it"
+        if opened is not None:
+            # the parser reads on to the next quote mark and stops there, lines
+            # later: the mistake is where the quoted text began
+            qline, qcol, quote = opened
+            raise PolicyFileError(
+                f"YAML syntax: the text quoted with {quote} on this line is not closed on it "
+                f"({where})",
+                position=Position(name, qline, qcol),
+                snippet=lines[qline - 1] if qline <= len(lines) else None,
+                hint=f"add the closing {quote} at the end of the text on line {qline}") from None
+        if hint is None and any(word in msg for word in _INDENTATION):
+            hint = ("check the indentation: a key lines up with the other keys of its "
+                    "block, a list item's '-' with the other items, and a value that "
+                    "continues on the next line is indented further (spaces, not tabs)")
         raise PolicyFileError(f"YAML syntax: {msg}", position=Position(name, line, col),
                               snippet=snippet, hint=hint) from None
     except yaml.YAMLError as exc:
@@ -270,6 +290,43 @@ def _count_values(text: str, name: str, loader) -> None:
                         hint="a policy is small: split it, or look for a runaway list")
     except yaml.YAMLError:
         return
+
+
+# what PyYAML says when a line is indented wrongly
+_INDENTATION = ("mapping values are not allowed", "did not find expected key",
+                "expected <block end>", "did not find expected '-' indicator",
+                "could not find expected ':'", "found a tab character",
+                "found character that cannot start any token")
+
+
+def _unclosed_quote(text: str, mark) -> tuple[int, int, str] | None:
+    """(line, column, quote) of a quoted scalar that began on one line and ran
+    on, past line ends, to just before the syntax error at ``mark``: a quote
+    that was never closed on its line."""
+    if mark is None:
+        return None
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= mark.index:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                last = token
+            elif not isinstance(token, (yaml.ValueToken, yaml.KeyToken, yaml.BlockEndToken,
+                                        yaml.BlockEntryToken, yaml.BlockMappingStartToken)):
+                last = None if last is not None and token.start_mark.index > last.end_mark.index \
+                    else last
+    except yaml.YAMLError:
+        pass
+    if last is None or last.start_mark.line == last.end_mark.line:
+        return None
+    if mark.line - last.end_mark.line > 1:
+        return None                 # the error is not where the quoted text ended
+    first_line = text.splitlines()[last.start_mark.line]
+    rest = first_line[last.start_mark.column + 1:]
+    if last.style in rest.replace(last.style * 2, ""):
+        return None                 # closed on its line: a deliberate multi-line text
+    return last.start_mark.line + 1, last.start_mark.column + 1, last.style
 
 
 class _AliasFound(Exception):

@@ -73,11 +73,17 @@ def test_standard_periods_overlap_and_gap(policy_copy):
     vals2[0]["until"] = dt.date(2019, 12, 31)
     vals2.append({"from": dt.date(2020, 3, 1), "value": 600})
     std.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # two values of one standard on the same days: an error of the loader now
+    # (the later one used to win, with only a warning)
+    r = CliRunner().invoke(cli, ["check", str(policy_copy)])
+    assert r.exit_code == 1
+    assert ("standard skill_upgrade: the value from 2020-06-01 overlaps the value from "
+            "2019-01-01 (open-ended): two values would apply on the same days") in r.output
+    vals.pop()
+    std.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     _, out = check(policy_copy)
     msgs = [m for c, m in codes(out) if c == "standard-periods"]
-    assert ("standard skill_upgrade: the value from 2019-01-01 (open-ended) overlaps the value "
-            "from 2020-06-01") in msgs
-    assert "standard living_allowance_cap: no value from 2020-01-01 to 2020-02-29" in msgs
+    assert msgs == ["standard living_allowance_cap: no value from 2020-01-01 to 2020-02-29"]
 
 
 def test_program_without_citation(policy_copy):

@@ -518,6 +518,31 @@ def test_explanations_show_the_standards_in_force_never_a_placeholder(case, lang
         assert "{standards." not in text and "{standards." not in data
 
 
+# -- (i) YAML mistakes reported where they are ---------------------------------------------
+
+QUOTED_LINES = [(f.name, i) for f in sorted((bundled_policy_dir() / "programs").glob("*.yaml"))
+                for i, line in enumerate(f.read_text(encoding="utf-8").splitlines())
+                if line.rstrip().endswith("'") and ": '" in line
+                and line.count("'") == 2]
+
+
+@FAST
+@given(st.sampled_from(QUOTED_LINES))
+def test_a_quote_left_open_is_reported_on_its_own_line(where):
+    """Take the closing quote off any one-line quoted expression of the
+    bundled programs: the syntax error names that line, not the line of the
+    next quote further down (10 to 33 lines later, before)."""
+    from interpreter.yamlsource import load_yaml
+    name, index = where
+    lines = (bundled_policy_dir() / "programs" / name).read_text(encoding="utf-8").splitlines()
+    lines[index] = lines[index].rstrip()[:-1]
+    try:
+        load_yaml(name, text="\n".join(lines) + "\n")
+    except PolicyError as err:
+        assert err.position.line == index + 1, err.render()
+        assert "not closed" in err.message
+
+
 # -- (g) known none is not missing ---------------------------------------------------------
 
 NONE_ABLE = sorted(".".join(p) for p in FACT_PATHS

@@ -172,3 +172,15 @@ def test_quoted_dates_in_a_revision_and_the_document_are_read_as_dates(tmp_path,
                                  "--as-of", "2021-02-01", "--format", "json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["policy"]["revisions"][0]["issued"] == "2020-12-20"
+
+
+def test_a_revision_supersedes_the_earlier_value_from_its_start_explicitly():
+    """The revised 初级 value wins from 2021-01-01; the earlier one is shown
+    with the period it really had (until 2020-12-31), not open-ended."""
+    policy = load_policy(revisions=[RAISE])
+    versions = policy.standards["vocational_training"].versions
+    assert [(v.start.isoformat(), v.until.isoformat() if v.until else None) for v in versions] \
+        == [("2019-01-01", "2020-12-31"), ("2021-01-01", None)]
+    (d,) = Evaluator(policy).decide(junior_case("2020-12-15"), explain=True).decisions
+    (used,) = [s for s in d.standards if s.id == "vocational_training"]
+    assert (used.value, used.until.isoformat()) == (Decimal("1000"), "2020-12-31")
