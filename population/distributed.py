@@ -5,7 +5,7 @@
 CASES is a JSON Lines or CSV file, a folder of them, or a glob; FOLDER gets
 one part file per partition and a manifest. Without ``--scheduler`` a
 ``LocalCluster`` of ``--jobs`` worker processes runs on this machine (on
-127.0.0.1, no dashboard); with it, the workers of that scheduler decide.
+127.0.0.1); with it, the workers of that scheduler decide.
 
 Three steps:
 
@@ -199,7 +199,7 @@ class Source:
 
 def connect(scheduler: str | None, jobs: int):
     """A Dask client: to ``scheduler``, or to a LocalCluster of ``jobs`` worker
-    processes on 127.0.0.1 without a dashboard. Returns (client, cluster or None)."""
+    processes, every socket on 127.0.0.1. Returns (client, cluster or None)."""
     import logging
     try:
         from distributed import Client, LocalCluster
@@ -219,8 +219,11 @@ def connect(scheduler: str | None, jobs: int):
     import signal
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        # everything on loopback: the scheduler, the workers and the HTTP
+        # server the scheduler always runs (on a free port: a fixed one would
+        # clash with another cluster and warn)
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                silence_logs=logging.ERROR)
     finally:
         signal.signal(signal.SIGINT, old)

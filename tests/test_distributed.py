@@ -344,3 +344,21 @@ def test_usage_errors(cases_20k, tmp_path):
     shutil.copy(cases, inside / "c.jsonl")
     r = policy("batch", inside, "--engine", "dask", "--out", inside, "--force")
     assert r.returncode == 2 and "holds the input" in r.stderr
+
+
+def test_the_local_cluster_listens_on_loopback_only():
+    """No network beyond loopback: every socket the LocalCluster listens on
+    (scheduler, workers, the scheduler's HTTP server) is on 127.0.0.1."""
+    import psutil
+
+    from population.distributed import connect
+    client, cluster = connect(None, 2)
+    try:
+        pids = {os.getpid(), *client.run(os.getpid).values()}
+        listening = [c.laddr for c in psutil.net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN and c.pid in pids]
+        assert len(listening) >= 4
+        assert {a.ip for a in listening} == {"127.0.0.1"}, listening
+    finally:
+        client.close()
+        cluster.close()
