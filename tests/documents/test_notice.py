@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -332,3 +333,18 @@ def test_the_command_never_replaces_a_file_unasked_nor_its_input(tmp_path):
     assert case.read_bytes() == (EXAMPLES / "apprenticeship_capped.json").read_bytes()
     r = run("notice", case, "--out", out, "--force")
     assert r.exit_code == 0 and "审核结果通知书" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.json")))
+def test_no_notice_shows_an_internal_id(bundled_policy, example):
+    """Program ids, clause ids, fact paths and the names of shared definitions
+    stay out of what an applicant receives, in both languages."""
+    ids = set(bundled_policy.programs) | set(bundled_policy.definitions)
+    ids |= {c.id for p in bundled_policy.programs.values() for c in p.clauses}
+    ids |= {d.id for p in bundled_policy.programs.values() for d in p.lets}
+    ids = {i for i in ids if "_" in i}
+    for lang in ("zh", "en"):
+        text = html_notice(bundled_policy, example, lang=lang)
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*[A-Za-z0-9_]", text))
+        assert words & ids == set(), (lang, words & ids)
+        assert not [w for w in words if "." in w and w.split(".")[0] in bundled_policy.facts]
