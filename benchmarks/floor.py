@@ -15,7 +15,7 @@ as in the rule language), and
 
 It does not name the missing facts (the policy does, with ``explain=False``
 too); it does list the failing clauses, which the policy's fast path also
-returns. ``benchmarks/run.py`` and ``tests/test_benchmark_equivalence.py``
+returns. ``benchmarks/run.py`` and ``tests/benchmarks/test_equivalence.py``
 check that it agrees with ``Evaluator.decide`` on every case (outcome, amount
 and failing clauses).
 

@@ -24,7 +24,7 @@ What makes it fast, each for a reason measured in ``benchmarks/``:
   and calls ``merge`` only when both sides are.
 
 Unknown values follow the same three-valued logic as the closure compiler;
-``tests/test_codegen.py`` and the properties of ``tests/test_dsl_properties.py``
+``tests/dsl/test_codegen.py`` and the properties of ``tests/dsl/test_properties.py``
 check that the two agree.
 """
 from __future__ import annotations

@@ -54,7 +54,7 @@ random draws):
   random among those they carry (never ``application.programs``).
 
 Every generated case passes the case reader (``CaseReader.convert`` after
-``parse_json_text``); tests/test_synthetic.py checks it.
+``parse_json_text``); tests/population/test_synthetic.py checks it.
 
 Public API:
   generate(n, seed=0, *, missing_share=0.05, late_share=0.03) -> iterator of dicts

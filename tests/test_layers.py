@@ -135,3 +135,20 @@ def test_the_readme_layout_table_matches_the_tree():
     listed = {name.rstrip("/").removesuffix(".py") for name in layout_table()}
     present = {room_of(m) for m in shipped_modules()} | {"tests", "benchmarks"}
     assert listed == present
+
+
+def test_the_tests_mirror_the_rooms_and_share_only_helpers():
+    """tests/ROOM/ for each room; no test module imports another (shared code
+    is in a helper module) and none reaches into sys.path."""
+    tests = ROOT / "tests"
+    rooms = {room_of(m) for m in shipped_modules()} - {"cli", "policy"}
+    assert rooms <= {p.parent.name for p in tests.glob("*/__init__.py")}
+    wrong = []
+    for path in sorted(tests.rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for target, line in imports_of(module, path):
+            if target.rpartition(".")[2].startswith("test_") or target == "sys.path":
+                wrong.append(f"{path.relative_to(ROOT)}:{line}: imports {target}")
+        if "sys.path" in path.read_text(encoding="utf-8") and path.name != "test_layers.py":
+            wrong.append(f"{path.relative_to(ROOT)}: changes sys.path")
+    assert wrong == []

@@ -1,0 +1,108 @@
+"""Real-name checks in a batch (七（三）): repeated claims are flagged with the
+lines they conflict with, within the batch and against a history file."""
+import copy
+import json
+
+from click.testing import CliRunner
+
+from cli import cli
+from tests.helpers import ROOT
+
+BASE = json.loads((ROOT / "examples" / "vocational_training_intermediate.json")
+                  .read_text(encoding="utf-8"))
+
+
+def claim(occupation, level, date="2020-06-10", person="370405199003152316"):
+    case = copy.deepcopy(BASE)
+    case["applicant"]["id"] = person
+    case["certificate"].update(occupation=occupation, level=level)
+    case["training"]["occupation"] = occupation
+    case["history"] = []
+    case["application"]["date"] = date
+    return case
+
+
+def run_batch(tmp_path, cases, *extra):
+    src = tmp_path / "cases.jsonl"
+    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
+                   encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), *extra])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    return r, src, lines
+
+
+def test_same_occupation_and_level_twice_is_flagged(tmp_path):
+    cases = [claim("电工", "中级"), claim("焊工", "初级"), claim("电工", "中级"),
+             claim("电工", "中级", person="370405199912120004")]
+    r, src, lines = run_batch(tmp_path, cases)
+    assert [l["decisions"][0]["outcome"] for l in lines] == ["eligible"] * 4
+    assert [bool(l.get("flags")) for l in lines] == [False, False, True, False]
+    (flag,) = lines[2]["flags"]
+    assert flag["check"] == "same_occupation_level"
+    assert flag["key"] == {"occupation": "电工", "level": "中级"}
+    assert flag["conflicts_with"] == [f"{src}:1"]
+    assert "1 flagged by real-name checks" in r.output
+
+
+def test_more_than_three_a_year_is_flagged_and_years_are_apart(tmp_path):
+    cases = [claim(o, "初级", date=d) for o, d in (
+        ("电工", "2020-03-01"), ("焊工", "2020-04-01"), ("车工", "2020-05-01"),
+        ("钳工", "2020-06-01"), ("铣工", "2021-01-05"))]
+    _r, src, lines = run_batch(tmp_path, cases)
+    flags = [[f["check"] for f in l.get("flags", [])] for l in lines]
+    assert flags == [[], [], [], ["three_per_year"], []]
+    assert lines[3]["flags"][0]["conflicts_with"] == [f"{src}:{i}" for i in (1, 2, 3)]
+    assert lines[3]["flags"][0]["year"] == 2020
+
+
+def test_history_file_brings_in_earlier_claims(tmp_path):
+    history = tmp_path / "history.jsonl"
+    history.write_text(json.dumps({"id": "370405199003152316", "program": "vocational_training",
+                                   "date": "2019-05-01", "occupation": "电工",
+                                   "level": "中级"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    _r, _src, lines = run_batch(tmp_path, [claim("电工", "中级")], "--history", str(history))
+    (flag,) = lines[0]["flags"]
+    assert flag["conflicts_with"] == [f"{history}:1"]
+
+
+def test_refused_claims_are_not_counted(tmp_path):
+    refused = claim("电工", "中级")
+    refused["applicant"]["pension_eligible"] = True
+    _r, _src, lines = run_batch(tmp_path, [refused, claim("电工", "中级")])
+    assert lines[0]["decisions"][0]["outcome"] == "ineligible"
+    assert "flags" not in lines[1]
+
+
+def test_the_registry_remembers_every_claim_in_little_memory():
+    """The claims of a long batch are kept as digests in flat arrays; each is
+    found again after the table has grown, and digests that share their first
+    half (the slot) are told apart."""
+    from population.realname import _Places
+    places = _Places()
+    digests = [i.to_bytes(8, "little") * 2 for i in range(1, 20_000)]
+    twins = [b"\x07" * 8 + i.to_bytes(8, "little") for i in range(1, 50)]   # one slot
+    for n, d in enumerate(digests + twins):
+        assert places.first(d, n) is None
+    for n, d in enumerate(digests + twins):
+        assert places.first(d, -1) == n
+    assert places.first(b"\x00" * 16, 5) is None and places.first(b"\x00" * 16, 6) == 5
+
+
+def test_flags_name_every_earlier_line_and_the_history(tmp_path):
+    from population.realname import Check, Registry
+    check = Check("three_per_year", "每人每年不超过3次", "applicant.id", ("vocational_training",),
+                  (), 3, "year", None)
+    reg = Registry([check])
+    history = tmp_path / "history.jsonl"
+    history.write_text('{"id": "P1", "program": "vocational_training", "date": "2020-03-01"}\n',
+                       encoding="utf-8")
+    assert reg.load_history(history) == 1
+    claim = (("three_per_year", "P1", (), 2020, "vocational_training"),)
+    assert reg.add("cases.jsonl", 4, claim) == []
+    assert reg.add("cases.jsonl", 9, claim) == []
+    (flag,) = reg.add("cases.jsonl", 12, claim)
+    assert flag["conflicts_with"] == [f"{history}:1", "cases.jsonl:4", "cases.jsonl:9"]
+    assert reg.add("cases.jsonl", 13, (("three_per_year", "P1", (), 2021, "vocational_training"),)) == []
+    assert reg.flagged == 1
