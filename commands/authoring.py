@@ -1,6 +1,7 @@
 """Authoring a policy: `policy check`, `policy test`, `policy fmt`."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -111,7 +112,7 @@ def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, l
     outcomes = []
     show_progress = fmt == "text" and sys.stderr.isatty() and len(tests) > 20
     with click.progressbar(tests, label="policy tests", file=sys.stderr,
-                           show_pos=True) if show_progress else _null(tests) as bar:
+                           show_pos=True) if show_progress else contextlib.nullcontext(tests) as bar:
         for t in bar:
             outcomes.append(run_test(evaluator, t, cov))
     failed = [o for o in outcomes if not o.passed]
@@ -168,14 +169,3 @@ def fmt_cmd(paths, check_only):
                f"in {len(files)} file(s)")
     if check_only and changes:
         sys.exit(EXIT_POLICY)
-
-
-class _null:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False

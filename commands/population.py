@@ -47,9 +47,11 @@ def pipe_safe(fn):
 
 
 class _RejectPrinter:
-    """Reports rejected lines on stderr, at most MAX_REJECTS_SHOWN of them."""
+    """Reports rejected lines on stderr: at most MAX_REJECTS_SHOWN of them when
+    they are also in a rejects file, every one when stderr is their only record
+    (``rejects_path`` None)."""
 
-    def __init__(self, rejects_path: str, clear: str = ""):
+    def __init__(self, rejects_path: str | None, clear: str = ""):
         self.shown = 0
         self.rejects_path = rejects_path
         self.clear = clear
@@ -58,10 +60,17 @@ class _RejectPrinter:
         from dsl.visible import visible
         message = visible(message)      # a case's newline or escape cannot forge a line
         self.shown += 1
-        if self.shown <= MAX_REJECTS_SHOWN:
+        if self.shown <= MAX_REJECTS_SHOWN or self.rejects_path is None:
             click.echo(f"{self.clear}rejected: {message}", err=True)
         elif self.shown == MAX_REJECTS_SHOWN + 1:
             click.echo(f"{self.clear}… more rejected lines: see {self.rejects_path}", err=True)
+
+
+class _Discard:
+    """Where the rejected lines go when no rejects file is kept."""
+
+    def write(self, text: str) -> None:
+        pass
 
 
 class _Progress:
@@ -111,8 +120,10 @@ class _Progress:
                    "each case's own decision date.")
 @click.option("--rejects", "rejects_path", default=None, metavar="FILE",
               type=click.Path(dir_okay=False),
-              help="Where to write the rejected lines with their error "
-                   "(default: DECISIONS.rejects.jsonl next to --out).")
+              help="Where to write the rejected lines with their error (default: "
+                   "DECISIONS.rejects.jsonl next to --out when --out is a file; with "
+                   "--out - or a device such as /dev/null, no file: every rejected "
+                   "line is reported on stderr).")
 @click.option("--explain/--no-explain", default=False, show_default=True,
               help="Write each decision's full explanation (clauses, values, standards, "
                    "citations), as `policy eval --format json` does. Slower, bigger.")
@@ -242,7 +253,8 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
                                err=True)
             else:
                 out = outs.open(out_path, "decisions file")
-                rejects = outs.open(rejects_path, "rejects file")
+                rejects = (outs.open(rejects_path, "rejects file") if rejects_path is not None
+                           else _Discard())
             progress = _Progress("batch")
             printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
             try:
@@ -283,7 +295,8 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
         job.finish()
     text = summary.render()
     if summary.rejected:
-        text += f"\nrejected lines: {rejects_path}"
+        text += (f"\nrejected lines: {rejects_path}" if rejects_path is not None else
+                 "\nrejected lines: reported above only (give --rejects FILE to keep them)")
     click.echo(text, err=True)
 
 

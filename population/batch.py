@@ -24,7 +24,7 @@ Public API:
   BatchSpec, Worker            decide records (one process)
   decide_stream(spec, records) -> Outcomes, one per record (one process)
   run_batch(...)               -> Summary (the whole streaming loop, --jobs included)
-  load_policy_with(policy_dir, revisions)
+  load_policy_with(policy_dir, revisions, catalogs)
   csv_columns(policy), case_to_row(case, columns)   cases as CSV rows
 """
 from __future__ import annotations
@@ -59,31 +59,12 @@ CASE_KEYS_EXPLAINED = CASE_KEYS + ("facts",)
 
 # -- loading ---------------------------------------------------------------------------
 
-class RevisionsUnsupported(PolicyError):
-    """This build's loader cannot read revision files yet."""
-    exit_code = 2
-
-
 def load_policy_with(policy_dir=None, revisions: Iterable[str] = (), catalogs=None):
-    """load_policy(policy_dir), plus revision files when given; ``catalogs``:
-    the catalogue source the command line hands down (see load_policy).
-
-    Revision files need ``load_policy(root, revisions=[...])``; a loader
-    without that keyword gives a clear error (exit 2) instead of a TypeError.
-    """
-    import inspect
-
+    """The policy of ``policy_dir`` (default: bundled) plus ``revisions``, with
+    the catalogue source the command line hands down (see load_policy); the
+    one way the population commands and batch workers load a policy."""
     from interpreter.loader import load_policy
-    revisions = [str(r) for r in revisions]
-    if not revisions:
-        return load_policy(policy_dir, catalogs=catalogs)
-    if "revisions" not in inspect.signature(load_policy).parameters:
-        raise RevisionsUnsupported(
-            "this version of `policy` cannot load revision files yet "
-            "(load_policy has no 'revisions' parameter)",
-            position=Position(revisions[0]),
-            hint="compare against a second policy folder instead: --against DIR")
-    return load_policy(policy_dir, catalogs=catalogs, revisions=revisions)
+    return load_policy(policy_dir, catalogs=catalogs, revisions=[str(r) for r in revisions])
 
 
 # -- reading case files -----------------------------------------------------------------
@@ -1003,10 +984,13 @@ class Summary:
 
 # -- the whole batch ---------------------------------------------------------------------
 
-def default_rejects_path(out: str) -> str:
-    """DECISIONS.jsonl -> DECISIONS.rejects.jsonl (stdout -> rejects.jsonl)."""
-    if out == "-":
-        return "rejects.jsonl"
+def default_rejects_path(out: str) -> str | None:
+    """DECISIONS.jsonl -> DECISIONS.rejects.jsonl, beside a real output file;
+    None (no rejects file: they are reported on stderr) when the decisions go
+    to standard output (``-``) or to a device, a pipe or anything but a file,
+    such as /dev/null."""
+    if out == "-" or (os.path.exists(out) and not os.path.isfile(out)):
+        return None
     p = Path(out)
     stem = p.name[:-len(".jsonl")] if p.name.endswith(".jsonl") else p.name
     return str(p.with_name(stem + ".rejects.jsonl"))

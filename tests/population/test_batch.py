@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -264,7 +265,36 @@ def test_empty_file_gives_no_decisions_and_exit_0(tmp_path):
 def test_default_rejects_path():
     assert B.default_rejects_path("out/decisions.jsonl") == "out/decisions.rejects.jsonl"
     assert B.default_rejects_path("decisions") == "decisions.rejects.jsonl"
-    assert B.default_rejects_path("-") == "rejects.jsonl"
+    assert B.default_rejects_path("-") is None
+    assert B.default_rejects_path(os.devnull) is None
+
+
+def test_out_to_stdout_keeps_no_rejects_file_and_reports_every_reject_on_stderr(
+        mixed, tmp_path, monkeypatch):
+    path, bad_lines, good_lines, _good = mixed
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("commands.population.MAX_REJECTS_SHOWN", 1)
+    r = run(path, "--out", "-", "--summary-json", "summary.json")
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["line"] for x in r.stdout.splitlines()] == good_lines
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]   # no rejects.jsonl
+    shown = [x for x in r.stderr.splitlines() if x.startswith("rejected: ")]
+    assert [int(x.split(":")[2].split()[0]) for x in shown] == bad_lines     # all, not 1
+    assert "give --rejects FILE to keep them" in r.stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["rejects"] is None
+
+
+def test_out_to_the_null_device_creates_nothing_beside_it(mixed, tmp_path):
+    path, bad_lines, _good_lines, _good = mixed
+    beside = Path(os.devnull + ".rejects.jsonl")
+    assert not beside.exists()
+    r = run(path, "--out", os.devnull)
+    assert r.exit_code == 0, r.output
+    assert not beside.exists()
+    assert len([x for x in r.stderr.splitlines() if x.startswith("rejected: ")]) == len(bad_lines)
+    # --rejects still says where they go
+    r = run(path, "--out", os.devnull, "--rejects", tmp_path / "bad.jsonl")
+    assert [x["line"] for x in lines(tmp_path / "bad.jsonl")] == bad_lines
 
 
 def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(tmp_path,
