@@ -10,6 +10,7 @@ for `policy catalog`.
 from __future__ import annotations
 
 import importlib
+from typing import ClassVar
 
 import click
 
@@ -18,7 +19,7 @@ class LazyGroup(click.Group):
     """Commands from other modules, imported only when they are run (or listed
     in --help)."""
 
-    lazy = {
+    lazy: ClassVar[dict[str, str]] = {
         "eval": "commands.decide:eval_cmd",
         "schema": "commands.decide:schema_cmd",
         "check": "commands.authoring:check_cmd",

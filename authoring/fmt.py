@@ -13,7 +13,6 @@ from pathlib import Path
 import yaml
 
 from dsl import ParseError, format_expression
-
 from interpreter.outputs import atomic_write_bytes
 from interpreter.yamlsource import load_yaml
 

@@ -20,12 +20,12 @@ file:line:col and a stable code for tools:
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from decimal import Decimal
 
 from dsl import Context, ast
 from dsl import types as T
 from dsl.errors import EvaluationError, PolicyError, Position
-
 from interpreter.model import FactDecl, Policy, Program, Rule
 
 SEARCH_LIMIT = 20000          # evaluations per program in the satisfiability search
@@ -232,7 +232,7 @@ def _standard_periods(policy: Policy):
             by_source.setdefault(v.source, []).append(v)
         for versions in by_source.values():
             versions = sorted(versions, key=lambda v: v.start)
-            for a, b in zip(versions, versions[1:]):
+            for a, b in itertools.pairwise(versions):
                 # (values that overlap are an error of the loader)
                 if a.until is not None and a.until + _dt.timedelta(days=1) < b.start:
                     yield finding("standard-periods",

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from dsl.errors import ErrorList, PolicyError
 from dsl.visible import visible_lines
-
 from interpreter import schemas
 from interpreter.cases import read_case_file
 from interpreter.decision import CaseResult
@@ -117,7 +116,7 @@ def _jsonish(value):
     return value
 
 
-def run_test(evaluator: Evaluator, test: PolicyTest, coverage: "Coverage | None" = None) -> TestOutcome:
+def run_test(evaluator: Evaluator, test: PolicyTest, coverage: Coverage | None = None) -> TestOutcome:
     try:
         if test.case_file is not None:
             data, _raw = read_case_file(test.case_file)

@@ -130,10 +130,7 @@ class Floor:
         start = training.get("start_date")
         end = training.get("end_date")
         if inst is not None and start is not None and end is not None:
-            for f, u in self.active.get(inst, ()):
-                if f <= start and end <= u:
-                    return True
-            return False
+            return any(f <= start and end <= u for f, u in self.active.get(inst, ()))
         # some fact missing: never true; unknown if a period could still hold
         rows = self.active.get(inst, ()) if inst is not None else self.active_rows
         for f, u in rows:

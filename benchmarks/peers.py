@@ -45,9 +45,21 @@ import json
 from decimal import Decimal
 from importlib.util import find_spec
 
-from .floor import (BASIC_LEVELS, CERTIFICATE_KINDS, LEVELLED_KINDS, MAX_PER_YEAR, PERIOD_END,
-                    PERIOD_START, PROGRAM, STANDARD, STANDARDS_FROM, TRAINING_KINDS,
-                    UNLEVELLED_KINDS, count_in_year, subsidised_before)
+from .floor import (
+    BASIC_LEVELS,
+    CERTIFICATE_KINDS,
+    LEVELLED_KINDS,
+    MAX_PER_YEAR,
+    PERIOD_END,
+    PERIOD_START,
+    PROGRAM,
+    STANDARD,
+    STANDARDS_FROM,
+    TRAINING_KINDS,
+    UNLEVELLED_KINDS,
+    count_in_year,
+    subsidised_before,
+)
 
 PEERS = ("zen_expression", "zen_graph", "zen_graph_trace", "rule_engine", "json_logic")
 PACKAGE = {"zen_expression": ("zen", "zen-engine"), "zen_graph": ("zen", "zen-engine"),
@@ -232,8 +244,8 @@ def zen_graph(cat: CatalogLiterals) -> dict:
         exprs.append((cid, _fill(p["clauses"][cid], AS="$.as_of", LK="$.level_key",
                                  L="$.training_level")))
     refs = ", ".join(f"$.{cid}" for cid in CLAUSE_ORDER)
-    exprs.append(("outcome", f"map([[{refs}]], some(#, # == false) ? \"ineligible\""
-                             " : (some(#, # == null) ? \"undetermined\" : \"eligible\"))[0]"))
+    exprs.append(("outcome", (f"map([[{refs}]], some(#, # == false) ? \"ineligible\""
+                             " : (some(#, # == null) ? \"undetermined\" : \"eligible\"))[0]")))
     exprs.append(("standard_key", p["standard_key"]))
     rules = [{"_id": f"r{i}", "outcome": '"eligible"', "key": _q(k), "amount": str(v)}
              for i, (k, v) in enumerate(p["std"].items())]

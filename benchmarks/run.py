@@ -30,6 +30,7 @@ See benchmarks/README.md for how to read the table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import gc
 import json
@@ -281,10 +282,8 @@ def run_measured(cmd, env, cwd) -> dict:
 
     def sample():
         while not done.wait(0.1):
-            try:
+            with contextlib.suppress(OSError):
                 peak[0] = max(peak[0], _tree_rss_mb(proc.pid, include_root=False))
-            except OSError:
-                pass
     sampler = None
     if os.path.isdir("/proc"):
         sampler = threading.Thread(target=sample, daemon=True)
@@ -493,14 +492,13 @@ def main(argv=None) -> int:
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    from interpreter.cases import parse_json_text
-    from interpreter.evaluate import Evaluator
-    from catalogs.rules import RuleCatalogs
-    from interpreter.loader import load_policy
-
     from benchmarks import peers as peers_mod
     from benchmarks.cases import generate
     from benchmarks.floor import CLAUSES, Floor
+    from catalogs.rules import RuleCatalogs
+    from interpreter.cases import parse_json_text
+    from interpreter.evaluate import Evaluator
+    from interpreter.loader import load_policy
 
     policy = load_policy(catalogs=RuleCatalogs())
     ev = Evaluator(policy)
@@ -733,7 +731,8 @@ def build_report(args, rows, checks, failures, batch, cli, profile, peer_notes, 
         target("f_startup", None, "n/a", (cli or {}).get("skipped", "skipped (--skip-cli)"))
 
     def version(dist):
-        from importlib.metadata import PackageNotFoundError, version as v
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as v
         try:
             return v(dist)
         except PackageNotFoundError:

@@ -40,7 +40,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,7 +93,7 @@ class Connection:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, port: int) -> "Connection":
+    async def open(cls, port: int) -> Connection:
         r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 22)
         return cls(r, w)
 
@@ -229,7 +228,7 @@ def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: i
         path = f"/v1/decisions?explain={'true' if explain else 'false'}"
         reqs = [post(path, b) for b in cases]
 
-        def check(i, status, body):
+        def check(i, status, body, want=want):
             if status != 200 or amounts(body) != want[i % len(bodies)]:
                 raise SystemExit(f"request {i}: status {status}, {body[:300]!r}")
         asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))     # warm the workers
@@ -282,7 +281,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
         req = post("/v1/decisions:batch", body, "application/x-ndjson")
         holder = {}
 
-        def check(i, status, answer):
+        def check(i, status, answer, holder=holder):
             if status != 200:
                 raise SystemExit(f"batch: status {status}: {answer[:300]!r}")
             holder["lines"] = answer.count(b"\n")

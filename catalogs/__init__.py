@@ -14,10 +14,26 @@ from pathlib import Path
 from dsl.errors import ErrorList
 
 from .check import check_catalogs, check_directory
-from .loader import (CatalogueUsageError, DATA_DIR, SCHEMA_DIR, default_dir,
-                     load_catalogue_file, load_directory)
-from .model import (KINDS, TITLES, Catalogue, Catalogs, Cite, Course,
-                    CourseApproval, Demand, Institution, StatusPeriod)
+from .loader import (
+    DATA_DIR,
+    SCHEMA_DIR,
+    CatalogueUsageError,
+    default_dir,
+    load_catalogue_file,
+    load_directory,
+)
+from .model import (
+    KINDS,
+    TITLES,
+    Catalogs,
+    Catalogue,
+    Cite,
+    Course,
+    CourseApproval,
+    Demand,
+    Institution,
+    StatusPeriod,
+)
 from .views import active_institutions, catalog_views, institution_status
 
 
@@ -35,10 +51,26 @@ def load_catalogs(directory: Path | str | None = None) -> Catalogs:
 
 
 __all__ = [
-    "KINDS", "TITLES", "DATA_DIR", "SCHEMA_DIR",
-    "Catalogs", "Catalogue", "Course", "CourseApproval", "Institution",
-    "StatusPeriod", "Demand", "Cite", "CatalogueUsageError",
-    "default_dir", "load_catalogs", "load_directory", "load_catalogue_file",
-    "check_directory", "check_catalogs",
-    "catalog_views", "active_institutions", "institution_status",
+    "DATA_DIR",
+    "KINDS",
+    "SCHEMA_DIR",
+    "TITLES",
+    "Catalogs",
+    "Catalogue",
+    "CatalogueUsageError",
+    "Cite",
+    "Course",
+    "CourseApproval",
+    "Demand",
+    "Institution",
+    "StatusPeriod",
+    "active_institutions",
+    "catalog_views",
+    "check_catalogs",
+    "check_directory",
+    "default_dir",
+    "institution_status",
+    "load_catalogs",
+    "load_catalogue_file",
+    "load_directory",
 ]

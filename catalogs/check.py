@@ -15,12 +15,13 @@ catalogues must be together:
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from dsl.errors import PolicyError, PolicyFileError, Position
 
 from .loader import load_directory, sort_errors
-from .model import COURSE_KINDS, KINDS, Catalogue, Catalogs
+from .model import COURSE_KINDS, KINDS, Catalogs, Catalogue
 
 SAMPLE_WORD = "示例"
 NOT_OFFICIAL_WORDS = ("不是官方", "非官方")
@@ -89,7 +90,7 @@ def _check_periods(cat: Catalogue, inst) -> list[PolicyError]:
             errors.append(_error(cat, p.position,
                                  f"the period ends ({p.until}) before it starts ({p.start})",
                                  inst.code))
-    for prev, cur in zip(periods, periods[1:]):
+    for prev, cur in itertools.pairwise(periods):
         if cur.start < prev.start:
             errors.append(_error(
                 cat, cur.position,
@@ -97,7 +98,7 @@ def _check_periods(cat: Catalogue, inst) -> list[PolicyError]:
                 f"previous one (line {prev.position.line}) starts {prev.start}; "
                 "list them oldest first", inst.code))
     ordered = sorted(periods, key=lambda p: p.start)
-    for prev, cur in zip(ordered, ordered[1:]):
+    for prev, cur in itertools.pairwise(ordered):
         if prev.until is None or prev.until >= cur.start:
             later, earlier = (cur, prev) if cur.position.line >= prev.position.line else (prev, cur)
             ends = "is open-ended" if prev.until is None else f"runs until {prev.until}"

@@ -20,8 +20,19 @@ from jsonschema import Draft202012Validator
 from dsl.errors import PolicyError, PolicyFileError, Position
 from interpreter.yamlsource import Source, load_yaml, to_jsonable
 
-from .model import (COURSE_KINDS, KINDS, TITLES, Catalogue, Catalogs, Cite,
-                    Course, CourseApproval, Demand, Institution, StatusPeriod)
+from .model import (
+    COURSE_KINDS,
+    KINDS,
+    TITLES,
+    Catalogs,
+    Catalogue,
+    Cite,
+    Course,
+    CourseApproval,
+    Demand,
+    Institution,
+    StatusPeriod,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
@@ -55,12 +66,12 @@ def display_path(path: Path | str) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(kind: str) -> dict:
     return json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema(kind),
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -248,8 +259,8 @@ def _explain(path: tuple, error) -> list[tuple[tuple, str]]:
         want = error.validator_value
         want = [want] if isinstance(want, str) else want
         got = "nothing" if inst is None else f"{_kind_of(inst)} {_show(inst)}"
-        return [(path, f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in want)}, "
-                 f"got {got}")]
+        return [(path, (f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in want)}, "
+                 f"got {got}"))]
     if v == "pattern":
         what = sch.get("description", "")
         return [(path, f"{_show(inst)} does not have the required form {error.validator_value}"

@@ -16,14 +16,13 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from dsl.errors import Position
 
-from .model import KINDS, Catalogue, Catalogs
-from .model import STATUS_LABELS
+from .model import KINDS, STATUS_LABELS, Catalogs, Catalogue
 from .records import catalogue_record, course_name, origin, show
 
 FORMATS = ("html", "md", "csv", "json", "xlsx")
@@ -508,8 +507,8 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
         '<p class="note">' + "<br>\n".join(e(x) for x in note_lines(cat.note)) + "</p>",
         '<div class="controls" id="controls" hidden>',
         '<label for="search">搜索（筛选下表）</label>',
-        '<input id="search" type="search" autocomplete="off" '
-        'placeholder="代码、名称、产业…（空格分隔多个词）">',
+        ('<input id="search" type="search" autocomplete="off" '
+        'placeholder="代码、名称、产业…（空格分隔多个词）">'),
         f'<span id="count" aria-live="polite">显示 {len(cat.entries)} / {len(cat.entries)} 条</span>',
         "</div>",
         '<div class="table-scroll">',
@@ -521,7 +520,7 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
         "</tbody>",
         "</table>",
         "</div>",
-        f'<footer>由 <code>policy catalog publish</code> 生成。'
+        '<footer>由 <code>policy catalog publish</code> 生成。'
         + (f'<span class="links"> 其他格式：{_links(cat.kind, tuple(others))}</span>'
            if others else "") + "</footer>",
     ])
@@ -544,12 +543,12 @@ def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> byte
     body = "\n".join([
         _banner() if any_samples else "",
         f"<h1>{e(SITE_TITLE)}</h1>",
-        "<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
+        ("<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
         "五（二）：“统一制定发布重点产业职业技能培训指导目录、一般性职业技能培训目录、"
-        "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>",
+        "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>"),
         '<table id="index" class="catalogue">',
-        "<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
-        "<th>条目数</th><th>其中示例</th><th>格式</th></tr></thead>",
+        ("<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
+        "<th>条目数</th><th>其中示例</th><th>格式</th></tr></thead>"),
         "<tbody>", *rows, "</tbody>", "</table>",
         "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
     ])

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .model import (STATUS_LABELS, SUBMITTER_LABELS, Catalogue, Catalogs, Course,
-                    Demand, Institution)
+from .model import STATUS_LABELS, SUBMITTER_LABELS, Catalogs, Catalogue, Course, Demand, Institution
 
 # field order and Chinese labels, per kind of entry, as in the YAML files
 COURSE_FIELDS = ["code", "name", "occupation_code", "levels", "hours", "industry",

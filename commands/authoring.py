@@ -32,8 +32,8 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
     """
     import json
 
-    from dsl.errors import ErrorList, PolicyError
     from authoring.lint import lint
+    from dsl.errors import ErrorList, PolicyError
 
     policy = None
     try:
@@ -101,9 +101,8 @@ def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, l
     """
     import json
 
+    from authoring.policytests import Coverage, collect, default_test_dir, explain_failure, run_test
     from interpreter.evaluate import Evaluator
-    from authoring.policytests import (Coverage, collect, default_test_dir,
-                                         explain_failure, run_test)
 
     policy = load(policy_dir, revisions)
     tests = collect(paths or [default_test_dir(policy)], pattern)

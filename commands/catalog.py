@@ -12,18 +12,16 @@ from pathlib import Path
 
 import click
 
-from dsl.errors import PolicyError
-
 from catalogs.check import check_catalogue, check_directory
 from catalogs.diff import diff_catalogues, render_md, render_text
 from catalogs.loader import default_dir, display_path, load_catalogue_file
 from catalogs.model import TITLES
 from catalogs.publish import FORMATS, parse_formats, publish
+from dsl.errors import PolicyError
 
 from .conventions import EXIT_INPUT as EXIT_USAGE
-from .conventions import EXIT_OK
+from .conventions import EXIT_OK, guarded
 from .conventions import EXIT_POLICY as EXIT_ERRORS
-from .conventions import guarded
 
 
 def _print_errors(errors) -> None:

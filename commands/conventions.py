@@ -53,7 +53,7 @@ def guarded(fn):
             # standard output could not be written (`policy eval case > /dev/full`)
             silence_stdout()
             _fail(write_error(exc, "output", "<stdout>", partial=True))
-        except Exception as exc:  # noqa: BLE001 - last line of defence for users
+        except Exception as exc:
             if os.environ.get("POLICY_DEBUG"):
                 raise
             _internal(exc)

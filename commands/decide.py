@@ -5,8 +5,15 @@ import sys
 
 import click
 
-from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISION_OPTION,
-                          guarded, load)
+from .conventions import (
+    DATE,
+    EXIT_POLICY,
+    FORCE_OPTION,
+    POLICY_OPTION,
+    REVISION_OPTION,
+    guarded,
+    load,
+)
 
 
 @click.command("eval")
@@ -53,9 +60,8 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full,
 
     from interpreter.cases import read_case_file
     from interpreter.evaluate import Evaluator
-    from interpreter.render import TextRenderer, dumps, result_json
-
     from interpreter.outputs import Outputs
+    from interpreter.render import TextRenderer, dumps, result_json
 
     if replay_file is not None:
         return _replay(replay_file, policy_dir, revisions, fmt, out_path, force)

@@ -485,8 +485,8 @@ def render_application(app) -> str:
     grants = {g.program: g for g in app.grants}
     lines.append(f"  决定 #{app.decision_seq} (日期 {app.decision['case'].get('as_of')}):")
     for d in app.decision["decisions"]:
-        head = f"  ■ {d.get('title') or d['program']} ({d['program']}) — " \
-               f"{OUTCOME.get(d['outcome'], d['outcome'])}"
+        head = (f"  ■ {d.get('title') or d['program']} ({d['program']}) — "
+                f"{OUTCOME.get(d['outcome'], d['outcome'])}")
         if d.get("amount"):
             head += f"  {d['amount']} 元"
         lines.append(head)

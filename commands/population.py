@@ -216,7 +216,13 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     import json
 
     from interpreter.outputs import Outputs
-    from population.batch import default_rejects_path, load_policy_with, open_cases, run_batch, spec_for
+    from population.batch import (
+        default_rejects_path,
+        load_policy_with,
+        open_cases,
+        run_batch,
+        spec_for,
+    )
     from population.resume import Interrupted, ResumableBatch, identity, resumable
 
     if engine == "dask" or scheduler:
@@ -308,8 +314,14 @@ def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, reject
 
     from interpreter.outputs import Outputs
     from population.batch import load_policy_with, open_cases, spec_for
-    from population.distributed import (DaskBatch, Source, case_files, connect, identity_of,
-                                        resume_check)
+    from population.distributed import (
+        DaskBatch,
+        Source,
+        case_files,
+        connect,
+        identity_of,
+        resume_check,
+    )
     from population.resume import Interrupted
 
     if out_path == "-":
@@ -373,15 +385,11 @@ def _close(client, cluster) -> None:
     """Close the Dask client and the LocalCluster it started, quietly."""
     import logging
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
-    try:
+    with contextlib.suppress(Exception):  # a scheduler already gone
         client.close()
-    except Exception:       # noqa: BLE001 - a scheduler already gone
-        pass
     if cluster is not None:
-        try:
+        with contextlib.suppress(Exception):
             cluster.close()
-        except Exception:   # noqa: BLE001
-            pass
 
 
 @contextlib.contextmanager
@@ -483,10 +491,9 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
     """
     import json
 
+    from interpreter.outputs import Outputs
     from population.batch import load_policy_with, open_cases
     from population.whatif import compare_population
-
-    from interpreter.outputs import Outputs
 
     if bool(revisions) == bool(against):
         raise click.UsageError("give either --revision FILE or --against DIR (one of them)")
@@ -557,11 +564,10 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
       policy generate 200 --seed 7 --format csv --out cases.csv
       policy generate 100000 --seed 1 | policy batch - --out decisions.jsonl --jobs 4
     """
-    from population.synthetic import generate as gen
-    from population.synthetic import write_csv, write_jsonl
-
     from interpreter.outputs import Outputs
     from population.batch import csv_columns, load_policy_with
+    from population.synthetic import generate as gen
+    from population.synthetic import write_csv, write_jsonl
 
     policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
@@ -612,10 +618,9 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force):
       policy report decisions.jsonl --format html --out report.html
       policy report decisions.jsonl --format md --out report.md
     """
+    from interpreter.outputs import Outputs
     from population.batch import load_policy_with
     from population.report import read_report, render
-
-    from interpreter.outputs import Outputs
 
     policy = load_policy_with(policy_dir, (), catalogues())
     with Outputs(inputs=[decisions_path], force=force) as outs:

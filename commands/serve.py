@@ -142,7 +142,6 @@ def _shown(url: str) -> str:
 
 def _store(db_url):
     from ledger.api import Ledger
-
     from service.tokens import TokenStore
     return TokenStore(Ledger.open(db_url, policy=lambda: load(None)))
 

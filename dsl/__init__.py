@@ -12,16 +12,43 @@ from decimal import Decimal  # noqa: F401  (used by the doctest above)
 from . import ast, types
 from .compiler import Context
 from .environment import Environment, Expression, diagnostic_error, memoised
-from .errors import (CaseError, CheckError, ErrorList, EvaluationError, ParseError,
-                     PolicyError, PolicyFileError, Position)
+from .errors import (
+                     CaseError,
+                     CheckError,
+                     ErrorList,
+                     EvaluationError,
+                     ParseError,
+                     PolicyError,
+                     PolicyFileError,
+                     Position,
+)
 from .functions import FUNCTIONS
 from .parser import parse
 from .printer import format_expression, to_text
 from .values import Unknown
 
-format = format_expression  # noqa: A001 - the entry point `policy fmt` uses
+format = format_expression
 
-__all__ = ["ast", "types", "Context", "Environment", "Expression", "diagnostic_error",
-           "memoised", "CaseError", "CheckError", "ErrorList", "EvaluationError",
-           "ParseError", "PolicyError", "PolicyFileError", "Position", "FUNCTIONS",
-           "parse", "format_expression", "format", "to_text", "Unknown"]
+__all__ = [
+                     "FUNCTIONS",
+                     "CaseError",
+                     "CheckError",
+                     "Context",
+                     "Environment",
+                     "ErrorList",
+                     "EvaluationError",
+                     "Expression",
+                     "ParseError",
+                     "PolicyError",
+                     "PolicyFileError",
+                     "Position",
+                     "Unknown",
+                     "ast",
+                     "diagnostic_error",
+                     "format",
+                     "format_expression",
+                     "memoised",
+                     "parse",
+                     "to_text",
+                     "types",
+]

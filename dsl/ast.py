@@ -28,7 +28,7 @@ NO_SPAN = Span(1, 1, 1, 1)
 class Node:
     pos: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
-    def children(self) -> tuple["Node", ...]:
+    def children(self) -> tuple[Node, ...]:
         return ()
 
 

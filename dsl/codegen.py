@@ -107,7 +107,7 @@ class _Gen:
             if key not in self.hoisted:
                 saved, self.vars = self.vars, {}
                 try:
-                    code = getattr(self, "g_Call")(node)
+                    code = self.g_Call(node)
                 finally:
                     self.vars = saved
                 self.hoisted[key] = (f"i{len(self.hoisted)}", code)
@@ -242,8 +242,8 @@ class _Gen:
                 # anything but an object counts as an empty one: its fields are missing
                 t = self.fresh()
                 self.hoisted[root] = (f"r{len(self.hoisted)}",
-                                      f"({t} if ({t} := facts.get({self.const(path[0])}))"
-                                      f".__class__ is dict else _NOREC)")
+                                      (f"({t} if ({t} := facts.get({self.const(path[0])}))"
+                                      f".__class__ is dict else _NOREC)"))
             expr, path = self.hoisted[root][0], path[1:]
             base = "record"
         for i, p in enumerate(path):
@@ -664,7 +664,7 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
     namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
     code = compile(source, "<policy rules>", "exec")
-    exec(code, namespace)  # noqa: S102 - source generated from the AST above, never from text
+    exec(code, namespace)
     return namespace["rules"], source
 
 

@@ -23,7 +23,7 @@ class Context:
     """Everything one evaluation reads: the case's facts and the policy's
     values in force on the decision date."""
 
-    __slots__ = ("facts", "as_of", "standards", "catalogs", "trace", "vars", "cache")
+    __slots__ = ("as_of", "cache", "catalogs", "facts", "standards", "trace", "vars")
 
     def __init__(self, facts: dict, as_of=None, standards: dict | None = None,
                  catalogs: dict | None = None, trace: list | None = None):

@@ -7,9 +7,9 @@ implementation. Arity and argument types are checked in one place
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from typing import Callable
 
 from . import types as T
 from .errors import EvaluationError

@@ -15,6 +15,8 @@ distinct keys). ``Evaluator.forget()`` empties what the sites remember.
 """
 from __future__ import annotations
 
+import contextlib
+
 from . import ast
 from .values import Unknown, merge
 
@@ -92,7 +94,7 @@ class Site:
     the index of its fields, kept with the list it was built from (the same
     catalogue for every case, so it is built once)."""
 
-    __slots__ = ("fields", "items", "index", "loose", "memo", "one")
+    __slots__ = ("fields", "index", "items", "loose", "memo", "one")
 
     # results kept per site for conditions that read nothing but the item
     MEMO_LIMIT = 4096
@@ -130,10 +132,8 @@ class Site:
     def _remember(self, key, found) -> None:
         if len(self.memo) >= self.MEMO_LIMIT:
             self.memo.clear()
-        try:
+        with contextlib.suppress(TypeError):    # an unhashable key: not remembered
             self.memo[key] = found
-        except TypeError:               # an unhashable key: not remembered
-            pass
 
     def any_ex(self, items, keys, ex, rest, full, any_of):
         """any() with made-once lambdas: ``rest(item, keys, ex)``, the
@@ -186,7 +186,7 @@ class Site:
             hit = self.index.get(keys, ())
         except TypeError:
             return any_of(items, full)
-        found = (True if hit else False) if rest is None else any_of(hit, rest)
+        found = (bool(hit)) if rest is None else any_of(hit, rest)
         if found is True or not self.loose:
             return found
         other = any_of(self.loose, full)

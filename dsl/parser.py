@@ -15,8 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF,
-                             UnexpectedInput, VisitError)
+from lark.exceptions import (
+    LarkError,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    VisitError,
+)
 
 from . import ast
 from .dates import iso_form
@@ -315,7 +320,7 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
     if {"NUMBER", "NAME"} <= expected:
         msg = (f"expected a value after '{prev}', found '{shown}'" if prev
                else f"expected a value, found '{shown}'")
-    elif token is not None and token.type in ("EQUAL", "LESSTHAN", "MORETHAN") or shown in (
+    elif (token is not None and token.type in ("EQUAL", "LESSTHAN", "MORETHAN")) or shown in (
             "==", "!=", "<", "<=", ">", ">=", "in"):
         msg = (f"'{shown}' cannot follow a comparison: comparisons do not chain; "
                "join them with 'and'")

@@ -8,8 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import ast
-from .operators import (BINARY, PREC_ATOM, PREC_IF, PREC_NOT, PREC_POSTFIX,
-                        PREC_UNARY)
+from .operators import BINARY, PREC_ATOM, PREC_IF, PREC_NOT, PREC_POSTFIX, PREC_UNARY
 
 
 def to_text(node: ast.Node) -> str:

@@ -17,6 +17,7 @@ from .errors import EvaluationError
 from .indexing import candidates
 from .values import NONE, Unknown, merge, merge2
 
+
 def _path(v, path, missing):
     for p in path:
         if v.__class__ is not dict:

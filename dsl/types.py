@@ -148,7 +148,25 @@ def parse_declared(name: str) -> Type:
             "boolean": BOOLEAN, "date": DATE}[name]
 
 
-__all__ = ["Type", "STRING", "NUMBER", "MONEY", "BOOLEAN", "DATE", "ANY",
-           "EnumType", "ListType", "RecordType", "TableType", "SetType",
-           "FunctionType", "is_numeric", "is_stringlike", "compatible", "unify",
-           "literal_enum", "parse_declared", "field"]
+__all__ = [
+    "ANY",
+    "BOOLEAN",
+    "DATE",
+    "MONEY",
+    "NUMBER",
+    "STRING",
+    "EnumType",
+    "FunctionType",
+    "ListType",
+    "RecordType",
+    "SetType",
+    "TableType",
+    "Type",
+    "compatible",
+    "field",
+    "is_numeric",
+    "is_stringlike",
+    "literal_enum",
+    "parse_declared",
+    "unify",
+]

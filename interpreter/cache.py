@@ -35,6 +35,7 @@ is ignored.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -162,7 +163,7 @@ def tool_fingerprint() -> str:
     for package, sub in (("policy", "schemas"), ("catalogs", "")):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
-            roots.append(Path(list(spec.submodule_search_locations)[0]) / sub)
+            roots.append(Path(next(iter(spec.submodule_search_locations))) / sub)
     # the versions of the tool and of the libraries whose results are cached
     # (the schema validator, the parser, the YAML reader): their installed
     # distributions' names, found beside the validator, not imported
@@ -179,10 +180,8 @@ def tool_fingerprint() -> str:
         for f in sorted(root.rglob("*")):
             if f.suffix in (".py", ".lark", ".json") and "__pycache__" not in f.parts:
                 h.update(str(f.relative_to(root)).encode() + b"\0")
-                try:
+                with contextlib.suppress(OSError):
                     h.update(f.read_bytes())
-                except OSError:
-                    pass
     return h.hexdigest()[:32]
 
 
@@ -246,7 +245,7 @@ class Cache:
         return out
 
     @classmethod
-    def open(cls) -> "Cache":
+    def open(cls) -> Cache:
         return cls(tool_fingerprint())
 
     # -- what is cached ---------------------------------------------------------------
@@ -322,11 +321,9 @@ class Cache:
             return
         header = json.dumps({"format": FORMAT, "key": self.key,
                              "mac": _mac(self._secret, self.key, payload)}).encode()
-        try:
+        with contextlib.suppress(OSError):
             atomic_write_bytes(self.key + SUFFIX, header + b"\n" + payload, mode=0o600,
                                dir_fd=self._dir_fd)
-        except OSError:
-            pass
 
     def close(self) -> None:
         if self._dir_fd is not None:
@@ -334,10 +331,8 @@ class Cache:
             self._dir_fd = None
 
     def __del__(self):
-        try:
+        with contextlib.suppress(Exception):  # never an error while collecting garbage
             self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     @staticmethod
     def files_key(files: list[Path]) -> str | None:

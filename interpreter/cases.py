@@ -12,6 +12,7 @@ Decisions for the format, documented in the README:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -140,9 +141,7 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
                 if key in stack[-1][0] and kind is _Duplicate:
                     at = m.start()
                 stack[-1][0].add(key)
-            elif not tok.startswith('"') and kind is _Constant and tok[-1:] in "yN":
-                at = m.start()
-            elif not tok.startswith('"') and kind is _BadNumber and number_problem(tok):
+            elif (not tok.startswith('"') and kind is _Constant and tok[-1:] in "yN") or (not tok.startswith('"') and kind is _BadNumber and number_problem(tok)):
                 at = m.start()
             if at is not None:
                 line = text.count("\n", 0, at) + 1
@@ -393,10 +392,8 @@ class CaseReader:
             if isinstance(value, str) and number_problem(value) is not None:
                 raise bad(number_problem(value))        # a CSV cell, a stored decision
             if self.numbers_as_text and isinstance(value, str):
-                try:
+                with contextlib.suppress(InvalidOperation):
                     value = Decimal(value)
-                except InvalidOperation:
-                    pass
             if isinstance(value, bool) or not isinstance(value, Decimal):
                 raise bad(f"expected a number, found {_show(value)}",
                           "write numbers without quotes, e.g. 1500" if isinstance(value, str)
@@ -521,8 +518,7 @@ def _show(value) -> str:
         plain = value.is_finite() and -30 < value.adjusted() < 30
         return _brief(format(value, "f") if plain else str(value))
     if isinstance(value, str):
-        return _brief(json.dumps(value, ensure_ascii=True if _SURROGATE.search(value)
-                                 else False))
+        return _brief(json.dumps(value, ensure_ascii=bool(_SURROGATE.search(value))))
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

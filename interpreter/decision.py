@@ -6,10 +6,10 @@ JSON. Outcomes: eligible, ineligible, undetermined.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
-from operator import itemgetter
-from decimal import Decimal
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import itemgetter
 
 from .model import Clause, Installment, Program
 
@@ -115,7 +115,7 @@ class Decision:
     (a batch) has; the others are class-level defaults, shared and immutable,
     set on the instance only when there is something to say."""
 
-    __slots__ = ("program", "outcome", "amount", "values", "missing", "__dict__")
+    __slots__ = ("__dict__", "amount", "missing", "outcome", "program", "values")
 
     standards: list[StandardUse] | tuple = ()
     installments: list[InstallmentResult] | tuple = ()
@@ -172,8 +172,15 @@ class Decision:
 class CaseResult:
     """The decisions for one case, and the decision date they were taken on."""
 
-    __slots__ = ("decisions", "as_of", "as_of_source", "as_of_missing", "case_name",
-                 "case_sha256", "facts")
+    __slots__ = (
+        "as_of",
+        "as_of_missing",
+        "as_of_source",
+        "case_name",
+        "case_sha256",
+        "decisions",
+        "facts",
+    )
 
     def __init__(self, decisions: list[Decision], as_of: _dt.date | None, as_of_source: str,
                  as_of_missing: tuple[str, ...] = (), case_name: str | None = None,

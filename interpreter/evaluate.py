@@ -19,8 +19,16 @@ from dsl.functions import ROUNDING_MODES
 from dsl.values import NONE, merge
 
 from .cases import CaseReader
-from .decision import (ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult,
-                       Decision, InstallmentResult, StandardUse)
+from .decision import (
+    ELIGIBLE,
+    INELIGIBLE,
+    UNDETERMINED,
+    CaseResult,
+    ClauseResult,
+    Decision,
+    InstallmentResult,
+    StandardUse,
+)
 from .model import Policy, Program, Rule
 
 _NO_DATE = Unknown(("as_of",))
@@ -152,7 +160,7 @@ class Evaluator:
         got = self._pending_cache.get(missing)
         if got is None:
             day = Unknown(missing or ("as_of",))
-            got = (day, {sid: day for sid in self.policy.standards})
+            got = (day, dict.fromkeys(self.policy.standards, day))
             if len(self._pending_cache) < 256:
                 self._pending_cache[missing] = got
         return got

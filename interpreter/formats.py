@@ -13,8 +13,8 @@ import datetime as _dt
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class FormatError(ValueError):

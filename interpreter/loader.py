@@ -3,8 +3,10 @@ expression, and report all problems together with file:line:col.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
+import itertools
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -13,14 +15,30 @@ from typing import Protocol
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
-from dsl.errors import CheckError, ErrorList, EvaluationError, Position, PolicyFileError
+from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
 
 from . import schemas, sizes
 from .formats import FORMATS
-from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
-                    FactDecl, Money,
-                    Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
-                    StandardVersion, Text)
+from .model import (
+    Amount,
+    Citation,
+    Clause,
+    Constraint,
+    Definition,
+    Document,
+    EnumDecl,
+    FactDecl,
+    Installment,
+    Money,
+    Policy,
+    Program,
+    RealNameCheck,
+    Rule,
+    SourceClause,
+    Standard,
+    StandardVersion,
+    Text,
+)
 from .yamlsource import Source, load_yaml
 
 RESERVED_ROOTS = {"standards", "catalog", "as_of"}
@@ -317,11 +335,9 @@ def load_policy(root: str | Path | None = None,
                 ld.errors.append(src.error(("definitions", i, "id"),
                                            f"'{name}' is already the name of a fact"))
                 continue
-            try:
+            with contextlib.suppress(ParseError):  # reported with its position below
                 env.define(name, ld.parse(d["expr"] if isinstance(d["expr"], str)
                                        else _literal_text(d["expr"])))
-            except ParseError:
-                pass        # reported with its position below
             declared[name] = (src, i)
     too_deep = sizes.nesting_problems(env.definitions, declared)
     ld.errors.extend(too_deep)
@@ -749,7 +765,7 @@ def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
             by_source.setdefault(v.source, []).append(v)
         for versions in by_source.values():
             versions.sort(key=lambda v: v.start)
-            for a, b in zip(versions, versions[1:]):
+            for a, b in itertools.pairwise(versions):
                 if a.until is None or a.until >= b.start:
                     where = b.position or s.position
                     src = ld.sources.get(where.source) if where is not None else None
@@ -765,7 +781,7 @@ def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
             for n in new:
                 pieces = []
                 for e in kept:
-                    if n.until is not None and e.start > n.until or (
+                    if (n.until is not None and e.start > n.until) or (
                             e.until is not None and e.until < n.start):
                         pieces.append(e)                # no day in common
                         continue

@@ -77,10 +77,10 @@ class EnumDecl:
 class Constraint:
     """A condition between the fields of a record that every case must meet
     (facts.yaml ``constraints``): false refuses the case, naming ``field``."""
-    rule: "Rule"                    # over the record's fields, by their names
+    rule: Rule                    # over the record's fields, by their names
     field: str
     reads: tuple[str, ...]          # the fields it reads, in the order written
-    message: "Text"
+    message: Text
 
 
 @dataclass
@@ -96,8 +96,8 @@ class FactDecl:
     enum: str | None = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
-    fields: dict[str, "FactDecl"] = field(default_factory=dict)
-    items: "FactDecl | None" = None
+    fields: dict[str, FactDecl] = field(default_factory=dict)
+    items: FactDecl | None = None
     example: object = None
     position: Position | None = None
     informational: bool = False     # kept for the record; no rule needs to read it
@@ -106,7 +106,7 @@ class FactDecl:
     min_items: int | None = None    # for a list: the fewest and most items a case may give
     max_items: int | None = None
     integer: bool = False           # for number/money: whole numbers only
-    none: "Text | None" = None      # may be stated known none ({"none": true}): what it means
+    none: Text | None = None      # may be stated known none ({"none": true}): what it means
     constraints: list[Constraint] = field(default_factory=list)    # for a record
 
     def label_for(self, lang: str) -> str:

@@ -174,18 +174,14 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None,
             os.fchmod(f.fileno(), mode)
         os.replace(tmp, path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
-        except OSError:
-            pass
         raise
 
 
 def _unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 class Output:
@@ -209,7 +205,7 @@ class Output:
                 if self._text:
                     self._f = sys.stdout
             elif direct:
-                self._f = open(path, "wb")
+                self._f = open(path, "wb")  # noqa: SIM115 - closed by close()
                 self._text = False
             else:
                 folder = os.path.dirname(os.path.abspath(path))
@@ -277,10 +273,8 @@ class Output:
 
     def _discard(self) -> None:
         if self.path != "-":
-            try:
+            with contextlib.suppress(OSError):
                 self._f.close()
-            except OSError:
-                pass
         if self.tmp is not None:
             _unlink(self.tmp)
             self.tmp = None
@@ -567,8 +561,7 @@ class Outputs:
             if shown == "<stdin>":
                 continue
             where = os.path.realpath(shown)
-            if where.startswith(real + os.sep) or where.startswith(
-                    os.path.realpath(partial) + os.sep):
+            if where.startswith((real + os.sep, os.path.realpath(partial) + os.sep)):
                 raise OutputError(f"the {what} holds the input {shown}; it would be lost",
                                   position=Position(path), hint="write to another folder")
         if os.path.lexists(path):
@@ -638,7 +631,7 @@ class Outputs:
         for o in outputs:
             o._discard()
 
-    def __enter__(self) -> "Outputs":
+    def __enter__(self) -> Outputs:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:

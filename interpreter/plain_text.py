@@ -116,7 +116,7 @@ def wrap(text: str, indent: str, hang: str, limit: int = WIDTH) -> list[str]:
                 continue
         while used + w > limit:              # a word longer than the line: cut it
             room = limit - used
-            head, rest, hw = "", tok, 0
+            head, hw = "", 0
             for ch in tok:
                 cw = width(ch)
                 if hw + cw > room:

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dsl import types as T
 from dsl.functions import ROUNDING_MODES
-
 from dsl.values import NONE, Unknown, show, to_json
 from dsl.visible import visible_lines
 

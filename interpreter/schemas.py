@@ -5,15 +5,15 @@ read from the bundled ``policy/schemas`` folder whatever policy is loaded.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from dsl.errors import PolicyFileError
-
 from dsl.dates import date_problem
+from dsl.errors import PolicyFileError
 
 from .yamlsource import Source, to_jsonable
 
@@ -23,7 +23,7 @@ def schema_dir() -> Path:
     return Path(policy.__file__).parent / "schemas"
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str):
     from jsonschema import Draft202012Validator
     schema = json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
@@ -68,10 +68,8 @@ def read_dates(src: Source, schema: str) -> None:
         parent = src.data
         for p in path[:-1]:
             parent = parent[p]
-        try:
+        with contextlib.suppress(ValueError):  # the schema refused it already
             parent[path[-1]] = _dt.date.fromisoformat(parent[path[-1]])
-        except ValueError:          # pragma: no cover - the schema refused it already
-            pass
 
 
 def _date_paths(value, schema, root, path: tuple, out: list, depth: int) -> None:

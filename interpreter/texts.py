@@ -51,8 +51,8 @@ def problems(text: str, standards: dict) -> list[tuple[str, str | None]]:
             out.append((f"{{standards.{sid}}}: no standard '{sid}'",
                         f"{{standards.{close[0]}}}" if close else None))
         elif key is None and std.key is not None:
-            out.append((f"{{standards.{sid}}}: standard {sid} is a table by {std.key}: "
-                        f"name its row, e.g. {{standards.{sid}[…]}}", None))
+            out.append(((f"{{standards.{sid}}}: standard {sid} is a table by {std.key}: "
+                        f"name its row, e.g. {{standards.{sid}[…]}}"), None))
         elif key is not None and std.key is None:
             out.append((f"{{standards.{sid}[{key}]}}: standard {sid} has one value, no rows",
                         f"{{standards.{sid}}}"))

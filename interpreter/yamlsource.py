@@ -22,7 +22,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from dsl.dates import date_problem
-from dsl.errors import Position, PolicyFileError
+from dsl.errors import PolicyFileError, Position
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -88,7 +88,7 @@ class Source:
         line, col = self.positions.get(path, (None, None))
         return Position(self.name, line, col)
 
-    def view(self, prefix: tuple) -> "Source":
+    def view(self, prefix: tuple) -> Source:
         """The part of this document under ``prefix``, as a document of its own
         (positions still point into this file)."""
         n = len(prefix)
@@ -100,7 +100,7 @@ class Source:
         out.nodes = {k[n:]: v for k, v in self.nodes.items() if k[:n] == tuple(prefix)}
         return out
 
-    def only(self, keys: tuple) -> "Source":
+    def only(self, keys: tuple) -> Source:
         """This document with only the top-level ``keys`` it has."""
         out = Source(self.name, self.text, {k: self.data[k] for k in keys if k in self.data})
         out.positions = {k: v for k, v in self.positions.items() if not k or k[0] in keys}

@@ -21,9 +21,9 @@ import datetime as _dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Callable, Iterator
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
@@ -98,7 +98,7 @@ class Ledger:
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, url: str | None = None, *,
-             policy: Policy | Callable[[], Policy] | None = None, clock=None) -> "Ledger":
+             policy: Policy | Callable[[], Policy] | None = None, clock=None) -> Ledger:
         """The ledger at ``url`` (default: $POLICY_DB, else ./ledger.db),
         migrated to this version's schema if it is behind, deciding claims
         with ``policy`` (a policy, or a function loading it once the database
@@ -472,11 +472,11 @@ class Ledger:
                                "missing": entry["missing"]}
             else:
                 status = old.status if old is not None and old.status == GRANTED else PROPOSED
-            values = dict(decision_id=decision_id, status=status, amount_fen=amount,
-                          decision_date=res.as_of.isoformat() if res.as_of else None,
-                          claims_json=canonical(made.get(pid, [])),
-                          refusal_json=canonical(refusal) if refusal else None,
-                          updated_at=w.now)
+            values = {"decision_id": decision_id, "status": status, "amount_fen": amount,
+                          "decision_date": res.as_of.isoformat() if res.as_of else None,
+                          "claims_json": canonical(made.get(pid, [])),
+                          "refusal_json": canonical(refusal) if refusal else None,
+                          "updated_at": w.now}
             if old is None:
                 gid = w.insert(grants, application_id=app_id, person_id=person_id, program=pid,
                                **values)
@@ -513,8 +513,8 @@ class Ledger:
                                    f"{yuan(prev.amount_fen)}; the decision would now make it "
                                    f"{yuan(fen)}", hint="nothing was changed; check the fact")
                 continue
-            values = dict(installment=inst, amount_fen=fen, status=status,
-                          waiting_json=canonical(waiting))
+            values = {"installment": inst, "amount_fen": fen, "status": status,
+                          "waiting_json": canonical(waiting)}
             if prev is None:
                 w.insert(installments, grant_id=grant_id, seq=seq, **values)
             elif any(getattr(prev, k) != v for k, v in values.items()):
@@ -562,7 +562,7 @@ class Ledger:
             rules = [c.rule for c in program.clauses] + [program.amount.rule]
             for rule in rules:
                 for path in self.evaluator.facts_read(rule, program):
-                    if any(path == f or path.startswith(f + ".") or path.startswith(f + "[")
+                    if any(path == f or path.startswith((f + ".", f + "["))
                            for f in derived):
                         return True
         return False

@@ -40,7 +40,7 @@ def sha256(text: str) -> str:
 def row_digest(row) -> str:
     """The digest of a row as stored (a mapping of column → int, bool, text
     or None)."""
-    return sha256(canonical({k: row[k] for k in row.keys()}))
+    return sha256(canonical({k: row[k] for k in row.keys()}))  # noqa: SIM118 - a row, not a dict
 
 
 def event_hash(prev_hash: str, seq: int, at: str, user: str | None, action: str, subject: str,
@@ -81,13 +81,13 @@ class Writer:
         self.events[-1].rows.setdefault(table.name, set()).add(int(row_id))
 
     def insert(self, table, **values) -> int:
-        pk = list(table.primary_key.columns)[0]
+        pk = next(iter(table.primary_key.columns))
         row_id = self.conn.execute(insert(table).values(**values).returning(pk)).scalar_one()
         self._touch(table, row_id)
         return row_id
 
     def update(self, table, row_id: int, **values) -> None:
-        pk = list(table.primary_key.columns)[0]
+        pk = next(iter(table.primary_key.columns))
         self.conn.execute(update(table).where(pk == row_id).values(**values))
         self._touch(table, row_id)
 
@@ -105,7 +105,7 @@ class Writer:
             digests: dict[str, dict[str, str]] = {}
             for name, ids in sorted(ev.rows.items()):
                 table = TABLES[name]
-                pk = list(table.primary_key.columns)[0]
+                pk = next(iter(table.primary_key.columns))
                 for row in conn.execute(select(table).where(pk.in_(sorted(ids)))).mappings():
                     digests.setdefault(name, {})[str(row[pk.name])] = row_digest(row)
             seq += 1

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.engine import Connection, make_url
@@ -100,7 +100,7 @@ def make_engine(url: str) -> Engine:
 
 # A process forked while holding pooled connections must not use them (they
 # belong to the parent): the child starts with empty pools.
-_ENGINES: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _after_fork() -> None:
@@ -220,5 +220,5 @@ def lock_row(conn: Connection, table, row_id: int) -> None:
     """Lock one row until the transaction ends (PostgreSQL; SQLite's
     transaction already holds the whole database)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(select(table.c[list(table.primary_key.columns)[0].name])
-                     .where(list(table.primary_key.columns)[0] == row_id).with_for_update())
+        conn.execute(select(table.c[next(iter(table.primary_key.columns)).name])
+                     .where(next(iter(table.primary_key.columns)) == row_id).with_for_update())

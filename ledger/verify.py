@@ -150,7 +150,7 @@ def _rows(conn: Connection, report: Report,
           latest: dict[tuple[str, str], tuple[str, int]]) -> None:
     seen = set()
     for table in AUDITED:
-        pk = list(table.primary_key.columns)[0]
+        pk = next(iter(table.primary_key.columns))
         for row in conn.execute(select(table).order_by(pk)).mappings():
             report.rows += 1
             key = (table.name, str(row[pk.name]))

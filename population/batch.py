@@ -38,10 +38,10 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from dsl.errors import CaseError, PolicyError, Position
 
@@ -107,7 +107,7 @@ class CaseFile:
                 self._f = sys.stdin.buffer
                 self.size = None
             else:
-                self._f = open(self.path, "rb")
+                self._f = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
                 self.size = os.fstat(self._f.fileno()).st_size
         except OSError as exc:
             raise CaseError(f"cannot read the case file: {exc.strerror}",
@@ -295,7 +295,7 @@ LONG = "the line is "           # how the message of a line over the limit start
 class LongLine:
     """A line longer than MAX_LINE_BYTES: its length and first characters only."""
 
-    __slots__ = ("prefix", "length")
+    __slots__ = ("length", "prefix")
 
     def __init__(self, head: bytes, length: int):
         self.prefix = head[:LONG_PREFIX_CHARS * 4].decode("utf-8", errors="replace")[
@@ -310,7 +310,7 @@ class Block(bytes):
     """A block of JSON Lines (``raw_blocks``) with the lines that were over the
     limit: index in the block → (first characters, length)."""
 
-    long_lines: dict = {}
+    long_lines: dict = {}  # noqa: RUF012 - read-only default; a block with long lines sets its own
 
 
 def bounded_lines(f, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | LongLine]:
@@ -372,7 +372,7 @@ class CsvLayout:
             if not name:
                 raise CaseError(f"column {i + 1} of the header has no name", position=where,
                                 hint="every column is a fact path such as certificate.level")
-            if name.startswith("_") or name.startswith("$"):
+            if name.startswith(("_", "$")):
                 self.columns.append(Column(i, name, (), IGNORED, None))
                 continue
             if name in seen:

@@ -89,8 +89,8 @@ def stacked_columns(title: str, unit: str, groups, series, value_text) -> str:
     def y(v: Decimal) -> str:
         return f"{top_pad + plot_h - float(v / ymax) * plot_h:.1f}"
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total_h}" '
-           f'viewBox="0 0 {width} {total_h}" role="img" aria-label="{e(title)}">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total_h}" '
+           f'viewBox="0 0 {width} {total_h}" role="img" aria-label="{e(title)}">'),
            f"<title>{e(title)}</title>",
            f'<text x="{left}" y="18" class="t">{e(title)}（{e(unit)}）</text>'
            if _cjk(title) else f'<text x="{left}" y="18" class="t">{e(title)} ({e(unit)})</text>']
@@ -139,8 +139,8 @@ def progress_bars(title: str, rows) -> str:
     """One bar per target: ``rows`` = [(label, done, target, text, reached)]."""
     width, row_h, left, bar_max = 720, 46, 10, 520
     height = 20 + row_h * len(rows)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'),
            f"<title>{e(title)}</title>"]
     for i, (label, done, target, text, reached) in enumerate(rows):
         y0 = 10 + i * row_h
@@ -165,8 +165,8 @@ def diverging_bars(title: str, unit: str, rows, value_text) -> str:
     top = max((abs(v) for _l, v in rows), default=Decimal(0))
     scale = (Decimal(bar_half) / top) if top > 0 else Decimal(0)
     zero = label_w + bar_half
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'),
            f"<title>{e(title)}</title>",
            f'<text x="10" y="18" class="t">{e(title)}（{e(unit)}）</text>'
            if _cjk(title) else f'<text x="10" y="18" class="t">{e(title)} ({e(unit)})</text>',

@@ -30,13 +30,12 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Iterator
 
 from dsl.errors import CaseError, PolicyFileError, Position
 from dsl.visible import visible, visible_lines
-
 from interpreter.display import money_figures
 
 from . import charts
@@ -228,7 +227,7 @@ def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
     from .batch import MAX_LINE_BYTES, LongLine, bounded_lines
     name = "<stdin>" if path == "-" else path
     try:
-        f = open(0 if path == "-" else path, "rb", closefd=path != "-")
+        f = open(0 if path == "-" else path, "rb", closefd=path != "-")  # noqa: SIM115 - `with f` below
     except OSError as exc:
         raise CaseError(f"cannot read the decisions file: {exc.strerror}",
                         position=Position(name)) from None
@@ -352,7 +351,7 @@ class _View:
     def note(self) -> str | None:
         n = self.rep.words.get("note") or {}
         text = n.get(self.lang)
-        cites = [c for c in self.rep.words.get("cite") or []]
+        cites = list(self.rep.words.get("cite") or [])
         if cites:
             src = "；".join(f"{self.rep.document['number']} {c['clause']}"
                            + (f"「{c['quote']}」" if c.get("quote") else "") for c in cites)

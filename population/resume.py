@@ -29,6 +29,7 @@ and the claims are removed.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -67,10 +68,8 @@ def _is_device(path: str) -> bool:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _length(output) -> int:
@@ -311,12 +310,12 @@ class ResumableBatch:
         self.out.keep()
         if hasattr(self.rejects, "keep"):
             self.rejects.keep()
-        offset, line, chunks, summary = self.state
+        _offset, line, chunks, summary = self.state
         cases = (summary or {}).get("cases", 0)
         source = self.ident["input"]["path"]
         if chunks == 0:
-            return (f"interrupted before any case was decided; run the same command with "
-                    f"--resume to start it (or again without it)")
+            return ("interrupted before any case was decided; run the same command with "
+                    "--resume to start it (or again without it)")
         return (f"interrupted: {cases} case(s) up to line {line - 1} of {source} are kept in "
                 f"{kept}; to go on, run the same command again with --resume")
 
@@ -327,15 +326,11 @@ class ResumableBatch:
 
     def abandon(self) -> None:
         """The batch failed (not interrupted): nothing is kept for a resume."""
-        try:
+        with contextlib.suppress(OSError):
             self._claims.close()
-        except OSError:
-            pass
         for p in (self.claims_file, self.manifest):
-            try:
+            with contextlib.suppress(OSError):
                 _remove(p)
-            except OSError:
-                pass
 
     def finish(self) -> None:
         """The outputs are complete under their names: the resume files go."""

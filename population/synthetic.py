@@ -68,7 +68,8 @@ import csv
 import datetime as _dt
 import json
 import random
-from typing import Iterable, Iterator, TextIO
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 PERIOD_START = _dt.date(2019, 1, 1)
 PERIOD_END = _dt.date(2021, 12, 31)

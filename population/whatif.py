@@ -19,17 +19,17 @@ Public API:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from dsl.errors import PolicyError
 from dsl.visible import visible, visible_lines
-
-from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
 from interpreter.decision import ELIGIBLE
 from interpreter.display import money_figures
 from interpreter.render import money
+
+from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
 
 ABSENT = "absent"           # the program is not decided under that policy
 REJECTED = "rejected"       # the case is refused by that policy's case reader
@@ -265,13 +265,13 @@ class _View:
         if x.rejected_by_other:
             cases += w["other_only"].format(n=f"{x.rejected_by_other:,}")
         return [
-            f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
-            f"{x.other_root} ({_short(x.other_hash)})",
+            (f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
+            f"{x.other_root} ({_short(x.other_hash)})"),
             cases,
             w["decisions"].format(n=f"{t.decisions:,}", outcome=f"{t.changed_outcome:,}",
                                   amount=f"{t.changed_amount:,}", cases=f"{x.changed_cases:,}"),
-            f"{w['budget']}{w['colon']}{money_figures(t.before)} → {money_figures(t.after)} "
-            f"({signed_figures(t.delta)})",
+            (f"{w['budget']}{w['colon']}{money_figures(t.before)} → {money_figures(t.after)} "
+            f"({signed_figures(t.delta)})"),
         ]
 
     def table(self, kind: str) -> tuple[list[str], list[list[str]]]:

@@ -69,8 +69,8 @@ def _openapi(app: FastAPI, service: Service) -> dict:
             components.setdefault(name, sub)
         components[model.__name__] = schema
     # a bad parameter is a 400 problem here, not FastAPI's 422 validation error
-    for operations in spec.get("paths", {}).values():
-        for op in operations.values():
+    for path_item in spec.get("paths", {}).values():
+        for op in path_item.values():
             responses = op.get("responses", {})
             if "HTTPValidationError" in json.dumps(responses.get("422", {})):
                 del responses["422"]

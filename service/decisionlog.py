@@ -13,6 +13,7 @@ Several worker processes append to one file: each line is written with one
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -103,10 +104,8 @@ def _masks(policy) -> dict:
         for name, d in decls.items():
             fmt = getattr(d, "format", None)
             if fmt:
-                try:
+                with contextlib.suppress(KeyError):
                     out[name] = get_format(fmt).mask
-                except KeyError:
-                    pass
             elif d.type == "record":
                 sub = walk(d.fields)
                 if sub:

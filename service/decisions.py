@@ -13,6 +13,7 @@ switch interval) to read and write other requests while it is decided.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -225,10 +226,8 @@ async def decide_batch(
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 

@@ -174,7 +174,7 @@ class BatchReject(_Model):
 class BatchEnd(_Model):
     """The last line of a batch that was stopped by a limit."""
     stopped: str
-    problem: "Problem"
+    problem: Problem
 
 
 class FieldProblem(_Model):

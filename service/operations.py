@@ -12,8 +12,13 @@ import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram,
-                               generate_latest)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 
 from .models import Health
 

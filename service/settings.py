@@ -41,7 +41,7 @@ class Settings:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_env(cls, environ=None) -> "Settings":
+    def from_env(cls, environ=None) -> Settings:
         text = (environ if environ is not None else os.environ).get(ENV)
         if not text:
             return cls()

@@ -169,7 +169,7 @@ class Service:
                     data["flags"] = flags
                     text = compact(data)
             out.append(text)
-            for program, outcome, amount, _level in o.tally:
+            for program, outcome, _amount, _level in o.tally:
                 key = (program, outcome)
                 tallies[key] = tallies.get(key, 0) + 1
             if self.log.enabled:

@@ -174,7 +174,7 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     # and the entry was rewritten: valid, without the poison
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert amount(r.stdout, "project_training") == "60000.00"
-    head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
+    _head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
     assert b'"2",false]' not in payload2
 
 

@@ -75,7 +75,7 @@ def test_the_xlsx_holds_what_the_json_holds(site, kind):
 
 def test_columns_are_wide_enough_for_their_text(site):
     ws = sheet(site, "institutions")
-    at, header, _rows = table_rows(ws)
+    _at, header, _rows = table_rows(ws)
     widths = {h: ws.column_dimensions[chr(ord("A") + i)].width for i, h in enumerate(header)}
     assert widths["代码"] >= 8 and widths["名称"] > widths["代码"]
     assert widths["可培训项目及等级"] == 60          # long text: capped, wrapped

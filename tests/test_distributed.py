@@ -218,7 +218,7 @@ def stopped(args, watch: Path, count: int):
     if p.poll() is None:
         os.killpg(p.pid, signal.SIGINT)
     try:
-        out, err = p.communicate(timeout=120)
+        _out, err = p.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         raise
@@ -303,7 +303,7 @@ def scheduler(tmp_path_factory):
 
 
 def test_a_running_scheduler_and_its_workers_decide(cases_20k, tmp_path, scheduler):
-    cases, _ref, expected = cases_20k
+    cases, _ref, _expected = cases_20k
     lines = cases.read_bytes().splitlines(True)[:3000]
     small = tmp_path / "small.jsonl"
     small.write_bytes(b"".join(lines))

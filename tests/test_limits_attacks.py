@@ -53,7 +53,7 @@ def peak_rss_kb(*args) -> tuple[subprocess.CompletedProcess, int]:
 ])
 def test_a_number_is_refused_as_text_before_any_arithmetic(tmp_path, number, why):
     f = tmp_path / "case.json"
-    f.write_text('{"applicant":{"insured_months":%s}}' % number, encoding="utf-8")
+    f.write_text(f'{{"applicant":{{"insured_months":{number}}}}}', encoding="utf-8")
     t = time.monotonic()
     r = policy("eval", f)
     assert time.monotonic() - t < 30
@@ -192,8 +192,8 @@ def test_a_chain_of_definitions_costs_in_proportion_to_its_length(tmp_path, kind
         assert r.returncode == 0, r.stderr
         d = json.loads(r.stdout)["decisions"][0]
         assert d["outcome"] == "eligible", d
-        from tests.helpers import load_policy
         from interpreter.evaluate import Evaluator
+        from tests.helpers import load_policy
         p = load_policy(revisions=[rev])
         sizes[n] = Evaluator(p).compiled_size(p.programs["chain_prog"])
     assert sizes[40] < 6 * sizes[10], sizes           # linear: four times the links

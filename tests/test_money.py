@@ -4,7 +4,6 @@ floor or approved total is applied after rounding, installments never add up
 to more than the amount, money in a case or a standard is no finer than it is
 paid, and every amount in the JSON output has exactly two decimals."""
 import copy
-import json
 from decimal import Decimal
 from pathlib import Path
 

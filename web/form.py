@@ -61,8 +61,8 @@ class Widget:
     inputmode: str | None = None
     none_label: str | None = None    # group/rows/checks: may be stated none
     none_checked: bool = False
-    children: list["Widget"] = field(default_factory=list)
-    rows: list[list["Widget"]] = field(default_factory=list)
+    children: list[Widget] = field(default_factory=list)
+    rows: list[list[Widget]] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
 

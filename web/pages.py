@@ -325,7 +325,7 @@ def _signin(request: Request, form: dict) -> Response:
         if account is None:
             return _signin_page(request, 401, w["signin_failed"], user, role)
         if not role:
-            held = [r for r in account.roles]
+            held = list(account.roles)
             if len(held) != 1:
                 return _signin_page(request, 400, w["choose_role"].format(
                     roles="、".join(w["roles"].get(r, r) for r in held)), user, role)

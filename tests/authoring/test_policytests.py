@@ -8,8 +8,8 @@ of every program seen true, false and unknown, every standard value used.
 
 import pytest
 
-from interpreter.loader import bundled_policy_dir
 from authoring.policytests import Coverage, collect, explain_failure, run_test
+from interpreter.loader import bundled_policy_dir
 from tests.helpers import ROOT
 
 TEST_DIR = bundled_policy_dir() / "tests"

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogs import (DATA_DIR, SCHEMA_DIR, CatalogueUsageError, check_directory,
-                      load_catalogs)
+from catalogs import DATA_DIR, SCHEMA_DIR, CatalogueUsageError, check_directory, load_catalogs
 from dsl.errors import ErrorList, PolicyError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -190,8 +189,8 @@ def test_wrong_catalogue_kind_in_a_file_is_one_error(tmp_path):
     assert catalogs.key_industry is None
     assert [(where(e), e.message) for e in errors] == [
         (("key_industry.yaml", 2, 12),
-         "this file is the general catalogue (一般性职业技能培训目录), but it should be "
-         "the key_industry catalogue (重点产业职业技能培训指导目录)")]
+         ("this file is the general catalogue (一般性职业技能培训目录), but it should be "
+         "the key_industry catalogue (重点产业职业技能培训指导目录)"))]
 
 
 # ------------------------------------------------------------- cross checks
@@ -204,8 +203,8 @@ def test_duplicate_codes_and_unmarked_entries(tmp_path):
         (("general.yaml", line_of(path, "YB-002, name: 育婴员"), 12),
          f"duplicate code 'YB-002' (first used on line {line_of(path, 'YB-002, name: 家政')})"),
         (("general.yaml", line_of(path, "YB-004"), 5),
-         "an entry not taken from the source text must say 'sample: true' "
-         "(or cite the clause it comes from with 'cite: {clause: ..., quote: ...}')"),
+         ("an entry not taken from the source text must say 'sample: true' "
+         "(or cite the clause it comes from with 'cite: {clause: ..., quote: ...}')")),
     ]
     assert errors[0].context == "general YB-002"
 
@@ -223,8 +222,8 @@ def test_dangling_courses_levels_and_repeated_courses_of_institutions(tmp_path):
     _, errors = check_directory(folder)
     assert [(where(e)[1], e.message) for e in errors] == [
         (line_of(path, "ZD-001, levels: [初级, 技师]"),
-         "teaches ZD-001 化工总控工 at 技师, which the course does not offer "
-         "(it offers 初级、中级、高级)"),
+         ("teaches ZD-001 化工总控工 at 技师, which the course does not offer "
+         "(it offers 初级、中级、高级)")),
         (line_of(path, "ZD-099"),
          "approved for course ZD-099, which is in neither key_industry.yaml nor general.yaml"),
         (line_of(path, "ZD-001, levels: [中级]"),
@@ -240,14 +239,14 @@ def test_status_periods_overlapping_out_of_order_or_reversed(tmp_path):
     got = [(e.context, where(e)[1], e.message) for e in errors]
     assert got == [
         ("institutions JG-101", 19,
-         "status period suspended from 2021-03-01 overlaps the period active from "
-         "2020-05-01 (line 18), which runs until 2021-03-31"),
+         ("status period suspended from 2021-03-01 overlaps the period active from "
+         "2020-05-01 (line 18), which runs until 2021-03-31")),
         ("institutions JG-102", line_of(path, "exited, from: 2021-07-01"),
-         "status period exited from 2021-07-01 overlaps the period active from "
-         "2020-05-01 (line 28), which is open-ended"),
+         ("status period exited from 2021-07-01 overlaps the period active from "
+         "2020-05-01 (line 28), which is open-ended")),
         ("institutions JG-103", 39,
-         "status periods out of order: this one starts 2020-05-01, before the previous "
-         "one (line 38) starts 2021-03-01; list them oldest first"),
+         ("status periods out of order: this one starts 2020-05-01, before the previous "
+         "one (line 38) starts 2021-03-01; list them oldest first")),
         ("institutions JG-104", line_of(path, "until: 2020-04-01"),
          "the period ends (2020-04-01) before it starts (2020-05-01)"),
     ]

@@ -7,8 +7,8 @@ import shlex
 import pytest
 from click.testing import CliRunner
 
-from commands.catalog import catalog
 from catalogs.loader import DATA_DIR, display_path
+from commands.catalog import catalog
 from tests.helpers import ROOT
 
 DOC = ROOT / "docs" / "catalogs.md"

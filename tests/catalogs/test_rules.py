@@ -17,9 +17,8 @@ import pytest
 
 from catalogs import default_dir
 from interpreter.evaluate import Evaluator
-from tests.helpers import load_policy
 from interpreter.render import money
-from tests.helpers import ROOT
+from tests.helpers import ROOT, load_policy
 
 POLICY_DIR = ROOT / "policy"
 

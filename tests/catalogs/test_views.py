@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from catalogs import (active_institutions, catalog_views, institution_status,
-                      load_catalogs)
+from catalogs import active_institutions, catalog_views, institution_status, load_catalogs
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 

@@ -49,7 +49,7 @@ def test_check_reports_errors_with_positions_and_exits_1(tmp_path):
     assert r.exit_code == 1
     assert r.stdout == ""
     lines = r.stderr.splitlines()
-    heads = [l for l in lines if l.startswith(str(folder))]
+    heads = [x for x in lines if x.startswith(str(folder))]
     assert len(heads) == 10
     assert heads[1] == (f"{folder}/key_industry.yaml:13:12 key_industry ZD-001: "
                         "expected a whole number, got text '很多'")

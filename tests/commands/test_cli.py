@@ -106,8 +106,8 @@ def test_broken_policy_exit_1_with_position_and_caret(policy_copy):
     text = text.replace("expr: applicant.insured_months >= standards.skill_upgrade_min_months",
                         "expr: applicant.insured_months >=")
     prog.write_text(text, encoding="utf-8")
-    line = next(i for i, l in enumerate(text.splitlines(), 1)
-                if l.strip() == "expr: applicant.insured_months >=")
+    line = next(i for i, x in enumerate(text.splitlines(), 1)
+                if x.strip() == "expr: applicant.insured_months >=")
     col = text.splitlines()[line - 1].index("applicant") + 1
     r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--policy", policy_copy)
     assert r.exit_code == 1
@@ -245,8 +245,9 @@ def _helps(group, ctx, path=("policy",)):
 
 
 def test_every_example_file_a_help_text_names_exists():
-    import click
     import re
+
+    import click
     named = []
     for where, text in _helps(cli, click.Context(cli, info_name="policy")):
         for path in re.findall(r"(?<![\w/])((?:examples|policy|docs)/[\w./-]+\w)", text):

@@ -199,7 +199,7 @@ def test_a_policy_without_notice_yaml_cannot_make_a_notice(policy_copy):
     from documents.notice import NoticeError
     (policy_copy / "notice.yaml").unlink()
     policy = load_policy(policy_copy)
-    with pytest.raises(NoticeError, match="no notice.yaml"):
+    with pytest.raises(NoticeError, match=r"no notice\.yaml"):
         render_notice(decide(policy, "apprenticeship_capped.json"), policy)
 
 
@@ -216,8 +216,8 @@ def test_a_mistake_in_notice_yaml_is_reported_where_it_is(policy_copy, old, new,
     text = f.read_text(encoding="utf-8")
     assert old in text
     f.write_text(text.replace(old, new, 1), encoding="utf-8")
-    line = next(i for i, l in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
-                if new.split(":")[-1].strip() in l or new in l)
+    line = next(i for i, x in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+                if new.split(":")[-1].strip() in x or new in x)
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1, r.output
     assert f"notice.yaml:{line}:" in r.output and message in r.output

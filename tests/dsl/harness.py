@@ -103,7 +103,7 @@ def runtime_value(value, typ: T.Type, where: str):
 
 
 def decimal_of(value, where: str) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise DataError(f"{where}: write numbers as strings (or integers), not {value!r}")
     if isinstance(value, (int, str)):
         return Decimal(str(value))

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dsl import (CheckError, Context, Environment, ErrorList, PolicyError, parse,
-                 diagnostic_error)
+from dsl import CheckError, Context, Environment, ErrorList, PolicyError, diagnostic_error, parse
 from dsl import types as T
 from dsl.checker import Checker, CheckResult
 
@@ -168,8 +167,8 @@ def test_a_lambda_name_exists_only_inside_its_lambda(env):
     ("if applicant.insured_months then 1 else 2", 4,
      "the condition after 'if' must be true or false, found number"),
     ("if true then 1 else certificate.level", 1,
-     "both branches must give the same kind of value: number after 'then', "
-     "enum level after 'else'"),
+     ("both branches must give the same kind of value: number after 'then', "
+     "enum level after 'else'")),
     ("[1, certificate.date]", 5, "a list holds values of one kind: date does not mix with number"),
     ("standards.living_allowance_cap * standards.living_allowance_cap", 1,
      "two amounts of money cannot be multiplied"),
@@ -216,8 +215,8 @@ def test_wrong_arity(env, text, message, hint):
     ("rond(1)", "unknown function 'rond'", "did you mean 'round'?"),
     ("mx(1, 2)", "unknown function 'mx'", "did you mean 'max'?"),
     ("abs(1)", "unknown function 'abs'",
-     "functions: all, any, clamp, count, days_between, known, max, min, month, months_between, "
-     "present, round, sum, year"),
+     ("functions: all, any, clamp, count, days_between, known, max, min, month, months_between, "
+     "present, round, sum, year")),
 ])
 def test_unknown_function(env, text, message, hint):
     assert diags(env, text) == [("error", "name", 1, message, hint)]
@@ -407,8 +406,8 @@ def test_diagnostic_error_maps_a_position_into_the_file(env):
     assert err.caret_column == 57
     assert err.code == "enum" and err.severity == "error"
     assert err.render().splitlines() == [
-        'policy/programs/skill_upgrade.yaml:41:67 clause skill_upgrade.level: '
-        '"中纪" is not a value of enum level',
+        ('policy/programs/skill_upgrade.yaml:41:67 clause skill_upgrade.level: '
+        '"中纪" is not a value of enum level'),
         "  " + text,
         "  " + " " * 56 + "^",
         "  hint: did you mean '中级'?"]

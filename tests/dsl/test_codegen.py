@@ -1,9 +1,9 @@
 """The generated-code fast path and the tracing closures decide alike."""
 import pytest
 
+from authoring.policytests import collect
 from interpreter.evaluate import Evaluator
 from interpreter.loader import bundled_policy_dir
-from authoring.policytests import collect
 from interpreter.render import decision_json
 
 TESTS = collect([bundled_policy_dir() / "tests",
@@ -91,8 +91,8 @@ def test_catalogue_lookups_by_index_agree_with_a_scan():
                       catalogs={"rows": T.ListType("list", row_type)})
     texts = [
         'any(catalog.rows, s -> s.institution == t.inst and s.status == "active")',
-        'any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
-        'and s.from <= t.day)',
+        ('any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
+        'and s.from <= t.day)'),
         'count(catalog.rows, s -> s.institution == t.inst and s.from <= t.day)',
         'not any(catalog.rows, s -> s.institution == t.inst)',
     ]

@@ -20,6 +20,7 @@ Fenced blocks, by their info string:
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -28,11 +29,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from dsl import (ErrorList, EvaluationError, ParseError, Unknown, format_expression,
-                 parse)
+from dsl import ErrorList, EvaluationError, ParseError, Unknown, format_expression, parse
 from dsl.compiler import Context
 from dsl.values import show
-
 from tests.dsl.harness import build, given_facts
 from tests.helpers import ROOT
 
@@ -152,10 +151,8 @@ def _policy_expressions() -> set[str]:
             for v in node:
                 walk(v)
         elif isinstance(node, str):
-            try:
+            with contextlib.suppress(ParseError):
                 found.add(format_expression(node))
-            except ParseError:
-                pass
     for path in POLICY.rglob("*.yaml"):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     return found
@@ -194,7 +191,7 @@ def test_error_examples_are_the_real_output(body):
 
 
 def _fmt_lines():
-    return [p for p in lines_of("fmt")]
+    return list(lines_of("fmt"))
 
 
 @pytest.mark.parametrize("line", _fmt_lines())

@@ -36,8 +36,8 @@ ENV = Environment(
 
 EXPRESSIONS = [
     # keys and facts: the one matching item is tested in place
-    'any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
-    'and s.from <= t.start and t.end <= s.until)',
+    ('any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
+    'and s.from <= t.start and t.end <= s.until)'),
     # keys only (the rest reads the item): remembered per key
     'any(catalog.rows, s -> s.institution == t.inst and "初级" in s.levels)',
     'any(catalog.rows, s -> s.institution == t.inst and s.status == "active")',
@@ -164,7 +164,7 @@ def test_a_clause_result_shows_only_its_own_values_and_compares_by_them():
     lazy = tuple.__new__(ClauseResult, ("c", False, (), (found, ("training.course",)), ()))
     plain = ClauseResult("c", False, (), {"training.course": "ZD-001"})
     assert lazy.values == {"training.course": "ZD-001"}
-    assert lazy == plain and not lazy != plain
+    assert lazy == plain and not lazy != plain  # noqa: SIM202 - __ne__ is under test
     assert lazy != ClauseResult("c", False, (), {"training.course": "ZD-002"})
     assert list(lazy.catalog_rows) == [] and lazy.result is False
 

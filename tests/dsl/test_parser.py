@@ -50,20 +50,20 @@ MESSAGES = [
     ("a = 1", "'=' alone is not an operator: write '==' to compare", 1, 3),
     ('"中级" = certificate.level', "'=' alone is not an operator: write '==' to compare", 1, 6),
     ("count(history, h => h.x)", "'=' alone is not an operator: write '==' to compare", 1, 18),
-    ("min(1，2)", "'，' is not allowed here (a full-width Chinese punctuation mark; "
-                 "use , ( ) \" : instead)", 1, 6),
-    ("（1 + 2）", "'（' is not allowed here (a full-width Chinese punctuation mark; "
-                "use , ( ) \" : instead)", 1, 1),
-    ("certificate.level == “中级”", "'“' is not allowed here (a full-width Chinese "
-                                   "punctuation mark; use , ( ) \" : instead)", 1, 22),
-    ("1 < 2 < 3", "'<' cannot follow a comparison: comparisons do not chain; "
-                  "join them with 'and'", 1, 7),
-    ("applicant.insured_months >= 12 <= 24", "'<=' cannot follow a comparison: comparisons "
-                                             "do not chain; join them with 'and'", 1, 32),
-    ("a == b == c", "'==' cannot follow a comparison: comparisons do not chain; "
-                    "join them with 'and'", 1, 8),
-    ("a in b in c", "'in' cannot follow a comparison: comparisons do not chain; "
-                    "join them with 'and'", 1, 8),
+    ("min(1，2)", ("'，' is not allowed here (a full-width Chinese punctuation mark; "
+                 "use , ( ) \" : instead)"), 1, 6),
+    ("（1 + 2）", ("'（' is not allowed here (a full-width Chinese punctuation mark; "
+                "use , ( ) \" : instead)"), 1, 1),
+    ("certificate.level == “中级”", ("'“' is not allowed here (a full-width Chinese "
+                                   "punctuation mark; use , ( ) \" : instead)"), 1, 22),
+    ("1 < 2 < 3", ("'<' cannot follow a comparison: comparisons do not chain; "
+                  "join them with 'and'"), 1, 7),
+    ("applicant.insured_months >= 12 <= 24", ("'<=' cannot follow a comparison: comparisons "
+                                             "do not chain; join them with 'and'"), 1, 32),
+    ("a == b == c", ("'==' cannot follow a comparison: comparisons do not chain; "
+                    "join them with 'and'"), 1, 8),
+    ("a in b in c", ("'in' cannot follow a comparison: comparisons do not chain; "
+                    "join them with 'and'"), 1, 8),
     ("1 2", "unexpected '2'; expected an operator or the end of the expression", 1, 3),
     ("true false", "unexpected 'false'; expected an operator or the end of the expression", 1, 6),
     ("1 + 2)", "unexpected ')'; expected the end of the expression", 1, 6),

@@ -16,12 +16,20 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from dsl import (Context, Environment, ErrorList, EvaluationError, ParseError, Unknown,
-                 format_expression, parse, to_text)
+from dsl import (
+    Context,
+    Environment,
+    ErrorList,
+    EvaluationError,
+    ParseError,
+    Unknown,
+    format_expression,
+    parse,
+    to_text,
+)
 from dsl import ast as A
 from dsl import types as T
 from dsl.operators import BINARY, KEYWORDS

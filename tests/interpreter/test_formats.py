@@ -3,9 +3,14 @@ import random
 
 import pytest
 
-from interpreter.formats import (FormatError, generate_resident_id, mask_name,
-                                 mask_resident_id, normalise_resident_id,
-                                 resident_id_check_digit)
+from interpreter.formats import (
+    FormatError,
+    generate_resident_id,
+    mask_name,
+    mask_resident_id,
+    normalise_resident_id,
+    resident_id_check_digit,
+)
 
 VALID = "11010519491231002X"   # the example of GB 11643-1999
 

@@ -41,9 +41,8 @@ from interpreter.cases import CaseReader, parse_json_text
 from interpreter.evaluate import Evaluator
 from interpreter.formats import FormatError, get_format
 from interpreter.loader import bundled_policy_dir
-from tests.helpers import load_policy
 from interpreter.model import FactDecl
-from tests.helpers import ROOT
+from tests.helpers import ROOT, load_policy
 
 pytestmark = pytest.mark.slow      # hypothesis properties: `pytest -m "not slow"` skips them
 
@@ -564,8 +563,7 @@ def test_a_fact_stated_none_is_never_asked_for(case, path):
     node[leaf] = {"none": True}
     res = decide_text(dumps(case))
     for d in res.decisions:
-        asked = [m for m in d.missing if m == path or m.startswith(path + ".")
-                 or m.startswith(path + "[]")]
+        asked = [m for m in d.missing if m == path or m.startswith((path + ".", path + "[]"))]
         assert not asked, (d.program.id, d.outcome, d.missing)
     assert not [m for m in res.as_of_missing if m == path or m.startswith(path + ".")]
 
@@ -763,9 +761,9 @@ def _check_positions(errors, text: str, name: str):
 @FAST
 @given(EXPRESSION, ANY_VALID_CASE, st.sampled_from(PERIOD[1:5]))
 def test_any_expression_text_gives_only_policy_errors(expr, case, day):
+    from dsl import types as T
     from interpreter import loader
     from interpreter.yamlsource import load_yaml
-    from dsl import types as T
     text = _program_text(expr)
     ld = loader._Loader(Path(tempfile.gettempdir()))
     try:

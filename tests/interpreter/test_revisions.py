@@ -8,9 +8,8 @@ from click.testing import CliRunner
 from cli import cli
 from dsl.errors import ErrorList
 from interpreter.evaluate import Evaluator
-from tests.helpers import load_policy
 from interpreter.render import money
-from tests.helpers import ROOT
+from tests.helpers import ROOT, load_policy
 
 RAISE = ROOT / "examples" / "revisions" / "raise-junior-2021.yaml"
 SAFETY = ROOT / "examples" / "revisions" / "new-program-safety.yaml"

@@ -72,8 +72,8 @@ def test_every_step_is_an_event_naming_its_user(ledger, db_url):
      ["applications 3: was changed after event"]),
     (["UPDATE users SET roles = 'admin reviewer' WHERE name = 'alice'"],
      ["users 2: was changed after event"]),
-    (["INSERT INTO persons (id_number, name, created_at) "
-      "VALUES ('110101199003070011', '王五', '2021-01-01T00:00:00+08:00')"],
+    ([("INSERT INTO persons (id_number, name, created_at) "
+      "VALUES ('110101199003070011', '王五', '2021-01-01T00:00:00+08:00')")],
      ["persons 3: was written outside the ledger"]),
     (["DELETE FROM facts_recorded"], ["facts_recorded 1: was deleted"]),
     (["UPDATE audit_events SET user_name = 'mallory' WHERE seq = 10"],
@@ -94,7 +94,7 @@ def test_tampering_is_found(ledger, db_url, statements, found):
 
 
 def test_an_altered_decision_no_longer_holds(ledger, db_url):
-    a, _b, _c = busy_ledger(ledger)
+    _a, _b, _c = busy_ledger(ledger)
     # rewrite the stored amount and the row digests with it: the chain alone
     # would see the row change, and the re-evaluation sees the decision is wrong
     sql(db_url, "UPDATE decisions SET decision_json = "

@@ -29,7 +29,7 @@ def approved_claims(ledger):
 
 
 def test_the_publicity_list_is_masked(ledger):
-    zhang, a, b, c, d, p = approved_claims(ledger)
+    zhang, a, b, _c, _d, p = approved_claims(ledger)
     today = _dt.date.fromisoformat(ledger._now()[:10])
     lst = ledger.publicity("dora", today, today)
     rows = {r["application"]: r for r in lst.rows}

@@ -316,7 +316,7 @@ def test_the_case_is_kept_as_submitted(ledger):
     case["_note"] = "扫描件见档案"
     app = ledger.submit("alice", copy.deepcopy(case))
     assert app.case["_note"] == "扫描件见档案"
-    assert app.case["certificate"] == {k: v for k, v in case["certificate"].items()}
+    assert app.case["certificate"] == dict(case["certificate"].items())
     assert app.case_sha256.startswith("sha256:")
 
 

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from population import batch as B
 from commands.population import batch as batch_cmd
 from interpreter.cases import parse_json_text
+from population import batch as B
 from population.synthetic import dumps_case, generate, write_csv
 from tests.helpers import ROOT
-
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 

@@ -29,7 +29,7 @@ def run_batch(tmp_path, cases, *extra):
     out = tmp_path / "out.jsonl"
     r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), *extra])
     assert r.exit_code == 0, r.output
-    lines = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     return r, src, lines
 
 
@@ -37,8 +37,8 @@ def test_same_occupation_and_level_twice_is_flagged(tmp_path):
     cases = [claim("电工", "中级"), claim("焊工", "初级"), claim("电工", "中级"),
              claim("电工", "中级", person="370405199912120004")]
     r, src, lines = run_batch(tmp_path, cases)
-    assert [l["decisions"][0]["outcome"] for l in lines] == ["eligible"] * 4
-    assert [bool(l.get("flags")) for l in lines] == [False, False, True, False]
+    assert [x["decisions"][0]["outcome"] for x in lines] == ["eligible"] * 4
+    assert [bool(x.get("flags")) for x in lines] == [False, False, True, False]
     (flag,) = lines[2]["flags"]
     assert flag["check"] == "same_occupation_level"
     assert flag["key"] == {"occupation": "电工", "level": "中级"}
@@ -51,7 +51,7 @@ def test_more_than_three_a_year_is_flagged_and_years_are_apart(tmp_path):
         ("电工", "2020-03-01"), ("焊工", "2020-04-01"), ("车工", "2020-05-01"),
         ("钳工", "2020-06-01"), ("铣工", "2021-01-05"))]
     _r, src, lines = run_batch(tmp_path, cases)
-    flags = [[f["check"] for f in l.get("flags", [])] for l in lines]
+    flags = [[f["check"] for f in x.get("flags", [])] for x in lines]
     assert flags == [[], [], [], ["three_per_year"], []]
     assert lines[3]["flags"][0]["conflicts_with"] == [f"{src}:{i}" for i in (1, 2, 3)]
     assert lines[3]["flags"][0]["year"] == 2020

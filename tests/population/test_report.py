@@ -11,7 +11,6 @@ from commands.population import report as report_cmd
 from population.report import build_report, read_report, render, targets_of
 from population.synthetic import dumps_case, generate
 
-
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
@@ -62,7 +61,7 @@ def test_sums_per_quarter(rep):
     lv = rep.cell(rep.by_level, rep.year_periods(2019), "中级")
     assert (lv.count, lv.amount) == (1, Decimal("1500.00"))
     # every quarter of the plan is listed, then the late one, then no date
-    names = [p for p in rep.periods()]
+    names = list(rep.periods())
     assert names[0] == (2019, 1) and names[11] == (2021, 4)
     assert names[12:] == [(2022, 1), ("unknown", 0)]
     assert (rep.lines, rep.decisions, rep.eligible()) == (8, 9, 6)

@@ -7,12 +7,10 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from population.batch import CsvLayout, csv_columns
 from commands.population import generate as generate_cmd
 from interpreter.cases import CaseReader, parse_json_text
-from population.synthetic import (ID_CHECK, ID_WEIGHTS, dumps_case, generate, write_csv,
-                                   write_jsonl)
-
+from population.batch import CsvLayout, csv_columns
+from population.synthetic import ID_CHECK, ID_WEIGHTS, dumps_case, generate, write_csv, write_jsonl
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 

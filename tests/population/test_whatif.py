@@ -5,12 +5,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from population.batch import open_cases
 from commands.population import diff as diff_cmd
-from tests.helpers import load_policy
 from interpreter.formats import resident_id_check_digit
+from population.batch import open_cases
 from population.whatif import compare_population
-
+from tests.helpers import load_policy
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
@@ -110,8 +109,8 @@ def test_cli_json_and_text(cases_file, raised):
     assert "技能提升补贴 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
     assert any(x.startswith("预算：") and x.endswith(" (+1,200.00)") for x in rows)
     assert "有变化的案件（4 个）：" in r.stdout
-    assert "第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → " \
-           "符合条件 1,800.00 (+300.00)" in r.stdout
+    assert ("第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → "
+            "符合条件 1,800.00 (+300.00)") in r.stdout
     assert "skill_upgrade" not in r.stdout
     r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--all",
                                       "--lang", "en"])
@@ -120,8 +119,8 @@ def test_cli_json_and_text(cases_file, raised):
     assert "Skill upgrading subsidy 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
     assert any(x.startswith("budget: ") and x.endswith(" (+1,200.00)") for x in rows)
     assert "changed cases (4):" in r.stdout
-    assert "line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → " \
-           "eligible 1,800.00 (+300.00)" in r.stdout
+    assert ("line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → "
+            "eligible 1,800.00 (+300.00)") in r.stdout
 
 
 def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_path):

@@ -3,7 +3,6 @@ HTTP client for it: the tests talk to the service as a client would."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -35,7 +34,7 @@ class Server:
         self.stderr_path = tmp / f"stderr-{self.port}.txt"
         cmd = [*POLICY, "serve", "--port", str(self.port), "--decision-log", str(self.log),
                *args]
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed when the server stops
         # run from a folder of its own: a ./ledger.db where the tests run is not its
         self.proc = subprocess.Popen(cmd, cwd=cwd or tmp, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=self._stderr,

@@ -44,10 +44,10 @@ def test_lean_result_is_the_full_result_without_explanations(open_server):
     lean = open_server.client.post("/v1/decisions", params={"explain": "false"},
                                    content=body).json()
     assert lean["decisions"][0]["amount"] == "27000.00"
-    for f, l in zip(full["decisions"], lean["decisions"]):
-        assert "clauses" not in l and "citations" not in l
-        assert l == {k: f[k] for k in l}
-        assert set(l) >= {"program", "outcome", "amount", "failing", "missing", "installments"}
+    for f, lean_one in zip(full["decisions"], lean["decisions"]):
+        assert "clauses" not in lean_one and "citations" not in lean_one
+        assert lean_one == {k: f[k] for k in lean_one}
+        assert set(lean_one) >= {"program", "outcome", "amount", "failing", "missing", "installments"}
 
 
 def test_as_of_and_programs(open_server):

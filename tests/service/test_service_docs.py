@@ -55,9 +55,9 @@ def run_block(text: str, url: str) -> str:
     out = ""
     for line in text.replace("\\\n", " ").splitlines():
         line = line.strip()
-        if line.startswith("policy serve") or line.startswith(".venv/bin/policy serve"):
+        if line.startswith(("policy serve", ".venv/bin/policy serve")):
             continue                # the server is the test's
-        if line.startswith("policy ") or line.startswith(".venv/bin/policy "):
+        if line.startswith(("policy ", ".venv/bin/policy ")):
             r = CliRunner().invoke(cli, shlex.split(line)[1:])
             assert r.exit_code == 0, (line, r.output)
             out = r.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests/bad_inputs/cases"
+CORPUS = ROOT / "tests/interpreter/bad_inputs/cases"
 PROBLEM = "application/problem+json"
 AMOUNT = re.compile(r'"amount"\s*:\s*"\d')
 

@@ -184,7 +184,7 @@ def test_publicity_is_masked(desk):
     desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": True})
     number = json.loads((EXAMPLES / "skill_upgrade_senior.json").read_text())["applicant"]["id"]
     pub = desk.call("GET", "/v1/publicity", "read-only").json()
-    row = [x for x in pub["rows"] if x["application"] == app_id][0]
+    row = next(x for x in pub["rows"] if x["application"] == app_id)
     assert row["id_number"] == number[:4] + "*" * 10 + number[-4:]
     assert row["amount"] == "2000.00"
     for fmt, media in (("csv", "text/csv"), ("html", "text/html")):

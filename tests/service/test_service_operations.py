@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
-
 from tests.service.server import POLICY, ROOT, free_port
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
