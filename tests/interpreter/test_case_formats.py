@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from cli import cli
 from interpreter.cases import case_schema
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BASE = json.loads((ROOT / "examples" / "vocational_training_intermediate.json")
                   .read_text(encoding="utf-8"))
 PERSON = BASE["applicant"]["id"]
