@@ -143,6 +143,9 @@ def test_the_tests_mirror_the_rooms_and_share_only_helpers():
     tests = ROOT / "tests"
     rooms = {room_of(m) for m in shipped_modules()} - {"cli", "policy"}
     assert rooms <= {p.parent.name for p in tests.glob("*/__init__.py")}
+    # at the top only what concerns the whole tree; the rest in tests/ROOM/
+    assert {p.name for p in tests.glob("test_*.py")} <= {
+        "test_layers.py", "test_readme.py", "test_style.py", "test_no_policy_in_code.py"}
     wrong = []
     for path in sorted(tests.rglob("*.py")):
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
