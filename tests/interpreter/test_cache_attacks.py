@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from interpreter import cache as cache_module
-from tests.helpers import load_policy
+from tests.helpers import ROOT, load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "project_training_full_payment.json"     # 60000.00
 
 
