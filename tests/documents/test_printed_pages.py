@@ -13,16 +13,13 @@ import hashlib
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from catalogs import load_catalogs
 from catalogs.model import KINDS
 from catalogs.publish import columns, publish
-from tests.helpers import CHROMIUM, chromium, pdf_page_sizes, pdf_pages, print_to_pdf
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import CHROMIUM, ROOT, chromium, pdf_page_sizes, pdf_pages, print_to_pdf
 
 pytestmark = [
     pytest.mark.browser,
