@@ -7,6 +7,7 @@ the README. Sub-command modules are imported only when they are run (or
 listed in --help), so `policy --help` is quick and `policy eval` does not pay
 for `policy catalog`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -43,7 +44,7 @@ class LazyGroup(click.Group):
             module, attr = self.lazy[name].split(":")
             try:
                 cmd = getattr(importlib.import_module(module), attr)
-            except ImportError:      # an optional part that is not installed
+            except ImportError:  # an optional part that is not installed
                 return None
             self.add_command(cmd, name)
         return super().get_command(ctx, name)

@@ -5,6 +5,7 @@ key order, quoting of everything else and blank lines stay exactly as the
 officer left them. The canonical text comes from the rule language's
 pretty-printer (``dsl.format_expression``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,16 +19,22 @@ from interpreter.yamlsource import load_yaml
 
 # Where expressions live in each kind of file (``*`` is any list index).
 EXPRESSION_PATHS = {
-    "program": [("level",), ("clauses", "*", "expr"), ("let", "*", "expr"), ("amount", "expr"),
-                ("amount", "cap"), ("amount", "installments", "*", "share"),
-                ("amount", "installments", "*", "amount"),
-                ("amount", "installments", "*", "when")],
+    "program": [
+        ("level",),
+        ("clauses", "*", "expr"),
+        ("let", "*", "expr"),
+        ("amount", "expr"),
+        ("amount", "cap"),
+        ("amount", "installments", "*", "share"),
+        ("amount", "installments", "*", "amount"),
+        ("amount", "installments", "*", "when"),
+    ],
     "definitions": [("definitions", "*", "expr")],
     "document": [("decision_date",), ("programs_applied",), ("case_id",), ("report_level",)],
 }
-EXPRESSION_PATHS["revision"] = (
-    [("programs", "*") + p for p in EXPRESSION_PATHS["program"]]
-    + EXPRESSION_PATHS["definitions"])
+EXPRESSION_PATHS["revision"] = [
+    ("programs", "*") + p for p in EXPRESSION_PATHS["program"]
+] + EXPRESSION_PATHS["definitions"]
 
 
 @dataclass
@@ -73,8 +80,11 @@ def _scalar_text(text: str, style: str | None = None) -> str:
     when it was quoted, else plain when that reads back identically, else
     single-quoted."""
     try:
-        if style not in ("'", '"') and "\n" not in text and \
-                yaml.safe_load(f"k: {text}") == {"k": text}:
+        if (
+            style not in ("'", '"')
+            and "\n" not in text
+            and yaml.safe_load(f"k: {text}") == {"k": text}
+        ):
             return text
     except yaml.YAMLError:
         pass
@@ -90,26 +100,36 @@ def format_file(path: Path, kind: str | None = None) -> tuple[str, str, list[Cha
     for pattern in EXPRESSION_PATHS.get(kind or "", []):
         for p in _expand(src.data, pattern):
             node = src.nodes.get(p)
-            if node is None or not isinstance(node.value, str) or node.tag != "tag:yaml.org,2002:str":
+            if (
+                node is None
+                or not isinstance(node.value, str)
+                or node.tag != "tag:yaml.org,2002:str"
+            ):
                 continue
             try:
                 canonical = format_expression(node.value)
             except ParseError:
-                continue        # `policy check` reports it; fmt never guesses
+                continue  # `policy check` reports it; fmt never guesses
             if canonical == node.value.strip() and node.style in (None, "", "'", '"'):
                 # already canonical; keep the officer's quoting
                 continue
             new = _scalar_text(canonical, node.style)
-            old = text[node.start_mark.index:node.end_mark.index]
+            old = text[node.start_mark.index : node.end_mark.index]
             if old.rstrip() == new:
                 continue
-            edits.append((node.start_mark.index, node.end_mark.index, new,
-                          Change(src.name, node.start_mark.line + 1, node.value.strip(), canonical)))
+            edits.append(
+                (
+                    node.start_mark.index,
+                    node.end_mark.index,
+                    new,
+                    Change(src.name, node.start_mark.line + 1, node.value.strip(), canonical),
+                )
+            )
     new_text = text
     for start, end, new, _c in sorted(edits, key=lambda e: e[0], reverse=True):
         old = new_text[start:end]
         # a block scalar's span ends after its trailing newline(s): keep them
-        trailing = old[len(old.rstrip("\n")):] if old.startswith(("|", ">")) else ""
+        trailing = old[len(old.rstrip("\n")) :] if old.startswith(("|", ">")) else ""
         new_text = new_text[:start] + new + trailing + new_text[end:]
     return text, new_text, [e[3] for e in sorted(edits, key=lambda e: e[0])]
 

@@ -17,6 +17,7 @@ file:line:col and a stable code for tools:
                         value instead of naming the standard (``{standards.NAME}``):
                         it would not follow a revision
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,11 +29,17 @@ from dsl import types as T
 from dsl.errors import EvaluationError, PolicyError, Position
 from interpreter.model import FactDecl, Policy, Program, Rule
 
-SEARCH_LIMIT = 20000          # evaluations per program in the satisfiability search
+SEARCH_LIMIT = 20000  # evaluations per program in the satisfiability search
 
 
-def finding(code: str, message: str, position: Position | None, severity="warning",
-            context: str | None = None, hint: str | None = None) -> PolicyError:
+def finding(
+    code: str,
+    message: str,
+    position: Position | None,
+    severity="warning",
+    context: str | None = None,
+    hint: str | None = None,
+) -> PolicyError:
     err = PolicyError(message, position=position, context=context, hint=hint)
     err.severity = severity
     err.code = code
@@ -99,7 +106,7 @@ def _explanations(policy: Policy):
                 yield let.label, let.rule.position, f"let {p.id}.{let.id}"
         for c in p.clauses:
             if c.requirement:
-                continue        # written by the loader from a real-name check's label
+                continue  # written by the loader from a real-name check's label
             for text in (c.explain, c.interpretation):
                 if text is not None:
                     yield text, text.position or c.rule.position, f"clause {p.id}.{c.id}"
@@ -108,16 +115,20 @@ def _explanations(policy: Policy):
             if text is not None:
                 yield text, text.position or a.rule.position, f"amount of {p.id}"
         for inst in a.installments:
-            yield inst.label, inst.label.position or a.rule.position, \
-                f"installment {p.id}.{inst.id}"
+            yield (
+                inst.label,
+                inst.label.position or a.rule.position,
+                f"installment {p.id}.{inst.id}",
+            )
 
 
 def _numbers_in_texts(policy: Policy):
     from interpreter.texts import standard_numbers
+
     values: dict[Decimal, list[str]] = {}
     for s in policy.standards.values():
         for v in s.versions:
-            for key, x in (v.value.items() if isinstance(v.value, dict) else [(None, v.value)]):
+            for key, x in v.value.items() if isinstance(v.value, dict) else [(None, v.value)]:
                 name = f"{{standards.{s.id}" + (f"[{key}]" if key else "") + "}"
                 values.setdefault(x, [])
                 if name not in values[x]:
@@ -131,13 +142,20 @@ def _numbers_in_texts(policy: Policy):
                     continue
                 seen.add(key)
                 n = Decimal(number.rstrip("%")) / (100 if number.endswith("%") else 1)
-                yield finding("number-in-text",
-                              f"the explanation ({lang}) writes {number}, the value of "
-                              f"{values[n][0]}: after a revision it would still say {number}",
-                              position, context=context,
-                              hint="write " + " or ".join(values[n][:3]) + (
-                                  " (a share as a percentage: {standards.NAME%})"
-                                  if number.endswith("%") else ""))
+                yield finding(
+                    "number-in-text",
+                    f"the explanation ({lang}) writes {number}, the value of "
+                    f"{values[n][0]}: after a revision it would still say {number}",
+                    position,
+                    context=context,
+                    hint="write "
+                    + " or ".join(values[n][:3])
+                    + (
+                        " (a share as a percentage: {standards.NAME%})"
+                        if number.endswith("%")
+                        else ""
+                    ),
+                )
 
 
 def _unused_facts(policy: Policy):
@@ -165,9 +183,13 @@ def _unused_facts(policy: Policy):
         for decl in leaves(root):
             if decl.path in read or decl.informational:
                 continue
-            yield finding("unused-fact", f"the fact {decl.path} is declared but no rule reads it",
-                          decl.position, hint="mark it `informational: true` if it is kept "
-                                               "only for the record (identification, audit)")
+            yield finding(
+                "unused-fact",
+                f"the fact {decl.path} is declared but no rule reads it",
+                decl.position,
+                hint="mark it `informational: true` if it is kept "
+                "only for the record (identification, audit)",
+            )
 
 
 def _unused_names(policy: Policy):
@@ -177,13 +199,17 @@ def _unused_names(policy: Policy):
             used.add(name if p is None or name not in {l.id for l in p.lets} else f"{p.id}.{name}")
     for d in policy.definitions.values():
         if d.id not in used:
-            yield finding("unused-definition", f"the definition '{d.id}' is used nowhere",
-                          d.rule.position)
+            yield finding(
+                "unused-definition", f"the definition '{d.id}' is used nowhere", d.rule.position
+            )
     for p in policy.programs.values():
         for let in p.lets:
             if f"{p.id}.{let.id}" not in used and let.label is None:  # labelled: shown
-                yield finding("unused-definition", f"the let '{let.id}' of {p.id} is used nowhere",
-                              let.rule.position)
+                yield finding(
+                    "unused-definition",
+                    f"the let '{let.id}' of {p.id} is used nowhere",
+                    let.rule.position,
+                )
 
 
 def _cites(policy: Policy):
@@ -202,9 +228,13 @@ def _uncited_clauses(policy: Policy):
     cited = {c.clause for c in _cites(policy)}
     for clause in policy.clauses.values():
         if clause.id not in cited:
-            yield finding("uncited-clause", f"no rule cites clause {clause.id}"
-                          + (f" ({clause.title})" if clause.title else ""),
-                          clause.position, severity="note")
+            yield finding(
+                "uncited-clause",
+                f"no rule cites clause {clause.id}"
+                + (f" ({clause.title})" if clause.title else ""),
+                clause.position,
+                severity="note",
+            )
 
 
 def _applicable_programs(policy: Policy):
@@ -217,12 +247,16 @@ def _applicable_programs(policy: Policy):
         return
     for pid, p in policy.programs.items():
         if pid not in item.values:
-            yield finding("not-applicable",
-                          f"program {pid} is not a value of enum {item.name}, so no case can "
-                          "apply for it", p.position, hint=f"add '{pid}' to enum {item.name}")
+            yield finding(
+                "not-applicable",
+                f"program {pid} is not a value of enum {item.name}, so no case can apply for it",
+                p.position,
+                hint=f"add '{pid}' to enum {item.name}",
+            )
     for v in sorted(item.values - set(policy.programs)):
-        yield finding("not-applicable", f"enum {item.name} names '{v}', which is no program",
-                      rule.position)
+        yield finding(
+            "not-applicable", f"enum {item.name} names '{v}', which is no program", rule.position
+        )
 
 
 def _standard_periods(policy: Policy):
@@ -235,24 +269,39 @@ def _standard_periods(policy: Policy):
             for a, b in itertools.pairwise(versions):
                 # (values that overlap are an error of the loader)
                 if a.until is not None and a.until + _dt.timedelta(days=1) < b.start:
-                    yield finding("standard-periods",
-                                  f"standard {s.id}: no value from {a.until + _dt.timedelta(days=1)}"
-                                  f" to {b.start - _dt.timedelta(days=1)}", b.position)
+                    yield finding(
+                        "standard-periods",
+                        f"standard {s.id}: no value from {a.until + _dt.timedelta(days=1)}"
+                        f" to {b.start - _dt.timedelta(days=1)}",
+                        b.position,
+                    )
 
 
 def _clause_findings(policy: Policy, p: Program):
     lets = {l.id: l for l in p.lets}
     if not p.cite:
-        yield finding("no-citation", f"program {p.id} cites no part of the source text",
-                      p.position, hint="add cite: [{clause: ..., quote: ...}]")
+        yield finding(
+            "no-citation",
+            f"program {p.id} cites no part of the source text",
+            p.position,
+            hint="add cite: [{clause: ..., quote: ...}]",
+        )
     for c in p.clauses:
         where = f"clause {p.id}.{c.id}"
         if not c.cite:
-            yield finding("no-citation", "the clause cites no part of the source text",
-                          c.rule.position, context=where)
+            yield finding(
+                "no-citation",
+                "the clause cites no part of the source text",
+                c.rule.position,
+                context=where,
+            )
         if not _depends_on_case(policy, c.rule, lets, set()):
-            yield finding("constant", "the clause does not depend on the case: it is always "
-                          "true or always false", c.rule.position, context=where)
+            yield finding(
+                "constant",
+                "the clause does not depend on the case: it is always true or always false",
+                c.rule.position,
+                context=where,
+            )
 
 
 def _depends_on_case(policy, rule: Rule, lets, seen) -> bool:
@@ -272,6 +321,7 @@ def _depends_on_case(policy, rule: Rule, lets, seen) -> bool:
 
 
 # -- can the clauses of a program all hold? ------------------------------------------------
+
 
 def _candidates(policy: Policy, program: Program):
     """Fact path → values worth trying, from the program's own literals."""
@@ -304,6 +354,7 @@ def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
     compared with (``a.institution == training.institution``): codes that
     appear in no expression but are the only ones that can make it true."""
     from dsl.indexing import split_condition
+
     lets = {d.id: d for d in program.lets}
     out: dict[str, set] = {}
     seen: set[str] = set()
@@ -315,8 +366,7 @@ def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
                 if d is not None:
                     seen.add(n.id)
                     visit(d.rule.expression.node)
-            if (isinstance(n, ast.Call) and len(n.args) == 2
-                    and isinstance(n.args[1], ast.Lambda)):
+            if isinstance(n, ast.Call) and len(n.args) == 2 and isinstance(n.args[1], ast.Lambda):
                 table = ast.path_of(n.args[0])
                 if not table or table[0] != "catalog" or len(table) != 2:
                     continue
@@ -325,8 +375,10 @@ def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
                     path = ast.path_of(key)
                     if path and isinstance(rows, list):
                         out.setdefault(".".join(path), set()).update(
-                            r.get(field) for r in rows
-                            if isinstance(r, dict) and isinstance(r.get(field), str))
+                            r.get(field)
+                            for r in rows
+                            if isinstance(r, dict) and isinstance(r.get(field), str)
+                        )
 
     for c in program.clauses:
         visit(c.rule.expression.node)
@@ -339,8 +391,12 @@ def _values_for(decl: FactDecl, policy, numbers, dates, strings):
     if decl.type == "enum":
         return list(policy.enums[decl.enum].values)
     if decl.type in ("number", "money"):
-        return [n for n in numbers if (decl.minimum is None or n >= decl.minimum)
-                and (decl.maximum is None or n <= decl.maximum)] or [Decimal(0)]
+        return [
+            n
+            for n in numbers
+            if (decl.minimum is None or n >= decl.minimum)
+            and (decl.maximum is None or n <= decl.maximum)
+        ] or [Decimal(0)]
     if decl.type == "date":
         return dates or [_dt.date(2020, 1, 1)]
     if decl.type == "list":
@@ -350,6 +406,7 @@ def _values_for(decl: FactDecl, policy, numbers, dates, strings):
 
 def _unsatisfiable(policy: Policy, program: Program):
     from interpreter.evaluate import Evaluator
+
     ev = Evaluator(policy)
     paths = []
     for c in program.clauses:
@@ -362,12 +419,25 @@ def _unsatisfiable(policy: Policy, program: Program):
     decls = [(p, d) for p, d in decls if d is not None]
     numbers, dates, strings = _candidates(policy, program)
     probed = _probed_values(policy, program)
-    domains = [(p, _values_for(d, policy, numbers, dates,
-                               sorted(probed[p] | set(strings)) if p in probed else strings))
-               for p, d in decls]
+    domains = [
+        (
+            p,
+            _values_for(
+                d,
+                policy,
+                numbers,
+                dates,
+                sorted(probed[p] | set(strings)) if p in probed else strings,
+            ),
+        )
+        for p, d in decls
+    ]
     as_of_dates = dates or [_dt.date(2020, 1, 1)]
-    monotone = not any(isinstance(n, ast.Call) and n.func == "present"
-                       for c in program.clauses for n in ast.walk(c.rule.expression.node))
+    monotone = not any(
+        isinstance(n, ast.Call) and n.func == "present"
+        for c in program.clauses
+        for n in ast.walk(c.rule.expression.node)
+    )
     budget = [SEARCH_LIMIT]
 
     def evaluate(facts, as_of):
@@ -385,7 +455,7 @@ def _unsatisfiable(policy: Policy, program: Program):
 
     def search(i, facts, as_of) -> bool | None:
         if budget[0] <= 0:
-            return None                      # gave up: say nothing
+            return None  # gave up: say nothing
         results = evaluate(facts, as_of)
         if any(r is False for r in results) and (monotone or i == len(domains)):
             return False
@@ -408,9 +478,12 @@ def _unsatisfiable(policy: Policy, program: Program):
             return
         verdicts.append(verdict)
     if all(v is False for v in verdicts):
-        yield finding("unsatisfiable", f"the clauses of {program.id} can never all hold: "
-                      "no case could be eligible", program.position,
-                      hint="look for two clauses that ask for different values of one fact")
+        yield finding(
+            "unsatisfiable",
+            f"the clauses of {program.id} can never all hold: no case could be eligible",
+            program.position,
+            hint="look for two clauses that ask for different values of one fact",
+        )
 
 
 def _with(facts: dict, path: str, value) -> dict:
@@ -422,4 +495,3 @@ def _with(facts: dict, path: str, value) -> dict:
         node = node[p]
     node[parts[-1]] = value
     return out
-

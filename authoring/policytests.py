@@ -5,6 +5,7 @@ the expected outcome per program: outcome, amount, failing clause ids,
 missing facts. ``policy test`` and pytest run the same files through
 ``collect`` and ``run_test``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -89,10 +90,15 @@ def _tests(src: Source, path: Path):
                 # relative to the test file, else to the working directory
                 near = path.parent / case_file
                 case_file = near if near.exists() else case_file
-        yield PolicyTest(name=t["name"], file=src.name, line=src.position(("tests", i)).line,
-                         case=_jsonish(t["case"]) if "case" in t else None,
-                         case_file=case_file, as_of=_date(t.get("as_of")),
-                         expect=t["expect"])
+        yield PolicyTest(
+            name=t["name"],
+            file=src.name,
+            line=src.position(("tests", i)).line,
+            case=_jsonish(t["case"]) if "case" in t else None,
+            case_file=case_file,
+            as_of=_date(t.get("as_of")),
+            expect=t["expect"],
+        )
 
 
 def _date(v):
@@ -116,18 +122,20 @@ def _jsonish(value):
     return value
 
 
-def run_test(evaluator: Evaluator, test: PolicyTest, coverage: Coverage | None = None) -> TestOutcome:
+def run_test(
+    evaluator: Evaluator, test: PolicyTest, coverage: Coverage | None = None
+) -> TestOutcome:
     try:
         if test.case_file is not None:
             data, _raw = read_case_file(test.case_file)
             name = str(test.case_file)
         else:
             data, name = test.case, f"{test.file}:{test.line}"
-        res = evaluator.decide(data, as_of=test.as_of, programs=list(test.expect),
-                               case_name=name)
+        res = evaluator.decide(data, as_of=test.as_of, programs=list(test.expect), case_name=name)
     except PolicyError as exc:
-        return TestOutcome(test, False, [f"the case could not be evaluated: {exc.headline()}"],
-                           error=exc)
+        return TestOutcome(
+            test, False, [f"the case could not be evaluated: {exc.headline()}"], error=exc
+        )
     if coverage is not None:
         coverage.record(res)
     problems = []
@@ -139,11 +147,14 @@ def run_test(evaluator: Evaluator, test: PolicyTest, coverage: Coverage | None =
         if "amount" in want and want["amount"] != money(d.amount):
             problems.append(f"{pid}: amount expected {want['amount']}, got {money(d.amount)}")
         if "failing" in want and sorted(want["failing"]) != sorted(d.failing):
-            problems.append(f"{pid}: failing clauses expected {sorted(want['failing'])}, "
-                            f"got {sorted(d.failing)}")
+            problems.append(
+                f"{pid}: failing clauses expected {sorted(want['failing'])}, "
+                f"got {sorted(d.failing)}"
+            )
         if "missing" in want and sorted(want["missing"]) != sorted(d.missing):
-            problems.append(f"{pid}: missing facts expected {sorted(want['missing'])}, "
-                            f"got {sorted(d.missing)}")
+            problems.append(
+                f"{pid}: missing facts expected {sorted(want['missing'])}, got {sorted(d.missing)}"
+            )
     return TestOutcome(test, not problems, problems, res)
 
 
@@ -157,7 +168,7 @@ def explain_failure(policy: Policy, outcome: TestOutcome, lang: str = "zh") -> s
         renderer.day = outcome.result.as_of
         for d in outcome.result.decisions:
             lines += ["    " + x for x in renderer.decision(d)]
-    return visible_lines(lines)                 # case values cannot forge a line
+    return visible_lines(lines)  # case values cannot forge a line
 
 
 class Coverage:
@@ -168,11 +179,14 @@ class Coverage:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.seen: dict[tuple[str, str], set[str]] = {
-            (p.id, c.id): set() for p in policy.programs.values() for c in p.clauses}
+            (p.id, c.id): set() for p in policy.programs.values() for c in p.clauses
+        }
         # a requirement (the facts a real-name check compares) is never false
         self.states: dict[tuple[str, str], tuple[str, ...]] = {
             (p.id, c.id): (("true", "unknown") if c.requirement else self.STATES)
-            for p in policy.programs.values() for c in p.clauses}
+            for p in policy.programs.values()
+            for c in p.clauses
+        }
         self.standards: dict[str, set[str]] = {sid: set() for sid in policy.standards}
         # which dated value of each standard some test used: (key, from date)
         self.dated: dict[str, set[tuple]] = {sid: set() for sid in policy.standards}
@@ -193,8 +207,12 @@ class Coverage:
             yield pid, cid, {s: (s in states) if s in possible else None for s in self.STATES}
 
     def uncovered(self, states=STATES) -> list[str]:
-        return [f"{pid}.{cid} never {s}" for (pid, cid), seen in self.seen.items()
-                for s in states if s not in seen and s in self.states[(pid, cid)]]
+        return [
+            f"{pid}.{cid} never {s}"
+            for (pid, cid), seen in self.seen.items()
+            for s in states
+            if s not in seen and s in self.states[(pid, cid)]
+        ]
 
     def versions(self):
         """(standard id, version, keys some test used, keys none used) for
@@ -224,14 +242,22 @@ class Coverage:
 
     def to_json(self) -> dict:
         return {
-            "clauses": [{"program": pid, "clause": cid, **states}
-                        for pid, cid, states in self.rows()],
+            "clauses": [
+                {"program": pid, "clause": cid, **states} for pid, cid, states in self.rows()
+            ],
             "standards": {sid: sorted(keys) for sid, keys in self.standards.items()},
-            "standard_versions": [{"id": sid, "from": v.start.isoformat(),
-                                   "until": v.until.isoformat() if v.until else None,
-                                   "source": v.source, "revision": v.revision,
-                                   "used": used, "unused": unused}
-                                  for sid, v, used, unused in self.versions()],
+            "standard_versions": [
+                {
+                    "id": sid,
+                    "from": v.start.isoformat(),
+                    "until": v.until.isoformat() if v.until else None,
+                    "source": v.source,
+                    "revision": v.revision,
+                    "used": used,
+                    "unused": unused,
+                }
+                for sid, v, used, unused in self.versions()
+            ],
             "uncovered": self.uncovered(),
             "unused_standard_values": self.unused_standard_values(),
             "percent": str(self.percent()),
@@ -241,14 +267,18 @@ class Coverage:
         lines = ["clause coverage (true / false / unknown):"]
         width = max((len(f"{p}.{c}") for p, c in self.seen), default=10)
         for pid, cid, states in self.rows():
-            marks = "  ".join(("✓" if states[s] else "·" if states[s] is False else " ") + " "
-                              + (s if states[s] is not None else " " * len(s))
-                              for s in self.STATES)
+            marks = "  ".join(
+                ("✓" if states[s] else "·" if states[s] is False else " ")
+                + " "
+                + (s if states[s] is not None else " " * len(s))
+                for s in self.STATES
+            )
             lines.append(f"  {f'{pid}.{cid}':<{width}}  {marks}")
         lines.append("standard values used (each dated value):")
         for sid, v, used, unused in self.versions():
-            since = f"from {v.start.isoformat()}" + (f" until {v.until.isoformat()}"
-                                                      if v.until else "")
+            since = f"from {v.start.isoformat()}" + (
+                f" until {v.until.isoformat()}" if v.until else ""
+            )
             where = v.revision or v.source
             shown = (", ".join(k for k in used if k) or "used") if used else "never used"
             if used and unused:

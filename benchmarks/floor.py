@@ -22,6 +22,7 @@ and failing clauses).
 Input: the facts as ``CaseReader.convert`` returns them (dates as
 ``datetime.date``, numbers as ``Decimal``, missing facts absent).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -32,13 +33,22 @@ PROGRAM = "vocational_training"
 # The clauses, in the order of the program file. run.py refuses to time a
 # floor whose clause list differs from the program's (the program changed).
 CLAUSES = (
-    "in_force", "trained_in_district", "training_kind", "not_project_based",
-    "course_in_catalogue", "institution_active", "institution_approved",
-    "certificate_obtained", "certificate_level", "no_monthly_pension",
-    "yearly_limit", "not_repeated",
+    "in_force",
+    "trained_in_district",
+    "training_kind",
+    "not_project_based",
+    "course_in_catalogue",
+    "institution_active",
+    "institution_approved",
+    "certificate_obtained",
+    "certificate_level",
+    "no_monthly_pension",
+    "yearly_limit",
+    "not_repeated",
     # added by the loader from document.yaml real_name_checks: the facts the
     # checks compare must be known (true or unknown, never false)
-    "real_name_same_occupation_level", "real_name_three_per_year",
+    "real_name_same_occupation_level",
+    "real_name_three_per_year",
 )
 
 # policy/definitions.yaml in_force; document.yaml period
@@ -46,13 +56,18 @@ PERIOD_START = _dt.date(2019, 1, 1)
 PERIOD_END = _dt.date(2021, 12, 31)
 # policy/standards.yaml: every value in force from 2019-01-01, open-ended
 STANDARDS_FROM = _dt.date(2019, 1, 1)
-STANDARD = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000),
-            "创业培训": Decimal(1600)}
+STANDARD = {
+    "初级": Decimal(1000),
+    "中级": Decimal(1500),
+    "高级": Decimal(2000),
+    "创业培训": Decimal(1600),
+}
 MAX_PER_YEAR = 3
 
 TRAINING_KINDS = frozenset(("就业技能培训", "岗位技能提升培训", "创业培训"))
-CERTIFICATE_KINDS = frozenset(("职业资格证书", "职业技能等级证书", "专项职业能力证书",
-                               "特种作业操作证书", "培训合格证书"))
+CERTIFICATE_KINDS = frozenset(
+    ("职业资格证书", "职业技能等级证书", "专项职业能力证书", "特种作业操作证书", "培训合格证书")
+)
 LEVELLED_KINDS = frozenset(("职业资格证书", "职业技能等级证书"))
 UNLEVELLED_KINDS = frozenset(("专项职业能力证书", "特种作业操作证书", "培训合格证书"))
 BASIC_LEVELS = frozenset(("初级", "中级", "高级"))
@@ -107,7 +122,8 @@ class Floor:
 
     def __init__(self, catalog: dict):
         self.courses = frozenset(catalog.get("key_industry", ())) | frozenset(
-            catalog.get("general", ()))
+            catalog.get("general", ())
+        )
         rows = catalog.get("courses", ())
         self.zx_courses = frozenset(c["code"] for c in rows if "专项" in c["levels"])
         self.any_zx = bool(self.zx_courses)
@@ -119,8 +135,9 @@ class Floor:
         self.active_rows = [p for periods in self.active.values() for p in periods]
         # approvals (institution, course, level) and their projections, for
         # the answer when some of the three are unknown
-        triples = [(a["institution"], a["course"], a["level"])
-                   for a in catalog.get("approvals", ())]
+        triples = [
+            (a["institution"], a["course"], a["level"]) for a in catalog.get("approvals", ())
+        ]
         self.approvals = frozenset(triples)
         self.approval_rows = triples
 
@@ -163,8 +180,11 @@ class Floor:
         if inst is not None and course is not None and level is not None:
             return (inst, course, level) in self.approvals
         for i, c, lv in self.approval_rows:
-            if (inst is None or i == inst) and (course is None or c == course) and (
-                    level is None or lv == level):
+            if (
+                (inst is None or i == inst)
+                and (course is None or c == course)
+                and (level is None or lv == level)
+            ):
                 return None
         return False
 
@@ -199,8 +219,7 @@ class Floor:
         obtained = None if ck is None else ck in CERTIFICATE_KINDS
         # definitions.yaml certificate_level: the stated level of a levelled
         # kind, 初级 for any other kind
-        cl = None if ck is None else (certificate.get("level") if ck in LEVELLED_KINDS
-                                      else "初级")
+        cl = None if ck is None else (certificate.get("level") if ck in LEVELLED_KINDS else "初级")
         level_ok = None if cl is None else cl in BASIC_LEVELS
 
         pe = applicant.get("pension_eligible")
@@ -222,12 +241,29 @@ class Floor:
 
         # known(applicant.id) and known(certificate.occupation) and known(certificate_level)
         identified = applicant.get("id") is not None
-        same_key = (True if identified and certificate.get("occupation") is not None
-                    and cl is not None else None)
+        same_key = (
+            True
+            if identified and certificate.get("occupation") is not None and cl is not None
+            else None
+        )
         per_year = True if identified else None
 
-        return (in_force, in_district, kind_ok, not_project, in_catalogue, active, approved,
-                obtained, level_ok, no_pension, yearly, not_repeated, same_key, per_year)
+        return (
+            in_force,
+            in_district,
+            kind_ok,
+            not_project,
+            in_catalogue,
+            active,
+            approved,
+            obtained,
+            level_ok,
+            no_pension,
+            yearly,
+            not_repeated,
+            same_key,
+            per_year,
+        )
 
     def decide(self, facts: dict):
         """(outcome, amount or None, failing clause ids)."""

@@ -30,6 +30,7 @@ time it reports CPU time (of this process in-process, of the server's
 processes from /proc for the service), which other work on the machine does
 not inflate as much.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,10 +61,18 @@ def start_server(workers: int, log: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     policy = Path(sys.executable).with_name("policy")
     cmd = ([str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]) + [
-        "serve", "--workers", str(workers), "--port", str(port), "--anonymous-decisions",
-        "--decision-log", log]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+        "serve",
+        "--workers",
+        str(workers),
+        "--port",
+        str(port),
+        "--anonymous-decisions",
+        "--decision-log",
+        log,
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     end = time.monotonic() + 60
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -88,6 +97,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 # -- a small HTTP/1.1 client: keep-alive, Content-Length or chunked answers ----------
 
+
 class Connection:
     def __init__(self, reader, writer):
         self.reader, self.writer = reader, writer
@@ -104,9 +114,9 @@ class Connection:
         lower = head.lower()
         at = lower.find(b"content-length:")
         if at >= 0:
-            n = int(head[at + 15:head.index(b"\r\n", at)])
+            n = int(head[at + 15 : head.index(b"\r\n", at)])
             return status, await self.reader.readexactly(n)
-        body = io.BytesIO()           # chunked
+        body = io.BytesIO()  # chunked
         while True:
             size = int((await self.reader.readuntil(b"\r\n"))[:-2], 16)
             if size == 0:
@@ -120,8 +130,10 @@ class Connection:
 
 
 def post(path: str, body: bytes, content_type: str = "application/json") -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 async def drive(port: int, requests: list[bytes], concurrency: int, check) -> dict:
@@ -140,6 +152,7 @@ async def drive(port: int, requests: list[bytes], concurrency: int, check) -> di
             status, body = await conn.request(requests[i])
             latencies[i] = time.perf_counter() - t
             check(i, status, body)
+
     start = time.perf_counter()
     await asyncio.gather(*(run(c) for c in conns))
     wall = time.perf_counter() - start
@@ -184,6 +197,7 @@ def pct(values: list[float], p: float) -> float:
 
 # -- the same work in this process -----------------------------------------------------
 
+
 def in_process_decider(explain: bool):
     """What POST /v1/decisions does for one body, without HTTP: read the JSON,
     decide, render the answer as JSON text."""
@@ -193,6 +207,7 @@ def in_process_decider(explain: bool):
     from interpreter.loader import load_policy
     from interpreter.render import result_json
     from population.batch import compact
+
     policy = load_policy(None, catalogs=RuleCatalogs())
     ev = Evaluator(policy)
 
@@ -200,6 +215,7 @@ def in_process_decider(explain: bool):
         res = ev.decide(parse_case_bytes(body, "request"), explain=explain, case_name="request")
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
         return compact(result_json(policy, res, explain))
+
     return decide
 
 
@@ -207,8 +223,7 @@ def amounts(text: str | bytes) -> list:
     return [d["amount"] for d in json.loads(text)["decisions"]]
 
 
-def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: int
-                ) -> list[dict]:
+def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: int) -> list[dict]:
     rows = []
     for explain in (False, True):
         decide = in_process_decider(explain)
@@ -217,7 +232,7 @@ def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: i
         # in-process: each decision timed alone, as a request is
         lat = []
         for b in cases[: min(n, 2000)]:
-            decide(b)                                     # warm
+            decide(b)  # warm
         start, cpu = time.perf_counter(), time.process_time()
         for b in cases:
             t = time.perf_counter()
@@ -231,24 +246,30 @@ def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: i
         def check(i, status, body, want=want):
             if status != 200 or amounts(body) != want[i % len(bodies)]:
                 raise SystemExit(f"request {i}: status {status}, {body[:300]!r}")
-        asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))     # warm the workers
+
+        asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))  # warm the workers
         before = server_cpu(pid)
         one = asyncio.run(drive(port, reqs, 1, check))
         cpu_one = server_cpu(pid) - before
         many = asyncio.run(drive(port, reqs, concurrency, check))
-        rows.append({
-            "what": f"one case, explanations {'on' if explain else 'off'}",
-            "requests": n, "concurrency": concurrency,
-            "in_process_p50_us": pct(lat, 50) * 1e6, "in_process_p99_us": pct(lat, 99) * 1e6,
-            "in_process_per_s": n / wall_in,
-            "service_p50_us": pct(one["latencies"], 50) * 1e6,
-            "service_p99_us": pct(one["latencies"], 99) * 1e6,
-            "service_per_s_1": n / one["wall"],
-            "service_per_s": n / many["wall"],
-            "service_p50_us_loaded": pct(many["latencies"], 50) * 1e6,
-            "service_p99_us_loaded": pct(many["latencies"], 99) * 1e6,
-            "in_process_cpu_us": cpu_in / n * 1e6, "service_cpu_us": cpu_one / n * 1e6,
-        })
+        rows.append(
+            {
+                "what": f"one case, explanations {'on' if explain else 'off'}",
+                "requests": n,
+                "concurrency": concurrency,
+                "in_process_p50_us": pct(lat, 50) * 1e6,
+                "in_process_p99_us": pct(lat, 99) * 1e6,
+                "in_process_per_s": n / wall_in,
+                "service_p50_us": pct(one["latencies"], 50) * 1e6,
+                "service_p99_us": pct(one["latencies"], 99) * 1e6,
+                "service_per_s_1": n / one["wall"],
+                "service_per_s": n / many["wall"],
+                "service_p50_us_loaded": pct(many["latencies"], 50) * 1e6,
+                "service_p99_us_loaded": pct(many["latencies"], 99) * 1e6,
+                "in_process_cpu_us": cpu_in / n * 1e6,
+                "service_cpu_us": cpu_one / n * 1e6,
+            }
+        )
         rows[-1]["cpu_ratio"] = rows[-1]["service_cpu_us"] / rows[-1]["in_process_cpu_us"]
         rows[-1]["p50_ratio"] = rows[-1]["service_p50_us"] / rows[-1]["in_process_p50_us"]
     return rows
@@ -261,6 +282,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     from cli import cli
     from interpreter.loader import load_policy
     from population.batch import open_cases, run_batch, spec_for
+
     tmp = Path(tempfile.mkdtemp(prefix="policy-bench-"))
     cases = tmp / "cases.jsonl"
     r = CliRunner().invoke(cli, ["generate", str(lines), "--seed", "17", "--out", str(cases)])
@@ -269,7 +291,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     policy = load_policy(None, catalogs=RuleCatalogs())
     best_in = best_http = cpu_in = cpu_http = best_cmd = None
     got_lines = None
-    for _ in range(runs):                     # turns, the fastest of each counts
+    for _ in range(runs):  # turns, the fastest of each counts
         out, rej = io.StringIO(), io.StringIO()
         with open_cases(str(cases), "jsonl") as cf:
             spec = spec_for(cf, policy)
@@ -285,12 +307,15 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
             if status != 200:
                 raise SystemExit(f"batch: status {status}: {answer[:300]!r}")
             holder["lines"] = answer.count(b"\n")
+
         # the command itself, as a user runs it (its start-up included)
         command = Path(sys.executable).with_name("policy")
         t = time.perf_counter()
-        subprocess.run([str(command), "batch", str(cases), "--out", str(tmp / "out.jsonl"),
-                        "--force"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(command), "batch", str(cases), "--out", str(tmp / "out.jsonl"), "--force"],
+            check=True,
+            capture_output=True,
+        )
         took = time.perf_counter() - t
         best_cmd = took if best_cmd is None else min(best_cmd, took)
         c = server_cpu(pid)
@@ -304,12 +329,19 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     for p in tmp.iterdir():
         p.unlink()
     tmp.rmdir()
-    return {"what": f"batch of {lines:,} lines", "lines": lines,
-            "in_process_per_s": lines / best_in, "service_per_s": lines / best_http,
-            "ratio": best_in / best_http, "runs": runs, "command_per_s": lines / best_cmd,
-            "command_ratio": best_cmd / best_http,
-            "in_process_cpu_per_s": lines / cpu_in, "service_cpu_per_s": lines / cpu_http,
-            "cpu_ratio": cpu_in / cpu_http}
+    return {
+        "what": f"batch of {lines:,} lines",
+        "lines": lines,
+        "in_process_per_s": lines / best_in,
+        "service_per_s": lines / best_http,
+        "ratio": best_in / best_http,
+        "runs": runs,
+        "command_per_s": lines / best_cmd,
+        "command_ratio": best_cmd / best_http,
+        "in_process_cpu_per_s": lines / cpu_in,
+        "service_cpu_per_s": lines / cpu_http,
+        "cpu_ratio": cpu_in / cpu_http,
+    }
 
 
 def main(argv=None) -> int:
@@ -330,38 +362,55 @@ def main(argv=None) -> int:
             batch = batch_row(proc.pid, port, args.batch_lines, args.batch_runs)
         finally:
             stop_server(proc)
-    print(f"policy serve --workers {args.workers}; load average before the run {load:.2f}; "
-          f"{os.cpu_count()} CPUs\n")
-    print("| one case | in-process p50 / p99 (µs) | service p50 / p99 (µs) | p50 ratio "
-          "| CPU per decision in-process / service (µs) | CPU ratio "
-          f"| service /s (1 conn. / {args.concurrency} conn.) |")
+    print(
+        f"policy serve --workers {args.workers}; load average before the run {load:.2f}; "
+        f"{os.cpu_count()} CPUs\n"
+    )
+    print(
+        "| one case | in-process p50 / p99 (µs) | service p50 / p99 (µs) | p50 ratio "
+        "| CPU per decision in-process / service (µs) | CPU ratio "
+        f"| service /s (1 conn. / {args.concurrency} conn.) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in singles:
-        print(f"| {r['what']} | {r['in_process_p50_us']:.0f} / {r['in_process_p99_us']:.0f} "
-              f"| {r['service_p50_us']:.0f} / {r['service_p99_us']:.0f} | {r['p50_ratio']:.2f}× "
-              f"| {r['in_process_cpu_us']:.0f} / {r['service_cpu_us']:.0f} "
-              f"| {r['cpu_ratio']:.2f}× "
-              f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |")
-    print("\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
-          "| service cases/s | service ÷ command | service ÷ loop "
-          "| CPU: cases per CPU-second, loop / service | CPU ratio |")
+        print(
+            f"| {r['what']} | {r['in_process_p50_us']:.0f} / {r['in_process_p99_us']:.0f} "
+            f"| {r['service_p50_us']:.0f} / {r['service_p99_us']:.0f} | {r['p50_ratio']:.2f}× "
+            f"| {r['in_process_cpu_us']:.0f} / {r['service_cpu_us']:.0f} "
+            f"| {r['cpu_ratio']:.2f}× "
+            f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |"
+        )
+    print(
+        "\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
+        "| service cases/s | service ÷ command | service ÷ loop "
+        "| CPU: cases per CPU-second, loop / service | CPU ratio |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {batch['what']} | {batch['command_per_s']:,.0f} | {batch['in_process_per_s']:,.0f} "
-          f"| {batch['service_per_s']:,.0f} | {batch['command_ratio']:.0%} | {batch['ratio']:.0%} "
-          f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
-          f"| {batch['cpu_ratio']:.0%} |")
+    print(
+        f"| {batch['what']} | {batch['command_per_s']:,.0f} | {batch['in_process_per_s']:,.0f} "
+        f"| {batch['service_per_s']:,.0f} | {batch['command_ratio']:.0%} | {batch['ratio']:.0%} "
+        f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
+        f"| {batch['cpu_ratio']:.0%} |"
+    )
     worst = max(r["p50_ratio"] for r in singles)
     worst_cpu = max(r["cpu_ratio"] for r in singles)
-    print(f"\ntarget: the service at most 2× the in-process cost per decision — p50 latency "
-          f"worst {worst:.2f}× {'PASS' if worst <= 2 else 'MISS'}; CPU worst {worst_cpu:.2f}× "
-          f"{'PASS' if worst_cpu <= 2 else 'MISS'}")
-    print(f"target: batch ≥ 80% of policy batch — of the command {batch['command_ratio']:.0%} "
-          f"{'PASS' if batch['command_ratio'] >= 0.8 else 'MISS'}; of its loop in-process "
-          f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'MISS'}, "
-          f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'MISS'}")
+    print(
+        f"\ntarget: the service at most 2× the in-process cost per decision — p50 latency "
+        f"worst {worst:.2f}× {'PASS' if worst <= 2 else 'MISS'}; CPU worst {worst_cpu:.2f}× "
+        f"{'PASS' if worst_cpu <= 2 else 'MISS'}"
+    )
+    print(
+        f"target: batch ≥ 80% of policy batch — of the command {batch['command_ratio']:.0%} "
+        f"{'PASS' if batch['command_ratio'] >= 0.8 else 'MISS'}; of its loop in-process "
+        f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'MISS'}, "
+        f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'MISS'}"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"load": load, "workers": args.workers,
-                                               "single": singles, "batch": batch}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {"load": load, "workers": args.workers, "single": singles, "batch": batch}, indent=2
+            )
+        )
     return 0
 
 

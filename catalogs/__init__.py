@@ -7,6 +7,7 @@
 
 See docs/catalogs.md for the file formats, the views and the commands.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

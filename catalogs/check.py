@@ -13,6 +13,7 @@ catalogues must be together:
 * a demand (提单) names a course of the two training catalogues at a level
   that course offers.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,8 +28,7 @@ SAMPLE_WORD = "示例"
 NOT_OFFICIAL_WORDS = ("不是官方", "非官方")
 
 
-def check_directory(directory: Path | str | None = None
-                    ) -> tuple[Catalogs, list[PolicyError]]:
+def check_directory(directory: Path | str | None = None) -> tuple[Catalogs, list[PolicyError]]:
     """Load and check the four catalogues of a folder (default: the bundled one).
 
     Returns the catalogues (with every entry that is valid on its own) and
@@ -56,25 +56,38 @@ def check_catalogue(cat: Catalogue) -> list[PolicyError]:
     for entry in cat.entries:
         at = entry.positions.get("code", entry.position)
         if entry.code in first:
-            errors.append(_error(cat, at, f"duplicate code '{entry.code}' "
-                                 f"(first used on line {first[entry.code].line})",
-                                 entry.code))
+            errors.append(
+                _error(
+                    cat,
+                    at,
+                    f"duplicate code '{entry.code}' (first used on line {first[entry.code].line})",
+                    entry.code,
+                )
+            )
         else:
             first[entry.code] = at
         if not entry.sample and entry.cite is None:
-            errors.append(_error(
-                cat, entry.position,
-                "an entry not taken from the source text must say 'sample: true' "
-                "(or cite the clause it comes from with 'cite: {clause: ..., quote: ...}')",
-                entry.code))
+            errors.append(
+                _error(
+                    cat,
+                    entry.position,
+                    "an entry not taken from the source text must say 'sample: true' "
+                    "(or cite the clause it comes from with 'cite: {clause: ..., quote: ...}')",
+                    entry.code,
+                )
+            )
     if cat.has_samples:
         note_at = cat.source.position(("note",)) if cat.source else cat.position
         if SAMPLE_WORD not in cat.note or not any(w in cat.note for w in NOT_OFFICIAL_WORDS):
-            errors.append(_error(
-                cat, note_at,
-                "this catalogue has sample entries, so its note must say in Chinese that "
-                "sample (示例) entries are illustrative and not official data (不是官方数据)",
-                None))
+            errors.append(
+                _error(
+                    cat,
+                    note_at,
+                    "this catalogue has sample entries, so its note must say in Chinese that "
+                    "sample (示例) entries are illustrative and not official data (不是官方数据)",
+                    None,
+                )
+            )
     if cat.kind == "institutions":
         for inst in cat.entries:
             errors += _check_periods(cat, inst)
@@ -87,26 +100,40 @@ def _check_periods(cat: Catalogue, inst) -> list[PolicyError]:
     periods = inst.status
     for p in periods:
         if p.until is not None and p.until < p.start:
-            errors.append(_error(cat, p.position,
-                                 f"the period ends ({p.until}) before it starts ({p.start})",
-                                 inst.code))
+            errors.append(
+                _error(
+                    cat,
+                    p.position,
+                    f"the period ends ({p.until}) before it starts ({p.start})",
+                    inst.code,
+                )
+            )
     for prev, cur in itertools.pairwise(periods):
         if cur.start < prev.start:
-            errors.append(_error(
-                cat, cur.position,
-                f"status periods out of order: this one starts {cur.start}, before the "
-                f"previous one (line {prev.position.line}) starts {prev.start}; "
-                "list them oldest first", inst.code))
+            errors.append(
+                _error(
+                    cat,
+                    cur.position,
+                    f"status periods out of order: this one starts {cur.start}, before the "
+                    f"previous one (line {prev.position.line}) starts {prev.start}; "
+                    "list them oldest first",
+                    inst.code,
+                )
+            )
     ordered = sorted(periods, key=lambda p: p.start)
     for prev, cur in itertools.pairwise(ordered):
         if prev.until is None or prev.until >= cur.start:
             later, earlier = (cur, prev) if cur.position.line >= prev.position.line else (prev, cur)
             ends = "is open-ended" if prev.until is None else f"runs until {prev.until}"
-            errors.append(_error(
-                cat, later.position,
-                f"status period {cur.status} from {cur.start} overlaps the period "
-                f"{prev.status} from {prev.start} (line {earlier.position.line}), which {ends}",
-                inst.code))
+            errors.append(
+                _error(
+                    cat,
+                    later.position,
+                    f"status period {cur.status} from {cur.start} overlaps the period "
+                    f"{prev.status} from {prev.start} (line {earlier.position.line}), which {ends}",
+                    inst.code,
+                )
+            )
     return errors
 
 
@@ -115,9 +142,15 @@ def _check_course_list(cat: Catalogue, inst) -> list[PolicyError]:
     seen: dict[str, int | None] = {}
     for approval in inst.courses:
         if approval.course in seen:
-            errors.append(_error(cat, approval.position,
-                                 f"course {approval.course} is listed twice "
-                                 f"(first on line {seen[approval.course]})", inst.code))
+            errors.append(
+                _error(
+                    cat,
+                    approval.position,
+                    f"course {approval.course} is listed twice "
+                    f"(first on line {seen[approval.course]})",
+                    inst.code,
+                )
+            )
         else:
             seen[approval.course] = approval.position.line
     return errors
@@ -141,37 +174,56 @@ def _check_references(catalogs: Catalogs) -> list[PolicyError]:
         for inst in inst_cat.entries:
             for approval in inst.courses:
                 if unknown(approval.course):
-                    errors.append(_error(
-                        inst_cat, approval.position,
-                        f"approved for course {approval.course}, which is in neither "
-                        f"{_names(course_cats)}", inst.code))
+                    errors.append(
+                        _error(
+                            inst_cat,
+                            approval.position,
+                            f"approved for course {approval.course}, which is in neither "
+                            f"{_names(course_cats)}",
+                            inst.code,
+                        )
+                    )
                     continue
                 course = courses.get(approval.course)
                 if course is None:
-                    continue    # the course itself has schema errors
+                    continue  # the course itself has schema errors
                 extra = [lv for lv in approval.levels if lv not in course.levels]
                 if extra:
-                    errors.append(_error(
-                        inst_cat, approval.position,
-                        f"teaches {approval.course} {course.name} at {'、'.join(extra)}, "
-                        f"which the course does not offer (it offers {'、'.join(course.levels)})",
-                        inst.code))
+                    errors.append(
+                        _error(
+                            inst_cat,
+                            approval.position,
+                            f"teaches {approval.course} {course.name} at {'、'.join(extra)}, "
+                            f"which the course does not offer (it offers {'、'.join(course.levels)})",
+                            inst.code,
+                        )
+                    )
     demand_cat = catalogs.demand
     if demand_cat is not None:
         for d in demand_cat.entries:
             at = d.positions.get("occupation", d.position)
             if unknown(d.occupation):
-                errors.append(_error(
-                    demand_cat, at,
-                    f"demand for occupation {d.occupation}, which is in neither "
-                    f"{_names(course_cats)}", d.code))
+                errors.append(
+                    _error(
+                        demand_cat,
+                        at,
+                        f"demand for occupation {d.occupation}, which is in neither "
+                        f"{_names(course_cats)}",
+                        d.code,
+                    )
+                )
                 continue
             course = courses.get(d.occupation)
             if course is not None and d.level not in course.levels:
-                errors.append(_error(
-                    demand_cat, d.positions.get("level", d.position),
-                    f"level {d.level} is not offered by {d.occupation} {course.name} "
-                    f"(it offers {'、'.join(course.levels)})", d.code))
+                errors.append(
+                    _error(
+                        demand_cat,
+                        d.positions.get("level", d.position),
+                        f"level {d.level} is not offered by {d.occupation} {course.name} "
+                        f"(it offers {'、'.join(course.levels)})",
+                        d.code,
+                    )
+                )
     return errors
 
 
@@ -192,6 +244,7 @@ def _order(errors: list[PolicyError]) -> list[PolicyError]:
         src = err.position.source or ""
         stem = Path(src).stem
         rank.setdefault(src, (KINDS.index(stem) if stem in KINDS else len(KINDS), src))
-    return sorted(sort_errors(errors),
-                  key=lambda e: (rank[e.position.source or ""], e.position.line or 0,
-                                 e.position.column or 0))
+    return sorted(
+        sort_errors(errors),
+        key=lambda e: (rank[e.position.source or ""], e.position.line or 0, e.position.column or 0),
+    )

@@ -5,6 +5,7 @@ the entries added (in the new edition's order), removed (in the old edition's
 order) and changed (in the new edition's order) with, for each changed entry,
 every field whose value differs, old and new as display text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ class CatalogueDiff:
     old_edition: str
     new_edition: str
     header: tuple[FieldChange, ...] = ()
-    added: tuple[tuple[str, str], ...] = ()        # (code, name)
+    added: tuple[tuple[str, str], ...] = ()  # (code, name)
     removed: tuple[tuple[str, str], ...] = ()
     changed: tuple[EntryChange, ...] = field(default=())
 
@@ -75,8 +76,11 @@ def diff_catalogues(old: Catalogue, new: Catalogue) -> CatalogueDiff:
                 changed.append(EntryChange(code, _name(entry), changes))
     header_fields = ["title", "edition", "issued", "issuer", "basis", "sample", "note"]
     return CatalogueDiff(
-        kind=new.kind, old_path=old.path, new_path=new.path,
-        old_edition=old.edition, new_edition=new.edition,
+        kind=new.kind,
+        old_path=old.path,
+        new_path=new.path,
+        old_edition=old.edition,
+        new_edition=new.edition,
         header=_field_changes(header_fields, header_record(old), header_record(new)),
         added=tuple((c, _name(e)) for c, e in new_by.items() if c not in old_by),
         removed=tuple((c, _name(e)) for c, e in old_by.items() if c not in new_by),
@@ -89,8 +93,11 @@ def _label(key: str) -> str:
 
 
 def render_text(d: CatalogueDiff) -> str:
-    lines = [f"{d.kind} ({TITLES[d.kind]}): {d.old_edition} -> {d.new_edition}",
-             f"  old: {d.old_path}", f"  new: {d.new_path}"]
+    lines = [
+        f"{d.kind} ({TITLES[d.kind]}): {d.old_edition} -> {d.new_edition}",
+        f"  old: {d.old_path}",
+        f"  new: {d.new_path}",
+    ]
     if d.empty:
         lines.append("no changes")
         return visible_lines(lines) + "\n"
@@ -104,32 +111,44 @@ def render_text(d: CatalogueDiff) -> str:
     lines.append(f"changed ({len(d.changed)}):")
     for ch in d.changed:
         lines.append(f"  ~ {ch.code} {ch.name}")
-        lines += [f"      {c.field}: {c.old or '(none)'} -> {c.new or '(none)'}"
-                  for c in ch.changes]
+        lines += [
+            f"      {c.field}: {c.old or '(none)'} -> {c.new or '(none)'}" for c in ch.changes
+        ]
     # a catalogue value holding a newline or an escape is shown escaped (dsl.visible)
     return visible_lines(lines) + "\n"
 
 
 def render_md(d: CatalogueDiff) -> str:
     title = TITLES[d.kind]
-    out = [f"# {md_escape(title)}变更说明", "",
-           f"- 原版次：{md_escape(d.old_edition)}（{md_escape(d.old_path)}）",
-           f"- 新版次：{md_escape(d.new_edition)}（{md_escape(d.new_path)}）",
-           f"- 新增 {len(d.added)} 条，删除 {len(d.removed)} 条，变更 {len(d.changed)} 条", ""]
+    out = [
+        f"# {md_escape(title)}变更说明",
+        "",
+        f"- 原版次：{md_escape(d.old_edition)}（{md_escape(d.old_path)}）",
+        f"- 新版次：{md_escape(d.new_edition)}（{md_escape(d.new_path)}）",
+        f"- 新增 {len(d.added)} 条，删除 {len(d.removed)} 条，变更 {len(d.changed)} 条",
+        "",
+    ]
     if d.empty:
         out += ["两版之间没有变化。", ""]
         return "\n".join(out)
     if d.header:
-        out += ["## 目录信息变更", "",
-                md_table(["字段", "原内容", "新内容"],
-                         [[_label(c.field), c.old, c.new] for c in d.header]), ""]
+        out += [
+            "## 目录信息变更",
+            "",
+            md_table(
+                ["字段", "原内容", "新内容"], [[_label(c.field), c.old, c.new] for c in d.header]
+            ),
+            "",
+        ]
     if d.added:
         out += ["## 新增条目", "", md_table(["代码", "名称"], [list(a) for a in d.added]), ""]
     if d.removed:
         out += ["## 删除条目", "", md_table(["代码", "名称"], [list(r) for r in d.removed]), ""]
     if d.changed:
-        rows = [[ch.code, ch.name, _label(c.field), c.old, c.new]
-                for ch in d.changed for c in ch.changes]
-        out += ["## 变更条目", "",
-                md_table(["代码", "名称", "字段", "原内容", "新内容"], rows), ""]
+        rows = [
+            [ch.code, ch.name, _label(c.field), c.old, c.new]
+            for ch in d.changed
+            for c in ch.changes
+        ]
+        out += ["## 变更条目", "", md_table(["代码", "名称", "字段", "原内容", "新内容"], rows), ""]
     return "\n".join(out)

@@ -6,6 +6,7 @@ file:line:col of the offending value, and still yields a ``Catalogue`` holding
 every entry that is valid on its own, so the cross-catalogue checks can run on
 the rest.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -57,11 +58,11 @@ def display_path(path: Path | str) -> str:
     """A path as the officer should see it: relative to the cwd when inside it."""
     path = Path(path)
     cwd = Path.cwd()
-    if cwd == Path(cwd.anchor):     # at the root, relative paths read oddly
+    if cwd == Path(cwd.anchor):  # at the root, relative paths read oddly
         return str(path)
     try:
         rel = os.path.relpath(path, cwd)
-    except ValueError:              # another drive (Windows)
+    except ValueError:  # another drive (Windows)
         return str(path)
     return str(path) if rel.startswith("..") else rel
 
@@ -73,15 +74,15 @@ def schema(kind: str) -> dict:
 
 @functools.cache
 def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(kind),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 # ---------------------------------------------------------------- loading
 
-def load_catalogue_file(path: Path | str, kind: str | None = None, *,
-                        display_name: str | None = None
-                        ) -> tuple[Catalogue | None, list[PolicyError]]:
+
+def load_catalogue_file(
+    path: Path | str, kind: str | None = None, *, display_name: str | None = None
+) -> tuple[Catalogue | None, list[PolicyError]]:
     """Load one catalogue file.
 
     ``kind`` is one of ``KINDS``; when None it is read from the file's
@@ -98,22 +99,32 @@ def load_catalogue_file(path: Path | str, kind: str | None = None, *,
     if kind is None:
         found = data.get("catalogue") if isinstance(data, dict) else None
         if found not in KINDS:
-            return None, [src.error(("catalogue",) if isinstance(data, dict)
-                                    and "catalogue" in data else (),
-                                    "cannot tell which catalogue this is: the field "
-                                    "'catalogue' must be one of " + ", ".join(KINDS))]
+            return None, [
+                src.error(
+                    ("catalogue",) if isinstance(data, dict) and "catalogue" in data else (),
+                    "cannot tell which catalogue this is: the field "
+                    "'catalogue' must be one of " + ", ".join(KINDS),
+                )
+            ]
         kind = found
     elif isinstance(data, dict) and data.get("catalogue") in KINDS and data["catalogue"] != kind:
         found = data["catalogue"]
-        return None, [src.error(("catalogue",),
-                                f"this file is the {found} catalogue ({TITLES[found]}), "
-                                f"but it should be the {kind} catalogue ({TITLES[kind]})",
-                                context=kind)]
+        return None, [
+            src.error(
+                ("catalogue",),
+                f"this file is the {found} catalogue ({TITLES[found]}), "
+                f"but it should be the {kind} catalogue ({TITLES[kind]})",
+                context=kind,
+            )
+        ]
     errors = schema_errors(src, kind)
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         return None, errors
-    bad_entries = {e_path[1] for e_path, _ in errors_paths(src, kind)
-                   if len(e_path) >= 2 and e_path[0] == "entries"}
+    bad_entries = {
+        e_path[1]
+        for e_path, _ in errors_paths(src, kind)
+        if len(e_path) >= 2 and e_path[0] == "entries"
+    }
     entries = []
     all_codes = set()
     for i, raw in enumerate(data["entries"]):
@@ -123,7 +134,8 @@ def load_catalogue_file(path: Path | str, kind: str | None = None, *,
             continue
         entries.append(_BUILDERS[kind](src, ("entries", i), raw, kind))
     cat = Catalogue(
-        kind=kind, path=name,
+        kind=kind,
+        path=name,
         title=_str(data.get("title")),
         edition=_str(data.get("edition")),
         issued=_date(data.get("issued")),
@@ -139,8 +151,7 @@ def load_catalogue_file(path: Path | str, kind: str | None = None, *,
     return cat, errors
 
 
-def load_directory(directory: Path | str | None = None
-                   ) -> tuple[Catalogs, list[PolicyError]]:
+def load_directory(directory: Path | str | None = None) -> tuple[Catalogs, list[PolicyError]]:
     """Load the four catalogues of a folder (``KIND.yaml`` each).
 
     Raises CatalogueUsageError when the folder holds none of them.
@@ -153,15 +164,20 @@ def load_directory(directory: Path | str | None = None
     if not present:
         raise CatalogueUsageError(
             "this folder holds none of the catalogue files "
-            + ", ".join(f"{k}.yaml" for k in KINDS), position=Position(shown))
+            + ", ".join(f"{k}.yaml" for k in KINDS),
+            position=Position(shown),
+        )
     loaded: dict = {}
     errors: list[PolicyError] = []
     for kind in KINDS:
         path = directory / f"{kind}.yaml"
         if not path.is_file():
-            errors.append(PolicyFileError(
-                f"missing catalogue file {kind}.yaml ({TITLES[kind]})",
-                position=Position(display_path(path))))
+            errors.append(
+                PolicyFileError(
+                    f"missing catalogue file {kind}.yaml ({TITLES[kind]})",
+                    position=Position(display_path(path)),
+                )
+            )
             continue
         cat, errs = load_catalogue_file(path, kind)
         loaded[kind] = cat
@@ -170,6 +186,7 @@ def load_directory(directory: Path | str | None = None
 
 
 # ---------------------------------------------------------- schema errors
+
 
 def errors_paths(src: Source, kind: str):
     """(path, jsonschema error) for every violation, deepest first."""
@@ -195,6 +212,7 @@ def sort_errors(errors: list[PolicyError]) -> list[PolicyError]:
     def key(err):
         p = err.position
         return (p.source or "", p.line or 0, p.column or 0, err.message)
+
     return sorted(errors, key=key)
 
 
@@ -210,9 +228,15 @@ def _context(src: Source, kind: str, path: tuple) -> str:
     return kind
 
 
-_JSON_TYPES = {"object": "a mapping", "array": "a list", "string": "text",
-               "integer": "a whole number", "number": "a number", "boolean": "true or false",
-               "null": "nothing"}
+_JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
 
 
 def _kind_of(value) -> str:
@@ -248,23 +272,32 @@ def _explain(path: tuple, error) -> list[tuple[tuple, str]]:
     if v == "additionalProperties" and isinstance(inst, dict):
         allowed = sorted((sch.get("properties") or {}).keys())
         extras = [k for k in inst if k not in allowed]
-        return [(path + (k,), f"unknown field '{k}' (allowed: {', '.join(allowed)})")
-                for k in extras]
+        return [
+            (path + (k,), f"unknown field '{k}' (allowed: {', '.join(allowed)})") for k in extras
+        ]
     if v == "enum":
-        return [(path, f"{_show(inst)} is not one of: "
-                 + ", ".join(str(x) for x in error.validator_value))]
+        return [
+            (
+                path,
+                f"{_show(inst)} is not one of: " + ", ".join(str(x) for x in error.validator_value),
+            )
+        ]
     if v == "const":
         return [(path, f"must be {_show(error.validator_value)}, not {_show(inst)}")]
     if v == "type":
         want = error.validator_value
         want = [want] if isinstance(want, str) else want
         got = "nothing" if inst is None else f"{_kind_of(inst)} {_show(inst)}"
-        return [(path, (f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in want)}, "
-                 f"got {got}"))]
+        return [(path, (f"expected {' or '.join(_JSON_TYPES.get(w, w) for w in want)}, got {got}"))]
     if v == "pattern":
         what = sch.get("description", "")
-        return [(path, f"{_show(inst)} does not have the required form {error.validator_value}"
-                 + (f" ({what})" if what else ""))]
+        return [
+            (
+                path,
+                f"{_show(inst)} does not have the required form {error.validator_value}"
+                + (f" ({what})" if what else ""),
+            )
+        ]
     if v == "format":
         return [(path, f"{_show(inst)} is not a date of the form YYYY-MM-DD")]
     if v == "minimum":
@@ -272,8 +305,14 @@ def _explain(path: tuple, error) -> list[tuple[tuple, str]]:
     if v == "maximum":
         return [(path, f"{_show(inst)} is more than the maximum {error.validator_value}")]
     if v == "minItems":
-        return [(path, "must list at least one item" if error.validator_value == 1
-                 else f"must list at least {error.validator_value} items")]
+        return [
+            (
+                path,
+                "must list at least one item"
+                if error.validator_value == 1
+                else f"must list at least {error.validator_value} items",
+            )
+        ]
     if v == "uniqueItems":
         return [(path, "lists a value twice")]
     if v == "minLength":
@@ -283,6 +322,7 @@ def _explain(path: tuple, error) -> list[tuple[tuple, str]]:
 
 
 # --------------------------------------------------------------- builders
+
 
 def _str(value) -> str:
     return "" if value is None else str(value)
@@ -311,41 +351,75 @@ def _positions(src: Source, path: tuple, raw: dict) -> dict:
 
 def _course(src: Source, path: tuple, raw: dict, kind: str) -> Course:
     return Course(
-        catalogue=kind, code=raw["code"], name=raw["name"],
-        levels=tuple(raw["levels"]), hours=int(raw["hours"]),
-        industry=raw.get("industry"), occupation_code=raw.get("occupation_code"),
-        high_risk=raw.get("high_risk") is True, note=raw.get("note"),
-        sample=raw.get("sample") is True, cite=_cite(raw.get("cite")),
-        position=src.position(path), positions=_positions(src, path, raw))
+        catalogue=kind,
+        code=raw["code"],
+        name=raw["name"],
+        levels=tuple(raw["levels"]),
+        hours=int(raw["hours"]),
+        industry=raw.get("industry"),
+        occupation_code=raw.get("occupation_code"),
+        high_risk=raw.get("high_risk") is True,
+        note=raw.get("note"),
+        sample=raw.get("sample") is True,
+        cite=_cite(raw.get("cite")),
+        position=src.position(path),
+        positions=_positions(src, path, raw),
+    )
 
 
 def _institution(src: Source, path: tuple, raw: dict, kind: str) -> Institution:
     courses = tuple(
-        CourseApproval(c["course"], tuple(c["levels"]),
-                       src.position(path + ("courses", i)))
-        for i, c in enumerate(raw["courses"]))
+        CourseApproval(c["course"], tuple(c["levels"]), src.position(path + ("courses", i)))
+        for i, c in enumerate(raw["courses"])
+    )
     status = tuple(
-        StatusPeriod(p["status"], _date(p["from"]), _date(p.get("until")), p["reason"],
-                     src.position(path + ("status", i)))
-        for i, p in enumerate(raw["status"]))
+        StatusPeriod(
+            p["status"],
+            _date(p["from"]),
+            _date(p.get("until")),
+            p["reason"],
+            src.position(path + ("status", i)),
+        )
+        for i, p in enumerate(raw["status"])
+    )
     return Institution(
-        code=raw["code"], name=raw["name"], ownership=raw["ownership"],
-        licence=raw["licence"], courses=courses, status=status,
-        note=raw.get("note"), sample=raw.get("sample") is True,
-        sample_fields=tuple(raw.get("sample_fields", ())), cite=_cite(raw.get("cite")),
-        position=src.position(path), positions=_positions(src, path, raw))
+        code=raw["code"],
+        name=raw["name"],
+        ownership=raw["ownership"],
+        licence=raw["licence"],
+        courses=courses,
+        status=status,
+        note=raw.get("note"),
+        sample=raw.get("sample") is True,
+        sample_fields=tuple(raw.get("sample_fields", ())),
+        cite=_cite(raw.get("cite")),
+        position=src.position(path),
+        positions=_positions(src, path, raw),
+    )
 
 
 def _demand(src: Source, path: tuple, raw: dict, kind: str) -> Demand:
     return Demand(
-        code=raw["code"], submitted_by=raw["submitted_by"], submitter=raw["submitter"],
-        occupation=raw["occupation"], level=raw["level"], headcount=int(raw["headcount"]),
-        date=_date(raw["date"]), note=raw.get("note"), sample=raw.get("sample") is True,
+        code=raw["code"],
+        submitted_by=raw["submitted_by"],
+        submitter=raw["submitter"],
+        occupation=raw["occupation"],
+        level=raw["level"],
+        headcount=int(raw["headcount"]),
+        date=_date(raw["date"]),
+        note=raw.get("note"),
+        sample=raw.get("sample") is True,
         cite=_cite(raw.get("cite")),
-        position=src.position(path), positions=_positions(src, path, raw))
+        position=src.position(path),
+        positions=_positions(src, path, raw),
+    )
 
 
-_BUILDERS = {"key_industry": _course, "general": _course,
-             "institutions": _institution, "demand": _demand}
+_BUILDERS = {
+    "key_industry": _course,
+    "general": _course,
+    "institutions": _institution,
+    "demand": _demand,
+}
 
 assert set(_BUILDERS) == set(KINDS) and set(COURSE_KINDS) <= set(KINDS)

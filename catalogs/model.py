@@ -4,6 +4,7 @@ Every object remembers where it was written (``position``: file:line:col of
 the entry) and, per field, where each value was written (``positions``), so a
 later check or a rule that uses the catalogue can point an officer to the line.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -41,7 +42,7 @@ class Cite:
 class Course:
     """An occupation or course of the key-industry or the general catalogue."""
 
-    catalogue: str                      # "key_industry" or "general"
+    catalogue: str  # "key_industry" or "general"
     code: str
     name: str
     levels: tuple[str, ...]
@@ -140,7 +141,7 @@ class Catalogue:
     path: str
     title: str
     edition: str
-    issued: _dt.date | None            # None only in a catalogue with errors
+    issued: _dt.date | None  # None only in a catalogue with errors
     issuer: str
     note: str
     entries: tuple
@@ -165,8 +166,7 @@ class Catalogue:
 
     @property
     def has_samples(self) -> bool:
-        return self.sample or any(e.sample or getattr(e, "sample_fields", ())
-                                  for e in self.entries)
+        return self.sample or any(e.sample or getattr(e, "sample_fields", ()) for e in self.entries)
 
 
 @dataclass(frozen=True)

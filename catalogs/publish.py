@@ -9,6 +9,7 @@ section (the header and the sample warning on every page, landscape when the
 table is wide). The .xlsx is the file officers open (typed cells, frozen
 header); the CSV is for machines.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,10 @@ from .records import catalogue_record, course_name, origin, show
 
 FORMATS = ("html", "md", "csv", "json", "xlsx")
 SITE_TITLE = "台儿庄区职业技能培训“四个目录”"
-BANNER_ZH = ("标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
-             "不得作为培训、补贴或资格认定的依据。")
+BANNER_ZH = (
+    "标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
+    "不得作为培训、补贴或资格认定的依据。"
+)
 BANNER_EN = "Entries marked 示例 (sample) are illustrative and not official data."
 BOM = "\ufeff"
 
@@ -36,10 +39,10 @@ BOM = "\ufeff"
 @dataclass(frozen=True)
 class Column:
     label: str
-    value: Callable          # (entry, catalogs) -> str
-    type: str = "text"       # "text", "number" or "date" (how the page sorts, the xlsx types it)
-    nowrap: bool = False     # short values: keep on one line in the page
-    typed: Callable | None = None   # (entry, catalogs) -> int | date | str: the xlsx cell
+    value: Callable  # (entry, catalogs) -> str
+    type: str = "text"  # "text", "number" or "date" (how the page sorts, the xlsx types it)
+    nowrap: bool = False  # short values: keep on one line in the page
+    typed: Callable | None = None  # (entry, catalogs) -> int | date | str: the xlsx cell
 
 
 def _f(field):
@@ -59,8 +62,9 @@ def courses_text(inst, catalogs: Catalogs | None) -> str:
 def status_text(p) -> str:
     """A status period as people read it: 在册 2020-05-01至2021-02-28：reason."""
     label = STATUS_LABELS.get(p.status, p.status)
-    period = (f"{p.start.isoformat()}至{p.until.isoformat()}" if p.until
-              else f"{p.start.isoformat()}起")
+    period = (
+        f"{p.start.isoformat()}至{p.until.isoformat()}" if p.until else f"{p.start.isoformat()}起"
+    )
     return f"{label} {period}：{p.reason}" if p.reason else f"{label} {period}"
 
 
@@ -75,8 +79,13 @@ def columns(kind: str) -> list[Column]:
             Column("名称", _f("name")),
             Column("职业编码", _f("occupation_code"), nowrap=True),
             Column("等级", lambda e, c: show("levels", list(e.levels))),
-            Column("标准课时", lambda e, c: str(e.hours), "number", nowrap=True,
-                   typed=lambda e, c: e.hours),
+            Column(
+                "标准课时",
+                lambda e, c: str(e.hours),
+                "number",
+                nowrap=True,
+                typed=lambda e, c: e.hours,
+            ),
             Column("产业" if kind == "key_industry" else "行业", _f("industry")),
             Column("高危行业安全培训", lambda e, c: "是" if e.high_risk else ""),
             Column("备注", _f("note")),
@@ -101,10 +110,20 @@ def columns(kind: str) -> list[Column]:
         Column("项目代码", _f("occupation"), nowrap=True),
         Column("项目名称", lambda e, c: course_name(c, e.occupation)),
         Column("等级", _f("level"), nowrap=True),
-        Column("人数", lambda e, c: str(e.headcount), "number", nowrap=True,
-               typed=lambda e, c: e.headcount),
-        Column("提单日期", lambda e, c: e.date.isoformat(), "date", nowrap=True,
-               typed=lambda e, c: e.date),
+        Column(
+            "人数",
+            lambda e, c: str(e.headcount),
+            "number",
+            nowrap=True,
+            typed=lambda e, c: e.headcount,
+        ),
+        Column(
+            "提单日期",
+            lambda e, c: e.date.isoformat(),
+            "date",
+            nowrap=True,
+            typed=lambda e, c: e.date,
+        ),
         Column("备注", _f("note")),
         Column("来源", lambda e, c: origin(e)),
     ]
@@ -112,11 +131,11 @@ def columns(kind: str) -> list[Column]:
 
 def table(cat: Catalogue, catalogs: Catalogs | None) -> tuple[list[str], list[list[str]]]:
     cols = columns(cat.kind)
-    return [c.label for c in cols], [[c.value(e, catalogs) for c in cols]
-                                     for e in cat.entries]
+    return [c.label for c in cols], [[c.value(e, catalogs) for c in cols] for e in cat.entries]
 
 
 # ------------------------------------------------------------------- CSV
+
 
 def _csv_cell(text: str) -> str:
     # A cell starting with = + - @ is a formula to Excel: neutralise it.
@@ -167,8 +186,13 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
     lines = [(f"{cat.title}（{cat.edition}）", Font(bold=True, size=14), None)]
     lines.append(("；".join(f"{k}：{v}" for k, v in _meta(cat)), Font(size=10), None))
     if cat.has_samples:
-        lines.append((f"示例数据，非官方：{BANNER_ZH}", Font(bold=True, size=10),
-                      PatternFill("solid", fgColor="FFF4CE")))
+        lines.append(
+            (
+                f"示例数据，非官方：{BANNER_ZH}",
+                Font(bold=True, size=10),
+                PatternFill("solid", fgColor="FFF4CE"),
+            )
+        )
     for i, (text, font, fill) in enumerate(lines, start=1):
         ws.append([text])
         ws.merge_cells(f"A{i}:{last}{i}")
@@ -204,7 +228,7 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
             if c.type == "date":
                 cell.number_format = "yyyy-mm-dd"
             elif cell.data_type == "f":
-                cell.data_type = "s"        # text that looks like a formula stays text
+                cell.data_type = "s"  # text that looks like a formula stays text
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
@@ -218,8 +242,9 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
         ws.oddHeader.center.text = f"示例数据，非官方：{BANNER_ZH}"
         ws.oddHeader.center.size = 8
     # the document's dates are the catalogue's issue date, not the time of writing
-    stamp = (_dt.datetime.combine(cat.issued, _dt.time()) if cat.issued
-             else _dt.datetime(*_XLSX_TIME))
+    stamp = (
+        _dt.datetime.combine(cat.issued, _dt.time()) if cat.issued else _dt.datetime(*_XLSX_TIME)
+    )
     wb.properties.created = stamp
     wb.properties.title = cat.title
     raw = io.BytesIO()
@@ -243,9 +268,9 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
 
 # ------------------------------------------------------------------ JSON
 
+
 def render_json(cat: Catalogue) -> bytes:
-    return (json.dumps(catalogue_record(cat), ensure_ascii=False, indent=2) + "\n"
-            ).encode("utf-8")
+    return (json.dumps(catalogue_record(cat), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 # -------------------------------------------------------------- Markdown
@@ -255,7 +280,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
 def md_escape(text: str) -> str:
     from dsl.visible import visible
-    text = visible(" ".join(str(text).split()))     # no control or bidi character left
+
+    text = visible(" ".join(str(text).split()))  # no control or bidi character left
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -266,13 +292,18 @@ def note_lines(note: str) -> list[str]:
 
 
 def md_note(note: str) -> str:
-    return "\n".join(md_escape(line) + "\\" if i < len(lines) - 1 else md_escape(line)
-                     for lines in [note_lines(note)] for i, line in enumerate(lines))
+    return "\n".join(
+        md_escape(line) + "\\" if i < len(lines) - 1 else md_escape(line)
+        for lines in [note_lines(note)]
+        for i, line in enumerate(lines)
+    )
 
 
 def md_table(head: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(md_escape(h) for h in head) + " |",
-           "|" + "|".join("---" for _ in head) + "|"]
+    out = [
+        "| " + " | ".join(md_escape(h) for h in head) + " |",
+        "|" + "|".join("---" for _ in head) + "|",
+    ]
     for row in rows:
         out.append("| " + " | ".join(md_escape(c) for c in row) + " |")
     return "\n".join(out)
@@ -283,16 +314,25 @@ def render_md(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
     parts = [f"# {md_escape(cat.title)}", ""]
     if cat.has_samples:
         parts += [f"> **示例数据，非官方**：{BANNER_ZH} {BANNER_EN}", ""]
-    parts += _meta_lines(cat, md=True) + ["", md_note(cat.note), "",
-                                         f"共 {len(rows)} 条。", "", md_table(head, rows), ""]
+    parts += _meta_lines(cat, md=True) + [
+        "",
+        md_note(cat.note),
+        "",
+        f"共 {len(rows)} 条。",
+        "",
+        md_table(head, rows),
+        "",
+    ]
     return "\n".join(parts).encode("utf-8")
 
 
 def _meta(cat: Catalogue) -> list[tuple[str, str]]:
     """The header lines shown to people (the catalogue's id stays in the JSON)."""
-    items = [("版次", cat.edition),
-             ("发布日期", cat.issued.isoformat() if cat.issued else ""),
-             ("发布单位", cat.issuer)]
+    items = [
+        ("版次", cat.edition),
+        ("发布日期", cat.issued.isoformat() if cat.issued else ""),
+        ("发布单位", cat.issuer),
+    ]
     if cat.basis:
         items.append(("依据", cat.basis))
     return items
@@ -303,6 +343,7 @@ def _meta_lines(cat: Catalogue, md: bool) -> list[str]:
 
 
 # ------------------------------------------------------------------ HTML
+
 
 def e(text) -> str:
     return html.escape(str(text), quote=True)
@@ -424,8 +465,11 @@ SCRIPT = """
 
 def _css_string(text: str) -> str:
     """Text as a CSS string inside <style>: nothing in it can end the string or the element."""
-    return ('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
-            .replace("\n", " ") + '"')
+    return (
+        '"'
+        + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
+        + '"'
+    )
 
 
 def print_css(wide: bool, sample: bool) -> str:
@@ -434,8 +478,11 @@ def print_css(wide: bool, sample: bool) -> str:
     is on page 1 only)."""
     rules = [f"size: A4 {'landscape' if wide else 'portrait'};", "margin: 14mm 10mm 12mm;"]
     if sample:
-        rules.append("@top-center { content: " + _css_string(f"示例数据，非官方：{BANNER_ZH}")
-                     + "; font-size: 7.5pt; color: #000; }")
+        rules.append(
+            "@top-center { content: "
+            + _css_string(f"示例数据，非官方：{BANNER_ZH}")
+            + "; font-size: 7.5pt; color: #000; }"
+        )
     rules.append('@bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; }')
     return "@page { " + " ".join(rules) + " }"
 
@@ -445,45 +492,57 @@ PORTRAIT_COLUMNS = 6
 
 
 def _page(title: str, body: str, *, script: bool, page_css: str = "") -> str:
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title>",
-        f"<style>\n{CSS}\n{page_css}\n</style>" if page_css else f"<style>\n{CSS}\n</style>",
-        "</head>",
-        "<body>",
-        body,
-        *([f"<script>\n{SCRIPT}\n</script>"] if script else []),
-        "</body>",
-        "</html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="zh-CN">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{e(title)}</title>",
+            f"<style>\n{CSS}\n{page_css}\n</style>" if page_css else f"<style>\n{CSS}\n</style>",
+            "</head>",
+            "<body>",
+            body,
+            *([f"<script>\n{SCRIPT}\n</script>"] if script else []),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 def _banner() -> str:
-    return (f'<div class="banner" id="sample-banner" role="note">示例数据，非官方：{e(BANNER_ZH)}'
-            f"<span>{e(BANNER_EN)}</span></div>")
+    return (
+        f'<div class="banner" id="sample-banner" role="note">示例数据，非官方：{e(BANNER_ZH)}'
+        f"<span>{e(BANNER_EN)}</span></div>"
+    )
 
 
 def _links(kind: str, formats: tuple[str, ...]) -> str:
-    names = {"html": "网页", "md": "Markdown", "csv": "CSV", "json": "JSON",
-             "xlsx": "Excel（xlsx）"}
+    names = {
+        "html": "网页",
+        "md": "Markdown",
+        "csv": "CSV",
+        "json": "JSON",
+        "xlsx": "Excel（xlsx）",
+    }
     return " ".join(f'<a href="{e(kind)}.{f}">{names[f]}</a>' for f in formats)
 
 
 NW = ' class="nw"'
 
 
-def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
-                formats: tuple[str, ...] = FORMATS) -> bytes:
+def render_html(
+    cat: Catalogue, catalogs: Catalogs | None = None, formats: tuple[str, ...] = FORMATS
+) -> bytes:
     cols = columns(cat.kind)
     head = "".join(
         f'<th scope="col"{NW if c.nowrap else ""} data-type="{c.type}" aria-sort="none">'
         f'<button type="button">{e(c.label)}</button>'
-        f'<span class="print-label" aria-hidden="true">{e(c.label)}</span></th>' for c in cols)
+        f'<span class="print-label" aria-hidden="true">{e(c.label)}</span></th>'
+        for c in cols
+    )
     body_rows = []
     for entry in cat.entries:
         cells = []
@@ -499,33 +558,45 @@ def render_html(cat: Catalogue, catalogs: Catalogs | None = None,
         body_rows.append(f'<tr{cls} data-code="{e(entry.code)}">{"".join(cells)}</tr>')
     meta = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _meta(cat))
     others = [f for f in formats if f != "html"]
-    body = "\n".join([
-        f'<nav><a href="index.html">{e(SITE_TITLE)}</a></nav>',
-        _banner() if cat.has_samples else "",
-        f"<h1>{e(cat.title)}</h1>",
-        f'<dl class="meta">{meta}</dl>',
-        '<p class="note">' + "<br>\n".join(e(x) for x in note_lines(cat.note)) + "</p>",
-        '<div class="controls" id="controls" hidden>',
-        '<label for="search">搜索（筛选下表）</label>',
-        ('<input id="search" type="search" autocomplete="off" '
-        'placeholder="代码、名称、产业…（空格分隔多个词）">'),
-        f'<span id="count" aria-live="polite">显示 {len(cat.entries)} / {len(cat.entries)} 条</span>',
-        "</div>",
-        '<div class="table-scroll">',
-        '<table id="catalogue" class="catalogue">',
-        f"<caption>{e(cat.title)}（{e(cat.edition)}）</caption>",
-        f"<thead><tr>{head}</tr></thead>",
-        "<tbody>",
-        *body_rows,
-        "</tbody>",
-        "</table>",
-        "</div>",
-        '<footer>由 <code>policy catalog publish</code> 生成。'
-        + (f'<span class="links"> 其他格式：{_links(cat.kind, tuple(others))}</span>'
-           if others else "") + "</footer>",
-    ])
-    return _page(f"{cat.title} — {SITE_TITLE}", body, script=True,
-                 page_css=print_css(len(cols) > PORTRAIT_COLUMNS, cat.has_samples)).encode("utf-8")
+    body = "\n".join(
+        [
+            f'<nav><a href="index.html">{e(SITE_TITLE)}</a></nav>',
+            _banner() if cat.has_samples else "",
+            f"<h1>{e(cat.title)}</h1>",
+            f'<dl class="meta">{meta}</dl>',
+            '<p class="note">' + "<br>\n".join(e(x) for x in note_lines(cat.note)) + "</p>",
+            '<div class="controls" id="controls" hidden>',
+            '<label for="search">搜索（筛选下表）</label>',
+            (
+                '<input id="search" type="search" autocomplete="off" '
+                'placeholder="代码、名称、产业…（空格分隔多个词）">'
+            ),
+            f'<span id="count" aria-live="polite">显示 {len(cat.entries)} / {len(cat.entries)} 条</span>',
+            "</div>",
+            '<div class="table-scroll">',
+            '<table id="catalogue" class="catalogue">',
+            f"<caption>{e(cat.title)}（{e(cat.edition)}）</caption>",
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>",
+            *body_rows,
+            "</tbody>",
+            "</table>",
+            "</div>",
+            "<footer>由 <code>policy catalog publish</code> 生成。"
+            + (
+                f'<span class="links"> 其他格式：{_links(cat.kind, tuple(others))}</span>'
+                if others
+                else ""
+            )
+            + "</footer>",
+        ]
+    )
+    return _page(
+        f"{cat.title} — {SITE_TITLE}",
+        body,
+        script=True,
+        page_css=print_css(len(cols) > PORTRAIT_COLUMNS, cat.has_samples),
+    ).encode("utf-8")
 
 
 def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> bytes:
@@ -538,35 +609,55 @@ def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> byte
             f'<td class="nw">{e(cat.issued.isoformat() if cat.issued else "")}</td>'
             f"<td>{e(cat.issuer)}</td>"
             f'<td class="num">{len(cat.entries)}</td><td class="num">{samples}</td>'
-            f"<td>{_links(cat.kind, formats)}</td></tr>")
+            f"<td>{_links(cat.kind, formats)}</td></tr>"
+        )
     any_samples = any(c.has_samples for c in catalogs.present())
-    body = "\n".join([
-        _banner() if any_samples else "",
-        f"<h1>{e(SITE_TITLE)}</h1>",
-        ("<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
-        "五（二）：“统一制定发布重点产业职业技能培训指导目录、一般性职业技能培训目录、"
-        "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>"),
-        '<table id="index" class="catalogue">',
-        ("<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
-        "<th>条目数</th><th>其中示例</th><th>格式</th></tr></thead>"),
-        "<tbody>", *rows, "</tbody>", "</table>",
-        "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
-    ])
-    return _page(SITE_TITLE, body, script=False,
-                 page_css=print_css(True, any_samples)).encode("utf-8")
+    body = "\n".join(
+        [
+            _banner() if any_samples else "",
+            f"<h1>{e(SITE_TITLE)}</h1>",
+            (
+                "<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
+                "五（二）：“统一制定发布重点产业职业技能培训指导目录、一般性职业技能培训目录、"
+                "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>"
+            ),
+            '<table id="index" class="catalogue">',
+            (
+                "<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
+                "<th>条目数</th><th>其中示例</th><th>格式</th></tr></thead>"
+            ),
+            "<tbody>",
+            *rows,
+            "</tbody>",
+            "</table>",
+            "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
+        ]
+    )
+    return _page(SITE_TITLE, body, script=False, page_css=print_css(True, any_samples)).encode(
+        "utf-8"
+    )
 
 
 def render_index_json(catalogs: Catalogs, formats: tuple[str, ...]) -> bytes:
-    items = [{"catalogue": c.kind, "title": c.title, "edition": c.edition,
-              "issued": c.issued.isoformat() if c.issued else None,
-              "entries": len(c.entries),
-              "sample_entries": sum(1 for x in c.entries if x.sample),
-              "files": [f"{c.kind}.{f}" for f in formats]} for c in catalogs.present()]
-    return (json.dumps({"title": SITE_TITLE, "catalogues": items}, ensure_ascii=False,
-                       indent=2) + "\n").encode("utf-8")
+    items = [
+        {
+            "catalogue": c.kind,
+            "title": c.title,
+            "edition": c.edition,
+            "issued": c.issued.isoformat() if c.issued else None,
+            "entries": len(c.entries),
+            "sample_entries": sum(1 for x in c.entries if x.sample),
+            "files": [f"{c.kind}.{f}" for f in formats],
+        }
+        for c in catalogs.present()
+    ]
+    return (
+        json.dumps({"title": SITE_TITLE, "catalogues": items}, ensure_ascii=False, indent=2) + "\n"
+    ).encode("utf-8")
 
 
 # ------------------------------------------------------------- the site
+
 
 def parse_formats(text: str | None) -> tuple[str, ...]:
     """``"html,md"`` -> ("html", "md"), in the canonical order. ValueError if unknown."""
@@ -579,9 +670,13 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in asked)
 
 
-def publish(catalogs: Catalogs, out: Path | str,
-            formats: tuple[str, ...] = FORMATS, force: bool = False,
-            inputs: tuple = ()) -> list[Path]:
+def publish(
+    catalogs: Catalogs,
+    out: Path | str,
+    formats: tuple[str, ...] = FORMATS,
+    force: bool = False,
+    inputs: tuple = (),
+) -> list[Path]:
     """Write the site into ``out`` (created if needed); returns the files written.
 
     Only the files it names are written; other files in ``out`` are left alone.
@@ -592,6 +687,7 @@ def publish(catalogs: Catalogs, out: Path | str,
     (publish does not re-check).
     """
     from interpreter.outputs import Outputs
+
     out = Path(out)
     files: dict[str, bytes] = {}
     for cat in catalogs.present():
@@ -613,8 +709,10 @@ def publish(catalogs: Catalogs, out: Path | str,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         from interpreter.outputs import OutputError
-        raise OutputError(f"cannot make the folder: {exc.strerror or exc}",
-                          position=Position(str(out))) from None
+
+        raise OutputError(
+            f"cannot make the folder: {exc.strerror or exc}", position=Position(str(out))
+        ) from None
     written = []
     with Outputs(inputs=inputs, force=force) as outs:
         for name in sorted(files):

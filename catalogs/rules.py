@@ -11,6 +11,7 @@ Types are inferred from the data, so a new field in a catalogue is usable in
 rules without code. Open-ended periods end on 9999-12-31, so a period test
 needs no special case for "no end date".
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -29,20 +30,35 @@ def rule_views(catalogs) -> dict:
     views: dict = {
         "key_industry": [c.code for c in courses.values() if c.catalogue == "key_industry"],
         "general": [c.code for c in courses.values() if c.catalogue == "general"],
-        "courses": [{"code": c.code, "name": c.name, "catalogue": c.catalogue,
-                     "levels": list(c.levels), "hours": Decimal(c.hours),
-                     "industry": c.industry or "", "high_risk": bool(c.high_risk)}
-                    for c in courses.values()],
+        "courses": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "catalogue": c.catalogue,
+                "levels": list(c.levels),
+                "hours": Decimal(c.hours),
+                "industry": c.industry or "",
+                "high_risk": bool(c.high_risk),
+            }
+            for c in courses.values()
+        ],
     }
     inst = catalogs.institutions
     entries = list(inst.by_code().values()) if inst is not None else []
-    views["institutions"] = [{"code": i.code, "name": i.name, "ownership": i.ownership}
-                             for i in entries]
+    views["institutions"] = [
+        {"code": i.code, "name": i.name, "ownership": i.ownership} for i in entries
+    ]
     views["institution_status"] = [
-        {"institution": i.code, "status": p.status, "from": p.start,
-         "until": p.until or OPEN_END} for i in entries for p in i.status]
-    views["approvals"] = [{"institution": i.code, "course": a.course, "level": level}
-                          for i in entries for a in i.courses for level in a.levels]
+        {"institution": i.code, "status": p.status, "from": p.start, "until": p.until or OPEN_END}
+        for i in entries
+        for p in i.status
+    ]
+    views["approvals"] = [
+        {"institution": i.code, "course": a.course, "level": level}
+        for i in entries
+        for a in i.courses
+        for level in a.levels
+    ]
     return views
 
 
@@ -57,14 +73,14 @@ def infer_type(value, name: str = "") -> T.Type:
     if isinstance(value, str):
         return T.STRING
     if isinstance(value, dict):
-        return T.RecordType(name, tuple((k, infer_type(v, f"{name}.{k}"))
-                                        for k, v in value.items()))
+        return T.RecordType(
+            name, tuple((k, infer_type(v, f"{name}.{k}")) for k, v in value.items())
+        )
     if isinstance(value, list):
         item: T.Type = T.STRING
         for v in value:
             t = infer_type(v, f"{name}[]")
-            item = t if item == T.STRING and not isinstance(v, str) else (
-                T.unify(item, t) or item)
+            item = t if item == T.STRING and not isinstance(v, str) else (T.unify(item, t) or item)
         return T.ListType("list", item)
     return T.ANY
 
@@ -74,6 +90,7 @@ def load_for_rules(directory: Path | None = None):
     hash is of the bytes the catalogue was parsed from (read once)."""
     from . import default_dir, load_catalogs
     from .model import KINDS
+
     directory = Path(directory) if directory is not None else default_dir()
     cats = load_catalogs(directory)
     views = rule_views(cats)
@@ -105,20 +122,25 @@ class RuleCatalogs:
 
     def _dir(self) -> Path:
         from . import default_dir
+
         return Path(self.directory) if self.directory is not None else default_dir()
 
     def cache_key(self) -> str | None:
         import hashlib
+
         directory = self._dir()
         try:
-            hashes = {_shown(f, directory): hashlib.sha256(f.read_bytes()).hexdigest()
-                      for f in sorted(directory.glob("*.yaml"))}
+            hashes = {
+                _shown(f, directory): hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in sorted(directory.glob("*.yaml"))
+            }
         except OSError:
             return None
         return self.cache_key_of(hashes)
 
     def cache_key_of(self, hashes: dict) -> str | None:
         import hashlib
+
         h = hashlib.sha256(Path(__file__).read_bytes())
         for name in sorted(hashes):
             if hashes[name] is None:

@@ -14,6 +14,7 @@ Every value is plain data: str, int, bool, datetime.date, None, list, dict
 (no Decimal, no dataclass, no set), so it is safe to expose, to compare and to
 turn into JSON. Lists of codes are in catalogue order. See docs/catalogs.md.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -43,8 +44,10 @@ def institution_view(inst: Institution) -> dict:
         "licence": inst.licence,
         "courses": {a.course: list(a.levels) for a in inst.courses},
         "course_codes": [a.course for a in inst.courses],
-        "status": [{"status": p.status, "from": p.start, "until": p.until,
-                    "reason": p.reason} for p in inst.status],
+        "status": [
+            {"status": p.status, "from": p.start, "until": p.until, "reason": p.reason}
+            for p in inst.status
+        ],
         "sample": inst.sample,
     }
 
@@ -110,12 +113,20 @@ def catalog_views(catalogs: Catalogs, *, as_of: _dt.date | None = None) -> dict:
                 courses.setdefault(code, course_view(course))
         lists[kind] = codes
     inst_cat = catalogs.institutions
-    institutions = ({code: institution_view(i) for code, i in inst_cat.by_code().items()}
-                    if inst_cat is not None else {})
-    demand = ([demand_view(d) for d in catalogs.demand.by_code().values()]
-              if catalogs.demand is not None else [])
-    editions = {c.kind: {"title": c.title, "edition": c.edition, "issued": c.issued,
-                         "issuer": c.issuer} for c in catalogs.present()}
+    institutions = (
+        {code: institution_view(i) for code, i in inst_cat.by_code().items()}
+        if inst_cat is not None
+        else {}
+    )
+    demand = (
+        [demand_view(d) for d in catalogs.demand.by_code().values()]
+        if catalogs.demand is not None
+        else []
+    )
+    editions = {
+        c.kind: {"title": c.title, "edition": c.edition, "issued": c.issued, "issuer": c.issuer}
+        for c in catalogs.present()
+    }
     return {
         "key_industry": lists["key_industry"],
         "general": lists["general"],

@@ -1,4 +1,5 @@
 """Authoring a policy: `policy check`, `policy test`, `policy fmt`."""
+
 from __future__ import annotations
 
 import contextlib
@@ -10,14 +11,24 @@ from .conventions import EXIT_POLICY, POLICY_OPTION, REVISION_OPTION, guarded, l
 
 
 @click.command("check")
-@click.argument("policy_dir", metavar="[DIR]", required=False,
-                type=click.Path(file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: every finding with file, line, column, "
-                                      "severity and code, for tools.")
+@click.argument(
+    "policy_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, exists=True)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: every finding with file, line, column, severity and code, for tools.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
-@click.option("--notes", "show_notes", is_flag=True,
-              help="Also list notes (e.g. clauses of the source text no rule cites).")
+@click.option(
+    "--notes",
+    "show_notes",
+    is_flag=True,
+    help="Also list notes (e.g. clauses of the source text no rule cites).",
+)
 @REVISION_OPTION
 @guarded
 def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
@@ -42,10 +53,12 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
         # what each program compiles to, as a decision would compile it: over
         # the limit of docs/limits.md, the policy is refused
         from interpreter.sizes import compiled_problems
+
         errors = compiled_problems(policy)
         # the ledger section of document.yaml is the ledger's to read: its
         # facts, formats and expressions are checked here with the rest
         from ledger.rules import LedgerRules
+
         LedgerRules(policy)
     except ErrorList as exc:
         errors, findings = exc.errors, []
@@ -54,11 +67,17 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
     warnings = [f for f in findings if f.severity == "warning"]
     notes = [f for f in findings if f.severity == "note"]
     if fmt == "json":
-        click.echo(json.dumps({
-            "errors": [e.to_json() for e in errors],
-            "warnings": [w.to_json() for w in warnings],
-            "notes": [n.to_json() for n in notes],
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "errors": [e.to_json() for e in errors],
+                    "warnings": [w.to_json() for w in warnings],
+                    "notes": [n.to_json() for n in notes],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for e in errors:
             click.echo("error: " + e.render(), err=True)
@@ -69,9 +88,11 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
                 click.echo(f"note[{n.code}]: " + n.render(), err=True)
         summary = f"{len(errors)} error(s), {len(warnings)} warning(s), {len(notes)} note(s)"
         if policy is not None:
-            summary = (f"policy {policy.document.number}: {len(policy.programs)} programs, "
-                       f"{sum(len(p.clauses) for p in policy.programs.values())} clauses, "
-                       f"{len(policy.standards)} standards checked; " + summary)
+            summary = (
+                f"policy {policy.document.number}: {len(policy.programs)} programs, "
+                f"{sum(len(p.clauses) for p in policy.programs.values())} clauses, "
+                f"{len(policy.standards)} standards checked; " + summary
+            )
         click.echo(summary)
     if errors or (strict and warnings):
         sys.exit(EXIT_POLICY)
@@ -81,17 +102,36 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
 @POLICY_OPTION
 @REVISION_OPTION
-@click.option("-k", "pattern", default=None, metavar="PATTERN",
-              help="Run only tests whose name matches (substring or glob).")
-@click.option("--coverage", is_flag=True,
-              help="Report, for every clause, whether a test saw it true, false and unknown, "
-                   "and which standard values were used.")
-@click.option("--fail-under", type=float, default=None, metavar="PERCENT",
-              help="With --coverage: exit 1 when clause coverage is below PERCENT.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the explanation printed for a failing test.")
+@click.option(
+    "-k",
+    "pattern",
+    default=None,
+    metavar="PATTERN",
+    help="Run only tests whose name matches (substring or glob).",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Report, for every clause, whether a test saw it true, false and unknown, "
+    "and which standard values were used.",
+)
+@click.option(
+    "--fail-under",
+    type=float,
+    default=None,
+    metavar="PERCENT",
+    help="With --coverage: exit 1 when clause coverage is below PERCENT.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the explanation printed for a failing test.",
+)
 @guarded
 def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, lang):
     """Run the policy tests in PATH (files or folders; default: the policy's tests/).
@@ -110,19 +150,36 @@ def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, l
     cov = Coverage(policy) if coverage else None
     outcomes = []
     show_progress = fmt == "text" and sys.stderr.isatty() and len(tests) > 20
-    with click.progressbar(tests, label="policy tests", file=sys.stderr,
-                           show_pos=True) if show_progress else contextlib.nullcontext(tests) as bar:
+    with (
+        click.progressbar(tests, label="policy tests", file=sys.stderr, show_pos=True)
+        if show_progress
+        else contextlib.nullcontext(tests) as bar
+    ):
         for t in bar:
             outcomes.append(run_test(evaluator, t, cov))
     failed = [o for o in outcomes if not o.passed]
-    below = (cov is not None and fail_under is not None and cov.percent() < fail_under)
+    below = cov is not None and fail_under is not None and cov.percent() < fail_under
     if fmt == "json":
-        click.echo(json.dumps({
-            "passed": len(outcomes) - len(failed), "failed": len(failed),
-            "failures": [{"name": o.test.name, "file": o.test.file, "line": o.test.line,
-                          "problems": o.problems} for o in failed],
-            **({"coverage": cov.to_json()} if cov else {}),
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "passed": len(outcomes) - len(failed),
+                    "failed": len(failed),
+                    "failures": [
+                        {
+                            "name": o.test.name,
+                            "file": o.test.file,
+                            "line": o.test.line,
+                            "problems": o.problems,
+                        }
+                        for o in failed
+                    ],
+                    **({"coverage": cov.to_json()} if cov else {}),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         for o in failed:
             click.echo(explain_failure(policy, o, lang))
@@ -140,9 +197,12 @@ def test_cmd(paths, policy_dir, revisions, pattern, coverage, fail_under, fmt, l
 
 @click.command("fmt")
 @click.argument("paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
-@click.option("--check", "check_only", is_flag=True,
-              help="Change nothing; exit 1 when some expression is not in canonical form "
-                   "(for CI).")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Change nothing; exit 1 when some expression is not in canonical form (for CI).",
+)
 @guarded
 def fmt_cmd(paths, check_only):
     """Rewrite every expression of the policy YAML in canonical form.
@@ -157,14 +217,16 @@ def fmt_cmd(paths, check_only):
     from interpreter.loader import bundled_policy_dir
 
     files = []
-    for p in (paths or [bundled_policy_dir()]):
+    for p in paths or [bundled_policy_dir()]:
         p = Path(p)
         files.extend(policy_files(p) if p.is_dir() else [p])
     changes = format_paths(files, write=not check_only)
     for c in changes:
         verb = "would reformat" if check_only else "reformatted"
         click.echo(f"{c.file}:{c.line}: {verb}\n  - {c.before}\n  + {c.after}")
-    click.echo(f"{len(changes)} expression(s) {'to reformat' if check_only else 'reformatted'} "
-               f"in {len(files)} file(s)")
+    click.echo(
+        f"{len(changes)} expression(s) {'to reformat' if check_only else 'reformatted'} "
+        f"in {len(files)} file(s)"
+    )
     if check_only and changes:
         sys.exit(EXIT_POLICY)

@@ -4,6 +4,7 @@ Mounted by ``cli.py``; follows ``commands.conventions``. Exit status: 0 ok,
 1 the catalogues have errors, 2 bad usage or unreadable input, 3 a bug. Errors are printed as ``file:line:col``
 messages (PolicyError.render()), never as a traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def _fail(err: PolicyError, code: int | None = None):
     sys.exit(code if code is not None else err.exit_code)
 
 
-@click.group("catalog", help="""Check, publish and compare the four catalogues of
+@click.group(
+    "catalog",
+    help="""Check, publish and compare the four catalogues of
 台政办发〔2020〕4号 五（二）（“四个目录”）.
 
 \b
@@ -49,12 +52,15 @@ See docs/catalogs.md.
 \b
 Exit status: 0 ok
              1 the catalogues have errors (printed as file:line:col)
-             2 bad usage or unreadable input""")
+             2 bad usage or unreadable input""",
+)
 def catalog():
     pass
 
 
-@catalog.command("check", help="""Validate the four catalogues in DIR (default: the
+@catalog.command(
+    "check",
+    help="""Validate the four catalogues in DIR (default: the
 bundled ones) and report every error as file:line:col.
 
 \b
@@ -67,30 +73,54 @@ out-of-order status periods; demands for an unknown course or level.
 \b
 Examples:
   policy catalog check
-  policy catalog check my-catalogs/ --format json""")
-@click.argument("directory", required=False, metavar="[DIR]",
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="text: messages on stderr; json: one JSON object on stdout for tools.")
+  policy catalog check my-catalogs/ --format json""",
+)
+@click.argument(
+    "directory",
+    required=False,
+    metavar="[DIR]",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: messages on stderr; json: one JSON object on stdout for tools.",
+)
 @guarded
 def check_cmd(directory: Path | None, fmt: str):
     try:
         catalogs, errors = check_directory(directory)
     except PolicyError as err:
         if fmt == "json":
-            click.echo(json.dumps({"ok": False, "errors": [err.to_json()]},
-                                  ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps({"ok": False, "errors": [err.to_json()]}, ensure_ascii=False, indent=2)
+            )
             sys.exit(EXIT_USAGE)
         _fail(err, EXIT_USAGE)
-    counts = {c.kind: {"file": c.path, "entries": len(c.entries),
-                       "sample_entries": sum(1 for e in c.entries if e.sample)}
-              for c in catalogs.present()}
+    counts = {
+        c.kind: {
+            "file": c.path,
+            "entries": len(c.entries),
+            "sample_entries": sum(1 for e in c.entries if e.sample),
+        }
+        for c in catalogs.present()
+    }
     if fmt == "json":
-        click.echo(json.dumps({"ok": not errors, "directory": catalogs.directory,
-                               "catalogues": counts,
-                               "errors": [e.to_json() for e in errors]},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not errors,
+                    "directory": catalogs.directory,
+                    "catalogues": counts,
+                    "errors": [e.to_json() for e in errors],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         _print_errors(errors)
         if errors:
@@ -101,7 +131,9 @@ def check_cmd(directory: Path | None, fmt: str):
     sys.exit(EXIT_ERRORS if errors else EXIT_OK)
 
 
-@catalog.command("publish", help="""Publish the catalogues as a static site into the folder
+@catalog.command(
+    "publish",
+    help="""Publish the catalogues as a static site into the folder
 given by --out.
 
 \b
@@ -120,18 +152,33 @@ errors (exit 1).
 \b
 Examples:
   policy catalog publish --out site
-  policy catalog publish --out site --format html,csv --catalogs my-catalogs/""")
-@click.option("--out", "out", required=True,
-              type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder to write into (created if missing; other files are left alone; "
-                   "a file of the same name is replaced only with --force).")
-@click.option("--force", is_flag=True,
-              help="Replace the files of an earlier publication in DIR.")
-@click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
-              help="Comma-separated formats among html, md, csv, json, xlsx.")
-@click.option("--catalogs", "directory", default=None,
-              type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder of the four catalogue files (default: the bundled ones).")
+  policy catalog publish --out site --format html,csv --catalogs my-catalogs/""",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder to write into (created if missing; other files are left alone; "
+    "a file of the same name is replaced only with --force).",
+)
+@click.option("--force", is_flag=True, help="Replace the files of an earlier publication in DIR.")
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    help="Comma-separated formats among html, md, csv, json, xlsx.",
+)
+@click.option(
+    "--catalogs",
+    "directory",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder of the four catalogue files (default: the bundled ones).",
+)
 @guarded
 def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool):
     try:
@@ -151,7 +198,9 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool):
     click.echo(f"published {len(written)} files to {display_path(out)}")
 
 
-@catalog.command("diff", help="""Show what changed between two editions OLD and NEW of
+@catalog.command(
+    "diff",
+    help="""Show what changed between two editions OLD and NEW of
 one catalogue: entries added, removed and changed, field by field.
 
 \b
@@ -160,11 +209,18 @@ Use --format md for the publication notice (变更说明).
 \b
 Examples:
   policy catalog diff 2020/general.yaml 2021/general.yaml
-  policy catalog diff old.yaml new.yaml --format md > notice.md""")
+  policy catalog diff old.yaml new.yaml --format md > notice.md""",
+)
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
-              show_default=True, help="text for the terminal, md (Markdown) for a notice.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, md (Markdown) for a notice.",
+)
 @guarded
 def diff_cmd(old: Path, new: Path, fmt: str):
     loaded = []
@@ -184,9 +240,12 @@ def diff_cmd(old: Path, new: Path, fmt: str):
         sys.exit(EXIT_USAGE if unusable else EXIT_ERRORS)
     a, b = loaded if len(loaded) == 2 else loaded * 2
     if a.kind != b.kind:
-        click.echo(f"{a.path} is a {a.kind} catalogue ({TITLES[a.kind]}) but {b.path} is a "
-                   f"{b.kind} catalogue ({TITLES[b.kind]}); compare two editions of the "
-                   "same catalogue", err=True)
+        click.echo(
+            f"{a.path} is a {a.kind} catalogue ({TITLES[a.kind]}) but {b.path} is a "
+            f"{b.kind} catalogue ({TITLES[b.kind]}); compare two editions of the "
+            "same catalogue",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)
     result = diff_catalogues(a, b)
     click.echo(render_md(result) if fmt == "md" else render_text(result), nl=False)

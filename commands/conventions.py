@@ -7,6 +7,7 @@ Exit codes (stable, documented in the README):
   3  an internal error (a bug: please report it with POLICY_DEBUG=1 output)
   130 interrupted (Ctrl-C, or SIGTERM where a command catches it)
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -17,7 +18,7 @@ import sys
 import click
 
 EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130      # 128 + SIGINT, as shells report a Ctrl-C
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def _fail(err) -> None:
@@ -27,13 +28,15 @@ def _fail(err) -> None:
 
 def guarded(fn):
     """Turn PolicyError into its message and exit code; never a traceback."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from dsl.errors import PolicyError
         from interpreter.outputs import WRITE_ERRORS, OutputError, silence_stdout, write_error
+
         try:
             result = fn(*args, **kwargs)
-            sys.stdout.flush()      # a full disk under `> file` is found here, not at exit
+            sys.stdout.flush()  # a full disk under `> file` is found here, not at exit
             return result
         except PolicyError as err:
             if isinstance(err, OutputError):
@@ -57,13 +60,17 @@ def guarded(fn):
             if os.environ.get("POLICY_DEBUG"):
                 raise
             _internal(exc)
+
     return wrapper
 
 
 def _internal(exc: BaseException) -> None:
-    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-               "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
-               "to see where it happened", err=True)
+    click.echo(
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
+        "to see where it happened",
+        err=True,
+    )
     sys.exit(EXIT_INTERNAL)
 
 
@@ -82,27 +89,38 @@ class _Date(click.ParamType):
 DATE = _Date()
 
 POLICY_OPTION = click.option(
-    "--policy", "policy_dir", type=click.Path(file_okay=False, exists=True),
-    default=None, metavar="DIR",
-    help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).")
+    "--policy",
+    "policy_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    metavar="DIR",
+    help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).",
+)
 
 
 REVISION_OPTION = click.option(
-    "--revision", "revisions", multiple=True, metavar="FILE",
+    "--revision",
+    "revisions",
+    multiple=True,
+    metavar="FILE",
     type=click.Path(dir_okay=False, exists=True),
     help="Also apply this revision file (repeatable), as if it were in the policy's "
-         "revisions/ folder: a what-if before it is issued.")
+    "revisions/ folder: a what-if before it is issued.",
+)
 
 
 FORCE_OPTION = click.option(
-    "--force", is_flag=True,
+    "--force",
+    is_flag=True,
     help="Replace output files that already exist (without it an existing file is never "
-         "overwritten; an output that is one of the inputs is refused even with it).")
+    "overwritten; an output that is one of the inputs is refused even with it).",
+)
 
 
 def catalogues():
     """The catalogues the rules read (``catalog.NAME``): the bundled ones."""
     from catalogs.rules import RuleCatalogs
+
     return RuleCatalogs()
 
 
@@ -110,4 +128,5 @@ def load(policy_dir, revisions=()):
     """The policy of ``policy_dir`` (default: bundled) with its revisions and
     the catalogues handed to the engine."""
     from interpreter.loader import load_policy
+
     return load_policy(policy_dir, catalogs=catalogues(), revisions=list(revisions))

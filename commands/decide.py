@@ -1,4 +1,5 @@
 """Deciding one case: `policy eval` (and `--replay`), `policy schema`."""
+
 from __future__ import annotations
 
 import sys
@@ -17,38 +18,77 @@ from .conventions import (
 
 
 @click.command("eval")
-@click.argument("case_file", metavar="CASE.json", required=False,
-                type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument(
+    "case_file",
+    metavar="CASE.json",
+    required=False,
+    type=click.Path(dir_okay=False, allow_dash=True),
+)
 @POLICY_OPTION
 @REVISION_OPTION
-@click.option("--as-of", type=DATE, default=None, metavar="DATE",
-              help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
-                   "case's own decision date (its application date, else its certificate date).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people, json for machines (stable keys).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the text report.")
-@click.option("--program", "programs", multiple=True, metavar="ID",
-              help="Evaluate only this program (repeatable). Default: the programs the case "
-                   "applies for, or all.")
-@click.option("--full", is_flag=True,
-              help="The text clause by clause: every clause with its id, result, the case "
-                   "values it read (by fact path), the rule a refusal needed, every standard "
-                   "and citation. Default: the explanation an applicant can follow.")
-@click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
-              type=click.Path(dir_okay=False, exists=True),
-              help="Re-evaluate a decision stored by `policy eval --format json` against the "
-                   "policy as it is now (--policy, --revision: the revisions are the ones you "
-                   "give, never the files the decision names), compare the hashes it records, "
-                   "and report whether it still holds (exit 0 if it holds, 1 if it does not).")
-@click.option("--out", "out_path", default="-", metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the decision to FILE (default: standard output). An existing file "
-                   "is replaced only with --force, the case file never.")
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
+    "case's own decision date (its application date, else its certificate date).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (stable keys).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text report.",
+)
+@click.option(
+    "--program",
+    "programs",
+    multiple=True,
+    metavar="ID",
+    help="Evaluate only this program (repeatable). Default: the programs the case "
+    "applies for, or all.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="The text clause by clause: every clause with its id, result, the case "
+    "values it read (by fact path), the rule a refusal needed, every standard "
+    "and citation. Default: the explanation an applicant can follow.",
+)
+@click.option(
+    "--replay",
+    "replay_file",
+    metavar="DECISION.json",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Re-evaluate a decision stored by `policy eval --format json` against the "
+    "policy as it is now (--policy, --revision: the revisions are the ones you "
+    "give, never the files the decision names), compare the hashes it records, "
+    "and report whether it still holds (exit 0 if it holds, 1 if it does not).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the decision to FILE (default: standard output). An existing file "
+    "is replaced only with --force, the case file never.",
+)
 @FORCE_OPTION
 @guarded
-def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full, replay_file,
-             out_path, force):
+def eval_cmd(
+    case_file, policy_dir, revisions, as_of, fmt, lang, programs, full, replay_file, out_path, force
+):
     """Evaluate CASE.json and explain each decision.
 
     For every program the case applies for, prints the outcome (eligible,
@@ -72,8 +112,9 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full,
         policy = load(policy_dir, revisions)
         data, raw = read_case_file(case_file)
         name = "<stdin>" if case_file == "-" else case_file
-        res = Evaluator(policy).decide(data, as_of=as_of, programs=list(programs) or None,
-                                       case_name=name)
+        res = Evaluator(policy).decide(
+            data, as_of=as_of, programs=list(programs) or None, case_name=name
+        )
         res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
         if fmt == "json":
             out.write(dumps(result_json(policy, res)) + "\n")
@@ -81,6 +122,7 @@ def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full,
             out.write(TextRenderer(policy, lang).render(res))
         else:
             from interpreter.plain_text import PlainTextRenderer
+
             out.write(PlainTextRenderer(policy, lang).render(result_json(policy, res)))
 
 
@@ -100,7 +142,8 @@ def _replay(path, policy_dir, revisions, fmt, out_path, force):
             out.write(json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n")
         else:
             from dsl.visible import visible_lines
-            out.write(visible_lines(r.lines()) + "\n")     # the stored values, escaped
+
+            out.write(visible_lines(r.lines()) + "\n")  # the stored values, escaped
     if not r.holds:
         sys.exit(EXIT_POLICY)
 
@@ -114,4 +157,5 @@ def schema_cmd(policy_dir, revisions):
     import json
 
     from interpreter.cases import case_schema
+
     click.echo(json.dumps(case_schema(load(policy_dir, revisions)), ensure_ascii=False, indent=2))

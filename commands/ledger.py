@@ -6,6 +6,7 @@ Exit codes as every `policy` command: 0 done; 1 `verify` found a problem;
 2 bad input, a wrong step (approving twice, paying a rejected claim), an
 unknown user or a database that cannot be reached; 3 a bug.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,33 +24,53 @@ OUTCOME = {"eligible": "符合条件", "ineligible": "不符合条件", "undeter
 
 def db_option(fn):
     return click.option(
-        "--db", "db_url", envvar="POLICY_DB", metavar="URL", default=None,
+        "--db",
+        "db_url",
+        envvar="POLICY_DB",
+        metavar="URL",
+        default=None,
         help="The ledger's database: a SQLite file (path or sqlite:///path) or "
-             "postgresql://user:password@host:port/db. Default: $POLICY_DB, else ./ledger.db."
+        "postgresql://user:password@host:port/db. Default: $POLICY_DB, else ./ledger.db.",
     )(fn)
 
 
 def user_option(fn):
     return click.option(
-        "--user", "user", envvar="POLICY_USER", metavar="NAME", default=None,
-        help="The user who acts (a user of the ledger). Default: $POLICY_USER.")(fn)
+        "--user",
+        "user",
+        envvar="POLICY_USER",
+        metavar="NAME",
+        default=None,
+        help="The user who acts (a user of the ledger). Default: $POLICY_USER.",
+    )(fn)
 
 
 def policy_option(fn):
     return click.option(
-        "--policy", "policy_dir", type=click.Path(file_okay=False, exists=True), default=None,
-        metavar="DIR", help="Policy folder the claims are decided by (default: the bundled "
-                            "policy).")(fn)
+        "--policy",
+        "policy_dir",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
+        metavar="DIR",
+        help="Policy folder the claims are decided by (default: the bundled policy).",
+    )(fn)
 
 
 def format_option(fn):
-    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                        show_default=True, help="text for people, json for machines.")(fn)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text for people, json for machines.",
+    )(fn)
 
 
 def _open(db_url, policy_dir=None):
     from interpreter.loader import load_policy
     from ledger.api import Ledger
+
     return Ledger.open(db_url, policy=lambda: load_policy(policy_dir, catalogs=catalogues()))
 
 
@@ -87,11 +108,13 @@ def ledger():
 def init_cmd(db_url):
     """Create the ledger's database (or bring an old one up to date)."""
     from ledger.api import Ledger
+
     shown, created = Ledger.init(db_url)
     click.echo(f"{'created the ledger' if created else 'the ledger is up to date'}: {shown}")
 
 
 # -- users ------------------------------------------------------------------------------
+
 
 @ledger.group("user")
 def user_group():
@@ -101,11 +124,21 @@ def user_group():
 
 @user_group.command("add")
 @click.argument("name")
-@click.option("--role", "roles", multiple=True, required=True, metavar="ROLE",
-              help="admin, caseworker, reviewer, finance, auditor or read-only (repeatable).")
-@click.option("--password", "ask_password", is_flag=True,
-              help="Also set the user's password for the officer pages (asked twice on a "
-                   "terminal; else the first line of standard input).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    metavar="ROLE",
+    help="admin, caseworker, reviewer, finance, auditor or read-only (repeatable).",
+)
+@click.option(
+    "--password",
+    "ask_password",
+    is_flag=True,
+    help="Also set the user's password for the officer pages (asked twice on a "
+    "terminal; else the first line of standard input).",
+)
 @user_option
 @db_option
 @format_option
@@ -136,8 +169,9 @@ def user_list(user, db_url, fmt):
         _json([u.to_json() for u in found])
         return
     for u in found:
-        click.echo(f"{u.name:20} {', '.join(u.roles):30} {'' if u.active else '(disabled)'}"
-                   .rstrip())
+        click.echo(
+            f"{u.name:20} {', '.join(u.roles):30} {'' if u.active else '(disabled)'}".rstrip()
+        )
 
 
 @user_group.command("passwd")
@@ -164,8 +198,7 @@ def user_passwd(name, user, db_url):
 
 def _read_password(name: str) -> str:
     if sys.stdin is not None and sys.stdin.isatty():
-        return click.prompt(f"password for {name}", hide_input=True,
-                            confirmation_prompt=True)
+        return click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True)
     line = sys.stdin.readline() if sys.stdin is not None else ""
     if not line:
         raise click.UsageError("give the password on standard input (one line)")
@@ -186,9 +219,9 @@ def user_disable(name, user, db_url):
 
 # -- the steps -------------------------------------------------------------------------
 
+
 @ledger.command("submit")
-@click.argument("case_file", metavar="CASE.json", type=click.Path(dir_okay=False,
-                                                                   allow_dash=True))
+@click.argument("case_file", metavar="CASE.json", type=click.Path(dir_okay=False, allow_dash=True))
 @user_option
 @db_option
 @policy_option
@@ -198,6 +231,7 @@ def submit_cmd(case_file, user, db_url, policy_dir, fmt):
     """经办: record a claim and decide it, with the limits checked against the
     person's grants in the ledger (the case need not carry a history)."""
     from interpreter.cases import read_case_file
+
     data, raw = read_case_file(case_file)
     name = "<stdin>" if case_file == "-" else case_file
     with _open(db_url, policy_dir) as lg:
@@ -226,8 +260,14 @@ def review_cmd(app_id, decision, reason, user, db_url, policy_dir, fmt):
 
 @ledger.command("record")
 @click.argument("app_id", metavar="APP", type=int)
-@click.option("--fact", "facts", multiple=True, required=True, metavar="PATH=VALUE",
-              help="A fact to add or correct, e.g. project.employment_rate=0.87 (repeatable).")
+@click.option(
+    "--fact",
+    "facts",
+    multiple=True,
+    required=True,
+    metavar="PATH=VALUE",
+    help="A fact to add or correct, e.g. project.employment_rate=0.87 (repeatable).",
+)
 @user_option
 @db_option
 @policy_option
@@ -250,8 +290,12 @@ def record_cmd(app_id, facts, user, db_url, policy_dir, fmt):
 @ledger.command("pay")
 @click.argument("app_id", metavar="APP", type=int)
 @click.option("--program", default=None, metavar="ID", help="The program whose grant is paid.")
-@click.option("--installment", default=None, metavar="ID",
-              help="The installment paid (e.g. advance), when several are payable.")
+@click.option(
+    "--installment",
+    default=None,
+    metavar="ID",
+    help="The installment paid (e.g. advance), when several are payable.",
+)
 @click.option("--reference", default=None, metavar="TEXT", help="The payment's reference.")
 @user_option
 @db_option
@@ -265,20 +309,33 @@ def pay_cmd(app_id, program, installment, reference, user, db_url, policy_dir, f
     if fmt == "json":
         _json(p.to_json())
     else:
-        click.echo(f"application {p.application}: {p.program} "
-                   f"{p.installment or ''} {p.amount} 元 paid by {p.paid_by} at {p.paid_at}"
-                   .replace("  ", " "))
+        click.echo(
+            f"application {p.application}: {p.program} "
+            f"{p.installment or ''} {p.amount} 元 paid by {p.paid_by} at {p.paid_at}".replace(
+                "  ", " "
+            )
+        )
 
 
 # -- reading ---------------------------------------------------------------------------
 
+
 @ledger.command("show")
 @click.argument("app_id", metavar="APP", type=int)
-@click.option("--decision", "decision_only", is_flag=True,
-              help="Print only the stored decision, the JSON of `policy eval --format json` "
-                   "(`policy eval --replay` and `policy notice` read it).")
-@click.option("--seq", type=int, default=None, metavar="N",
-              help="With --decision: the claim's Nth decision (default: the latest).")
+@click.option(
+    "--decision",
+    "decision_only",
+    is_flag=True,
+    help="Print only the stored decision, the JSON of `policy eval --format json` "
+    "(`policy eval --replay` and `policy notice` read it).",
+)
+@click.option(
+    "--seq",
+    type=int,
+    default=None,
+    metavar="N",
+    help="With --decision: the claim's Nth decision (default: the latest).",
+)
 @user_option
 @db_option
 @policy_option
@@ -287,6 +344,7 @@ def pay_cmd(app_id, program, installment, reference, user, db_url, policy_dir, f
 def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
     """Show claim APP: its status, decision, grants and installments."""
     from interpreter.render import dumps
+
     with _open(db_url, policy_dir) as lg:
         if decision_only:
             click.echo(dumps(lg.decision(user, app_id, seq)))
@@ -296,43 +354,72 @@ def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
 
 
 @ledger.command("list")
-@click.option("--status", type=click.Choice(["submitted", "approved", "rejected"]),
-              default=None, help="Only claims in this state.")
+@click.option(
+    "--status",
+    type=click.Choice(["submitted", "approved", "rejected"]),
+    default=None,
+    help="Only claims in this state.",
+)
 @click.option("--person", default=None, metavar="ID", help="Only claims for this person.")
-@click.option("--program", default=None, metavar="ID",
-              help="Only claims decided for this program.")
-@click.option("--from", "submitted_from", type=DATE, default=None, metavar="DATE",
-              help="Only claims submitted on or after this day.")
-@click.option("--until", "submitted_until", type=DATE, default=None, metavar="DATE",
-              help="Only claims submitted on or before this day.")
+@click.option("--program", default=None, metavar="ID", help="Only claims decided for this program.")
+@click.option(
+    "--from",
+    "submitted_from",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Only claims submitted on or after this day.",
+)
+@click.option(
+    "--until",
+    "submitted_until",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Only claims submitted on or before this day.",
+)
 @user_option
 @db_option
 @policy_option
 @format_option
 @guarded
-def list_cmd(status, person, program, submitted_from, submitted_until, user, db_url,
-             policy_dir, fmt):
+def list_cmd(
+    status, person, program, submitted_from, submitted_until, user, db_url, policy_dir, fmt
+):
     """List the claims, oldest first."""
     with _open(db_url, policy_dir) as lg:
-        found = lg.applications(user, status=status, person=person, program=program,
-                                submitted_from=submitted_from,
-                                submitted_until=submitted_until)
+        found = lg.applications(
+            user,
+            status=status,
+            person=person,
+            program=program,
+            submitted_from=submitted_from,
+            submitted_until=submitted_until,
+        )
     if fmt == "json":
         _json([a.to_json() for a in found])
         return
     for a in found:
-        progs = "; ".join(f"{p['program']} {p['outcome']}"
-                          + (f" {p['amount']}" if p["amount"] else "")
-                          + (f" [{p['grant']}]" if p["grant"] else "") for p in a.programs)
+        progs = "; ".join(
+            f"{p['program']} {p['outcome']}"
+            + (f" {p['amount']}" if p["amount"] else "")
+            + (f" [{p['grant']}]" if p["grant"] else "")
+            for p in a.programs
+        )
         click.echo(f"{a.id:6}  {a.status:10} {a.person or '—':20} {a.submitted_by:12} {progs}")
 
 
 @ledger.command("verify")
-@click.option("--policy", "policy_dirs", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True),
-              help="A policy folder the decisions may have been made with (repeatable; "
-                   "default: the bundled policy). A decision is re-evaluated with the one "
-                   "whose hash it names.")
+@click.option(
+    "--policy",
+    "policy_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True),
+    help="A policy folder the decisions may have been made with (repeatable; "
+    "default: the bundled policy). A decision is re-evaluated with the one "
+    "whose hash it names.",
+)
 @user_option
 @db_option
 @format_option
@@ -341,8 +428,10 @@ def verify_cmd(policy_dirs, user, db_url, fmt):
     """Walk the audit chain, check every row against it and re-evaluate every
     stored decision. Exit 1 when something is wrong."""
     from interpreter.loader import load_policy
+
     policies = [load_policy(d, catalogs=catalogues()) for d in policy_dirs or [None]]
     from ledger.api import Ledger
+
     with Ledger.open(db_url, policy=policies[0]) as lg:
         report = lg.verify(user, policies)
     if fmt == "json":
@@ -350,21 +439,37 @@ def verify_cmd(policy_dirs, user, db_url, fmt):
     else:
         for p in report.problems:
             click.echo(f"{p.where}: {p.message}")
-        click.echo(f"{report.events} audit events, {report.rows} rows, {report.decisions} "
-                   f"decisions checked; chain ends at {report.head}")
-        click.echo("the ledger verifies" if report.ok
-                   else f"{len(report.problems)} problem(s) found")
+        click.echo(
+            f"{report.events} audit events, {report.rows} rows, {report.decisions} "
+            f"decisions checked; chain ends at {report.head}"
+        )
+        click.echo(
+            "the ledger verifies" if report.ok else f"{len(report.problems)} problem(s) found"
+        )
     if not report.ok:
         sys.exit(EXIT_POLICY)
 
 
 @ledger.command("publicity")
-@click.option("--from", "start", type=DATE, default=None, metavar="DATE",
-              help="First day of the approvals listed (default: the first).")
-@click.option("--until", "until", type=DATE, default=None, metavar="DATE",
-              help="Last day of the approvals listed (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html",
-              show_default=True)
+@click.option(
+    "--from",
+    "start",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="First day of the approvals listed (default: the first).",
+)
+@click.option(
+    "--until",
+    "until",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Last day of the approvals listed (default: today).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html", show_default=True
+)
 @click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
 @FORCE_OPTION
 @user_option
@@ -377,8 +482,9 @@ def publicity_cmd(start, until, fmt, out, force, user, db_url, policy_dir):
     occupation and level, and how much."""
     from interpreter.outputs import Outputs
     from ledger.publish import render
+
     with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
-        target = outs.open(out, "publicity list")     # refused before anything is read
+        target = outs.open(out, "publicity list")  # refused before anything is read
         with _open(db_url, policy_dir) as lg:
             target.write(render(lg.publicity(user, start, until), fmt))
     _wrote(out)
@@ -387,11 +493,18 @@ def publicity_cmd(start, until, fmt, out, force, user, db_url, policy_dir):
 @ledger.command("export")
 @click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
 @FORCE_OPTION
-@click.option("--status", type=click.Choice(["submitted", "approved", "rejected"]),
-              default=None, help="Only claims in this state.")
-@click.option("--granted", is_flag=True,
-              help="Only approved claims, and only the decisions whose grant was approved "
-                   "(what `policy report` should count as subsidised).")
+@click.option(
+    "--status",
+    type=click.Choice(["submitted", "approved", "rejected"]),
+    default=None,
+    help="Only claims in this state.",
+)
+@click.option(
+    "--granted",
+    is_flag=True,
+    help="Only approved claims, and only the decisions whose grant was approved "
+    "(what `policy report` should count as subsidised).",
+)
 @user_option
 @db_option
 @policy_option
@@ -399,23 +512,42 @@ def publicity_cmd(start, until, fmt, out, force, user, db_url, policy_dir):
 def export_cmd(out, force, status, granted, user, db_url, policy_dir):
     """The decisions as JSON Lines, one claim a line, that `policy report` reads."""
     from interpreter.outputs import Outputs
+
     with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
         target = outs.open(out, "decisions file")
         with _open(db_url, policy_dir) as lg:
             for line in lg.export(user, status=status, granted_only=granted):
-                target.write(json.dumps(line, ensure_ascii=False, sort_keys=True,
-                                        separators=(",", ":")) + "\n")
+                target.write(
+                    json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                    + "\n"
+                )
     _wrote(out)
 
 
 @ledger.command("notice")
 @click.argument("app_id", metavar="APP", type=int)
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
-              show_default=True, help="html for a browser, pdf to print or send.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the notice.")
-@click.option("--program", "programs", multiple=True, metavar="ID",
-              help="The notice of this program's decision only (repeatable).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf"]),
+    default="html",
+    show_default=True,
+    help="html for a browser, pdf to print or send.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the notice.",
+)
+@click.option(
+    "--program",
+    "programs",
+    multiple=True,
+    metavar="ID",
+    help="The notice of this program's decision only (repeatable).",
+)
 @click.option("--out", default="-", metavar="FILE", help="Write here (default: stdout).")
 @FORCE_OPTION
 @user_option
@@ -435,16 +567,23 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
     from interpreter.outputs import Outputs
 
     if fmt == "pdf" and out == "-" and sys.stdout.isatty():
-        raise click.UsageError("a PDF is not for the terminal: give --out FILE "
-                               "(or redirect the output)")
+        raise click.UsageError(
+            "a PDF is not for the terminal: give --out FILE (or redirect the output)"
+        )
     with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
-        target = outs.open(out, "notice")        # refused before anything is read
+        target = outs.open(out, "notice")  # refused before anything is read
         with _open(db_url, policy_dir) as lg:
             app = lg.application(user, app_id)
             policy = lg.policy
         body = render_notice(
-            app.decision, policy, lang=lang, format=fmt, programs=list(programs) or None,
-            name=f"application {app.id}", **app.notice_terms())
+            app.decision,
+            policy,
+            lang=lang,
+            format=fmt,
+            programs=list(programs) or None,
+            name=f"application {app.id}",
+            **app.notice_terms(),
+        )
         target.write_bytes(body)
     _wrote(out)
 
@@ -452,6 +591,7 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
 def _ledger_file(db_url) -> list[str]:
     """The ledger's SQLite file, which no output may overwrite."""
     from ledger.db import resolve_url, sqlite_path
+
     path = sqlite_path(resolve_url(db_url))
     return [str(path)] if path is not None and path.exists() else []
 
@@ -463,6 +603,7 @@ def _wrote(out: str) -> None:
 
 # -- text -------------------------------------------------------------------------------
 
+
 def _show(app, fmt: str) -> None:
     if fmt == "json":
         _json(app.to_json())
@@ -472,21 +613,29 @@ def _show(app, fmt: str) -> None:
 
 def render_application(app) -> str:
     lines = [f"申请 {app.id} — {STATUS.get(app.status, app.status)} ({app.status})"]
-    lines.append(f"  经办: {app.submitted_by}  {app.submitted_at}"
-                 + (f"  来源: {app.source}" if app.source else ""))
+    lines.append(
+        f"  经办: {app.submitted_by}  {app.submitted_at}"
+        + (f"  来源: {app.source}" if app.source else "")
+    )
     if app.reviewed_by:
-        lines.append(f"  审核: {app.reviewed_by}  {app.reviewed_at}"
-                     + (f"  理由: {app.review_reason}" if app.review_reason else ""))
+        lines.append(
+            f"  审核: {app.reviewed_by}  {app.reviewed_at}"
+            + (f"  理由: {app.review_reason}" if app.review_reason else "")
+        )
     if app.person:
         lines.append(f"  申请人: {app.person}" + (f" {app.name}" if app.name else ""))
     for f in app.facts_recorded:
-        lines.append(f"  补录事实: {f.path} = {json.dumps(f.value, ensure_ascii=False)}  "
-                     f"({f.recorded_by} {f.recorded_at})")
+        lines.append(
+            f"  补录事实: {f.path} = {json.dumps(f.value, ensure_ascii=False)}  "
+            f"({f.recorded_by} {f.recorded_at})"
+        )
     grants = {g.program: g for g in app.grants}
     lines.append(f"  决定 #{app.decision_seq} (日期 {app.decision['case'].get('as_of')}):")
     for d in app.decision["decisions"]:
-        head = (f"  ■ {d.get('title') or d['program']} ({d['program']}) — "
-                f"{OUTCOME.get(d['outcome'], d['outcome'])}")
+        head = (
+            f"  ■ {d.get('title') or d['program']} ({d['program']}) — "
+            f"{OUTCOME.get(d['outcome'], d['outcome'])}"
+        )
         if d.get("amount"):
             head += f"  {d['amount']} 元"
         lines.append(head)
@@ -499,12 +648,16 @@ def render_application(app) -> str:
             continue
         lines.append(f"      补贴: {GRANT.get(g.status, g.status)} ({g.status})  {g.amount} 元")
         for flag in (g.refusal or {}).get("real_name_checks", []):
-            lines.append(f"      实名制核查: {flag['label']} — 与 "
-                         f"{', '.join(flag['conflicts_with'])} 重复")
+            lines.append(
+                f"      实名制核查: {flag['label']} — 与 {', '.join(flag['conflicts_with'])} 重复"
+            )
         for p in g.installments:
             name = p.label or p.installment or "全额"
-            lines.append(f"      {name}: {p.amount} 元 {PART.get(p.status, p.status)}"
-                         + (f" (等待 {', '.join(p.waiting_for)})" if p.waiting_for else "")
-                         + (f" {p.paid_at} {p.paid_by}" if p.paid_at else ""))
+            lines.append(
+                f"      {name}: {p.amount} 元 {PART.get(p.status, p.status)}"
+                + (f" (等待 {', '.join(p.waiting_for)})" if p.waiting_for else "")
+                + (f" {p.paid_at} {p.paid_by}" if p.paid_at else "")
+            )
     from dsl.visible import visible_lines
-    return visible_lines(lines)         # a name or a reason cannot forge a line
+
+    return visible_lines(lines)  # a name or a reason cannot forge a line

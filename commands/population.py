@@ -13,6 +13,7 @@ exit code through ``guarded``, and the exit codes are
      fact, a bad command line
   3  an internal error (a bug)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,17 +33,19 @@ MAX_REJECTS_SHOWN = 100
 def pipe_safe(fn):
     """Stop quietly (exit 0) when the reader of standard output goes away,
     as in `policy generate 1000 | head`."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except BrokenPipeError:
-            try:        # no second error when Python flushes stdout at exit
+            try:  # no second error when Python flushes stdout at exit
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
             except (OSError, ValueError, AttributeError):
                 pass
             sys.exit(EXIT_OK)
+
     return wrapper
 
 
@@ -58,7 +61,8 @@ class _RejectPrinter:
 
     def __call__(self, message: str):
         from dsl.visible import visible
-        message = visible(message)      # a case's newline or escape cannot forge a line
+
+        message = visible(message)  # a case's newline or escape cannot forge a line
         self.shown += 1
         if self.shown <= MAX_REJECTS_SHOWN or self.rejects_path is None:
             click.echo(f"{self.clear}rejected: {message}", err=True)
@@ -90,8 +94,9 @@ class _Progress:
         self.last = now
         frac = cases.progress()
         pct = f"{frac * 100:5.1f}% " if frac is not None else ""
-        sys.stderr.write(f"\r\x1b[K{self.label}: {pct}{summary.cases} cases, "
-                         f"{summary.rejected} rejected")
+        sys.stderr.write(
+            f"\r\x1b[K{self.label}: {pct}{summary.cases} cases, {summary.rejected} rejected"
+        )
         sys.stderr.flush()
 
     def done(self):
@@ -102,68 +107,145 @@ class _Progress:
 
 # -- batch ----------------------------------------------------------------------------
 
+
 @click.command("batch")
 @click.argument("cases_path", metavar="CASES", type=click.Path(allow_dash=True))
-@click.option("--out", "out_path", required=True, metavar="DECISIONS.jsonl",
-              type=click.Path(allow_dash=True),
-              help="Where to write the decisions, one JSON object per line ('-': stdout); "
-                   "with --engine dask, a folder of part files.")
-@click.option("--jobs", type=click.IntRange(1, 512), default=1, show_default=True,
-              metavar="N", help="Worker processes; each loads the policy once. The output "
-                                "is the same, byte for byte, whatever N.")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    metavar="DECISIONS.jsonl",
+    type=click.Path(allow_dash=True),
+    help="Where to write the decisions, one JSON object per line ('-': stdout); "
+    "with --engine dask, a folder of part files.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 512),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Worker processes; each loads the policy once. The output "
+    "is the same, byte for byte, whatever N.",
+)
 @POLICY_OPTION
-@click.option("--revision", "revisions", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False, exists=True),
-              help="Decide under the policy plus this revision file (repeatable).")
-@click.option("--as-of", type=DATE, default=None, metavar="DATE",
-              help="Read the standards in force on this date for every case, instead of "
-                   "each case's own decision date.")
-@click.option("--rejects", "rejects_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="Where to write the rejected lines with their error (default: "
-                   "DECISIONS.rejects.jsonl next to --out when --out is a file; with "
-                   "--out - or a device such as /dev/null, no file: every rejected "
-                   "line is reported on stderr).")
-@click.option("--explain/--no-explain", default=False, show_default=True,
-              help="Write each decision's full explanation (clauses, values, standards, "
-                   "citations), as `policy eval --format json` does. Slower, bigger.")
-@click.option("--summary-json", "summary_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Also write the summary (cases, rejected, outcomes and amounts per "
-                   "program) as JSON to FILE.")
-@click.option("--input-format", "input_format", type=click.Choice(["auto", "jsonl", "csv"]),
-              default="auto", show_default=True,
-              help="Format of CASES; auto: by the file name (.csv, .jsonl), else by its "
-                   "first character ('{' is JSON Lines).")
-@click.option("--history", "history_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False, exists=True),
-              help="Earlier claims (JSON Lines: id, program, date and the keys of the "
-                   "policy's real_name_checks) to check this batch against (七（三） 实名制).")
-@click.option("--resume", is_flag=True,
-              help="Go on with a batch that was interrupted (Ctrl-C, SIGTERM, a crash): "
-                   "the chunks it finished are kept, the rest is decided; the output is "
-                   "the same, byte for byte, as if it had never stopped. Refused when "
-                   "CASES, the policy, --history, --as-of or --explain changed. Without a "
-                   "batch to resume, starts from the first line.")
-@click.option("--chunk-size", type=click.IntRange(1, 1_000_000), default=None, metavar="N",
-              help="Cases decided, written and recorded at a time (default 1000; with "
-                   "--engine dask, lines per partition, default 10000): an interrupted "
-                   "batch goes on after its last finished chunk.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True,
-              help="local: this process and --jobs worker processes. dask: a Dask cluster "
-                   "(--scheduler, or a LocalCluster of --jobs worker processes on this "
-                   "machine); CASES may then be a folder or a glob of case files, and --out "
-                   "is a folder of part files and a manifest (docs/batch.md).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="With --engine dask: the address of a running Dask scheduler "
-                   "(tcp://HOST:8786), whose workers decide. Without it, a LocalCluster.")
+@click.option(
+    "--revision",
+    "revisions",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Decide under the policy plus this revision file (repeatable).",
+)
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Read the standards in force on this date for every case, instead of "
+    "each case's own decision date.",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Where to write the rejected lines with their error (default: "
+    "DECISIONS.rejects.jsonl next to --out when --out is a file; with "
+    "--out - or a device such as /dev/null, no file: every rejected "
+    "line is reported on stderr).",
+)
+@click.option(
+    "--explain/--no-explain",
+    default=False,
+    show_default=True,
+    help="Write each decision's full explanation (clauses, values, standards, "
+    "citations), as `policy eval --format json` does. Slower, bigger.",
+)
+@click.option(
+    "--summary-json",
+    "summary_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Also write the summary (cases, rejected, outcomes and amounts per "
+    "program) as JSON to FILE.",
+)
+@click.option(
+    "--input-format",
+    "input_format",
+    type=click.Choice(["auto", "jsonl", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Format of CASES; auto: by the file name (.csv, .jsonl), else by its "
+    "first character ('{' is JSON Lines).",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Earlier claims (JSON Lines: id, program, date and the keys of the "
+    "policy's real_name_checks) to check this batch against (七（三） 实名制).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with a batch that was interrupted (Ctrl-C, SIGTERM, a crash): "
+    "the chunks it finished are kept, the rest is decided; the output is "
+    "the same, byte for byte, as if it had never stopped. Refused when "
+    "CASES, the policy, --history, --as-of or --explain changed. Without a "
+    "batch to resume, starts from the first line.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    metavar="N",
+    help="Cases decided, written and recorded at a time (default 1000; with "
+    "--engine dask, lines per partition, default 10000): an interrupted "
+    "batch goes on after its last finished chunk.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process and --jobs worker processes. dask: a Dask cluster "
+    "(--scheduler, or a LocalCluster of --jobs worker processes on this "
+    "machine); CASES may then be a folder or a glob of case files, and --out "
+    "is a folder of part files and a manifest (docs/batch.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="With --engine dask: the address of a running Dask scheduler "
+    "(tcp://HOST:8786), whose workers decide. Without it, a LocalCluster.",
+)
 @FORCE_OPTION
 @guarded
 @pipe_safe
-def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path, explain,
-          summary_path, input_format, history_path, resume, chunk_size, engine, scheduler,
-          force):
+def batch(
+    cases_path,
+    out_path,
+    jobs,
+    policy_dir,
+    revisions,
+    as_of,
+    rejects_path,
+    explain,
+    summary_path,
+    input_format,
+    history_path,
+    resume,
+    chunk_size,
+    engine,
+    scheduler,
+    force,
+):
     """Decide every case of CASES and write one line of JSON per case.
 
     CASES is JSON Lines (one case object per line, as in `policy eval`) or
@@ -226,57 +308,101 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
     from population.resume import Interrupted, ResumableBatch, identity, resumable
 
     if engine == "dask" or scheduler:
-        return _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of,
-                           rejects_path, explain, summary_path, input_format, history_path,
-                           resume, chunk_size, scheduler, force)
+        return _batch_dask(
+            cases_path,
+            out_path,
+            jobs,
+            policy_dir,
+            revisions,
+            as_of,
+            rejects_path,
+            explain,
+            summary_path,
+            input_format,
+            history_path,
+            resume,
+            chunk_size,
+            scheduler,
+            force,
+        )
     if os.path.isdir(cases_path):
         raise click.UsageError("CASES is a folder: a folder of case files needs --engine dask")
     rejects_path = rejects_path or default_rejects_path(out_path)
     keep = resumable(cases_path, out_path)
     if resume and not keep:
-        raise click.UsageError("--resume needs CASES and --out to be files (a batch from "
-                               "standard input or into standard output cannot be resumed)")
+        raise click.UsageError(
+            "--resume needs CASES and --out to be files (a batch from "
+            "standard input or into standard output cannot be resumed)"
+        )
     job = None
     # every output checked against every input and against each other before
     # anything is written; written under their names only when complete
     with Outputs(inputs=[cases_path, history_path, *revisions], force=force) as outs:
         with open_cases(cases_path, input_format) as cases, _interrupted_early():
             policy = load_policy_with(policy_dir, revisions, catalogues())
-            spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
-                            catalogs=catalogues(),
-                            as_of=as_of, explain=explain)
+            spec = spec_for(
+                cases,
+                policy,
+                policy_dir=policy_dir,
+                revisions=revisions,
+                catalogs=catalogues(),
+                as_of=as_of,
+                explain=explain,
+            )
             if keep:
-                ident = identity(cases_name=cases.name, cases_path=cases_path,
-                                 cases_format=cases.format, policy_hash=policy.hash,
-                                 history=history_path, as_of=as_of, explain=explain,
-                                 rejects=rejects_path)
-                job = ResumableBatch(outs, out_path, rejects_path, ident, resume=resume,
-                                     force=force)
+                ident = identity(
+                    cases_name=cases.name,
+                    cases_path=cases_path,
+                    cases_format=cases.format,
+                    policy_hash=policy.hash,
+                    history=history_path,
+                    as_of=as_of,
+                    explain=explain,
+                    rejects=rejects_path,
+                )
+                job = ResumableBatch(
+                    outs, out_path, rejects_path, ident, resume=resume, force=force
+                )
                 out, rejects = job.out, job.rejects
                 if job.resumed is not None and job.resumed.chunks:
-                    click.echo(f"resuming after line {job.resumed.line - 1} of {cases.name} "
-                               f"({job.resumed.summary['cases']} case(s) already done)",
-                               err=True)
+                    click.echo(
+                        f"resuming after line {job.resumed.line - 1} of {cases.name} "
+                        f"({job.resumed.summary['cases']} case(s) already done)",
+                        err=True,
+                    )
             else:
                 out = outs.open(out_path, "decisions file")
-                rejects = (outs.open(rejects_path, "rejects file") if rejects_path is not None
-                           else _Discard())
+                rejects = (
+                    outs.open(rejects_path, "rejects file")
+                    if rejects_path is not None
+                    else _Discard()
+                )
             progress = _Progress("batch")
             printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
             try:
                 summary_out = outs.open(summary_path, "summary file") if summary_path else None
                 with _signals_interrupt():
-                    summary = run_batch(cases, out, rejects, spec=spec, policy=policy,
-                                        jobs=jobs, on_reject=printer, on_progress=progress,
-                                        history=history_path, chunk_size=chunk_size,
-                                        resume=job.resumed if job else None,
-                                        on_chunk=job.commit if job else None)
+                    summary = run_batch(
+                        cases,
+                        out,
+                        rejects,
+                        spec=spec,
+                        policy=policy,
+                        jobs=jobs,
+                        on_reject=printer,
+                        on_progress=progress,
+                        history=history_path,
+                        chunk_size=chunk_size,
+                        resume=job.resumed if job else None,
+                        on_chunk=job.commit if job else None,
+                    )
             except KeyboardInterrupt:
                 progress.done()
                 if job is None:
-                    raise Interrupted("interrupted; nothing was kept (a batch from standard "
-                                      "input or into standard output cannot be resumed)"
-                                      ) from None
+                    raise Interrupted(
+                        "interrupted; nothing was kept (a batch from standard "
+                        "input or into standard output cannot be resumed)"
+                    ) from None
                 with _signals_ignored():
                     message = job.suspend()
                 raise Interrupted(message) from None
@@ -295,20 +421,36 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
         if summary_out is not None:
             data = summary.to_json()
             data.update(input=cases.name, output=out_path, rejects=rejects_path)
-            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-                              + "\n")
+            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     if job is not None:
         job.finish()
     text = summary.render()
     if summary.rejected:
-        text += (f"\nrejected lines: {rejects_path}" if rejects_path is not None else
-                 "\nrejected lines: reported above only (give --rejects FILE to keep them)")
+        text += (
+            f"\nrejected lines: {rejects_path}"
+            if rejects_path is not None
+            else "\nrejected lines: reported above only (give --rejects FILE to keep them)"
+        )
     click.echo(text, err=True)
 
 
-def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path,
-                explain, summary_path, input_format, history_path, resume, chunk_size,
-                scheduler, force):
+def _batch_dask(
+    cases_path,
+    out_path,
+    jobs,
+    policy_dir,
+    revisions,
+    as_of,
+    rejects_path,
+    explain,
+    summary_path,
+    input_format,
+    history_path,
+    resume,
+    chunk_size,
+    scheduler,
+    force,
+):
     """`policy batch --engine dask` (population.distributed)."""
     import json
 
@@ -327,27 +469,46 @@ def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, reject
     if out_path == "-":
         raise click.UsageError("--engine dask writes a folder of part files: give --out FOLDER")
     if rejects_path is not None:
-        raise click.UsageError("--rejects: with --engine dask the rejected lines are part "
-                               "files in the output folder (part-NNNNN.rejects.jsonl)")
+        raise click.UsageError(
+            "--rejects: with --engine dask the rejected lines are part "
+            "files in the output folder (part-NNNNN.rejects.jsonl)"
+        )
     if cases_path == "-":
-        raise click.UsageError("--engine dask reads files (a file, a folder or a glob), not "
-                               "standard input")
+        raise click.UsageError(
+            "--engine dask reads files (a file, a folder or a glob), not standard input"
+        )
     files = case_files(cases_path)
-    with Outputs(inputs=[*files, history_path, *revisions], force=force) as outs, \
-            _interrupted_early():
+    with (
+        Outputs(inputs=[*files, history_path, *revisions], force=force) as outs,
+        _interrupted_early(),
+    ):
         policy = load_policy_with(policy_dir, revisions, catalogues())
         sources = []
         for f in files:
             with open_cases(f, input_format) as cases:
-                spec = spec_for(cases, policy, policy_dir=policy_dir, revisions=revisions,
-                                catalogs=catalogues(), as_of=as_of, explain=explain)
+                spec = spec_for(
+                    cases,
+                    policy,
+                    policy_dir=policy_dir,
+                    revisions=revisions,
+                    catalogs=catalogues(),
+                    as_of=as_of,
+                    explain=explain,
+                )
                 sources.append(Source(f, cases.format, spec))
         ident = identity_of(sources, policy, history_path, as_of, explain, chunk_size)
         folder = outs.open_folder(out_path, "decisions folder", resume=resume)
         resume_check(folder, ident)
         summary_out = outs.open(summary_path, "summary file") if summary_path else None
-        job = DaskBatch(folder, sources, policy, chunk_size=chunk_size, history=history_path,
-                        identity=ident, on_reject=_RejectPrinter(out_path))
+        job = DaskBatch(
+            folder,
+            sources,
+            policy,
+            chunk_size=chunk_size,
+            history=history_path,
+            identity=ident,
+            on_reject=_RejectPrinter(out_path),
+        )
         done = len(job.done_partitions())
         if done:
             click.echo(f"resuming: {done} partition(s) already done", err=True)
@@ -357,15 +518,20 @@ def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, reject
                 job.run(client)
         except KeyboardInterrupt:
             folder.keep()
-            raise Interrupted(f"interrupted: {len(job.partitions)} partition(s) done are kept "
-                              f"in {folder.partial}; to go on, run the same command again "
-                              "with --resume") from None
+            raise Interrupted(
+                f"interrupted: {len(job.partitions)} partition(s) done are kept "
+                f"in {folder.partial}; to go on, run the same command again "
+                "with --resume"
+            ) from None
         except BaseException:
-            if folder.precious:     # a lost worker or scheduler, a bug: the work done is kept
+            if folder.precious:  # a lost worker or scheduler, a bug: the work done is kept
                 folder.keep()
-                click.echo(f"stopped: {len(job.partitions)} partition(s) done are kept in "
-                           f"{folder.partial}; to go on, run the same command again with "
-                           "--resume", err=True)
+                click.echo(
+                    f"stopped: {len(job.partitions)} partition(s) done are kept in "
+                    f"{folder.partial}; to go on, run the same command again with "
+                    "--resume",
+                    err=True,
+                )
             raise
         finally:
             with _signals_ignored():
@@ -373,8 +539,7 @@ def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, reject
         if summary_out is not None:
             data = job.summary.to_json()
             data.update(input=files, output=out_path, rejects=f"{out_path}/part-*.rejects.jsonl")
-            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-                              + "\n")
+            summary_out.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     text = job.summary.render()
     if job.summary.rejected:
         text += f"\nrejected lines: {out_path}/part-*.rejects.jsonl"
@@ -384,6 +549,7 @@ def _batch_dask(cases_path, out_path, jobs, policy_dir, revisions, as_of, reject
 def _close(client, cluster) -> None:
     """Close the Dask client and the LocalCluster it started, quietly."""
     import logging
+
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     with contextlib.suppress(Exception):  # a scheduler already gone
         client.close()
@@ -397,6 +563,7 @@ def _interrupted_early():
     """Ctrl-C before the first chunk is under way: nothing to keep yet (an
     earlier partial run is left as it was)."""
     from population.resume import Interrupted
+
     try:
         yield
     except KeyboardInterrupt:
@@ -407,11 +574,13 @@ def _interrupted_early():
 def _signals_interrupt():
     """SIGTERM (a scheduler stopping the job, `kill`) stops a batch as Ctrl-C
     does: at the last finished chunk, kept for --resume."""
+
     def stop(signum, frame):
         raise KeyboardInterrupt
+
     try:
         old = signal.signal(signal.SIGTERM, stop)
-    except ValueError:          # not the main thread: leave signals alone
+    except ValueError:  # not the main thread: leave signals alone
         old = None
     try:
         yield
@@ -437,36 +606,91 @@ def _signals_ignored():
 
 # -- diff -----------------------------------------------------------------------------
 
+
 @click.command("diff")
 @click.argument("cases_path", metavar="CASES", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--revision", "revisions", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False, exists=True),
-              help="Compare the policy with the policy plus this revision file (repeatable).")
-@click.option("--against", "against", default=None, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True),
-              help="Compare the policy with a second policy folder.")
+@click.option(
+    "--revision",
+    "revisions",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Compare the policy with the policy plus this revision file (repeatable).",
+)
+@click.option(
+    "--against",
+    "against",
+    default=None,
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True),
+    help="Compare the policy with a second policy folder.",
+)
 @POLICY_OPTION
-@click.option("--as-of", type=DATE, default=None, metavar="DATE",
-              help="Decide every case on this date instead of its own decision date.")
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Decide every case on this date instead of its own decision date.",
+)
 @click.option("--all", "show_all", is_flag=True, help="List every changed case.")
-@click.option("--limit", type=click.IntRange(0), default=20, show_default=True, metavar="N",
-              help="How many changed cases to list.")
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "json"]),
-              default="text", show_default=True,
-              help="text, Markdown or an HTML page (with a chart of the budget delta by "
-                   "program and level) for people; json for machines (stable keys).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the text, Markdown and HTML.")
-@click.option("--input-format", "input_format", type=click.Choice(["auto", "jsonl", "csv"]),
-              default="auto", show_default=True, help="Format of CASES (as for batch).")
-@click.option("--out", "out_path", default="-", metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Where to write the comparison (default: standard output).")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="How many changed cases to list.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="text, Markdown or an HTML page (with a chart of the budget delta by "
+    "program and level) for people; json for machines (stable keys).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text, Markdown and HTML.",
+)
+@click.option(
+    "--input-format",
+    "input_format",
+    type=click.Choice(["auto", "jsonl", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Format of CASES (as for batch).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where to write the comparison (default: standard output).",
+)
 @FORCE_OPTION
 @guarded
 @pipe_safe
-def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt, lang,
-         input_format, out_path, force):
+def diff(
+    cases_path,
+    revisions,
+    against,
+    policy_dir,
+    as_of,
+    show_all,
+    limit,
+    fmt,
+    lang,
+    input_format,
+    out_path,
+    force,
+):
     """What a revision changes over a population of cases.
 
     Decides every case of CASES (JSON Lines or CSV, as for `policy batch`)
@@ -501,47 +725,87 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
         out = outs.open(out_path, "comparison")
         with open_cases(cases_path, input_format) as cases:
             base = load_policy_with(policy_dir, (), catalogues())
-            other = (load_policy_with(policy_dir, revisions, catalogues()) if revisions
-                     else load_policy_with(against, (), catalogues()))
+            other = (
+                load_policy_with(policy_dir, revisions, catalogues())
+                if revisions
+                else load_policy_with(against, (), catalogues())
+            )
             printer = _RejectPrinter("(not written)")
 
             def on_reject(record, err):
                 head = f"{cases.name}:{record.line}" + (f" {err.context}" if err.context else "")
                 printer(f"{head}: {err.message}")
+
             progress = _Progress("what-if")
             try:
-                result = compare_population(base, other, cases, as_of=as_of,
-                                            limit=None if show_all else limit,
-                                            on_reject=on_reject, on_progress=progress)
+                result = compare_population(
+                    base,
+                    other,
+                    cases,
+                    as_of=as_of,
+                    limit=None if show_all else limit,
+                    on_reject=on_reject,
+                    on_progress=progress,
+                )
             finally:
                 progress.done()
         if revisions:
             result.other_root = result.base_root + " + " + ", ".join(revisions)
         if fmt == "json":
-            out.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2,
-                                 sort_keys=True) + "\n")
+            out.write(
+                json.dumps(result.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+            )
         else:
             from population.whatif import render
+
             titles = {}
-            for p in (other, base):         # the base's title wins for a program of both
-                titles.update({pid: prog.title if lang == "zh" else prog.title_en
-                               for pid, prog in p.programs.items()})
+            for p in (other, base):  # the base's title wins for a program of both
+                titles.update(
+                    {
+                        pid: prog.title if lang == "zh" else prog.title_en
+                        for pid, prog in p.programs.items()
+                    }
+                )
             out.write(render(result, fmt, lang, titles))
 
 
 # -- generate -------------------------------------------------------------------------
 
+
 @click.command("generate")
 @click.argument("count", metavar="N", type=click.IntRange(0))
-@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
-              help="The same seed gives the same cases, byte for byte.")
-@click.option("--out", "out_path", default="-", metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Where to write the cases (default: standard output).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True, help="JSON Lines, or CSV with one column per fact path.")
-@click.option("--missing-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
-              metavar="P", help="Share of cases that lose one fact at random.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="S",
+    help="The same seed gives the same cases, byte for byte.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where to write the cases (default: standard output).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines, or CSV with one column per fact path.",
+)
+@click.option(
+    "--missing-share",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    metavar="P",
+    help="Share of cases that lose one fact at random.",
+)
 @POLICY_OPTION
 @FORCE_OPTION
 @guarded
@@ -573,8 +837,12 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     columns = csv_columns(policy) if fmt == "csv" else None
     with Outputs(force=force) as outs:
         out = outs.open(out_path, "cases file")
-        cases = gen(count, seed, catalog=getattr(policy, "catalog_values", None),
-                    missing_share=missing_share)
+        cases = gen(
+            count,
+            seed,
+            catalog=getattr(policy, "catalog_values", None),
+            missing_share=missing_share,
+        )
         n = write_csv(cases, out, columns) if fmt == "csv" else write_jsonl(cases, out)
     if out_path != "-":
         click.echo(f"{n} case(s) written to {out_path} (seed {seed})", err=True)
@@ -582,17 +850,35 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
 
 # -- report ---------------------------------------------------------------------------
 
+
 @click.command("report")
-@click.argument("decisions_path", metavar="DECISIONS.jsonl",
-                type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text",
-              show_default=True, help="text, Markdown, or a self-contained HTML page with "
-                                      "inline SVG charts (no script, no external file).")
-@click.option("--out", "out_path", default="-", metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Where to write the report (default: standard output).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the report.")
+@click.argument(
+    "decisions_path", metavar="DECISIONS.jsonl", type=click.Path(dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "html"]),
+    default="text",
+    show_default=True,
+    help="text, Markdown, or a self-contained HTML page with "
+    "inline SVG charts (no script, no external file).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where to write the report (default: standard output).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the report.",
+)
 @POLICY_OPTION
 @FORCE_OPTION
 @guarded
@@ -624,7 +910,7 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force):
 
     policy = load_policy_with(policy_dir, (), catalogues())
     with Outputs(inputs=[decisions_path], force=force) as outs:
-        out = outs.open(out_path, "report")         # refused before the decisions are read
+        out = outs.open(out_path, "report")  # refused before the decisions are read
         out.write(render(read_report(decisions_path, policy), fmt, lang))
     if out_path != "-":
         click.echo(f"report written to {out_path}", err=True)

@@ -9,6 +9,7 @@ WeasyPrint with the Noto CJK fonts.
 
     render_notice(decision_json, policy, lang="zh", format="pdf") -> bytes
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,10 +29,24 @@ LANGS = ("zh", "en")
 
 # Typography of each language (not policy: how punctuation is written).
 PUNCT = {
-    "zh": {"colon": "：", "semicolon": "；", "open": "（", "close": "）",
-           "lquote": "「", "rquote": "」", "list": "、"},
-    "en": {"colon": ": ", "semicolon": "; ", "open": " (", "close": ")",
-           "lquote": "“", "rquote": "”", "list": ", "},
+    "zh": {
+        "colon": "：",
+        "semicolon": "；",
+        "open": "（",
+        "close": "）",
+        "lquote": "「",
+        "rquote": "」",
+        "list": "、",
+    },
+    "en": {
+        "colon": ": ",
+        "semicolon": "; ",
+        "open": " (",
+        "close": ")",
+        "lquote": "“",
+        "rquote": "”",
+        "list": ", ",
+    },
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -60,6 +75,7 @@ def get_path(facts: dict | None, path: str):
 @dataclass
 class NoticeView:
     """One program's notice: what the template shows."""
+
     program: str
     program_id: str
     outcome: str
@@ -97,9 +113,11 @@ class NoticeView:
 def words(policy: Policy, lang: str) -> dict:
     """notice.yaml in one language: every {zh, en} pair becomes its text."""
     if policy.notice is None:
-        raise NoticeError("this policy has no notice.yaml: it does not say how a decision "
-                          "notice reads", position=Position(str(Path(policy.root) / "notice.yaml")),
-                          hint="copy policy/notice.yaml of the bundled policy and adapt it")
+        raise NoticeError(
+            "this policy has no notice.yaml: it does not say how a decision notice reads",
+            position=Position(str(Path(policy.root) / "notice.yaml")),
+            hint="copy policy/notice.yaml of the bundled policy and adapt it",
+        )
 
     def pick(v):
         if isinstance(v, dict):
@@ -109,6 +127,7 @@ def words(policy: Policy, lang: str) -> dict:
         if isinstance(v, list):
             return [pick(x) for x in v]
         return v
+
     return pick(policy.notice)
 
 
@@ -119,16 +138,24 @@ def is_decision(data) -> bool:
 
 def check_decision(policy: Policy, decision: dict, name: str = "decision") -> None:
     """A decision document of `policy eval --format json`, made under this policy."""
-    ok = (isinstance(decision, dict) and isinstance(decision.get("decisions"), list)
-          and isinstance(decision.get("policy"), dict) and isinstance(decision.get("case"), dict))
+    ok = (
+        isinstance(decision, dict)
+        and isinstance(decision.get("decisions"), list)
+        and isinstance(decision.get("policy"), dict)
+        and isinstance(decision.get("case"), dict)
+    )
     if not ok:
-        raise CaseError("not a decision: expected the JSON written by `policy eval --format json`",
-                        position=Position(name))
+        raise CaseError(
+            "not a decision: expected the JSON written by `policy eval --format json`",
+            position=Position(name),
+        )
     made_under = decision["policy"].get("id")
     if made_under != policy.document.id:
-        raise CaseError(f"this decision was made under policy '{made_under}', not "
-                        f"'{policy.document.id}'", position=Position(name),
-                        hint="give the policy it was made under with --policy DIR")
+        raise CaseError(
+            f"this decision was made under policy '{made_under}', not '{policy.document.id}'",
+            position=Position(name),
+            hint="give the policy it was made under with --policy DIR",
+        )
 
 
 class NoticeBuilder:
@@ -180,8 +207,15 @@ class NoticeBuilder:
                 out.append((h.get("label") or self.plain.label(h["fact"]), shown))
         return out
 
-    def view(self, doc: dict, d: dict, facts: dict | None, number: str | None,
-             issued: _dt.date, rejected: str | None = None) -> NoticeView:
+    def view(
+        self,
+        doc: dict,
+        d: dict,
+        facts: dict | None,
+        number: str | None,
+        issued: _dt.date,
+        rejected: str | None = None,
+    ) -> NoticeView:
         w, lang = self.w, self.lang
         plain: PlainDecision = self.plain.decision(d)
         app_path = w.get("application_date")
@@ -213,43 +247,65 @@ class NoticeBuilder:
         if rejected is not None and outcome == "eligible":
             # the rules held but the reviewer said no: the notice says that, with
             # the reviewer's reason, and grants nothing
-            conclusion = fill(s.get("rejected_on_review") or s["conclusion"]["ineligible"],
-                              values)
+            conclusion = fill(s.get("rejected_on_review") or s["conclusion"]["ineligible"], values)
             outcome_word = w["outcomes"]["ineligible"]
             plain.amount_figures = plain.amount_in_words = None
             plain.payments, plain.steps = [], []
         return NoticeView(
-            program=plain.program, program_id=plain.program_id, outcome=outcome,
+            program=plain.program,
+            program_id=plain.program_id,
+            outcome=outcome,
             outcome_word=outcome_word,
             number=fill(w["number"], values) if number else w["unnumbered"],
             draft=not number,
-            header=self.header(facts) + [
-                (w["labels"][k], v) for k, v in (
+            header=self.header(facts)
+            + [
+                (w["labels"][k], v)
+                for k, v in (
                     ("program", plain.program),
                     ("application_date", values["application_date"]),
-                    ("decision_date", values["decision_date"])) if v],
-            application_date=values["application_date"], decision_date=values["decision_date"],
+                    ("decision_date", values["decision_date"]),
+                )
+                if v
+            ],
+            application_date=values["application_date"],
+            decision_date=values["decision_date"],
             issue_date=values["issue_date"],
-            amount_figures=plain.amount_figures, amount_in_words=plain.amount_in_words,
-            greeting=fill(s["greeting"], values), opening=fill(s["opening"], values),
+            amount_figures=plain.amount_figures,
+            amount_in_words=plain.amount_in_words,
+            greeting=fill(s["greeting"], values),
+            opening=fill(s["opening"], values),
             conclusion=conclusion,
             reasons_heading=fill(s["reasons"][outcome], values),
             also_met=fill(s["also_met"], values),
-            decisive=plain.decisive, held=plain.held, standards=plain.standards,
+            decisive=plain.decisive,
+            held=plain.held,
+            standards=plain.standards,
             basis=plain.basis,
-            computed=plain.computed, steps=plain.steps, payments=plain.payments,
-            status_words=w["installment_status"], payee=plain.payee,
-            quotes=plain.quotes, notes=plain.notes,
-            remedy=fill(remedy["text"], values), closing=fill(s["closing"], values),
+            computed=plain.computed,
+            steps=plain.steps,
+            payments=plain.payments,
+            status_words=w["installment_status"],
+            payee=plain.payee,
+            quotes=plain.quotes,
+            notes=plain.notes,
+            remedy=fill(remedy["text"], values),
+            closing=fill(s["closing"], values),
             policy_hash=str((doc.get("policy") or {}).get("hash") or ""),
-            case_digest=(doc.get("case") or {}).get("sha256"))
+            case_digest=(doc.get("case") or {}).get("sha256"),
+        )
 
 
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                       autoescape=select_autoescape(["html", "j2"], default=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _page_css(template: str) -> str:
@@ -262,15 +318,30 @@ def _page_css(template: str) -> str:
             parts.append("counter(pages)")
         elif piece:
             # a CSS string inside <style>: no quote, backslash or "<" can end it
-            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"')
-                         .replace("<", "\\3C ").replace("\n", " ") + '"')
+            parts.append(
+                '"'
+                + piece.replace("\\", "\\\\")
+                .replace('"', '\\"')
+                .replace("<", "\\3C ")
+                .replace("\n", " ")
+                + '"'
+            )
     return " ".join(parts) or '""'
 
 
-def render_notice(decision: dict, policy: Policy, *, facts: dict | None = None,
-                  lang: str = "zh", format: str = "html", programs: list[str] | None = None,
-                  number: str | None = None, issued: _dt.date | None = None,
-                  name: str = "decision", rejected: str | None = None) -> bytes:
+def render_notice(
+    decision: dict,
+    policy: Policy,
+    *,
+    facts: dict | None = None,
+    lang: str = "zh",
+    format: str = "html",
+    programs: list[str] | None = None,
+    number: str | None = None,
+    issued: _dt.date | None = None,
+    name: str = "decision",
+    rejected: str | None = None,
+) -> bytes:
     """The notice of a decision, as HTML (UTF-8) or PDF bytes.
 
     ``decision``: the JSON document of `policy eval --format json` (as the
@@ -292,14 +363,25 @@ def render_notice(decision: dict, policy: Policy, *, facts: dict | None = None,
     builder = NoticeBuilder(policy, lang)
     chosen = [d for d in decision["decisions"] if not programs or d.get("program") in programs]
     if not chosen:
-        raise CaseError("the decision has no program "
-                        + ", ".join(programs or []) + "; it has "
-                        + ", ".join(str(d.get("program")) for d in decision["decisions"]),
-                        position=Position(name))
+        raise CaseError(
+            "the decision has no program "
+            + ", ".join(programs or [])
+            + "; it has "
+            + ", ".join(str(d.get("program")) for d in decision["decisions"]),
+            position=Position(name),
+        )
     views = [builder.view(decision, d, facts, number, issued, rejected) for d in chosen]
-    html = _environment().get_template("notice.html.j2").render(
-        notices=views, w=builder.w, p=PUNCT[lang], html_lang="zh-CN" if lang == "zh" else "en",
-        page_css=_page_css(builder.w["labels"]["page"]))
+    html = (
+        _environment()
+        .get_template("notice.html.j2")
+        .render(
+            notices=views,
+            w=builder.w,
+            p=PUNCT[lang],
+            html_lang="zh-CN" if lang == "zh" else "en",
+            page_css=_page_css(builder.w["labels"]["page"]),
+        )
+    )
     if format == "html":
         return html.encode("utf-8")
     return html_to_pdf(html)
@@ -310,6 +392,7 @@ def html_to_pdf(html: str) -> bytes:
     import logging
 
     from weasyprint import HTML
+
     # WeasyPrint logs every CSS property it ignores (e.g. the screen-only
     # ones) as a warning; they are not the user's concern.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -4,6 +4,7 @@ Each node carries its span in the expression text (``pos``); the span takes no
 part in equality, so ``parse(print(ast)) == ast`` compares structure only.
 Operators are data (see ``dsl.operators``); the tree names them by symbol.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -35,7 +36,7 @@ class Node:
 @dataclass(frozen=True)
 class Number(Node):
     value: Decimal
-    percent: bool = False     # written as 60% (value is then 0.6)
+    percent: bool = False  # written as 60% (value is then 0.6)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Call(Node):
 
 @dataclass(frozen=True)
 class Unary(Node):
-    op: str          # "-" or "not"
+    op: str  # "-" or "not"
     operand: Node
 
     def children(self):
@@ -113,7 +114,7 @@ class Unary(Node):
 
 @dataclass(frozen=True)
 class Binary(Node):
-    op: str          # a symbol of dsl.operators.BINARY: "+", "==", "in", "and", ...
+    op: str  # a symbol of dsl.operators.BINARY: "+", "==", "in", "and", ...
     left: Node
     right: Node
 

@@ -5,6 +5,7 @@ The checker infers a type for every node from the declarations in an
 ``Environment`` and records what the expression reads (facts, standards,
 catalogues, definitions) so explanations and lint can use it later.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,21 +19,21 @@ from .operators import ARITHMETIC, EQUALITY, LOGICAL, MEMBERSHIP, ORDERING
 
 @dataclass(frozen=True)
 class Diagnostic:
-    severity: str          # "error" or "warning"
+    severity: str  # "error" or "warning"
     message: str
     span: ast.Span
     hint: str | None = None
-    code: str = "type"     # a short stable code for tools: name, type, arity, enum, ...
+    code: str = "type"  # a short stable code for tools: name, type, arity, enum, ...
 
 
 @dataclass
 class CheckResult:
     type: T.Type
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    facts: set[str] = field(default_factory=set)          # dotted fact paths read
+    facts: set[str] = field(default_factory=set)  # dotted fact paths read
     standards: set[str] = field(default_factory=set)
     catalogs: set[str] = field(default_factory=set)
-    definitions: set[str] = field(default_factory=set)    # definitions and let names used
+    definitions: set[str] = field(default_factory=set)  # definitions and let names used
     enum_literals: set[tuple[str, str]] = field(default_factory=set)  # (enum, value) used
 
     @property
@@ -103,8 +104,9 @@ class Checker:
         return T.ListType("list", item)
 
     def visit_Lambda(self, node):
-        return self.error(node, "'x -> ...' is only allowed as an argument of "
-                                "count, sum, any or all")
+        return self.error(
+            node, "'x -> ...' is only allowed as an argument of count, sum, any or all"
+        )
 
     # -- names and paths --------------------------------------------------------
     def visit_Name(self, node):
@@ -126,8 +128,13 @@ class Checker:
             return self.env.catalogs_type
         if name == "as_of":
             return T.DATE
-        options = (list(self.vars) + list(self.locals) + list(self.env.definitions)
-                   + list(self.env.facts) + ["standards", "catalog", "as_of"])
+        options = (
+            list(self.vars)
+            + list(self.locals)
+            + list(self.env.definitions)
+            + list(self.env.facts)
+            + ["standards", "catalog", "as_of"]
+        )
         return self.error(node, f"unknown name '{name}'", _suggest(name, options), code="name")
 
     def visit_Attr(self, node):
@@ -140,10 +147,13 @@ class Checker:
             if t is None:
                 what = {"standards": "standard", "catalog": "catalogue"}.get(base.name, "field")
                 owner = ".".join(path[:-1]) if path else str(base)
-                return self.error(node, f"unknown {what} '{node.name}' of {owner}",
-                                  _suggest(node.name, base.field_names())
-                                  or "known: " + ", ".join(base.field_names()[:12]),
-                                  code="name")
+                return self.error(
+                    node,
+                    f"unknown {what} '{node.name}' of {owner}",
+                    _suggest(node.name, base.field_names())
+                    or "known: " + ", ".join(base.field_names()[:12]),
+                    code="name",
+                )
             if path and path[0] == "standards" and len(path) == 2:
                 self.result.standards.add(path[1])
             elif path and path[0] == "catalog" and len(path) == 2:
@@ -154,7 +164,9 @@ class Checker:
                 self.result.facts.discard(".".join(path[:-1]))
                 self.result.facts.add(".".join(path))
             return t
-        return self.error(node, f"'.{node.name}' cannot be read from {base}; only a record has fields")
+        return self.error(
+            node, f"'.{node.name}' cannot be read from {base}; only a record has fields"
+        )
 
     def visit_Index(self, node):
         base = self.visit(node.obj)
@@ -163,25 +175,36 @@ class Checker:
             return T.ANY
         if isinstance(base, T.TableType):
             if base.key is None:
-                return self.error(node, "this standard is a single value, not a table: "
-                                        "remove the [ ... ]")
+                return self.error(
+                    node, "this standard is a single value, not a table: remove the [ ... ]"
+                )
             if key != T.ANY and not T.is_stringlike(key):
-                return self.error(node.key, f"a table of standards is looked up by "
-                                            f"{base.key}, not by {key}")
+                return self.error(
+                    node.key, f"a table of standards is looked up by {base.key}, not by {key}"
+                )
             if isinstance(key, T.EnumType):
                 missing = key.values - base.key.values
                 if missing:
                     shown = ", ".join(f'"{m}"' for m in sorted(missing))
                     if isinstance(node.key, ast.String):
-                        self.error(node.key, f'the table has no row "{node.key.value}"',
-                                   _suggest(node.key.value, base.key.values)
-                                   or "rows: " + ", ".join(sorted(base.key.values)),
-                                   code="enum")
+                        self.error(
+                            node.key,
+                            f'the table has no row "{node.key.value}"',
+                            _suggest(node.key.value, base.key.values)
+                            or "rows: " + ", ".join(sorted(base.key.values)),
+                            code="enum",
+                        )
                     else:
-                        self.result.diagnostics.append(Diagnostic(
-                            "note", f"the table has no row for {shown}: a case with that "
-                            "value stops with an error unless a clause excludes it",
-                            node.key.pos, None, "table-key"))
+                        self.result.diagnostics.append(
+                            Diagnostic(
+                                "note",
+                                f"the table has no row for {shown}: a case with that "
+                                "value stops with an error unless a clause excludes it",
+                                node.key.pos,
+                                None,
+                                "table-key",
+                            )
+                        )
                 self._record_literals(key, base.key)
             return base.value
         if isinstance(base, T.ListType):
@@ -217,17 +240,26 @@ class Checker:
                 return T.BOOLEAN
             if (T.is_numeric(left) and T.is_numeric(right)) or (left == right == T.DATE):
                 return T.BOOLEAN
+
             # point at the side that is neither a number nor a date
             def orderable(t):
                 return T.is_numeric(t) or t == T.DATE
-            culprit = (node.right if orderable(left) and not orderable(right) else
-                       node.left if orderable(right) and not orderable(left) else node)
-            return self.error(culprit, f"'{op}' compares two numbers or two dates, "
-                                       f"not {left} and {right}")
+
+            culprit = (
+                node.right
+                if orderable(left) and not orderable(right)
+                else node.left
+                if orderable(right) and not orderable(left)
+                else node
+            )
+            return self.error(
+                culprit, f"'{op}' compares two numbers or two dates, not {left} and {right}"
+            )
         if op in EQUALITY:
             if not T.compatible(left, right):
-                return self.error(node, f"'{op}' compares values of the same kind, "
-                                        f"not {left} and {right}")
+                return self.error(
+                    node, f"'{op}' compares values of the same kind, not {left} and {right}"
+                )
             self._enum_literal(node.left, left, node.right, right)
             self._enum_literal(node.right, right, node.left, left)
             return T.BOOLEAN
@@ -237,13 +269,18 @@ class Checker:
 
     def _arithmetic(self, node, op, left, right):
         if left == T.ANY or right == T.ANY:
-            return T.ANY if not (left in T.NUMERIC or right in T.NUMERIC) else (
-                T.MONEY if T.MONEY in (left, right) else T.NUMBER)
+            return (
+                T.ANY
+                if not (left in T.NUMERIC or right in T.NUMERIC)
+                else (T.MONEY if T.MONEY in (left, right) else T.NUMBER)
+            )
         for side, t in ((node.left, left), (node.right, right)):
             if not T.is_numeric(t):
-                return self.error(side, f"'{op}' needs numbers, found {t}",
-                                  "text (a level, a name) is not a number"
-                                  if T.is_stringlike(t) else None)
+                return self.error(
+                    side,
+                    f"'{op}' needs numbers, found {t}",
+                    "text (a level, a name) is not a number" if T.is_stringlike(t) else None,
+                )
         if op == "*":
             if left == T.MONEY and right == T.MONEY:
                 return self.error(node, "two amounts of money cannot be multiplied")
@@ -267,8 +304,10 @@ class Checker:
         elif isinstance(right, T.SetType):
             item = right.item
         else:
-            return self.error(node.right, f"'{op}' needs a list, a catalogue or a table "
-                                          f"on its right, found {right}")
+            return self.error(
+                node.right,
+                f"'{op}' needs a list, a catalogue or a table on its right, found {right}",
+            )
         if not T.compatible(left, item):
             return self.error(node, f"'{op}': {left} cannot be among {item} values")
         if isinstance(left, T.EnumType) and left.name and isinstance(node.right, ast.ListLit):
@@ -280,15 +319,21 @@ class Checker:
         return T.BOOLEAN
 
     def _enum_literal(self, lit_node, lit_type, other_node, other_type):
-        if isinstance(lit_node, ast.String) and isinstance(other_type, T.EnumType) \
-                and other_type.name:
+        if (
+            isinstance(lit_node, ast.String)
+            and isinstance(other_type, T.EnumType)
+            and other_type.name
+        ):
             self._check_literal(lit_node, other_type)
 
     def _check_literal(self, lit: ast.String, enum: T.EnumType):
         if lit.value not in enum.values:
-            self.error(lit, f'"{lit.value}" is not a value of {enum}',
-                       _suggest(lit.value, enum.values)
-                       or "values: " + ", ".join(sorted(enum.values)), code="enum")
+            self.error(
+                lit,
+                f'"{lit.value}" is not a value of {enum}',
+                _suggest(lit.value, enum.values) or "values: " + ", ".join(sorted(enum.values)),
+                code="enum",
+            )
         else:
             self.result.enum_literals.add((enum.name, lit.value))
 
@@ -304,8 +349,11 @@ class Checker:
         b = self.visit(node.else_)
         u = T.unify(a, b)
         if u is None:
-            return self.error(node, f"both branches must give the same kind of value: "
-                                    f"{a} after 'then', {b} after 'else'")
+            return self.error(
+                node,
+                f"both branches must give the same kind of value: "
+                f"{a} after 'then', {b} after 'else'",
+            )
         return u
 
     # -- functions ----------------------------------------------------------------
@@ -315,9 +363,12 @@ class Checker:
             for a in node.args:
                 if not isinstance(a, ast.Lambda):
                     self.visit(a)
-            return self.error(node, f"unknown function '{node.func}'",
-                              _suggest(node.func, FUNCTIONS)
-                              or "functions: " + ", ".join(sorted(FUNCTIONS)), code="name")
+            return self.error(
+                node,
+                f"unknown function '{node.func}'",
+                _suggest(node.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS)),
+                code="name",
+            )
         n = len(node.args)
         if n < fn.min_args or (fn.max_args is not None and n > fn.max_args):
             if fn.max_args is None:
@@ -326,17 +377,23 @@ class Checker:
                 want = str(fn.min_args)
             else:
                 want = f"{fn.min_args} to {fn.max_args}"
-            for a in node.args:          # report what is wrong inside the arguments too
+            for a in node.args:  # report what is wrong inside the arguments too
                 if not isinstance(a, ast.Lambda):
                     self.visit(a)
-            return self.error(node, f"{fn.name} takes {want} argument(s), given {n}",
-                              f"use {fn.signature}", code="arity")
+            return self.error(
+                node,
+                f"{fn.name} takes {want} argument(s), given {n}",
+                f"use {fn.signature}",
+                code="arity",
+            )
         if fn.reads_presence:
             arg = node.args[0]
             path = ast.path_of(arg)
             if path is None or path[0] in ("standards", "catalog", "as_of"):
-                return self.error(arg, "present(...) asks about a fact of the case, "
-                                       "such as present(certificate.date)")
+                return self.error(
+                    arg,
+                    "present(...) asks about a fact of the case, such as present(certificate.date)",
+                )
             self.visit(arg)
             return T.BOOLEAN
         types: list[T.Type] = []
@@ -347,9 +404,13 @@ class Checker:
                     continue
                 types.append(self._lambda(arg, types[0] if types else T.ANY, node.args[0]))
             elif i == fn.lambda_arg:
-                types.append(self.error(arg, f"the argument {i + 1} of {fn.name} is a "
-                                             f"condition written 'x -> ...'",
-                                        f"use {fn.signature}"))
+                types.append(
+                    self.error(
+                        arg,
+                        f"the argument {i + 1} of {fn.name} is a condition written 'x -> ...'",
+                        f"use {fn.signature}",
+                    )
+                )
             else:
                 types.append(self.visit(arg))
         errors: list = []

@@ -27,6 +27,7 @@ Unknown values follow the same three-valued logic as the closure compiler;
 ``tests/dsl/test_codegen.py`` and the properties of ``tests/dsl/test_properties.py``
 check that the two agree.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -39,7 +40,7 @@ from .indexing import Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
 from .values import Unknown
 
-MAX_INLINE_DEPTH = 64     # above the loader's limit on definitions nesting (interpreter.sizes)
+MAX_INLINE_DEPTH = 64  # above the loader's limit on definitions nesting (interpreter.sizes)
 # the longest code written twice (Kleene and/or): nested duplicates stay bounded
 _DUPLICATE_LIMIT = 600
 # the longest code of a definition written again at each use; a longer one is
@@ -50,8 +51,12 @@ _REPEAT_LIMIT = 600
 
 
 class _Gen:
-    def __init__(self, env, local_nodes: dict[str, ast.Node] | None = None,
-                 uses: dict[str, int] | None = None):
+    def __init__(
+        self,
+        env,
+        local_nodes: dict[str, ast.Node] | None = None,
+        uses: dict[str, int] | None = None,
+    ):
         self.env = env
         # how often each definition is expanded (a first pass counts): one
         # used once, outside any x -> ..., is inlined as it is, without a memo
@@ -61,13 +66,13 @@ class _Gen:
         # lambda variable (python name) -> its items come from the case or
         # the catalogues (data: never an unknown inside a list)
         self.data_items: dict[str, bool] = {}
-        self.toplevel: list[str] = []       # module-level code (lambdas made once)
-        self.key_subst: dict[int, str] = {}   # id(key node) -> its value, in a made-once lambda
+        self.toplevel: list[str] = []  # module-level code (lambdas made once)
+        self.key_subst: dict[int, str] = {}  # id(key node) -> its value, in a made-once lambda
         self.local_nodes = local_nodes or {}
         self.consts: list = []
         self.const_index: dict = {}
         self.tmp = 0
-        self.vars: dict[str, tuple[str, str]] = {}     # lambda param → (python name, label)
+        self.vars: dict[str, tuple[str, str]] = {}  # lambda param → (python name, label)
         self.inlining: list[str] = []
         # each fact of the case is looked up once, at the top of the function
         self.hoisted: dict[tuple, tuple[str, str]] = {}
@@ -157,8 +162,9 @@ class _Gen:
             if name in self.inlining:
                 raise EvaluationError(f"definition '{name}' refers to itself")
             if len(self.inlining) > MAX_INLINE_DEPTH:
-                raise EvaluationError(f"definitions nest more than {MAX_INLINE_DEPTH} deep "
-                                      f"at '{name}'")
+                raise EvaluationError(
+                    f"definitions nest more than {MAX_INLINE_DEPTH} deep at '{name}'"
+                )
             self.inlining.append(name)
             saved, saved_subst = self.vars, self.key_subst
             # a definition does not see the caller's lambda variables
@@ -174,7 +180,7 @@ class _Gen:
         # a definition met inside x -> ... would run once per item: count it twice
         self.counted[name] = self.counted.get(name, 0) + (2 if self.in_lambda else 1)
         if self.uses is not None and self.uses.get(name, 2) < 2:
-            return "(" + code + ")"     # used once: in place, as lazily as written
+            return "(" + code + ")"  # used once: in place, as lazily as written
         if self._safe(node, name=name):
             # cheap and cannot fail: computed once, before the clauses
             key = ("def", name)
@@ -221,7 +227,9 @@ class _Gen:
                     return False
         return True
 
-    def fact_path(self, path: tuple[str, ...], base: str = "facts", label: str | None = None) -> str:
+    def fact_path(
+        self, path: tuple[str, ...], base: str = "facts", label: str | None = None
+    ) -> str:
         if base == "facts":
             if path not in self.hoisted:
                 name = f"f{len(self.hoisted)}"
@@ -241,15 +249,19 @@ class _Gen:
             if root not in self.hoisted:
                 # anything but an object counts as an empty one: its fields are missing
                 t = self.fresh()
-                self.hoisted[root] = (f"r{len(self.hoisted)}",
-                                      (f"({t} if ({t} := facts.get({self.const(path[0])}))"
-                                      f".__class__ is dict else _NOREC)"))
+                self.hoisted[root] = (
+                    f"r{len(self.hoisted)}",
+                    (
+                        f"({t} if ({t} := facts.get({self.const(path[0])}))"
+                        f".__class__ is dict else _NOREC)"
+                    ),
+                )
             expr, path = self.hoisted[root][0], path[1:]
             base = "record"
         for i, p in enumerate(path):
             t = self.fresh()
             if i == 0 and base in ("facts", "record"):
-                expr = f"{expr}.get({self.const(p)})"     # the case and its records are dicts
+                expr = f"{expr}.get({self.const(p)})"  # the case and its records are dicts
             else:
                 # the condition of `x if c else y` runs first: it does the assignment
                 expr = f"({t}.get({self.const(p)}) if ({t} := {expr}).__class__ is dict else None)"
@@ -262,19 +274,20 @@ class _Gen:
             root = path[0]
             if root in self.vars:
                 var, label = self.vars[root]
-                return self.fact_path(path[1:], base=var,
-                                      label=label + "." + ".".join(path[1:]))
-            if root not in self.local_nodes and root not in self.env.definitions \
-                    and root in self.env.facts:
+                return self.fact_path(path[1:], base=var, label=label + "." + ".".join(path[1:]))
+            if (
+                root not in self.local_nodes
+                and root not in self.env.definitions
+                and root in self.env.facts
+            ):
                 return self.fact_path(path)
             if root == "standards" and len(path) == 2:
                 missing = self.const(Unknown((f"standards.{path[1]}",)))
                 sid = self.const(path[1])
                 if self.in_index_target:
-                    return f"S.get({sid}, {missing})"     # the lookup itself is traced
+                    return f"S.get({sid}, {missing})"  # the lookup itself is traced
                 # traced only when asked: one test of T when it is not
-                return (f"(S.get({sid}, {missing}) if T is None else "
-                        f"_std(S, {sid}, {missing}, T))")
+                return f"(S.get({sid}, {missing}) if T is None else _std(S, {sid}, {missing}, T))"
             if root == "catalog" and len(path) == 2:
                 missing = self.const(Unknown((f"catalog.{path[1]}",)))
                 return f"C.get({self.const(path[1])}, {missing})"
@@ -325,12 +338,16 @@ class _Gen:
             if len(right) <= _DUPLICATE_LIMIT:
                 # the right side is written twice (for a neutral and for an
                 # unknown left side): the commonest path tests the left once
-                return (f"({right} if {hold_a} is {neutral} else {stop} if {a} is {stop} else "
-                        f"({stop} if ({b} := {right}) is {stop} else "
-                        f"({a} if {b} is {neutral} else _merge({a}, {b}))))")
-            return (f"({stop} if {hold_a} is {stop} else "
+                return (
+                    f"({right} if {hold_a} is {neutral} else {stop} if {a} is {stop} else "
                     f"({stop} if ({b} := {right}) is {stop} else "
-                    f"({b} if {a} is {neutral} else {a} if {b} is {neutral} else _merge({a}, {b}))))")
+                    f"({a} if {b} is {neutral} else _merge({a}, {b}))))"
+                )
+            return (
+                f"({stop} if {hold_a} is {stop} else "
+                f"({stop} if ({b} := {right}) is {stop} else "
+                f"({b} if {a} is {neutral} else {a} if {b} is {neutral} else _merge({a}, {b}))))"
+            )
         left, right = self.gen(node.left), self.gen(node.right)
         if op in ("in", "not in"):
             test = "in" if op == "in" else "not in"
@@ -348,16 +365,27 @@ class _Gen:
                 fn = "has" if op == "in" else "lacks"
                 if self._scalar(node.left):
                     s = site
-                    return (f"({self._unknown(t, u)} if {either} else "
-                            f"({t} {test} {s}.members if {u} is {s}.items else {s}.{fn}({t}, {u})))")
+                    return (
+                        f"({self._unknown(t, u)} if {either} else "
+                        f"({t} {test} {s}.members if {u} is {s}.items else {s}.{fn}({t}, {u})))"
+                    )
                 return f"({self._unknown(t, u)} if {either} else {site}.{fn}({t}, {u}))"
             if self._data_list(node.right):
                 # a list of the case or of a catalogue item holds no unknown
                 return f"({self._unknown(t, u)} if {either} else {t} {test} {u})"
             fn = "_in" if op == "in" else "_not_in"
             return f"{fn}({left}, {right})"
-        pyop = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
-                "+": "+", "-": "-", "*": "*"}.get(op)
+        pyop = {
+            "==": "==",
+            "!=": "!=",
+            "<": "<",
+            "<=": "<=",
+            ">": ">",
+            ">=": ">=",
+            "+": "+",
+            "-": "-",
+            "*": "*",
+        }.get(op)
         # a literal side is used as it is; a side that may be unknown is held
         # in a temporary and tested
         checks = []
@@ -394,21 +422,25 @@ class _Gen:
         return root in self.env.facts or (root == "catalog" and self._is_catalog_root())
 
     def _is_catalog_root(self) -> bool:
-        return ("catalog" not in self.vars and "catalog" not in self.local_nodes
-                and "catalog" not in self.env.definitions and "catalog" not in self.env.facts)
+        return (
+            "catalog" not in self.vars
+            and "catalog" not in self.local_nodes
+            and "catalog" not in self.env.definitions
+            and "catalog" not in self.env.facts
+        )
 
     def g_If(self, node):
         c = self.fresh()
         cond, then, else_ = self.gen(node.cond), self.gen(node.then), self.gen(node.else_)
-        return (f"({then} if ({c} := {cond}) is True else "
-                f"({else_} if {c} is False else {c}))")
+        return f"({then} if ({c} := {cond}) is True else ({else_} if {c} is False else {c}))"
 
     def g_Lambda(self, node):
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
-    def _in_lambda(self, lam: ast.Lambda, var: str, label: str, node: ast.Node,
-                   subst: dict | None = None) -> str:
+    def _in_lambda(
+        self, lam: ast.Lambda, var: str, label: str, node: ast.Node, subst: dict | None = None
+    ) -> str:
         """The code of ``node`` inside ``lam``, its parameter bound to ``var``;
         ``subst``: id(node) -> code for the values passed in (made-once lambdas)."""
         saved = self.vars.get(lam.param)
@@ -446,17 +478,23 @@ class _Gen:
                 cond = ast.Binary("and", cond, r)
         free = self._free_values(lam, {id(k) for _f, k in probes})
         if free is None:
-            rest_code = "None" if cond is None else \
-                f"lambda {var}: {self._in_lambda(lam, var, label, cond)}"
+            rest_code = (
+                "None"
+                if cond is None
+                else f"lambda {var}: {self._in_lambda(lam, var, label, cond)}"
+            )
             body = self._in_lambda(lam, var, label, lam.body)
             return f"{site}.any({items}, {keys}, {rest_code}, lambda {var}: {body}, _any_of)"
-        values = list(dict.fromkeys(free.values()))       # distinct, in order
+        values = list(dict.fromkeys(free.values()))  # distinct, in order
         subst = {i: f"ex[{values.index(n)}]" for i, n in free.items()}
         subst.update({id(k): f"kk[{i}]" for i, (_f, k) in enumerate(probes)})
         ex = "(" + "".join(self.gen(n) + ", " for n in values) + ")"
         n = len(self.toplevel)
-        rest_code = "None" if cond is None else \
-            f"lambda {var}, kk, ex: {self._in_lambda(lam, var, label, cond, subst)}"
+        rest_code = (
+            "None"
+            if cond is None
+            else f"lambda {var}, kk, ex: {self._in_lambda(lam, var, label, cond, subst)}"
+        )
         full = self._in_lambda(lam, var, label, lam.body, subst)
         self.toplevel.append(f"_R{n} = {rest_code}\n_F{n} = lambda {var}, kk, ex: {full}\n")
         if not all(self._scalar(k) for _f, k in probes):
@@ -470,13 +508,17 @@ class _Gen:
         if values:
             # exactly one item has the keys: the condition is the other conjuncts on it
             found = "True" if cond is None else self._in_lambda(lam, var, label, cond)
-            return (f"({found} if (({it} := {items}) is {s}.items) & "
-                    f"(({var} := {s}.one.get({k} := {keys})) is not None) "
-                    f"else {s}.any_ex({it}, {k}, {ex}, _R{n}, _F{n}, _any_of))")
+            return (
+                f"({found} if (({it} := {items}) is {s}.items) & "
+                f"(({var} := {s}.one.get({k} := {keys})) is not None) "
+                f"else {s}.any_ex({it}, {k}, {ex}, _R{n}, _F{n}, _any_of))"
+            )
         m = self.fresh()
-        return (f"({m} if (({it} := {items}) is {s}.items) & "
-                f"(({m} := {s}.memo.get({k} := {keys})) is not None) "
-                f"else {s}.any_memo({it}, {k}, _R{n}, _F{n}, _any_of))")
+        return (
+            f"({m} if (({it} := {items}) is {s}.items) & "
+            f"(({m} := {s}.memo.get({k} := {keys})) is not None) "
+            f"else {s}.any_memo({it}, {k}, _R{n}, _F{n}, _any_of))"
+        )
 
     def _scalar(self, node: ast.Node, depth: int = 0) -> bool:
         """Whether a value is a plain one (text, number, date, boolean or
@@ -490,7 +532,7 @@ class _Gen:
         if isinstance(node, ast.Name) and node.id not in self.vars:
             d = self.local_nodes.get(node.id) or self.env.definitions.get(node.id)
             if d is not None:
-                got = self.def_scalar.get(node.id)          # judged once per definition
+                got = self.def_scalar.get(node.id)  # judged once per definition
                 if got is None:
                     got = self.def_scalar[node.id] = self._scalar(d, depth + 1)
                 return got
@@ -502,8 +544,13 @@ class _Gen:
             typ = typ.field(name) if isinstance(typ, T.RecordType) else None
             if typ is None:
                 return False
-        return isinstance(typ, T.EnumType) or typ in (T.STRING, T.NUMBER, T.MONEY, T.BOOLEAN,
-                                                     T.DATE)
+        return isinstance(typ, T.EnumType) or typ in (
+            T.STRING,
+            T.NUMBER,
+            T.MONEY,
+            T.BOOLEAN,
+            T.DATE,
+        )
 
     def _free_values(self, lam: ast.Lambda, keys: set) -> dict | None:
         """id(node) -> node for the largest parts of the condition that do not
@@ -520,8 +567,7 @@ class _Gen:
                     out[id(n)] = n
                     return True
                 p = ast.path_of(n)
-                if p and (p[0] in self.vars or (
-                        self._plain_name(p[0]) and p[0] in self.env.facts)):
+                if p and (p[0] in self.vars or (self._plain_name(p[0]) and p[0] in self.env.facts)):
                     out[id(n)] = n
                     return True
                 return False
@@ -533,8 +579,11 @@ class _Gen:
 
     def _plain_name(self, name: str) -> bool:
         """Not shadowed by a lambda variable or a definition."""
-        return (name not in self.vars and name not in self.local_nodes
-                and name not in self.env.definitions)
+        return (
+            name not in self.vars
+            and name not in self.local_nodes
+            and name not in self.env.definitions
+        )
 
     def g_Call(self, node):
         fn = FUNCTIONS[node.func]
@@ -561,13 +610,17 @@ class _Gen:
                 # items up by the equalities of the condition instead of scanning
                 fields = tuple(f for f, _k in probes)
                 keys = "(" + "".join(self.gen(k) + ", " for _f, k in probes) + ")"
-                return (f"_{node.func}_of(_candidates({items}, {self.const(fields)}, {keys}), "
-                        f"lambda {var}: {body})")
+                return (
+                    f"_{node.func}_of(_candidates({items}, {self.const(fields)}, {keys}), "
+                    f"lambda {var}: {body})"
+                )
             t = self.fresh()
             # an empty list (a case with no history) needs no call
             empty = {"any": "False", "all": "True"}.get(node.func) or self.const(Decimal(0))
-            return (f"({t} if ({t} := {items}).__class__ is U else "
-                    f"_{node.func}_of({t}, lambda {var}: {body}) if {t} else {empty})")
+            return (
+                f"({t} if ({t} := {items}).__class__ is U else "
+                f"_{node.func}_of({t}, lambda {var}: {body}) if {t} else {empty})"
+            )
         if len(node.args) == 1:
             t = self.fresh()
             guard = f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t})"
@@ -579,8 +632,7 @@ class _Gen:
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
 
-_SAFE_CALLS = {"year", "month", "min", "max", "present", "known", "days_between",
-               "months_between"}
+_SAFE_CALLS = {"year", "month", "min", "max", "present", "known", "days_between", "months_between"}
 
 
 def _invariant_call(node: ast.Call, variables) -> bool:
@@ -604,7 +656,8 @@ def _mentions_name(node: ast.Node, name: str) -> bool:
 
 def _never_unknown(node: ast.Node) -> bool:
     return isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date)) or (
-        isinstance(node, ast.ListLit) and all(_never_unknown(i) for i in node.items))
+        isinstance(node, ast.ListLit) and all(_never_unknown(i) for i in node.items)
+    )
 
 
 def _hashable(v) -> bool:
@@ -615,8 +668,9 @@ def _hashable(v) -> bool:
         return False
 
 
-def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = None,
-                      gate: int | None = None):
+def generate_function(
+    env, nodes: list[ast.Node], local_nodes: dict | None = None, gate: int | None = None
+):
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
     ``S``: the standards in force on ``as_of``; ``C``: the catalogues; ``T``: a
@@ -635,8 +689,9 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
     g = _Gen(env, local_nodes, uses=first.counted)
     exprs = [g.gen(n) for n in nodes]
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
-    leaves = [(p, name) for p, (name, _code) in g.hoisted.items()
-              if p[0] not in ("record", "call", "def")]
+    leaves = [
+        (p, name) for p, (name, _code) in g.hoisted.items() if p[0] not in ("record", "call", "def")
+    ]
     if leaves:
         # when tracing, hand the facts read to the explanation (no second lookup)
         paths = g.const(tuple(".".join(p) for p, _name in leaves))
@@ -654,10 +709,11 @@ def generate_function(env, nodes: list[ast.Node], local_nodes: dict | None = Non
         rest = "(" + "".join(code + ", " for code in exprs[gate:]) + ")"
         every = " and ".join(f"{c} is True" for c in clauses) or "True"
         some = " or ".join(f"{c} is False" for c in clauses) or "False"
-        tail += (f"    if {every}:\n        return {values}, {rest}\n"
-                 f"    return {values}, (False if {some} else None)\n")
-    source = ("".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n"
-              + hoisted + tail)
+        tail += (
+            f"    if {every}:\n        return {values}, {rest}\n"
+            f"    return {values}, (False if {some} else None)\n"
+        )
+    source = "".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n" + hoisted + tail
     namespace = dict(NAMESPACE)
     namespace["__source__"] = source
     namespace["K"] = g.consts

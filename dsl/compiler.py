@@ -7,6 +7,7 @@ name. Unknown values propagate; ``and``/``or`` follow three-valued logic and
 short-circuit. Tracing is a field of the context: when it is None (the
 default) the only cost is one attribute test on standard lookups.
 """
+
 from __future__ import annotations
 
 import operator
@@ -25,15 +26,21 @@ class Context:
 
     __slots__ = ("as_of", "cache", "catalogs", "facts", "standards", "trace", "vars")
 
-    def __init__(self, facts: dict, as_of=None, standards: dict | None = None,
-                 catalogs: dict | None = None, trace: list | None = None):
+    def __init__(
+        self,
+        facts: dict,
+        as_of=None,
+        standards: dict | None = None,
+        catalogs: dict | None = None,
+        trace: list | None = None,
+    ):
         self.facts = facts
         self.as_of = as_of if as_of is not None else Unknown({"as_of"})
         self.standards = standards or {}
         self.catalogs = catalogs or {}
-        self.trace = trace          # None: record nothing
-        self.vars: dict = {}        # lambda variables
-        self.cache: dict = {}       # definitions already computed for this case
+        self.trace = trace  # None: record nothing
+        self.vars: dict = {}  # lambda variables
+        self.cache: dict = {}  # definitions already computed for this case
 
 
 _MISSING = object()
@@ -53,7 +60,7 @@ class Compiler:
     def __init__(self, env, local_defs: dict | None = None):
         self.env = env
         self.local_defs = local_defs or {}
-        self.vars: dict[str, str] = {}      # lambda variable → label for missing facts
+        self.vars: dict[str, str] = {}  # lambda variable → label for missing facts
 
     def compile(self, node: ast.Node):
         method = getattr(self, "c_" + type(node).__name__)
@@ -71,6 +78,7 @@ class Compiler:
 
         def list_(ctx):
             return [f(ctx) for f in items]
+
         return list_
 
     # -- names ------------------------------------------------------------------------
@@ -100,6 +108,7 @@ class Compiler:
             def fact1(ctx):
                 v = ctx.facts.get(a)
                 return Unknown((label,)) if v is None else v
+
             return fact1
         if len(path) == 2:
             a, b = path
@@ -110,6 +119,7 @@ class Compiler:
                     return Unknown((label,))
                 v = v.get(b)
                 return Unknown((label,)) if v is None else v
+
             return fact2
 
         def factn(ctx):
@@ -121,6 +131,7 @@ class Compiler:
                 if v is None:
                     return Unknown((label,))
             return v
+
         return factn
 
     def c_Attr(self, node):
@@ -129,8 +140,11 @@ class Compiler:
             root = path[0]
             if root in self.vars:
                 return self._var_path(path)
-            if (root not in self.local_defs and root not in self.env.definitions
-                    and root in self.env.facts):
+            if (
+                root not in self.local_defs
+                and root not in self.env.definitions
+                and root in self.env.facts
+            ):
                 return self._fact_path(path)
             if root == "standards" and len(path) == 2:
                 return self._standard(path[1])
@@ -146,6 +160,7 @@ class Compiler:
                 return v
             got = v.get(name) if type(v) is dict else None
             return Unknown((name,)) if got is None else got
+
         return attr
 
     def _var_path(self, path):
@@ -161,6 +176,7 @@ class Compiler:
                 if v is None:
                     return Unknown((label,))
             return v
+
         return var_path
 
     def _standard(self, sid: str):
@@ -171,6 +187,7 @@ class Compiler:
             if ctx.trace is not None and type(v) is not dict:
                 ctx.trace.append(("standard", sid, None, v))
             return v
+
         return standard
 
     def c_Index(self, node):
@@ -198,20 +215,24 @@ class Compiler:
                 return table[int(k)]
             except (IndexError, ValueError, TypeError):
                 raise EvaluationError(f"no item {k} in a list of {len(table)}") from None
+
         return index
 
     # -- operators ----------------------------------------------------------------------
     def c_Unary(self, node):
         f = self.compile(node.operand)
         if node.op == "not":
+
             def not_(ctx):
                 v = f(ctx)
                 return v if type(v) is Unknown else not v
+
             return not_
 
         def neg(ctx):
             v = f(ctx)
             return v if type(v) is Unknown else -v
+
         return neg
 
     def c_Binary(self, node):
@@ -219,6 +240,7 @@ class Compiler:
         left = self.compile(node.left)
         right = self.compile(node.right)
         if op == "and":
+
             def and_(ctx):
                 a = left(ctx)
                 if a is False:
@@ -229,8 +251,10 @@ class Compiler:
                 if a is True and b is True:
                     return True
                 return merge(a, b)
+
             return and_
         if op == "or":
+
             def or_(ctx):
                 a = left(ctx)
                 if a is True:
@@ -241,6 +265,7 @@ class Compiler:
                 if a is False and b is False:
                     return False
                 return merge(a, b)
+
             return or_
         if op in ("in", "not in"):
             negate = op == "not in"
@@ -256,9 +281,11 @@ class Compiler:
                     if unknown:
                         return merge(*unknown)
                 return (not found) if negate else found
+
             return member
         fn = _BINARY_IMPL[op]
         if op == "/":
+
             def div(ctx):
                 a = left(ctx)
                 b = right(ctx)
@@ -269,6 +296,7 @@ class Compiler:
                 if not b:
                     raise EvaluationError("division by zero")
                 return a / b
+
             return div
 
         def binary(ctx):
@@ -277,6 +305,7 @@ class Compiler:
             if type(a) is Unknown or type(b) is Unknown:
                 return merge(a, b)
             return fn(a, b)
+
         return binary
 
     def c_If(self, node):
@@ -291,9 +320,10 @@ class Compiler:
             if c is False:
                 return else_(ctx)
             return c
+
         return if_
 
-    def c_Lambda(self, node):        # only reached through a function call
+    def c_Lambda(self, node):  # only reached through a function call
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
@@ -315,6 +345,7 @@ class Compiler:
                 if type(v) is Unknown:
                     return v
                 return _guard(name, impl, v)
+
             return call1
 
         def call(ctx):
@@ -323,15 +354,18 @@ class Compiler:
                 if type(v) is Unknown:
                     return merge(*values)
             return _guard(name, impl, *values)
+
         return call
 
     def _higher_order(self, node):
         name = node.func
         items_f = self.compile(node.args[0])
-        if len(node.args) == 1:          # count(list)
+        if len(node.args) == 1:  # count(list)
+
             def count_all(ctx):
                 items = items_f(ctx)
                 return items if type(items) is Unknown else Decimal(len(items))
+
             return count_all
         lam = node.args[1]
         path = ast.path_of(node.args[0])
@@ -350,7 +384,7 @@ class Compiler:
         if probes and path and path[0] == "catalog":
             # the same catalogue for every case: look candidates up (dsl.indexing)
             fields = tuple(f for f, _k in probes)
-            key_fns = [self.compile(k) for _f, k in probes]   # outer variables allowed
+            key_fns = [self.compile(k) for _f, k in probes]  # outer variables allowed
             all_items = items_f
 
             def items_f(ctx):
@@ -387,7 +421,7 @@ class Compiler:
                     ctx.vars[param] = saved_var
 
         if name in ("any", "all"):
-            decisive = name == "any"        # the first item giving this decides
+            decisive = name == "any"  # the first item giving this decides
             neutral = not decisive
 
             def quantified(ctx):
@@ -401,8 +435,10 @@ class Compiler:
                     if v is not neutral:
                         pending.append(v)
                 return merge(*pending) if pending else neutral
+
             return quantified
         if name == "count":
+
             def count(ctx):
                 unknown, out = run(ctx)
                 if unknown is not None:
@@ -411,8 +447,10 @@ class Compiler:
                 if pending:
                     return merge(*pending)
                 return Decimal(sum(1 for v in out if v is True))
+
             return count
         if name == "sum":
+
             def sum_(ctx):
                 unknown, out = run(ctx)
                 if unknown is not None:
@@ -421,6 +459,7 @@ class Compiler:
                 if pending:
                     return merge(*pending)
                 return sum(out, Decimal(0))
+
             return sum_
         raise EvaluationError(f"function '{name}' has no list form")
 
@@ -428,22 +467,37 @@ class Compiler:
 def _guard(name, impl, *values):
     for v in values:
         if v is NONE and name not in TAKES_NONE:
-            return NONE             # a function of a fact stated none is none
+            return NONE  # a function of a fact stated none is none
     try:
         return impl(*values)
     except EvaluationError:
         raise
-    except (ArithmeticError, InvalidOperation, DivisionByZero, ValueError,
-            TypeError, OverflowError) as exc:
-        raise EvaluationError(f"{name}: cannot compute with "
-                              + ", ".join(str(v) for v in values)
-                              + f" ({type(exc).__name__})") from None
+    except (
+        ArithmeticError,
+        InvalidOperation,
+        DivisionByZero,
+        ValueError,
+        TypeError,
+        OverflowError,
+    ) as exc:
+        raise EvaluationError(
+            f"{name}: cannot compute with "
+            + ", ".join(str(v) for v in values)
+            + f" ({type(exc).__name__})"
+        ) from None
 
 
 _BINARY_IMPL = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "==": operator.eq, "!=": operator.ne,
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 
 __all__ = ["Compiler", "Context"]

@@ -7,14 +7,17 @@ words and the fix spelled out: ``write 2021-07-01``. The YAML reader, the
 case reader and the expression checker all ask this module, so the three
 say the same thing.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import re
 
 # year, month, day separated by one of / . - (or 年 月 日), one or two digits
-_LOOSE = re.compile(r"\s*([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:[-/.]|月)\s*"
-                    r"([0-9]{1,2})\s*日?\s*")
+_LOOSE = re.compile(
+    r"\s*([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:[-/.]|月)\s*"
+    r"([0-9]{1,2})\s*日?\s*"
+)
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

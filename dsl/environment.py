@@ -5,6 +5,7 @@ types; ``define`` adds shared named expressions. ``compile(text)`` parses,
 checks and compiles once and returns an ``Expression`` to evaluate against any
 number of cases (the cel-python shape: environment → compile → evaluate).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from .parser import parse
 
 def memoised(key, fn):
     """fn(ctx), computed once per case (per Context)."""
+
     def cached(ctx):
         cache = ctx.cache
         try:
@@ -26,6 +28,7 @@ def memoised(key, fn):
         except KeyError:
             value = cache[key] = fn(ctx)
             return value
+
     return cached
 
 
@@ -47,9 +50,12 @@ class Expression:
 
 
 class Environment:
-    def __init__(self, facts: dict[str, T.Type] | None = None,
-                 standards: dict[str, T.Type] | None = None,
-                 catalogs: dict[str, T.Type] | None = None):
+    def __init__(
+        self,
+        facts: dict[str, T.Type] | None = None,
+        standards: dict[str, T.Type] | None = None,
+        catalogs: dict[str, T.Type] | None = None,
+    ):
         self.facts = dict(facts or {})
         self.standards = dict(standards or {})
         self.catalogs = dict(catalogs or {})
@@ -69,7 +75,7 @@ class Environment:
         if name in self._types:
             return self._types[name]
         if name in self._in_progress:
-            cycle = self._in_progress[self._in_progress.index(name):] + [name]
+            cycle = self._in_progress[self._in_progress.index(name) :] + [name]
             self.cycles.append((name, cycle))
             return T.ANY
         self._in_progress.append(name)
@@ -104,9 +110,13 @@ class Environment:
     def compile_node(self, node: ast.Node, local_defs: dict | None = None):
         return Compiler(self, local_defs).compile(node)
 
-    def compile(self, text: str, source: str | None = None,
-                local_types: dict[str, T.Type] | None = None,
-                local_defs: dict | None = None) -> Expression:
+    def compile(
+        self,
+        text: str,
+        source: str | None = None,
+        local_types: dict[str, T.Type] | None = None,
+        local_defs: dict | None = None,
+    ) -> Expression:
         """Parse, check and compile; raise every check error at once."""
         node = parse(text, source)
         result = self.check(node, local_types)
@@ -115,8 +125,9 @@ class Environment:
         return Expression(text, node, result, self.compile_node(node, local_defs))
 
 
-def diagnostic_error(d: Diagnostic, text: str, source: str | None = None,
-                     locate=None, context: str | None = None) -> CheckError:
+def diagnostic_error(
+    d: Diagnostic, text: str, source: str | None = None, locate=None, context: str | None = None
+) -> CheckError:
     """A checker diagnostic as an error with a caret under the expression.
 
     ``locate(line, col)`` maps a position inside the expression to the file.
@@ -129,8 +140,14 @@ def diagnostic_error(d: Diagnostic, text: str, source: str | None = None,
         snippet_pos = Position(source, fline, fcol)
     else:
         snippet_pos = Position(source, line, col)
-    err = CheckError(d.message, position=snippet_pos, context=context,
-                     snippet=snippet, hint=d.hint, caret_column=col)
+    err = CheckError(
+        d.message,
+        position=snippet_pos,
+        context=context,
+        snippet=snippet,
+        hint=d.hint,
+        caret_column=col,
+    )
     err.severity = d.severity
     err.code = d.code
     return err

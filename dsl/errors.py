@@ -7,6 +7,7 @@ or field it concerns, and renders as the officer sees it::
       applicant.insured_months >=
                                   ^
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,14 +39,21 @@ class PolicyError(Exception):
     exit_code = 1
     kind = "error"
 
-    def __init__(self, message: str, *, position: Position | None = None,
-                 context: str | None = None, snippet: str | None = None,
-                 hint: str | None = None, caret_column: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: Position | None = None,
+        context: str | None = None,
+        snippet: str | None = None,
+        hint: str | None = None,
+        caret_column: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.position = position or Position()
-        self.context = context          # e.g. "clause skill_upgrade.insured"
-        self.snippet = snippet          # the source line, for the caret
+        self.context = context  # e.g. "clause skill_upgrade.insured"
+        self.snippet = snippet  # the source line, for the caret
         self.hint = hint
         # where the caret goes under ``snippet`` when the snippet is the
         # expression rather than the file line (then it differs from column)
@@ -53,8 +61,13 @@ class PolicyError(Exception):
         self.severity = "error"
         self.code: str | None = None
 
-    def with_context(self, *, position: Position | None = None,
-                     context: str | None = None, snippet: str | None = None):
+    def with_context(
+        self,
+        *,
+        position: Position | None = None,
+        context: str | None = None,
+        snippet: str | None = None,
+    ):
         """Attach where the error happened, where that is first known."""
         if position is not None and self.position.source is None:
             self.position = position
@@ -74,6 +87,7 @@ class PolicyError(Exception):
         # every part may quote a case or a file: control characters, bidi
         # overrides and newlines are shown escaped, never acted on (dsl.visible)
         from .visible import visible
+
         lines = [visible(self.headline())]
         if self.snippet is not None:
             lines.append("  " + visible(self.snippet))
@@ -106,31 +120,37 @@ class PolicyError(Exception):
 
 def _wide(ch: str) -> bool:
     import unicodedata
+
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 class ParseError(PolicyError):
     """The text of an expression is not in the rule language."""
+
     kind = "parse"
 
 
 class CheckError(PolicyError):
     """An expression parses but cannot be right: unknown name, wrong type..."""
+
     kind = "check"
 
 
 class EvaluationError(PolicyError):
     """Evaluation met something the checker could not rule out (division by zero...)."""
+
     kind = "evaluation"
 
 
 class PolicyFileError(PolicyError):
     """A policy or catalogue file is malformed (YAML, schema, references)."""
+
     kind = "policy"
 
 
 class CaseError(PolicyError):
     """A case file is malformed: bad JSON, wrong type, undeclared enum value..."""
+
     kind = "case"
     exit_code = 2
 

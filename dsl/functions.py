@@ -4,6 +4,7 @@ Each entry declares its arity, the type rule the checker applies, and its
 implementation. Arity and argument types are checked in one place
 (``dsl.checker``); nothing outside this table can be called.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -14,21 +15,25 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from . import types as T
 from .errors import EvaluationError
 
-ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN,
-                  "down": ROUND_DOWN, "up": ROUND_UP}
+ROUNDING_MODES = {
+    "half_up": ROUND_HALF_UP,
+    "half_even": ROUND_HALF_EVEN,
+    "down": ROUND_DOWN,
+    "up": ROUND_UP,
+}
 
 
 @dataclass(frozen=True)
 class Function:
     name: str
     min_args: int
-    max_args: int | None           # None: any number
-    signature: str                 # as shown in messages and docs
+    max_args: int | None  # None: any number
+    signature: str  # as shown in messages and docs
     doc: str
-    type_rule: Callable            # (arg types, report) -> result type
-    impl: Callable | None = None   # plain function over known values
+    type_rule: Callable  # (arg types, report) -> result type
+    impl: Callable | None = None  # plain function over known values
     lambda_arg: int | None = None  # index of the argument that is `x -> ...`
-    reads_presence: bool = False   # present(): sees unknown instead of propagating it
+    reads_presence: bool = False  # present(): sees unknown instead of propagating it
 
 
 class Report:
@@ -42,6 +47,7 @@ class Report:
 
 
 # --- type rules ----------------------------------------------------------------
+
 
 def _numeric_args(types, report):
     result = T.NUMBER
@@ -58,13 +64,15 @@ def _round_rule(types, report):
     if len(types) > 1 and not T.is_numeric(types[1]):
         report(1, f"the number of decimal places must be a number, found {types[1]}")
     if len(types) > 2 and not T.is_stringlike(types[2]) and types[2] != T.ANY:
-        report(2, "the rounding mode must be one of "
-                  + ", ".join(f'"{m}"' for m in ROUNDING_MODES))
+        report(2, "the rounding mode must be one of " + ", ".join(f'"{m}"' for m in ROUNDING_MODES))
     elif len(types) > 2 and isinstance(types[2], T.EnumType):
         bad = types[2].values - set(ROUNDING_MODES)
         if bad:
-            report(2, f'unknown rounding mode "{sorted(bad)[0]}"; use one of '
-                      + ", ".join(f'"{m}"' for m in ROUNDING_MODES))
+            report(
+                2,
+                f'unknown rounding mode "{sorted(bad)[0]}"; use one of '
+                + ", ".join(f'"{m}"' for m in ROUNDING_MODES),
+            )
     return result
 
 
@@ -81,6 +89,7 @@ def _list_rule(result, body_type=None):
             if result == "body":
                 return body if T.is_numeric(body) else T.NUMBER
         return result if result != "body" else T.NUMBER
+
     return rule
 
 
@@ -90,6 +99,7 @@ def _date_rule(result, count):
             if t not in (T.DATE, T.ANY):
                 report(i, f"expected a date, found {t}")
         return result
+
     return rule
 
 
@@ -99,6 +109,7 @@ def _present_rule(types, report):
 
 # --- implementations (arguments are known values: the evaluator has already
 # turned any unknown argument into an unknown result) ------------------------
+
 
 def _round(value, places=Decimal(2), mode="half_up"):
     try:
@@ -131,42 +142,136 @@ def _days_between(a: _dt.date, b: _dt.date) -> Decimal:
 # function of one gives none back
 TAKES_NONE = frozenset({"known"})
 
-FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    Function("min", 1, None, "min(a, b, ...)", "the smallest of its arguments",
-             _numeric_args, lambda *a: min(a)),
-    Function("max", 1, None, "max(a, b, ...)", "the largest of its arguments",
-             _numeric_args, lambda *a: max(a)),
-    Function("clamp", 3, 3, "clamp(x, low, high)", "x kept between low and high",
-             _numeric_args, _clamp),
-    Function("round", 1, 3, 'round(x, places = 2, mode = "half_up")',
-             'x rounded to `places` decimal places (2: to the fen); modes "half_up", '
-             '"half_even", "down", "up"',
-             _round_rule, _round),
-    Function("count", 1, 2, "count(list, x -> condition)",
-             "how many items of the list meet the condition (all items without one)",
-             _list_rule(T.NUMBER, "boolean"), lambda_arg=1),
-    Function("sum", 2, 2, "sum(list, x -> value)", "the total of value over the list",
-             _list_rule("body", "numeric"), lambda_arg=1),
-    Function("any", 2, 2, "any(list, x -> condition)",
-             "true when at least one item meets the condition",
-             _list_rule(T.BOOLEAN, "boolean"), lambda_arg=1),
-    Function("all", 2, 2, "all(list, x -> condition)",
-             "true when every item meets the condition",
-             _list_rule(T.BOOLEAN, "boolean"), lambda_arg=1),
-    Function("year", 1, 1, "year(date)", "the calendar year of a date",
-             _date_rule(T.NUMBER, 1), lambda d: Decimal(d.year)),
-    Function("month", 1, 1, "month(date)", "the month (1–12) of a date",
-             _date_rule(T.NUMBER, 1), lambda d: Decimal(d.month)),
-    Function("days_between", 2, 2, "days_between(a, b)", "days from date a to date b",
-             _date_rule(T.NUMBER, 2), _days_between),
-    Function("months_between", 2, 2, "months_between(a, b)",
-             "whole calendar months from date a to date b",
-             _date_rule(T.NUMBER, 2), _months_between),
-    Function("known", 1, 1, "known(x)",
-             "true when x can be known; unknown (naming the missing facts) when it cannot; "
-             "never false: a condition that needs a fact without testing its value",
-             lambda types, report: T.BOOLEAN, lambda _v: True),
-    Function("present", 1, 1, "present(fact)",
-             "true when the case gives the fact, false when it is missing; never unknown",
-             _present_rule, reads_presence=True),
-]}
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in [
+        Function(
+            "min",
+            1,
+            None,
+            "min(a, b, ...)",
+            "the smallest of its arguments",
+            _numeric_args,
+            lambda *a: min(a),
+        ),
+        Function(
+            "max",
+            1,
+            None,
+            "max(a, b, ...)",
+            "the largest of its arguments",
+            _numeric_args,
+            lambda *a: max(a),
+        ),
+        Function(
+            "clamp",
+            3,
+            3,
+            "clamp(x, low, high)",
+            "x kept between low and high",
+            _numeric_args,
+            _clamp,
+        ),
+        Function(
+            "round",
+            1,
+            3,
+            'round(x, places = 2, mode = "half_up")',
+            'x rounded to `places` decimal places (2: to the fen); modes "half_up", '
+            '"half_even", "down", "up"',
+            _round_rule,
+            _round,
+        ),
+        Function(
+            "count",
+            1,
+            2,
+            "count(list, x -> condition)",
+            "how many items of the list meet the condition (all items without one)",
+            _list_rule(T.NUMBER, "boolean"),
+            lambda_arg=1,
+        ),
+        Function(
+            "sum",
+            2,
+            2,
+            "sum(list, x -> value)",
+            "the total of value over the list",
+            _list_rule("body", "numeric"),
+            lambda_arg=1,
+        ),
+        Function(
+            "any",
+            2,
+            2,
+            "any(list, x -> condition)",
+            "true when at least one item meets the condition",
+            _list_rule(T.BOOLEAN, "boolean"),
+            lambda_arg=1,
+        ),
+        Function(
+            "all",
+            2,
+            2,
+            "all(list, x -> condition)",
+            "true when every item meets the condition",
+            _list_rule(T.BOOLEAN, "boolean"),
+            lambda_arg=1,
+        ),
+        Function(
+            "year",
+            1,
+            1,
+            "year(date)",
+            "the calendar year of a date",
+            _date_rule(T.NUMBER, 1),
+            lambda d: Decimal(d.year),
+        ),
+        Function(
+            "month",
+            1,
+            1,
+            "month(date)",
+            "the month (1–12) of a date",
+            _date_rule(T.NUMBER, 1),
+            lambda d: Decimal(d.month),
+        ),
+        Function(
+            "days_between",
+            2,
+            2,
+            "days_between(a, b)",
+            "days from date a to date b",
+            _date_rule(T.NUMBER, 2),
+            _days_between,
+        ),
+        Function(
+            "months_between",
+            2,
+            2,
+            "months_between(a, b)",
+            "whole calendar months from date a to date b",
+            _date_rule(T.NUMBER, 2),
+            _months_between,
+        ),
+        Function(
+            "known",
+            1,
+            1,
+            "known(x)",
+            "true when x can be known; unknown (naming the missing facts) when it cannot; "
+            "never false: a condition that needs a fact without testing its value",
+            lambda types, report: T.BOOLEAN,
+            lambda _v: True,
+        ),
+        Function(
+            "present",
+            1,
+            1,
+            "present(fact)",
+            "true when the case gives the fact, false when it is missing; never unknown",
+            _present_rule,
+            reads_presence=True,
+        ),
+    ]
+}

@@ -13,6 +13,7 @@ matching each key when there is exactly one, and, for conditions that read
 nothing but the item and the keys, the results by key (a catalogue has few
 distinct keys). ``Evaluator.forget()`` empties what the sites remember.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,9 +43,13 @@ def split_condition(lam: ast.Lambda):
         used = False
         if isinstance(n, ast.Binary) and n.op == "==":
             for a, b in ((n.left, n.right), (n.right, n.left)):
-                if (isinstance(a, ast.Attr) and isinstance(a.obj, ast.Name)
-                        and a.obj.id == lam.param and not _mentions(b, lam.param)
-                        and a.name not in {f for f, _k in out}):
+                if (
+                    isinstance(a, ast.Attr)
+                    and isinstance(a.obj, ast.Name)
+                    and a.obj.id == lam.param
+                    and not _mentions(b, lam.param)
+                    and a.name not in {f for f, _k in out}
+                ):
                     out.append((a.name, b))
                     used = True
                     break
@@ -72,7 +77,7 @@ def _entry(items, fields):
                 continue
             try:
                 index.setdefault(values, []).append(item)
-            except TypeError:       # an unhashable value: always a candidate
+            except TypeError:  # an unhashable value: always a candidate
                 loose.append(item)
         entry = (items, index, loose)
         if len(_INDEXES) > 256:
@@ -111,7 +116,7 @@ class Site:
         _items, index, loose = _entry(items, self.fields)
         self.index, self.loose, self.memo = index, loose, {}
         self.one = {} if loose else {k: v[0] for k, v in index.items() if len(v) == 1}
-        self.items = items          # last: another thread sees a whole entry
+        self.items = items  # last: another thread sees a whole entry
 
     def any_memo(self, items, keys, rest, full, any_of):
         """any() for a condition that reads nothing but the item and the keys:
@@ -122,7 +127,7 @@ class Site:
                 return self.memo[keys]
             except KeyError:
                 pass
-            except TypeError:           # an unhashable key: not remembered
+            except TypeError:  # an unhashable key: not remembered
                 return self.any_ex(items, keys, (), rest, full, any_of)
         found = self.any_ex(items, keys, (), rest, full, any_of)
         if items is self.items:
@@ -132,7 +137,7 @@ class Site:
     def _remember(self, key, found) -> None:
         if len(self.memo) >= self.MEMO_LIMIT:
             self.memo.clear()
-        with contextlib.suppress(TypeError):    # an unhashable key: not remembered
+        with contextlib.suppress(TypeError):  # an unhashable key: not remembered
             self.memo[key] = found
 
     def any_ex(self, items, keys, ex, rest, full, any_of):
@@ -148,8 +153,13 @@ class Site:
         for k in keys:
             if k.__class__ is Unknown:
                 return self._unknown_key(items, keys, ex, full, any_of)
-        return self.any(items, keys, None if rest is None else (lambda x: rest(x, keys, ex)),
-                        lambda x: full(x, keys, ex), any_of)
+        return self.any(
+            items,
+            keys,
+            None if rest is None else (lambda x: rest(x, keys, ex)),
+            lambda x: full(x, keys, ex),
+            any_of,
+        )
 
     def _unknown_key(self, items, keys, ex, full, any_of):
         """With a key unknown, every candidate is evaluated (no item can make
@@ -158,7 +168,7 @@ class Site:
         memo_key = ("?", keys, ex)
         try:
             return self.memo[memo_key]
-        except (KeyError, TypeError):   # not yet, or an unhashable value
+        except (KeyError, TypeError):  # not yet, or an unhashable value
             pass
         narrowed = _narrow(items, self.fields, keys)
         found = items if narrowed is None else candidates(items, *narrowed)

@@ -4,6 +4,7 @@ The grammar (grammar.lark) gives each operator its own rule; this table maps
 rules to the symbols the AST uses, and gives the printer the precedence it
 needs to put parentheses exactly where they are required.
 """
+
 from __future__ import annotations
 
 # Precedence, loosest first. Comparisons are not associative (a < b < c is a

@@ -6,6 +6,7 @@ not used: it is a pickle in the shared temporary folder, which any local user
 could plant (docs/security.md). A typical clause parses in well under a
 millisecond.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -30,8 +31,8 @@ from .operators import BINARY_RULES
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 
-MAX_LENGTH = 4000      # characters in one expression
-MAX_DEPTH = 60         # nesting of the syntax tree
+MAX_LENGTH = 4000  # characters in one expression
+MAX_DEPTH = 60  # nesting of the syntax tree
 
 
 def _span(meta) -> ast.Span:
@@ -70,8 +71,9 @@ class _Builder(Transformer):
         try:
             value = _dt.date.fromisoformat(str(tok))
         except ValueError:
-            raise ParseError(f"'{tok}' is not a real date",
-                             position=Position(None, tok.line, tok.column)) from None
+            raise ParseError(
+                f"'{tok}' is not a real date", position=Position(None, tok.line, tok.column)
+            ) from None
         return ast.Date(value, pos=_span(meta))
 
     def percent(self, meta, tok):
@@ -105,6 +107,7 @@ class _Builder(Transformer):
 def _binary(symbol):
     def build(self, meta, left, right):
         return ast.Binary(symbol, left, right, pos=_span(meta))
+
     return build
 
 
@@ -132,8 +135,13 @@ def _unescape(body: str) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", lexer="basic",
-                propagate_positions=True, maybe_placeholders=True)
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="basic",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
 
 
 _BUILDER = _Builder()
@@ -143,8 +151,12 @@ _BUILDER = _Builder()
 def _terminal_words() -> dict[str, str]:
     """Terminal name → how an officer would call it."""
     named = {
-        "NUMBER": "a number", "PERCENT": "a percentage", "STRING": 'a "string"',
-        "DATE": "a date", "NAME": "a name", "$END": "the end of the expression",
+        "NUMBER": "a number",
+        "PERCENT": "a percentage",
+        "STRING": 'a "string"',
+        "DATE": "a date",
+        "NAME": "a name",
+        "$END": "the end of the expression",
     }
     words = {}
     for term in _parser().terminals:
@@ -156,8 +168,20 @@ def _terminal_words() -> dict[str, str]:
     return words
 
 
-_VALUE_START = {"NUMBER", "PERCENT", "STRING", "DATE", "NAME", "LPAR", "LSQB",
-                "MINUS", "TRUE", "FALSE", "NOT", "IF"}
+_VALUE_START = {
+    "NUMBER",
+    "PERCENT",
+    "STRING",
+    "DATE",
+    "NAME",
+    "LPAR",
+    "LSQB",
+    "MINUS",
+    "TRUE",
+    "FALSE",
+    "NOT",
+    "IF",
+}
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -177,14 +201,18 @@ def parse(text: str, source: str | None = None) -> ast.Node:
     if not isinstance(text, str):
         raise ParseError("an expression must be text", position=Position(source))
     if len(text) > MAX_LENGTH:
-        raise ParseError(f"the expression is {len(text)} characters long; "
-                         f"the limit is {MAX_LENGTH}", position=Position(source, 1, 1))
+        raise ParseError(
+            f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
+            position=Position(source, 1, 1),
+        )
     if not text.strip():
         raise ParseError("the expression is empty", position=Position(source, 1, 1))
     depth = _bracket_depth(text)
     if depth > MAX_DEPTH:
-        raise ParseError(f"the expression nests {depth} levels deep; the limit is {MAX_DEPTH}",
-                         position=Position(source, 1, 1))
+        raise ParseError(
+            f"the expression nests {depth} levels deep; the limit is {MAX_DEPTH}",
+            position=Position(source, 1, 1),
+        )
     _refuse_loose_dates(text, source)
     try:
         tree = _BUILDER.transform(_parser().parse(text))
@@ -197,15 +225,19 @@ def parse(text: str, source: str | None = None) -> ast.Node:
         raise
     except UnexpectedInput as exc:
         raise _friendly(exc, text, source) from None
-    except LarkError as exc:       # pragma: no cover - any other Lark failure
-        raise ParseError(f"cannot read the expression: {exc}",
-                         position=Position(source, 1, 1)) from None
+    except LarkError as exc:  # pragma: no cover - any other Lark failure
+        raise ParseError(
+            f"cannot read the expression: {exc}", position=Position(source, 1, 1)
+        ) from None
     except RecursionError:
-        raise ParseError("the expression nests too deeply",
-                         position=Position(source, 1, 1)) from None
+        raise ParseError(
+            "the expression nests too deeply", position=Position(source, 1, 1)
+        ) from None
     if _tree_depth(tree) > MAX_DEPTH:
-        raise ParseError(f"the expression nests more than {MAX_DEPTH} levels deep",
-                         position=Position(source, 1, 1))
+        raise ParseError(
+            f"the expression nests more than {MAX_DEPTH} levels deep",
+            position=Position(source, 1, 1),
+        )
     return tree
 
 
@@ -213,7 +245,7 @@ def _bracket_depth(text: str) -> int:
     depth = best = 0
     in_string = escaped = False
     for ch in text:
-        if in_string:               # brackets inside "..." do not nest anything
+        if in_string:  # brackets inside "..." do not nest anything
             if escaped:
                 escaped = False
             elif ch == "\\":
@@ -233,23 +265,28 @@ def _bracket_depth(text: str) -> int:
 
 # 2021/7/1, 2021-7-1, 2021.7.1 written without spaces: a date written another
 # way, which would otherwise be read as arithmetic (2021 / 7 / 1 is 288.71…)
-_LOOSE_DATE = re.compile(r'"(?:[^"\\\n]|\\.)*"|(?<![\w.])[0-9]{4}([/.-])[0-9]{1,2}\1[0-9]{1,2}'
-                         r'(?![\w.%])')
+_LOOSE_DATE = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"|(?<![\w.])[0-9]{4}([/.-])[0-9]{1,2}\1[0-9]{1,2}'
+    r"(?![\w.%])"
+)
 
 
 def _refuse_loose_dates(text: str, source: str | None) -> None:
     for m in _LOOSE_DATE.finditer(text):
         if m.group().startswith('"'):
-            continue                    # inside a string: text, not a date
+            continue  # inside a string: text, not a date
         word = m.group()
         fixed = iso_form(word)
         if fixed is None or fixed == word:
             continue
         line = text.count("\n", 0, m.start()) + 1
         col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-        raise ParseError(f"'{word}' is not a real date of the form YYYY-MM-DD",
-                         hint=f"write {fixed}",
-                         position=Position(source, line, col), snippet=_line(text, line))
+        raise ParseError(
+            f"'{word}' is not a real date of the form YYYY-MM-DD",
+            hint=f"write {fixed}",
+            position=Position(source, line, col),
+            snippet=_line(text, line),
+        )
 
 
 def _tree_depth(node: ast.Node) -> int:
@@ -281,29 +318,34 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
         else:
             msg = f"'{ch}' is not allowed here"
             if ch == "'":
-                return ParseError(msg + "; text is written in double quotes, e.g. \"初级\"",
-                                  position=Position(source, line, col), snippet=_line(text, line))
+                return ParseError(
+                    msg + '; text is written in double quotes, e.g. "初级"',
+                    position=Position(source, line, col),
+                    snippet=_line(text, line),
+                )
             if ch.isdigit() and not ch.isascii():
                 # Decimal() would read it (1৪ as 14): an expression has ASCII digits only
                 import unicodedata
-                msg = (f"'{ch}' is not one of the digits 0-9 (it is "
-                       f"{unicodedata.name(ch, 'a digit of another script')}); "
-                       "write numbers with the digits 0-9")
+
+                msg = (
+                    f"'{ch}' is not one of the digits 0-9 (it is "
+                    f"{unicodedata.name(ch, 'a digit of another script')}); "
+                    "write numbers with the digits 0-9"
+                )
             elif ch in "，（）“”：；":
-                msg += " (a full-width Chinese punctuation mark; use , ( ) \" : instead)"
+                msg += ' (a full-width Chinese punctuation mark; use , ( ) " : instead)'
             else:
                 expected = _expected_at(text, exc.pos_in_stream)
                 if expected is None:
                     expected = set(exc.allowed or ())
                 msg += f"; expected {_describe_expected(expected)}"
-        return ParseError(msg, position=Position(source, line, col),
-                          snippet=_line(text, line))
+        return ParseError(msg, position=Position(source, line, col), snippet=_line(text, line))
     expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
     token = getattr(exc, "token", None)
     at_end = isinstance(exc, UnexpectedEOF) or (token is not None and token.type == "$END")
     prev = _previous_token(text, exc)
     if at_end:
-        lines = text.rstrip().splitlines() or [""]   # the caret goes after the last word
+        lines = text.rstrip().splitlines() or [""]  # the caret goes after the last word
         line = len(lines)
         col = len(lines[-1].rstrip()) + 1
         if expected & _VALUE_START or {"NUMBER", "NAME"} <= expected:
@@ -314,16 +356,26 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
             msg = "expected ']' to close the '['"
         else:
             msg = f"the expression ends too early; expected {_describe_expected(expected)}"
-        return ParseError(msg, position=Position(source, line, col),
-                          snippet=_line(text, line))
+        return ParseError(msg, position=Position(source, line, col), snippet=_line(text, line))
     shown = str(token) if token is not None else "?"
     if {"NUMBER", "NAME"} <= expected:
-        msg = (f"expected a value after '{prev}', found '{shown}'" if prev
-               else f"expected a value, found '{shown}'")
+        msg = (
+            f"expected a value after '{prev}', found '{shown}'"
+            if prev
+            else f"expected a value, found '{shown}'"
+        )
     elif (token is not None and token.type in ("EQUAL", "LESSTHAN", "MORETHAN")) or shown in (
-            "==", "!=", "<", "<=", ">", ">=", "in"):
-        msg = (f"'{shown}' cannot follow a comparison: comparisons do not chain; "
-               "join them with 'and'")
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "in",
+    ):
+        msg = (
+            f"'{shown}' cannot follow a comparison: comparisons do not chain; join them with 'and'"
+        )
     else:
         msg = f"unexpected '{shown}'; expected {_describe_expected(expected)}"
     return ParseError(msg, position=Position(source, line, col), snippet=_line(text, line))

@@ -3,6 +3,7 @@
 Parentheses are added only where precedence requires them, numbers keep the
 exact digits of their Decimal, percentages stay percentages.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -18,6 +19,7 @@ def to_text(node: ast.Node) -> str:
 def format_expression(text: str) -> str:
     """Canonical form of an expression's text (what `policy fmt` writes)."""
     from .parser import parse
+
     return to_text(parse(text))
 
 
@@ -94,6 +96,7 @@ def _print(node: ast.Node) -> str:
     if isinstance(node, ast.If):
         # the condition and the then-branch are delimited by keywords, but an
         # if inside the condition reads badly: parenthesise it.
-        return (f"if {_wrap(node.cond, PREC_IF + 1)} then {_print(node.then)} "
-                f"else {_print(node.else_)}")
+        return (
+            f"if {_wrap(node.cond, PREC_IF + 1)} then {_print(node.then)} else {_print(node.else_)}"
+        )
     raise TypeError(f"not an AST node: {node!r}")

@@ -5,6 +5,7 @@ Each helper keeps the three-valued logic of the rule language (an unknown
 argument gives an unknown naming the missing facts) and turns failures into
 ``EvaluationError``; the generated code calls them only off its common paths.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -95,11 +96,11 @@ class Members:
                 return _in(a, b)
             try:
                 members = None if any(x.__class__ is Unknown for x in b) else frozenset(b)
-            except TypeError:           # unhashable items: compared one by one
+            except TypeError:  # unhashable items: compared one by one
                 members = None
             self.members = members
-            if members is not None:     # the generated code tests it in place
-                self.items = b          # last: another thread sees a whole entry
+            if members is not None:  # the generated code tests it in place
+                self.items = b  # last: another thread sees a whole entry
         if a.__class__ is Unknown or self.members is None:
             return _in(a, b)
         try:
@@ -112,7 +113,7 @@ class Members:
         return r if r.__class__ is Unknown else not r
 
 
-_DATE_PARTS = ("year", "month")      # date attributes of the same name
+_DATE_PARTS = ("year", "month")  # date attributes of the same name
 
 
 class _Ints(dict):
@@ -160,6 +161,7 @@ def _quantifier(decisive: bool):
             if v is not neutral:
                 pending = v if pending is None else merge(pending, v)
         return neutral if pending is None else pending
+
     return quantify
 
 
@@ -196,12 +198,25 @@ def _sum_of(items, body):
 
 
 NAMESPACE = {
-    "U": Unknown, "_merge": merge2, "_path": _path, "_attr": _attr, "_index": _index,
-    "_in": _in, "_not_in": _not_in, "_div": _div, "_call": _call,
-    "_count_all": _count_all, "_any_of": _any_of, "_all_of": _all_of,
-    "_count_of": _count_of, "_sum_of": _sum_of, "operator": operator,
-    "_candidates": candidates, "_guard": _guard, "_std": _std,
-    "_NOREC": MappingProxyType({}), "_INTS": _Ints(), "_date": _dt.date,
+    "U": Unknown,
+    "_merge": merge2,
+    "_path": _path,
+    "_attr": _attr,
+    "_index": _index,
+    "_in": _in,
+    "_not_in": _not_in,
+    "_div": _div,
+    "_call": _call,
+    "_count_all": _count_all,
+    "_any_of": _any_of,
+    "_all_of": _all_of,
+    "_count_of": _count_of,
+    "_sum_of": _sum_of,
+    "operator": operator,
+    "_candidates": candidates,
+    "_guard": _guard,
+    "_std": _std,
+    "_NOREC": MappingProxyType({}),
+    "_INTS": _Ints(),
+    "_date": _dt.date,
 }
-
-

@@ -13,6 +13,7 @@ so everything is written as lists, objects, strings, numbers and booleans:
 Reading builds only the node and type classes named here; anything else is
 refused (``ValueError``), so a damaged entry is thrown away, never trusted.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,11 +27,19 @@ from . import types as T
 # new node class is covered without touching this module (a test round-trips
 # every kind)
 KINDS: dict[str, type] = {
-    cls.__name__: cls for cls in vars(ast).values()
-    if isinstance(cls, type) and issubclass(cls, ast.Node) and cls is not ast.Node}
+    cls.__name__: cls
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.Node) and cls is not ast.Node
+}
 
-_FIELD_KINDS = {"Decimal": "decimal", "_dt.date": "date", "str": "str", "bool": "bool",
-                "Node": "node", "tuple[Node, ...]": "nodes"}
+_FIELD_KINDS = {
+    "Decimal": "decimal",
+    "_dt.date": "date",
+    "str": "str",
+    "bool": "bool",
+    "Node": "node",
+    "tuple[Node, ...]": "nodes",
+}
 
 
 def _fields(cls) -> tuple[tuple[str, str], ...]:
@@ -76,8 +85,7 @@ def from_data(data, depth: int = 0) -> ast.Node:
     if layout is None or len(data) != 2 + len(layout):
         raise ValueError("not a syntax tree")
     span = data[1]
-    if not (isinstance(span, list) and len(span) == 4
-            and all(type(x) is int for x in span)):
+    if not (isinstance(span, list) and len(span) == 4 and all(type(x) is int for x in span)):
         raise ValueError("not a syntax tree")
     args = []
     for (_field, kind), v in zip(layout, data[2:]):
@@ -117,8 +125,12 @@ def type_to_data(t: T.Type) -> list:
     if isinstance(t, T.RecordType):
         return ["record", t.name, [[k, type_to_data(v)] for k, v in t.fields]]
     if isinstance(t, T.TableType):
-        return ["table", t.name, type_to_data(t.key) if t.key is not None else None,
-                type_to_data(t.value)]
+        return [
+            "table",
+            t.name,
+            type_to_data(t.key) if t.key is not None else None,
+            type_to_data(t.value),
+        ]
     if isinstance(t, T.SetType):
         return ["set", t.name, type_to_data(t.item)]
     if isinstance(t, T.FunctionType):
@@ -136,8 +148,12 @@ def type_from_data(data, depth: int = 0) -> T.Type:
         raise ValueError("not a type")
     if kind == "simple" and len(data) == 2 and name in _SIMPLE_TYPES:
         return _SIMPLE_TYPES[name]
-    if kind == "enum" and len(data) == 3 and isinstance(data[2], list) \
-            and all(isinstance(v, str) for v in data[2]):
+    if (
+        kind == "enum"
+        and len(data) == 3
+        and isinstance(data[2], list)
+        and all(isinstance(v, str) for v in data[2])
+    ):
         return T.EnumType(name, frozenset(data[2]))
     if kind == "list" and len(data) == 3:
         return T.ListType(name, type_from_data(data[2], depth + 1))
@@ -156,12 +172,14 @@ def type_from_data(data, depth: int = 0) -> T.Type:
     if kind == "set" and len(data) == 3:
         return T.SetType(name, type_from_data(data[2], depth + 1))
     if kind == "function" and len(data) == 5 and isinstance(data[2], str):
-        return T.FunctionType(name, data[2], type_from_data(data[3], depth + 1),
-                              type_from_data(data[4], depth + 1))
+        return T.FunctionType(
+            name, data[2], type_from_data(data[3], depth + 1), type_from_data(data[4], depth + 1)
+        )
     raise ValueError("not a type")
 
 
 # -- values ------------------------------------------------------------------------------
+
 
 def value_to_data(v):
     """Plain data (dicts, lists, text, numbers, booleans, None, Decimal, date)
@@ -191,7 +209,7 @@ def value_from_data(data, depth: int = 0):
         return [value_from_data(x, depth + 1) for x in data]
     if isinstance(data, dict):
         if len(data) == 1:
-            (k, x), = data.items()
+            ((k, x),) = data.items()
             if k == "$d" and isinstance(x, str):
                 return Decimal(x)
             if k == "$t" and isinstance(x, str):

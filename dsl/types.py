@@ -3,6 +3,7 @@
 A fact, a standard or a catalogue is declared in the policy with one of these
 types; the checker infers the type of every expression from them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ NUMBER = Type("number")
 MONEY = Type("money")
 BOOLEAN = Type("boolean")
 DATE = Type("date")
-ANY = Type("any")          # after an error, so one mistake is reported once
+ANY = Type("any")  # after an error, so one mistake is reported once
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ListType(Type):
 
 @dataclass(frozen=True)
 class RecordType(Type):
-    fields: tuple = ()          # ((name, Type), ...) — a tuple so the type is hashable
+    fields: tuple = ()  # ((name, Type), ...) — a tuple so the type is hashable
 
     def field(self, name: str) -> Type | None:
         for key, typ in self.fields:
@@ -144,8 +145,9 @@ def literal_enum(value: str) -> EnumType:
 
 
 def parse_declared(name: str) -> Type:
-    return {"string": STRING, "number": NUMBER, "money": MONEY,
-            "boolean": BOOLEAN, "date": DATE}[name]
+    return {"string": STRING, "number": NUMBER, "money": MONEY, "boolean": BOOLEAN, "date": DATE}[
+        name
+    ]
 
 
 __all__ = [

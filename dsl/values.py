@@ -6,6 +6,7 @@ arithmetic and comparisons, and the logical operators follow Kleene's
 three-valued logic (``false and unknown`` is false, ``true or unknown`` is
 true), so a decision can say exactly which missing facts stood in its way.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,7 +21,7 @@ class Unknown:
     def __init__(self, missing=frozenset()):
         self.missing = frozenset(missing)
 
-    def __bool__(self):          # a bug if reached: truthiness of unknown is undefined
+    def __bool__(self):  # a bug if reached: truthiness of unknown is undefined
         raise TypeError("the truth of an unknown value was asked for")
 
     def __eq__(self, other):
@@ -55,7 +56,7 @@ class KnownNone:
             cls._instance = object.__new__(cls)
         return cls._instance
 
-    def __reduce__(self):           # one instance, also across processes
+    def __reduce__(self):  # one instance, also across processes
         return (KnownNone, ())
 
     def __eq__(self, other):

@@ -11,6 +11,7 @@ surrogate (which is no character, and cannot even be written as UTF-8).
 ``\\n``, ``\\x1b``, ``\\u202e`` — and leaves every other character, Chinese
 included, as it is.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,8 @@ _INVISIBLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff"
     "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

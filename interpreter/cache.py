@@ -33,6 +33,7 @@ What it trusts, and why nothing in it can run or lie (docs/security.md):
 ``POLICY_CACHE_DIR=off`` disables it. A cache that cannot be read or written
 is ignored.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,8 +49,8 @@ from pathlib import Path
 from dsl import serial
 
 FORMAT = 3
-MAX_EXPRESSIONS = 5000       # a cache that grows past this starts afresh
-MAX_VIEWS = 4                # catalogue views kept (the latest)
+MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
+MAX_VIEWS = 4  # catalogue views kept (the latest)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SECRET = "secret"
 SUFFIX = ".json"
@@ -136,11 +137,12 @@ def _secret(dir_fd: int) -> bytes | None:
     if got is not None and len(got) == 32:
         return got
     from .outputs import atomic_write_bytes
+
     try:
         atomic_write_bytes(SECRET, os.urandom(32), mode=0o600, dir_fd=dir_fd)
     except OSError:
         return None
-    got = _read(SECRET, dir_fd, 1024)      # another process may have won the race
+    got = _read(SECRET, dir_fd, 1024)  # another process may have won the race
     return got if got is not None and len(got) == 32 else None
 
 
@@ -157,6 +159,7 @@ def tool_fingerprint() -> str:
     import importlib.util
 
     import dsl
+
     h = hashlib.sha256(f"policy-cache {FORMAT} {sys.version_info[:2]}".encode())
     roots = [Path(dsl.__file__).parent, Path(__file__).parent]
     # found, not imported: importing the catalogues costs more than hashing them
@@ -171,8 +174,12 @@ def tool_fingerprint() -> str:
     if spec is not None and spec.origin:
         site = Path(spec.origin).parent.parent
         try:
-            names = sorted(n for n in os.listdir(site) if n.lower().endswith(
-                (".dist-info", ".egg-info")) and n.lower().split("-")[0] in _VERSIONED)
+            names = sorted(
+                n
+                for n in os.listdir(site)
+                if n.lower().endswith((".dist-info", ".egg-info"))
+                and n.lower().split("-")[0] in _VERSIONED
+            )
         except OSError:
             names = []
         h.update("\0".join(names).encode())
@@ -212,7 +219,7 @@ class Cache:
             return
         data = self._verify(raw)
         if data is None:
-            self.dirty = True            # damaged or forged: rebuilt and written again
+            self.dirty = True  # damaged or forged: rebuilt and written again
         else:
             self.data = data
 
@@ -220,8 +227,13 @@ class Cache:
         head, sep, payload = raw.partition(b"\n")
         try:
             header = json.loads(head)
-            if not (sep and isinstance(header, dict) and header.get("format") == FORMAT
-                    and header.get("key") == self.key and isinstance(header.get("mac"), str)):
+            if not (
+                sep
+                and isinstance(header, dict)
+                and header.get("format") == FORMAT
+                and header.get("key") == self.key
+                and isinstance(header.get("mac"), str)
+            ):
                 return None
             if not hmac.compare_digest(header["mac"], _mac(self._secret, self.key, payload)):
                 return None
@@ -234,13 +246,12 @@ class Cache:
         validated = data.get("validated")
         asts = data.get("asts")
         views = data.get("views")
-        if not (isinstance(validated, list) and isinstance(asts, dict)
-                and isinstance(views, dict)):
+        if not (isinstance(validated, list) and isinstance(asts, dict) and isinstance(views, dict)):
             return None
         for pair in validated:
             if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
                 out["validated"].add(tuple(pair))
-        out["asts"] = asts               # decoded one by one, when asked for
+        out["asts"] = asts  # decoded one by one, when asked for
         out["views"] = views
         return out
 
@@ -285,7 +296,8 @@ class Cache:
             values = {k: serial.value_from_data(v) for k, v in got["values"].items()}
             hashes = dict(got["hashes"])
             if set(types) != set(values) or not all(
-                    isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()):
+                isinstance(k, str) and isinstance(v, str) for k, v in hashes.items()
+            ):
                 raise ValueError("inconsistent")
             return types, values, hashes
         except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
@@ -295,11 +307,13 @@ class Cache:
 
     def store_views(self, key: str, types: dict, values: dict, hashes: dict) -> None:
         try:
-            entry = {"types": {k: serial.type_to_data(v) for k, v in types.items()},
-                     "values": {k: serial.value_to_data(v) for k, v in values.items()},
-                     "hashes": dict(hashes)}
+            entry = {
+                "types": {k: serial.type_to_data(v) for k, v in types.items()},
+                "values": {k: serial.value_to_data(v) for k, v in values.items()},
+                "hashes": dict(hashes),
+            }
         except TypeError:
-            return                      # something with no JSON form: not cached
+            return  # something with no JSON form: not cached
         views = self.data.setdefault("views", {})
         views.pop(key, None)
         while len(views) >= MAX_VIEWS:
@@ -311,19 +325,27 @@ class Cache:
         if not self.dirty or self._dir_fd is None:
             return
         from .outputs import atomic_write_bytes
+
         self.dirty = False
         try:
-            payload = json.dumps({"validated": sorted(self.data.get("validated", ())),
-                                  "asts": self.data.get("asts", {}),
-                                  "views": self.data.get("views", {})},
-                                 ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            payload = json.dumps(
+                {
+                    "validated": sorted(self.data.get("validated", ())),
+                    "asts": self.data.get("asts", {}),
+                    "views": self.data.get("views", {}),
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode("utf-8")
         except (TypeError, ValueError, UnicodeError):
             return
-        header = json.dumps({"format": FORMAT, "key": self.key,
-                             "mac": _mac(self._secret, self.key, payload)}).encode()
+        header = json.dumps(
+            {"format": FORMAT, "key": self.key, "mac": _mac(self._secret, self.key, payload)}
+        ).encode()
         with contextlib.suppress(OSError):
-            atomic_write_bytes(self.key + SUFFIX, header + b"\n" + payload, mode=0o600,
-                               dir_fd=self._dir_fd)
+            atomic_write_bytes(
+                self.key + SUFFIX, header + b"\n" + payload, mode=0o600, dir_fd=self._dir_fd
+            )
 
     def close(self) -> None:
         if self._dir_fd is not None:

@@ -10,6 +10,7 @@ Decisions for the format, documented in the README:
 - numbers must be finite and within the declared minimum/maximum (and
   within ±10^12 when none is declared); NaN, Infinity and 1e400 are refused.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,8 @@ ABS_LIMIT = Decimal(10) ** 12
 # a number is checked as text before it becomes a Decimal, so no arithmetic
 # ever meets 1E9999999999999999999 (which Decimal cannot hold: exit 3 once) or
 # 1e-99999999 (which printed as 100 MB of digits): docs/limits.md
-MAX_NUMBER_CHARS = 64       # characters of one number as written
-MAX_FRACTION_DIGITS = 12    # digits after the decimal point (value as written)
+MAX_NUMBER_CHARS = 64  # characters of one number as written
+MAX_FRACTION_DIGITS = 12  # digits after the decimal point (value as written)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -60,28 +61,37 @@ def number_problem(text: str) -> str | None:
     an exponent out of range, more than MAX_FRACTION_DIGITS digits after the
     point), or None. Looks at the text only: no arithmetic is done on it."""
     if len(text) > MAX_NUMBER_CHARS:
-        return (f"{text[:30]}… ({len(text)} characters) is not a usable number (a case's "
-                f"numbers are written in at most {MAX_NUMBER_CHARS} characters)")
+        return (
+            f"{text[:30]}… ({len(text)} characters) is not a usable number (a case's "
+            f"numbers are written in at most {MAX_NUMBER_CHARS} characters)"
+        )
     m = _NUMBER.fullmatch(text.strip())
     if m is None:
-        return None                 # not a number at all: Decimal() says so
+        return None  # not a number at all: Decimal() says so
     whole, frac, exp = m.group(1) or "", m.group(2) or "", m.group(3)
     e = int(exp) if exp else 0
-    if abs(e) > 10 ** 6:
-        return (f"{text.strip()} is not a usable number (a case's numbers are finite and "
-                f"within ±{ABS_LIMIT:f}, with at most {MAX_FRACTION_DIGITS} digits after the "
-                "point)")
+    if abs(e) > 10**6:
+        return (
+            f"{text.strip()} is not a usable number (a case's numbers are finite and "
+            f"within ±{ABS_LIMIT:f}, with at most {MAX_FRACTION_DIGITS} digits after the "
+            "point)"
+        )
     digits = (whole + frac).lstrip("0")
     if not digits.rstrip("0"):
-        return None                 # zero, however written
+        return None  # zero, however written
     # digits after the point of the value: those written, less the exponent,
     # not counting trailing zeros
-    after = len(frac.rstrip("0")) - e if frac.rstrip("0") else -e - (
-        len(whole) - len(whole.rstrip("0")))
+    after = (
+        len(frac.rstrip("0")) - e
+        if frac.rstrip("0")
+        else -e - (len(whole) - len(whole.rstrip("0")))
+    )
     if after > MAX_FRACTION_DIGITS:
         shown = text.strip() if len(text.strip()) <= 30 else text.strip()[:30] + "…"
-        return (f"{shown} has {after} digits after the decimal point; a case's numbers have "
-                f"at most {MAX_FRACTION_DIGITS}")
+        return (
+            f"{shown} has {after} digits after the decimal point; a case's numbers have "
+            f"at most {MAX_FRACTION_DIGITS}"
+        )
     return None
 
 
@@ -102,7 +112,7 @@ def _pairs(pairs):
     out = {}
     for k, v in pairs:
         if k in out:
-            raise _Duplicate(f"the key \"{_brief(k)}\" is given twice")
+            raise _Duplicate(f'the key "{_brief(k)}" is given twice')
         out[k] = v
     return out
 
@@ -114,7 +124,7 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
     """Line, column and field path of the first duplicate key, NaN/Infinity or
     unusable number in ``text`` (which json.loads has just refused for that
     reason)."""
-    stack: list[list] = []      # [keys seen, current key] for objects, [index] for lists
+    stack: list[list] = []  # [keys seen, current key] for objects, [index] for lists
     expect_key = False
     for m in _TOKEN.finditer(text):
         tok = m.group()
@@ -141,7 +151,9 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
                 if key in stack[-1][0] and kind is _Duplicate:
                     at = m.start()
                 stack[-1][0].add(key)
-            elif (not tok.startswith('"') and kind is _Constant and tok[-1:] in "yN") or (not tok.startswith('"') and kind is _BadNumber and number_problem(tok)):
+            elif (not tok.startswith('"') and kind is _Constant and tok[-1:] in "yN") or (
+                not tok.startswith('"') and kind is _BadNumber and number_problem(tok)
+            ):
                 at = m.start()
             if at is not None:
                 line = text.count("\n", 0, at) + 1
@@ -158,19 +170,26 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
 
 def parse_json_text(text: str, name: str) -> object:
     try:
-        return json.loads(text, parse_float=decimal_from_text, parse_int=decimal_from_text,
-                          parse_constant=_reject_constant, object_pairs_hook=_pairs)
+        return json.loads(
+            text,
+            parse_float=decimal_from_text,
+            parse_int=decimal_from_text,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_pairs,
+        )
     except json.JSONDecodeError as exc:
-        msg = exc.msg.removesuffix(" at")   # json's "Invalid control character at"
-        raise CaseError(f"not valid JSON: {msg}",
-                        position=Position(name, exc.lineno, exc.colno)) from None
+        msg = exc.msg.removesuffix(" at")  # json's "Invalid control character at"
+        raise CaseError(
+            f"not valid JSON: {msg}", position=Position(name, exc.lineno, exc.colno)
+        ) from None
     except (_Constant, _Duplicate, _BadNumber) as exc:
         try:
             line, col, path = _locate(text, type(exc))
-        except RecursionError:      # pragma: no cover - the scan is not recursive
+        except RecursionError:  # pragma: no cover - the scan is not recursive
             line = col = path = None
-        raise CaseError(str(exc), position=Position(name, line, col),
-                        context=f"field {path}" if path else None) from None
+        raise CaseError(
+            str(exc), position=Position(name, line, col), context=f"field {path}" if path else None
+        ) from None
     except ValueError as exc:
         raise CaseError(str(exc), position=Position(name)) from None
     except RecursionError:
@@ -184,6 +203,7 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
     try:
         if str(path) == "-":
             import sys
+
             raw = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
             name = "<stdin>"
         else:
@@ -192,13 +212,17 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
                 raw = f.read(MAX_CASE_BYTES + 1)
                 size = os.fstat(f.fileno()).st_size
     except OSError as exc:
-        raise CaseError(f"cannot read the case file: {exc.strerror}",
-                        position=Position(name)) from None
+        raise CaseError(
+            f"cannot read the case file: {exc.strerror}", position=Position(name)
+        ) from None
     if len(raw) > MAX_CASE_BYTES:
         size = size if str(path) != "-" and size > MAX_CASE_BYTES else None
-        raise CaseError(f"the case file is {size} bytes; the limit is {MAX_CASE_BYTES}" if size
-                        else f"the case file is larger than the limit of {MAX_CASE_BYTES} bytes",
-                        position=Position(name))
+        raise CaseError(
+            f"the case file is {size} bytes; the limit is {MAX_CASE_BYTES}"
+            if size
+            else f"the case file is larger than the limit of {MAX_CASE_BYTES} bytes",
+            position=Position(name),
+        )
     return parse_case_bytes(raw, name), raw
 
 
@@ -209,8 +233,10 @@ def parse_case_bytes(raw: bytes, name: str) -> object:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CaseError(f"the case file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                        position=Position(name, line)) from None
+        raise CaseError(
+            f"the case file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            position=Position(name, line),
+        ) from None
     if not text.strip():
         raise CaseError("the case file is empty", position=Position(name))
     return parse_json_text(text, name)
@@ -228,12 +254,14 @@ class CaseReader:
         # money is given no finer than it is paid (document.yaml money.places)
         self._places = policy.document.money.places
         self._fen = Decimal(1).scaleb(-self._places)
-        self._dates: dict[str, _dt.date] = {}     # the same dates recur across cases
+        self._dates: dict[str, _dt.date] = {}  # the same dates recur across cases
 
     def convert(self, data, source: str = "<case>") -> dict:
         if not isinstance(data, dict):
-            raise CaseError(f"a case is a JSON object: {{ ... }}, found {_show(data)}",
-                            position=Position(source))
+            raise CaseError(
+                f"a case is a JSON object: {{ ... }}, found {_show(data)}",
+                position=Position(source),
+            )
         self._nones: list[tuple] = []
         out = self._record(data, self.policy.facts, "", source, 0)
         if self._nones:
@@ -241,11 +269,19 @@ class CaseReader:
             out[NONE_PATHS] = tuple(self._nones)
         return out
 
-    def _record(self, data: dict, fields: dict[str, FactDecl], prefix: str, source: str,
-                depth: int, record: FactDecl | None = None) -> dict:
+    def _record(
+        self,
+        data: dict,
+        fields: dict[str, FactDecl],
+        prefix: str,
+        source: str,
+        depth: int,
+        record: FactDecl | None = None,
+    ) -> dict:
         if depth > MAX_CASE_DEPTH:
-            raise CaseError("the case nests too deeply", position=Position(source),
-                            context=f"field {prefix}")
+            raise CaseError(
+                "the case nests too deeply", position=Position(source), context=f"field {prefix}"
+            )
         out = {}
         for key, value in data.items():
             decl = fields.get(key)
@@ -260,12 +296,20 @@ class CaseReader:
             path = f"{prefix}.{key}" if prefix else key
             if decl is None:
                 import difflib
+
                 path = _brief(path)
                 close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else (
-                    "fields here: " + ", ".join(fields) if fields else None)
-                raise CaseError(f"the policy declares no fact '{path}'",
-                                position=Position(source), context=f"field {path}", hint=hint)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else ("fields here: " + ", ".join(fields) if fields else None)
+                )
+                raise CaseError(
+                    f"the policy declares no fact '{path}'",
+                    position=Position(source),
+                    context=f"field {path}",
+                    hint=hint,
+                )
             if value is None:
                 continue
             out[key] = self._value(value, decl, path, source, depth)
@@ -278,18 +322,24 @@ class CaseReader:
         where facts.yaml declares what that means for it."""
         others = [k for k in value if k != "none" and k[:1] not in ("_", "$")]
         if value["none"] is not True:
-            raise bad(f"\"none\" is written {{\"none\": true}}, found {_show(value['none'])}")
+            raise bad(f'"none" is written {{"none": true}}, found {_show(value["none"])}')
         if others:
-            raise bad("a fact stated none has no fields of its own: give {\"none\": true} "
-                      f"or the fields, not both (found '{_brief(others[0])}')")
+            raise bad(
+                'a fact stated none has no fields of its own: give {"none": true} '
+                f"or the fields, not both (found '{_brief(others[0])}')"
+            )
         if decl.none is None:
-            instead = {"boolean": "write false when it is not so",
-                       "number": "write 0 when there is nothing to count",
-                       "money": "write 0 when there is no amount",
-                       "list": "write [] when there is nothing in it"}.get(decl.type)
-            raise bad("the policy does not let this fact be stated as none (facts.yaml "
-                      "declares no 'none' for it)",
-                      (instead + "; " if instead else "") + "leave it out when it is not known")
+            instead = {
+                "boolean": "write false when it is not so",
+                "number": "write 0 when there is nothing to count",
+                "money": "write 0 when there is no amount",
+                "list": "write [] when there is nothing in it",
+            }.get(decl.type)
+            raise bad(
+                "the policy does not let this fact be stated as none (facts.yaml "
+                "declares no 'none' for it)",
+                (instead + "; " if instead else "") + "leave it out when it is not known",
+            )
         return self._none_value(decl, _path_parts(path))
 
     def _none_value(self, decl: FactDecl, parts: tuple):
@@ -310,16 +360,19 @@ class CaseReader:
         the case, naming the field and showing the values it compared; one
         that a missing field leaves unknown is not checked."""
         from dsl import Context, EvaluationError
+
         for c in record.constraints:
             try:
                 ok = c.rule.expression.fn(Context(values))
             except EvaluationError:
                 ok = False
             if ok is False:
-                shown = ", ".join(f"{prefix}.{f} = {_show_value(values.get(f))}"
-                                  for f in c.reads)
-                raise CaseError(f"{c.message.zh} ({c.message.en}): {shown}",
-                                position=Position(source), context=f"field {prefix}.{c.field}")
+                shown = ", ".join(f"{prefix}.{f} = {_show_value(values.get(f))}" for f in c.reads)
+                raise CaseError(
+                    f"{c.message.zh} ({c.message.en}): {shown}",
+                    position=Position(source),
+                    context=f"field {prefix}.{c.field}",
+                )
 
     def _fast(self, value, decl: FactDecl):
         """A valid leaf value converted, or _SLOW to take the checking path
@@ -346,22 +399,27 @@ class CaseReader:
             except FormatError:
                 return _SLOW
         if t in ("number", "money") and cls is Decimal and value.is_finite():
-            low = decl.minimum if decl.minimum is not None else (
-                _ZERO if t == "money" else None)
-            if (value.copy_abs() <= ABS_LIMIT and (low is None or value >= low)
-                    and (decl.maximum is None or value <= decl.maximum)
-                    and (not decl.integer or value == value.to_integral_value())
-                    and (t != "money" or value.as_tuple().exponent >= -self._places)):
+            low = decl.minimum if decl.minimum is not None else (_ZERO if t == "money" else None)
+            if (
+                value.copy_abs() <= ABS_LIMIT
+                and (low is None or value >= low)
+                and (decl.maximum is None or value <= decl.maximum)
+                and (not decl.integer or value == value.to_integral_value())
+                and (t != "money" or value.as_tuple().exponent >= -self._places)
+            ):
                 return value
         return _SLOW
 
     def _value(self, value, decl: FactDecl, path: str, source: str, depth: int):
         def bad(message, hint=None):
-            return CaseError(message, position=Position(source), context=f"field {path}",
-                             hint=hint)
+            return CaseError(message, position=Position(source), context=f"field {path}", hint=hint)
+
         t = decl.type
-        if value.__class__ is dict and "none" in value and (
-                t != "record" or "none" not in decl.fields):
+        if (
+            value.__class__ is dict
+            and "none" in value
+            and (t != "record" or "none" not in decl.fields)
+        ):
             return self._stated_none(value, decl, path, bad)
         if t == "record":
             if not isinstance(value, dict):
@@ -373,9 +431,12 @@ class CaseReader:
             if len(value) > MAX_LIST_ITEMS:
                 raise bad(f"the list has {len(value)} items; the limit is {MAX_LIST_ITEMS}")
             if decl.min_items is not None and len(value) < decl.min_items:
-                raise bad("the list is empty; give at least "
-                          f"{decl.min_items} item(s), or leave the field out" if not value else
-                          f"the list has {len(value)} item(s); give at least {decl.min_items}")
+                raise bad(
+                    "the list is empty; give at least "
+                    f"{decl.min_items} item(s), or leave the field out"
+                    if not value
+                    else f"the list has {len(value)} item(s); give at least {decl.min_items}"
+                )
             if decl.max_items is not None and len(value) > decl.max_items:
                 raise bad(f"the list has {len(value)} items; at most {decl.max_items} allowed")
             items = []
@@ -390,42 +451,50 @@ class CaseReader:
             return value
         if t in ("number", "money"):
             if isinstance(value, str) and number_problem(value) is not None:
-                raise bad(number_problem(value))        # a CSV cell, a stored decision
+                raise bad(number_problem(value))  # a CSV cell, a stored decision
             if self.numbers_as_text and isinstance(value, str):
                 with contextlib.suppress(InvalidOperation):
                     value = Decimal(value)
             if isinstance(value, bool) or not isinstance(value, Decimal):
-                raise bad(f"expected a number, found {_show(value)}",
-                          "write numbers without quotes, e.g. 1500" if isinstance(value, str)
-                          else None)
+                raise bad(
+                    f"expected a number, found {_show(value)}",
+                    "write numbers without quotes, e.g. 1500" if isinstance(value, str) else None,
+                )
             try:
                 finite = value.is_finite()
             except InvalidOperation:
                 finite = False
             # copy_abs, not abs(): abs() rounds, and overflows for 1e999999999
             if not finite or value.copy_abs() > ABS_LIMIT:
-                raise bad(f"{_show(value)} is not a usable number (a case's numbers are finite "
-                          f"and within ±{ABS_LIMIT:f})")
-            low = decl.minimum if decl.minimum is not None else (
-                Decimal(0) if t == "money" else None)
+                raise bad(
+                    f"{_show(value)} is not a usable number (a case's numbers are finite "
+                    f"and within ±{ABS_LIMIT:f})"
+                )
+            low = (
+                decl.minimum if decl.minimum is not None else (Decimal(0) if t == "money" else None)
+            )
             if low is not None and value < low:
                 raise bad(f"{_show(value)} is below the smallest allowed value {low}")
             if decl.maximum is not None and value > decl.maximum:
                 raise bad(f"{_show(value)} is above the largest allowed value {decl.maximum}")
             if decl.integer and value != value.to_integral_value():
-                raise bad(f"expected a whole number, found {_show(value)}",
-                          "write a whole number, without a decimal point")
+                raise bad(
+                    f"expected a whole number, found {_show(value)}",
+                    "write a whole number, without a decimal point",
+                )
             problem = number_problem(str(value))
-            if problem is not None:         # a Decimal that did not come from our parser
+            if problem is not None:  # a Decimal that did not come from our parser
                 raise bad(problem)
             if t == "money" and value != value.quantize(self._fen, rounding=ROUND_DOWN):
-                raise bad(f"{_show(value)} is finer than money is paid: at most "
-                          f"{self._places} decimal places",
-                          f"give the amount as paid, e.g. {value.quantize(self._fen, ROUND_HALF_UP)}")
+                raise bad(
+                    f"{_show(value)} is finer than money is paid: at most "
+                    f"{self._places} decimal places",
+                    f"give the amount as paid, e.g. {value.quantize(self._fen, ROUND_HALF_UP)}",
+                )
             return value
         if t == "date":
             if not isinstance(value, str):
-                raise bad(f"expected a date \"YYYY-MM-DD\", found {_show(value)}")
+                raise bad(f'expected a date "YYYY-MM-DD", found {_show(value)}')
             try:
                 # only YYYY-MM-DD: fromisoformat alone also takes "2020-W01-1"
                 if not _DATE.fullmatch(value):
@@ -440,9 +509,12 @@ class CaseReader:
             values = self.policy.enums[decl.enum].values
             if not isinstance(value, str) or value not in values:
                 import difflib
+
                 close = difflib.get_close_matches(str(value), values, n=1, cutoff=0.5)
-                raise bad(f"{_show(value)} is not one of: " + "、".join(values),
-                          f"did you mean \"{close[0]}\"?" if close else None)
+                raise bad(
+                    f"{_show(value)} is not one of: " + "、".join(values),
+                    f'did you mean "{close[0]}"?' if close else None,
+                )
             return value
         if t == "string":
             if not isinstance(value, str):
@@ -450,16 +522,19 @@ class CaseReader:
             if len(value) > 1000:
                 raise bad("the text is longer than 1000 characters")
             if _SURROGATE.search(value):
-                raise bad("the text contains an invalid character (a lone \\u escape "
-                          "between \\ud800 and \\udfff, which is not a character)")
+                raise bad(
+                    "the text contains an invalid character (a lone \\u escape "
+                    "between \\ud800 and \\udfff, which is not a character)"
+                )
             if decl.format is not None:
                 # the canonical form: two spellings of one person are one value
                 fmt = get_format(decl.format)
                 try:
                     return fmt.normalise(value)
                 except FormatError as exc:
-                    raise bad(f"{_show(value)} is not a valid {fmt.label}: {exc.message}",
-                              exc.hint) from None
+                    raise bad(
+                        f"{_show(value)} is not a valid {fmt.label}: {exc.message}", exc.hint
+                    ) from None
             return value
         raise bad(f"the policy declares an unknown type '{t}'")  # pragma: no cover
 
@@ -471,7 +546,7 @@ NONE_PATHS = "$none"
 
 
 def _path_parts(path: str) -> tuple:
-    """"history[0].level" → ("history", 0, "level")."""
+    """ "history[0].level" → ("history", 0, "level")."""
     out: list = []
     for part in path.split("."):
         name, _, rest = part.partition("[")
@@ -494,6 +569,8 @@ def facts_json(facts: dict) -> dict:
             node = node[p]
         node[parts[-1]] = {"none": True}
     return out
+
+
 _ZERO = Decimal(0)
 
 
@@ -528,6 +605,7 @@ def _show(value) -> str:
 
 # -- the case JSON Schema, generated from the declarations ----------------------------
 
+
 def case_schema(policy: Policy) -> dict:
     props = {name: _schema(d, policy) for name, d in policy.facts.items()}
     return {
@@ -535,8 +613,8 @@ def case_schema(policy: Policy) -> dict:
         "$id": f"urn:policy:{policy.document.id}:case",
         "title": f"Case for {policy.document.number} {policy.document.title}",
         "description": "Generated from facts.yaml. Every fact is optional: a missing fact "
-                       "makes the decisions that need it undetermined. Keys starting with "
-                       "'_' or '$' are notes and are ignored.",
+        "makes the decisions that need it undetermined. Keys starting with "
+        "'_' or '$' are notes and are ignored.",
         "type": "object",
         "properties": props,
         "patternProperties": {"^[_$]": {}},
@@ -553,23 +631,38 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     if desc:
         s["description"] = desc
     if d.type == "record":
-        s.update(type=["object", "null"],
-                 properties={k: _schema(v, policy) for k, v in d.fields.items()},
-                 patternProperties={"^[_$]": {}}, additionalProperties=False)
+        s.update(
+            type=["object", "null"],
+            properties={k: _schema(v, policy) for k, v in d.fields.items()},
+            patternProperties={"^[_$]": {}},
+            additionalProperties=False,
+        )
         if d.constraints:
             # JSON Schema cannot compare two fields: an annotation the reader
             # (and the officer's form) enforces, and words in the description
-            s["x-constraints"] = [{"expr": c.rule.text, "field": c.field,
-                                   "message": {"zh": c.message.zh, "en": c.message.en}}
-                                  for c in d.constraints]
+            s["x-constraints"] = [
+                {
+                    "expr": c.rule.text,
+                    "field": c.field,
+                    "message": {"zh": c.message.zh, "en": c.message.en},
+                }
+                for c in d.constraints
+            ]
             s["description"] = " ".join(
-                [s.get("description", "")] + [f"约束 / constraint: {c.rule.text} "
-                                              f"({c.message.zh} / {c.message.en})"
-                                              for c in d.constraints]).strip()
+                [s.get("description", "")]
+                + [
+                    f"约束 / constraint: {c.rule.text} ({c.message.zh} / {c.message.en})"
+                    for c in d.constraints
+                ]
+            ).strip()
     elif d.type == "list":
-        s.update(type=["array", "null"], items=_schema(d.items, policy) if d.items else {},
-                 maxItems=min(MAX_LIST_ITEMS, d.max_items if d.max_items is not None
-                              else MAX_LIST_ITEMS))
+        s.update(
+            type=["array", "null"],
+            items=_schema(d.items, policy) if d.items else {},
+            maxItems=min(
+                MAX_LIST_ITEMS, d.max_items if d.max_items is not None else MAX_LIST_ITEMS
+            ),
+        )
         if d.min_items:
             s["minItems"] = d.min_items
         if isinstance(s["items"].get("type"), list):
@@ -584,8 +677,7 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
         if d.maximum is not None:
             s["maximum"] = _num(d.maximum)
     elif d.type == "date":
-        s.update(type=["string", "null"], format="date",
-                 pattern=r"^\d{4}-\d{2}-\d{2}$")
+        s.update(type=["string", "null"], format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")
     elif d.type == "enum":
         s["enum"] = list(policy.enums[d.enum].values) + [None]
     else:
@@ -598,16 +690,26 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
             s["format"] = d.format
             s["description"] = " ".join(x for x in (s.get("description"), fmt.description) if x)
     if d.example is not None:
-        s["examples"] = [_num(d.example) if isinstance(d.example, Decimal) else
-                         (d.example.isoformat() if isinstance(d.example, _dt.date) else d.example)]
+        s["examples"] = [
+            _num(d.example)
+            if isinstance(d.example, Decimal)
+            else (d.example.isoformat() if isinstance(d.example, _dt.date) else d.example)
+        ]
     if d.none is not None:
         # stated known none: {"none": true}, beside the fact's own form
         meta = ("title", "description", "examples")
         body = {k: v for k, v in s.items() if k not in meta}
         s = {k: v for k, v in s.items() if k in meta}
-        s["anyOf"] = [body, {"title": f"{d.none.zh} / {d.none.en}", "type": "object",
-                             "properties": {"none": {"const": True}}, "required": ["none"],
-                             "additionalProperties": False}]
+        s["anyOf"] = [
+            body,
+            {
+                "title": f"{d.none.zh} / {d.none.en}",
+                "type": "object",
+                "properties": {"none": {"const": True}},
+                "required": ["none"],
+                "additionalProperties": False,
+            },
+        ]
         s["x-none"] = {"zh": d.none.zh, "en": d.none.en}
     return s
 

@@ -3,6 +3,7 @@
 The evaluator records these; ``interpreter.render`` turns them into text or
 JSON. Outcomes: eligible, ineligible, undetermined.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,14 +27,22 @@ class ClauseResult(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, clause: Clause, result: bool | None, missing: tuple[str, ...] = (),
-                values: dict[str, object] | None = None, catalog_rows=()):
-        return tuple.__new__(cls, (clause, result, missing, {} if values is None else values,
-                                   catalog_rows))
+    def __new__(
+        cls,
+        clause: Clause,
+        result: bool | None,
+        missing: tuple[str, ...] = (),
+        values: dict[str, object] | None = None,
+        catalog_rows=(),
+    ):
+        return tuple.__new__(
+            cls, (clause, result, missing, {} if values is None else values, catalog_rows)
+        )
 
     clause: Clause = property(itemgetter(0))
-    result: bool | None = property(itemgetter(1))          # None: unknown for lack of facts
+    result: bool | None = property(itemgetter(1))  # None: unknown for lack of facts
     missing: tuple[str, ...] = property(itemgetter(2))
+
     @property
     def values(self) -> dict[str, object]:
         """Fact path -> the value the clause used. The evaluator may give,
@@ -56,7 +65,12 @@ class ClauseResult(tuple):
         if not isinstance(other, ClauseResult):
             return NotImplemented
         return (self[0], self[1], self[2], self.values, list(self[4])) == (
-            other[0], other[1], other[2], other.values, list(other[4]))
+            other[0],
+            other[1],
+            other[2],
+            other.values,
+            list(other[4]),
+        )
 
     def __ne__(self, other):
         eq = self.__eq__(other)
@@ -83,7 +97,7 @@ class StandardUse:
 class InstallmentResult:
     installment: Installment
     amount: Decimal | None
-    status: str                         # payable | pending | refused
+    status: str  # payable | pending | refused
     missing: tuple[str, ...] = ()
     # with explanations: the case values its condition and share read (e.g. the
     # employment rate a balance waits for), so a refusal or a wait is explained
@@ -119,23 +133,40 @@ class Decision:
 
     standards: list[StandardUse] | tuple = ()
     installments: list[InstallmentResult] | tuple = ()
-    formula_amount: Decimal | None = None   # before the cap (set when there is a cap)
+    formula_amount: Decimal | None = None  # before the cap (set when there is a cap)
     capped_at: Decimal | None = None
-    floored_at: Decimal | None = None       # raised to the floor (amount.floor)
+    floored_at: Decimal | None = None  # raised to the floor (amount.floor)
     lets: Mapping[str, object] = _NO_LETS
     amount_values: Mapping[str, object] = _NO_LETS  # with explanations: the facts the amount read
     _clauses: list | None = None
 
-    def __init__(self, program: Program, outcome: str, amount: Decimal | None,
-                 values: tuple, missing: list[str]):
+    def __init__(
+        self,
+        program: Program,
+        outcome: str,
+        amount: Decimal | None,
+        values: tuple,
+        missing: list[str],
+    ):
         self.program = program
         self.outcome = outcome
         self.amount = amount
-        self.values = values                # each clause's value, in program order
+        self.values = values  # each clause's value, in program order
         self.missing = missing
 
-    _COMPARED = ("program", "outcome", "amount", "values", "missing", "standards",
-                 "installments", "formula_amount", "capped_at", "floored_at", "lets")
+    _COMPARED = (
+        "program",
+        "outcome",
+        "amount",
+        "values",
+        "missing",
+        "standards",
+        "installments",
+        "formula_amount",
+        "capped_at",
+        "floored_at",
+        "lets",
+    )
 
     def __eq__(self, other):
         if other.__class__ is not Decision:
@@ -145,8 +176,10 @@ class Decision:
     __hash__ = None
 
     def __repr__(self):
-        return (f"Decision({self.program.id}, {self.outcome}, amount={self.amount}, "
-                f"missing={self.missing})")
+        return (
+            f"Decision({self.program.id}, {self.outcome}, amount={self.amount}, "
+            f"missing={self.missing})"
+        )
 
     @property
     def clauses(self) -> list[ClauseResult]:
@@ -154,9 +187,11 @@ class Decision:
         without explanations never asks)."""
         if self._clauses is None:
             self._clauses = [
-                ClauseResult(c, v) if v is True or v is False
+                ClauseResult(c, v)
+                if v is True or v is False
                 else ClauseResult(c, None, tuple(sorted(v.missing)))
-                for c, v in zip(self.program.clauses, self.values)]
+                for c, v in zip(self.program.clauses, self.values)
+            ]
         return self._clauses
 
     @property
@@ -165,8 +200,11 @@ class Decision:
 
     @property
     def unknown(self) -> list[str]:
-        return [c.id for c, v in zip(self.program.clauses, self.values)
-                if v is not True and v is not False]
+        return [
+            c.id
+            for c, v in zip(self.program.clauses, self.values)
+            if v is not True and v is not False
+        ]
 
 
 class CaseResult:
@@ -182,12 +220,19 @@ class CaseResult:
         "facts",
     )
 
-    def __init__(self, decisions: list[Decision], as_of: _dt.date | None, as_of_source: str,
-                 as_of_missing: tuple[str, ...] = (), case_name: str | None = None,
-                 case_sha256: str | None = None, facts: dict | None = None):
+    def __init__(
+        self,
+        decisions: list[Decision],
+        as_of: _dt.date | None,
+        as_of_source: str,
+        as_of_missing: tuple[str, ...] = (),
+        case_name: str | None = None,
+        case_sha256: str | None = None,
+        facts: dict | None = None,
+    ):
         self.decisions = decisions
         self.as_of = as_of
-        self.as_of_source = as_of_source      # "--as-of", "decision_date" or "unknown"
+        self.as_of_source = as_of_source  # "--as-of", "decision_date" or "unknown"
         self.as_of_missing = as_of_missing
         self.case_name = case_name
         self.case_sha256 = case_sha256

@@ -6,6 +6,7 @@ and officers (the decision notice, the plain explanation); the JSON output
 keeps its machine form (``"1500.00"``, ``"2021-05-20"``). Nothing here knows
 a policy: a value is formatted by its declared type.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -18,8 +19,20 @@ from dsl.visible import visible  # noqa: F401 - one definition, re-exported for 
 # interpreter/catalog_env.py); people read it as "from ... on".
 OPEN_END = _dt.date(9999, 12, 31)
 
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
-              "August", "September", "October", "November", "December")
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -98,7 +111,7 @@ def money_in_capitals(value) -> str:
     fen_total = int(d * 100)
     yuan, rest = divmod(fen_total, 100)
     jiao, fen = divmod(rest, 10)
-    if yuan >= 10 ** 16:
+    if yuan >= 10**16:
         raise ValueError(f"amount too large to write in capitals: {value!r}")
     words = _integer_capitals(yuan)
     if yuan == 0 and (jiao or fen):
@@ -133,7 +146,7 @@ def _integer_capitals(n: int) -> str:
                 out += "零"
                 zero = False
             out += _DIGITS[int(ch)] + _SMALL_UNITS[pos % 4]
-        if pos % 4 == 0 and pos > 0 and int(digits[max(0, i - 3):i + 1]) != 0:
+        if pos % 4 == 0 and pos > 0 and int(digits[max(0, i - 3) : i + 1]) != 0:
             out += _BIG_UNITS[pos // 4]
     return out
 
@@ -164,8 +177,7 @@ def period_text(start, until, lang: str = "zh") -> str:
     as 2021年6月1日起."""
     end = date_value(until)
     if until is None or end == OPEN_END:
-        return (f"from {date_text(start, lang)}" if lang == "en"
-                else f"{date_text(start, lang)}起")
+        return f"from {date_text(start, lang)}" if lang == "en" else f"{date_text(start, lang)}起"
     if lang == "en":
         return f"{date_text(start, lang)} to {date_text(until, lang)}"
     return f"{date_text(start, lang)}至{date_text(until, lang)}"

@@ -9,6 +9,7 @@ traces the facts and standards it reads, and the clause results are made
 from that trace. The closures of ``dsl.compiler`` run only to say where an
 evaluation error happened.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -39,15 +40,15 @@ class Evaluator:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.reader = CaseReader(policy)
-        self._by_day: dict = {}                     # day → (values, versions) in force
-        self._periods: dict[tuple, tuple] = {}      # the versions in force → (values, versions)
+        self._by_day: dict = {}  # day → (values, versions) in force
+        self._periods: dict[tuple, tuple] = {}  # the versions in force → (values, versions)
         self._reads: dict[int, list[str]] = {}
-        self._fast: dict = {}                      # program id → generated functions
+        self._fast: dict = {}  # program id → generated functions
         self._all_programs = list(policy.programs.values())
         self._selections: dict[tuple, list[Program]] = {}
         self._pending_cache: dict[tuple, tuple] = {}
-        self._document = None                       # generated, when first needed
-        self._functions: dict = {}                  # program id → its generated function
+        self._document = None  # generated, when first needed
+        self._functions: dict = {}  # program id → its generated function
         # programs_applied is computed with the decision date, unless it does
         # not read it (then once, with the date itself)
         rule = policy.programs_applied
@@ -78,9 +79,16 @@ class Evaluator:
         return shared
 
     # -- a case -------------------------------------------------------------------------
-    def decide(self, case: dict, *, as_of: _dt.date | None = None,
-               programs: list[str] | None = None, explain: bool = True,
-               case_name: str | None = None, converted: bool = False) -> CaseResult:
+    def decide(
+        self,
+        case: dict,
+        *,
+        as_of: _dt.date | None = None,
+        programs: list[str] | None = None,
+        explain: bool = True,
+        case_name: str | None = None,
+        converted: bool = False,
+    ) -> CaseResult:
         """Decide ``case`` (parsed JSON; with ``converted``, facts as
         ``CaseReader.convert`` returns them) for ``programs``, else the
         programs it applies for, else all. ``as_of`` overrides the decision
@@ -94,15 +102,19 @@ class Evaluator:
             source = "--as-of"
         elif self.policy.decision_date is not None:
             value, applied = (self._document or self._document_fn())(
-                facts, _NO_DATE, _NO_STANDARDS, catalogs)
+                facts, _NO_DATE, _NO_STANDARDS, catalogs
+            )
             if value is NONE:
                 # read from a fact stated none (no certificate, no date): the
                 # date is still to be given, by the facts that are missing
                 value = Unknown(())
             if type(value) is Unknown:
                 # any of the facts the rule reads would settle the date: name them all
-                read = [f for f, parts in self._date_reads()
-                        if type(_lookup(facts, parts, f)) is Unknown]
+                read = [
+                    f
+                    for f, parts in self._date_reads()
+                    if type(_lookup(facts, parts, f)) is Unknown
+                ]
                 as_of_missing = tuple(sorted(set(read) | value.missing)) or ("as_of",)
                 source = "unknown"
             else:
@@ -115,11 +127,15 @@ class Evaluator:
         else:
             day, standards = self._pending(as_of_missing)
             versions = _NO_STANDARDS
-        if programs is None and self.policy.programs_applied is not None and (
-                applied is None or self._applied_reads_date):
+        if (
+            programs is None
+            and self.policy.programs_applied is not None
+            and (applied is None or self._applied_reads_date)
+        ):
             applied = self._document_fn()(facts, day, standards, catalogs)[1]
-        selected = (programs is not None and self._selections.get(tuple(programs))) \
-            or self._selected(programs, applied)
+        selected = (
+            programs is not None and self._selections.get(tuple(programs))
+        ) or self._selected(programs, applied)
         if explain:
             args = (facts, day, standards, catalogs, [])
             decisions = [self._program(p, args, versions) for p in selected]
@@ -134,17 +150,24 @@ class Evaluator:
                 try:
                     values, rest = fn(facts, day, standards, catalogs, None)
                 except EvaluationError:
-                    decisions.append(self._program_located(
-                        p, self._context((facts, day, standards, catalogs, None))))
+                    decisions.append(
+                        self._program_located(
+                            p, self._context((facts, day, standards, catalogs, None))
+                        )
+                    )
                     continue
-                decisions.append(Decision(p, INELIGIBLE, None, values, []) if rest is False
-                                 else self._decision(p, values, rest))
+                decisions.append(
+                    Decision(p, INELIGIBLE, None, values, [])
+                    if rest is False
+                    else self._decision(p, values, rest)
+                )
         return CaseResult(decisions, as_of, source, as_of_missing, case_name, None, facts)
 
     def forget(self) -> None:
         """Forget what the generated functions remember across cases (catalogue
         look-ups by key): the next case starts as the first did."""
         from dsl.codegen import forget
+
         for fn in self._functions.values():
             forget(fn)
 
@@ -152,7 +175,8 @@ class Evaluator:
         got = self._reads.get("date")
         if got is None:
             got = self._reads["date"] = [
-                (f, tuple(f.split("."))) for f in self.facts_read(self.policy.decision_date, None)]
+                (f, tuple(f.split("."))) for f in self.facts_read(self.policy.decision_date, None)
+            ]
         return got
 
     def _pending(self, missing: tuple):
@@ -171,8 +195,11 @@ class Evaluator:
         if fn is None:
             from dsl import ast
             from dsl.codegen import generate_function
-            nodes = [r.expression.node if r is not None else ast.Bool(False)
-                     for r in (self.policy.decision_date, self.policy.programs_applied)]
+
+            nodes = [
+                r.expression.node if r is not None else ast.Bool(False)
+                for r in (self.policy.decision_date, self.policy.programs_applied)
+            ]
             fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
             self._document = fn
         return fn
@@ -196,9 +223,13 @@ class Evaluator:
         unknown = [i for i in ids if i not in self.policy.programs]
         if unknown:
             from dsl.errors import CaseError, Position
+
             where = "--program" if programs is not None else "application.programs"
-            raise CaseError(f"no program '{unknown[0]}' in this policy; programs: "
-                            + ", ".join(self.policy.programs), position=Position(where))
+            raise CaseError(
+                f"no program '{unknown[0]}' in this policy; programs: "
+                + ", ".join(self.policy.programs),
+                position=Position(where),
+            )
         chosen = [self.policy.programs[i] for i in dict.fromkeys(ids)]
         if len(self._selections) < 1024:
             self._selections[key] = chosen
@@ -234,42 +265,53 @@ class Evaluator:
         found = {}
         leaves = None
         for entry in trace:
-            if entry[0] == "facts":         # values the generated code read
+            if entry[0] == "facts":  # values the generated code read
                 found.update(zip(entry[1], entry[2]))
                 leaves = entry[1]
         # the paths shown that the generated code did not look up before the
         # clauses (read inside a condition over a list): the same every case
         extra = read.get("extra")
         if extra is None or extra[0] is not leaves:
-            extra = read["extra"] = (leaves, [(p, parts) for p, parts in read["all"]
-                                              if p not in found])
+            extra = read["extra"] = (
+                leaves,
+                [(p, parts) for p, parts in read["all"] if p not in found],
+            )
         for path, parts in extra[1]:
             found[path] = _lookup(args[0], parts, path)
-        new = tuple.__new__             # a ClauseResult without a Python call (see its class)
+        new = tuple.__new__  # a ClauseResult without a Python call (see its class)
         clauses = []
         ctx = None
         for c, v, paths in zip(program.clauses, decision.values, read["by_clause"]):
-            values = (found, paths)         # the clause's values, made into a dict when shown
+            values = (found, paths)  # the clause's values, made into a dict when shown
             if v is True:
                 clauses.append(new(ClauseResult, (c, True, (), values, ())))
             elif v is False:
                 # a refusal: show what the catalogue holds
                 if ctx is None:
                     ctx = self._context(args[:4] + (None,))
-                clauses.append(new(ClauseResult, (c, False, (), values,
-                                                   self.catalog_rows(c.rule, program, ctx))))
+                clauses.append(
+                    new(
+                        ClauseResult,
+                        (c, False, (), values, self.catalog_rows(c.rule, program, ctx)),
+                    )
+                )
             else:
                 clauses.append(new(ClauseResult, (c, None, tuple(sorted(v.missing)), values, ())))
         decision._clauses = clauses
         if decision.amount is not None or decision.installments:
             decision.amount_values = {
-                path: found[path] if path in found else
-                _lookup(args[0], tuple(path.split(".")), path)
-                for path in self._amount_paths(program)}
+                path: found[path]
+                if path in found
+                else _lookup(args[0], tuple(path.split(".")), path)
+                for path in self._amount_paths(program)
+            }
         for part in decision.installments:
-            part.values = {path: found[path] if path in found else
-                           _lookup(args[0], tuple(path.split(".")), path)
-                           for path in self._installment_paths(program, part.installment)}
+            part.values = {
+                path: found[path]
+                if path in found
+                else _lookup(args[0], tuple(path.split(".")), path)
+                for path in self._installment_paths(program, part.installment)
+            }
         decision.standards = self._uses(trace, versions)
         del trace[:]
         return decision
@@ -282,8 +324,9 @@ class Evaluator:
             got = []
             for rule in (program.amount.rule, program.amount.cap):
                 if rule is not None:
-                    got += [p for p in self.facts_read(rule, program)
-                            if "[]" not in p and p not in got]
+                    got += [
+                        p for p in self.facts_read(rule, program) if "[]" not in p and p not in got
+                    ]
             self._reads[key] = got
         return got
 
@@ -295,8 +338,9 @@ class Evaluator:
             got = []
             for rule in (inst.when, inst.share, inst.amount):
                 if rule is not None:
-                    got += [p for p in self.facts_read(rule, program)
-                            if "[]" not in p and p not in got]
+                    got += [
+                        p for p in self.facts_read(rule, program) if "[]" not in p and p not in got
+                    ]
             self._reads[key] = got
         return got
 
@@ -326,8 +370,16 @@ class Evaluator:
         if a.floor is not None:
             floor, i = rest[i], i + 1
         parts = rest[i:]
-        self._amount(program, decision, (rest[0], cap, floor, [
-            (parts[2 * j], parts[2 * j + 1]) for j in range(len(a.installments))]))
+        self._amount(
+            program,
+            decision,
+            (
+                rest[0],
+                cap,
+                floor,
+                [(parts[2 * j], parts[2 * j + 1]) for j in range(len(a.installments))],
+            ),
+        )
         return decision
 
     def _program_located(self, program: Program, ctx: Context) -> Decision:
@@ -344,6 +396,7 @@ class Evaluator:
         if fns is None:
             from dsl import ast
             from dsl.codegen import generate_function
+
             env = self.policy.env
             lets = {d.id: d.rule.expression.node for d in program.lets}
             nodes = [c.rule.expression.node for c in program.clauses]
@@ -365,8 +418,11 @@ class Evaluator:
 
     def compiled_size(self, program: Program) -> int:
         """Characters of the code the program compiles to (interpreter.sizes)."""
-        return sum(len(fn.__globals__["__source__"])
-                   for fn in self._fast_functions(program) if fn is not None)
+        return sum(
+            len(fn.__globals__["__source__"])
+            for fn in self._fast_functions(program)
+            if fn is not None
+        )
 
     def _clauses(self, program: Program, values) -> Decision:
         values = tuple(values)
@@ -393,8 +449,7 @@ class Evaluator:
         a = program.amount
         value = self._run(a.rule, ctx, f"amount of {program.id}")
         cap = self._run(a.cap, ctx, f"cap of {program.id}") if a.cap is not None else None
-        floor = (self._run(a.floor, ctx, f"floor of {program.id}") if a.floor is not None
-                 else None)
+        floor = self._run(a.floor, ctx, f"floor of {program.id}") if a.floor is not None else None
         parts = []
         for inst in a.installments:
             where = f"installment {program.id}.{inst.id}"
@@ -412,20 +467,26 @@ class Evaluator:
         a = program.amount
         value, cap, floor, parts = computed
         if any(v is NONE for v in (value, cap, floor)) or any(p is NONE for p, _c in parts):
-            raise EvaluationError(f"the amount of {program.id} reads a fact the case states "
-                                  "none: a clause should refuse such a case first",
-                                  position=a.rule.position, context=f"amount of {program.id}")
+            raise EvaluationError(
+                f"the amount of {program.id} reads a fact the case states "
+                "none: a clause should refuse such a case first",
+                position=a.rule.position,
+                context=f"amount of {program.id}",
+            )
         unknown = [v for v in (value, cap, floor) if type(v) is Unknown]
         if unknown:
             decision.outcome = UNDETERMINED
             decision.missing = sorted(merge(*unknown).missing)
             return
         if value < 0:
-            raise EvaluationError(f"the amount of {program.id} came out negative ({value})",
-                                  position=a.rule.position, context=f"amount of {program.id}")
+            raise EvaluationError(
+                f"the amount of {program.id} came out negative ({value})",
+                position=a.rule.position,
+                context=f"amount of {program.id}",
+            )
         value = self._round(value, a, program)
         if cap is not None or floor is not None:
-            decision.formula_amount = value     # shown next to the floor or cap
+            decision.formula_amount = value  # shown next to the floor or cap
         if floor is not None and value < floor:
             value = decision.floored_at = floor
         if cap is not None and value > cap:
@@ -434,12 +495,12 @@ class Evaluator:
             decision.amount = value
             return
         total = Decimal(0)
-        allotted = Decimal(0)                   # every installment's part so far
+        allotted = Decimal(0)  # every installment's part so far
         pending: set[str] = set()
         decision.installments = []
         for inst, (part, cond) in zip(a.installments, parts):
             if inst.amount is None and type(part) is not Unknown:
-                part = value * part                 # a share of the amount
+                part = value * part  # a share of the amount
             if type(part) is not Unknown:
                 # rounded, and never past the amount: two halves that both
                 # round up would pay a fen more than was approved
@@ -448,9 +509,14 @@ class Evaluator:
             if type(part) is Unknown or type(cond) is Unknown:
                 miss = tuple(sorted(merge(part, cond).missing))
                 status = "refused" if cond is False else "pending"
-                decision.installments.append(InstallmentResult(
-                    inst, None if type(part) is Unknown else part, status,
-                    miss if status == "pending" else ()))
+                decision.installments.append(
+                    InstallmentResult(
+                        inst,
+                        None if type(part) is Unknown else part,
+                        status,
+                        miss if status == "pending" else (),
+                    )
+                )
                 if status == "pending":
                     pending |= set(miss)
                 continue
@@ -467,9 +533,12 @@ class Evaluator:
         try:
             return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[a.rounding])
         except InvalidOperation:
-            raise EvaluationError(f"the amount of {program.id} ({value}) cannot be rounded to "
-                                  f"{places} decimal places", position=a.rule.position,
-                                  context=f"amount of {program.id}") from None
+            raise EvaluationError(
+                f"the amount of {program.id} ({value}) cannot be rounded to "
+                f"{places} decimal places",
+                position=a.rule.position,
+                context=f"amount of {program.id}",
+            ) from None
 
     # -- explanation helpers ----------------------------------------------------------
     def _uses(self, trace, versions) -> list[StandardUse]:
@@ -483,8 +552,7 @@ class Evaluator:
             v = versions.get(sid)
             if v is None:
                 continue
-            seen[(sid, key)] = StandardUse(sid, key, value, v.start, v.until, v.source,
-                                           v.revision)
+            seen[(sid, key)] = StandardUse(sid, key, value, v.start, v.until, v.source, v.revision)
         return list(seen.values())
 
     def facts_read(self, rule: Rule, program: Program | None) -> list[str]:
@@ -507,6 +575,7 @@ class Evaluator:
                 d = lets.get(name) or self.policy.definitions.get(name)
                 if d is not None:
                     collect(d.rule)
+
         collect(rule)
         # a path and its own prefix: keep the longer one only
         out = [p for p in out if not any(q != p and q.startswith(p + ".") for q in out)]
@@ -528,6 +597,7 @@ class Evaluator:
             if not isinstance(rows, list) or any(type(k) is Unknown for k in keys):
                 continue
             from dsl.indexing import candidates
+
             found = list(candidates(rows, fields, keys))[:10]
             out.append((table, dict(zip(fields, keys)), found))
         return out
@@ -539,6 +609,7 @@ class Evaluator:
             return got
         from dsl import ast
         from dsl.indexing import equality_probes
+
         lets = {d.id: d for d in program.lets}
         got, seen = [], set()
 
@@ -549,17 +620,26 @@ class Evaluator:
                     if d is not None:
                         seen.add(n.id)
                         visit(d.rule.expression.node)
-                if (isinstance(n, ast.Call) and n.func in ("any", "count") and len(n.args) == 2
-                        and isinstance(n.args[1], ast.Lambda)):
+                if (
+                    isinstance(n, ast.Call)
+                    and n.func in ("any", "count")
+                    and len(n.args) == 2
+                    and isinstance(n.args[1], ast.Lambda)
+                ):
                     path = ast.path_of(n.args[0])
                     probes = equality_probes(n.args[1])
                     if path and path[0] == "catalog" and len(path) == 2 and probes:
-                        fns = [self.policy.env.compile_node(k, {
-                            d.id: d.rule.expression.fn for d in program.lets}) for _f, k in probes]
+                        fns = [
+                            self.policy.env.compile_node(
+                                k, {d.id: d.rule.expression.fn for d in program.lets}
+                            )
+                            for _f, k in probes
+                        ]
                         got.append((path[1], tuple(f for f, _k in probes), fns))
+
         try:
             visit(rule.expression.node)
-        except Exception:       # noqa: BLE001 - an explanation aid, never a failure
+        except Exception:  # noqa: BLE001 - an explanation aid, never a failure
             got = []
         self._reads[key] = got
         return got
@@ -569,17 +649,22 @@ class Evaluator:
         key = ("paths", program.id)
         got = self._reads.get(key)
         if got is None:
-            by_clause = [[p for p in self.facts_read(c.rule, program) if "[]" not in p]
-                         for c in program.clauses]
+            by_clause = [
+                [p for p in self.facts_read(c.rule, program) if "[]" not in p]
+                for c in program.clauses
+            ]
             every = dict.fromkeys(p for ps in by_clause for p in ps)
-            got = self._reads[key] = {"by_clause": by_clause,
-                                      "all": [(p, tuple(p.split("."))) for p in every]}
+            got = self._reads[key] = {
+                "by_clause": by_clause,
+                "all": [(p, tuple(p.split("."))) for p in every],
+            }
         return got
 
 
 def _reads_date(node, policy: Policy, seen=None) -> bool:
     """Whether an expression reads as_of or the standards (through definitions too)."""
     from dsl import ast
+
     seen = set() if seen is None else seen
     for n in ast.walk(node):
         if isinstance(n, ast.Name):

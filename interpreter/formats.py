@@ -7,6 +7,7 @@ same functions serve the case reader, the real-name checks, the ledger (a
 person is stored under the normalised number) and the publicity lists (the
 masked form), so two spellings of one person can never be two people.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -58,7 +59,9 @@ def normalise_resident_id(text: str) -> str:
         s = s[:6] + "19" + s[6:]
         s += resident_id_check_digit(s)
     if len(s) != 18:
-        raise FormatError(f"an ID number has 18 characters (or 15 in the old form), this one has {len(s)}")
+        raise FormatError(
+            f"an ID number has 18 characters (or 15 in the old form), this one has {len(s)}"
+        )
     body, check = s[:17], s[17]
     if not (body.isascii() and body.isdigit()) or not (check.isdigit() or check == "X"):
         raise FormatError("an ID number is 17 digits followed by a digit or X")
@@ -70,18 +73,23 @@ def normalise_resident_id(text: str) -> str:
         raise FormatError(f"the date of birth in the ID number ({s[6:14]}) is out of range")
     expected = resident_id_check_digit(body)
     if check != expected:
-        raise FormatError("the check digit of the ID number is wrong (a digit was mistyped?)",
-                          hint="check every digit against the ID card")
+        raise FormatError(
+            "the check digit of the ID number is wrong (a digit was mistyped?)",
+            hint="check every digit against the ID card",
+        )
     return s
 
 
 def mask_resident_id(number: str) -> str:
     """3704**********4417: the first four and the last four characters."""
-    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
+    return (
+        number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
+    )
 
 
-def generate_resident_id(rng: random.Random, area: str = "370405",
-                         born_from: int = 1960, born_until: int = 2002) -> str:
+def generate_resident_id(
+    rng: random.Random, area: str = "370405", born_from: int = 1960, born_until: int = 2002
+) -> str:
     """A valid (check digit included) number for a synthetic case."""
     start = _dt.date(born_from, 1, 1).toordinal()
     end = _dt.date(born_until, 12, 31).toordinal()
@@ -106,8 +114,9 @@ class Format:
     """A declared format: ``normalise`` returns the canonical text or raises
     FormatError; ``mask`` gives the form safe to publish; ``generate`` a
     valid value for synthetic cases."""
+
     name: str
-    label: str                  # what an officer calls it, in messages
+    label: str  # what an officer calls it, in messages
     description: str
     normalise: Callable[[str], str]
     mask: Callable[[str], str]

@@ -1,6 +1,7 @@
 """Load a policy folder once: validate every file, check and compile every
 expression, and report all problems together with file:line:col.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -46,21 +47,23 @@ RESERVED_ROOTS = {"standards", "catalog", "as_of"}
 
 def bundled_policy_dir() -> Path:
     import policy
+
     return Path(policy.__file__).parent
 
 
 class _Loader:
     def __init__(self, root: Path, cache=None):
         from .cache import Cache
+
         self.root = root
         self.errors: list[PolicyError] = []
         self.warnings: list[PolicyError] = []
         self.files: dict[str, str] = {}
         self.sources: dict[str, Source] = {}
-        self.kinds: list[tuple[Source, str]] = []     # every file read, with its schema
+        self.kinds: list[tuple[Source, str]] = []  # every file read, with its schema
         self.cache = cache if cache is not None else Cache(None)
-        self.pending_constraints: list = []     # (source, path, record) to compile
-        self.money = Money()                    # the document's, once it is read
+        self.pending_constraints: list = []  # (source, path, record) to compile
+        self.money = Money()  # the document's, once it is read
 
     def parse(self, text: str):
         """An expression's AST, from the cache when these files were seen before."""
@@ -78,7 +81,7 @@ class _Loader:
         resolved = Path(path).resolve()
         try:
             rel = Path(os.path.relpath(resolved, self.root.parent)).as_posix()
-        except ValueError:          # another drive
+        except ValueError:  # another drive
             return resolved.as_posix()
         # a file outside the folder that holds the policy (a revision in a
         # temporary folder, say) is named by its absolute path: a chain of
@@ -89,9 +92,12 @@ class _Loader:
         path = self.root / rel
         if not path.exists():
             if required:
-                self.errors.append(PolicyFileError(
-                    f"the policy needs this file ({schema} definitions)",
-                    position=Position(self.display(path))))
+                self.errors.append(
+                    PolicyFileError(
+                        f"the policy needs this file ({schema} definitions)",
+                        position=Position(self.display(path)),
+                    )
+                )
             return None
         return self.load_path(path, schema)
 
@@ -104,7 +110,7 @@ class _Loader:
             self.errors.append(exc)
             return None
         too_many = sizes.file_problems(src, schema)
-        if too_many:                # before the schema: validating a huge file is the cost
+        if too_many:  # before the schema: validating a huge file is the cost
             self.errors.extend(too_many)
             return None
         self.kinds.append((src, schema))
@@ -133,8 +139,16 @@ class _Loader:
             self.errors.extend(schemas.validate(src.view(("programs", i)), "program"))
 
     # -- expressions -------------------------------------------------------------
-    def rule(self, src: Source, path: tuple, env: Environment, context: str,
-             local_types=None, local_defs=None, want: T.Type | None = None) -> Rule | None:
+    def rule(
+        self,
+        src: Source,
+        path: tuple,
+        env: Environment,
+        context: str,
+        local_types=None,
+        local_defs=None,
+        want: T.Type | None = None,
+    ) -> Rule | None:
         value = src.data
         for p in path:
             value = value[p]
@@ -155,35 +169,48 @@ class _Loader:
         cycles_before = len(env.cycles)
         result = env.check(node, local_types)
         if len(env.cycles) > cycles_before:
-            return None             # the cycle itself is reported at its definition
+            return None  # the cycle itself is reported at its definition
         for d in result.diagnostics:
             err = diagnostic_error(d, text, src.name, locate, context)
             (self.errors if d.severity == "error" else self.warnings).append(err)  # + notes
         if result.errors:
             return None
-        if want is not None and result.type not in (want, T.ANY) and not (
-                want in T.NUMERIC and result.type in T.NUMERIC) and not (
-                want == T.STRING and T.is_stringlike(result.type)):
+        if (
+            want is not None
+            and result.type not in (want, T.ANY)
+            and not (want in T.NUMERIC and result.type in T.NUMERIC)
+            and not (want == T.STRING and T.is_stringlike(result.type))
+        ):
             fline, fcol = locate(1, 1)
-            self.errors.append(PolicyFileError(
-                f"this expression must give {_kind(want)}, it gives {_kind(result.type)}",
-                position=Position(src.name, fline, fcol), context=context,
-                snippet=(text.splitlines() or [""])[0], caret_column=1))
+            self.errors.append(
+                PolicyFileError(
+                    f"this expression must give {_kind(want)}, it gives {_kind(result.type)}",
+                    position=Position(src.name, fline, fcol),
+                    context=context,
+                    snippet=(text.splitlines() or [""])[0],
+                    caret_column=1,
+                )
+            )
             return None
         try:
             fn = env.compile_node(node, local_defs)
         except (CheckError, EvaluationError) as exc:
             if env.cycles:
-                return None         # a definition cycle: reported at the definition
+                return None  # a definition cycle: reported at the definition
             if self.errors:
                 # it reads a definition or let that has an error of its own,
                 # reported where it is written: not this rule's mistake
                 return None
             fline, fcol = locate(1, 1)
-            self.errors.append(PolicyFileError(
-                f"this expression cannot be compiled: {exc.message}",
-                position=Position(src.name, fline, fcol), context=context,
-                snippet=(text.splitlines() or [""])[0], caret_column=1))
+            self.errors.append(
+                PolicyFileError(
+                    f"this expression cannot be compiled: {exc.message}",
+                    position=Position(src.name, fline, fcol),
+                    context=context,
+                    snippet=(text.splitlines() or [""])[0],
+                    caret_column=1,
+                )
+            )
             return None
         pos = Position(src.name, *locate(1, 1))
         return Rule(text, Expression(text, node, result, fn), pos, src.name)
@@ -198,8 +225,12 @@ def _literal_text(value) -> str:
 
 
 def _kind(t: T.Type) -> str:
-    return {"boolean": "true or false", "money": "an amount of money",
-            "number": "a number", "date": "a date"}.get(str(t), str(t))
+    return {
+        "boolean": "true or false",
+        "money": "an amount of money",
+        "number": "a number",
+        "date": "a date",
+    }.get(str(t), str(t))
 
 
 def _text(d, position=None) -> Text | None:
@@ -228,9 +259,11 @@ class CatalogueSource(Protocol):
         """(name → type, name → plain value, file name → SHA-256 hex)."""
 
 
-def load_policy(root: str | Path | None = None,
-                catalogs: CatalogueSource | dict | None = None,
-                revisions: list | tuple = ()) -> Policy:
+def load_policy(
+    root: str | Path | None = None,
+    catalogs: CatalogueSource | dict | None = None,
+    revisions: list | tuple = (),
+) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
     Revisions are amendments issued as data: every ``revisions/*.yaml`` of the
@@ -243,6 +276,7 @@ def load_policy(root: str | Path | None = None,
     if not root.is_dir():
         raise PolicyFileError("no such policy folder", position=Position(str(root)))
     from .cache import Cache
+
     ld = _Loader(root.resolve(), Cache.open())
     doc_src = ld.load("document.yaml", "document")
     clauses_src = ld.load("clauses.yaml", "clauses")
@@ -250,12 +284,18 @@ def load_policy(root: str | Path | None = None,
     std_src = ld.load("standards.yaml", "standards")
     defs_src = ld.load("definitions.yaml", "definitions", required=False)
     notice_src = ld.load("notice.yaml", "notice", required=False)
-    program_srcs = [s for s in (ld.load_path(p, "program")
-                                for p in sorted((ld.root / "programs").glob("*.yaml")))
-                    if s is not None]
+    program_srcs = [
+        s
+        for s in (ld.load_path(p, "program") for p in sorted((ld.root / "programs").glob("*.yaml")))
+        if s is not None
+    ]
     if not (ld.root / "programs").is_dir():
-        ld.errors.append(PolicyFileError("the policy needs a programs/ folder",
-                                         position=Position(ld.display(ld.root / "programs"))))
+        ld.errors.append(
+            PolicyFileError(
+                "the policy needs a programs/ folder",
+                position=Position(ld.display(ld.root / "programs")),
+            )
+        )
     rev_paths = sorted((ld.root / "revisions").glob("*.yaml")) + [Path(r) for r in revisions]
     rev_srcs = [s for s in (ld.load_path(p, "revision") for p in rev_paths) if s is not None]
     ld.errors.extend(sizes.total_problems(ld.kinds, Position(ld.display(ld.root))))
@@ -270,9 +310,13 @@ def load_policy(root: str | Path | None = None,
     if any(r.data["revision"]["amends"] != document.id for r in rev_srcs):
         for r in rev_srcs:
             if r.data["revision"]["amends"] != document.id:
-                ld.errors.append(r.error(("revision", "amends"),
-                                         f"this revision amends '{r.data['revision']['amends']}', "
-                                         f"but the policy is '{document.id}'"))
+                ld.errors.append(
+                    r.error(
+                        ("revision", "amends"),
+                        f"this revision amends '{r.data['revision']['amends']}', "
+                        f"but the policy is '{document.id}'",
+                    )
+                )
         raise ErrorList(ld.errors)
     clauses = _clauses(clauses_src, ld)
     enums, facts = _facts(facts_src, ld)
@@ -281,9 +325,16 @@ def load_policy(root: str | Path | None = None,
     for r in rev_srcs:
         meta = r.data["revision"]
         label = meta.get("number") or meta["id"]
-        revision_info.append({"id": meta["id"], "number": meta.get("number"),
-                              "title": meta.get("title"), "issued": meta["issued"].isoformat(),
-                              "file": r.name, "sha256": ld.files[r.name]})
+        revision_info.append(
+            {
+                "id": meta["id"],
+                "number": meta.get("number"),
+                "title": meta.get("title"),
+                "issued": meta["issued"].isoformat(),
+                "file": r.name,
+                "sha256": ld.files[r.name],
+            }
+        )
         if "clauses" in r.data:
             _clauses(r, ld, into=clauses, document=label)
         if "enums" in r.data or "facts" in r.data:
@@ -309,8 +360,7 @@ def load_policy(root: str | Path | None = None,
                 try:
                     types, values, hashes = source.load()
                 except PolicyError as exc:
-                    raise ErrorList(exc.errors if isinstance(exc, ErrorList)
-                                    else [exc]) from None
+                    raise ErrorList(exc.errors if isinstance(exc, ErrorList) else [exc]) from None
                 # stored under the key of the very bytes that were parsed (a
                 # file saved meanwhile is a different key, never this one's)
                 key = source.cache_key_of(hashes)
@@ -321,29 +371,34 @@ def load_policy(root: str | Path | None = None,
     env = Environment(
         facts={name: _fact_type(d, enums) for name, d in facts.items()},
         standards={sid: _standard_type(s, enums) for sid, s in standards.items()},
-        catalogs={name: t for name, (t, _v) in catalogs.items()})
+        catalogs={name: t for name, (t, _v) in catalogs.items()},
+    )
 
     # shared definitions: declared first so they can refer to one another;
     # a revision's definition replaces the base one of the same id
     definitions: dict[str, Definition] = {}
     declared: dict[str, tuple[Source, int]] = {}
     for src in ([defs_src] if defs_src is not None else []) + [
-            r for r in rev_srcs if "definitions" in r.data]:
+        r for r in rev_srcs if "definitions" in r.data
+    ]:
         for i, d in enumerate(src.data.get("definitions", [])):
             name = d["id"]
             if name in env.facts or name in RESERVED_ROOTS:
-                ld.errors.append(src.error(("definitions", i, "id"),
-                                           f"'{name}' is already the name of a fact"))
+                ld.errors.append(
+                    src.error(("definitions", i, "id"), f"'{name}' is already the name of a fact")
+                )
                 continue
             with contextlib.suppress(ParseError):  # reported with its position below
-                env.define(name, ld.parse(d["expr"] if isinstance(d["expr"], str)
-                                       else _literal_text(d["expr"])))
+                env.define(
+                    name,
+                    ld.parse(d["expr"] if isinstance(d["expr"], str) else _literal_text(d["expr"])),
+                )
             declared[name] = (src, i)
     too_deep = sizes.nesting_problems(env.definitions, declared)
     ld.errors.extend(too_deep)
     for name, (src, i) in declared.items():
         if too_deep:
-            break               # checking would recurse as deep: reported above
+            break  # checking would recurse as deep: reported above
         d = src.data["definitions"][i]
         rule = ld.rule(src, ("definitions", i, "expr"), env, f"definition {name}")
         if rule is not None:
@@ -354,9 +409,11 @@ def load_policy(root: str | Path | None = None,
             continue
         reported.add(name)
         src, i = declared.get(name, (defs_src, 0))
-        err = src.error(("definitions", i, "expr"),
-                        "a definition may not refer to itself: " + " → ".join(cycle),
-                        context=f"definition {name}")
+        err = src.error(
+            ("definitions", i, "expr"),
+            "a definition may not refer to itself: " + " → ".join(cycle),
+            context=f"definition {name}",
+        )
         ld.errors.append(err)
 
     decision_date = None
@@ -374,39 +431,60 @@ def load_policy(root: str | Path | None = None,
     programs: dict[str, Program] = {}
     program_views = [(s, None) for s in program_srcs] + [
         (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
-        for r in rev_srcs for i in range(len(r.data.get("programs") or []))]
+        for r in rev_srcs
+        for i in range(len(r.data.get("programs") or []))
+    ]
     for src, revision in program_views:
         program = _program(src, env, ld, document.money)
         if program is None:
             continue
         program.revision = revision
         if program.id in programs and revision is None:
-            ld.errors.append(src.error(("id",), f"program id '{program.id}' is used twice "
-                                       f"(also in {programs[program.id].source})"))
+            ld.errors.append(
+                src.error(
+                    ("id",),
+                    f"program id '{program.id}' is used twice "
+                    f"(also in {programs[program.id].source})",
+                )
+            )
             continue
-        programs[program.id] = program      # a revision replaces a program of the same id
+        programs[program.id] = program  # a revision replaces a program of the same id
     # a program with errors of its own is still a program id (one error, not two)
     program_ids = {src.data["id"] for src, _r in program_views}
     real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
     _check_targets(doc_src, ld, program_ids)
     _check_citations(ld, clauses)
     _check_texts(ld, standards)
-    notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
+    notice = _notice(notice_src, ld, facts, catalogs) if notice_src is not None else None
     if ld.errors:
         raise ErrorList(ld.errors)
     ld.cache.save()
-    return Policy(root=str(root), document=document, clauses=clauses, enums=enums,
-                  facts=facts, standards=standards, definitions=definitions,
-                  programs=programs, env=env, decision_date=decision_date,
-                  programs_applied=programs_applied, files=ld.files,
-                  revisions=revision_info, warnings=ld.warnings,
-                  catalog_values={name: v for name, (_t, v) in catalogs.items()},
-                  case_id=case_id, report_level=report_level,
-                  real_name_checks=real_name_checks, notice=notice)
+    return Policy(
+        root=str(root),
+        document=document,
+        clauses=clauses,
+        enums=enums,
+        facts=facts,
+        standards=standards,
+        definitions=definitions,
+        programs=programs,
+        env=env,
+        decision_date=decision_date,
+        programs_applied=programs_applied,
+        files=ld.files,
+        revisions=revision_info,
+        warnings=ld.warnings,
+        catalog_values={name: v for name, (_t, v) in catalogs.items()},
+        case_id=case_id,
+        report_level=report_level,
+        real_name_checks=real_name_checks,
+        notice=notice,
+    )
 
 
-def _real_name_checks(src: Source, env: Environment, ld: _Loader,
-                      programs: dict[str, Program], program_ids: set) -> list[RealNameCheck]:
+def _real_name_checks(
+    src: Source, env: Environment, ld: _Loader, programs: dict[str, Program], program_ids: set
+) -> list[RealNameCheck]:
     """The real-name checks of document.yaml, their person and key checked as
     expressions (a typo in a fact path or a program id is an error here, not
     a check silently turned off). Each program a check covers gets a clause
@@ -418,42 +496,70 @@ def _real_name_checks(src: Source, env: Environment, ld: _Loader,
         context = f"real-name check {c['id']}"
         n_errors = len(ld.errors)
         person = ld.rule(src, at + ("person",), env, context, want=T.STRING)
-        key = tuple((name, ld.rule(src, at + ("key", name), env, context))
-                    for name in (c.get("key") or {}))
+        key = tuple(
+            (name, ld.rule(src, at + ("key", name), env, context)) for name in (c.get("key") or {})
+        )
         for j, pid in enumerate(c["programs"]):
             if pid not in program_ids:
-                ld.errors.append(src.error(at + ("programs", j),
-                                           f"no program '{pid}' in this policy",
-                                           context=context, hint=_close(pid, program_ids)))
+                ld.errors.append(
+                    src.error(
+                        at + ("programs", j),
+                        f"no program '{pid}' in this policy",
+                        context=context,
+                        hint=_close(pid, program_ids),
+                    )
+                )
         if len(ld.errors) > n_errors:
             continue
         label = c.get("label") or c["id"]
-        check = RealNameCheck(c["id"], label, c.get("label_en"), person, tuple(c["programs"]),
-                              key, int(c.get("max", 1)), c.get("per", "ever"),
-                              _cites(c.get("cite")), src.position(at))
+        check = RealNameCheck(
+            c["id"],
+            label,
+            c.get("label_en"),
+            person,
+            tuple(c["programs"]),
+            key,
+            int(c.get("max", 1)),
+            c.get("per", "ever"),
+            _cites(c.get("cite")),
+            src.position(at),
+        )
         out.append(check)
         text = " and ".join(f"known({r.text.strip()})" for r in (person, *(r for _n, r in key)))
         node = ld.parse(text)
         checked = env.check(node)
-        rule = Rule(text, Expression(text, node, checked, env.compile_node(node)),
-                    src.position(at), src.name)
+        rule = Rule(
+            text,
+            Expression(text, node, checked, env.compile_node(node)),
+            src.position(at),
+            src.name,
+        )
         clause_id = f"real_name_{check.id}"
-        explain = Text(f"实名制核验所需的事实齐全（{label}）",
-                       f"the facts the real-name check compares are given "
-                       f"({check.label_en or check.id})")
-        why = Text("缺少这些事实时无法核验是否重复享受，判定待定，不予发放。",
-                   "Without these facts the claim cannot be checked against the person's "
-                   "other claims, so the decision stays undetermined and nothing is paid.")
+        explain = Text(
+            f"实名制核验所需的事实齐全（{label}）",
+            f"the facts the real-name check compares are given ({check.label_en or check.id})",
+        )
+        why = Text(
+            "缺少这些事实时无法核验是否重复享受，判定待定，不予发放。",
+            "Without these facts the claim cannot be checked against the person's "
+            "other claims, so the decision stays undetermined and nothing is paid.",
+        )
         for pid in check.programs:
             program = programs.get(pid)
             if program is None:
-                continue            # its own errors are reported
+                continue  # its own errors are reported
             if any(cl.id == clause_id for cl in program.clauses):
-                ld.errors.append(src.error(at + ("id",), f"program {pid} already has a clause "
-                                           f"'{clause_id}'", context=context))
+                ld.errors.append(
+                    src.error(
+                        at + ("id",),
+                        f"program {pid} already has a clause '{clause_id}'",
+                        context=context,
+                    )
+                )
                 continue
-            program.clauses.append(Clause(clause_id, pid, rule, check.cite, explain, why,
-                                          requirement=True))
+            program.clauses.append(
+                Clause(clause_id, pid, rule, check.cite, explain, why, requirement=True)
+            )
     return out
 
 
@@ -463,13 +569,22 @@ def _check_targets(src: Source, ld: _Loader, programs: set) -> None:
         at = ("targets", i)
         for j, pid in enumerate(t.get("programs") or ()):
             if pid not in programs:
-                ld.errors.append(src.error(at + ("programs", j),
-                                           f"no program '{pid}' in this policy",
-                                           context=f"target {t['id']}",
-                                           hint=_close(pid, programs)))
+                ld.errors.append(
+                    src.error(
+                        at + ("programs", j),
+                        f"no program '{pid}' in this policy",
+                        context=f"target {t['id']}",
+                        hint=_close(pid, programs),
+                    )
+                )
         if t.get("from") is not None and t.get("until") is not None and t["until"] < t["from"]:
-            ld.errors.append(src.error(at + ("until",), "the end date is before the start date",
-                                       context=f"target {t['id']}"))
+            ld.errors.append(
+                src.error(
+                    at + ("until",),
+                    "the end date is before the start date",
+                    context=f"target {t['id']}",
+                )
+            )
 
 
 def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
@@ -488,7 +603,8 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
 
     d = src.data
     lines = [(("addressee", i), a) for i, a in enumerate(d["addressee"])] + [
-        (("header", i), h) for i, h in enumerate(d["header"])]
+        (("header", i), h) for i, h in enumerate(d["header"])
+    ]
     places = [(at + ("fact",), line["fact"]) for at, line in lines]
     if d.get("application_date"):
         places.append((("application_date",), d["application_date"]))
@@ -498,15 +614,22 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     for at, line in lines:
         found = decl(line["fact"])
         if line.get("mask") and found is not None and found.format not in FORMATS:
-            ld.errors.append(src.error(at + ("mask",), f"the fact {line['fact']} declares no "
-                                       "format to mask it with",
-                                       hint="give it a `format` in facts.yaml, e.g. "
-                                            "cn_resident_id"))
+            ld.errors.append(
+                src.error(
+                    at + ("mask",),
+                    f"the fact {line['fact']} declares no format to mask it with",
+                    hint="give it a `format` in facts.yaml, e.g. cn_resident_id",
+                )
+            )
         table = (line.get("catalog") or {}).get("table")
         if table is not None and table not in catalogs:
-            ld.errors.append(src.error(at + ("catalog", "table"),
-                                       f"no catalogue table '{table}' (catalog.{table})",
-                                       hint=_close(table, catalogs)))
+            ld.errors.append(
+                src.error(
+                    at + ("catalog", "table"),
+                    f"no catalogue table '{table}' (catalog.{table})",
+                    hint=_close(table, catalogs),
+                )
+            )
     return to_plain(d)
 
 
@@ -528,23 +651,40 @@ def _label(d) -> Text | None:
 def _document(d: dict) -> Document:
     period = d.get("period") or {}
     money = d.get("money") or {}
-    return Document(id=d["id"], number=d["number"], title=d["title"],
-                    title_en=d.get("title_en"), issuer=d["issuer"], issued=d["issued"],
-                    period_from=period.get("from"), period_until=period.get("until"),
-                    jurisdiction=d["jurisdiction"], raw=d,
-                    money=Money(int(money.get("places", 2)), money.get("rounding", "half_up")))
+    return Document(
+        id=d["id"],
+        number=d["number"],
+        title=d["title"],
+        title_en=d.get("title_en"),
+        issuer=d["issuer"],
+        issued=d["issued"],
+        period_from=period.get("from"),
+        period_until=period.get("until"),
+        jurisdiction=d["jurisdiction"],
+        raw=d,
+        money=Money(int(money.get("places", 2)), money.get("rounding", "half_up")),
+    )
 
 
-def _clauses(src: Source, ld: _Loader, into: dict | None = None,
-             document: str | None = None) -> dict[str, SourceClause]:
+def _clauses(
+    src: Source, ld: _Loader, into: dict | None = None, document: str | None = None
+) -> dict[str, SourceClause]:
     out: dict[str, SourceClause] = {} if into is None else into
     for i, c in enumerate(src.data["clauses"]):
         if c["id"] in out:
-            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
+            ld.errors.append(
+                src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice")
+            )
             continue
-        out[c["id"]] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
-                                    c["text"], src.position(("clauses", i)), document,
-                                    c.get("responsible"))
+        out[c["id"]] = SourceClause(
+            c["id"],
+            c.get("title"),
+            c.get("title_en"),
+            c["text"],
+            src.position(("clauses", i)),
+            document,
+            c.get("responsible"),
+        )
     return out
 
 
@@ -556,14 +696,21 @@ def _check_citations(ld: _Loader, clauses: dict[str, SourceClause]) -> None:
         for path, cite in _find_cites(src.data, ()):
             clause = clauses.get(cite.get("clause"))
             if clause is None:
-                ld.errors.append(src.error(path + ("clause",),
-                                           f"no clause '{cite.get('clause')}' in clauses.yaml",
-                                           hint=_close(cite.get("clause"), clauses)))
+                ld.errors.append(
+                    src.error(
+                        path + ("clause",),
+                        f"no clause '{cite.get('clause')}' in clauses.yaml",
+                        hint=_close(cite.get("clause"), clauses),
+                    )
+                )
             elif cite.get("quote") and cite["quote"] not in clause.text:
-                ld.errors.append(src.error(
-                    path + ("quote",),
-                    f"the quote is not in the text of clause {clause.id}",
-                    hint="copy the words exactly from clauses.yaml"))
+                ld.errors.append(
+                    src.error(
+                        path + ("quote",),
+                        f"the quote is not in the text of clause {clause.id}",
+                        hint="copy the words exactly from clauses.yaml",
+                    )
+                )
 
 
 _TEXT_KEYS = {"zh", "en", "label", "label_en"}
@@ -573,23 +720,34 @@ def _check_texts(ld: _Loader, standards: dict) -> None:
     """Every placeholder of an explanation (``{standards.NAME[KEY]}``) names
     a standard, and a row it has (interpreter/texts.py)."""
     from .texts import problems
+
     for src in list(ld.sources.values()):
-        if not ("programs/" in src.name or src.name.endswith("definitions.yaml")
-                or "revisions/" in src.name or src.name.startswith("revisions")):
+        if not (
+            "programs/" in src.name
+            or src.name.endswith("definitions.yaml")
+            or "revisions/" in src.name
+            or src.name.startswith("revisions")
+        ):
             continue
         for path, text in _texts(src.data, ()):
             for message, close in problems(text, standards):
-                ld.errors.append(src.error(path, message,
-                                           hint=f"did you mean {close}?" if close else
-                                           "write {standards.NAME} or {standards.NAME[ROW]}; "
-                                           "the standards are in standards.yaml"))
+                ld.errors.append(
+                    src.error(
+                        path,
+                        message,
+                        hint=f"did you mean {close}?"
+                        if close
+                        else "write {standards.NAME} or {standards.NAME[ROW]}; "
+                        "the standards are in standards.yaml",
+                    )
+                )
 
 
 def _texts(data, path):
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "cite":
-                continue            # quotes of the source text, word for word
+                continue  # quotes of the source text, word for word
             if k in _TEXT_KEYS and isinstance(v, str):
                 yield path + (k,), v
             else:
@@ -601,6 +759,7 @@ def _texts(data, path):
 
 def _close(word, options) -> str | None:
     import difflib
+
     m = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.5)
     return f"did you mean '{m[0]}'?" if m else None
 
@@ -627,51 +786,81 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
         if name in enums:
             old = enums[name]
             added = tuple(str(v) for v in e["values"] if str(v) not in old.values)
-            enums[name] = EnumDecl(name, old.values + added, e.get("label") or old.label,
-                                   e.get("label_en") or old.label_en)
+            enums[name] = EnumDecl(
+                name,
+                old.values + added,
+                e.get("label") or old.label,
+                e.get("label_en") or old.label_en,
+            )
             continue
         values = tuple(str(v) for v in e["values"])
         if len(set(values)) != len(values):
-            ld.errors.append(src.error(("enums", name, "values"),
-                                       f"enum {name} lists a value twice"))
+            ld.errors.append(
+                src.error(("enums", name, "values"), f"enum {name} lists a value twice")
+            )
         enums[name] = EnumDecl(name, values, e.get("label"), e.get("label_en"))
 
     def decl(path: str, d: dict, at: tuple) -> FactDecl:
-        f = FactDecl(path=path, type=d["type"], label=d.get("label"),
-                     label_en=d.get("label_en"), description=d.get("description"),
-                     description_en=d.get("description_en"), enum=d.get("enum"),
-                     minimum=_dec(d.get("minimum")), maximum=_dec(d.get("maximum")),
-                     example=d.get("example"), position=src.position(at),
-                     informational=bool(d.get("informational", False)),
-                     format=d.get("format"), min_items=d.get("min_items"),
-                     display=d.get("display"),
-                     max_items=d.get("max_items"), integer=bool(d.get("integer", False)),
-                     none=(Text(d["none"]["label"], d["none"]["label_en"]) if d.get("none")
-                           else None))
+        f = FactDecl(
+            path=path,
+            type=d["type"],
+            label=d.get("label"),
+            label_en=d.get("label_en"),
+            description=d.get("description"),
+            description_en=d.get("description_en"),
+            enum=d.get("enum"),
+            minimum=_dec(d.get("minimum")),
+            maximum=_dec(d.get("maximum")),
+            example=d.get("example"),
+            position=src.position(at),
+            informational=bool(d.get("informational", False)),
+            format=d.get("format"),
+            min_items=d.get("min_items"),
+            display=d.get("display"),
+            max_items=d.get("max_items"),
+            integer=bool(d.get("integer", False)),
+            none=(Text(d["none"]["label"], d["none"]["label_en"]) if d.get("none") else None),
+        )
         for name in ("minimum", "maximum"):
             bound = getattr(f, name)
             if f.integer and bound is not None and bound != bound.to_integral_value():
-                ld.errors.append(src.error(at + (name,), f"the {name} of a whole number is "
-                                           f"a whole number, not {bound}"))
+                ld.errors.append(
+                    src.error(
+                        at + (name,), f"the {name} of a whole number is a whole number, not {bound}"
+                    )
+                )
         if f.minimum is not None and f.maximum is not None and f.maximum < f.minimum:
             ld.errors.append(src.error(at + ("maximum",), "the maximum is below the minimum"))
-        if (f.min_items is not None and f.max_items is not None
-                and f.max_items < f.min_items):
+        if f.min_items is not None and f.max_items is not None and f.max_items < f.min_items:
             ld.errors.append(src.error(at + ("max_items",), "max_items is below min_items"))
         if f.format is not None and f.format not in FORMATS:
-            ld.errors.append(src.error(at + ("format",), f"no format '{f.format}'; formats: "
-                                       + ", ".join(sorted(FORMATS)),
-                                       hint=_close(f.format, FORMATS)))
+            ld.errors.append(
+                src.error(
+                    at + ("format",),
+                    f"no format '{f.format}'; formats: " + ", ".join(sorted(FORMATS)),
+                    hint=_close(f.format, FORMATS),
+                )
+            )
         if f.type == "enum" and f.enum not in enums:
-            ld.errors.append(src.error(at + ("enum",), f"no enum '{f.enum}' in enums",
-                                       hint=_close(f.enum, enums)))
+            ld.errors.append(
+                src.error(
+                    at + ("enum",), f"no enum '{f.enum}' in enums", hint=_close(f.enum, enums)
+                )
+            )
         if f.type == "record":
-            f.fields = {k: decl(f"{path}.{k}", v, at + ("fields", k))
-                        for k, v in (d.get("fields") or {}).items()}
+            f.fields = {
+                k: decl(f"{path}.{k}", v, at + ("fields", k))
+                for k, v in (d.get("fields") or {}).items()
+            }
             if f.none is not None and "none" in f.fields:
-                ld.errors.append(src.error(at + ("fields", "none"), "a record that may be "
-                                           "stated none ({\"none\": true}) cannot have a field "
-                                           "named 'none'"))
+                ld.errors.append(
+                    src.error(
+                        at + ("fields", "none"),
+                        "a record that may be "
+                        'stated none ({"none": true}) cannot have a field '
+                        "named 'none'",
+                    )
+                )
             if d.get("constraints"):
                 # checked once every fact is declared (a revision may add fields)
                 ld.pending_constraints.append((src, at, f))
@@ -693,12 +882,16 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
         elif old.type == "record" and d["type"] == "record":
             new = decl(name, d, ("facts", name))
             # the revision's constraints are the record's (over all its fields)
-            ld.pending_constraints = [(s, a, old if r is new else r)
-                                      for s, a, r in ld.pending_constraints]
+            ld.pending_constraints = [
+                (s, a, old if r is new else r) for s, a, r in ld.pending_constraints
+            ]
             for k, field_decl in new.fields.items():
                 if k in old.fields:
-                    ld.errors.append(src.error(("facts", name, "fields", k),
-                                               f"the fact {name}.{k} is already declared"))
+                    ld.errors.append(
+                        src.error(
+                            ("facts", name, "fields", k), f"the fact {name}.{k} is already declared"
+                        )
+                    )
                 old.fields[k] = field_decl
         else:
             ld.errors.append(src.error(("facts", name), f"the fact '{name}' is already declared"))
@@ -709,6 +902,7 @@ def _constraints(ld: _Loader, enums) -> None:
     """Compile each record's constraints: expressions over the record's own
     fields (by their bare names), which must give true or false."""
     from dsl import ast
+
     for src, at, record in ld.pending_constraints:
         env = Environment(facts={k: _fact_type(v, enums) for k, v in record.fields.items()})
         raw = src.data
@@ -726,13 +920,18 @@ def _constraints(ld: _Loader, enums) -> None:
                     reads.append(n.id)
             field_name = c.get("field") or (reads[0] if reads else None)
             if field_name is None or field_name not in record.fields:
-                ld.errors.append(src.error(where + ("field",) if c.get("field") else where,
-                                           f"the constraint names no field of {record.path}",
-                                           context=context,
-                                           hint=_close(c.get("field"), record.fields)))
+                ld.errors.append(
+                    src.error(
+                        where + ("field",) if c.get("field") else where,
+                        f"the constraint names no field of {record.path}",
+                        context=context,
+                        hint=_close(c.get("field"), record.fields),
+                    )
+                )
                 continue
-            record.constraints.append(Constraint(rule, field_name, tuple(reads),
-                                                 _text(c["message"])))
+            record.constraints.append(
+                Constraint(rule, field_name, tuple(reads), _text(c["message"]))
+            )
 
 
 def _dec(v):
@@ -769,21 +968,26 @@ def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
                 if a.until is None or a.until >= b.start:
                     where = b.position or s.position
                     src = ld.sources.get(where.source) if where is not None else None
-                    ld.errors.append(PolicyFileError(
-                        f"standard {s.id}: the value from {b.start} overlaps the value from "
-                        f"{a.start} ({'open-ended' if a.until is None else f'until {a.until}'}):"
-                        " two values would apply on the same days",
-                        position=where, snippet=src.line_text(where.line) if src else None,
-                        hint=f"end the earlier value the day before: until: {b.start - day}"))
+                    ld.errors.append(
+                        PolicyFileError(
+                            f"standard {s.id}: the value from {b.start} overlaps the value from "
+                            f"{a.start} ({'open-ended' if a.until is None else f'until {a.until}'}):"
+                            " two values would apply on the same days",
+                            position=where,
+                            snippet=src.line_text(where.line) if src else None,
+                            hint=f"end the earlier value the day before: until: {b.start - day}",
+                        )
+                    )
         kept: list[StandardVersion] = []
-        for source in dict.fromkeys(v.source for v in s.versions):     # in the order applied
+        for source in dict.fromkeys(v.source for v in s.versions):  # in the order applied
             new = by_source[source]
             for n in new:
                 pieces = []
                 for e in kept:
                     if (n.until is not None and e.start > n.until) or (
-                            e.until is not None and e.until < n.start):
-                        pieces.append(e)                # no day in common
+                        e.until is not None and e.until < n.start
+                    ):
+                        pieces.append(e)  # no day in common
                         continue
                     if e.start < n.start:
                         pieces.append(dataclasses.replace(e, until=n.start - day))
@@ -799,12 +1003,18 @@ def _money_value(ld: _Loader, src: Source, at: tuple, x: Decimal) -> None:
     if x < 0:
         ld.errors.append(src.error(at, f"an amount of money cannot be negative ({x})"))
     elif x != x.quantize(Decimal(1).scaleb(-ld.money.places), rounding="ROUND_DOWN"):
-        ld.errors.append(src.error(at, f"{x} has more decimal places than money is paid in "
-                                       f"({ld.money.places}: document.yaml money.places)"))
+        ld.errors.append(
+            src.error(
+                at,
+                f"{x} has more decimal places than money is paid in "
+                f"({ld.money.places}: document.yaml money.places)",
+            )
+        )
 
 
-def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
-               revision: str | None = None) -> dict[str, Standard]:
+def _standards(
+    src: Source, enums, ld: _Loader, into: dict | None = None, revision: str | None = None
+) -> dict[str, Standard]:
     """Standards; with ``into``, a revision's new dated values are appended to
     the standards it names (a later value wins from its start date) and new
     standards are added."""
@@ -815,8 +1025,13 @@ def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
             s = {"type": existing.type, "key": existing.key, **s}
         key = s.get("key")
         if key is not None and key not in enums:
-            ld.errors.append(src.error(("standards", sid, "key"), f"no enum '{key}' in facts.yaml",
-                                       hint=_close(key, enums)))
+            ld.errors.append(
+                src.error(
+                    ("standards", sid, "key"),
+                    f"no enum '{key}' in facts.yaml",
+                    hint=_close(key, enums),
+                )
+            )
             continue
         versions = []
         for i, v in enumerate(s["values"]):
@@ -824,36 +1039,60 @@ def _standards(src: Source, enums, ld: _Loader, into: dict | None = None,
             value = v["value"]
             if key is not None:
                 if not isinstance(value, dict):
-                    ld.errors.append(src.error(at + ("value",), f"standard {sid} is a table by "
-                                               f"{key}: give a value for each row"))
+                    ld.errors.append(
+                        src.error(
+                            at + ("value",),
+                            f"standard {sid} is a table by {key}: give a value for each row",
+                        )
+                    )
                     continue
                 bad = [k for k in value if k not in enums[key].values]
                 for k in bad:
-                    ld.errors.append(src.error(at + ("value", k),
-                                               f"'{k}' is not a value of enum {key}",
-                                               hint=_close(k, enums[key].values)))
+                    ld.errors.append(
+                        src.error(
+                            at + ("value", k),
+                            f"'{k}' is not a value of enum {key}",
+                            hint=_close(k, enums[key].values),
+                        )
+                    )
                 value = {str(k): Decimal(str(x)) for k, x in value.items()}
                 for k, x in value.items():
                     if s.get("type", "money") == "money":
                         _money_value(ld, src, at + ("value", k), x)
             else:
                 if isinstance(value, dict):
-                    ld.errors.append(src.error(at + ("value",), f"standard {sid} has no key: "
-                                               "give a single value"))
+                    ld.errors.append(
+                        src.error(
+                            at + ("value",), f"standard {sid} has no key: give a single value"
+                        )
+                    )
                     continue
                 value = Decimal(str(value))
                 if s.get("type", "money") == "money":
                     _money_value(ld, src, at + ("value",), value)
             if v.get("until") is not None and v["until"] < v["from"]:
-                ld.errors.append(src.error(at + ("until",), "the end date is before the start date"))
-            versions.append(StandardVersion(v["from"], v.get("until"), value, src.name,
-                                            src.position(at), revision))
+                ld.errors.append(
+                    src.error(at + ("until",), "the end date is before the start date")
+                )
+            versions.append(
+                StandardVersion(
+                    v["from"], v.get("until"), value, src.name, src.position(at), revision
+                )
+            )
         if existing is not None and revision is not None:
             existing.versions.extend(versions)
             continue
-        out[sid] = Standard(sid, s.get("label"), s.get("label_en"), s.get("type", "money"),
-                            key, _cites(s.get("cite")), versions, src.position(("standards", sid)),
-                            display=s.get("display"))
+        out[sid] = Standard(
+            sid,
+            s.get("label"),
+            s.get("label_en"),
+            s.get("type", "money"),
+            key,
+            _cites(s.get("cite")),
+            versions,
+            src.position(("standards", sid)),
+            display=s.get("display"),
+        )
     return out
 
 
@@ -861,7 +1100,9 @@ def _standard_type(s: Standard, enums) -> T.Type:
     value = T.MONEY if s.type == "money" else T.NUMBER
     if s.key is None:
         return value
-    return T.TableType(f"standards.{s.id}", T.EnumType(s.key, frozenset(enums[s.key].values)), value)
+    return T.TableType(
+        f"standards.{s.id}", T.EnumType(s.key, frozenset(enums[s.key].values)), value
+    )
 
 
 def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:
@@ -874,10 +1115,18 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
     for i, let in enumerate(d.get("let") or []):
         name = let["id"]
         if name in local_types or name in env.facts or name in RESERVED_ROOTS:
-            ld.errors.append(src.error(("let", i, "id"), f"'{name}' is already a name in this policy"))
+            ld.errors.append(
+                src.error(("let", i, "id"), f"'{name}' is already a name in this policy")
+            )
             continue
-        rule = ld.rule(src, ("let", i, "expr"), env, f"let {pid}.{name}",
-                       local_types=dict(local_types), local_defs=dict(local_defs))
+        rule = ld.rule(
+            src,
+            ("let", i, "expr"),
+            env,
+            f"let {pid}.{name}",
+            local_types=dict(local_types),
+            local_defs=dict(local_defs),
+        )
         if rule is None:
             local_types[name] = T.ANY
             continue
@@ -888,56 +1137,105 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
     seen = set()
     for i, c in enumerate(d["clauses"]):
         if c["id"] in seen:
-            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"))
+            ld.errors.append(
+                src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice")
+            )
             continue
         seen.add(c["id"])
-        rule = ld.rule(src, ("clauses", i, "expr"), env, f"clause {pid}.{c['id']}",
-                       local_types, local_defs, want=T.BOOLEAN)
+        rule = ld.rule(
+            src,
+            ("clauses", i, "expr"),
+            env,
+            f"clause {pid}.{c['id']}",
+            local_types,
+            local_defs,
+            want=T.BOOLEAN,
+        )
         if rule is not None:
-            clauses.append(Clause(c["id"], pid, rule, _cites(c.get("cite")),
-                                  _text(c["explain"], src.position(("clauses", i, "explain"))),
-                                  _text(c.get("interpretation"),
-                                        src.position(("clauses", i, "interpretation")))))
+            clauses.append(
+                Clause(
+                    c["id"],
+                    pid,
+                    rule,
+                    _cites(c.get("cite")),
+                    _text(c["explain"], src.position(("clauses", i, "explain"))),
+                    _text(c.get("interpretation"), src.position(("clauses", i, "interpretation"))),
+                )
+            )
     a = d["amount"]
-    amount_rule = ld.rule(src, ("amount", "expr"), env, f"amount of {pid}",
-                          local_types, local_defs, want=T.MONEY)
+    amount_rule = ld.rule(
+        src, ("amount", "expr"), env, f"amount of {pid}", local_types, local_defs, want=T.MONEY
+    )
     cap = floor = None
     if a.get("cap") is not None:
-        cap = ld.rule(src, ("amount", "cap"), env, f"cap of {pid}", local_types, local_defs,
-                      want=T.MONEY)
+        cap = ld.rule(
+            src, ("amount", "cap"), env, f"cap of {pid}", local_types, local_defs, want=T.MONEY
+        )
     if a.get("floor") is not None:
-        floor = ld.rule(src, ("amount", "floor"), env, f"floor of {pid}", local_types,
-                        local_defs, want=T.MONEY)
+        floor = ld.rule(
+            src, ("amount", "floor"), env, f"floor of {pid}", local_types, local_defs, want=T.MONEY
+        )
     installments = []
     for i, inst in enumerate(a.get("installments") or []):
         at = ("amount", "installments", i)
         ctx = f"installment {pid}.{inst['id']}"
-        share = (ld.rule(src, at + ("share",), env, ctx, local_types, local_defs, want=T.NUMBER)
-                 if inst.get("share") is not None else None)
-        amt = (ld.rule(src, at + ("amount",), env, ctx, local_types, local_defs, want=T.MONEY)
-               if inst.get("amount") is not None else None)
-        when = (ld.rule(src, at + ("when",), env, ctx, local_types, local_defs, want=T.BOOLEAN)
-                if inst.get("when") is not None else None)
+        share = (
+            ld.rule(src, at + ("share",), env, ctx, local_types, local_defs, want=T.NUMBER)
+            if inst.get("share") is not None
+            else None
+        )
+        amt = (
+            ld.rule(src, at + ("amount",), env, ctx, local_types, local_defs, want=T.MONEY)
+            if inst.get("amount") is not None
+            else None
+        )
+        when = (
+            ld.rule(src, at + ("when",), env, ctx, local_types, local_defs, want=T.BOOLEAN)
+            if inst.get("when") is not None
+            else None
+        )
         if share is None and amt is None and len(ld.errors) == n_errors:
             ld.errors.append(src.error(at, "an installment needs a 'share' or an 'amount'"))
-        installments.append(Installment(inst["id"], _text(inst["label"], src.position(at + ("label",))),
-                                        share, amt, when,
-                                        _cites(inst.get("cite"))))
+        installments.append(
+            Installment(
+                inst["id"],
+                _text(inst["label"], src.position(at + ("label",))),
+                share,
+                amt,
+                when,
+                _cites(inst.get("cite")),
+            )
+        )
     level = None
     if d.get("level") is not None:
-        level = ld.rule(src, ("level",), env, f"level of {pid}", local_types, local_defs,
-                        want=T.STRING)
+        level = ld.rule(
+            src, ("level",), env, f"level of {pid}", local_types, local_defs, want=T.STRING
+        )
     if len(ld.errors) > n_errors:
         return None
     rounding = a.get("round")
-    amount = Amount(amount_rule, cap, rounding if isinstance(rounding, str) else money.rounding,
-                    _text(a.get("explain"), src.position(("amount", "explain"))),
-                    _cites(a.get("cite")), installments,
-                    _text(a.get("interpretation"), src.position(("amount", "interpretation"))),
-                    floor)
-    return Program(id=pid, title=d["title"], title_en=d["title_en"], cite=_cites(d.get("cite")),
-                   payee=_text(d["payee"], src.position(("payee",))),
-                   responsible=tuple(d["responsible"]), lets=lets,
-                   clauses=clauses, amount=amount, source=src.name, position=src.position(()),
-                   interpretation=_text(d.get("interpretation"), src.position(("interpretation",))),
-                   level=level)
+    amount = Amount(
+        amount_rule,
+        cap,
+        rounding if isinstance(rounding, str) else money.rounding,
+        _text(a.get("explain"), src.position(("amount", "explain"))),
+        _cites(a.get("cite")),
+        installments,
+        _text(a.get("interpretation"), src.position(("amount", "interpretation"))),
+        floor,
+    )
+    return Program(
+        id=pid,
+        title=d["title"],
+        title_en=d["title_en"],
+        cite=_cites(d.get("cite")),
+        payee=_text(d["payee"], src.position(("payee",))),
+        responsible=tuple(d["responsible"]),
+        lets=lets,
+        clauses=clauses,
+        amount=amount,
+        source=src.name,
+        position=src.position(()),
+        interpretation=_text(d.get("interpretation"), src.position(("interpretation",))),
+        level=level,
+    )

@@ -3,6 +3,7 @@
 Nothing here knows any particular program: these are the shapes every policy
 has (a document, its clauses, facts, dated standards, programs of clauses).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -27,7 +28,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Citation:
-    clause: str                  # id in clauses.yaml, e.g. 六（一）
+    clause: str  # id in clauses.yaml, e.g. 六（一）
     quote: str | None = None
 
 
@@ -38,7 +39,7 @@ class SourceClause:
     title_en: str | None
     text: str
     position: Position
-    document: str | None = None   # the issuing document, when a revision added it
+    document: str | None = None  # the issuing document, when a revision added it
     responsible: str | None = None  # a task-division row's 责任单位 (kept out of the text)
 
 
@@ -46,6 +47,7 @@ class SourceClause:
 class Money:
     """How amounts are paid (document.yaml ``money``): to ``places`` decimal
     places (2: the fen), rounded by ``rounding``."""
+
     places: int = 2
     rounding: str = "half_up"
 
@@ -77,9 +79,10 @@ class EnumDecl:
 class Constraint:
     """A condition between the fields of a record that every case must meet
     (facts.yaml ``constraints``): false refuses the case, naming ``field``."""
-    rule: Rule                    # over the record's fields, by their names
+
+    rule: Rule  # over the record's fields, by their names
     field: str
-    reads: tuple[str, ...]          # the fields it reads, in the order written
+    reads: tuple[str, ...]  # the fields it reads, in the order written
     message: Text
 
 
@@ -88,7 +91,7 @@ class FactDecl:
     """One declared fact (a leaf or a record/list) at a dotted path."""
 
     path: str
-    type: str                    # string | number | money | boolean | date | enum | record | list
+    type: str  # string | number | money | boolean | date | enum | record | list
     label: str | None
     label_en: str | None
     description: str | None = None
@@ -100,14 +103,14 @@ class FactDecl:
     items: FactDecl | None = None
     example: object = None
     position: Position | None = None
-    informational: bool = False     # kept for the record; no rule needs to read it
-    display: str | None = None      # how people see a number: "percent" (0.85 → 85%)
-    format: str | None = None       # a declared format of a string (interpreter.formats)
-    min_items: int | None = None    # for a list: the fewest and most items a case may give
+    informational: bool = False  # kept for the record; no rule needs to read it
+    display: str | None = None  # how people see a number: "percent" (0.85 → 85%)
+    format: str | None = None  # a declared format of a string (interpreter.formats)
+    min_items: int | None = None  # for a list: the fewest and most items a case may give
     max_items: int | None = None
-    integer: bool = False           # for number/money: whole numbers only
-    none: Text | None = None      # may be stated known none ({"none": true}): what it means
-    constraints: list[Constraint] = field(default_factory=list)    # for a record
+    integer: bool = False  # for number/money: whole numbers only
+    none: Text | None = None  # may be stated known none ({"none": true}): what it means
+    constraints: list[Constraint] = field(default_factory=list)  # for a record
 
     def label_for(self, lang: str) -> str:
         if lang == "en":
@@ -119,10 +122,10 @@ class FactDecl:
 class StandardVersion:
     start: _dt.date
     until: _dt.date | None
-    value: object                 # Decimal, or dict key -> Decimal
-    source: str                   # the file (or revision) that supplied it
+    value: object  # Decimal, or dict key -> Decimal
+    source: str  # the file (or revision) that supplied it
     position: Position | None = None
-    revision: str | None = None   # issuing document of a revision, if any
+    revision: str | None = None  # issuing document of a revision, if any
 
     def covers(self, day: _dt.date) -> bool:
         return self.start <= day and (self.until is None or day <= self.until)
@@ -133,16 +136,16 @@ class Standard:
     id: str
     label: str | None
     label_en: str | None
-    type: str                     # money | number
-    key: str | None               # enum name for a table
+    type: str  # money | number
+    key: str | None  # enum name for a table
     cite: tuple[Citation, ...]
     versions: list[StandardVersion]
     position: Position | None = None
-    display: str | None = None    # how people see a number: "percent" (0.85 → 85%)
+    display: str | None = None  # how people see a number: "percent" (0.85 → 85%)
 
     def at(self, day: _dt.date) -> StandardVersion | None:
         found = None
-        for v in self.versions:          # later versions win when they overlap
+        for v in self.versions:  # later versions win when they overlap
             if v.covers(day):
                 found = v
         return found
@@ -183,6 +186,7 @@ class RealNameCheck:
     """A real-name check of document.yaml (七（三）): at most ``max`` eligible
     claims of ``programs`` per person and key (ever, or per calendar year).
     ``person`` and the key values are checked expressions over the case."""
+
     id: str
     label: str
     label_en: str | None
@@ -190,7 +194,7 @@ class RealNameCheck:
     programs: tuple[str, ...]
     key: tuple[tuple[str, Rule], ...]
     max: int
-    per: str                              # "ever" | "year"
+    per: str  # "ever" | "year"
     cite: tuple[Citation, ...]
     position: Position
 
@@ -209,7 +213,7 @@ class Installment:
 class Amount:
     rule: Rule
     cap: Rule | None
-    rounding: str                       # half_up | half_even | down | up (to the policy's places)
+    rounding: str  # half_up | half_even | down | up (to the policy's places)
     explain: Text | None
     cite: tuple[Citation, ...]
     installments: list[Installment]
@@ -231,8 +235,8 @@ class Program:
     source: str
     position: Position
     interpretation: Text | None = None
-    revision: str | None = None           # the revision that issued or replaced it
-    level: Rule | None = None             # the level counted in reports (else the document's)
+    revision: str | None = None  # the revision that issued or replaced it
+    level: Rule | None = None  # the level counted in reports (else the document's)
 
 
 @dataclass
@@ -241,21 +245,21 @@ class Policy:
     document: Document
     clauses: dict[str, SourceClause]
     enums: dict[str, EnumDecl]
-    facts: dict[str, FactDecl]            # roots
+    facts: dict[str, FactDecl]  # roots
     standards: dict[str, Standard]
     definitions: dict[str, Definition]
     programs: dict[str, Program]
     env: Environment
     decision_date: Rule | None
     programs_applied: Rule | None
-    files: dict[str, str]                 # file name -> sha256 of its bytes
+    files: dict[str, str]  # file name -> sha256 of its bytes
     revisions: list[dict] = field(default_factory=list)
     warnings: list = field(default_factory=list)
-    catalog_values: dict = field(default_factory=dict)    # catalog.NAME → value
-    case_id: Rule | None = None           # who a case is about (batch, what-if)
-    report_level: Rule | None = None      # the level counted in reports by default
+    catalog_values: dict = field(default_factory=dict)  # catalog.NAME → value
+    case_id: Rule | None = None  # who a case is about (batch, what-if)
+    report_level: Rule | None = None  # the level counted in reports by default
     real_name_checks: list[RealNameCheck] = field(default_factory=list)
-    notice: dict | None = None            # the words of the decision notice (notice.yaml)
+    notice: dict | None = None  # the words of the decision notice (notice.yaml)
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""
@@ -272,6 +276,7 @@ class Policy:
     @property
     def hash(self) -> str:
         import hashlib
+
         h = hashlib.sha256()
         for name in sorted(self.files):
             h.update(name.encode() + b"\0" + self.files[name].encode() + b"\n")

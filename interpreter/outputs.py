@@ -33,6 +33,7 @@ It is renamed over NAME, like the others, when the command completes.
         ...                         # write; on an exception nothing is kept
     # here every output is complete under its final name
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -89,8 +90,7 @@ def write_error(exc: OSError, what: str, path: str, partial: bool = False) -> Ou
     written straight to its destination (standard output, a device), so part
     of it may have arrived; otherwise nothing is left under its name."""
     tail = "" if partial else "; nothing was written under that name"
-    return OutputError(f"cannot write the {what}: {_reason(exc)}{tail}",
-                       position=Position(path))
+    return OutputError(f"cannot write the {what}: {_reason(exc)}{tail}", position=Position(path))
 
 
 def silence_stdout() -> None:
@@ -119,6 +119,7 @@ def signals_deferred():
 
     def hold(signum, frame):
         got.append(signum)
+
     held = (signal.SIGINT, signal.SIGTERM)
     try:
         old = [(s, signal.signal(s, hold)) for s in held]
@@ -132,9 +133,9 @@ def signals_deferred():
         if got and old:
             handler = dict(old)[got[0]]
             if callable(handler):
-                handler(got[0], None)          # e.g. raises KeyboardInterrupt
+                handler(got[0], None)  # e.g. raises KeyboardInterrupt
             elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), got[0])   # what the signal would have done
+                os.kill(os.getpid(), got[0])  # what the signal would have done
 
 
 _UMASK: int | None = None
@@ -148,8 +149,9 @@ def _umask() -> int:
     return _UMASK
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, mode: int | None = None,
-                       dir_fd: int | None = None) -> None:
+def atomic_write_bytes(
+    path: str | Path, data: bytes, mode: int | None = None, dir_fd: int | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder
     and a rename: a reader sees the old file or the new one, never half of
     one. ``mode`` defaults to the old file's, else 0666 less the umask.
@@ -210,12 +212,14 @@ class Output:
             else:
                 folder = os.path.dirname(os.path.abspath(path))
                 fd, self.tmp = tempfile.mkstemp(
-                    dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+                    dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
+                )
                 self._f = os.fdopen(fd, "wb")
                 self._text = False
         except OSError as exc:
-            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
-                              position=Position(self.name)) from None
+            raise OutputError(
+                f"cannot write the {what}: {_reason(exc)}", position=Position(self.name)
+            ) from None
 
     def write(self, text: str) -> None:
         try:
@@ -285,8 +289,7 @@ class PartialOutput(Output):
     leaves in place (``keep``), so that a later run can go on from a length
     it recorded. Locked (``flock``) while open: two runs never write it."""
 
-    def __init__(self, path: str, what: str, partial: str, mode: int | None,
-                 resume_at: int | None):
+    def __init__(self, path: str, what: str, partial: str, mode: int | None, resume_at: int | None):
         self.path = path
         self.what = what
         self.name = path
@@ -303,33 +306,39 @@ class PartialOutput(Output):
         try:
             fd = os.open(partial, flags, 0o600)
         except OSError as exc:
-            self.tmp = None         # not ours: never removed
-            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
-                              position=Position(partial)) from None
+            self.tmp = None  # not ours: never removed
+            raise OutputError(
+                f"cannot write the {what}: {_reason(exc)}", position=Position(partial)
+            ) from None
         self._f = os.fdopen(fd, "r+b")
         try:
             _lock(fd)
         except BlockingIOError:
             self._f.close()
             self.tmp = None
-            raise OutputError(f"another command is writing the {what} right now",
-                              position=Position(partial),
-                              hint="wait for it to finish, or write to another file") from None
+            raise OutputError(
+                f"another command is writing the {what} right now",
+                position=Position(partial),
+                hint="wait for it to finish, or write to another file",
+            ) from None
         try:
             size = os.fstat(fd).st_size
             if resume_at is not None and size < resume_at:
                 self._f.close()
                 self.tmp = None
-                raise OutputError(f"the {what} so far is shorter ({size} bytes) than the "
-                                  f"{resume_at} bytes recorded: it was changed or cut",
-                                  position=Position(partial),
-                                  hint="start again with --force")
+                raise OutputError(
+                    f"the {what} so far is shorter ({size} bytes) than the "
+                    f"{resume_at} bytes recorded: it was changed or cut",
+                    position=Position(partial),
+                    hint="start again with --force",
+                )
             self._f.truncate(resume_at or 0)
             self._f.seek(resume_at or 0)
         except OSError as exc:
             self._discard()
-            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
-                              position=Position(partial)) from None
+            raise OutputError(
+                f"cannot write the {what}: {_reason(exc)}", position=Position(partial)
+            ) from None
 
     def length(self) -> int:
         """Bytes written so far (flushed to the system)."""
@@ -367,7 +376,7 @@ class PartialOutput(Output):
 
     def _discard(self) -> None:
         if self.precious:
-            self.keep()             # an earlier run's work: only --force replaces it
+            self.keep()  # an earlier run's work: only --force replaces it
         else:
             super()._discard()
 
@@ -377,7 +386,7 @@ def _lock(fd: int) -> None:
     another process holds it)."""
     try:
         import fcntl
-    except ImportError:     # pragma: no cover - not POSIX: no lock
+    except ImportError:  # pragma: no cover - not POSIX: no lock
         return
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -394,22 +403,25 @@ class PartialFolder:
         self.path = path
         self.what = what
         self.partial = partial
-        self.replace = replace          # NAME exists and --force: replaced at the end
+        self.replace = replace  # NAME exists and --force: replaced at the end
         self.precious = False
         self._lock = None
         try:
             os.makedirs(partial, exist_ok=True)
             fd = os.open(os.path.join(partial, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
-                              position=Position(partial)) from None
+            raise OutputError(
+                f"cannot write the {what}: {_reason(exc)}", position=Position(partial)
+            ) from None
         try:
             _lock(fd)
         except BlockingIOError:
             os.close(fd)
-            raise OutputError(f"another command is writing the {what} right now",
-                              position=Position(partial),
-                              hint="wait for it to finish, or write to another folder") from None
+            raise OutputError(
+                f"another command is writing the {what} right now",
+                position=Position(partial),
+                hint="wait for it to finish, or write to another folder",
+            ) from None
         self._lock = fd
 
     def names(self) -> list[str]:
@@ -435,6 +447,7 @@ class PartialFolder:
 
     def _finish(self) -> None:
         import shutil
+
         try:
             _unlink(os.path.join(self.partial, ".lock"))
             self._unlock()
@@ -450,6 +463,7 @@ class PartialFolder:
 
     def _discard(self) -> None:
         import shutil
+
         self._unlock()
         if not self.precious:
             shutil.rmtree(self.partial, ignore_errors=True)
@@ -476,7 +490,7 @@ class Outputs:
         self.force = force
         self._inputs: dict[tuple[int, int], str] = {}
         self._outputs: list[Output] = []
-        self._claimed: dict[object, str] = {}      # identity or resolved path -> shown name
+        self._claimed: dict[object, str] = {}  # identity or resolved path -> shown name
         for p in inputs:
             if p is not None:
                 self.add_input(p)
@@ -501,42 +515,51 @@ class Outputs:
         except FileNotFoundError:
             lst = None
         except OSError as exc:
-            raise OutputError(f"cannot write the {what}: {_reason(exc)}",
-                              position=Position(path)) from None
+            raise OutputError(
+                f"cannot write the {what}: {_reason(exc)}", position=Position(path)
+            ) from None
         if lst is None:
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
-                raise OutputError(f"cannot write the {what}: the folder {folder} does not "
-                                  "exist", position=Position(path))
+                raise OutputError(
+                    f"cannot write the {what}: the folder {folder} does not exist",
+                    position=Position(path),
+                )
             key = os.path.join(os.path.realpath(folder), os.path.basename(path))
             self._claim(key, path, what)
             return False, None
-        st = _stat(path)            # what a symbolic link points to
+        st = _stat(path)  # what a symbolic link points to
         if st is not None and stat.S_ISDIR(st.st_mode):
-            raise OutputError(f"cannot write the {what}: it is a folder",
-                              position=Position(path))
+            raise OutputError(f"cannot write the {what}: it is a folder", position=Position(path))
         if st is not None and not stat.S_ISREG(st.st_mode):
-            return True, None       # a device or a pipe: nothing to lose, nothing to rename
+            return True, None  # a device or a pipe: nothing to lose, nothing to rename
         if st is not None:
             self._against_inputs(_identity(st), path, what)
             self._claim(_identity(st), path, what)
         if not self.force:
-            raise OutputError(f"the {what} already exists; it would be replaced",
-                              position=Position(path),
-                              hint="give --force to replace it, or choose another name")
+            raise OutputError(
+                f"the {what} already exists; it would be replaced",
+                position=Position(path),
+                hint="give --force to replace it, or choose another name",
+            )
         return False, stat.S_IMODE(st.st_mode) if st is not None else None
 
     def _against_inputs(self, ident, shown: str, what: str) -> None:
         if ident in self._inputs:
-            raise OutputError(f"the {what} is the same file as the input "
-                              f"{self._inputs[ident]}; it would be overwritten and the input lost",
-                              position=Position(shown),
-                              hint="write to another file")
+            raise OutputError(
+                f"the {what} is the same file as the input "
+                f"{self._inputs[ident]}; it would be overwritten and the input lost",
+                position=Position(shown),
+                hint="write to another file",
+            )
 
     def _claim(self, key, shown: str, what: str) -> None:
         if key in self._claimed:
-            raise OutputError(f"the {what} is the same file as the {self._claimed[key]}",
-                              position=Position(shown), hint="give each output its own file")
+            raise OutputError(
+                f"the {what} is the same file as the {self._claimed[key]}",
+                position=Position(shown),
+                hint="give each output its own file",
+            )
         self._claimed[key] = f"{what} {shown}"
 
     def open(self, path, what: str) -> Output:
@@ -554,6 +577,7 @@ class Outputs:
         left by an interrupted run is gone on with only with ``resume``, and
         replaced only with ``force``."""
         import shutil
+
         path = str(path).rstrip("/") or "/"
         partial = partial_name(path)
         real = os.path.realpath(path)
@@ -562,32 +586,43 @@ class Outputs:
                 continue
             where = os.path.realpath(shown)
             if where.startswith((real + os.sep, os.path.realpath(partial) + os.sep)):
-                raise OutputError(f"the {what} holds the input {shown}; it would be lost",
-                                  position=Position(path), hint="write to another folder")
+                raise OutputError(
+                    f"the {what} holds the input {shown}; it would be lost",
+                    position=Position(path),
+                    hint="write to another folder",
+                )
         if os.path.lexists(path):
             if not os.path.isdir(path):
-                raise OutputError(f"the {what} is a file, not a folder", position=Position(path),
-                                  hint="give the name of a folder to create")
+                raise OutputError(
+                    f"the {what} is a file, not a folder",
+                    position=Position(path),
+                    hint="give the name of a folder to create",
+                )
             if not self.force:
-                raise OutputError(f"the {what} already exists; it would be replaced",
-                                  position=Position(path),
-                                  hint="give --force to replace it, or choose another name")
+                raise OutputError(
+                    f"the {what} already exists; it would be replaced",
+                    position=Position(path),
+                    hint="give --force to replace it, or choose another name",
+                )
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder):
-            raise OutputError(f"cannot write the {what}: the folder {folder} does not exist",
-                              position=Position(path))
+            raise OutputError(
+                f"cannot write the {what}: the folder {folder} does not exist",
+                position=Position(path),
+            )
         if os.path.lexists(partial) and not resume:
             if not self.force:
-                raise OutputError(f"an interrupted batch left {partial}",
-                                  position=Position(path),
-                                  hint="give --resume to go on from there, or --force to start "
-                                       "again")
+                raise OutputError(
+                    f"an interrupted batch left {partial}",
+                    position=Position(path),
+                    hint="give --resume to go on from there, or --force to start again",
+                )
             shutil.rmtree(partial)
         earlier = os.path.lexists(partial)
         self._claim(real, path, what)
         with signals_deferred():
             out = PartialFolder(path, what, partial, replace=os.path.lexists(path))
-            out.precious = earlier      # an earlier run's work: only --force removes it
+            out.precious = earlier  # an earlier run's work: only --force removes it
             self._outputs.append(out)
         return out
 
@@ -600,17 +635,26 @@ class Outputs:
         path = str(path)
         direct, mode = self.check(path, what)
         if direct:
-            raise OutputError(f"the {what} cannot be resumed: it is not a regular file",
-                              position=Position(path))
+            raise OutputError(
+                f"the {what} cannot be resumed: it is not a regular file", position=Position(path)
+            )
         partial = partial_name(path)
         st = _stat(partial)
         if st is not None:
             if not stat.S_ISREG(st.st_mode):
-                raise OutputError(f"cannot write the {what}: {partial} is not a regular file",
-                                  position=Position(partial))
+                raise OutputError(
+                    f"cannot write the {what}: {partial} is not a regular file",
+                    position=Position(partial),
+                )
             self._against_inputs(_identity(st), partial, what)
-        self._claim(os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(partial))),
-                                 os.path.basename(partial)), partial, what)
+        self._claim(
+            os.path.join(
+                os.path.realpath(os.path.dirname(os.path.abspath(partial))),
+                os.path.basename(partial),
+            ),
+            partial,
+            what,
+        )
         with signals_deferred():
             out = PartialOutput(path, what, partial, mode, resume_at)
             self._outputs.append(out)

@@ -10,6 +10,7 @@ and for one taken months ago; the policy supplies only labels (of facts,
 standards, labelled intermediate values and catalogue tables). The decision
 notice (documents/) and the default text view (``plain_text``) lay this out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,13 +22,34 @@ from .model import Policy
 FAILED, MISSING, HELD = "failed", "missing", "held"
 
 WORDS = {
-    "zh": {"yuan": "元", "unknown": "未知", "no_rows": "目录中没有相应记录", "none": "无",
-           "sep": "，", "list_sep": "；", "colon": "：", "open": "（", "close": "）",
-           "since": "自{date}起执行", "cap": "按上限核定", "floor": "按下限核定"},
-    "en": {"yuan": "yuan", "unknown": "unknown", "no_rows": "no such record in the catalogue",
-           "none": "none", "sep": ", ", "list_sep": "; ", "colon": ": ", "open": " (",
-           "close": ")", "since": "in force since {date}", "cap": "limited to the cap",
-           "floor": "raised to the floor"},
+    "zh": {
+        "yuan": "元",
+        "unknown": "未知",
+        "no_rows": "目录中没有相应记录",
+        "none": "无",
+        "sep": "，",
+        "list_sep": "；",
+        "colon": "：",
+        "open": "（",
+        "close": "）",
+        "since": "自{date}起执行",
+        "cap": "按上限核定",
+        "floor": "按下限核定",
+    },
+    "en": {
+        "yuan": "yuan",
+        "unknown": "unknown",
+        "no_rows": "no such record in the catalogue",
+        "none": "none",
+        "sep": ", ",
+        "list_sep": "; ",
+        "colon": ": ",
+        "open": " (",
+        "close": ")",
+        "since": "in force since {date}",
+        "cap": "limited to the cap",
+        "floor": "raised to the floor",
+    },
 }
 
 
@@ -42,12 +64,13 @@ class Quote:
 @dataclass
 class Item:
     """One condition of the decision, in words."""
-    status: str                       # failed | missing | held
-    text: str                         # the condition, as the policy explains it
-    values: list[tuple[str, str]] = field(default_factory=list)    # (label, value)
+
+    status: str  # failed | missing | held
+    text: str  # the condition, as the policy explains it
+    values: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
     records: list[tuple[str, list[str]]] = field(default_factory=list)  # catalogue rows
-    missing: list[str] = field(default_factory=list)               # labels of missing facts
-    note: str | None = None           # how the policy reads the clause
+    missing: list[str] = field(default_factory=list)  # labels of missing facts
+    note: str | None = None  # how the policy reads the clause
     quotes: list[Quote] = field(default_factory=list)
 
 
@@ -61,30 +84,30 @@ class Line:
 class Payment:
     label: str
     amount: str | None
-    status: str                       # payable | pending | refused
+    status: str  # payable | pending | refused
     missing: list[str] = field(default_factory=list)
-    values: list[tuple[str, str]] = field(default_factory=list)   # what its condition read
+    values: list[tuple[str, str]] = field(default_factory=list)  # what its condition read
 
 
 @dataclass
 class PlainDecision:
-    program: str                      # the program's title
+    program: str  # the program's title
     program_id: str
     outcome: str
     amount: Decimal | None
-    amount_figures: str | None        # 1,500.00
-    amount_in_words: str | None       # 壹仟伍佰元整
+    amount_figures: str | None  # 1,500.00
+    amount_in_words: str | None  # 壹仟伍佰元整
     payee: str | None
-    decisive: list[Item]              # failed, then missing (empty when eligible)
+    decisive: list[Item]  # failed, then missing (empty when eligible)
     held: list[Item]
     standards: list[Line]
-    computed: list[Line]              # labelled values the amount was made from
-    steps: list[str]                  # caps and floors that changed it: "7,200.00元 → 6,000.00元"
+    computed: list[Line]  # labelled values the amount was made from
+    steps: list[str]  # caps and floors that changed it: "7,200.00元 → 6,000.00元"
     payments: list[Payment]
-    notes: list[str]                  # the program's own interpretations
-    quotes: list[Quote]               # the program's citations
-    basis: list[Line] = field(default_factory=list)     # the case values the amount read
-    missing: list[str] = field(default_factory=list)    # labels of the facts still needed
+    notes: list[str]  # the program's own interpretations
+    quotes: list[Quote]  # the program's citations
+    basis: list[Line] = field(default_factory=list)  # the case values the amount read
+    missing: list[str] = field(default_factory=list)  # labels of the facts still needed
 
 
 class Plain:
@@ -136,8 +159,11 @@ class Plain:
                 return prog.title if self.lang == "zh" else prog.title_en
         if decl is not None and getattr(decl, "display", None) == "percent":
             return display.percent_text(value)
-        return display.visible(display.value_text(
-            value, type_, self.lang, unit=self.w["yuan"] if type_ == "money" else None))
+        return display.visible(
+            display.value_text(
+                value, type_, self.lang, unit=self.w["yuan"] if type_ == "money" else None
+            )
+        )
 
     def none_text(self, path: str) -> str:
         """A fact stated known none, with what none means for it (facts.yaml
@@ -169,8 +195,12 @@ class Plain:
         clause = self.policy.clauses.get(c.get("clause") or "")
         if self.lang == "en" and clause is not None and clause.title_en:
             title = clause.title_en
-        return Quote(c.get("document") or self.policy.document.number, c.get("clause") or "",
-                     title, c.get("quote") or "")
+        return Quote(
+            c.get("document") or self.policy.document.number,
+            c.get("clause") or "",
+            title,
+            c.get("quote") or "",
+        )
 
     def record_rows(self, table: str, match: dict, rows: list) -> tuple[str, list[str]]:
         label = self.records.get(table)
@@ -180,10 +210,12 @@ class Plain:
             rest = {k: v for k, v in row.items() if k not in match}
             parts = []
             if "from" in rest:
-                parts.append(display.period_text(rest.pop("from"), rest.pop("until", None),
-                                                 self.lang))
-            parts += [display.value_text(v, None, self.lang) for v in rest.values()
-                      if v is not None]
+                parts.append(
+                    display.period_text(rest.pop("from"), rest.pop("until", None), self.lang)
+                )
+            parts += [
+                display.value_text(v, None, self.lang) for v in rest.values() if v is not None
+            ]
             shown.append(" ".join(parts))
         return name, shown or [self.w["no_rows"]]
 
@@ -205,25 +237,34 @@ class Plain:
         if prog is None:
             return {}
         labelled = {d.id for d in prog.lets if d.label is not None}
-        return {c.id: sorted(set(c.rule.expression.check.definitions) & labelled)
-                for c in prog.clauses}
+        return {
+            c.id: sorted(set(c.rule.expression.check.definitions) & labelled) for c in prog.clauses
+        }
 
     def item(self, c: dict, lets: list[tuple[str, str]] = ()) -> Item:
         status = {True: HELD, False: FAILED, None: MISSING}[c.get("result")]
         missing_paths = list(c.get("missing") or [])
-        shown = sorted((c.get("values") or {}).items(),
-                       key=lambda pv: (self.order.get(pv[0], len(self.order)), pv[0]))
+        shown = sorted(
+            (c.get("values") or {}).items(),
+            key=lambda pv: (self.order.get(pv[0], len(self.order)), pv[0]),
+        )
         # a value the clause did not need (an unknown fact of a branch not
         # taken) is not shown; the missing ones are listed as missing
         values = [(self.label(p), self.value(p, v)) for p, v in shown if v is not None]
         values += list(lets)
         interp = c.get("interpretation") or {}
-        return Item(status=status, text=(c.get("explain") or {}).get(self.lang) or c.get("id", ""),
-                    values=values,
-                    records=[self.record_rows(r["table"], r.get("match") or {}, r.get("rows") or [])
-                             for r in c.get("catalog") or []],
-                    missing=[self.label(p) for p in missing_paths], note=interp.get(self.lang),
-                    quotes=[self.quote(q) for q in c.get("cite") or []])
+        return Item(
+            status=status,
+            text=(c.get("explain") or {}).get(self.lang) or c.get("id", ""),
+            values=values,
+            records=[
+                self.record_rows(r["table"], r.get("match") or {}, r.get("rows") or [])
+                for r in c.get("catalog") or []
+            ],
+            missing=[self.label(p) for p in missing_paths],
+            note=interp.get(self.lang),
+            quotes=[self.quote(q) for q in c.get("cite") or []],
+        )
 
     def standard(self, s: dict) -> Line:
         lang = self.lang
@@ -259,8 +300,9 @@ class Plain:
                     lets.append((label or key, self.let_value(pid, key, entry["value"])))
                     shown_lets.add(key)
             items.append(self.item(c, lets))
-        decisive = ([i for i in items if i.status == FAILED]
-                    + [i for i in items if i.status == MISSING])
+        decisive = [i for i in items if i.status == FAILED] + [
+            i for i in items if i.status == MISSING
+        ]
         held = [i for i in items if i.status == HELD]
         amount = display.to_decimal(d.get("amount"))
         standards = [self.standard(s) for s in d.get("standards") or []]
@@ -273,27 +315,46 @@ class Plain:
         steps = []
         if d.get("capped_at") is not None and d.get("formula_amount") is not None:
             steps.append(f"{self.money(d['formula_amount'])} → {self.money(d['capped_at'])}")
-        basis = [Line(self.label(p), self.value(p, v))
-                 for p, v in sorted((d.get("amount_values") or {}).items(),
-                                    key=lambda pv: self.order.get(pv[0], len(self.order)))
-                 if v is not None and not isinstance(v, list)]
-        payments = [Payment(label=(p.get("label") if lang == "zh" else p.get("label_en")) or p["id"],
-                            amount=self.money(p["amount"]) if p.get("amount") is not None else None,
-                            status=p["status"],
-                            missing=[self.label(m) for m in p.get("missing") or []],
-                            values=[(self.label(k), self.value(k, v)) for k, v in
-                                    ((d.get("installment_values") or {}).get(p["id"]) or {}).items()
-                                    if v is not None])
-                    for p in d.get("installments") or []]
+        basis = [
+            Line(self.label(p), self.value(p, v))
+            for p, v in sorted(
+                (d.get("amount_values") or {}).items(),
+                key=lambda pv: self.order.get(pv[0], len(self.order)),
+            )
+            if v is not None and not isinstance(v, list)
+        ]
+        payments = [
+            Payment(
+                label=(p.get("label") if lang == "zh" else p.get("label_en")) or p["id"],
+                amount=self.money(p["amount"]) if p.get("amount") is not None else None,
+                status=p["status"],
+                missing=[self.label(m) for m in p.get("missing") or []],
+                values=[
+                    (self.label(k), self.value(k, v))
+                    for k, v in ((d.get("installment_values") or {}).get(p["id"]) or {}).items()
+                    if v is not None
+                ],
+            )
+            for p in d.get("installments") or []
+        ]
         payee = (d.get("payee") or {}).get(lang)
         title = d.get("title") if lang == "zh" else (d.get("title_en") or d.get("title"))
         return PlainDecision(
-            program=title or pid, program_id=pid, outcome=d["outcome"],
+            program=title or pid,
+            program_id=pid,
+            outcome=d["outcome"],
             amount=amount,
             amount_figures=display.money_figures(amount) if amount is not None else None,
             amount_in_words=display.money_in_capitals(amount) if amount is not None else None,
-            payee=payee, decisive=decisive, held=held, standards=standards,
-            computed=computed_lines, steps=steps, payments=payments,
+            payee=payee,
+            decisive=decisive,
+            held=held,
+            standards=standards,
+            computed=computed_lines,
+            steps=steps,
+            payments=payments,
             notes=[n.get(lang) for n in d.get("interpretation") or [] if n.get(lang)],
             quotes=[self.quote(q) for q in d.get("citations") or []],
-            basis=basis, missing=[self.label(m) for m in d.get("missing") or []])
+            basis=basis,
+            missing=[self.label(m) for m in d.get("missing") or []],
+        )

@@ -12,6 +12,7 @@ clause or program ids, no fact paths: `--full` shows those, clause by clause.
 Built from the decision JSON through ``plain`` (the same words as the
 decision notice).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -27,32 +28,62 @@ WIDTH = 80
 
 WORDS = {
     "zh": {
-        "policy": "政策", "applicant": "申请人", "as_of": "判定日期", "from_case": "（取自案件）",
-        "from_option": "（由 --as-of 指定）", "unknown_date": "未知，缺少",
-        "eligible": "符合条件", "ineligible": "不符合条件，不予补贴",
-        "undetermined": "暂不能决定，缺少事实", "amount": "补贴金额",
-        "failed": "未满足的条件", "missing_items": "缺少事实的条件", "missing": "缺少",
-        "met": "已满足的条件", "others_met": "其余 {n} 项条件均已满足（--full 逐条列出）。",
-        "all_met": "已满足全部 {n} 项条件：", "payee": "领取方", "computation": "金额计算",
-        "standards": "适用标准", "payments": "拨付", "basis": "依据", "records": "目录记载",
+        "policy": "政策",
+        "applicant": "申请人",
+        "as_of": "判定日期",
+        "from_case": "（取自案件）",
+        "from_option": "（由 --as-of 指定）",
+        "unknown_date": "未知，缺少",
+        "eligible": "符合条件",
+        "ineligible": "不符合条件，不予补贴",
+        "undetermined": "暂不能决定，缺少事实",
+        "amount": "补贴金额",
+        "failed": "未满足的条件",
+        "missing_items": "缺少事实的条件",
+        "missing": "缺少",
+        "met": "已满足的条件",
+        "others_met": "其余 {n} 项条件均已满足（--full 逐条列出）。",
+        "all_met": "已满足全部 {n} 项条件：",
+        "payee": "领取方",
+        "computation": "金额计算",
+        "standards": "适用标准",
+        "payments": "拨付",
+        "basis": "依据",
+        "records": "目录记载",
         "status": {"payable": "可拨付", "pending": "待定", "refused": "不拨付"},
-        "no_programs": "本案件未申请任何补贴项目，未作判定。", "colon": "：", "sep": "，",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。",
+        "colon": "：",
+        "sep": "，",
         "full": "逐条条款、规则和事实路径见 --full。",
     },
     "en": {
-        "policy": "Policy", "applicant": "Applicant", "as_of": "Decision date",
-        "from_case": " (from the case)", "from_option": " (from --as-of)",
-        "unknown_date": "unknown, missing", "eligible": "eligible",
-        "ineligible": "not eligible, no subsidy", "undetermined": "cannot be decided yet, facts missing",
-        "amount": "amount", "failed": "Conditions not met", "missing_items": "Conditions lacking a fact",
-        "missing": "missing", "met": "Conditions met",
+        "policy": "Policy",
+        "applicant": "Applicant",
+        "as_of": "Decision date",
+        "from_case": " (from the case)",
+        "from_option": " (from --as-of)",
+        "unknown_date": "unknown, missing",
+        "eligible": "eligible",
+        "ineligible": "not eligible, no subsidy",
+        "undetermined": "cannot be decided yet, facts missing",
+        "amount": "amount",
+        "failed": "Conditions not met",
+        "missing_items": "Conditions lacking a fact",
+        "missing": "missing",
+        "met": "Conditions met",
         "others_met": "The other {n} conditions are met (--full lists each).",
-        "all_met": "All {n} conditions are met:", "payee": "Paid to",
-        "computation": "How the amount was made", "standards": "Standards applied",
-        "payments": "Payments", "basis": "Source", "records": "Catalogue records",
+        "all_met": "All {n} conditions are met:",
+        "payee": "Paid to",
+        "computation": "How the amount was made",
+        "standards": "Standards applied",
+        "payments": "Payments",
+        "basis": "Source",
+        "records": "Catalogue records",
         "status": {"payable": "payable", "pending": "pending", "refused": "not payable"},
-        "no_programs": "The case applies for no program: nothing was decided.", "colon": ": ",
-        "sep": ", ", "full": "--full shows every clause, its rule and the fact paths.",
+        "no_programs": "The case applies for no program: nothing was decided.",
+        "colon": ": ",
+        "sep": ", ",
+        "full": "--full shows every clause, its rule and the fact paths.",
     },
 }
 
@@ -114,7 +145,7 @@ def wrap(text: str, indent: str, hang: str, limit: int = WIDTH) -> list[str]:
             line, used = hang, width(hang)
             if tok == " ":
                 continue
-        while used + w > limit:              # a word longer than the line: cut it
+        while used + w > limit:  # a word longer than the line: cut it
             room = limit - used
             head, hw = "", 0
             for ch in tok:
@@ -124,7 +155,7 @@ def wrap(text: str, indent: str, hang: str, limit: int = WIDTH) -> list[str]:
                 head += ch
                 hw += cw
             lines.append((line + head).rstrip())
-            tok = tok[len(head):]
+            tok = tok[len(head) :]
             w = width(tok)
             line, used = hang, width(hang)
         line += tok
@@ -155,7 +186,9 @@ class PlainTextRenderer:
         case = doc.get("case") or {}
         if case.get("as_of"):
             src = w["from_option"] if case.get("as_of_source") == "--as-of" else w["from_case"]
-            out.append(f"{w['as_of']}{w['colon']}{display.date_text(case['as_of'], self.lang)}{src}")
+            out.append(
+                f"{w['as_of']}{w['colon']}{display.date_text(case['as_of'], self.lang)}{src}"
+            )
         else:
             missing = "、".join(self.plain.label(m) for m in case.get("as_of_missing") or [])
             out += wrap(f"{w['as_of']}{w['colon']}{w['unknown_date']} {missing}", "", "  ")
@@ -171,8 +204,10 @@ class PlainTextRenderer:
     def applicant(self, facts: dict) -> str:
         """The applicant's name and ID number (masked by its declared format)."""
         parts = []
-        for path, value in (("applicant.name", _get(facts, "applicant.name")),
-                            ("applicant.id", _get(facts, "applicant.id"))):
+        for path, value in (
+            ("applicant.name", _get(facts, "applicant.name")),
+            ("applicant.id", _get(facts, "applicant.id")),
+        ):
             if value is None or isinstance(value, dict):
                 continue
             decl = self.policy.fact(path)
@@ -213,12 +248,19 @@ class PlainTextRenderer:
                 for label, value in item.values:
                     out += wrap(f"{label}{w['colon']}{value}", "      ", "        ")
                 for label, rows in item.records:
-                    out += wrap(f"{label}{w['colon']}" + ("；" if lang == "zh" else "; ").join(rows),
-                                "      ", "        ")
+                    out += wrap(
+                        f"{label}{w['colon']}" + ("；" if lang == "zh" else "; ").join(rows),
+                        "      ",
+                        "        ",
+                    )
                 if item.missing:
-                    out += wrap(f"{w['missing']}{w['colon']}" + "、".join(item.missing)
-                                if lang == "zh" else f"{w['missing']}: " + ", ".join(item.missing),
-                                "      ", "        ")
+                    out += wrap(
+                        f"{w['missing']}{w['colon']}" + "、".join(item.missing)
+                        if lang == "zh"
+                        else f"{w['missing']}: " + ", ".join(item.missing),
+                        "      ",
+                        "        ",
+                    )
                 for q in item.quotes:
                     out += self.quote(q, "      ")
         if p.held:

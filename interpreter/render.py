@@ -4,6 +4,7 @@ machines read them (JSON, stable keys, money as strings).
 Rendering is separate from evaluation: the evaluator records dataclasses,
 this module only formats them.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,11 @@ def computed_value(policy: Policy, let, value):
     """A labelled intermediate value as shown: an amount of money rounded as
     the policy pays money (its exact value is what the amount was computed
     from), anything else as it is."""
-    if (isinstance(value, Decimal) and not isinstance(value, bool)
-            and let.rule.expression.type == T.MONEY):
+    if (
+        isinstance(value, Decimal)
+        and not isinstance(value, bool)
+        and let.rule.expression.type == T.MONEY
+    ):
         m = policy.document.money
         return value.quantize(Decimal(1).scaleb(-m.places), rounding=ROUNDING_MODES[m.rounding])
     return value
@@ -46,31 +50,84 @@ def computed_value(policy: Policy, let, value):
 
 WORDS = {
     "zh": {
-        ELIGIBLE: "符合条件", INELIGIBLE: "不符合条件", UNDETERMINED: "待定（缺少事实）",
-        "case": "案件", "as_of": "决定日期", "program": "补贴项目", "outcome": "结论",
-        "amount": "补贴金额", "payee": "领取方", "clauses": "条款", "standards": "适用标准",
-        "citations": "政策依据", "missing": "缺少的事实", "failing": "未满足的条款",
-        "needed": "需满足", "since": "自", "until": "至", "yuan": "元",
-        "installments": "拨付", "payable": "可拨付", "pending": "待定", "refused": "不拨付",
-        "interpretation": "解释", "from_option": "（由 --as-of 指定）",
-        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限", "floored": "已按下限",
-        "formula": "计算", "responsible": "责任单位", "policy": "政策",
-        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
-        "no_programs": "本案件未申请任何补贴项目，未作判定。", "none": "无",
+        ELIGIBLE: "符合条件",
+        INELIGIBLE: "不符合条件",
+        UNDETERMINED: "待定（缺少事实）",
+        "case": "案件",
+        "as_of": "决定日期",
+        "program": "补贴项目",
+        "outcome": "结论",
+        "amount": "补贴金额",
+        "payee": "领取方",
+        "clauses": "条款",
+        "standards": "适用标准",
+        "citations": "政策依据",
+        "missing": "缺少的事实",
+        "failing": "未满足的条款",
+        "needed": "需满足",
+        "since": "自",
+        "until": "至",
+        "yuan": "元",
+        "installments": "拨付",
+        "payable": "可拨付",
+        "pending": "待定",
+        "refused": "不拨付",
+        "interpretation": "解释",
+        "from_option": "（由 --as-of 指定）",
+        "from_case": "（取自案件）",
+        "unknown_date": "未知",
+        "capped": "已按上限",
+        "floored": "已按下限",
+        "formula": "计算",
+        "responsible": "责任单位",
+        "policy": "政策",
+        "unknown": "未知",
+        "check": "请核实",
+        "revision": "修订",
+        "computed": "计算值",
+        "no_rows": "目录中没有相应记录",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。",
+        "none": "无",
     },
     "en": {
-        ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
-        "case": "Case", "as_of": "Decision date", "program": "Program", "outcome": "Outcome",
-        "amount": "Amount", "payee": "Payee", "clauses": "Clauses", "standards": "Standards applied",
-        "citations": "Citations", "missing": "Missing facts", "failing": "Clauses not met",
-        "needed": "needed", "since": "since", "until": "until", "yuan": "yuan",
-        "installments": "Payments", "payable": "payable", "pending": "pending",
-        "refused": "not payable", "interpretation": "Interpretation",
-        "from_option": "(from --as-of)", "from_case": "(from the case)",
-        "unknown_date": "unknown", "capped": "capped at", "floored": "raised to the floor", "formula": "Computed",
-        "responsible": "Responsible units", "policy": "Policy",
-        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
-        "no_programs": "The case applies for no program: nothing was decided.", "none": "none",
+        ELIGIBLE: "eligible",
+        INELIGIBLE: "ineligible",
+        UNDETERMINED: "undetermined (facts missing)",
+        "case": "Case",
+        "as_of": "Decision date",
+        "program": "Program",
+        "outcome": "Outcome",
+        "amount": "Amount",
+        "payee": "Payee",
+        "clauses": "Clauses",
+        "standards": "Standards applied",
+        "citations": "Citations",
+        "missing": "Missing facts",
+        "failing": "Clauses not met",
+        "needed": "needed",
+        "since": "since",
+        "until": "until",
+        "yuan": "yuan",
+        "installments": "Payments",
+        "payable": "payable",
+        "pending": "pending",
+        "refused": "not payable",
+        "interpretation": "Interpretation",
+        "from_option": "(from --as-of)",
+        "from_case": "(from the case)",
+        "unknown_date": "unknown",
+        "capped": "capped at",
+        "floored": "raised to the floor",
+        "formula": "Computed",
+        "responsible": "Responsible units",
+        "policy": "Policy",
+        "unknown": "unknown",
+        "check": "to check",
+        "revision": "Revision",
+        "computed": "Computed values",
+        "no_rows": "no such row in the catalogue",
+        "no_programs": "The case applies for no program: nothing was decided.",
+        "none": "none",
     },
 }
 
@@ -79,13 +136,15 @@ MARK = {True: "✓", False: "✗", None: "?"}
 
 # -- JSON ---------------------------------------------------------------------------
 
+
 def citation_json(policy: Policy, cite: Citation) -> dict:
     clause = policy.clauses.get(cite.clause)
-    return {"clause": cite.clause,
-            "document": (clause.document if clause and clause.document
-                         else policy.document.number),
-            "title": clause.title if clause else None,
-            "quote": cite.quote or (clause.text if clause else None)}
+    return {
+        "clause": cite.clause,
+        "document": (clause.document if clause and clause.document else policy.document.number),
+        "title": clause.title if clause else None,
+        "quote": cite.quote or (clause.text if clause else None),
+    }
 
 
 def filled(policy: Policy, text: Text | None, day) -> Text | None:
@@ -102,6 +161,7 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
 
     def f(text):
         return filled(policy, text, day)
+
     out = {
         "program": p.id,
         "title": p.title,
@@ -112,10 +172,17 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
         "missing": d.missing,
     }
     if d.installments:
-        out["installments"] = [{
-            "id": i.installment.id, "label": f(i.installment.label).zh,
-            "label_en": f(i.installment.label).en, "amount": money(i.amount),
-            "status": i.status, "missing": list(i.missing)} for i in d.installments]
+        out["installments"] = [
+            {
+                "id": i.installment.id,
+                "label": f(i.installment.label).zh,
+                "label_en": f(i.installment.label).en,
+                "amount": money(i.amount),
+                "status": i.status,
+                "missing": list(i.missing),
+            }
+            for i in d.installments
+        ]
     if d.capped_at is not None:
         out["capped_at"] = money(d.capped_at)
         out["formula_amount"] = money(d.formula_amount)
@@ -130,38 +197,71 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
     if any(i.values for i in d.installments):
         # the case values each installment's condition and share read (the
         # employment rate a balance waits for)
-        out["installment_values"] = {i.installment.id: {k: to_json(v) for k, v in i.values.items()}
-                                     for i in d.installments if i.values}
+        out["installment_values"] = {
+            i.installment.id: {k: to_json(v) for k, v in i.values.items()}
+            for i in d.installments
+            if i.values
+        }
     out["payee"] = {"zh": f(p.payee).zh, "en": f(p.payee).en}
-    out["clauses"] = [{
-        "id": r.id,
-        "result": r.result,
-        "expr": r.clause.rule.text,
-        "at": str(r.clause.rule.position),
-        "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
-        "values": {k: to_json(v) for k, v in r.values.items()},
-        "missing": list(r.missing),
-        **({"catalog": [{"table": t, "match": to_json(m), "rows": to_json(rows)}
-                        for t, m, rows in r.catalog_rows]} if r.catalog_rows else {}),
-        "cite": [citation_json(policy, c) for c in r.clause.cite],
-        **({"interpretation": {"zh": f(r.clause.interpretation).zh,
-                               "en": f(r.clause.interpretation).en}}
-           if r.clause.interpretation else {}),
-    } for r in _ordered(d)]
-    out["standards"] = [{
-        "id": s.id, "key": s.key,
-        "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
-        "from": s.start.isoformat(), "until": s.until.isoformat() if s.until else None,
-        "source": s.source, "revision": s.revision,
-        "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
-    } for s in d.standards]
+    out["clauses"] = [
+        {
+            "id": r.id,
+            "result": r.result,
+            "expr": r.clause.rule.text,
+            "at": str(r.clause.rule.position),
+            "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
+            "values": {k: to_json(v) for k, v in r.values.items()},
+            "missing": list(r.missing),
+            **(
+                {
+                    "catalog": [
+                        {"table": t, "match": to_json(m), "rows": to_json(rows)}
+                        for t, m, rows in r.catalog_rows
+                    ]
+                }
+                if r.catalog_rows
+                else {}
+            ),
+            "cite": [citation_json(policy, c) for c in r.clause.cite],
+            **(
+                {
+                    "interpretation": {
+                        "zh": f(r.clause.interpretation).zh,
+                        "en": f(r.clause.interpretation).en,
+                    }
+                }
+                if r.clause.interpretation
+                else {}
+            ),
+        }
+        for r in _ordered(d)
+    ]
+    out["standards"] = [
+        {
+            "id": s.id,
+            "key": s.key,
+            "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
+            "from": s.start.isoformat(),
+            "until": s.until.isoformat() if s.until else None,
+            "source": s.source,
+            "revision": s.revision,
+            "label": policy.standards[s.id].label,
+            "label_en": policy.standards[s.id].label_en,
+        }
+        for s in d.standards
+    ]
     cites = list(p.cite) + list(p.amount.cite)
     labels = {l.id: l.label for l in p.lets}
     lets = {l.id: l for l in p.lets}
-    out["computed"] = {k: {"value": _computed_json(policy, lets[k], v),
-                           "label": f(labels[k]).zh if labels.get(k) else None,
-                           "label_en": f(labels[k]).en if labels.get(k) else None}
-                       for k, v in d.lets.items() if labels.get(k) is not None}
+    out["computed"] = {
+        k: {
+            "value": _computed_json(policy, lets[k], v),
+            "label": f(labels[k]).zh if labels.get(k) else None,
+            "label_en": f(labels[k]).en if labels.get(k) else None,
+        }
+        for k, v in d.lets.items()
+        if labels.get(k) is not None
+    }
     out["citations"] = [citation_json(policy, c) for c in _unique(cites)]
     interp = [x for x in (p.interpretation, p.amount.interpretation) if x]
     if interp:
@@ -228,6 +328,7 @@ def _unique(cites):
 
 # -- text ---------------------------------------------------------------------------
 
+
 class TextRenderer:
     def __init__(self, policy: Policy, lang: str = "zh"):
         self.policy = policy
@@ -237,8 +338,11 @@ class TextRenderer:
     def label(self, path: str) -> str:
         decl = self.policy.fact(path)
         name = decl.label_for(self.lang) if decl else None
-        return f"{name}（{path}）" if name and self.lang == "zh" else (
-            f"{name} ({path})" if name else path)
+        return (
+            f"{name}（{path}）"
+            if name and self.lang == "zh"
+            else (f"{name} ({path})" if name else path)
+        )
 
     def value(self, path: str, value) -> str:
         """A fact's value as the officer reads it: unknown, or none with what
@@ -248,17 +352,20 @@ class TextRenderer:
         if value is NONE:
             # the record the case stated none (no certificate), else the fact itself
             parts = path.split(".")
-            stated = [p for p in self._nones if tuple(parts[:len(p)]) == tuple(p)]
+            stated = [p for p in self._nones if tuple(parts[: len(p)]) == tuple(p)]
             decl = self.policy.fact(".".join(min(stated, key=len)) if stated else path)
             if decl is None or decl.none is None:
                 return self.w["none"]
             meaning = decl.none.get(self.lang)
-            return (f"{self.w['none']}（{meaning}）" if self.lang == "zh"
-                    else f"{self.w['none']} ({meaning})")
+            return (
+                f"{self.w['none']}（{meaning}）"
+                if self.lang == "zh"
+                else f"{self.w['none']} ({meaning})"
+            )
         return show(value)
 
     _nones: tuple = ()
-    day = None                  # the decision date, for the standards texts name
+    day = None  # the decision date, for the standards texts name
 
     def t(self, text: Text) -> str:
         """An explanation in this language, the standards it names put in."""
@@ -278,8 +385,10 @@ class TextRenderer:
             src = w["from_option"] if res.as_of_source == "--as-of" else w["from_case"]
             lines.append(f"{w['as_of']}: {res.as_of.isoformat()} {src}")
         else:
-            lines.append(f"{w['as_of']}: {w['unknown_date']} — {w['missing']}: "
-                         + ", ".join(self.label(m) for m in res.as_of_missing))
+            lines.append(
+                f"{w['as_of']}: {w['unknown_date']} — {w['missing']}: "
+                + ", ".join(self.label(m) for m in res.as_of_missing)
+            )
         for d in res.decisions:
             lines.append("")
             lines.extend(self.decision(d))
@@ -315,8 +424,7 @@ class TextRenderer:
                 if not rows:
                     lines.append(f"       catalog.{table} ({cond}): {w['no_rows']}")
                 for row in rows:
-                    shown = ", ".join(f"{k}: {show(v)}" for k, v in row.items()
-                                      if k not in match)
+                    shown = ", ".join(f"{k}: {show(v)}" for k, v in row.items() if k not in match)
                     lines.append(f"       catalog.{table} ({cond}): {shown}")
             # missing facts not already shown above as "= unknown"
             extra = [m for m in r.missing if m not in r.values]
@@ -343,15 +451,21 @@ class TextRenderer:
             lines.append(f"  {w['computed']}:")
             for let, value in shown:
                 value = computed_value(self.policy, let, value)
-                text = (money(value) if isinstance(value, Decimal)
-                        and let.rule.expression.type == T.MONEY else self.value("", value))
+                text = (
+                    money(value)
+                    if isinstance(value, Decimal) and let.rule.expression.type == T.MONEY
+                    else self.value("", value)
+                )
                 lines.append(f"   {self.t(let.label)} = {text}")
         if d.installments:
             lines.append(f"  {w['installments']}:")
             for i in d.installments:
                 amt = f"{money(i.amount)} {w['yuan']}" if i.amount is not None else "—"
-                extra = (" — " + w["missing"] + ": " + "; ".join(self.label(m) for m in i.missing)
-                         if i.missing else "")
+                extra = (
+                    " — " + w["missing"] + ": " + "; ".join(self.label(m) for m in i.missing)
+                    if i.missing
+                    else ""
+                )
                 lines.append(f"   {self.t(i.installment.label)}: {amt} ({w[i.status]}){extra}")
         if d.amount is not None and p.amount.explain:
             note = self.t(p.amount.explain)
@@ -381,5 +495,5 @@ class TextRenderer:
         quote = c.quote or (clause.text if clause else "")
         if len(quote) > 120:
             quote = quote[:118] + "……"
-        number = (clause.document if clause and clause.document else self.policy.document.number)
+        number = clause.document if clause and clause.document else self.policy.document.number
         return f"{number} {c.clause}「{quote}」"

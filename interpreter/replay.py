@@ -17,6 +17,7 @@ decision says about the policy is compared with the policy used:
 - each file that differs, and each revision applied then and not now (or now
   and not then), is named, with how to replay under it (``--revision FILE``).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -42,28 +43,35 @@ class Replay:
     # revisions applied when the decision was made and not now, and the reverse
     revisions_missing: list[dict] = field(default_factory=list)
     revisions_added: list[dict] = field(default_factory=list)
-    policy_hash: dict = field(default_factory=dict)      # stored, now, listed (of the files)
+    policy_hash: dict = field(default_factory=dict)  # stored, now, listed (of the files)
     stored: dict = field(default_factory=dict)
     now: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"holds": self.holds, "differences": self.differences,
-                "changed_files": self.changed_files,
-                "revisions_missing": self.revisions_missing,
-                "revisions_added": self.revisions_added,
-                "policy_hash": self.policy_hash}
+        return {
+            "holds": self.holds,
+            "differences": self.differences,
+            "changed_files": self.changed_files,
+            "revisions_missing": self.revisions_missing,
+            "revisions_added": self.revisions_added,
+            "policy_hash": self.policy_hash,
+        }
 
     def lines(self) -> list[str]:
         out = []
         for f in self.changed_files:
             out.append(f"policy file changed since the decision: {f}")
         for r in self.revisions_missing:
-            out.append(f"the decision was made with revision {r['label']} ({r['file']}, "
-                       f"{r['sha256']}), which is not applied now; give --revision FILE to "
-                       "replay under it")
+            out.append(
+                f"the decision was made with revision {r['label']} ({r['file']}, "
+                f"{r['sha256']}), which is not applied now; give --revision FILE to "
+                "replay under it"
+            )
         for r in self.revisions_added:
-            out.append(f"revision {r['label']} ({r['file']}) is applied now but was not "
-                       "when the decision was made")
+            out.append(
+                f"revision {r['label']} ({r['file']}) is applied now but was not "
+                "when the decision was made"
+            )
         for d in self.differences:
             out.append(f"differs: {d}")
         out.append("the decision still holds" if self.holds else "the decision no longer holds")
@@ -81,8 +89,12 @@ def files_hash(files: dict) -> str:
 
 def _revision(r: dict) -> dict:
     digest = str(r.get("sha256") or "").removeprefix("sha256:")
-    return {"id": str(r.get("id")), "label": str(r.get("number") or r.get("id")),
-            "file": str(r.get("file")), "sha256": "sha256:" + digest}
+    return {
+        "id": str(r.get("id")),
+        "label": str(r.get("number") or r.get("id")),
+        "file": str(r.get("file")),
+        "sha256": "sha256:" + digest,
+    }
 
 
 def replay(policy: Policy, path: str | Path) -> Replay:
@@ -92,32 +104,40 @@ def replay(policy: Policy, path: str | Path) -> Replay:
         case = data["case"]
         facts = case["facts"]
         stored = {d["program"]: d for d in data["decisions"]}
-        as_of = (_dt.date.fromisoformat(case["as_of"])
-                 if case.get("as_of_source") == "--as-of" else None)
+        as_of = (
+            _dt.date.fromisoformat(case["as_of"]) if case.get("as_of_source") == "--as-of" else None
+        )
         files = data["policy"]["files"]
         stored_hash = data["policy"]["hash"]
         stored_revisions = [_revision(r) for r in data["policy"].get("revisions") or []]
-        if not (isinstance(files, dict) and isinstance(stored_hash, str)
-                and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
-                and all(isinstance(p, str) for p in stored)):
+        if not (
+            isinstance(files, dict)
+            and isinstance(stored_hash, str)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+            and all(isinstance(p, str) for p in stored)
+        ):
             raise TypeError
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise CaseError("not a stored decision: expected the JSON written by "
-                        "`policy eval --format json`", position=Position(name)) from None
+        raise CaseError(
+            "not a stored decision: expected the JSON written by `policy eval --format json`",
+            position=Position(name),
+        ) from None
     # a decision log keeps ID numbers masked (`policy serve --log-input`) and
     # names them: they are left out, as missing facts; a decision that needed
     # one then no longer holds, and the replay says so
     masked = case.get("masked") or []
     if not (isinstance(masked, list) and all(isinstance(m, str) for m in masked)):
-        raise CaseError("not a stored decision: case.masked is a list of fact paths",
-                        position=Position(name))
+        raise CaseError(
+            "not a stored decision: case.masked is a list of fact paths", position=Position(name)
+        )
     for path in masked:
         facts = _without(facts, path.split("."))
     reader = CaseReader(policy, numbers_as_text=True)
     converted = reader.convert(facts, name)
     known = [p for p in stored if p in policy.programs]
-    res = Evaluator(policy).decide(converted, as_of=as_of, programs=known or None,
-                                   case_name=name, converted=True)
+    res = Evaluator(policy).decide(
+        converted, as_of=as_of, programs=known or None, case_name=name, converted=True
+    )
     out = Replay(True, stored=stored)
     for p in stored:
         if p not in policy.programs:
@@ -125,24 +145,31 @@ def replay(policy: Policy, path: str | Path) -> Replay:
     listed = files_hash(files)
     out.policy_hash = {"stored": stored_hash, "of_stored_files": listed, "now": policy.hash}
     if listed != stored_hash:
-        out.differences.append(f"the decision's policy hash {stored_hash} is not the hash of "
-                               f"the files it lists ({listed}): the record was altered")
+        out.differences.append(
+            f"the decision's policy hash {stored_hash} is not the hash of "
+            f"the files it lists ({listed}): the record was altered"
+        )
     for r in stored_revisions:
         if files.get(r["file"]) != r["sha256"]:
-            out.differences.append(f"the decision lists revision {r['label']} ({r['file']}) "
-                                   "but not its file among the policy's files: the record "
-                                   "was altered")
+            out.differences.append(
+                f"the decision lists revision {r['label']} ({r['file']}) "
+                "but not its file among the policy's files: the record "
+                "was altered"
+            )
     now_files = {k: "sha256:" + v for k, v in policy.files.items()}
-    out.changed_files = sorted(k for k in set(files) | set(now_files)
-                               if files.get(k) != now_files.get(k))
+    out.changed_files = sorted(
+        k for k in set(files) | set(now_files) if files.get(k) != now_files.get(k)
+    )
     now_revisions = [_revision(r) for r in policy.revisions]
     now_digests = {r["sha256"] for r in now_revisions}
     then_digests = {r["sha256"] for r in stored_revisions}
     out.revisions_missing = [r for r in stored_revisions if r["sha256"] not in now_digests]
     out.revisions_added = [r for r in now_revisions if r["sha256"] not in then_digests]
     if case.get("as_of") != (res.as_of.isoformat() if res.as_of else None):
-        out.differences.append(f"decision date: stored {case.get('as_of')}, now "
-                               f"{res.as_of.isoformat() if res.as_of else None}")
+        out.differences.append(
+            f"decision date: stored {case.get('as_of')}, now "
+            f"{res.as_of.isoformat() if res.as_of else None}"
+        )
     for d in res.decisions:
         if d.program.id not in stored:
             continue
@@ -151,8 +178,9 @@ def replay(policy: Policy, path: str | Path) -> Replay:
         before = stored[d.program.id]
         for key in COMPARED:
             if before.get(key) != now.get(key):
-                out.differences.append(f"{d.program.id}: {key} stored {before.get(key)!r}, "
-                                       f"now {now.get(key)!r}")
+                out.differences.append(
+                    f"{d.program.id}: {key} stored {before.get(key)!r}, now {now.get(key)!r}"
+                )
     out.holds = not out.differences
     return out
 

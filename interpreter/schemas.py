@@ -3,6 +3,7 @@
 The schemas belong to the tool (they describe the file formats), so they are
 read from the bundled ``policy/schemas`` folder whatever policy is loaded.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,12 +21,14 @@ from .yamlsource import Source, to_jsonable
 
 def schema_dir() -> Path:
     import policy
+
     return Path(policy.__file__).parent / "schemas"
 
 
 @cache
 def validator(name: str):
     from jsonschema import Draft202012Validator
+
     schema = json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -35,12 +38,14 @@ def validate(src: Source, schema: str) -> list[PolicyFileError]:
     errors = []
     data = to_jsonable(src.data)
     seen = set()
-    for err in sorted(validator(schema).iter_errors(data),
-                      key=lambda e: src.position(tuple(e.absolute_path)).line or 0):
+    for err in sorted(
+        validator(schema).iter_errors(data),
+        key=lambda e: src.position(tuple(e.absolute_path)).line or 0,
+    ):
         path = tuple(err.absolute_path)
         message, hint = _explain(err)
-        if (path, message) in seen:       # jsonschema says "required" once per key
-            continue                      # (and a bad date fails its pattern and format)
+        if (path, message) in seen:  # jsonschema says "required" once per key
+            continue  # (and a bad date fails its pattern and format)
         seen.add((path, message))
         errors.append(src.error(path, message, context=_where(path), hint=hint))
     return errors
@@ -50,9 +55,13 @@ def _explain(err) -> tuple[str, str | None]:
     """(message, hint): a date written another way gets its fix as the hint."""
     if err.validator in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
+
         return _explain(best_match(err.context))
-    if (err.validator in ("format", "pattern") and err.schema.get("format") == "date"
-            and isinstance(err.instance, str)):
+    if (
+        err.validator in ("format", "pattern")
+        and err.schema.get("format") == "date"
+        and isinstance(err.instance, str)
+    ):
         return date_problem(err.instance)
     return _plain(err), None
 
@@ -77,8 +86,9 @@ def _date_paths(value, schema, root, path: tuple, out: list, depth: int) -> None
         return
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        _date_paths(value, root.get("$defs", {}).get(ref[len("#/$defs/"):]), root, path, out,
-                    depth + 1)
+        _date_paths(
+            value, root.get("$defs", {}).get(ref[len("#/$defs/") :]), root, path, out, depth + 1
+        )
     if schema.get("format") == "date" and isinstance(value, str):
         if _ISO_DATE.fullmatch(value) and path not in out:
             out.append(path)
@@ -131,13 +141,17 @@ def _plain(err) -> str:
         want = " or ".join(want) if isinstance(want, list) else want
         return f"expected {_a(want)}, found {json.dumps(err.instance, ensure_ascii=False)}"
     if v == "enum":
-        return (f"{json.dumps(err.instance, ensure_ascii=False)} is not one of "
-                + ", ".join(json.dumps(x, ensure_ascii=False) for x in err.validator_value))
+        return f"{json.dumps(err.instance, ensure_ascii=False)} is not one of " + ", ".join(
+            json.dumps(x, ensure_ascii=False) for x in err.validator_value
+        )
     if v == "pattern":
-        return (f"{json.dumps(err.instance, ensure_ascii=False)} does not have the expected "
-                f"form ({err.schema.get('description') or err.validator_value})")
+        return (
+            f"{json.dumps(err.instance, ensure_ascii=False)} does not have the expected "
+            f"form ({err.schema.get('description') or err.validator_value})"
+        )
     if v in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
+
         return _plain(best_match(err.context))
     if v == "not" and isinstance(err.instance, dict):
         # "not: {required: [k]}" (or anyOf of such): a key this kind of entry may not have
@@ -146,10 +160,15 @@ def _plain(err) -> str:
             forbidden += [k for k in sub.get("required") or () if k in err.instance]
         if forbidden:
             kind = err.instance.get("type")
-            return (", ".join(f"'{k}'" for k in dict.fromkeys(forbidden)) + " is not allowed"
-                    + (f" for a fact of type {kind}" if isinstance(kind, str) else " here"))
+            return (
+                ", ".join(f"'{k}'" for k in dict.fromkeys(forbidden))
+                + " is not allowed"
+                + (f" for a fact of type {kind}" if isinstance(kind, str) else " here")
+            )
     if v == "format":
-        return f"{json.dumps(err.instance, ensure_ascii=False)} is not a valid {err.validator_value}"
+        return (
+            f"{json.dumps(err.instance, ensure_ascii=False)} is not a valid {err.validator_value}"
+        )
     return err.message
 
 

@@ -8,30 +8,34 @@ work of loading it and of deciding a case must stay in proportion to it. A
 revision of 20,000 took six minutes. The limits are far above any real
 policy and far below what hurts.
 """
+
 from __future__ import annotations
 
 from dsl.errors import PolicyError, PolicyFileError
 
 from .yamlsource import Source
 
-MAX_PROGRAMS = 200              # in the policy and its revisions together
-MAX_CLAUSES = 100               # in one program
-MAX_LETS = 100                  # in one program
-MAX_INSTALLMENTS = 20           # in one program
-MAX_DEFINITIONS = 500           # in the policy and its revisions together
-MAX_STANDARDS = 500             # in the policy and its revisions together
-MAX_STANDARD_VALUES = 200       # dated values of one standard
-MAX_SOURCE_CLAUSES = 2000       # clauses of the source text (clauses.yaml and revisions)
-MAX_ENUM_VALUES = 1000          # values of one enum
-MAX_FIELDS = 500                # fields of one record of facts.yaml
-MAX_REVISIONS = 100             # revision files applied
-MAX_DEFINITION_DEPTH = 50       # definitions using definitions using definitions...
+MAX_PROGRAMS = 200  # in the policy and its revisions together
+MAX_CLAUSES = 100  # in one program
+MAX_LETS = 100  # in one program
+MAX_INSTALLMENTS = 20  # in one program
+MAX_DEFINITIONS = 500  # in the policy and its revisions together
+MAX_STANDARDS = 500  # in the policy and its revisions together
+MAX_STANDARD_VALUES = 200  # dated values of one standard
+MAX_SOURCE_CLAUSES = 2000  # clauses of the source text (clauses.yaml and revisions)
+MAX_ENUM_VALUES = 1000  # values of one enum
+MAX_FIELDS = 500  # fields of one record of facts.yaml
+MAX_REVISIONS = 100  # revision files applied
+MAX_DEFINITION_DEPTH = 50  # definitions using definitions using definitions...
 MAX_COMPILED_CHARS = 2_000_000  # characters of Python a program compiles to
 
 
 def _too_many(src: Source, path: tuple, what: str, n: int, limit: int) -> PolicyFileError:
-    return src.error(path, f"{n} {what}; the limit is {limit}",
-                     hint="a policy this large is a mistake or an attack; see docs/limits.md")
+    return src.error(
+        path,
+        f"{n} {what}; the limit is {limit}",
+        hint="a policy this large is a mistake or an attack; see docs/limits.md",
+    )
 
 
 def _seq(value) -> int:
@@ -42,14 +46,23 @@ def _program(src: Source, at: tuple, p) -> list[PolicyError]:
     if not isinstance(p, dict):
         return []
     out = []
-    for key, what, limit in (("clauses", "clauses in the program", MAX_CLAUSES),
-                             ("let", "lets in the program", MAX_LETS)):
+    for key, what, limit in (
+        ("clauses", "clauses in the program", MAX_CLAUSES),
+        ("let", "lets in the program", MAX_LETS),
+    ):
         if _seq(p.get(key)) > limit:
             out.append(_too_many(src, at + (key,), what, _seq(p[key]), limit))
     amount = p.get("amount")
     if isinstance(amount, dict) and _seq(amount.get("installments")) > MAX_INSTALLMENTS:
-        out.append(_too_many(src, at + ("amount", "installments"), "installments",
-                             _seq(amount["installments"]), MAX_INSTALLMENTS))
+        out.append(
+            _too_many(
+                src,
+                at + ("amount", "installments"),
+                "installments",
+                _seq(amount["installments"]),
+                MAX_INSTALLMENTS,
+            )
+        )
     return out
 
 
@@ -69,23 +82,39 @@ def file_problems(src: Source, kind: str) -> list[PolicyError]:
     elif isinstance(programs, list):
         for i, p in enumerate(programs):
             out += _program(src, ("programs", i), p)
-    for key, what, limit in (("definitions", "definitions", MAX_DEFINITIONS),
-                             ("standards", "standards", MAX_STANDARDS),
-                             ("clauses", "clauses of the source text", MAX_SOURCE_CLAUSES)):
+    for key, what, limit in (
+        ("definitions", "definitions", MAX_DEFINITIONS),
+        ("standards", "standards", MAX_STANDARDS),
+        ("clauses", "clauses of the source text", MAX_SOURCE_CLAUSES),
+    ):
         if _seq(data.get(key)) > limit:
             out.append(_too_many(src, (key,), what, _seq(data[key]), limit))
     standards = data.get("standards")
     if isinstance(standards, dict) and len(standards) <= MAX_STANDARDS:
         for sid, s in standards.items():
             if isinstance(s, dict) and _seq(s.get("values")) > MAX_STANDARD_VALUES:
-                out.append(_too_many(src, ("standards", sid, "values"), "dated values",
-                                     _seq(s["values"]), MAX_STANDARD_VALUES))
+                out.append(
+                    _too_many(
+                        src,
+                        ("standards", sid, "values"),
+                        "dated values",
+                        _seq(s["values"]),
+                        MAX_STANDARD_VALUES,
+                    )
+                )
     enums = data.get("enums")
     if isinstance(enums, dict):
         for name, e in enums.items():
             if isinstance(e, dict) and _seq(e.get("values")) > MAX_ENUM_VALUES:
-                out.append(_too_many(src, ("enums", name, "values"), "values in the enum",
-                                     _seq(e["values"]), MAX_ENUM_VALUES))
+                out.append(
+                    _too_many(
+                        src,
+                        ("enums", name, "values"),
+                        "values in the enum",
+                        _seq(e["values"]),
+                        MAX_ENUM_VALUES,
+                    )
+                )
     facts = data.get("facts")
     if isinstance(facts, dict):
         stack = [(("facts",), facts)]
@@ -116,15 +145,21 @@ def total_problems(sources: list[tuple[Source, str]], position) -> list[PolicyEr
         n["definitions"] += _seq(d.get("definitions"))
         n["standards"] += _seq(d.get("standards"))
     out = []
-    for key, what, limit in (("programs", "programs", MAX_PROGRAMS),
-                             ("definitions", "definitions", MAX_DEFINITIONS),
-                             ("standards", "standards", MAX_STANDARDS),
-                             ("clauses", "clauses of the source text", MAX_SOURCE_CLAUSES),
-                             ("revisions", "revision files", MAX_REVISIONS)):
+    for key, what, limit in (
+        ("programs", "programs", MAX_PROGRAMS),
+        ("definitions", "definitions", MAX_DEFINITIONS),
+        ("standards", "standards", MAX_STANDARDS),
+        ("clauses", "clauses of the source text", MAX_SOURCE_CLAUSES),
+        ("revisions", "revision files", MAX_REVISIONS),
+    ):
         if n[key] > limit:
-            out.append(PolicyFileError(
-                f"the policy and its revisions have {n[key]} {what}; the limit is {limit}",
-                position=position, hint="see docs/limits.md"))
+            out.append(
+                PolicyFileError(
+                    f"the policy and its revisions have {n[key]} {what}; the limit is {limit}",
+                    position=position,
+                    hint="see docs/limits.md",
+                )
+            )
     return out
 
 
@@ -132,15 +167,20 @@ def compiled_problems(policy) -> list[PolicyError]:
     """Programs whose generated code is over MAX_COMPILED_CHARS (compiled here,
     as a decision would compile them)."""
     from .evaluate import Evaluator
+
     evaluator = Evaluator(policy)
     out = []
     for program in policy.programs.values():
         size = evaluator.compiled_size(program)
         if size > MAX_COMPILED_CHARS:
-            out.append(PolicyFileError(
-                f"program {program.id} compiles to {size} characters of code; the limit is "
-                f"{MAX_COMPILED_CHARS}", position=program.position,
-                hint="simplify its clauses or definitions; see docs/limits.md"))
+            out.append(
+                PolicyFileError(
+                    f"program {program.id} compiles to {size} characters of code; the limit is "
+                    f"{MAX_COMPILED_CHARS}",
+                    position=program.position,
+                    hint="simplify its clauses or definitions; see docs/limits.md",
+                )
+            )
     return out
 
 
@@ -149,9 +189,15 @@ def nesting_problems(definitions: dict, declared: dict) -> list[PolicyError]:
     (checking and compiling a definition descends into the ones it uses).
     ``definitions``: name → syntax tree; ``declared``: name → (source, index)."""
     from dsl import ast
-    uses = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                   and n.id in definitions and n.id != name}
-            for name, node in definitions.items()}
+
+    uses = {
+        name: {
+            n.id
+            for n in ast.walk(node)
+            if isinstance(n, ast.Name) and n.id in definitions and n.id != name
+        }
+        for name, node in definitions.items()
+    }
     depth: dict[str, int] = {}
     for start in definitions:
         # iteratively, deepest first: no recursion however long the chain
@@ -164,16 +210,24 @@ def nesting_problems(definitions: dict, declared: dict) -> list[PolicyError]:
                 stack.pop()
                 on_stack.discard(name)
                 depth[name] = 1 + max((depth.get(c, 0) for c in uses[name]), default=0)
-            elif child not in depth and child not in on_stack:     # a cycle is reported elsewhere
+            elif child not in depth and child not in on_stack:  # a cycle is reported elsewhere
                 stack.append((child, iter(sorted(uses[child]))))
                 on_stack.add(child)
     out = []
     for name, d in depth.items():
-        if d > MAX_DEFINITION_DEPTH and name in declared and not any(
-                depth.get(other, 0) > d for other in definitions if name in uses[other]):
+        if (
+            d > MAX_DEFINITION_DEPTH
+            and name in declared
+            and not any(depth.get(other, 0) > d for other in definitions if name in uses[other])
+        ):
             src, i = declared[name]
-            out.append(src.error(("definitions", i, "expr"),
-                                 f"definitions nest {d} deep here (a definition using one "
-                                 f"that uses another…); the limit is {MAX_DEFINITION_DEPTH}",
-                                 context=f"definition {name}", hint="see docs/limits.md"))
+            out.append(
+                src.error(
+                    ("definitions", i, "expr"),
+                    f"definitions nest {d} deep here (a definition using one "
+                    f"that uses another…); the limit is {MAX_DEFINITION_DEPTH}",
+                    context=f"definition {name}",
+                    hint="see docs/limits.md",
+                )
+            )
     return out

@@ -16,6 +16,7 @@ placeholder; ``policy check`` warns about a number written in an explanation
 that equals a standard's value (it would not follow a revision), except in
 words quoted from the source text (between “ ” or 「 」).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -27,9 +28,11 @@ PLACEHOLDER = re.compile(r"\{standards\.([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]{}]+)\
 _NUMBER = re.compile(r"(?<![0-9A-Za-z_.])([0-9]+(?:\.[0-9]+)?)(%?)(?![0-9A-Za-z_])")
 # words quoted from the source text keep their numbers, and so do dates
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
-_DATES = re.compile(r"[0-9]{4}年(?:[0-9]{1,2}月(?:[0-9]{1,2}日)?)?|[0-9]{4}[-—–][0-9]{4}年?|"
-                    r"[0-9]{1,2} (?:January|February|March|April|May|June|July|August|"
-                    r"September|October|November|December) [0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATES = re.compile(
+    r"[0-9]{4}年(?:[0-9]{1,2}月(?:[0-9]{1,2}日)?)?|[0-9]{4}[-—–][0-9]{4}年?|"
+    r"[0-9]{1,2} (?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) [0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}"
+)
 
 
 def placeholders(text: str):
@@ -43,24 +46,44 @@ def problems(text: str, standards: dict) -> list[tuple[str, str | None]]:
     not exist, a row it does not have, a row for a standard of one value —
     as (message, the closest right name or None)."""
     import difflib
+
     out = []
     for sid, key, _pct, _span in placeholders(text):
         std = standards.get(sid)
         if std is None:
             close = difflib.get_close_matches(sid, list(standards), n=1, cutoff=0.6)
-            out.append((f"{{standards.{sid}}}: no standard '{sid}'",
-                        f"{{standards.{close[0]}}}" if close else None))
+            out.append(
+                (
+                    f"{{standards.{sid}}}: no standard '{sid}'",
+                    f"{{standards.{close[0]}}}" if close else None,
+                )
+            )
         elif key is None and std.key is not None:
-            out.append(((f"{{standards.{sid}}}: standard {sid} is a table by {std.key}: "
-                        f"name its row, e.g. {{standards.{sid}[…]}}"), None))
+            out.append(
+                (
+                    (
+                        f"{{standards.{sid}}}: standard {sid} is a table by {std.key}: "
+                        f"name its row, e.g. {{standards.{sid}[…]}}"
+                    ),
+                    None,
+                )
+            )
         elif key is not None and std.key is None:
-            out.append((f"{{standards.{sid}[{key}]}}: standard {sid} has one value, no rows",
-                        f"{{standards.{sid}}}"))
+            out.append(
+                (
+                    f"{{standards.{sid}[{key}]}}: standard {sid} has one value, no rows",
+                    f"{{standards.{sid}}}",
+                )
+            )
         elif key is not None and not any(key in v.value for v in std.versions):
             rows = sorted({k for v in std.versions for k in v.value})
             close = difflib.get_close_matches(key, rows, n=1, cutoff=0.3)
-            out.append((f"{{standards.{sid}[{key}]}}: standard {sid} has no row '{key}'",
-                        f"{{standards.{sid}[{close[0]}]}}" if close else None))
+            out.append(
+                (
+                    f"{{standards.{sid}[{key}]}}: standard {sid} has no row '{key}'",
+                    f"{{standards.{sid}[{close[0]}]}}" if close else None,
+                )
+            )
     return out
 
 
@@ -81,6 +104,7 @@ def fill(text: str | None, standards: dict, day: _dt.date | None) -> str | None:
         if v is None:
             return f"[{(std.label if std else None) or sid}{f'[{key}]' if key else ''}]"
         return _plain(v * 100) + "%" if pct else _plain(v)
+
     return PLACEHOLDER.sub(value, text)
 
 

@@ -7,6 +7,7 @@ each value to its position. On the way we refuse what makes a file ambiguous
 or dangerous: duplicate keys, anchors and aliases (the "billion laughs" bomb),
 floats (money must be exact: numbers become Decimal), excessive size or depth.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -30,12 +31,13 @@ MAX_DEPTH = 40
 # empty programs once took 4 GB and two and a half minutes to fail; counted on
 # the parser's events, before any tree is built, when the file could hold more
 MAX_VALUES = 100_000
-MAX_DIGITS = 15         # digits before the point of a number in a policy file
+MAX_DIGITS = 15  # digits before the point of a number in a policy file
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _brief(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _DEC = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
@@ -52,13 +54,15 @@ class _StrictComposer(yaml.SafeLoader):
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
-                None, None,
-                "anchors and aliases (&name / *name) are not allowed; "
-                "write the value out in full",
-                event.start_mark)
+                None,
+                None,
+                "anchors and aliases (&name / *name) are not allowed; write the value out in full",
+                event.start_mark,
+            )
         if self._depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
-                                       self.peek_event().start_mark)
+            raise yaml.MarkedYAMLError(
+                None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -115,11 +119,13 @@ class Source:
             return lines[line - 1]
         return None
 
-    def error(self, path: tuple, message: str, *, context: str | None = None,
-              hint: str | None = None) -> PolicyFileError:
+    def error(
+        self, path: tuple, message: str, *, context: str | None = None, hint: str | None = None
+    ) -> PolicyFileError:
         pos = self.position(path)
-        return PolicyFileError(message, position=pos, context=context,
-                               snippet=self.line_text(pos.line), hint=hint)
+        return PolicyFileError(
+            message, position=pos, context=context, snippet=self.line_text(pos.line), hint=hint
+        )
 
     def expression_locator(self, path: tuple):
         """Map (line, col) inside the string at ``path`` to file positions.
@@ -133,7 +139,7 @@ class Source:
             return lambda line, col: (pos.line, pos.column)
         start = node.start_mark
         value = node.value
-        raw = self.text[start.index:node.end_mark.index]
+        raw = self.text[start.index : node.end_mark.index]
         style = node.style
         base_line, base_col = start.line + 1, start.column + 1
         if style in (None, "") and "\n" not in raw and raw == value:
@@ -160,12 +166,14 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = N
             raw = f.read(max_bytes + 1)
             size = os.fstat(f.fileno()).st_size
     except OSError as exc:
-        raise PolicyFileError(f"cannot read the file: {exc.strerror}",
-                              position=Position(name)) from None
+        raise PolicyFileError(
+            f"cannot read the file: {exc.strerror}", position=Position(name)
+        ) from None
     if len(raw) > max_bytes:
         raise PolicyFileError(
             f"the file is {max(size, len(raw))} bytes; the limit is {max_bytes} bytes",
-            position=Position(name))
+            position=Position(name),
+        )
     return raw
 
 
@@ -177,7 +185,8 @@ def decode(raw: bytes, name: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise PolicyFileError(
             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            position=Position(name, line)) from None
+            position=Position(name, line),
+        ) from None
 
 
 def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> str:
@@ -186,8 +195,9 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = No
     return decode(read_bytes(path, max_bytes, name), name)
 
 
-def load_yaml(path: Path | str, *, display_name: str | None = None,
-              text: str | None = None) -> Source:
+def load_yaml(
+    path: Path | str, *, display_name: str | None = None, text: str | None = None
+) -> Source:
     path = Path(path)
     name = display_name or str(path)
     digest = None
@@ -201,7 +211,7 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
     # reference to the anchored node, which _construct detects (and then the
     # Python composer is run to point at the alias itself)
     fast = getattr(yaml, "CSafeLoader", None)
-    if len(text) > MAX_VALUES:          # shorter, it cannot hold more values than that
+    if len(text) > MAX_VALUES:  # shorter, it cannot hold more values than that
         _count_values(text, name, fast or yaml.SafeLoader)
     try:
         loader = fast(text) if fast is not None else _StrictComposer(text)
@@ -219,18 +229,22 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
         lines = text.splitlines()
         snippet = lines[line - 1] if line and line <= len(lines) else None
         cm = exc.context_mark
-        if exc.problem and exc.context and cm is not None and (
-                cm.line, cm.column) != (mark.line, mark.column):
+        if (
+            exc.problem
+            and exc.context
+            and cm is not None
+            and (cm.line, cm.column) != (mark.line, mark.column)
+        ):
             # "did not find expected ',' or ']'" says little without where the list began
             msg += f" ({exc.context} that starts at line {cm.line + 1}, column {cm.column + 1})"
         hint = None
-        if snippet is not None and col is not None and snippet[col - 1:col] == "\t":
+        if snippet is not None and col is not None and snippet[col - 1 : col] == "\t":
             hint = "YAML is indented with spaces; this line has a tab"
         opened = _unclosed_quote(text, mark)
         where = f"read on to line {line}, where the next quote mark is"
         if opened is None and cm is not None and "quoted scalar" in (exc.context or ""):
             # the quote never closes: the scanner ran to the end of the file
-            opened = (cm.line + 1, cm.column + 1, text[cm.index:cm.index + 1] or "'")
+            opened = (cm.line + 1, cm.column + 1, text[cm.index : cm.index + 1] or "'")
             where = "nor anywhere after it"
         if opened is not None:
             # the parser reads on to the next quote mark and stops there, lines
@@ -241,13 +255,17 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
                 f"({where})",
                 position=Position(name, qline, qcol),
                 snippet=lines[qline - 1] if qline <= len(lines) else None,
-                hint=f"add the closing {quote} at the end of the text on line {qline}") from None
+                hint=f"add the closing {quote} at the end of the text on line {qline}",
+            ) from None
         if hint is None and any(word in msg for word in _INDENTATION):
-            hint = ("check the indentation: a key lines up with the other keys of its "
-                    "block, a list item's '-' with the other items, and a value that "
-                    "continues on the next line is indented further (spaces, not tabs)")
-        raise PolicyFileError(f"YAML syntax: {msg}", position=Position(name, line, col),
-                              snippet=snippet, hint=hint) from None
+            hint = (
+                "check the indentation: a key lines up with the other keys of its "
+                "block, a list item's '-' with the other items, and a value that "
+                "continues on the next line is indented further (spaces, not tabs)"
+            )
+        raise PolicyFileError(
+            f"YAML syntax: {msg}", position=Position(name, line, col), snippet=snippet, hint=hint
+        ) from None
     except yaml.YAMLError as exc:
         raise PolicyFileError(f"YAML syntax: {exc}", position=Position(name)) from None
     finally:
@@ -263,13 +281,17 @@ def load_yaml(path: Path | str, *, display_name: str | None = None,
             slow.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
-            raise PolicyFileError(f"YAML syntax: {exc.problem}",
-                                  position=Position(name, mark.line + 1, mark.column + 1),
-                                  snippet=src.line_text(mark.line + 1)) from None
+            raise PolicyFileError(
+                f"YAML syntax: {exc.problem}",
+                position=Position(name, mark.line + 1, mark.column + 1),
+                snippet=src.line_text(mark.line + 1),
+            ) from None
         finally:
             slow.dispose()
-        raise PolicyFileError("YAML syntax: anchors and aliases (&name / *name) are not "
-                              "allowed", position=Position(name)) from None
+        raise PolicyFileError(
+            "YAML syntax: anchors and aliases (&name / *name) are not allowed",
+            position=Position(name),
+        ) from None
     return src
 
 
@@ -277,6 +299,7 @@ def _count_values(text: str, name: str, loader) -> None:
     """Refuse a file of more than MAX_VALUES values, from the parser's events
     (streamed: nothing is built). Syntax errors are left to the real load."""
     from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
+
     n = 0
     try:
         for event in yaml.parse(text, Loader=loader):
@@ -285,18 +308,24 @@ def _count_values(text: str, name: str, loader) -> None:
                 if n > MAX_VALUES:
                     mark = event.start_mark
                     raise PolicyFileError(
-                        f"the file holds more than {MAX_VALUES} values; the limit is "
-                        f"{MAX_VALUES}", position=Position(name, mark.line + 1, mark.column + 1),
-                        hint="a policy is small: split it, or look for a runaway list")
+                        f"the file holds more than {MAX_VALUES} values; the limit is {MAX_VALUES}",
+                        position=Position(name, mark.line + 1, mark.column + 1),
+                        hint="a policy is small: split it, or look for a runaway list",
+                    )
     except yaml.YAMLError:
         return
 
 
 # what PyYAML says when a line is indented wrongly
-_INDENTATION = ("mapping values are not allowed", "did not find expected key",
-                "expected <block end>", "did not find expected '-' indicator",
-                "could not find expected ':'", "found a tab character",
-                "found character that cannot start any token")
+_INDENTATION = (
+    "mapping values are not allowed",
+    "did not find expected key",
+    "expected <block end>",
+    "did not find expected '-' indicator",
+    "could not find expected ':'",
+    "found a tab character",
+    "found character that cannot start any token",
+)
 
 
 def _unclosed_quote(text: str, mark) -> tuple[int, int, str] | None:
@@ -312,20 +341,31 @@ def _unclosed_quote(text: str, mark) -> tuple[int, int, str] | None:
                 break
             if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
                 last = token
-            elif not isinstance(token, (yaml.ValueToken, yaml.KeyToken, yaml.BlockEndToken,
-                                        yaml.BlockEntryToken, yaml.BlockMappingStartToken)):
-                last = None if last is not None and token.start_mark.index > last.end_mark.index \
+            elif not isinstance(
+                token,
+                (
+                    yaml.ValueToken,
+                    yaml.KeyToken,
+                    yaml.BlockEndToken,
+                    yaml.BlockEntryToken,
+                    yaml.BlockMappingStartToken,
+                ),
+            ):
+                last = (
+                    None
+                    if last is not None and token.start_mark.index > last.end_mark.index
                     else last
+                )
     except yaml.YAMLError:
         pass
     if last is None or last.start_mark.line == last.end_mark.line:
         return None
     if mark.line - last.end_mark.line > 1:
-        return None                 # the error is not where the quoted text ended
+        return None  # the error is not where the quoted text ended
     first_line = text.splitlines()[last.start_mark.line]
-    rest = first_line[last.start_mark.column + 1:]
+    rest = first_line[last.start_mark.column + 1 :]
     if last.style in rest.replace(last.style * 2, ""):
-        return None                 # closed on its line: a deliberate multi-line text
+        return None  # closed on its line: a deliberate multi-line text
     return last.start_mark.line + 1, last.start_mark.column + 1, last.style
 
 
@@ -345,9 +385,14 @@ def _reader_error(exc, text: str, name: str) -> PolicyFileError:
     lines = text.splitlines()
     return PolicyFileError(
         f"the file contains the control character U+{char:04X}, which YAML does not allow; "
-        "remove it", position=Position(name, line, col),
-        snippet=(yaml.reader.Reader.NON_PRINTABLE.sub("\ufffd", lines[line - 1])
-                 if line <= len(lines) else None))
+        "remove it",
+        position=Position(name, line, col),
+        snippet=(
+            yaml.reader.Reader.NON_PRINTABLE.sub("\ufffd", lines[line - 1])
+            if line <= len(lines)
+            else None
+        ),
+    )
 
 
 def _construct(node, path: tuple, src: Source, depth: int, seen: set):
@@ -358,7 +403,9 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
         raise src_error(src, node, f"nesting deeper than {MAX_DEPTH} levels")
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if not isinstance(node, ScalarNode) and node.tag not in (
-            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        "tag:yaml.org,2002:map",
+        "tag:yaml.org,2002:seq",
+    ):
         # `!!python/object/apply:os.system [...]`, `!!set {...}`: never built,
         # but not silently read as a plain list or mapping either
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -376,31 +423,36 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
             key = str(key) if not isinstance(key, str) else key
             if key in out:
                 first = src.positions.get(path + (key,), (None, None))[0]
-                raise src_error(src, knode,
-                                f"duplicate key '{key}' (first given on line {first})")
+                raise src_error(src, knode, f"duplicate key '{key}' (first given on line {first})")
             out[key] = _construct(vnode, path + (key,), src, depth + 1, seen)
             # the key's own position is more useful than the value's for messages
             # about the entry as a whole, but the value's is kept for expressions
         return out
     if isinstance(node, SequenceNode):
-        return [_construct(item, path + (i,), src, depth + 1, seen)
-                for i, item in enumerate(node.value)]
+        return [
+            _construct(item, path + (i,), src, depth + 1, seen) for i, item in enumerate(node.value)
+        ]
     src.nodes[path] = node
     return _scalar(node, src)
 
 
 def src_error(src: Source, node, message: str) -> PolicyFileError:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
-    return PolicyFileError(message, position=Position(src.name, line, col),
-                           snippet=src.line_text(line))
+    return PolicyFileError(
+        message, position=Position(src.name, line, col), snippet=src.line_text(line)
+    )
 
 
 def _scalar(node: ScalarNode, src: Source):
     tag, value = node.tag, node.value
     if tag == "tag:yaml.org,2002:str":
         if _SURROGATE.search(value):
-            raise src_error(src, node, "the text contains an invalid character (a lone "
-                                       "\\u escape between \\ud800 and \\udfff)")
+            raise src_error(
+                src,
+                node,
+                "the text contains an invalid character (a lone "
+                "\\u escape between \\ud800 and \\udfff)",
+            )
         return value
     if tag == "tag:yaml.org,2002:null":
         return None
@@ -410,8 +462,11 @@ def _scalar(node: ScalarNode, src: Source):
         text = value.replace("_", "")
         if _INT.match(text):
             if len(text.lstrip("+-0")) > MAX_DIGITS:
-                raise src_error(src, node, f"'{_brief(value)}' is too large a number "
-                                           f"(at most {MAX_DIGITS} digits)")
+                raise src_error(
+                    src,
+                    node,
+                    f"'{_brief(value)}' is too large a number (at most {MAX_DIGITS} digits)",
+                )
             return int(text)
         return value
     if tag == "tag:yaml.org,2002:float":
@@ -425,8 +480,12 @@ def _scalar(node: ScalarNode, src: Source):
         # 1.0e+999999999 is a finite Decimal, but turning it into an int or a
         # float (for schema validation) would take hours
         if number and number.adjusted() >= MAX_DIGITS:
-            raise src_error(src, node, f"'{_brief(value)}' is too large a number "
-                                       f"(at most {MAX_DIGITS} digits before the point)")
+            raise src_error(
+                src,
+                node,
+                f"'{_brief(value)}' is too large a number "
+                f"(at most {MAX_DIGITS} digits before the point)",
+            )
         return number
     if tag == "tag:yaml.org,2002:timestamp":
         try:

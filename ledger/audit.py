@@ -14,6 +14,7 @@ Events are appended at the end of the writing transaction, under a lock on
 the chain's last link (``audit_head``), so the chain has one order even when
 claims for different people are written side by side (PostgreSQL).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,11 +44,30 @@ def row_digest(row) -> str:
     return sha256(canonical({k: row[k] for k in row.keys()}))  # noqa: SIM118 - a row, not a dict
 
 
-def event_hash(prev_hash: str, seq: int, at: str, user: str | None, action: str, subject: str,
-               details_json: str, rows_json: str) -> str:
-    return sha256(canonical({"prev": prev_hash, "seq": seq, "at": at, "user": user,
-                             "action": action, "subject": subject,
-                             "details": details_json, "rows": rows_json}))
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    user: str | None,
+    action: str,
+    subject: str,
+    details_json: str,
+    rows_json: str,
+) -> str:
+    return sha256(
+        canonical(
+            {
+                "prev": prev_hash,
+                "seq": seq,
+                "at": at,
+                "user": user,
+                "action": action,
+                "subject": subject,
+                "details": details_json,
+                "rows": rows_json,
+            }
+        )
+    )
 
 
 @dataclass
@@ -97,8 +117,11 @@ class Writer:
         if not self.events:
             return []
         conn = self.conn
-        head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)
-                            .where(audit_head.c.id == 1).with_for_update()).one()
+        head = conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash)
+            .where(audit_head.c.id == 1)
+            .with_for_update()
+        ).one()
         seq, prev = head.seq, head.hash
         written = []
         for ev in self.events:
@@ -110,12 +133,22 @@ class Writer:
                     digests.setdefault(name, {})[str(row[pk.name])] = row_digest(row)
             seq += 1
             details_json, rows_json = canonical(ev.details), canonical(digests)
-            h = event_hash(prev, seq, self.now, self.user, ev.action, ev.subject,
-                           details_json, rows_json)
-            conn.execute(insert(audit_events).values(
-                seq=seq, at=self.now, user_name=self.user, action=ev.action,
-                subject=ev.subject, details_json=details_json, rows_json=rows_json,
-                prev_hash=prev, hash=h))
+            h = event_hash(
+                prev, seq, self.now, self.user, ev.action, ev.subject, details_json, rows_json
+            )
+            conn.execute(
+                insert(audit_events).values(
+                    seq=seq,
+                    at=self.now,
+                    user_name=self.user,
+                    action=ev.action,
+                    subject=ev.subject,
+                    details_json=details_json,
+                    rows_json=rows_json,
+                    prev_hash=prev,
+                    hash=h,
+                )
+            )
             written.append({"seq": seq, "hash": h, "action": ev.action, "subject": ev.subject})
             prev = h
         conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))

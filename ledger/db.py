@@ -18,6 +18,7 @@ Transactions are the ledger's locks:
   is locked only while the transaction's events are appended, just before
   the commit.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,8 @@ from .schema import HEAD
 
 DEFAULT_URL = "sqlite:///ledger.db"
 ENV_URL = "POLICY_DB"
-SQLITE_WAIT_SECONDS = 60        # how long a writer waits for another one (SQLite)
-CONNECT_TIMEOUT_SECONDS = 5     # PostgreSQL
+SQLITE_WAIT_SECONDS = 60  # how long a writer waits for another one (SQLite)
+CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL
 
 
 def resolve_url(url: str | None) -> str:
@@ -53,7 +54,7 @@ def resolve_url(url: str | None) -> str:
         url = "sqlite:///" + url
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -78,20 +79,26 @@ def make_engine(url: str) -> Engine:
         u = make_url(url)
         backend = u.get_backend_name()
     except ArgumentError:
-        raise Invalid(f"'{display_url(url)}' is not a database URL",
-                      hint="e.g. sqlite:///ledger.db or postgresql://user:password@host/db"
-                      ) from None
+        raise Invalid(
+            f"'{display_url(url)}' is not a database URL",
+            hint="e.g. sqlite:///ledger.db or postgresql://user:password@host/db",
+        ) from None
     try:
         if backend == "sqlite":
             engine = create_engine(u, connect_args={"timeout": SQLITE_WAIT_SECONDS})
             _sqlite_transactions(engine)
         elif backend == "postgresql":
-            engine = create_engine(u, isolation_level="READ COMMITTED", pool_pre_ping=True,
-                                   connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+            engine = create_engine(
+                u,
+                isolation_level="READ COMMITTED",
+                pool_pre_ping=True,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            )
         else:
-            raise Invalid(f"the ledger keeps its records in SQLite or PostgreSQL, not "
-                          f"'{backend}'", hint="e.g. sqlite:///ledger.db or "
-                                               "postgresql://user:password@host/db")
+            raise Invalid(
+                f"the ledger keeps its records in SQLite or PostgreSQL, not '{backend}'",
+                hint="e.g. sqlite:///ledger.db or postgresql://user:password@host/db",
+            )
     except (NoSuchModuleError, ImportError) as exc:
         raise Invalid(f"no driver for '{display_url(url)}': {exc}") from None
     _ENGINES.add(engine)
@@ -118,7 +125,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None      # the driver issues no BEGIN
+        dbapi_connection.isolation_level = None  # the driver issues no BEGIN
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
@@ -136,8 +143,10 @@ def unreachable(url: str, exc: Exception) -> Unavailable:
     orig = getattr(exc, "orig", None) or exc
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     if "locked" in first or "busy" in first:
-        return Unavailable(f"the ledger database {display_url(url)} stayed busy: {first}",
-                           hint="another command is writing; try again")
+        return Unavailable(
+            f"the ledger database {display_url(url)} stayed busy: {first}",
+            hint="another command is writing; try again",
+        )
     return Unavailable(f"cannot reach the ledger database {display_url(url)}: {first}")
 
 
@@ -163,9 +172,11 @@ def transaction(engine: Engine, url: str, write: bool) -> Iterator[Connection]:
 
 # -- schema version ---------------------------------------------------------------
 
+
 def current_revision(conn: Connection) -> str | None:
     """The Alembic revision of the database, or None when it holds no ledger."""
     from sqlalchemy import inspect
+
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -190,27 +201,34 @@ def ensure_current(engine: Engine, url: str) -> None:
     from a newer version of the code, is an error."""
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise NotInitialised(f"there is no ledger at {path}",
-                             hint="create it with `policy ledger init`, or name another one "
-                                  "with --db URL or POLICY_DB")
+        raise NotInitialised(
+            f"there is no ledger at {path}",
+            hint="create it with `policy ledger init`, or name another one "
+            "with --db URL or POLICY_DB",
+        )
     with transaction(engine, url, write=False) as conn:
         rev = current_revision(conn)
     if rev == HEAD:
         return
     if rev is None:
-        raise NotInitialised(f"the database {display_url(url)} holds no ledger",
-                             hint=f"create it with `policy ledger init --db {display_url(url)}`")
+        raise NotInitialised(
+            f"the database {display_url(url)} holds no ledger",
+            hint=f"create it with `policy ledger init --db {display_url(url)}`",
+        )
     known = _known_revisions()
     if rev not in known:
-        raise NotInitialised(f"the ledger in {display_url(url)} is at schema revision "
-                             f"{rev}, which this version of policy does not know "
-                             "(it was written by a newer version)")
+        raise NotInitialised(
+            f"the ledger in {display_url(url)} is at schema revision "
+            f"{rev}, which this version of policy does not know "
+            "(it was written by a newer version)"
+        )
     migrate(engine, url)
 
 
 def _known_revisions() -> set[str]:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     return {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
@@ -220,5 +238,8 @@ def lock_row(conn: Connection, table, row_id: int) -> None:
     """Lock one row until the transaction ends (PostgreSQL; SQLite's
     transaction already holds the whole database)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(select(table.c[next(iter(table.primary_key.columns)).name])
-                     .where(next(iter(table.primary_key.columns)) == row_id).with_for_update())
+        conn.execute(
+            select(table.c[next(iter(table.primary_key.columns)).name])
+            .where(next(iter(table.primary_key.columns)) == row_id)
+            .with_for_update()
+        )

@@ -1,6 +1,7 @@
 """What the ledger hands back: typed views of its records, each with
 ``to_json()`` (the same keys on the command line and over HTTP), and the
 helpers for exact money and exact JSON."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -18,8 +19,10 @@ def to_fen(amount: Decimal | str) -> int:
     (the policy rounds its amounts to the fen)."""
     d = Decimal(amount) * 100
     if d != d.to_integral_value():
-        raise Invalid(f"the amount {amount} is not a whole number of fen",
-                      hint="the policy must round this amount to the fen")
+        raise Invalid(
+            f"the amount {amount} is not a whole number of fen",
+            hint="the policy must round this amount to the fen",
+        )
     return int(d)
 
 
@@ -32,8 +35,14 @@ def dumps_exact(value) -> str:
     """JSON text of parsed case data, numbers (Decimal) written exactly, keys
     sorted: one text for one case, no float anywhere."""
     if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + dumps_exact(v)
-                              for k, v in sorted(value.items())) + "}"
+        return (
+            "{"
+            + ",".join(
+                json.dumps(str(k), ensure_ascii=False) + ":" + dumps_exact(v)
+                for k, v in sorted(value.items())
+            )
+            + "}"
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(dumps_exact(v) for v in value) + "]"
     if isinstance(value, Decimal):
@@ -67,10 +76,10 @@ class User:
 @dataclass
 class Installment:
     id: int
-    installment: str | None          # the policy's id; None: the whole grant at once
+    installment: str | None  # the policy's id; None: the whole grant at once
     label: str | None
     amount: str
-    status: str                      # payable | pending | refused | paid
+    status: str  # payable | pending | refused | paid
     waiting_for: list[str]
     paid_at: str | None = None
     paid_by: str | None = None
@@ -85,7 +94,7 @@ class Grant:
     id: int
     program: str
     title: str
-    status: str                      # proposed | approved | rejected | refused
+    status: str  # proposed | approved | rejected | refused
     amount: str
     decision_date: str | None
     refusal: dict | None
@@ -112,12 +121,13 @@ class FactRecorded:
 class Application:
     """A claim as the ledger holds it: as submitted, its review, its current
     decision and what was granted."""
+
     id: int
-    status: str                      # submitted | approved | rejected
-    person: str | None               # the normalised ID number
+    status: str  # submitted | approved | rejected
+    person: str | None  # the normalised ID number
     name: str | None
     source: str | None
-    case: dict                       # as submitted
+    case: dict  # as submitted
     case_sha256: str
     submitted_by: str
     submitted_at: str
@@ -126,7 +136,7 @@ class Application:
     review_reason: str | None
     facts_recorded: list[FactRecorded]
     decision_seq: int
-    decision: dict                   # the JSON of `policy eval --format json`
+    decision: dict  # the JSON of `policy eval --format json`
     grants: list[Grant]
 
     def notice_terms(self) -> dict:
@@ -135,15 +145,22 @@ class Application:
         number and dated the day of the review, and a rejection with the
         reviewer's reason; before, an unnumbered draft."""
         reviewed = self.status in ("approved", "rejected") and bool(self.reviewed_at)
-        return {"number": f"{self.id:06d}" if reviewed else None,
-                "issued": (_dt.date.fromisoformat(self.reviewed_at[:10])
-                           if reviewed and self.reviewed_at else None),
-                "rejected": (self.review_reason or "—") if self.status == "rejected" else None}
+        return {
+            "number": f"{self.id:06d}" if reviewed else None,
+            "issued": (
+                _dt.date.fromisoformat(self.reviewed_at[:10])
+                if reviewed and self.reviewed_at
+                else None
+            ),
+            "rejected": (self.review_reason or "—") if self.status == "rejected" else None,
+        }
 
     def outcomes(self) -> list[dict]:
         """Per program: outcome, amount, failing clauses, missing facts."""
-        return [{k: d.get(k) for k in ("program", "outcome", "amount", "failing", "missing")}
-                for d in self.decision.get("decisions", [])]
+        return [
+            {k: d.get(k) for k in ("program", "outcome", "amount", "failing", "missing")}
+            for d in self.decision.get("decisions", [])
+        ]
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -159,7 +176,7 @@ class ApplicationSummary:
     person: str | None
     submitted_by: str
     submitted_at: str
-    programs: list[dict]             # program, outcome, grant status, amount
+    programs: list[dict]  # program, outcome, grant status, amount
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -9,6 +9,7 @@ its own; the stored text names its parameters
 (``scrypt$N$r$p$salt$key``), so stronger parameters can come later and old
 hashes still verify. Comparison is constant-time.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,7 @@ from .errors import Invalid
 # 2**15 × 8 × 128 bytes = 32 MiB per hash (OWASP's scrypt floor is N=2**17 at
 # 128 MiB; a server of several workers signing many people in at once would
 # need that much per sign-in, so 32 MiB here, raised by changing these)
-N, R, P = 2 ** 15, 8, 1
+N, R, P = 2**15, 8, 1
 KEY_BYTES = 32
 SALT_BYTES = 16
 MIN_LENGTH = 8
@@ -33,8 +34,15 @@ def _b64(data: bytes) -> str:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                          maxmem=2 * 128 * n * r * p + 1024 * 1024, dklen=length)
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=2 * 128 * n * r * p + 1024 * 1024,
+        dklen=length,
+    )
 
 
 def check_new(password: str, user: str) -> None:

@@ -5,6 +5,7 @@ that `policy report` reads.
 The publicity list's columns after the name, the ID number, the program and
 the amount are the policy's data (document.yaml ``ledger.publicity``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,22 +23,29 @@ FORMATS = ("html", "csv", "json")
 
 @dataclass
 class PublicityList:
-    start: _dt.date | None          # None: from the first approval
+    start: _dt.date | None  # None: from the first approval
     until: _dt.date
-    document: dict                  # number, title, issuer
-    columns: list[tuple[str, str, str]]     # (id, label, label_en) of the policy's columns
+    document: dict  # number, title, issuer
+    columns: list[tuple[str, str, str]]  # (id, label, label_en) of the policy's columns
     rows: list[dict]
 
     def to_json(self) -> dict:
-        return {"from": self.start.isoformat() if self.start else None,
-                "until": self.until.isoformat(),
-                "document": self.document,
-                "columns": [{"id": c, "label": zh, "label_en": en} for c, zh, en in self.columns],
-                "rows": self.rows}
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "until": self.until.isoformat(),
+            "document": self.document,
+            "columns": [{"id": c, "label": zh, "label_en": en} for c, zh, en in self.columns],
+            "rows": self.rows,
+        }
 
 
-HEAD = [("application", "申请编号"), ("approved", "审核通过日期"), ("name", "姓名"),
-        ("id_number", "身份证号"), ("program", "补贴项目")]
+HEAD = [
+    ("application", "申请编号"),
+    ("approved", "审核通过日期"),
+    ("name", "姓名"),
+    ("id_number", "身份证号"),
+    ("program", "补贴项目"),
+]
 
 
 def masked_name(name: str | None) -> str | None:
@@ -66,12 +74,17 @@ def _csv_cell(text: str) -> str:
 
 def _html(lst: PublicityList, header: list[str], keys: list[str]) -> str:
     e = html.escape
-    period = (f"{lst.start.isoformat()} 至 {lst.until.isoformat()}" if lst.start
-              else f"截至 {lst.until.isoformat()}")
+    period = (
+        f"{lst.start.isoformat()} 至 {lst.until.isoformat()}"
+        if lst.start
+        else f"截至 {lst.until.isoformat()}"
+    )
     title = f"{lst.document.get('number', '')} 补贴公示（{period}）"
+
     def cell(r: dict, k: str) -> str:
         attr = ' class="num"' if k == "amount" else ""
         return f"<td{attr}>{e('' if r.get(k) is None else str(r[k]))}</td>"
+
     body = "\n".join("<tr>" + "".join(cell(r, k) for k in keys) + "</tr>" for r in lst.rows)
     total = sum((_dec(r["amount"]) for r in lst.rows), start=_dec("0"))
     return f"""<!DOCTYPE html>
@@ -88,15 +101,15 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 </head>
 <body>
 <h1>{e(title)}</h1>
-<p>{e(lst.document.get('title', ''))}（{e(lst.document.get('issuer', ''))}）。
+<p>{e(lst.document.get("title", ""))}（{e(lst.document.get("issuer", ""))}）。
 以下人员经审核符合补贴条件，现予公示；姓名和身份证号已作遮蔽处理。</p>
 <table>
-<thead><tr>{''.join(f'<th>{e(h)}</th>' for h in header)}</tr></thead>
+<thead><tr>{"".join(f"<th>{e(h)}</th>" for h in header)}</tr></thead>
 <tbody>
 {body}
 </tbody>
 <tfoot><tr><td colspan="{len(keys) - 1}">合计 {len(lst.rows)} 项</td>
-<td class="num">{e(f'{total:.2f}')}</td></tr></tfoot>
+<td class="num">{e(f"{total:.2f}")}</td></tr></tfoot>
 </table>
 </body>
 </html>
@@ -105,11 +118,18 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 
 def _dec(text: str):
     from decimal import Decimal
+
     return Decimal(text)
 
 
-def export_line(app_row, number: str | None, data: dict, levels: dict[str, str],
-                grant_status: dict[str, str], granted_only: bool) -> dict | None:
+def export_line(
+    app_row,
+    number: str | None,
+    data: dict,
+    levels: dict[str, str],
+    grant_status: dict[str, str],
+    granted_only: bool,
+) -> dict | None:
     """One application as a line of `policy batch` output (which `policy report`
     reads): the stored decision, each with the level it is counted under,
     and the ledger's state of the claim."""
@@ -127,6 +147,5 @@ def export_line(app_row, number: str | None, data: dict, levels: dict[str, str],
         "policy": data["policy"]["hash"],
         "case": data["case"],
         "decisions": entries,
-        "ledger": {"application": app_row.id, "status": app_row.status,
-                   "grants": grant_status},
+        "ledger": {"application": app_row.id, "status": app_row.status, "grants": grant_status},
     }

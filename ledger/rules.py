@@ -19,6 +19,7 @@
   evaluated at that claim's decision date.
 - ``publicity`` columns are expressions over a granted claim.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -47,13 +48,14 @@ GRANT_VALUES = ("program", "decision_date", "amount")
 @dataclass(frozen=True)
 class Compiled:
     """An expression of the ledger section, compiled in the policy's scope."""
+
     text: str
-    expression: object          # dsl Expression
+    expression: object  # dsl Expression
 
 
 @dataclass(frozen=True)
 class DerivedFact:
-    fact: str                                   # dotted path of a list fact
+    fact: str  # dotted path of a list fact
     item: tuple[tuple[str, str | Compiled], ...]  # field → grant value name or expression
 
 
@@ -75,19 +77,29 @@ class Person:
 
     def normalise(self, value, where: str) -> str:
         if not isinstance(value, str):
-            raise Invalid(f"expected the ID number as text, found {value!r}",
-                          position=Position(where), context=f"field {self.id_path}")
+            raise Invalid(
+                f"expected the ID number as text, found {value!r}",
+                position=Position(where),
+                context=f"field {self.id_path}",
+            )
         if self.format is None:
             text = value.strip()
             if not text:
-                raise Invalid("the ID number is empty", position=Position(where),
-                              context=f"field {self.id_path}")
+                raise Invalid(
+                    "the ID number is empty",
+                    position=Position(where),
+                    context=f"field {self.id_path}",
+                )
             return text
         try:
             return self.format.normalise(value)
         except FormatError as exc:
-            raise Invalid(exc.message, position=Position(where),
-                          context=f"field {self.id_path}", hint=exc.hint) from None
+            raise Invalid(
+                exc.message,
+                position=Position(where),
+                context=f"field {self.id_path}",
+                hint=exc.hint,
+            ) from None
 
     def mask(self, number: str) -> str:
         if self.format is not None:
@@ -111,8 +123,11 @@ class LedgerRules:
                 continue
             decl = policy.fact(path)
             if decl is None or decl.type != "string":
-                errors.append(self._error(("ledger", "person", key),
-                                          f"'{path}' is not a text fact of facts.yaml"))
+                errors.append(
+                    self._error(
+                        ("ledger", "person", key), f"'{path}' is not a text fact of facts.yaml"
+                    )
+                )
             elif key == "id" and decl.format is not None:
                 try:
                     fmt = get_format(decl.format)
@@ -124,39 +139,59 @@ class LedgerRules:
         for i, d in enumerate(raw.get("derived") or []):
             at = ("ledger", "derived", i)
             decl = policy.fact(d["fact"])
-            if decl is None or decl.type != "list" or decl.items is None \
-                    or decl.items.type != "record":
-                errors.append(self._error(at + ("fact",), f"'{d['fact']}' is not a list of "
-                                          "records declared in facts.yaml"))
+            if (
+                decl is None
+                or decl.type != "list"
+                or decl.items is None
+                or decl.items.type != "record"
+            ):
+                errors.append(
+                    self._error(
+                        at + ("fact",),
+                        f"'{d['fact']}' is not a list of records declared in facts.yaml",
+                    )
+                )
                 continue
             item = []
             for name, spec in d["item"].items():
                 if name not in decl.items.fields:
-                    errors.append(self._error(at + ("item", name),
-                                              f"the items of {d['fact']} have no field '{name}'",
-                                              hint="fields: " + ", ".join(decl.items.fields)))
+                    errors.append(
+                        self._error(
+                            at + ("item", name),
+                            f"the items of {d['fact']} have no field '{name}'",
+                            hint="fields: " + ", ".join(decl.items.fields),
+                        )
+                    )
                     continue
                 if spec.startswith("$"):
                     if spec[1:] not in GRANT_VALUES:
-                        errors.append(self._error(
-                            at + ("item", name), f"no value '{spec}' of a grant",
-                            hint="values of a grant: " + ", ".join("$" + v for v in GRANT_VALUES)))
+                        errors.append(
+                            self._error(
+                                at + ("item", name),
+                                f"no value '{spec}' of a grant",
+                                hint="values of a grant: "
+                                + ", ".join("$" + v for v in GRANT_VALUES),
+                            )
+                        )
                         continue
                     item.append((name, spec[1:]))
                 else:
-                    compiled = self._compile(at + ("item", name), spec,
-                                             f"ledger derived {d['fact']}.{name}", errors)
+                    compiled = self._compile(
+                        at + ("item", name), spec, f"ledger derived {d['fact']}.{name}", errors
+                    )
                     if compiled is not None:
                         item.append((name, compiled))
             self.derived.append(DerivedFact(d["fact"], tuple(item)))
 
         self.publicity: list[Column] = []
         for i, c in enumerate(raw.get("publicity") or []):
-            compiled = self._compile(("ledger", "publicity", i, "expr"), c["expr"],
-                                     f"ledger publicity {c['id']}", errors)
+            compiled = self._compile(
+                ("ledger", "publicity", i, "expr"), c["expr"], f"ledger publicity {c['id']}", errors
+            )
             if compiled is not None:
-                self.publicity.append(Column(c["id"], c["label"], c.get("label_en") or c["label"],
-                                             compiled))
+                self.publicity.append(
+                    Column(c["id"], c["label"], c.get("label_en") or c["label"], compiled)
+                )
         if errors:
             raise ErrorList(errors)
         self._standards: dict[_dt.date, dict] = {}
@@ -165,6 +200,7 @@ class LedgerRules:
     def _source(self):
         if self._src is None:
             from interpreter.yamlsource import load_yaml
+
             path = Path(self.policy.root) / "document.yaml"
             name = f"{Path(self.policy.root).name}/document.yaml"
             self._src = load_yaml(path, display_name=name)
@@ -177,6 +213,7 @@ class LedgerRules:
         env = self.policy.env
         try:
             from dsl import parse
+
             node = parse(text)
         except ParseError as exc:
             src = self._source()
@@ -190,16 +227,17 @@ class LedgerRules:
         if result.errors:
             src = self._source()
             locate = src.expression_locator(path)
-            errors.extend(diagnostic_error(d, text, src.name, locate, context)
-                          for d in result.errors)
+            errors.extend(
+                diagnostic_error(d, text, src.name, locate, context) for d in result.errors
+            )
             return None
         try:
             fn = env.compile_node(node)
         except CheckError as exc:
-            errors.append(exc.with_context(position=self._source().position(path),
-                                           context=context))
+            errors.append(exc.with_context(position=self._source().position(path), context=context))
             return None
         from dsl import Expression
+
         return Compiled(text, Expression(text, node, result, fn))
 
     # -- evaluating ------------------------------------------------------------------------
@@ -226,8 +264,12 @@ class LedgerRules:
         return self._value(rule.expression, facts, as_of)
 
     def _value(self, expression, facts: dict, as_of: _dt.date | None):
-        ctx = Context(facts, as_of=as_of, standards=self.standards_at(as_of),
-                      catalogs=self.policy.catalog_values)
+        ctx = Context(
+            facts,
+            as_of=as_of,
+            standards=self.standards_at(as_of),
+            catalogs=self.policy.catalog_values,
+        )
         try:
             value = expression.evaluate(ctx)
         except PolicyError:

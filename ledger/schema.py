@@ -23,20 +23,21 @@ JSON as canonical text.
     passwords       a user's password for the officer pages, scrypt-hashed (0003)
     web_sessions    the officer pages' signed-in sessions, hashed (0003)
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
-                        BigInteger,
-                        Boolean,
-                        Column,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        MetaData,
-                        String,
-                        Table,
-                        Text,
-                        UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 # The Alembic revision the code expects (a test checks it is the head).
@@ -57,30 +58,33 @@ PAYABLE, PENDING, NOT_PAYABLE, PAID = "payable", "pending", "refused", "paid"
 metadata = MetaData()
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
-    Column("roles", String(200), nullable=False),          # space-separated, sorted
+    Column("roles", String(200), nullable=False),  # space-separated, sorted
     Column("active", Boolean, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
 )
 
 persons = Table(
-    "persons", metadata,
+    "persons",
+    metadata,
     Column("id", Integer, primary_key=True),
-    Column("id_number", String(64), nullable=False, unique=True),   # normalised
+    Column("id_number", String(64), nullable=False, unique=True),  # normalised
     Column("name", String(200), nullable=True),
     Column("created_at", String(40), nullable=False),
 )
 
 applications = Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
-    Column("case_json", Text, nullable=False),             # as submitted
+    Column("case_json", Text, nullable=False),  # as submitted
     Column("case_sha256", String(80), nullable=False),
-    Column("source", String(300), nullable=True),           # the file it came from
+    Column("source", String(300), nullable=True),  # the file it came from
     Column("status", String(20), nullable=False),
     Column("submitted_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("submitted_at", String(40), nullable=False),
@@ -92,7 +96,8 @@ applications = Table(
 )
 
 facts_recorded = Table(
-    "facts_recorded", metadata,
+    "facts_recorded",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
     Column("path", String(200), nullable=False),
@@ -103,11 +108,12 @@ facts_recorded = Table(
 )
 
 decisions = Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
-    Column("seq", Integer, nullable=False),                  # 1, 2, ... per application
-    Column("cause", String(20), nullable=False),             # submit | record
+    Column("seq", Integer, nullable=False),  # 1, 2, ... per application
+    Column("cause", String(20), nullable=False),  # submit | record
     Column("policy_id", String(100), nullable=False),
     Column("policy_hash", String(80), nullable=False),
     Column("as_of", String(10), nullable=True),
@@ -118,31 +124,33 @@ decisions = Table(
 )
 
 grants = Table(
-    "grants", metadata,
+    "grants",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("application_id", Integer, ForeignKey("applications.id"), nullable=False),
     Column("person_id", Integer, ForeignKey("persons.id"), nullable=True),
     Column("program", String(100), nullable=False),
     Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),        # the installments not refused
+    Column("amount_fen", BigInteger, nullable=False),  # the installments not refused
     Column("decision_date", String(10), nullable=True),
-    Column("claims_json", Text, nullable=False),             # real-name claims it makes
-    Column("refusal_json", Text, nullable=True),             # why the ledger refused it
+    Column("claims_json", Text, nullable=False),  # real-name claims it makes
+    Column("refusal_json", Text, nullable=True),  # why the ledger refused it
     Column("updated_at", String(40), nullable=False),
     UniqueConstraint("application_id", "program", name="uq_grants_application_program"),
     Index("ix_grants_person_status", "person_id", "status"),
 )
 
 installments = Table(
-    "installments", metadata,
+    "installments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("grant_id", Integer, ForeignKey("grants.id"), nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("installment", String(100), nullable=True),       # the policy's id; NULL: the whole
+    Column("installment", String(100), nullable=True),  # the policy's id; NULL: the whole
     Column("amount_fen", BigInteger, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("waiting_json", Text, nullable=False),             # facts a pending one waits for
+    Column("waiting_json", Text, nullable=False),  # facts a pending one waits for
     Column("paid_at", String(40), nullable=True),
     Column("paid_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("reference", String(200), nullable=True),
@@ -150,14 +158,15 @@ installments = Table(
 )
 
 audit_events = Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("user_name", String(100), nullable=True),
     Column("action", String(40), nullable=False),
     Column("subject", String(100), nullable=False),
     Column("details_json", Text, nullable=False),
-    Column("rows_json", Text, nullable=False),               # table → id → row digest
+    Column("rows_json", Text, nullable=False),  # table → id → row digest
     Column("prev_hash", String(80), nullable=False),
     Column("hash", String(80), nullable=False, unique=True),
     # a claim's trail on its page (migration 0003)
@@ -165,7 +174,8 @@ audit_events = Table(
 )
 
 audit_head = Table(
-    "audit_head", metadata,
+    "audit_head",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(80), nullable=False),
@@ -174,13 +184,14 @@ audit_head = Table(
 # API tokens of `policy serve` (migration 0002): each acts as one user in one
 # of its roles; only the token's SHA-256 is stored (service/tokens.py).
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("role", String(20), nullable=False),
     Column("label", String(200), nullable=True),
     Column("token_hash", String(80), nullable=False, unique=True),
-    Column("hint", String(12), nullable=False),             # the token's first characters
+    Column("hint", String(12), nullable=False),  # the token's first characters
     Column("created_at", String(40), nullable=False),
     Column("created_by", String(100), nullable=True),
     Column("revoked_at", String(40), nullable=True),
@@ -190,10 +201,11 @@ api_tokens = Table(
 # scrypt hash only (ledger/passwords.py), in a table of its own so that a
 # user's row, and its digest in the audit chain, stay what they were.
 passwords = Table(
-    "passwords", metadata,
+    "passwords",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False, unique=True),
-    Column("hash", String(200), nullable=False),            # scrypt$n$r$p$salt$key
+    Column("hash", String(200), nullable=False),  # scrypt$n$r$p$salt$key
     Column("set_at", String(40), nullable=False),
     Column("set_by", String(100), nullable=True),
 )
@@ -202,7 +214,8 @@ passwords = Table(
 # the cookie holds a random secret, the table its SHA-256. Not ledger records:
 # outside the audit chain (a sign-in writes no claim), deleted when they end.
 web_sessions = Table(
-    "web_sessions", metadata,
+    "web_sessions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("digest", String(80), nullable=False, unique=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
@@ -214,7 +227,16 @@ web_sessions = Table(
 )
 
 # The tables whose rows the audit chain covers, in the order verify reads them.
-AUDITED = (users, persons, applications, facts_recorded, decisions, grants, installments,
-           api_tokens, passwords)
+AUDITED = (
+    users,
+    persons,
+    applications,
+    facts_recorded,
+    decisions,
+    grants,
+    installments,
+    api_tokens,
+    passwords,
+)
 
 GENESIS = "sha256:" + "0" * 64

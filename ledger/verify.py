@@ -16,6 +16,7 @@ decisions still hold?
 
 Every finding is a problem (exit 1), except the notes.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -50,7 +51,7 @@ COMPARED = ("outcome", "amount", "failing", "missing", "installments")
 
 @dataclass
 class Finding:
-    kind: str          # chain | row | decision | policy | grant
+    kind: str  # chain | row | decision | policy | grant
     where: str
     message: str
 
@@ -75,9 +76,15 @@ class Report:
         self.problems.append(Finding(kind, where, message))
 
     def to_json(self) -> dict:
-        return {"ok": self.ok, "events": self.events, "head": self.head, "rows": self.rows,
-                "decisions": self.decisions,
-                "problems": [p.to_json() for p in self.problems], "notes": self.notes}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head": self.head,
+            "rows": self.rows,
+            "decisions": self.decisions,
+            "problems": [p.to_json() for p in self.problems],
+            "notes": self.notes,
+        }
 
 
 class _Checker:
@@ -95,11 +102,16 @@ class _Checker:
             self.readers[policy.hash] = CaseReader(policy, numbers_as_text=True)
         case = stored["case"]
         facts = self.readers[policy.hash].convert(case["facts"], case.get("file") or "<decision>")
-        as_of = (_dt.date.fromisoformat(case["as_of"])
-                 if case.get("as_of_source") == "--as-of" else None)
-        res = ev.decide(facts, converted=True, as_of=as_of,
-                        programs=[d["program"] for d in stored["decisions"]],
-                        case_name=case.get("file"))
+        as_of = (
+            _dt.date.fromisoformat(case["as_of"]) if case.get("as_of_source") == "--as-of" else None
+        )
+        res = ev.decide(
+            facts,
+            converted=True,
+            as_of=as_of,
+            programs=[d["program"] for d in stored["decisions"]],
+            case_name=case.get("file"),
+        )
         res.case_sha256 = case.get("sha256")
         return result_json(policy, res)
 
@@ -122,13 +134,28 @@ def _chain(conn: Connection, report: Report) -> dict[tuple[str, str], tuple[str,
         if ev.seq != expected:
             report.problem("chain", where, f"events {expected}–{ev.seq - 1} are missing")
         if ev.prev_hash != prev:
-            report.problem("chain", where, "does not link to the event before it (an event "
-                                           "was removed, inserted or changed)")
-        h = event_hash(ev.prev_hash, ev.seq, ev.at, ev.user_name, ev.action, ev.subject,
-                       ev.details_json, ev.rows_json)
+            report.problem(
+                "chain",
+                where,
+                "does not link to the event before it (an event was removed, inserted or changed)",
+            )
+        h = event_hash(
+            ev.prev_hash,
+            ev.seq,
+            ev.at,
+            ev.user_name,
+            ev.action,
+            ev.subject,
+            ev.details_json,
+            ev.rows_json,
+        )
         if h != ev.hash:
-            report.problem("chain", where, f"was altered after it was written ({ev.action} "
-                                           f"{ev.subject} by {ev.user_name} at {ev.at})")
+            report.problem(
+                "chain",
+                where,
+                f"was altered after it was written ({ev.action} "
+                f"{ev.subject} by {ev.user_name} at {ev.at})",
+            )
         try:
             rows = json.loads(ev.rows_json)
         except ValueError:
@@ -140,14 +167,16 @@ def _chain(conn: Connection, report: Report) -> dict[tuple[str, str], tuple[str,
     head = conn.execute(select(audit_head).where(audit_head.c.id == 1)).first()
     report.head = prev
     if head is None or head.seq != expected - 1 or head.hash != prev:
-        report.problem("chain", "end of the chain",
-                       "the recorded end of the chain is not its last event (events were "
-                       "removed from the end, or the end was changed)")
+        report.problem(
+            "chain",
+            "end of the chain",
+            "the recorded end of the chain is not its last event (events were "
+            "removed from the end, or the end was changed)",
+        )
     return latest
 
 
-def _rows(conn: Connection, report: Report,
-          latest: dict[tuple[str, str], tuple[str, int]]) -> None:
+def _rows(conn: Connection, report: Report, latest: dict[tuple[str, str], tuple[str, int]]) -> None:
     seen = set()
     for table in AUDITED:
         pk = next(iter(table.primary_key.columns))
@@ -158,8 +187,9 @@ def _rows(conn: Connection, report: Report,
             where = f"{table.name} {row[pk.name]}"
             got = latest.get(key)
             if got is None:
-                report.problem("row", where, "was written outside the ledger: no audit event "
-                                             "records it")
+                report.problem(
+                    "row", where, "was written outside the ledger: no audit event records it"
+                )
             elif row_digest(row) != got[0]:
                 report.problem("row", where, f"was changed after event {got[1]} recorded it")
     for (name, rid), (_digest, seq) in sorted(latest.items()):
@@ -190,7 +220,7 @@ def _decisions(conn: Connection, report: Report, checker: _Checker) -> None:
             label = "with the policy it names"
         try:
             now = checker.redecide(policy, stored)
-        except Exception as exc:   # noqa: BLE001 - a stored decision that cannot be re-read
+        except Exception as exc:  # noqa: BLE001 - a stored decision that cannot be re-read
             report.problem("decision", where, f"cannot be re-evaluated {label}: {exc}")
             continue
         diffs = _differences(stored, now)
@@ -207,9 +237,12 @@ def _other_policy(report: Report, checker: _Checker, named: str, stored: dict) -
     files = stored["policy"].get("files") or {}
     now = {k: "sha256:" + v for k, v in checker.first.files.items()}
     changed = sorted(k for k in set(files) | set(now) if files.get(k) != now.get(k))
-    report.problem("policy", f"policy {named}",
-                   "decisions were made with a policy other than the one given; files that "
-                   "differ: " + (", ".join(changed) or "none (the revisions differ)"))
+    report.problem(
+        "policy",
+        f"policy {named}",
+        "decisions were made with a policy other than the one given; files that "
+        "differ: " + (", ".join(changed) or "none (the revisions differ)"),
+    )
 
 
 def _differences(stored: dict, now: dict) -> list[str]:
@@ -228,44 +261,61 @@ def _differences(stored: dict, now: dict) -> list[str]:
             keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             out.append(f"{program}: the explanation differs ({', '.join(keys)})")
     if stored.get("case", {}).get("as_of") != now.get("case", {}).get("as_of"):
-        out.append(f"decision date: stored {stored['case'].get('as_of')}, "
-                   f"now {now['case'].get('as_of')}")
+        out.append(
+            f"decision date: stored {stored['case'].get('as_of')}, now {now['case'].get('as_of')}"
+        )
     return out
 
 
 def _grants_follow(conn: Connection, report: Report, app_id: int, decision_id: int) -> None:
     """The grants of a claim are what its latest decision says."""
-    data = json.loads(conn.execute(select(decisions.c.decision_json)
-                                   .where(decisions.c.id == decision_id)).scalar_one())
+    data = json.loads(
+        conn.execute(
+            select(decisions.c.decision_json).where(decisions.c.id == decision_id)
+        ).scalar_one()
+    )
     entries = {d["program"]: d for d in data["decisions"]}
-    status = conn.execute(select(applications.c.status)
-                          .where(applications.c.id == app_id)).scalar()
+    status = conn.execute(select(applications.c.status).where(applications.c.id == app_id)).scalar()
     for g in conn.execute(select(grants).where(grants.c.application_id == app_id)):
         where = f"grant {g.id} (application {app_id}, {g.program})"
         if g.decision_id != decision_id:
-            report.problem("grant", where, f"follows decision {g.decision_id}, not the latest "
-                                           f"({decision_id})")
+            report.problem(
+                "grant", where, f"follows decision {g.decision_id}, not the latest ({decision_id})"
+            )
             continue
         entry = entries.get(g.program)
         if entry is None:
             report.problem("grant", where, "its program is not in the decision")
             continue
-        parts = list(conn.execute(select(installments).where(installments.c.grant_id == g.id)
-                                  .order_by(installments.c.seq)))
+        parts = list(
+            conn.execute(
+                select(installments)
+                .where(installments.c.grant_id == g.id)
+                .order_by(installments.c.seq)
+            )
+        )
         if g.status in ("proposed", "approved"):
             if entry["outcome"] != "eligible":
-                report.problem("grant", where, f"is {g.status} but the decision is "
-                                               f"{entry['outcome']}")
+                report.problem(
+                    "grant", where, f"is {g.status} but the decision is {entry['outcome']}"
+                )
             want = entry.get("installments") or [
-                {"id": None, "amount": entry["amount"], "status": "payable"}]
+                {"id": None, "amount": entry["amount"], "status": "payable"}
+            ]
             if len(want) != len(parts):
                 report.problem("grant", where, "its installments are not the decision's")
                 continue
             for p, w in zip(parts, want, strict=True):
-                if p.installment != w["id"] or p.amount_fen != to_fen(w["amount"]) or (
-                        p.status != PAID and p.status != w["status"]):
-                    report.problem("grant", where, f"installment {p.installment or 'whole'} "
-                                                   f"is not the decision's")
+                if (
+                    p.installment != w["id"]
+                    or p.amount_fen != to_fen(w["amount"])
+                    or (p.status != PAID and p.status != w["status"])
+                ):
+                    report.problem(
+                        "grant",
+                        where,
+                        f"installment {p.installment or 'whole'} is not the decision's",
+                    )
             total = sum(p.amount_fen for p in parts if p.status != NOT_PAYABLE)
             if total != g.amount_fen:
                 report.problem("grant", where, "its amount is not the sum of its installments")

@@ -27,6 +27,7 @@ Public API:
   load_policy_with(policy_dir, revisions, catalogs)
   csv_columns(policy), case_to_row(case, columns)   cases as CSV rows
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,11 +48,11 @@ from dsl.errors import CaseError, PolicyError, Position
 
 JSONL, CSV = "jsonl", "csv"
 LIST_SEPARATOR = "|"
-CHUNK_SIZE = 1000           # records per task sent to a worker (fewer tasks: less work for the parent)
-IN_FLIGHT_PER_JOB = 4       # chunks queued per worker: bounds memory with --jobs
+CHUNK_SIZE = 1000  # records per task sent to a worker (fewer tasks: less work for the parent)
+IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory with --jobs
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
-NO_LEVEL = "—"              # a decision with no level (none given, none applies)
+NO_LEVEL = "—"  # a decision with no level (none given, none applies)
 # what each output line keeps of result_json's "case" (with --explain: the facts too)
 CASE_KEYS = ("as_of", "as_of_source", "as_of_missing")
 CASE_KEYS_EXPLAINED = CASE_KEYS + ("facts",)
@@ -59,24 +60,27 @@ CASE_KEYS_EXPLAINED = CASE_KEYS + ("facts",)
 
 # -- loading ---------------------------------------------------------------------------
 
+
 def load_policy_with(policy_dir=None, revisions: Iterable[str] = (), catalogs=None):
     """The policy of ``policy_dir`` (default: bundled) plus ``revisions``, with
     the catalogue source the command line hands down (see load_policy); the
     one way the population commands and batch workers load a policy."""
     from interpreter.loader import load_policy
+
     return load_policy(policy_dir, catalogs=catalogs, revisions=[str(r) for r in revisions])
 
 
 # -- reading case files -----------------------------------------------------------------
 
+
 @dataclass
 class Record:
     """One case as read from the file, before it is parsed or checked."""
 
-    line: int                       # line of the file where the case starts (1-based)
-    text: str                       # the raw text of the case (no line ending)
+    line: int  # line of the file where the case starts (1-based)
+    text: str  # the raw text of the case (no line ending)
     cells: list[str] | None = None  # CSV: the cells of the row
-    error: str | None = None        # a problem found while reading (encoding, cell count)
+    error: str | None = None  # a problem found while reading (encoding, cell count)
 
 
 def detect_format(path: str, head: bytes) -> str:
@@ -110,14 +114,16 @@ class CaseFile:
                 self._f = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
                 self.size = os.fstat(self._f.fileno()).st_size
         except OSError as exc:
-            raise CaseError(f"cannot read the case file: {exc.strerror}",
-                            position=Position(self.name)) from None
+            raise CaseError(
+                f"cannot read the case file: {exc.strerror}", position=Position(self.name)
+            ) from None
         if fmt == "auto":
             head = self._f.peek(4096)[:4096] if hasattr(self._f, "peek") else b""
             fmt = detect_format(self.path, head)
         if fmt not in (JSONL, CSV):
-            raise CaseError(f"unknown case file format '{fmt}' (jsonl or csv)",
-                            position=Position(self.name))
+            raise CaseError(
+                f"unknown case file format '{fmt}' (jsonl or csv)", position=Position(self.name)
+            )
         self.format = fmt
         self.header: list[str] | None = None
         self.header_line = 0
@@ -154,8 +160,9 @@ class CaseFile:
         """Go on reading at byte ``offset`` of the file, the start of physical
         line ``line`` (where a resumed batch stopped; after a CSV header)."""
         if self.path == "-":
-            raise CaseError("standard input cannot be read from the middle",
-                            position=Position(self.name))
+            raise CaseError(
+                "standard input cannot be read from the middle", position=Position(self.name)
+            )
         self._f.seek(offset)
         self.next_line = line
         self._lines = self._physical_lines()
@@ -187,28 +194,36 @@ class CaseFile:
                 if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 body = raw.rstrip(b"\r\n")
-                ending = raw[len(body):].decode("ascii")
+                ending = raw[len(body) :].decode("ascii")
                 try:
                     yield n, body.decode("utf-8"), None, ending
                 except UnicodeDecodeError:
-                    yield (n, body.decode("utf-8", errors="replace"), "the line is not UTF-8 text",
-                           ending)
+                    yield (
+                        n,
+                        body.decode("utf-8", errors="replace"),
+                        "the line is not UTF-8 text",
+                        ending,
+                    )
         except OSError as exc:
-            raise CaseError(f"cannot read the case file: {exc.strerror}",
-                            position=Position(self.name, n + 1)) from None
+            raise CaseError(
+                f"cannot read the case file: {exc.strerror}", position=Position(self.name, n + 1)
+            ) from None
 
     def _csv_feed(self) -> Iterator[str]:
         for n, text, problem, ending in self._lines:
             self._consumed.append((n, text, problem))
             # a line over the limit reaches the CSV reader empty (its row is rejected)
             yield (text if problem is None or not problem.startswith(LONG) else "") + (
-                ending or "\n")
+                ending or "\n"
+            )
 
     def _read_header(self):
         for rec in self._csv_rows_raw():
             if rec.error:
-                raise CaseError(f"the header row of the CSV file is unreadable: {rec.error}",
-                                position=Position(self.name, rec.line))
+                raise CaseError(
+                    f"the header row of the CSV file is unreadable: {rec.error}",
+                    position=Position(self.name, rec.line),
+                )
             if not any(c.strip() for c in rec.cells):
                 continue
             self.header = [c.strip() for c in rec.cells]
@@ -224,17 +239,24 @@ class CaseFile:
             except csv.Error as exc:
                 consumed, self._consumed = self._consumed, []
                 line = consumed[0][0] if consumed else 0
-                yield Record(line, "\n".join(t for _, t, _ in consumed), [],
-                             error=f"not a valid CSV row: {exc}")
+                yield Record(
+                    line,
+                    "\n".join(t for _, t, _ in consumed),
+                    [],
+                    error=f"not a valid CSV row: {exc}",
+                )
                 continue
             consumed, self._consumed = self._consumed, []
-            if not consumed:        # pragma: no cover - csv always reads a line
+            if not consumed:  # pragma: no cover - csv always reads a line
                 continue
             line = consumed[0][0]
             text = "\n".join(t for _, t, _ in consumed)
             problems = [p for _, _, p in consumed if p is not None]
-            error = None if not problems else (
-                problems[0] if problems[0].startswith(LONG) else "the row is not UTF-8 text")
+            error = (
+                None
+                if not problems
+                else (problems[0] if problems[0].startswith(LONG) else "the row is not UTF-8 text")
+            )
             yield Record(line, text, cells, error)
 
     def raw_blocks(self, lines: int) -> Iterator[tuple[int, bytes]]:
@@ -251,11 +273,15 @@ class CaseFile:
                 if not got:
                     return
                 self.next_line = n + len(got)
-                if n == 1 and not isinstance(got[0], LongLine) and got[0].startswith(
-                        b"\xef\xbb\xbf"):
+                if (
+                    n == 1
+                    and not isinstance(got[0], LongLine)
+                    and got[0].startswith(b"\xef\xbb\xbf")
+                ):
                     got[0] = got[0][3:]
-                long = {i: (g.prefix, g.length) for i, g in enumerate(got)
-                        if isinstance(g, LongLine)}
+                long = {
+                    i: (g.prefix, g.length) for i, g in enumerate(got) if isinstance(g, LongLine)
+                }
                 if long:
                     # an empty line in its place keeps the numbering; the block
                     # says which lines were over the limit (Block.long_lines)
@@ -266,8 +292,9 @@ class CaseFile:
                     yield n, b"".join(got)
                 n += len(got)
         except OSError as exc:
-            raise CaseError(f"cannot read the case file: {exc.strerror}",
-                            position=Position(self.name, n)) from None
+            raise CaseError(
+                f"cannot read the case file: {exc.strerror}", position=Position(self.name, n)
+            ) from None
 
     def records(self) -> Iterator[Record]:
         if self.format == JSONL:
@@ -281,15 +308,15 @@ class CaseFile:
             if rec.error is None and not any(c.strip() for c in rec.cells):
                 continue
             if rec.error is None and len(rec.cells) != width:
-                rec.error = (f"the row has {len(rec.cells)} cells, the header has {width}")
+                rec.error = f"the row has {len(rec.cells)} cells, the header has {width}"
             yield rec
 
 
 # -- lines of bounded length ----------------------------------------------------------
 
-MAX_LINE_BYTES = 1024 * 1024    # a batch line is a case: the limit of a case file
-LONG_PREFIX_CHARS = 1000        # what the rejects file keeps of a line over the limit
-LONG = "the line is "           # how the message of a line over the limit starts
+MAX_LINE_BYTES = 1024 * 1024  # a batch line is a case: the limit of a case file
+LONG_PREFIX_CHARS = 1000  # what the rejects file keeps of a line over the limit
+LONG = "the line is "  # how the message of a line over the limit starts
 
 
 class LongLine:
@@ -298,8 +325,10 @@ class LongLine:
     __slots__ = ("length", "prefix")
 
     def __init__(self, head: bytes, length: int):
-        self.prefix = head[:LONG_PREFIX_CHARS * 4].decode("utf-8", errors="replace")[
-            :LONG_PREFIX_CHARS] + "…"
+        self.prefix = (
+            head[: LONG_PREFIX_CHARS * 4].decode("utf-8", errors="replace")[:LONG_PREFIX_CHARS]
+            + "…"
+        )
         self.length = length
 
     def problem(self) -> str:
@@ -348,8 +377,8 @@ class Column:
     index: int
     path: str
     parts: tuple[str, ...]
-    mode: str                       # scalar | list | json | ignored
-    type: str | None                # the declared type of the leaf (or of the list items)
+    mode: str  # scalar | list | json | ignored
+    type: str | None  # the declared type of the leaf (or of the list items)
 
 
 class CsvLayout:
@@ -370,26 +399,39 @@ class CsvLayout:
         for i, name in enumerate(self.header):
             where = Position(source, line)
             if not name:
-                raise CaseError(f"column {i + 1} of the header has no name", position=where,
-                                hint="every column is a fact path such as certificate.level")
+                raise CaseError(
+                    f"column {i + 1} of the header has no name",
+                    position=where,
+                    hint="every column is a fact path such as certificate.level",
+                )
             if name.startswith(("_", "$")):
                 self.columns.append(Column(i, name, (), IGNORED, None))
                 continue
             if name in seen:
-                raise CaseError(f"the column '{name}' is given twice (columns {seen[name] + 1} "
-                                f"and {i + 1})", position=where)
+                raise CaseError(
+                    f"the column '{name}' is given twice (columns {seen[name] + 1} and {i + 1})",
+                    position=where,
+                )
             seen[name] = i
             if "[" in name:
-                raise CaseError(f"column '{name}': a field inside a list cannot be a column",
-                                position=where,
-                                hint=f"give the list '{name.split('[')[0]}' as one JSON column")
+                raise CaseError(
+                    f"column '{name}': a field inside a list cannot be a column",
+                    position=where,
+                    hint=f"give the list '{name.split('[')[0]}' as one JSON column",
+                )
             decl = policy.fact(name)
             if decl is None:
-                raise CaseError(f"column '{name}': the policy declares no fact '{name}'",
-                                position=where, hint=_close_fact(policy, name))
+                raise CaseError(
+                    f"column '{name}': the policy declares no fact '{name}'",
+                    position=where,
+                    hint=_close_fact(policy, name),
+                )
             parts = tuple(name.split("."))
-            if decl.type == "record" or (decl.type == "list" and decl.items is not None
-                                         and decl.items.type in ("record", "list")):
+            if decl.type == "record" or (
+                decl.type == "list"
+                and decl.items is not None
+                and decl.items.type in ("record", "list")
+            ):
                 mode, typ = JSON_CELL, decl.type
             elif decl.type == "list":
                 mode, typ = LIST, decl.items.type if decl.items is not None else "string"
@@ -400,8 +442,10 @@ class CsvLayout:
         for p in paths:
             for q in paths:
                 if q.startswith(p + "."):
-                    raise CaseError(f"the columns '{p}' and '{q}' overlap: give one or the other",
-                                    position=Position(source, line))
+                    raise CaseError(
+                        f"the columns '{p}' and '{q}' overlap: give one or the other",
+                        position=Position(source, line),
+                    )
 
     def to_case(self, cells: list[str], name: str = "<row>") -> dict:
         """The case of one row, as parsed JSON values (Decimal numbers, strings
@@ -412,7 +456,7 @@ class CsvLayout:
                 continue
             cell = cells[col.index]
             if not cell.strip():
-                continue            # empty cell: a missing fact
+                continue  # empty cell: a missing fact
             value = self._value(col, cell, name)
             node = case
             for p in col.parts[:-1]:
@@ -421,17 +465,24 @@ class CsvLayout:
         return case
 
     def _value(self, col: Column, cell: str, name: str):
-        if col.mode == JSON_CELL or (col.mode == LIST and cell.lstrip().startswith("[")) or (
-                cell.lstrip().startswith("{")):     # {"none": true}: stated none
+        if (
+            col.mode == JSON_CELL
+            or (col.mode == LIST and cell.lstrip().startswith("["))
+            or (cell.lstrip().startswith("{"))
+        ):  # {"none": true}: stated none
             from interpreter.cases import parse_json_text
+
             try:
                 return parse_json_text(cell, name)
             except CaseError as err:
-                raise CaseError(f"the cell is not valid JSON ({err.message})",
-                                position=Position(name), context=f"field {col.path}",
-                                hint="a record or a list of records is written as JSON in one "
-                                     "cell, e.g. [{\"program\": \"vocational_training\", "
-                                     "\"date\": \"2019-07-20\"}]") from None
+                raise CaseError(
+                    f"the cell is not valid JSON ({err.message})",
+                    position=Position(name),
+                    context=f"field {col.path}",
+                    hint="a record or a list of records is written as JSON in one "
+                    'cell, e.g. [{"program": "vocational_training", '
+                    '"date": "2019-07-20"}]',
+                ) from None
         if col.mode == LIST:
             return [_scalar(col.type, v.strip()) for v in cell.split(LIST_SEPARATOR) if v.strip()]
         return _scalar(col.type, cell.strip())
@@ -442,8 +493,9 @@ def _scalar(typ: str | None, text: str):
     type is passed on as text so the case reader names the problem."""
     if typ in ("number", "money"):
         from interpreter.cases import number_problem
+
         if number_problem(text) is not None:
-            return text             # the reader says why (no Decimal made of it)
+            return text  # the reader says why (no Decimal made of it)
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -460,6 +512,7 @@ def _scalar(typ: str | None, text: str):
 
 def _close_fact(policy, name: str) -> str | None:
     import difflib
+
     paths = list(_leaf_paths(policy.facts))
     m = difflib.get_close_matches(name, paths, n=1, cutoff=0.6)
     return f"did you mean '{m[0]}'?" if m else None
@@ -515,6 +568,7 @@ def _json_default(v):
 def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
     """The case of a record as parsed JSON values; CaseError when it is unreadable."""
     from interpreter.cases import parse_json_text
+
     name = f"{source}:{record.line}"
     if record.error:
         raise CaseError(record.error, position=Position(name))
@@ -525,8 +579,10 @@ def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
 
 # -- levels --------------------------------------------------------------------------
 
-def decision_level(policy, decision, facts: dict, as_of, standards_cache: dict | None = None
-                   ) -> str:
+
+def decision_level(
+    policy, decision, facts: dict, as_of, standards_cache: dict | None = None
+) -> str:
     """The level a decision is counted under in summaries, diffs and reports:
     the program's ``level`` expression, else the document's ``report_level``
     (both data in the policy), else "—"."""
@@ -548,6 +604,7 @@ def case_id(policy, facts: dict):
 def rule_value(policy, rule, facts, as_of, standards_cache, program=None):
     """One compiled rule evaluated on a case's facts (no trace)."""
     from dsl import Context
+
     cache = standards_cache if standards_cache is not None else {}
     standards = cache.get(as_of) if as_of is not None else {}
     if standards is None:
@@ -558,13 +615,20 @@ def rule_value(policy, rule, facts, as_of, standards_cache, program=None):
                 standards[sid] = v.value
         cache[as_of] = standards
     try:
-        return rule.expression.fn(Context(facts, as_of=as_of, standards=standards,
-                                          catalogs=getattr(policy, "catalog_values", None)))
+        return rule.expression.fn(
+            Context(
+                facts,
+                as_of=as_of,
+                standards=standards,
+                catalogs=getattr(policy, "catalog_values", None),
+            )
+        )
     except PolicyError:
         return None
 
 
 # -- deciding records ------------------------------------------------------------------
+
 
 class InternalError(Exception):
     """A bug met while deciding a record (not a problem of the record)."""
@@ -576,12 +640,12 @@ class BatchSpec:
 
     policy_dir: str | None = None
     revisions: tuple[str, ...] = ()
-    catalogs: object = None                     # the catalogue source (picklable)
+    catalogs: object = None  # the catalogue source (picklable)
     as_of: _dt.date | None = None
     explain: bool = False
-    header: tuple[str, ...] | None = None      # CSV header; None for JSON Lines
+    header: tuple[str, ...] | None = None  # CSV header; None for JSON Lines
     header_line: int = 1
-    source: str = "<cases>"                     # the case file's name, for messages
+    source: str = "<cases>"  # the case file's name, for messages
 
 
 @dataclass
@@ -590,10 +654,10 @@ class Outcome:
 
     line: int
     ok: bool
-    text: str                                   # the JSON line to write
-    tally: tuple = ()                           # ok: ((program, outcome, amount, level), ...)
-    message: str = ""                           # reject: for stderr
-    claims: tuple = ()                          # ok: real-name claims (population.realname)
+    text: str  # the JSON line to write
+    tally: tuple = ()  # ok: ((program, outcome, amount, level), ...)
+    message: str = ""  # reject: for stderr
+    claims: tuple = ()  # ok: real-name claims (population.realname)
 
 
 class Worker:
@@ -601,15 +665,23 @@ class Worker:
 
     def __init__(self, spec: BatchSpec, policy=None):
         from interpreter.evaluate import Evaluator
+
         self.spec = spec
-        self.policy = policy if policy is not None else load_policy_with(
-            spec.policy_dir, spec.revisions, spec.catalogs)
+        self.policy = (
+            policy
+            if policy is not None
+            else load_policy_with(spec.policy_dir, spec.revisions, spec.catalogs)
+        )
         self.evaluator = Evaluator(self.policy)
         self.hash = self.policy.hash
-        self.layout = (CsvLayout(self.policy, list(spec.header), spec.source, spec.header_line)
-                       if spec.header is not None else None)
+        self.layout = (
+            CsvLayout(self.policy, list(spec.header), spec.source, spec.header_line)
+            if spec.header is not None
+            else None
+        )
         self._standards: dict = {}
         from .realname import checks_of
+
         self.checks = checks_of(self.policy)
 
     def run(self, records: list[Record]) -> list[Outcome]:
@@ -620,8 +692,9 @@ class Worker:
         name = f"{spec.source}:{record.line}"
         try:
             case = record_case(record, self.layout, spec.source)
-            res = self.evaluator.decide(case, as_of=spec.as_of, explain=spec.explain,
-                                        case_name=name)
+            res = self.evaluator.decide(
+                case, as_of=spec.as_of, explain=spec.explain, case_name=name
+            )
             data = self._json(res)
         except PolicyError as err:
             return self.reject(record, err)
@@ -648,6 +721,7 @@ class Worker:
         found = ()
         if self.checks:
             from .realname import claims
+
             found = claims(self.checks, res, self.policy.catalog_values)
         return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
 
@@ -657,36 +731,52 @@ class Worker:
         the same decision_json entries and case keys, skipping the policy
         block (its files and hash, the same on every line) and the facts."""
         from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
+
         if self.spec.explain:
             data = result_json(self.policy, res, explain=True)
             data["case"] = {k: v for k, v in data["case"].items() if k in CASE_KEYS_EXPLAINED}
             return data
-        return {"format": JSON_FORMAT_VERSION,
-                "case": {"as_of": res.as_of.isoformat() if res.as_of else None,
-                         "as_of_source": res.as_of_source,
-                         "as_of_missing": list(res.as_of_missing)},
-                "decisions": [decision_json(self.policy, d, False, res.as_of)
-                              for d in res.decisions]}
+        return {
+            "format": JSON_FORMAT_VERSION,
+            "case": {
+                "as_of": res.as_of.isoformat() if res.as_of else None,
+                "as_of_source": res.as_of_source,
+                "as_of_missing": list(res.as_of_missing),
+            },
+            "decisions": [decision_json(self.policy, d, False, res.as_of) for d in res.decisions],
+        }
 
     def reject(self, record: Record, err: PolicyError) -> Outcome:
         column = None
         pos = err.position
-        if pos is not None and pos.line == 1 and pos.column and self.layout is None \
-                and err.message.startswith("not valid JSON"):
+        if (
+            pos is not None
+            and pos.line == 1
+            and pos.column
+            and self.layout is None
+            and err.message.startswith("not valid JSON")
+        ):
             column = pos.column
         where = f"{self.spec.source}:{record.line}" + (f":{column}" if column else "")
         head = where + (f" {err.context}" if err.context else "") + f": {err.message}"
         if err.hint:
             head += f" (hint: {err.hint})"
-        line = {"line": record.line, "column": column, "context": err.context,
-                "error": err.message, "hint": err.hint, "text": record.text}
+        line = {
+            "line": record.line,
+            "column": column,
+            "context": err.context,
+            "error": err.message,
+            "hint": err.hint,
+            "text": record.text,
+        }
         return Outcome(record.line, False, compact(line), (), head)
 
 
 def compact(data) -> str:
     """One JSON line: sorted keys, no spaces, UTF-8 text as is."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=_json_default)
+    return json.dumps(
+        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
+    )
 
 
 # -- worker processes --------------------------------------------------------------------
@@ -703,8 +793,9 @@ def _init_worker(spec: BatchSpec) -> None:
     it and the parent, which stops the pool, decides what is kept."""
     global _WORKER, _WORKER_ERROR
     import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's: the pool stops us so
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's: the pool stops us so
     if _WORKER is not None and _WORKER.spec == spec:
         return
     try:
@@ -718,7 +809,7 @@ def block_records(first: int, block: bytes) -> list[Record]:
     CaseFile.records() reads them: numbered, decoded, blank lines skipped."""
     lines = block.split(b"\n")
     if lines and not lines[-1]:
-        lines.pop()                 # the block ends with a line ending
+        lines.pop()  # the block ends with a line ending
     out = []
     long = getattr(block, "long_lines", None) or {}
     for i, raw in enumerate(lines):
@@ -731,8 +822,12 @@ def block_records(first: int, block: bytes) -> list[Record]:
         try:
             record = Record(first + i, body.decode("utf-8"))
         except UnicodeDecodeError:
-            record = Record(first + i, body.decode("utf-8", errors="replace"), None,
-                            "the line is not UTF-8 text")
+            record = Record(
+                first + i,
+                body.decode("utf-8", errors="replace"),
+                None,
+                "the line is not UTF-8 text",
+            )
         if record.text.strip():
             out.append(record)
     return out
@@ -793,8 +888,11 @@ def chunk_tasks(cases: CaseFile, chunk_size: int) -> Iterator[tuple]:
             yield decide_block, (first, block), cases.position()
         return
     for chunk in _chunks(cases.records(), chunk_size):
-        yield (decide_rows, ([(r.line, r.text, r.cells, r.error) for r in chunk],),
-               cases.position())
+        yield (
+            decide_rows,
+            ([(r.line, r.text, r.cells, r.error) for r in chunk],),
+            cases.position(),
+        )
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -808,8 +906,9 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def decide_stream(spec: BatchSpec, records: Iterable[Record], policy=None,
-                  chunk_size: int | None = None) -> Iterator[Outcome]:
+def decide_stream(
+    spec: BatchSpec, records: Iterable[Record], policy=None, chunk_size: int | None = None
+) -> Iterator[Outcome]:
     """Outcomes in input order, in this process, reading ``chunk_size`` records
     (default CHUNK_SIZE) ahead at most."""
     worker = Worker(spec, policy)
@@ -823,6 +922,7 @@ def _wait(future) -> tuple:
     moment, not after a result that may never come."""
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
+
     while True:
         try:
             return future.result(0.25)
@@ -831,13 +931,15 @@ def _wait(future) -> tuple:
         except BrokenProcessPool:
             # a worker was killed: by the signal that stops us all (SIGTERM
             # to the process group), or by something else
-            time.sleep(0.5)         # our own handler runs here if it is the former
-            raise InternalError("a worker process stopped unexpectedly (killed, or out of "
-                                "memory?)") from None
+            time.sleep(0.5)  # our own handler runs here if it is the former
+            raise InternalError(
+                "a worker process stopped unexpectedly (killed, or out of memory?)"
+            ) from None
 
 
-def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
-                  chunk_size: int | None = None) -> Iterator[tuple]:
+def decide_chunks(
+    spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None, chunk_size: int | None = None
+) -> Iterator[tuple]:
     """(packed outcomes (``pack``), where the case file stands after them)
     chunk by chunk, in input order, whatever ``jobs``. With ``--jobs`` the
     workers read, decide and render whole chunks, and the parent only merges
@@ -857,9 +959,11 @@ def decide_chunks(spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None,
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    _WORKER = worker             # inherited by forked workers: no second load
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(),
-                               initializer=_init_worker, initargs=(spec,))
+
+    _WORKER = worker  # inherited by forked workers: no second load
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker, initargs=(spec,)
+    )
     try:
         pending: deque = deque()
         limit = jobs * IN_FLIGHT_PER_JOB
@@ -892,8 +996,13 @@ class ProgramTally:
 
     def to_json(self) -> dict:
         from interpreter.render import money
-        return {"eligible": self.eligible, "ineligible": self.ineligible,
-                "undetermined": self.undetermined, "amount": money(self.amount)}
+
+        return {
+            "eligible": self.eligible,
+            "ineligible": self.ineligible,
+            "undetermined": self.undetermined,
+            "amount": money(self.amount),
+        }
 
 
 @dataclass
@@ -907,7 +1016,7 @@ class Summary:
     programs: dict[str, ProgramTally] = field(default_factory=dict)
     policy_hash: str | None = None
     program_order: tuple[str, ...] = ()
-    flagged: int = 0                            # lines flagged by a real-name check
+    flagged: int = 0  # lines flagged by a real-name check
 
     def add(self, outcome: Outcome) -> None:
         self.cases += 1
@@ -938,16 +1047,24 @@ class Summary:
     def state(self) -> dict:
         """The counts as plain JSON, exactly (amounts as decimal text): what a
         resumed batch starts from (``restore``)."""
-        return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
-                "flagged": self.flagged,
-                "programs": {k: [t.eligible, t.ineligible, t.undetermined, str(t.amount)]
-                             for k, t in self.programs.items()}}
+        return {
+            "cases": self.cases,
+            "decided": self.decided,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+            "programs": {
+                k: [t.eligible, t.ineligible, t.undetermined, str(t.amount)]
+                for k, t in self.programs.items()
+            },
+        }
 
     def restore(self, state: dict) -> None:
         self.cases, self.decided = int(state["cases"]), int(state["decided"])
         self.rejected, self.flagged = int(state["rejected"]), int(state["flagged"])
-        self.programs = {k: ProgramTally(int(e), int(i), int(u), Decimal(a))
-                         for k, (e, i, u, a) in state["programs"].items()}
+        self.programs = {
+            k: ProgramTally(int(e), int(i), int(u), Decimal(a))
+            for k, (e, i, u, a) in state["programs"].items()
+        }
 
     def ordered(self) -> list[tuple[str, ProgramTally]]:
         order = {p: i for i, p in enumerate(self.program_order)}
@@ -959,30 +1076,46 @@ class Summary:
 
     def to_json(self) -> dict:
         from interpreter.render import money
-        return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
-                "flagged": self.flagged, "policy": self.policy_hash,
-                "programs": {k: t.to_json() for k, t in self.ordered()},
-                "amount": money(self.total_amount())}
+
+        return {
+            "cases": self.cases,
+            "decided": self.decided,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+            "policy": self.policy_hash,
+            "programs": {k: t.to_json() for k, t in self.ordered()},
+            "amount": money(self.total_amount()),
+        }
 
     def render(self) -> str:
         from interpreter.render import money
-        lines = [f"{self.cases} case(s): {self.decided} decided, {self.rejected} rejected"
-                 + (f", {self.flagged} flagged by real-name checks" if self.flagged else "")]
+
+        lines = [
+            f"{self.cases} case(s): {self.decided} decided, {self.rejected} rejected"
+            + (f", {self.flagged} flagged by real-name checks" if self.flagged else "")
+        ]
         if self.programs:
             w = max(len("program"), *(len(k) for k in self.programs))
-            lines.append(f"  {'program':<{w}}  {'eligible':>9} {'ineligible':>10} "
-                         f"{'undetermined':>12} {'amount':>14}")
+            lines.append(
+                f"  {'program':<{w}}  {'eligible':>9} {'ineligible':>10} "
+                f"{'undetermined':>12} {'amount':>14}"
+            )
             for k, t in self.ordered():
-                lines.append(f"  {k:<{w}}  {t.eligible:>9} {t.ineligible:>10} "
-                             f"{t.undetermined:>12} {money(t.amount):>14}")
-            lines.append(f"  {'total':<{w}}  {sum(t.eligible for t in self.programs.values()):>9} "
-                         f"{sum(t.ineligible for t in self.programs.values()):>10} "
-                         f"{sum(t.undetermined for t in self.programs.values()):>12} "
-                         f"{money(self.total_amount()):>14}")
+                lines.append(
+                    f"  {k:<{w}}  {t.eligible:>9} {t.ineligible:>10} "
+                    f"{t.undetermined:>12} {money(t.amount):>14}"
+                )
+            lines.append(
+                f"  {'total':<{w}}  {sum(t.eligible for t in self.programs.values()):>9} "
+                f"{sum(t.ineligible for t in self.programs.values()):>10} "
+                f"{sum(t.undetermined for t in self.programs.values()):>12} "
+                f"{money(self.total_amount()):>14}"
+            )
         return "\n".join(lines)
 
 
 # -- the whole batch ---------------------------------------------------------------------
+
 
 def default_rejects_path(out: str) -> str | None:
     """DECISIONS.jsonl -> DECISIONS.rejects.jsonl, beside a real output file;
@@ -992,16 +1125,25 @@ def default_rejects_path(out: str) -> str | None:
     if out == "-" or (os.path.exists(out) and not os.path.isfile(out)):
         return None
     p = Path(out)
-    stem = p.name[:-len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    stem = p.name[: -len(".jsonl")] if p.name.endswith(".jsonl") else p.name
     return str(p.with_name(stem + ".rejects.jsonl"))
 
 
-def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jobs: int = 1,
-              on_reject: Callable[[str], None] | None = None,
-              on_progress: Callable[[Summary, CaseFile], None] | None = None,
-              chunk_size: int | None = None, history: str | None = None,
-              resume=None, on_chunk: Callable[[tuple, dict, bytes], None] | None = None
-              ) -> Summary:
+def run_batch(
+    cases: CaseFile,
+    out,
+    rejects,
+    *,
+    spec: BatchSpec,
+    policy=None,
+    jobs: int = 1,
+    on_reject: Callable[[str], None] | None = None,
+    on_progress: Callable[[Summary, CaseFile], None] | None = None,
+    chunk_size: int | None = None,
+    history: str | None = None,
+    resume=None,
+    on_chunk: Callable[[tuple, dict, bytes], None] | None = None,
+) -> Summary:
     """Decide every record of ``cases``; write output lines to ``out`` and
     rejects to ``rejects`` (text streams), in input order. Returns the Summary.
 
@@ -1014,13 +1156,14 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
     far (``Summary.state``) and the chunk's claims as registry journal bytes;
     ``resume`` (population.resume.Resumed) goes on from such a record."""
     from .realname import Registry, checks_of
+
     if policy is None:
         policy = load_policy_with(spec.policy_dir, spec.revisions, spec.catalogs)
     summary = Summary(policy_hash=policy.hash, program_order=tuple(policy.programs))
     registry = Registry(checks_of(policy))
     if history is not None:
         registry.load_history(history)
-    registry.source_index(cases.name)           # after the history files, as in every run
+    registry.source_index(cases.name)  # after the history files, as in every run
     if on_chunk is not None:
         registry.journal = []
     if resume is not None:
@@ -1038,16 +1181,17 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
             if on_progress is not None:
                 on_progress(summary, cases)
     finally:
-        chunks.close()              # a --jobs pool stops here, whatever happened
+        chunks.close()  # a --jobs pool stops here, whatever happened
     return summary
 
 
-def _write_chunk(packed: tuple, source: str, registry, summary: Summary, out, rejects,
-                 on_reject) -> None:
+def _write_chunk(
+    packed: tuple, source: str, registry, summary: Summary, out, rejects, on_reject
+) -> None:
     """A packed chunk (``pack``) written: real-name flags added in input
     order, the counts merged, the lines and the rejects written."""
     cases_n, ok, rejected, claims, tallies = packed
-    for index, line, found in claims:          # in input order
+    for index, line, found in claims:  # in input order
         flags = registry.add(source, line, found)
         if flags:
             data = json.loads(ok[index])
@@ -1063,13 +1207,27 @@ def _write_chunk(packed: tuple, source: str, registry, summary: Summary, out, re
             on_reject(message)
 
 
-def spec_for(cases: CaseFile, policy, *, policy_dir=None, revisions=(), catalogs=None,
-             as_of=None, explain=False) -> BatchSpec:
+def spec_for(
+    cases: CaseFile,
+    policy,
+    *,
+    policy_dir=None,
+    revisions=(),
+    catalogs=None,
+    as_of=None,
+    explain=False,
+) -> BatchSpec:
     """The BatchSpec for an open case file; checks a CSV header against the policy."""
     header = tuple(cases.header) if cases.header is not None else None
     if cases.format == CSV and header is not None:
-        CsvLayout(policy, list(header), cases.name, cases.header_line)   # fail early
-    return BatchSpec(policy_dir=str(policy_dir) if policy_dir is not None else None,
-                     revisions=tuple(str(r) for r in revisions), catalogs=catalogs,
-                     as_of=as_of, explain=explain, header=header, header_line=cases.header_line or 1,
-                     source=cases.name)
+        CsvLayout(policy, list(header), cases.name, cases.header_line)  # fail early
+    return BatchSpec(
+        policy_dir=str(policy_dir) if policy_dir is not None else None,
+        revisions=tuple(str(r) for r in revisions),
+        catalogs=catalogs,
+        as_of=as_of,
+        explain=explain,
+        header=header,
+        header_line=cases.header_line or 1,
+        source=cases.name,
+    )

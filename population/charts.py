@@ -6,6 +6,7 @@ Every label is given by the caller, already in the reader's language; the
 charts only draw. Bars carry a <title> (the exact value) that a browser
 shows on hover and a screen reader reads.
 """
+
 from __future__ import annotations
 
 import html
@@ -13,8 +14,18 @@ from decimal import ROUND_CEILING, Decimal
 
 from dsl.visible import visible
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 CSS = """
 svg .grid{stroke:#e5e5e5}svg .axis{stroke:#999}svg .track{fill:#eee}
@@ -71,12 +82,17 @@ def stacked_columns(title: str, unit: str, groups, series, value_text) -> str:
     """
     colours = {k: PALETTE[i % len(PALETTE)] for i, (k, _label) in enumerate(series)}
     columns = [(g, c, values) for g, cols in groups for c, values in cols]
-    totals = [sum((values.get(k, Decimal(0)) for k, _l in series), Decimal(0))
-              for _g, _c, values in columns]
+    totals = [
+        sum((values.get(k, Decimal(0)) for k, _l in series), Decimal(0))
+        for _g, _c, values in columns
+    ]
     top = max(totals, default=Decimal(0))
     step = nice_step(top)
-    ymax = (step * max(1, int((top / step).to_integral_value(rounding=ROUND_CEILING)))
-            if top > 0 else step * 5)
+    ymax = (
+        step * max(1, int((top / step).to_integral_value(rounding=ROUND_CEILING)))
+        if top > 0
+        else step * 5
+    )
     left, right, top_pad, bottom = 80, 20, 30, 44
     bar_w, gap, group_gap = 30, 14, 16
     width = left + right + len(columns) * (bar_w + gap) + len(groups) * group_gap
@@ -89,17 +105,24 @@ def stacked_columns(title: str, unit: str, groups, series, value_text) -> str:
     def y(v: Decimal) -> str:
         return f"{top_pad + plot_h - float(v / ymax) * plot_h:.1f}"
 
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total_h}" '
-           f'viewBox="0 0 {width} {total_h}" role="img" aria-label="{e(title)}">'),
-           f"<title>{e(title)}</title>",
-           f'<text x="{left}" y="18" class="t">{e(title)}（{e(unit)}）</text>'
-           if _cjk(title) else f'<text x="{left}" y="18" class="t">{e(title)} ({e(unit)})</text>']
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{total_h}" '
+            f'viewBox="0 0 {width} {total_h}" role="img" aria-label="{e(title)}">'
+        ),
+        f"<title>{e(title)}</title>",
+        f'<text x="{left}" y="18" class="t">{e(title)}（{e(unit)}）</text>'
+        if _cjk(title)
+        else f'<text x="{left}" y="18" class="t">{e(title)} ({e(unit)})</text>',
+    ]
     tick = Decimal(0)
     while tick <= ymax:
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick)}" y2="{y(tick)}" '
-                   'class="grid"/>')
-        out.append(f'<text x="{left - 6}" y="{float(y(tick)) + 4:.1f}" class="yl">'
-                   f"{tick_text(tick)}</text>")
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick)}" y2="{y(tick)}" class="grid"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{float(y(tick)) + 4:.1f}" class="yl">{tick_text(tick)}</text>'
+        )
         tick += step
     x = left + group_gap // 2
     base_y = top_pad + plot_h
@@ -107,30 +130,38 @@ def stacked_columns(title: str, unit: str, groups, series, value_text) -> str:
         start = x
         for c, values in cols:
             # the column's slot (its label is centred under it, bars or none)
-            out.append(f'<rect class="col" x="{x}" y="{top_pad}" width="{bar_w}" '
-                       f'height="{plot_h}" fill="none"/>')
+            out.append(
+                f'<rect class="col" x="{x}" y="{top_pad}" width="{bar_w}" '
+                f'height="{plot_h}" fill="none"/>'
+            )
             stack = Decimal(0)
             for k, label in series:
                 v = values.get(k, Decimal(0))
                 if v <= 0:
                     continue
                 y0, y1 = y(stack + v), y(stack)
-                out.append(f'<rect x="{x}" y="{y0}" width="{bar_w}" '
-                           f'height="{float(y1) - float(y0):.1f}" fill="{colours[k]}">'
-                           f"<title>{e(g)} {e(c)} {e(label)}: {e(value_text(v))}</title></rect>")
+                out.append(
+                    f'<rect x="{x}" y="{y0}" width="{bar_w}" '
+                    f'height="{float(y1) - float(y0):.1f}" fill="{colours[k]}">'
+                    f"<title>{e(g)} {e(c)} {e(label)}: {e(value_text(v))}</title></rect>"
+                )
                 stack += v
             out.append(f'<text x="{x + bar_w / 2:.1f}" y="{base_y + 15}" class="xl">{e(c)}</text>')
             x += bar_w + gap
         middle = (start + x - gap) / 2
         out.append(f'<text x="{middle:.1f}" y="{base_y + 33}" class="gl">{e(g)}</text>')
-        out.append(f'<line x1="{x - gap / 2 + group_gap / 2:.1f}" x2="{x - gap / 2 + group_gap / 2:.1f}" '
-                   f'y1="{top_pad}" y2="{base_y + 36}" class="grid"/>')
+        out.append(
+            f'<line x1="{x - gap / 2 + group_gap / 2:.1f}" x2="{x - gap / 2 + group_gap / 2:.1f}" '
+            f'y1="{top_pad}" y2="{base_y + 36}" class="grid"/>'
+        )
         x += group_gap
     for i, (k, label) in enumerate(series):
         lx = left + (i % 3) * 230
         ly = height + 4 + (i // 3) * 22
-        out.append(f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{colours[k]}"/>'
-                   f'<text x="{lx + 16}" y="{ly}">{e(label)}</text>')
+        out.append(
+            f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{colours[k]}"/>'
+            f'<text x="{lx + 16}" y="{ly}">{e(label)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -139,17 +170,23 @@ def progress_bars(title: str, rows) -> str:
     """One bar per target: ``rows`` = [(label, done, target, text, reached)]."""
     width, row_h, left, bar_max = 720, 46, 10, 520
     height = 20 + row_h * len(rows)
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'),
-           f"<title>{e(title)}</title>"]
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'
+        ),
+        f"<title>{e(title)}</title>",
+    ]
     for i, (label, done, target, text, reached) in enumerate(rows):
         y0 = 10 + i * row_h
         frac = min(Decimal(1), Decimal(done) / Decimal(target)) if target else Decimal(0)
         colour = "#2ca02c" if reached else "#1f77b4"
         out.append(f'<text x="{left}" y="{y0 + 10}">{e(label)}</text>')
         out.append(f'<rect x="{left}" y="{y0 + 16}" width="{bar_max}" height="16" class="track"/>')
-        out.append(f'<rect x="{left}" y="{y0 + 16}" width="{float(frac) * bar_max:.1f}" '
-                   f'height="16" fill="{colour}"><title>{e(text)}</title></rect>')
+        out.append(
+            f'<rect x="{left}" y="{y0 + 16}" width="{float(frac) * bar_max:.1f}" '
+            f'height="16" fill="{colour}"><title>{e(text)}</title></rect>'
+        )
         out.append(f'<text x="{left + bar_max + 8}" y="{y0 + 29}">{e(text)}</text>')
     out.append("</svg>")
     return "\n".join(out)
@@ -165,26 +202,36 @@ def diverging_bars(title: str, unit: str, rows, value_text) -> str:
     top = max((abs(v) for _l, v in rows), default=Decimal(0))
     scale = (Decimal(bar_half) / top) if top > 0 else Decimal(0)
     zero = label_w + bar_half
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'),
-           f"<title>{e(title)}</title>",
-           f'<text x="10" y="18" class="t">{e(title)}（{e(unit)}）</text>'
-           if _cjk(title) else f'<text x="10" y="18" class="t">{e(title)} ({e(unit)})</text>',
-           f'<line x1="{zero}" x2="{zero}" y1="28" y2="{height - 4}" class="axis"/>']
+    out = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}">'
+        ),
+        f"<title>{e(title)}</title>",
+        f'<text x="10" y="18" class="t">{e(title)}（{e(unit)}）</text>'
+        if _cjk(title)
+        else f'<text x="10" y="18" class="t">{e(title)} ({e(unit)})</text>',
+        f'<line x1="{zero}" x2="{zero}" y1="28" y2="{height - 4}" class="axis"/>',
+    ]
     for i, (label, v) in enumerate(rows):
         y0 = 32 + i * row_h
         w = float(abs(v) * scale)
         shown = value_text(v)
         out.append(f'<text x="{label_w - 8}" y="{y0 + 13}" class="yl">{e(label)}</text>')
         if v > 0:
-            out.append(f'<rect x="{zero}" y="{y0 + 2}" width="{w:.1f}" height="16" '
-                       f'fill="#2ca02c"><title>{e(label)}: {e(shown)}</title></rect>')
+            out.append(
+                f'<rect x="{zero}" y="{y0 + 2}" width="{w:.1f}" height="16" '
+                f'fill="#2ca02c"><title>{e(label)}: {e(shown)}</title></rect>'
+            )
             out.append(f'<text x="{zero + w + 4:.1f}" y="{y0 + 14}" class="vl">{e(shown)}</text>')
         elif v < 0:
-            out.append(f'<rect x="{zero - w:.1f}" y="{y0 + 2}" width="{w:.1f}" height="16" '
-                       f'fill="#d62728"><title>{e(label)}: {e(shown)}</title></rect>')
-            out.append(f'<text x="{zero - w - 4:.1f}" y="{y0 + 14}" class="vl neg">'
-                       f"{e(shown)}</text>")
+            out.append(
+                f'<rect x="{zero - w:.1f}" y="{y0 + 2}" width="{w:.1f}" height="16" '
+                f'fill="#d62728"><title>{e(label)}: {e(shown)}</title></rect>'
+            )
+            out.append(
+                f'<text x="{zero - w - 4:.1f}" y="{y0 + 14}" class="vl neg">{e(shown)}</text>'
+            )
         else:
             out.append(f'<text x="{zero + 4}" y="{y0 + 14}" class="vl">{e(shown)}</text>')
     out.append("</svg>")

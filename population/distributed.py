@@ -40,6 +40,7 @@ worker whose policy hash differs from the client's refuses to decide. The
 case files are read by the client and sent to the workers, and the part
 files written by the client: the workers need no shared storage for them.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,12 +54,12 @@ from pathlib import Path
 
 from dsl.errors import CaseError, PolicyError, Position
 
-PARTITION_SIZE = 10_000             # lines per partition (--chunk-size)
+PARTITION_SIZE = 10_000  # lines per partition (--chunk-size)
 MANIFEST = "manifest.json"
 FORMAT = 1
 COMMAND = "policy batch --engine dask"
-IN_FLIGHT_PER_WORKER = 3            # partitions queued per worker: bounds the client's memory
-MAX_BUCKETS = 256                   # buckets of persons the real-name shuffle moves
+IN_FLIGHT_PER_WORKER = 3  # partitions queued per worker: bounds the client's memory
+MAX_BUCKETS = 256  # buckets of persons the real-name shuffle moves
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
 
 
@@ -74,16 +75,20 @@ class PolicyMismatch(PolicyError):
 
 # -- the input: a file, a folder, a glob -----------------------------------------------
 
+
 def case_files(pattern: str) -> list[str]:
     """The case files CASES names: the file itself, the JSON Lines and CSV files
     of a folder, or the files a glob matches; in order of name."""
     p = Path(pattern)
     if p.is_dir():
-        files = sorted(str(p / f.name) for f in p.iterdir()
-                       if f.is_file() and f.suffix.lower() in SUFFIXES)
+        files = sorted(
+            str(p / f.name) for f in p.iterdir() if f.is_file() and f.suffix.lower() in SUFFIXES
+        )
         if not files:
-            raise CaseError("the folder holds no case file (.jsonl, .ndjson, .json, .csv)",
-                            position=Position(pattern))
+            raise CaseError(
+                "the folder holds no case file (.jsonl, .ndjson, .json, .csv)",
+                position=Position(pattern),
+            )
         return files
     if p.exists() or not any(c in pattern for c in "*?["):
         return [pattern]
@@ -104,15 +109,17 @@ def _worker_for(spec):
     """This process's Worker for a spec: the policy loaded once per process
     (from the policy cache), shared by the specs of every case file."""
     from .batch import Worker, load_policy_with
-    key = dataclasses.replace(spec, catalogs=None)      # the catalogue source compares by identity
+
+    key = dataclasses.replace(spec, catalogs=None)  # the catalogue source compares by identity
     with _LOCK:
         worker = _WORKERS.get(key)
         if worker is None:
             pkey = (spec.policy_dir, spec.revisions)
             policy = _POLICIES.get(pkey)
             if policy is None:
-                policy = _POLICIES[pkey] = load_policy_with(spec.policy_dir, spec.revisions,
-                                                            spec.catalogs)
+                policy = _POLICIES[pkey] = load_policy_with(
+                    spec.policy_dir, spec.revisions, spec.catalogs
+                )
             worker = _WORKERS[key] = Worker(spec, policy)
     return worker
 
@@ -124,15 +131,18 @@ def decide_partition(spec, policy_hash: str, fn, *args) -> tuple:
     worker = _worker_for(spec)
     if worker.hash != policy_hash:
         import socket
+
         raise PolicyMismatch(
             f"the worker on {socket.gethostname()} loaded a policy whose hash is "
             f"{worker.hash}, not {policy_hash} as here",
             hint="the workers must have the same policy folder (and revision files) at the "
-                 "same path, and the same version of policy")
+            "same path, and the same version of policy",
+        )
     return fn(worker, *args)
 
 
 # -- the global real-name step -------------------------------------------------------------
+
 
 def by_bucket(buckets: int, records: list) -> list:
     """A partition's claims sorted into ``buckets`` by the person's digest:
@@ -172,14 +182,17 @@ def flag_bucket(maxes: tuple, group: tuple) -> list:
     return out
 
 
-def shuffle_record(claim, src: int, line: int, ordinal: int, part: int, index: int,
-                   check_index: dict) -> tuple:
+def shuffle_record(
+    claim, src: int, line: int, ordinal: int, part: int, index: int, check_index: dict
+) -> tuple:
     """A claim as the shuffle carries it: (person digest, claim digest,
     file, line, order in the line, partition, index in the part, check)."""
     from .realname import claim_digest
+
     check_id, person = claim[0], claim[1]
-    pkey = int.from_bytes(hashlib.blake2b(str(person).encode("utf-8"), digest_size=8).digest(),
-                          "little")
+    pkey = int.from_bytes(
+        hashlib.blake2b(str(person).encode("utf-8"), digest_size=8).digest(), "little"
+    )
     # the key exactly as the registry digests it (a claim read back from JSON
     # has lists where the registry has tuples)
     key = (check_id, person, tuple(claim[2]), claim[3])
@@ -187,6 +200,7 @@ def shuffle_record(claim, src: int, line: int, ordinal: int, part: int, index: i
 
 
 # -- the client ------------------------------------------------------------------------------
+
 
 @dataclass
 class Source:
@@ -201,30 +215,39 @@ def connect(scheduler: str | None, jobs: int):
     """A Dask client: to ``scheduler``, or to a LocalCluster of ``jobs`` worker
     processes, every socket on 127.0.0.1. Returns (client, cluster or None)."""
     import logging
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise DaskUnavailable("the Dask engine needs dask[distributed]",
-                              hint="pip install 'dask[distributed]'") from None
+        raise DaskUnavailable(
+            "the Dask engine needs dask[distributed]", hint="pip install 'dask[distributed]'"
+        ) from None
     if scheduler:
         try:
             return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as exc:
-            raise DaskUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                                  hint="start one with `dask scheduler`, and workers with "
-                                       "`dask worker ADDRESS`") from None
+            raise DaskUnavailable(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                hint="start one with `dask scheduler`, and workers with `dask worker ADDRESS`",
+            ) from None
     # Ctrl-C at a terminal goes to every process of the group: the worker
     # processes start with it ignored (a disposition they inherit), and this
     # process, which decides what is kept, closes them
     import signal
+
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         # everything on loopback: the scheduler, the workers and the HTTP
         # server the scheduler always runs (on a free port: a fixed one would
         # clash with another cluster and warn)
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                               silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
     finally:
         signal.signal(signal.SIGINT, old)
     return Client(cluster), cluster
@@ -233,11 +256,22 @@ def connect(scheduler: str | None, jobs: int):
 class DaskBatch:
     """One batch on a Dask cluster into a folder (``run``)."""
 
-    def __init__(self, folder, sources: list[Source], policy, *, chunk_size: int | None,
-                 history: str | None, identity: dict, on_reject=None, on_progress=None):
+    def __init__(
+        self,
+        folder,
+        sources: list[Source],
+        policy,
+        *,
+        chunk_size: int | None,
+        history: str | None,
+        identity: dict,
+        on_reject=None,
+        on_progress=None,
+    ):
         from .batch import Summary
         from .realname import checks_of
-        self.folder = folder                    # interpreter.outputs.PartialFolder
+
+        self.folder = folder  # interpreter.outputs.PartialFolder
         self.sources = sources
         self.policy = policy
         self.checks = checks_of(policy)
@@ -273,6 +307,7 @@ class DaskBatch:
     # -- 1. decide ---------------------------------------------------------------------
     def _tasks(self):
         from .batch import chunk_tasks, open_cases
+
         index = 0
         for src, source in enumerate(self.sources):
             with open_cases(source.path, source.format) as cases:
@@ -284,6 +319,7 @@ class DaskBatch:
 
     def decide(self, client) -> None:
         from distributed import as_completed
+
         nworkers = max(1, len(client.scheduler_info().get("workers", {})))
         window = nworkers * IN_FLIGHT_PER_WORKER
         tasks = self._tasks()
@@ -297,8 +333,7 @@ class DaskBatch:
                 if index in self.partitions:
                     continue
                 spec = self.sources[src].spec
-                fut = client.submit(decide_partition, spec, self.policy.hash, fn, *args,
-                                    pure=False)
+                fut = client.submit(decide_partition, spec, self.policy.hash, fn, *args, pure=False)
                 meta[fut.key] = (index, src, first, end)
                 ac.add(fut)
                 return True
@@ -318,21 +353,35 @@ class DaskBatch:
 
     def _write_partition(self, index, src, first, end, packed) -> None:
         from .batch import compact
+
         cases_n, ok, rejected, claims, tallies = packed
-        self.folder.write(self.part(index, ".jsonl"),
-                          ("\n".join(ok) + "\n").encode("utf-8") if ok else b"")
-        self.folder.write(self.part(index, ".rejects.jsonl"),
-                          "".join(text + "\n" for _l, text, _m in rejected).encode("utf-8"))
-        self.folder.write(self.part(index, ".claims.json"),
-                          compact([[i, line, [list(c) for c in found]]
-                                   for i, line, found in claims]).encode("utf-8"))
-        rec = {"index": index, "source": src, "first_line": first, "end_line": end,
-               "cases": cases_n, "decided": len(ok), "rejected": len(rejected),
-               "tallies": [[p, r, c, str(a)] for (p, r), (c, a) in tallies.items()]}
+        self.folder.write(
+            self.part(index, ".jsonl"), ("\n".join(ok) + "\n").encode("utf-8") if ok else b""
+        )
+        self.folder.write(
+            self.part(index, ".rejects.jsonl"),
+            "".join(text + "\n" for _l, text, _m in rejected).encode("utf-8"),
+        )
+        self.folder.write(
+            self.part(index, ".claims.json"),
+            compact([[i, line, [list(c) for c in found]] for i, line, found in claims]).encode(
+                "utf-8"
+            ),
+        )
+        rec = {
+            "index": index,
+            "source": src,
+            "first_line": first,
+            "end_line": end,
+            "cases": cases_n,
+            "decided": len(ok),
+            "rejected": len(rejected),
+            "tallies": [[p, r, c, str(a)] for (p, r), (c, a) in tallies.items()],
+        }
         # written last: its presence is what says the partition is done
         self.folder.write(self.part(index, ".done.json"), compact(rec).encode("utf-8"))
         self.partitions[index] = rec
-        self.folder.precious = True     # work worth resuming, whatever happens next
+        self.folder.precious = True  # work worth resuming, whatever happens next
         if self.on_reject is not None:
             for _line, _text, message in rejected:
                 self.on_reject(message)
@@ -340,6 +389,7 @@ class DaskBatch:
     # -- 2. flag -----------------------------------------------------------------------
     def _history_records(self, check_index) -> list:
         from .realname import history_claims
+
         out = []
         if self.history is None:
             return out
@@ -351,6 +401,7 @@ class DaskBatch:
         import functools
 
         import dask.bag as db
+
         check_index = {c.id: i for i, c in enumerate(self.checks)}
         if not self.checks:
             return []
@@ -362,8 +413,11 @@ class DaskBatch:
         for index in sorted(self.partitions):
             src = self.partitions[index]["source"] + offset
             claims = json.loads(self.folder.read(self.part(index, ".claims.json")))
-            records = [shuffle_record(c, src, line, o, index, i, check_index)
-                       for i, line, found in claims for o, c in enumerate(found)]
+            records = [
+                shuffle_record(c, src, line, o, index, i, check_index)
+                for i, line, found in claims
+                for o, c in enumerate(found)
+            ]
             if records:
                 futures.append(client.scatter([records])[0])
         if not futures:
@@ -371,24 +425,31 @@ class DaskBatch:
         maxes = tuple(c.max for c in self.checks)
         buckets = max(1, min(len(futures), MAX_BUCKETS))
         bag = db.from_delayed(futures).map_partitions(functools.partial(by_bucket, buckets))
-        flagged = bag.groupby(bucket_of, shuffle="tasks").map(
-            functools.partial(flag_bucket, maxes)).flatten()
+        flagged = (
+            bag.groupby(bucket_of, shuffle="tasks")
+            .map(functools.partial(flag_bucket, maxes))
+            .flatten()
+        )
         return flagged.compute()
 
     # -- 3. patch ----------------------------------------------------------------------
     def patch(self, flagged: list) -> None:
         from .batch import compact
         from .realname import flag
-        names = ([str(self.history)] if self.history is not None else []) + \
-            [s.path for s in self.sources]
+
+        names = ([str(self.history)] if self.history is not None else []) + [
+            s.path for s in self.sources
+        ]
         by_part: dict = {}
         for part, index, ordinal, earlier in flagged:
             by_part.setdefault(part, {}).setdefault(index, []).append((ordinal, earlier))
         checks = {c.id: c for c in self.checks}
         flagged_lines = 0
         for part in sorted(by_part):
-            claims = {i: found for i, _line, found in
-                      json.loads(self.folder.read(self.part(part, ".claims.json")))}
+            claims = {
+                i: found
+                for i, _line, found in json.loads(self.folder.read(self.part(part, ".claims.json")))
+            }
             lines = self.folder.read(self.part(part, ".jsonl")).decode("utf-8").split("\n")
             for index, found_flags in sorted(by_part[part].items()):
                 found = claims[index]
@@ -396,8 +457,9 @@ class DaskBatch:
                 for ordinal, earlier in sorted(found_flags, key=lambda x: x[0]):
                     claim = tuple(found[ordinal])
                     claim = (claim[0], claim[1], tuple(claim[2]), claim[3], claim[4])
-                    flags.append(flag(checks[claim[0]], claim,
-                                      [f"{names[s]}:{line}" for s, line in earlier]))
+                    flags.append(
+                        flag(checks[claim[0]], claim, [f"{names[s]}:{line}" for s, line in earlier])
+                    )
                 data = json.loads(lines[index])
                 data["flags"] = flags
                 lines[index] = compact(data)
@@ -408,23 +470,43 @@ class DaskBatch:
     # -- the end -----------------------------------------------------------------------
     def finish(self) -> None:
         from decimal import Decimal
+
         for index in sorted(self.partitions):
             rec = self.partitions[index]
-            self.summary.merge(rec["cases"], rec["decided"],
-                               {(p, r): [c, Decimal(a)] for p, r, c, a in rec["tallies"]})
+            self.summary.merge(
+                rec["cases"],
+                rec["decided"],
+                {(p, r): [c, Decimal(a)] for p, r, c, a in rec["tallies"]},
+            )
         manifest = {
-            "format": FORMAT, "command": COMMAND, "identity": self.identity,
+            "format": FORMAT,
+            "command": COMMAND,
+            "identity": self.identity,
             "complete": True,
-            "partitions": [{k: self.partitions[i][k] for k in
-                            ("index", "source", "first_line", "end_line", "cases", "decided",
-                             "rejected")}
-                           | {"decisions": self.part(i, ".jsonl"),
-                              "rejects": self.part(i, ".rejects.jsonl")}
-                           for i in sorted(self.partitions)],
+            "partitions": [
+                {
+                    k: self.partitions[i][k]
+                    for k in (
+                        "index",
+                        "source",
+                        "first_line",
+                        "end_line",
+                        "cases",
+                        "decided",
+                        "rejected",
+                    )
+                }
+                | {"decisions": self.part(i, ".jsonl"), "rejects": self.part(i, ".rejects.jsonl")}
+                for i in sorted(self.partitions)
+            ],
             "summary": self.summary.to_json(),
         }
-        self.folder.write(MANIFEST, (json.dumps(manifest, ensure_ascii=False, indent=1,
-                                                sort_keys=True) + "\n").encode("utf-8"))
+        self.folder.write(
+            MANIFEST,
+            (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode(
+                "utf-8"
+            ),
+        )
         for index in self.partitions:
             self.folder.remove(self.part(index, ".claims.json"))
             self.folder.remove(self.part(index, ".done.json"))
@@ -432,18 +514,23 @@ class DaskBatch:
 
 # -- what the output depends on ----------------------------------------------------------
 
-def identity_of(sources: list[Source], policy, history: str | None, as_of, explain: bool,
-                chunk_size: int | None) -> dict:
+
+def identity_of(
+    sources: list[Source], policy, history: str | None, as_of, explain: bool, chunk_size: int | None
+) -> dict:
     """The manifest's ``identity``: every case file's name, format and
     SHA-256, the policy hash, the history's SHA-256, the options that shape
     the output, the partition size (partitions are resumed by number)."""
     from .resume import sha256_file
+
     return {
-        "inputs": [{"path": s.path, "sha256": sha256_file(s.path), "format": s.format}
-                   for s in sources],
+        "inputs": [
+            {"path": s.path, "sha256": sha256_file(s.path), "format": s.format} for s in sources
+        ],
         "policy": policy.hash,
-        "history": (None if history is None
-                    else {"path": str(history), "sha256": sha256_file(history)}),
+        "history": (
+            None if history is None else {"path": str(history), "sha256": sha256_file(history)}
+        ),
         "as_of": as_of.isoformat() if as_of is not None else None,
         "explain": bool(explain),
         "partition": chunk_size or PARTITION_SIZE,
@@ -452,20 +539,26 @@ def identity_of(sources: list[Source], policy, history: str | None, as_of, expla
 
 def _difference(old: dict, new: dict) -> str | None:
     from .resume import _CHANGED
+
     a, b = old.get("inputs") or [], new["inputs"]
     if [x.get("path") for x in a] != [x["path"] for x in b]:
-        return (f"the case files were {', '.join(x.get('path', '?') for x in a)} in the "
-                f"interrupted run, now {', '.join(x['path'] for x in b)}")
+        return (
+            f"the case files were {', '.join(x.get('path', '?') for x in a)} in the "
+            f"interrupted run, now {', '.join(x['path'] for x in b)}"
+        )
     for x, y in zip(a, b):
         if x != y:
             return f"the case file {y['path']} has changed since the interrupted run"
     for key in ("policy", "history", "as_of", "explain"):
         if old.get(key) != new.get(key):
-            return _CHANGED[key] + (f": {old.get(key)}, now {new.get(key)}"
-                                    if key == "policy" else "")
+            return _CHANGED[key] + (
+                f": {old.get(key)}, now {new.get(key)}" if key == "policy" else ""
+            )
     if old.get("partition") != new.get("partition"):
-        return (f"--chunk-size differs from the interrupted run's ({old.get('partition')}): "
-                "partitions are resumed by number")
+        return (
+            f"--chunk-size differs from the interrupted run's ({old.get('partition')}): "
+            "partitions are resumed by number"
+        )
     return None
 
 
@@ -474,25 +567,42 @@ def resume_check(folder, ident: dict) -> None:
     its output depends on has changed (else exit 2, nothing touched); the
     manifest is (re)written with this run's identity."""
     from .resume import ResumeError
+
     try:
         old = json.loads(folder.read(MANIFEST))
     except FileNotFoundError:
         old = None
     except (OSError, ValueError) as exc:
-        raise ResumeError(f"the manifest of the interrupted batch is unreadable: {exc}",
-                          position=Position(folder.partial), hint="start again with --force") \
-            from None
+        raise ResumeError(
+            f"the manifest of the interrupted batch is unreadable: {exc}",
+            position=Position(folder.partial),
+            hint="start again with --force",
+        ) from None
     if old is not None:
-        if not (isinstance(old, dict) and old.get("command") == COMMAND
-                and old.get("format") == FORMAT):
-            raise ResumeError("this is not the manifest of a `policy batch --engine dask`",
-                              position=Position(folder.partial), hint="start again with --force")
+        if not (
+            isinstance(old, dict) and old.get("command") == COMMAND and old.get("format") == FORMAT
+        ):
+            raise ResumeError(
+                "this is not the manifest of a `policy batch --engine dask`",
+                position=Position(folder.partial),
+                hint="start again with --force",
+            )
         why = _difference(old.get("identity", {}), ident)
         if why:
-            raise ResumeError(f"cannot resume: {why}", position=Position(folder.partial),
-                              hint="run it again from the start with --force (the partial "
-                                   "output is replaced)")
-    folder.write(MANIFEST, (json.dumps({"format": FORMAT, "command": COMMAND,
-                                        "identity": ident, "complete": False},
-                                       ensure_ascii=False, indent=1, sort_keys=True)
-                            + "\n").encode("utf-8"))
+            raise ResumeError(
+                f"cannot resume: {why}",
+                position=Position(folder.partial),
+                hint="run it again from the start with --force (the partial output is replaced)",
+            )
+    folder.write(
+        MANIFEST,
+        (
+            json.dumps(
+                {"format": FORMAT, "command": COMMAND, "identity": ident, "complete": False},
+                ensure_ascii=False,
+                indent=1,
+                sort_keys=True,
+            )
+            + "\n"
+        ).encode("utf-8"),
+    )

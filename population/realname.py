@@ -22,6 +22,7 @@ The batch flags a decision whose claim goes over ``max`` and names the lines
 earlier claim per line: ``{"id": ..., "program": ..., "date": "YYYY-MM-DD",
 KEY: value, ...}`` with the key names of the checks) brings earlier batches in.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -39,11 +40,11 @@ from dsl.errors import CaseError, Position
 class Check:
     id: str
     label: str
-    person: object                          # the person's expression (a Rule)
+    person: object  # the person's expression (a Rule)
     programs: tuple[str, ...]
-    key: tuple[tuple[str, object], ...]     # (name, expression)
+    key: tuple[tuple[str, object], ...]  # (name, expression)
     max: int
-    per: str                                # "ever" | "year"
+    per: str  # "ever" | "year"
     cite: list | None = None
     # the declared formats (facts.yaml ``format:``) of the person and of each
     # key value, by the name a history record gives them: a history file's
@@ -60,9 +61,20 @@ def checks_of(policy) -> list[Check]:
             fmt = _format_of(policy, rule)
             if fmt is not None:
                 formats.append((name, fmt))
-        out.append(Check(c.id, c.label, c.person, c.programs, c.key, c.max, c.per,
-                         [{"clause": x.clause, **({"quote": x.quote} if x.quote else {})}
-                          for x in c.cite] or None, tuple(formats)))
+        out.append(
+            Check(
+                c.id,
+                c.label,
+                c.person,
+                c.programs,
+                c.key,
+                c.max,
+                c.per,
+                [{"clause": x.clause, **({"quote": x.quote} if x.quote else {})} for x in c.cite]
+                or None,
+                tuple(formats),
+            )
+        )
     return out
 
 
@@ -70,6 +82,7 @@ def _format_of(policy, rule) -> str | None:
     """The declared format of the fact an expression reads, when it is a
     bare fact path (``applicant.id``)."""
     from dsl import ast
+
     path = ast.path_of(rule.expression.node)
     decl = policy.fact(".".join(path)) if path else None
     return decl.format if decl is not None else None
@@ -88,11 +101,11 @@ def claims(checks: list[Check], res, catalogs=None) -> tuple:
             continue
         person = _value(check.person, res, catalogs)
         if not isinstance(person, str):
-            continue        # pragma: no cover - the required clause made it undetermined
+            continue  # pragma: no cover - the required clause made it undetermined
         values = tuple(_value(rule, res, catalogs) for _name, rule in check.key)
         if any(v is None for v in values):
-            continue        # pragma: no cover - as above
-        period = (res.as_of.year if check.per == "year" and res.as_of else None)
+            continue  # pragma: no cover - as above
+        period = res.as_of.year if check.per == "year" and res.as_of else None
         if check.per == "year" and period is None:
             continue
         for program in hit:
@@ -102,9 +115,9 @@ def claims(checks: list[Check], res, catalogs=None) -> tuple:
 
 def _value(rule, res, catalogs):
     from dsl import Context, PolicyError
+
     try:
-        v = rule.expression.fn(Context(res.facts, as_of=res.as_of, standards={},
-                                       catalogs=catalogs))
+        v = rule.expression.fn(Context(res.facts, as_of=res.as_of, standards={}, catalogs=catalogs))
     except PolicyError:
         return None
     return _plain(v)
@@ -136,7 +149,7 @@ class _Places:
         """The place of the claim's first sighting; None (and ``place``
         remembered) if this is the first."""
         hi = int.from_bytes(digest[:8], "little")
-        lo = int.from_bytes(digest[8:], "little") or 1     # (0, 0) marks a free slot
+        lo = int.from_bytes(digest[8:], "little") or 1  # (0, 0) marks a free slot
         mask, his, los = self.mask, self.hi, self.lo
         i = hi & mask
         while his[i] or los[i]:
@@ -145,7 +158,7 @@ class _Places:
             i = (i + 1) & mask
         his[i], los[i], self.at[i] = hi, lo, place
         self.used += 1
-        if self.used * 4 > mask * 3:            # three quarters full
+        if self.used * 4 > mask * 3:  # three quarters full
             self._grow()
         return None
 
@@ -169,6 +182,7 @@ def _normalised(rec: dict, formats, source: str, line: int) -> dict:
     if not formats:
         return rec
     from interpreter.formats import FormatError, get_format
+
     out = dict(rec)
     for name, fmt in formats:
         if out.get(name) is None:
@@ -176,8 +190,11 @@ def _normalised(rec: dict, formats, source: str, line: int) -> dict:
         try:
             out[name] = get_format(fmt).normalise(out[name])
         except FormatError as exc:
-            raise CaseError(f"\"{name}\" is not a valid {get_format(fmt).label}: {exc.message}",
-                            position=Position(source, line), hint=exc.hint) from None
+            raise CaseError(
+                f'"{name}" is not a valid {get_format(fmt).label}: {exc.message}',
+                position=Position(source, line),
+                hint=exc.hint,
+            ) from None
     return out
 
 
@@ -197,11 +214,14 @@ def flag(check: Check, claim: tuple, conflicts_with: list[str]) -> dict:
     the places (``source:line``) of the earlier claims it conflicts with."""
     _check_id, person, values, period, program = claim
     return {
-        "check": check.id, "label": check.label, "program": program,
+        "check": check.id,
+        "label": check.label,
+        "program": program,
         "person": person,
         "key": {name: v for (name, _p), v in zip(check.key, values)},
         **({"year": period} if period is not None else {}),
-        "max": check.max, "conflicts_with": conflicts_with,
+        "max": check.max,
+        "conflicts_with": conflicts_with,
         **({"cite": check.cite} if check.cite else {}),
     }
 
@@ -220,14 +240,17 @@ def history_claims(path: str | Path, checks: list[Check]):
                 _person, program = rec["id"], rec["program"]
                 date = _dt.date.fromisoformat(rec["date"])
             except (ValueError, KeyError, TypeError):
-                raise CaseError("a history record needs id, program and date (YYYY-MM-DD)",
-                                position=Position(name, n)) from None
+                raise CaseError(
+                    "a history record needs id, program and date (YYYY-MM-DD)",
+                    position=Position(name, n),
+                ) from None
             for check in checks:
                 if program not in check.programs:
                     continue
                 rec_n = _normalised(rec, check.formats, name, n)
-                values = tuple(None if rec_n.get(k) is None else str(rec_n[k])
-                               for k, _p in check.key)
+                values = tuple(
+                    None if rec_n.get(k) is None else str(rec_n[k]) for k, _p in check.key
+                )
                 if any(v is None for v in values):
                     continue
                 period = date.year if check.per == "year" else None
@@ -246,7 +269,7 @@ class Registry:
         self.checks = {c.id: c for c in checks}
         self._first = _Places()
         self._more: dict[bytes, list[int]] = {}
-        self._sources: list[str] = []           # a place is line * 64 + source index
+        self._sources: list[str] = []  # a place is line * 64 + source index
         self.flagged = 0
         # when a list: every claim seen, as JOURNAL_RECORD bytes (digest, place),
         # in the order seen; what a resumed batch replays (``replay``)

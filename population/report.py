@@ -25,6 +25,7 @@ Public API:
   read_report(path, policy) -> Report      (build_report(lines, policy, name) for an iterable)
   render(report, fmt, lang) with fmt in text | md | html, lang in zh | en
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -47,6 +48,7 @@ UNKNOWN = "unknown"
 
 # -- targets -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Target:
     id: str
@@ -55,20 +57,26 @@ class Target:
     start: _dt.date
     end: _dt.date
     person_times: int
-    programs: tuple[str, ...] | None        # None: every program
+    programs: tuple[str, ...] | None  # None: every program
     cite: tuple[tuple[str, str | None], ...] = ()
 
     def period(self) -> str:
-        if self.start.month == 1 and self.start.day == 1 and self.end == _dt.date(
-                self.start.year, 12, 31):
+        if (
+            self.start.month == 1
+            and self.start.day == 1
+            and self.end == _dt.date(self.start.year, 12, 31)
+        ):
             return str(self.start.year)
         if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
             return f"{self.start.year}–{self.end.year}"
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
 
     def counts(self, program: str, day: _dt.date | None) -> bool:
-        return (day is not None and self.start <= day <= self.end
-                and (self.programs is None or program in self.programs))
+        return (
+            day is not None
+            and self.start <= day <= self.end
+            and (self.programs is None or program in self.programs)
+        )
 
 
 def _date(v) -> _dt.date:
@@ -86,16 +94,28 @@ def targets_of(policy) -> list[Target]:
         programs = tuple(t["programs"]) if t.get("programs") else None
         unknown = [p for p in programs or () if p not in policy.programs]
         if unknown:
-            raise PolicyFileError(f"targets[{i}] ({t['id']}) names no program of this policy: "
-                                  + ", ".join(unknown),
-                                  position=Position(f"{policy.root}/document.yaml"))
+            raise PolicyFileError(
+                f"targets[{i}] ({t['id']}) names no program of this policy: " + ", ".join(unknown),
+                position=Position(f"{policy.root}/document.yaml"),
+            )
         cite = tuple((c["clause"], c.get("quote")) for c in t.get("cite") or ())
-        out.append(Target(t["id"], t["label"], t.get("label_en"), start, end,
-                          int(t["person_times"]), programs, cite))
+        out.append(
+            Target(
+                t["id"],
+                t["label"],
+                t.get("label_en"),
+                start,
+                end,
+                int(t["person_times"]),
+                programs,
+                cite,
+            )
+        )
     return out
 
 
 # -- aggregation -----------------------------------------------------------------------
+
 
 @dataclass
 class Cell:
@@ -121,7 +141,7 @@ class Report:
     plan: tuple[_dt.date, _dt.date] | None
     targets: list[Target]
     program_titles_en: dict[str, str] = field(default_factory=dict)
-    words: dict = field(default_factory=dict)       # document.yaml `report`
+    words: dict = field(default_factory=dict)  # document.yaml `report`
     lines: int = 0
     decisions: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -134,8 +154,9 @@ class Report:
     # -- adding ------------------------------------------------------------------------
     def add(self, line: dict) -> None:
         self.lines += 1
-        self.policies[line.get("policy") or "?"] = self.policies.get(line.get("policy") or "?",
-                                                                     0) + 1
+        self.policies[line.get("policy") or "?"] = (
+            self.policies.get(line.get("policy") or "?", 0) + 1
+        )
         as_of = (line.get("case") or {}).get("as_of")
         day = _dt.date.fromisoformat(as_of) if as_of else None
         period = (day.year, (day.month - 1) // 3 + 1) if day else (UNKNOWN, 0)
@@ -209,7 +230,8 @@ class Report:
         for t in self.targets:
             n = self.achieved.get(t.id, 0)
             pct = (Decimal(n) * 100 / Decimal(t.person_times)).quantize(
-                Decimal("0.1"), rounding=ROUND_HALF_UP)
+                Decimal("0.1"), rounding=ROUND_HALF_UP
+            )
             out.append((t, n, pct))
         return out
 
@@ -225,18 +247,22 @@ def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
     for a line that is not one, or longer than a batch line may be.
     ``digest``: a hashlib object fed every byte read (the file is read once)."""
     from .batch import MAX_LINE_BYTES, LongLine, bounded_lines
+
     name = "<stdin>" if path == "-" else path
     try:
         f = open(0 if path == "-" else path, "rb", closefd=path != "-")  # noqa: SIM115 - `with f` below
     except OSError as exc:
-        raise CaseError(f"cannot read the decisions file: {exc.strerror}",
-                        position=Position(name)) from None
+        raise CaseError(
+            f"cannot read the decisions file: {exc.strerror}", position=Position(name)
+        ) from None
     with f:
         for n, raw in enumerate(bounded_lines(f, MAX_LINE_BYTES), 1):
             if isinstance(raw, LongLine):
-                raise CaseError(f"the line is {raw.length} bytes long; a decision line of "
-                                f"`policy batch` is at most {MAX_LINE_BYTES}",
-                                position=Position(name, n))
+                raise CaseError(
+                    f"the line is {raw.length} bytes long; a decision line of "
+                    f"`policy batch` is at most {MAX_LINE_BYTES}",
+                    position=Position(name, n),
+                )
             if digest is not None:
                 digest.update(raw)
             if not raw.strip():
@@ -245,32 +271,47 @@ def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
                 data = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
                 raise CaseError(f"not a line of JSON: {exc}", position=Position(name, n)) from None
-            if not isinstance(data, dict) or not isinstance(data.get("decisions"), list) \
-                    or "case" not in data:
-                raise CaseError("not a decision line of `policy batch` (no 'case' and "
-                                "'decisions')", position=Position(name, n),
-                                hint="the report reads the --out file of `policy batch`, "
-                                     "not the cases nor the rejects")
+            if (
+                not isinstance(data, dict)
+                or not isinstance(data.get("decisions"), list)
+                or "case" not in data
+            ):
+                raise CaseError(
+                    "not a decision line of `policy batch` (no 'case' and 'decisions')",
+                    position=Position(name, n),
+                    hint="the report reads the --out file of `policy batch`, "
+                    "not the cases nor the rejects",
+                )
             yield n, data
 
 
 def new_report(policy, source: str = "<decisions>", sha256: str = "") -> Report:
     from .whatif import level_order
+
     doc = policy.document
     plan = (doc.period_from, doc.period_until) if doc.period_from and doc.period_until else None
-    return Report(source=source, sha256=sha256,
-                  document={"number": doc.number, "title": doc.title,
-                            "title_en": doc.title_en or doc.title,
-                            "jurisdiction": doc.jurisdiction},
-                  program_titles={pid: p.title for pid, p in policy.programs.items()},
-                  program_titles_en={pid: p.title_en for pid, p in policy.programs.items()},
-                  words=dict(doc.raw.get("report") or {}),
-                  program_order=tuple(policy.programs), level_order=level_order(policy),
-                  plan=plan, targets=targets_of(policy))
+    return Report(
+        source=source,
+        sha256=sha256,
+        document={
+            "number": doc.number,
+            "title": doc.title,
+            "title_en": doc.title_en or doc.title,
+            "jurisdiction": doc.jurisdiction,
+        },
+        program_titles={pid: p.title for pid, p in policy.programs.items()},
+        program_titles_en={pid: p.title_en for pid, p in policy.programs.items()},
+        words=dict(doc.raw.get("report") or {}),
+        program_order=tuple(policy.programs),
+        level_order=level_order(policy),
+        plan=plan,
+        targets=targets_of(policy),
+    )
 
 
-def build_report(lines: Iterable[dict], policy, source: str = "<decisions>",
-                 sha256: str = "") -> Report:
+def build_report(
+    lines: Iterable[dict], policy, source: str = "<decisions>", sha256: str = ""
+) -> Report:
     rep = new_report(policy, source, sha256)
     for line in lines:
         rep.add(line)
@@ -293,44 +334,100 @@ def read_report(path: str, policy) -> Report:
 
 WORDS = {
     "zh": {
-        "title": "工作情况季报、年报", "policy": "政策", "file": "决定文件", "cases": "案件数",
-        "decisions": "决定数", "versions": "政策版本", "n_cases": "{n} 个案件",
-        "eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定",
+        "title": "工作情况季报、年报",
+        "policy": "政策",
+        "file": "决定文件",
+        "cases": "案件数",
+        "decisions": "决定数",
+        "versions": "政策版本",
+        "n_cases": "{n} 个案件",
+        "eligible": "符合条件",
+        "ineligible": "不符合条件",
+        "undetermined": "待定",
         "by_quarter": "按季度（人次 = 符合条件的决定数）",
-        "by_quarter_program": "按季度和补贴项目", "by_quarter_level": "按季度和等级",
-        "by_year_program": "按年度和补贴项目", "by_year_level": "按年度和等级",
-        "targets": "目标完成情况", "quarter": "季度", "year": "年度", "program": "补贴项目",
-        "level": "等级", "person_times": "人次", "amount": "金额（元）", "target": "目标",
-        "period": "期间", "target_n": "目标人次", "achieved": "已完成", "progress": "进度",
-        "status": "状态", "reached": "已完成", "to_go": "尚差 {n} 人次",
-        "year_total": "{y}年合计", "all": "总计", "none": "（无）",
-        "chart_people": "每季度补贴人次", "chart_money": "每季度补贴金额",
-        "unit_people": "人次", "unit_money": "元", "quarter_short": "{q}季度",
-        "year_label": "{y}年", "no_targets": "本政策的 document.yaml 未规定目标。",
+        "by_quarter_program": "按季度和补贴项目",
+        "by_quarter_level": "按季度和等级",
+        "by_year_program": "按年度和补贴项目",
+        "by_year_level": "按年度和等级",
+        "targets": "目标完成情况",
+        "quarter": "季度",
+        "year": "年度",
+        "program": "补贴项目",
+        "level": "等级",
+        "person_times": "人次",
+        "amount": "金额（元）",
+        "target": "目标",
+        "period": "期间",
+        "target_n": "目标人次",
+        "achieved": "已完成",
+        "progress": "进度",
+        "status": "状态",
+        "reached": "已完成",
+        "to_go": "尚差 {n} 人次",
+        "year_total": "{y}年合计",
+        "all": "总计",
+        "none": "（无）",
+        "chart_people": "每季度补贴人次",
+        "chart_money": "每季度补贴金额",
+        "unit_people": "人次",
+        "unit_money": "元",
+        "quarter_short": "{q}季度",
+        "year_label": "{y}年",
+        "no_targets": "本政策的 document.yaml 未规定目标。",
         "counts": "{label}：计入{programs}在{start}至{end}之间的符合条件的决定",
-        "every_program": "所有补贴项目", "list_sep": "、", "colon": "：",
-        "required": "依据", "of": "{n} / {t}（{pct}）",
+        "every_program": "所有补贴项目",
+        "list_sep": "、",
+        "colon": "：",
+        "required": "依据",
+        "of": "{n} / {t}（{pct}）",
     },
     "en": {
-        "title": "Quarterly and yearly report", "policy": "policy", "file": "decisions file",
-        "cases": "cases", "decisions": "decisions", "versions": "policy versions",
-        "n_cases": "{n} cases", "eligible": "eligible", "ineligible": "ineligible",
+        "title": "Quarterly and yearly report",
+        "policy": "policy",
+        "file": "decisions file",
+        "cases": "cases",
+        "decisions": "decisions",
+        "versions": "policy versions",
+        "n_cases": "{n} cases",
+        "eligible": "eligible",
+        "ineligible": "ineligible",
         "undetermined": "undetermined",
         "by_quarter": "By quarter (person-times = eligible decisions)",
-        "by_quarter_program": "By quarter and program", "by_quarter_level": "By quarter and level",
-        "by_year_program": "By year and program", "by_year_level": "By year and level",
-        "targets": "Progress against the plan's targets", "quarter": "quarter",
-        "year": "year", "program": "program", "level": "level",
-        "person_times": "person-times", "amount": "amount (yuan)", "target": "target",
-        "period": "period", "target_n": "person-times", "achieved": "achieved",
-        "progress": "progress", "status": "status", "reached": "reached",
-        "to_go": "{n} to go", "year_total": "{y} total", "all": "all", "none": "(none)",
-        "chart_people": "Person-times per quarter", "chart_money": "Amounts per quarter",
-        "unit_people": "eligible decisions", "unit_money": "yuan", "quarter_short": "Q{q}",
-        "year_label": "{y}", "no_targets": "The policy's document.yaml states no targets.",
+        "by_quarter_program": "By quarter and program",
+        "by_quarter_level": "By quarter and level",
+        "by_year_program": "By year and program",
+        "by_year_level": "By year and level",
+        "targets": "Progress against the plan's targets",
+        "quarter": "quarter",
+        "year": "year",
+        "program": "program",
+        "level": "level",
+        "person_times": "person-times",
+        "amount": "amount (yuan)",
+        "target": "target",
+        "period": "period",
+        "target_n": "person-times",
+        "achieved": "achieved",
+        "progress": "progress",
+        "status": "status",
+        "reached": "reached",
+        "to_go": "{n} to go",
+        "year_total": "{y} total",
+        "all": "all",
+        "none": "(none)",
+        "chart_people": "Person-times per quarter",
+        "chart_money": "Amounts per quarter",
+        "unit_people": "eligible decisions",
+        "unit_money": "yuan",
+        "quarter_short": "Q{q}",
+        "year_label": "{y}",
+        "no_targets": "The policy's document.yaml states no targets.",
         "counts": "{label}: eligible decisions of {programs} dated {start} – {end}",
-        "every_program": "every program", "list_sep": ", ", "colon": ": ",
-        "required": "required by", "of": "{n} of {t} ({pct})",
+        "every_program": "every program",
+        "list_sep": ", ",
+        "colon": ": ",
+        "required": "required by",
+        "of": "{n} of {t} ({pct})",
     },
 }
 
@@ -353,14 +450,20 @@ class _View:
         text = n.get(self.lang)
         cites = list(self.rep.words.get("cite") or [])
         if cites:
-            src = "；".join(f"{self.rep.document['number']} {c['clause']}"
-                           + (f"「{c['quote']}」" if c.get("quote") else "") for c in cites)
+            src = "；".join(
+                f"{self.rep.document['number']} {c['clause']}"
+                + (f"「{c['quote']}」" if c.get("quote") else "")
+                for c in cites
+            )
             text = ((text + " ") if text else "") + f"{self.w['required']}{self.w['colon']}{src}"
         return text
 
     def program(self, key: str) -> str:
-        titles = self.rep.program_titles if self.lang == "zh" else (
-            self.rep.program_titles_en or self.rep.program_titles)
+        titles = (
+            self.rep.program_titles
+            if self.lang == "zh"
+            else (self.rep.program_titles_en or self.rep.program_titles)
+        )
         return titles.get(key) or self.rep.program_titles.get(key) or key
 
     def period(self, p: Period) -> str:
@@ -397,24 +500,32 @@ def _tables(v: _View) -> list[tuple[str, list[str], list[list[str]]]]:
     for y in years:
         for p in rep.year_periods(y):
             c = rep.quarter_cell(p)
-            rows.append([v.period(p), f"{rep.all_decisions.get(p, 0):,}", f"{c.count:,}",
-                         v.money(c.amount)])
+            rows.append(
+                [v.period(p), f"{rep.all_decisions.get(p, 0):,}", f"{c.count:,}", v.money(c.amount)]
+            )
         if y != UNKNOWN:
             c = rep.cell(rep.by_program, rep.year_periods(y))
-            rows.append([w["year_total"].format(y=y),
-                         f"{sum(rep.all_decisions.get(p, 0) for p in rep.year_periods(y)):,}",
-                         f"{c.count:,}", v.money(c.amount)])
+            rows.append(
+                [
+                    w["year_total"].format(y=y),
+                    f"{sum(rep.all_decisions.get(p, 0) for p in rep.year_periods(y)):,}",
+                    f"{c.count:,}",
+                    v.money(c.amount),
+                ]
+            )
     c = rep.cell(rep.by_program, periods)
     rows.append([w["all"], f"{rep.decisions:,}", f"{c.count:,}", v.money(c.amount)])
-    tables.append((w["by_quarter"], [w["quarter"], w["decisions"], w["person_times"],
-                                     w["amount"]], rows))
+    tables.append(
+        (w["by_quarter"], [w["quarter"], w["decisions"], w["person_times"], w["amount"]], rows)
+    )
 
     def label(k, kind):
         return v.program(k) if kind == "program" else k
 
     for title, table, keys, kind in (
-            (w["by_quarter_program"], rep.by_program, rep.programs(), "program"),
-            (w["by_quarter_level"], rep.by_level, rep.levels(), "level")):
+        (w["by_quarter_program"], rep.by_program, rep.programs(), "program"),
+        (w["by_quarter_level"], rep.by_level, rep.levels(), "level"),
+    ):
         rows = []
         for p in periods:
             for k in keys:
@@ -424,8 +535,9 @@ def _tables(v: _View) -> list[tuple[str, list[str], list[list[str]]]]:
         tables.append((title, [w["quarter"], w[kind], w["person_times"], w["amount"]], rows))
 
     for title, table, keys, kind in (
-            (w["by_year_program"], rep.by_program, rep.programs(), "program"),
-            (w["by_year_level"], rep.by_level, rep.levels(), "level")):
+        (w["by_year_program"], rep.by_program, rep.programs(), "program"),
+        (w["by_year_level"], rep.by_level, rep.levels(), "level"),
+    ):
         rows = []
         for y in years:
             for k in keys:
@@ -440,10 +552,17 @@ def _tables(v: _View) -> list[tuple[str, list[str], list[list[str]]]]:
 
     rows = []
     for t, n, pct in rep.progress():
-        status = w["reached"] if n >= t.person_times else w["to_go"].format(
-            n=f"{t.person_times - n:,}")
-        row = [v.target_label(t), v.target_period(t), f"{t.person_times:,}", f"{n:,}",
-               _pct(pct), status]
+        status = (
+            w["reached"] if n >= t.person_times else w["to_go"].format(n=f"{t.person_times - n:,}")
+        )
+        row = [
+            v.target_label(t),
+            v.target_period(t),
+            f"{t.person_times:,}",
+            f"{n:,}",
+            _pct(pct),
+            status,
+        ]
         # the target's id only in English (a machine-ish name; Chinese readers get the label)
         rows.append([t.id] + row if v.lang == "en" else row)
     header = [w["target"], w["period"], w["target_n"], w["achieved"], w["progress"], w["status"]]
@@ -455,35 +574,52 @@ def _target_notes(v: _View) -> list[str]:
     """What each target counts (shown under the targets table)."""
     w, out = v.w, []
     for t in v.rep.targets:
-        programs = (w["list_sep"].join(v.program(p) for p in t.programs) if t.programs
-                    else w["every_program"])
-        cite = "；".join(f"{v.rep.document['number']} {c}" + (f"「{q}」" if q else "")
-                        for c, q in t.cite)
-        text = w["counts"].format(label=v.target_label(t), programs=programs,
-                                  start=t.start.isoformat(), end=t.end.isoformat())
-        out.append(text + (f"（{cite}）" if cite and v.lang == "zh" else
-                           f" ({cite})" if cite else ""))
+        programs = (
+            w["list_sep"].join(v.program(p) for p in t.programs)
+            if t.programs
+            else w["every_program"]
+        )
+        cite = "；".join(
+            f"{v.rep.document['number']} {c}" + (f"「{q}」" if q else "") for c, q in t.cite
+        )
+        text = w["counts"].format(
+            label=v.target_label(t),
+            programs=programs,
+            start=t.start.isoformat(),
+            end=t.end.isoformat(),
+        )
+        out.append(
+            text + (f"（{cite}）" if cite and v.lang == "zh" else f" ({cite})" if cite else "")
+        )
     return out
 
 
 def _head(v: _View) -> list[tuple[str, str]]:
     rep, w = v.rep, v.w
     doc = rep.document
-    outcomes = w["list_sep"].join(f"{v.outcome(k)} {rep.outcomes[k]:,}"
-                                  for k in sorted(rep.outcomes, key=str))
+    outcomes = w["list_sep"].join(
+        f"{v.outcome(k)} {rep.outcomes[k]:,}" for k in sorted(rep.outcomes, key=str)
+    )
     title = doc["title"] if v.lang == "zh" else doc.get("title_en") or doc["title"]
     return [
         (w["policy"], f"{doc['number']} {title}"),
         (w["file"], rep.source + (v.paren(rep.sha256) if rep.sha256 else "")),
         (w["cases"], f"{rep.lines:,}"),
         (w["decisions"], f"{rep.decisions:,}" + (v.paren(outcomes) if outcomes else "")),
-        (w["versions"], ", ".join(h + v.paren(w["n_cases"].format(n=f"{n:,}"))
-                                  for h, n in sorted(rep.policies.items())) or "—"),
+        (
+            w["versions"],
+            ", ".join(
+                h + v.paren(w["n_cases"].format(n=f"{n:,}"))
+                for h, n in sorted(rep.policies.items())
+            )
+            or "—",
+        ),
     ]
 
 
 def _width(text: str) -> int:
     import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -527,6 +663,7 @@ def render_text(rep: Report, lang: str = "zh") -> str:
 
 def _md(v: str) -> str:
     from .charts import md
+
     return md(v)
 
 
@@ -556,15 +693,20 @@ def render_md(rep: Report, lang: str = "zh") -> str:
 
 # -- HTML with inline SVG ---------------------------------------------------------------
 
+
 def _quarter_chart(v: _View, title: str, unit: str, value) -> str:
     rep = v.rep
     groups = []
     for y in rep.years():
         if y == UNKNOWN:
             continue
-        cols = [(v.w["quarter_short"].format(q=p[1]),
-                 {k: value(rep.cell(rep.by_program, [p], k)) for k in rep.programs()})
-                for p in rep.year_periods(y)]
+        cols = [
+            (
+                v.w["quarter_short"].format(q=p[1]),
+                {k: value(rep.cell(rep.by_program, [p], k)) for k in rep.programs()},
+            )
+            for p in rep.year_periods(y)
+        ]
         groups.append((v.w["year_label"].format(y=y), cols))
     series = [(k, v.program(k)) for k in rep.programs()]
     return charts.stacked_columns(title, unit, groups, series, charts.tick_text)
@@ -574,15 +716,23 @@ def _progress_chart(v: _View) -> str:
     prog = v.rep.progress()
     if not prog:
         return f"<p>{charts.e(v.w['no_targets'])}</p>"
-    rows = [(f"{v.target_label(t)}（{v.target_period(t)}）" if v.lang == "zh"
-             else f"{v.target_label(t)} ({v.target_period(t)})",
-             n, t.person_times,
-             v.w["of"].format(n=f"{n:,}", t=f"{t.person_times:,}", pct=_pct(pct)),
-             n >= t.person_times) for t, n, pct in prog]
+    rows = [
+        (
+            f"{v.target_label(t)}（{v.target_period(t)}）"
+            if v.lang == "zh"
+            else f"{v.target_label(t)} ({v.target_period(t)})",
+            n,
+            t.person_times,
+            v.w["of"].format(n=f"{n:,}", t=f"{t.person_times:,}", pct=_pct(pct)),
+            n >= t.person_times,
+        )
+        for t, n, pct in prog
+    ]
     return charts.progress_bars(v.w["targets"], rows)
 
 
-CSS = """
+CSS = (
+    """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
 margin:2em auto;max-width:60em;padding:0 1em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
@@ -595,23 +745,32 @@ svg{max-width:100%;height:auto}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,tr{break-inside:avoid}
 thead{display:table-header-group}}
 @page{size:A4;margin:15mm}
-""" + charts.CSS
+"""
+    + charts.CSS
+)
 
 
 def render_html(rep: Report, lang: str = "zh") -> str:
     v = _View(rep, lang)
     e, w = charts.e, v.w
-    out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">', "<head>",
-           '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{e(rep.document['number'])} — {e(v.title())}</title>",
-           f"<style>{CSS}</style>", "</head>", "<body>", f"<h1>{e(v.title())}</h1>", "<dl>"]
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(rep.document['number'])} — {e(v.title())}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(v.title())}</h1>",
+        "<dl>",
+    ]
     for k, val in _head(v):
         out.append(f"<dt>{e(k)}</dt><dd>{e(val)}</dd>")
     out.append("</dl>")
     out.append(f"<h2>{e(w['chart_people'])}</h2>")
-    out.append(_quarter_chart(v, w["chart_people"], w["unit_people"],
-                              lambda c: Decimal(c.count)))
+    out.append(_quarter_chart(v, w["chart_people"], w["unit_people"], lambda c: Decimal(c.count)))
     out.append(f"<h2>{e(w['chart_money'])}</h2>")
     out.append(_quarter_chart(v, w["chart_money"], w["unit_money"], lambda c: c.amount))
     out.append(f"<h2>{e(w['targets'])}</h2>")
@@ -623,16 +782,27 @@ def render_html(rep: Report, lang: str = "zh") -> str:
             out.append(f"<p>{e(w['none'])}</p>")
             continue
         numeric = [all(_is_number(r[i]) for r in rows) for i in range(len(header))]
-        out.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
-                   + "</tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in header)
+            + "</tr></thead><tbody>"
+        )
         for r in rows:
-            out.append("<tr>" + "".join(
-                f'<td class="n">{e(x)}</td>' if numeric[i] else f"<td>{e(x)}</td>"
-                for i, x in enumerate(r)) + "</tr>")
+            out.append(
+                "<tr>"
+                + "".join(
+                    f'<td class="n">{e(x)}</td>' if numeric[i] else f"<td>{e(x)}</td>"
+                    for i, x in enumerate(r)
+                )
+                + "</tr>"
+            )
         out.append("</tbody></table>")
         if title == tables[-1][0] and rep.targets:
-            out.append('<ul class="note">' + "".join(f"<li>{e(n)}</li>"
-                                                     for n in _target_notes(v)) + "</ul>")
+            out.append(
+                '<ul class="note">'
+                + "".join(f"<li>{e(n)}</li>" for n in _target_notes(v))
+                + "</ul>"
+            )
     note = v.note()
     if note:
         out.append(f'<p class="note">{e(note)}</p>')

@@ -62,6 +62,7 @@ Public API:
   write_jsonl(cases, out), write_csv(cases, out, columns)
   resident_id(rng, region, birth) -> an 18-digit ID with a valid check digit
 """
+
 from __future__ import annotations
 
 import csv
@@ -90,22 +91,53 @@ BASIC_LEVELS = ((45, "初级"), (35, "中级"), (17, "高级"), (3, "技师"))
 PROJECT_LEVELS = ((50, "初级"), (30, "中级"), (10, "高级"), (10, "专项"))
 STANDARD = {"初级": 1000, "中级": 1500, "高级": 2000}
 VT_KINDS = ((55, "就业技能培训"), (30, "岗位技能提升培训"), (12, "创业培训"), (3, "岗前培训"))
-VT_CERTS = ((50, "职业技能等级证书"), (20, "职业资格证书"), (15, "专项职业能力证书"),
-            (8, "特种作业操作证书"), (7, "培训合格证书"))
+VT_CERTS = (
+    (50, "职业技能等级证书"),
+    (20, "职业资格证书"),
+    (15, "专项职业能力证书"),
+    (8, "特种作业操作证书"),
+    (7, "培训合格证书"),
+)
 HISTORY_COUNTS = ((60, 0), (22, 1), (10, 2), (8, 3))
 REGIONS = ((85, "370405"), (4, "370402"), (4, "370403"), (4, "370404"), (3, "370481"))
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国海燕红玉梅志文斌宁浩鹏"
-OCCUPATIONS = ("电工", "焊工", "家政服务员", "育婴员", "养老护理员", "中式烹调师", "中式面点师",
-               "美容师", "汽车维修工", "电子商务师", "农艺工", "车工", "钳工", "保育员", "茶艺师",
-               "维修电工", "叉车司机", "保安员")
+OCCUPATIONS = (
+    "电工",
+    "焊工",
+    "家政服务员",
+    "育婴员",
+    "养老护理员",
+    "中式烹调师",
+    "中式面点师",
+    "美容师",
+    "汽车维修工",
+    "电子商务师",
+    "农艺工",
+    "车工",
+    "钳工",
+    "保育员",
+    "茶艺师",
+    "维修电工",
+    "叉车司机",
+    "保安员",
+)
 SPECIAL_ABILITIES = ("鲁绣制作", "面点制作", "手工编织", "盆景制作", "电子商务运营")
 SPECIAL_OPERATIONS = ("低压电工作业", "焊接与热切割作业", "高处作业")
-INSTITUTIONS = ("台儿庄区就业训练中心", "台儿庄区职业中专", "台儿庄区农广校",
-                "台儿庄区农业机械化学校", "台儿庄区运河职业培训学校")
-ENTERPRISES = ("枣庄市台儿庄区鲁南水泥有限公司", "台儿庄古城旅游发展有限公司",
-               "山东运河机械制造有限公司", "台儿庄区恒信纺织有限公司")
+INSTITUTIONS = (
+    "台儿庄区就业训练中心",
+    "台儿庄区职业中专",
+    "台儿庄区农广校",
+    "台儿庄区农业机械化学校",
+    "台儿庄区运河职业培训学校",
+)
+ENTERPRISES = (
+    "枣庄市台儿庄区鲁南水泥有限公司",
+    "台儿庄古城旅游发展有限公司",
+    "山东运河机械制造有限公司",
+    "台儿庄区恒信纺织有限公司",
+)
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -140,7 +172,11 @@ def resident_id(rng: random.Random, region: str, birth: _dt.date) -> str:
     return body + ID_CHECK[total % 11]
 
 
-UNLISTED_INSTITUTIONS = ("台儿庄区明远职业培训学校", "枣庄市鲁南技工培训中心", "峄城区新华职业培训学校")
+UNLISTED_INSTITUTIONS = (
+    "台儿庄区明远职业培训学校",
+    "枣庄市鲁南技工培训中心",
+    "峄城区新华职业培训学校",
+)
 UNLISTED_COURSES = ("QT-001", "QT-002", "QT-003")
 
 
@@ -153,8 +189,9 @@ class Catalog:
     def __init__(self, views: dict | None):
         views = views or {}
         self.courses = {c["code"]: c for c in views.get("courses") or ()}
-        self.approvals = [(a["institution"], a["course"], a["level"])
-                          for a in views.get("approvals") or ()]
+        self.approvals = [
+            (a["institution"], a["course"], a["level"]) for a in views.get("approvals") or ()
+        ]
         self.active: dict[str, list] = {}
         for st in views.get("institution_status") or ():
             if st.get("status") == "active":
@@ -174,8 +211,10 @@ class Catalog:
         if level not in self._by_level:
             if level is None:
                 found = [a for a in self.approvals if a[2] == "专项"] + [
-                    a for a in self.approvals if a[2] == "初级"
-                    and "专项" not in self.courses.get(a[1], {}).get("levels", ())]
+                    a
+                    for a in self.approvals
+                    if a[2] == "初级" and "专项" not in self.courses.get(a[1], {}).get("levels", ())
+                ]
             else:
                 found = [a for a in self.approvals if a[2] == level]
             self._by_level[level] = found or list(self.approvals)
@@ -202,9 +241,11 @@ class _Case:
     def applicant(self, **extra) -> dict:
         rng = self.rng
         birth = _day(rng, _dt.date(1962, 1, 1), _dt.date(2001, 12, 31))
-        a = {"id": resident_id(rng, _pick(rng, REGIONS), birth),
-             "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN)
-                                                   for _ in range(rng.choice((1, 2))))}
+        a = {
+            "id": resident_id(rng, _pick(rng, REGIONS), birth),
+            "name": rng.choice(SURNAMES)
+            + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+        }
         a.update(extra)
         self.case["applicant"] = a
         return a
@@ -217,8 +258,12 @@ class _Case:
         start = end - _dt.timedelta(days=max(1, days) + rng.randint(0, days // 2 + 1))
         return cert, start, end
 
-    def course(self, level: str | None, occupation: str | None = None,
-               period: tuple[_dt.date, _dt.date] | None = None) -> tuple[str | None, str, str]:
+    def course(
+        self,
+        level: str | None,
+        occupation: str | None = None,
+        period: tuple[_dt.date, _dt.date] | None = None,
+    ) -> tuple[str | None, str, str]:
         """(course code, institution, occupation) of a training at ``level``
         (as the catalogues write it; None for a certificate without a level).
         With catalogues: an approved (institution, course, level) of an
@@ -239,12 +284,23 @@ class _Case:
             institution = rng.choice(UNLISTED_INSTITUTIONS)
         elif x < 0.06:
             course = rng.choice(UNLISTED_COURSES)
-        return course, institution, (self.catalog.name(course) or occupation
-                                     or rng.choice(OCCUPATIONS))
+        return (
+            course,
+            institution,
+            (self.catalog.name(course) or occupation or rng.choice(OCCUPATIONS)),
+        )
 
-    def training(self, kind: str, days: int, *, level: str | None = None,
-                 in_district: bool | None = None, project_based: bool = False,
-                 free: bool = False, occupation: str | None = None) -> tuple[_dt.date, str]:
+    def training(
+        self,
+        kind: str,
+        days: int,
+        *,
+        level: str | None = None,
+        in_district: bool | None = None,
+        project_based: bool = False,
+        free: bool = False,
+        occupation: str | None = None,
+    ) -> tuple[_dt.date, str]:
         """The training record; returns (certificate date, occupation)."""
         rng = self.rng
         cert, start, end = self.dates(days)
@@ -282,11 +338,20 @@ class _Case:
             if end < start:
                 end = start
             lv = _pick(rng, BASIC_LEVELS[:3])
-            occ = (self.catalog.name(rng.choice(self.catalog.candidates(lv))[1])
-                   if self.catalog else None) or rng.choice(OCCUPATIONS)
-            records.append({"program": "vocational_training",
-                            "occupation": occ, "level": lv,
-                            "date": _iso(_day(rng, start, end)), "amount": STANDARD[lv]})
+            occ = (
+                self.catalog.name(rng.choice(self.catalog.candidates(lv))[1])
+                if self.catalog
+                else None
+            ) or rng.choice(OCCUPATIONS)
+            records.append(
+                {
+                    "program": "vocational_training",
+                    "occupation": occ,
+                    "level": lv,
+                    "date": _iso(_day(rng, start, end)),
+                    "amount": STANDARD[lv],
+                }
+            )
         if records and occupation and level and _chance(rng, 0.06):
             records[0]["occupation"] = occupation
             records[0]["level"] = level
@@ -327,28 +392,29 @@ class _Case:
             else:
                 level, occ, at = None, None, None
         self.applicant(pension_eligible=_chance(rng, 0.04))
-        cert, occ = self.training(kind, rng.randint(5, 40), level=at,
-                                  project_based=_chance(rng, 0.05), occupation=occ)
+        cert, occ = self.training(
+            kind, rng.randint(5, 40), level=at, project_based=_chance(rng, 0.05), occupation=occ
+        )
         self.certificate(cert_kind, level, occ, cert)
         self.history(occ, level or "初级")
         self.application(["vocational_training"])
 
     def skill_upgrade(self):
         rng = self.rng
-        self.applicant(enterprise_employee=_chance(rng, 0.95),
-                       insured_months=self.insured_months())
-        cert_kind = _pick(rng, ((40, "职业资格证书"), (55, "职业技能等级证书"),
-                                (5, "专项职业能力证书")))
+        self.applicant(enterprise_employee=_chance(rng, 0.95), insured_months=self.insured_months())
+        cert_kind = _pick(
+            rng, ((40, "职业资格证书"), (55, "职业技能等级证书"), (5, "专项职业能力证书"))
+        )
         level = _pick(rng, ((40, "初级"), (38, "中级"), (22, "高级")))
         cert, occ = self.training("岗位技能提升培训", rng.randint(5, 30), level=level)
-        self.certificate(cert_kind, None if cert_kind == "专项职业能力证书" else level,
-                         occ, cert)
+        self.certificate(cert_kind, None if cert_kind == "专项职业能力证书" else level, occ, cert)
         self.application(["skill_upgrade"])
 
     def both(self):
         rng = self.rng
-        self.applicant(pension_eligible=False, enterprise_employee=True,
-                       insured_months=self.insured_months())
+        self.applicant(
+            pension_eligible=False, enterprise_employee=True, insured_months=self.insured_months()
+        )
         level = _pick(rng, BASIC_LEVELS[:3])
         cert, occ = self.training("岗位技能提升培训", rng.randint(5, 30), level=level)
         self.certificate("职业技能等级证书", level, occ, cert)
@@ -358,7 +424,9 @@ class _Case:
     def pre_job_training(self):
         rng = self.rng
         self.applicant(newly_hired=_chance(rng, 0.95))
-        kind = _pick(rng, ((60, "职业技能等级证书"), (30, "专项职业能力证书"), (10, "培训合格证书")))
+        kind = _pick(
+            rng, ((60, "职业技能等级证书"), (30, "专项职业能力证书"), (10, "培训合格证书"))
+        )
         occ = rng.choice(SPECIAL_ABILITIES) if kind == "专项职业能力证书" else None
         level = _pick(rng, BASIC_LEVELS[:3]) if kind == "职业技能等级证书" else None
         cert, occ = self.training("岗前培训", rng.randint(3, 20), level=level, occupation=occ)
@@ -369,26 +437,37 @@ class _Case:
         rng = self.rng
         self.applicant(poverty_registered=_chance(rng, 0.9))
         level = _pick(rng, PROJECT_LEVELS)
-        self.training("就业技能培训", rng.randint(1, 20), level=level, in_district=True,
-                      project_based=_chance(rng, 0.95), free=_chance(rng, 0.95))
+        self.training(
+            "就业技能培训",
+            rng.randint(1, 20),
+            level=level,
+            in_district=True,
+            project_based=_chance(rng, 0.95),
+            free=_chance(rng, 0.95),
+        )
         if self.catalog:
             self.case["project"] = {"level": level}
         history = []
         x = rng.random()
-        if x < 0.2:             # an allowance already received for an earlier training
+        if x < 0.2:  # an allowance already received for an earlier training
             before = self.as_of - _dt.timedelta(days=rng.randint(60, 400))
             amount = 500 if x < 0.04 else 50 * rng.randint(1, 9)
-            history.append({"program": "living_allowance", "date": _iso(before),
-                            "amount": amount})
+            history.append({"program": "living_allowance", "date": _iso(before), "amount": amount})
         self.case["history"] = history
         self.application(["living_allowance"])
 
     def project_training(self):
         rng = self.rng
         level = _pick(rng, PROJECT_LEVELS)
-        self.training("就业技能培训", rng.randint(10, 60), level=level, in_district=True,
-                      project_based=True, free=True)
-        if _chance(rng, 0.03):       # not finished on the decision date
+        self.training(
+            "就业技能培训",
+            rng.randint(10, 60),
+            level=level,
+            in_district=True,
+            project_based=True,
+            free=True,
+        )
+        if _chance(rng, 0.03):  # not finished on the decision date
             t = self.case["training"]
             t["end_date"] = _iso(self.as_of + _dt.timedelta(days=rng.randint(1, 30)))
         rate = (rng.randint(85, 98) if _chance(rng, 0.6) else rng.randint(55, 84)) / 100
@@ -405,8 +484,9 @@ class _Case:
         self.applicant(prior_level=prior)
         level = "高级技师" if prior == "技师" else "技师"
         cert, occ = self.training("技师培训", rng.randint(20, 90), level=level)
-        self.certificate(_pick(rng, ((70, "职业技能等级证书"), (30, "职业资格证书"))), level, occ,
-                         cert)
+        self.certificate(
+            _pick(rng, ((70, "职业技能等级证书"), (30, "职业资格证书"))), level, occ, cert
+        )
         self.application(["technician_training"])
 
     def apprenticeship(self):
@@ -423,8 +503,12 @@ class _Case:
             t["course"] = course
         t["institution"] = institution
         self.case["training"] = t
-        self.case["apprenticeship"] = {"fee_paid": fee, "invoice": _chance(rng, 0.94),
-                                       "start_date": _iso(start), "end_date": _iso(end)}
+        self.case["apprenticeship"] = {
+            "fee_paid": fee,
+            "invoice": _chance(rng, 0.94),
+            "start_date": _iso(start),
+            "end_date": _iso(end),
+        }
         self.application(["apprenticeship"], payee="企业")
 
     # -- missing facts -----------------------------------------------------------------
@@ -459,8 +543,14 @@ _BUILDERS = {
 }
 
 
-def generate(n: int, seed: int = 0, *, catalog: dict | None = None,
-             missing_share: float = 0.05, late_share: float = 0.03) -> Iterator[dict]:
+def generate(
+    n: int,
+    seed: int = 0,
+    *,
+    catalog: dict | None = None,
+    missing_share: float = 0.05,
+    late_share: float = 0.03,
+) -> Iterator[dict]:
     """``n`` synthetic cases, reproducibly from ``seed`` (see the module doc).
 
     ``catalog``: the catalogues as the rules read them (``policy.catalog_values``);
@@ -497,6 +587,7 @@ def write_jsonl(cases: Iterable[dict], out: TextIO) -> int:
 def write_csv(cases: Iterable[dict], out: TextIO, columns: list[str]) -> int:
     """Cases as CSV rows (header = ``columns``, dotted fact paths); see docs/batch.md."""
     from .batch import case_to_row
+
     w = csv.writer(out, lineterminator="\n")
     w.writerow(columns)
     n = 0

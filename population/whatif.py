@@ -16,6 +16,7 @@ Public API:
   WhatIf.to_json(); render(whatif, fmt, lang, titles) with fmt in text | md | html (the
   HTML with a chart of the budget delta by program and level), in Chinese by default
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -31,8 +32,8 @@ from interpreter.render import money
 
 from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
 
-ABSENT = "absent"           # the program is not decided under that policy
-REJECTED = "rejected"       # the case is refused by that policy's case reader
+ABSENT = "absent"  # the program is not decided under that policy
+REJECTED = "rejected"  # the case is refused by that policy's case reader
 ZERO = Decimal(0)
 
 
@@ -61,8 +62,12 @@ class ProgramChange:
         return self.after.paid - self.before.paid
 
     def to_json(self) -> dict:
-        return {"program": self.program, "before": self.before.to_json(),
-                "after": self.after.to_json(), "delta": signed(self.delta)}
+        return {
+            "program": self.program,
+            "before": self.before.to_json(),
+            "after": self.after.to_json(),
+            "delta": signed(self.delta),
+        }
 
 
 @dataclass
@@ -72,8 +77,7 @@ class CaseChange:
     programs: list[ProgramChange]
 
     def to_json(self) -> dict:
-        return {"line": self.line, "id": self.id,
-                "programs": [p.to_json() for p in self.programs]}
+        return {"line": self.line, "id": self.id, "programs": [p.to_json() for p in self.programs]}
 
 
 @dataclass
@@ -89,9 +93,14 @@ class Budget:
         return self.after - self.before
 
     def to_json(self) -> dict:
-        return {"before": money(self.before), "after": money(self.after),
-                "delta": signed(self.delta), "decisions": self.decisions,
-                "changed_outcome": self.changed_outcome, "changed_amount": self.changed_amount}
+        return {
+            "before": money(self.before),
+            "after": money(self.after),
+            "delta": signed(self.delta),
+            "decisions": self.decisions,
+            "changed_outcome": self.changed_outcome,
+            "changed_amount": self.changed_amount,
+        }
 
 
 def signed(value: Decimal) -> str:
@@ -105,11 +114,11 @@ class WhatIf:
     other_hash: str
     base_root: str = ""
     other_root: str = ""
-    limit: int | None = 20          # None: keep every changed case
+    limit: int | None = 20  # None: keep every changed case
     cases: int = 0
     compared: int = 0
-    rejected: int = 0               # unreadable, or refused by the base policy
-    rejected_by_other: int = 0      # readable under the base, refused by the other policy
+    rejected: int = 0  # unreadable, or refused by the base policy
+    rejected_by_other: int = 0  # readable under the base, refused by the other policy
     changed_cases: int = 0
     total: Budget = field(default_factory=Budget)
     by_program: dict[str, Budget] = field(default_factory=dict)
@@ -138,8 +147,10 @@ class WhatIf:
                 budget.changed_outcome += outcome_changed
                 budget.changed_amount += amount_changed
             for level, side, attr in ((b.level, b, "before"), (a.level, a, "after")):
-                for budget in (self._get(self.by_level, level),
-                               self._get(self.by_program_level, (program, level))):
+                for budget in (
+                    self._get(self.by_level, level),
+                    self._get(self.by_program_level, (program, level)),
+                ):
                     setattr(budget, attr, getattr(budget, attr) + side.paid)
             lb = self._get(self.by_level, b.level)
             lb.decisions += 1
@@ -175,8 +186,9 @@ class WhatIf:
         return [(k, self.by_level[k]) for k in sorted(self.by_level, key=self._level_key)]
 
     def program_levels(self) -> list[tuple[tuple[str, str], Budget]]:
-        keys = sorted(self.by_program_level,
-                      key=lambda k: (self._program_key(k[0]), self._level_key(k[1])))
+        keys = sorted(
+            self.by_program_level, key=lambda k: (self._program_key(k[0]), self._level_key(k[1]))
+        )
         return [(k, self.by_program_level[k]) for k in keys]
 
     # -- output ---------------------------------------------------------------------
@@ -184,17 +196,28 @@ class WhatIf:
         return {
             "base": {"policy": self.base_hash, "root": self.base_root},
             "other": {"policy": self.other_hash, "root": self.other_root},
-            "cases": self.cases, "compared": self.compared, "rejected": self.rejected,
+            "cases": self.cases,
+            "compared": self.compared,
+            "rejected": self.rejected,
             "rejected_by_other": self.rejected_by_other,
             "changed_cases": self.changed_cases,
             "budget": self.total.to_json(),
             "by_program": [{"program": k, **b.to_json()} for k, b in self.programs()],
             "by_level": [{"level": k, **b.to_json()} for k, b in self.levels()],
-            "by_program_level": [{"program": p, "level": lv, "before": money(b.before),
-                                  "after": money(b.after), "delta": signed(b.delta)}
-                                 for (p, lv), b in self.program_levels()],
-            "transitions": [{"before": b, "after": a, "decisions": n}
-                            for (b, a), n in sorted(self.transitions.items())],
+            "by_program_level": [
+                {
+                    "program": p,
+                    "level": lv,
+                    "before": money(b.before),
+                    "after": money(b.after),
+                    "delta": signed(b.delta),
+                }
+                for (p, lv), b in self.program_levels()
+            ],
+            "transitions": [
+                {"before": b, "after": a, "decisions": n}
+                for (b, a), n in sorted(self.transitions.items())
+            ],
             "changes": [c.to_json() for c in self.changes],
             "changes_shown": len(self.changes),
         }
@@ -211,33 +234,67 @@ WORDS = {
         "cases": "案件：读取 {read}，比较 {compared}，拒收 {rejected}",
         "other_only": "；仅修订后拒收 {n}",
         "decisions": "决定 {n}；结论改变 {outcome}；金额改变 {amount}；有变化的案件 {cases}",
-        "budget": "预算", "program": "补贴项目", "level": "等级", "n": "决定数",
-        "outcome±": "结论改变", "amount±": "金额改变", "before": "修订前（元）",
-        "after": "修订后（元）", "delta": "差额（元）", "moves": "结论变化",
+        "budget": "预算",
+        "program": "补贴项目",
+        "level": "等级",
+        "n": "决定数",
+        "outcome±": "结论改变",
+        "amount±": "金额改变",
+        "before": "修订前（元）",
+        "after": "修订后（元）",
+        "delta": "差额（元）",
+        "moves": "结论变化",
         "no_changes": "没有决定发生变化。",
-        "changed": "有变化的案件", "first": "（前 {shown} 个，共 {total} 个；--all 列出全部）",
-        "all": "（{shown} 个）", "line": "第 {line} 行",
-        "by_program": "按补贴项目", "by_level": "按等级", "by_program_level": "按补贴项目和等级",
-        "chart": "预算差额（按补贴项目和等级）", "unit": "元", "colon": "：",
-        "eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定",
-        "absent": "不适用", "rejected": "拒收", "no_level": "无等级",
+        "changed": "有变化的案件",
+        "first": "（前 {shown} 个，共 {total} 个；--all 列出全部）",
+        "all": "（{shown} 个）",
+        "line": "第 {line} 行",
+        "by_program": "按补贴项目",
+        "by_level": "按等级",
+        "by_program_level": "按补贴项目和等级",
+        "chart": "预算差额（按补贴项目和等级）",
+        "unit": "元",
+        "colon": "：",
+        "eligible": "符合条件",
+        "ineligible": "不符合条件",
+        "undetermined": "待定",
+        "absent": "不适用",
+        "rejected": "拒收",
+        "no_level": "无等级",
     },
     "en": {
         "title": "what-if",
         "cases": "cases: {read} read, {compared} compared, {rejected} rejected",
         "other_only": ", {n} refused by the other policy only",
         "decisions": "decisions: {n}; outcome changed: {outcome}; amount changed: {amount}; "
-                     "cases changed: {cases}",
-        "budget": "budget", "program": "program", "level": "level", "n": "decisions",
-        "outcome±": "outcome±", "amount±": "amount±", "before": "before", "after": "after",
-        "delta": "delta", "moves": "outcome changes", "no_changes": "no decision changes.",
-        "changed": "changed cases", "first": " (first {shown} of {total}; --all for every one)",
-        "all": " ({shown})", "line": "line {line}",
-        "by_program": "By program", "by_level": "By level",
+        "cases changed: {cases}",
+        "budget": "budget",
+        "program": "program",
+        "level": "level",
+        "n": "decisions",
+        "outcome±": "outcome±",
+        "amount±": "amount±",
+        "before": "before",
+        "after": "after",
+        "delta": "delta",
+        "moves": "outcome changes",
+        "no_changes": "no decision changes.",
+        "changed": "changed cases",
+        "first": " (first {shown} of {total}; --all for every one)",
+        "all": " ({shown})",
+        "line": "line {line}",
+        "by_program": "By program",
+        "by_level": "By level",
         "by_program_level": "By program and level",
-        "chart": "Budget delta by program and level", "unit": "yuan", "colon": ": ",
-        "eligible": "eligible", "ineligible": "ineligible", "undetermined": "undetermined",
-        "absent": "absent", "rejected": "rejected", "no_level": "no level",
+        "chart": "Budget delta by program and level",
+        "unit": "yuan",
+        "colon": ": ",
+        "eligible": "eligible",
+        "ineligible": "ineligible",
+        "undetermined": "undetermined",
+        "absent": "absent",
+        "rejected": "rejected",
+        "no_level": "no level",
     },
 }
 
@@ -255,48 +312,80 @@ class _View:
         return self.w.get(o, o)
 
     def side(self, s: Side) -> str:
-        return self.outcome(s.outcome) + (f" {money_figures(s.amount)}" if s.amount is not None
-                                          else "")
+        return self.outcome(s.outcome) + (
+            f" {money_figures(s.amount)}" if s.amount is not None else ""
+        )
 
     def head(self) -> list[str]:
         w, x, t = self.w, self.what, self.what.total
-        cases = w["cases"].format(read=f"{x.cases:,}", compared=f"{x.compared:,}",
-                                  rejected=f"{x.rejected:,}")
+        cases = w["cases"].format(
+            read=f"{x.cases:,}", compared=f"{x.compared:,}", rejected=f"{x.rejected:,}"
+        )
         if x.rejected_by_other:
             cases += w["other_only"].format(n=f"{x.rejected_by_other:,}")
         return [
-            (f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
-            f"{x.other_root} ({_short(x.other_hash)})"),
+            (
+                f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
+                f"{x.other_root} ({_short(x.other_hash)})"
+            ),
             cases,
-            w["decisions"].format(n=f"{t.decisions:,}", outcome=f"{t.changed_outcome:,}",
-                                  amount=f"{t.changed_amount:,}", cases=f"{x.changed_cases:,}"),
-            (f"{w['budget']}{w['colon']}{money_figures(t.before)} → {money_figures(t.after)} "
-            f"({signed_figures(t.delta)})"),
+            w["decisions"].format(
+                n=f"{t.decisions:,}",
+                outcome=f"{t.changed_outcome:,}",
+                amount=f"{t.changed_amount:,}",
+                cases=f"{x.changed_cases:,}",
+            ),
+            (
+                f"{w['budget']}{w['colon']}{money_figures(t.before)} → {money_figures(t.after)} "
+                f"({signed_figures(t.delta)})"
+            ),
         ]
 
     def table(self, kind: str) -> tuple[list[str], list[list[str]]]:
         w = self.w
-        header = [w[kind], w["n"], w["outcome±"], w["amount±"], w["before"], w["after"],
-                  w["delta"]]
+        header = [w[kind], w["n"], w["outcome±"], w["amount±"], w["before"], w["after"], w["delta"]]
         items = self.what.programs() if kind == "program" else self.what.levels()
-        rows = [[self.program(k) if kind == "program" else k, f"{b.decisions:,}",
-                 f"{b.changed_outcome:,}", f"{b.changed_amount:,}", money_figures(b.before),
-                 money_figures(b.after), signed_figures(b.delta)] for k, b in items]
+        rows = [
+            [
+                self.program(k) if kind == "program" else k,
+                f"{b.decisions:,}",
+                f"{b.changed_outcome:,}",
+                f"{b.changed_amount:,}",
+                money_figures(b.before),
+                money_figures(b.after),
+                signed_figures(b.delta),
+            ]
+            for k, b in items
+        ]
         return header, rows
 
     def program_level_rows(self) -> list[list[str]]:
-        return [[self.program(p), lv, money_figures(b.before), money_figures(b.after),
-                 signed_figures(b.delta)] for (p, lv), b in self.what.program_levels()]
+        return [
+            [
+                self.program(p),
+                lv,
+                money_figures(b.before),
+                money_figures(b.after),
+                signed_figures(b.delta),
+            ]
+            for (p, lv), b in self.what.program_levels()
+        ]
 
     def moves(self) -> list[str]:
-        return [f"{self.outcome(b)} → {self.outcome(a)}{self.w['colon']}{n:,}"
-                for (b, a), n in sorted(self.what.transitions.items()) if b != a]
+        return [
+            f"{self.outcome(b)} → {self.outcome(a)}{self.w['colon']}{n:,}"
+            for (b, a), n in sorted(self.what.transitions.items())
+            if b != a
+        ]
 
     def changes_title(self) -> str:
         x, w = self.what, self.w
         shown = len(x.changes)
-        more = (w["first"].format(shown=shown, total=x.changed_cases)
-                if shown < x.changed_cases else w["all"].format(shown=shown))
+        more = (
+            w["first"].format(shown=shown, total=x.changed_cases)
+            if shown < x.changed_cases
+            else w["all"].format(shown=shown)
+        )
         return w["changed"] + more
 
     def change_lines(self) -> list[str]:
@@ -304,9 +393,11 @@ class _View:
         for c in self.what.changes:
             who = f" {c.id}" if c.id else ""
             for p in c.programs:
-                out.append(f"{self.w['line'].format(line=c.line)}{who}  {self.program(p.program)} "
-                           f"[{_lv(p.before, p.after)}]{self.w['colon']}{self.side(p.before)} → "
-                           f"{self.side(p.after)} ({signed_figures(p.delta)})")
+                out.append(
+                    f"{self.w['line'].format(line=c.line)}{who}  {self.program(p.program)} "
+                    f"[{_lv(p.before, p.after)}]{self.w['colon']}{self.side(p.before)} → "
+                    f"{self.side(p.after)} ({signed_figures(p.delta)})"
+                )
         return out
 
 
@@ -338,7 +429,7 @@ def _render_text(v: _View) -> str:
     else:
         out.append(v.changes_title() + v.w["colon"].rstrip())
         out += ["  " + x for x in v.change_lines()]
-    return visible_lines(out) + "\n"           # case values cannot forge a line
+    return visible_lines(out) + "\n"  # case values cannot forge a line
 
 
 def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -354,12 +445,15 @@ def _columns(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _md(text: str) -> str:
     from .charts import md
+
     return md(text)
 
 
 def _md_table(header, rows) -> list[str]:
-    out = ["| " + " | ".join(_md(h) for h in header) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out = [
+        "| " + " | ".join(_md(h) for h in header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     out += ["| " + " | ".join(_md(x) for x in r) + " |" for r in rows]
     return out
 
@@ -371,7 +465,8 @@ def _render_md(v: _View) -> str:
     for kind in ("program", "level"):
         out += ["", f"## {w['by_' + kind]}", ""] + _md_table(*v.table(kind))
     out += ["", f"## {w['by_program_level']}", ""] + _md_table(
-        [w["program"], w["level"], w["before"], w["after"], w["delta"]], v.program_level_rows())
+        [w["program"], w["level"], w["before"], w["after"], w["delta"]], v.program_level_rows()
+    )
     moves = v.moves()
     if moves:
         out += ["", f"## {w['moves']}", ""] + [f"- {_md(m)}" for m in moves]
@@ -382,16 +477,28 @@ def _render_md(v: _View) -> str:
 
 def _render_html(v: _View) -> str:
     from . import charts
+
     e, w = charts.e, v.w
     head = v.head()
     level = {NO_LEVEL: w["no_level"]}
-    rows = [(f"{v.program(p)} · {level.get(lv, lv)}", b.delta)
-            for (p, lv), b in v.what.program_levels() if b.before or b.after]
-    out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">', "<head>",
-           '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{e(w['title'])}</title>", f"<style>{_CSS}{charts.CSS}</style>", "</head>",
-           "<body>", f"<h1>{e(head[0])}</h1>", "<ul>"]
+    rows = [
+        (f"{v.program(p)} · {level.get(lv, lv)}", b.delta)
+        for (p, lv), b in v.what.program_levels()
+        if b.before or b.after
+    ]
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if v.lang == "zh" else "en"}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(w['title'])}</title>",
+        f"<style>{_CSS}{charts.CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(head[0])}</h1>",
+        "<ul>",
+    ]
     out += [f"<li>{e(x)}</li>" for x in head[1:]] + ["</ul>"]
     out.append(f"<h2>{e(w['chart'])}</h2>")
     out.append(charts.diverging_bars(w["chart"], w["unit"], rows, signed_figures))
@@ -399,28 +506,42 @@ def _render_html(v: _View) -> str:
         out.append(f"<h2>{e(w['by_' + kind])}</h2>")
         out.append(_html_table(*v.table(kind)))
     out.append(f"<h2>{e(w['by_program_level'])}</h2>")
-    out.append(_html_table([w["program"], w["level"], w["before"], w["after"], w["delta"]],
-                           v.program_level_rows()))
+    out.append(
+        _html_table(
+            [w["program"], w["level"], w["before"], w["after"], w["delta"]], v.program_level_rows()
+        )
+    )
     moves = v.moves()
     if moves:
-        out.append(f"<h2>{e(w['moves'])}</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in moves)
-                   + "</ul>")
+        out.append(
+            f"<h2>{e(w['moves'])}</h2><ul>" + "".join(f"<li>{e(m)}</li>" for m in moves) + "</ul>"
+        )
     out.append(f"<h2>{e(v.changes_title())}</h2>")
     lines = v.change_lines()
-    out.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>" if lines
-               else f"<p>{e(w['no_changes'])}</p>")
+    out.append(
+        "<ul>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>"
+        if lines
+        else f"<p>{e(w['no_changes'])}</p>"
+    )
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
 def _html_table(header, rows) -> str:
     from .charts import e
-    out = ["<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
-           + "</tr></thead><tbody>"]
+
+    out = [
+        "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr></thead><tbody>"
+    ]
     for r in rows:
-        out.append("<tr>" + "".join(f"<td>{e(x)}</td>" if i == 0 or not _numeric(x)
-                                    else f'<td class="n">{e(x)}</td>'
-                                    for i, x in enumerate(r)) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                f"<td>{e(x)}</td>" if i == 0 or not _numeric(x) else f'<td class="n">{e(x)}</td>'
+                for i, x in enumerate(r)
+            )
+            + "</tr>"
+        )
     out.append("</tbody></table>")
     return "\n".join(out)
 
@@ -456,6 +577,7 @@ def _lv(b: Side, a: Side) -> str:
 
 def _width(text: str) -> int:
     import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -465,16 +587,21 @@ def _pad(text: str, width: int) -> str:
 
 # -- running it -------------------------------------------------------------------------
 
+
 def _sides(policy, res, cache) -> dict[str, Side]:
-    return {d.program.id: Side(d.outcome, d.amount,
-                               decision_level(policy, d, res.facts, res.as_of, cache))
-            for d in res.decisions}
+    return {
+        d.program.id: Side(
+            d.outcome, d.amount, decision_level(policy, d, res.facts, res.as_of, cache)
+        )
+        for d in res.decisions
+    }
 
 
 def level_order(policy) -> tuple[str, ...]:
     """The levels reports count under (the values of the programs' ``level``
     and the document's ``report_level``), in the order facts.yaml declares them."""
     from dsl import types as T
+
     values: set[str] = set()
     for rule in [policy.report_level] + [p.level for p in policy.programs.values()]:
         t = rule.expression.type if rule is not None else None
@@ -486,22 +613,39 @@ def level_order(policy) -> tuple[str, ...]:
     return tuple(out) + tuple(sorted(values - set(out)))
 
 
-def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int | None = 20,
-                       on_reject: Callable[[Record, PolicyError], None] | None = None,
-                       on_progress: Callable | None = None) -> WhatIf:
+def compare_population(
+    base,
+    other,
+    cases: CaseFile,
+    *,
+    as_of=None,
+    limit: int | None = 20,
+    on_reject: Callable[[Record, PolicyError], None] | None = None,
+    on_progress: Callable | None = None,
+) -> WhatIf:
     """Decide every case of ``cases`` under ``base`` and ``other`` and compare.
 
     ``limit``: how many changed cases to keep (None: all). Cases the base
     cannot read are counted as rejected and passed to ``on_reject``.
     """
     from interpreter.evaluate import Evaluator
+
     ev_base, ev_other = Evaluator(base), Evaluator(other)
-    layout = (CsvLayout(base, cases.header, cases.name, cases.header_line)
-              if cases.header is not None else None)
-    w = WhatIf(base.hash, other.hash, base.root, other.root, limit,
-               program_order=tuple(base.programs) + tuple(p for p in other.programs
-                                                          if p not in base.programs),
-               level_order=level_order(base))
+    layout = (
+        CsvLayout(base, cases.header, cases.name, cases.header_line)
+        if cases.header is not None
+        else None
+    )
+    w = WhatIf(
+        base.hash,
+        other.hash,
+        base.root,
+        other.root,
+        limit,
+        program_order=tuple(base.programs)
+        + tuple(p for p in other.programs if p not in base.programs),
+        level_order=level_order(base),
+    )
     cache_b: dict = {}
     cache_o: dict = {}
     for record in cases.records():
@@ -519,6 +663,7 @@ def compare_population(base, other, cases: CaseFile, *, as_of=None, limit: int |
             continue
         before = _sides(base, res_b, cache_b)
         from .batch import case_id as _case_id
+
         case_id = _case_id(base, res_b.facts)
         try:
             res_o = ev_other.decide(case, as_of=as_of, explain=False, case_name=name)

@@ -7,6 +7,7 @@ the ledger. The officer pages of the next issue are one more router (or a
 mounted sub-application under ``/ui``) added in ``ROOMS``/``mount``, on the same
 ``Service`` and the same ``auth.Principal``.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,21 +32,31 @@ def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
     app = FastAPI(
         title=f"policy serve — {doc.number}",
         version=resources._version(),
-        description=(f"Decisions under {doc.number} {doc.title}, explained and cited; the "
-                     "policy as a resource; with a database, the ledger. Errors are "
-                     "application/problem+json. Every response carries the policy's id and "
-                     "hash in the Policy-Id and Policy-Hash headers."),
+        description=(
+            f"Decisions under {doc.number} {doc.title}, explained and cited; the "
+            "policy as a resource; with a database, the ledger. Errors are "
+            "application/problem+json. Every response carries the policy's id and "
+            "hash in the Policy-Id and Policy-Hash headers."
+        ),
     )
     app.state.service = service
     for router in ROOMS:
         app.include_router(router)
-    web.mount(app)                  # the officer pages, /ui/ (the web room)
+    web.mount(app)  # the officer pages, /ui/ (the web room)
     problems.install(app)
-    app.add_middleware(operations.BodyLimit, other_bytes=settings.max_case_bytes,
-                       batch_bytes=settings.max_batch_bytes, batch_path="/v1/decisions:batch")
-    app.add_middleware(operations.RequestMetrics, headers=[
-        (b"policy-id", doc.id.encode("ascii", "replace")),
-        (b"policy-hash", service.policy.hash.encode("ascii"))])
+    app.add_middleware(
+        operations.BodyLimit,
+        other_bytes=settings.max_case_bytes,
+        batch_bytes=settings.max_batch_bytes,
+        batch_path="/v1/decisions:batch",
+    )
+    app.add_middleware(
+        operations.RequestMetrics,
+        headers=[
+            (b"policy-id", doc.id.encode("ascii", "replace")),
+            (b"policy-hash", service.policy.hash.encode("ascii")),
+        ],
+    )
     app.openapi = lambda: _openapi(app, service)
     return app
 
@@ -57,14 +68,17 @@ def _openapi(app: FastAPI, service: Service) -> dict:
     if app.openapi_schema:
         return app.openapi_schema
     from interpreter.cases import case_schema
-    spec = get_openapi(title=app.title, version=app.version, description=app.description,
-                       routes=app.routes)
+
+    spec = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
     components = spec.setdefault("components", {}).setdefault("schemas", {})
     case = {k: v for k, v in case_schema(service.policy).items() if k not in ("$schema", "$id")}
     components["Case"] = case
     for model in (BatchLine, BatchReject, BatchEnd, Problem):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}",
-                                         mode="serialization")
+        schema = model.model_json_schema(
+            ref_template="#/components/schemas/{model}", mode="serialization"
+        )
         for name, sub in schema.pop("$defs", {}).items():
             components.setdefault(name, sub)
         components[model.__name__] = schema
@@ -74,9 +88,17 @@ def _openapi(app: FastAPI, service: Service) -> dict:
             responses = op.get("responses", {})
             if "HTTPValidationError" in json.dumps(responses.get("422", {})):
                 del responses["422"]
-                responses.setdefault("400", {"description": "a bad parameter", "content": {
-                    "application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/Problem"}}}})
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": "a bad parameter",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}
+                            }
+                        },
+                    },
+                )
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     spec["info"]["x-policy"] = {"id": service.policy.document.id, "hash": service.policy.hash}

@@ -10,6 +10,7 @@ Roles: caseworker (经办) submits and records facts; reviewer (审核) approves
 rejects; finance records payments; auditor verifies the audit chain; every
 role (read-only too) reads applications and the publicity list.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -54,31 +55,39 @@ class _Body(BaseModel):
 
 class Review(_Body):
     approve: bool = Field(description="true approves (审核通过), false rejects")
-    reason: str | None = Field(None, max_length=2000,
-                               description="why; required to reject")
+    reason: str | None = Field(None, max_length=2000, description="why; required to reject")
 
 
 class Facts(_Body):
-    facts: dict[str, Any] = Field(description="fact path → value, e.g. "
-                                              "{\"project.employment_rate\": \"0.87\"}",
-                                  min_length=1, max_length=100)
+    facts: dict[str, Any] = Field(
+        description='fact path → value, e.g. {"project.employment_rate": "0.87"}',
+        min_length=1,
+        max_length=100,
+    )
 
 
 class Pay(_Body):
     program: str | None = Field(None, description="needed when several grants are payable")
-    installment: str | None = Field(None, description="needed when several installments are "
-                                                      "payable")
-    reference: str | None = Field(None, max_length=200,
-                                  description="the payment's reference (voucher number)")
+    installment: str | None = Field(
+        None, description="needed when several installments are payable"
+    )
+    reference: str | None = Field(
+        None, max_length=200, description="the payment's reference (voucher number)"
+    )
 
 
 def _json(data, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
-@router.post("/v1/applications", status_code=201, response_model=Application,
-             responses=ERRORS, summary="经办: submit a claim; decided against the ledger",
-             openapi_extra=case_body("the claim: a case, as /v1/decisions takes it"))
+@router.post(
+    "/v1/applications",
+    status_code=201,
+    response_model=Application,
+    responses=ERRORS,
+    summary="经办: submit a claim; decided against the ledger",
+    openapi_extra=case_body("the claim: a case, as /v1/decisions takes it"),
+)
 async def submit(request: Request, who: Principal = Depends(require(*ROLES["submit"]))):
     service = request.app.state.service
     ledger = ledger_of(request)
@@ -86,80 +95,124 @@ async def submit(request: Request, who: Principal = Depends(require(*ROLES["subm
 
     def work():
         from interpreter.cases import parse_case_bytes
+
         case = parse_case_bytes(body, "request")
         app = ledger.submit(who.user, case, source="request", raw=body)
         service.log_ledger_decision(app, who.user, "applications")
         return app.to_json()
+
     return _json(await service.run_io(work), 201)
 
 
-@router.get("/v1/applications", response_model=list[ApplicationSummary], responses=ERRORS,
-            summary="Applications, filtered by status, program, person and submission date")
-def applications(request: Request,
-                 status: Literal["submitted", "approved", "rejected"] | None = None,
-                 program: str | None = Query(None, description="a program the claim is "
-                                                               "decided for"),
-                 person: str | None = Query(None, description="the person's ID number"),
-                 submitted_from: _dt.date | None = Query(None, alias="from"),
-                 submitted_until: _dt.date | None = Query(None, alias="until"),
-                 who: Principal = Depends(require(*ROLES["list"]))):
+@router.get(
+    "/v1/applications",
+    response_model=list[ApplicationSummary],
+    responses=ERRORS,
+    summary="Applications, filtered by status, program, person and submission date",
+)
+def applications(
+    request: Request,
+    status: Literal["submitted", "approved", "rejected"] | None = None,
+    program: str | None = Query(None, description="a program the claim is decided for"),
+    person: str | None = Query(None, description="the person's ID number"),
+    submitted_from: _dt.date | None = Query(None, alias="from"),
+    submitted_until: _dt.date | None = Query(None, alias="until"),
+    who: Principal = Depends(require(*ROLES["list"])),
+):
     found = ledger_of(request).applications(
-        who.user, status=status, person=person, program=program,
-        submitted_from=submitted_from, submitted_until=submitted_until)
+        who.user,
+        status=status,
+        person=person,
+        program=program,
+        submitted_from=submitted_from,
+        submitted_until=submitted_until,
+    )
     return _json([s.to_json() for s in found])
 
 
-@router.get("/v1/applications/{app_id}", response_model=Application, responses=ERRORS,
-            summary="One application: the claim, its decision and explanation, its grants")
-def application(request: Request, app_id: int,
-                who: Principal = Depends(require(*ROLES["read"]))):
+@router.get(
+    "/v1/applications/{app_id}",
+    response_model=Application,
+    responses=ERRORS,
+    summary="One application: the claim, its decision and explanation, its grants",
+)
+def application(request: Request, app_id: int, who: Principal = Depends(require(*ROLES["read"]))):
     return _json(ledger_of(request).application(who.user, app_id).to_json())
 
 
-@router.post("/v1/applications/{app_id}/review", response_model=Application, responses=ERRORS,
-             summary="审核: approve, or reject with a reason (not one's own claim)")
-def review(request: Request, app_id: int, body: Review,
-           who: Principal = Depends(require(*ROLES["review"]))):
+@router.post(
+    "/v1/applications/{app_id}/review",
+    response_model=Application,
+    responses=ERRORS,
+    summary="审核: approve, or reject with a reason (not one's own claim)",
+)
+def review(
+    request: Request, app_id: int, body: Review, who: Principal = Depends(require(*ROLES["review"]))
+):
     app = ledger_of(request).review(who.user, app_id, approve=body.approve, reason=body.reason)
     return _json(app.to_json())
 
 
-@router.post("/v1/applications/{app_id}/facts", response_model=Application, responses=ERRORS,
-             summary="Record facts (e.g. the employment rate) and decide the claim again")
-def record(request: Request, app_id: int, body: Facts,
-           who: Principal = Depends(require(*ROLES["record"]))):
+@router.post(
+    "/v1/applications/{app_id}/facts",
+    response_model=Application,
+    responses=ERRORS,
+    summary="Record facts (e.g. the employment rate) and decide the claim again",
+)
+def record(
+    request: Request, app_id: int, body: Facts, who: Principal = Depends(require(*ROLES["record"]))
+):
     service = request.app.state.service
     app = ledger_of(request).record_fact(who.user, app_id, body.facts)
     service.log_ledger_decision(app, who.user, "applications/facts")
     return _json(app.to_json())
 
 
-@router.post("/v1/applications/{app_id}/payments", status_code=201, response_model=Payment,
-             responses=ERRORS, summary="Finance: mark a payable installment paid")
-def pay(request: Request, app_id: int, body: Pay,
-        who: Principal = Depends(require(*ROLES["pay"]))):
-    payment = ledger_of(request).pay(who.user, app_id, program=body.program,
-                                     installment=body.installment, reference=body.reference)
+@router.post(
+    "/v1/applications/{app_id}/payments",
+    status_code=201,
+    response_model=Payment,
+    responses=ERRORS,
+    summary="Finance: mark a payable installment paid",
+)
+def pay(request: Request, app_id: int, body: Pay, who: Principal = Depends(require(*ROLES["pay"]))):
+    payment = ledger_of(request).pay(
+        who.user,
+        app_id,
+        program=body.program,
+        installment=body.installment,
+        reference=body.reference,
+    )
     return _json(payment.to_json(), 201)
 
 
-@router.get("/v1/publicity", response_model=Publicity,
-            responses={**ERRORS, 200: {"content": {"text/csv": {}, "text/html": {}}}},
-            summary="公示: approved grants, names and ID numbers masked")
-def publicity(request: Request,
-              start: _dt.date | None = Query(None, alias="from"),
-              until: _dt.date | None = None,
-              format: Literal["json", "csv", "html"] = "json",
-              who: Principal = Depends(require(*ROLES["publicity"]))):
+@router.get(
+    "/v1/publicity",
+    response_model=Publicity,
+    responses={**ERRORS, 200: {"content": {"text/csv": {}, "text/html": {}}}},
+    summary="公示: approved grants, names and ID numbers masked",
+)
+def publicity(
+    request: Request,
+    start: _dt.date | None = Query(None, alias="from"),
+    until: _dt.date | None = None,
+    format: Literal["json", "csv", "html"] = "json",
+    who: Principal = Depends(require(*ROLES["publicity"])),
+):
     lst = ledger_of(request).publicity(who.user, start, until)
     if format == "json":
         return _json(lst.to_json())
     from ledger.publish import render
+
     media = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}[format]
     return Response(render(lst, format), media_type=media)
 
 
-@router.get("/v1/audit/verify", response_model=VerifyReport, responses=ERRORS,
-            summary="Walk the audit chain, check every row, re-evaluate every decision")
+@router.get(
+    "/v1/audit/verify",
+    response_model=VerifyReport,
+    responses=ERRORS,
+    summary="Walk the audit chain, check every row, re-evaluate every decision",
+)
 def verify(request: Request, who: Principal = Depends(require(*ROLES["verify"]))):
     return _json(ledger_of(request).verify(who.user).to_json())

@@ -7,6 +7,7 @@ no tokens, and the decision endpoints answer only with
 password or a token and keep a session cookie: they will resolve to the same
 ``Principal``, so every check below serves them too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .problems import Problem
 
-_bearer = HTTPBearer(auto_error=False, description="an API token made with "
-                     "`policy serve token add USER --role ROLE`")
+_bearer = HTTPBearer(
+    auto_error=False, description="an API token made with `policy serve token add USER --role ROLE`"
+)
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,20 @@ def _unauthenticated(detail: str) -> Problem:
 async def authenticate(request: Request, token: str) -> Principal:
     service = request.app.state.service
     if service.tokens is None:
-        raise _unauthenticated("this server has no database, so it knows no tokens; "
-                               "start it with --db URL (or --anonymous-decisions for "
-                               "decisions without a token)")
+        raise _unauthenticated(
+            "this server has no database, so it knows no tokens; "
+            "start it with --db URL (or --anonymous-decisions for "
+            "decisions without a token)"
+        )
     found = await service.run_io(service.tokens.lookup, token)
     if found is None:
         raise _unauthenticated("the token is unknown or has been revoked")
     return found
 
 
-async def decider(request: Request,
-            cred: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal | None:
+async def decider(
+    request: Request, cred: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> Principal | None:
     """Anyone with a token (any role) may ask for a stateless decision; with
     --anonymous-decisions, anyone at all (the principal is then None)."""
     if cred is None:
@@ -55,15 +60,21 @@ async def decider(request: Request,
 
 def require(*roles: str):
     """A dependency: a principal whose role is one of ``roles``."""
-    async def check(request: Request,
-              cred: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+
+    async def check(
+        request: Request, cred: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    ) -> Principal:
         if cred is None:
             raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
         who = await authenticate(request, cred.credentials)
         if who.role not in roles:
-            raise Problem(403, "forbidden", f"the role {who.role} may not do this; "
-                          f"it takes the role {' or '.join(roles)}")
+            raise Problem(
+                403,
+                "forbidden",
+                f"the role {who.role} may not do this; it takes the role {' or '.join(roles)}",
+            )
         return who
+
     return check
 
 

@@ -11,6 +11,7 @@ hash ties the line to the caller's copy of the case.
 Several worker processes append to one file: each line is written with one
 ``write`` on a descriptor opened with O_APPEND, so lines never interleave.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,11 @@ def now() -> str:
 
 class DecisionLog:
     def __init__(self, destination: str, policy, log_input: bool = False):
-        self.policy_ref = {"id": policy.document.id, "hash": policy.hash,
-                           "revisions": policy.revisions}
+        self.policy_ref = {
+            "id": policy.document.id,
+            "hash": policy.hash,
+            "revisions": policy.revisions,
+        }
         if log_input:
             # a replayable line lists the policy's files, as `policy eval` does:
             # the replay checks the hash against them and names what changed
@@ -53,21 +57,36 @@ class DecisionLog:
     def write(self, entries: list[dict]) -> None:
         if self._fd is None or not entries:
             return
-        data = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True,
-                                  separators=(",", ":")) + "\n" for e in entries).encode()
+        data = "".join(
+            json.dumps(e, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+            for e in entries
+        ).encode()
         with self._lock:
             os.write(self._fd, data)
 
-    def entry(self, *, decision_id: str, user: str | None, endpoint: str, case: dict,
-              decisions: list[dict], facts: dict | None = None, line: int | None = None,
-              request_id: str | None = None, time: str | None = None) -> dict:
+    def entry(
+        self,
+        *,
+        decision_id: str,
+        user: str | None,
+        endpoint: str,
+        case: dict,
+        decisions: list[dict],
+        facts: dict | None = None,
+        line: int | None = None,
+        request_id: str | None = None,
+        time: str | None = None,
+    ) -> dict:
         """A log line. ``case``: sha256, as_of, as_of_source, as_of_missing;
         ``decisions``: the decision JSON (only the lean keys are kept);
         ``facts``: the facts as read (JSON), kept, masked, with --log-input."""
         out = {
-            "format": 1, "decision_id": decision_id, "endpoint": endpoint,
+            "format": 1,
+            "decision_id": decision_id,
+            "endpoint": endpoint,
             "time": time or now(),
-            "user": user, "policy": self.policy_ref,
+            "user": user,
+            "policy": self.policy_ref,
             "case": dict(case),
             "decisions": [{k: d.get(k) for k in LEAN if k in d} for d in decisions],
         }
@@ -96,7 +115,7 @@ def _masks(policy) -> dict:
     declare a format with a mask."""
     try:
         from interpreter.formats import get_format
-    except ImportError:             # pragma: no cover - an engine without formats
+    except ImportError:  # pragma: no cover - an engine without formats
         return {}
 
     def walk(decls: dict) -> dict:
@@ -115,6 +134,7 @@ def _masks(policy) -> dict:
                 if sub:
                     out[name] = [sub]
         return out
+
     return walk(policy.facts)
 
 
@@ -126,8 +146,10 @@ def _apply(value, masks, path: str, masked: set):
     if isinstance(masks, dict):
         if not isinstance(value, dict):
             return value
-        return {k: (_apply(v, masks[k], f"{path}.{k}" if path else k, masked) if k in masks
-                    else v) for k, v in value.items()}
+        return {
+            k: (_apply(v, masks[k], f"{path}.{k}" if path else k, masked) if k in masks else v)
+            for k, v in value.items()
+        }
     if not isinstance(value, str):
         return value
     masked.add(path)

@@ -11,6 +11,7 @@ every block of a batch, goes to the process's decision thread
 (``Service.run``), so that the loop still gets its turns (every 5 ms, Python's
 switch interval) to read and write other requests while it is decided.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,8 +42,13 @@ ERRORS = documented(400, 401, 413, 422)
 
 
 def case_body(description: str) -> dict:
-    return {"requestBody": {"required": True, "description": description, "content": {
-        JSON: {"schema": {"$ref": "#/components/schemas/Case"}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/Case"}}},
+        }
+    }
 
 
 async def read_body(request: Request, limit: int, what: str) -> bytes:
@@ -69,9 +75,12 @@ def _programs(programs: list[str]) -> list[str] | None:
     return out or None
 
 
-AS_OF = Query(None, description="Decide with the standards in force on this date "
-                                "(YYYY-MM-DD) instead of the case's own decision date "
-                                "(`policy eval --as-of`).")
+AS_OF = Query(
+    None,
+    description="Decide with the standards in force on this date "
+    "(YYYY-MM-DD) instead of the case's own decision date "
+    "(`policy eval --as-of`).",
+)
 
 
 # The parameters of POST /v1/decisions, read by hand (``_decision_query``): for a
@@ -79,25 +88,47 @@ AS_OF = Query(None, description="Decide with the standards in force on this date
 # parameters and a nested dependency took longer than the decision. The
 # OpenAPI document describes them here; the 400 problems have the same words.
 DECISION_PARAMETERS = [
-    {"name": "explain", "in": "query", "required": False,
-     "schema": {"type": "boolean", "default": True},
-     "description": "false: outcomes, amounts, failing clauses and missing facts only (the "
-                    "lean result)"},
-    {"name": "as_of", "in": "query", "required": False,
-     "schema": {"type": "string", "format": "date"},
-     "description": "Decide with the standards in force on this date (YYYY-MM-DD) instead "
-                    "of the case's own decision date (`policy eval --as-of`)."},
-    {"name": "lang", "in": "query", "required": False,
-     "schema": {"enum": ["zh", "en"], "default": "zh"},
-     "description": "language of the text answer (Accept: text/plain)"},
-    {"name": "full", "in": "query", "required": False,
-     "schema": {"type": "boolean", "default": False},
-     "description": "the text answer clause by clause, as `policy eval --full` (default: "
-                    "the explanation an applicant can follow)"},
-    {"name": "programs", "in": "query", "required": False, "style": "form", "explode": True,
-     "schema": {"type": "array", "items": {"type": "string"}},
-     "description": "decide only these programs (repeat, or separate with commas); "
-                    "default: those the case applies for, else all"},
+    {
+        "name": "explain",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": True},
+        "description": "false: outcomes, amounts, failing clauses and missing facts only (the "
+        "lean result)",
+    },
+    {
+        "name": "as_of",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+        "description": "Decide with the standards in force on this date (YYYY-MM-DD) instead "
+        "of the case's own decision date (`policy eval --as-of`).",
+    },
+    {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "schema": {"enum": ["zh", "en"], "default": "zh"},
+        "description": "language of the text answer (Accept: text/plain)",
+    },
+    {
+        "name": "full",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": False},
+        "description": "the text answer clause by clause, as `policy eval --full` (default: "
+        "the explanation an applicant can follow)",
+    },
+    {
+        "name": "programs",
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "description": "decide only these programs (repeat, or separate with commas); "
+        "default: those the case applies for, else all",
+    },
 ]
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
@@ -131,20 +162,36 @@ def _decision_query(request: Request):
             errors.append(("full", f"'{q['full']}' is not true or false"))
         full = word in TRUE
     if errors:
-        raise Problem(400, "bad-parameter", "; ".join(f"{f}: {m}" for f, m in errors),
-                      [{"field": f, "message": m, "hint": None, "line": None, "column": None}
-                       for f, m in errors])
+        raise Problem(
+            400,
+            "bad-parameter",
+            "; ".join(f"{f}: {m}" for f, m in errors),
+            [
+                {"field": f, "message": m, "hint": None, "line": None, "column": None}
+                for f, m in errors
+            ],
+        )
     return explain, as_of, lang, full, _programs(q.getlist("programs"))
 
 
 @router.post(
-    "/v1/decisions", response_model=DecisionResult, responses={
-        **ERRORS, 200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                        "description": "the decisions, as `policy eval --format json` "
-                                       "prints them (or its text with Accept: text/plain)"}},
+    "/v1/decisions",
+    response_model=DecisionResult,
+    responses={
+        **ERRORS,
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "the decisions, as `policy eval --format json` "
+            "prints them (or its text with Accept: text/plain)",
+        },
+    },
     summary="Decide one case and explain the decisions",
-    openapi_extra={**case_body("the case, as a case file holds it (GET /v1/schema/case)"),
-                   "parameters": DECISION_PARAMETERS, "security": [{"HTTPBearer": []}, {}]})
+    openapi_extra={
+        **case_body("the case, as a case file holds it (GET /v1/schema/case)"),
+        "parameters": DECISION_PARAMETERS,
+        "security": [{"HTTPBearer": []}, {}],
+    },
+)
 async def decide(request: Request):
     explain, as_of, lang, full, programs = _decision_query(request)
     who = await caller(request)
@@ -152,48 +199,79 @@ async def decide(request: Request):
     body = await read_body(request, service.settings.max_case_bytes, "case")
     user = who.user if who else None
     if len(body) <= INLINE_BYTES:
-        out, res, decision_id = service.decide(body, as_of=as_of, programs=programs,
-                                               explain=explain, user=user)
+        out, res, decision_id = service.decide(
+            body, as_of=as_of, programs=programs, explain=explain, user=user
+        )
     else:
         out, res, decision_id = await service.run(
-            service.decide, body, as_of=as_of, programs=programs, explain=explain, user=user,
-            on_thread=True)
+            service.decide,
+            body,
+            as_of=as_of,
+            programs=programs,
+            explain=explain,
+            user=user,
+            on_thread=True,
+        )
     headers = {"Decision-Id": decision_id}
     accept = request.headers.get("accept", "")
     if "text/plain" in accept and JSON not in accept:
         if full:
             from interpreter.render import TextRenderer
+
             text = TextRenderer(service.policy, lang).render(res)
         else:
             from interpreter.plain_text import PlainTextRenderer
+
             text = PlainTextRenderer(service.policy, lang).render(out)
         return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
     from population.batch import compact
+
     return Response(compact(out), media_type=JSON, headers=headers)
 
 
 @router.post(
     "/v1/decisions:batch",
-    responses={**ERRORS, 200: {
-        "description": "one JSON line per case, in input order, as `policy batch` writes "
-                       "them: a decision (BatchLine) or a line that could not be decided "
-                       "(BatchReject, as in the rejects file); a batch stopped by the time "
-                       "limit ends with a BatchEnd line",
-        "content": {NDJSON: {"schema": {"oneOf": [
-            {"$ref": "#/components/schemas/BatchLine"},
-            {"$ref": "#/components/schemas/BatchReject"},
-            {"$ref": "#/components/schemas/BatchEnd"}]}}}}},
+    responses={
+        **ERRORS,
+        200: {
+            "description": "one JSON line per case, in input order, as `policy batch` writes "
+            "them: a decision (BatchLine) or a line that could not be decided "
+            "(BatchReject, as in the rejects file); a batch stopped by the time "
+            "limit ends with a BatchEnd line",
+            "content": {
+                NDJSON: {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/BatchLine"},
+                            {"$ref": "#/components/schemas/BatchReject"},
+                            {"$ref": "#/components/schemas/BatchEnd"},
+                        ]
+                    }
+                }
+            },
+        },
+    },
     response_class=StreamingResponse,
     summary="Decide many cases (JSON Lines in, JSON Lines out, streamed)",
-    openapi_extra={"requestBody": {"required": True, "description": "one case per line",
-                                   "content": {NDJSON: {"schema": {"type": "string"}}}}})
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "one case per line",
+            "content": {NDJSON: {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def decide_batch(
-        request: Request,
-        explain: bool = Query(False, description="add the explanations and the facts as "
-                                                 "read to each line (`policy batch "
-                                                 "--explain`)"),
-        as_of: _dt.date | None = AS_OF,
-        who: Principal | None = Depends(decider)):
+    request: Request,
+    explain: bool = Query(
+        False,
+        description="add the explanations and the facts as "
+        "read to each line (`policy batch "
+        "--explain`)",
+    ),
+    as_of: _dt.date | None = AS_OF,
+    who: Principal | None = Depends(decider),
+):
     service = request.app.state.service
     settings = service.settings
     spool = await _spool(request, settings.max_batch_bytes, settings.max_batch_lines)
@@ -203,6 +281,7 @@ async def decide_batch(
 
     async def lines():
         from population.batch import CHUNK_SIZE, open_cases
+
         worker = service.batch_worker(as_of, explain)
         registry = service.registry()
         try:
@@ -215,20 +294,29 @@ async def decide_batch(
                     if time.monotonic() > deadline:
                         yield _stopped(block[0], settings.batch_seconds)
                         return
-                    yield await service.run(service.run_block, worker, registry,
-                                                  *block, user=user, request_id=request_id)
+                    yield await service.run(
+                        service.run_block,
+                        worker,
+                        registry,
+                        *block,
+                        user=user,
+                        request_id=request_id,
+                    )
         finally:
             _remove(spool)
 
     # the spool goes when the answer is sent, or the client has gone
-    return StreamingResponse(lines(), media_type=NDJSON, headers={"Request-Id": request_id},
-                             background=BackgroundTask(_remove, spool))
+    return StreamingResponse(
+        lines(),
+        media_type=NDJSON,
+        headers={"Request-Id": request_id},
+        background=BackgroundTask(_remove, spool),
+    )
 
 
 def _remove(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-
 
 
 async def _spool(request: Request, limit: int, max_lines: int) -> str:
@@ -248,8 +336,12 @@ async def _spool(request: Request, limit: int, max_lines: int) -> str:
                 if size > limit:
                     raise _too_large("batch", None, limit)
                 if lines > max_lines:
-                    raise Problem(413, "too-many-lines", f"the batch has more than {max_lines} "
-                                  f"lines; the limit is {max_lines}: send it in parts")
+                    raise Problem(
+                        413,
+                        "too-many-lines",
+                        f"the batch has more than {max_lines} "
+                        f"lines; the limit is {max_lines}: send it in parts",
+                    )
                 f.write(chunk)
     except BaseException:
         os.unlink(path)
@@ -261,7 +353,11 @@ def _stopped(line: int, seconds: float) -> bytes:
     from population.batch import compact
 
     from .problems import body
-    detail = (f"the batch took longer than the limit of {seconds:g} seconds; lines from "
-              f"{line} on were not decided: send them again")
-    return (compact({"stopped": "time limit", "problem": body(
-        409, "time-limit", detail)}) + "\n").encode()
+
+    detail = (
+        f"the batch took longer than the limit of {seconds:g} seconds; lines from "
+        f"{line} on were not decided: send them again"
+    )
+    return (
+        compact({"stopped": "time limit", "problem": body(409, "time-limit", detail)}) + "\n"
+    ).encode()

@@ -7,6 +7,7 @@ build its answers through them (the engine's JSON is sent as it is, byte for
 byte what the command line writes); a test validates the command line's real
 output against them with ``extra="forbid"``, so they cannot drift apart.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,8 +29,10 @@ class Bilingual(_Model):
 
 class Citation(_Model):
     clause: str = Field(description="the clause of the source text, by its own numbering")
-    document: str | None = Field(description="the issuing document (a revision's own number "
-                                             "when a revision added the clause)")
+    document: str | None = Field(
+        description="the issuing document (a revision's own number "
+        "when a revision added the clause)"
+    )
     title: str | None
     quote: str | None = Field(description="the quoted source text")
 
@@ -42,13 +45,15 @@ class CatalogRows(_Model):
 
 class ClauseResult(_Model):
     id: str
-    result: bool | None = Field(description="true held, false failed, null unknown for "
-                                            "lack of facts")
+    result: bool | None = Field(
+        description="true held, false failed, null unknown for lack of facts"
+    )
     expr: str = Field(description="the clause as written in the policy")
     at: str = Field(description="file:line:col of the clause")
     explain: Bilingual
-    values: dict[str, Any] = Field(description="the case values the clause read "
-                                               "(numbers as exact text)")
+    values: dict[str, Any] = Field(
+        description="the case values the clause read (numbers as exact text)"
+    )
     missing: list[str]
     catalog: list[CatalogRows] | None = None
     cite: list[Citation]
@@ -87,8 +92,9 @@ class Decision(_Model):
     title: str
     title_en: str
     outcome: Literal["eligible", "ineligible", "undetermined"]
-    amount: str | None = Field(pattern=MONEY, description="payable now, yuan to the fen, "
-                                                          "as text; null when nothing is")
+    amount: str | None = Field(
+        pattern=MONEY, description="payable now, yuan to the fen, as text; null when nothing is"
+    )
     failing: list[str] = Field(description="the clauses that failed")
     missing: list[str] = Field(description="the facts whose absence left the decision open")
     installments: list[Installment] | None = None
@@ -103,9 +109,11 @@ class Decision(_Model):
     interpretation: list[Bilingual] | None = None
     responsible: list[str] | None = None
     amount_values: dict[str, Any] | None = Field(
-        None, description="the case values the amount and its cap read (e.g. an approved total)")
+        None, description="the case values the amount and its cap read (e.g. an approved total)"
+    )
     installment_values: dict[str, dict[str, Any]] | None = Field(
-        None, description="per installment id: the case values its condition and share read")
+        None, description="per installment id: the case values its condition and share read"
+    )
 
 
 class PolicyRef(_Model):
@@ -123,14 +131,17 @@ class CaseRef(_Model):
     as_of: _dt.date | None = Field(description="the decision date")
     as_of_source: Literal["--as-of", "decision_date", "unknown"] = Field(
         description="where the decision date came from: as_of given (--as-of), the "
-                    "case's own dates, or unknown")
+        "case's own dates, or unknown"
+    )
     as_of_missing: list[str]
-    facts: dict[str, Any] = Field(description="the facts as read (numbers as exact text), "
-                                              "so the decision can be replayed")
+    facts: dict[str, Any] = Field(
+        description="the facts as read (numbers as exact text), so the decision can be replayed"
+    )
 
 
 class DecisionResult(_Model):
     """What `policy eval --format json` prints."""
+
     format: Literal[1]
     policy: PolicyRef
     case: CaseRef
@@ -151,6 +162,7 @@ class BatchDecision(Decision):
 
 class BatchLine(_Model):
     """One decided line of `policy batch`'s output (and of POST /v1/decisions:batch)."""
+
     format: Literal[1]
     line: int
     id: str | None = Field(description="who the case is about (the policy's case_id)")
@@ -158,11 +170,13 @@ class BatchLine(_Model):
     case: BatchCase
     decisions: list[BatchDecision]
     flags: list[dict[str, Any]] | None = Field(
-        None, description="real-name checks over the limit, naming the lines it conflicts with")
+        None, description="real-name checks over the limit, naming the lines it conflicts with"
+    )
 
 
 class BatchReject(_Model):
     """A line that could not be decided (`policy batch`'s rejects file)."""
+
     line: int
     column: int | None
     context: str | None = Field(description="e.g. field applicant.insured_months")
@@ -173,6 +187,7 @@ class BatchReject(_Model):
 
 class BatchEnd(_Model):
     """The last line of a batch that was stopped by a limit."""
+
     stopped: str
     problem: Problem
 
@@ -187,6 +202,7 @@ class FieldProblem(_Model):
 
 class Problem(_Model):
     """application/problem+json (RFC 9457); the wording of the command line."""
+
     type: str
     title: str
     status: int
@@ -199,6 +215,7 @@ BatchEnd.model_rebuild()
 
 
 # -- the policy as a resource ------------------------------------------------------------
+
 
 class ProgramSummary(_Model):
     id: str
@@ -285,10 +302,12 @@ class Health(_Model):
 
 # -- the ledger (ledger.model's to_json) ----------------------------------------------------
 
+
 class LedgerInstallment(_Model):
     id: int
-    installment: str | None = Field(description="the policy's installment id; null: the "
-                                                "whole grant at once")
+    installment: str | None = Field(
+        description="the policy's installment id; null: the whole grant at once"
+    )
     label: str | None
     amount: str = Field(pattern=MONEY)
     status: Literal["payable", "pending", "refused", "paid"]
@@ -319,6 +338,7 @@ class FactRecorded(_Model):
 class Application(_Model):
     """A claim as the ledger holds it: as submitted, its review, its current
     decision (the JSON of `policy eval --format json`) and what was granted."""
+
     id: int
     status: Literal["submitted", "approved", "rejected"]
     person: str | None = Field(description="the person's ID number, normalised")
@@ -343,8 +363,7 @@ class ApplicationSummary(_Model):
     person: str | None
     submitted_by: str
     submitted_at: str
-    programs: list[dict[str, Any]] = Field(description="per program: outcome, amount, "
-                                                       "grant status")
+    programs: list[dict[str, Any]] = Field(description="per program: outcome, amount, grant status")
 
 
 class Payment(_Model):

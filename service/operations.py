@@ -5,6 +5,7 @@ processes each process counts into files of a shared folder
 (``PROMETHEUS_MULTIPROC_DIR``, made by `policy serve`) and /metrics, whichever
 worker answers it, adds them all up: the library's multiprocess mode.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,16 +25,39 @@ from .models import Health
 
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
 
-REQUESTS = Counter("policy_http_requests_total", "HTTP requests answered",
-                   ["method", "route", "status"])
-LATENCY = Histogram("policy_http_request_duration_seconds",
-                    "Time from the request to the end of the response", ["route"],
-                    buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5,
-                             10, 30, 60, 300))
-DECISIONS = Counter("policy_decisions_total", "Decisions made, by program and outcome",
-                    ["program", "outcome"])
-REJECTED = Counter("policy_rejected_cases_total", "Cases that could not be decided (bad input)",
-                   ["endpoint"])
+REQUESTS = Counter(
+    "policy_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "policy_http_request_duration_seconds",
+    "Time from the request to the end of the response",
+    ["route"],
+    buckets=(
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+        30,
+        60,
+        300,
+    ),
+)
+DECISIONS = Counter(
+    "policy_decisions_total", "Decisions made, by program and outcome", ["program", "outcome"]
+)
+REJECTED = Counter(
+    "policy_rejected_cases_total", "Cases that could not be decided (bad input)", ["endpoint"]
+)
 
 
 def count_decisions(tallies) -> None:
@@ -63,6 +87,7 @@ class RequestMetrics:
                 status[0] = message["status"]
                 message["headers"] = list(message.get("headers", ())) + extra
             await send(message)
+
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
@@ -92,9 +117,13 @@ class BodyLimit:
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 from .problems import response
-                return await response(413, "too-large", f"the request body is {int(value)} "
-                                      f"bytes; the limit is {limit} bytes",
-                                      instance=scope["path"])(scope, receive, send)
+
+                return await response(
+                    413,
+                    "too-large",
+                    f"the request body is {int(value)} bytes; the limit is {limit} bytes",
+                    instance=scope["path"],
+                )(scope, receive, send)
         seen = 0
         refused = False
 
@@ -110,19 +139,24 @@ class BodyLimit:
                 if seen > limit:
                     refused = True
                     from .problems import response
-                    await response(413, "too-large", f"the request body is larger than the "
-                                   f"limit of {limit} bytes", instance=scope["path"])(
-                        scope, receive, send)
+
+                    await response(
+                        413,
+                        "too-large",
+                        f"the request body is larger than the limit of {limit} bytes",
+                        instance=scope["path"],
+                    )(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
         async def sending(message):
             if not refused:
                 await send(message)
+
         try:
             return await self.app(scope, counting, sending)
         except Exception:
-            if refused:         # the application's complaint about the cut-off body
+            if refused:  # the application's complaint about the cut-off body
                 return
             raise
 
@@ -135,23 +169,33 @@ async def healthz():
     return {"status": "ok", "checks": {}}
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"model": Health}},
-            summary="Ready to answer: the policy is loaded and the database reachable")
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health}},
+    summary="Ready to answer: the policy is loaded and the database reachable",
+)
 def readyz(request: Request):
     service = request.app.state.service
     checks = service.readiness()
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
-@router.get("/metrics", summary="Prometheus metrics: requests, latency, decisions by outcome",
-            response_class=JSONResponse,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: requests, latency, decisions by outcome",
+    response_class=JSONResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 def metrics():
     from starlette.responses import Response
+
     if os.environ.get(MULTIPROC):
         from prometheus_client import multiprocess
+
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         data = generate_latest(registry)

@@ -6,6 +6,7 @@ unknown token, 403 a role that may not, 404 no such thing, 409 a limit or a
 state conflict, 413 too large, 422 a bad case, 500 a bug (never a traceback
 to the client; the server's log has it), 503 not ready.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,28 +24,54 @@ PROBLEM = "application/problem+json"
 log = logging.getLogger("policy.serve")
 
 TITLES = {
-    400: "bad request", 401: "not signed in", 403: "not allowed", 404: "not found",
-    405: "method not allowed", 409: "conflict", 413: "too large", 415: "unsupported media type",
-    422: "bad case", 500: "internal error", 503: "not ready",
+    400: "bad request",
+    401: "not signed in",
+    403: "not allowed",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    413: "too large",
+    415: "unsupported media type",
+    422: "bad case",
+    500: "internal error",
+    503: "not ready",
 }
 
 
 def documented(*statuses: int) -> dict:
     """The OpenAPI ``responses`` entries of these error statuses."""
-    return {s: {"description": TITLES.get(s, "error"), "content": {PROBLEM: {
-        "schema": {"$ref": "#/components/schemas/Problem"}}}} for s in statuses}
+    return {
+        s: {
+            "description": TITLES.get(s, "error"),
+            "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }
 
 
 # ledger.errors kinds → status (the ledger names its errors' kinds for callers like this)
-LEDGER = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422,
-          "not_initialised": 503, "unavailable": 503}
+LEDGER = {
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "invalid": 422,
+    "not_initialised": 503,
+    "unavailable": 503,
+}
 
 
 class Problem(Exception):
     """Raised by an endpoint to answer with a problem."""
 
-    def __init__(self, status: int, kind: str, detail: str, errors: list | None = None,
-                 title: str | None = None, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        errors: list | None = None,
+        title: str | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(detail)
         self.status, self.kind, self.detail = status, kind, detail
         self.errors = errors
@@ -52,10 +79,13 @@ class Problem(Exception):
         self.headers = headers
 
 
-def body(status: int, kind: str, detail: str, *, errors=None, title=None,
-         instance=None) -> dict:
-    out = {"type": f"urn:policy:problem:{kind}", "title": title or TITLES.get(status, "error"),
-           "status": status, "detail": detail}
+def body(status: int, kind: str, detail: str, *, errors=None, title=None, instance=None) -> dict:
+    out = {
+        "type": f"urn:policy:problem:{kind}",
+        "title": title or TITLES.get(status, "error"),
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         out["instance"] = instance
     if errors:
@@ -63,22 +93,31 @@ def body(status: int, kind: str, detail: str, *, errors=None, title=None,
     return out
 
 
-def response(status: int, kind: str, detail: str, *, errors=None, title=None, instance=None,
-             headers=None) -> Response:
+def response(
+    status: int, kind: str, detail: str, *, errors=None, title=None, instance=None, headers=None
+) -> Response:
     data = body(status, kind, detail, errors=errors, title=title, instance=instance)
     # a lone surrogate from a case ("\ud800") has no UTF-8: written as its JSON escape
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    return Response(text.encode("utf-8", "backslashreplace"), status_code=status,
-                    media_type=PROBLEM, headers=headers)
+    return Response(
+        text.encode("utf-8", "backslashreplace"),
+        status_code=status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
 
 
 def field_error(err: PolicyError) -> dict:
     """One error as the problem's ``errors`` entry: the field path, the message,
     the hint, and the line and column when the body is not valid JSON."""
     context = err.context or ""
-    return {"field": context[len("field "):] if context.startswith("field ") else (context or None),
-            "message": err.message, "hint": err.hint,
-            "line": err.position.line, "column": err.position.column}
+    return {
+        "field": context[len("field ") :] if context.startswith("field ") else (context or None),
+        "message": err.message,
+        "hint": err.hint,
+        "line": err.position.line,
+        "column": err.position.column,
+    }
 
 
 def from_policy_error(err: PolicyError, status: int | None = None) -> Problem:
@@ -89,8 +128,9 @@ def from_policy_error(err: PolicyError, status: int | None = None) -> Problem:
         status = 422 if all(isinstance(e, CaseError) for e in errors) else 500
     kind = "bad-case" if status == 422 else "policy-error"
     # as the command line shows it: a control character of the case escaped (dsl.visible)
-    detail = "\n".join(visible(e.headline() + (f" (hint: {e.hint})" if e.hint else ""))
-                       for e in errors)
+    detail = "\n".join(
+        visible(e.headline() + (f" (hint: {e.hint})" if e.hint else "")) for e in errors
+    )
     return Problem(status, kind, detail, [field_error(e) for e in errors])
 
 
@@ -100,8 +140,15 @@ def install(app) -> None:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
-        return response(exc.status, exc.kind, exc.detail, errors=exc.errors, title=exc.title,
-                        instance=request.url.path, headers=exc.headers)
+        return response(
+            exc.status,
+            exc.kind,
+            exc.detail,
+            errors=exc.errors,
+            title=exc.title,
+            instance=request.url.path,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(PolicyError)
     async def _policy(request: Request, exc: PolicyError):
@@ -109,8 +156,13 @@ def install(app) -> None:
         if status is not None:
             # the ledger's errors say which answer they are (ledger.errors)
             detail = exc.headline() + (f" (hint: {exc.hint})" if exc.hint else "")
-            return response(status, exc.kind.replace("_", "-"), detail,
-                            errors=[field_error(exc)], instance=request.url.path)
+            return response(
+                status,
+                exc.kind.replace("_", "-"),
+                detail,
+                errors=[field_error(exc)],
+                instance=request.url.path,
+            )
         p = from_policy_error(exc)
         return response(p.status, p.kind, p.detail, errors=p.errors, instance=request.url.path)
 
@@ -129,8 +181,13 @@ def install(app) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is nothing at {request.url.path}; /docs lists what there is"
-        return response(exc.status_code, kind, detail, instance=request.url.path,
-                        headers=getattr(exc, "headers", None))
+        return response(
+            exc.status_code,
+            kind,
+            detail,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):

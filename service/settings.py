@@ -5,6 +5,7 @@ application; the settings reach them through one environment variable
 (``POLICY_SERVE_SETTINGS``, JSON), so a worker needs nothing but its
 environment to build the same service as its siblings.
 """
+
 from __future__ import annotations
 
 import json

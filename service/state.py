@@ -11,6 +11,7 @@ thread only, so no lock is needed and none can stall the event loop):
   thread (``Service.run``, ``thread_evaluator``), so the loop keeps serving
   other requests between the GIL's turns while they are decided.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ from .decisionlog import DecisionLog, now
 from .operations import REJECTED, count_decisions
 from .settings import Settings
 
-SOURCE = "request"          # how a request's case is named in messages
+SOURCE = "request"  # how a request's case is named in messages
 
 
 def new_id() -> str:
@@ -36,30 +37,34 @@ def new_id() -> str:
 class Service:
     def __init__(self, settings: Settings, policy=None):
         from interpreter.evaluate import Evaluator
+
         self.settings = settings
         self.policy = policy if policy is not None else load(settings)
-        self.evaluator = Evaluator(self.policy)               # the event loop's
-        self.thread_evaluator = Evaluator(self.policy)        # the decision thread's
+        self.evaluator = Evaluator(self.policy)  # the event loop's
+        self.thread_evaluator = Evaluator(self.policy)  # the decision thread's
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
-        self.ledger = None          # with a database: ledger.api.Ledger, and its tokens
+        self.ledger = None  # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
         if settings.db_url:
             from ledger.api import Ledger
 
             from .tokens import TokenStore
+
             self.ledger = Ledger.open(settings.db_url, policy=self.policy)
             self.tokens = TokenStore(self.ledger)
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the process's decision thread."""
         return await asyncio.get_running_loop().run_in_executor(
-            self.executor, functools.partial(fn, *args, **kwargs))
+            self.executor, functools.partial(fn, *args, **kwargs)
+        )
 
     async def run_io(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` in the thread pool: database work, which
         waits rather than computes, and must not queue behind decisions."""
         from starlette.concurrency import run_in_threadpool
+
         return await run_in_threadpool(fn, *args, **kwargs)
 
     # -- readiness ----------------------------------------------------------------
@@ -79,18 +84,28 @@ class Service:
             return f"unreachable: {type(exc).__name__}"
 
     # -- one case -----------------------------------------------------------------
-    def decide(self, body: bytes, *, as_of=None, programs=None, explain=True,
-               user: str | None = None, on_thread: bool = False) -> tuple[dict, object, str]:
+    def decide(
+        self,
+        body: bytes,
+        *,
+        as_of=None,
+        programs=None,
+        explain=True,
+        user: str | None = None,
+        on_thread: bool = False,
+    ) -> tuple[dict, object, str]:
         """The JSON of `policy eval --format json` for the case in ``body``
         (bytes as sent), the CaseResult, and the decision id; logged.
         ``on_thread``: called on the decision thread (its own evaluator)."""
         evaluator = self.thread_evaluator if on_thread else self.evaluator
         from interpreter.cases import parse_case_bytes
         from interpreter.render import result_json
+
         try:
             data = parse_case_bytes(body, SOURCE)
-            res = evaluator.decide(data, as_of=as_of, programs=programs or None,
-                                   explain=explain, case_name=SOURCE)
+            res = evaluator.decide(
+                data, as_of=as_of, programs=programs or None, explain=explain, case_name=SOURCE
+            )
         except CaseError:
             REJECTED.labels("decisions").inc()
             raise
@@ -105,9 +120,18 @@ class Service:
         count_decisions(tallies)
         if self.log.enabled:
             case = {k: v for k, v in out["case"].items() if k not in ("facts", "file")}
-            self.log.write([self.log.entry(
-                decision_id=decision_id, user=user, endpoint="decisions", case=case,
-                decisions=out["decisions"], facts=out["case"]["facts"])])
+            self.log.write(
+                [
+                    self.log.entry(
+                        decision_id=decision_id,
+                        user=user,
+                        endpoint="decisions",
+                        case=case,
+                        decisions=out["decisions"],
+                        facts=out["case"]["facts"],
+                    )
+                ]
+            )
         return out, res, decision_id
 
     # -- a claim the ledger decided ---------------------------------------------------
@@ -122,9 +146,14 @@ class Service:
         count_decisions(tallies)
         if self.log.enabled:
             case = {k: v for k, v in data["case"].items() if k not in ("facts", "file")}
-            entry = self.log.entry(decision_id=new_id(), user=user, endpoint=endpoint,
-                                   case=case, decisions=data["decisions"],
-                                   facts=data["case"].get("facts"))
+            entry = self.log.entry(
+                decision_id=new_id(),
+                user=user,
+                endpoint=endpoint,
+                case=case,
+                decisions=data["decisions"],
+                facts=data["case"].get("facts"),
+            )
             entry["application"] = app.id
             entry["decision_seq"] = app.decision_seq
             self.log.write([entry])
@@ -134,6 +163,7 @@ class Service:
         """A batch Worker (the code of `policy batch`) deciding with the
         decision thread's evaluator, whose compiled programs it shares."""
         from population.batch import BatchSpec, Worker
+
         worker = Worker(BatchSpec(as_of=as_of, explain=explain, source=SOURCE), self.policy)
         worker.evaluator = self.thread_evaluator
         return worker
@@ -142,20 +172,23 @@ class Service:
         """The real-name checks of one batch request (as `policy batch` runs them
         over one file)."""
         from population.realname import Registry, checks_of
+
         return Registry(checks_of(self.policy))
 
-    def run_block(self, worker, registry, first: int, block: bytes, *, user=None,
-                  request_id=None) -> bytes:
+    def run_block(
+        self, worker, registry, first: int, block: bytes, *, user=None, request_id=None
+    ) -> bytes:
         """One block of JSON Lines decided: the output lines, decisions and
         rejects in input order, as `policy batch` writes them."""
         from population.batch import block_records, compact
+
         records = block_records(first, block)
         outcomes = worker.run(records)
         out = []
         tallies: dict = {}
         entries = []
         rejected = 0
-        when = now()            # one time for the block's lines: they were decided together
+        when = now()  # one time for the block's lines: they were decided together
         for record, o in zip(records, outcomes):
             text = o.text
             if not o.ok:
@@ -186,6 +219,7 @@ class Service:
             # parsed only when the input is logged
             from dsl.values import to_json
             from interpreter.cases import parse_json_text
+
             data = json.loads(text)
             case = {k: v for k, v in data["case"].items() if k != "facts"}
             facts = to_json(parse_json_text(record.text, SOURCE))
@@ -193,24 +227,33 @@ class Service:
         else:
             case = {}
             facts = None
-            decisions = [{"program": p, "outcome": r, "amount": a}
-                         for p, r, a, _level in outcome.tally]
+            decisions = [
+                {"program": p, "outcome": r, "amount": a} for p, r, a, _level in outcome.tally
+            ]
             # the input's hash is in the line (cheap to find, no parse)
             at = text.find('"sha256":"')
             if at >= 0:
-                case["sha256"] = text[at + 10:text.index('"', at + 10)]
+                case["sha256"] = text[at + 10 : text.index('"', at + 10)]
         # a line's decision id is the request's and the line's number: unique, and
         # cheaper than a random id per line
-        return self.log.entry(decision_id=f"{request_id}-{outcome.line}", user=user,
-                              endpoint="decisions:batch", case=case, decisions=decisions,
-                              facts=facts, line=outcome.line, request_id=request_id,
-                              time=when)
+        return self.log.entry(
+            decision_id=f"{request_id}-{outcome.line}",
+            user=user,
+            endpoint="decisions:batch",
+            case=case,
+            decisions=decisions,
+            facts=facts,
+            line=outcome.line,
+            request_id=request_id,
+            time=when,
+        )
 
 
 def load(settings: Settings):
     """The policy as `policy eval` loads it: the catalogues handed to the engine."""
     from catalogs.rules import RuleCatalogs
     from interpreter.loader import load_policy
-    return load_policy(settings.policy_dir, catalogs=RuleCatalogs(),
-                       revisions=list(settings.revisions))
 
+    return load_policy(
+        settings.policy_dir, catalogs=RuleCatalogs(), revisions=list(settings.revisions)
+    )

@@ -9,6 +9,7 @@ with all of its user's: a user who is both caseworker and reviewer gets one
 token per desk. It stops working when revoked, when its user is disabled or
 no longer holds the role.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,7 +34,7 @@ class TokenInfo:
     user: str
     role: str
     label: str | None
-    hint: str                       # the token's first characters, to tell tokens apart
+    hint: str  # the token's first characters, to tell tokens apart
     created_at: str
     created_by: str | None
     revoked_at: str | None
@@ -53,6 +54,7 @@ class TokenStore:
         from ledger.audit import Writer
         from ledger.db import transaction
         from ledger.model import now_text
+
         with transaction(self.ledger.engine, self.ledger.url, write=True) as conn:
             w = Writer(conn, actor, now_text(self.ledger.clock))
             yield w
@@ -60,14 +62,17 @@ class TokenStore:
 
     def _read(self):
         from ledger.db import transaction
+
         return transaction(self.ledger.engine, self.ledger.url, write=False)
 
-    def add(self, actor: str | None, user: str, role: str, label: str | None = None
-            ) -> tuple[str, TokenInfo]:
+    def add(
+        self, actor: str | None, user: str, role: str, label: str | None = None
+    ) -> tuple[str, TokenInfo]:
         """A new token for ``user`` acting as ``role`` (one of the user's
         roles); (the token, shown once; what is stored)."""
         from ledger.errors import Invalid, NotFound
         from ledger.schema import ROLES, api_tokens, users
+
         if role not in ROLES:
             raise Invalid(f"unknown role '{role}'", hint="roles: " + ", ".join(ROLES))
         label = (label or "").strip() or None
@@ -75,23 +80,39 @@ class TokenStore:
         with self._write(actor) as w:
             row = w.conn.execute(select(users).where(users.c.name == user)).first()
             if row is None:
-                raise NotFound(f"there is no user '{user}' in the ledger",
-                               hint="add the user first: policy ledger user add NAME --role ROLE")
+                raise NotFound(
+                    f"there is no user '{user}' in the ledger",
+                    hint="add the user first: policy ledger user add NAME --role ROLE",
+                )
             if not row.active:
                 raise Invalid(f"the user '{user}' is disabled")
             if role not in row.roles.split():
-                raise Invalid(f"{user} does not hold the role {role} (they hold "
-                              f"{', '.join(row.roles.split())})")
-            w.event("token_add", f"user:{row.id}",
-                    {"user": user, "role": role, "label": label, "hint": token[:8]})
-            tid = w.insert(api_tokens, user_id=row.id, role=role, label=label,
-                           token_hash=digest(token), hint=token[:8], created_at=w.now,
-                           created_by=actor, revoked_at=None)
+                raise Invalid(
+                    f"{user} does not hold the role {role} (they hold "
+                    f"{', '.join(row.roles.split())})"
+                )
+            w.event(
+                "token_add",
+                f"user:{row.id}",
+                {"user": user, "role": role, "label": label, "hint": token[:8]},
+            )
+            tid = w.insert(
+                api_tokens,
+                user_id=row.id,
+                role=role,
+                label=label,
+                token_hash=digest(token),
+                hint=token[:8],
+                created_at=w.now,
+                created_by=actor,
+                revoked_at=None,
+            )
         return token, self.get(tid)
 
     def revoke(self, actor: str | None, token_id: int) -> TokenInfo:
         from ledger.errors import Conflict, NotFound
         from ledger.schema import api_tokens
+
         with self._write(actor) as w:
             row = w.conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
             if row is None:
@@ -104,6 +125,7 @@ class TokenStore:
 
     def get(self, token_id: int) -> TokenInfo:
         from ledger.errors import NotFound
+
         found = [t for t in self.list() if t.id == token_id]
         if not found:
             raise NotFound(f"there is no token {token_id}")
@@ -111,23 +133,33 @@ class TokenStore:
 
     def list(self) -> list[TokenInfo]:
         from ledger.schema import api_tokens, users
-        q = (select(api_tokens, users.c.name).select_from(
-            api_tokens.join(users, users.c.id == api_tokens.c.user_id))
-            .order_by(api_tokens.c.id))
+
+        q = (
+            select(api_tokens, users.c.name)
+            .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+            .order_by(api_tokens.c.id)
+        )
         with self._read() as conn:
-            return [TokenInfo(r.id, r.name, r.role, r.label, r.hint, r.created_at,
-                              r.created_by, r.revoked_at) for r in conn.execute(q)]
+            return [
+                TokenInfo(
+                    r.id, r.name, r.role, r.label, r.hint, r.created_at, r.created_by, r.revoked_at
+                )
+                for r in conn.execute(q)
+            ]
 
     def lookup(self, token: str) -> Principal | None:
         """Who a token acts as, or None (unknown, revoked, its user disabled or
         no longer holding the role)."""
         from ledger.schema import api_tokens, users
+
         if not token.startswith(PREFIX) or len(token) > 200:
             return None
-        q = (select(users.c.name, users.c.roles, users.c.active, api_tokens.c.role)
-             .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
-             .where(api_tokens.c.token_hash == digest(token))
-             .where(api_tokens.c.revoked_at.is_(None)))
+        q = (
+            select(users.c.name, users.c.roles, users.c.active, api_tokens.c.role)
+            .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+            .where(api_tokens.c.token_hash == digest(token))
+            .where(api_tokens.c.revoked_at.is_(None))
+        )
         with self._read() as conn:
             row = conn.execute(q).first()
         if row is None or not row.active or row.role not in row.roles.split():

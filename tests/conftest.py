@@ -12,18 +12,21 @@ def pytest_configure(config):
     # the compiled-policy cache of a test run stays out of the user's home
     import os
     import tempfile
+
     os.environ.setdefault("POLICY_CACHE_DIR", tempfile.mkdtemp(prefix="policy-cache-"))
 
 
 @pytest.fixture(scope="session")
 def bundled_policy():
     from tests.helpers import load_policy
+
     return load_policy()
 
 
 @pytest.fixture(scope="session")
 def evaluator(bundled_policy):
     from interpreter.evaluate import Evaluator
+
     return Evaluator(bundled_policy)
 
 
@@ -31,9 +34,11 @@ def evaluator(bundled_policy):
 def policy_copy(tmp_path):
     """A writable copy of the bundled policy folder, to edit in a test."""
     from interpreter.loader import bundled_policy_dir
+
     dest = tmp_path / "policy"
-    shutil.copytree(bundled_policy_dir(), dest,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    shutil.copytree(
+        bundled_policy_dir(), dest, ignore=shutil.ignore_patterns("__pycache__", "*.py")
+    )
     return dest
 
 
@@ -43,12 +48,14 @@ def reuse_bundled_policy(monkeypatch, bundled_policy):
     population.batch.load_policy_with: hand them the session's copy (loading
     it takes most of a command's time)."""
     import population.batch as batch_module
+
     real = batch_module.load_policy_with
 
     def load(policy_dir=None, revisions=(), catalogs=None):
         if policy_dir is None and not revisions and catalogs is not None:
             return bundled_policy
         return real(policy_dir, revisions, catalogs)
+
     monkeypatch.setattr(batch_module, "load_policy_with", load)
 
 
@@ -61,6 +68,7 @@ _ARTEFACTS: list[Path] = []
 @pytest.fixture(scope="session")
 def artefacts(tmp_path_factory):
     import os
+
     folder = os.environ.get("POLICY_TEST_ARTEFACTS")
     path = Path(folder) if folder else tmp_path_factory.getbasetemp() / "artefacts"
     path.mkdir(parents=True, exist_ok=True)

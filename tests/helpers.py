@@ -1,5 +1,6 @@
 """What several test modules share (imported as ``tests.helpers``; no test
 module imports another)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,12 @@ def load_policy(root=None, revisions=(), catalogs_dir=None):
     command line does (``catalogs_dir``: another catalogue folder)."""
     from catalogs.rules import RuleCatalogs
     from interpreter.loader import load_policy as load
-    return load(root, catalogs=RuleCatalogs(str(catalogs_dir) if catalogs_dir else None),
-                revisions=list(revisions))
+
+    return load(
+        root,
+        catalogs=RuleCatalogs(str(catalogs_dir) if catalogs_dir else None),
+        revisions=list(revisions),
+    )
 
 
 # -- real clients: Chromium, poppler ------------------------------------------------
@@ -31,13 +36,22 @@ def chromium(javascript: bool = True, width: int = 1280, height: int = 900):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--window-size={width},{height}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(arg)
     if not javascript:
         options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2})
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     drv.set_page_load_timeout(30)
     return drv
@@ -47,12 +61,14 @@ def print_to_pdf(drv, url: str) -> bytes:
     """The page as Chromium prints it: the page's own @page size and margins
     (as its print dialog does), backgrounds on."""
     import base64
+
     drv.get(url)
     # print once the fonts are in: a page laid out with a fallback font breaks
     # its pages elsewhere
     drv.execute_script("return document.fonts.ready.then(function () { return true; })")
-    out = drv.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True,
-                                                  "printBackground": True})
+    out = drv.execute_cdp_cmd(
+        "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+    )
     return base64.b64decode(out["data"])
 
 
@@ -60,9 +76,9 @@ def pdf_pages(pdf: bytes, layout: bool = False) -> list[str]:
     """The text of each page (poppler's pdftotext; pages split at form feeds).
     Without ``layout`` the words of a table cell come together, wrapped or not."""
     import subprocess
+
     args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + ["-", "-"]
-    text = subprocess.run(args, input=pdf, capture_output=True,
-                          check=True).stdout.decode("utf-8")
+    text = subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
     pages = text.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
@@ -72,19 +88,25 @@ def pdf_page_sizes(pdf: bytes) -> list[tuple[float, float]]:
     import re
     import subprocess
     import tempfile
+
     with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
         f.write(pdf)
         f.flush()
-        out = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", f.name],
-                             capture_output=True, check=True, text=True).stdout
-    return [(float(w), float(h)) for w, h in
-            re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)]
+        out = subprocess.run(
+            ["pdfinfo", "-f", "1", "-l", "9999", f.name], capture_output=True, check=True, text=True
+        ).stdout
+    return [
+        (float(w), float(h))
+        for w, h in re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out, re.M)
+    ]
 
 
 # -- populations with repeated persons ------------------------------------------------
 
-def with_repeated_persons(lines: list[str], seed: int = 0, share: float = 0.08,
-                          duplicates: float = 0.02) -> list[str]:
+
+def with_repeated_persons(
+    lines: list[str], seed: int = 0, share: float = 0.08, duplicates: float = 0.02
+) -> list[str]:
     """Generated case lines (`policy generate`) rewritten so that the
     real-name checks have work across the whole file: ``share`` of the
     vocational-training cases are made by a few persons (one for every 400
@@ -94,6 +116,7 @@ def with_repeated_persons(lines: list[str], seed: int = 0, share: float = 0.08,
     seed."""
     import json
     import random
+
     rng = random.Random(seed)
     out = list(lines)
     vt = [i for i, t in enumerate(out) if '"vocational_training"' in t]

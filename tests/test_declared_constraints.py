@@ -2,6 +2,7 @@
 whole-number facts, bounds and constraints between fields, in facts.yaml,
 enforced by the case reader (exit 2, the field named; a reject line in a
 batch) and shown in the case schema."""
+
 import json
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from cli import cli
 from interpreter.cases import case_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-APPRENTICE = json.loads((ROOT / "examples" / "apprenticeship_typical.json")
-                        .read_text(encoding="utf-8"))
+APPRENTICE = json.loads(
+    (ROOT / "examples" / "apprenticeship_typical.json").read_text(encoding="utf-8")
+)
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
@@ -44,16 +46,26 @@ def test_the_apprenticeship_that_ended_before_it_started_is_refused(tmp_path):
     assert "c.json field apprenticeship.end_date: 学徒培训结束日期早于开始日期" in r.stderr
     case["apprenticeship"].update(start_date="2019-09-01", end_date="2019-09-01")
     p.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
-    assert run("eval", p).exit_code == 0          # a one-day period is a period
+    assert run("eval", p).exit_code == 0  # a one-day period is a period
 
 
 def test_whole_numbers(evaluator):
     from dsl.errors import CaseError
+
     read = evaluator.reader.convert
-    assert read({"applicant": {"insured_months": json.loads("12.0", parse_float=__import__(
-        "decimal").Decimal)}})["applicant"]["insured_months"] == 12
+    assert (
+        read(
+            {
+                "applicant": {
+                    "insured_months": json.loads("12.0", parse_float=__import__("decimal").Decimal)
+                }
+            }
+        )["applicant"]["insured_months"]
+        == 12
+    )
     for bad in ("12.5", "1e-400", "0.000001"):
         from decimal import Decimal
+
         with pytest.raises(CaseError) as err:
             read({"applicant": {"insured_months": Decimal(bad)}}, "c.json")
         assert err.value.context == "field applicant.insured_months"
@@ -65,8 +77,10 @@ def test_a_batch_rejects_the_impossible_lines_and_decides_the_rest(tmp_path):
     backwards = json.loads(json.dumps(APPRENTICE))
     backwards["apprenticeship"].update(start_date="2021-08-31", end_date="2019-09-01")
     src = tmp_path / "cases.jsonl"
-    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n"
-                           for c in (good, backwards, good)), encoding="utf-8")
+    src.write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in (good, backwards, good)),
+        encoding="utf-8",
+    )
     r = run("batch", src, "--out", tmp_path / "out.jsonl")
     assert r.exit_code == 0, r.output
     decided = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]

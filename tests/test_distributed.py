@@ -5,6 +5,7 @@ worker` started here as an operator would — with the real-name checks run
 as a global step over claims shuffled across partitions. Each test runs the
 real command in a process of its own and compares its part files with the
 local `policy batch` output of the same cases, byte for byte."""
+
 from __future__ import annotations
 
 import json
@@ -31,15 +32,25 @@ def command(*args) -> list[str]:
 
 
 def policy(*args, timeout=600):
-    return subprocess.run(command(*args), capture_output=True, text=True, cwd=ROOT,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
+    return subprocess.run(
+        command(*args),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def parts(folder: Path, suffix=".jsonl") -> bytes:
     """The part files of an output folder, in order."""
-    names = sorted(p.name for p in folder.iterdir()
-                   if p.name.startswith("part-") and p.name.endswith(suffix)
-                   and (suffix != ".jsonl" or not p.name.endswith(".rejects.jsonl")))
+    names = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith("part-")
+        and p.name.endswith(suffix)
+        and (suffix != ".jsonl" or not p.name.endswith(".rejects.jsonl"))
+    )
     return b"".join((folder / n).read_bytes() for n in names)
 
 
@@ -57,8 +68,17 @@ def population(folder: Path, n: int, seed: int, bad=(17,)) -> Path:
 
 
 def local(cases, out: Path, *extra) -> bytes:
-    r = policy("batch", cases, "--out", out, "--jobs", 2, "--summary-json",
-               str(out) + ".summary.json", *extra)
+    r = policy(
+        "batch",
+        cases,
+        "--out",
+        out,
+        "--jobs",
+        2,
+        "--summary-json",
+        str(out) + ".summary.json",
+        *extra,
+    )
     assert r.returncode == 0, r.stderr
     return out.read_bytes()
 
@@ -99,14 +119,28 @@ def test_dask_output_is_the_local_output(cases_20k, tmp_path):
     partitions); the rejects and the summary too."""
     cases, ref, expected = cases_20k
     out = tmp_path / "decisions"
-    r = policy("batch", cases, "--engine", "dask", "--jobs", 2, "--chunk-size", 1000,
-               "--out", out, "--summary-json", tmp_path / "summary.json")
+    r = policy(
+        "batch",
+        cases,
+        "--engine",
+        "dask",
+        "--jobs",
+        2,
+        "--chunk-size",
+        1000,
+        "--out",
+        out,
+        "--summary-json",
+        tmp_path / "summary.json",
+    )
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     assert parts(out) == expected
     assert flags_across_partitions(expected, 1000) > 100
-    assert parts(out, ".rejects.jsonl") == Path(str(ref).replace(".jsonl", ".rejects.jsonl")) \
-        .read_bytes()
+    assert (
+        parts(out, ".rejects.jsonl")
+        == Path(str(ref).replace(".jsonl", ".rejects.jsonl")).read_bytes()
+    )
     assert summary_of(tmp_path / "summary.json") == summary_of(str(ref) + ".summary.json")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["complete"] is True and len(manifest["partitions"]) == 20
@@ -114,8 +148,9 @@ def test_dask_output_is_the_local_output(cases_20k, tmp_path):
     assert [p["first_line"] for p in manifest["partitions"]] == list(range(1, 20_000, 1000))
     # only the part files and the manifest are left
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json"] + [f"part-{i:05d}{s}" for i in range(20)
-                             for s in (".jsonl", ".rejects.jsonl")])
+        ["manifest.json"]
+        + [f"part-{i:05d}{s}" for i in range(20) for s in (".jsonl", ".rejects.jsonl")]
+    )
     assert not Path(str(out) + ".partial").exists()
 
 
@@ -140,27 +175,51 @@ def test_history_and_csv_as_locally(cases_20k, tmp_path, bundled_policy):
     locally; CSV partitions are the local CSV chunks."""
     from population.batch import csv_columns
     from population.synthetic import write_csv
+
     cases, _ref, _expected = cases_20k
     lines = cases.read_text(encoding="utf-8").splitlines()
     good = [json.loads(x) for x in lines[:3000] if x != BAD]
     history = tmp_path / "history.jsonl"
     with open(history, "w", encoding="utf-8") as f:
         for c in good[:400]:
-            if "vocational_training" in c["application"].get("programs", []) and \
-                    c.get("certificate", {}).get("occupation") and c["application"].get("date"):
-                f.write(json.dumps({"id": c["applicant"]["id"], "program": "vocational_training",
-                                    "date": c["application"]["date"],
-                                    "occupation": c["certificate"]["occupation"],
-                                    "level": c["certificate"].get("level") or "初级"},
-                                   ensure_ascii=False) + "\n")
+            if (
+                "vocational_training" in c["application"].get("programs", [])
+                and c.get("certificate", {}).get("occupation")
+                and c["application"].get("date")
+            ):
+                f.write(
+                    json.dumps(
+                        {
+                            "id": c["applicant"]["id"],
+                            "program": "vocational_training",
+                            "date": c["application"]["date"],
+                            "occupation": c["certificate"]["occupation"],
+                            "level": c["certificate"].get("level") or "初级",
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     csv_path = tmp_path / "cases.csv"
     with open(csv_path, "w", encoding="utf-8", newline="") as f:
         write_csv(good, f, csv_columns(bundled_policy))
     expected = local(csv_path, tmp_path / "ref.jsonl", "--history", history)
-    assert expected.count(b'history.jsonl:') > 10        # the history flags lines
+    assert expected.count(b"history.jsonl:") > 10  # the history flags lines
     out = tmp_path / "decisions"
-    r = policy("batch", csv_path, "--engine", "dask", "--jobs", 2, "--chunk-size", 500,
-               "--history", history, "--out", out)
+    r = policy(
+        "batch",
+        csv_path,
+        "--engine",
+        "dask",
+        "--jobs",
+        2,
+        "--chunk-size",
+        500,
+        "--history",
+        history,
+        "--out",
+        out,
+    )
     assert r.returncode == 0, r.stderr
     assert parts(out) == expected
 
@@ -176,8 +235,9 @@ def test_a_folder_of_case_files_is_one_population(cases_20k, tmp_path):
     folder.mkdir()
     bounds = [0, 2500, 4000, 6000]
     for k in range(3):
-        (folder / f"{k}.jsonl").write_text("".join(lines[bounds[k]:bounds[k + 1]]),
-                                           encoding="utf-8")
+        (folder / f"{k}.jsonl").write_text(
+            "".join(lines[bounds[k] : bounds[k + 1]]), encoding="utf-8"
+        )
     whole = tmp_path / "whole.jsonl"
     whole.write_text("".join(lines), encoding="utf-8")
     expected = local(whole, tmp_path / "ref.jsonl")
@@ -185,6 +245,7 @@ def test_a_folder_of_case_files_is_one_population(cases_20k, tmp_path):
     def renamed(place_line: int) -> str:
         k = max(i for i in range(3) if bounds[i] < place_line)
         return f"{folder / f'{k}.jsonl'}:{place_line - bounds[k]}"
+
     want = []
     for x in expected.splitlines():
         d = json.loads(x)
@@ -192,12 +253,16 @@ def test_a_folder_of_case_files_is_one_population(cases_20k, tmp_path):
         for f in d.get("flags", []):
             f["conflicts_with"] = [renamed(int(p.rsplit(":", 1)[1])) for p in f["conflicts_with"]]
         want.append(d)
-    assert any(f["conflicts_with"][0].split(":")[0] != str(folder / "2.jsonl")
-               for d in want[4000:] for f in d.get("flags", []))      # across files
+    assert any(
+        f["conflicts_with"][0].split(":")[0] != str(folder / "2.jsonl")
+        for d in want[4000:]
+        for f in d.get("flags", [])
+    )  # across files
     for given in (folder, f"{folder}/*.jsonl"):
         out = tmp_path / f"decisions-{len(str(given))}"
-        r = policy("batch", given, "--engine", "dask", "--jobs", 2, "--chunk-size", 1000,
-                   "--out", out)
+        r = policy(
+            "batch", given, "--engine", "dask", "--jobs", 2, "--chunk-size", 1000, "--out", out
+        )
         assert r.returncode == 0, r.stderr
         got = [json.loads(x) for x in parts(out).splitlines()]
         assert got == want
@@ -207,9 +272,15 @@ def stopped(args, watch: Path, count: int):
     """Run `policy ARGS` in a process group of its own; SIGINT to the group
     (as a terminal's Ctrl-C) once ``watch`` holds ``count`` finished
     partitions."""
-    p = subprocess.Popen(command(*args), cwd=ROOT, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        command(*args),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while p.poll() is None and time.monotonic() < deadline:
         if watch.is_dir() and sum(n.endswith(".done.json") for n in os.listdir(watch)) >= count:
@@ -277,20 +348,51 @@ def scheduler(tmp_path_factory):
     info = d / "scheduler.json"
     # the checkout's code, as the command under test runs it (cwd=ROOT)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--no-dashboard", "--scheduler-file", str(info)],
-                              cwd=d, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            cwd=d,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(info.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
-        procs.append(subprocess.Popen(
-            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
-             "--no-dashboard", "--host", "127.0.0.1"],
-            cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                cwd=d,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         yield address
     finally:
         for p in reversed(procs):
@@ -318,24 +420,30 @@ def test_a_worker_with_another_policy_refuses_to_decide(bundled_policy):
     from catalogs.rules import RuleCatalogs
     from population.batch import BatchSpec, decide_block
     from population.distributed import PolicyMismatch, decide_partition
+
     spec = BatchSpec(catalogs=RuleCatalogs())
     with pytest.raises(PolicyMismatch) as err:
         decide_partition(spec, "sha256:" + "0" * 64, decide_block, 1, b"{}\n")
     assert "the workers must have the same policy folder" in err.value.render()
     packed = decide_partition(spec, bundled_policy.hash, decide_block, 1, b"{}\n")
-    assert packed[0] == 1          # the same chunk function as the local batch
+    assert packed[0] == 1  # the same chunk function as the local batch
 
 
 def test_usage_errors(cases_20k, tmp_path):
     cases, _ref, _ = cases_20k
     for args, words in (
-            ([cases, "--engine", "dask", "--out", "-"], "give --out FOLDER"),
-            ([cases, "--engine", "dask", "--out", tmp_path / "o", "--rejects", tmp_path / "r"],
-             "the rejected lines are part files"),
-            (["-", "--engine", "dask", "--out", tmp_path / "o"], "not standard input"),
-            ([tmp_path, "--out", tmp_path / "o.jsonl"], "needs --engine dask"),
-            ([tmp_path / "nothing-*.jsonl", "--engine", "dask", "--out", tmp_path / "o"],
-             "no case file matches")):
+        ([cases, "--engine", "dask", "--out", "-"], "give --out FOLDER"),
+        (
+            [cases, "--engine", "dask", "--out", tmp_path / "o", "--rejects", tmp_path / "r"],
+            "the rejected lines are part files",
+        ),
+        (["-", "--engine", "dask", "--out", tmp_path / "o"], "not standard input"),
+        ([tmp_path, "--out", tmp_path / "o.jsonl"], "needs --engine dask"),
+        (
+            [tmp_path / "nothing-*.jsonl", "--engine", "dask", "--out", tmp_path / "o"],
+            "no case file matches",
+        ),
+    ):
         r = policy("batch", *args)
         assert r.returncode == 2 and words in r.stderr, (args, r.stderr)
     # an output folder that holds an input is refused
@@ -352,11 +460,15 @@ def test_the_local_cluster_listens_on_loopback_only():
     import psutil
 
     from population.distributed import connect
+
     client, cluster = connect(None, 2)
     try:
         pids = {os.getpid(), *client.run(os.getpid).values()}
-        listening = [c.laddr for c in psutil.net_connections(kind="inet")
-                     if c.status == psutil.CONN_LISTEN and c.pid in pids]
+        listening = [
+            c.laddr
+            for c in psutil.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN and c.pid in pids
+        ]
         assert len(listening) >= 4
         assert {a.ip for a in listening} == {"127.0.0.1"}, listening
     finally:

@@ -2,6 +2,7 @@
 a fact facts.yaml declares `none:` for does not exist or does not apply —
 no certificate, no skill level held, no earlier subsidy — and the decisions
 that read it are decided, not left undetermined asking for it."""
+
 import copy
 import json
 from pathlib import Path
@@ -15,8 +16,10 @@ from dsl.values import NONE
 from interpreter.cases import NONE_PATHS, facts_json, parse_json_text
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINED = parse_json_text((ROOT / "examples" / "vocational_training_intermediate.json")
-                          .read_text(encoding="utf-8"), "example")
+TRAINED = parse_json_text(
+    (ROOT / "examples" / "vocational_training_intermediate.json").read_text(encoding="utf-8"),
+    "example",
+)
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
@@ -42,7 +45,11 @@ def test_no_certificate_is_refused_citing_the_clause_not_left_undetermined(evalu
     """It came out undetermined, asking for 证书种类; 六（一） pays only 「取得证书…后」."""
     (d,) = evaluator.decide(no_certificate(), programs=["vocational_training"]).decisions
     assert (d.outcome, d.failing, d.missing, d.amount) == (
-        "ineligible", ["certificate_obtained"], [], None)
+        "ineligible",
+        ["certificate_obtained"],
+        [],
+        None,
+    )
     (c,) = [c for c in d.clauses if c.id == "certificate_obtained"]
     assert c.values["certificate.kind"] is NONE
     assert any("取得证书" in (x.quote or "") for x in c.clause.cite)
@@ -58,17 +65,24 @@ def test_a_record_stated_none_reads_as_none_fields(evaluator):
     assert cert["kind"] is NONE and cert["level"] is NONE and cert["date"] is NONE
     assert facts[NONE_PATHS] == (("certificate",),)
     assert facts_json(facts)["certificate"] == {"none": True}
-    facts = evaluator.reader.convert({"history": {"none": True},
-                                      "applicant": {"prior_level": {"none": True}}})
+    facts = evaluator.reader.convert(
+        {"history": {"none": True}, "applicant": {"prior_level": {"none": True}}}
+    )
     assert facts["history"] == [] and facts["applicant"]["prior_level"] is NONE
 
 
-@pytest.mark.parametrize("value, words", [
-    ({"applicant": {"insured_months": {"none": True}}}, "does not let this fact be stated as none"),
-    ({"certificate": {"none": True, "kind": "职业资格证书"}}, "not both"),
-    ({"certificate": {"none": False}}, '"none" is written {"none": true}'),
-    ({"applicant": {"pension_eligible": {"none": True}}}, "does not let this fact"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (
+            {"applicant": {"insured_months": {"none": True}}},
+            "does not let this fact be stated as none",
+        ),
+        ({"certificate": {"none": True, "kind": "职业资格证书"}}, "not both"),
+        ({"certificate": {"none": False}}, '"none" is written {"none": true}'),
+        ({"applicant": {"pension_eligible": {"none": True}}}, "does not let this fact"),
+    ],
+)
 def test_none_where_it_cannot_be(evaluator, value, words):
     with pytest.raises(CaseError) as err:
         evaluator.reader.convert(value, "c.json")
@@ -77,12 +91,15 @@ def test_none_where_it_cannot_be(evaluator, value, words):
 
 def test_eval_text_json_and_replay(tmp_path):
     p = tmp_path / "c.json"
-    p.write_text((ROOT / "examples" / "vocational_training_intermediate.json").read_text(
-        encoding="utf-8").replace('"certificate": {', '"certificate": {"none": true}, "_was": {'),
-        encoding="utf-8")
+    p.write_text(
+        (ROOT / "examples" / "vocational_training_intermediate.json")
+        .read_text(encoding="utf-8")
+        .replace('"certificate": {', '"certificate": {"none": true}, "_was": {'),
+        encoding="utf-8",
+    )
     r = run("eval", p, "--program", "vocational_training")
     assert r.exit_code == 0, r.output
-    assert "证书种类：无（未取得证书）" in r.stdout     # as an applicant reads it
+    assert "证书种类：无（未取得证书）" in r.stdout  # as an applicant reads it
     r = run("eval", p, "--program", "vocational_training", "--full")
     assert r.exit_code == 0, r.output
     assert "证书种类（certificate.kind） = 无（未取得证书）" in r.stdout
@@ -101,10 +118,13 @@ def test_eval_text_json_and_replay(tmp_path):
 
 def test_a_csv_cell_states_none(tmp_path):
     src = tmp_path / "c.csv"
-    src.write_text("applicant.id,applicant.prior_level,training.kind,certificate,"
-                   "application.date,application.programs\n"
-                   '370405198603197716,"{""none"": true}",技师培训,"{""none"": true}",'
-                   "2020-06-29,technician_training\n", encoding="utf-8")
+    src.write_text(
+        "applicant.id,applicant.prior_level,training.kind,certificate,"
+        "application.date,application.programs\n"
+        '370405198603197716,"{""none"": true}",技师培训,"{""none"": true}",'
+        "2020-06-29,technician_training\n",
+        encoding="utf-8",
+    )
     r = run("batch", src, "--out", tmp_path / "out.jsonl")
     assert r.exit_code == 0, r.output
     (line,) = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]

@@ -6,6 +6,7 @@ literal name), and each must go to the importing module's own room or to a
 room of a lower layer. The README's "Layout of the code" table must name
 exactly the rooms that exist.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,15 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # bottom to top; a room may import its own modules and any room of a lower layer
 LAYERS = [
-    {"policy"},                                  # the bundled policy (a data package)
-    {"dsl"},                                     # the rule language
-    {"interpreter"},                             # the engine
-    {"authoring", "population", "catalogs"},     # the tools built on the engine
-    {"ledger", "documents"},                     # rooms to come, on the engine
-    {"web"},                                     # the officer pages, on the ledger
+    {"policy"},  # the bundled policy (a data package)
+    {"dsl"},  # the rule language
+    {"interpreter"},  # the engine
+    {"authoring", "population", "catalogs"},  # the tools built on the engine
+    {"ledger", "documents"},  # rooms to come, on the engine
+    {"web"},  # the officer pages, on the ledger
     {"service"},
-    {"commands"},                                # the sub-commands
-    {"cli"},                                     # the `policy` entry point
+    {"commands"},  # the sub-commands
+    {"cli"},  # the `policy` entry point
 ]
 LAYER = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
 NOT_SHIPPED = {"tests", "benchmarks", "docs", "examples", "build", "dist"}
@@ -59,14 +60,18 @@ def imports_of(module: str, path: Path) -> list[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".") if package else []
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module
             found.append((target, node.lineno))
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(
-                node.func, "id", None)) == "import_module" and node.args
-              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.append((node.args[0].value, node.lineno))
     return found
 
@@ -79,7 +84,8 @@ def test_every_room_has_a_layer():
     rooms = {room_of(m) for m in shipped_modules()}
     assert rooms - set(LAYER) == set(), (
         "a new top-level room: give it its layer in tests/test_layers.py LAYERS "
-        "and a row in the README's layout table")
+        "and a row in the README's layout table"
+    )
 
 
 def test_no_import_runs_back_up():
@@ -93,25 +99,33 @@ def test_no_import_runs_back_up():
             if there not in ours or there == here:
                 continue
             if LAYER[there] >= LAYER[here]:
-                wrong.append(f"{path.relative_to(ROOT)}:{line}: {here} (layer {LAYER[here]}) "
-                             f"imports {target} (layer {LAYER[there]})")
+                wrong.append(
+                    f"{path.relative_to(ROOT)}:{line}: {here} (layer {LAYER[here]}) "
+                    f"imports {target} (layer {LAYER[there]})"
+                )
     assert wrong == []
 
 
 def test_the_lazy_commands_are_in_commands():
     from cli import LazyGroup
+
     for name, target in LazyGroup.lazy.items():
         assert room_of(target.split(":")[0]) == "commands", name
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("import interpreter.loader\n", ["interpreter.loader"]),
-    ("def f():\n    from population.batch import x\n", ["population.batch"]),
-    ("from . import rules\n", ["catalogs"]),
-    ("from .model import X\n", ["catalogs.model"]),
-    ("import importlib\nimportlib.import_module('commands.decide')\n",
-     ["importlib", "commands.decide"]),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import interpreter.loader\n", ["interpreter.loader"]),
+        ("def f():\n    from population.batch import x\n", ["population.batch"]),
+        ("from . import rules\n", ["catalogs"]),
+        ("from .model import X\n", ["catalogs.model"]),
+        (
+            "import importlib\nimportlib.import_module('commands.decide')\n",
+            ["importlib", "commands.decide"],
+        ),
+    ],
+)
 def test_the_import_reader_sees_every_form(tmp_path, source, expected):
     f = tmp_path / "views.py"
     f.write_text(source, encoding="utf-8")
@@ -145,7 +159,11 @@ def test_the_tests_mirror_the_rooms_and_share_only_helpers():
     assert rooms <= {p.parent.name for p in tests.glob("*/__init__.py")}
     # at the top only what concerns the whole tree; the rest in tests/ROOM/
     assert {p.name for p in tests.glob("test_*.py")} <= {
-        "test_layers.py", "test_readme.py", "test_style.py", "test_no_policy_in_code.py"}
+        "test_layers.py",
+        "test_readme.py",
+        "test_style.py",
+        "test_no_policy_in_code.py",
+    }
     wrong = []
     for path in sorted(tests.rglob("*.py")):
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts)

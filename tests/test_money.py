@@ -3,6 +3,7 @@ the policy declares (document.yaml `money`, or a program's `round`), a cap,
 floor or approved total is applied after rounding, installments never add up
 to more than the amount, money in a case or a standard is no finer than it is
 paid, and every amount in the JSON output has exactly two decimals."""
+
 import copy
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def example(name):
-    return parse_json_text((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"),
-                           name)
+    return parse_json_text((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"), name)
 
 
 def decide(policy, case, program):
@@ -28,16 +28,31 @@ def decide(policy, case, program):
     return d
 
 
-@pytest.mark.parametrize("name, field, value", [
-    # the living allowance came out as 366.6666666666666666666666667 and 0.0050
-    ("living_allowance_capped", ("history",), [
-        {"program": "living_allowance", "date": "2020-05-01", "amount": Decimal("133.3333333")}]),
-    ("living_allowance_capped", ("history",), [
-        {"program": "living_allowance", "date": "2020-05-01", "amount": Decimal("499.995")}]),
-    # 60% of an approved total of 60000.006 rounded to 60000.01, above the total
-    ("project_training_full_payment", ("project", "subsidy_total"), Decimal("60000.006")),
-    ("apprenticeship_typical", ("apprenticeship", "fee_paid"), Decimal("7333.333")),
-])
+@pytest.mark.parametrize(
+    "name, field, value",
+    [
+        # the living allowance came out as 366.6666666666666666666666667 and 0.0050
+        (
+            "living_allowance_capped",
+            ("history",),
+            [
+                {
+                    "program": "living_allowance",
+                    "date": "2020-05-01",
+                    "amount": Decimal("133.3333333"),
+                }
+            ],
+        ),
+        (
+            "living_allowance_capped",
+            ("history",),
+            [{"program": "living_allowance", "date": "2020-05-01", "amount": Decimal("499.995")}],
+        ),
+        # 60% of an approved total of 60000.006 rounded to 60000.01, above the total
+        ("project_training_full_payment", ("project", "subsidy_total"), Decimal("60000.006")),
+        ("apprenticeship_typical", ("apprenticeship", "fee_paid"), Decimal("7333.333")),
+    ],
+)
 def test_money_finer_than_the_fen_is_refused(evaluator, name, field, value):
     case = example(name)
     node = case
@@ -50,8 +65,10 @@ def test_money_finer_than_the_fen_is_refused(evaluator, name, field, value):
 
 
 def test_the_bundled_policy_declares_its_money(bundled_policy):
-    assert (bundled_policy.document.money.places,
-            bundled_policy.document.money.rounding) == (2, "half_up")
+    assert (bundled_policy.document.money.places, bundled_policy.document.money.rounding) == (
+        2,
+        "half_up",
+    )
 
 
 def _copy_with(policy_copy, path, old, new):
@@ -74,9 +91,16 @@ def test_rounding_as_declared_then_the_cap(policy_copy):
     capped["apprenticeship"]["fee_paid"] = Decimal("10000.01")
     d = decide(policy, capped, "apprenticeship")
     assert (d.amount, d.capped_at, d.formula_amount) == (
-        Decimal("6000"), Decimal("6000"), Decimal("6000.01"))
-    _copy_with(policy_copy, "document.yaml", "money: {places: 2, rounding: half_up}",
-               "money: {places: 2, rounding: down}")
+        Decimal("6000"),
+        Decimal("6000"),
+        Decimal("6000.01"),
+    )
+    _copy_with(
+        policy_copy,
+        "document.yaml",
+        "money: {places: 2, rounding: half_up}",
+        "money: {places: 2, rounding: down}",
+    )
     policy = load_policy(policy_copy)
     assert decide(policy, case, "apprenticeship").amount == Decimal("4399.99")
     _copy_with(policy_copy, "programs/apprenticeship.yaml", "round: true", "round: up")
@@ -85,8 +109,12 @@ def test_rounding_as_declared_then_the_cap(policy_copy):
 
 def test_installments_never_add_up_to_more_than_the_amount(policy_copy):
     """Two halves of 0.03 both round up to 0.02: the second is held to 0.01."""
-    _copy_with(policy_copy, "standards.yaml", "{from: 2019-01-01, value: 0.6}",
-               "{from: 2019-01-01, value: 0.5}")
+    _copy_with(
+        policy_copy,
+        "standards.yaml",
+        "{from: 2019-01-01, value: 0.6}",
+        "{from: 2019-01-01, value: 0.5}",
+    )
     case = example("project_training_full_payment")
     case["project"]["subsidy_total"] = Decimal("0.03")
     d = decide(load_policy(policy_copy), case, "project_training")
@@ -95,23 +123,37 @@ def test_installments_never_add_up_to_more_than_the_amount(policy_copy):
 
 
 def test_a_floor_is_applied_after_rounding_and_never_above_the_cap(policy_copy):
-    _copy_with(policy_copy, "programs/apprenticeship.yaml", "  cap: standards.apprenticeship_cap",
-               "  cap: standards.apprenticeship_cap\n  floor: standards.apprenticeship_usual_min")
+    _copy_with(
+        policy_copy,
+        "programs/apprenticeship.yaml",
+        "  cap: standards.apprenticeship_cap",
+        "  cap: standards.apprenticeship_cap\n  floor: standards.apprenticeship_usual_min",
+    )
     policy = load_policy(policy_copy)
     case = example("apprenticeship_typical")
     case["apprenticeship"]["fee_paid"] = Decimal("5000")
     d = decide(policy, case, "apprenticeship")
     assert (d.amount, d.floored_at, d.formula_amount) == (
-        Decimal("4000"), Decimal("4000"), Decimal("3000.00"))
+        Decimal("4000"),
+        Decimal("4000"),
+        Decimal("3000.00"),
+    )
     res = Evaluator(policy).decide(case, programs=["apprenticeship"])
     out = result_json(policy, res)["decisions"][0]
     assert (out["amount"], out["floored_at"], out["formula_amount"]) == (
-        "4000.00", "4000.00", "3000.00")
+        "4000.00",
+        "4000.00",
+        "3000.00",
+    )
 
 
 def test_a_money_standard_finer_than_the_fen_is_an_error(policy_copy):
-    _copy_with(policy_copy, "standards.yaml", "{from: 2019-01-01, value: 50}",
-               "{from: 2019-01-01, value: 50.005}")
+    _copy_with(
+        policy_copy,
+        "standards.yaml",
+        "{from: 2019-01-01, value: 50}",
+        "{from: 2019-01-01, value: 50.005}",
+    )
     with pytest.raises(ErrorList) as err:
         load_policy(policy_copy)
     assert "50.005 has more decimal places than money is paid in (2" in err.value.render()

@@ -3,6 +3,7 @@ output, is refused before anything is written; an existing file is replaced
 only with --force; a full disk or a file-size limit gives one line, exit 2,
 and no partial file under the final name. Every command that writes a file
 goes through interpreter/outputs.py; these tests drive the real commands."""
+
 from __future__ import annotations
 
 import os
@@ -20,13 +21,20 @@ EXAMPLE = ROOT / "examples" / "skill_upgrade_senior.json"
 def policy(*args, stdin=None, fsize: int | None = None, cwd=None):
     """The real command in a process of its own (standard input and output are
     real files, and a file-size limit can be set on it)."""
+
     def limit():
         if fsize is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", *map(str, args)],
-                          stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                          capture_output=True, text=True, preexec_fn=limit, cwd=cwd or ROOT,
-                          timeout=300)
+
+    return subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", *map(str, args)],
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +61,7 @@ def one_line(stderr: str) -> str:
 
 # -- an output that is an input ------------------------------------------------------------
 
+
 def test_batch_from_stdin_onto_the_same_file_loses_nothing(cases, tmp_path):
     """`policy batch - --out c.jsonl < c.jsonl` lost 43 of 50 cases with exit 0."""
     c = fresh(cases, tmp_path)
@@ -76,7 +85,7 @@ def test_batch_refuses_every_output_that_is_an_input_or_another_output(cases, tm
         args = ["--out", out, "--rejects", c]
     elif how == "--summary-json":
         args = ["--out", out, "--summary-json", c]
-    else:                           # the history is an input too
+    else:  # the history is an input too
         history = tmp_path / "h.jsonl"
         history.write_text("", encoding="utf-8")
         args = ["--out", history, "--history", history]
@@ -123,22 +132,39 @@ def test_eval_diff_and_notice_refuse_their_input_as_output(tmp_path):
     case = tmp_path / "case.json"
     case.write_bytes(EXAMPLE.read_bytes())
     before = case.read_bytes()
-    for args in (["eval", case, "--out", case, "--force"],
-                 ["eval", case, "--revision", ROOT / "examples/revisions/raise-junior-2021.yaml",
-                  "--out", ROOT / "examples/revisions/raise-junior-2021.yaml", "--force"],
-                 ["notice", case, "--out", case, "--force"]):
+    for args in (
+        ["eval", case, "--out", case, "--force"],
+        [
+            "eval",
+            case,
+            "--revision",
+            ROOT / "examples/revisions/raise-junior-2021.yaml",
+            "--out",
+            ROOT / "examples/revisions/raise-junior-2021.yaml",
+            "--force",
+        ],
+        ["notice", case, "--out", case, "--force"],
+    ):
         r = policy(*args)
         assert r.returncode == 2 and "would be overwritten" in r.stderr, (args, r.stderr)
         assert case.read_bytes() == before
     c = tmp_path / "c.jsonl"
     assert policy("generate", 5, "--out", c).returncode == 0
     before = c.read_bytes()
-    r = policy("diff", c, "--revision", ROOT / "examples/revisions/raise-junior-2021.yaml",
-               "--out", c, "--force")
+    r = policy(
+        "diff",
+        c,
+        "--revision",
+        ROOT / "examples/revisions/raise-junior-2021.yaml",
+        "--out",
+        c,
+        "--force",
+    )
     assert r.returncode == 2 and c.read_bytes() == before
 
 
 # -- an existing file is replaced only with --force ----------------------------------------
+
 
 @pytest.mark.parametrize("command", ["batch", "generate", "report", "eval", "diff"])
 def test_an_existing_file_is_not_replaced_without_force(cases, tmp_path, command):
@@ -148,12 +174,20 @@ def test_an_existing_file_is_not_replaced_without_force(cases, tmp_path, command
     d = tmp_path / "d.jsonl"
     if command == "report":
         assert policy("batch", c, "--out", d).returncode == 0
-    args = {"batch": ["batch", c, "--out", target],
-            "generate": ["generate", 3, "--out", target],
-            "report": ["report", d, "--out", target],
-            "eval": ["eval", EXAMPLE, "--out", target],
-            "diff": ["diff", c, "--revision",
-                     ROOT / "examples/revisions/raise-junior-2021.yaml", "--out", target]}[command]
+    args = {
+        "batch": ["batch", c, "--out", target],
+        "generate": ["generate", 3, "--out", target],
+        "report": ["report", d, "--out", target],
+        "eval": ["eval", EXAMPLE, "--out", target],
+        "diff": [
+            "diff",
+            c,
+            "--revision",
+            ROOT / "examples/revisions/raise-junior-2021.yaml",
+            "--out",
+            target,
+        ],
+    }[command]
     r = policy(*args)
     assert r.returncode == 2
     assert "already exists; it would be replaced" in one_line(r.stderr)
@@ -177,13 +211,15 @@ def test_catalog_publish_twice_needs_force(tmp_path):
 
 
 def test_devices_and_pipes_are_written_directly(cases, tmp_path):
-    r = policy("batch", fresh(cases, tmp_path), "--out", os.devnull,
-               "--rejects", tmp_path / "r.jsonl")
+    r = policy(
+        "batch", fresh(cases, tmp_path), "--out", os.devnull, "--rejects", tmp_path / "r.jsonl"
+    )
     assert r.returncode == 0, r.stderr
     assert os.path.exists(os.devnull) and not Path(os.devnull).is_file()
 
 
 # -- a full disk, a file-size limit -----------------------------------------------------------
+
 
 def test_a_file_size_limit_leaves_no_partial_file_and_the_old_one_intact(cases, tmp_path):
     c = fresh(cases, tmp_path)
@@ -194,21 +230,28 @@ def test_a_file_size_limit_leaves_no_partial_file_and_the_old_one_intact(cases, 
     line = one_line(r.stderr)
     assert "cannot write the decisions file" in line and "file size limit" in line
     assert out.read_text(encoding="utf-8") == "the decisions of yesterday\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "d.jsonl"]   # no temp
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "d.jsonl"]  # no temp
 
 
 def test_a_file_size_limit_on_every_writing_command(cases, tmp_path):
     c = fresh(cases, tmp_path)
     d = tmp_path / "d.jsonl"
     assert policy("batch", c, "--out", d).returncode == 0
-    for args in (["generate", 500, "--out", tmp_path / "g.jsonl"],
-                 ["report", d, "--format", "html", "--out", tmp_path / "r.html"],
-                 ["catalog", "publish", "--out", tmp_path / "site"],
-                 ["eval", EXAMPLE, "--format", "json", "--out", tmp_path / "e.json"]):
+    for args in (
+        ["generate", 500, "--out", tmp_path / "g.jsonl"],
+        ["report", d, "--format", "html", "--out", tmp_path / "r.html"],
+        ["catalog", "publish", "--out", tmp_path / "site"],
+        ["eval", EXAMPLE, "--format", "json", "--out", tmp_path / "e.json"],
+    ):
         r = policy(*args, fsize=2048)
         assert r.returncode == 2, (args, r.stderr)
         assert "file size limit" in r.stderr and "Traceback" not in r.stderr
-        made = {p.name for p in tmp_path.iterdir()} - {"c.jsonl", "d.jsonl", "d.rejects.jsonl", "site"}
+        made = {p.name for p in tmp_path.iterdir()} - {
+            "c.jsonl",
+            "d.jsonl",
+            "d.rejects.jsonl",
+            "site",
+        }
         assert made == set(), (args, made)
         assert not any((tmp_path / "site").glob("*")) if (tmp_path / "site").exists() else True
 
@@ -217,9 +260,12 @@ def test_fmt_rewrites_whole_or_not_at_all(tmp_path):
     (tmp_path / "programs").mkdir()
     prog = tmp_path / "programs" / "p.yaml"
     text = (ROOT / "policy" / "programs" / "skill_upgrade.yaml").read_text(encoding="utf-8")
-    prog.write_text(text.replace("applicant.insured_months >= standards",
-                                 "applicant.insured_months>=standards") + "#" * 8000 + "\n",
-                    encoding="utf-8")
+    prog.write_text(
+        text.replace("applicant.insured_months >= standards", "applicant.insured_months>=standards")
+        + "#" * 8000
+        + "\n",
+        encoding="utf-8",
+    )
     prog.chmod(0o640)
     before = prog.read_bytes()
     r = policy("fmt", prog, fsize=4096)
@@ -228,26 +274,40 @@ def test_fmt_rewrites_whole_or_not_at_all(tmp_path):
     r = policy("fmt", prog)
     assert r.returncode == 0, r.stderr
     assert b"applicant.insured_months >= standards" in prog.read_bytes()
-    assert (prog.stat().st_mode & 0o777) == 0o640          # the file's mode is kept
+    assert (prog.stat().st_mode & 0o777) == 0o640  # the file's mode is kept
     assert sorted(p.name for p in prog.parent.iterdir()) == ["p.yaml"]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-@pytest.mark.parametrize("args", [["eval", EXAMPLE], ["check"], ["schema"],
-                                  ["generate", 20], ["eval", EXAMPLE, "--format", "json"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", EXAMPLE],
+        ["check"],
+        ["schema"],
+        ["generate", 20],
+        ["eval", EXAMPLE, "--format", "json"],
+    ],
+)
 def test_a_full_disk_on_standard_output_is_one_line_exit_2(args):
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-c", "import cli; cli.main()", *map(str, args)],
-                           stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                           timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", "import cli; cli.main()", *map(str, args)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
     assert r.returncode == 2, r.stderr
     assert "the disk is full" in one_line(r.stderr)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_a_full_disk_as_the_output_file(cases, tmp_path):
-    r = policy("batch", fresh(cases, tmp_path), "--out", "/dev/full",
-               "--rejects", tmp_path / "r.jsonl")
+    r = policy(
+        "batch", fresh(cases, tmp_path), "--out", "/dev/full", "--rejects", tmp_path / "r.jsonl"
+    )
     assert r.returncode == 2
     assert "cannot write the decisions file: the disk is full" in one_line(r.stderr)
-    assert not (tmp_path / "r.jsonl").exists()       # the batch failed: no rejects file either
+    assert not (tmp_path / "r.jsonl").exists()  # the batch failed: no rejects file either

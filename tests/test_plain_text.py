@@ -1,5 +1,6 @@
 """The default text of `policy eval`: what an applicant can follow. No rule
 code, no ids, values formatted for people, every cap a step, 80 columns."""
+
 from __future__ import annotations
 
 import json
@@ -46,11 +47,25 @@ def test_no_code_no_ids_and_80_columns(bundled_policy, case, lang):
     ids = set(bundled_policy.programs)
     ids |= {c.id for p in bundled_policy.programs.values() for c in p.clauses}
     ids |= {p for p in all_paths(bundled_policy.facts.values()) if "." in p}
-    ids = {i for i in ids if "_" in i or "." in i}     # not a plain English word
+    ids = {i for i in ids if "_" in i or "." in i}  # not a plain English word
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*[A-Za-z0-9_]", out))
     assert words & ids == set()
-    for code in ("9999", "==", ">=", "<=", "any(", "standards.", "catalog.", "需满足",
-                 "needed:", "↳", "true", "false", "None", "按职责分工负责"):
+    for code in (
+        "9999",
+        "==",
+        ">=",
+        "<=",
+        "any(",
+        "standards.",
+        "catalog.",
+        "需满足",
+        "needed:",
+        "↳",
+        "true",
+        "false",
+        "None",
+        "按职责分工负责",
+    ):
         assert code not in out, code
 
 
@@ -63,8 +78,14 @@ def test_a_refusal_shows_what_failed_with_its_values_and_source():
     assert "      培训开始日期：2021年3月15日" in lines
     assert "      培训结束日期：2021年4月30日" in lines
     flat = "".join(x.strip() for x in lines)
-    assert "职业技能培训机构目录记载该机构的在册期间：2020年5月1日至2021年2月28日；2021年6月1日起" in flat
-    assert "依据：台政办发〔2020〕4号 四（三）「业务主管部门要加强行业监管，建立评估和退出机制」" in flat
+    assert (
+        "职业技能培训机构目录记载该机构的在册期间：2020年5月1日至2021年2月28日；2021年6月1日起"
+        in flat
+    )
+    assert (
+        "依据：台政办发〔2020〕4号 四（三）「业务主管部门要加强行业监管，建立评估和退出机制」"
+        in flat
+    )
     assert "其余 13 项条件均已满足（--full 逐条列出）。" in lines[-3]
     # the facts of a branch the decision did not take are not shown as unknown
     assert "未知" not in out and "项目培训等级" not in out
@@ -83,8 +104,10 @@ def test_every_cap_is_a_step():
     assert "    按上限核定：750.00元 → 500.00元" in lines
     out = run(ROOT / "examples/apprenticeship_capped.json", "--lang", "en")
     assert "    limited to the cap: 7,200.00 yuan → 6,000.00 yuan" in out.splitlines()
-    assert "    Apprenticeship subsidy as a share of the fee the enterprise paid: 60% (in" \
+    assert (
+        "    Apprenticeship subsidy as a share of the fee the enterprise paid: 60% (in"
         in out.splitlines()
+    )
 
 
 def test_a_project_shows_its_approved_total_and_why_the_balance_waits():
@@ -125,12 +148,17 @@ def test_text_from_the_case_cannot_forge_a_line(tmp_path):
     assert "\n■ 技能提升补贴" not in out
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("短句", ["  短句"]),
-    ("一二三四五六七八九十" * 5, ["  " + ("一二三四五六七八九十" * 3)[:29],
-                                 "    " + ("一二三四五六七八九十" * 5)[29:]]),
-    ("甲乙丙丁戊，己", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("短句", ["  短句"]),
+        (
+            "一二三四五六七八九十" * 5,
+            ["  " + ("一二三四五六七八九十" * 3)[:29], "    " + ("一二三四五六七八九十" * 5)[29:]],
+        ),
+        ("甲乙丙丁戊，己", None),
+    ],
+)
 def test_wrap_keeps_to_the_width_with_a_hanging_indent(text, expected):
     lines = wrap(text, "  ", "    ", limit=60)
     assert all(columns(x) <= 60 for x in lines)

@@ -1,4 +1,5 @@
 """The README's example table and commands are true."""
+
 import json
 import re
 from pathlib import Path
@@ -10,8 +11,12 @@ from cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-ROWS = re.findall(r"^\| \[`([^`]+\.json)`\]\(examples/[^)]+\) \| ([a-z_]+) \| (\w+)"
-                  r"(?: \((?:missing )?`([^`]+)`\))? \| ([\d.]+|—) \|$", README, re.M)
+ROWS = re.findall(
+    r"^\| \[`([^`]+\.json)`\]\(examples/[^)]+\) \| ([a-z_]+) \| (\w+)"
+    r"(?: \((?:missing )?`([^`]+)`\))? \| ([\d.]+|—) \|$",
+    README,
+    re.M,
+)
 
 
 def test_the_table_lists_every_example():
@@ -42,8 +47,9 @@ def test_the_decisions_shown_are_what_the_commands_print():
     assert len(pairs) == 2
     for command, shown in pairs:
         args = command.split()
-        r = CliRunner().invoke(cli, [str(ROOT / a) if a.startswith("examples/") else a
-                                     for a in args])
+        r = CliRunner().invoke(
+            cli, [str(ROOT / a) if a.startswith("examples/") else a for a in args]
+        )
         assert r.exit_code == 0, r.output
         printed = r.output.splitlines()
         for line in shown.strip().splitlines():
@@ -71,6 +77,7 @@ def test_every_readme_command_runs(tmp_path, monkeypatch):
     policy runs as --check)."""
     import os
     import shlex
+
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
     commands = _readme_commands()
@@ -84,9 +91,9 @@ def test_every_readme_command_runs(tmp_path, monkeypatch):
         if args[:1] == ["fmt"] and "--check" not in args:
             args.append("--check")
         if args[:1] == ["serve"]:
-            continue    # a server: tests/service/test_service_docs.py runs its examples
+            continue  # a server: tests/service/test_service_docs.py runs its examples
         if args[:1] == ["batch"]:
-            args = [a for a in args if a not in ("--jobs", "2")]   # processes: see test_batch
+            args = [a for a in args if a not in ("--jobs", "2")]  # processes: see test_batch
         r = CliRunner().invoke(cli, args)
         assert r.exit_code == 0, (command, r.output[-2000:])
         if out_file:

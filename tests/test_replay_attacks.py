@@ -4,6 +4,7 @@ A decision file is data from outside. Replay evaluates its facts under the
 policy and revisions the caller names (or the bundled ones), compares the
 hashes the decision records with them, and never opens a file because the
 decision names it."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ from click.testing import CliRunner
 from cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "vocational_training_special_ability.json"   # 1000.00 (初级)
-RAISE = ROOT / "examples" / "revisions" / "raise-junior-2021.yaml"          # 1200.00 from 2021
+EXAMPLE = ROOT / "examples" / "vocational_training_special_ability.json"  # 1000.00 (初级)
+RAISE = ROOT / "examples" / "revisions" / "raise-junior-2021.yaml"  # 1200.00 from 2021
 
 
 def run(*args):
@@ -47,8 +48,11 @@ def test_a_forged_decision_with_a_revision_of_its_own_does_not_hold(tmp_path):
     """The attack of the issue: an amount of 9999.00 and a revision, written by
     the forger, that raises the standard to 9999 — consistent hashes and all."""
     forged_rev = tmp_path / "forged-revision.yaml"
-    text = RAISE.read_text(encoding="utf-8").replace("1200", "9999").replace(
-        "raise-junior-2021", "forged")
+    text = (
+        RAISE.read_text(encoding="utf-8")
+        .replace("1200", "9999")
+        .replace("raise-junior-2021", "forged")
+    )
     forged_rev.write_text(text, encoding="utf-8")
     # the forger's own decision under the forged revision: every hash consistent
     data = decide(tmp_path, "--revision", forged_rev)
@@ -74,9 +78,16 @@ def test_a_decision_naming_a_system_file_as_its_revision_prints_nothing_of_it(tm
     secret = tmp_path / "secret.txt"
     secret.write_text("root:SECRET-LINE:0:0\n", encoding="utf-8")
     for target in (secret, Path("/etc/passwd")):
-        data["policy"]["revisions"] = [{"id": "x", "number": None, "title": None,
-                                        "issued": "2021-01-01", "file": str(target),
-                                        "sha256": "0" * 64}]
+        data["policy"]["revisions"] = [
+            {
+                "id": "x",
+                "number": None,
+                "title": None,
+                "issued": "2021-01-01",
+                "file": str(target),
+                "sha256": "0" * 64,
+            }
+        ]
         f = store(tmp_path, data)
         code, out = run("eval", "--replay", f)
         assert "SECRET-LINE" not in out and "root:" not in out
@@ -85,6 +96,7 @@ def test_a_decision_naming_a_system_file_as_its_revision_prints_nothing_of_it(tm
         # listed among the files too, consistently: still never opened
         data["policy"]["files"][str(target)] = "sha256:" + "0" * 64
         from interpreter.replay import files_hash
+
         data["policy"]["hash"] = files_hash(data["policy"]["files"])
         code, out = run("eval", "--replay", store(tmp_path, data))
         assert "SECRET-LINE" not in out and "root:" not in out
@@ -111,12 +123,16 @@ def test_an_edited_amount_or_hash_does_not_hold(tmp_path):
     assert r["changed_files"] == [name]
 
 
-def test_the_same_revision_gives_the_same_hash_however_its_path_is_typed(tmp_path,
-                                                                        monkeypatch):
+def test_the_same_revision_gives_the_same_hash_however_its_path_is_typed(tmp_path, monkeypatch):
     link = tmp_path / "linked"
     link.symlink_to(RAISE.parent, target_is_directory=True)
-    copies = [RAISE, Path(os.path.relpath(RAISE, ROOT)), Path("./" + os.path.relpath(RAISE, ROOT)),
-              link / RAISE.name, Path(os.path.relpath(link / RAISE.name, ROOT))]
+    copies = [
+        RAISE,
+        Path(os.path.relpath(RAISE, ROOT)),
+        Path("./" + os.path.relpath(RAISE, ROOT)),
+        link / RAISE.name,
+        Path(os.path.relpath(link / RAISE.name, ROOT)),
+    ]
     monkeypatch.chdir(ROOT)
     seen = set()
     for p in copies:
@@ -134,7 +150,9 @@ def test_a_decision_about_a_program_the_policy_lacks_does_not_hold(tmp_path):
     data = decide(tmp_path)
     data["decisions"][0]["program"] = "no_such_program"
     code, out = run("eval", "--replay", store(tmp_path, data))
-    assert code == 1 and "no_such_program: the policy used for the replay has no such program" in out
+    assert (
+        code == 1 and "no_such_program: the policy used for the replay has no such program" in out
+    )
 
 
 def test_replay_of_a_copy_of_the_policy_names_it(tmp_path):
@@ -142,5 +160,5 @@ def test_replay_of_a_copy_of_the_policy_names_it(tmp_path):
     shutil.copytree(ROOT / "policy", policy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     f = store(tmp_path, decide(tmp_path))
     code, out = run("eval", "--replay", f, "--policy", policy)
-    assert code == 0, out          # the same files under the same names: the same hash
+    assert code == 0, out  # the same files under the same names: the same hash
     assert "changed" not in out

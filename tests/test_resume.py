@@ -7,6 +7,7 @@ bytes as a run that was never stopped (decisions, rejects, summary, with
 real-name flags that name lines on both sides of every stop). A changed
 input, policy or option is refused (exit 2); a partial run is never
 overwritten without --resume or --force."""
+
 from __future__ import annotations
 
 import json
@@ -32,17 +33,29 @@ def command(*args) -> list[str]:
 
 
 def policy(*args, timeout=300):
-    return subprocess.run(command(*args), capture_output=True, text=True, cwd=ROOT,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
+    return subprocess.run(
+        command(*args),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def stopped(args, watch: Path, at_bytes: int, sig=signal.SIGINT):
     """Run `policy ARGS` in a process group of its own and send ``sig`` to the
     whole group (the parent and its workers, as Ctrl-C at a terminal does)
     once ``watch`` holds ``at_bytes`` bytes (0: once it exists)."""
-    p = subprocess.Popen(command(*args), cwd=ROOT, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        command(*args),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while p.poll() is None and time.monotonic() < deadline:
         try:
@@ -56,7 +69,7 @@ def stopped(args, watch: Path, at_bytes: int, sig=signal.SIGINT):
     try:
         out, err = p.communicate(timeout=120)
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)        # never leave a hung run behind
+        os.killpg(p.pid, signal.SIGKILL)  # never leave a hung run behind
         raise
     return p.returncode, out, err
 
@@ -74,16 +87,25 @@ def population(tmp_path_factory):
     cases = d / "cases.jsonl"
     cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ref = d / "ref.jsonl"
-    r = policy("batch", cases, "--out", ref, "--summary-json", d / "ref.summary.json",
-               "--chunk-size", 100)
+    r = policy(
+        "batch", cases, "--out", ref, "--summary-json", d / "ref.summary.json", "--chunk-size", 100
+    )
     assert r.returncode == 0, r.stderr
     decided = ref.read_bytes()
     flagged = [json.loads(x) for x in decided.splitlines() if b'"flags"' in x]
     # the flags reach far back: both checks, and conflicts thousands of lines apart
-    assert {f["check"] for x in flagged for f in x["flags"]} == \
-        {"same_occupation_level", "three_per_year"}
-    assert max(x["line"] - int(f["conflicts_with"][0].rsplit(":", 1)[1])
-               for x in flagged for f in x["flags"]) > N // 2
+    assert {f["check"] for x in flagged for f in x["flags"]} == {
+        "same_occupation_level",
+        "three_per_year",
+    }
+    assert (
+        max(
+            x["line"] - int(f["conflicts_with"][0].rsplit(":", 1)[1])
+            for x in flagged
+            for f in x["flags"]
+        )
+        > N // 2
+    )
     return cases, d
 
 
@@ -107,7 +129,7 @@ def check_stop(rc, err, out: Path, resumed: bool):
     m = manifest(out)
     assert len(data) == m["files"]["decisions"]["bytes"]
     assert data == b"" or data.endswith(b"\n")
-    decided = [json.loads(x) for x in data.splitlines()]        # every line complete
+    decided = [json.loads(x) for x in data.splitlines()]  # every line complete
     assert len(decided) == m["summary"]["decided"]
     if decided:
         assert decided[-1]["line"] < m["done"]["line"]
@@ -119,31 +141,44 @@ def test_stopped_at_several_points_and_resumed_gives_the_same_bytes(population, 
     cases, ref_dir = population
     ref = (ref_dir / "ref.jsonl").read_bytes()
     out = tmp_path / "d.jsonl"
-    args = ["batch", cases, "--out", out, "--jobs", jobs, "--chunk-size", 100,
-            "--summary-json", tmp_path / "summary.json"]
+    args = [
+        "batch",
+        cases,
+        "--out",
+        out,
+        "--jobs",
+        jobs,
+        "--chunk-size",
+        100,
+        "--summary-json",
+        tmp_path / "summary.json",
+    ]
     partial = Path(str(out) + ".partial")
     seen = []
     for i, share in enumerate((0, 0.15, 0.5, 0.85)):
         watch = partial if share else Path(str(out) + ".manifest.json")
-        rc, _out, err = stopped(args + (["--resume"] if i else []), watch,
-                                int(len(ref) * share))
+        rc, _out, err = stopped(args + (["--resume"] if i else []), watch, int(len(ref) * share))
         m = check_stop(rc, err, out, resumed=bool(i))
         seen.append(m["done"]["line"])
         assert not out.exists()
-    assert seen == sorted(seen) and seen[-1] > N // 2      # each run went further
+    assert seen == sorted(seen) and seen[-1] > N // 2  # each run went further
     r = policy(*args, "--resume")
     assert r.returncode == 0, r.stderr
     assert out.read_bytes() == ref
-    assert (tmp_path / "d.rejects.jsonl").read_bytes() == \
-        (ref_dir / "ref.rejects.jsonl").read_bytes()
+    assert (tmp_path / "d.rejects.jsonl").read_bytes() == (
+        ref_dir / "ref.rejects.jsonl"
+    ).read_bytes()
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     expected = json.loads((ref_dir / "ref.summary.json").read_text(encoding="utf-8"))
     for s in (summary, expected):
         s.pop("output"), s.pop("rejects")
     assert summary == expected
     # nothing of the resume is left
-    assert sorted(p.name for p in tmp_path.iterdir()) == \
-        ["d.jsonl", "d.rejects.jsonl", "summary.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "d.jsonl",
+        "d.rejects.jsonl",
+        "summary.json",
+    ]
 
 
 def test_killed_outright_and_stopped_by_sigterm_resume_too(population, tmp_path):
@@ -166,8 +201,10 @@ def test_killed_outright_and_stopped_by_sigterm_resume_too(population, tmp_path)
 
 # -- refusals, in-process (the stop is a KeyboardInterrupt after the third chunk) ----------
 
+
 def run(*args):
     from cli import cli
+
     return CliRunner().invoke(cli, ["batch", *map(str, args)])
 
 
@@ -175,10 +212,12 @@ def run(*args):
 def interrupted(population, tmp_path, monkeypatch):
     """A small batch stopped after three chunks of 50 cases, with its case file."""
     from population.resume import ResumableBatch
+
     cases, _ = population
     small = tmp_path / "cases.jsonl"
-    small.write_text("".join(cases.read_text(encoding="utf-8").splitlines(True)[:600]),
-                     encoding="utf-8")
+    small.write_text(
+        "".join(cases.read_text(encoding="utf-8").splitlines(True)[:600]), encoding="utf-8"
+    )
     commit = ResumableBatch.commit
     calls = []
 
@@ -187,13 +226,16 @@ def interrupted(population, tmp_path, monkeypatch):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
+
     monkeypatch.setattr(ResumableBatch, "commit", stop_after_three)
     out = tmp_path / "d.jsonl"
     r = run(small, "--out", out, "--chunk-size", 50)
     assert r.exit_code == 130, r.output
-    assert r.stderr.strip().splitlines()[-1] == (f"interrupted: 150 case(s) up to line 150 of {small} are kept "
-                                f"in {out}.partial; to go on, run the same command again "
-                                "with --resume")
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"interrupted: 150 case(s) up to line 150 of {small} are kept "
+        f"in {out}.partial; to go on, run the same command again "
+        "with --resume"
+    )
     monkeypatch.setattr(ResumableBatch, "commit", commit)
     return small, out
 
@@ -206,7 +248,7 @@ def test_a_partial_run_is_not_replaced_without_resume_or_force(interrupted, tmp_
     assert f"an interrupted batch into {out} stopped after line 150 of {small}" in r.stderr
     assert "give --resume to go on from there, or --force to start again" in r.stderr
     assert Path(str(out) + ".partial").read_bytes() == before
-    r = run(small, "--out", out, "--force")                 # starts again, from line 1
+    r = run(small, "--out", out, "--force")  # starts again, from line 1
     assert r.exit_code == 0 and "resuming" not in r.stderr
     ref = tmp_path / "ref.jsonl"
     assert run(small, "--out", ref).exit_code == 0
@@ -223,8 +265,9 @@ def test_resuming_against_a_change_is_refused(interrupted, tmp_path, policy_copy
         why = "the case file has changed since the interrupted run"
     elif change == "policy":
         p = policy_copy / "standards.yaml"
-        p.write_text(p.read_text(encoding="utf-8") + "\n# a comment changes the hash\n",
-                     encoding="utf-8")
+        p.write_text(
+            p.read_text(encoding="utf-8") + "\n# a comment changes the hash\n", encoding="utf-8"
+        )
         extra = ["--policy", policy_copy]
         why = "the policy has changed since the interrupted run"
     elif change == "as_of":
@@ -271,13 +314,13 @@ def test_a_damaged_partial_file_is_refused(interrupted):
     assert "shorter" in r.stderr and "--force" in r.stderr
 
 
-def test_csv_resumes_at_a_record_with_a_quoted_line_break(tmp_path, monkeypatch,
-                                                          bundled_policy):
+def test_csv_resumes_at_a_record_with_a_quoted_line_break(tmp_path, monkeypatch, bundled_policy):
     """CSV goes on at the byte where the last finished row ended, even when
     rows hold line breaks in quoted cells (a note column)."""
     from population.batch import csv_columns
     from population.resume import ResumableBatch
     from population.synthetic import generate, write_csv
+
     cases = list(generate(300, 4, catalog=bundled_policy.catalog_values))
     for i, c in enumerate(cases):
         c["_note"] = f"row {i}\nsecond line" if i % 7 == 0 else ""
@@ -294,6 +337,7 @@ def test_csv_resumes_at_a_record_with_a_quoted_line_break(tmp_path, monkeypatch,
         calls.append(1)
         if len(calls) in (2, 5):
             raise KeyboardInterrupt
+
     monkeypatch.setattr(ResumableBatch, "commit", stop)
     out = tmp_path / "d.jsonl"
     assert run(f, "--out", out, "--chunk-size", 30).exit_code == 130
@@ -308,6 +352,7 @@ def test_a_failure_after_chunks_were_done_keeps_them(interrupted, tmp_path, monk
     chunks done stay for the next --resume (a fresh batch that fails before
     any chunk keeps nothing: tests/test_batch.py)."""
     from interpreter.evaluate import Evaluator
+
     small, out = interrupted
     ref = tmp_path / "ref.jsonl"
     assert run(small, "--out", ref).exit_code == 0

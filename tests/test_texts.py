@@ -2,6 +2,7 @@
 the standards ({standards.NAME[ROW]}) and show the value in force on the
 decision date; `policy check` flags a number written in an explanation that
 equals a standard's value; coverage shows which dated value was used."""
+
 import json
 from pathlib import Path
 
@@ -40,8 +41,10 @@ def raised(tmp_path):
     return p
 
 
-@pytest.mark.parametrize("as_of, amount, text", [
-    ("2020-10-09", "2000.00", "高级2000元"), ("2021-02-01", "2500.00", "高级2500元")])
+@pytest.mark.parametrize(
+    "as_of, amount, text",
+    [("2020-10-09", "2000.00", "高级2000元"), ("2021-02-01", "2500.00", "高级2500元")],
+)
 def test_the_amount_explained_says_the_standard_in_force(raised, as_of, amount, text):
     """It said 高级2000元 after a revision raised the standard to 2500."""
     r = run("eval", SENIOR, "--revision", raised, "--as-of", as_of, "--full")
@@ -64,17 +67,22 @@ def test_a_number_in_an_explanation_equal_to_a_standard_is_flagged(policy_copy):
     prog.write_text(text.replace(old, "高级2000元", 1), encoding="utf-8")
     r = run("check", policy_copy)
     assert r.exit_code == 0
-    assert ("warning[number-in-text]" in r.output and "amount of skill_upgrade: the explanation "
-            "(zh) writes 2000, the value of {standards.") in r.output
+    assert (
+        "warning[number-in-text]" in r.output
+        and "amount of skill_upgrade: the explanation (zh) writes 2000, the value of {standards."
+    ) in r.output
     assert run("check", policy_copy, "--strict").exit_code == 1
 
 
 def test_a_placeholder_naming_no_standard_is_an_error(policy_copy):
     prog = policy_copy / "programs" / "skill_upgrade.yaml"
     text = prog.read_text(encoding="utf-8")
-    prog.write_text(text.replace("{standards.skill_upgrade[高级]}", "{standards.skill_upgrade[高纪]}", 1)
-                    .replace("{standards.skill_upgrade_min_months}", "{standards.skill_upgrade_min}", 1),
-                    encoding="utf-8")
+    prog.write_text(
+        text.replace(
+            "{standards.skill_upgrade[高级]}", "{standards.skill_upgrade[高纪]}", 1
+        ).replace("{standards.skill_upgrade_min_months}", "{standards.skill_upgrade_min}", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ErrorList) as err:
         load_policy(policy_copy)
     shown = err.value.render()
@@ -88,8 +96,10 @@ def test_coverage_shows_the_dated_values_used(raised):
     data = json.loads(r.stdout)
     versions = [v for v in data["coverage"]["standard_versions"] if v["id"] == "skill_upgrade"]
     assert [(v["from"], v["revision"]) for v in versions] == [
-        ("2019-01-01", None), ("2021-01-01", "测试修订〔2020〕1号")]
-    assert versions[0]["used"] and versions[1]["used"]      # tests before and after 2021
+        ("2019-01-01", None),
+        ("2021-01-01", "测试修订〔2020〕1号"),
+    ]
+    assert versions[0]["used"] and versions[1]["used"]  # tests before and after 2021
     assert set(versions[0]["used"] + versions[0]["unused"]) == {"初级", "中级", "高级"}
     r = run("test", "--coverage", "--revision", raised)
     assert "skill_upgrade from 2021-01-01 (测试修订〔2020〕1号):" in r.stdout

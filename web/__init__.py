@@ -18,6 +18,7 @@ Modules:
   words      the pages' own words, Chinese and English
   templates/ Jinja2 templates; static/ the CSS and the optional script
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +31,10 @@ def mount(app) -> None:
     from starlette.staticfiles import StaticFiles
 
     from .pages import router
+
     app.include_router(router)
-    app.mount(PREFIX + "/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
-              name="web-static")
+    app.mount(
+        PREFIX + "/static",
+        StaticFiles(directory=str(Path(__file__).parent / "static")),
+        name="web-static",
+    )

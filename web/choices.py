@@ -18,6 +18,7 @@ Offered, not imposed: the form shows the codes as suggestions (a datalist),
 and a code outside them is still typed and decided as the rules say (an
 institution not in the catalogue is entered as it is, and refused).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,8 +76,11 @@ def catalogue_choices(policy) -> dict[str, list[Choice]]:
             if node.op in ("==", "!="):
                 for a, b in ((node.left, node.right), (node.right, node.left)):
                     fact = fact_path(a, scope)
-                    row = b.obj.id if (isinstance(b, ast.Attr) and isinstance(b.obj, ast.Name)
-                                       ) else None
+                    row = (
+                        b.obj.id
+                        if (isinstance(b, ast.Attr) and isinstance(b.obj, ast.Name))
+                        else None
+                    )
                     table = scope.get(row) if row is not None else None
                     if fact is not None and table is not None:
                         add(fact, [r.get(b.name) for r in catalogs[table] if isinstance(r, dict)])

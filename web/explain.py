@@ -8,6 +8,7 @@ page says what the notice and the command line say. An officer also sees
 what an applicant does not: the clause ids and the ledger's real-name
 refusals.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,10 +21,10 @@ MARK = {HELD: "✓", FAILED: "✗", MISSING: "?"}
 @dataclass
 class ClauseView:
     id: str
-    status: str                 # held | failed | missing
+    status: str  # held | failed | missing
     mark: str
     item: Item
-    derived: set[str] = field(default_factory=set)     # labels of values the ledger made
+    derived: set[str] = field(default_factory=set)  # labels of values the ledger made
 
 
 @dataclass
@@ -31,23 +32,24 @@ class DecisionView:
     program: str
     program_id: str
     outcome: str
-    amount: str | None          # 1,500.00
+    amount: str | None  # 1,500.00
     amount_words: str | None
     payee: str | None
     clauses: list[ClauseView]
-    missing: list[tuple[str, str]]          # (path, label) still to supply
+    missing: list[tuple[str, str]]  # (path, label) still to supply
     standards: list
     computed: list
     steps: list[str]
     payments: list
     notes: list[str]
     quotes: list
-    grant: object | None = None             # ledger.model.Grant, on a claim's page
+    grant: object | None = None  # ledger.model.Grant, on a claim's page
     refusals: list[dict] = field(default_factory=list)
 
 
-def decision_views(policy, data: dict, lang: str, grants=None,
-                   derived: set[str] | frozenset = frozenset()) -> list[DecisionView]:
+def decision_views(
+    policy, data: dict, lang: str, grants=None, derived: set[str] | frozenset = frozenset()
+) -> list[DecisionView]:
     """``derived``: the facts the ledger made from its grants (marked so)."""
     plain = Plain(policy, lang, records=(policy.notice or {}).get("records"))
     by_program = {g.program: g for g in (grants or [])}
@@ -58,20 +60,36 @@ def decision_views(policy, data: dict, lang: str, grants=None,
         ordered = _ordered(d.get("clauses") or [])
         for c in ordered:
             item = plain.item(c)
-            made = {plain.label(path) for path in c.get("values") or {}
-                    if path.split(".")[0].split("[")[0] in derived}
-            clauses.append(ClauseView(c.get("id", ""), item.status, MARK[item.status], item,
-                                      made))
+            made = {
+                plain.label(path)
+                for path in c.get("values") or {}
+                if path.split(".")[0].split("[")[0] in derived
+            }
+            clauses.append(ClauseView(c.get("id", ""), item.status, MARK[item.status], item, made))
         grant = by_program.get(d["program"])
-        refusals = list(((grant.refusal or {}).get("real_name_checks") or [])
-                        if grant is not None else [])
-        out.append(DecisionView(
-            program=p.program, program_id=p.program_id, outcome=p.outcome,
-            amount=p.amount_figures, amount_words=p.amount_in_words, payee=p.payee,
-            clauses=clauses,
-            missing=[(m, plain.label(m)) for m in d.get("missing") or []],
-            standards=p.standards, computed=p.computed, steps=p.steps, payments=p.payments,
-            notes=p.notes, quotes=p.quotes, grant=grant, refusals=refusals))
+        refusals = list(
+            ((grant.refusal or {}).get("real_name_checks") or []) if grant is not None else []
+        )
+        out.append(
+            DecisionView(
+                program=p.program,
+                program_id=p.program_id,
+                outcome=p.outcome,
+                amount=p.amount_figures,
+                amount_words=p.amount_in_words,
+                payee=p.payee,
+                clauses=clauses,
+                missing=[(m, plain.label(m)) for m in d.get("missing") or []],
+                standards=p.standards,
+                computed=p.computed,
+                steps=p.steps,
+                payments=p.payments,
+                notes=p.notes,
+                quotes=p.quotes,
+                grant=grant,
+                refusals=refusals,
+            )
+        )
     return out
 
 

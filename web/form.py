@@ -27,6 +27,7 @@ anything else is passed on as typed, so that the case reader — the code
 `policy eval` runs — says what is wrong in the command line's words; its
 errors are shown beside the field they name.
 """
+
 from __future__ import annotations
 
 import copy
@@ -39,27 +40,28 @@ from interpreter.cases import CaseReader, number_problem
 
 from .choices import Choice, catalogue_choices
 
-NONE = "__none__"               # the value of a choice "stated none"
-NONE_SUFFIX = "/none"           # the check box of a record or list stated none
-ROWS_SUFFIX = "/rows"           # how many rows a list of records shows
-MAX_ROWS = 50                   # rows of one list a form may ask for
+NONE = "__none__"  # the value of a choice "stated none"
+NONE_SUFFIX = "/none"  # the check box of a record or list stated none
+ROWS_SUFFIX = "/rows"  # how many rows a list of records shows
+MAX_ROWS = 50  # rows of one list a form may ask for
 _INDEX = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
 class Widget:
     """One field of the form as the template draws it."""
-    kind: str                   # group | boolean | enum | number | date | string | checks | rows
-    name: str                   # the concrete path (history[0].program)
+
+    kind: str  # group | boolean | enum | number | date | string | checks | rows
+    name: str  # the concrete path (history[0].program)
     label: str
     help: str | None = None
-    notes: list[str] = field(default_factory=list)     # bounds, whole number, format
+    notes: list[str] = field(default_factory=list)  # bounds, whole number, format
     value: str = ""
-    values: list[str] = field(default_factory=list)    # checks: the chosen ones
+    values: list[str] = field(default_factory=list)  # checks: the chosen ones
     options: list[tuple[str, str]] = field(default_factory=list)
     datalist: list[Choice] = field(default_factory=list)
     inputmode: str | None = None
-    none_label: str | None = None    # group/rows/checks: may be stated none
+    none_label: str | None = None  # group/rows/checks: may be stated none
     none_checked: bool = False
     children: list[Widget] = field(default_factory=list)
     rows: list[list[Widget]] = field(default_factory=list)
@@ -77,8 +79,9 @@ class FormSpec:
         self.reader = CaseReader(policy)
 
     # -- drawing ---------------------------------------------------------------------
-    def widgets(self, form: dict[str, list[str]], errors: dict[str, CaseError],
-                lang: str, words: dict) -> list[Widget]:
+    def widgets(
+        self, form: dict[str, list[str]], errors: dict[str, CaseError], lang: str, words: dict
+    ) -> list[Widget]:
         out = []
         for name, decl in self.policy.facts.items():
             if name in self.derived:
@@ -93,17 +96,21 @@ class FormSpec:
         err = errors.get(name)
         if err is not None:
             w.error, w.hint = err.message, err.hint
-        none = decl.none.en if (decl.none is not None and lang == "en") else (
-            decl.none.zh if decl.none is not None else None)
+        none = (
+            decl.none.en
+            if (decl.none is not None and lang == "en")
+            else (decl.none.zh if decl.none is not None else None)
+        )
         t = decl.type
         if t == "record":
             w.kind = "group"
             w.none_label = none
             w.none_checked = _first(form, name + NONE_SUFFIX) == "1"
-            w.children = [self._widget(f, f"{name}.{k}", form, errors, lang, words)
-                          for k, f in decl.fields.items()]
-            w.notes = [c.message.en if lang == "en" else c.message.zh
-                       for c in decl.constraints]
+            w.children = [
+                self._widget(f, f"{name}.{k}", form, errors, lang, words)
+                for k, f in decl.fields.items()
+            ]
+            w.notes = [c.message.en if lang == "en" else c.message.zh for c in decl.constraints]
             return w
         if t == "list":
             item = decl.items
@@ -121,8 +128,10 @@ class FormSpec:
                 if item is None:
                     continue
                 if item.type == "record":
-                    row = [self._widget(f, f"{row_name}.{k}", form, errors, lang, words)
-                           for k, f in item.fields.items()]
+                    row = [
+                        self._widget(f, f"{row_name}.{k}", form, errors, lang, words)
+                        for k, f in item.fields.items()
+                    ]
                 else:
                     row = [self._widget(item, row_name, form, errors, lang, words)]
                 for r in row:
@@ -133,8 +142,7 @@ class FormSpec:
             return w
         w.value = _first(form, name)
         if t == "boolean":
-            w.options = [("", words["not_given"]), ("true", words["yes"]),
-                         ("false", words["no"])]
+            w.options = [("", words["not_given"]), ("true", words["yes"]), ("false", words["no"])]
         elif t == "enum":
             w.options = [("", words["not_given"])] + self._enum_options(decl, lang)
         elif t in ("number", "money"):
@@ -145,13 +153,14 @@ class FormSpec:
             w.datalist = self.choices.get(decl.path.replace("[]", ""), [])
             if decl.format is not None:
                 from interpreter.formats import get_format
+
                 fmt = get_format(decl.format)
                 w.notes = [fmt.description]
         if none is not None:
             if t in ("enum", "boolean"):
-                w.options.append((NONE, none))      # one more choice
+                w.options.append((NONE, none))  # one more choice
             else:
-                w.none_label = none                 # a check box beside the field
+                w.none_label = none  # a check box beside the field
                 w.none_checked = _first(form, name + NONE_SUFFIX) == "1"
         return w
 
@@ -160,8 +169,9 @@ class FormSpec:
         programs = self.policy.programs
         if values and all(v in programs for v in values):
             # an enum of the policy's programs is shown by their titles
-            return [(v, programs[v].title_en if lang == "en" else programs[v].title)
-                    for v in values]
+            return [
+                (v, programs[v].title_en if lang == "en" else programs[v].title) for v in values
+            ]
         return [(v, v) for v in values]
 
     @staticmethod
@@ -231,8 +241,7 @@ class FormSpec:
                 chosen = [v for v in form.get(name, []) if v]
                 return chosen or None
             rows = []
-            for i in range(self.row_count({k: v for k, v in form.items() if k != "add"},
-                                          name)):
+            for i in range(self.row_count({k: v for k, v in form.items() if k != "add"}, name)):
                 if item is None:
                     break
                 v = self._read(item, f"{name}[{i}]", form)
@@ -293,7 +302,7 @@ def _number(text: str):
 
 def _field(err: CaseError) -> str | None:
     context = err.context or ""
-    return context[len("field "):] if context.startswith("field ") else None
+    return context[len("field ") :] if context.startswith("field ") else None
 
 
 def _remove(case: dict, path: str) -> bool:

@@ -12,6 +12,7 @@ Plain HTML forms and links: everything reads and submits with JavaScript off;
 ``Cache-Control: no-store``, and a Content-Security-Policy allowing only the
 package's own files.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -35,16 +36,28 @@ PREFIX = "/ui"
 LANG_COOKIE = "policy_lang"
 STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
-QUEUE_ROWS = 200                        # rows of the queue shown at once
+QUEUE_ROWS = 200  # rows of the queue shown at once
 EVERYONE = ("admin", "caseworker", "reviewer", "finance", "auditor", "read-only")
 # the role each step takes: the same as the service's API (service/applications.py)
-ROLES = {"apply": ("caseworker",), "review": ("reviewer",), "record": ("caseworker",),
-         "pay": ("finance",)}
+ROLES = {
+    "apply": ("caseworker",),
+    "review": ("reviewer",),
+    "record": ("caseworker",),
+    "pay": ("finance",),
+}
 # ledger.errors kinds → status
-STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422,
-          "not_initialised": 503, "unavailable": 503}
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "invalid": 422,
+    "not_initialised": 503,
+    "unavailable": 503,
+}
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 # a decision notice is the documents room's own HTML (its style inline)
 NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 DONE = ("submitted", "approved", "rejected", "recorded", "paid")
@@ -66,11 +79,16 @@ class Pages:
 
     def __init__(self, service):
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
         self.service = service
         self.policy = service.policy
-        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                               autoescape=select_autoescape(default=True),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.env.globals["PREFIX"] = PREFIX
         self.env.filters["dump"] = lambda v: json.dumps(v, ensure_ascii=False)
         derived: set[str] = set()
@@ -92,6 +110,7 @@ def pages(request: Request) -> Pages:
 
 # -- the frame of every page -------------------------------------------------------------
 
+
 def lang_of(request: Request) -> str:
     lang = request.cookies.get(LANG_COOKIE)
     return lang if lang in LANGS else "zh"
@@ -105,19 +124,28 @@ def _headers(response: Response, csp: str = CSP) -> Response:
     return response
 
 
-def render(request: Request, template: str, status: int = 200,
-           session: Session | None = None, **context) -> HTMLResponse:
+def render(
+    request: Request, template: str, status: int = 200, session: Session | None = None, **context
+) -> HTMLResponse:
     p = pages(request)
     lang = lang_of(request)
     w = WORDS[lang]
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = p.env.get_template(template).render(
-        request=request, lang=lang, w=w, session=session, policy=p.policy,
-        here=here, static=lambda name: f"{PREFIX}/static/{name}?v={p.static_version}",
+        request=request,
+        lang=lang,
+        w=w,
+        session=session,
+        policy=p.policy,
+        here=here,
+        static=lambda name: f"{PREFIX}/static/{name}?v={p.static_version}",
         role_word=(w["roles"].get(session.role, session.role) if session else None),
         labels=lambda paths: ("、" if lang == "zh" else ", ").join(
-            _label(p.policy, x, lang) for x in paths),
-        money=money_figures, **context)
+            _label(p.policy, x, lang) for x in paths
+        ),
+        money=money_figures,
+        **context,
+    )
     return _headers(HTMLResponse(html, status_code=status))
 
 
@@ -126,10 +154,16 @@ def _label(policy, path: str, lang: str) -> str:
     return decl.label_for(lang) if decl is not None else path
 
 
-def message(request: Request, status: int, text: str, session: Session | None = None,
-            hint: str | None = None) -> HTMLResponse:
-    return render(request, "message.html.j2", status=status, session=session,
-                  message=text, hint=hint)
+def message(
+    request: Request,
+    status: int,
+    text: str,
+    session: Session | None = None,
+    hint: str | None = None,
+) -> HTMLResponse:
+    return render(
+        request, "message.html.j2", status=status, session=session, message=text, hint=hint
+    )
 
 
 def redirect(url: str) -> Response:
@@ -138,8 +172,14 @@ def redirect(url: str) -> Response:
 
 def _safe_next(target: str | None) -> str:
     """Only a path of these pages (no other site, no scheme-relative //host)."""
-    if target and target.startswith(PREFIX + "/") and not target.startswith("//") \
-            and "\\" not in target and "\n" not in target and "\r" not in target:
+    if (
+        target
+        and target.startswith(PREFIX + "/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and "\n" not in target
+        and "\r" not in target
+    ):
         return target
     return PREFIX + "/"
 
@@ -173,9 +213,11 @@ def need(request: Request, session: Session, step: str) -> None:
     roles = ROLES[step]
     if session.role not in roles:
         w = WORDS[lang_of(request)]
-        raise Refused(403, w["forbidden"].format(role=w["roles"].get(session.role,
-                                                                      session.role)),
-                      w["need_role"].format(roles="、".join(w["roles"][r] for r in roles)))
+        raise Refused(
+            403,
+            w["forbidden"].format(role=w["roles"].get(session.role, session.role)),
+            w["need_role"].format(roles="、".join(w["roles"][r] for r in roles)),
+        )
 
 
 async def read_form(request: Request) -> dict[str, list[str]]:
@@ -229,12 +271,14 @@ def guarded(fn):
         raise exc
 
     if inspect.iscoroutinefunction(fn):
+
         @functools.wraps(fn)
         async def run_async(request: Request, *args, **kwargs):
             try:
                 return await fn(request, *args, **kwargs)
             except (_SignIn, Refused, PolicyError) as exc:
                 return await run_in_threadpool(answer, request, exc)
+
         return run_async
 
     @functools.wraps(fn)
@@ -243,6 +287,7 @@ def guarded(fn):
             return fn(request, *args, **kwargs)
         except (_SignIn, Refused, PolicyError) as exc:
             return answer(request, exc)
+
     return run
 
 
@@ -262,6 +307,7 @@ def ledger_of(request: Request):
 
 # -- sign-in ------------------------------------------------------------------------------
 
+
 @router.get("", include_in_schema=False)
 @router.get("/", include_in_schema=False)
 @guarded
@@ -274,21 +320,43 @@ def home(request: Request):
 def switch_language(request: Request, code: str, next: str | None = None):
     response = redirect(_safe_next(next))
     if code in LANGS:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https",
-                            path=PREFIX)
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path=PREFIX,
+        )
     return response
 
 
-def _signin_page(request: Request, status: int = 200, error: str | None = None,
-                 user: str = "", role: str = "") -> HTMLResponse:
+def _signin_page(
+    request: Request, status: int = 200, error: str | None = None, user: str = "", role: str = ""
+) -> HTMLResponse:
     import secrets
+
     token = secrets.token_urlsafe(24)
-    response = render(request, "signin.html.j2", status=status, error=error, user=user,
-                      role=role, csrf=token, roles=EVERYONE,
-                      next=_safe_next(request.query_params.get("next")))
-    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path=PREFIX)
+    response = render(
+        request,
+        "signin.html.j2",
+        status=status,
+        error=error,
+        user=user,
+        role=role,
+        csrf=token,
+        roles=EVERYONE,
+        next=_safe_next(request.query_params.get("next")),
+    )
+    response.set_cookie(
+        SIGNIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=PREFIX,
+    )
     return response
 
 
@@ -327,23 +395,40 @@ def _signin(request: Request, form: dict) -> Response:
         if not role:
             held = list(account.roles)
             if len(held) != 1:
-                return _signin_page(request, 400, w["choose_role"].format(
-                    roles="、".join(w["roles"].get(r, r) for r in held)), user, role)
+                return _signin_page(
+                    request,
+                    400,
+                    w["choose_role"].format(roles="、".join(w["roles"].get(r, r) for r in held)),
+                    user,
+                    role,
+                )
             role = held[0]
         elif role not in account.roles:
-            return _signin_page(request, 403, w["no_role"].format(
-                user=user, role=w["roles"].get(role, role)), user, role)
+            return _signin_page(
+                request,
+                403,
+                w["no_role"].format(user=user, role=w["roles"].get(role, role)),
+                user,
+                role,
+            )
     secret, _session = p.sessions.open(user, role)
     response = redirect(_safe_next(_first(form, "next")))
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path=PREFIX,
-                        max_age=int(_lifetime_seconds()))
+    response.set_cookie(
+        COOKIE,
+        secret,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=PREFIX,
+        max_age=int(_lifetime_seconds()),
+    )
     response.delete_cookie(SIGNIN_COOKIE, path=PREFIX, httponly=True, samesite="strict")
     return response
 
 
 def _lifetime_seconds() -> float:
     from .sessions import LIFETIME
+
     return LIFETIME.total_seconds()
 
 
@@ -359,24 +444,42 @@ async def signout(request: Request):
         response = redirect(f"{PREFIX}/signin")
         response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")
         return response
+
     return await run_in_threadpool(work)
 
 
 # -- 网上申报: the application form ---------------------------------------------------------
 
-def _apply_page(request: Request, session: Session, form: dict, errors: dict | None = None,
-                status: int = 200, general: list | None = None) -> HTMLResponse:
+
+def _apply_page(
+    request: Request,
+    session: Session,
+    form: dict,
+    errors: dict | None = None,
+    status: int = 200,
+    general: list | None = None,
+) -> HTMLResponse:
     p = pages(request)
     lang = lang_of(request)
     w = WORDS[lang]
     errors = errors or {}
     widgets = p.form.widgets(form, errors, lang, w)
-    derived = [p.policy.fact(d).label_for(lang) for d in sorted(p.derived)
-               if p.policy.fact(d) is not None]
+    derived = [
+        p.policy.fact(d).label_for(lang) for d in sorted(p.derived) if p.policy.fact(d) is not None
+    ]
     listed = [(path, e) for path, e in errors.items()]
-    return render(request, "apply.html.j2", status=status, session=session, widgets=widgets,
-                  errors=listed, general=general or [], derived=derived,
-                  rows_suffix="/rows", none_suffix="/none")
+    return render(
+        request,
+        "apply.html.j2",
+        status=status,
+        session=session,
+        widgets=widgets,
+        errors=listed,
+        general=general or [],
+        derived=derived,
+        rows_suffix="/rows",
+        none_suffix="/none",
+    )
 
 
 @router.get("/apply")
@@ -400,7 +503,7 @@ def _apply(request: Request, form: dict) -> Response:
     need(request, s, "apply")
     check_csrf(request, s, form)
     if _first(form, "add"):
-        return _apply_page(request, s, form)       # one more row: nothing sent yet
+        return _apply_page(request, s, form)  # one more row: nothing sent yet
     case = p.form.case(form)
     errors = p.form.errors(case)
     if errors:
@@ -412,6 +515,7 @@ def _apply(request: Request, form: dict) -> Response:
         # the ledger's refusal (no person named, a history that contradicts
         # it): beside the field it names, else above the form
         from .form import _field
+
         path = _field(err)
         status = STATUS.get(getattr(err, "kind", None), 422)
         if path:
@@ -425,6 +529,7 @@ def _apply(request: Request, form: dict) -> Response:
 
 # -- 网上审核: the queue ----------------------------------------------------------------------
 
+
 def _date(text: str | None, what: str) -> _dt.date | None:
     if not text:
         return None
@@ -436,8 +541,14 @@ def _date(text: str | None, what: str) -> _dt.date | None:
 
 @router.get("/applications")
 @guarded
-def queue(request: Request, status: str = "", program: str = "", q: str = "",
-          start: str = "", until: str = ""):
+def queue(
+    request: Request,
+    status: str = "",
+    program: str = "",
+    q: str = "",
+    start: str = "",
+    until: str = "",
+):
     s = signed_in(request)
     p = pages(request)
     ledger = ledger_of(request)
@@ -445,24 +556,40 @@ def queue(request: Request, status: str = "", program: str = "", q: str = "",
     status = status if status in ("submitted", "approved", "rejected") else ""
     program = program if program in p.policy.programs else ""
     q = q.strip()[:200]
-    found = ledger.applications(s.user, status=status or None, program=program or None,
-                                submitted_from=_date(start or None, "from"),
-                                submitted_until=_date(until or None, "until"))
+    found = ledger.applications(
+        s.user,
+        status=status or None,
+        program=program or None,
+        submitted_from=_date(start or None, "from"),
+        submitted_until=_date(until or None, "until"),
+    )
     people = ledger.applicants(s.user)
     rows = []
     for a in found:
         number, name = people.get(a.id, (None, None))
         if q and not _matches(q, a, number, name, ledger):
             continue
-        rows.append({"summary": a, "name": name,
-                     "masked": ledger.rules.person.mask(number) if number else None})
+        rows.append(
+            {
+                "summary": a,
+                "name": name,
+                "masked": ledger.rules.person.mask(number) if number else None,
+            }
+        )
     total = len(rows)
-    titles = {pid: (g.title_en if lang == "en" else g.title)
-              for pid, g in p.policy.programs.items()}
-    return render(request, "queue.html.j2", session=s, rows=rows[:QUEUE_ROWS], total=total,
-                  limit=QUEUE_ROWS, titles=titles,
-                  filters={"status": status, "program": program, "q": q, "start": start,
-                           "until": until})
+    titles = {
+        pid: (g.title_en if lang == "en" else g.title) for pid, g in p.policy.programs.items()
+    }
+    return render(
+        request,
+        "queue.html.j2",
+        session=s,
+        rows=rows[:QUEUE_ROWS],
+        total=total,
+        limit=QUEUE_ROWS,
+        titles=titles,
+        filters={"status": status, "program": program, "q": q, "start": start, "until": until},
+    )
 
 
 def _matches(q: str, a, number: str | None, name: str | None, ledger) -> bool:
@@ -486,9 +613,15 @@ def _matches(q: str, a, number: str | None, name: str | None, ledger) -> bool:
 
 # -- an application's page ------------------------------------------------------------------
 
-def _application_page(request: Request, session: Session, app_id: int, status: int = 200,
-                      error: PolicyError | Refused | None = None,
-                      done: str | None = None) -> HTMLResponse:
+
+def _application_page(
+    request: Request,
+    session: Session,
+    app_id: int,
+    status: int = 200,
+    error: PolicyError | Refused | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
     p = pages(request)
     ledger = ledger_of(request)
     lang = lang_of(request)
@@ -498,22 +631,39 @@ def _application_page(request: Request, session: Session, app_id: int, status: i
     recorders = {f.recorded_by for f in app.facts_recorded}
     own = session.user == app.submitted_by or session.user in recorders
     facts = _facts(p, app, lang)
-    payable = [(g, i) for g in app.grants if g.status == "approved"
-               for i in g.installments if i.status == "payable"]
+    payable = [
+        (g, i)
+        for g in app.grants
+        if g.status == "approved"
+        for i in g.installments
+        if i.status == "payable"
+    ]
     recordable = _recordable(p, app, lang)
-    return render(request, "application.html.j2", status=status, session=session, app=app,
-                  views=views, trail=trail, facts=facts, own=own, payable=payable,
-                  recordable=recordable, error=error,
-                  done=done if done in DONE else None,
-                  can_review=session.role in ROLES["review"] and app.status == "submitted",
-                  can_record=session.role in ROLES["record"] and app.status != "rejected",
-                  can_pay=session.role in ROLES["pay"] and app.status == "approved")
+    return render(
+        request,
+        "application.html.j2",
+        status=status,
+        session=session,
+        app=app,
+        views=views,
+        trail=trail,
+        facts=facts,
+        own=own,
+        payable=payable,
+        recordable=recordable,
+        error=error,
+        done=done if done in DONE else None,
+        can_review=session.role in ROLES["review"] and app.status == "submitted",
+        can_record=session.role in ROLES["record"] and app.status != "rejected",
+        can_pay=session.role in ROLES["pay"] and app.status == "approved",
+    )
 
 
 def _facts(p: Pages, app, lang: str) -> list[tuple[str, str, str]]:
     """(label, value, note) of every fact the latest decision read, in the
     order facts.yaml declares them; derived and recorded ones marked."""
     from interpreter.plain import Plain
+
     plain = Plain(p.policy, lang)
     facts = (app.decision.get("case") or {}).get("facts") or {}
     recorded = {f.path for f in app.facts_recorded}
@@ -521,19 +671,29 @@ def _facts(p: Pages, app, lang: str) -> list[tuple[str, str, str]]:
 
     def walk(value, path: str):
         decl = p.policy.fact(path)
-        if isinstance(value, dict) and decl is not None and decl.type == "record" \
-                and not value.get("none"):
+        if (
+            isinstance(value, dict)
+            and decl is not None
+            and decl.type == "record"
+            and not value.get("none")
+        ):
             for k, v in value.items():
                 walk(v, f"{path}.{k}")
             return
-        if isinstance(value, dict) and value.get("none") and decl is not None \
-                and decl.none is not None:
+        if (
+            isinstance(value, dict)
+            and value.get("none")
+            and decl is not None
+            and decl.none is not None
+        ):
             shown = decl.none.en if lang == "en" else decl.none.zh
         else:
             shown = plain.value(path, value)
-        note = ("derived" if path.split(".")[0] in p.derived else
-                "recorded" if path in recorded else "")
-        out.append((plain.label(path), shown, note, plain.order.get(path, 10 ** 6)))
+        note = (
+            "derived" if path.split(".")[0] in p.derived else "recorded" if path in recorded else ""
+        )
+        out.append((plain.label(path), shown, note, plain.order.get(path, 10**6)))
+
     for k, v in facts.items():
         walk(v, k)
     out.sort(key=lambda t: t[3])
@@ -559,6 +719,7 @@ def _recordable(p: Pages, app, lang: str) -> list[tuple[str, str]]:
                 walk(decl.fields, path + ".")
             elif decl.type != "list":
                 leaves.append(path)
+
     walk(p.policy.facts, "")
     allowed = [x for x in leaves if x.split(".")[0] not in p.derived and x != person]
     ordered = [m for m in missing if m in allowed] + [x for x in allowed if x not in missing]
@@ -595,9 +756,9 @@ async def review(request: Request, app_id: int):
 
     def act(s: Session):
         approve = _first(form, "decision") == "approve"
-        ledger_of(request).review(s.user, app_id, approve=approve,
-                                  reason=_first(form, "reason"))
+        ledger_of(request).review(s.user, app_id, approve=approve, reason=_first(form, "reason"))
         return "approved" if approve else "rejected"
+
     return await run_in_threadpool(_step, request, app_id, form, "review", act)
 
 
@@ -613,6 +774,7 @@ async def record(request: Request, app_id: int):
         if log is not None:
             log(app, s.user, "ui/facts")
         return "recorded"
+
     return await run_in_threadpool(_step, request, app_id, form, "record", act)
 
 
@@ -622,10 +784,15 @@ async def pay(request: Request, app_id: int):
     form = await read_form(request)
 
     def act(s: Session):
-        ledger_of(request).pay(s.user, app_id, program=_first(form, "program") or None,
-                               installment=_first(form, "installment") or None,
-                               reference=_first(form, "reference").strip() or None)
+        ledger_of(request).pay(
+            s.user,
+            app_id,
+            program=_first(form, "program") or None,
+            installment=_first(form, "installment") or None,
+            reference=_first(form, "reference").strip() or None,
+        )
         return "paid"
+
     return await run_in_threadpool(_step, request, app_id, form, "pay", act)
 
 
@@ -635,15 +802,25 @@ def notice(request: Request, app_id: int, format: str = "html"):
     """The applicant's decision notice (审核结果通知书), as `policy ledger
     notice` prints it."""
     from documents import render_notice
+
     s = signed_in(request)
     p = pages(request)
     app = ledger_of(request).application(s.user, app_id)
     fmt = "pdf" if format == "pdf" else "html"
-    body = render_notice(app.decision, p.policy, lang=lang_of(request), format=fmt,
-                         name=f"application {app.id}", **app.notice_terms())
+    body = render_notice(
+        app.decision,
+        p.policy,
+        lang=lang_of(request),
+        format=fmt,
+        name=f"application {app.id}",
+        **app.notice_terms(),
+    )
     if fmt == "pdf":
-        response = Response(body, media_type="application/pdf", headers={
-            "Content-Disposition": f'inline; filename="notice-{app.id:06d}.pdf"'})
+        response = Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="notice-{app.id:06d}.pdf"'},
+        )
     else:
         response = HTMLResponse(body)
     return _headers(response, NOTICE_CSP)
@@ -651,26 +828,40 @@ def notice(request: Request, app_id: int, format: str = "html"):
 
 # -- 公示 ----------------------------------------------------------------------------------
 
+
 @router.get("/publicity")
 @guarded
 def publicity(request: Request, start: str = "", until: str = ""):
     s = signed_in(request)
     p = pages(request)
     lang = lang_of(request)
-    lst = ledger_of(request).publicity(s.user, _date(start or None, "from"),
-                                       _date(until or None, "until"))
+    lst = ledger_of(request).publicity(
+        s.user, _date(start or None, "from"), _date(until or None, "until")
+    )
     columns = [(c, en if lang == "en" else zh) for c, zh, en in lst.columns]
-    titles = {pid: (g.title_en if lang == "en" else g.title)
-              for pid, g in p.policy.programs.items()}
+    titles = {
+        pid: (g.title_en if lang == "en" else g.title) for pid, g in p.policy.programs.items()
+    }
     from decimal import Decimal
+
     total = sum((Decimal(r["amount"]) for r in lst.rows), Decimal("0"))
-    return render(request, "publicity.html.j2", session=s, lst=lst, columns=columns,
-                  titles=titles, total=money_figures(total), start=start, until=until)
+    return render(
+        request,
+        "publicity.html.j2",
+        session=s,
+        lst=lst,
+        columns=columns,
+        titles=titles,
+        total=money_figures(total),
+        start=start,
+        until=until,
+    )
 
 
 def _static_version() -> str:
     """A digest of the static files, so that a browser never keeps an old one."""
     import hashlib
+
     h = hashlib.sha256()
     for f in sorted(STATIC.iterdir()):
         if f.is_file():

@@ -15,6 +15,7 @@ page sends it) and Secure over HTTPS. Every form that changes something
 carries the session's CSRF token, compared in constant time; the sign-in form,
 before any session, carries one of its own (a double-submit cookie).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,8 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select
 
 COOKIE = "policy_session"
-SIGNIN_COOKIE = "policy_signin"         # the sign-in form's CSRF token
-LIFETIME = _dt.timedelta(hours=10)      # a working day, then sign in again
+SIGNIN_COOKIE = "policy_signin"  # the sign-in form's CSRF token
+LIFETIME = _dt.timedelta(hours=10)  # a working day, then sign in again
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,14 @@ class SessionStore:
 
     def _tx(self, write: bool):
         from ledger.db import transaction
+
         return transaction(self.ledger.engine, self.ledger.url, write=write)
 
     def open(self, user: str, role: str) -> tuple[str, Session]:
         """A new session for ``user`` in ``role`` (already checked); (the
         cookie's secret, the session). Ended sessions are cleared here."""
         from ledger.schema import users, web_sessions
+
         secret = secrets.token_urlsafe(32)
         now = _dt.datetime.now(_dt.timezone.utc)
         csrf = secrets.token_urlsafe(24)
@@ -70,21 +73,37 @@ class SessionStore:
         with self._tx(write=True) as conn:
             uid = conn.execute(select(users.c.id).where(users.c.name == user)).scalar_one()
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < _utc(now)))
-            conn.execute(insert(web_sessions).values(
-                digest=_digest(secret), user_id=uid, role=role, csrf=csrf,
-                created_at=_utc(now), expires_at=ends))
+            conn.execute(
+                insert(web_sessions).values(
+                    digest=_digest(secret),
+                    user_id=uid,
+                    role=role,
+                    csrf=csrf,
+                    created_at=_utc(now),
+                    expires_at=ends,
+                )
+            )
         return secret, Session(user, role, csrf, ends)
 
     def find(self, secret: str | None) -> Session | None:
         """The session of a cookie, or None: unknown, ended, its user disabled
         or no longer in the role."""
         from ledger.schema import users, web_sessions
+
         if not secret or len(secret) > 200:
             return None
-        q = (select(users.c.name, users.c.roles, users.c.active, web_sessions.c.role,
-                    web_sessions.c.csrf, web_sessions.c.expires_at)
-             .select_from(web_sessions.join(users, users.c.id == web_sessions.c.user_id))
-             .where(web_sessions.c.digest == _digest(secret)))
+        q = (
+            select(
+                users.c.name,
+                users.c.roles,
+                users.c.active,
+                web_sessions.c.role,
+                web_sessions.c.csrf,
+                web_sessions.c.expires_at,
+            )
+            .select_from(web_sessions.join(users, users.c.id == web_sessions.c.user_id))
+            .where(web_sessions.c.digest == _digest(secret))
+        )
         with self._tx(write=False) as conn:
             row = conn.execute(q).first()
         if row is None or not row.active or row.role not in row.roles.split():
@@ -95,6 +114,7 @@ class SessionStore:
 
     def close(self, secret: str | None) -> None:
         from ledger.schema import web_sessions
+
         if not secret:
             return
         with self._tx(write=True) as conn:

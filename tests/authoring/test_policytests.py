@@ -25,8 +25,9 @@ KNOWN_UNCOVERED: list = []
 KNOWN_UNUSED_STANDARDS: list = []
 
 
-@pytest.mark.parametrize("test", POLICY_TESTS + EXAMPLE_TESTS,
-                         ids=[t.name for t in POLICY_TESTS + EXAMPLE_TESTS])
+@pytest.mark.parametrize(
+    "test", POLICY_TESTS + EXAMPLE_TESTS, ids=[t.name for t in POLICY_TESTS + EXAMPLE_TESTS]
+)
 def test_policy_test(bundled_policy, evaluator, test):
     outcome = run_test(evaluator, test)
     if not outcome.passed:
@@ -40,7 +41,8 @@ def test_policy_test_names_are_unique():
 
 def test_bundled_policy_tests_are_many_and_cover_every_clause(bundled_policy, evaluator):
     assert len(POLICY_TESTS) >= MIN_TESTS, (
-        f"only {len(POLICY_TESTS)} policy tests in {TEST_DIR}; at least {MIN_TESTS} expected")
+        f"only {len(POLICY_TESTS)} policy tests in {TEST_DIR}; at least {MIN_TESTS} expected"
+    )
     coverage = Coverage(bundled_policy)
     for t in POLICY_TESTS:
         run_test(evaluator, t, coverage)

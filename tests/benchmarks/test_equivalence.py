@@ -10,6 +10,7 @@ the policy on outcome, amount and failing clauses, always; each peer whose
 package is installed must agree on outcome and amount (the others are
 skipped: `pip install '.[bench]'`).
 """
+
 from __future__ import annotations
 
 import json
@@ -71,15 +72,24 @@ def _pointed(cases, n=40):
             c = json.loads(json.dumps(case))
             (c.get(root) or {}).pop(leaf, None)
             variants.append(c)
-        for kind, level, earlier in (("职业资格证书", None, "初级"),
-                                     ("专项职业能力证书", "中级", "中级"),
-                                     ("特种作业操作证书", "高级", "初级")):
+        for kind, level, earlier in (
+            ("职业资格证书", None, "初级"),
+            ("专项职业能力证书", "中级", "中级"),
+            ("特种作业操作证书", "高级", "初级"),
+        ):
             c = json.loads(json.dumps(case))
-            c["certificate"] = {k: v for k, v in dict(cert, kind=kind, level=level).items()
-                                if v is not None}
-            c["history"] = list(c.get("history") or []) + [{
-                "program": PROGRAM, "occupation": cert.get("occupation", "电工"),
-                "level": earlier, "date": "2019-03-01", "amount": 1000}]
+            c["certificate"] = {
+                k: v for k, v in dict(cert, kind=kind, level=level).items() if v is not None
+            }
+            c["history"] = list(c.get("history") or []) + [
+                {
+                    "program": PROGRAM,
+                    "occupation": cert.get("occupation", "电工"),
+                    "level": earlier,
+                    "date": "2019-03-01",
+                    "amount": 1000,
+                }
+            ]
             variants.append(c)
         # stated none (issue 13 point 1): no certificate; no history
         c = json.loads(json.dumps(case))
@@ -103,12 +113,19 @@ def _states_none(value) -> bool:
 @pytest.fixture(scope="module")
 def population(bundled_policy, evaluator):
     from interpreter.cases import parse_json_text
+
     _source, raw = generate(N, SEED, bundled_policy.catalog_values)
     raw = raw + _harsh(raw[:N_HARSH], SEED) + _pointed(raw)
-    facts = [evaluator.reader.convert(parse_json_text(json.dumps(c, ensure_ascii=False), "case"))
-             for c in raw]
-    expected = [policy_result(evaluator.decide(f, programs=[PROGRAM], explain=False,
-                                               converted=True).decisions[0]) for f in facts]
+    facts = [
+        evaluator.reader.convert(parse_json_text(json.dumps(c, ensure_ascii=False), "case"))
+        for c in raw
+    ]
+    expected = [
+        policy_result(
+            evaluator.decide(f, programs=[PROGRAM], explain=False, converted=True).decisions[0]
+        )
+        for f in facts
+    ]
     return raw, facts, expected
 
 
@@ -116,7 +133,8 @@ def test_floor_matches_the_program_clauses(bundled_policy):
     ids = tuple(c.id for c in bundled_policy.programs[PROGRAM].clauses)
     assert ids == CLAUSES, (
         "policy/programs/vocational_training.yaml changed: update benchmarks/floor.py "
-        "(and benchmarks/peers.py) to its clauses")
+        "(and benchmarks/peers.py) to its clauses"
+    )
 
 
 def test_population_exercises_every_outcome(population):
@@ -130,8 +148,9 @@ def test_floor_decides_like_the_policy(bundled_policy, evaluator, population):
     bad = []
     for i, (f, want) in enumerate(zip(facts, expected)):
         got = floor.decide(f)
-        explained = policy_result(evaluator.decide(f, programs=[PROGRAM], explain=True,
-                                                   converted=True).decisions[0])
+        explained = policy_result(
+            evaluator.decide(f, programs=[PROGRAM], explain=True, converted=True).decisions[0]
+        )
         if got != want or explained != want:
             bad.append((i, got, want, explained))
     assert not bad, f"{len(bad)} of {len(facts)} cases differ, e.g. {bad[:3]}"
@@ -145,7 +164,7 @@ def test_peer_decides_like_the_policy(name, bundled_policy, population):
     bad = []
     for i, (c, f, want) in enumerate(zip(raw, facts, expected)):
         if _states_none(c):
-            continue    # the peers read the case JSON, which has no form for none
+            continue  # the peers read the case JSON, which has no form for none
         got = tuple(peer.decide(peer.prepare(c, f)))
         if got != want[:2]:
             bad.append((i, got, want[:2]))

@@ -1,4 +1,5 @@
 """catalog diff: entries added, removed and changed between two editions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,12 +29,16 @@ def test_added_removed_changed(result):
     assert result.added == (("YB-005", "电子商务（网店运营）"),)
     assert result.removed == (("YB-003", "保安员"),)
     assert [(c.code, [(f.field, f.old, f.new) for f in c.changes]) for c in result.changed] == [
-        ("YB-001", [("levels", "初级、中级、高级", "初级、中级、高级、技师"),
-                    ("hours", "120", "160")]),
+        (
+            "YB-001",
+            [("levels", "初级、中级、高级", "初级、中级、高级、技师"), ("hours", "120", "160")],
+        ),
         ("YB-004", [("note", "", "增加备注")]),
     ]
     assert [(h.field, h.old, h.new) for h in result.header] == [
-        ("edition", "2020年版", "2021年版"), ("issued", "2020-04-30", "2021-03-01")]
+        ("edition", "2020年版", "2021年版"),
+        ("issued", "2020-04-30", "2021-03-01"),
+    ]
 
 
 def test_text_rendering(result):
@@ -52,7 +57,8 @@ def test_text_rendering(result):
         "      levels: 初级、中级、高级 -> 初级、中级、高级、技师\n"
         "      hours: 120 -> 160\n"
         "  ~ YB-004 美发师\n"
-        "      note: (none) -> 增加备注\n")
+        "      note: (none) -> 增加备注\n"
+    )
     assert text.startswith("general (一般性职业技能培训目录): 2020年版 -> 2021年版\n")
 
 
@@ -68,18 +74,24 @@ def test_markdown_rendering(result):
 
 def test_nested_fields_of_institutions_are_compared(tmp_path):
     old = load(VALID / "institutions.yaml")
-    text = (VALID / "institutions.yaml").read_text("utf-8").replace(
-        "- {status: active, from: 2021-06-01, reason: 复评合格}",
-        "- {status: active, from: 2021-06-01, until: 2021-12-31, reason: 复评合格}\n"
-        "      - {status: exited, from: 2022-01-01, reason: 退出}")
+    text = (
+        (VALID / "institutions.yaml")
+        .read_text("utf-8")
+        .replace(
+            "- {status: active, from: 2021-06-01, reason: 复评合格}",
+            "- {status: active, from: 2021-06-01, until: 2021-12-31, reason: 复评合格}\n"
+            "      - {status: exited, from: 2022-01-01, reason: 退出}",
+        )
+    )
     (tmp_path / "institutions.yaml").write_text(text, "utf-8")
     d = diff_catalogues(old, load(tmp_path / "institutions.yaml"))
     assert [c.code for c in d.changed] == ["JG-101"]
     (change,) = d.changed[0].changes
     assert change.field == "status"
     assert change.old.endswith("在册（active） 2021-06-01—：复评合格")
-    assert change.new.endswith("在册（active） 2021-06-01—2021-12-31：复评合格；"
-                               "退出（exited） 2022-01-01—：退出")
+    assert change.new.endswith(
+        "在册（active） 2021-06-01—2021-12-31：复评合格；退出（exited） 2022-01-01—：退出"
+    )
 
 
 def test_identical_editions_have_no_changes():

@@ -1,4 +1,5 @@
 """Every `$ policy catalog ...` example in docs/catalogs.md runs and prints what it shows."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ def test_doc_example(cmd, expected, tmp_path, monkeypatch):
     args = shlex.split(cmd)
     assert args[:2] == ["policy", "catalog"]
     args = args[2:]
-    if "--out" in args:                 # write into a temporary folder instead
+    if "--out" in args:  # write into a temporary folder instead
         i = args.index("--out") + 1
         name = args[i]
         args[i] = str(tmp_path / name)

@@ -1,4 +1,5 @@
 """catalog publish: CSV with BOM, JSON, Markdown, escaped offline HTML, determinism."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,10 @@ def site(tmp_path_factory):
 
 def test_publish_writes_every_format_of_every_catalogue(site):
     names = sorted(p.name for p in site.iterdir())
-    expected = sorted([f"{k}.{f}" for k in KINDS for f in ("html", "md", "csv", "json", "xlsx")]
-                      + ["index.html", "index.json"])
+    expected = sorted(
+        [f"{k}.{f}" for k in KINDS for f in ("html", "md", "csv", "json", "xlsx")]
+        + ["index.html", "index.json"]
+    )
     assert names == expected
 
 
@@ -35,21 +38,45 @@ def test_csv_has_a_bom_and_the_right_rows(site):
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw[3:].decode("utf-8").startswith("代码,名称,")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert rows[0] == ["代码", "名称", "职业编码", "等级", "标准课时", "产业",
-                       "高危行业安全培训", "备注", "来源"]
+    assert rows[0] == [
+        "代码",
+        "名称",
+        "职业编码",
+        "等级",
+        "标准课时",
+        "产业",
+        "高危行业安全培训",
+        "备注",
+        "来源",
+    ]
     assert [r[0] for r in rows[1:]] == ["ZD-001", "ZD-002", "ZD-003", "ZD-004"]
-    assert rows[3] == ["ZD-003", "电工 & 焊工 <高级>", "6-31-01-03", "初级、中级、高级、技师",
-                       "120", "装备制造", "", '含"引号"与 <b>标签</b>', "示例"]
+    assert rows[3] == [
+        "ZD-003",
+        "电工 & 焊工 <高级>",
+        "6-31-01-03",
+        "初级、中级、高级、技师",
+        "120",
+        "装备制造",
+        "",
+        '含"引号"与 <b>标签</b>',
+        "示例",
+    ]
     assert rows[2][6] == "是"
     assert b"\r\n" in raw
 
 
 def test_csv_neutralises_formulas_and_joins_course_names(site):
-    rows = list(csv.reader(io.StringIO((site / "demand.csv").read_text("utf-8-sig"),
-                                       newline="")))
+    rows = list(csv.reader(io.StringIO((site / "demand.csv").read_text("utf-8-sig"), newline="")))
     assert rows[0][:5] == ["代码", "提单方", "提单人", "项目代码", "项目名称"]
-    assert rows[3][:7] == ["XQ-0003", "企业", "'=示例|矿山企业", "ZD-004", "矿井通风工",
-                           "中级", "5"]
+    assert rows[3][:7] == [
+        "XQ-0003",
+        "企业",
+        "'=示例|矿山企业",
+        "ZD-004",
+        "矿井通风工",
+        "中级",
+        "5",
+    ]
     assert rows[1][1] == "劳动者"
 
 
@@ -63,17 +90,31 @@ def test_json_holds_the_catalogue_as_written(site):
     assert "sample" not in data["entries"][0]
     assert data["entries"][1]["status"] == [
         {"status": "active", "from": "2020-05-01", "until": "2021-02-28", "reason": "列入"},
-        {"status": "suspended", "from": "2021-03-01", "until": "2021-05-31",
-         "reason": "评估不合格"},
+        {
+            "status": "suspended",
+            "from": "2021-03-01",
+            "until": "2021-05-31",
+            "reason": "评估不合格",
+        },
         {"status": "active", "from": "2021-06-01", "reason": "复评合格"},
     ]
     ki = json.loads((site / "key_industry.json").read_text("utf-8"))
-    assert ki["entries"][1] == {"code": "ZD-002", "name": "危险化学品安全作业",
-                                "levels": ["专项"], "hours": 48, "industry": "化工",
-                                "high_risk": True, "sample": True}
+    assert ki["entries"][1] == {
+        "code": "ZD-002",
+        "name": "危险化学品安全作业",
+        "levels": ["专项"],
+        "hours": 48,
+        "industry": "化工",
+        "high_risk": True,
+        "sample": True,
+    }
     index = json.loads((site / "index.json").read_text("utf-8"))
     assert [(c["catalogue"], c["entries"]) for c in index["catalogues"]] == [
-        ("key_industry", 4), ("general", 3), ("institutions", 3), ("demand", 3)]
+        ("key_industry", 4),
+        ("general", 3),
+        ("institutions", 3),
+        ("demand", 3),
+    ]
 
 
 def test_html_escapes_everything(site):
@@ -91,7 +132,7 @@ def test_html_is_offline_with_banner_search_sort_and_print_style(site):
     assert "<script src" not in page and "<link" not in page
     assert 'id="sample-banner"' in page and "不是官方数据" in page
     assert '<input id="search" type="search"' in page
-    assert page.count('<th scope="col"') == 9 and "<button type=\"button\">标准课时</button>" in page
+    assert page.count('<th scope="col"') == 9 and '<button type="button">标准课时</button>' in page
     assert "@media print" in page
     assert page.count('<tr class="sample"') == 4
     index = (site / "index.html").read_text("utf-8")
@@ -103,7 +144,10 @@ def test_markdown_tables_escape_pipes(site):
     md = (site / "demand.md").read_text("utf-8")
     assert md.startswith("# 测试需求目录\n")
     assert "> **示例数据，非官方**" in md
-    assert "| XQ-0003 | 企业 | =示例\\|矿山企业 | ZD-004 | 矿井通风工 | 中级 | 5 | 2020-05-12 |  | 示例 |" in md
+    assert (
+        "| XQ-0003 | 企业 | =示例\\|矿山企业 | ZD-004 | 矿井通风工 | 中级 | 5 | 2020-05-12 |  | 示例 |"
+        in md
+    )
     ki = (site / "key_industry.md").read_text("utf-8")
     assert "电工 &amp; 焊工 &lt;高级&gt;" in ki
 
@@ -133,10 +177,15 @@ def test_parse_formats():
 
 def test_bundled_catalogues_publish(tmp_path):
     publish(load_catalogs(), tmp_path)
-    rows = list(csv.reader(io.StringIO((tmp_path / "institutions.csv").read_text("utf-8-sig"),
-                                       newline="")))
-    assert [r[1] for r in rows[1:5]] == ["台儿庄区就业训练中心", "台儿庄区职业中专",
-                                         "台儿庄区农广校", "台儿庄区农业机械化学校"]
+    rows = list(
+        csv.reader(io.StringIO((tmp_path / "institutions.csv").read_text("utf-8-sig"), newline=""))
+    )
+    assert [r[1] for r in rows[1:5]] == [
+        "台儿庄区就业训练中心",
+        "台儿庄区职业中专",
+        "台儿庄区农广校",
+        "台儿庄区农业机械化学校",
+    ]
     assert rows[1][-1] == "原文 二；示例字段：可培训项目及等级、状态记录"
     assert all(r[-1] == "示例" for r in rows[5:])
 
@@ -174,17 +223,33 @@ class _Cells(HTMLParser):
             self._cell += data
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30) \
-    .filter(lambda s: s.strip())
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+    lambda s: s.strip()
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(name=_text, note=_text)
 def test_any_text_survives_html_and_csv(name, note):
-    course = Course(catalogue="general", code="YB-001", name=name, levels=("初级",),
-                    hours=10, note=note, sample=True)
-    cat = Catalogue(kind="general", path="general.yaml", title=name, edition="1",
-                    issued=None, issuer="测试", note="示例，不是官方数据。", entries=(course,))
+    course = Course(
+        catalogue="general",
+        code="YB-001",
+        name=name,
+        levels=("初级",),
+        hours=10,
+        note=note,
+        sample=True,
+    )
+    cat = Catalogue(
+        kind="general",
+        path="general.yaml",
+        title=name,
+        edition="1",
+        issued=None,
+        issuer="测试",
+        note="示例，不是官方数据。",
+        entries=(course,),
+    )
     parser = _Cells()
     parser.feed(render_html(cat).decode("utf-8"))
     body = [r for r in parser.rows if r]
@@ -192,10 +257,37 @@ def test_any_text_survives_html_and_csv(name, note):
     assert body[0][1] == " ".join(name.split())
     assert body[0][7] == " ".join(note.split())
     # no markup was injected: only the page's own tags
-    assert set(parser.tags) <= {"html", "head", "meta", "title", "style", "body", "nav", "a",
-                                "div", "span", "h1", "dl", "dt", "dd", "p", "br", "label",
-                                "input", "table", "caption", "thead", "tr", "th", "button",
-                                "tbody", "td", "footer", "code", "script"}
+    assert set(parser.tags) <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "nav",
+        "a",
+        "div",
+        "span",
+        "h1",
+        "dl",
+        "dt",
+        "dd",
+        "p",
+        "br",
+        "label",
+        "input",
+        "table",
+        "caption",
+        "thead",
+        "tr",
+        "th",
+        "button",
+        "tbody",
+        "td",
+        "footer",
+        "code",
+        "script",
+    }
     rows = list(csv.reader(io.StringIO(render_csv(cat).decode("utf-8-sig"), newline="")))
     shown = " ".join(name.split())
     formula = shown[0] in "=+-@" and not re.fullmatch(r"-?\d+(\.\d+)?", shown)

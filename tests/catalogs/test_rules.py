@@ -7,6 +7,7 @@ living_allowance) read the catalogues only through the rule language
 approval is withdrawn, a course is added — changes decisions, and the failing
 clause names the reason.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,12 +30,23 @@ def care_worker(level="初级", course="YB-001", occupation="养老护理员"):
     """养老护理员 trained at 运河职业培训学校 (JG-101) in June–July 2021, applied in August."""
     return {
         "applicant": {"id": "370405198607142229", "name": "朱晓燕", "pension_eligible": False},
-        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
-                     "free": False, "occupation": occupation, "course": course,
-                     "institution": "JG-101", "start_date": "2021-06-07",
-                     "end_date": "2021-07-16"},
-        "certificate": {"kind": "职业技能等级证书", "level": level, "occupation": occupation,
-                        "date": "2021-07-30"},
+        "training": {
+            "in_district": True,
+            "kind": "就业技能培训",
+            "project_based": False,
+            "free": False,
+            "occupation": occupation,
+            "course": course,
+            "institution": "JG-101",
+            "start_date": "2021-06-07",
+            "end_date": "2021-07-16",
+        },
+        "certificate": {
+            "kind": "职业技能等级证书",
+            "level": level,
+            "occupation": occupation,
+            "date": "2021-07-30",
+        },
         "history": [],
         "application": {"date": "2021-08-06", "programs": ["vocational_training"]},
     }
@@ -44,15 +56,25 @@ def project(course="YB-002", level="初级"):
     """A free project for poor labourers at JG-101, with the trainee's living allowance."""
     return {
         "applicant": {"id": "37040519770312662X", "name": "苗桂芝", "poverty_registered": True},
-        "training": {"in_district": True, "kind": "就业技能培训", "project_based": True,
-                     "free": True, "occupation": "家政服务员", "course": course,
-                     "institution": "JG-101", "start_date": "2021-06-07",
-                     "end_date": "2021-06-18", "days": Decimal(10)},
-        "project": {"level": level, "subsidy_total": Decimal(50000),
-                    "employment_rate": Decimal("0.9")},
+        "training": {
+            "in_district": True,
+            "kind": "就业技能培训",
+            "project_based": True,
+            "free": True,
+            "occupation": "家政服务员",
+            "course": course,
+            "institution": "JG-101",
+            "start_date": "2021-06-07",
+            "end_date": "2021-06-18",
+            "days": Decimal(10),
+        },
+        "project": {
+            "level": level,
+            "subsidy_total": Decimal(50000),
+            "employment_rate": Decimal("0.9"),
+        },
         "history": [],
-        "application": {"date": "2021-08-06",
-                        "programs": ["project_training", "living_allowance"]},
+        "application": {"date": "2021-08-06", "programs": ["project_training", "living_allowance"]},
     }
 
 
@@ -81,11 +103,12 @@ def edit(path: Path, old: str, new: str) -> None:
 
 # ------------------------------------------------------------------ the rules are data
 
+
 def test_the_programs_read_the_catalogues_through_the_rule_language(bundled_policy):
     for pid in ("vocational_training", "project_training", "living_allowance"):
         clauses = {c.id: c for c in bundled_policy.programs[pid].clauses}
         for cid in CATALOGUE_CLAUSES:
-            assert clauses[cid].rule.text == cid          # the shared definition, by name
+            assert clauses[cid].rule.text == cid  # the shared definition, by name
             assert clauses[cid].cite and clauses[cid].explain
     for name in CATALOGUE_CLAUSES:
         assert "catalog." in bundled_policy.definitions[name].rule.text
@@ -104,12 +127,15 @@ def test_bundled_catalogues_make_the_cases_eligible(bundled_policy):
 
 # ------------------------------------------------------------------ catalogue edits
 
+
 def test_institution_exits_the_catalogue_and_the_decision_changes(catalogs_copy):
     # 四（三）评估和退出机制: JG-101 exits from 2021-07-01, in the middle of the training
-    edit(catalogs_copy / "institutions.yaml",
-         "      - {status: active, from: 2021-06-01, reason: 整改后复评合格（示例）}",
-         "      - {status: active, from: 2021-06-01, until: 2021-06-30, reason: 整改后复评合格（示例）}\n"
-         "      - {status: exited, from: 2021-07-01, reason: 复评不合格，退出目录（示例）}")
+    edit(
+        catalogs_copy / "institutions.yaml",
+        "      - {status: active, from: 2021-06-01, reason: 整改后复评合格（示例）}",
+        "      - {status: active, from: 2021-06-01, until: 2021-06-30, reason: 整改后复评合格（示例）}\n"
+        "      - {status: exited, from: 2021-07-01, reason: 复评不合格，退出目录（示例）}",
+    )
     edited = load_policy(POLICY_DIR, catalogs_dir=catalogs_copy)
 
     d = decide(edited, care_worker(), "vocational_training")
@@ -120,15 +146,19 @@ def test_institution_exits_the_catalogue_and_the_decision_changes(catalogs_copy)
     assert (d.outcome, money(d.amount)) == ("eligible", "50000.00")
 
     # the bundled catalogues are untouched: the same case is still eligible there
-    assert decide(load_policy(POLICY_DIR), care_worker(), "vocational_training").outcome == "eligible"
+    assert (
+        decide(load_policy(POLICY_DIR), care_worker(), "vocational_training").outcome == "eligible"
+    )
 
 
 def test_institution_suspended_for_the_project_dates(catalogs_copy):
-    edit(catalogs_copy / "institutions.yaml",
-         "      - {status: active, from: 2021-06-01, reason: 整改后复评合格（示例）}",
-         "      - {status: active, from: 2021-06-01, until: 2021-06-10, reason: 整改后复评合格（示例）}\n"
-         "      - {status: suspended, from: 2021-06-11, until: 2021-08-31, reason: 抽查不合格，暂停（示例）}\n"
-         "      - {status: active, from: 2021-09-01, reason: 整改后恢复（示例）}")
+    edit(
+        catalogs_copy / "institutions.yaml",
+        "      - {status: active, from: 2021-06-01, reason: 整改后复评合格（示例）}",
+        "      - {status: active, from: 2021-06-01, until: 2021-06-10, reason: 整改后复评合格（示例）}\n"
+        "      - {status: suspended, from: 2021-06-11, until: 2021-08-31, reason: 抽查不合格，暂停（示例）}\n"
+        "      - {status: active, from: 2021-09-01, reason: 整改后恢复（示例）}",
+    )
     edited = load_policy(POLICY_DIR, catalogs_dir=catalogs_copy)
     for pid in ("project_training", "living_allowance"):
         d = decide(edited, project(), pid)
@@ -136,9 +166,11 @@ def test_institution_suspended_for_the_project_dates(catalogs_copy):
 
 
 def test_approval_withdrawn_for_a_level(catalogs_copy):
-    edit(catalogs_copy / "institutions.yaml",
-         "      - {course: YB-001, levels: [初级, 中级, 高级]}\n      - {course: YB-002",
-         "      - {course: YB-001, levels: [中级, 高级]}\n      - {course: YB-002")
+    edit(
+        catalogs_copy / "institutions.yaml",
+        "      - {course: YB-001, levels: [初级, 中级, 高级]}\n      - {course: YB-002",
+        "      - {course: YB-001, levels: [中级, 高级]}\n      - {course: YB-002",
+    )
     edited = load_policy(POLICY_DIR, catalogs_dir=catalogs_copy)
 
     d = decide(edited, care_worker("初级"), "vocational_training")
@@ -147,26 +179,30 @@ def test_approval_withdrawn_for_a_level(catalogs_copy):
     assert (d.outcome, money(d.amount)) == ("eligible", "1500.00")
 
 
-def test_a_course_added_to_the_catalogue_and_approved_becomes_eligible(bundled_policy,
-                                                                         catalogs_copy):
+def test_a_course_added_to_the_catalogue_and_approved_becomes_eligible(
+    bundled_policy, catalogs_copy
+):
     case = care_worker(course="YB-011", occupation="插花员")
     d = decide(bundled_policy, case, "vocational_training")
-    assert (d.outcome, d.failing) == ("ineligible",
-                                      ["course_in_catalogue", "institution_approved"])
+    assert (d.outcome, d.failing) == ("ineligible", ["course_in_catalogue", "institution_approved"])
 
-    edit(catalogs_copy / "general.yaml",
-         "  - code: YB-010\n",
-         "  - code: YB-011\n"
-         "    name: 插花员\n"
-         "    levels: [初级, 中级]\n"
-         "    hours: 80\n"
-         "    industry: 生活服务\n"
-         "    sample: true\n"
-         "  - code: YB-010\n")
-    edit(catalogs_copy / "institutions.yaml",
-         "      - {course: YB-003, levels: [初级, 中级]}\n",
-         "      - {course: YB-003, levels: [初级, 中级]}\n"
-         "      - {course: YB-011, levels: [初级]}\n")
+    edit(
+        catalogs_copy / "general.yaml",
+        "  - code: YB-010\n",
+        "  - code: YB-011\n"
+        "    name: 插花员\n"
+        "    levels: [初级, 中级]\n"
+        "    hours: 80\n"
+        "    industry: 生活服务\n"
+        "    sample: true\n"
+        "  - code: YB-010\n",
+    )
+    edit(
+        catalogs_copy / "institutions.yaml",
+        "      - {course: YB-003, levels: [初级, 中级]}\n",
+        "      - {course: YB-003, levels: [初级, 中级]}\n"
+        "      - {course: YB-011, levels: [初级]}\n",
+    )
     edited = load_policy(POLICY_DIR, catalogs_dir=catalogs_copy)
     d = decide(edited, case, "vocational_training")
     assert (d.outcome, money(d.amount), d.failing) == ("eligible", "1000.00", [])
@@ -187,21 +223,28 @@ def test_refusal_shows_the_catalogue_rows_it_looked_at():
     from click.testing import CliRunner
 
     from cli import cli
-    case = ROOT / "examples" / \
-        "vocational_training_institution_suspended.json"
+
+    case = ROOT / "examples" / "vocational_training_institution_suspended.json"
     r = CliRunner().invoke(cli, ["eval", str(case)])
     assert r.exit_code == 0
     # as an applicant reads it: the periods the catalogue lists, no code
-    assert ("职业技能培训机构目录记载该机构的在册期间：2020年5月1日至2021年2月28日；"
-            in r.output and "2021年6月1日起" in r.output)
+    assert (
+        "职业技能培训机构目录记载该机构的在册期间：2020年5月1日至2021年2月28日；" in r.output
+        and "2021年6月1日起" in r.output
+    )
     assert "9999" not in r.output and "catalog." not in r.output
     r = CliRunner().invoke(cli, ["eval", str(case), "--full"])
     assert r.exit_code == 0
-    assert ('需满足: institution_active（any(catalog.institution_status, s -> s.institution == '
-            'training.institution') in r.output
-    assert ('catalog.institution_status (institution = "JG-101", status = "active"): '
-            'from: 2020-05-01, until: 2021-02-28') in r.output
+    assert (
+        "需满足: institution_active（any(catalog.institution_status, s -> s.institution == "
+        "training.institution"
+    ) in r.output
+    assert (
+        'catalog.institution_status (institution = "JG-101", status = "active"): '
+        "from: 2020-05-01, until: 2021-02-28"
+    ) in r.output
     import json
+
     r = CliRunner().invoke(cli, ["eval", str(case), "--format", "json"])
     (d,) = json.loads(r.output)["decisions"]
     (clause,) = [c for c in d["clauses"] if c["id"] == "institution_active"]

@@ -1,4 +1,5 @@
 """catalog_views: the plain data the rule language sees as `catalog`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,12 +26,18 @@ def test_course_code_lists_support_membership(cats):
 
 def test_courses_by_code(cats):
     courses = catalog_views(cats)["courses"]
-    assert list(courses) == ["ZD-001", "ZD-002", "ZD-003", "ZD-004",
-                             "YB-001", "YB-002", "YB-003"]
+    assert list(courses) == ["ZD-001", "ZD-002", "ZD-003", "ZD-004", "YB-001", "YB-002", "YB-003"]
     assert courses["ZD-002"] == {
-        "code": "ZD-002", "name": "危险化学品安全作业", "catalogue": "key_industry",
-        "occupation_code": None, "levels": ["专项"], "hours": 48, "industry": "化工",
-        "high_risk": True, "sample": True}
+        "code": "ZD-002",
+        "name": "危险化学品安全作业",
+        "catalogue": "key_industry",
+        "occupation_code": None,
+        "levels": ["专项"],
+        "hours": 48,
+        "industry": "化工",
+        "high_risk": True,
+        "sample": True,
+    }
     assert courses["YB-001"]["occupation_code"] == "4-10-01-05"
     assert courses["YB-002"]["industry"] is None
 
@@ -40,19 +47,26 @@ def test_institution_view(cats):
     assert inst["ownership"] == "民办"
     assert inst["courses"] == {"ZD-001": ["初级", "中级"], "ZD-002": ["专项"]}
     assert inst["course_codes"] == ["ZD-001", "ZD-002"]
-    assert inst["status"][1] == {"status": "suspended", "from": dt.date(2021, 3, 1),
-                                 "until": dt.date(2021, 5, 31), "reason": "评估不合格"}
+    assert inst["status"][1] == {
+        "status": "suspended",
+        "from": dt.date(2021, 3, 1),
+        "until": dt.date(2021, 5, 31),
+        "reason": "评估不合格",
+    }
     assert inst["status"][2]["until"] is None
 
 
-@pytest.mark.parametrize("day, expected", [
-    (dt.date(2020, 3, 22), []),
-    (dt.date(2020, 5, 1), ["JG-001", "JG-101"]),
-    (dt.date(2021, 2, 28), ["JG-001", "JG-101", "JG-102"]),
-    (dt.date(2021, 3, 1), ["JG-001", "JG-102"]),          # JG-101 suspended
-    (dt.date(2021, 6, 30), ["JG-001", "JG-101", "JG-102"]),
-    (dt.date(2021, 7, 1), ["JG-001", "JG-101"]),          # JG-102 exited
-])
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (dt.date(2020, 3, 22), []),
+        (dt.date(2020, 5, 1), ["JG-001", "JG-101"]),
+        (dt.date(2021, 2, 28), ["JG-001", "JG-101", "JG-102"]),
+        (dt.date(2021, 3, 1), ["JG-001", "JG-102"]),  # JG-101 suspended
+        (dt.date(2021, 6, 30), ["JG-001", "JG-101", "JG-102"]),
+        (dt.date(2021, 7, 1), ["JG-001", "JG-101"]),  # JG-102 exited
+    ],
+)
 def test_active_institutions_on_a_day(cats, day, expected):
     assert catalog_views(cats, as_of=day)["active_institutions"] == expected
     assert active_institutions(cats, day) == expected
@@ -76,9 +90,15 @@ def test_demand_and_editions(cats):
     view = catalog_views(cats)
     assert [d["code"] for d in view["demand"]] == ["XQ-0001", "XQ-0002", "XQ-0003"]
     assert view["demand"][1] == {
-        "code": "XQ-0002", "submitted_by": "enterprise", "submitter": "示例化工企业",
-        "occupation": "ZD-002", "level": "专项", "headcount": 40,
-        "date": dt.date(2020, 5, 10), "sample": True}
+        "code": "XQ-0002",
+        "submitted_by": "enterprise",
+        "submitter": "示例化工企业",
+        "occupation": "ZD-002",
+        "level": "专项",
+        "headcount": 40,
+        "date": dt.date(2020, 5, 10),
+        "sample": True,
+    }
     assert view["editions"]["demand"]["issued"] == dt.date(2020, 8, 31)
 
 
@@ -98,5 +118,12 @@ def test_views_hold_only_plain_data():
     allowed = (str, int, bool, dt.date, type(None), list, dict)
     kinds = {type(v) for v in _walk(view)}
     assert kinds <= set(allowed), kinds
-    assert set(view) == {"key_industry", "general", "courses", "institutions",
-                         "active_institutions", "demand", "editions"}
+    assert set(view) == {
+        "key_industry",
+        "general",
+        "courses",
+        "institutions",
+        "active_institutions",
+        "demand",
+        "editions",
+    }

@@ -1,6 +1,7 @@
 """The published .xlsx read back with openpyxl and compared with the JSON
 published beside it: the same entries, typed cells, the title row with the
 edition and the sample warning, a frozen header that repeats in print."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -23,6 +24,7 @@ def site(tmp_path_factory):
 
 def sheet(site, kind):
     from openpyxl import load_workbook
+
     return load_workbook(site / f"{kind}.xlsx").active
 
 
@@ -48,7 +50,7 @@ def test_the_xlsx_holds_what_the_json_holds(site, kind):
         assert row[col["代码"]] == entry["code"]
         if kind in ("key_industry", "general"):
             assert row[col["名称"]] == entry["name"]
-            assert row[col["标准课时"]] == entry["hours"]           # a number, not text
+            assert row[col["标准课时"]] == entry["hours"]  # a number, not text
             assert isinstance(row[col["标准课时"]], int)
             assert row[col["等级"]] == "、".join(entry["levels"])
         elif kind == "institutions":
@@ -58,7 +60,7 @@ def test_the_xlsx_holds_what_the_json_holds(site, kind):
         else:
             assert row[col["人数"]] == entry["headcount"]
             day = row[col["提单日期"]]
-            assert isinstance(day, _dt.datetime)                     # a date cell
+            assert isinstance(day, _dt.datetime)  # a date cell
             assert day.date().isoformat() == entry["date"]
             assert row[col["项目代码"]] == entry["occupation"]
     # the title rows: title and edition, then the header lines, then the warning
@@ -78,7 +80,7 @@ def test_columns_are_wide_enough_for_their_text(site):
     _at, header, _rows = table_rows(ws)
     widths = {h: ws.column_dimensions[chr(ord("A") + i)].width for i, h in enumerate(header)}
     assert widths["代码"] >= 8 and widths["名称"] > widths["代码"]
-    assert widths["可培训项目及等级"] == 60          # long text: capped, wrapped
+    assert widths["可培训项目及等级"] == 60  # long text: capped, wrapped
 
 
 def test_the_xlsx_is_byte_identical_for_the_same_catalogue():
@@ -94,16 +96,19 @@ def test_a_cell_that_would_be_a_formula_is_text(tmp_path):
     from openpyxl import load_workbook
 
     from catalogs.loader import DATA_DIR
+
     folder = tmp_path / "data"
     shutil.copytree(DATA_DIR, folder)
     f = folder / "demand.yaml"
     text = f.read_text(encoding="utf-8")
     assert "submitter: 劳动者甲（示例）" in text
-    f.write_text(text.replace("submitter: 劳动者甲（示例）", "submitter: '=HYPERLINK(\"x\")'"),
-                 encoding="utf-8")
+    f.write_text(
+        text.replace("submitter: 劳动者甲（示例）", "submitter: '=HYPERLINK(\"x\")'"),
+        encoding="utf-8",
+    )
     cats = load_catalogs(folder)
     ws = load_workbook(io.BytesIO(render_xlsx(cats.get("demand"), cats))).active
     values = [c.value for row in ws.iter_rows() for c in row]
-    assert '=HYPERLINK("x")' in values                  # shown as typed, as text
+    assert '=HYPERLINK("x")' in values  # shown as typed, as text
     cell = next(c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("x")')
-    assert cell.data_type == "s"                       # not a formula
+    assert cell.data_type == "s"  # not a formula

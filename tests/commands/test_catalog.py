@@ -1,4 +1,5 @@
 """The `policy catalog` click group: check, publish, diff and their exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,7 @@ DIFF = FIXTURES / "diff"
 def run(*args):
     result = CliRunner().invoke(catalog, [str(a) for a in args])
     # never a traceback: only a clean SystemExit (or none) may end a command
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
 
 
@@ -35,6 +35,7 @@ def broken_dir(tmp_path, **replace):
 
 # ------------------------------------------------------------------- check
 
+
 def test_check_bundled_catalogues():
     r = run("check")
     assert r.exit_code == 0, r.stderr
@@ -43,18 +44,22 @@ def test_check_bundled_catalogues():
 
 
 def test_check_reports_errors_with_positions_and_exits_1(tmp_path):
-    folder = broken_dir(tmp_path, key_industry="key_industry_schema",
-                        institutions="institutions_periods")
+    folder = broken_dir(
+        tmp_path, key_industry="key_industry_schema", institutions="institutions_periods"
+    )
     r = run("check", folder)
     assert r.exit_code == 1
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     heads = [x for x in lines if x.startswith(str(folder))]
     assert len(heads) == 10
-    assert heads[1] == (f"{folder}/key_industry.yaml:13:12 key_industry ZD-001: "
-                        "expected a whole number, got text '很多'")
-    assert any(h.startswith(f"{folder}/institutions.yaml:48:9 institutions JG-104: ")
-               for h in heads)
+    assert heads[1] == (
+        f"{folder}/key_industry.yaml:13:12 key_industry ZD-001: "
+        "expected a whole number, got text '很多'"
+    )
+    assert any(
+        h.startswith(f"{folder}/institutions.yaml:48:9 institutions JG-104: ") for h in heads
+    )
     assert lines[-1] == f"10 error(s) in {folder}"
     assert "Traceback" not in r.output
 
@@ -65,9 +70,9 @@ def test_check_json_for_tools(tmp_path):
     assert r.exit_code == 1
     data = json.loads(r.stdout)
     assert data["ok"] is False
-    assert [(Path(e["file"]).name, e["line"], e["column"], e["context"])
-            for e in data["errors"]] == [("demand.yaml", 11, 76, "demand XQ-0002"),
-                                         ("demand.yaml", 12, 93, "demand XQ-0003")]
+    assert [
+        (Path(e["file"]).name, e["line"], e["column"], e["context"]) for e in data["errors"]
+    ] == [("demand.yaml", 11, 76, "demand XQ-0002"), ("demand.yaml", 12, 93, "demand XQ-0003")]
     assert data["catalogues"]["demand"]["entries"] == 3
     ok = json.loads(run("check", VALID, "--format", "json").stdout)
     assert ok["ok"] is True and ok["errors"] == []
@@ -76,7 +81,7 @@ def test_check_json_for_tools(tmp_path):
 def test_check_bad_input_exits_2(tmp_path):
     r = run("check", tmp_path / "nope")
     assert r.exit_code == 2 and "does not exist" in r.stderr
-    r = run("check", tmp_path)                       # a folder with no catalogue
+    r = run("check", tmp_path)  # a folder with no catalogue
     assert r.exit_code == 2
     assert r.stderr.startswith(f"{tmp_path}: this folder holds none of the catalogue files")
     r = run("check", tmp_path, "--format", "json")
@@ -86,6 +91,7 @@ def test_check_bad_input_exits_2(tmp_path):
 
 
 # ----------------------------------------------------------------- publish
+
 
 def test_publish(tmp_path):
     r = run("publish", "--out", tmp_path / "site", "--catalogs", VALID)
@@ -112,14 +118,15 @@ def test_publish_refuses_catalogues_with_errors(tmp_path):
 
 def test_publish_bad_usage_exits_2(tmp_path):
     assert run("publish", "--out", tmp_path, "--format", "pdf").exit_code == 2
-    assert run("publish").exit_code == 2                        # --out is required
+    assert run("publish").exit_code == 2  # --out is required
     f = tmp_path / "file"
     f.write_text("x")
-    assert run("publish", "--out", f).exit_code == 2            # not a folder
+    assert run("publish", "--out", f).exit_code == 2  # not a folder
     assert run("publish", "--out", tmp_path / "o", "--catalogs", tmp_path).exit_code == 2
 
 
 # -------------------------------------------------------------------- diff
+
 
 def test_diff_text_and_markdown():
     r = run("diff", DIFF / "general_2020.yaml", DIFF / "general_2021.yaml")
@@ -141,18 +148,26 @@ def test_diff_exit_codes(tmp_path):
     assert r.exit_code == 1 and "general_duplicates.yaml:13:12" in r.stderr
     assert run("diff", tmp_path / "missing.yaml", VALID / "general.yaml").exit_code == 2
     assert run("diff", VALID / "general.yaml").exit_code == 2
-    assert run("diff", DIFF / "general_2020.yaml", DIFF / "general_2021.yaml",
-               "--format", "html").exit_code == 2
+    assert (
+        run(
+            "diff", DIFF / "general_2020.yaml", DIFF / "general_2021.yaml", "--format", "html"
+        ).exit_code
+        == 2
+    )
 
 
 # -------------------------------------------------------------------- help
 
-@pytest.mark.parametrize("args, words", [
-    ([], ["check", "publish", "diff", "重点产业职业技能培训指导目录", "Exit status"]),
-    (["check"], ["--format", "file:line:col", "policy catalog check"]),
-    (["publish"], ["--out", "--format", "--catalogs", "BOM", "policy catalog publish"]),
-    (["diff"], ["OLD", "NEW", "--format", "policy catalog diff"]),
-])
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ([], ["check", "publish", "diff", "重点产业职业技能培训指导目录", "Exit status"]),
+        (["check"], ["--format", "file:line:col", "policy catalog check"]),
+        (["publish"], ["--out", "--format", "--catalogs", "BOM", "policy catalog publish"]),
+        (["diff"], ["OLD", "NEW", "--format", "policy catalog diff"]),
+    ],
+)
 def test_help_texts(args, words):
     r = run(*args, "--help")
     assert r.exit_code == 0

@@ -1,4 +1,5 @@
 """The `policy` command end to end, through click's runner and as installed."""
+
 import json
 import os
 import shutil
@@ -52,8 +53,9 @@ def test_eval_json_is_stable_and_complete():
 
 
 def test_eval_as_of_overrides_the_case_date():
-    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--as-of", "2022-03-01",
-            "--format", "json")
+    r = run(
+        "eval", EXAMPLES / "skill_upgrade_senior.json", "--as-of", "2022-03-01", "--format", "json"
+    )
     d = json.loads(r.output)
     assert d["case"]["as_of_source"] == "--as-of"
     assert d["decisions"][0]["outcome"] == "ineligible"
@@ -68,19 +70,22 @@ def test_eval_undetermined_lists_missing_facts():
     assert d["amount"] is None
 
 
-@pytest.mark.parametrize("content, expect", [
-    ("{not json", "not valid JSON"),
-    ("", "empty"),
-    ('{"applicant": {"insured_month": 14}}', "applicant.insured_month"),
-    ('{"applicant": {"insured_months": "14"}}', "expected a number"),
-    ('{"certificate": {"level": "中纪"}}', "中级"),
-    ('{"certificate": {"date": "2020-02-30"}}', "not a real date"),
-    ('{"applicant": {"insured_months": NaN}}', "NaN"),
-    ('{"applicant": {"insured_months": 1e400}}', "not a usable number"),
-    ('{"applicant": {"insured_months": 900}}', "above the largest allowed value"),
-    ('{"a": 1, "a": 2}', "given twice"),
-    ("[1, 2]", "JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, expect",
+    [
+        ("{not json", "not valid JSON"),
+        ("", "empty"),
+        ('{"applicant": {"insured_month": 14}}', "applicant.insured_month"),
+        ('{"applicant": {"insured_months": "14"}}', "expected a number"),
+        ('{"certificate": {"level": "中纪"}}', "中级"),
+        ('{"certificate": {"date": "2020-02-30"}}', "not a real date"),
+        ('{"applicant": {"insured_months": NaN}}', "NaN"),
+        ('{"applicant": {"insured_months": 1e400}}', "not a usable number"),
+        ('{"applicant": {"insured_months": 900}}', "above the largest allowed value"),
+        ('{"a": 1, "a": 2}', "given twice"),
+        ("[1, 2]", "JSON object"),
+    ],
+)
 def test_bad_case_file_exit_2_one_clear_message(tmp_path, content, expect):
     case = tmp_path / "case.json"
     case.write_text(content, encoding="utf-8")
@@ -103,16 +108,23 @@ def test_broken_policy_exit_1_with_position_and_caret(policy_copy):
     prog = policy_copy / "programs" / "skill_upgrade.yaml"
     text = prog.read_text(encoding="utf-8")
     assert "expr: applicant.insured_months >= standards.skill_upgrade_min_months" in text
-    text = text.replace("expr: applicant.insured_months >= standards.skill_upgrade_min_months",
-                        "expr: applicant.insured_months >=")
+    text = text.replace(
+        "expr: applicant.insured_months >= standards.skill_upgrade_min_months",
+        "expr: applicant.insured_months >=",
+    )
     prog.write_text(text, encoding="utf-8")
-    line = next(i for i, x in enumerate(text.splitlines(), 1)
-                if x.strip() == "expr: applicant.insured_months >=")
+    line = next(
+        i
+        for i, x in enumerate(text.splitlines(), 1)
+        if x.strip() == "expr: applicant.insured_months >="
+    )
     col = text.splitlines()[line - 1].index("applicant") + 1
     r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--policy", policy_copy)
     assert r.exit_code == 1
-    want = (f"programs/skill_upgrade.yaml:{line}:{col + 27} clause skill_upgrade.insured_12_months: "
-            "expected a value after '>='")
+    want = (
+        f"programs/skill_upgrade.yaml:{line}:{col + 27} clause skill_upgrade.insured_12_months: "
+        "expected a value after '>='"
+    )
     assert want in r.output
     assert "  applicant.insured_months >=\n" + " " * 29 + "^" in r.output
 
@@ -139,8 +151,11 @@ def test_check_bundled_policy_is_clean():
 
 def test_check_json_for_tools(policy_copy):
     (policy_copy / "standards.yaml").write_text(
-        (policy_copy / "standards.yaml").read_text(encoding="utf-8").replace(
-            "standards:", "standards:\n  standards:", 1), encoding="utf-8")
+        (policy_copy / "standards.yaml")
+        .read_text(encoding="utf-8")
+        .replace("standards:", "standards:\n  standards:", 1),
+        encoding="utf-8",
+    )
     r = run("check", policy_copy, "--format", "json")
     assert r.exit_code == 1
     data = json.loads(r.output)
@@ -149,6 +164,7 @@ def test_check_json_for_tools(policy_copy):
 
 def test_schema_is_generated_and_validates_every_example():
     import jsonschema
+
     r = run("schema")
     assert r.exit_code == 0
     schema = json.loads(r.output)
@@ -168,23 +184,39 @@ def test_a_revised_standard_is_data_only(policy_copy):
     std = policy_copy / "standards.yaml"
     text = std.read_text(encoding="utf-8")
     import yaml
+
     data = yaml.safe_load(text)
     first = data["standards"]["skill_upgrade"]["values"][0]
     assert first["value"]["高级"] == 2000
     text = text.replace("  skill_upgrade:\n", "  skill_upgrade:\n", 1)
-    data["standards"]["skill_upgrade"]["values"][0]["until"] = __import__("datetime").date(2020, 9, 30)
+    data["standards"]["skill_upgrade"]["values"][0]["until"] = __import__("datetime").date(
+        2020, 9, 30
+    )
     data["standards"]["skill_upgrade"]["values"].append(
-        {"from": __import__("datetime").date(2020, 10, 1),
-         "value": {"初级": 1200, "中级": 1800, "高级": 2400}})
+        {
+            "from": __import__("datetime").date(2020, 10, 1),
+            "value": {"初级": 1200, "中级": 1800, "高级": 2400},
+        }
+    )
     std.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--policy", policy_copy,
-            "--format", "json")
+    r = run(
+        "eval", EXAMPLES / "skill_upgrade_senior.json", "--policy", policy_copy, "--format", "json"
+    )
     (d,) = json.loads(r.output)["decisions"]
     assert d["amount"] == "2400.00"
     assert [(s["id"], s["from"]) for s in d["standards"] if s["id"] == "skill_upgrade"] == [
-        ("skill_upgrade", "2020-10-01")]
-    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--policy", policy_copy,
-            "--as-of", "2020-09-30", "--format", "json")
+        ("skill_upgrade", "2020-10-01")
+    ]
+    r = run(
+        "eval",
+        EXAMPLES / "skill_upgrade_senior.json",
+        "--policy",
+        policy_copy,
+        "--as-of",
+        "2020-09-30",
+        "--format",
+        "json",
+    )
     assert json.loads(r.output)["decisions"][0]["amount"] == "2000.00"
 
 
@@ -198,7 +230,9 @@ def test_policy_test_command_passes_and_fails(tmp_path):
         "  - name: wrong amount on purpose\n"
         f"    case_file: {EXAMPLES / 'skill_upgrade_senior.json'}\n"
         "    expect:\n"
-        "      skill_upgrade: {outcome: eligible, amount: \"1500.00\"}\n", encoding="utf-8")
+        '      skill_upgrade: {outcome: eligible, amount: "1500.00"}\n',
+        encoding="utf-8",
+    )
     r = run("test", bad)
     assert r.exit_code == 1
     assert "amount expected 1500.00, got 2000.00" in r.output
@@ -218,15 +252,24 @@ def _installed_policy():
     return str(exe) if exe.exists() else shutil.which("policy")
 
 
-@pytest.mark.skipif(_installed_policy() is None and not os.environ.get("CI"),
-                    reason="the `policy` command is not installed in this environment")
+@pytest.mark.skipif(
+    _installed_policy() is None and not os.environ.get("CI"),
+    reason="the `policy` command is not installed in this environment",
+)
 def test_installed_command_finds_bundled_policy_from_any_directory(tmp_path):
     case = tmp_path / "case.json"
-    case.write_text((EXAMPLES / "living_allowance_capped.json").read_text(encoding="utf-8"),
-                    encoding="utf-8")
+    case.write_text(
+        (EXAMPLES / "living_allowance_capped.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([_installed_policy(), "eval", "case.json", "--format", "json"],
-                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [_installed_policy(), "eval", "case.json", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     (d,) = json.loads(out.stdout)["decisions"]
     assert (d["program"], d["amount"]) == ("living_allowance", "500.00")
@@ -234,6 +277,7 @@ def test_installed_command_finds_bundled_policy_from_any_directory(tmp_path):
 
 def _helps(group, ctx, path=("policy",)):
     import click
+
     yield " ".join(path), group.get_help(ctx)
     for name in group.list_commands(ctx):
         cmd = group.get_command(ctx, name)
@@ -248,6 +292,7 @@ def test_every_example_file_a_help_text_names_exists():
     import re
 
     import click
+
     named = []
     for where, text in _helps(cli, click.Context(cli, info_name="policy")):
         for path in re.findall(r"(?<![\w/])((?:examples|policy|docs)/[\w./-]+\w)", text):

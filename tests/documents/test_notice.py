@@ -2,6 +2,7 @@
 (the policy's notice.yaml), as HTML and as a printed PDF whose text is read
 back with pdftotext and whose page 1 is drawn with pdftoppm and kept as an
 artefact."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -34,6 +35,7 @@ def decide(policy, example: str) -> dict:
     from interpreter.cases import read_case_file
     from interpreter.evaluate import Evaluator
     from interpreter.render import result_json
+
     path = EXAMPLES / example
     data, raw = read_case_file(path)
     res = Evaluator(policy).decide(data, case_name=f"examples/{example}")
@@ -75,27 +77,31 @@ def html_notice(policy, example, **kw) -> str:
 
 # -- money in capitals -----------------------------------------------------------------
 
-@pytest.mark.parametrize("amount, words", [
-    ("1500", "壹仟伍佰元整"),
-    ("6000.00", "陆仟元整"),
-    ("4399.80", "肆仟叁佰玖拾玖元捌角"),
-    ("1005.06", "壹仟零伍元零陆分"),
-    ("325.04", "叁佰贰拾伍元零肆分"),
-    ("1409.50", "壹仟肆佰零玖元伍角"),
-    ("6007.14", "陆仟零柒元壹角肆分"),
-    ("10", "壹拾元整"),
-    ("15", "壹拾伍元整"),
-    ("100000", "壹拾万元整"),
-    ("100100", "壹拾万零壹佰元整"),
-    ("10001", "壹万零壹元整"),
-    ("1010000", "壹佰零壹万元整"),
-    ("100000001", "壹亿零壹元整"),
-    ("27000", "贰万柒仟元整"),
-    ("0.56", "伍角陆分"),
-    ("0.06", "陆分"),
-    ("0", "零元整"),
-    ("0.005", "壹分"),            # half up to the fen first
-])
+
+@pytest.mark.parametrize(
+    "amount, words",
+    [
+        ("1500", "壹仟伍佰元整"),
+        ("6000.00", "陆仟元整"),
+        ("4399.80", "肆仟叁佰玖拾玖元捌角"),
+        ("1005.06", "壹仟零伍元零陆分"),
+        ("325.04", "叁佰贰拾伍元零肆分"),
+        ("1409.50", "壹仟肆佰零玖元伍角"),
+        ("6007.14", "陆仟零柒元壹角肆分"),
+        ("10", "壹拾元整"),
+        ("15", "壹拾伍元整"),
+        ("100000", "壹拾万元整"),
+        ("100100", "壹拾万零壹佰元整"),
+        ("10001", "壹万零壹元整"),
+        ("1010000", "壹佰零壹万元整"),
+        ("100000001", "壹亿零壹元整"),
+        ("27000", "贰万柒仟元整"),
+        ("0.56", "伍角陆分"),
+        ("0.06", "陆分"),
+        ("0", "零元整"),
+        ("0.005", "壹分"),  # half up to the fen first
+    ],
+)
 def test_money_in_chinese_capitals(amount, words):
     assert money_in_capitals(Decimal(amount)) == words
 
@@ -103,10 +109,11 @@ def test_money_in_chinese_capitals(amount, words):
 def test_money_in_figures_has_thousands_separators_and_the_fen():
     assert money_figures(Decimal("60000")) == "60,000.00"
     assert money_figures(Decimal("4399.8")) == "4,399.80"
-    assert money_figures("1234567.891") == "1,234,567.891"     # never hides a digit
+    assert money_figures("1234567.891") == "1,234,567.891"  # never hides a digit
 
 
 # -- what a notice says ----------------------------------------------------------------
+
 
 def test_a_refusal_says_what_failed_with_the_values_and_the_quoted_clause(bundled_policy):
     text = html_notice(bundled_policy, "vocational_training_institution_suspended.json")
@@ -126,8 +133,17 @@ def test_a_refusal_says_what_failed_with_the_values_and_the_quoted_clause(bundle
     assert "6个月内依法向人民法院提起行政诉讼" in text
     assert "2021年10月28日" in text
     # nothing a person should not have to read
-    for internal in ("9999", "institution_active", "any(", "catalog.", "training.start_date",
-                     "vocational_training", "true", "false", "None"):
+    for internal in (
+        "9999",
+        "institution_active",
+        "any(",
+        "catalog.",
+        "training.start_date",
+        "vocational_training",
+        "true",
+        "false",
+        "None",
+    ):
         assert internal not in text, internal
     # no amount on a refusal
     assert "¥" not in text and "元整" not in text
@@ -138,10 +154,10 @@ def test_a_grant_gives_the_amount_in_figures_and_capitals_and_the_cap(bundled_po
     assert "予以补贴" in text
     assert "¥6,000.00" in text and "陆仟元整" in text
     assert "核定补贴金额人民币陆仟元整（¥6,000.00）" in text
-    assert "7,200.00元 → 6,000.00元" in text              # the cap as a step
+    assert "7,200.00元 → 6,000.00元" in text  # the cap as a step
     assert "企业新型学徒制培训补贴上限 6,000.00元（自2019年1月1日起执行）" in text
     assert "台人社培补审〔2021〕000123号" in text
-    assert "样稿" not in text                            # numbered: not a draft
+    assert "样稿" not in text  # numbered: not a draft
 
 
 def test_an_unnumbered_notice_is_a_draft(bundled_policy):
@@ -158,7 +174,7 @@ def test_an_incomplete_application_lists_what_is_missing(bundled_policy):
 
 def test_installments_and_an_institution_as_addressee(bundled_policy):
     text = html_notice(bundled_policy, "project_training_advance_only.json")
-    assert "台儿庄区就业训练中心（JG-001）：" in text          # name from the catalogue
+    assert "台儿庄区就业训练中心（JG-001）：" in text  # name from the catalogue
     assert "27,000.00元 可拨付" in text and "18,000.00元 不予拨付" in text
     assert "贰万柒仟元整" in text
 
@@ -181,12 +197,15 @@ def test_values_from_the_case_are_escaped(bundled_policy):
 
 # -- the words are the policy's ----------------------------------------------------------
 
+
 def test_the_words_come_from_notice_yaml(policy_copy):
     f = policy_copy / "notice.yaml"
     text = f.read_text(encoding="utf-8")
-    text = text.replace("review_days: 60", "review_days: 15").replace(
-        "litigation_months: 6", "litigation_months: 3").replace(
-        "zh: 职业技能提升行动补贴审核结果通知书", "zh: 补贴申请审核结果告知书")
+    text = (
+        text.replace("review_days: 60", "review_days: 15")
+        .replace("litigation_months: 6", "litigation_months: 3")
+        .replace("zh: 职业技能提升行动补贴审核结果通知书", "zh: 补贴申请审核结果告知书")
+    )
     f.write_text(text, encoding="utf-8")
     policy = load_policy(policy_copy)
     out = html_notice(policy, "apprenticeship_capped.json")
@@ -197,27 +216,40 @@ def test_the_words_come_from_notice_yaml(policy_copy):
 
 def test_a_policy_without_notice_yaml_cannot_make_a_notice(policy_copy):
     from documents.notice import NoticeError
+
     (policy_copy / "notice.yaml").unlink()
     policy = load_policy(policy_copy)
     with pytest.raises(NoticeError, match=r"no notice\.yaml"):
         render_notice(decide(policy, "apprenticeship_capped.json"), policy)
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("日内向{review_body}", "日内向{review_bodies}", "does not have the expected form"),
-    ("- {fact: applicant.id, mask: true}",
-     "- {fact: applicant.identity, mask: true}", "no fact 'applicant.identity'"),
-    ("- {fact: applicant.id, mask: true}",
-     "- {fact: application.date, mask: true}", "declares no format"),
-    ("review_days: 60", "review_days: sixty", "expected an integer"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("日内向{review_body}", "日内向{review_bodies}", "does not have the expected form"),
+        (
+            "- {fact: applicant.id, mask: true}",
+            "- {fact: applicant.identity, mask: true}",
+            "no fact 'applicant.identity'",
+        ),
+        (
+            "- {fact: applicant.id, mask: true}",
+            "- {fact: application.date, mask: true}",
+            "declares no format",
+        ),
+        ("review_days: 60", "review_days: sixty", "expected an integer"),
+    ],
+)
 def test_a_mistake_in_notice_yaml_is_reported_where_it_is(policy_copy, old, new, message):
     f = policy_copy / "notice.yaml"
     text = f.read_text(encoding="utf-8")
     assert old in text
     f.write_text(text.replace(old, new, 1), encoding="utf-8")
-    line = next(i for i, x in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
-                if new.split(":")[-1].strip() in x or new in x)
+    line = next(
+        i
+        for i, x in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if new.split(":")[-1].strip() in x or new in x
+    )
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1, r.output
     assert f"notice.yaml:{line}:" in r.output and message in r.output
@@ -225,50 +257,92 @@ def test_a_mistake_in_notice_yaml_is_reported_where_it_is(policy_copy, old, new,
 
 # -- PDF ---------------------------------------------------------------------------------
 
+
 def pdftotext(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
-                          capture_output=True, check=True).stdout.decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
 
 
 @needs_poppler
-@pytest.mark.parametrize("example, lang, expected", [
-    ("apprenticeship_capped.json", "zh",
-     ["职业技能提升行动补贴审核结果通知书", "陆仟元整", "¥6,000.00", "3704**********",
-      "60日内", "第1页 共2页", "第2页 共2页"]),
-    ("vocational_training_institution_suspended.json", "zh",
-     ["不予补贴的理由", "2020年5月1日至2021年2月28日", "权利告知"]),
-    ("apprenticeship_capped.json", "en",
-     ["Notice of the decision", "6,000.00 yuan", "Page 1 of"]),
-])
-def test_the_pdf_reads_back_and_page_one_is_drawn(bundled_policy, artefacts, example, lang,
-                                                  expected):
+@pytest.mark.parametrize(
+    "example, lang, expected",
+    [
+        (
+            "apprenticeship_capped.json",
+            "zh",
+            [
+                "职业技能提升行动补贴审核结果通知书",
+                "陆仟元整",
+                "¥6,000.00",
+                "3704**********",
+                "60日内",
+                "第1页 共2页",
+                "第2页 共2页",
+            ],
+        ),
+        (
+            "vocational_training_institution_suspended.json",
+            "zh",
+            ["不予补贴的理由", "2020年5月1日至2021年2月28日", "权利告知"],
+        ),
+        (
+            "apprenticeship_capped.json",
+            "en",
+            ["Notice of the decision", "6,000.00 yuan", "Page 1 of"],
+        ),
+    ],
+)
+def test_the_pdf_reads_back_and_page_one_is_drawn(
+    bundled_policy, artefacts, example, lang, expected
+):
     from PIL import Image
 
-    pdf = render_notice(decide(bundled_policy, example), bundled_policy, lang=lang,
-                        format="pdf", number="000123", issued=ISSUED)
+    pdf = render_notice(
+        decide(bundled_policy, example),
+        bundled_policy,
+        lang=lang,
+        format="pdf",
+        number="000123",
+        issued=ISSUED,
+    )
     assert pdf.startswith(b"%PDF-")
     text = pdftotext(pdf)
     flat = "".join(text.split())
     for words in expected:
         assert "".join(words.split()) in flat, words
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
-    if fonts:                                   # pdffonts reads stdin from poppler 22 on
+    if fonts:  # pdffonts reads stdin from poppler 22 on
         assert "Noto" in fonts and "CJK" in fonts
     stem = f"notice-{Path(example).stem}-{lang}"
     (artefacts / f"{stem}.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-                    str(artefacts / f"{stem}.pdf"), str(artefacts / f"{stem}-page1")],
-                   check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(artefacts / f"{stem}.pdf"),
+            str(artefacts / f"{stem}-page1"),
+        ],
+        check=True,
+    )
     png = artefacts / f"{stem}-page1.png"
     with Image.open(png) as im:
         w, h = im.size
-        assert abs(h / w - 297 / 210) < 0.01                  # A4 portrait
+        assert abs(h / w - 297 / 210) < 0.01  # A4 portrait
         grey = im.convert("L")
         ink = sum(grey.histogram()[:128]) / (w * h)
-    assert 0.01 < ink < 0.5, ink                              # printed, not blank
+    assert 0.01 < ink < 0.5, ink  # printed, not blank
 
 
 # -- the command -------------------------------------------------------------------------
+
 
 def run(*args, input=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=input)
@@ -289,19 +363,31 @@ def test_the_command_makes_the_same_notice_from_a_case_and_from_its_decision(tmp
 
 def test_the_command_writes_a_pdf(tmp_path):
     out = tmp_path / "notice.pdf"
-    r = run("notice", EXAMPLES / "apprenticeship_capped.json", "--format", "pdf", "--out", out,
-            "--number", "42", "--date", "2021-10-28")
+    r = run(
+        "notice",
+        EXAMPLES / "apprenticeship_capped.json",
+        "--format",
+        "pdf",
+        "--out",
+        out,
+        "--number",
+        "42",
+        "--date",
+        "2021-10-28",
+    )
     assert r.exit_code == 0, r.output
     assert out.read_bytes().startswith(b"%PDF-")
-    assert [p.name for p in tmp_path.iterdir()] == ["notice.pdf"]    # no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["notice.pdf"]  # no temporary left
 
 
-@pytest.mark.parametrize("args, exit_code, message", [
-    (["notice", EXAMPLES / "README.md"], 2, "JSON"),
-    (["notice", EXAMPLES / "apprenticeship_capped.json", "--program", "nothing"], 2,
-     "nothing"),
-    (["notice", EXAMPLES / "apprenticeship_capped.json", "--format", "docx"], 2, "docx"),
-])
+@pytest.mark.parametrize(
+    "args, exit_code, message",
+    [
+        (["notice", EXAMPLES / "README.md"], 2, "JSON"),
+        (["notice", EXAMPLES / "apprenticeship_capped.json", "--program", "nothing"], 2, "nothing"),
+        (["notice", EXAMPLES / "apprenticeship_capped.json", "--format", "docx"], 2, "docx"),
+    ],
+)
 def test_bad_input_is_exit_2_with_a_message(args, exit_code, message):
     r = run(*args)
     assert r.exit_code == exit_code, r.output

@@ -6,6 +6,7 @@ the sample warning, fails; so does a page that runs off a phone's screen.
 Skipped only when /usr/bin/chromium is absent and the CI variable is unset;
 in CI a missing browser is a failure, not a skip.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -23,10 +24,12 @@ from tests.helpers import CHROMIUM, ROOT, chromium, pdf_page_sizes, pdf_pages, p
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.slow,           # starts a real Chromium
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="needs Debian's chromium (/usr/bin/chromium); "
-                              "apt-get install chromium chromium-driver"),
+    pytest.mark.slow,  # starts a real Chromium
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs Debian's chromium (/usr/bin/chromium); "
+        "apt-get install chromium chromium-driver",
+    ),
 ]
 
 SAMPLE_WARNING = "示例数据，非官方"
@@ -55,15 +58,20 @@ def flat(text: str) -> str:
 def empty_headers(pages: list[str], labels: list[str]) -> list[int]:
     """The pages (1-based) on which some column label of the table is missing:
     a repeated header printed empty."""
-    return [i for i, page in enumerate(pages, 1)
-            if not all(flat(label) in flat(page) for label in labels)]
+    return [
+        i
+        for i, page in enumerate(pages, 1)
+        if not all(flat(label) in flat(page) for label in labels)
+    ]
 
 
 # -- catalogues ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_printed_catalogue_repeats_its_header_and_the_warning_on_every_page(
-        site, driver, artefacts, kind):
+    site, driver, artefacts, kind
+):
     pdf = print_to_pdf(driver, (site / f"{kind}.html").as_uri())
     (artefacts / f"catalogue-{kind}.pdf").write_bytes(pdf)
     pages = pdf_pages(pdf, layout=True)
@@ -73,7 +81,7 @@ def test_a_printed_catalogue_repeats_its_header_and_the_warning_on_every_page(
         assert SAMPLE_WARNING in page, f"page {i} lost the sample warning"
         assert f"{i}/{len(pages)}" in flat(page)
     sizes = pdf_page_sizes(pdf)
-    assert all(abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes), sizes   # A4 landscape
+    assert all(abs(w - 842) < 2 and abs(h - 595) < 2 for w, h in sizes), sizes  # A4 landscape
 
 
 def test_a_catalogue_of_several_pages_is_printed(site, driver):
@@ -86,14 +94,16 @@ def test_a_catalogue_of_several_pages_is_printed(site, driver):
     old = re.sub(r'<span class="print-label"[^>]*>[^<]*</span>', "", page)
     old = old.replace("th button { display: none; }", "")
     (site / "institutions-old.html").write_text(old, encoding="utf-8")
-    old_pages = pdf_pages(print_to_pdf(driver, (site / "institutions-old.html").as_uri()),
-                          layout=True)
+    old_pages = pdf_pages(
+        print_to_pdf(driver, (site / "institutions-old.html").as_uri()), layout=True
+    )
     assert empty_headers(old_pages, [c.label for c in columns("institutions")]) != []
 
 
 def test_the_institutions_page_finds_a_course_by_its_name(site, driver):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
     driver.get((site / "institutions.html").as_uri())
     box = driver.find_element(By.ID, "search")
     box.send_keys(Keys.CONTROL, "a")
@@ -101,23 +111,37 @@ def test_the_institutions_page_finds_a_course_by_its_name(site, driver):
     rows = driver.find_elements(By.CSS_SELECTOR, "#catalogue tbody tr")
     shown = [r.get_attribute("data-code") for r in rows if r.is_displayed()]
     cats = load_catalogs()
-    teach = [i.code for i in cats.institutions.entries
-             if any(cats.courses()[a.course].name == "养老护理员" for a in i.courses)]
+    teach = [
+        i.code
+        for i in cats.institutions.entries
+        if any(cats.courses()[a.course].name == "养老护理员" for a in i.courses)
+    ]
     assert shown == teach and teach
 
 
 def test_no_internal_name_on_a_page(site, driver):
     from selenium.webdriver.common.by import By
+
     for kind in KINDS:
         driver.get((site / f"{kind}.html").as_uri())
         text = driver.find_element(By.TAG_NAME, "body").text
-        for internal in ("key_industry", "institutions", "demand", "sample:", "sample_fields",
-                         "active", "suspended", "exited", "general."):
+        for internal in (
+            "key_industry",
+            "institutions",
+            "demand",
+            "sample:",
+            "sample_fields",
+            "active",
+            "suspended",
+            "exited",
+            "general.",
+        ):
             assert internal not in text, (kind, internal)
 
 
 def test_without_javascript_the_search_box_is_not_offered(site):
     from selenium.webdriver.common.by import By
+
     drv = chromium(javascript=False)
     try:
         drv.get((site / "general.html").as_uri())
@@ -142,7 +166,8 @@ def test_at_phone_width_the_table_scrolls_inside_the_page(site):
             page_width, view, table_scrolls = drv.execute_script(
                 "var s = document.querySelector('.table-scroll');"
                 "return [document.documentElement.scrollWidth, window.innerWidth,"
-                " s.scrollWidth > s.clientWidth];")
+                " s.scrollWidth > s.clientWidth];"
+            )
             assert page_width <= view, (kind, page_width, view)
             assert table_scrolls, kind
     finally:
@@ -150,6 +175,7 @@ def test_at_phone_width_the_table_scrolls_inside_the_page(site):
 
 
 # -- the decision notice ---------------------------------------------------------------
+
 
 def test_a_notice_printed_by_chromium(tmp_path, driver, artefacts):
     from documents import render_notice
@@ -169,8 +195,14 @@ def test_a_notice_printed_by_chromium(tmp_path, driver, artefacts):
     (artefacts / "notice-chromium.pdf").write_bytes(pdf)
     pages = pdf_pages(pdf)
     text = flat("".join(pages))
-    for words in ("职业技能提升行动补贴审核结果通知书", "不予补贴的理由",
-                  "2020年5月1日至2021年2月28日", "60日内", "6个月内", "2021年6月1日"):
+    for words in (
+        "职业技能提升行动补贴审核结果通知书",
+        "不予补贴的理由",
+        "2020年5月1日至2021年2月28日",
+        "60日内",
+        "6个月内",
+        "2021年6月1日",
+    ):
         assert flat(words) in text, words
     assert f"第1页共{len(pages)}页" in flat(pages[0])
     sizes = pdf_page_sizes(pdf)
@@ -179,20 +211,32 @@ def test_a_notice_printed_by_chromium(tmp_path, driver, artefacts):
 
 # -- the report and the what-if ---------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def population_pages(tmp_path_factory):
     """A report and a what-if page of a generated population, in Chinese."""
     from click.testing import CliRunner
 
     from cli import cli
+
     folder = tmp_path_factory.mktemp("population")
     cases, decisions = folder / "cases.jsonl", folder / "d.jsonl"
     runner = CliRunner()
-    for args in (["generate", "400", "--seed", "5", "--out", cases],
-                 ["batch", cases, "--out", decisions],
-                 ["report", decisions, "--format", "html", "--out", folder / "report.html"],
-                 ["diff", cases, "--revision", ROOT / "examples/revisions/raise-junior-2021.yaml",
-                  "--format", "html", "--out", folder / "diff.html"]):
+    for args in (
+        ["generate", "400", "--seed", "5", "--out", cases],
+        ["batch", cases, "--out", decisions],
+        ["report", decisions, "--format", "html", "--out", folder / "report.html"],
+        [
+            "diff",
+            cases,
+            "--revision",
+            ROOT / "examples/revisions/raise-junior-2021.yaml",
+            "--format",
+            "html",
+            "--out",
+            folder / "diff.html",
+        ],
+    ):
         r = runner.invoke(cli, [str(a) for a in args])
         assert r.exit_code == 0, (args, r.output)
     return folder
@@ -200,23 +244,35 @@ def population_pages(tmp_path_factory):
 
 def program_ids():
     from tests.helpers import load_policy
+
     return sorted(load_policy().programs)
 
 
 @pytest.mark.parametrize("page", ["report.html", "diff.html"])
-def test_a_chinese_page_printed_shows_no_program_id_nor_english(population_pages, driver,
-                                                                 artefacts, page):
+def test_a_chinese_page_printed_shows_no_program_id_nor_english(
+    population_pages, driver, artefacts, page
+):
     pdf = print_to_pdf(driver, (population_pages / page).as_uri())
     (artefacts / page.replace(".html", ".pdf")).write_bytes(pdf)
     text = "\n".join(pdf_pages(pdf))
     for pid in program_ids():
         assert pid not in text, pid
-    for english in ("quarter", "person-times", "program", "amount", "budget", "eligible",
-                    "total", "level", "decisions"):
+    for english in (
+        "quarter",
+        "person-times",
+        "program",
+        "amount",
+        "budget",
+        "eligible",
+        "total",
+        "level",
+        "decisions",
+    ):
         assert english not in text.lower(), english
     from tests.helpers import load_policy
+
     titles = [p.title for p in load_policy().programs.values()]
-    assert sum(flat(t) in flat(text) for t in titles) >= 5     # the legends name programs
+    assert sum(flat(t) in flat(text) for t in titles) >= 5  # the legends name programs
 
 
 def test_the_report_chart_labels_sit_under_their_bars(population_pages, driver):
@@ -234,4 +290,4 @@ def test_the_report_chart_labels_sit_under_their_bars(population_pages, driver):
         });
         return out;""")
     labels = driver.execute_script("return document.querySelectorAll('svg text.xl').length")
-    assert labels >= 24 and misplaced == []          # 2 charts × 12 quarters of the plan
+    assert labels >= 24 and misplaced == []  # 2 charts × 12 quarters of the plan

@@ -14,8 +14,16 @@ from dsl import Environment, parse
 from dsl import types as T
 from dsl.values import NONE
 
-FILE_KEYS = {"description", "enums", "declarations", "given", "as_of", "standards",
-             "catalogs", "cases"}
+FILE_KEYS = {
+    "description",
+    "enums",
+    "declarations",
+    "given",
+    "as_of",
+    "standards",
+    "catalogs",
+    "cases",
+}
 
 
 class DataError(Exception):
@@ -24,10 +32,12 @@ class DataError(Exception):
 
 # --- declarations -------------------------------------------------------------
 
+
 def declared_type(spec, enums: dict[str, T.EnumType], where: str) -> T.Type:
     if isinstance(spec, dict):
-        return T.RecordType(where, tuple((k, declared_type(v, enums, f"{where}.{k}"))
-                                         for k, v in spec.items()))
+        return T.RecordType(
+            where, tuple((k, declared_type(v, enums, f"{where}.{k}")) for k, v in spec.items())
+        )
     if isinstance(spec, list):
         if len(spec) != 1:
             raise DataError(f"{where}: a list type is a one-element array")
@@ -115,17 +125,22 @@ def build(data: dict):
     extra = set(data) - FILE_KEYS
     if extra:
         raise DataError(f"unknown keys {sorted(extra)}")
-    enums = {name: T.EnumType(name, frozenset(values))
-             for name, values in (data.get("enums") or {}).items()}
+    enums = {
+        name: T.EnumType(name, frozenset(values))
+        for name, values in (data.get("enums") or {}).items()
+    }
     decl = data.get("declarations") or {}
     extra = set(decl) - {"facts", "standards", "catalogs", "definitions"}
     if extra:
         raise DataError(f"unknown declaration keys {sorted(extra)}")
     facts = {k: declared_type(v, enums, k) for k, v in (decl.get("facts") or {}).items()}
-    standards = {k: declared_type(v, enums, f"standards.{k}")
-                 for k, v in (decl.get("standards") or {}).items()}
-    catalogs = {k: declared_type(v, enums, f"catalog.{k}")
-                for k, v in (decl.get("catalogs") or {}).items()}
+    standards = {
+        k: declared_type(v, enums, f"standards.{k}")
+        for k, v in (decl.get("standards") or {}).items()
+    }
+    catalogs = {
+        k: declared_type(v, enums, f"catalog.{k}") for k, v in (decl.get("catalogs") or {}).items()
+    }
     env = Environment(facts=facts, standards=standards, catalogs=catalogs)
     for name, text in (decl.get("definitions") or {}).items():
         env.define(name, parse(text, f"definition {name}"))

@@ -1,4 +1,5 @@
 """The generated-code fast path and the tracing closures decide alike."""
+
 import pytest
 
 from authoring.policytests import collect
@@ -6,8 +7,9 @@ from interpreter.evaluate import Evaluator
 from interpreter.loader import bundled_policy_dir
 from interpreter.render import decision_json
 
-TESTS = collect([bundled_policy_dir() / "tests",
-                 bundled_policy_dir().parent / "examples" / "tests.yaml"])
+TESTS = collect(
+    [bundled_policy_dir() / "tests", bundled_policy_dir().parent / "examples" / "tests.yaml"]
+)
 
 
 def summary(policy, res):
@@ -19,6 +21,7 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
     case = test.case
     if case is None:
         from interpreter.cases import read_case_file
+
         case, _raw = read_case_file(test.case_file)
     ev = Evaluator(bundled_policy)
     explained = ev.decide(case, as_of=test.as_of, explain=True)
@@ -26,6 +29,7 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
     assert summary(bundled_policy, fast) == summary(bundled_policy, explained)
     # the tracing closures (used to locate evaluation errors) decide alike too
     from dsl import Context
+
     facts = ev.reader.convert(case)
     ctx = Context(facts, catalogs=bundled_policy.catalog_values)
     ctx.as_of = explained.as_of or ctx.as_of
@@ -36,16 +40,24 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
             continue
         closures = ev._program_located(d.program, ctx)
         assert (closures.outcome, closures.amount, closures.failing, closures.missing) == (
-            d.outcome, d.amount, d.failing, d.missing)
+            d.outcome,
+            d.amount,
+            d.failing,
+            d.missing,
+        )
 
 
 def test_generated_source_carries_no_officer_text(bundled_policy):
     """Strings and numbers of the policy reach the generated code only as
     constants (_k0, _k1, ...), never as source text."""
     from dsl.codegen import generate_function
+
     p = bundled_policy.programs["vocational_training"]
-    _fn, src = generate_function(bundled_policy.env, [c.rule.expression.node for c in p.clauses],
-                                 {d.id: d.rule.expression.node for d in p.lets})
+    _fn, src = generate_function(
+        bundled_policy.env,
+        [c.rule.expression.node for c in p.clauses],
+        {d.id: d.rule.expression.node for d in p.lets},
+    )
     assert "职业" not in src and "初级" not in src and "certificate" not in src
     assert "_k0" in src
 
@@ -54,15 +66,19 @@ def test_evaluation_error_in_fast_path_reports_the_clause(policy_copy):
     """A table with no row for a value: the fast path falls back to say where."""
     from dsl.errors import EvaluationError
     from tests.helpers import load_policy
+
     prog = policy_copy / "programs" / "skill_upgrade.yaml"
     text = prog.read_text(encoding="utf-8")
     text = text.replace("certificate.level in", "certificate.level not in", 1)
     prog.write_text(text, encoding="utf-8")
     ev = Evaluator(load_policy(policy_copy))
-    case = {"applicant": {"enterprise_employee": True, "insured_months": 20},
-            "certificate": {"kind": "职业资格证书", "level": "技师", "date": "2020-05-01"},
-            "application": {"programs": ["skill_upgrade"]}}
+    case = {
+        "applicant": {"enterprise_employee": True, "insured_months": 20},
+        "certificate": {"kind": "职业资格证书", "level": "技师", "date": "2020-05-01"},
+        "application": {"programs": ["skill_upgrade"]},
+    }
     from decimal import Decimal
+
     case["applicant"]["insured_months"] = Decimal(20)
     with pytest.raises(EvaluationError) as exc:
         ev.decide(case, explain=False)
@@ -81,26 +97,34 @@ def test_catalogue_lookups_by_index_agree_with_a_scan():
     from dsl import types as T
     from dsl.codegen import generate_function
 
-    rows = [{"institution": "A", "status": "active", "from": dt.date(2020, 1, 1)},
-            {"institution": "A", "status": "exited", "from": dt.date(2020, 6, 1)},
-            {"institution": "B", "status": "active"},                      # no 'from'
-            {"status": "active", "from": dt.date(2019, 1, 1)}]             # no institution
-    row_type = T.RecordType("r", (("institution", T.STRING), ("status", T.STRING),
-                                  ("from", T.DATE)))
-    env = Environment(facts={"t": T.RecordType("t", (("inst", T.STRING), ("day", T.DATE)))},
-                      catalogs={"rows": T.ListType("list", row_type)})
+    rows = [
+        {"institution": "A", "status": "active", "from": dt.date(2020, 1, 1)},
+        {"institution": "A", "status": "exited", "from": dt.date(2020, 6, 1)},
+        {"institution": "B", "status": "active"},  # no 'from'
+        {"status": "active", "from": dt.date(2019, 1, 1)},
+    ]  # no institution
+    row_type = T.RecordType(
+        "r", (("institution", T.STRING), ("status", T.STRING), ("from", T.DATE))
+    )
+    env = Environment(
+        facts={"t": T.RecordType("t", (("inst", T.STRING), ("day", T.DATE)))},
+        catalogs={"rows": T.ListType("list", row_type)},
+    )
     texts = [
         'any(catalog.rows, s -> s.institution == t.inst and s.status == "active")',
-        ('any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
-        'and s.from <= t.day)'),
-        'count(catalog.rows, s -> s.institution == t.inst and s.from <= t.day)',
-        'not any(catalog.rows, s -> s.institution == t.inst)',
+        (
+            'any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
+            "and s.from <= t.day)"
+        ),
+        "count(catalog.rows, s -> s.institution == t.inst and s.from <= t.day)",
+        "not any(catalog.rows, s -> s.institution == t.inst)",
     ]
     for text in texts:
         expr = env.compile(text)
         fast, _src = generate_function(env, [expr.node])
-        for inst, day in itertools.product(["A", "B", "C", None],
-                                           [dt.date(2020, 3, 1), dt.date(2018, 1, 1), None]):
+        for inst, day in itertools.product(
+            ["A", "B", "C", None], [dt.date(2020, 3, 1), dt.date(2018, 1, 1), None]
+        ):
             t = {k: v for k, v in (("inst", inst), ("day", day)) if v is not None}
             cat = {"rows": rows}
             slow = expr.evaluate(Context({"t": t}, catalogs=cat))

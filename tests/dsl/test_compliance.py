@@ -41,6 +41,7 @@ Decimal(expected) (so "0.6" matches 0.60 but 0.30000000000000004 never
 matches "0.3"), a date its ISO text, a boolean is the same boolean (never 1
 or 0), lists and records element by element.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,19 +57,32 @@ from tests.dsl.harness import DataError, build, decimal_of, given_facts
 
 COMPLIANCE = Path(__file__).with_name("compliance")
 
-CASE_KEYS = {"expression", "result", "error", "message", "hint", "unknown", "given",
-             "as_of", "type", "shown", "note"}
+CASE_KEYS = {
+    "expression",
+    "result",
+    "error",
+    "message",
+    "hint",
+    "unknown",
+    "given",
+    "as_of",
+    "type",
+    "shown",
+    "note",
+}
 OUTCOMES = ("result", "error", "unknown")
 
 
 def assert_matches(actual, expected, where="result"):
     if actual is NONE or expected == {"none": True}:
-        assert actual is NONE and expected == {"none": True}, \
+        assert actual is NONE and expected == {"none": True}, (
             f"{where}: got {actual!r}, expected {expected!r}"
+        )
         return
     if type(actual) is Unknown:
-        raise AssertionError(f"{where}: expected {expected!r}, got unknown "
-                             f"(missing {sorted(actual.missing)})")
+        raise AssertionError(
+            f"{where}: expected {expected!r}, got unknown (missing {sorted(actual.missing)})"
+        )
     if isinstance(actual, bool):
         assert isinstance(expected, bool), f"{where}: got boolean {actual}, expected {expected!r}"
         assert actual is expected, f"{where}: got {actual}, expected {expected}"
@@ -83,15 +97,18 @@ def assert_matches(actual, expected, where="result"):
         assert actual == expected, f"{where}: got {actual!r}, expected {expected!r}"
     elif isinstance(actual, list):
         assert isinstance(expected, list), f"{where}: got a list {actual!r}, expected {expected!r}"
-        assert len(actual) == len(expected), \
+        assert len(actual) == len(expected), (
             f"{where}: got {len(actual)} items, expected {len(expected)}"
+        )
         for i, (a, e) in enumerate(zip(actual, expected)):
             assert_matches(a, e, f"{where}[{i}]")
     elif isinstance(actual, dict):
-        assert isinstance(expected, dict), \
+        assert isinstance(expected, dict), (
             f"{where}: got a record {actual!r}, expected {expected!r}"
-        assert set(actual) == set(expected), \
+        )
+        assert set(actual) == set(expected), (
             f"{where}: fields {sorted(actual)} != {sorted(expected)}"
+        )
         for k in actual:
             assert_matches(actual[k], expected[k], f"{where}.{k}")
     else:
@@ -99,6 +116,7 @@ def assert_matches(actual, expected, where="result"):
 
 
 # --- running one case -----------------------------------------------------------
+
 
 def run_case(data: dict, case: dict, built=None) -> None:
     extra = set(case) - CASE_KEYS
@@ -136,41 +154,50 @@ def run_case(data: dict, case: dict, built=None) -> None:
             return
         raise AssertionError(f"unexpected check errors: {exc.render()}") from None
     if outcome == "error" and case["error"] in ("parse", "check"):
-        raise AssertionError(f"expected a {case['error']} error, but it compiled "
-                             f"(type {expr.type})")
+        raise AssertionError(
+            f"expected a {case['error']} error, but it compiled (type {expr.type})"
+        )
     if "type" in case:
         assert str(expr.type) == case["type"], f"static type {expr.type}, expected {case['type']}"
 
     as_of = case["as_of"] if "as_of" in case else data.get("as_of")
-    ctx = Context(given_facts(case["given"] if "given" in case else data.get("given"), facts),
-                  as_of=dt.date.fromisoformat(as_of) if as_of else None,
-                  standards=std_values, catalogs=cat_values)
+    ctx = Context(
+        given_facts(case["given"] if "given" in case else data.get("given"), facts),
+        as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        standards=std_values,
+        catalogs=cat_values,
+    )
     generated = _generated(env, expr, ctx)
     try:
         value = expr.evaluate(ctx)
     except EvaluationError as exc:
         if outcome == "error":
             assert case["message"] in exc.message, f"evaluation error {exc.message!r}"
-            assert isinstance(generated, EvaluationError), \
+            assert isinstance(generated, EvaluationError), (
                 f"the generated code gave {generated!r} where the closures stopped"
+            )
             return
         raise AssertionError(f"unexpected evaluation error: {exc.message}") from None
     # the generated code (the evaluator's path) gives the same value
-    assert not isinstance(generated, EvaluationError), \
+    assert not isinstance(generated, EvaluationError), (
         f"the generated code stopped: {generated.message}"
-    assert _plain(generated) == _plain(value), \
+    )
+    assert _plain(generated) == _plain(value), (
         f"generated code gave {generated!r}, closures {value!r}"
+    )
     if outcome == "error":
         raise AssertionError(f"expected an evaluation error, got {value!r}")
     if outcome == "unknown":
         assert type(value) is Unknown, f"expected unknown, got {value!r}"
-        assert sorted(value.missing) == sorted(case["unknown"]), \
+        assert sorted(value.missing) == sorted(case["unknown"]), (
             f"missing {sorted(value.missing)}, expected {sorted(case['unknown'])}"
+        )
         return
     assert_matches(value, case["result"])
     if "shown" in case:
-        assert isinstance(value, Decimal) and format(value, "f") == case["shown"], \
+        assert isinstance(value, Decimal) and format(value, "f") == case["shown"], (
             f"shown as {format(value, 'f') if isinstance(value, Decimal) else value!r}"
+        )
 
 
 def _plain(v):
@@ -189,6 +216,7 @@ def _generated(env, expr, ctx):
     """The expression through dsl.codegen, as the evaluator runs it: its
     value, or the EvaluationError it stops with."""
     from dsl.codegen import generate_function
+
     try:
         fn, _src = generate_function(env, [expr.node])
         (value,) = fn(ctx.facts, ctx.as_of, ctx.standards, ctx.catalogs, None)
@@ -198,6 +226,7 @@ def _generated(env, expr, ctx):
 
 
 # --- collection -------------------------------------------------------------------
+
 
 def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -233,6 +262,7 @@ def test_compliance(name, index):
 
 # --- the suite itself -------------------------------------------------------------
 
+
 def test_the_suite_is_large_and_covers_every_outcome():
     files = sorted(COMPLIANCE.glob("*.json"))
     assert len(files) >= 8
@@ -247,7 +277,7 @@ def test_the_suite_is_large_and_covers_every_outcome():
 def test_every_file_is_well_formed():
     for path in sorted(COMPLIANCE.glob("*.json")):
         data = _load(path)
-        build(data)                       # raises DataError on a bad declaration
+        build(data)  # raises DataError on a bad declaration
         assert data.get("description"), path.name
         for case in data["cases"]:
             assert set(case) <= CASE_KEYS, (path.name, case)
@@ -259,51 +289,62 @@ def test_every_file_is_well_formed():
 
 MINI = {
     "enums": {"level": ["初级", "中级", "高级"]},
-    "declarations": {"facts": {"certificate": {"level": "enum:level", "date": "date"},
-                               "applicant": {"insured_months": "number"}},
-                     "standards": {"t": "table:level:money"}},
+    "declarations": {
+        "facts": {
+            "certificate": {"level": "enum:level", "date": "date"},
+            "applicant": {"insured_months": "number"},
+        },
+        "standards": {"t": "table:level:money"},
+    },
     "given": {"certificate": {"level": "中级", "date": "2020-03-15"}},
     "standards": {"t": {"初级": "1000", "中级": "1500"}},
     "cases": [],
 }
 
 
-@pytest.mark.parametrize("case", [
-    {"expression": "0.1 + 0.2", "result": "0.30000000000000004"},
-    {"expression": "0.1 + 0.2", "result": "0.31"},
-    {"expression": "1 == 1", "result": "1"},
-    {"expression": "1 + 0", "result": True},
-    {"expression": "round(2.675)", "result": "2.68", "shown": "2.680"},
-    {"expression": "certificate.date", "result": "2020-03-16"},
-    {"expression": "certificate.level", "result": "初级"},
-    {"expression": "applicant.insured_months >= 12", "result": False},
-    {"expression": "applicant.insured_months >= 12", "unknown": ["applicant"]},
-    {"expression": "true and applicant.insured_months >= 12", "unknown": []},
-    {"expression": "1 + 1", "unknown": ["x"]},
-    {"expression": "1 +", "error": "check", "message": ""},
-    {"expression": "1 +", "error": "parse", "message": "after '-'"},
-    {"expression": "foo", "error": "check", "message": "unknown field"},
-    {"expression": "foo", "error": "evaluation", "message": "unknown"},
-    {"expression": "1 / 1", "error": "evaluation", "message": "division by zero"},
-    {"expression": "standards.t[certificate.level]", "result": "1500", "type": "number"},
-    {"expression": "[1, 2]", "result": ["1", "3"]},
-    {"expression": "[1, 2]", "result": ["1"]},
-], ids=lambda c: f"{c['expression']}->{ {k: v for k, v in c.items() if k != 'expression'} }")
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"expression": "0.1 + 0.2", "result": "0.30000000000000004"},
+        {"expression": "0.1 + 0.2", "result": "0.31"},
+        {"expression": "1 == 1", "result": "1"},
+        {"expression": "1 + 0", "result": True},
+        {"expression": "round(2.675)", "result": "2.68", "shown": "2.680"},
+        {"expression": "certificate.date", "result": "2020-03-16"},
+        {"expression": "certificate.level", "result": "初级"},
+        {"expression": "applicant.insured_months >= 12", "result": False},
+        {"expression": "applicant.insured_months >= 12", "unknown": ["applicant"]},
+        {"expression": "true and applicant.insured_months >= 12", "unknown": []},
+        {"expression": "1 + 1", "unknown": ["x"]},
+        {"expression": "1 +", "error": "check", "message": ""},
+        {"expression": "1 +", "error": "parse", "message": "after '-'"},
+        {"expression": "foo", "error": "check", "message": "unknown field"},
+        {"expression": "foo", "error": "evaluation", "message": "unknown"},
+        {"expression": "1 / 1", "error": "evaluation", "message": "division by zero"},
+        {"expression": "standards.t[certificate.level]", "result": "1500", "type": "number"},
+        {"expression": "[1, 2]", "result": ["1", "3"]},
+        {"expression": "[1, 2]", "result": ["1"]},
+    ],
+    ids=lambda c: f"{c['expression']}->{ {k: v for k, v in c.items() if k != 'expression'} }",
+)
 def test_the_harness_rejects_a_wrong_expectation(case):
     """Each of these expectations is false: the harness must say so."""
     with pytest.raises(AssertionError):
         run_case(MINI, case)
 
 
-@pytest.mark.parametrize("data", [
-    {**MINI, "given": {"certificate": {"level": "中纪"}}},
-    {**MINI, "given": {"certificate": {"amount": "1"}}},
-    {**MINI, "given": {"applicant": {"insured_months": 12.5}}},
-    {**MINI, "standards": {"t": {"技师": "1"}}},
-    {**MINI, "declarations": {"facts": {"x": "enum:nope"}}},
-    {**MINI, "declarations": {"facts": {"x": "decimal"}}},
-    {**MINI, "surprise": 1},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**MINI, "given": {"certificate": {"level": "中纪"}}},
+        {**MINI, "given": {"certificate": {"amount": "1"}}},
+        {**MINI, "given": {"applicant": {"insured_months": 12.5}}},
+        {**MINI, "standards": {"t": {"技师": "1"}}},
+        {**MINI, "declarations": {"facts": {"x": "enum:nope"}}},
+        {**MINI, "declarations": {"facts": {"x": "decimal"}}},
+        {**MINI, "surprise": 1},
+    ],
+)
 def test_the_harness_refuses_bad_data(data):
     with pytest.raises(DataError):
         run_case(data, {"expression": "1", "result": "1"})

@@ -18,6 +18,7 @@ Fenced blocks, by their info string:
 * ``yaml wrong`` — every ``expr: TEXT`` line must fail to load, or load as
   something other than TEXT.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,7 +46,7 @@ FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.M | re.S)
 DOC_DEFINITIONS = {
     "in_force": "as_of >= 2019-01-01 and as_of <= 2021-12-31",
     "certificate_level": 'if certificate.kind in ["职业资格证书", "职业技能等级证书"] '
-                         'then certificate.level else "初级"',
+    'then certificate.level else "初级"',
     "standard_key": 'if training.kind == "创业培训" then "创业培训" else certificate_level',
     "share_of_fee": "apprenticeship.fee_paid * standards.apprenticeship_share",
     "below_usual_range": "share_of_fee < standards.apprenticeship_usual_min",
@@ -57,7 +58,7 @@ def blocks(kind: str) -> list[tuple[int, str]]:
     out = []
     for m in FENCE.finditer(text):
         if m.group(1).strip() == kind:
-            out.append((text[:m.start()].count("\n") + 2, m.group(2)))
+            out.append((text[: m.start()].count("\n") + 2, m.group(2)))
     return out
 
 
@@ -67,7 +68,9 @@ def _case() -> dict:
 
 
 def _environment():
-    data = json.loads((ROOT / "tests" / "dsl" / "compliance" / "policy.json").read_text(encoding="utf-8"))
+    data = json.loads(
+        (ROOT / "tests" / "dsl" / "compliance" / "policy.json").read_text(encoding="utf-8")
+    )
     data["declarations"]["definitions"] = DOC_DEFINITIONS
     data["cases"] = []
     env, facts, standards, catalogs = build(data)
@@ -79,9 +82,12 @@ ENV, FACT_TYPES, STANDARDS, CATALOGS = _environment()
 
 def context() -> Context:
     case = _case()
-    return Context(given_facts(case, FACT_TYPES),
-                   as_of=dt.date.fromisoformat(case["application"]["date"]),
-                   standards=STANDARDS, catalogs=CATALOGS)
+    return Context(
+        given_facts(case, FACT_TYPES),
+        as_of=dt.date.fromisoformat(case["application"]["date"]),
+        standards=STANDARDS,
+        catalogs=CATALOGS,
+    )
 
 
 def shown(value) -> str:
@@ -124,6 +130,7 @@ def run(line: str):
 
 # --- the blocks ------------------------------------------------------------------------------
 
+
 def test_the_doc_has_its_blocks():
     assert len(blocks("json doc-case")) == 1
     assert sum(len(b.splitlines()) for _, b in blocks("expr")) >= 80
@@ -153,6 +160,7 @@ def _policy_expressions() -> set[str]:
         elif isinstance(node, str):
             with contextlib.suppress(ParseError):
                 found.add(format_expression(node))
+
     for path in POLICY.rglob("*.yaml"):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     return found
@@ -165,8 +173,9 @@ POLICY_EXPRESSIONS = _policy_expressions()
 def test_policy_examples_are_the_policys_own(line):
     run(line)
     text, _ = split_result(line)
-    assert format_expression(text) in POLICY_EXPRESSIONS, \
+    assert format_expression(text) in POLICY_EXPRESSIONS, (
         f"{text!r} is not an expression of policy/**/*.yaml"
+    )
 
 
 @pytest.mark.parametrize("line", lines_of("expr syntax"))
@@ -222,8 +231,7 @@ def test_yaml_examples_load_and_their_expressions_check(body):
         run(v)
 
 
-@pytest.mark.parametrize("body", [pytest.param(b, id=f"line {s}")
-                                  for s, b in blocks("yaml wrong")])
+@pytest.mark.parametrize("body", [pytest.param(b, id=f"line {s}") for s, b in blocks("yaml wrong")])
 def test_yaml_wrong_examples_really_go_wrong(body):
     intended = [line.split("expr: ", 1)[1] for line in body.splitlines() if "expr: " in line]
     assert intended

@@ -2,6 +2,7 @@
 what the tracing closures give, on the paths they take and on the ones they
 leave to the general code: one matching item, a remembered result, an
 unknown key, a list of unhashable items, a long right side of and/or."""
+
 import datetime as dt
 import itertools
 from decimal import Decimal
@@ -18,33 +19,74 @@ D = dt.date
 # no row lacks a probed field: the generated code may test the one matching
 # item in place (Site.one) and remember item-only results (Site.memo)
 ROWS = [
-    {"institution": "A", "status": "active", "from": D(2020, 1, 1), "until": D(2020, 12, 31),
-     "levels": ["初级", "中级"]},
-    {"institution": "A", "status": "suspended", "from": D(2021, 1, 1), "until": D(2021, 6, 30),
-     "levels": ["初级"]},
-    {"institution": "B", "status": "active", "from": D(2019, 1, 1), "until": D(2019, 12, 31),
-     "levels": ["专项"]},
-    {"institution": "B", "status": "active", "from": D(2021, 1, 1), "until": D(2021, 12, 31),
-     "levels": ["高级"]},
+    {
+        "institution": "A",
+        "status": "active",
+        "from": D(2020, 1, 1),
+        "until": D(2020, 12, 31),
+        "levels": ["初级", "中级"],
+    },
+    {
+        "institution": "A",
+        "status": "suspended",
+        "from": D(2021, 1, 1),
+        "until": D(2021, 6, 30),
+        "levels": ["初级"],
+    },
+    {
+        "institution": "B",
+        "status": "active",
+        "from": D(2019, 1, 1),
+        "until": D(2019, 12, 31),
+        "levels": ["专项"],
+    },
+    {
+        "institution": "B",
+        "status": "active",
+        "from": D(2021, 1, 1),
+        "until": D(2021, 12, 31),
+        "levels": ["高级"],
+    },
 ]
-ROW = T.RecordType("r", (("institution", T.STRING), ("status", T.STRING), ("from", T.DATE),
-                         ("until", T.DATE), ("levels", T.ListType("list", T.STRING))))
+ROW = T.RecordType(
+    "r",
+    (
+        ("institution", T.STRING),
+        ("status", T.STRING),
+        ("from", T.DATE),
+        ("until", T.DATE),
+        ("levels", T.ListType("list", T.STRING)),
+    ),
+)
 ENV = Environment(
-    facts={"t": T.RecordType("t", (("inst", T.STRING), ("start", T.DATE), ("end", T.DATE),
-                                   ("level", T.STRING), ("tags", T.ListType("list", T.STRING))))},
-    catalogs={"rows": T.ListType("list", ROW), "names": T.ListType("list", T.STRING)})
+    facts={
+        "t": T.RecordType(
+            "t",
+            (
+                ("inst", T.STRING),
+                ("start", T.DATE),
+                ("end", T.DATE),
+                ("level", T.STRING),
+                ("tags", T.ListType("list", T.STRING)),
+            ),
+        )
+    },
+    catalogs={"rows": T.ListType("list", ROW), "names": T.ListType("list", T.STRING)},
+)
 
 EXPRESSIONS = [
     # keys and facts: the one matching item is tested in place
-    ('any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
-    'and s.from <= t.start and t.end <= s.until)'),
+    (
+        'any(catalog.rows, s -> s.institution == t.inst and s.status == "active" '
+        "and s.from <= t.start and t.end <= s.until)"
+    ),
     # keys only (the rest reads the item): remembered per key
     'any(catalog.rows, s -> s.institution == t.inst and "初级" in s.levels)',
     'any(catalog.rows, s -> s.institution == t.inst and s.status == "active")',
     # a key that is not a plain value (a list): the site's general method
     'any(catalog.rows, s -> s.levels == t.tags and s.status == "active")',
     # membership in a catalogue list
-    't.inst in catalog.names',
+    "t.inst in catalog.names",
     't.inst not in catalog.names or t.level in ["初级", "中级"]',
 ]
 VALUES = {
@@ -72,7 +114,7 @@ def test_generated_shortcuts_agree_with_the_closures(text):
     fn, _src = generate_function(ENV, [expr.node])
     catalogs = {"rows": ROWS, "names": ["A", "B"]}
     all_cases = list(cases())
-    for rounds in range(2):          # the second round finds what the first remembered
+    for rounds in range(2):  # the second round finds what the first remembered
         for t in all_cases:
             (got,) = fn({"t": t}, Unknown(("as_of",)), {}, catalogs)
             want = closures(expr, t, catalogs)
@@ -91,9 +133,11 @@ def test_a_changed_catalogue_is_indexed_again():
 
 
 def test_membership_in_a_list_of_unhashable_items_compares_one_by_one():
-    env = Environment(facts={"x": T.ListType("list", T.STRING)},
-                      catalogs={"pairs": T.ListType("list", T.ListType("list", T.STRING))})
-    expr = env.compile('x in catalog.pairs')
+    env = Environment(
+        facts={"x": T.ListType("list", T.STRING)},
+        catalogs={"pairs": T.ListType("list", T.ListType("list", T.STRING))},
+    )
+    expr = env.compile("x in catalog.pairs")
     fn, _src = generate_function(env, [expr.node])
     catalogs = {"pairs": [["a"], ["b"]]}
     for facts, want in (({"x": ["a"]}, True), ({"x": ["c"]}, False), ({}, None)):
@@ -104,14 +148,19 @@ def test_membership_in_a_list_of_unhashable_items_compares_one_by_one():
 
 
 def test_a_long_right_side_of_and_is_not_duplicated_and_decides_alike():
-    right = " and ".join(f"t.level != \"x{i}\"" for i in range(20))
+    right = " and ".join(f't.level != "x{i}"' for i in range(20))
     for op in ("and", "or"):
-        text = f"t.inst == \"A\" {op} ({right})"
+        text = f't.inst == "A" {op} ({right})'
         expr = ENV.compile(text)
         fn, src = generate_function(ENV, [expr.node])
         assert len(src) < 60_000
-        for t in ({"inst": "A", "level": "初级"}, {"inst": "B", "level": "x3"}, {"level": "初级"},
-                  {"inst": "A"}, {}):
+        for t in (
+            {"inst": "A", "level": "初级"},
+            {"inst": "B", "level": "x3"},
+            {"level": "初级"},
+            {"inst": "A"},
+            {},
+        ):
             got = fn({"t": t}, None, {}, {})[0]
             want = closures(expr, t, {})
             assert got == want and type(got) is type(want), (op, t, got, want)
@@ -120,9 +169,9 @@ def test_a_long_right_side_of_and_is_not_duplicated_and_decides_alike():
 def test_nested_right_sides_stay_small():
     """a and (b and (c and ...)): the right side written twice at each level
     must not double the source at every level."""
-    text = "t.inst == \"A\""
+    text = 't.inst == "A"'
     for i in range(15):
-        text = f"t.level != \"x{i}\" and ({text})"
+        text = f't.level != "x{i}" and ({text})'
     expr = ENV.compile(text)
     _fn, src = generate_function(ENV, [expr.node])
     assert len(src) < 200_000
@@ -144,21 +193,35 @@ def test_forget_leaves_the_decisions_as_they_were(bundled_policy):
     from interpreter.cases import parse_json_text
     from interpreter.evaluate import Evaluator
     from population.synthetic import generate
+
     ev = Evaluator(bundled_policy)
-    raw = [parse_json_text(json.dumps(c, ensure_ascii=False), "case")
-           for c in generate(200, 7, catalog=bundled_policy.catalog_values)]
-    first = [[(d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
-              for d in ev.decide(c, explain=False).decisions] for c in raw]
+    raw = [
+        parse_json_text(json.dumps(c, ensure_ascii=False), "case")
+        for c in generate(200, 7, catalog=bundled_policy.catalog_values)
+    ]
+    first = [
+        [
+            (d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
+            for d in ev.decide(c, explain=False).decisions
+        ]
+        for c in raw
+    ]
     ev.forget()
     sites = [s for fn in ev._functions.values() for s in fn.__globals__["_sites"]]
     assert sites and all(s.memo == {} for s in sites)
-    again = [[(d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
-              for d in ev.decide(c, explain=False).decisions] for c in raw]
+    again = [
+        [
+            (d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
+            for d in ev.decide(c, explain=False).decisions
+        ]
+        for c in raw
+    ]
     assert again == first
 
 
 def test_a_clause_result_shows_only_its_own_values_and_compares_by_them():
     from interpreter.decision import ClauseResult
+
     found = {"training.course": "ZD-001", "certificate.level": "中级"}
     # as the evaluator builds it: every value read, and the clause's paths
     lazy = tuple.__new__(ClauseResult, ("c", False, (), (found, ("training.course",)), ()))
@@ -173,10 +236,14 @@ def test_explained_clauses_show_the_values_they_read(bundled_policy):
     from interpreter.cases import read_case_file
     from interpreter.evaluate import Evaluator
     from interpreter.loader import bundled_policy_dir
-    case, _raw = read_case_file(bundled_policy_dir().parent / "examples"
-                                / "vocational_training_intermediate.json")
+
+    case, _raw = read_case_file(
+        bundled_policy_dir().parent / "examples" / "vocational_training_intermediate.json"
+    )
     (d,) = Evaluator(bundled_policy).decide(case, programs=["vocational_training"]).decisions
     shown = {c.id: c.values for c in d.clauses}
-    assert shown["certificate_level"] == {"certificate.kind": "职业技能等级证书",
-                                          "certificate.level": "中级"}
+    assert shown["certificate_level"] == {
+        "certificate.kind": "职业技能等级证书",
+        "certificate.level": "中级",
+    }
     assert set(shown["trained_in_district"]) == {"training.in_district"}

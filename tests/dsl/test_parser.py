@@ -1,6 +1,7 @@
 """The parser: the trees it builds, and parse errors an officer can act on —
 exact messages, exact positions, a caret under the right character, and never
 a word of Lark's internals."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,9 +14,28 @@ from dsl import ast as A
 from dsl.operators import KEYWORDS
 from dsl.parser import MAX_DEPTH, MAX_LENGTH
 
-LARK_WORDS = ("__ANON", "$END", "LPAR", "RPAR", "LSQB", "RSQB", "Token(", "Tree(",
-              "MORETHAN", "LESSTHAN", "EQUAL", "lark", "Lark", "Unexpected", "Traceback",
-              "NAME", "NUMBER", "STRING", "PERCENT", "DATE")
+LARK_WORDS = (
+    "__ANON",
+    "$END",
+    "LPAR",
+    "RPAR",
+    "LSQB",
+    "RSQB",
+    "Token(",
+    "Tree(",
+    "MORETHAN",
+    "LESSTHAN",
+    "EQUAL",
+    "lark",
+    "Lark",
+    "Unexpected",
+    "Traceback",
+    "NAME",
+    "NUMBER",
+    "STRING",
+    "PERCENT",
+    "DATE",
+)
 
 
 def error_of(text: str, source: str | None = None) -> ParseError:
@@ -50,20 +70,54 @@ MESSAGES = [
     ("a = 1", "'=' alone is not an operator: write '==' to compare", 1, 3),
     ('"中级" = certificate.level', "'=' alone is not an operator: write '==' to compare", 1, 6),
     ("count(history, h => h.x)", "'=' alone is not an operator: write '==' to compare", 1, 18),
-    ("min(1，2)", ("'，' is not allowed here (a full-width Chinese punctuation mark; "
-                 "use , ( ) \" : instead)"), 1, 6),
-    ("（1 + 2）", ("'（' is not allowed here (a full-width Chinese punctuation mark; "
-                "use , ( ) \" : instead)"), 1, 1),
-    ("certificate.level == “中级”", ("'“' is not allowed here (a full-width Chinese "
-                                   "punctuation mark; use , ( ) \" : instead)"), 1, 22),
-    ("1 < 2 < 3", ("'<' cannot follow a comparison: comparisons do not chain; "
-                  "join them with 'and'"), 1, 7),
-    ("applicant.insured_months >= 12 <= 24", ("'<=' cannot follow a comparison: comparisons "
-                                             "do not chain; join them with 'and'"), 1, 32),
-    ("a == b == c", ("'==' cannot follow a comparison: comparisons do not chain; "
-                    "join them with 'and'"), 1, 8),
-    ("a in b in c", ("'in' cannot follow a comparison: comparisons do not chain; "
-                    "join them with 'and'"), 1, 8),
+    (
+        "min(1，2)",
+        (
+            "'，' is not allowed here (a full-width Chinese punctuation mark; "
+            'use , ( ) " : instead)'
+        ),
+        1,
+        6,
+    ),
+    (
+        "（1 + 2）",
+        (
+            "'（' is not allowed here (a full-width Chinese punctuation mark; "
+            'use , ( ) " : instead)'
+        ),
+        1,
+        1,
+    ),
+    (
+        "certificate.level == “中级”",
+        ("'“' is not allowed here (a full-width Chinese punctuation mark; use , ( ) \" : instead)"),
+        1,
+        22,
+    ),
+    (
+        "1 < 2 < 3",
+        ("'<' cannot follow a comparison: comparisons do not chain; join them with 'and'"),
+        1,
+        7,
+    ),
+    (
+        "applicant.insured_months >= 12 <= 24",
+        ("'<=' cannot follow a comparison: comparisons do not chain; join them with 'and'"),
+        1,
+        32,
+    ),
+    (
+        "a == b == c",
+        ("'==' cannot follow a comparison: comparisons do not chain; join them with 'and'"),
+        1,
+        8,
+    ),
+    (
+        "a in b in c",
+        ("'in' cannot follow a comparison: comparisons do not chain; join them with 'and'"),
+        1,
+        8,
+    ),
     ("1 2", "unexpected '2'; expected an operator or the end of the expression", 1, 3),
     ("true false", "unexpected 'false'; expected an operator or the end of the expression", 1, 6),
     ("1 + 2)", "unexpected ')'; expected the end of the expression", 1, 6),
@@ -100,8 +154,9 @@ MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("text, message, line, column", MESSAGES,
-                         ids=[repr(m[0])[:40] for m in MESSAGES])
+@pytest.mark.parametrize(
+    "text, message, line, column", MESSAGES, ids=[repr(m[0])[:40] for m in MESSAGES]
+)
 def test_parse_error_message_and_position(text, message, line, column):
     err = error_of(text)
     assert err.message == message
@@ -116,26 +171,39 @@ def test_the_rendered_error_puts_the_caret_after_the_operator():
     assert err.render() == (
         "policy/programs/skill_upgrade.yaml:1:28: expected a value after '>='\n"
         "  applicant.insured_months >=\n"
-        "                             ^")
+        "                             ^"
+    )
     assert str(err) == err.render()
     assert err.kind == "parse" and isinstance(err, PolicyError)
     assert err.to_json() == {
-        "kind": "parse", "file": "policy/programs/skill_upgrade.yaml", "line": 1,
-        "column": 28, "context": None, "message": "expected a value after '>='",
-        "hint": None, "severity": "error", "code": None}
+        "kind": "parse",
+        "file": "policy/programs/skill_upgrade.yaml",
+        "line": 1,
+        "column": 28,
+        "context": None,
+        "message": "expected a value after '>='",
+        "hint": None,
+        "severity": "error",
+        "code": None,
+    }
 
 
-@pytest.mark.parametrize("text, caret", [
-    ("(1 + 2", "        ^"),
-    ("a = 1", "    ^"),
-    ("1 < 2 < 3", "        ^"),
-    ('"abc', "  ^"),
-    ("2020-13-01", "  ^"),
-    # Chinese characters take two columns on a terminal: the caret stays under '中'
-    ('certificate.level == "中级" and 中级', "  " + " " * (len('certificate.level == "') + 4
-                                                          + len('" and ')) + "^"),
-    ("min(1，2)", "       ^"),
-])
+@pytest.mark.parametrize(
+    "text, caret",
+    [
+        ("(1 + 2", "        ^"),
+        ("a = 1", "    ^"),
+        ("1 < 2 < 3", "        ^"),
+        ('"abc', "  ^"),
+        ("2020-13-01", "  ^"),
+        # Chinese characters take two columns on a terminal: the caret stays under '中'
+        (
+            'certificate.level == "中级" and 中级',
+            "  " + " " * (len('certificate.level == "') + 4 + len('" and ')) + "^",
+        ),
+        ("min(1，2)", "       ^"),
+    ],
+)
 def test_the_caret_is_under_the_offending_character(text, caret):
     assert caret_line(error_of(text)) == caret
 
@@ -145,7 +213,8 @@ def test_a_multi_line_expression_shows_the_line_of_the_error():
     assert err.render().splitlines() == [
         "p.yaml:2:8: expected a value after 'or'",
         "    (b or",
-        "         ^"]
+        "         ^",
+    ]
 
 
 def test_an_invalid_date_error_carries_its_source_and_snippet():
@@ -156,12 +225,54 @@ def test_an_invalid_date_error_carries_its_source_and_snippet():
 
 
 LARK_PROBES = [
-    "(", ")", "[", "]", ",", ".", "->", "==", "not in", "in", "and", "or", "if", "else",
-    "1 +", "a.", "a[", "f(", "f(,", "f(1 2)", "[1 2]", "a b c", "if then else",
-    "count(history, h ->)", "count(history, -> 1)", "a -> b", "1 not 2", "not in [1]",
-    "a[1 2]", "((1)", "(1))", "[[1]", "\"\\", "'x'", "`x`", "a ? b : c", "a ; b",
-    "x\ty\nz", "1..2", "1.2.3", "60%.5", "2020-01-01x", "\x00", "\u3000", "中级",
-    "certificate.level = = \"中级\"", "if a then b else c else d", "a == b !=",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ".",
+    "->",
+    "==",
+    "not in",
+    "in",
+    "and",
+    "or",
+    "if",
+    "else",
+    "1 +",
+    "a.",
+    "a[",
+    "f(",
+    "f(,",
+    "f(1 2)",
+    "[1 2]",
+    "a b c",
+    "if then else",
+    "count(history, h ->)",
+    "count(history, -> 1)",
+    "a -> b",
+    "1 not 2",
+    "not in [1]",
+    "a[1 2]",
+    "((1)",
+    "(1))",
+    "[[1]",
+    '"\\',
+    "'x'",
+    "`x`",
+    "a ? b : c",
+    "a ; b",
+    "x\ty\nz",
+    "1..2",
+    "1.2.3",
+    "60%.5",
+    "2020-01-01x",
+    "\x00",
+    "\u3000",
+    "中级",
+    'certificate.level = = "中级"',
+    "if a then b else c else d",
+    "a == b !=",
 ]
 
 
@@ -175,6 +286,7 @@ def test_no_message_speaks_lark(text):
 
 
 # --- limits ------------------------------------------------------------------------------
+
 
 def test_limits_are_the_documented_ones():
     assert (MAX_LENGTH, MAX_DEPTH) == (4000, 60)
@@ -195,14 +307,17 @@ def test_nesting_up_to_the_limit_parses():
     assert depth == 59
 
 
-@pytest.mark.parametrize("text, message", [
-    ("(" * 61 + "1" + ")" * 61, "the expression nests 61 levels deep; the limit is 60"),
-    ("[" * 3000, "the expression nests 3000 levels deep; the limit is 60"),
-    ("-" * 60 + "1", "the expression nests more than 60 levels deep"),
-    ("1" + " + 1" * 70, "the expression nests more than 60 levels deep"),
-    ("-" * 3999 + "1", "the expression nests too deeply"),
-    ("not " * 999 + "true", "the expression nests too deeply"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("(" * 61 + "1" + ")" * 61, "the expression nests 61 levels deep; the limit is 60"),
+        ("[" * 3000, "the expression nests 3000 levels deep; the limit is 60"),
+        ("-" * 60 + "1", "the expression nests more than 60 levels deep"),
+        ("1" + " + 1" * 70, "the expression nests more than 60 levels deep"),
+        ("-" * 3999 + "1", "the expression nests too deeply"),
+        ("not " * 999 + "true", "the expression nests too deeply"),
+    ],
+)
 def test_deep_nesting_is_a_parse_error_not_a_crash(text, message):
     err = error_of(text)
     assert err.message == message
@@ -231,6 +346,7 @@ def test_text_that_is_not_a_string_is_a_parse_error():
 
 # --- keywords are not names -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kw", sorted(KEYWORDS))
 def test_a_keyword_cannot_be_a_field_a_lambda_name_or_a_function(kw):
     with pytest.raises(ParseError):
@@ -238,7 +354,7 @@ def test_a_keyword_cannot_be_a_field_a_lambda_name_or_a_function(kw):
     with pytest.raises(ParseError):
         parse(f"count(history, {kw} -> true)")
     if kw in ("true", "false"):
-        assert parse(f"{kw} + 1").left == A.Bool(kw == "true")     # a literal, not a name
+        assert parse(f"{kw} + 1").left == A.Bool(kw == "true")  # a literal, not a name
     else:
         with pytest.raises(ParseError):
             parse(f"{kw} + 1")
@@ -246,12 +362,30 @@ def test_a_keyword_cannot_be_a_field_a_lambda_name_or_a_function(kw):
         tree = parse(f"{kw}(1)")
     except ParseError:
         return
-    assert kw == "not" and tree == A.Unary("not", A.Number(Decimal(1)))   # not(1) is not a call
+    assert kw == "not" and tree == A.Unary("not", A.Number(Decimal(1)))  # not(1) is not a call
 
 
-@pytest.mark.parametrize("name", ["ifx", "iff", "android", "notable", "inx", "index",
-                                  "thenx", "orr", "order", "elsewhere", "true_value",
-                                  "falsey", "_if", "IF", "True", "And"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ifx",
+        "iff",
+        "android",
+        "notable",
+        "inx",
+        "index",
+        "thenx",
+        "orr",
+        "order",
+        "elsewhere",
+        "true_value",
+        "falsey",
+        "_if",
+        "IF",
+        "True",
+        "And",
+    ],
+)
 def test_a_name_may_start_with_a_keyword(name):
     assert parse(name) == A.Name(name)
     assert parse(f"a.{name}") == A.Attr(A.Name("a"), name)
@@ -259,37 +393,51 @@ def test_a_name_may_start_with_a_keyword(name):
 
 # --- the trees ---------------------------------------------------------------------------
 
-N = lambda v: A.Number(Decimal(v))       # noqa: E731
+N = lambda v: A.Number(Decimal(v))  # noqa: E731
 
 
-@pytest.mark.parametrize("text, tree", [
-    ("1500.00", N("1500.00")),
-    ("60%", A.Number(Decimal("0.6"), percent=True)),
-    ("0.5%", A.Number(Decimal("0.005"), percent=True)),
-    ('"台政办发〔2020〕4号"', A.String("台政办发〔2020〕4号")),
-    (r'"a\"b\\c\nd\te"', A.String('a"b\\c\nd\te')),
-    ("2020-06-01", A.Date(dt.date(2020, 6, 1))),
-    ("true", A.Bool(True)),
-    ("[]", A.ListLit(())),
-    ("[1, \"中级\"]", A.ListLit((N(1), A.String("中级")))),
-    ("-2 * 3", A.Binary("*", A.Unary("-", N(2)), N(3))),
-    ("1 + 2 * 3", A.Binary("+", N(1), A.Binary("*", N(2), N(3)))),
-    ("10 - 4 - 3", A.Binary("-", A.Binary("-", N(10), N(4)), N(3))),
-    ("not a and b", A.Binary("and", A.Unary("not", A.Name("a")), A.Name("b"))),
-    ("a or b and c", A.Binary("or", A.Name("a"), A.Binary("and", A.Name("b"), A.Name("c")))),
-    ("not a in b", A.Unary("not", A.Binary("in", A.Name("a"), A.Name("b")))),
-    ("a not in b", A.Binary("not in", A.Name("a"), A.Name("b"))),
-    ("if a then 1 else 2 + 3", A.If(A.Name("a"), N(1), A.Binary("+", N(2), N(3)))),
-    ("standards.t[certificate.level]",
-     A.Index(A.Attr(A.Name("standards"), "t"), A.Attr(A.Name("certificate"), "level"))),
-    ("count(history, h -> h.amount > 0)",
-     A.Call("count", (A.Name("history"),
-                      A.Lambda("h", A.Binary(">", A.Attr(A.Name("h"), "amount"), N(0)))))),
-    ("f()", A.Call("f", ())),
-    ("-standards.t[\"初级\"]",
-     A.Unary("-", A.Index(A.Attr(A.Name("standards"), "t"), A.String("初级")))),
-    ("2020 - 1 - 1", A.Binary("-", A.Binary("-", N(2020), N(1)), N(1))),
-])
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("1500.00", N("1500.00")),
+        ("60%", A.Number(Decimal("0.6"), percent=True)),
+        ("0.5%", A.Number(Decimal("0.005"), percent=True)),
+        ('"台政办发〔2020〕4号"', A.String("台政办发〔2020〕4号")),
+        (r'"a\"b\\c\nd\te"', A.String('a"b\\c\nd\te')),
+        ("2020-06-01", A.Date(dt.date(2020, 6, 1))),
+        ("true", A.Bool(True)),
+        ("[]", A.ListLit(())),
+        ('[1, "中级"]', A.ListLit((N(1), A.String("中级")))),
+        ("-2 * 3", A.Binary("*", A.Unary("-", N(2)), N(3))),
+        ("1 + 2 * 3", A.Binary("+", N(1), A.Binary("*", N(2), N(3)))),
+        ("10 - 4 - 3", A.Binary("-", A.Binary("-", N(10), N(4)), N(3))),
+        ("not a and b", A.Binary("and", A.Unary("not", A.Name("a")), A.Name("b"))),
+        ("a or b and c", A.Binary("or", A.Name("a"), A.Binary("and", A.Name("b"), A.Name("c")))),
+        ("not a in b", A.Unary("not", A.Binary("in", A.Name("a"), A.Name("b")))),
+        ("a not in b", A.Binary("not in", A.Name("a"), A.Name("b"))),
+        ("if a then 1 else 2 + 3", A.If(A.Name("a"), N(1), A.Binary("+", N(2), N(3)))),
+        (
+            "standards.t[certificate.level]",
+            A.Index(A.Attr(A.Name("standards"), "t"), A.Attr(A.Name("certificate"), "level")),
+        ),
+        (
+            "count(history, h -> h.amount > 0)",
+            A.Call(
+                "count",
+                (
+                    A.Name("history"),
+                    A.Lambda("h", A.Binary(">", A.Attr(A.Name("h"), "amount"), N(0))),
+                ),
+            ),
+        ),
+        ("f()", A.Call("f", ())),
+        (
+            '-standards.t["初级"]',
+            A.Unary("-", A.Index(A.Attr(A.Name("standards"), "t"), A.String("初级"))),
+        ),
+        ("2020 - 1 - 1", A.Binary("-", A.Binary("-", N(2020), N(1)), N(1))),
+    ],
+)
 def test_trees(text, tree):
     assert parse(text) == tree
 

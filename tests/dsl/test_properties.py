@@ -10,6 +10,7 @@
     never a Python exception;
 (d) date arithmetic: months_between and days_between agree and mirror.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,27 +35,94 @@ from dsl import ast as A
 from dsl import types as T
 from dsl.operators import BINARY, KEYWORDS
 
-pytestmark = pytest.mark.slow      # hypothesis properties: `pytest -m "not slow"` skips them
+pytestmark = pytest.mark.slow  # hypothesis properties: `pytest -m "not slow"` skips them
 
-SETTINGS = settings(max_examples=200, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LARK_WORDS = ("__ANON", "$END", "LPAR", "RPAR", "LSQB", "RSQB", "Token(", "Tree(")
 
 
 # --- (a) any text ---------------------------------------------------------------------------
 
 FRAGMENTS = [
-    "1", "0", "12", "1500.00", "60%", "0.5%", "%", ".", ",", "(", ")", "[", "]", "->", "-",
-    "+", "*", "/", "=", "==", "!=", "<", "<=", ">", ">=", "!", "in", "not", "and", "or",
-    "if", "then", "else", "true", "false", "a", "h", "certificate", ".level", "standards",
-    "count", "min(", "round(", '"', '"初级"', '"中\\"级"', "\\", "2020-06-01", "2020-13-01",
-    "2021-02-29", "2020-1-1", " ", "  ", "\n", "\t", "，", "（", "）", "“", "”", "：", "；",
-    "中级", "#", "'", "&", "|", "?", "\x00", "\u3000", "𝔘", "é",
+    "1",
+    "0",
+    "12",
+    "1500.00",
+    "60%",
+    "0.5%",
+    "%",
+    ".",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "->",
+    "-",
+    "+",
+    "*",
+    "/",
+    "=",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "!",
+    "in",
+    "not",
+    "and",
+    "or",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "a",
+    "h",
+    "certificate",
+    ".level",
+    "standards",
+    "count",
+    "min(",
+    "round(",
+    '"',
+    '"初级"',
+    '"中\\"级"',
+    "\\",
+    "2020-06-01",
+    "2020-13-01",
+    "2021-02-29",
+    "2020-1-1",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "，",
+    "（",
+    "）",
+    "“",
+    "”",
+    "：",
+    "；",
+    "中级",
+    "#",
+    "'",
+    "&",
+    "|",
+    "?",
+    "\x00",
+    "\u3000",
+    "𝔘",
+    "é",
 ]
 grammarish = st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join)
-any_text = st.one_of(st.text(max_size=60), grammarish,
-                     st.text(alphabet="()[]\"\\ -+*/=<>!.,%0123456789abnotiferuls中级\n",
-                             max_size=60))
+any_text = st.one_of(
+    st.text(max_size=60),
+    grammarish,
+    st.text(alphabet='()[]"\\ -+*/=<>!.,%0123456789abnotiferuls中级\n', max_size=60),
+)
 
 
 @SETTINGS
@@ -76,13 +144,15 @@ def test_any_text_parses_or_raises_parse_error(text):
 # --- (b) random trees -----------------------------------------------------------------------
 
 names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
-    lambda s: s not in KEYWORDS)
+    lambda s: s not in KEYWORDS
+)
 digits = st.from_regex(r"[0-9]{1,7}(\.[0-9]{1,4})?", fullmatch=True)
 numbers = digits.map(lambda d: A.Number(Decimal(d)))
 percents = digits.map(lambda d: A.Number(Decimal(d) / 100, percent=True))
 string_chars = st.one_of(
-    st.sampled_from(list('"\\\n\t\r\'()[] 初中高级技师创业培训〔〕，“”')),
-    st.characters(blacklist_categories=("Cs",)))
+    st.sampled_from(list("\"\\\n\t\r'()[] 初中高级技师创业培训〔〕，“”")),
+    st.characters(blacklist_categories=("Cs",)),
+)
 strings = st.text(alphabet=string_chars, max_size=12).map(A.String)
 dates = st.dates(min_value=dt.date(1, 1, 1)).map(A.Date)
 bools = st.booleans().map(A.Bool)
@@ -119,9 +189,11 @@ def _mixed(children):
 
 
 operator_trees = st.recursive(leaves, _operators, max_leaves=10)
-trees = st.one_of(st.recursive(leaves, _extend, max_leaves=12),
-                  operator_trees,
-                  st.recursive(operator_trees, _mixed, max_leaves=4))
+trees = st.one_of(
+    st.recursive(leaves, _extend, max_leaves=12),
+    operator_trees,
+    st.recursive(operator_trees, _mixed, max_leaves=4),
+)
 
 
 def depth(node: A.Node) -> int:
@@ -174,8 +246,9 @@ def _noisy(node: A.Node, rnd) -> str:
 
     def sub(n):
         text = _noisy(n, rnd)
-        if isinstance(n, (A.Number, A.String, A.Bool, A.Date, A.Name, A.ListLit, A.Call)) \
-                and not (isinstance(n, A.Number) and n.value < 0):
+        if isinstance(n, (A.Number, A.String, A.Bool, A.Date, A.Name, A.ListLit, A.Call)) and not (
+            isinstance(n, A.Number) and n.value < 0
+        ):
             return text
         return f"({sp()}{text}{sp()})"
 
@@ -188,8 +261,11 @@ def _noisy(node: A.Node, rnd) -> str:
     if isinstance(node, A.Index):
         return f"{sub(node.obj)}{sp()}[{sp()}{_noisy(node.key, rnd)}{sp()}]"
     if isinstance(node, A.Call):
-        return (f"{node.func}{sp()}({sp()}"
-                + f"{sp()},{sp()}".join(_noisy(a, rnd) for a in node.args) + ")")
+        return (
+            f"{node.func}{sp()}({sp()}"
+            + f"{sp()},{sp()}".join(_noisy(a, rnd) for a in node.args)
+            + ")"
+        )
     if isinstance(node, A.Lambda):
         return f"{node.param}{sp()}->{sp()}{_noisy(node.body, rnd)}"
     if isinstance(node, A.Unary):
@@ -199,15 +275,20 @@ def _noisy(node: A.Node, rnd) -> str:
         op = node.op.replace(" ", " " + sp()) if node.op == "not in" else node.op
         return f"{sub(node.left)} {sp()}{op}{sp()} {sub(node.right)}"
     if isinstance(node, A.If):
-        return (f"if {sp()}{sub(node.cond)} then{sp()} {_noisy(node.then, rnd)} "
-                f"else {sp()}{_noisy(node.else_, rnd)}")
+        return (
+            f"if {sp()}{sub(node.cond)} then{sp()} {_noisy(node.then, rnd)} "
+            f"else {sp()}{_noisy(node.else_, rnd)}"
+        )
     raise TypeError(node)
 
 
 @SETTINGS
-@given(st.one_of(st.recursive(leaves, _extend, max_leaves=8),
-                 st.recursive(leaves, _operators, max_leaves=8)),
-       st.randoms(use_true_random=False))
+@given(
+    st.one_of(
+        st.recursive(leaves, _extend, max_leaves=8), st.recursive(leaves, _operators, max_leaves=8)
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_redundant_parentheses_and_spacing_change_nothing(tree, rnd):
     assume(depth(tree) <= 12)
     text = _noisy(tree, rnd)
@@ -219,24 +300,40 @@ def test_redundant_parentheses_and_spacing_change_nothing(tree, rnd):
 
 LEVEL = T.EnumType("level", frozenset(["初级", "中级", "高级"]))
 ENV = Environment(
-    facts={"n": T.NUMBER, "m": T.MONEY, "b": T.BOOLEAN, "d": T.DATE, "lv": LEVEL,
-           "ns": T.ListType("list", T.NUMBER),
-           "h": T.ListType("list", T.RecordType("h[]", (("amount", T.MONEY),
-                                                       ("date", T.DATE)))),
-           },
-    standards={"t": T.TableType("standards.t", LEVEL, T.MONEY), "cap": T.MONEY})
+    facts={
+        "n": T.NUMBER,
+        "m": T.MONEY,
+        "b": T.BOOLEAN,
+        "d": T.DATE,
+        "lv": LEVEL,
+        "ns": T.ListType("list", T.NUMBER),
+        "h": T.ListType("list", T.RecordType("h[]", (("amount", T.MONEY), ("date", T.DATE)))),
+    },
+    standards={"t": T.TableType("standards.t", LEVEL, T.MONEY), "cap": T.MONEY},
+)
 
 small = st.integers(0, 9999).map(lambda i: A.Number(Decimal(i) / 100))
 fact_num = st.sampled_from([A.Name("n"), A.Name("m"), A.Attr(A.Name("standards"), "cap")])
-num_leaf = st.one_of(small, fact_num,
-                     st.sampled_from(["初级", "中级", "高级"]).map(
-                         lambda k: A.Index(A.Attr(A.Name("standards"), "t"), A.String(k))),
-                     st.just(A.Index(A.Attr(A.Name("standards"), "t"), A.Name("lv"))),
-                     st.just(A.Call("count", (A.Name("ns"),))))
-date_leaf = st.one_of(st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31)).map(A.Date),
-                      st.just(A.Name("d")), st.just(A.Name("as_of")))
-bool_leaf = st.one_of(bools, st.just(A.Name("b")),
-                      st.sampled_from([A.Call("present", (A.Name(x),)) for x in ("n", "lv", "h")]))
+num_leaf = st.one_of(
+    small,
+    fact_num,
+    st.sampled_from(["初级", "中级", "高级"]).map(
+        lambda k: A.Index(A.Attr(A.Name("standards"), "t"), A.String(k))
+    ),
+    st.just(A.Index(A.Attr(A.Name("standards"), "t"), A.Name("lv"))),
+    st.just(A.Call("count", (A.Name("ns"),))),
+)
+date_leaf = st.one_of(
+    st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31)).map(A.Date),
+    st.just(A.Name("d")),
+    st.just(A.Name("as_of")),
+)
+bool_leaf = st.one_of(
+    bools,
+    st.just(A.Name("b")),
+    st.sampled_from([A.Call("present", (A.Name(x),)) for x in ("n", "lv", "h")]),
+)
+
 
 def nums_(budget: int):
     if budget <= 0:
@@ -247,13 +344,25 @@ def nums_(budget: int):
         st.builds(A.Binary, st.sampled_from(["+", "-", "*", "/"]), n, n),
         st.builds(A.Unary, st.just("-"), n),
         st.builds(A.If, c, n, n),
-        st.builds(lambda f, xs: A.Call(f, tuple(xs)), st.sampled_from(["min", "max"]),
-                  st.lists(n, min_size=1, max_size=3)),
+        st.builds(
+            lambda f, xs: A.Call(f, tuple(xs)),
+            st.sampled_from(["min", "max"]),
+            st.lists(n, min_size=1, max_size=3),
+        ),
         st.builds(lambda x, a, b: A.Call("clamp", (x, a, b)), n, n, n),
-        st.builds(lambda x, p, mode: A.Call("round", (x, A.Number(Decimal(p)), A.String(mode))),
-                  n, st.integers(0, 4), st.sampled_from(["half_up", "half_even", "down", "up"])),
-        st.builds(lambda op, k: A.Call("sum", (A.Name("ns"), A.Lambda(
-            "v", A.Binary(op, A.Name("v"), k)))), st.sampled_from(["+", "*"]), small),
+        st.builds(
+            lambda x, p, mode: A.Call("round", (x, A.Number(Decimal(p)), A.String(mode))),
+            n,
+            st.integers(0, 4),
+            st.sampled_from(["half_up", "half_even", "down", "up"]),
+        ),
+        st.builds(
+            lambda op, k: A.Call(
+                "sum", (A.Name("ns"), A.Lambda("v", A.Binary(op, A.Name("v"), k)))
+            ),
+            st.sampled_from(["+", "*"]),
+            small,
+        ),
         st.just(A.Call("sum", (A.Name("h"), A.Lambda("x", A.Attr(A.Name("x"), "amount"))))),
         st.builds(lambda a, b: A.Call("months_between", (a, b)), date_leaf, date_leaf),
         st.builds(lambda a, b: A.Call("days_between", (a, b)), date_leaf, date_leaf),
@@ -273,25 +382,41 @@ def conds_(budget: int):
         st.builds(A.Binary, st.sampled_from(["and", "or"]), c, c),
         st.builds(A.Unary, st.just("not"), c),
         st.builds(A.If, c, c, c),
-        st.builds(lambda op, k: A.Binary(op, A.Name("lv"),
-                                         A.ListLit(tuple(A.String(x) for x in k))),
-                  st.sampled_from(["in", "not in"]),
-                  st.lists(st.sampled_from(["初级", "中级", "高级"]), max_size=3)),
+        st.builds(
+            lambda op, k: A.Binary(op, A.Name("lv"), A.ListLit(tuple(A.String(x) for x in k))),
+            st.sampled_from(["in", "not in"]),
+            st.lists(st.sampled_from(["初级", "中级", "高级"]), max_size=3),
+        ),
         st.builds(lambda x: A.Binary("in", x, A.Name("ns")), n),
-        st.builds(lambda f, k: A.Call(f, (A.Name("ns"), A.Lambda(
-            "v", A.Binary(">", A.Name("v"), k)))), st.sampled_from(["any", "all"]), small),
-        st.builds(lambda k: A.Binary(">", A.Call("count", (A.Name("ns"), A.Lambda(
-            "v", A.Binary(">", A.Name("v"), k)))), A.Number(Decimal(1))), small),
-        st.builds(lambda d: A.Call("any", (A.Name("h"), A.Lambda(
-            "x", A.Binary("<", A.Attr(A.Name("x"), "date"), d)))), date_leaf),
+        st.builds(
+            lambda f, k: A.Call(f, (A.Name("ns"), A.Lambda("v", A.Binary(">", A.Name("v"), k)))),
+            st.sampled_from(["any", "all"]),
+            small,
+        ),
+        st.builds(
+            lambda k: A.Binary(
+                ">",
+                A.Call("count", (A.Name("ns"), A.Lambda("v", A.Binary(">", A.Name("v"), k)))),
+                A.Number(Decimal(1)),
+            ),
+            small,
+        ),
+        st.builds(
+            lambda d: A.Call(
+                "any", (A.Name("h"), A.Lambda("x", A.Binary("<", A.Attr(A.Name("x"), "date"), d)))
+            ),
+            date_leaf,
+        ),
     )
 
 
 nums, conds = nums_(3), conds_(3)
 # money * money and number / money are refused by design; the generator does
 # not track money, so such a tree is discarded (and only such a tree)
-MONEY_RULES = {"two amounts of money cannot be multiplied",
-               "a number cannot be divided by an amount of money"}
+MONEY_RULES = {
+    "two amounts of money cannot be multiplied",
+    "a number cannot be divided by an amount of money",
+}
 
 
 def compile_typed(tree):
@@ -303,39 +428,69 @@ def compile_typed(tree):
         assume(False)
 
 
-maybe = lambda s: st.one_of(st.none(), s)   # noqa: E731   None: the fact is missing
-money = st.integers(0, 10 ** 6).map(lambda i: Decimal(i) / 100)
-cases = st.fixed_dictionaries({
-    "n": maybe(money), "m": maybe(money), "b": maybe(st.booleans()),
-    "d": maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31))),
-    "lv": maybe(st.sampled_from(["初级", "中级", "高级"])),
-    "ns": maybe(st.lists(money, max_size=4)),
-    "h": maybe(st.lists(st.fixed_dictionaries({}, optional={
-        "amount": money, "date": st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31))}),
-        max_size=3)),
-})
+maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731   None: the fact is missing
+money = st.integers(0, 10**6).map(lambda i: Decimal(i) / 100)
+cases = st.fixed_dictionaries(
+    {
+        "n": maybe(money),
+        "m": maybe(money),
+        "b": maybe(st.booleans()),
+        "d": maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31))),
+        "lv": maybe(st.sampled_from(["初级", "中级", "高级"])),
+        "ns": maybe(st.lists(money, max_size=4)),
+        "h": maybe(
+            st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "amount": money,
+                        "date": st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31)),
+                    },
+                ),
+                max_size=3,
+            )
+        ),
+    }
+)
 RUNTIME = {"number": Decimal, "money": Decimal, "boolean": bool, "date": dt.date}
 
 
 @SETTINGS
-@given(st.one_of(nums, conds), cases, maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
-       st.booleans())
+@given(
+    st.one_of(nums, conds),
+    cases,
+    maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
+    st.booleans(),
+)
 def test_well_typed_expressions_evaluate_to_their_type_or_unknown(tree, facts, as_of, full_table):
     expr = compile_typed(tree)
     text = expr.text
     table = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)}
     if not full_table:
         del table["高级"]
-    ctx = Context({k: v for k, v in facts.items() if v is not None}, as_of=as_of,
-                  standards={"t": table, "cap": Decimal(500)})
+    ctx = Context(
+        {k: v for k, v in facts.items() if v is not None},
+        as_of=as_of,
+        standards={"t": table, "cap": Decimal(500)},
+    )
     try:
         value = expr.evaluate(ctx)
     except EvaluationError:
         return
     if type(value) is Unknown:
         assert value.missing, text
-        assert value.missing <= {"n", "m", "b", "d", "lv", "ns", "h", "as_of",
-                                  "h[].amount", "h[].date"}, value.missing
+        assert value.missing <= {
+            "n",
+            "m",
+            "b",
+            "d",
+            "lv",
+            "ns",
+            "h",
+            "as_of",
+            "h[].amount",
+            "h[].date",
+        }, value.missing
         return
     assert isinstance(value, RUNTIME[str(expr.type)]), (text, expr.type, value)
 
@@ -345,15 +500,22 @@ def test_well_typed_expressions_evaluate_to_their_type_or_unknown(tree, facts, a
 def test_a_condition_decided_without_a_fact_stays_decided_when_it_is_given(tree, facts):
     """Monotonicity of three-valued logic: giving a missing fact can turn
     unknown into true or false, never true into false."""
-    assume("present(" not in to_text(tree))       # present() asks exactly this
+    assume("present(" not in to_text(tree))  # present() asks exactly this
     expr = compile_typed(tree)
-    std = {"t": {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)},
-           "cap": Decimal(500)}
+    std = {
+        "t": {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)},
+        "cap": Decimal(500),
+    }
     full = {k: v for k, v in facts.items() if v is not None}
     try:
         complete = expr.evaluate(Context(full, as_of=dt.date(2020, 6, 1), standards=std))
-        partial = expr.evaluate(Context({k: v for k, v in full.items() if k not in ("b", "n")},
-                                        as_of=dt.date(2020, 6, 1), standards=std))
+        partial = expr.evaluate(
+            Context(
+                {k: v for k, v in full.items() if k not in ("b", "n")},
+                as_of=dt.date(2020, 6, 1),
+                standards=std,
+            )
+        )
     except EvaluationError:
         return
     if type(partial) is not Unknown:
@@ -394,12 +556,17 @@ def test_the_same_day_n_months_later_is_n_months(a, n):
 
 
 @SETTINGS
-@given(st.one_of(nums, conds), cases, maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
-       st.booleans())
+@given(
+    st.one_of(nums, conds),
+    cases,
+    maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
+    st.booleans(),
+)
 def test_generated_code_and_closures_agree(tree, facts, as_of, full_table):
     """The fast path (dsl.codegen) computes what the tracing closures compute,
     unknowns and their missing facts included, or fails the same way."""
     from dsl.codegen import generate_function
+
     expr = compile_typed(tree)
     table = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)}
     if not full_table:

@@ -1,5 +1,6 @@
 """dsl.serial: syntax trees, types and values survive the JSON of the cache
 exactly, and nothing but them can be read back."""
+
 import json
 from pathlib import Path
 
@@ -19,8 +20,9 @@ def expressions():
 
 def test_every_tree_of_the_compliance_suite_round_trips(bundled_policy):
     seen = set()
-    texts = list(expressions()) + [r.text for p in bundled_policy.programs.values()
-                                   for r in [c.rule for c in p.clauses]]
+    texts = list(expressions()) + [
+        r.text for p in bundled_policy.programs.values() for r in [c.rule for c in p.clauses]
+    ]
     for text in texts:
         try:
             node = parse(text)
@@ -31,24 +33,28 @@ def test_every_tree_of_the_compliance_suite_round_trips(bundled_policy):
         assert back == node
         assert [n.pos for n in _walk(back)] == [n.pos for n in _walk(node)]
         seen.update(type(n).__name__ for n in _walk(node))
-    assert seen == set(serial.KINDS)            # every kind of node was exercised
+    assert seen == set(serial.KINDS)  # every kind of node was exercised
 
 
 def _walk(node):
     from dsl.ast import walk
+
     return list(walk(node))
 
 
-@pytest.mark.parametrize("data", [
-    ["System", [1, 1, 1, 1], "os"],              # not a node class
-    ["Name", [1, 1, 1, 1]],                      # a field short
-    ["Name", [1, 1, 1, 1], 7],                   # a field of the wrong kind
-    ["Number", [1, 1, 1, 1], "1", "yes"],
-    ["Binary", [1, 1, 1, 1], "+", ["Name", [1, 1, 1, 1], "a"], None],
-    ["Name", "1:1", "a"],
-    {"__class__": "Name"},
-    "Name",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        ["System", [1, 1, 1, 1], "os"],  # not a node class
+        ["Name", [1, 1, 1, 1]],  # a field short
+        ["Name", [1, 1, 1, 1], 7],  # a field of the wrong kind
+        ["Number", [1, 1, 1, 1], "1", "yes"],
+        ["Binary", [1, 1, 1, 1], "+", ["Name", [1, 1, 1, 1], "a"], None],
+        ["Name", "1:1", "a"],
+        {"__class__": "Name"},
+        "Name",
+    ],
+)
 def test_anything_else_is_refused(data):
     with pytest.raises((ValueError, ArithmeticError)):
         serial.from_data(data)
@@ -56,13 +62,12 @@ def test_anything_else_is_refused(data):
 
 def test_types_and_values_round_trip(bundled_policy):
     env = bundled_policy.env
-    for t in list(env.facts.values()) + list(env.standards.values()) + list(
-            env.catalogs.values()):
+    for t in list(env.facts.values()) + list(env.standards.values()) + list(env.catalogs.values()):
         assert serial.type_from_data(json.loads(json.dumps(serial.type_to_data(t)))) == t
     for v in bundled_policy.catalog_values.values():
         back = serial.value_from_data(json.loads(json.dumps(serial.value_to_data(v))))
         assert back == v
-        assert repr(back) == repr(v)             # Decimal stays Decimal, dates stay dates
+        assert repr(back) == repr(v)  # Decimal stays Decimal, dates stay dates
     with pytest.raises(ValueError):
         serial.type_from_data(["object", "os.system"])
     with pytest.raises(ValueError):

@@ -14,6 +14,7 @@ One parametrized test runs the whole corpus through the `policy` command:
 
 Add a kind of bad input by adding its file(s) and NAME.expect.json; no code.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ from click.testing import CliRunner
 
 from cli import cli
 
-pytestmark = pytest.mark.slow      # the whole bad-input corpus through the CLI: `pytest -m "not slow"` skips them
+pytestmark = (
+    pytest.mark.slow
+)  # the whole bad-input corpus through the CLI: `pytest -m "not slow"` skips them
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 # a case any policy can read: only a date (every decision comes out undetermined)
@@ -37,15 +40,18 @@ AMOUNT_JSON = re.compile(r'"amount": "\d')
 
 # -- inputs too big to keep in the repository ----------------------------------------
 
+
 def _huge_json() -> bytes:
     from interpreter.cases import MAX_CASE_BYTES
+
     # a note key ("_...") is ignored by the reader: only the size is wrong
     return b'{"_note": "' + b"x" * (MAX_CASE_BYTES + 4096) + b'"}\n'
 
 
 def _list_20000() -> bytes:
-    return json.dumps({"application": {"date": "2020-10-09",
-                                       "programs": ["skill_upgrade"] * 20000}}).encode()
+    return json.dumps(
+        {"application": {"date": "2020-10-09", "programs": ["skill_upgrade"] * 20000}}
+    ).encode()
 
 
 def _deep_json() -> bytes:
@@ -54,23 +60,30 @@ def _deep_json() -> bytes:
 
 def _huge_yaml() -> bytes:
     from interpreter.yamlsource import MAX_FILE_BYTES
+
     line = b"# " + b"x" * 1000 + b"\n"
     return b"id: zz_bad\n" + line * (MAX_FILE_BYTES // len(line) + 16)
 
 
-GENERATORS = {"huge_json": _huge_json, "list_20000": _list_20000, "deep_json": _deep_json,
-              "huge_yaml": _huge_yaml}
+GENERATORS = {
+    "huge_json": _huge_json,
+    "list_20000": _list_20000,
+    "deep_json": _deep_json,
+    "huge_yaml": _huge_yaml,
+}
 
 
 # -- the corpus -------------------------------------------------------------------------
+
 
 def _entries():
     for kind in ("cases", "policies"):
         for expect in sorted((CORPUS / kind).glob("*.expect.json")):
             name = expect.name[: -len(".expect.json")]
             spec = json.loads(expect.read_text(encoding="utf-8"))
-            marks = ([pytest.mark.xfail(reason=spec["xfail"], strict=True)]
-                     if spec.get("xfail") else [])
+            marks = (
+                [pytest.mark.xfail(reason=spec["xfail"], strict=True)] if spec.get("xfail") else []
+            )
             yield pytest.param(kind, name, spec, id=f"{kind}/{name}", marks=marks)
 
 
@@ -80,17 +93,44 @@ ENTRIES = list(_entries())
 def test_the_corpus_covers_every_kind():
     """The kinds issue 8 asks for are all there (a guard against a lost file)."""
     names = {p.values[1] for p in ENTRIES}
-    for needed in ["malformed_json_trailing_comma", "wrong_type_string_for_number",
-                   "wrong_type_number_for_boolean", "wrong_type_object_for_list",
-                   "enum_not_declared", "unknown_field", "negative_training_days",
-                   "negative_fee", "absurd_900_months", "date_feb_29_2021", "date_month_13",
-                   "date_yesterday", "number_nan", "number_infinity", "number_1e400",
-                   "duplicate_key", "empty_file", "whitespace_only", "not_utf8_gbk",
-                   "huge_file", "top_level_array", "deeply_nested", "list_20000_items",
-                   "malformed_yaml", "alias_bomb", "float_nan", "schema_unknown_key",
-                   "schema_missing_key", "parse_error", "type_error", "unknown_name",
-                   "enum_typo", "citation_quote_not_in_text", "citation_unknown_clause",
-                   "standard_row_undeclared_enum", "huge_yaml"]:
+    for needed in [
+        "malformed_json_trailing_comma",
+        "wrong_type_string_for_number",
+        "wrong_type_number_for_boolean",
+        "wrong_type_object_for_list",
+        "enum_not_declared",
+        "unknown_field",
+        "negative_training_days",
+        "negative_fee",
+        "absurd_900_months",
+        "date_feb_29_2021",
+        "date_month_13",
+        "date_yesterday",
+        "number_nan",
+        "number_infinity",
+        "number_1e400",
+        "duplicate_key",
+        "empty_file",
+        "whitespace_only",
+        "not_utf8_gbk",
+        "huge_file",
+        "top_level_array",
+        "deeply_nested",
+        "list_20000_items",
+        "malformed_yaml",
+        "alias_bomb",
+        "float_nan",
+        "schema_unknown_key",
+        "schema_missing_key",
+        "parse_error",
+        "type_error",
+        "unknown_name",
+        "enum_typo",
+        "citation_quote_not_in_text",
+        "citation_unknown_clause",
+        "standard_row_undeclared_enum",
+        "huge_yaml",
+    ]:
         assert needed in names, f"tests/interpreter/bad_inputs has no entry {needed}"
     # every stored input has an expect file, and every expect file its input
     for kind in ("cases", "policies"):
@@ -112,18 +152,25 @@ def test_bad_input(kind, name, spec, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     if kind == "cases":
         case = Path(f"{name}.json")
-        case.write_bytes(GENERATORS[spec["generate"]]() if "generate" in spec
-                         else (CORPUS / "cases" / case.name).read_bytes())
+        case.write_bytes(
+            GENERATORS[spec["generate"]]()
+            if "generate" in spec
+            else (CORPUS / "cases" / case.name).read_bytes()
+        )
         runs = [["eval", str(case)], ["eval", str(case), "--format", "json"]]
     else:
         policy = _policy_with_overlay(tmp_path, name, spec)
         Path("case.json").write_text(VALID_CASE, encoding="utf-8")
-        runs = [{"check": ["check", str(policy)],
-                 "eval": ["eval", "--policy", str(policy), "case.json"]}[c]
-                for c in spec.get("commands", ["check", "eval"])]
+        runs = [
+            {
+                "check": ["check", str(policy)],
+                "eval": ["eval", "--policy", str(policy), "case.json"],
+            }[c]
+            for c in spec.get("commands", ["check", "eval"])
+        ]
     for args in runs:
         if spec.get("seconds"):
-            CliRunner().invoke(cli, args)           # imports and caches warm
+            CliRunner().invoke(cli, args)  # imports and caches warm
         started = time.perf_counter()
         r = CliRunner().invoke(cli, args)
         took = time.perf_counter() - started
@@ -154,9 +201,11 @@ def test_bad_input(kind, name, spec, tmp_path, monkeypatch):
 
 def _policy_with_overlay(tmp_path: Path, name: str, spec: dict) -> Path:
     from interpreter.loader import bundled_policy_dir
+
     dest = tmp_path / "policy"
-    shutil.copytree(bundled_policy_dir(), dest,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    shutil.copytree(
+        bundled_policy_dir(), dest, ignore=shutil.ignore_patterns("__pycache__", "*.py")
+    )
     if "generate" in spec:
         target = dest / spec["generate"]["file"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,21 +225,25 @@ def _assert_no_crash(r, shown: str) -> None:
     assert "Traceback" not in r.output, shown
     assert "internal error" not in r.output, shown
     assert r.exception is None or isinstance(r.exception, SystemExit), (
-        f"{type(r.exception).__name__}: {r.exception}\n{shown}")
+        f"{type(r.exception).__name__}: {r.exception}\n{shown}"
+    )
 
 
 # -- the YAML defences without libyaml (PyYAML's pure-Python composer) -----------------
 
+
 @pytest.fixture
 def pure_python_yaml(monkeypatch):
     import yaml
+
     monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
 
 
 def test_alias_bomb_refused_within_a_second_by_either_composer(tmp_path, pure_python_yaml):
     from dsl.errors import PolicyFileError
     from interpreter.yamlsource import load_yaml
-    bomb = (CORPUS / "policies" / "alias_bomb" / "programs" / "zz_bad.yaml")
+
+    bomb = CORPUS / "policies" / "alias_bomb" / "programs" / "zz_bad.yaml"
     started = time.perf_counter()
     with pytest.raises(PolicyFileError) as err:
         load_yaml(bomb, display_name="zz_bad.yaml")
@@ -201,23 +254,27 @@ def test_alias_bomb_refused_within_a_second_by_either_composer(tmp_path, pure_py
 def test_deep_yaml_nesting_is_an_error_not_a_recursion_error(tmp_path, pure_python_yaml):
     from dsl.errors import PolicyFileError
     from interpreter.yamlsource import MAX_DEPTH, load_yaml
+
     path = tmp_path / "deep.yaml"
     path.write_text("id: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     with pytest.raises(PolicyFileError) as err:
         load_yaml(path, display_name="deep.yaml")
     assert err.value.render().startswith(
-        f"deep.yaml:1:{5 + MAX_DEPTH}: YAML syntax: nesting deeper than {MAX_DEPTH} levels")
+        f"deep.yaml:1:{5 + MAX_DEPTH}: YAML syntax: nesting deeper than {MAX_DEPTH} levels"
+    )
 
 
 def test_control_character_is_an_error_with_either_composer(tmp_path, pure_python_yaml):
     from dsl.errors import PolicyFileError
     from interpreter.yamlsource import load_yaml
+
     path = tmp_path / "nul.yaml"
     path.write_text("id: zz\ntitle: 测试\x00补贴\n", encoding="utf-8")
     with pytest.raises(PolicyFileError) as err:
         load_yaml(path, display_name="nul.yaml")
-    assert err.value.render().startswith("nul.yaml:2:10: the file contains the control "
-                                         "character U+0000")
+    assert err.value.render().startswith(
+        "nul.yaml:2:10: the file contains the control character U+0000"
+    )
 
 
 def test_a_case_file_is_never_read_past_the_limit(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """The caches, attacked: nothing runs from a cache, a damaged or forged entry is
 rebuilt, a cache folder others control is not used, and the cache key covers
 every file, schema and source file that shapes a result (issue 12, 1–2)."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import pytest
 from interpreter import cache as cache_module
 from tests.helpers import ROOT, load_policy
 
-EXAMPLE = ROOT / "examples" / "project_training_full_payment.json"     # 60000.00
+EXAMPLE = ROOT / "examples" / "project_training_full_payment.json"  # 60000.00
 
 
 class _Planted:
@@ -33,8 +34,14 @@ def planted_pickle(marker: Path) -> bytes:
     return pickle.dumps(_Planted(marker))
 
 
-def run_policy(args, cache_dir: Path, tmpdir: Path | None = None, cwd: Path | None = None,
-               extra_env: dict | None = None, pythonpath: Path | None = None):
+def run_policy(
+    args,
+    cache_dir: Path,
+    tmpdir: Path | None = None,
+    cwd: Path | None = None,
+    extra_env: dict | None = None,
+    pythonpath: Path | None = None,
+):
     env = dict(os.environ)
     env["POLICY_CACHE_DIR"] = str(cache_dir)
     if tmpdir is not None:
@@ -43,8 +50,9 @@ def run_policy(args, cache_dir: Path, tmpdir: Path | None = None, cwd: Path | No
         env["PYTHONPATH"] = str(pythonpath)
     env.update(extra_env or {})
     cmd = [sys.executable, "-c", "import cli; cli.main()", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env,
-                          cwd=str(cwd or ROOT), timeout=120)
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env=env, cwd=str(cwd or ROOT), timeout=120
+    )
 
 
 def amount(stdout: str, program: str) -> str:
@@ -60,12 +68,15 @@ def cache_file(folder: Path) -> Path:
 
 # -- nothing runs from a cache -----------------------------------------------------------
 
+
 def lark_cache_path(tmpdir: Path) -> Path:
     """Where `Lark(cache=True)` keeps its pickle for the tool's grammar, found by
     asking Lark itself in a process whose temporary folder is ``tmpdir``."""
-    code = ("from lark import Lark; from dsl.parser import GRAMMAR; "
-            "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
-            "propagate_positions=True, maybe_placeholders=True, cache=True)")
+    code = (
+        "from lark import Lark; from dsl.parser import GRAMMAR; "
+        "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
+        "propagate_positions=True, maybe_placeholders=True, cache=True)"
+    )
     env = dict(os.environ, TMPDIR=str(tmpdir))
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=str(ROOT))
     found = list(tmpdir.glob(".lark_cache_*"))
@@ -81,11 +92,17 @@ def test_a_pickle_planted_where_lark_caches_never_runs(tmp_path):
     head = path.read_bytes().split(b"\n", 1)[0]
     path.write_bytes(head + b"\n" + planted_pickle(marker))
     # the control: Lark's own cache would run it
-    code = ("from lark import Lark; from dsl.parser import GRAMMAR; "
-            "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
-            "propagate_positions=True, maybe_placeholders=True, cache=True)")
-    subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(shared)),
-                   cwd=str(ROOT), capture_output=True)
+    code = (
+        "from lark import Lark; from dsl.parser import GRAMMAR; "
+        "Lark(GRAMMAR.read_text(encoding='utf-8'), parser='lalr', lexer='basic', "
+        "propagate_positions=True, maybe_placeholders=True, cache=True)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, TMPDIR=str(shared)),
+        cwd=str(ROOT),
+        capture_output=True,
+    )
     assert marker.exists(), "the planted pickle should run under Lark(cache=True)"
     marker.unlink()
     path.write_bytes(head + b"\n" + planted_pickle(marker))
@@ -110,7 +127,7 @@ def test_a_symlink_where_lark_caches_overwrites_nothing(tmp_path):
     r = run_policy(["check"], tmp_path / "cache", tmpdir=shared)
     assert r.returncode == 0, r.stderr
     assert victim.read_text() == "precious\n"
-    assert not [p for p in shared.iterdir() if p != path]      # nothing else written there
+    assert not [p for p in shared.iterdir() if p != path]  # nothing else written there
 
 
 def test_a_pickle_planted_in_the_policy_cache_never_runs(tmp_path):
@@ -132,6 +149,7 @@ def test_a_pickle_planted_in_the_policy_cache_never_runs(tmp_path):
 
 # -- a damaged or forged entry is rebuilt, never trusted, never fatal ---------------------
 
+
 def _warm(folder: Path) -> Path:
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert r.returncode == 0, r.stderr
@@ -144,15 +162,22 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     head, payload = entry.read_bytes().split(b"\n", 1)
     data = json.loads(payload)
     # the attack of the issue: the amount's expression made to double
-    tree = data["asts"]["project.subsidy_total"]         # the amount of project_training
-    data["asts"]["project.subsidy_total"] = ["Binary", tree[1], "*", tree,
-                                             ["Number", tree[1], "2", False]]
+    tree = data["asts"]["project.subsidy_total"]  # the amount of project_training
+    data["asts"]["project.subsidy_total"] = [
+        "Binary",
+        tree[1],
+        "*",
+        tree,
+        ["Number", tree[1], "2", False],
+    ]
     new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     # with the old header, and with a header whose digest is a plain SHA-256 of
     # the new content (what an attacker without the per-user key can compute)
     import hashlib
-    forged = json.dumps({"format": 3, "key": entry.stem,
-                         "mac": hashlib.sha256(new_payload).hexdigest()}).encode()
+
+    forged = json.dumps(
+        {"format": 3, "key": entry.stem, "mac": hashlib.sha256(new_payload).hexdigest()}
+    ).encode()
     for header in (head, forged):
         entry.write_bytes(header + b"\n" + new_payload)
         r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
@@ -161,9 +186,17 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     # the control: signed with the user's own key, the poison is served (the
     # test does reach the entry the amount comes from)
     import hmac
+
     secret = (folder / cache_module.SECRET).read_bytes()
-    signed = json.dumps({"format": 3, "key": entry.stem, "mac": hmac.new(
-        secret, entry.stem.encode() + b"\0" + new_payload, hashlib.sha256).hexdigest()}).encode()
+    signed = json.dumps(
+        {
+            "format": 3,
+            "key": entry.stem,
+            "mac": hmac.new(
+                secret, entry.stem.encode() + b"\0" + new_payload, hashlib.sha256
+            ).hexdigest(),
+        }
+    ).encode()
     entry.write_bytes(signed + b"\n" + new_payload)
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert amount(r.stdout, "project_training") == "120000.00"
@@ -187,7 +220,7 @@ def test_a_truncated_entry_heals(tmp_path, cut):
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert r.returncode == 0, r.stderr
     assert amount(r.stdout, "project_training") == "60000.00"
-    assert cache_file(folder).read_bytes() != raw[:n]        # rewritten
+    assert cache_file(folder).read_bytes() != raw[:n]  # rewritten
 
 
 @pytest.mark.parametrize("damage", ["garbage", "empty", "flip", "wrong key", "folder"])
@@ -203,12 +236,15 @@ def test_each_cache_file_damaged_in_turn_heals(tmp_path, damage):
         elif damage == "flip":
             victim.write_bytes(raw[:-5] + bytes([raw[-5] ^ 1]) + raw[-4:])
         elif damage == "wrong key":
-            victim.write_bytes(os.urandom(32) if victim.name == cache_module.SECRET
-                               else raw.replace(entry.stem.encode(), b"0" * len(entry.stem), 1))
+            victim.write_bytes(
+                os.urandom(32)
+                if victim.name == cache_module.SECRET
+                else raw.replace(entry.stem.encode(), b"0" * len(entry.stem), 1)
+            )
         else:
             victim.unlink()
             victim.mkdir()
-        for _ in range(2):          # the damaged run, then the healed one
+        for _ in range(2):  # the damaged run, then the healed one
             r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
             assert r.returncode == 0, r.stderr
             assert amount(r.stdout, "project_training") == "60000.00"
@@ -220,6 +256,7 @@ def test_each_cache_file_damaged_in_turn_heals(tmp_path, damage):
 
 # -- a cache folder others control is not used ---------------------------------------------
 
+
 def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
     folder = tmp_path / "shared-cache"
     folder.mkdir()
@@ -228,13 +265,16 @@ def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
     assert r.returncode == 0
     assert "warning: the cache folder" in r.stderr and "others may write" in r.stderr
     assert amount(r.stdout, "project_training") == "60000.00"
-    assert list(folder.iterdir()) == []          # nothing read, nothing written
+    assert list(folder.iterdir()) == []  # nothing read, nothing written
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                    reason="giving a folder to another user needs root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="giving a folder to another user needs root",
+)
 def test_a_cache_folder_of_another_user_is_not_used(tmp_path):
     import pwd
+
     nobody = pwd.getpwnam("nobody").pw_uid
     folder = tmp_path / "their-cache"
     entry = _warm(folder)
@@ -244,7 +284,7 @@ def test_a_cache_folder_of_another_user_is_not_used(tmp_path):
     assert r.returncode == 0
     assert "belongs to another user" in r.stderr
     assert not (tmp_path / "PWNED").exists()
-    assert entry.read_bytes() == planted_pickle(tmp_path / "PWNED")    # untouched
+    assert entry.read_bytes() == planted_pickle(tmp_path / "PWNED")  # untouched
     # a file of another user's inside one's own folder is not read either
     os.chown(folder, os.getuid(), -1)
     os.chown(entry, nobody, -1)
@@ -270,10 +310,11 @@ def test_a_cache_entry_that_is_a_symlink_is_not_followed(tmp_path):
     before = elsewhere.read_bytes()
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert r.returncode == 0, r.stderr
-    assert elsewhere.read_bytes() == before             # not written through the link
+    assert elsewhere.read_bytes() == before  # not written through the link
 
 
 # -- the key covers everything that shapes a result ----------------------------------------
+
 
 def test_the_key_covers_the_schemas_and_the_code(tmp_path):
     """A copy of the tool: warm its cache, tighten a schema of the copy, and the
@@ -282,8 +323,7 @@ def test_the_key_covers_the_schemas_and_the_code(tmp_path):
     tool.mkdir()
     for item in ROOT.iterdir():
         if item.is_dir() and (item / "__init__.py").exists() and item.name != "tests":
-            shutil.copytree(item, tool / item.name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(item, tool / item.name, ignore=shutil.ignore_patterns("__pycache__"))
         elif item.suffix == ".py":
             shutil.copy(item, tool / item.name)
     folder = tmp_path / "cache"
@@ -310,13 +350,15 @@ def test_the_key_covers_the_schemas_and_the_code(tmp_path):
 
 
 def test_each_policy_file_is_read_once_and_its_hash_is_of_the_bytes_parsed(
-        policy_copy, monkeypatch):
+    policy_copy, monkeypatch
+):
     """An editor saving a file while it is loaded: a second read (were there
     one) sees the other version. Reads are counted, and the recorded hash is
     compared with the text the rules came from."""
     import builtins
     import hashlib
     import io
+
     monkeypatch.setenv("POLICY_CACHE_DIR", "off")
     std = policy_copy / "standards.yaml"
     versions = [std.read_bytes(), std.read_bytes().replace(b"value: 6000", b"value: 5000")]
@@ -328,12 +370,12 @@ def test_each_policy_file_is_read_once_and_its_hash_is_of_the_bytes_parsed(
         name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else None
         if name is not None and name.startswith(str(policy_copy)) and "r" in mode:
             reads[name] = reads.get(name, 0) + 1
-            if Path(name) == std:           # each read of it sees the other version
+            if Path(name) == std:  # each read of it sees the other version
                 std.write_bytes(versions[(reads[name] - 1) % 2])
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", racing_open)
-    monkeypatch.setattr(io, "open", racing_open)         # what pathlib calls
+    monkeypatch.setattr(io, "open", racing_open)  # what pathlib calls
     try:
         policy = load_policy(policy_copy)
     finally:
@@ -351,6 +393,7 @@ def test_catalogue_views_are_cached_under_the_bytes_they_came_from(tmp_path, mon
     import builtins
     import hashlib
     import io
+
     monkeypatch.setenv("POLICY_CACHE_DIR", str(tmp_path / "cache"))
     cats = tmp_path / "cats" / "data"
     shutil.copytree(ROOT / "catalogs" / "data", cats)
@@ -363,7 +406,7 @@ def test_catalogue_views_are_cached_under_the_bytes_they_came_from(tmp_path, mon
     def racing_open(file, mode="r", *args, **kwargs):
         if isinstance(file, (str, os.PathLike)) and Path(file) == inst and "r" in mode:
             reads["n"] += 1
-            inst.write_bytes(a if reads["n"] == 1 else b)      # the key sees a, the parse b
+            inst.write_bytes(a if reads["n"] == 1 else b)  # the key sees a, the parse b
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", racing_open)
@@ -393,5 +436,6 @@ def test_the_key_covers_the_versions_of_the_tool_and_its_libraries(monkeypatch):
 
     def upgraded(path):
         return [n.replace("jsonschema-", "jsonschema-99.") for n in real(path)]
+
     monkeypatch.setattr(cache_module.os, "listdir", upgraded)
     assert cache_module.tool_fingerprint.__wrapped__() != before

@@ -2,6 +2,7 @@
 that rely on them (issue 13, point 5): one person however the number is
 typed, a wrong check digit refused with the field named, and a claim that
 cannot be checked never paid unchecked."""
+
 import copy
 import json
 from pathlib import Path
@@ -13,8 +14,9 @@ from cli import cli
 from interpreter.cases import case_schema
 from tests.helpers import ROOT
 
-BASE = json.loads((ROOT / "examples" / "vocational_training_intermediate.json")
-                  .read_text(encoding="utf-8"))
+BASE = json.loads(
+    (ROOT / "examples" / "vocational_training_intermediate.json").read_text(encoding="utf-8")
+)
 PERSON = BASE["applicant"]["id"]
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
@@ -23,8 +25,13 @@ pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 def spellings(number: str) -> list[str]:
     """The same 居民身份证号码 as people type it."""
     full = "".join(chr(ord(c) + 0xFEE0) for c in number)
-    return [number.lower(), full, f" {number[:6]} {number[6:14]} {number[14:]} ",
-            number[:9] + "\u200b" + number[9:], number[:6] + "\u3000" + number[6:]]
+    return [
+        number.lower(),
+        full,
+        f" {number[:6]} {number[6:14]} {number[14:]} ",
+        number[:9] + "\u200b" + number[9:],
+        number[:6] + "\u3000" + number[6:],
+    ]
 
 
 def case(person=PERSON, **certificate):
@@ -86,8 +93,9 @@ def test_batch_rejects_a_bad_number_and_flags_one_person_typed_two_ways(tmp_path
     src = tmp_path / "cases.jsonl"
     bad = PERSON[:16] + "00"
     cases = [case(PERSON), case(bad), case(spellings(PERSON)[1])]
-    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
-                   encoding="utf-8")
+    src.write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8"
+    )
     out = tmp_path / "out.jsonl"
     r = run("batch", src, "--out", out)
     assert r.exit_code == 0, r.output
@@ -107,8 +115,13 @@ def test_history_numbers_are_normalised_and_checked(tmp_path):
     history = tmp_path / "history.jsonl"
     level = BASE["certificate"]["level"]
     occupation = BASE["certificate"]["occupation"]
-    record = {"id": spellings(PERSON)[2], "program": "vocational_training",
-              "date": "2019-05-01", "occupation": occupation, "level": level}
+    record = {
+        "id": spellings(PERSON)[2],
+        "program": "vocational_training",
+        "date": "2019-05-01",
+        "occupation": occupation,
+        "level": level,
+    }
     history.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     r = run("batch", src, "--out", tmp_path / "out.jsonl", "--history", history)
     assert r.exit_code == 0, r.output

@@ -1,5 +1,6 @@
 """Cases written from the source text (台政办发〔2020〕4号 六（一）、六（二）),
 independently of the examples, with the amounts worked out by hand."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,16 +10,33 @@ from interpreter.render import money
 
 def person(**over):
     case = {
-        "applicant": {"id": "370405199001011237", "name": "测试", "pension_eligible": False,
-                      "enterprise_employee": True, "insured_months": Decimal(20),
-                      "poverty_registered": False, "newly_hired": False},
-        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
-                     "free": False, "occupation": "焊工", "course": "ZD-006",
-                     "institution": "JG-002", "start_date": "2020-04-01",
-                     "end_date": "2020-05-20"},
+        "applicant": {
+            "id": "370405199001011237",
+            "name": "测试",
+            "pension_eligible": False,
+            "enterprise_employee": True,
+            "insured_months": Decimal(20),
+            "poverty_registered": False,
+            "newly_hired": False,
+        },
+        "training": {
+            "in_district": True,
+            "kind": "就业技能培训",
+            "project_based": False,
+            "free": False,
+            "occupation": "焊工",
+            "course": "ZD-006",
+            "institution": "JG-002",
+            "start_date": "2020-04-01",
+            "end_date": "2020-05-20",
+        },
         "project": {"level": "中级"},
-        "certificate": {"kind": "职业技能等级证书", "level": "中级", "occupation": "焊工",
-                        "date": "2020-06-01"},
+        "certificate": {
+            "kind": "职业技能等级证书",
+            "level": "中级",
+            "occupation": "焊工",
+            "date": "2020-06-01",
+        },
         "history": [],
         "application": {"date": "2020-06-10"},
     }
@@ -42,24 +60,37 @@ def decide(evaluator, case, program, **kw):
     return d
 
 
-@pytest.mark.parametrize("level, amount", [("初级", "1000.00"), ("中级", "1500.00"),
-                                           ("高级", "2000.00")])
+@pytest.mark.parametrize(
+    "level, amount", [("初级", "1000.00"), ("中级", "1500.00"), ("高级", "2000.00")]
+)
 def test_vocational_training_standard_by_level(evaluator, level, amount):
     d = decide(evaluator, person(certificate__level=level), "vocational_training")
     assert (d.outcome, money(d.amount)) == ("eligible", amount)
 
 
 def test_entrepreneurship_training_is_1600(evaluator):
-    case = person(training__kind="创业培训", certificate__kind="培训合格证书",
-                  certificate__level=None, training__course="YB-007",
-                  training__institution="JG-001")
+    case = person(
+        training__kind="创业培训",
+        certificate__kind="培训合格证书",
+        certificate__level=None,
+        training__course="YB-007",
+        training__institution="JG-001",
+    )
     d = decide(evaluator, case, "vocational_training")
     assert (d.outcome, money(d.amount)) == ("eligible", "1600.00")
 
 
 def test_fourth_subsidy_in_a_year_is_refused_third_is_paid(evaluator):
-    prior = [{"program": "vocational_training", "occupation": f"工种{i}", "level": "初级",
-              "date": f"2020-0{i + 1}-01", "amount": Decimal(1000)} for i in range(3)]
+    prior = [
+        {
+            "program": "vocational_training",
+            "occupation": f"工种{i}",
+            "level": "初级",
+            "date": f"2020-0{i + 1}-01",
+            "amount": Decimal(1000),
+        }
+        for i in range(3)
+    ]
     d = decide(evaluator, person(history=prior[:2]), "vocational_training")
     assert d.outcome == "eligible"
     d = decide(evaluator, person(history=prior), "vocational_training")
@@ -67,8 +98,15 @@ def test_fourth_subsidy_in_a_year_is_refused_third_is_paid(evaluator):
 
 
 def test_same_occupation_same_level_never_twice(evaluator):
-    prior = [{"program": "vocational_training", "occupation": "焊工", "level": "中级",
-              "date": "2019-05-01", "amount": Decimal(1500)}]
+    prior = [
+        {
+            "program": "vocational_training",
+            "occupation": "焊工",
+            "level": "中级",
+            "date": "2019-05-01",
+            "amount": Decimal(1500),
+        }
+    ]
     d = decide(evaluator, person(history=prior), "vocational_training")
     assert d.failing == ["not_repeated"]
     prior[0]["level"] = "初级"
@@ -87,8 +125,9 @@ def test_missing_facts_make_undetermined_and_are_named(evaluator):
     assert d.amount is None
 
 
-@pytest.mark.parametrize("months, outcome", [(11, "ineligible"), (12, "eligible"),
-                                             (13, "eligible")])
+@pytest.mark.parametrize(
+    "months, outcome", [(11, "ineligible"), (12, "eligible"), (13, "eligible")]
+)
 def test_skill_upgrade_twelve_months_boundary(evaluator, months, outcome):
     d = decide(evaluator, person(applicant__insured_months=Decimal(months)), "skill_upgrade")
     assert d.outcome == outcome
@@ -96,13 +135,21 @@ def test_skill_upgrade_twelve_months_boundary(evaluator, months, outcome):
 
 
 def test_project_training_sixty_percent_then_balance(evaluator):
-    base = person(training__project_based=True, training__end_date="2020-05-30",
-                  project={"level": "中级", "subsidy_total": Decimal("7333"),
-                           "employment_rate": Decimal("0.85")})
+    base = person(
+        training__project_based=True,
+        training__end_date="2020-05-30",
+        project={
+            "level": "中级",
+            "subsidy_total": Decimal("7333"),
+            "employment_rate": Decimal("0.85"),
+        },
+    )
     d = decide(evaluator, base, "project_training")
     assert d.outcome == "eligible"
     assert [(i.installment.id, money(i.amount), i.status) for i in d.installments] == [
-        ("advance", "4399.80", "payable"), ("balance", "2933.20", "payable")]
+        ("advance", "4399.80", "payable"),
+        ("balance", "2933.20", "payable"),
+    ]
     assert money(d.amount) == "7333.00"
     base["project"]["employment_rate"] = Decimal("0.8499")
     d = decide(evaluator, base, "project_training")
@@ -115,52 +162,81 @@ def test_project_training_sixty_percent_then_balance(evaluator):
     assert d.installments[1].missing == ("project.employment_rate",)
 
 
-@pytest.mark.parametrize("days, amount", [(1, "50.00"), (9, "450.00"), (10, "500.00"),
-                                          (11, "500.00"), (30, "500.00")])
+@pytest.mark.parametrize(
+    "days, amount", [(1, "50.00"), (9, "450.00"), (10, "500.00"), (11, "500.00"), (30, "500.00")]
+)
 def test_living_allowance_fifty_a_day_capped_at_500(evaluator, days, amount):
-    case = person(applicant__poverty_registered=True, training__project_based=True,
-                  training__free=True, training__days=Decimal(days))
+    case = person(
+        applicant__poverty_registered=True,
+        training__project_based=True,
+        training__free=True,
+        training__days=Decimal(days),
+    )
     d = decide(evaluator, case, "living_allowance")
     assert (d.outcome, money(d.amount)) == ("eligible", amount)
 
 
 def test_pre_job_special_ability_certificate_at_junior_standard(evaluator):
-    case = person(applicant__newly_hired=True, training__kind="岗前培训",
-                  certificate__kind="专项职业能力证书", certificate__level=None)
+    case = person(
+        applicant__newly_hired=True,
+        training__kind="岗前培训",
+        certificate__kind="专项职业能力证书",
+        certificate__level=None,
+    )
     d = decide(evaluator, case, "pre_job_training")
     assert (d.outcome, money(d.amount)) == ("eligible", "1000.00")
 
 
-@pytest.mark.parametrize("prior, level, amount", [("高级", "技师", "2000.00"),
-                                                  ("技师", "高级技师", "5000.00")])
+@pytest.mark.parametrize(
+    "prior, level, amount", [("高级", "技师", "2000.00"), ("技师", "高级技师", "5000.00")]
+)
 def test_technician_training(evaluator, prior, level, amount):
-    case = person(applicant__prior_level=prior, training__kind="技师培训",
-                  certificate__level=level)
+    case = person(applicant__prior_level=prior, training__kind="技师培训", certificate__level=level)
     d = decide(evaluator, case, "technician_training")
     assert (d.outcome, money(d.amount)) == ("eligible", amount)
 
 
-@pytest.mark.parametrize("fee, amount", [("7333", "4399.80"), ("5000", "3000.00"),
-                                         ("10000", "6000.00"), ("12000", "6000.00"),
-                                         ("7333.33", "4400.00")])
+@pytest.mark.parametrize(
+    "fee, amount",
+    [
+        ("7333", "4399.80"),
+        ("5000", "3000.00"),
+        ("10000", "6000.00"),
+        ("12000", "6000.00"),
+        ("7333.33", "4400.00"),
+    ],
+)
 def test_apprenticeship_sixty_percent_of_fee_capped(evaluator, fee, amount):
-    case = person(training__kind="企业新型学徒制",
-                  apprenticeship={"fee_paid": Decimal(fee), "invoice": True,
-                                  "start_date": "2019-09-01", "end_date": "2020-08-31"})
+    case = person(
+        training__kind="企业新型学徒制",
+        apprenticeship={
+            "fee_paid": Decimal(fee),
+            "invoice": True,
+            "start_date": "2019-09-01",
+            "end_date": "2020-08-31",
+        },
+    )
     d = decide(evaluator, case, "apprenticeship")
     assert (d.outcome, money(d.amount)) == ("eligible", amount)
 
 
 def test_apprenticeship_longer_than_two_years(evaluator):
-    case = person(training__kind="企业新型学徒制",
-                  apprenticeship={"fee_paid": Decimal(8000), "invoice": True,
-                                  "start_date": "2019-01-01", "end_date": "2021-06-30"})
+    case = person(
+        training__kind="企业新型学徒制",
+        apprenticeship={
+            "fee_paid": Decimal(8000),
+            "invoice": True,
+            "start_date": "2019-01-01",
+            "end_date": "2021-06-30",
+        },
+    )
     d = decide(evaluator, case, "apprenticeship")
     assert d.failing == ["period_within_2_years"]
 
 
 def test_explanation_records_values_standard_and_citation(evaluator, bundled_policy):
     from interpreter.render import decision_json
+
     d = decide(evaluator, person(), "skill_upgrade")
     out = decision_json(bundled_policy, d)
     insured = next(c for c in out["clauses"] if c["id"] == "insured_12_months")

@@ -1,4 +1,5 @@
 """Declared formats: one person, however the number is typed."""
+
 import random
 
 import pytest
@@ -12,7 +13,7 @@ from interpreter.formats import (
     resident_id_check_digit,
 )
 
-VALID = "11010519491231002X"   # the example of GB 11643-1999
+VALID = "11010519491231002X"  # the example of GB 11643-1999
 
 
 def test_check_digit_of_the_standard_example():
@@ -20,14 +21,17 @@ def test_check_digit_of_the_standard_example():
     assert normalise_resident_id(VALID) == VALID
 
 
-@pytest.mark.parametrize("typed", [
-    "11010519491231002x",                       # lower-case x
-    "１１０１０５１９４９１２３１００２Ｘ",      # full-width digits and letter
-    " 110105 19491231 002X ",                   # spaces
-    "1101051949\u200b1231002X",                 # zero-width space
-    "\ufeff11010519491231002X\u202e",           # BOM and a bidi override
-    "110105\u300019491231002X",                 # ideographic space
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "11010519491231002x",  # lower-case x
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits and letter
+        " 110105 19491231 002X ",  # spaces
+        "1101051949\u200b1231002X",  # zero-width space
+        "\ufeff11010519491231002X\u202e",  # BOM and a bidi override
+        "110105\u300019491231002X",  # ideographic space
+    ],
+)
 def test_spellings_of_one_person(typed):
     assert normalise_resident_id(typed) == VALID
 
@@ -37,14 +41,17 @@ def test_old_fifteen_digit_form_is_the_same_person():
     assert normalise_resident_id(old) == VALID
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("110105194912310021", "check digit"),
-    ("1101051949123100", "18 characters"),
-    ("11010519491331002X", "date of birth"),
-    ("11010519491231A02X", "17 digits"),
-    ("11010549123100A", "digits only"),
-    ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "17 digits"),       # Arabic-Indic digits are not ID digits
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("110105194912310021", "check digit"),
+        ("1101051949123100", "18 characters"),
+        ("11010519491331002X", "date of birth"),
+        ("11010519491231A02X", "17 digits"),
+        ("11010549123100A", "digits only"),
+        ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "17 digits"),  # Arabic-Indic digits are not ID digits
+    ],
+)
 def test_bad_numbers_are_refused_in_plain_words(bad, words):
     with pytest.raises(FormatError) as e:
         normalise_resident_id(bad)

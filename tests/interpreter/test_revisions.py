@@ -1,4 +1,5 @@
 """Revisions as data: a revised standard and a new program, no code change."""
+
 import json
 from decimal import Decimal
 
@@ -18,11 +19,21 @@ SAFETY = ROOT / "examples" / "revisions" / "new-program-safety.yaml"
 def junior_case(date):
     return {
         "applicant": {"id": "370405199001011237", "pension_eligible": False},
-        "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
-                     "course": "ZD-006", "institution": "JG-002",
-                     "start_date": "2020-04-01", "end_date": "2020-05-20"},
-        "certificate": {"kind": "职业技能等级证书", "level": "初级", "occupation": "电工",
-                        "date": date},
+        "training": {
+            "in_district": True,
+            "kind": "就业技能培训",
+            "project_based": False,
+            "course": "ZD-006",
+            "institution": "JG-002",
+            "start_date": "2020-04-01",
+            "end_date": "2020-05-20",
+        },
+        "certificate": {
+            "kind": "职业技能等级证书",
+            "level": "初级",
+            "occupation": "电工",
+            "date": date,
+        },
         "history": [],
         "application": {"date": date, "programs": ["vocational_training"]},
     }
@@ -33,8 +44,15 @@ def revised():
     return Evaluator(load_policy(revisions=[RAISE]))
 
 
-@pytest.mark.parametrize("date, amount", [("2020-12-15", "1000.00"), ("2020-12-31", "1000.00"),
-                                          ("2021-01-01", "1200.00"), ("2021-02-01", "1200.00")])
+@pytest.mark.parametrize(
+    "date, amount",
+    [
+        ("2020-12-15", "1000.00"),
+        ("2020-12-31", "1000.00"),
+        ("2021-01-01", "1200.00"),
+        ("2021-02-01", "1200.00"),
+    ],
+)
 def test_raised_junior_standard_applies_from_its_date(revised, date, amount):
     (d,) = revised.decide(junior_case(date)).decisions
     assert (d.outcome, money(d.amount)) == ("eligible", amount)
@@ -53,9 +71,11 @@ def test_base_policy_unchanged_without_the_revision(evaluator):
 
 
 def test_new_program_with_new_fact_end_to_end(tmp_path):
-    case = {"applicant": {"industry": "矿山", "insured_months": 6},
-            "certificate": {"kind": "特种作业操作证书", "date": "2021-03-01"},
-            "application": {"date": "2021-03-10", "programs": ["safety_training"]}}
+    case = {
+        "applicant": {"industry": "矿山", "insured_months": 6},
+        "certificate": {"kind": "特种作业操作证书", "date": "2021-03-01"},
+        "application": {"date": "2021-03-10", "programs": ["safety_training"]},
+    }
     f = tmp_path / "case.json"
     f.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
     r = CliRunner().invoke(cli, ["eval", str(f), "--revision", str(SAFETY), "--format", "json"])
@@ -81,8 +101,9 @@ def test_new_program_with_new_fact_end_to_end(tmp_path):
 
 def test_revision_in_policy_folder_is_loaded_automatically(policy_copy):
     (policy_copy / "revisions").mkdir()
-    (policy_copy / "revisions" / "r1.yaml").write_text(RAISE.read_text(encoding="utf-8"),
-                                                        encoding="utf-8")
+    (policy_copy / "revisions" / "r1.yaml").write_text(
+        RAISE.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     ev = Evaluator(load_policy(policy_copy))
     (d,) = ev.decide(junior_case("2021-02-01")).decisions
     assert d.amount == Decimal("1200")
@@ -90,10 +111,13 @@ def test_revision_in_policy_folder_is_loaded_automatically(policy_copy):
 
 def test_revisions_apply_in_order_of_issue_date(tmp_path):
     later = tmp_path / "later.yaml"
-    later.write_text(RAISE.read_text(encoding="utf-8")
-                     .replace("issued: 2020-12-20", "issued: 2021-03-01")
-                     .replace("id: sample-raise-junior-2021", "id: later")
-                     .replace("初级: 1200", "初级: 1300"), encoding="utf-8")
+    later.write_text(
+        RAISE.read_text(encoding="utf-8")
+        .replace("issued: 2020-12-20", "issued: 2021-03-01")
+        .replace("id: sample-raise-junior-2021", "id: later")
+        .replace("初级: 1200", "初级: 1300"),
+        encoding="utf-8",
+    )
     ev = Evaluator(load_policy(revisions=[later, RAISE]))
     (d,) = ev.decide(junior_case("2021-02-01")).decisions
     assert money(d.amount) == "1300.00"
@@ -102,8 +126,12 @@ def test_revisions_apply_in_order_of_issue_date(tmp_path):
 
 def test_revision_for_another_policy_is_refused(tmp_path):
     other = tmp_path / "other.yaml"
-    other.write_text(RAISE.read_text(encoding="utf-8").replace(
-        "amends: taierzhuang-2020-4", "amends: somewhere-else"), encoding="utf-8")
+    other.write_text(
+        RAISE.read_text(encoding="utf-8").replace(
+            "amends: taierzhuang-2020-4", "amends: somewhere-else"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ErrorList) as exc:
         load_policy(revisions=[other])
     assert "amends 'somewhere-else'" in exc.value.render()
@@ -111,8 +139,9 @@ def test_revision_for_another_policy_is_refused(tmp_path):
 
 def test_bad_revision_reports_file_line(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(RAISE.read_text(encoding="utf-8").replace("初级: 1200", "初纪: 1200"),
-                   encoding="utf-8")
+    bad.write_text(
+        RAISE.read_text(encoding="utf-8").replace("初级: 1200", "初纪: 1200"), encoding="utf-8"
+    )
     with pytest.raises(ErrorList) as exc:
         load_policy(revisions=[bad])
     text = exc.value.render()
@@ -121,8 +150,17 @@ def test_bad_revision_reports_file_line(tmp_path):
 
 def test_replay_a_stored_decision(tmp_path, policy_copy):
     examples = ROOT / "examples"
-    r = CliRunner().invoke(cli, ["eval", str(examples / "apprenticeship_typical.json"),
-                                 "--policy", str(policy_copy), "--format", "json"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(examples / "apprenticeship_typical.json"),
+            "--policy",
+            str(policy_copy),
+            "--format",
+            "json",
+        ],
+    )
     stored = tmp_path / "decision.json"
     stored.write_text(r.output, encoding="utf-8")
     data = json.loads(r.output)
@@ -155,19 +193,36 @@ def test_quoted_dates_in_a_revision_and_the_document_are_read_as_dates(tmp_path,
     quoted = tmp_path / "quoted.yaml"
     text = RAISE.read_text(encoding="utf-8")
     assert "issued: 2020-12-20" in text and "- from: 2021-01-01" in text
-    quoted.write_text(text.replace("issued: 2020-12-20", "issued: '2020-12-20'")
-                      .replace("- from: 2021-01-01", '- from: "2021-01-01"'), encoding="utf-8")
+    quoted.write_text(
+        text.replace("issued: 2020-12-20", "issued: '2020-12-20'").replace(
+            "- from: 2021-01-01", '- from: "2021-01-01"'
+        ),
+        encoding="utf-8",
+    )
     doc = policy_copy / "document.yaml"
-    doc.write_text(doc.read_text(encoding="utf-8").replace("issued: 2020-03-23",
-                                                             "issued: '2020-03-23'"),
-                   encoding="utf-8")
+    doc.write_text(
+        doc.read_text(encoding="utf-8").replace("issued: 2020-03-23", "issued: '2020-03-23'"),
+        encoding="utf-8",
+    )
     policy = load_policy(policy_copy, revisions=[quoted])
     assert policy.document.issued.isoformat() == "2020-03-23"
     (d,) = Evaluator(policy).decide(junior_case("2021-02-01")).decisions
     assert money(d.amount) == "1200.00"
-    r = CliRunner().invoke(cli, ["eval", str(ROOT / "examples" / "vocational_training_special_ability.json"),
-                                 "--policy", str(policy_copy), "--revision", str(quoted),
-                                 "--as-of", "2021-02-01", "--format", "json"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(ROOT / "examples" / "vocational_training_special_ability.json"),
+            "--policy",
+            str(policy_copy),
+            "--revision",
+            str(quoted),
+            "--as-of",
+            "2021-02-01",
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["policy"]["revisions"][0]["issued"] == "2020-12-20"
 
@@ -177,8 +232,10 @@ def test_a_revision_supersedes_the_earlier_value_from_its_start_explicitly():
     with the period it really had (until 2020-12-31), not open-ended."""
     policy = load_policy(revisions=[RAISE])
     versions = policy.standards["vocational_training"].versions
-    assert [(v.start.isoformat(), v.until.isoformat() if v.until else None) for v in versions] \
-        == [("2019-01-01", "2020-12-31"), ("2021-01-01", None)]
+    assert [(v.start.isoformat(), v.until.isoformat() if v.until else None) for v in versions] == [
+        ("2019-01-01", "2020-12-31"),
+        ("2021-01-01", None),
+    ]
     (d,) = Evaluator(policy).decide(junior_case("2020-12-15"), explain=True).decisions
     (used,) = [s for s in d.standards if s.id == "vocational_training"]
     assert (used.value, used.until.isoformat()) == (Decimal("1000"), "2020-12-31")

@@ -1,5 +1,6 @@
 """What the ledger tests share: claims for valid (check digit right) people,
 and a snapshot of every table to show that a refused step changed nothing."""
+
 from __future__ import annotations
 
 import copy
@@ -10,19 +11,38 @@ from interpreter.formats import generate_resident_id
 
 VOCATIONAL = {
     "applicant": {"name": "李明", "pension_eligible": False},
-    "training": {"in_district": True, "kind": "就业技能培训", "project_based": False,
-                 "free": False, "occupation": "电工", "course": "ZD-006",
-                 "institution": "JG-002", "start_date": "2020-04-07",
-                 "end_date": "2020-05-15"},
-    "certificate": {"kind": "职业技能等级证书", "level": "中级", "occupation": "电工",
-                    "date": "2020-05-28"},
+    "training": {
+        "in_district": True,
+        "kind": "就业技能培训",
+        "project_based": False,
+        "free": False,
+        "occupation": "电工",
+        "course": "ZD-006",
+        "institution": "JG-002",
+        "start_date": "2020-04-07",
+        "end_date": "2020-05-15",
+    },
+    "certificate": {
+        "kind": "职业技能等级证书",
+        "level": "中级",
+        "occupation": "电工",
+        "date": "2020-05-28",
+    },
     "application": {"date": "2020-06-10", "programs": ["vocational_training"]},
 }
 
 PROJECT = {
-    "training": {"in_district": True, "kind": "就业技能培训", "project_based": True,
-                 "free": True, "occupation": "养老护理员", "course": "YB-001",
-                 "institution": "JG-001", "start_date": "2021-04-06", "end_date": "2021-05-28"},
+    "training": {
+        "in_district": True,
+        "kind": "就业技能培训",
+        "project_based": True,
+        "free": True,
+        "occupation": "养老护理员",
+        "course": "YB-001",
+        "institution": "JG-001",
+        "start_date": "2021-04-06",
+        "end_date": "2021-05-28",
+    },
     "project": {"level": "初级", "subsidy_total": 45000},
     "application": {"date": "2021-06-15", "programs": ["project_training"]},
 }
@@ -33,8 +53,9 @@ def person(seed: int) -> str:
     return generate_resident_id(random.Random(seed))
 
 
-def vocational(person_id: str, occupation: str = "电工", date: str = "2020-06-10",
-               name: str = "李明", **extra) -> dict:
+def vocational(
+    person_id: str, occupation: str = "电工", date: str = "2020-06-10", name: str = "李明", **extra
+) -> dict:
     case = copy.deepcopy(VOCATIONAL)
     case["applicant"]["id"] = person_id
     case["applicant"]["name"] = name
@@ -73,10 +94,13 @@ def snapshot(url: str) -> dict:
 
     from ledger.db import resolve_url
     from ledger.schema import metadata
+
     engine = create_engine(resolve_url(url))
     try:
         with engine.connect() as c:
-            return {t.name: [tuple(r) for r in c.execute(select(t).order_by(*t.primary_key))]
-                    for t in metadata.sorted_tables}
+            return {
+                t.name: [tuple(r) for r in c.execute(select(t).order_by(*t.primary_key))]
+                for t in metadata.sorted_tables
+            }
     finally:
         engine.dispose()

@@ -1,5 +1,6 @@
 """`policy ledger …` as an officer runs it: the workflow end to end on both
 databases, JSON output, exit codes, and the help."""
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ def run(args, db_url, user=None, input=None):
 
 def write_case(tmp_path, name, case) -> str:
     from ledger.model import dumps_exact
+
     path = tmp_path / name
     path.write_text(dumps_exact(case), encoding="utf-8")
     return str(path)
@@ -33,10 +35,12 @@ def test_the_workflow_from_the_command_line(db_url, tmp_path):
     assert app["status"] == "submitted" and app["source"] == case
     parts = app["grants"][0]["installments"]
     assert [(p["installment"], p["amount"], p["status"]) for p in parts] == [
-        ("advance", "27000.00", "payable"), ("balance", "18000.00", "pending")]
+        ("advance", "27000.00", "payable"),
+        ("balance", "18000.00", "pending"),
+    ]
     app_id = str(app["id"])
 
-    r = run(["review", app_id, "--approve"], db_url, "alice")      # not a reviewer
+    r = run(["review", app_id, "--approve"], db_url, "alice")  # not a reviewer
     assert r.exit_code == 2 and "needs the role reviewer" in r.output
     r = run(["review", app_id, "--approve", "--reason", "材料齐全"], db_url, "bob")
     assert r.exit_code == 0 and "审核通过" in r.output and "材料齐全" in r.output
@@ -58,18 +62,20 @@ def test_the_workflow_from_the_command_line(db_url, tmp_path):
 
 def test_wrong_steps_exit_2_with_one_line(db_url, tmp_path):
     case = write_case(tmp_path, "c.json", vocational(person(30)))
-    app_id = str(json.loads(run(["submit", case, "--format", "json"], db_url,
-                                "alice").output)["id"])
+    app_id = str(
+        json.loads(run(["submit", case, "--format", "json"], db_url, "alice").output)["id"]
+    )
     r = run(["review", app_id, "--reject", "--reason", "重复"], db_url, "bob")
     assert r.exit_code == 0
     for args, user, words in [
-            (["pay", app_id], "carol", "was rejected"),
-            (["review", app_id, "--approve"], "bob", "already rejected"),
-            (["review", app_id], "bob", "--approve or --reject"),
-            (["show", "99"], "rita", "no application 99"),
-            (["submit", case], "mallory", "no user 'mallory'"),
-            (["submit", case], None, "--user"),
-            (["record", app_id, "--fact", "oops"], "alice", "PATH=VALUE")]:
+        (["pay", app_id], "carol", "was rejected"),
+        (["review", app_id, "--approve"], "bob", "already rejected"),
+        (["review", app_id], "bob", "--approve or --reject"),
+        (["show", "99"], "rita", "no application 99"),
+        (["submit", case], "mallory", "no user 'mallory'"),
+        (["submit", case], None, "--user"),
+        (["record", app_id, "--fact", "oops"], "alice", "PATH=VALUE"),
+    ]:
         r = run(args, db_url, user)
         assert r.exit_code == 2, (args, r.output)
         assert words in r.output, (args, r.output)
@@ -93,31 +99,49 @@ def test_a_malformed_claim_is_exit_2_and_names_the_field(db_url, tmp_path):
 def test_users_from_the_command_line(empty_db_url):
     r = run(["user", "add", "boss", "--role", "admin"], empty_db_url)
     assert r.exit_code == 0 and "boss: admin" in r.output
-    r = run(["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"],
-            empty_db_url)                                 # once there is a user: an admin
+    r = run(
+        ["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"], empty_db_url
+    )  # once there is a user: an admin
     assert r.exit_code == 2 and "--user" in r.output
-    r = run(["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"],
-            empty_db_url, "boss")
+    r = run(
+        ["user", "add", "kim", "--role", "caseworker", "--role", "reviewer"], empty_db_url, "boss"
+    )
     assert r.exit_code == 0
     r = run(["user", "add", "lee", "--role", "clerk"], empty_db_url, "boss")
     assert r.exit_code == 2 and "unknown role" in r.output
     r = run(["user", "list", "--format", "json"], empty_db_url, "kim")
     assert [(u["name"], u["roles"]) for u in json.loads(r.output)] == [
-        ("boss", ["admin"]), ("kim", ["caseworker", "reviewer"])]
+        ("boss", ["admin"]),
+        ("kim", ["caseworker", "reviewer"]),
+    ]
 
 
 def test_init_creates_a_sqlite_file_where_told(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["ledger", "init"], env={"POLICY_DB": ""})
-    assert r.exit_code == 0 and (tmp_path / "ledger.db").exists()    # the default: ./ledger.db
+    assert r.exit_code == 0 and (tmp_path / "ledger.db").exists()  # the default: ./ledger.db
     r = CliRunner().invoke(cli, ["ledger", "init", "--db", str(tmp_path / "other.db")])
     assert r.exit_code == 0 and (tmp_path / "other.db").exists()
     r = CliRunner().invoke(cli, ["ledger", "init"], env={"POLICY_DB": ""})
     assert "up to date" in r.output
 
 
-@pytest.mark.parametrize("command", ["init", "submit", "review", "record", "pay", "show", "list",
-                                     "verify", "publicity", "export", "user"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "init",
+        "submit",
+        "review",
+        "record",
+        "pay",
+        "show",
+        "list",
+        "verify",
+        "publicity",
+        "export",
+        "user",
+    ],
+)
 def test_every_command_has_help(command):
     r = CliRunner().invoke(cli, ["ledger", command, "--help"])
     assert r.exit_code == 0 and len(r.output) > 100
@@ -147,10 +171,13 @@ def test_a_stored_decision_replays(db_url, tmp_path):
 def test_policy_check_checks_the_ledger_section(policy_copy):
     doc = policy_copy / "document.yaml"
     text = doc.read_text(encoding="utf-8")
-    text = text.replace("        occupation: certificate.occupation\n",
-                        "        occupation: certificate.ocupation\n")
-    text = text.replace("        amount: $amount\n",
-                        "        amount: $amount\n        when: $date\n")
+    text = text.replace(
+        "        occupation: certificate.occupation\n",
+        "        occupation: certificate.ocupation\n",
+    )
+    text = text.replace(
+        "        amount: $amount\n", "        amount: $amount\n        when: $date\n"
+    )
     doc.write_text(text, encoding="utf-8")
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1

@@ -2,6 +2,7 @@
 processes: many writers claiming for the same people at the same moment
 never take a person over a limit and lose no claim; a writer killed in the
 middle of a submission leaves nothing behind and holds no lock."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from tests.ledger.helpers import person, snapshot, vocational
 from tests.ledger.workers import claimant, stuck_writer
 
 WORKERS = 6
-OCCUPATIONS = ["电工", "焊工", "车工", "钳工", "电工"]     # five claims a person, one a repeat
+OCCUPATIONS = ["电工", "焊工", "车工", "钳工", "电工"]  # five claims a person, one a repeat
 
 
 def test_concurrent_claims_respect_the_limits(db_url, ledger, tmp_path):
@@ -29,7 +30,7 @@ def test_concurrent_claims_respect_the_limits(db_url, ledger, tmp_path):
     for w in range(WORKERS):
         claims = [(p, occ) for occ in OCCUPATIONS for p in people]
         # each worker in its own order, so that they collide on every person
-        claims = claims[w % len(claims):] + claims[:w % len(claims)]
+        claims = claims[w % len(claims) :] + claims[: w % len(claims)]
         out = tmp_path / f"worker{w}.json"
         procs.append(ctx.Process(target=claimant, args=(db_url, w, claims, start, str(out))))
         outs.append(out)
@@ -55,14 +56,14 @@ def test_concurrent_claims_respect_the_limits(db_url, ledger, tmp_path):
     # no person over a limit
     occupation = {r["id"]: r["occupation"] for r in results}
     for p in people:
-        held = [g for g in ledger.person_grants("dora", p) if g["status"] in ("proposed",
-                                                                              "approved")]
-        assert len(held) == 3, held                     # 每人每年不超过3次, and no fewer
+        held = [
+            g for g in ledger.person_grants("dora", p) if g["status"] in ("proposed", "approved")
+        ]
+        assert len(held) == 3, held  # 每人每年不超过3次, and no fewer
         per_occupation = Counter(occupation[g["application"]] for g in held)
-        assert max(per_occupation.values()) == 1        # 同一职业同一等级不可重复享受
+        assert max(per_occupation.values()) == 1  # 同一职业同一等级不可重复享受
     refused = Counter(tuple(r["failing"]) for r in results if r["outcome"] == "ineligible")
-    assert set(refused) <= {("yearly_limit",), ("not_repeated",),
-                            ("yearly_limit", "not_repeated")}
+    assert set(refused) <= {("yearly_limit",), ("not_repeated",), ("yearly_limit", "not_repeated")}
     assert ledger.verify("dora").ok
 
 
@@ -77,10 +78,10 @@ def test_a_writer_killed_mid_transaction_leaves_nothing(db_url, ledger, tmp_path
     while not marker.exists():
         assert proc.is_alive() and time.time() < deadline, "the writer never got going"
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)              # in the middle of the transaction
+    os.kill(proc.pid, signal.SIGKILL)  # in the middle of the transaction
     proc.join(30)
     assert proc.exitcode == -signal.SIGKILL
-    assert snapshot(db_url) == before              # not a row of it
+    assert snapshot(db_url) == before  # not a row of it
     # nothing stays locked: the same person's claim goes through at once
     app = ledger.submit("alice", vocational(pid, "电工"))
     assert app.outcomes()[0]["outcome"] == "eligible"

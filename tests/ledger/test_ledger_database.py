@@ -1,6 +1,7 @@
 """The ledger's database: migrations that create exactly the tables of
 ledger.schema, on both databases; URLs; a database that is missing, empty or
 unreachable gives one line, exit 2."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,6 +22,7 @@ def test_the_migrations_create_the_schema(empty_db_url):
     from alembic.script import ScriptDirectory
 
     from ledger.schema import HEAD, metadata
+
     url = db.resolve_url(empty_db_url)
     engine = db.make_engine(url)
     with engine.connect() as conn:
@@ -35,9 +37,10 @@ def test_the_migrations_create_the_schema(empty_db_url):
 
 def test_init_is_idempotent(empty_db_url):
     from ledger.api import Ledger
+
     shown, created = Ledger.init(empty_db_url)
     assert created is False
-    assert ":policy@" not in shown          # never the password
+    assert ":policy@" not in shown  # never the password
 
 
 def test_an_old_ledger_is_migrated_on_open(tmp_path, policy):
@@ -46,6 +49,7 @@ def test_an_old_ledger_is_migrated_on_open(tmp_path, policy):
     from sqlalchemy import create_engine, text
 
     from ledger.api import Ledger
+
     path = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{path}")
     with engine.begin() as c:
@@ -68,14 +72,16 @@ def test_urls():
 
 def test_no_ledger_yet(tmp_path, policy, monkeypatch):
     from ledger.api import Ledger
+
     with pytest.raises(NotInitialised) as err:
         Ledger.open(f"sqlite:///{tmp_path}/none.db", policy=policy)
     assert "policy ledger init" in err.value.hint
-    assert not (tmp_path / "none.db").exists()          # opening never creates one
+    assert not (tmp_path / "none.db").exists()  # opening never creates one
 
 
 def test_an_empty_postgresql_database_holds_no_ledger(policy):
     from tests.ledger.conftest import PG, pg_admin, pg_url
+
     if not PG:
         pytest.skip("POLICY_TEST_PG is not set")
     import uuid
@@ -83,6 +89,7 @@ def test_an_empty_postgresql_database_holds_no_ledger(policy):
     from sqlalchemy import text
 
     from ledger.api import Ledger
+
     name = f"policy_ledger_empty_{uuid.uuid4().hex[:8]}"
     admin = pg_admin()
     with admin.connect() as c:
@@ -99,9 +106,12 @@ def test_an_empty_postgresql_database_holds_no_ledger(policy):
 
 def test_an_unreachable_database_is_one_line_exit_2(tmp_path):
     from cli import cli
+
     runner = CliRunner()
-    for url in ("postgresql://policy:secret@127.0.0.1:1/nothing",
-                f"sqlite:///{tmp_path}/no/such/folder/ledger.db"):
+    for url in (
+        "postgresql://policy:secret@127.0.0.1:1/nothing",
+        f"sqlite:///{tmp_path}/no/such/folder/ledger.db",
+    ):
         result = runner.invoke(cli, ["ledger", "list", "--db", url, "--user", "x"])
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
@@ -109,13 +119,15 @@ def test_an_unreachable_database_is_one_line_exit_2(tmp_path):
         assert "secret" not in result.output
     with pytest.raises(Unavailable):
         from ledger.api import Ledger
+
         Ledger.open("postgresql://policy:secret@127.0.0.1:1/nothing", policy=object())
 
 
 def test_ping(ledger):
-    ledger.ping()                       # the database answers
+    ledger.ping()  # the database answers
     ledger.url = "postgresql+psycopg://policy:secret@127.0.0.1:1/nothing"
     from ledger.db import make_engine
+
     ledger.engine = make_engine(ledger.url)
     with pytest.raises(Unavailable):
         ledger.ping()

@@ -1,5 +1,6 @@
 """`policy ledger notice APP`: the decision notice of a stored claim, numbered
 and dated by its review, on both databases."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -21,6 +22,7 @@ def run(args, db_url, user=None):
 
 def submit(db_url, tmp_path, seed, name="李明") -> str:
     from ledger.model import dumps_exact
+
     path = tmp_path / f"case{seed}.json"
     path.write_text(dumps_exact(vocational(person(seed), name=name)), encoding="utf-8")
     r = run(["submit", str(path), "--format", "json"], db_url, "alice")
@@ -30,6 +32,7 @@ def submit(db_url, tmp_path, seed, name="李明") -> str:
 
 def visible(html: str) -> str:
     import re
+
     body = html.split("<body>", 1)[1]
     return " ".join(re.sub(r"<[^>]+>", " ", body).split())
 
@@ -41,7 +44,7 @@ def test_notices_of_a_draft_an_approval_and_a_rejection(db_url, tmp_path):
     assert r.exit_code == 0, r.output
     text = visible(r.output)
     assert "样稿" in text and "（未编号）" in text and "王芳" in text
-    assert "壹仟伍佰元整" in text                      # what the rules decided, not yet granted
+    assert "壹仟伍佰元整" in text  # what the rules decided, not yet granted
 
     r = run(["review", draft, "--approve"], db_url, "bob")
     assert r.exit_code == 0, r.output
@@ -50,7 +53,7 @@ def test_notices_of_a_draft_an_approval_and_a_rejection(db_url, tmp_path):
     assert "样稿" not in text
     assert f"台人社培补审〔{today.year}〕{int(draft):06d}号" in text
     assert "予以补贴" in text and "¥1,500.00" in text and "壹仟伍佰元整" in text
-    assert f"{today.year}年{today.month}月{today.day}日" in text     # the day of the review
+    assert f"{today.year}年{today.month}月{today.day}日" in text  # the day of the review
 
     refused = submit(db_url, tmp_path, 42)
     r = run(["review", refused, "--reject", "--reason", "培训签到记录不实"], db_url, "bob")
@@ -68,10 +71,11 @@ def test_a_printed_notice_from_the_ledger(db_url, tmp_path):
     out = tmp_path / "notice.pdf"
     r = run(["notice", app, "--format", "pdf", "--out", str(out)], db_url, "rita")
     assert r.exit_code == 0, r.output
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "壹仟伍佰元整" in text and f"{int(app):06d}号" in text
     r = run(["notice", app, "--format", "pdf", "--out", str(out)], db_url, "rita")
-    assert r.exit_code == 2 and "--force" in r.output           # not replaced unasked
+    assert r.exit_code == 2 and "--force" in r.output  # not replaced unasked
     r = run(["notice", "999"], db_url, "rita")
     assert r.exit_code == 2 and "no application 999" in r.output

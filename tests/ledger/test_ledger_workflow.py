@@ -2,6 +2,7 @@
 (审核) by someone else, record a fact, pay; the history derived from the
 ledger, not typed; the limits enforced against what is already granted; and
 every wrong step refused with nothing changed."""
+
 from __future__ import annotations
 
 import copy
@@ -19,10 +20,14 @@ def test_submit_review_pay(ledger):
     assert app.outcomes()[0]["outcome"] == "eligible"
     assert app.outcomes()[0]["amount"] == "1500.00"
     [grant] = app.grants
-    assert (grant.program, grant.status, grant.amount) == ("vocational_training", "proposed",
-                                                          "1500.00")
+    assert (grant.program, grant.status, grant.amount) == (
+        "vocational_training",
+        "proposed",
+        "1500.00",
+    )
     assert [(i.installment, i.amount, i.status) for i in grant.installments] == [
-        (None, "1500.00", "payable")]
+        (None, "1500.00", "payable")
+    ]
     # the decision is stored whole, as `policy eval --format json` writes it
     assert app.decision["policy"]["hash"] == ledger.policy.hash
     assert app.decision["case"]["facts"]["history"] == []
@@ -52,7 +57,8 @@ def test_history_is_derived_from_the_ledger(ledger):
     history = fourth.decision["case"]["facts"]["history"]
     assert sorted(h["occupation"] for h in history) == ["焊工", "电工", "车工"]
     assert {(h["program"], h["level"], h["date"], h["amount"]) for h in history} == {
-        ("vocational_training", "中级", "2020-06-10", "1500.00")}
+        ("vocational_training", "中级", "2020-06-10", "1500.00")
+    }
     # next year the yearly limit starts again, but 电工 中级 was already granted
     again = ledger.submit("alice", vocational(pid, "电工", date="2021-03-01"))
     assert again.outcomes()[0]["failing"] == ["not_repeated"]
@@ -100,8 +106,15 @@ def test_a_history_in_the_case_is_checked_not_trusted(ledger, db_url):
     first = ledger.submit("alice", vocational(person(19), history={"none": True}))
     assert first.outcomes()[0]["outcome"] == "eligible"
     # a history that is the ledger's is accepted (and changes nothing)
-    same = [{"program": "vocational_training", "occupation": "电工", "level": "中级",
-             "date": "2020-06-10", "amount": 1500}]
+    same = [
+        {
+            "program": "vocational_training",
+            "occupation": "电工",
+            "level": "中级",
+            "date": "2020-06-10",
+            "amount": 1500,
+        }
+    ]
     app = ledger.submit("alice", vocational(pid, "焊工", history=same))
     assert app.outcomes()[0]["outcome"] == "eligible"
     # one the ledger does not know is refused too
@@ -115,6 +128,7 @@ def test_real_name_checks_are_enforced_against_the_ledger(db_url, policy_copy):
     enforces the policy's real_name_checks against the grants it holds."""
     from ledger.api import Ledger
     from tests.helpers import load_policy
+
     path = policy_copy / "programs" / "vocational_training.yaml"
     text = path.read_text(encoding="utf-8")
     start = text.index("  - id: not_repeated")
@@ -125,9 +139,9 @@ def test_real_name_checks_are_enforced_against_the_ledger(db_url, policy_copy):
     first = lg.submit("alice", vocational(pid))
     assert first.grants[0].status == "proposed"
     repeat = lg.submit("alice", vocational(pid))
-    assert repeat.outcomes()[0]["outcome"] == "eligible"        # the clauses allow it
+    assert repeat.outcomes()[0]["outcome"] == "eligible"  # the clauses allow it
     [grant] = repeat.grants
-    assert grant.status == "refused"                               # the ledger does not
+    assert grant.status == "refused"  # the ledger does not
     [flag] = grant.refusal["real_name_checks"]
     assert flag["check"] == "same_occupation_level"
     assert flag["conflicts_with"] == [f"application {first.id}"]
@@ -139,8 +153,9 @@ def test_project_installments_follow_the_employment_rate(ledger):
     [grant] = app.grants
     assert [(i.installment, i.amount, i.status, i.waiting_for) for i in grant.installments] == [
         ("advance", "27000.00", "payable", []),
-        ("balance", "18000.00", "pending", ["project.employment_rate"])]
-    assert app.person is None                   # paid to the institution: no person
+        ("balance", "18000.00", "pending", ["project.employment_rate"]),
+    ]
+    assert app.person is None  # paid to the institution: no person
     ledger.review("bob", app.id, approve=True)
     assert ledger.pay("carol", app.id).installment == "advance"
     with pytest.raises(Conflict) as err:
@@ -149,8 +164,10 @@ def test_project_installments_follow_the_employment_rate(ledger):
     app = ledger.record_fact("alice", app.id, {"project.employment_rate": "0.87"})
     assert app.decision_seq == 2
     parts = app.grants[0].installments
-    assert [(i.installment, i.status) for i in parts] == [("advance", "paid"),
-                                                          ("balance", "payable")]
+    assert [(i.installment, i.status) for i in parts] == [
+        ("advance", "paid"),
+        ("balance", "payable"),
+    ]
     assert ledger.pay("carol", app.id).amount == "18000.00"
     with pytest.raises(Conflict) as err:
         ledger.pay("carol", app.id)
@@ -162,8 +179,10 @@ def test_a_low_employment_rate_refuses_the_balance(ledger):
     ledger.review("bob", app.id, approve=True)
     app = ledger.record_fact("alice", app.id, {"project.employment_rate": "0.72"})
     parts = app.grants[0].installments
-    assert [(i.installment, i.status) for i in parts] == [("advance", "payable"),
-                                                          ("balance", "refused")]
+    assert [(i.installment, i.status) for i in parts] == [
+        ("advance", "payable"),
+        ("balance", "refused"),
+    ]
     assert app.grants[0].amount == "27000.00"
     ledger.pay("carol", app.id)
     with pytest.raises(Conflict) as err:
@@ -185,7 +204,8 @@ def test_recording_a_missing_fact_decides_again(ledger):
     assert app.outcomes()[0]["outcome"] == "eligible"
     assert app.grants[0].status == "proposed"
     assert [(f.path, f.value, f.recorded_by) for f in app.facts_recorded] == [
-        ("applicant.pension_eligible", False, "ben")]
+        ("applicant.pension_eligible", False, "ben")
+    ]
     # the one who recorded a fact does not review the claim either
     with pytest.raises(Forbidden) as err:
         ledger.review("ben", app.id, approve=True)
@@ -197,16 +217,16 @@ def test_separation_of_duties(ledger, db_url):
     app = ledger.submit("ben", vocational(person(8)))
     before = snapshot(db_url)
     with pytest.raises(Forbidden) as err:
-        ledger.review("ben", app.id, approve=True)          # ben is a reviewer too
+        ledger.review("ben", app.id, approve=True)  # ben is a reviewer too
     assert "submitted it" in err.value.message
     with pytest.raises(Forbidden):
-        ledger.review("carol", app.id, approve=True)         # finance does not review
+        ledger.review("carol", app.id, approve=True)  # finance does not review
     with pytest.raises(Forbidden):
-        ledger.submit("bob", vocational(person(9)))          # a reviewer does not submit
+        ledger.submit("bob", vocational(person(9)))  # a reviewer does not submit
     with pytest.raises(Forbidden):
         ledger.pay("bob", app.id)
     with pytest.raises(Forbidden) as err:
-        ledger.review("mallory", app.id, approve=True)       # no such user
+        ledger.review("mallory", app.id, approve=True)  # no such user
     assert "no user 'mallory'" in err.value.message
     with pytest.raises(Forbidden):
         ledger.submit(None, vocational(person(9)))
@@ -216,34 +236,35 @@ def test_separation_of_duties(ledger, db_url):
 def test_wrong_steps_change_nothing(ledger, db_url):
     app = ledger.submit("alice", vocational(person(10)))
     with pytest.raises(Conflict):
-        ledger.pay("carol", app.id)                          # not approved yet
+        ledger.pay("carol", app.id)  # not approved yet
     ledger.review("bob", app.id, approve=False, reason="重复申报")
     before = snapshot(db_url)
     with pytest.raises(Conflict) as err:
-        ledger.pay("carol", app.id)                          # paying a rejected claim
+        ledger.pay("carol", app.id)  # paying a rejected claim
     assert "rejected" in err.value.message
     with pytest.raises(Conflict) as err:
-        ledger.review("bob", app.id, approve=True)           # reviewing twice
+        ledger.review("bob", app.id, approve=True)  # reviewing twice
     assert "already rejected by bob" in err.value.message
     with pytest.raises(Conflict):
         ledger.record_fact("alice", app.id, {"applicant.pension_eligible": "true"})
     with pytest.raises(NotFound):
         ledger.review("bob", 999, approve=True)
     with pytest.raises(Invalid):
-        ledger.review("bob", app.id, approve=False)          # a rejection needs a reason
+        ledger.review("bob", app.id, approve=False)  # a rejection needs a reason
     assert snapshot(db_url) == before
 
     other = ledger.submit("alice", vocational(person(11)))
     ledger.review("bob", other.id, approve=True)
     before = snapshot(db_url)
     with pytest.raises(Conflict) as err:
-        ledger.review("bob", other.id, approve=True)         # approving twice
+        ledger.review("bob", other.id, approve=True)  # approving twice
     assert "already approved" in err.value.message
     assert snapshot(db_url) == before
 
 
 def test_bad_claims_write_nothing(ledger, db_url):
     from dsl.errors import CaseError
+
     before = snapshot(db_url)
     bad_id = person(12)[:-1] + ("0" if person(12)[-1] != "0" else "1")
     with pytest.raises(CaseError) as err:
@@ -262,7 +283,7 @@ def test_bad_claims_write_nothing(ledger, db_url):
         ledger.submit("alice", ["not", "an", "object"])
     case = vocational(person(12))
     del case["applicant"]["id"]
-    with pytest.raises(Invalid) as err:            # a claim the limits need a person for
+    with pytest.raises(Invalid) as err:  # a claim the limits need a person for
         ledger.submit("alice", case)
     assert "applicant.id" in err.value.message
     with pytest.raises(Invalid):
@@ -286,7 +307,7 @@ def test_recording_a_fact_that_would_take_back_an_approved_grant_is_refused(ledg
 
 def test_users(ledger):
     with pytest.raises(Forbidden):
-        ledger.add_user("alice", "eve", ["admin"])           # only an admin adds users
+        ledger.add_user("alice", "eve", ["admin"])  # only an admin adds users
     with pytest.raises(Invalid):
         ledger.add_user("admin", "eve", ["boss"])
     with pytest.raises(Conflict):
@@ -329,6 +350,7 @@ def test_the_person_of_a_claim_cannot_be_changed(ledger):
 
 def test_listing_filters(ledger):
     import datetime as _dt
+
     a = ledger.submit("alice", vocational(person(18)))
     b = ledger.submit("alice", project())
     ledger.review("bob", b.id, approve=True)
@@ -341,5 +363,11 @@ def test_listing_filters(ledger):
     assert ids(submitted_from=today, submitted_until=today) == [a.id, b.id]
     assert ids(submitted_until=today - _dt.timedelta(days=1)) == []
     [summary] = ledger.applications("rita", program="project_training")
-    assert summary.programs == [{"program": "project_training", "outcome": "eligible",
-                                 "amount": "27000.00", "grant": "approved"}]
+    assert summary.programs == [
+        {
+            "program": "project_training",
+            "outcome": "eligible",
+            "amount": "27000.00",
+            "grant": "approved",
+        }
+    ]

@@ -1,4 +1,5 @@
 """`policy batch`: streaming decisions over JSON Lines and CSV, rejects, jobs."""
+
 import csv
 import io
 import json
@@ -41,8 +42,17 @@ def mixed(tmp_path_factory, bundled_policy):
     """40 generated cases, a blank line, and 3 bad lines at known line numbers."""
     d = tmp_path_factory.mktemp("batch")
     good = [dumps_case(c) for c in gen(40, 11, bundled_policy)]
-    text = good[:4] + [BAD_JSON] + good[4:10] + [""] + good[10:20] + [UNKNOWN_FIELD] \
-        + good[20:39] + [WRONG_TYPE] + good[39:]
+    text = (
+        good[:4]
+        + [BAD_JSON]
+        + good[4:10]
+        + [""]
+        + good[10:20]
+        + [UNKNOWN_FIELD]
+        + good[20:39]
+        + [WRONG_TYPE]
+        + good[39:]
+    )
     path = d / "cases.jsonl"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     bad_lines = [i + 1 for i, t in enumerate(text) if t in (BAD_JSON, UNKNOWN_FIELD, WRONG_TYPE)]
@@ -59,7 +69,10 @@ def test_bad_lines_go_to_the_rejects_file_and_the_rest_is_decided_in_order(mixed
     # the default rejects file sits next to --out
     rejects = lines(tmp_path / "decisions.rejects.jsonl")
     assert [x["line"] for x in rejects] == bad_lines
-    assert rejects[0]["error"].startswith("not valid JSON") and rejects[0]["column"] == BAD_JSON.index(",}") + 2
+    assert (
+        rejects[0]["error"].startswith("not valid JSON")
+        and rejects[0]["column"] == BAD_JSON.index(",}") + 2
+    )
     assert rejects[0]["text"] == BAD_JSON
     assert rejects[1]["context"] == "field applicant.insured_monthz"
     assert "declares no fact" in rejects[1]["error"]
@@ -82,8 +95,9 @@ def test_bad_lines_go_to_the_rejects_file_and_the_rest_is_decided_in_order(mixed
         ds = [d for x in decided for d in x["decisions"] if d["program"] == program]
         assert tally["eligible"] == sum(d["outcome"] == "eligible" for d in ds)
         assert tally["ineligible"] == sum(d["outcome"] == "ineligible" for d in ds)
-        assert Decimal(tally["amount"]) == sum(Decimal(d["amount"]) for d in ds
-                                               if d["outcome"] == "eligible")
+        assert Decimal(tally["amount"]) == sum(
+            Decimal(d["amount"]) for d in ds if d["outcome"] == "eligible"
+        )
     assert "43 case(s): 40 decided, 3 rejected" in err
 
 
@@ -94,17 +108,18 @@ def test_each_line_matches_a_single_evaluation(mixed, tmp_path, evaluator, bundl
     decided = lines(out)
     for text, line in zip(good, decided):
         res = evaluator.decide(parse_json_text(text, "x"), explain=False)
-        assert [(d.program.id, d.outcome, None if d.amount is None else f"{d.amount:.2f}")
-                for d in res.decisions] == \
-            [(d["program"], d["outcome"], d["amount"]) for d in line["decisions"]]
+        assert [
+            (d.program.id, d.outcome, None if d.amount is None else f"{d.amount:.2f}")
+            for d in res.decisions
+        ] == [(d["program"], d["outcome"], d["amount"]) for d in line["decisions"]]
         assert line["case"]["as_of"] == (res.as_of.isoformat() if res.as_of else None)
         assert line["policy"] == bundled_policy.hash
         assert line["case"]["sha256"].startswith("sha256:")
-        assert "clauses" not in line["decisions"][0]     # no explanation by default
+        assert "clauses" not in line["decisions"][0]  # no explanation by default
 
 
 def test_jobs_2_is_byte_identical_to_jobs_1(tmp_path, monkeypatch, bundled_policy):
-    monkeypatch.setattr(B, "CHUNK_SIZE", 7)      # many chunks, several in flight
+    monkeypatch.setattr(B, "CHUNK_SIZE", 7)  # many chunks, several in flight
     cases = tmp_path / "cases.jsonl"
     text = [dumps_case(c) for c in gen(150, 5, bundled_policy)]
     text[30] = WRONG_TYPE
@@ -115,22 +130,36 @@ def test_jobs_2_is_byte_identical_to_jobs_1(tmp_path, monkeypatch, bundled_polic
     one = (tmp_path / "one.jsonl").read_bytes()
     assert one == (tmp_path / "two.jsonl").read_bytes()
     assert one.count(b"\n") == 149
-    assert (tmp_path / "one.rejects.jsonl").read_bytes() == \
-        (tmp_path / "two.rejects.jsonl").read_bytes()
+    assert (tmp_path / "one.rejects.jsonl").read_bytes() == (
+        tmp_path / "two.rejects.jsonl"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 200])
-def test_jobs_2_reads_the_bytes_as_jobs_1_reads_the_lines(tmp_path, monkeypatch, bundled_policy,
-                                                         chunk):
+def test_jobs_2_reads_the_bytes_as_jobs_1_reads_the_lines(
+    tmp_path, monkeypatch, bundled_policy, chunk
+):
     """The workers of --jobs split and decode the file's bytes themselves: a
     byte-order mark, CRLF endings, blank lines (one of an ideographic space),
     a line that is not UTF-8 and a last line without an ending are read as
     with --jobs 1 (same line numbers, same rejects, same output)."""
     monkeypatch.setattr(B, "CHUNK_SIZE", chunk)
     good = [dumps_case(c).encode("utf-8") for c in gen(12, 9, bundled_policy)]
-    raw = (b"\xef\xbb\xbf" + good[0] + b"\r\n" + good[1] + b"\n\n" + "\u3000".encode("utf-8")
-           + b"\n" + good[2] + b"\r\n" + b'{"applicant": "\xff\xfe"}\n' + b"\n".join(good[3:11])
-           + b"\n   \n" + good[11])
+    raw = (
+        b"\xef\xbb\xbf"
+        + good[0]
+        + b"\r\n"
+        + good[1]
+        + b"\n\n"
+        + "\u3000".encode("utf-8")
+        + b"\n"
+        + good[2]
+        + b"\r\n"
+        + b'{"applicant": "\xff\xfe"}\n'
+        + b"\n".join(good[3:11])
+        + b"\n   \n"
+        + good[11]
+    )
     cases = tmp_path / "cases.jsonl"
     cases.write_bytes(raw)
     r1 = run(cases, "--out", tmp_path / "one.jsonl", "--jobs", "1")
@@ -156,19 +185,28 @@ def test_streaming_reads_only_a_chunk_ahead(bundled_policy):
     stream = B.decide_stream(B.BatchSpec(), records(), policy=bundled_policy, chunk_size=10)
     first = next(stream)
     assert first.line == 1 and first.ok
-    assert len(pulled) == 10          # not the 1000 cases
+    assert len(pulled) == 10  # not the 1000 cases
 
 
 def test_explain_writes_the_explanation_and_the_facts(tmp_path):
     cases = tmp_path / "c.jsonl"
-    cases.write_text((ROOT / "examples" / "skill_upgrade_senior.json")
-                     .read_text(encoding="utf-8").replace("\n", " ") + "\n", encoding="utf-8")
+    cases.write_text(
+        (ROOT / "examples" / "skill_upgrade_senior.json")
+        .read_text(encoding="utf-8")
+        .replace("\n", " ")
+        + "\n",
+        encoding="utf-8",
+    )
     r = run(cases, "--out", tmp_path / "d.jsonl", "--explain")
     assert r.exit_code == 0, r.output
     (line,) = lines(tmp_path / "d.jsonl")
     (d,) = line["decisions"]
-    assert (d["program"], d["outcome"], d["amount"], d["level"]) == \
-        ("skill_upgrade", "eligible", "2000.00", "高级")
+    assert (d["program"], d["outcome"], d["amount"], d["level"]) == (
+        "skill_upgrade",
+        "eligible",
+        "2000.00",
+        "高级",
+    )
     assert any(c["id"] == "insured_12_months" and c["result"] is True for c in d["clauses"])
     assert line["case"]["facts"]["applicant"]["insured_months"] in ("38", 38)
     assert line["id"] == "37040519870228441X"
@@ -192,28 +230,44 @@ def test_csv_columns_map_to_facts(tmp_path, bundled_policy):
     assert [x["line"] for x in decided] == [2, 3, 5]
     first, second, fourth = decided
     assert first["id"] == "370405199001011237"
-    assert [(d["program"], d["outcome"], d["amount"], d["level"]) for d in first["decisions"]] \
-        == [("skill_upgrade", "eligible", "1500.00", "中级")]
+    assert [(d["program"], d["outcome"], d["amount"], d["level"]) for d in first["decisions"]] == [
+        ("skill_upgrade", "eligible", "1500.00", "中级")
+    ]
     # an empty cell is a missing fact; '|' separates list values; 是 is true
     su, vt = second["decisions"]
-    assert (su["program"], su["outcome"], su["missing"]) == \
-        ("skill_upgrade", "undetermined", ["applicant.insured_months"])
+    assert (su["program"], su["outcome"], su["missing"]) == (
+        "skill_upgrade",
+        "undetermined",
+        ["applicant.insured_months"],
+    )
     assert vt["program"] == "vocational_training"
-    assert [(d["outcome"], d["failing"]) for d in fourth["decisions"]] == \
-        [("ineligible", ["enterprise_employee"])]
+    assert [(d["outcome"], d["failing"]) for d in fourth["decisions"]] == [
+        ("ineligible", ["enterprise_employee"])
+    ]
     (rej,) = lines(tmp_path / "d.rejects.jsonl")
     assert rej["line"] == 4 and rej["error"] == 'expected a number, found "abc"'
     assert rej["text"].startswith("370405199001011253,true,abc,")
     # the layout gives exactly the JSON case an officer would write
     layout = B.CsvLayout(bundled_policy, next(csv.reader(io.StringIO(CSV_TEXT))))
     row = list(csv.reader(io.StringIO(CSV_TEXT)))[4]
-    assert layout.to_case(row) == parse_json_text(json.dumps({
-        "applicant": {"id": "370405199001011261", "enterprise_employee": False,
-                      "insured_months": 30},
-        "certificate": {"kind": "职业资格证书", "level": "初级", "date": "2021-03-01"},
-        "application": {"date": "2021-03-10", "programs": ["skill_upgrade"]},
-        "history": [{"program": "vocational_training", "date": "2020-07-01", "level": "初级"}],
-    }, ensure_ascii=False), "x")
+    assert layout.to_case(row) == parse_json_text(
+        json.dumps(
+            {
+                "applicant": {
+                    "id": "370405199001011261",
+                    "enterprise_employee": False,
+                    "insured_months": 30,
+                },
+                "certificate": {"kind": "职业资格证书", "level": "初级", "date": "2021-03-01"},
+                "application": {"date": "2021-03-10", "programs": ["skill_upgrade"]},
+                "history": [
+                    {"program": "vocational_training", "date": "2020-07-01", "level": "初级"}
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        "x",
+    )
 
 
 def test_generated_csv_decides_like_generated_jsonl(tmp_path, bundled_policy):
@@ -226,7 +280,7 @@ def test_generated_csv_decides_like_generated_jsonl(tmp_path, bundled_policy):
     assert run(cv, "--out", tmp_path / "b.jsonl").exit_code == 0
     a, b = lines(tmp_path / "a.jsonl"), lines(tmp_path / "b.jsonl")
     assert len(a) == len(b) == 60
-    assert [x["line"] + 1 for x in a] == [x["line"] for x in b]      # CSV: header is line 1
+    assert [x["line"] + 1 for x in a] == [x["line"] for x in b]  # CSV: header is line 1
     assert [x["decisions"] for x in a] == [x["decisions"] for x in b]
     assert (tmp_path / "b.rejects.jsonl").read_text() == ""
 
@@ -236,8 +290,10 @@ def test_a_csv_header_naming_no_fact_stops_the_batch_with_exit_2(tmp_path):
     cases.write_text("applicant.insured_month,certificate.level\n12,中级\n", encoding="utf-8")
     r = run(cases, "--out", tmp_path / "d.jsonl")
     assert r.exit_code == 2
-    assert "applicant.insured_month" in r.output and "did you mean 'applicant.insured_months'" \
-        in r.output
+    assert (
+        "applicant.insured_month" in r.output
+        and "did you mean 'applicant.insured_months'" in r.output
+    )
 
 
 def test_exit_codes_for_unreadable_cases_and_broken_policy(tmp_path, policy_copy):
@@ -269,16 +325,17 @@ def test_default_rejects_path():
 
 
 def test_out_to_stdout_keeps_no_rejects_file_and_reports_every_reject_on_stderr(
-        mixed, tmp_path, monkeypatch):
+    mixed, tmp_path, monkeypatch
+):
     path, bad_lines, good_lines, _good = mixed
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("commands.population.MAX_REJECTS_SHOWN", 1)
     r = run(path, "--out", "-", "--summary-json", "summary.json")
     assert r.exit_code == 0, r.output
     assert [json.loads(x)["line"] for x in r.stdout.splitlines()] == good_lines
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]   # no rejects.jsonl
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]  # no rejects.jsonl
     shown = [x for x in r.stderr.splitlines() if x.startswith("rejected: ")]
-    assert [int(x.split(":")[2].split()[0]) for x in shown] == bad_lines     # all, not 1
+    assert [int(x.split(":")[2].split()[0]) for x in shown] == bad_lines  # all, not 1
     assert "give --rejects FILE to keep them" in r.stderr
     assert json.loads((tmp_path / "summary.json").read_text())["rejects"] is None
 
@@ -296,12 +353,12 @@ def test_out_to_the_null_device_creates_nothing_beside_it(mixed, tmp_path):
     assert [x["line"] for x in lines(tmp_path / "bad.jsonl")] == bad_lines
 
 
-def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(tmp_path,
-                                                                           monkeypatch):
+def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(tmp_path, monkeypatch):
     from interpreter.evaluate import Evaluator
 
     def broken(self, *a, **k):
         raise ZeroDivisionError("division by zero")
+
     monkeypatch.setattr(Evaluator, "decide", broken)
     cases = tmp_path / "c.jsonl"
     cases.write_text(dumps_case(next(generate(1, seed=1))) + "\n", encoding="utf-8")

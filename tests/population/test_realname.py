@@ -1,5 +1,6 @@
 """Real-name checks in a batch (七（三）): repeated claims are flagged with the
 lines they conflict with, within the batch and against a history file."""
+
 import copy
 import json
 
@@ -8,8 +9,9 @@ from click.testing import CliRunner
 from cli import cli
 from tests.helpers import ROOT
 
-BASE = json.loads((ROOT / "examples" / "vocational_training_intermediate.json")
-                  .read_text(encoding="utf-8"))
+BASE = json.loads(
+    (ROOT / "examples" / "vocational_training_intermediate.json").read_text(encoding="utf-8")
+)
 
 
 def claim(occupation, level, date="2020-06-10", person="370405199003152316"):
@@ -24,8 +26,9 @@ def claim(occupation, level, date="2020-06-10", person="370405199003152316"):
 
 def run_batch(tmp_path, cases, *extra):
     src = tmp_path / "cases.jsonl"
-    src.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases),
-                   encoding="utf-8")
+    src.write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8"
+    )
     out = tmp_path / "out.jsonl"
     r = CliRunner().invoke(cli, ["batch", str(src), "--out", str(out), *extra])
     assert r.exit_code == 0, r.output
@@ -34,8 +37,12 @@ def run_batch(tmp_path, cases, *extra):
 
 
 def test_same_occupation_and_level_twice_is_flagged(tmp_path):
-    cases = [claim("电工", "中级"), claim("焊工", "初级"), claim("电工", "中级"),
-             claim("电工", "中级", person="370405199912120004")]
+    cases = [
+        claim("电工", "中级"),
+        claim("焊工", "初级"),
+        claim("电工", "中级"),
+        claim("电工", "中级", person="370405199912120004"),
+    ]
     r, src, lines = run_batch(tmp_path, cases)
     assert [x["decisions"][0]["outcome"] for x in lines] == ["eligible"] * 4
     assert [bool(x.get("flags")) for x in lines] == [False, False, True, False]
@@ -47,9 +54,16 @@ def test_same_occupation_and_level_twice_is_flagged(tmp_path):
 
 
 def test_more_than_three_a_year_is_flagged_and_years_are_apart(tmp_path):
-    cases = [claim(o, "初级", date=d) for o, d in (
-        ("电工", "2020-03-01"), ("焊工", "2020-04-01"), ("车工", "2020-05-01"),
-        ("钳工", "2020-06-01"), ("铣工", "2021-01-05"))]
+    cases = [
+        claim(o, "初级", date=d)
+        for o, d in (
+            ("电工", "2020-03-01"),
+            ("焊工", "2020-04-01"),
+            ("车工", "2020-05-01"),
+            ("钳工", "2020-06-01"),
+            ("铣工", "2021-01-05"),
+        )
+    ]
     _r, src, lines = run_batch(tmp_path, cases)
     flags = [[f["check"] for f in x.get("flags", [])] for x in lines]
     assert flags == [[], [], [], ["three_per_year"], []]
@@ -59,9 +73,20 @@ def test_more_than_three_a_year_is_flagged_and_years_are_apart(tmp_path):
 
 def test_history_file_brings_in_earlier_claims(tmp_path):
     history = tmp_path / "history.jsonl"
-    history.write_text(json.dumps({"id": "370405199003152316", "program": "vocational_training",
-                                   "date": "2019-05-01", "occupation": "电工",
-                                   "level": "中级"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    history.write_text(
+        json.dumps(
+            {
+                "id": "370405199003152316",
+                "program": "vocational_training",
+                "date": "2019-05-01",
+                "occupation": "电工",
+                "level": "中级",
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     _r, _src, lines = run_batch(tmp_path, [claim("电工", "中级")], "--history", str(history))
     (flag,) = lines[0]["flags"]
     assert flag["conflicts_with"] == [f"{history}:1"]
@@ -80,9 +105,10 @@ def test_the_registry_remembers_every_claim_in_little_memory():
     found again after the table has grown, and digests that share their first
     half (the slot) are told apart."""
     from population.realname import _Places
+
     places = _Places()
     digests = [i.to_bytes(8, "little") * 2 for i in range(1, 20_000)]
-    twins = [b"\x07" * 8 + i.to_bytes(8, "little") for i in range(1, 50)]   # one slot
+    twins = [b"\x07" * 8 + i.to_bytes(8, "little") for i in range(1, 50)]  # one slot
     for n, d in enumerate(digests + twins):
         assert places.first(d, n) is None
     for n, d in enumerate(digests + twins):
@@ -92,17 +118,30 @@ def test_the_registry_remembers_every_claim_in_little_memory():
 
 def test_flags_name_every_earlier_line_and_the_history(tmp_path):
     from population.realname import Check, Registry
-    check = Check("three_per_year", "每人每年不超过3次", "applicant.id", ("vocational_training",),
-                  (), 3, "year", None)
+
+    check = Check(
+        "three_per_year",
+        "每人每年不超过3次",
+        "applicant.id",
+        ("vocational_training",),
+        (),
+        3,
+        "year",
+        None,
+    )
     reg = Registry([check])
     history = tmp_path / "history.jsonl"
-    history.write_text('{"id": "P1", "program": "vocational_training", "date": "2020-03-01"}\n',
-                       encoding="utf-8")
+    history.write_text(
+        '{"id": "P1", "program": "vocational_training", "date": "2020-03-01"}\n', encoding="utf-8"
+    )
     assert reg.load_history(history) == 1
     claim = (("three_per_year", "P1", (), 2020, "vocational_training"),)
     assert reg.add("cases.jsonl", 4, claim) == []
     assert reg.add("cases.jsonl", 9, claim) == []
     (flag,) = reg.add("cases.jsonl", 12, claim)
     assert flag["conflicts_with"] == [f"{history}:1", "cases.jsonl:4", "cases.jsonl:9"]
-    assert reg.add("cases.jsonl", 13, (("three_per_year", "P1", (), 2021, "vocational_training"),)) == []
+    assert (
+        reg.add("cases.jsonl", 13, (("three_per_year", "P1", (), 2021, "vocational_training"),))
+        == []
+    )
     assert reg.flagged == 1

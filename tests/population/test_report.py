@@ -1,4 +1,5 @@
 """`policy report`: quarterly and yearly sums from a known decisions file."""
+
 import json
 import re
 from decimal import Decimal
@@ -15,16 +16,27 @@ pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
 def line(n, as_of, *decisions):
-    return {"format": 1, "line": n, "id": None, "policy": "sha256:test",
-            "case": {"as_of": as_of, "as_of_source": "decision_date", "as_of_missing": []},
-            "decisions": [{"program": p, "outcome": o, "amount": a, "level": lv,
-                           "failing": [], "missing": []} for p, o, a, lv in decisions]}
+    return {
+        "format": 1,
+        "line": n,
+        "id": None,
+        "policy": "sha256:test",
+        "case": {"as_of": as_of, "as_of_source": "decision_date", "as_of_missing": []},
+        "decisions": [
+            {"program": p, "outcome": o, "amount": a, "level": lv, "failing": [], "missing": []}
+            for p, o, a, lv in decisions
+        ],
+    }
 
 
 KNOWN = [
     line(1, "2019-02-10", ("skill_upgrade", "eligible", "1500.00", "中级")),
-    line(2, "2019-03-31", ("vocational_training", "eligible", "1000.00", "初级"),
-         ("living_allowance", "eligible", "350.00", "—")),
+    line(
+        2,
+        "2019-03-31",
+        ("vocational_training", "eligible", "1000.00", "初级"),
+        ("living_allowance", "eligible", "350.00", "—"),
+    ),
     line(3, "2019-04-01", ("skill_upgrade", "ineligible", None, "中级")),
     line(4, "2019-12-31", ("apprenticeship", "eligible", "4399.80", "—")),
     line(5, "2020-07-15", ("project_training", "eligible", "60000.00", "—")),
@@ -37,8 +49,9 @@ KNOWN = [
 @pytest.fixture(scope="module")
 def known_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "decisions.jsonl"
-    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in KNOWN),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in KNOWN), encoding="utf-8"
+    )
     return path
 
 
@@ -82,7 +95,7 @@ def test_text_report_shows_the_exact_rows_in_chinese(known_file):
     r = CliRunner().invoke(report_cmd, [str(known_file)])
     assert r.exit_code == 0, r.output
     rows = [re.sub(r"\s+", " ", x.strip()) for x in r.stdout.splitlines()]
-    assert rows[0] == "职业技能提升行动工作情况季报、年报"          # document.yaml `report`
+    assert rows[0] == "职业技能提升行动工作情况季报、年报"  # document.yaml `report`
     assert "2019年第1季度 3 3 2,850.00" in rows
     assert "2019年合计 5 4 7,249.80" in rows
     assert "2020年第3季度 1 1 60,000.00" in rows
@@ -109,19 +122,28 @@ def test_text_report_shows_the_exact_rows_in_english(known_file):
     assert "all 9 6 72,249.80" in rows
     assert "2019-Q1 Skill upgrading subsidy 1 1,500.00" in rows
     assert "2019 中级 1 1,500.00" in rows
-    assert any(x.startswith("year_2019 3,250 person-times of training in 2019 2019 3,250 3 "
-                            "0.1% 3,247 to go") for x in rows)
+    assert any(
+        x.startswith(
+            "year_2019 3,250 person-times of training in 2019 2019 3,250 3 0.1% 3,247 to go"
+        )
+        for x in rows
+    )
 
 
 def test_a_target_reached(known_file, policy_copy):
     doc = policy_copy / "document.yaml"
-    doc.write_text(doc.read_text(encoding="utf-8") + """  - id: small_2019
+    doc.write_text(
+        doc.read_text(encoding="utf-8")
+        + """  - id: small_2019
     label: 测试目标
     year: 2019
     person_times: 4
-""", encoding="utf-8")
-    r = CliRunner().invoke(report_cmd, [str(known_file), "--policy", str(policy_copy),
-                                        "--format", "md"])
+""",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(
+        report_cmd, [str(known_file), "--policy", str(policy_copy), "--format", "md"]
+    )
     assert r.exit_code == 0, r.output
     assert "| 测试目标 | 2019 | 4 | 4 | 100.0% | 已完成 |" in r.stdout
 
@@ -129,16 +151,15 @@ def test_a_target_reached(known_file, policy_copy):
 def test_html_is_self_contained_and_deterministic(known_file, tmp_path):
     a, b = tmp_path / "a.html", tmp_path / "b.html"
     for out in (a, b):
-        r = CliRunner().invoke(report_cmd, [str(known_file), "--format", "html",
-                                            "--out", str(out)])
+        r = CliRunner().invoke(report_cmd, [str(known_file), "--format", "html", "--out", str(out)])
         assert r.exit_code == 0, r.output
     page = a.read_text(encoding="utf-8")
     assert page == b.read_text(encoding="utf-8")
     assert page.count("<svg") == 3
     assert "<script" not in page and "<link" not in page and "src=" not in page
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 3
-    assert "2019年 1季度 技能提升补贴: 1</title>" in page       # a bar segment
-    assert "<td class=\"n\">2,850.00</td>" in page
+    assert "2019年 1季度 技能提升补贴: 1</title>" in page  # a bar segment
+    assert '<td class="n">2,850.00</td>' in page
     assert 'lang="zh-CN"' in page
 
 
@@ -158,11 +179,17 @@ def test_a_file_that_is_not_batch_output_exits_2(tmp_path):
 
 def test_batch_then_report_agree(tmp_path, bundled_policy):
     cases = tmp_path / "cases.jsonl"
-    cases.write_text("".join(dumps_case(c) + "\n" for c in generate(
-        120, seed=4, catalog=getattr(bundled_policy, "catalog_values", None))), encoding="utf-8")
+    cases.write_text(
+        "".join(
+            dumps_case(c) + "\n"
+            for c in generate(120, seed=4, catalog=getattr(bundled_policy, "catalog_values", None))
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "d.jsonl"
-    r = CliRunner().invoke(batch_cmd, [str(cases), "--out", str(out), "--summary-json",
-                                       str(tmp_path / "s.json")])
+    r = CliRunner().invoke(
+        batch_cmd, [str(cases), "--out", str(out), "--summary-json", str(tmp_path / "s.json")]
+    )
     assert r.exit_code == 0, r.output
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]

@@ -1,4 +1,5 @@
 """`policy diff`: the what-if of a revision over a population, checked by hand."""
+
 import json
 from decimal import Decimal
 
@@ -21,8 +22,12 @@ def person(n):
 
 def skill_case(n, level, months, programs=("skill_upgrade",), kind="职业资格证书"):
     case = {
-        "applicant": {"id": person(n), "enterprise_employee": True,
-                      "insured_months": months, "pension_eligible": False},
+        "applicant": {
+            "id": person(n),
+            "enterprise_employee": True,
+            "insured_months": months,
+            "pension_eligible": False,
+        },
         "training": {"in_district": True, "kind": "岗位技能提升培训", "project_based": False},
         "certificate": {"kind": kind, "level": level, "occupation": "电工", "date": "2020-05-01"},
         "history": [],
@@ -35,15 +40,16 @@ def skill_case(n, level, months, programs=("skill_upgrade",), kind="职业资格
 
 # line: (level, months, programs) -> what skill_upgrade 中级 1500 -> 1800 does to it
 POPULATION = [
-    skill_case(1, "中级", 24),                       # line 1: eligible 中级: +300
-    skill_case(2, "中级", 8),                        # line 2: ineligible (8 months): 0
-    skill_case(3, "高级", 36),                       # line 3: eligible 高级: 0
-    skill_case(4, "中级", 12),                       # line 4: eligible 中级: +300
-    skill_case(5, "中级", None),                     # line 5: undetermined: 0
-    skill_case(6, "中级", 60, ("skill_upgrade", "vocational_training"),
-               kind="职业技能等级证书"),              # line 6: +300 (vocational_training 0)
-    skill_case(7, "初级", 40),                       # line 7: eligible 初级: 0
-    skill_case(8, "中级", 13),                       # line 8: eligible 中级: +300
+    skill_case(1, "中级", 24),  # line 1: eligible 中级: +300
+    skill_case(2, "中级", 8),  # line 2: ineligible (8 months): 0
+    skill_case(3, "高级", 36),  # line 3: eligible 高级: 0
+    skill_case(4, "中级", 12),  # line 4: eligible 中级: +300
+    skill_case(5, "中级", None),  # line 5: undetermined: 0
+    skill_case(
+        6, "中级", 60, ("skill_upgrade", "vocational_training"), kind="职业技能等级证书"
+    ),  # line 6: +300 (vocational_training 0)
+    skill_case(7, "初级", 40),  # line 7: eligible 初级: 0
+    skill_case(8, "中级", 13),  # line 8: eligible 中级: +300
 ]
 CHANGED_LINES = [1, 4, 6, 8]
 
@@ -51,8 +57,10 @@ CHANGED_LINES = [1, 4, 6, 8]
 @pytest.fixture(scope="module")
 def cases_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("whatif") / "cases.jsonl"
-    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in POPULATION)
-                    + "{not json\n", encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in POPULATION) + "{not json\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -62,8 +70,7 @@ def raise_intermediate(policy_dir, value="1800"):
     at = text.index("  skill_upgrade:")
     old = "value: {初级: 1000, 中级: 1500, 高级: 2000}"
     i = text.index(old, at)
-    std.write_text(text[:i] + old.replace("1500", value) + text[i + len(old):],
-                   encoding="utf-8")
+    std.write_text(text[:i] + old.replace("1500", value) + text[i + len(old) :], encoding="utf-8")
 
 
 @pytest.fixture
@@ -87,13 +94,18 @@ def test_budget_delta_is_300_per_eligible_intermediate_case(cases_file, raised, 
     assert w.changed_cases == 4
     assert [c.line for c in w.changes] == CHANGED_LINES
     (p,) = w.changes[2].programs
-    assert (p.program, p.before.amount, p.after.amount, p.delta) == \
-        ("skill_upgrade", Decimal(1500), Decimal(1800), Decimal(300))
+    assert (p.program, p.before.amount, p.after.amount, p.delta) == (
+        "skill_upgrade",
+        Decimal(1500),
+        Decimal(1800),
+        Decimal(300),
+    )
 
 
 def test_cli_json_and_text(cases_file, raised):
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
-                                      "--format", "json", "--limit", "2"])
+    r = CliRunner().invoke(
+        diff_cmd, [str(cases_file), "--against", str(raised), "--format", "json", "--limit", "2"]
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["budget"]["delta"] == "+1200.00"
@@ -102,49 +114,55 @@ def test_cli_json_and_text(cases_file, raised):
     by_level = {x["level"]: x["delta"] for x in data["by_level"]}
     assert by_level["中级"] == "+1200.00" and by_level["高级"] == "0.00"
     assert {x["program"]: x["delta"] for x in data["by_program"]}["skill_upgrade"] == "+1200.00"
-    assert "cases.jsonl:9" in r.stderr           # the unreadable line is reported
+    assert "cases.jsonl:9" in r.stderr  # the unreadable line is reported
     r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--all"])
     assert r.exit_code == 0
     rows = [" ".join(x.split()) for x in r.stdout.splitlines()]
     assert "技能提升补贴 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
     assert any(x.startswith("预算：") and x.endswith(" (+1,200.00)") for x in rows)
     assert "有变化的案件（4 个）：" in r.stdout
-    assert ("第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → "
-            "符合条件 1,800.00 (+300.00)") in r.stdout
+    assert (
+        "第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → "
+        "符合条件 1,800.00 (+300.00)"
+    ) in r.stdout
     assert "skill_upgrade" not in r.stdout
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--all",
-                                      "--lang", "en"])
+    r = CliRunner().invoke(
+        diff_cmd, [str(cases_file), "--against", str(raised), "--all", "--lang", "en"]
+    )
     assert r.exit_code == 0
     rows = [" ".join(x.split()) for x in r.stdout.splitlines()]
     assert "Skill upgrading subsidy 8 0 4 9,000.00 10,200.00 +1,200.00" in rows
     assert any(x.startswith("budget: ") and x.endswith(" (+1,200.00)") for x in rows)
     assert "changed cases (4):" in r.stdout
-    assert ("line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → "
-            "eligible 1,800.00 (+300.00)") in r.stdout
+    assert (
+        "line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → "
+        "eligible 1,800.00 (+300.00)"
+    ) in r.stdout
 
 
 def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_path):
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
-                                      "--format", "md"])
+    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised), "--format", "md"])
     assert r.exit_code == 0, r.output
     md = r.stdout
     assert "## 按补贴项目和等级" in md
     assert "| 技能提升补贴 | 中级 | 6,000.00 | 7,200.00 | +1,200.00 |" in md
     assert "skill_upgrade" not in md
     out = tmp_path / "diff.html"
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
-                                      "--format", "html", "--out", str(out)])
+    r = CliRunner().invoke(
+        diff_cmd, [str(cases_file), "--against", str(raised), "--format", "html", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and "<script" not in page
-    assert "<title>技能提升补贴 · 中级: +1,200.00</title>" in page      # the one bar that moved
+    assert "<title>技能提升补贴 · 中级: +1,200.00</title>" in page  # the one bar that moved
     assert page.count('fill="#2ca02c"') == 1 and 'fill="#d62728"' not in page
     assert "skill_upgrade" not in page
 
 
 def test_revision_file_gives_the_same_delta(cases_file, tmp_path):
     rev = tmp_path / "raise.yaml"
-    rev.write_text("""revision:
+    rev.write_text(
+        """revision:
   id: test-raise-intermediate
   issued: 2019-01-01
   amends: taierzhuang-2020-4
@@ -154,9 +172,10 @@ standards:
     values:
       - from: 2019-01-01
         value: {初级: 1000, 中级: 1800, 高级: 2000}
-""", encoding="utf-8")
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--revision", str(rev),
-                                      "--format", "json"])
+""",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--revision", str(rev), "--format", "json"])
     if r.exit_code == 2 and "cannot load revision files yet" in r.output:
         pytest.skip("this build's loader has no revisions yet")
     assert r.exit_code == 0, r.output
@@ -170,18 +189,19 @@ def test_outcome_changes_are_counted(cases_file, policy_copy, bundled_policy):
     text = std.read_text(encoding="utf-8")
     at = text.index("  skill_upgrade_min_months:")
     i = text.index("value: 12", at)
-    std.write_text(text[:i] + "value: 6" + text[i + len("value: 12"):], encoding="utf-8")
+    std.write_text(text[:i] + "value: 6" + text[i + len("value: 12") :], encoding="utf-8")
     with open_cases(str(cases_file)) as cases:
         w = compare_population(bundled_policy, load_policy(policy_copy), cases)
     assert w.total.changed_outcome == 1 and w.changed_cases == 1
     assert w.transitions[("ineligible", "eligible")] == 1
-    assert w.total.delta == 1500                 # line 2: 8 months now enough, 中级
+    assert w.total.delta == 1500  # line 2: 8 months now enough, 中级
     assert [c.line for c in w.changes] == [2]
 
 
 def test_needs_exactly_one_of_revision_and_against(cases_file, raised):
     r = CliRunner().invoke(diff_cmd, [str(cases_file)])
     assert r.exit_code == 2 and "--revision" in r.output
-    r = CliRunner().invoke(diff_cmd, [str(cases_file), "--against", str(raised),
-                                      "--revision", str(cases_file)])
+    r = CliRunner().invoke(
+        diff_cmd, [str(cases_file), "--against", str(raised), "--revision", str(cases_file)]
+    )
     assert r.exit_code == 2

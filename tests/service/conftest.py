@@ -1,4 +1,5 @@
 """Fixtures of the service tests: real servers, stopped at the end of a module."""
+
 from __future__ import annotations
 
 import shutil
@@ -18,6 +19,7 @@ def serve(tmp_path_factory):
         s = Server(*args, tmp=tmp, env=env, wait=wait)
         started.append(s)
         return s
+
     yield start
     for s in started:
         s.stop()

@@ -1,5 +1,6 @@
 """The real `policy serve`, started as a subprocess on a loopback port, and an
 HTTP client for it: the tests talk to the service as a client would."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = [str(Path(sys.executable).with_name("policy"))] if Path(
-    sys.executable).with_name("policy").exists() else [sys.executable, "-m", "cli"]
+POLICY = (
+    [str(Path(sys.executable).with_name("policy"))]
+    if Path(sys.executable).with_name("policy").exists()
+    else [sys.executable, "-m", "cli"]
+)
 
 
 def free_port() -> int:
@@ -26,19 +30,29 @@ def free_port() -> int:
 class Server:
     """`policy serve ARGS…` on a free loopback port, until ``stop()``."""
 
-    def __init__(self, *args: str, tmp: Path, env: dict | None = None, wait: bool = True,
-                 cwd: Path | None = None):
+    def __init__(
+        self,
+        *args: str,
+        tmp: Path,
+        env: dict | None = None,
+        wait: bool = True,
+        cwd: Path | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"decisions-{self.port}.jsonl"
         self.stderr_path = tmp / f"stderr-{self.port}.txt"
-        cmd = [*POLICY, "serve", "--port", str(self.port), "--decision-log", str(self.log),
-               *args]
+        cmd = [*POLICY, "serve", "--port", str(self.port), "--decision-log", str(self.log), *args]
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed when the server stops
         # run from a folder of its own: a ./ledger.db where the tests run is not its
-        self.proc = subprocess.Popen(cmd, cwd=cwd or tmp, env={**os.environ, **(env or {})},
-                                     stdout=subprocess.DEVNULL, stderr=self._stderr,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd or tmp,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            start_new_session=True,
+        )
         self.client = httpx.Client(base_url=self.url, timeout=60)
         if wait:
             self.wait()
@@ -47,8 +61,7 @@ class Server:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise AssertionError(f"policy serve exited {self.proc.returncode}: "
-                                     f"{self.stderr()}")
+                raise AssertionError(f"policy serve exited {self.proc.returncode}: {self.stderr()}")
             try:
                 if self.client.get("/healthz", timeout=1).status_code == 200:
                     return
@@ -63,6 +76,7 @@ class Server:
 
     def log_lines(self) -> list[dict]:
         import json
+
         if not self.log.exists():
             return []
         return [json.loads(x) for x in self.log.read_text(encoding="utf-8").splitlines()]
@@ -78,5 +92,3 @@ class Server:
                 self.proc.wait()
         self._stderr.close()
         return self.proc.returncode
-
-

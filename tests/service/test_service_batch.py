@@ -1,5 +1,6 @@
 """POST /v1/decisions:batch over real HTTP: the lines `policy batch` writes,
 rejects in place, real-name flags, limits."""
+
 from __future__ import annotations
 
 import json
@@ -22,13 +23,16 @@ def population(tmp_path_factory):
     r = CliRunner().invoke(cli, ["generate", "300", "--seed", "11", "--out", str(cases)])
     assert r.exit_code == 0, r.output
     lines = cases.read_text(encoding="utf-8").splitlines()
-    repeat = json.dumps(json.loads(
-        (ROOT / "examples/vocational_training_intermediate.json").read_text(encoding="utf-8")),
-        ensure_ascii=False)
+    repeat = json.dumps(
+        json.loads(
+            (ROOT / "examples/vocational_training_intermediate.json").read_text(encoding="utf-8")
+        ),
+        ensure_ascii=False,
+    )
     lines[5:5] = [repeat] * 4
     lines.insert(20, '{"applicant": {"insured_months": "14"}}')
     lines.insert(30, "this is not json")
-    lines.insert(40, "")                    # a blank line is skipped, not a case
+    lines.insert(40, "")  # a blank line is skipped, not a case
     path = tmp / "cases.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -52,8 +56,12 @@ def test_batch_answers_the_lines_policy_batch_writes(open_server, population, ar
         params["explain"] = "true"
     if "--as-of" in args:
         params["as_of"] = args[-1]
-    r = open_server.client.post("/v1/decisions:batch", content=population.read_bytes(),
-                                params=params, headers={"Content-Type": "application/x-ndjson"})
+    r = open_server.client.post(
+        "/v1/decisions:batch",
+        content=population.read_bytes(),
+        params=params,
+        headers={"Content-Type": "application/x-ndjson"},
+    )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/x-ndjson"
     got = r.text.splitlines()
@@ -62,8 +70,10 @@ def test_batch_answers_the_lines_policy_batch_writes(open_server, population, ar
     rows = [json.loads(x) for x in got]
     assert len(rows) == 300 + 4 + 2
     rejects = [x for x in rows if "error" in x]
-    assert [(x["line"], x["context"]) for x in rejects] == [(21, "field applicant.insured_months"),
-                                                            (31, None)]
+    assert [(x["line"], x["context"]) for x in rejects] == [
+        (21, "field applicant.insured_months"),
+        (31, None),
+    ]
     assert all("amount" not in json.dumps(x) for x in rejects)
     flagged = [x for x in rows if x.get("flags")]
     assert {x["line"] for x in flagged} >= {7, 8, 9}
@@ -76,17 +86,22 @@ def test_batch_answers_the_lines_policy_batch_writes(open_server, population, ar
 
 def test_batch_from_the_docs_example_with_curl_like_chunks(open_server):
     """A body sent in pieces (chunked transfer, no Content-Length) is read whole."""
-    lines = [(ROOT / f"examples/{n}.json").read_text(encoding="utf-8").replace("\n", " ")
-             for n in ("skill_upgrade_senior", "apprenticeship_typical")]
+    lines = [
+        (ROOT / f"examples/{n}.json").read_text(encoding="utf-8").replace("\n", " ")
+        for n in ("skill_upgrade_senior", "apprenticeship_typical")
+    ]
     body = ("\n".join(lines) + "\n").encode()
 
     def pieces():
         for i in range(0, len(body), 100):
-            yield body[i:i + 100]
+            yield body[i : i + 100]
+
     r = open_server.client.post("/v1/decisions:batch", content=pieces())
     rows = [json.loads(x) for x in r.text.splitlines()]
-    assert [(x["line"], x["decisions"][0]["amount"]) for x in rows] == \
-        [(1, "2000.00"), (2, "4399.80")]
+    assert [(x["line"], x["decisions"][0]["amount"]) for x in rows] == [
+        (1, "2000.00"),
+        (2, "4399.80"),
+    ]
 
 
 def test_batch_limits(serve, population):
@@ -107,7 +122,7 @@ def test_batch_time_limit(serve, population):
     is a problem naming the first line not decided."""
     server = serve("--anonymous-decisions", "--batch-seconds", "0.05")
     lines = population.read_bytes().splitlines(keepends=True)
-    body = b"".join(lines * 10)                     # 3,060 lines: four blocks of 1,000
+    body = b"".join(lines * 10)  # 3,060 lines: four blocks of 1,000
     r = server.client.post("/v1/decisions:batch", content=body)
     assert r.status_code == 200
     rows = [json.loads(x) for x in r.text.splitlines()]
@@ -118,6 +133,8 @@ def test_batch_time_limit(serve, population):
     stop = int(end["problem"]["detail"].split("lines from ")[1].split(" ")[0])
     assert stop % 1000 == 1 and stop < len(lines) * 10
     assert [x["line"] for x in decided] == [
-        n for n in range(1, stop) if lines[(n - 1) % len(lines)].strip()]
+        n for n in range(1, stop) if lines[(n - 1) % len(lines)].strip()
+    ]
     from service.models import BatchEnd
+
     BatchEnd.model_validate(end)

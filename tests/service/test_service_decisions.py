@@ -1,5 +1,6 @@
 """POST /v1/decisions over real HTTP: the same JSON as `policy eval --format
 json`, the lean result, as_of, programs, the text answer, the decision log."""
+
 from __future__ import annotations
 
 import json
@@ -34,27 +35,37 @@ def test_every_example_decided_as_the_command_line_decides_it(open_server, examp
     logged = {e["decision_id"]: e for e in open_server.log_lines()}
     entry = logged[r.headers["decision-id"]]
     assert entry["case"]["sha256"] == want["case"]["sha256"]
-    assert [(d["program"], d["outcome"], d["amount"]) for d in entry["decisions"]] == \
-        [(d["program"], d["outcome"], d["amount"]) for d in want["decisions"]]
+    assert [(d["program"], d["outcome"], d["amount"]) for d in entry["decisions"]] == [
+        (d["program"], d["outcome"], d["amount"]) for d in want["decisions"]
+    ]
 
 
 def test_lean_result_is_the_full_result_without_explanations(open_server):
     body = (ROOT / "examples/project_training_advance_only.json").read_bytes()
     full = open_server.client.post("/v1/decisions", content=body).json()
-    lean = open_server.client.post("/v1/decisions", params={"explain": "false"},
-                                   content=body).json()
+    lean = open_server.client.post(
+        "/v1/decisions", params={"explain": "false"}, content=body
+    ).json()
     assert lean["decisions"][0]["amount"] == "27000.00"
     for f, lean_one in zip(full["decisions"], lean["decisions"]):
         assert "clauses" not in lean_one and "citations" not in lean_one
         assert lean_one == {k: f[k] for k in lean_one}
-        assert set(lean_one) >= {"program", "outcome", "amount", "failing", "missing", "installments"}
+        assert set(lean_one) >= {
+            "program",
+            "outcome",
+            "amount",
+            "failing",
+            "missing",
+            "installments",
+        }
 
 
 def test_as_of_and_programs(open_server):
     case = ROOT / "examples/vocational_training_special_ability.json"
     revision_date = "2021-02-01"
-    got = open_server.client.post("/v1/decisions", content=case.read_bytes(),
-                                  params={"as_of": revision_date}).json()
+    got = open_server.client.post(
+        "/v1/decisions", content=case.read_bytes(), params={"as_of": revision_date}
+    ).json()
     want = cli_json(str(case), "--as-of", revision_date)
     assert got["case"]["as_of"] == revision_date and got["case"]["as_of_source"] == "--as-of"
     got["case"].pop("file"), want["case"].pop("file")
@@ -64,8 +75,9 @@ def test_as_of_and_programs(open_server):
     for params in ([("programs", p) for p in programs], {"programs": ",".join(programs)}):
         r = open_server.client.post("/v1/decisions", content=case.read_bytes(), params=params)
         assert [d["program"] for d in r.json()["decisions"]] == programs
-    r = open_server.client.post("/v1/decisions", content=case.read_bytes(),
-                                params={"programs": "no_such_program"})
+    r = open_server.client.post(
+        "/v1/decisions", content=case.read_bytes(), params={"programs": "no_such_program"}
+    )
     assert r.status_code == 422
     assert "no program 'no_such_program' in this policy" in r.json()["detail"]
 
@@ -73,31 +85,41 @@ def test_as_of_and_programs(open_server):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_text_answer_is_the_command_lines_text(open_server, lang):
     case = "examples/skill_upgrade_short_insurance.json"
-    r = open_server.client.post("/v1/decisions", content=(ROOT / case).read_bytes(),
-                                params={"lang": lang}, headers={"Accept": "text/plain"})
+    r = open_server.client.post(
+        "/v1/decisions",
+        content=(ROOT / case).read_bytes(),
+        params={"lang": lang},
+        headers={"Accept": "text/plain"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     out = CliRunner().invoke(cli, ["eval", case, "--lang", lang]).output
-    assert r.text == out                       # the explanation an applicant can follow
+    assert r.text == out  # the explanation an applicant can follow
     assert "insured_12_months" not in r.text
-    r = open_server.client.post("/v1/decisions", content=(ROOT / case).read_bytes(),
-                                params={"lang": lang, "full": "true"},
-                                headers={"Accept": "text/plain"})
+    r = open_server.client.post(
+        "/v1/decisions",
+        content=(ROOT / case).read_bytes(),
+        params={"lang": lang, "full": "true"},
+        headers={"Accept": "text/plain"},
+    )
     out = CliRunner().invoke(cli, ["eval", case, "--lang", lang, "--full"]).output
     # the command line names the case file; a request has none
-    assert r.text == "".join(line for line in out.splitlines(keepends=True)
-                             if case not in line)
+    assert r.text == "".join(line for line in out.splitlines(keepends=True) if case not in line)
     assert "insured_12_months" in r.text
 
 
 def test_logged_decision_replays_with_policy_eval_replay(open_server, tmp_path):
     case = ROOT / "examples/apprenticeship_typical.json"
-    r = open_server.client.post("/v1/decisions", content=case.read_bytes(),
-                                params={"explain": "false"})
+    r = open_server.client.post(
+        "/v1/decisions", content=case.read_bytes(), params={"explain": "false"}
+    )
     entry = {e["decision_id"]: e for e in open_server.log_lines()}[r.headers["decision-id"]]
     assert entry["user"] is None and entry["endpoint"] == "decisions"
     assert entry["policy"]["hash"] == r.headers["policy-hash"]
-    assert entry["case"]["facts"]["apprenticeship"]["fee_paid"] == "7333" == \
-        r.json()["case"]["facts"]["apprenticeship"]["fee_paid"]
+    assert (
+        entry["case"]["facts"]["apprenticeship"]["fee_paid"]
+        == "7333"
+        == r.json()["case"]["facts"]["apprenticeship"]["fee_paid"]
+    )
     # the ID number is masked, and named so that the replay leaves it out
     assert entry["case"]["masked"] == ["applicant.id"]
     assert entry["case"]["facts"]["applicant"]["id"].count("*") == 10
@@ -115,6 +137,7 @@ def test_logged_decision_replays_with_policy_eval_replay(open_server, tmp_path):
 
 def test_id_numbers_are_masked_in_the_log(open_server, bundled_policy):
     from service.decisionlog import _masks
+
     masks = _masks(bundled_policy)
     if not masks:
         pytest.skip("the bundled policy declares no fact with a format (an ID number)")
@@ -131,9 +154,10 @@ def test_a_large_case_is_decided_the_same(open_server):
     """A case over INLINE_BYTES goes to the decision thread (its own
     evaluator): the same answer as on the event loop."""
     from service.decisions import INLINE_BYTES
+
     case = json.loads((ROOT / "examples/vocational_training_intermediate.json").read_text())
     small = open_server.client.post("/v1/decisions", json=case).json()
-    case["_note"] = "备注" * INLINE_BYTES                  # a note: read past, not a fact
+    case["_note"] = "备注" * INLINE_BYTES  # a note: read past, not a fact
     body = json.dumps(case, ensure_ascii=False).encode()
     assert INLINE_BYTES < len(body) < 1024 * 1024
     r = open_server.client.post("/v1/decisions", content=body)

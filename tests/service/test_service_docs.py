@@ -1,6 +1,7 @@
 """docs/service.md and the README's service section run: every curl command
 against a real server, and the output shown under it found in the answer
 ("…" stands for anything; an object shows only some of its keys)."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def blocks(path: Path) -> list[tuple[str, str, tuple[str, str] | None]]:
     out = []
     for i, m in enumerate(found):
         shown = None
-        if i + 1 < len(found) and not text[m.end():found[i + 1].start()].strip():
+        if i + 1 < len(found) and not text[m.end() : found[i + 1].start()].strip():
             shown = (found[i + 1].group(1), found[i + 1].group(2))
         out.append((m.group(1), m.group(2), shown))
     return out
@@ -37,8 +38,9 @@ def matches(shown, actual) -> bool:
     if isinstance(shown, str) and "…" in shown and isinstance(actual, str):
         return re.fullmatch(".*".join(map(re.escape, shown.split("…"))), actual) is not None
     if isinstance(shown, dict):
-        return isinstance(actual, dict) and all(k in actual and matches(v, actual[k])
-                                                for k, v in shown.items())
+        return isinstance(actual, dict) and all(
+            k in actual and matches(v, actual[k]) for k, v in shown.items()
+        )
     if isinstance(shown, list):
         if not isinstance(actual, list):
             return False
@@ -56,7 +58,7 @@ def run_block(text: str, url: str) -> str:
     for line in text.replace("\\\n", " ").splitlines():
         line = line.strip()
         if line.startswith(("policy serve", ".venv/bin/policy serve")):
-            continue                # the server is the test's
+            continue  # the server is the test's
         if line.startswith(("policy ", ".venv/bin/policy ")):
             r = CliRunner().invoke(cli, shlex.split(line)[1:])
             assert r.exit_code == 0, (line, r.output)
@@ -81,8 +83,13 @@ def test_the_docs_ledger_examples_run(tmp_path):
     block (users, tokens in shell variables), a server on the ledger it made,
     then each curl with those variables, its answer matched."""
     import os
-    section = (ROOT / "docs/service.md").read_text(encoding="utf-8").split(
-        "## The ledger over HTTP", 1)[1].split("\n## ", 1)[0]
+
+    section = (
+        (ROOT / "docs/service.md")
+        .read_text(encoding="utf-8")
+        .split("## The ledger over HTTP", 1)[1]
+        .split("\n## ", 1)[0]
+    )
     found = [(m.group(1), m.group(2)) for m in FENCE.finditer(section)]
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {**os.environ, "PATH": f"{Path(POLICY[0]).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -92,8 +99,9 @@ def test_the_docs_ledger_examples_run(tmp_path):
     lines = [x for x in setup.splitlines() if x.strip() and not x.startswith("policy serve --db")]
     # set -a: the variables the block assigns (the tokens) are kept for the curls
     script = "set -a\n" + "\n".join(lines) + "\nenv -0"
-    r = subprocess.run(["bash", "-ec", script], cwd=tmp_path, env=env, capture_output=True,
-                       timeout=300)
+    r = subprocess.run(
+        ["bash", "-ec", script], cwd=tmp_path, env=env, capture_output=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr.decode()
     env = dict(x.split("=", 1) for x in r.stdout.decode().split("\0") if "=" in x)
     server = Server("--db", "sqlite:///ledger.db", tmp=tmp_path, cwd=tmp_path)
@@ -103,8 +111,13 @@ def test_the_docs_ledger_examples_run(tmp_path):
         for i, (kind, text) in enumerate(found[1:], 1):
             if kind != "sh":
                 continue
-            r = subprocess.run(["bash", "-ec", text.replace("localhost:8000", url)],
-                               cwd=tmp_path, env=env, capture_output=True, timeout=120)
+            r = subprocess.run(
+                ["bash", "-ec", text.replace("localhost:8000", url)],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                timeout=120,
+            )
             assert r.returncode == 0, r.stderr.decode()
             ran += 1
             shown = found[i + 1] if i + 1 < len(found) else None
@@ -123,7 +136,7 @@ def test_the_docs_curl_examples_run(open_server, doc, tmp_path, monkeypatch):
     ran = 0
     for kind, text, shown in blocks(ROOT / doc):
         if kind != "sh" or "curl " not in text or "$" in text:
-            continue        # a block with shell variables: test_the_docs_ledger_examples_run
+            continue  # a block with shell variables: test_the_docs_ledger_examples_run
         out = run_block(text, url)
         ran += 1
         if shown is None:

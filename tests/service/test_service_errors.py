@@ -1,5 +1,6 @@
 """Errors over real HTTP: application/problem+json in the command line's words,
 never a traceback, never an amount; the whole bad-input corpus."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def test_bad_input_corpus_gives_the_command_lines_message(open_server, case, spe
     for want in spec["stderr_contains"]:
         want = want.replace(case.name, "request").rstrip("\n")
         if want.startswith("  hint: "):
-            assert want[len("  hint: "):] in body["detail"]
+            assert want[len("  hint: ") :] in body["detail"]
         else:
             assert want in body["detail"], body["detail"]
     assert body["errors"] and body["errors"][0]["message"]
@@ -51,10 +52,15 @@ def test_bad_input_corpus_gives_the_command_lines_message(open_server, case, spe
 def test_problem_fields(open_server):
     r = open_server.client.post("/v1/decisions", content=b'{"applicant": {"insured_months": "14"}}')
     body = assert_problem(r, 422)
-    assert body["errors"] == [{"field": "applicant.insured_months",
-                               "message": 'expected a number, found "14"',
-                               "hint": "write numbers without quotes, e.g. 1500",
-                               "line": None, "column": None}]
+    assert body["errors"] == [
+        {
+            "field": "applicant.insured_months",
+            "message": 'expected a number, found "14"',
+            "hint": "write numbers without quotes, e.g. 1500",
+            "line": None,
+            "column": None,
+        }
+    ]
     assert body["instance"] == "/v1/decisions"
     r = open_server.client.post("/v1/decisions", content=b'{"applicant":\n  {"id": }}')
     body = assert_problem(r, 422)
@@ -62,34 +68,44 @@ def test_problem_fields(open_server):
     assert body["detail"].startswith("request:2:10: not valid JSON")
 
 
-@pytest.mark.parametrize("body,words", [
-    (b"", "request: the case file is empty"),
-    (b"   \n", "request: the case file is empty"),
-    (b"\xff\xfe{}", "not UTF-8 text"),
-    (b"[1, 2]", "a case is a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body,words",
+    [
+        (b"", "request: the case file is empty"),
+        (b"   \n", "request: the case file is empty"),
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b"[1, 2]", "a case is a JSON object"),
+    ],
+)
 def test_unusable_bodies(open_server, body, words):
-    assert words in assert_problem(open_server.client.post("/v1/decisions", content=body),
-                                   422)["detail"]
+    assert (
+        words
+        in assert_problem(open_server.client.post("/v1/decisions", content=body), 422)["detail"]
+    )
 
 
 def test_too_large(open_server):
     from interpreter.cases import MAX_CASE_BYTES
+
     big = b'{"_note": "' + b"x" * (MAX_CASE_BYTES + 10) + b'"}'
     body = assert_problem(open_server.client.post("/v1/decisions", content=big), 413)
     assert f"the limit is {MAX_CASE_BYTES} bytes" in body["detail"]
 
-    def pieces():               # no Content-Length: refused while reading
+    def pieces():  # no Content-Length: refused while reading
         for i in range(0, len(big), 65536):
-            yield big[i:i + 65536]
+            yield big[i : i + 65536]
+
     assert_problem(open_server.client.post("/v1/decisions", content=pieces()), 413)
 
 
-@pytest.mark.parametrize("params,field,words", [
-    ({"as_of": "2020-13-01"}, "as_of", "'2020-13-01' is not a date of the form YYYY-MM-DD"),
-    ({"explain": "perhaps"}, "explain", "'perhaps' is not true or false"),
-    ({"lang": "fr"}, "lang", "'fr' is not one of"),
-])
+@pytest.mark.parametrize(
+    "params,field,words",
+    [
+        ({"as_of": "2020-13-01"}, "as_of", "'2020-13-01' is not a date of the form YYYY-MM-DD"),
+        ({"explain": "perhaps"}, "explain", "'perhaps' is not true or false"),
+        ({"lang": "fr"}, "lang", "'fr' is not one of"),
+    ],
+)
 def test_bad_parameters_are_400(open_server, params, field, words):
     r = open_server.client.post("/v1/decisions", params=params, content=b"{}")
     body = assert_problem(r, 400)

@@ -2,6 +2,7 @@
 (submit, review, record a fact, pay, publicity, verify) through the ledger's
 own code, tokens made with `policy serve token add` and stored hashed, and
 401/403 for every endpoint with every role."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,17 +17,41 @@ from service.applications import ROLES
 from tests.service.server import ROOT, Server
 
 PG = os.environ.get("POLICY_TEST_PG")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG, reason="POLICY_TEST_PG is not set (.ci/run sets it)"))]
-USERS = [("admin", ["admin"]), ("alice", ["caseworker"]), ("bob", ["reviewer"]),
-         ("ben", ["caseworker", "reviewer"]), ("carol", ["finance"]), ("dora", ["auditor"]),
-         ("rita", ["read-only"])]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not PG, reason="POLICY_TEST_PG is not set (.ci/run sets it)"),
+    ),
+]
+USERS = [
+    ("admin", ["admin"]),
+    ("alice", ["caseworker"]),
+    ("bob", ["reviewer"]),
+    ("ben", ["caseworker", "reviewer"]),
+    ("carol", ["finance"]),
+    ("dora", ["auditor"]),
+    ("rita", ["read-only"]),
+]
 # one token per (user, role)
-TOKENS = [("alice", "caseworker"), ("bob", "reviewer"), ("carol", "finance"),
-          ("dora", "auditor"), ("rita", "read-only"), ("admin", "admin"),
-          ("ben", "caseworker"), ("ben", "reviewer")]
-ROLE_TOKEN = {"caseworker": "alice", "reviewer": "bob", "finance": "carol",
-              "auditor": "dora", "read-only": "rita", "admin": "admin"}
+TOKENS = [
+    ("alice", "caseworker"),
+    ("bob", "reviewer"),
+    ("carol", "finance"),
+    ("dora", "auditor"),
+    ("rita", "read-only"),
+    ("admin", "admin"),
+    ("ben", "caseworker"),
+    ("ben", "reviewer"),
+]
+ROLE_TOKEN = {
+    "caseworker": "alice",
+    "reviewer": "bob",
+    "finance": "carol",
+    "auditor": "dora",
+    "read-only": "rita",
+    "admin": "admin",
+}
 EXAMPLES = ROOT / "examples"
 
 
@@ -36,6 +61,7 @@ def policy_cmd(*args, db: str, check=True):
     from click.testing import CliRunner
 
     from cli import cli
+
     r = CliRunner().invoke(cli, list(args), env={"POLICY_DB": db})
     if check:
         assert r.exit_code == 0, (args, r.output)
@@ -47,9 +73,11 @@ def new_database(kind: str, tmp: Path) -> tuple[str, callable]:
         return f"sqlite:///{tmp / 'ledger.db'}", lambda: None
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+
     name = f"policy_serve_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -57,6 +85,7 @@ def new_database(kind: str, tmp: Path) -> tuple[str, callable]:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return make_url(PG).set(database=name).render_as_string(hide_password=False), drop
 
 
@@ -68,12 +97,21 @@ class Desk:
         policy_cmd("ledger", "init", db=self.url)
         policy_cmd("ledger", "user", "add", "admin", "--role", "admin", db=self.url)
         for name, roles in USERS[1:]:
-            policy_cmd("ledger", "user", "add", name, *[x for r in roles for x in ("--role", r)],
-                       "--user", "admin", db=self.url)
+            policy_cmd(
+                "ledger",
+                "user",
+                "add",
+                name,
+                *[x for r in roles for x in ("--role", r)],
+                "--user",
+                "admin",
+                db=self.url,
+            )
         self.tokens = {}
         for user, role in TOKENS:
-            r = policy_cmd("serve", "token", "add", user, "--role", role, "--by", "admin",
-                           db=self.url)
+            r = policy_cmd(
+                "serve", "token", "add", user, "--role", role, "--by", "admin", db=self.url
+            )
             self.tokens[(user, role)] = r.stdout.strip()
         self.server = Server("--db", self.url, "--log-input", tmp=tmp)
 
@@ -81,16 +119,16 @@ class Desk:
         token = self.tokens[(user or ROLE_TOKEN[role], role)]
         return {"Authorization": f"Bearer {token}"}
 
-    def call(self, method: str, path: str, role: str | None = None, user: str | None = None,
-             **kw):
+    def call(self, method: str, path: str, role: str | None = None, user: str | None = None, **kw):
         headers = kw.pop("headers", {})
         if role is not None:
             headers.update(self.auth(role, user))
         return self.server.client.request(method, path, headers=headers, **kw)
 
     def submit(self, example: str, role="caseworker", user=None):
-        return self.call("POST", "/v1/applications", role, user,
-                         content=(EXAMPLES / example).read_bytes())
+        return self.call(
+            "POST", "/v1/applications", role, user, content=(EXAMPLES / example).read_bytes()
+        )
 
     def close(self):
         self.server.stop()
@@ -119,52 +157,72 @@ def test_the_workflow_through_the_ledger(desk):
     assert app["status"] == "submitted" and app["submitted_by"] == "alice"
     [d] = app["decision"]["decisions"]
     assert d["outcome"] == "eligible" and d["amount"] == "27000.00"
-    assert d["clauses"] and d["clauses"][0]["cite"]          # the explanation is there
+    assert d["clauses"] and d["clauses"][0]["cite"]  # the explanation is there
     app_id = app["id"]
     # anyone may read it, with its decision
     r = desk.call("GET", f"/v1/applications/{app_id}", "read-only")
     assert r.status_code == 200 and r.json()["decision"] == app["decision"]
     # 审核: the reviewer approves; the advance becomes payable
-    r = desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer",
-                  json={"approve": True})
+    r = desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": True})
     assert r.status_code == 200, r.text
     approved = r.json()
     assert approved["status"] == "approved" and approved["reviewed_by"] == "bob"
     [grant] = approved["grants"]
     # the case's employment rate (72%) is under 85%: the balance is not payable
-    assert [(i["installment"], i["status"]) for i in grant["installments"]] == \
-        [("advance", "payable"), ("balance", "refused")]
+    assert [(i["installment"], i["status"]) for i in grant["installments"]] == [
+        ("advance", "payable"),
+        ("balance", "refused"),
+    ]
     # approving twice is a conflict
-    problem(desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer",
-                      json={"approve": True}), 409)
+    problem(
+        desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": True}),
+        409,
+    )
     # finance pays the advance; the balance is not payable yet
-    r = desk.call("POST", f"/v1/applications/{app_id}/payments", "finance",
-                  json={"reference": "PZ-001"})
+    r = desk.call(
+        "POST", f"/v1/applications/{app_id}/payments", "finance", json={"reference": "PZ-001"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["installment"] == "advance" and r.json()["paid_by"] == "carol"
     problem(desk.call("POST", f"/v1/applications/{app_id}/payments", "finance", json={}), 409)
     # the employment rate is recorded: the balance becomes payable and is paid
-    r = desk.call("POST", f"/v1/applications/{app_id}/facts", "caseworker",
-                  json={"facts": {"project.employment_rate": "0.87"}})
+    r = desk.call(
+        "POST",
+        f"/v1/applications/{app_id}/facts",
+        "caseworker",
+        json={"facts": {"project.employment_rate": "0.87"}},
+    )
     assert r.status_code == 200, r.text
     parts = {i["installment"]: i for i in r.json()["grants"][0]["installments"]}
     assert parts["balance"]["status"] == "payable"
-    r = desk.call("POST", f"/v1/applications/{app_id}/payments", "finance",
-                  json={"installment": "balance"})
+    r = desk.call(
+        "POST", f"/v1/applications/{app_id}/payments", "finance", json={"installment": "balance"}
+    )
     assert r.status_code == 201 and r.json()["amount"] == parts["balance"]["amount"]
     # the list, filtered
-    listed = desk.call("GET", "/v1/applications", "read-only",
-                       params={"status": "approved", "program": "project_training"}).json()
+    listed = desk.call(
+        "GET",
+        "/v1/applications",
+        "read-only",
+        params={"status": "approved", "program": "project_training"},
+    ).json()
     assert app_id in [a["id"] for a in listed]
-    assert desk.call("GET", "/v1/applications", "read-only",
-                     params={"program": "no_such_program"}).json() == []
-    assert desk.call("GET", "/v1/applications", "read-only",
-                     params={"until": "2000-01-01"}).json() == []
+    assert (
+        desk.call(
+            "GET", "/v1/applications", "read-only", params={"program": "no_such_program"}
+        ).json()
+        == []
+    )
+    assert (
+        desk.call("GET", "/v1/applications", "read-only", params={"until": "2000-01-01"}).json()
+        == []
+    )
     # the audit chain holds and every decision still holds
     report = desk.call("GET", "/v1/audit/verify", "auditor").json()
     assert report["ok"] is True and report["events"] > 0, report
     # the answers are what the OpenAPI document says they are (extra keys forbidden)
     from service import models
+
     models.Application.model_validate(app)
     models.Application.model_validate(approved)
     models.Payment.model_validate(r.json())
@@ -196,25 +254,50 @@ def test_publicity_is_masked(desk):
 def test_no_one_approves_their_own_claim(desk):
     r = desk.submit("pre_job_training_senior.json", user="ben")
     assert r.status_code == 201, r.text
-    body = problem(desk.call("POST", f"/v1/applications/{r.json()['id']}/review", "reviewer",
-                             user="ben", json={"approve": True}), 403)
+    body = problem(
+        desk.call(
+            "POST",
+            f"/v1/applications/{r.json()['id']}/review",
+            "reviewer",
+            user="ben",
+            json={"approve": True},
+        ),
+        403,
+    )
     assert "经办 and 审核 are done by different people" in body["detail"]
 
 
 def test_a_rejection_needs_a_reason_and_a_bad_claim_writes_nothing(desk):
     r = desk.submit("apprenticeship_typical.json")
     app_id = r.json()["id"]
-    assert "needs a reason" in problem(desk.call(
-        "POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": False}),
-        422)["detail"]
+    assert (
+        "needs a reason"
+        in problem(
+            desk.call(
+                "POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": False}
+            ),
+            422,
+        )["detail"]
+    )
     before = len(desk.call("GET", "/v1/applications", "read-only").json())
-    body = problem(desk.call("POST", "/v1/applications", "caseworker",
-                             content=b'{"applicant": {"insured_months": "14"}}'), 422)
+    body = problem(
+        desk.call(
+            "POST",
+            "/v1/applications",
+            "caseworker",
+            content=b'{"applicant": {"insured_months": "14"}}',
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "applicant.insured_months"
     assert len(desk.call("GET", "/v1/applications", "read-only").json()) == before
     assert problem(desk.call("GET", "/v1/applications/999999", "read-only"), 404)
-    body = problem(desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer",
-                             json={"approve": "perhaps"}), 422)
+    body = problem(
+        desk.call(
+            "POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": "perhaps"}
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "approve"
 
 
@@ -225,10 +308,18 @@ def endpoints(app_id: int) -> list[tuple[str, str, str, dict]]:
         ("submit", "POST", "/v1/applications", {"content": case}),
         ("list", "GET", "/v1/applications", {}),
         ("read", "GET", f"/v1/applications/{app_id}", {}),
-        ("review", "POST", f"/v1/applications/{app_id}/review",
-         {"json": {"approve": False, "reason": "the role test"}}),
-        ("record", "POST", f"/v1/applications/{app_id}/facts",
-         {"json": {"facts": {"project.employment_rate": "0.9"}}}),
+        (
+            "review",
+            "POST",
+            f"/v1/applications/{app_id}/review",
+            {"json": {"approve": False, "reason": "the role test"}},
+        ),
+        (
+            "record",
+            "POST",
+            f"/v1/applications/{app_id}/facts",
+            {"json": {"facts": {"project.employment_rate": "0.9"}}},
+        ),
         ("pay", "POST", f"/v1/applications/{app_id}/payments", {"json": {}}),
         ("publicity", "GET", "/v1/publicity", {}),
         ("verify", "GET", "/v1/audit/verify", {}),
@@ -274,13 +365,16 @@ def test_decisions_with_a_token_and_readiness(desk):
     entry = {e["decision_id"]: e for e in desk.server.log_lines()}[r.headers["decision-id"]]
     assert entry["user"] == "dora"
     assert desk.server.client.get("/readyz").json() == {
-        "status": "ok", "checks": {"policy": "ok", "database": "ok"}}
+        "status": "ok",
+        "checks": {"policy": "ok", "database": "ok"},
+    }
 
 
 def test_tokens_are_stored_hashed(desk):
     from sqlalchemy import create_engine, select
 
     from ledger.schema import api_tokens
+
     engine = create_engine(desk.url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as c:
         rows = list(c.execute(select(api_tokens)))
@@ -290,11 +384,10 @@ def test_tokens_are_stored_hashed(desk):
         assert "sha256:" + hashlib.sha256(token.encode()).hexdigest() in stored
         assert all(token not in str(tuple(r)) for r in rows)
     if desk.url.startswith("sqlite:///"):
-        data = Path(desk.url[len("sqlite:///"):]).read_bytes()
+        data = Path(desk.url[len("sqlite:///") :]).read_bytes()
         assert all(token.encode() not in data for token in desk.tokens.values())
     # a token for a role its user does not hold is refused, and changes nothing
-    r = policy_cmd("serve", "token", "add", "alice", "--role", "reviewer", db=desk.url,
-                   check=False)
+    r = policy_cmd("serve", "token", "add", "alice", "--role", "reviewer", db=desk.url, check=False)
     assert r.exit_code == 2 and "alice does not hold the role reviewer" in r.stderr
     assert "Traceback" not in r.stderr
 
@@ -304,14 +397,16 @@ def test_readiness_follows_the_database(tmp_path):
     """/readyz is 503, naming the database, once PostgreSQL no longer has the
     ledger's database; the process stays up and /healthz says so."""
     from sqlalchemy import create_engine, text
+
     url, drop = new_database("postgresql", tmp_path)
     policy_cmd("ledger", "init", db=url)
     server = Server("--db", url, "--anonymous-decisions", tmp=tmp_path)
     try:
         assert server.client.get("/readyz").json()["checks"]["database"] == "ok"
         name = url.rsplit("/", 1)[1]
-        admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            PG.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -335,8 +430,11 @@ def test_serve_refuses_a_missing_or_unreachable_ledger(tmp_path):
     from click.testing import CliRunner
 
     from cli import cli
-    for url, words in ((f"sqlite:///{tmp_path}/none.db", "there is no ledger at"),
-                       ("postgresql://policy:policy@127.0.0.1:1/x", "cannot reach the ledger")):
+
+    for url, words in (
+        (f"sqlite:///{tmp_path}/none.db", "there is no ledger at"),
+        ("postgresql://policy:policy@127.0.0.1:1/x", "cannot reach the ledger"),
+    ):
         r = CliRunner().invoke(cli, ["serve", "--db", url, "--port", "0"])
         assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output
 
@@ -345,6 +443,7 @@ def test_every_body_has_a_size_limit(desk):
     """A ledger endpoint's JSON body is held to the limit of a case too, declared
     or sent in chunks: 413, nothing read past it."""
     from interpreter.cases import MAX_CASE_BYTES
+
     big = b'{"approve": false, "reason": "' + b"x" * (MAX_CASE_BYTES + 10) + b'"}'
     headers = {**desk.auth("reviewer"), "Content-Type": "application/json"}
     r = desk.server.client.post("/v1/applications/1/review", content=big, headers=headers)
@@ -352,6 +451,7 @@ def test_every_body_has_a_size_limit(desk):
 
     def pieces():
         for i in range(0, len(big), 65536):
-            yield big[i:i + 65536]
+            yield big[i : i + 65536]
+
     r = desk.server.client.post("/v1/applications/1/review", content=pieces(), headers=headers)
     problem(r, 413)

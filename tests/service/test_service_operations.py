@@ -1,6 +1,7 @@
 """Operations and the policy as a resource, over real HTTP: health, readiness,
 metrics (added up over worker processes), OpenAPI from models that match the
 command line's JSON, the policy's endpoints, tokens, `policy serve`'s errors."""
+
 from __future__ import annotations
 
 import json
@@ -46,15 +47,14 @@ def test_metrics_add_up_over_two_workers(serve):
     r = server.client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
-    assert metric(text, "policy_decisions_total", program="skill_upgrade",
-                  outcome="eligible") == 6
-    assert metric(text, "policy_decisions_total", program="skill_upgrade",
-                  outcome="ineligible") == 4
+    assert metric(text, "policy_decisions_total", program="skill_upgrade", outcome="eligible") == 6
+    assert (
+        metric(text, "policy_decisions_total", program="skill_upgrade", outcome="ineligible") == 4
+    )
     assert metric(text, "policy_rejected_cases_total", endpoint="decisions") == 1
     assert metric(text, "policy_http_requests_total", route="/v1/decisions", status="200") == 10
     assert metric(text, "policy_http_requests_total", route="/v1/decisions", status="422") == 1
-    assert metric(text, "policy_http_request_duration_seconds_count",
-                  route="/v1/decisions") == 11
+    assert metric(text, "policy_http_request_duration_seconds_count", route="/v1/decisions") == 11
     # --decision-log '' logs nowhere
     assert not server.log.exists() or server.log.read_text() == ""
 
@@ -63,20 +63,35 @@ def test_openapi_describes_every_endpoint(open_server):
     spec = open_server.client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) >= {
-        "/v1/decisions", "/v1/decisions:batch", "/v1/policy", "/v1/policy/standards",
-        "/v1/policy/programs/{program_id}", "/v1/schema/case", "/v1/catalogs/{catalog_id}",
-        "/healthz", "/readyz", "/metrics", "/v1/applications", "/v1/applications/{app_id}",
-        "/v1/applications/{app_id}/review", "/v1/applications/{app_id}/facts",
-        "/v1/applications/{app_id}/payments", "/v1/publicity", "/v1/audit/verify"}
+        "/v1/decisions",
+        "/v1/decisions:batch",
+        "/v1/policy",
+        "/v1/policy/standards",
+        "/v1/policy/programs/{program_id}",
+        "/v1/schema/case",
+        "/v1/catalogs/{catalog_id}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/applications",
+        "/v1/applications/{app_id}",
+        "/v1/applications/{app_id}/review",
+        "/v1/applications/{app_id}/facts",
+        "/v1/applications/{app_id}/payments",
+        "/v1/publicity",
+        "/v1/audit/verify",
+    }
     schemas = spec["components"]["schemas"]
     # the case schema is the one `policy schema` prints
     want = json.loads(CliRunner().invoke(cli, ["schema"]).output)
     assert schemas["Case"] == {k: v for k, v in want.items() if k not in ("$schema", "$id")}
     decide = spec["paths"]["/v1/decisions"]["post"]
     assert decide["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Case"}
+        "$ref": "#/components/schemas/Case"
+    }
     assert decide["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/DecisionResult"}
+        "$ref": "#/components/schemas/DecisionResult"
+    }
     assert set(decide["responses"]) >= {"200", "400", "401", "413", "422"}
     assert "HTTPValidationError" not in json.dumps(spec)
     for ref in re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)):
@@ -89,6 +104,7 @@ def test_models_match_the_json_the_command_line_writes(example):
     """The typed models (OpenAPI) validate the command line's real output, and
     forbid any key they do not know: a change to the JSON breaks this test."""
     from service.models import DecisionResult
+
     out = CliRunner().invoke(cli, ["eval", str(example), "--format", "json"]).output
     model = DecisionResult.model_validate_json(out)
     assert json.loads(model.model_dump_json(by_alias=True, exclude_unset=True)) == json.loads(out)
@@ -96,6 +112,7 @@ def test_models_match_the_json_the_command_line_writes(example):
 
 def test_models_match_batch_lines_and_rejects(tmp_path):
     from service.models import BatchLine, BatchReject
+
     cases = tmp_path / "cases.jsonl"
     CliRunner().invoke(cli, ["generate", "200", "--seed", "5", "--out", str(cases)])
     with cases.open("a") as f:
@@ -118,8 +135,10 @@ def test_policy_as_a_resource(open_server):
     assert info["number"] == "台政办发〔2020〕4号"
     assert {p["id"] for p in info["programs"]} >= {"skill_upgrade", "vocational_training"}
     assert info["service"]["name"] == "policy"
-    std = {s["id"]: s for s in c.get("/v1/policy/standards",
-                                      params={"as_of": "2020-06-01"}).json()["standards"]}
+    std = {
+        s["id"]: s
+        for s in c.get("/v1/policy/standards", params={"as_of": "2020-06-01"}).json()["standards"]
+    }
     assert std["skill_upgrade"]["value"]["高级"] == "2000" and std["skill_upgrade"]["from"]
     prog = c.get("/v1/policy/programs/skill_upgrade").json()
     clause = {x["id"]: x for x in prog["clauses"]}["insured_12_months"]
@@ -145,18 +164,28 @@ def test_tokens_are_required_unless_decisions_are_open(serve):
 
 def test_serve_refuses_a_busy_port_and_a_broken_policy(policy_copy):
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = subprocess.run([*POLICY, "serve", "--port", str(port)], cwd=ROOT,
-                           capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [*POLICY, "serve", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert r.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "Traceback" not in r.stderr
-    (policy_copy / "programs" / "skill_upgrade.yaml").write_text("id: [broken\n",
-                                                                 encoding="utf-8")
-    r = subprocess.run([*POLICY, "serve", "--policy", str(policy_copy), "--port",
-                        str(free_port())], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    (policy_copy / "programs" / "skill_upgrade.yaml").write_text("id: [broken\n", encoding="utf-8")
+    r = subprocess.run(
+        [*POLICY, "serve", "--policy", str(policy_copy), "--port", str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and "skill_upgrade.yaml" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -168,10 +197,13 @@ def test_a_revision_is_served(serve, open_server):
     info = server.client.get("/v1/policy").json()
     assert [r["file"] for r in info["revisions"]] and info["revisions"][0]["number"]
     case = (ROOT / "examples/vocational_training_special_ability.json").read_bytes()
-    for _ in range(4):                  # whichever worker answers
+    for _ in range(4):  # whichever worker answers
         r = server.client.post("/v1/decisions", content=case, params={"as_of": "2021-02-01"})
         assert r.json()["decisions"][0]["amount"] == "1200.00"
-        assert r.headers["policy-hash"] == info["hash"] != open_server.client.get(
-            "/healthz").headers["policy-hash"]
+        assert (
+            r.headers["policy-hash"]
+            == info["hash"]
+            != open_server.client.get("/healthz").headers["policy-hash"]
+        )
     r = open_server.client.post("/v1/decisions", content=case, params={"as_of": "2021-02-01"})
     assert r.json()["decisions"][0]["amount"] == "1000.00"

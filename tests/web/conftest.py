@@ -2,6 +2,7 @@
 with the command line, passwords included) and a real `policy serve` on a
 loopback port, against SQLite and, when $POLICY_TEST_PG is set (.ci/run sets
 it), PostgreSQL."""
+
 from __future__ import annotations
 
 import os
@@ -12,14 +13,16 @@ import pytest
 
 PG = os.environ.get("POLICY_TEST_PG")
 # (user, roles, password)
-STAFF = [("admin", ["admin"], "admin-pass-1"),
-         ("alice", ["caseworker"], "alice-pass-1"),
-         ("carl", ["caseworker"], "carl-pass-1"),
-         ("bob", ["reviewer"], "bob-pass-1"),
-         ("ben", ["caseworker", "reviewer"], "ben-pass-1"),
-         ("fay", ["finance"], "fay-pass-1"),
-         ("dora", ["auditor"], "dora-pass-1"),
-         ("rita", ["read-only"], "rita-pass-1")]
+STAFF = [
+    ("admin", ["admin"], "admin-pass-1"),
+    ("alice", ["caseworker"], "alice-pass-1"),
+    ("carl", ["caseworker"], "carl-pass-1"),
+    ("bob", ["reviewer"], "bob-pass-1"),
+    ("ben", ["caseworker", "reviewer"], "ben-pass-1"),
+    ("fay", ["finance"], "fay-pass-1"),
+    ("dora", ["auditor"], "dora-pass-1"),
+    ("rita", ["read-only"], "rita-pass-1"),
+]
 PASSWORDS = {u: pw for u, _r, pw in STAFF}
 
 
@@ -28,6 +31,7 @@ def policy_cmd(*args, db: str, input: str | None = None, check: bool = True):
     from click.testing import CliRunner
 
     from cli import cli
+
     r = CliRunner().invoke(cli, list(args), env={"POLICY_DB": db}, input=input)
     if check:
         assert r.exit_code == 0, (args, r.output)
@@ -40,9 +44,11 @@ def new_database(kind: str, tmp: Path):
         return f"sqlite:///{tmp / 'ledger.db'}", lambda: None
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+
     name = f"policy_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -50,6 +56,7 @@ def new_database(kind: str, tmp: Path):
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
     return make_url(PG).set(database=name).render_as_string(hide_password=False), drop
 
 
@@ -59,8 +66,14 @@ def staff(url: str) -> dict[str, str]:
     policy_cmd("ledger", "init", db=url)
     tokens = {}
     for name, roles, password in STAFF:
-        args = ["ledger", "user", "add", name, *[x for r in roles for x in ("--role", r)],
-                "--password"]
+        args = [
+            "ledger",
+            "user",
+            "add",
+            name,
+            *[x for r in roles for x in ("--role", r)],
+            "--password",
+        ]
         if name != "admin":
             args += ["--user", "admin"]
         policy_cmd(*args, db=url, input=password + "\n")
@@ -74,6 +87,7 @@ class Office:
 
     def __init__(self, kind: str, tmp: Path):
         from tests.service.server import Server
+
         self.kind = kind
         self.db, self._drop = new_database(kind, tmp)
         self.tokens = staff(self.db)
@@ -85,8 +99,13 @@ class Office:
         self._drop()
 
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG, reason="POLICY_TEST_PG is not set (.ci/run sets it)"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not PG, reason="POLICY_TEST_PG is not set (.ci/run sets it)"),
+    ),
+]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -3,6 +3,7 @@ and PostgreSQL: signing in (password or token), the session cookie, CSRF,
 each step for its role only (a POST a role may not make is refused and
 changes nothing), the separation of duties, recording a fact and paying, the
 notice, and a form that follows a revision with no code change."""
+
 from __future__ import annotations
 
 import re
@@ -16,23 +17,38 @@ from tests.web.conftest import PASSWORDS, policy_cmd
 HERE = Path(__file__).parent
 PERSON = "370405199003152316"
 VOCATIONAL = {
-    "applicant.id": PERSON, "applicant.name": "李明", "applicant.pension_eligible": "false",
-    "training.in_district": "true", "training.kind": "就业技能培训",
-    "training.project_based": "false", "training.free": "false",
-    "training.occupation": "电工", "training.course": "ZD-006",
-    "training.institution": "JG-002", "training.start_date": "2020-04-07",
-    "training.end_date": "2020-05-15", "certificate.kind": "职业技能等级证书",
-    "certificate.level": "中级", "certificate.occupation": "电工",
-    "certificate.date": "2020-05-28", "application.date": "2020-06-10",
+    "applicant.id": PERSON,
+    "applicant.name": "李明",
+    "applicant.pension_eligible": "false",
+    "training.in_district": "true",
+    "training.kind": "就业技能培训",
+    "training.project_based": "false",
+    "training.free": "false",
+    "training.occupation": "电工",
+    "training.course": "ZD-006",
+    "training.institution": "JG-002",
+    "training.start_date": "2020-04-07",
+    "training.end_date": "2020-05-15",
+    "certificate.kind": "职业技能等级证书",
+    "certificate.level": "中级",
+    "certificate.occupation": "电工",
+    "certificate.date": "2020-05-28",
+    "application.date": "2020-06-10",
     "application.programs": "vocational_training",
 }
 PROJECT = {
-    "training.in_district": "true", "training.kind": "就业技能培训",
-    "training.project_based": "true", "training.free": "true",
-    "training.occupation": "养老护理员", "training.course": "YB-001",
-    "training.institution": "JG-001", "training.start_date": "2021-04-06",
-    "training.end_date": "2021-05-28", "project.level": "初级",
-    "project.subsidy_total": "45000", "application.date": "2021-06-15",
+    "training.in_district": "true",
+    "training.kind": "就业技能培训",
+    "training.project_based": "true",
+    "training.free": "true",
+    "training.occupation": "养老护理员",
+    "training.course": "YB-001",
+    "training.institution": "JG-001",
+    "training.start_date": "2021-04-06",
+    "training.end_date": "2021-05-28",
+    "project.level": "初级",
+    "project.subsidy_total": "45000",
+    "application.date": "2021-06-15",
     "application.programs": "project_training",
 }
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -43,6 +59,7 @@ def pid(seed: int) -> str:
     import random
 
     from interpreter.formats import generate_resident_id
+
     return generate_resident_id(random.Random(seed))
 
 
@@ -56,24 +73,36 @@ class Officer:
 
     def get(self, path: str, **kw) -> httpx.Response:
         r = self.http.get(path, **kw)
-        m = CSRF.search(r.text) if r.headers.get("content-type", "").startswith(
-            "text/html") else None
+        m = (
+            CSRF.search(r.text)
+            if r.headers.get("content-type", "").startswith("text/html")
+            else None
+        )
         if m:
             self.csrf = m.group(1)
         return r
 
-    def post(self, path: str, data: dict | list, csrf: str | None = None,
-             headers: dict | None = None) -> httpx.Response:
+    def post(
+        self, path: str, data: dict | list, csrf: str | None = None, headers: dict | None = None
+    ) -> httpx.Response:
         items = list(data.items()) if isinstance(data, dict) else list(data)
         items.append(("csrf", self.csrf if csrf is None else csrf))
         return self.http.post(path, data=_pairs(items), headers=headers)
 
-    def sign_in(self, user: str, role: str = "", password: str | None = None,
-                token: str = "") -> httpx.Response:
+    def sign_in(
+        self, user: str, role: str = "", password: str | None = None, token: str = ""
+    ) -> httpx.Response:
         self.get("/ui/signin")
-        return self.post("/ui/signin", {"user": user, "role": role, "token": token,
-                                        "password": PASSWORDS.get(user, "") if password is None
-                                        else password, "next": "/ui/applications"})
+        return self.post(
+            "/ui/signin",
+            {
+                "user": user,
+                "role": role,
+                "token": token,
+                "password": PASSWORDS.get(user, "") if password is None else password,
+                "next": "/ui/applications",
+            },
+        )
 
     def close(self):
         self.http.close()
@@ -107,6 +136,7 @@ def _applications(db: str) -> dict[int, str]:
 
     from ledger.db import resolve_url
     from ledger.schema import applications
+
     engine = create_engine(resolve_url(db))
     try:
         with engine.connect() as c:
@@ -134,6 +164,7 @@ def desks(office):
 
 # -- signing in ----------------------------------------------------------------------------
 
+
 def test_a_session_cookie_is_httponly_and_samesite(office):
     o = Officer(office.url)
     r = o.sign_in("alice")
@@ -148,6 +179,7 @@ def test_a_session_cookie_is_httponly_and_samesite(office):
 
     from ledger.db import resolve_url
     from ledger.schema import web_sessions
+
     engine = create_engine(resolve_url(office.db))
     with engine.connect() as c:
         digests = [r.digest for r in c.execute(select(web_sessions))]
@@ -161,8 +193,7 @@ def test_a_session_cookie_is_httponly_and_samesite(office):
 
 
 def test_a_wrong_password_signs_no_one_in(office):
-    for user, password in (("alice", "wrong password"), ("nobody", "alice-pass-1"),
-                           ("alice", "")):
+    for user, password in (("alice", "wrong password"), ("nobody", "alice-pass-1"), ("alice", "")):
         o = Officer(office.url)
         r = o.sign_in(user, password=password)
         assert r.status_code == 401 and "用户名或密码不正确" in r.text
@@ -177,8 +208,11 @@ def test_the_sign_in_form_needs_its_own_csrf_cookie(office):
     o.http.cookies.delete("policy_signin")
     r = o.post("/ui/signin", {"user": "alice", "password": PASSWORDS["alice"]})
     assert r.status_code == 403 and "policy_session" not in o.http.cookies
-    r = o.post("/ui/signin", {"user": "alice", "password": PASSWORDS["alice"]},
-               headers={"Origin": "http://evil.example"})
+    r = o.post(
+        "/ui/signin",
+        {"user": "alice", "password": PASSWORDS["alice"]},
+        headers={"Origin": "http://evil.example"},
+    )
     assert r.status_code == 403
     o.close()
 
@@ -220,13 +254,23 @@ def test_signing_out_ends_the_session_everywhere(office):
 
 def test_every_page_needs_a_session(office):
     anonymous = Officer(office.url)
-    for path in ("/ui/", "/ui/apply", "/ui/applications", "/ui/applications/1",
-                 "/ui/publicity", "/ui/applications/1/notice"):
+    for path in (
+        "/ui/",
+        "/ui/apply",
+        "/ui/applications",
+        "/ui/applications/1",
+        "/ui/publicity",
+        "/ui/applications/1/notice",
+    ):
         r = anonymous.get(path)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/ui/signin?next="), path
-    for path in ("/ui/apply", "/ui/applications/1/review", "/ui/applications/1/facts",
-                 "/ui/applications/1/payments"):
+    for path in (
+        "/ui/apply",
+        "/ui/applications/1/review",
+        "/ui/applications/1/facts",
+        "/ui/applications/1/payments",
+    ):
         r = anonymous.post(path, {"decision": "approve"}, csrf="x")
         assert r.status_code == 303, path
     anonymous.close()
@@ -234,38 +278,53 @@ def test_every_page_needs_a_session(office):
 
 # -- forms: CSRF, roles, the separation of duties -------------------------------------------
 
+
 def test_a_form_without_its_csrf_token_changes_nothing(office):
     o = signed_in(office, "alice")
     o.get("/ui/apply")
     before = count(office)
-    for csrf, headers in (("", None), ("forged", None),
-                          (None, {"Origin": "http://evil.example"})):
+    for csrf, headers in (("", None), ("forged", None), (None, {"Origin": "http://evil.example"})):
         r = o.post("/ui/apply", VOCATIONAL, csrf=csrf, headers=headers)
         assert r.status_code == 403 and "CSRF" in r.text
     assert count(office) == before
     o.close()
 
 
-STEPS = {   # step → (the path of a POST on claim {id}, its form, the role it takes)
+STEPS = {  # step → (the path of a POST on claim {id}, its form, the role it takes)
     "apply": ("/ui/apply", VOCATIONAL, "caseworker"),
     "review": ("/ui/applications/{id}/review", {"decision": "approve"}, "reviewer"),
-    "record": ("/ui/applications/{id}/facts", {"path": "applicant.name", "value": "李明"},
-               "caseworker"),
+    "record": (
+        "/ui/applications/{id}/facts",
+        {"path": "applicant.name", "value": "李明"},
+        "caseworker",
+    ),
     "pay": ("/ui/applications/{id}/payments", {"reference": "X"}, "finance"),
 }
-DESKS = {"caseworker": "alice", "reviewer": "bob", "finance": "fay", "auditor": "dora",
-         "read-only": "rita", "admin": "admin"}
+DESKS = {
+    "caseworker": "alice",
+    "reviewer": "bob",
+    "finance": "fay",
+    "auditor": "dora",
+    "read-only": "rita",
+    "admin": "admin",
+}
 
 
 @pytest.mark.parametrize("step", list(STEPS))
 def test_each_step_is_refused_to_every_other_role(office, desks, step):
     """The page offers no button and the POST is refused (403), with the
     claim unchanged, for every role the step does not take."""
-    app_id = submitted(desks["caseworker"], {**VOCATIONAL, "applicant.name": "王芳",
-                                             "applicant.id": pid(10 + list(STEPS).index(step))})
+    app_id = submitted(
+        desks["caseworker"],
+        {**VOCATIONAL, "applicant.name": "王芳", "applicant.id": pid(10 + list(STEPS).index(step))},
+    )
     path, form, role = STEPS[step]
-    buttons = {"review": 'id="approve"', "record": 'id="record-button"',
-               "pay": 'class="pay-form"', "apply": 'id="submit"'}
+    buttons = {
+        "review": 'id="approve"',
+        "record": 'id="record-button"',
+        "pay": 'class="pay-form"',
+        "apply": 'id="submit"',
+    }
     for desk, o in desks.items():
         if desk == role:
             continue
@@ -308,9 +367,10 @@ def test_a_reviewer_cannot_approve_their_own_submission(office):
     bob = signed_in(office, "bob")
     bob.get(f"/ui/applications/{app_id}")
     r = bob.post(f"/ui/applications/{app_id}/review", {"decision": "reject"})
-    assert r.status_code == 422 and "a rejection needs a reason" in r.text   # the ledger's words
-    r = bob.post(f"/ui/applications/{app_id}/review", {"decision": "reject",
-                                                       "reason": "证书复印件不清"})
+    assert r.status_code == 422 and "a rejection needs a reason" in r.text  # the ledger's words
+    r = bob.post(
+        f"/ui/applications/{app_id}/review", {"decision": "reject", "reason": "证书复印件不清"}
+    )
     assert r.status_code == 303 and status_of(office, app_id) == "rejected"
     page = bob.get(f"/ui/applications/{app_id}")
     assert "证书复印件不清" in page.text and 'id="approve"' not in page.text
@@ -321,67 +381,82 @@ def test_a_reviewer_cannot_approve_their_own_submission(office):
 def test_a_project_paid_in_installments_through_the_pages(office):
     """项目制培训: the advance payable on approval, the balance once the
     caseworker records an employment rate of 85% or more; finance pays each."""
+
     def installments(page: str) -> list[tuple[str, str]]:
         return re.findall(r'data-installment="(\w+)" data-status="(\w+)"', page)
+
     alice = signed_in(office, "alice")
     app_id = submitted(alice, PROJECT)
     page = alice.get(f"/ui/applications/{app_id}").text
     assert 'data-program="project_training" data-outcome="eligible"' in page
     assert installments(page) == [("advance", "payable"), ("balance", "pending")]
-    assert "等待：培训后就业率" in page                   # the fact it waits for, by its label
+    assert "等待：培训后就业率" in page  # the fact it waits for, by its label
     bob = signed_in(office, "bob")
     bob.get(f"/ui/applications/{app_id}")
-    assert bob.post(f"/ui/applications/{app_id}/review",
-                    {"decision": "approve"}).status_code == 303
+    assert bob.post(f"/ui/applications/{app_id}/review", {"decision": "approve"}).status_code == 303
     fay = signed_in(office, "fay")
     page = fay.get(f"/ui/applications/{app_id}").text
-    assert page.count('class="pay-form"') == 1                 # the advance only
-    r = fay.post(f"/ui/applications/{app_id}/payments",
-                 {"program": "project_training", "installment": "balance"})
-    assert r.status_code == 409 and "pending" in r.text       # the ledger's refusal, in words
-    r = fay.post(f"/ui/applications/{app_id}/payments",
-                 {"program": "project_training", "installment": "advance",
-                  "reference": "PAY-1"})
+    assert page.count('class="pay-form"') == 1  # the advance only
+    r = fay.post(
+        f"/ui/applications/{app_id}/payments",
+        {"program": "project_training", "installment": "balance"},
+    )
+    assert r.status_code == 409 and "pending" in r.text  # the ledger's refusal, in words
+    r = fay.post(
+        f"/ui/applications/{app_id}/payments",
+        {"program": "project_training", "installment": "advance", "reference": "PAY-1"},
+    )
     assert r.status_code == 303
     alice.get(f"/ui/applications/{app_id}")
-    r = alice.post(f"/ui/applications/{app_id}/facts", {"path": "project.employment_rate",
-                                                        "value": "百分之九十"})
+    r = alice.post(
+        f"/ui/applications/{app_id}/facts",
+        {"path": "project.employment_rate", "value": "百分之九十"},
+    )
     assert r.status_code == 422 and "is not a value of this fact" in r.text
-    r = alice.post(f"/ui/applications/{app_id}/facts", {"path": "project.employment_rate",
-                                                        "value": "0.87"})
+    r = alice.post(
+        f"/ui/applications/{app_id}/facts", {"path": "project.employment_rate", "value": "0.87"}
+    )
     assert r.status_code == 303
     page = fay.get(f"/ui/applications/{app_id}").text
     assert installments(page) == [("advance", "paid"), ("balance", "payable")]
-    r = fay.post(f"/ui/applications/{app_id}/payments",
-                 {"program": "project_training", "installment": "balance",
-                  "reference": "PAY-2"})
+    r = fay.post(
+        f"/ui/applications/{app_id}/payments",
+        {"program": "project_training", "installment": "balance", "reference": "PAY-2"},
+    )
     assert r.status_code == 303
     page = fay.get(f"/ui/applications/{app_id}").text
     assert 'class="pay-form"' not in page
     assert installments(page) == [("advance", "paid"), ("balance", "paid")]
     assert re.findall(r'<tr data-action="(\w+)">', page) == [
-        "submit", "approve", "pay", "record", "pay"]
+        "submit",
+        "approve",
+        "pay",
+        "record",
+        "pay",
+    ]
     assert "PAY-2" in page
     r = fay.get(f"/ui/applications/{app_id}/notice?format=pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF")
     r = fay.get(f"/ui/applications/{app_id}/notice")
-    assert r.status_code == 200 and f"{app_id:06d}" in r.text     # numbered once reviewed
+    assert r.status_code == 200 and f"{app_id:06d}" in r.text  # numbered once reviewed
     for o in (alice, bob, fay):
         o.close()
 
 
 def test_every_error_is_a_page_never_a_traceback(office):
     o = signed_in(office, "rita")
-    for path, status in (("/ui/applications/999999", 404),
-                         ("/ui/applications?start=2020-13-01", 400),
-                         ("/ui/publicity?until=yesterday", 400),
-                         ("/ui/lang/xx?next=//evil.example/", 303)):
+    for path, status in (
+        ("/ui/applications/999999", 404),
+        ("/ui/applications?start=2020-13-01", 400),
+        ("/ui/publicity?until=yesterday", 400),
+        ("/ui/lang/xx?next=//evil.example/", 303),
+    ):
         r = o.get(path)
         assert r.status_code == status, (path, r.text)
         assert "Traceback" not in r.text
         if status == 303:
-            assert r.headers["location"] == "/ui/"        # no redirect off the site
+            assert r.headers["location"] == "/ui/"  # no redirect off the site
         else:
             assert r.headers["content-type"].startswith("text/html")
     o.close()
@@ -389,46 +464,72 @@ def test_every_error_is_a_page_never_a_traceback(office):
 
 # -- the form follows the policy --------------------------------------------------------------
 
+
 def test_the_form_follows_a_revision_with_no_code_change(tmp_path):
     """A revision adds a program, an enum fact, a code the rules compare with
     a catalogue and a list of records: the form draws them all, and a claim
     made with them is decided by the new program."""
     from tests.service.server import Server
     from tests.web.conftest import staff
+
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     staff(db)
-    server = Server("--db", db, "--revision", str(HERE / "revision_web_form.yaml"),
-                    tmp=tmp_path)
+    server = Server("--db", db, "--revision", str(HERE / "revision_web_form.yaml"), tmp=tmp_path)
     try:
         o = signed_in(server, "alice")
         page = o.get("/ui/apply").text
         assert 'id="f-application.programs-safety_training"' in page
         assert re.search(r'<select id="f-applicant.industry".*?<option value="矿山"', page, re.S)
         assert 'list="dl-applicant.safety_trainer"' in page
-        assert re.search(r'<datalist id="dl-applicant.safety_trainer">\s*<option '
-                         r'value="JG-001" label="台儿庄区就业训练中心">', page)
+        assert re.search(
+            r'<datalist id="dl-applicant.safety_trainer">\s*<option '
+            r'value="JG-001" label="台儿庄区就业训练中心">',
+            page,
+        )
         assert 'name="applicant.courses_taken[0].code"' in page
         assert 'name="applicant.courses_taken[1].code"' not in page
-        claim = {"applicant.id": pid(4), "applicant.name": "王芳",
-                 "applicant.industry": "化工", "applicant.insured_months": "8",
-                 "applicant.safety_trainer": "JG-001", "certificate.kind": "特种作业操作证书",
-                 "certificate.date": "2021-03-01", "application.date": "2021-03-10",
-                 "application.programs": "safety_training",
-                 "applicant.courses_taken[0].code": "S-1",
-                 "applicant.courses_taken[0].hours": "16"}
+        claim = {
+            "applicant.id": pid(4),
+            "applicant.name": "王芳",
+            "applicant.industry": "化工",
+            "applicant.insured_months": "8",
+            "applicant.safety_trainer": "JG-001",
+            "certificate.kind": "特种作业操作证书",
+            "certificate.date": "2021-03-01",
+            "application.date": "2021-03-10",
+            "application.programs": "safety_training",
+            "applicant.courses_taken[0].code": "S-1",
+            "applicant.courses_taken[0].hours": "16",
+        }
         # one more row, without JavaScript: the form comes back with two, nothing sent
         r = o.post("/ui/apply", {**claim, "add": "applicant.courses_taken"})
         assert r.status_code == 200 and count_apps(db) == 0
         assert 'name="applicant.courses_taken[1].code"' in r.text
         assert 'value="S-1"' in r.text
         # a bad row is refused beside its field, in the reader's words
-        r = o.post("/ui/apply", {**claim, "applicant.courses_taken[1].code": "S-2",
-                                 "applicant.courses_taken[1].hours": "2.5"})
+        r = o.post(
+            "/ui/apply",
+            {
+                **claim,
+                "applicant.courses_taken[1].code": "S-2",
+                "applicant.courses_taken[1].hours": "2.5",
+            },
+        )
         assert r.status_code == 422
-        assert re.search(r'id="e-applicant.courses_taken\[1\].hours">.*?expected a whole '
-                         r'number, found 2.5', r.text, re.S)
-        r = o.post("/ui/apply", {**claim, "applicant.courses_taken[1].code": "S-2",
-                                 "applicant.courses_taken[1].hours": "8"})
+        assert re.search(
+            r'id="e-applicant.courses_taken\[1\].hours">.*?expected a whole '
+            r"number, found 2.5",
+            r.text,
+            re.S,
+        )
+        r = o.post(
+            "/ui/apply",
+            {
+                **claim,
+                "applicant.courses_taken[1].code": "S-2",
+                "applicant.courses_taken[1].hours": "8",
+            },
+        )
         assert r.status_code == 303
         page = o.get(r.headers["location"]).text
         assert 'data-program="safety_training" data-outcome="eligible"' in page
@@ -440,12 +541,14 @@ def test_the_form_follows_a_revision_with_no_code_change(tmp_path):
 
 def count_apps(db: str) -> int:
     import json
+
     r = policy_cmd("ledger", "list", "--format", "json", "--user", "admin", db=db)
     return len(json.loads(r.stdout))
 
 
 def test_without_a_ledger_the_pages_say_so(tmp_path):
     from tests.service.server import Server
+
     server = Server("--anonymous-decisions", tmp=tmp_path)
     try:
         r = server.client.get("/ui/signin")

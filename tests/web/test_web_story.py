@@ -16,6 +16,7 @@ the run; $POLICY_TEST_ARTEFACTS to choose it). With
 $POLICY_DOCS_SCREENSHOTS=DIR the screenshots that docs/service.md shows are
 written there too (docs/).
 """
+
 from __future__ import annotations
 
 import os
@@ -29,29 +30,42 @@ from tests.web.conftest import PASSWORDS
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.slow,           # starts a real Chromium and a real server
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="needs Debian's chromium (/usr/bin/chromium); "
-                              "apt-get install chromium chromium-driver"),
+    pytest.mark.slow,  # starts a real Chromium and a real server
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs Debian's chromium (/usr/bin/chromium); "
+        "apt-get install chromium chromium-driver",
+    ),
 ]
 
 # one person, two claims (李明, as examples/vocational_training_intermediate.json)
 PERSON = "370405199003152316"
-MISTYPED = "370405199003152317"     # the check digit is wrong
+MISTYPED = "370405199003152317"  # the check digit is wrong
 CLAIM = {
-    "applicant.name": "李明", "applicant.pension_eligible": "false",
-    "training.in_district": "true", "training.kind": "就业技能培训",
-    "training.project_based": "false", "training.free": "false",
-    "training.occupation": "电工", "training.course": "ZD-006",
-    "training.institution": "JG-002", "training.start_date": "2020-04-07",
+    "applicant.name": "李明",
+    "applicant.pension_eligible": "false",
+    "training.in_district": "true",
+    "training.kind": "就业技能培训",
+    "training.project_based": "false",
+    "training.free": "false",
+    "training.occupation": "电工",
+    "training.course": "ZD-006",
+    "training.institution": "JG-002",
+    "training.start_date": "2020-04-07",
     "training.end_date": "2020-05-15",
-    "certificate.kind": "职业技能等级证书", "certificate.level": "中级",
-    "certificate.occupation": "电工", "certificate.date": "2020-05-28",
+    "certificate.kind": "职业技能等级证书",
+    "certificate.level": "中级",
+    "certificate.occupation": "电工",
+    "certificate.date": "2020-05-28",
     "application.date": "2020-06-10",
 }
-WAIT = 30           # seconds an explicit wait may take on a loaded machine
-DOCS = {"02-apply-error": "ui-apply-error", "03-decision": "ui-decision",
-        "05-queue": "ui-queue", "07-publicity": "ui-publicity"}
+WAIT = 30  # seconds an explicit wait may take on a loaded machine
+DOCS = {
+    "02-apply-error": "ui-apply-error",
+    "03-decision": "ui-decision",
+    "05-queue": "ui-queue",
+    "07-publicity": "ui-publicity",
+}
 
 
 class Story:
@@ -66,6 +80,7 @@ class Story:
     # -- navigation with explicit waits (no sleeps) -------------------------------
     def wait(self, condition, seconds: float = WAIT):
         from selenium.webdriver.support.ui import WebDriverWait
+
         return WebDriverWait(self.d, seconds).until(condition)
 
     def get(self, path: str) -> None:
@@ -79,6 +94,7 @@ class Story:
         """Click something that leaves the page, and wait for the next one."""
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
+
         old = self.d.find_element(By.TAG_NAME, "html")
         element.click()
         self.wait(EC.staleness_of(old))
@@ -86,14 +102,17 @@ class Story:
 
     def by_id(self, id_: str):
         from selenium.webdriver.common.by import By
+
         return self.d.find_element(By.ID, id_)
 
     def all(self, css: str):
         from selenium.webdriver.common.by import By
+
         return self.d.find_elements(By.CSS_SELECTOR, css)
 
     def text(self, css: str) -> str:
         from selenium.webdriver.common.by import By
+
         return self.d.find_element(By.CSS_SELECTOR, css).text
 
     def shot(self, name: str, caption: str, full: bool = False) -> Path:
@@ -112,11 +131,13 @@ class Story:
     # -- the officer's steps ------------------------------------------------------------
     def sign_in(self, user: str, keyboard: bool = False) -> None:
         from selenium.webdriver.common.keys import Keys
+
         self.get("/ui/signin")
         if keyboard:
             # from the top of the page by Tab alone: the skip link first, then on
             # to the user name; Tab to the password; Enter submits
             from selenium.webdriver.common.action_chains import ActionChains
+
             ActionChains(self.d).send_keys(Keys.TAB).perform()
             assert self.d.switch_to.active_element.get_attribute("class") == "skip"
             for _ in range(10):
@@ -129,6 +150,7 @@ class Story:
             old = self.d.find_element("tag name", "html")
             ActionChains(self.d).send_keys(Keys.ENTER).perform()
             from selenium.webdriver.support import expected_conditions as EC
+
             self.wait(EC.staleness_of(old))
             self.loaded()
         else:
@@ -145,6 +167,7 @@ class Story:
         """Type a claim into the form as an officer would: text typed, choices
         chosen, dates typed into the date fields, programs ticked."""
         from selenium.webdriver.support.ui import Select
+
         for name, value in values.items():
             el = self.by_id(f"f-{name}")
             if el.tag_name == "select":
@@ -164,16 +187,20 @@ class Story:
         """A page listing the screenshots (of every test so far) with what each shows."""
         import html
         import json
+
         seen = self.folder / "captions.json"
         captions = json.loads(seen.read_text(encoding="utf-8")) if seen.exists() else {}
         captions.update(dict(self.shots))
         seen.write_text(json.dumps(captions, ensure_ascii=False, indent=1), encoding="utf-8")
-        items = "\n".join(f'<figure><img src="{html.escape(n)}" style="max-width:100%">'
-                          f"<figcaption>{html.escape(c)}</figcaption></figure>"
-                          for n, c in sorted(captions.items()))
+        items = "\n".join(
+            f'<figure><img src="{html.escape(n)}" style="max-width:100%">'
+            f"<figcaption>{html.escape(c)}</figcaption></figure>"
+            for n, c in sorted(captions.items())
+        )
         (self.folder / "index.html").write_text(
             f'<!DOCTYPE html><meta charset="utf-8"><title>officer pages</title>{items}',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
 
 
 def type_date(el, iso: str) -> None:
@@ -183,7 +210,8 @@ def type_date(el, iso: str) -> None:
     el.send_keys(month + day + year)
     assert el.get_attribute("value") == iso, (
         f"the date field took {el.get_attribute('value')!r} for {iso}: the browser's "
-        "locale orders a date's parts differently")
+        "locale orders a date's parts differently"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -216,15 +244,17 @@ def _story(s: Story, office) -> None:
     s.get("/ui/signin")
     s.shot("01-signin", "登录（用户名与密码，或 API 令牌）")
     s.sign_in("alice")
-    assert s.d.current_url.endswith("/ui/apply")          # a caseworker starts at the form
+    assert s.d.current_url.endswith("/ui/apply")  # a caseworker starts at the form
 
     # 2. the form, generated from facts.yaml: catalogue codes offered, programs ticked
     courses = [o.get_attribute("value") for o in s.all("#dl-training\\.course option")]
     assert "ZD-006" in courses and "YB-001" in courses
     institutions = s.all("#dl-training\\.institution option")
-    assert any(o.get_attribute("value") == "JG-002" and "职业中专" in o.get_attribute("label")
-               for o in institutions)
-    assert s.all("[name='history[0].program']") == []     # history comes from the ledger
+    assert any(
+        o.get_attribute("value") == "JG-002" and "职业中专" in o.get_attribute("label")
+        for o in institutions
+    )
+    assert s.all("[name='history[0].program']") == []  # history comes from the ledger
     s.fill({"applicant.id": MISTYPED, **CLAIM})
     s.tick("application.programs", "vocational_training")
     s.click_and_wait(s.by_id("submit"))
@@ -232,8 +262,8 @@ def _story(s: Story, office) -> None:
     error = s.by_id("e-applicant.id").text
     assert "the check digit of the ID number is wrong" in error, error
     assert s.by_id("f-applicant.id").get_attribute("aria-invalid") == "true"
-    assert s.by_id("f-training.course").get_attribute("value") == "ZD-006"   # kept
-    assert s.d.switch_to.active_element.get_attribute("id") == "errors"      # focus on them
+    assert s.by_id("f-training.course").get_attribute("value") == "ZD-006"  # kept
+    assert s.d.switch_to.active_element.get_attribute("id") == "errors"  # focus on them
     s.shot("02-apply-error", "一处错误：身份证号校验位不对，错误显示在字段旁（与命令行同样的措辞）")
 
     # 3. corrected and submitted: the decision and its explanation at once
@@ -243,12 +273,14 @@ def _story(s: Story, office) -> None:
     section = s.d.find_element(By.ID, "d-vocational_training")
     assert section.get_attribute("data-outcome") == "eligible"
     assert s.text("#d-vocational_training [data-amount]") == "1,500.00"
-    marks = {li.get_attribute("data-clause"): li.get_attribute("data-result")
-             for li in s.all("#d-vocational_training li.clause")}
+    marks = {
+        li.get_attribute("data-clause"): li.get_attribute("data-result")
+        for li in s.all("#d-vocational_training li.clause")
+    }
     assert marks["not_repeated"] == "held" and marks["in_force"] == "held"
     assert set(marks.values()) == {"held"}
-    assert "同一职业同一等级不可重复享受" in section.text        # the quoted source
-    assert "自2019年1月1日起执行" in section.text                  # the standard, since when
+    assert "同一职业同一等级不可重复享受" in section.text  # the quoted source
+    assert "自2019年1月1日起执行" in section.text  # the standard, since when
     s.shot("03-decision", "提交后立即显示判定：✓ 条款、读取的事实、政策原文")
     s.shot("03-decision-full", "整页：全部条款、适用标准及起始日期、申请事实、审计记录", full=True)
 
@@ -281,16 +313,19 @@ def _story(s: Story, office) -> None:
     failed = s.d.find_element(By.CSS_SELECTOR, "li.clause[data-clause='not_repeated']")
     assert failed.get_attribute("data-result") == "failed"
     assert "✗" in failed.text and "同一职业同一等级不可重复享受" in failed.text
-    assert "1,500.00" in failed.text          # the grant the ledger holds, read as history
-    assert s.all("#d-vocational_training [data-amount]") == []     # no amount
-    s.shot("04-second-claim-refused",
-           "第二位经办人为同一人同一职业同一等级提交：✗ 不符合条件，原因与原文")
+    assert "1,500.00" in failed.text  # the grant the ledger holds, read as history
+    assert s.all("#d-vocational_training [data-amount]") == []  # no amount
+    s.shot(
+        "04-second-claim-refused",
+        "第二位经办人为同一人同一职业同一等级提交：✗ 不符合条件，原因与原文",
+    )
     s.sign_out()
 
     # 5. 审核: the reviewer finds the claim in the queue and approves it
     s.sign_in("bob")
     assert s.d.current_url.endswith("/ui/applications")
     from selenium.webdriver.support.ui import Select
+
     Select(s.by_id("status")).select_by_value("submitted")
     s.by_id("q").send_keys("李明")
     s.click_and_wait(s.by_id("filter"))
@@ -318,12 +353,16 @@ def _story(s: Story, office) -> None:
     assert s.text("#total") == "1,500.00"
     s.shot("07-publicity", "公示：姓名与身份证号遮蔽，可打印")
     import base64
-    pdf = base64.b64decode(s.d.execute_cdp_cmd(
-        "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])
+
+    pdf = base64.b64decode(
+        s.d.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )["data"]
+    )
     (s.folder / "07-publicity.pdf").write_bytes(pdf)
     printed = "\n".join(pdf_pages(pdf))
     assert "李*" in printed and "3704**********2316" in printed and "1,500.00" in printed
-    assert PERSON not in printed and "退出" not in printed     # no navigation on paper
+    assert PERSON not in printed and "退出" not in printed  # no navigation on paper
     s.sign_out()
 
     # 7. read-only: no approve button, and a POST made anyway is refused
@@ -344,6 +383,7 @@ def _story(s: Story, office) -> None:
     old = s.d.find_element(By.TAG_NAME, "html")
     s.d.execute_script("window.__form.submit()")
     from selenium.webdriver.support import expected_conditions as EC
+
     s.wait(EC.staleness_of(old))
     s.loaded()
     assert "不能进行此操作" in s.by_id("message").text
@@ -356,15 +396,24 @@ def _story(s: Story, office) -> None:
 def test_the_form_works_without_javascript(office, story_folder):
     """JavaScript off: sign in, read, submit the form, see the decision."""
     from selenium.webdriver.common.by import By
+
     drv = chromium(javascript=False, width=1280, height=900)
     s = Story(drv, office.url, story_folder)
     try:
         s.sign_in("alice")
-        s.fill({"applicant.id": "110101199003074514", "applicant.name": "王芳",
-                "applicant.enterprise_employee": "true", "applicant.insured_months": "三十八",
-                "certificate.kind": "职业资格证书", "certificate.level": "高级",
-                "certificate.occupation": "维修电工", "certificate.date": "2020-09-18",
-                "application.date": "2020-10-09"})
+        s.fill(
+            {
+                "applicant.id": "110101199003074514",
+                "applicant.name": "王芳",
+                "applicant.enterprise_employee": "true",
+                "applicant.insured_months": "三十八",
+                "certificate.kind": "职业资格证书",
+                "certificate.level": "高级",
+                "certificate.occupation": "维修电工",
+                "certificate.date": "2020-09-18",
+                "application.date": "2020-10-09",
+            }
+        )
         s.tick("application.programs", "skill_upgrade")
         s.click_and_wait(s.by_id("submit"))
         assert "expected a number" in s.by_id("e-applicant.insured_months").text

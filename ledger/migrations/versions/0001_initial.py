@@ -4,6 +4,7 @@ grants, installments, and the audit chain.
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -51,8 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "facts_recorded",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"),
-                  nullable=False),
+        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"), nullable=False),
         sa.Column("path", sa.String(200), nullable=False),
         sa.Column("value_json", sa.Text, nullable=False),
         sa.Column("recorded_by", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
@@ -62,8 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "decisions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"),
-                  nullable=False),
+        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("cause", sa.String(20), nullable=False),
         sa.Column("policy_id", sa.String(100), nullable=False),
@@ -77,8 +76,7 @@ def upgrade() -> None:
     op.create_table(
         "grants",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"),
-                  nullable=False),
+        sa.Column("application_id", sa.Integer, sa.ForeignKey("applications.id"), nullable=False),
         sa.Column("person_id", sa.Integer, sa.ForeignKey("persons.id"), nullable=True),
         sa.Column("program", sa.String(100), nullable=False),
         sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id"), nullable=False),
@@ -127,6 +125,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_head", "audit_events", "installments", "grants", "decisions",
-                  "facts_recorded", "applications", "persons", "users"):
+    for table in (
+        "audit_head",
+        "audit_events",
+        "installments",
+        "grants",
+        "decisions",
+        "facts_recorded",
+        "applications",
+        "persons",
+        "users",
+    ):
         op.drop_table(table)

@@ -4,6 +4,7 @@ stored as the SHA-256 of the token.
 Revision ID: 0002
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -5,6 +5,7 @@ audit events' subject, for a claim's trail on its page.
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,8 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "passwords",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False,
-                  unique=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, unique=True),
         sa.Column("hash", sa.String(200), nullable=False),
         sa.Column("set_at", sa.String(40), nullable=False),
         sa.Column("set_by", sa.String(100), nullable=True),
