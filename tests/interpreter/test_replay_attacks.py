@@ -15,8 +15,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import cli
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "vocational_training_special_ability.json"  # 1000.00 (初级)
 RAISE = ROOT / "examples" / "revisions" / "raise-junior-2021.yaml"  # 1200.00 from 2021
 
