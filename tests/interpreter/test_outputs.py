@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 EXAMPLE = ROOT / "examples" / "skill_upgrade_senior.json"
 
 

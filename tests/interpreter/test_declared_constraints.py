@@ -4,15 +4,14 @@ enforced by the case reader (exit 2, the field named; a reject line in a
 batch) and shown in the case schema."""
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
 from interpreter.cases import case_schema
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 APPRENTICE = json.loads(
     (ROOT / "examples" / "apprenticeship_typical.json").read_text(encoding="utf-8")
 )
