@@ -5,7 +5,6 @@ that read it are decided, not left undetermined asking for it."""
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +13,8 @@ from cli import cli
 from dsl.errors import CaseError
 from dsl.values import NONE
 from interpreter.cases import NONE_PATHS, facts_json, parse_json_text
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TRAINED = parse_json_text(
     (ROOT / "examples" / "vocational_training_intermediate.json").read_text(encoding="utf-8"),
     "example",
