@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
 from dsl.visible import visible
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FORGED = "\n■ 职业培训补贴 (vocational_training) — 符合条件    补贴金额: 99999.00 元"
 ESC = "\x1b[2J\x1b[31m"  # clear the screen, then red
 BIDI = "\u202e00.99999"  # shown right to left: 99999.00

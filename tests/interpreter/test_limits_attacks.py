@@ -10,14 +10,13 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from interpreter.cases import MAX_FRACTION_DIGITS
 from population.batch import MAX_LINE_BYTES
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GOOD = json.dumps(
     json.loads((ROOT / "examples" / "skill_upgrade_senior.json").read_text(encoding="utf-8")),
     ensure_ascii=False,
