@@ -6,7 +6,6 @@ paid, and every amount in the JSON output has exactly two decimals."""
 
 import copy
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,7 @@ from dsl.errors import CaseError, ErrorList
 from interpreter.cases import parse_json_text
 from interpreter.evaluate import Evaluator
 from interpreter.render import result_json
-from tests.helpers import load_policy
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, load_policy
 
 
 def example(name):
