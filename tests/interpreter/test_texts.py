@@ -4,16 +4,14 @@ decision date; `policy check` flags a number written in an explanation that
 equals a standard's value; coverage shows which dated value was used."""
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
 from dsl.errors import ErrorList
-from tests.helpers import load_policy
+from tests.helpers import ROOT, load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
 SENIOR = ROOT / "examples" / "skill_upgrade_senior.json"
 
 RAISE_SENIOR = """\
