@@ -273,29 +273,3 @@ def test_installed_command_finds_bundled_policy_from_any_directory(tmp_path):
     assert out.returncode == 0, out.stderr
     (d,) = json.loads(out.stdout)["decisions"]
     assert (d["program"], d["amount"]) == ("living_allowance", "500.00")
-
-
-def _helps(group, ctx, path=("policy",)):
-    import click
-
-    yield " ".join(path), group.get_help(ctx)
-    for name in group.list_commands(ctx):
-        cmd = group.get_command(ctx, name)
-        sub = click.Context(cmd, info_name=name, parent=ctx)
-        if isinstance(cmd, click.Group):
-            yield from _helps(cmd, sub, path + (name,))
-        else:
-            yield " ".join(path + (name,)), cmd.get_help(sub)
-
-
-def test_every_example_file_a_help_text_names_exists():
-    import re
-
-    import click
-
-    named = []
-    for where, text in _helps(cli, click.Context(cli, info_name="policy")):
-        for path in re.findall(r"(?<![\w/])((?:examples|policy|docs)/[\w./-]+\w)", text):
-            named.append(path)
-            assert (ROOT / path).exists(), f"`{where} --help` names {path}, which does not exist"
-    assert "examples/skill_upgrade_senior.json" in named

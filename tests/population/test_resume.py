@@ -21,9 +21,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import with_repeated_persons
+from tests.helpers import ROOT, with_repeated_persons
 
-ROOT = Path(__file__).resolve().parent.parent
 BAD = '{"applicant": {"insured_months": "twenty"}, "application": {"date": "2020-05-01"}}'
 N = 12000
 

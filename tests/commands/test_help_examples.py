@@ -3,14 +3,13 @@ example file a command's --help names exists, and the README's line for the
 revised 初级 standard of 职业培训补贴 is what the command prints."""
 
 import re
-from pathlib import Path
 
 import click
 from click.testing import CliRunner
 
 from cli import cli
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

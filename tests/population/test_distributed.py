@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import with_repeated_persons
+from tests.helpers import ROOT, with_repeated_persons
 
 pytest.importorskip("distributed")
 
-ROOT = Path(__file__).resolve().parent.parent
 BAD = '{"applicant": {"insured_months": "twenty"}, "application": {"date": "2020-05-01"}}'
 
 
