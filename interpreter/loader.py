@@ -18,28 +18,12 @@ from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
 
-from . import schemas, sizes
+from . import catalogues, schemas, sizes
 from .formats import FORMATS
-from .model import (
-    Amount,
-    Citation,
-    Clause,
-    Constraint,
-    Definition,
-    Document,
-    EnumDecl,
-    FactDecl,
-    Installment,
-    Money,
-    Policy,
-    Program,
-    RealNameCheck,
-    Rule,
-    SourceClause,
-    Standard,
-    StandardVersion,
-    Text,
-)
+from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
+                    FactDecl, Money, clause_key,
+                    Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
+                    StandardVersion, Text)
 from .yamlsource import Source, load_yaml
 
 RESERVED_ROOTS = {"standards", "catalog", "as_of"}
@@ -238,7 +222,8 @@ def _text(d, position=None) -> Text | None:
 
 
 def _cites(items) -> tuple[Citation, ...]:
-    return tuple(Citation(c["clause"], c.get("quote")) for c in (items or ()))
+    return tuple(Citation(c["clause"], c.get("quote"), c.get("document"))
+                 for c in (items or ()))
 
 
 class CatalogueSource(Protocol):
@@ -318,7 +303,8 @@ def load_policy(
                     )
                 )
         raise ErrorList(ld.errors)
-    clauses = _clauses(clauses_src, ld)
+    documents = _documents(doc_src, ld)
+    clauses = _clauses(clauses_src, ld, documents=documents)
     enums, facts = _facts(facts_src, ld)
     standards = _standards(std_src, enums, ld)
     revision_info = []
@@ -346,7 +332,16 @@ def load_policy(
     if ld.errors:
         raise ErrorList(ld.errors)
 
-    if catalogs is None:
+    # catalogues the policy declares and ships (catalogs.yaml) are its own:
+    # the ones handed in by the caller are then not read at all
+    declared = catalogues.load(ld, enums)
+    if ld.errors:
+        raise ErrorList(ld.errors)
+    catalogue_decls = []
+    if declared is not None:
+        catalogue_decls, types, values = declared
+        catalogs = {name: (types[name], values[name]) for name in types}
+    elif catalogs is None:
         catalogs = {}
     elif not isinstance(catalogs, dict):
         source, catalogs = catalogs, {}
@@ -453,33 +448,22 @@ def load_policy(
     program_ids = {src.data["id"] for src, _r in program_views}
     real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
     _check_targets(doc_src, ld, program_ids)
-    _check_citations(ld, clauses)
     _check_texts(ld, standards)
-    notice = _notice(notice_src, ld, facts, catalogs) if notice_src is not None else None
+    notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
+    _check_citations(ld, clauses, documents, document.id)
     if ld.errors:
         raise ErrorList(ld.errors)
     ld.cache.save()
-    return Policy(
-        root=str(root),
-        document=document,
-        clauses=clauses,
-        enums=enums,
-        facts=facts,
-        standards=standards,
-        definitions=definitions,
-        programs=programs,
-        env=env,
-        decision_date=decision_date,
-        programs_applied=programs_applied,
-        files=ld.files,
-        revisions=revision_info,
-        warnings=ld.warnings,
-        catalog_values={name: v for name, (_t, v) in catalogs.items()},
-        case_id=case_id,
-        report_level=report_level,
-        real_name_checks=real_name_checks,
-        notice=notice,
-    )
+    return Policy(root=str(root), document=document, clauses=clauses, enums=enums,
+                  facts=facts, standards=standards, definitions=definitions,
+                  programs=programs, env=env, decision_date=decision_date,
+                  programs_applied=programs_applied, files=ld.files,
+                  revisions=revision_info, warnings=ld.warnings,
+                  catalog_values={name: v for name, (_t, v) in catalogs.items()},
+                  case_id=case_id, report_level=report_level,
+                  real_name_checks=real_name_checks, notice=notice,
+                  documents=documents,
+                  catalogues=catalogue_decls)
 
 
 def _real_name_checks(
@@ -640,6 +624,18 @@ def to_plain(data):
     if isinstance(data, list):
         return [to_plain(v) for v in data]
     return data
+def _documents(src: Source, ld: _Loader) -> dict:
+    """The further source documents of document.yaml, by id (the policy's own
+    id may not be reused)."""
+    out: dict = {}
+    for i, d in enumerate(src.data.get("documents") or []):
+        if d["id"] in out or d["id"] == src.data["id"]:
+            ld.errors.append(src.error(("documents", i, "id"),
+                                       f"document id '{d['id']}' is used twice"))
+            continue
+        out[d["id"]] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                        for k, v in d.items()}
+    return out
 
 
 def _label(d) -> Text | None:
@@ -666,43 +662,61 @@ def _document(d: dict) -> Document:
     )
 
 
-def _clauses(
-    src: Source, ld: _Loader, into: dict | None = None, document: str | None = None
-) -> dict[str, SourceClause]:
+def _clauses(src: Source, ld: _Loader, into: dict | None = None,
+             document: str | None = None, documents: dict | None = None
+             ) -> dict[str, SourceClause]:
+    """Clauses keyed by id (``document:id`` for a clause of another source
+    document, see ``model.clause_key``); ``document``: the number of the
+    issuing document of every clause of ``src`` (a revision's own)."""
     out: dict[str, SourceClause] = {} if into is None else into
+    documents = documents or {}
     for i, c in enumerate(src.data["clauses"]):
-        if c["id"] in out:
-            ld.errors.append(
-                src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice")
-            )
+        doc_id, number = c.get("document"), document
+        if doc_id is not None:
+            if doc_id not in documents:
+                ld.errors.append(src.error(("clauses", i, "document"),
+                                           f"no document '{doc_id}' in document.yaml documents",
+                                           hint=_close(doc_id, documents)))
+                continue
+            number = documents[doc_id]["number"]
+        key = clause_key(doc_id, c["id"])
+        if key in out:
+            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"
+                                       + (f" in document {doc_id}" if doc_id else "")))
             continue
-        out[c["id"]] = SourceClause(
-            c["id"],
-            c.get("title"),
-            c.get("title_en"),
-            c["text"],
-            src.position(("clauses", i)),
-            document,
-            c.get("responsible"),
-        )
+        out[key] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
+                                c["text"], src.position(("clauses", i)), number,
+                                c.get("responsible"), doc_id)
     return out
 
 
-def _check_citations(ld: _Loader, clauses: dict[str, SourceClause]) -> None:
-    """Every cite names a clause of clauses.yaml and quotes its words exactly."""
+def _check_citations(ld: _Loader, clauses: dict[str, SourceClause],
+                     documents: dict | None = None, document_id: str | None = None) -> None:
+    """Every cite names a clause of clauses.yaml (of the document it names)
+    and quotes its words exactly."""
+    documents = documents or {}
     for src in list(ld.sources.values()):
         if src.name.endswith("clauses.yaml"):
             continue
         for path, cite in _find_cites(src.data, ()):
-            clause = clauses.get(cite.get("clause"))
+            doc_id = cite.get("document")
+            if doc_id is not None and doc_id not in documents:
+                ld.errors.append(src.error(path + ("document",),
+                                           f"no document '{doc_id}' in document.yaml documents",
+                                           hint=_close(doc_id, documents)))
+                continue
+            clause = clauses.get(clause_key(doc_id, str(cite.get("clause"))))
             if clause is None:
-                ld.errors.append(
-                    src.error(
-                        path + ("clause",),
-                        f"no clause '{cite.get('clause')}' in clauses.yaml",
-                        hint=_close(cite.get("clause"), clauses),
-                    )
-                )
+                in_doc = [c.id for c in clauses.values() if c.document_id == doc_id]
+                where = f" of document {doc_id}" if doc_id else ""
+                elsewhere = sorted({c.document_id or document_id for c in clauses.values()
+                                    if c.id == str(cite.get("clause"))})
+                hint = (f"clause {cite.get('clause')} is in document {elsewhere[0]}: "
+                        f"write {{document: {elsewhere[0]}, clause: {cite.get('clause')}}}"
+                        if elsewhere else _close(cite.get("clause"), in_doc))
+                ld.errors.append(src.error(path + ("clause",),
+                                           f"no clause '{cite.get('clause')}'{where} in clauses.yaml",
+                                           hint=hint))
             elif cite.get("quote") and cite["quote"] not in clause.text:
                 ld.errors.append(
                     src.error(

@@ -30,6 +30,18 @@ class Text:
 class Citation:
     clause: str  # id in clauses.yaml, e.g. 六（一）
     quote: str | None = None
+    document: str | None = None  # id of one of document.yaml `documents`; None: the policy's own
+
+    @property
+    def key(self) -> str:
+        return clause_key(self.document, self.clause)
+
+
+def clause_key(document: str | None, clause: str) -> str:
+    """The key of a clause in ``Policy.clauses``: its id in the policy's own
+    document, ``document:id`` in another source document (clause numbers need
+    only be unique within one document)."""
+    return clause if document is None else f"{document}:{clause}"
 
 
 @dataclass
@@ -39,8 +51,9 @@ class SourceClause:
     title_en: str | None
     text: str
     position: Position
-    document: str | None = None  # the issuing document, when a revision added it
+    document: str | None = None   # the issuing document's number, when not the policy's own
     responsible: str | None = None  # a task-division row's 责任单位 (kept out of the text)
+    document_id: str | None = None  # id in document.yaml `documents`, when not the policy's own
 
 
 @dataclass(frozen=True)
@@ -259,7 +272,24 @@ class Policy:
     case_id: Rule | None = None  # who a case is about (batch, what-if)
     report_level: Rule | None = None  # the level counted in reports by default
     real_name_checks: list[RealNameCheck] = field(default_factory=list)
-    notice: dict | None = None  # the words of the decision notice (notice.yaml)
+    notice: dict | None = None            # the words of the decision notice (notice.yaml)
+    # further source documents (document.yaml `documents`): id → its fields
+    documents: dict = field(default_factory=dict)
+    # catalogues the policy declares and ships (catalogs.yaml; interpreter.catalogues)
+    catalogues: list = field(default_factory=list)
+
+    def clause(self, cite: Citation) -> SourceClause | None:
+        """The source clause a citation names (in whichever document)."""
+        return self.clauses.get(cite.key)
+
+    def clause_cited(self, number: str | None, clause: str) -> SourceClause | None:
+        """The source clause of a rendered citation: the document's number (as
+        decisions name it) and the clause id."""
+        for c in self.clauses.values():
+            if c.id == clause and (c.document or self.document.number) == (
+                    number or self.document.number):
+                return c
+        return self.clauses.get(clause)
 
     def fact(self, path: str) -> FactDecl | None:
         """The declaration at a dotted path (``history[].date`` for list items)."""

@@ -192,7 +192,7 @@ class Plain:
     # -- parts ----------------------------------------------------------------
     def quote(self, c: dict) -> Quote:
         title = c.get("title")
-        clause = self.policy.clauses.get(c.get("clause") or "")
+        clause = self.policy.clause_cited(c.get("document"), c.get("clause") or "")
         if self.lang == "en" and clause is not None and clause.title_en:
             title = clause.title_en
         return Quote(

@@ -50,84 +50,31 @@ def computed_value(policy: Policy, let, value):
 
 WORDS = {
     "zh": {
-        ELIGIBLE: "符合条件",
-        INELIGIBLE: "不符合条件",
-        UNDETERMINED: "待定（缺少事实）",
-        "case": "案件",
-        "as_of": "决定日期",
-        "program": "补贴项目",
-        "outcome": "结论",
-        "amount": "补贴金额",
-        "payee": "领取方",
-        "clauses": "条款",
-        "standards": "适用标准",
-        "citations": "政策依据",
-        "missing": "缺少的事实",
-        "failing": "未满足的条款",
-        "needed": "需满足",
-        "since": "自",
-        "until": "至",
-        "yuan": "元",
-        "installments": "拨付",
-        "payable": "可拨付",
-        "pending": "待定",
-        "refused": "不拨付",
-        "interpretation": "解释",
-        "from_option": "（由 --as-of 指定）",
-        "from_case": "（取自案件）",
-        "unknown_date": "未知",
-        "capped": "已按上限",
-        "floored": "已按下限",
-        "formula": "计算",
-        "responsible": "责任单位",
-        "policy": "政策",
-        "unknown": "未知",
-        "check": "请核实",
-        "revision": "修订",
-        "computed": "计算值",
-        "no_rows": "目录中没有相应记录",
-        "no_programs": "本案件未申请任何补贴项目，未作判定。",
-        "none": "无",
+        ELIGIBLE: "符合条件", INELIGIBLE: "不符合条件", UNDETERMINED: "待定（缺少事实）",
+        "case": "案件", "as_of": "决定日期", "program": "补贴项目", "outcome": "结论",
+        "amount": "补贴金额", "payee": "领取方", "clauses": "条款", "standards": "适用标准",
+        "citations": "政策依据", "missing": "缺少的事实", "failing": "未满足的条款",
+        "needed": "需满足", "since": "自", "until": "至", "yuan": "元",
+        "installments": "拨付", "payable": "可拨付", "pending": "待定", "refused": "不拨付",
+        "interpretation": "解释", "from_option": "（由 --as-of 指定）",
+        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限", "floored": "已按下限",
+        "formula": "计算", "responsible": "责任单位", "policy": "政策", "also_cites": "并依据",
+        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。", "none": "无",
     },
     "en": {
-        ELIGIBLE: "eligible",
-        INELIGIBLE: "ineligible",
-        UNDETERMINED: "undetermined (facts missing)",
-        "case": "Case",
-        "as_of": "Decision date",
-        "program": "Program",
-        "outcome": "Outcome",
-        "amount": "Amount",
-        "payee": "Payee",
-        "clauses": "Clauses",
-        "standards": "Standards applied",
-        "citations": "Citations",
-        "missing": "Missing facts",
-        "failing": "Clauses not met",
-        "needed": "needed",
-        "since": "since",
-        "until": "until",
-        "yuan": "yuan",
-        "installments": "Payments",
-        "payable": "payable",
-        "pending": "pending",
-        "refused": "not payable",
-        "interpretation": "Interpretation",
-        "from_option": "(from --as-of)",
-        "from_case": "(from the case)",
-        "unknown_date": "unknown",
-        "capped": "capped at",
-        "floored": "raised to the floor",
-        "formula": "Computed",
-        "responsible": "Responsible units",
-        "policy": "Policy",
-        "unknown": "unknown",
-        "check": "to check",
-        "revision": "Revision",
-        "computed": "Computed values",
-        "no_rows": "no such row in the catalogue",
-        "no_programs": "The case applies for no program: nothing was decided.",
-        "none": "none",
+        ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
+        "case": "Case", "as_of": "Decision date", "program": "Program", "outcome": "Outcome",
+        "amount": "Amount", "payee": "Payee", "clauses": "Clauses", "standards": "Standards applied",
+        "citations": "Citations", "missing": "Missing facts", "failing": "Clauses not met",
+        "needed": "needed", "since": "since", "until": "until", "yuan": "yuan",
+        "installments": "Payments", "payable": "payable", "pending": "pending",
+        "refused": "not payable", "interpretation": "Interpretation",
+        "from_option": "(from --as-of)", "from_case": "(from the case)",
+        "unknown_date": "unknown", "capped": "capped at", "floored": "raised to the floor", "formula": "Computed",
+        "responsible": "Responsible units", "policy": "Policy", "also_cites": "Also cites",
+        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
+        "no_programs": "The case applies for no program: nothing was decided.", "none": "none",
     },
 }
 
@@ -138,13 +85,12 @@ MARK = {True: "✓", False: "✗", None: "?"}
 
 
 def citation_json(policy: Policy, cite: Citation) -> dict:
-    clause = policy.clauses.get(cite.clause)
-    return {
-        "clause": cite.clause,
-        "document": (clause.document if clause and clause.document else policy.document.number),
-        "title": clause.title if clause else None,
-        "quote": cite.quote or (clause.text if clause else None),
-    }
+    clause = policy.clause(cite)
+    return {"clause": cite.clause,
+            "document": (clause.document if clause and clause.document
+                         else policy.document.number),
+            "title": clause.title if clause else None,
+            "quote": cite.quote or (clause.text if clause else None)}
 
 
 def filled(policy: Policy, text: Text | None, day) -> Text | None:
@@ -287,6 +233,10 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             "hash": policy.hash,
             "files": {k: "sha256:" + v for k, v in sorted(policy.files.items())},
             "revisions": policy.revisions,
+            **({"documents": [{"id": k, "number": v["number"], "title": v["title"],
+                               "example": bool(v.get("example", False))}
+                              for k, v in policy.documents.items()]}
+               if policy.documents else {}),
         },
         "case": {
             "file": res.case_name,
@@ -377,6 +327,11 @@ class TextRenderer:
         self.day = res.as_of
         title = doc.title if self.lang == "zh" else (doc.title_en or doc.title)
         lines = [f"{w['policy']}: {doc.number} {title}"]
+        for other in self.policy.documents.values():
+            title = other["title"] if self.lang == "zh" else other.get("title_en", other["title"])
+            mark = "" if not other.get("example") or "示例" in title or "example" in title else (
+                "（示例）" if self.lang == "zh" else " (example)")
+            lines.append(f"{w['also_cites']}: {other['number']} {title}{mark}")
         for r in self.policy.revisions:
             lines.append(f"{w['revision']}: {r['number'] or r['id']} ({r['issued']}; {r['file']})")
         if res.case_name:
@@ -491,7 +446,7 @@ class TextRenderer:
         return f"{text}（{d.rule.text.strip()}）" if d is not None else text
 
     def cite(self, c: Citation) -> str:
-        clause = self.policy.clauses.get(c.clause)
+        clause = self.policy.clause(c)
         quote = c.quote or (clause.text if clause else "")
         if len(quote) > 120:
             quote = quote[:118] + "……"
