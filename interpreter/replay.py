@@ -97,11 +97,15 @@ def _revision(r: dict) -> dict:
     }
 
 
-def replay(policy: Policy, path: str | Path) -> Replay:
+def replay(policy: Policy, path: str | Path, other_policy: bool = False) -> Replay:
+    """``other_policy``: replay a decision made under another policy id (by
+    default refused, identity.OtherPolicyError, exit 2)."""
+    from .identity import made_under
     name = str(path)
     data, _raw = read_case_file(path)
     try:
         case = data["case"]
+        made_id = data["policy"].get("id")
         facts = case["facts"]
         stored = {d["program"]: d for d in data["decisions"]}
         as_of = (
@@ -118,10 +122,10 @@ def replay(policy: Policy, path: str | Path) -> Replay:
         ):
             raise TypeError
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise CaseError(
-            "not a stored decision: expected the JSON written by `policy eval --format json`",
-            position=Position(name),
-        ) from None
+        raise CaseError("not a stored decision: expected the JSON written by "
+                        "`policy eval --format json`", position=Position(name)) from None
+    made_under(policy, made_id if isinstance(made_id, str) else None, Position(name),
+               "decision", other_policy)
     # a decision log keeps ID numbers masked (`policy serve --log-input`) and
     # names them: they are left out, as missing facts; a decision that needed
     # one then no longer holds, and the replay says so
