@@ -172,48 +172,18 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
 def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
     """Read and check the entries of ``data_src`` into ``decl``: every field
     declared and of its type, none unknown, keys unique, periods in order."""
-    from .loader import _close
     data = data_src.data
     decl.meta = {k: (v.isoformat() if isinstance(v, _dt.date) else v)
                  for k, v in data.items() if k != "entries"}
     if data.get("catalogue") not in (None, decl.id):
         errors.append(data_src.error(("catalogue",), f"this file holds catalogue "
                                      f"'{data['catalogue']}', declared as '{decl.id}'"))
-    until_fields = {u for _f, u in decl.periods}
     seen: dict = {}
     for i, raw in enumerate(data.get("entries") or []):
         at = ("entries", i)
-        n = len(errors)
-        entry = {}
-        for name in raw:
-            if name not in decl.fields:
-                errors.append(data_src.error(at + (name,), f"catalogue {decl.id} has no field "
-                                             f"'{name}'", hint=_close(name, decl.fields)))
-        for name, d in decl.fields.items():
-            if name not in raw or raw[name] is None:
-                if name in until_fields:
-                    entry[name] = OPEN_END
-                elif d.get("optional") and "default" in d:
-                    entry[name], _p = _convert(d["default"], d, enums)
-                else:
-                    errors.append(data_src.error(at, f"the entry has no '{name}' "
-                                                 f"({decl.label(name)})",
-                                                 context=f"catalogue {decl.id}"))
-                continue
-            value, problem = _convert(raw[name], d, enums)
-            if problem:
-                errors.append(data_src.error(at + (name,), f"{decl.label(name)} ({name}): "
-                                             f"expected {problem}, found {_found(raw[name])}",
-                                             context=f"catalogue {decl.id}"))
-                continue
-            entry[name] = value
-        if len(errors) > n:
+        entry = read_entry(decl, raw, data_src, at, enums, errors)
+        if entry is None:
             continue
-        for start, until in decl.periods:
-            if entry[until] < entry[start]:
-                errors.append(data_src.error(at + (until,), f"the period ends ({entry[until]}) "
-                                             f"before it starts ({entry[start]})",
-                                             context=f"catalogue {decl.id}"))
         key = decl.key_of(entry)
         if key in seen:
             errors.append(data_src.error(at, f"the key {_key_text(decl, key)} is used twice "
@@ -223,6 +193,50 @@ def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
         seen[key] = data_src.position(at)
         decl.entries.append(entry)
         decl.positions.append(data_src.position(at))
+
+
+def read_entry(decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict,
+               errors: list) -> dict | None:
+    """One entry as plain values, or None after reporting what is wrong with it
+    (a field of the wrong type, unknown or missing; a period out of order)."""
+    from .loader import _close
+    if not isinstance(raw, dict):
+        errors.append(data_src.error(at, "an entry is a mapping of its fields",
+                                     context=f"catalogue {decl.id}"))
+        return None
+    until_fields = {u for _f, u in decl.periods}
+    n = len(errors)
+    entry = {}
+    for name in raw:
+        if name not in decl.fields:
+            errors.append(data_src.error(at + (name,), f"catalogue {decl.id} has no field "
+                                         f"'{name}'", hint=_close(name, decl.fields)))
+    for name, d in decl.fields.items():
+        if name not in raw or raw[name] is None:
+            if name in until_fields:
+                entry[name] = OPEN_END
+            elif d.get("optional") and "default" in d:
+                entry[name], _p = _convert(d["default"], d, enums)
+            else:
+                errors.append(data_src.error(at, f"the entry has no '{name}' "
+                                             f"({decl.label(name)})",
+                                             context=f"catalogue {decl.id}"))
+            continue
+        value, problem = _convert(raw[name], d, enums)
+        if problem:
+            errors.append(data_src.error(at + (name,), f"{decl.label(name)} ({name}): "
+                                         f"expected {problem}, found {_found(raw[name])}",
+                                         context=f"catalogue {decl.id}"))
+            continue
+        entry[name] = value
+    if len(errors) > n:
+        return None
+    for start, until in decl.periods:
+        if entry[until] < entry[start]:
+            errors.append(data_src.error(at + (until,), f"the period ends ({entry[until]}) "
+                                         f"before it starts ({entry[start]})",
+                                         context=f"catalogue {decl.id}"))
+    return entry if len(errors) == n else None
 
 
 def _key_text(decl: CatalogueDecl, key: tuple) -> str:
@@ -279,12 +293,15 @@ def _index(src, cid: str) -> int:
     return 0
 
 
-def load(ld, enums: dict) -> tuple[list[CatalogueDecl], dict, dict] | None:
+def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
     """The catalogues the policy folder of loader ``ld`` declares: (declarations
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""
+    from .changes import apply_entries, of
     cat_src = ld.load("catalogs.yaml", "catalogs", required=False)
     if cat_src is None:
+        apply_entries(of(list(changes), "add_catalogue_entry", "replace_catalogue_entry"), [],
+                      enums, ld.errors, read_entry)
         return None
     decls = declare(cat_src, enums, ld.errors)
     data_srcs = {}
@@ -306,6 +323,7 @@ def load(ld, enums: dict) -> tuple[list[CatalogueDecl], dict, dict] | None:
         decl.file = data_src.name
         data_srcs[decl.id] = data_src
         fill(decl, data_src, enums, ld.errors)
+    apply_entries(list(changes), decls, enums, ld.errors, read_entry)
     types = {d.id: T.ListType("list", entry_type(d, enums)) for d in decls}
     values = {d.id: d.entries for d in decls}
     if not ld.errors:

@@ -18,7 +18,7 @@ from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
 
-from . import catalogues, schemas, sizes
+from . import catalogues, changes as revision_changes, schemas, sizes
 from .formats import FORMATS
 from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
                     FactDecl, Money, clause_key,
@@ -46,8 +46,10 @@ class _Loader:
         self.sources: dict[str, Source] = {}
         self.kinds: list[tuple[Source, str]] = []  # every file read, with its schema
         self.cache = cache if cache is not None else Cache(None)
-        self.pending_constraints: list = []  # (source, path, record) to compile
-        self.money = Money()  # the document's, once it is read
+        # program id → (let types, let functions), for a revision's clauses
+        self.program_locals: dict = {}
+        self.pending_constraints: list = []     # (source, path, record) to compile
+        self.money = Money()                    # the document's, once it is read
 
     def parse(self, text: str):
         """An expression's AST, from the cache when these files were seen before."""
@@ -303,6 +305,7 @@ def load_policy(
                     )
                 )
         raise ErrorList(ld.errors)
+    changes = revision_changes.validate(revision_changes.collect(rev_srcs, ld.errors), ld.errors)
     documents = _documents(doc_src, ld)
     clauses = _clauses(clauses_src, ld, documents=documents)
     enums, facts = _facts(facts_src, ld)
@@ -326,7 +329,10 @@ def load_policy(
         if "enums" in r.data or "facts" in r.data:
             _facts(r, ld, enums=enums, facts=facts)
         if "standards" in r.data:
+            _legacy_standards(r, standards, ld)
             _standards(r, enums, ld, into=standards, revision=label)
+    revision_changes.apply_facts(changes, ld, enums, facts)
+    revision_changes.apply_standards(changes, ld, enums, standards)
     _constraints(ld, enums)
     _periods(ld, standards)
     if ld.errors:
@@ -334,12 +340,12 @@ def load_policy(
 
     # catalogues the policy declares and ships (catalogs.yaml) are its own:
     # the ones handed in by the caller are then not read at all
-    declared = catalogues.load(ld, enums)
+    own = catalogues.load(ld, enums, changes)
     if ld.errors:
         raise ErrorList(ld.errors)
     catalogue_decls = []
-    if declared is not None:
-        catalogue_decls, types, values = declared
+    if own is not None:
+        catalogue_decls, types, values = own
         catalogs = {name: (types[name], values[name]) for name in types}
     elif catalogs is None:
         catalogs = {}
@@ -389,6 +395,7 @@ def load_policy(
                     ld.parse(d["expr"] if isinstance(d["expr"], str) else _literal_text(d["expr"])),
                 )
             declared[name] = (src, i)
+    revision_changes.apply_definitions(changes, ld, env, declared, RESERVED_ROOTS)
     too_deep = sizes.nesting_problems(env.definitions, declared)
     ld.errors.extend(too_deep)
     for name, (src, i) in declared.items():
@@ -414,6 +421,8 @@ def load_policy(
     decision_date = None
     if "decision_date" in doc_src.data:
         decision_date = ld.rule(doc_src, ("decision_date",), env, "decision_date", want=T.DATE)
+    for c in revision_changes.of(changes, "replace_decision_date"):
+        decision_date = ld.rule(c.src, c.at, env, "decision_date", want=T.DATE)
     programs_applied = None
     if "programs_applied" in doc_src.data:
         programs_applied = ld.rule(doc_src, ("programs_applied",), env, "programs_applied")
@@ -426,9 +435,8 @@ def load_policy(
     programs: dict[str, Program] = {}
     program_views = [(s, None) for s in program_srcs] + [
         (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
-        for r in rev_srcs
-        for i in range(len(r.data.get("programs") or []))
-    ]
+        for r in rev_srcs for i in range(len(r.data.get("programs") or []))]
+    revision_changes.program_views(changes, program_views, ld.errors)
     for src, revision in program_views:
         program = _program(src, env, ld, document.money)
         if program is None:
@@ -446,8 +454,14 @@ def load_policy(
         programs[program.id] = program  # a revision replaces a program of the same id
     # a program with errors of its own is still a program id (one error, not two)
     program_ids = {src.data["id"] for src, _r in program_views}
-    real_name_checks = _real_name_checks(doc_src, env, ld, programs, program_ids)
-    _check_targets(doc_src, ld, program_ids)
+    revision_changes.apply_clauses(changes, ld, env, programs, ld.program_locals, _clause)
+    checks = revision_changes.listed(doc_src, "real_name_checks", changes, "real_name_check",
+                                     ld.errors)
+    real_name_checks = _real_name_checks(checks, env, ld, programs, program_ids)
+    targets = revision_changes.listed(doc_src, "targets", changes, "target", ld.errors)
+    _check_targets(targets, ld, program_ids)
+    if revision_changes.of(changes, "add_target", "replace_target"):
+        document.raw = {**document.raw, "targets": [t for _s, _a, t in targets]}
     _check_texts(ld, standards)
     notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
     _check_citations(ld, clauses, documents, document.id)
@@ -466,17 +480,15 @@ def load_policy(
                   catalogues=catalogue_decls)
 
 
-def _real_name_checks(
-    src: Source, env: Environment, ld: _Loader, programs: dict[str, Program], program_ids: set
-) -> list[RealNameCheck]:
+def _real_name_checks(items: list, env: Environment, ld: _Loader,
+                      programs: dict[str, Program], program_ids: set) -> list[RealNameCheck]:
     """The real-name checks of document.yaml, their person and key checked as
     expressions (a typo in a fact path or a program id is an error here, not
     a check silently turned off). Each program a check covers gets a clause
     that needs the facts the check compares: without them the claim cannot
     be checked, so the decision is undetermined, never eligible unchecked."""
     out = []
-    for i, c in enumerate(src.data.get("real_name_checks") or []):
-        at = ("real_name_checks", i)
+    for src, at, c in items:         # document.yaml's, after a revision's changes
         context = f"real-name check {c['id']}"
         n_errors = len(ld.errors)
         person = ld.rule(src, at + ("person",), env, context, want=T.STRING)
@@ -547,10 +559,10 @@ def _real_name_checks(
     return out
 
 
-def _check_targets(src: Source, ld: _Loader, programs: set) -> None:
-    """The plan's targets name programs of this policy and a real period."""
-    for i, t in enumerate(src.data.get("targets") or []):
-        at = ("targets", i)
+def _check_targets(items: list, ld: _Loader, programs: set) -> None:
+    """The plan's targets (document.yaml's, after a revision's changes) name
+    programs of this policy and a real period."""
+    for src, at, t in items:
         for j, pid in enumerate(t.get("programs") or ()):
             if pid not in programs:
                 ld.errors.append(
@@ -1119,6 +1131,33 @@ def _standard_type(s: Standard, enums) -> T.Type:
     )
 
 
+def _clause(src: Source, at: tuple, c: dict, pid: str, env: Environment, ld: _Loader,
+            local_types: dict, local_defs: dict) -> Clause | None:
+    """One clause of program ``pid`` (at ``at`` of ``src``: a program file or
+    a revision's change), compiled with the program's let names."""
+    rule = ld.rule(src, at + ("expr",), env, f"clause {pid}.{c['id']}",
+                   local_types, local_defs, want=T.BOOLEAN)
+    if rule is None:
+        return None
+    return Clause(c["id"], pid, rule, _cites(c.get("cite")),
+                  _text(c["explain"], src.position(at + ("explain",))),
+                  _text(c.get("interpretation"), src.position(at + ("interpretation",))))
+
+
+def _legacy_standards(r: Source, standards: dict, ld: _Loader) -> None:
+    """The older form of a revision (``standards:`` by id) adds dated values
+    to a standard that exists, or a whole new standard: an entry naming no
+    existing standard and carrying only values is a misspelt id, an error."""
+    for sid, s in list(r.data["standards"].items()):
+        if sid not in standards and not ({"type", "label"} & set(s)):
+            ld.errors.append(r.error(("standards", sid), f"no standard '{sid}' in "
+                                     "standards.yaml to add values to",
+                                     hint=_close(sid, standards) or
+                                     "a new standard needs type and label (or write "
+                                     "add_standard under changes:)"))
+            del r.data["standards"][sid]
+
+
 def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:
     d = src.data
     pid = d["id"]
@@ -1147,6 +1186,7 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
         local_types[name] = rule.expression.type
         local_defs[name] = memoised(("let", pid, name), rule.expression.fn)
         lets.append(Definition(name, rule, _label(let)))
+    ld.program_locals[pid] = (local_types, local_defs)
     clauses = []
     seen = set()
     for i, c in enumerate(d["clauses"]):
@@ -1156,26 +1196,9 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
             )
             continue
         seen.add(c["id"])
-        rule = ld.rule(
-            src,
-            ("clauses", i, "expr"),
-            env,
-            f"clause {pid}.{c['id']}",
-            local_types,
-            local_defs,
-            want=T.BOOLEAN,
-        )
-        if rule is not None:
-            clauses.append(
-                Clause(
-                    c["id"],
-                    pid,
-                    rule,
-                    _cites(c.get("cite")),
-                    _text(c["explain"], src.position(("clauses", i, "explain"))),
-                    _text(c.get("interpretation"), src.position(("clauses", i, "interpretation"))),
-                )
-            )
+        clause = _clause(src, ("clauses", i), c, pid, env, ld, local_types, local_defs)
+        if clause is not None:
+            clauses.append(clause)
     a = d["amount"]
     amount_rule = ld.rule(
         src, ("amount", "expr"), env, f"amount of {pid}", local_types, local_defs, want=T.MONEY

@@ -138,7 +138,8 @@ class StandardVersion:
     value: object  # Decimal, or dict key -> Decimal
     source: str  # the file (or revision) that supplied it
     position: Position | None = None
-    revision: str | None = None  # issuing document of a revision, if any
+    revision: str | None = None   # issuing document of a revision, if any
+    cite: tuple = ()              # the revision's own words for a changed value
 
     def covers(self, day: _dt.date) -> bool:
         return self.start <= day and (self.until is None or day <= self.until)

@@ -149,53 +149,29 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
             if i.values
         }
     out["payee"] = {"zh": f(p.payee).zh, "en": f(p.payee).en}
-    out["clauses"] = [
-        {
-            "id": r.id,
-            "result": r.result,
-            "expr": r.clause.rule.text,
-            "at": str(r.clause.rule.position),
-            "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
-            "values": {k: to_json(v) for k, v in r.values.items()},
-            "missing": list(r.missing),
-            **(
-                {
-                    "catalog": [
-                        {"table": t, "match": to_json(m), "rows": to_json(rows)}
-                        for t, m, rows in r.catalog_rows
-                    ]
-                }
-                if r.catalog_rows
-                else {}
-            ),
-            "cite": [citation_json(policy, c) for c in r.clause.cite],
-            **(
-                {
-                    "interpretation": {
-                        "zh": f(r.clause.interpretation).zh,
-                        "en": f(r.clause.interpretation).en,
-                    }
-                }
-                if r.clause.interpretation
-                else {}
-            ),
-        }
-        for r in _ordered(d)
-    ]
-    out["standards"] = [
-        {
-            "id": s.id,
-            "key": s.key,
-            "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
-            "from": s.start.isoformat(),
-            "until": s.until.isoformat() if s.until else None,
-            "source": s.source,
-            "revision": s.revision,
-            "label": policy.standards[s.id].label,
-            "label_en": policy.standards[s.id].label_en,
-        }
-        for s in d.standards
-    ]
+    out["clauses"] = [{
+        "id": r.id,
+        "result": r.result,
+        "expr": r.clause.rule.text,
+        "at": str(r.clause.rule.position),
+        "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
+        "values": {k: to_json(v) for k, v in r.values.items()},
+        "missing": list(r.missing),
+        **({"catalog": [{"table": t, "match": to_json(m), "rows": to_json(rows)}
+                        for t, m, rows in r.catalog_rows]} if r.catalog_rows else {}),
+        "cite": [citation_json(policy, c) for c in r.clause.cite],
+        **({"interpretation": {"zh": f(r.clause.interpretation).zh,
+                               "en": f(r.clause.interpretation).en}}
+           if r.clause.interpretation else {}),
+    } for r in _ordered(d)]
+    out["standards"] = [{
+        "id": s.id, "key": s.key,
+        "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
+        "from": s.start.isoformat(), "until": s.until.isoformat() if s.until else None,
+        "source": s.source, "revision": s.revision,
+        "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
+        **({"cite": [citation_json(policy, c) for c in s.cite]} if s.cite else {}),
+    } for s in d.standards]
     cites = list(p.cite) + list(p.amount.cite)
     labels = {l.id: l.label for l in p.lets}
     lets = {l.id: l for l in p.lets}
@@ -401,6 +377,7 @@ class TextRenderer:
                     period += f" {w['until']} {s.until.isoformat()}"
                 rev = f", {s.revision}" if s.revision else ""
                 lines.append(f"   {name}{key} = {show(s.value)}{unit}  ({period}; {s.source}{rev})")
+                lines.extend(f"     ↳ {self.cite(c)}" for c in s.cite)
         shown = [(l, d.lets[l.id]) for l in p.lets if l.label is not None and l.id in d.lets]
         if shown:
             lines.append(f"  {w['computed']}:")

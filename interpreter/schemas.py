@@ -33,6 +33,47 @@ def validator(name: str):
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=None)
+def part_validator(name: str, pointer: str):
+    """A validator for the part of schema ``name`` at JSON ``pointer`` (e.g.
+    ``/$defs/clause``), its references resolved in that schema."""
+    from jsonschema import Draft202012Validator
+    schema = json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+    part = schema
+    for key in [k for k in pointer.split("/") if k]:
+        part = part[key]
+    return Draft202012Validator({**part, "$defs": schema.get("$defs", {})},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_part(src: Source, schema: str, pointer: str) -> list[PolicyFileError]:
+    """``src`` (a part of a file, e.g. one change of a revision) against the
+    part of ``schema`` at ``pointer``; each problem at its file:line:col."""
+    if not pointer:
+        return validate(src, schema)
+    errors = []
+    seen = set()
+    for err in sorted(part_validator(schema, pointer).iter_errors(to_jsonable(src.data)),
+                      key=lambda e: src.position(tuple(e.absolute_path)).line or 0):
+        path = tuple(err.absolute_path)
+        message, hint = _explain(err)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        errors.append(src.error(path, message, context=_where(path), hint=hint))
+    if not errors:
+        # quoted dates of the part read as dates, as in a whole file
+        root = part_validator(schema, pointer).schema
+        found: list[tuple] = []
+        _date_paths(src.data, root, root, (), found, 0)
+        for path in found:
+            parent = src.data
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = _dt.date.fromisoformat(parent[path[-1]])
+    return errors
+
+
 def validate(src: Source, schema: str) -> list[PolicyFileError]:
     """Every schema violation in the file, each at the position of the value."""
     errors = []

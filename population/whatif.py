@@ -128,6 +128,8 @@ class WhatIf:
     changes: list[CaseChange] = field(default_factory=list)
     program_order: tuple[str, ...] = ()
     level_order: tuple[str, ...] = ()
+    base_id: str = ""               # the policy ids (document.yaml id) compared
+    other_id: str = ""
 
     # -- accumulating ----------------------------------------------------------------
     def add(self, line: int, case_id, before: dict[str, Side], after: dict[str, Side]):
@@ -194,11 +196,11 @@ class WhatIf:
     # -- output ---------------------------------------------------------------------
     def to_json(self) -> dict:
         return {
-            "base": {"policy": self.base_hash, "root": self.base_root},
-            "other": {"policy": self.other_hash, "root": self.other_root},
-            "cases": self.cases,
-            "compared": self.compared,
-            "rejected": self.rejected,
+            "base": {"policy": self.base_hash, "policy_id": self.base_id,
+                     "root": self.base_root},
+            "other": {"policy": self.other_hash, "policy_id": self.other_id,
+                      "root": self.other_root},
+            "cases": self.cases, "compared": self.compared, "rejected": self.rejected,
             "rejected_by_other": self.rejected_by_other,
             "changed_cases": self.changed_cases,
             "budget": self.total.to_json(),
@@ -324,10 +326,8 @@ class _View:
         if x.rejected_by_other:
             cases += w["other_only"].format(n=f"{x.rejected_by_other:,}")
         return [
-            (
-                f"{w['title']}{w['colon']}{x.base_root} ({_short(x.base_hash)}) → "
-                f"{x.other_root} ({_short(x.other_hash)})"
-            ),
+            f"{w['title']}{w['colon']}{x.base_root} ({x.base_id} {_short(x.base_hash)}) → "
+            f"{x.other_root} ({x.other_id} {_short(x.other_hash)})",
             cases,
             w["decisions"].format(
                 n=f"{t.decisions:,}",
@@ -631,21 +631,13 @@ def compare_population(
     from interpreter.evaluate import Evaluator
 
     ev_base, ev_other = Evaluator(base), Evaluator(other)
-    layout = (
-        CsvLayout(base, cases.header, cases.name, cases.header_line)
-        if cases.header is not None
-        else None
-    )
-    w = WhatIf(
-        base.hash,
-        other.hash,
-        base.root,
-        other.root,
-        limit,
-        program_order=tuple(base.programs)
-        + tuple(p for p in other.programs if p not in base.programs),
-        level_order=level_order(base),
-    )
+    layout = (CsvLayout(base, cases.header, cases.name, cases.header_line)
+              if cases.header is not None else None)
+    w = WhatIf(base.hash, other.hash, base.root, other.root, limit,
+               program_order=tuple(base.programs) + tuple(p for p in other.programs
+                                                          if p not in base.programs),
+               level_order=level_order(base), base_id=base.document.id,
+               other_id=other.document.id)
     cache_b: dict = {}
     cache_o: dict = {}
     for record in cases.records():

@@ -200,3 +200,27 @@ def test_no_shipped_python_names_the_second_policy():
     hits = [f"{p.relative_to(ROOT)}: {n}" for p in shipped
             for n in names if n in p.read_text(encoding="utf-8")]
     assert not hits
+
+
+def test_diff_of_a_revision_that_cites_its_own_text():
+    rev = NATIONAL / "proposals" / "raise-living-allowance-2021.yaml"
+    r = run("diff", NATIONAL / "cases" / "population.jsonl", "--policy", NATIONAL,
+            "--revision", rev, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["budget"]["delta"] == "+1030.00"
+    assert out["base"]["policy_id"] == out["other"]["policy_id"] == "guobanfa-2019-24"
+    case = {"applicant": {"poverty_registered": True},
+            "training": {"course": "GJ-006", "start_date": "2021-02-01", "days": 10},
+            "application": {"date": "2021-03-01", "programs": ["living_allowance"]}}
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump(case, f, ensure_ascii=False)
+    d = json.loads(run("eval", f.name, "--policy", NATIONAL, "--revision", rev,
+                       "--format", "json").stdout)["decisions"][0]
+    assert (d["outcome"], d["amount"]) == ("eligible", "500.00")   # 10 days × 50, GJ-006 added
+    std = [s for s in d["standards"] if s["id"] == "living_allowance_per_day"][0]
+    assert std["revision"] == "示人社发〔2020〕9号（示例）"
+    assert std["cite"][0]["quote"] == "生活费补贴标准调整为每人每天50元（含交通费）"
+    plain = json.loads(run("eval", f.name, "--policy", NATIONAL, "--format", "json").stdout)
+    assert plain["decisions"][0]["failing"] == ["course_listed"]
