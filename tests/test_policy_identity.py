@@ -50,7 +50,9 @@ def test_report_refuses_decisions_of_another_policy(national_batch):
     assert forced.returncode == 0, forced.stderr
     own = run("report", out, "--policy", NATIONAL)
     assert own.returncode == 0
-    assert "policy id" in own.stdout and "guobanfa-2019-24 (sha256:" in own.stdout
+    assert "政策标识：guobanfa-2019-24（sha256:" in own.stdout
+    en = run("report", out, "--policy", NATIONAL, "--lang", "en")
+    assert "policy id" in en.stdout and "guobanfa-2019-24 (sha256:" in en.stdout
 
 
 def test_replay_refuses_a_decision_of_another_policy(tmp_path):
