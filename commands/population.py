@@ -758,6 +758,7 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
 
     policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
+    _generator_fits(policy, gen, seed)
     with Outputs(force=force) as outs:
         out = outs.open(out_path, "cases file")
         cases = gen(
@@ -769,6 +770,30 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
         n = write_csv(cases, out, columns) if fmt == "csv" else write_jsonl(cases, out)
     if out_path != "-":
         click.echo(f"{n} case(s) written to {out_path} (seed {seed})", err=True)
+
+
+def _generator_fits(policy, gen, seed) -> None:
+    """Refuse (exit 2) before writing anything when the generator's cases are
+    not cases of this policy: a case it makes must read under the policy's
+    facts, or every line would be rejected by `policy batch` later."""
+    import json
+    from decimal import Decimal
+
+    from dsl.errors import CaseError, Position
+    from interpreter.cases import CaseReader
+    reader = CaseReader(policy)
+    for case in gen(20, seed, catalog=getattr(policy, "catalog_values", None), missing_share=0):
+        data = json.loads(json.dumps(case, ensure_ascii=False, default=str),
+                          parse_float=Decimal, parse_int=Decimal)
+        try:
+            reader.convert(data, "generated case")
+        except CaseError as err:
+            raise CaseError(
+                f"the synthetic generator does not make cases of policy {policy.document.id} "
+                f"({policy.document.number}): {err.message}",
+                position=Position(str(policy.root)),
+                hint="write the cases by hand (JSON Lines, as for policy eval), or give the "
+                     "policy a description of its population") from None
 
 
 # -- report ---------------------------------------------------------------------------

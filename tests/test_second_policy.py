@@ -224,3 +224,14 @@ def test_diff_of_a_revision_that_cites_its_own_text():
     assert std["cite"][0]["quote"] == "生活费补贴标准调整为每人每天50元（含交通费）"
     plain = json.loads(run("eval", f.name, "--policy", NATIONAL, "--format", "json").stdout)
     assert plain["decisions"][0]["failing"] == ["course_listed"]
+
+
+def test_generate_refuses_to_write_cases_the_policy_would_reject(tmp_path):
+    """Until a policy can describe its population, `policy generate --policy
+    DIR` refuses (exit 2, nothing written) rather than write cases that every
+    line of a batch would reject."""
+    out = tmp_path / "cases.jsonl"
+    r = run("generate", 10, "--policy", NATIONAL, "--out", out)
+    assert r.returncode == 2
+    assert "the synthetic generator does not make cases of policy guobanfa-2019-24" in r.stderr
+    assert not out.exists()
