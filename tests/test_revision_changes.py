@@ -310,7 +310,7 @@ def test_the_revision_examples_of_the_docs_load_and_apply(tmp_path):
     assert d["failing"] == ["insured_12_months"]
     text = subprocess.run([sys.executable, "-m", "cli", "eval",
                            str(ROOT / "examples" / "vocational_training_special_ability.json"),
-                           "--revision", str(paths[0]), "--as-of", "2021-02-01"],
+                           "--revision", str(paths[0]), "--as-of", "2021-02-01", "--full"],
                           cwd=ROOT, capture_output=True, text=True).stdout
     assert "1200 元" in text
     assert "↳ 台人社字〔2020〕示例1号（示例） 示例1号-一「初级工职业培训补贴标准调整为1200元/人」" in text

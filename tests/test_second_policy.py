@@ -61,7 +61,7 @@ def test_eval_cites_both_documents_and_reads_its_own_catalogue():
     files = out["policy"]["files"]
     assert any(f.endswith("guobanfa-2019-24/catalogs/occupations.yaml") for f in files)
     assert not any("catalogs/data" in f for f in files)
-    text = run("eval", case, "--policy", NATIONAL).stdout
+    text = run("eval", case, "--policy", NATIONAL, "--full").stdout
     assert "并依据: 示人社发〔2019〕1号（示例） 示例市职业技能提升行动补贴标准的通知（示例）\n" in text
     assert "↳ 示人社发〔2019〕1号（示例） 一「" in text
 
