@@ -5,6 +5,7 @@ the field labels, the edition, issuer and note that make the preamble. The
 site names the policy (id, number, hash) it was published under. Nothing
 here knows any particular catalogue.
 """
+
 from __future__ import annotations
 
 import copy
@@ -82,31 +83,55 @@ def pages(policy) -> dict[str, str]:
     """file name → text of the site of the policy's declared catalogues."""
     env = Environment(autoescape=select_autoescape(default=True))
     page = env.from_string(_PAGE)
-    doc = {"id": policy.document.id, "number": policy.document.number,
-           "title": policy.document.title, "hash": policy.hash}
-    out = {"index.html": page.render(policy=doc, catalogue=None, catalogues=policy.catalogues,
-                                     title=f"{doc['number']} 目录")}
+    doc = {
+        "id": policy.document.id,
+        "number": policy.document.number,
+        "title": policy.document.title,
+        "hash": policy.hash,
+    }
+    out = {
+        "index.html": page.render(
+            policy=doc, catalogue=None, catalogues=policy.catalogues, title=f"{doc['number']} 目录"
+        )
+    }
     for decl in policy.catalogues:
         names = list(decl.fields)
         rows = [[_cell(e[n]) for n in names] for e in decl.entries]
-        meta = [(k, decl.meta[k]) for k in ("edition", "issued", "issuer", "basis")
-                if decl.meta.get(k)]
+        meta = [
+            (k, decl.meta[k]) for k in ("edition", "issued", "issuer", "basis") if decl.meta.get(k)
+        ]
         if decl.meta.get("sample"):
             meta.append(("示例", "本目录为示例数据，非官方"))
-        out[f"{decl.id}.html"] = page.render(policy=doc, catalogue=decl, meta=meta,
-                                             note=decl.meta.get("note"), fields=_fields(decl),
-                                             rows=rows, title=decl.title)
+        out[f"{decl.id}.html"] = page.render(
+            policy=doc,
+            catalogue=decl,
+            meta=meta,
+            note=decl.meta.get("note"),
+            fields=_fields(decl),
+            rows=rows,
+            title=decl.title,
+        )
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow([decl.label(n) for n in names])
         w.writerows(rows)
         out[f"{decl.id}.csv"] = "\ufeff" + buf.getvalue()
-        out[f"{decl.id}.json"] = json.dumps({
-            "catalogue": decl.id, "title": decl.title, "policy": doc,
-            **{k: v for k, v in decl.meta.items() if k not in ("catalogue", "title")},
-            "fields": _fields(decl),
-            "entries": [{n: _plain(e[n]) for n in names} for e in decl.entries],
-        }, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        out[f"{decl.id}.json"] = (
+            json.dumps(
+                {
+                    "catalogue": decl.id,
+                    "title": decl.title,
+                    "policy": doc,
+                    **{k: v for k, v in decl.meta.items() if k not in ("catalogue", "title")},
+                    "fields": _fields(decl),
+                    "entries": [{n: _plain(e[n]) for n in names} for e in decl.entries],
+                },
+                ensure_ascii=False,
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
     return out
 
 
@@ -131,6 +156,7 @@ def entries_of(policy, decl_id: str, path: Path) -> tuple[object, list]:
     from dsl.errors import ErrorList
     from interpreter import catalogues, schemas
     from interpreter.yamlsource import load_yaml
+
     base = next(d for d in policy.catalogues if d.id == decl_id)
     decl = copy.copy(base)
     decl.entries, decl.positions, decl.meta = [], [], {}
@@ -149,12 +175,16 @@ def diff(policy, old: Path, new: Path) -> dict:
     declared catalogue; which catalogue is read from the files' `catalogue:`."""
     from dsl.errors import PolicyFileError, Position
     from interpreter.yamlsource import load_yaml
+
     data = load_yaml(new, display_name=str(new)).data
     cid = data.get("catalogue") if isinstance(data, dict) else None
     ids = [d.id for d in policy.catalogues]
     if cid not in ids:
-        raise PolicyFileError(f"the file names no catalogue of this policy (catalogue: {cid!r}); "
-                              "its catalogues: " + ", ".join(ids), position=Position(str(new)))
+        raise PolicyFileError(
+            f"the file names no catalogue of this policy (catalogue: {cid!r}); "
+            "its catalogues: " + ", ".join(ids),
+            position=Position(str(new)),
+        )
     decl, before = entries_of(policy, cid, old)
     _d, after = entries_of(policy, cid, new)
     old_by = {decl.key_of(e): e for e in before}
@@ -162,11 +192,17 @@ def diff(policy, old: Path, new: Path) -> dict:
     key = lambda k: ", ".join(f"{n}={v}" for n, v in zip(decl.key, k))  # noqa: E731
     changed = []
     for k in [k for k in new_by if k in old_by]:
-        fields = {n: [_plain(old_by[k][n]), _plain(new_by[k][n])] for n in decl.fields
-                  if old_by[k][n] != new_by[k][n]}
+        fields = {
+            n: [_plain(old_by[k][n]), _plain(new_by[k][n])]
+            for n in decl.fields
+            if old_by[k][n] != new_by[k][n]
+        }
         if fields:
             changed.append({"key": key(k), "fields": fields})
-    return {"catalogue": cid, "title": decl.title,
-            "added": [key(k) for k in new_by if k not in old_by],
-            "removed": [key(k) for k in old_by if k not in new_by],
-            "changed": changed}
+    return {
+        "catalogue": cid,
+        "title": decl.title,
+        "added": [key(k) for k in new_by if k not in old_by],
+        "removed": [key(k) for k in old_by if k not in new_by],
+        "changed": changed,
+    }

@@ -21,9 +21,8 @@ from catalogs.publish import FORMATS, parse_formats, publish
 from dsl.errors import PolicyError
 
 from .conventions import EXIT_INPUT as EXIT_USAGE
-from .conventions import EXIT_OK
+from .conventions import EXIT_OK, POLICY_OPTION, guarded
 from .conventions import EXIT_POLICY as EXIT_ERRORS
-from .conventions import POLICY_OPTION, guarded
 
 
 def _declared(policy_dir):
@@ -33,6 +32,7 @@ def _declared(policy_dir):
     if policy_dir is None or not (Path(policy_dir) / "catalogs.yaml").exists():
         return None
     from interpreter.loader import load_policy
+
     return load_policy(policy_dir)
 
 
@@ -84,26 +84,42 @@ out-of-order status periods; demands for an unknown course or level.
 \b
 Examples:
   policy catalog check
-  policy catalog check my-catalogs/ --format json""")
-@click.argument("directory", required=False, metavar="[DIR]",
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True,
-              help="text: messages on stderr; json: one JSON object on stdout for tools.")
+  policy catalog check my-catalogs/ --format json""",
+)
+@click.argument(
+    "directory",
+    required=False,
+    metavar="[DIR]",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: messages on stderr; json: one JSON object on stdout for tools.",
+)
 @POLICY_OPTION
 @guarded
 def check_cmd(directory: Path | None, fmt: str, policy_dir):
-    policy = _declared(policy_dir)      # errors: file:line:col, exit 1
+    policy = _declared(policy_dir)  # errors: file:line:col, exit 1
     if policy is not None:
         counts = {d.id: {"file": d.file, "entries": len(d.entries)} for d in policy.catalogues}
         if fmt == "json":
-            click.echo(json.dumps({"ok": True, "policy": policy.document.id,
-                                   "catalogues": counts, "errors": []},
-                                  ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps(
+                    {"ok": True, "policy": policy.document.id, "catalogues": counts, "errors": []},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             total = sum(c["entries"] for c in counts.values())
-            click.echo(f"ok: {len(counts)} catalogue(s), {total} entries of policy "
-                       f"{policy.document.id} ({policy.document.number})")
+            click.echo(
+                f"ok: {len(counts)} catalogue(s), {total} entries of policy "
+                f"{policy.document.id} ({policy.document.number})"
+            )
         sys.exit(EXIT_OK)
     try:
         catalogs, errors = check_directory(directory)
@@ -166,35 +182,56 @@ errors (exit 1).
 \b
 Examples:
   policy catalog publish --out site
-  policy catalog publish --out site --format html,csv --catalogs my-catalogs/""")
-@click.option("--out", "out", required=True,
-              type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder to write into (created if missing; other files are left alone; "
-                   "a file of the same name is replaced only with --force).")
-@click.option("--force", is_flag=True,
-              help="Replace the files of an earlier publication in DIR.")
-@click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
-              help="Comma-separated formats among html, md, csv, json, xlsx.")
-@click.option("--catalogs", "directory", default=None,
-              type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder of the four catalogue files (default: the bundled ones).")
+  policy catalog publish --out site --format html,csv --catalogs my-catalogs/""",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder to write into (created if missing; other files are left alone; "
+    "a file of the same name is replaced only with --force).",
+)
+@click.option("--force", is_flag=True, help="Replace the files of an earlier publication in DIR.")
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    help="Comma-separated formats among html, md, csv, json, xlsx.",
+)
+@click.option(
+    "--catalogs",
+    "directory",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Folder of the four catalogue files (default: the bundled ones).",
+)
 @POLICY_OPTION
 @guarded
 def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, policy_dir):
     policy = _declared(policy_dir)
     if policy is not None:
         from catalogs import declared
+
         chosen = [f.strip() for f in formats.split(",") if f.strip() in declared.FORMATS]
-        names = [n for n in declared.pages(policy)
-                 if n == "index.html" or n.rsplit(".", 1)[-1] in chosen]
+        names = [
+            n for n in declared.pages(policy) if n == "index.html" or n.rsplit(".", 1)[-1] in chosen
+        ]
         existing = [n for n in names if (out / n).exists()]
         if existing and not force:
-            click.echo(f"{display_path(out / existing[0])}: exists; give --force to replace "
-                       "the files of an earlier publication", err=True)
+            click.echo(
+                f"{display_path(out / existing[0])}: exists; give --force to replace "
+                "the files of an earlier publication",
+                err=True,
+            )
             sys.exit(EXIT_USAGE)
         written = declared.publish(policy, out, chosen)
-        click.echo(f"published {len(written)} files to {display_path(out)} "
-                   f"(policy {policy.document.id})")
+        click.echo(
+            f"published {len(written)} files to {display_path(out)} (policy {policy.document.id})"
+        )
         return
     try:
         chosen = parse_formats(formats)
@@ -228,25 +265,38 @@ Examples:
 )
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text",
-              show_default=True, help="text for the terminal, md (Markdown) for a notice.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md"]),
+    default="text",
+    show_default=True,
+    help="text for the terminal, md (Markdown) for a notice.",
+)
 @POLICY_OPTION
 @guarded
 def diff_cmd(old: Path, new: Path, fmt: str, policy_dir):
     policy = _declared(policy_dir)
     if policy is not None:
         from catalogs import declared
+
         r = declared.diff(policy, old, new)
         head = "## " if fmt == "md" else ""
-        lines = [f"{head}{r['title']} ({r['catalogue']}): {len(r['added'])} added, "
-                 f"{len(r['removed'])} removed, {len(r['changed'])} changed"]
+        lines = [
+            f"{head}{r['title']} ({r['catalogue']}): {len(r['added'])} added, "
+            f"{len(r['removed'])} removed, {len(r['changed'])} changed"
+        ]
         lines += [f"{'- ' if fmt == 'md' else '  '}+ {k}" for k in r["added"]]
         lines += [f"{'- ' if fmt == 'md' else '  '}- {k}" for k in r["removed"]]
         for c in r["changed"]:
-            shown = lambda v: ("、".join(map(str, v)) if isinstance(v, list)  # noqa: E731
-                               else "—" if v is None else str(v))
-            fields = "; ".join(f"{n}: {shown(a)} → {shown(b)}"
-                               for n, (a, b) in c["fields"].items())
+            shown = lambda v: (
+                "、".join(map(str, v))
+                if isinstance(v, list)
+                else "—"
+                if v is None
+                else str(v)
+            )
+            fields = "; ".join(f"{n}: {shown(a)} → {shown(b)}" for n, (a, b) in c["fields"].items())
             lines.append(f"{'- ' if fmt == 'md' else '  '}~ {c['key']}: {fields}")
         click.echo("\n".join(lines))
         return

@@ -8,8 +8,15 @@ import click
 
 from interpreter.identity import OTHER_POLICY_OPTION
 
-from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISION_OPTION,
-                          guarded, load)
+from .conventions import (
+    DATE,
+    EXIT_POLICY,
+    FORCE_OPTION,
+    POLICY_OPTION,
+    REVISION_OPTION,
+    guarded,
+    load,
+)
 
 
 @click.command("eval")
@@ -21,36 +28,82 @@ from .conventions import (DATE, EXIT_POLICY, FORCE_OPTION, POLICY_OPTION, REVISI
 )
 @POLICY_OPTION
 @REVISION_OPTION
-@click.option("--as-of", type=DATE, default=None, metavar="DATE",
-              help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
-                   "case's own decision date (its application date, else its certificate date).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people, json for machines (stable keys).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the text report.")
-@click.option("--program", "programs", multiple=True, metavar="ID",
-              help="Evaluate only this program (repeatable). Default: the programs the case "
-                   "applies for, or all.")
-@click.option("--full", is_flag=True,
-              help="The text clause by clause: every clause with its id, result, the case "
-                   "values it read (by fact path), the rule a refusal needed, every standard "
-                   "and citation. Default: the explanation an applicant can follow.")
-@click.option("--replay", "replay_file", metavar="DECISION.json", default=None,
-              type=click.Path(dir_okay=False, exists=True),
-              help="Re-evaluate a decision stored by `policy eval --format json` against the "
-                   "policy as it is now (--policy, --revision: the revisions are the ones you "
-                   "give, never the files the decision names), compare the hashes it records, "
-                   "and report whether it still holds (exit 0 if it holds, 1 if it does not). "
-                   "A decision made under another policy id is refused (exit 2).")
-@click.option("--out", "out_path", default="-", metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write the decision to FILE (default: standard output). An existing file "
-                   "is replaced only with --force, the case file never.")
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Read the standards in force on this date (YYYY-MM-DD) instead of the "
+    "case's own decision date (its application date, else its certificate date).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (stable keys).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the text report.",
+)
+@click.option(
+    "--program",
+    "programs",
+    multiple=True,
+    metavar="ID",
+    help="Evaluate only this program (repeatable). Default: the programs the case "
+    "applies for, or all.",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="The text clause by clause: every clause with its id, result, the case "
+    "values it read (by fact path), the rule a refusal needed, every standard "
+    "and citation. Default: the explanation an applicant can follow.",
+)
+@click.option(
+    "--replay",
+    "replay_file",
+    metavar="DECISION.json",
+    default=None,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Re-evaluate a decision stored by `policy eval --format json` against the "
+    "policy as it is now (--policy, --revision: the revisions are the ones you "
+    "give, never the files the decision names), compare the hashes it records, "
+    "and report whether it still holds (exit 0 if it holds, 1 if it does not). "
+    "A decision made under another policy id is refused (exit 2).",
+)
+@click.option(
+    "--out",
+    "out_path",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the decision to FILE (default: standard output). An existing file "
+    "is replaced only with --force, the case file never.",
+)
 @FORCE_OPTION
 @OTHER_POLICY_OPTION
 @guarded
-def eval_cmd(case_file, policy_dir, revisions, as_of, fmt, lang, programs, full, replay_file,
-             out_path, force, other_policy):
+def eval_cmd(
+    case_file,
+    policy_dir,
+    revisions,
+    as_of,
+    fmt,
+    lang,
+    programs,
+    full,
+    replay_file,
+    out_path,
+    force,
+    other_policy,
+):
     """Evaluate CASE.json and explain each decision.
 
     For every program the case applies for, prints the outcome (eligible,

@@ -131,60 +131,126 @@ class _Progress:
     "is the same, byte for byte, whatever N.",
 )
 @POLICY_OPTION
-@click.option("--revision", "revisions", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False, exists=True),
-              help="Decide under the policy plus this revision file (repeatable).")
-@click.option("--as-of", type=DATE, default=None, metavar="DATE",
-              help="Read the standards in force on this date for every case, instead of "
-                   "each case's own decision date.")
-@click.option("--rejects", "rejects_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False),
-              help="Where to write the rejected lines with their error (default: "
-                   "DECISIONS.rejects.jsonl next to --out when --out is a file; with "
-                   "--out - or a device such as /dev/null, no file: every rejected "
-                   "line is reported on stderr).")
-@click.option("--explain/--no-explain", default=False, show_default=True,
-              help="Write each decision's full explanation (clauses, values, standards, "
-                   "citations), as `policy eval --format json` does. Slower, bigger.")
-@click.option("--summary-json", "summary_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False, allow_dash=True),
-              help="Also write the summary (cases, rejected, outcomes and amounts per "
-                   "program) as JSON to FILE.")
-@click.option("--input-format", "input_format", type=click.Choice(["auto", "jsonl", "csv"]),
-              default="auto", show_default=True,
-              help="Format of CASES; auto: by the file name (.csv, .jsonl), else by its "
-                   "first character ('{' is JSON Lines).")
-@click.option("--history", "history_path", default=None, metavar="FILE",
-              type=click.Path(dir_okay=False, exists=True),
-              help="Earlier claims (JSON Lines: id, program, date and the keys of the "
-                   "policy's real_name_checks) to check this batch against (七（三） 实名制). "
-                   "A record with a policy_id other than the policy's is refused (exit 2).")
-@click.option("--resume", is_flag=True,
-              help="Go on with a batch that was interrupted (Ctrl-C, SIGTERM, a crash): "
-                   "the chunks it finished are kept, the rest is decided; the output is "
-                   "the same, byte for byte, as if it had never stopped. Refused when "
-                   "CASES, the policy, --history, --as-of or --explain changed. Without a "
-                   "batch to resume, starts from the first line.")
-@click.option("--chunk-size", type=click.IntRange(1, 1_000_000), default=None, metavar="N",
-              help="Cases decided, written and recorded at a time (default 1000; with "
-                   "--engine dask, lines per partition, default 10000): an interrupted "
-                   "batch goes on after its last finished chunk.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True,
-              help="local: this process and --jobs worker processes. dask: a Dask cluster "
-                   "(--scheduler, or a LocalCluster of --jobs worker processes on this "
-                   "machine); CASES may then be a folder or a glob of case files, and --out "
-                   "is a folder of part files and a manifest (docs/batch.md).")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="With --engine dask: the address of a running Dask scheduler "
-                   "(tcp://HOST:8786), whose workers decide. Without it, a LocalCluster.")
+@click.option(
+    "--revision",
+    "revisions",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Decide under the policy plus this revision file (repeatable).",
+)
+@click.option(
+    "--as-of",
+    type=DATE,
+    default=None,
+    metavar="DATE",
+    help="Read the standards in force on this date for every case, instead of "
+    "each case's own decision date.",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Where to write the rejected lines with their error (default: "
+    "DECISIONS.rejects.jsonl next to --out when --out is a file; with "
+    "--out - or a device such as /dev/null, no file: every rejected "
+    "line is reported on stderr).",
+)
+@click.option(
+    "--explain/--no-explain",
+    default=False,
+    show_default=True,
+    help="Write each decision's full explanation (clauses, values, standards, "
+    "citations), as `policy eval --format json` does. Slower, bigger.",
+)
+@click.option(
+    "--summary-json",
+    "summary_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Also write the summary (cases, rejected, outcomes and amounts per "
+    "program) as JSON to FILE.",
+)
+@click.option(
+    "--input-format",
+    "input_format",
+    type=click.Choice(["auto", "jsonl", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Format of CASES; auto: by the file name (.csv, .jsonl), else by its "
+    "first character ('{' is JSON Lines).",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Earlier claims (JSON Lines: id, program, date and the keys of the "
+    "policy's real_name_checks) to check this batch against (七（三） 实名制). "
+    "A record with a policy_id other than the policy's is refused (exit 2).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with a batch that was interrupted (Ctrl-C, SIGTERM, a crash): "
+    "the chunks it finished are kept, the rest is decided; the output is "
+    "the same, byte for byte, as if it had never stopped. Refused when "
+    "CASES, the policy, --history, --as-of or --explain changed. Without a "
+    "batch to resume, starts from the first line.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    metavar="N",
+    help="Cases decided, written and recorded at a time (default 1000; with "
+    "--engine dask, lines per partition, default 10000): an interrupted "
+    "batch goes on after its last finished chunk.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process and --jobs worker processes. dask: a Dask cluster "
+    "(--scheduler, or a LocalCluster of --jobs worker processes on this "
+    "machine); CASES may then be a folder or a glob of case files, and --out "
+    "is a folder of part files and a manifest (docs/batch.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="With --engine dask: the address of a running Dask scheduler "
+    "(tcp://HOST:8786), whose workers decide. Without it, a LocalCluster.",
+)
 @FORCE_OPTION
 @OTHER_POLICY_OPTION
 @guarded
 @pipe_safe
-def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path, explain,
-          summary_path, input_format, history_path, resume, chunk_size, engine, scheduler,
-          force, other_policy):
+def batch(
+    cases_path,
+    out_path,
+    jobs,
+    policy_dir,
+    revisions,
+    as_of,
+    rejects_path,
+    explain,
+    summary_path,
+    input_format,
+    history_path,
+    resume,
+    chunk_size,
+    engine,
+    scheduler,
+    force,
+    other_policy,
+):
     """Decide every case of CASES and write one line of JSON per case.
 
     CASES is JSON Lines (one case object per line, as in `policy eval`) or
@@ -321,12 +387,21 @@ def batch(cases_path, out_path, jobs, policy_dir, revisions, as_of, rejects_path
             try:
                 summary_out = outs.open(summary_path, "summary file") if summary_path else None
                 with _signals_interrupt():
-                    summary = run_batch(cases, out, rejects, spec=spec, policy=policy,
-                                        jobs=jobs, on_reject=printer, on_progress=progress,
-                                        history=history_path, chunk_size=chunk_size,
-                                        other_policy=other_policy,
-                                        resume=job.resumed if job else None,
-                                        on_chunk=job.commit if job else None)
+                    summary = run_batch(
+                        cases,
+                        out,
+                        rejects,
+                        spec=spec,
+                        policy=policy,
+                        jobs=jobs,
+                        on_reject=printer,
+                        on_progress=progress,
+                        history=history_path,
+                        chunk_size=chunk_size,
+                        other_policy=other_policy,
+                        resume=job.resumed if job else None,
+                        on_chunk=job.commit if job else None,
+                    )
             except KeyboardInterrupt:
                 progress.done()
                 if job is None:
@@ -609,8 +684,21 @@ def _signals_ignored():
 @OTHER_POLICY_OPTION
 @guarded
 @pipe_safe
-def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt, lang,
-         input_format, out_path, force, other_policy):
+def diff(
+    cases_path,
+    revisions,
+    against,
+    policy_dir,
+    as_of,
+    show_all,
+    limit,
+    fmt,
+    lang,
+    input_format,
+    out_path,
+    force,
+    other_policy,
+):
     """What a revision changes over a population of cases.
 
     Decides every case of CASES (JSON Lines or CSV, as for `policy batch`)
@@ -645,14 +733,23 @@ def diff(cases_path, revisions, against, policy_dir, as_of, show_all, limit, fmt
         out = outs.open(out_path, "comparison")
         with open_cases(cases_path, input_format) as cases:
             base = load_policy_with(policy_dir, (), catalogues())
-            other = (load_policy_with(policy_dir, revisions, catalogues()) if revisions
-                     else load_policy_with(against, (), catalogues()))
+            other = (
+                load_policy_with(policy_dir, revisions, catalogues())
+                if revisions
+                else load_policy_with(against, (), catalogues())
+            )
             if against:
                 # a what-if compares two versions of one policy, not two policies
                 from dsl.errors import Position
                 from interpreter.identity import made_under
-                made_under(base, other.document.id, Position(str(against)),
-                           "policy folder (--against)", other_policy)
+
+                made_under(
+                    base,
+                    other.document.id,
+                    Position(str(against)),
+                    "policy folder (--against)",
+                    other_policy,
+                )
             printer = _RejectPrinter("(not written)")
 
             def on_reject(record, err):
@@ -781,10 +878,14 @@ def _generator_fits(policy, gen, seed) -> None:
 
     from dsl.errors import CaseError, Position
     from interpreter.cases import CaseReader
+
     reader = CaseReader(policy)
     for case in gen(20, seed, catalog=getattr(policy, "catalog_values", None), missing_share=0):
-        data = json.loads(json.dumps(case, ensure_ascii=False, default=str),
-                          parse_float=Decimal, parse_int=Decimal)
+        data = json.loads(
+            json.dumps(case, ensure_ascii=False, default=str),
+            parse_float=Decimal,
+            parse_int=Decimal,
+        )
         try:
             reader.convert(data, "generated case")
         except CaseError as err:
@@ -793,7 +894,8 @@ def _generator_fits(policy, gen, seed) -> None:
                 f"({policy.document.number}): {err.message}",
                 position=Position(str(policy.root)),
                 hint="write the cases by hand (JSON Lines, as for policy eval), or give the "
-                     "policy a description of its population") from None
+                "policy a description of its population",
+            ) from None
 
 
 # -- report ---------------------------------------------------------------------------
@@ -860,7 +962,7 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force, other_policy)
 
     policy = load_policy_with(policy_dir, (), catalogues())
     with Outputs(inputs=[decisions_path], force=force) as outs:
-        out = outs.open(out_path, "report")         # refused before the decisions are read
+        out = outs.open(out_path, "report")  # refused before the decisions are read
         out.write(render(read_report(decisions_path, policy, other_policy), fmt, lang))
     if out_path != "-":
         click.echo(f"report written to {out_path}", err=True)

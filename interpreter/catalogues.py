@@ -12,6 +12,7 @@ date, bool and lists of them. An optional field an entry leaves out takes its
 declared ``default``; the ``until`` of a period left out is open-ended
 (9999-12-31), so a period test needs no special case.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -25,8 +26,13 @@ from dsl.environment import diagnostic_error
 from dsl.errors import PolicyFileError, Position
 
 OPEN_END = _dt.date(9999, 12, 31)
-SCALARS = {"string": T.STRING, "number": T.NUMBER, "money": T.MONEY, "boolean": T.BOOLEAN,
-           "date": T.DATE}
+SCALARS = {
+    "string": T.STRING,
+    "number": T.NUMBER,
+    "money": T.MONEY,
+    "boolean": T.BOOLEAN,
+    "date": T.DATE,
+}
 
 
 @dataclass
@@ -37,15 +43,15 @@ class CatalogueDecl:
     title: str
     title_en: str | None
     description: str | None
-    file: str                       # the data file as shown (relative to the policy's parent)
-    fields: dict                    # name → declaration (type, enum, items, label, …)
+    file: str  # the data file as shown (relative to the policy's parent)
+    fields: dict  # name → declaration (type, enum, items, label, …)
     key: tuple[str, ...]
     periods: tuple[tuple[str, str], ...]
-    checks: list                    # [{id, expr, message}]
+    checks: list  # [{id, expr, message}]
     cite: list
     position: Position
-    meta: dict = field(default_factory=dict)       # edition, issued, issuer, sample, note
-    entries: list = field(default_factory=list)    # plain values, in file order
+    meta: dict = field(default_factory=dict)  # edition, issued, issuer, sample, note
+    entries: list = field(default_factory=list)  # plain values, in file order
     positions: list = field(default_factory=list)  # Position of each entry
 
     def key_of(self, entry: dict) -> tuple:
@@ -70,8 +76,10 @@ def field_type(d: dict, enums: dict) -> T.Type:
 
 
 def entry_type(decl: CatalogueDecl, enums: dict) -> T.Type:
-    return T.RecordType(f"catalog.{decl.id}[]",
-                        tuple((name, field_type(d, enums)) for name, d in decl.fields.items()))
+    return T.RecordType(
+        f"catalog.{decl.id}[]",
+        tuple((name, field_type(d, enums)) for name, d in decl.fields.items()),
+    )
 
 
 def _convert(value, d: dict, enums: dict):
@@ -116,6 +124,7 @@ def _convert(value, d: dict, enums: dict):
 
 def _found(value) -> str:
     import json
+
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
@@ -123,6 +132,7 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
     """The declarations of catalogs.yaml (``src``), with their own errors:
     unknown enums, keys and periods naming no field."""
     from .loader import _close
+
     out = []
     seen = set()
     for i, c in enumerate(src.data["catalogs"]):
@@ -136,36 +146,63 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
 
         def check_field(d, path):
             if d["type"] == "enum" and d.get("enum") not in enums:
-                errors.append(src.error(path + ("enum",), f"no enum '{d.get('enum')}' in "
-                                        "facts.yaml", hint=_close(d.get("enum"), enums)))
+                errors.append(
+                    src.error(
+                        path + ("enum",),
+                        f"no enum '{d.get('enum')}' in facts.yaml",
+                        hint=_close(d.get("enum"), enums),
+                    )
+                )
             if d["type"] == "list" and "items" not in d:
                 errors.append(src.error(path, "a list field needs 'items'"))
             if d["type"] == "list" and "items" in d:
                 check_field(d["items"], path + ("items",))
+
         for name, d in fields.items():
             check_field(d, at + ("fields", name))
         for j, k in enumerate(c["key"]):
             if k not in fields:
-                errors.append(src.error(at + ("key", j), f"the key names no field '{k}'",
-                                        hint=_close(k, fields)))
+                errors.append(
+                    src.error(
+                        at + ("key", j), f"the key names no field '{k}'", hint=_close(k, fields)
+                    )
+                )
         periods = []
         for j, p in enumerate(c.get("periods") or []):
             for end in ("from", "until"):
                 name = p[end]
                 if name not in fields:
-                    errors.append(src.error(at + ("periods", j, end),
-                                            f"the period names no field '{name}'",
-                                            hint=_close(name, fields)))
+                    errors.append(
+                        src.error(
+                            at + ("periods", j, end),
+                            f"the period names no field '{name}'",
+                            hint=_close(name, fields),
+                        )
+                    )
                 elif fields[name]["type"] != "date":
-                    errors.append(src.error(at + ("periods", j, end),
-                                            f"the period's field '{name}' is not a date"))
+                    errors.append(
+                        src.error(
+                            at + ("periods", j, end), f"the period's field '{name}' is not a date"
+                        )
+                    )
             periods.append((p["from"], p["until"]))
         if len(errors) > n:
             continue
-        out.append(CatalogueDecl(c["id"], c["title"], c.get("title_en"), c.get("description"),
-                                 c["file"], fields, tuple(c["key"]), tuple(periods),
-                                 list(c.get("checks") or []), list(c.get("cite") or []),
-                                 src.position(at)))
+        out.append(
+            CatalogueDecl(
+                c["id"],
+                c["title"],
+                c.get("title_en"),
+                c.get("description"),
+                c["file"],
+                fields,
+                tuple(c["key"]),
+                tuple(periods),
+                list(c.get("checks") or []),
+                list(c.get("cite") or []),
+                src.position(at),
+            )
+        )
     return out
 
 
@@ -173,11 +210,18 @@ def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
     """Read and check the entries of ``data_src`` into ``decl``: every field
     declared and of its type, none unknown, keys unique, periods in order."""
     data = data_src.data
-    decl.meta = {k: (v.isoformat() if isinstance(v, _dt.date) else v)
-                 for k, v in data.items() if k != "entries"}
+    decl.meta = {
+        k: (v.isoformat() if isinstance(v, _dt.date) else v)
+        for k, v in data.items()
+        if k != "entries"
+    }
     if data.get("catalogue") not in (None, decl.id):
-        errors.append(data_src.error(("catalogue",), f"this file holds catalogue "
-                                     f"'{data['catalogue']}', declared as '{decl.id}'"))
+        errors.append(
+            data_src.error(
+                ("catalogue",),
+                f"this file holds catalogue '{data['catalogue']}', declared as '{decl.id}'",
+            )
+        )
     seen: dict = {}
     for i, raw in enumerate(data.get("entries") or []):
         at = ("entries", i)
@@ -186,31 +230,45 @@ def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
             continue
         key = decl.key_of(entry)
         if key in seen:
-            errors.append(data_src.error(at, f"the key {_key_text(decl, key)} is used twice "
-                                         f"(also at line {seen[key].line})",
-                                         context=f"catalogue {decl.id}"))
+            errors.append(
+                data_src.error(
+                    at,
+                    f"the key {_key_text(decl, key)} is used twice (also at line {seen[key].line})",
+                    context=f"catalogue {decl.id}",
+                )
+            )
             continue
         seen[key] = data_src.position(at)
         decl.entries.append(entry)
         decl.positions.append(data_src.position(at))
 
 
-def read_entry(decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict,
-               errors: list) -> dict | None:
+def read_entry(
+    decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict, errors: list
+) -> dict | None:
     """One entry as plain values, or None after reporting what is wrong with it
     (a field of the wrong type, unknown or missing; a period out of order)."""
     from .loader import _close
+
     if not isinstance(raw, dict):
-        errors.append(data_src.error(at, "an entry is a mapping of its fields",
-                                     context=f"catalogue {decl.id}"))
+        errors.append(
+            data_src.error(
+                at, "an entry is a mapping of its fields", context=f"catalogue {decl.id}"
+            )
+        )
         return None
     until_fields = {u for _f, u in decl.periods}
     n = len(errors)
     entry = {}
     for name in raw:
         if name not in decl.fields:
-            errors.append(data_src.error(at + (name,), f"catalogue {decl.id} has no field "
-                                         f"'{name}'", hint=_close(name, decl.fields)))
+            errors.append(
+                data_src.error(
+                    at + (name,),
+                    f"catalogue {decl.id} has no field '{name}'",
+                    hint=_close(name, decl.fields),
+                )
+            )
     for name, d in decl.fields.items():
         if name not in raw or raw[name] is None:
             if name in until_fields:
@@ -218,24 +276,36 @@ def read_entry(decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict,
             elif d.get("optional") and "default" in d:
                 entry[name], _p = _convert(d["default"], d, enums)
             else:
-                errors.append(data_src.error(at, f"the entry has no '{name}' "
-                                             f"({decl.label(name)})",
-                                             context=f"catalogue {decl.id}"))
+                errors.append(
+                    data_src.error(
+                        at,
+                        f"the entry has no '{name}' ({decl.label(name)})",
+                        context=f"catalogue {decl.id}",
+                    )
+                )
             continue
         value, problem = _convert(raw[name], d, enums)
         if problem:
-            errors.append(data_src.error(at + (name,), f"{decl.label(name)} ({name}): "
-                                         f"expected {problem}, found {_found(raw[name])}",
-                                         context=f"catalogue {decl.id}"))
+            errors.append(
+                data_src.error(
+                    at + (name,),
+                    f"{decl.label(name)} ({name}): expected {problem}, found {_found(raw[name])}",
+                    context=f"catalogue {decl.id}",
+                )
+            )
             continue
         entry[name] = value
     if len(errors) > n:
         return None
     for start, until in decl.periods:
         if entry[until] < entry[start]:
-            errors.append(data_src.error(at + (until,), f"the period ends ({entry[until]}) "
-                                         f"before it starts ({entry[start]})",
-                                         context=f"catalogue {decl.id}"))
+            errors.append(
+                data_src.error(
+                    at + (until,),
+                    f"the period ends ({entry[until]}) before it starts ({entry[start]})",
+                    context=f"catalogue {decl.id}",
+                )
+            )
     return entry if len(errors) == n else None
 
 
@@ -243,8 +313,15 @@ def _key_text(decl: CatalogueDecl, key: tuple) -> str:
     return ", ".join(f"{k}={v}" for k, v in zip(decl.key, key))
 
 
-def run_checks(decls: list[CatalogueDecl], cat_src, data_srcs: dict, enums: dict,
-               types: dict, values: dict, errors: list) -> None:
+def run_checks(
+    decls: list[CatalogueDecl],
+    cat_src,
+    data_srcs: dict,
+    enums: dict,
+    types: dict,
+    values: dict,
+    errors: list,
+) -> None:
     """Each declared check over each entry; a failing entry is reported at
     its own line with the check's message."""
     for i, decl in enumerate(decls):
@@ -271,19 +348,23 @@ def run_checks(decls: list[CatalogueDecl], cat_src, data_srcs: dict, enums: dict
             if bad:
                 continue
             if result.type not in (T.BOOLEAN, T.ANY):
-                errors.append(cat_src.error(path, "a check must give true or false",
-                                            context=context))
+                errors.append(
+                    cat_src.error(path, "a check must give true or false", context=context)
+                )
                 continue
             fn = env.compile_node(node)
             data_src = data_srcs[decl.id]
             for entry, pos in zip(decl.entries, decl.positions):
                 ok = fn(Context({"entry": entry}, catalogs=values))
                 if ok is not True:
-                    errors.append(PolicyFileError(
-                        f"{chk['message']} (check {chk['id']}: {chk['expr']})",
-                        position=pos, context=f"catalogue {decl.id} "
-                        f"{_key_text(decl, decl.key_of(entry))}",
-                        snippet=data_src.line_text(pos.line)))
+                    errors.append(
+                        PolicyFileError(
+                            f"{chk['message']} (check {chk['id']}: {chk['expr']})",
+                            position=pos,
+                            context=f"catalogue {decl.id} {_key_text(decl, decl.key_of(entry))}",
+                            snippet=data_src.line_text(pos.line),
+                        )
+                    )
 
 
 def _index(src, cid: str) -> int:
@@ -298,10 +379,16 @@ def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""
     from .changes import apply_entries, of
+
     cat_src = ld.load("catalogs.yaml", "catalogs", required=False)
     if cat_src is None:
-        apply_entries(of(list(changes), "add_catalogue_entry", "replace_catalogue_entry"), [],
-                      enums, ld.errors, read_entry)
+        apply_entries(
+            of(list(changes), "add_catalogue_entry", "replace_catalogue_entry"),
+            [],
+            enums,
+            ld.errors,
+            read_entry,
+        )
         return None
     decls = declare(cat_src, enums, ld.errors)
     data_srcs = {}
@@ -310,12 +397,19 @@ def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict
         try:
             path.relative_to(ld.root)
         except ValueError:
-            ld.errors.append(cat_src.error(("catalogs", _index(cat_src, decl.id), "file"),
-                                           "the data file must be inside the policy folder"))
+            ld.errors.append(
+                cat_src.error(
+                    ("catalogs", _index(cat_src, decl.id), "file"),
+                    "the data file must be inside the policy folder",
+                )
+            )
             continue
         if not path.is_file():
-            ld.errors.append(cat_src.error(("catalogs", _index(cat_src, decl.id), "file"),
-                                           f"no such file: {decl.file}"))
+            ld.errors.append(
+                cat_src.error(
+                    ("catalogs", _index(cat_src, decl.id), "file"), f"no such file: {decl.file}"
+                )
+            )
             continue
         data_src = ld.load_path(path, "catalog-data")
         if data_src is None:
@@ -331,4 +425,4 @@ def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict
     return decls, types, values
 
 
-__all__ = ["CatalogueDecl", "OPEN_END", "load", "field_type", "entry_type", "PolicyError"]
+__all__ = ["OPEN_END", "CatalogueDecl", "PolicyError", "entry_type", "field_type", "load"]

@@ -91,7 +91,7 @@ class StandardUse:
     until: _dt.date | None
     source: str
     revision: str | None = None
-    cite: tuple = ()                    # a revision's own words for this value
+    cite: tuple = ()  # a revision's own words for this value
 
 
 @dataclass

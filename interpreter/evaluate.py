@@ -552,8 +552,9 @@ class Evaluator:
             v = versions.get(sid)
             if v is None:
                 continue
-            seen[(sid, key)] = StandardUse(sid, key, value, v.start, v.until, v.source,
-                                           v.revision, v.cite)
+            seen[(sid, key)] = StandardUse(
+                sid, key, value, v.start, v.until, v.source, v.revision, v.cite
+            )
         return list(seen.values())
 
     def facts_read(self, rule: Rule, program: Program | None) -> list[str]:

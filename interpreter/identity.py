@@ -11,6 +11,7 @@ clauses, gives numbers that mean nothing. ``--other-policy`` says it is meant.
 A different *hash* under the same id is a revised version of the same policy
 and is not refused: the commands say which versions they read.
 """
+
 from __future__ import annotations
 
 import click
@@ -18,9 +19,13 @@ import click
 from dsl.errors import CaseError, Position
 
 OTHER_POLICY_OPTION = click.option(
-    "--other-policy", "other_policy", is_flag=True, default=False,
+    "--other-policy",
+    "other_policy",
+    is_flag=True,
+    default=False,
     help="Read outputs made under another policy than the one used (by default they are "
-         "refused, exit 2).")
+    "refused, exit 2).",
+)
 
 
 class OtherPolicyError(CaseError):
@@ -39,4 +44,5 @@ def made_under(policy, made_id, where: Position, what: str, allow: bool = False)
         "against this policy's programs, clauses and targets",
         position=where,
         hint=f"give --policy DIR, the folder of policy '{made_id}'; or --other-policy "
-             "to read it under this one anyway")
+        "to read it under this one anyway",
+    )

@@ -18,12 +18,30 @@ from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
 
-from . import catalogues, changes as revision_changes, schemas, sizes
+from . import catalogues, schemas, sizes
+from . import changes as revision_changes
 from .formats import FORMATS
-from .model import (Amount, Citation, Clause, Constraint, Definition, Document, EnumDecl,
-                    FactDecl, Money, clause_key,
-                    Installment, Policy, Program, RealNameCheck, Rule, SourceClause, Standard,
-                    StandardVersion, Text)
+from .model import (
+    Amount,
+    Citation,
+    Clause,
+    Constraint,
+    Definition,
+    Document,
+    EnumDecl,
+    FactDecl,
+    Installment,
+    Money,
+    Policy,
+    Program,
+    RealNameCheck,
+    Rule,
+    SourceClause,
+    Standard,
+    StandardVersion,
+    Text,
+    clause_key,
+)
 from .yamlsource import Source, load_yaml
 
 RESERVED_ROOTS = {"standards", "catalog", "as_of"}
@@ -48,8 +66,8 @@ class _Loader:
         self.cache = cache if cache is not None else Cache(None)
         # program id → (let types, let functions), for a revision's clauses
         self.program_locals: dict = {}
-        self.pending_constraints: list = []     # (source, path, record) to compile
-        self.money = Money()                    # the document's, once it is read
+        self.pending_constraints: list = []  # (source, path, record) to compile
+        self.money = Money()  # the document's, once it is read
 
     def parse(self, text: str):
         """An expression's AST, from the cache when these files were seen before."""
@@ -224,8 +242,7 @@ def _text(d, position=None) -> Text | None:
 
 
 def _cites(items) -> tuple[Citation, ...]:
-    return tuple(Citation(c["clause"], c.get("quote"), c.get("document"))
-                 for c in (items or ()))
+    return tuple(Citation(c["clause"], c.get("quote"), c.get("document")) for c in (items or ()))
 
 
 class CatalogueSource(Protocol):
@@ -435,7 +452,9 @@ def load_policy(
     programs: dict[str, Program] = {}
     program_views = [(s, None) for s in program_srcs] + [
         (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
-        for r in rev_srcs for i in range(len(r.data.get("programs") or []))]
+        for r in rev_srcs
+        for i in range(len(r.data.get("programs") or []))
+    ]
     revision_changes.program_views(changes, program_views, ld.errors)
     for src, revision in program_views:
         program = _program(src, env, ld, document.money)
@@ -455,40 +474,55 @@ def load_policy(
     # a program with errors of its own is still a program id (one error, not two)
     program_ids = {src.data["id"] for src, _r in program_views}
     revision_changes.apply_clauses(changes, ld, env, programs, ld.program_locals, _clause)
-    checks = revision_changes.listed(doc_src, "real_name_checks", changes, "real_name_check",
-                                     ld.errors)
+    checks = revision_changes.listed(
+        doc_src, "real_name_checks", changes, "real_name_check", ld.errors
+    )
     real_name_checks = _real_name_checks(checks, env, ld, programs, program_ids)
     targets = revision_changes.listed(doc_src, "targets", changes, "target", ld.errors)
     _check_targets(targets, ld, program_ids)
     if revision_changes.of(changes, "add_target", "replace_target"):
         document.raw = {**document.raw, "targets": [t for _s, _a, t in targets]}
     _check_texts(ld, standards)
-    notice = (_notice(notice_src, ld, facts, catalogs) if notice_src is not None else None)
+    notice = _notice(notice_src, ld, facts, catalogs) if notice_src is not None else None
     _check_citations(ld, clauses, documents, document.id)
     if ld.errors:
         raise ErrorList(ld.errors)
     ld.cache.save()
-    return Policy(root=str(root), document=document, clauses=clauses, enums=enums,
-                  facts=facts, standards=standards, definitions=definitions,
-                  programs=programs, env=env, decision_date=decision_date,
-                  programs_applied=programs_applied, files=ld.files,
-                  revisions=revision_info, warnings=ld.warnings,
-                  catalog_values={name: v for name, (_t, v) in catalogs.items()},
-                  case_id=case_id, report_level=report_level,
-                  real_name_checks=real_name_checks, notice=notice,
-                  documents=documents,
-                  catalogues=catalogue_decls)
+    return Policy(
+        root=str(root),
+        document=document,
+        clauses=clauses,
+        enums=enums,
+        facts=facts,
+        standards=standards,
+        definitions=definitions,
+        programs=programs,
+        env=env,
+        decision_date=decision_date,
+        programs_applied=programs_applied,
+        files=ld.files,
+        revisions=revision_info,
+        warnings=ld.warnings,
+        catalog_values={name: v for name, (_t, v) in catalogs.items()},
+        case_id=case_id,
+        report_level=report_level,
+        real_name_checks=real_name_checks,
+        notice=notice,
+        documents=documents,
+        catalogues=catalogue_decls,
+    )
 
 
-def _real_name_checks(items: list, env: Environment, ld: _Loader,
-                      programs: dict[str, Program], program_ids: set) -> list[RealNameCheck]:
+def _real_name_checks(
+    items: list, env: Environment, ld: _Loader, programs: dict[str, Program], program_ids: set
+) -> list[RealNameCheck]:
     """The real-name checks of document.yaml, their person and key checked as
     expressions (a typo in a fact path or a program id is an error here, not
     a check silently turned off). Each program a check covers gets a clause
     that needs the facts the check compares: without them the claim cannot
     be checked, so the decision is undetermined, never eligible unchecked."""
     out = []
-    for src, at, c in items:         # document.yaml's, after a revision's changes
+    for src, at, c in items:  # document.yaml's, after a revision's changes
         context = f"real-name check {c['id']}"
         n_errors = len(ld.errors)
         person = ld.rule(src, at + ("person",), env, context, want=T.STRING)
@@ -636,17 +670,19 @@ def to_plain(data):
     if isinstance(data, list):
         return [to_plain(v) for v in data]
     return data
+
+
 def _documents(src: Source, ld: _Loader) -> dict:
     """The further source documents of document.yaml, by id (the policy's own
     id may not be reused)."""
     out: dict = {}
     for i, d in enumerate(src.data.get("documents") or []):
         if d["id"] in out or d["id"] == src.data["id"]:
-            ld.errors.append(src.error(("documents", i, "id"),
-                                       f"document id '{d['id']}' is used twice"))
+            ld.errors.append(
+                src.error(("documents", i, "id"), f"document id '{d['id']}' is used twice")
+            )
             continue
-        out[d["id"]] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                        for k, v in d.items()}
+        out[d["id"]] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in d.items()}
     return out
 
 
@@ -674,9 +710,13 @@ def _document(d: dict) -> Document:
     )
 
 
-def _clauses(src: Source, ld: _Loader, into: dict | None = None,
-             document: str | None = None, documents: dict | None = None
-             ) -> dict[str, SourceClause]:
+def _clauses(
+    src: Source,
+    ld: _Loader,
+    into: dict | None = None,
+    document: str | None = None,
+    documents: dict | None = None,
+) -> dict[str, SourceClause]:
     """Clauses keyed by id (``document:id`` for a clause of another source
     document, see ``model.clause_key``); ``document``: the number of the
     issuing document of every clause of ``src`` (a revision's own)."""
@@ -686,24 +726,44 @@ def _clauses(src: Source, ld: _Loader, into: dict | None = None,
         doc_id, number = c.get("document"), document
         if doc_id is not None:
             if doc_id not in documents:
-                ld.errors.append(src.error(("clauses", i, "document"),
-                                           f"no document '{doc_id}' in document.yaml documents",
-                                           hint=_close(doc_id, documents)))
+                ld.errors.append(
+                    src.error(
+                        ("clauses", i, "document"),
+                        f"no document '{doc_id}' in document.yaml documents",
+                        hint=_close(doc_id, documents),
+                    )
+                )
                 continue
             number = documents[doc_id]["number"]
         key = clause_key(doc_id, c["id"])
         if key in out:
-            ld.errors.append(src.error(("clauses", i, "id"), f"clause id '{c['id']}' is used twice"
-                                       + (f" in document {doc_id}" if doc_id else "")))
+            ld.errors.append(
+                src.error(
+                    ("clauses", i, "id"),
+                    f"clause id '{c['id']}' is used twice"
+                    + (f" in document {doc_id}" if doc_id else ""),
+                )
+            )
             continue
-        out[key] = SourceClause(c["id"], c.get("title"), c.get("title_en"),
-                                c["text"], src.position(("clauses", i)), number,
-                                c.get("responsible"), doc_id)
+        out[key] = SourceClause(
+            c["id"],
+            c.get("title"),
+            c.get("title_en"),
+            c["text"],
+            src.position(("clauses", i)),
+            number,
+            c.get("responsible"),
+            doc_id,
+        )
     return out
 
 
-def _check_citations(ld: _Loader, clauses: dict[str, SourceClause],
-                     documents: dict | None = None, document_id: str | None = None) -> None:
+def _check_citations(
+    ld: _Loader,
+    clauses: dict[str, SourceClause],
+    documents: dict | None = None,
+    document_id: str | None = None,
+) -> None:
     """Every cite names a clause of clauses.yaml (of the document it names)
     and quotes its words exactly."""
     documents = documents or {}
@@ -713,22 +773,38 @@ def _check_citations(ld: _Loader, clauses: dict[str, SourceClause],
         for path, cite in _find_cites(src.data, ()):
             doc_id = cite.get("document")
             if doc_id is not None and doc_id not in documents:
-                ld.errors.append(src.error(path + ("document",),
-                                           f"no document '{doc_id}' in document.yaml documents",
-                                           hint=_close(doc_id, documents)))
+                ld.errors.append(
+                    src.error(
+                        path + ("document",),
+                        f"no document '{doc_id}' in document.yaml documents",
+                        hint=_close(doc_id, documents),
+                    )
+                )
                 continue
             clause = clauses.get(clause_key(doc_id, str(cite.get("clause"))))
             if clause is None:
                 in_doc = [c.id for c in clauses.values() if c.document_id == doc_id]
                 where = f" of document {doc_id}" if doc_id else ""
-                elsewhere = sorted({c.document_id or document_id for c in clauses.values()
-                                    if c.id == str(cite.get("clause"))})
-                hint = (f"clause {cite.get('clause')} is in document {elsewhere[0]}: "
-                        f"write {{document: {elsewhere[0]}, clause: {cite.get('clause')}}}"
-                        if elsewhere else _close(cite.get("clause"), in_doc))
-                ld.errors.append(src.error(path + ("clause",),
-                                           f"no clause '{cite.get('clause')}'{where} in clauses.yaml",
-                                           hint=hint))
+                elsewhere = sorted(
+                    {
+                        c.document_id or document_id
+                        for c in clauses.values()
+                        if c.id == str(cite.get("clause"))
+                    }
+                )
+                hint = (
+                    f"clause {cite.get('clause')} is in document {elsewhere[0]}: "
+                    f"write {{document: {elsewhere[0]}, clause: {cite.get('clause')}}}"
+                    if elsewhere
+                    else _close(cite.get("clause"), in_doc)
+                )
+                ld.errors.append(
+                    src.error(
+                        path + ("clause",),
+                        f"no clause '{cite.get('clause')}'{where} in clauses.yaml",
+                        hint=hint,
+                    )
+                )
             elif cite.get("quote") and cite["quote"] not in clause.text:
                 ld.errors.append(
                     src.error(
@@ -1131,17 +1207,31 @@ def _standard_type(s: Standard, enums) -> T.Type:
     )
 
 
-def _clause(src: Source, at: tuple, c: dict, pid: str, env: Environment, ld: _Loader,
-            local_types: dict, local_defs: dict) -> Clause | None:
+def _clause(
+    src: Source,
+    at: tuple,
+    c: dict,
+    pid: str,
+    env: Environment,
+    ld: _Loader,
+    local_types: dict,
+    local_defs: dict,
+) -> Clause | None:
     """One clause of program ``pid`` (at ``at`` of ``src``: a program file or
     a revision's change), compiled with the program's let names."""
-    rule = ld.rule(src, at + ("expr",), env, f"clause {pid}.{c['id']}",
-                   local_types, local_defs, want=T.BOOLEAN)
+    rule = ld.rule(
+        src, at + ("expr",), env, f"clause {pid}.{c['id']}", local_types, local_defs, want=T.BOOLEAN
+    )
     if rule is None:
         return None
-    return Clause(c["id"], pid, rule, _cites(c.get("cite")),
-                  _text(c["explain"], src.position(at + ("explain",))),
-                  _text(c.get("interpretation"), src.position(at + ("interpretation",))))
+    return Clause(
+        c["id"],
+        pid,
+        rule,
+        _cites(c.get("cite")),
+        _text(c["explain"], src.position(at + ("explain",))),
+        _text(c.get("interpretation"), src.position(at + ("interpretation",))),
+    )
 
 
 def _legacy_standards(r: Source, standards: dict, ld: _Loader) -> None:
@@ -1150,11 +1240,14 @@ def _legacy_standards(r: Source, standards: dict, ld: _Loader) -> None:
     existing standard and carrying only values is a misspelt id, an error."""
     for sid, s in list(r.data["standards"].items()):
         if sid not in standards and not ({"type", "label"} & set(s)):
-            ld.errors.append(r.error(("standards", sid), f"no standard '{sid}' in "
-                                     "standards.yaml to add values to",
-                                     hint=_close(sid, standards) or
-                                     "a new standard needs type and label (or write "
-                                     "add_standard under changes:)"))
+            ld.errors.append(
+                r.error(
+                    ("standards", sid),
+                    f"no standard '{sid}' in standards.yaml to add values to",
+                    hint=_close(sid, standards)
+                    or "a new standard needs type and label (or write add_standard under changes:)",
+                )
+            )
             del r.data["standards"][sid]
 
 

@@ -51,7 +51,7 @@ class SourceClause:
     title_en: str | None
     text: str
     position: Position
-    document: str | None = None   # the issuing document's number, when not the policy's own
+    document: str | None = None  # the issuing document's number, when not the policy's own
     responsible: str | None = None  # a task-division row's 责任单位 (kept out of the text)
     document_id: str | None = None  # id in document.yaml `documents`, when not the policy's own
 
@@ -138,8 +138,8 @@ class StandardVersion:
     value: object  # Decimal, or dict key -> Decimal
     source: str  # the file (or revision) that supplied it
     position: Position | None = None
-    revision: str | None = None   # issuing document of a revision, if any
-    cite: tuple = ()              # the revision's own words for a changed value
+    revision: str | None = None  # issuing document of a revision, if any
+    cite: tuple = ()  # the revision's own words for a changed value
 
     def covers(self, day: _dt.date) -> bool:
         return self.start <= day and (self.until is None or day <= self.until)
@@ -273,7 +273,7 @@ class Policy:
     case_id: Rule | None = None  # who a case is about (batch, what-if)
     report_level: Rule | None = None  # the level counted in reports by default
     real_name_checks: list[RealNameCheck] = field(default_factory=list)
-    notice: dict | None = None            # the words of the decision notice (notice.yaml)
+    notice: dict | None = None  # the words of the decision notice (notice.yaml)
     # further source documents (document.yaml `documents`): id → its fields
     documents: dict = field(default_factory=dict)
     # catalogues the policy declares and ships (catalogs.yaml; interpreter.catalogues)
@@ -288,7 +288,8 @@ class Policy:
         decisions name it) and the clause id."""
         for c in self.clauses.values():
             if c.id == clause and (c.document or self.document.number) == (
-                    number or self.document.number):
+                number or self.document.number
+            ):
                 return c
         return self.clauses.get(clause)
 

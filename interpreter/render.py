@@ -50,31 +50,86 @@ def computed_value(policy: Policy, let, value):
 
 WORDS = {
     "zh": {
-        ELIGIBLE: "符合条件", INELIGIBLE: "不符合条件", UNDETERMINED: "待定（缺少事实）",
-        "case": "案件", "as_of": "决定日期", "program": "补贴项目", "outcome": "结论",
-        "amount": "补贴金额", "payee": "领取方", "clauses": "条款", "standards": "适用标准",
-        "citations": "政策依据", "missing": "缺少的事实", "failing": "未满足的条款",
-        "needed": "需满足", "since": "自", "until": "至", "yuan": "元",
-        "installments": "拨付", "payable": "可拨付", "pending": "待定", "refused": "不拨付",
-        "interpretation": "解释", "from_option": "（由 --as-of 指定）",
-        "from_case": "（取自案件）", "unknown_date": "未知", "capped": "已按上限", "floored": "已按下限",
-        "formula": "计算", "responsible": "责任单位", "policy": "政策", "also_cites": "并依据",
-        "unknown": "未知", "check": "请核实", "revision": "修订", "computed": "计算值", "no_rows": "目录中没有相应记录",
-        "no_programs": "本案件未申请任何补贴项目，未作判定。", "none": "无",
+        ELIGIBLE: "符合条件",
+        INELIGIBLE: "不符合条件",
+        UNDETERMINED: "待定（缺少事实）",
+        "case": "案件",
+        "as_of": "决定日期",
+        "program": "补贴项目",
+        "outcome": "结论",
+        "amount": "补贴金额",
+        "payee": "领取方",
+        "clauses": "条款",
+        "standards": "适用标准",
+        "citations": "政策依据",
+        "missing": "缺少的事实",
+        "failing": "未满足的条款",
+        "needed": "需满足",
+        "since": "自",
+        "until": "至",
+        "yuan": "元",
+        "installments": "拨付",
+        "payable": "可拨付",
+        "pending": "待定",
+        "refused": "不拨付",
+        "interpretation": "解释",
+        "from_option": "（由 --as-of 指定）",
+        "from_case": "（取自案件）",
+        "unknown_date": "未知",
+        "capped": "已按上限",
+        "floored": "已按下限",
+        "formula": "计算",
+        "responsible": "责任单位",
+        "policy": "政策",
+        "also_cites": "并依据",
+        "unknown": "未知",
+        "check": "请核实",
+        "revision": "修订",
+        "computed": "计算值",
+        "no_rows": "目录中没有相应记录",
+        "no_programs": "本案件未申请任何补贴项目，未作判定。",
+        "none": "无",
     },
     "en": {
-        ELIGIBLE: "eligible", INELIGIBLE: "ineligible", UNDETERMINED: "undetermined (facts missing)",
-        "case": "Case", "as_of": "Decision date", "program": "Program", "outcome": "Outcome",
-        "amount": "Amount", "payee": "Payee", "clauses": "Clauses", "standards": "Standards applied",
-        "citations": "Citations", "missing": "Missing facts", "failing": "Clauses not met",
-        "needed": "needed", "since": "since", "until": "until", "yuan": "yuan",
-        "installments": "Payments", "payable": "payable", "pending": "pending",
-        "refused": "not payable", "interpretation": "Interpretation",
-        "from_option": "(from --as-of)", "from_case": "(from the case)",
-        "unknown_date": "unknown", "capped": "capped at", "floored": "raised to the floor", "formula": "Computed",
-        "responsible": "Responsible units", "policy": "Policy", "also_cites": "Also cites",
-        "unknown": "unknown", "check": "to check", "revision": "Revision", "computed": "Computed values", "no_rows": "no such row in the catalogue",
-        "no_programs": "The case applies for no program: nothing was decided.", "none": "none",
+        ELIGIBLE: "eligible",
+        INELIGIBLE: "ineligible",
+        UNDETERMINED: "undetermined (facts missing)",
+        "case": "Case",
+        "as_of": "Decision date",
+        "program": "Program",
+        "outcome": "Outcome",
+        "amount": "Amount",
+        "payee": "Payee",
+        "clauses": "Clauses",
+        "standards": "Standards applied",
+        "citations": "Citations",
+        "missing": "Missing facts",
+        "failing": "Clauses not met",
+        "needed": "needed",
+        "since": "since",
+        "until": "until",
+        "yuan": "yuan",
+        "installments": "Payments",
+        "payable": "payable",
+        "pending": "pending",
+        "refused": "not payable",
+        "interpretation": "Interpretation",
+        "from_option": "(from --as-of)",
+        "from_case": "(from the case)",
+        "unknown_date": "unknown",
+        "capped": "capped at",
+        "floored": "raised to the floor",
+        "formula": "Computed",
+        "responsible": "Responsible units",
+        "policy": "Policy",
+        "also_cites": "Also cites",
+        "unknown": "unknown",
+        "check": "to check",
+        "revision": "Revision",
+        "computed": "Computed values",
+        "no_rows": "no such row in the catalogue",
+        "no_programs": "The case applies for no program: nothing was decided.",
+        "none": "none",
     },
 }
 
@@ -86,11 +141,12 @@ MARK = {True: "✓", False: "✗", None: "?"}
 
 def citation_json(policy: Policy, cite: Citation) -> dict:
     clause = policy.clause(cite)
-    return {"clause": cite.clause,
-            "document": (clause.document if clause and clause.document
-                         else policy.document.number),
-            "title": clause.title if clause else None,
-            "quote": cite.quote or (clause.text if clause else None)}
+    return {
+        "clause": cite.clause,
+        "document": (clause.document if clause and clause.document else policy.document.number),
+        "title": clause.title if clause else None,
+        "quote": cite.quote or (clause.text if clause else None),
+    }
 
 
 def filled(policy: Policy, text: Text | None, day) -> Text | None:
@@ -149,29 +205,54 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
             if i.values
         }
     out["payee"] = {"zh": f(p.payee).zh, "en": f(p.payee).en}
-    out["clauses"] = [{
-        "id": r.id,
-        "result": r.result,
-        "expr": r.clause.rule.text,
-        "at": str(r.clause.rule.position),
-        "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
-        "values": {k: to_json(v) for k, v in r.values.items()},
-        "missing": list(r.missing),
-        **({"catalog": [{"table": t, "match": to_json(m), "rows": to_json(rows)}
-                        for t, m, rows in r.catalog_rows]} if r.catalog_rows else {}),
-        "cite": [citation_json(policy, c) for c in r.clause.cite],
-        **({"interpretation": {"zh": f(r.clause.interpretation).zh,
-                               "en": f(r.clause.interpretation).en}}
-           if r.clause.interpretation else {}),
-    } for r in _ordered(d)]
-    out["standards"] = [{
-        "id": s.id, "key": s.key,
-        "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
-        "from": s.start.isoformat(), "until": s.until.isoformat() if s.until else None,
-        "source": s.source, "revision": s.revision,
-        "label": policy.standards[s.id].label, "label_en": policy.standards[s.id].label_en,
-        **({"cite": [citation_json(policy, c) for c in s.cite]} if s.cite else {}),
-    } for s in d.standards]
+    out["clauses"] = [
+        {
+            "id": r.id,
+            "result": r.result,
+            "expr": r.clause.rule.text,
+            "at": str(r.clause.rule.position),
+            "explain": {"zh": f(r.clause.explain).zh, "en": f(r.clause.explain).en},
+            "values": {k: to_json(v) for k, v in r.values.items()},
+            "missing": list(r.missing),
+            **(
+                {
+                    "catalog": [
+                        {"table": t, "match": to_json(m), "rows": to_json(rows)}
+                        for t, m, rows in r.catalog_rows
+                    ]
+                }
+                if r.catalog_rows
+                else {}
+            ),
+            "cite": [citation_json(policy, c) for c in r.clause.cite],
+            **(
+                {
+                    "interpretation": {
+                        "zh": f(r.clause.interpretation).zh,
+                        "en": f(r.clause.interpretation).en,
+                    }
+                }
+                if r.clause.interpretation
+                else {}
+            ),
+        }
+        for r in _ordered(d)
+    ]
+    out["standards"] = [
+        {
+            "id": s.id,
+            "key": s.key,
+            "value": money(s.value) if policy.standards[s.id].type == "money" else to_json(s.value),
+            "from": s.start.isoformat(),
+            "until": s.until.isoformat() if s.until else None,
+            "source": s.source,
+            "revision": s.revision,
+            "label": policy.standards[s.id].label,
+            "label_en": policy.standards[s.id].label_en,
+            **({"cite": [citation_json(policy, c) for c in s.cite]} if s.cite else {}),
+        }
+        for s in d.standards
+    ]
     cites = list(p.cite) + list(p.amount.cite)
     labels = {l.id: l.label for l in p.lets}
     lets = {l.id: l for l in p.lets}
@@ -209,10 +290,21 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             "hash": policy.hash,
             "files": {k: "sha256:" + v for k, v in sorted(policy.files.items())},
             "revisions": policy.revisions,
-            **({"documents": [{"id": k, "number": v["number"], "title": v["title"],
-                               "example": bool(v.get("example", False))}
-                              for k, v in policy.documents.items()]}
-               if policy.documents else {}),
+            **(
+                {
+                    "documents": [
+                        {
+                            "id": k,
+                            "number": v["number"],
+                            "title": v["title"],
+                            "example": bool(v.get("example", False)),
+                        }
+                        for k, v in policy.documents.items()
+                    ]
+                }
+                if policy.documents
+                else {}
+            ),
         },
         "case": {
             "file": res.case_name,
@@ -305,8 +397,11 @@ class TextRenderer:
         lines = [f"{w['policy']}: {doc.number} {title}"]
         for other in self.policy.documents.values():
             title = other["title"] if self.lang == "zh" else other.get("title_en", other["title"])
-            mark = "" if not other.get("example") or "示例" in title or "example" in title else (
-                "（示例）" if self.lang == "zh" else " (example)")
+            mark = (
+                ""
+                if not other.get("example") or "示例" in title or "example" in title
+                else ("（示例）" if self.lang == "zh" else " (example)")
+            )
             lines.append(f"{w['also_cites']}: {other['number']} {title}{mark}")
         for r in self.policy.revisions:
             lines.append(f"{w['revision']}: {r['number'] or r['id']} ({r['issued']}; {r['file']})")

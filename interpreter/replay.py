@@ -101,6 +101,7 @@ def replay(policy: Policy, path: str | Path, other_policy: bool = False) -> Repl
     """``other_policy``: replay a decision made under another policy id (by
     default refused, identity.OtherPolicyError, exit 2)."""
     from .identity import made_under
+
     name = str(path)
     data, _raw = read_case_file(path)
     try:
@@ -122,10 +123,17 @@ def replay(policy: Policy, path: str | Path, other_policy: bool = False) -> Repl
         ):
             raise TypeError
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise CaseError("not a stored decision: expected the JSON written by "
-                        "`policy eval --format json`", position=Position(name)) from None
-    made_under(policy, made_id if isinstance(made_id, str) else None, Position(name),
-               "decision", other_policy)
+        raise CaseError(
+            "not a stored decision: expected the JSON written by `policy eval --format json`",
+            position=Position(name),
+        ) from None
+    made_under(
+        policy,
+        made_id if isinstance(made_id, str) else None,
+        Position(name),
+        "decision",
+        other_policy,
+    )
     # a decision log keeps ID numbers masked (`policy serve --log-input`) and
     # names them: they are left out, as missing facts; a decision that needed
     # one then no longer holds, and the replay says so

@@ -38,12 +38,15 @@ def part_validator(name: str, pointer: str):
     """A validator for the part of schema ``name`` at JSON ``pointer`` (e.g.
     ``/$defs/clause``), its references resolved in that schema."""
     from jsonschema import Draft202012Validator
+
     schema = json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
     part = schema
     for key in [k for k in pointer.split("/") if k]:
         part = part[key]
-    return Draft202012Validator({**part, "$defs": schema.get("$defs", {})},
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        {**part, "$defs": schema.get("$defs", {})},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def validate_part(src: Source, schema: str, pointer: str) -> list[PolicyFileError]:
@@ -53,8 +56,10 @@ def validate_part(src: Source, schema: str, pointer: str) -> list[PolicyFileErro
         return validate(src, schema)
     errors = []
     seen = set()
-    for err in sorted(part_validator(schema, pointer).iter_errors(to_jsonable(src.data)),
-                      key=lambda e: src.position(tuple(e.absolute_path)).line or 0):
+    for err in sorted(
+        part_validator(schema, pointer).iter_errors(to_jsonable(src.data)),
+        key=lambda e: src.position(tuple(e.absolute_path)).line or 0,
+    ):
         path = tuple(err.absolute_path)
         message, hint = _explain(err)
         if (path, message) in seen:

@@ -1078,11 +1078,17 @@ class Summary:
 
     def to_json(self) -> dict:
         from interpreter.render import money
-        return {"cases": self.cases, "decided": self.decided, "rejected": self.rejected,
-                "flagged": self.flagged, "policy": self.policy_hash,
-                "policy_id": self.policy_id,
-                "programs": {k: t.to_json() for k, t in self.ordered()},
-                "amount": money(self.total_amount())}
+
+        return {
+            "cases": self.cases,
+            "decided": self.decided,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+            "policy": self.policy_hash,
+            "policy_id": self.policy_id,
+            "programs": {k: t.to_json() for k, t in self.ordered()},
+            "amount": money(self.total_amount()),
+        }
 
     def render(self) -> str:
         from interpreter.render import money
@@ -1126,12 +1132,22 @@ def default_rejects_path(out: str) -> str | None:
     return str(p.with_name(stem + ".rejects.jsonl"))
 
 
-def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jobs: int = 1,
-              on_reject: Callable[[str], None] | None = None,
-              on_progress: Callable[[Summary, CaseFile], None] | None = None,
-              chunk_size: int | None = None, history: str | None = None,
-              resume=None, on_chunk: Callable[[tuple, dict, bytes], None] | None = None,
-              other_policy: bool = False) -> Summary:
+def run_batch(
+    cases: CaseFile,
+    out,
+    rejects,
+    *,
+    spec: BatchSpec,
+    policy=None,
+    jobs: int = 1,
+    on_reject: Callable[[str], None] | None = None,
+    on_progress: Callable[[Summary, CaseFile], None] | None = None,
+    chunk_size: int | None = None,
+    history: str | None = None,
+    resume=None,
+    on_chunk: Callable[[tuple, dict, bytes], None] | None = None,
+    other_policy: bool = False,
+) -> Summary:
     """Decide every record of ``cases``; write output lines to ``out`` and
     rejects to ``rejects`` (text streams), in input order. Returns the Summary.
 
@@ -1147,12 +1163,13 @@ def run_batch(cases: CaseFile, out, rejects, *, spec: BatchSpec, policy=None, jo
 
     if policy is None:
         policy = load_policy_with(spec.policy_dir, spec.revisions, spec.catalogs)
-    summary = Summary(policy_hash=policy.hash, policy_id=policy.document.id,
-                      program_order=tuple(policy.programs))
+    summary = Summary(
+        policy_hash=policy.hash, policy_id=policy.document.id, program_order=tuple(policy.programs)
+    )
     registry = Registry(checks_of(policy))
     if history is not None:
         registry.load_history(history, policy, other_policy)
-    registry.source_index(cases.name)           # after the history files, as in every run
+    registry.source_index(cases.name)  # after the history files, as in every run
     if on_chunk is not None:
         registry.journal = []
     if resume is not None:

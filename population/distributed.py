@@ -280,8 +280,11 @@ class DaskBatch:
         self.identity = identity
         self.on_reject = on_reject
         self.on_progress = on_progress
-        self.summary = Summary(policy_hash=policy.hash, policy_id=policy.document.id,
-                               program_order=tuple(policy.programs))
+        self.summary = Summary(
+            policy_hash=policy.hash,
+            policy_id=policy.document.id,
+            program_order=tuple(policy.programs),
+        )
         self.partitions: dict[int, dict] = {}
 
     # what a finished partition leaves

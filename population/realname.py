@@ -226,8 +226,7 @@ def flag(check: Check, claim: tuple, conflicts_with: list[str]) -> dict:
     }
 
 
-def history_claims(path: str | Path, checks: list[Check], policy=None,
-                   other_policy: bool = False):
+def history_claims(path: str | Path, checks: list[Check], policy=None, other_policy: bool = False):
     """The claims of a history file: (line, (check id, person, key values,
     period)) for each record and each check that covers its program, in the
     order of the file and of the checks."""
@@ -241,14 +240,22 @@ def history_claims(path: str | Path, checks: list[Check], policy=None,
                 _person, program = rec["id"], rec["program"]
                 date = _dt.date.fromisoformat(rec["date"])
             except (ValueError, KeyError, TypeError):
-                raise CaseError("a history record needs id, program and date (YYYY-MM-DD)",
-                                position=Position(name, n)) from None
+                raise CaseError(
+                    "a history record needs id, program and date (YYYY-MM-DD)",
+                    position=Position(name, n),
+                ) from None
             if policy is not None:
                 # a record naming another policy is refused (interpreter.identity)
                 from interpreter.identity import made_under
+
                 made = rec.get("policy_id")
-                made_under(policy, made if isinstance(made, str) else None,
-                           Position(name, n), "history record", other_policy)
+                made_under(
+                    policy,
+                    made if isinstance(made, str) else None,
+                    Position(name, n),
+                    "history record",
+                    other_policy,
+                )
             for check in checks:
                 if program not in check.programs:
                     continue

@@ -290,16 +290,25 @@ def new_report(policy, source: str = "<decisions>", sha256: str = "") -> Report:
 
     doc = policy.document
     plan = (doc.period_from, doc.period_until) if doc.period_from and doc.period_until else None
-    return Report(source=source, sha256=sha256,
-                  document={"id": doc.id, "hash": policy.hash,
-                            "number": doc.number, "title": doc.title,
-                            "title_en": doc.title_en or doc.title,
-                            "jurisdiction": doc.jurisdiction},
-                  program_titles={pid: p.title for pid, p in policy.programs.items()},
-                  program_titles_en={pid: p.title_en for pid, p in policy.programs.items()},
-                  words=dict(doc.raw.get("report") or {}),
-                  program_order=tuple(policy.programs), level_order=level_order(policy),
-                  plan=plan, targets=targets_of(policy))
+    return Report(
+        source=source,
+        sha256=sha256,
+        document={
+            "id": doc.id,
+            "hash": policy.hash,
+            "number": doc.number,
+            "title": doc.title,
+            "title_en": doc.title_en or doc.title,
+            "jurisdiction": doc.jurisdiction,
+        },
+        program_titles={pid: p.title for pid, p in policy.programs.items()},
+        program_titles_en={pid: p.title_en for pid, p in policy.programs.items()},
+        words=dict(doc.raw.get("report") or {}),
+        program_order=tuple(policy.programs),
+        level_order=level_order(policy),
+        plan=plan,
+        targets=targets_of(policy),
+    )
 
 
 def build_report(
@@ -317,12 +326,18 @@ def read_report(path: str, policy, other_policy: bool = False) -> Report:
     A line made under another policy id is refused (identity.OtherPolicyError,
     exit 2) unless ``other_policy``."""
     from interpreter.identity import made_under
+
     h = hashlib.sha256()
     rep = new_report(policy, "<stdin>" if path == "-" else path)
     for n, line in read_lines(path, h):
         made = line.get("policy_id")
-        made_under(policy, made if isinstance(made, str) else None,
-                   Position(rep.source, n), "decision line", other_policy)
+        made_under(
+            policy,
+            made if isinstance(made, str) else None,
+            Position(rep.source, n),
+            "decision line",
+            other_policy,
+        )
         rep.add(line)
     if path != "-":
         rep.sha256 = "sha256:" + h.hexdigest()
@@ -333,9 +348,17 @@ def read_report(path: str, policy, other_policy: bool = False) -> Report:
 
 WORDS = {
     "zh": {
-        "title": "工作情况季报、年报", "policy": "政策", "policy_id": "政策标识", "file": "决定文件", "cases": "案件数",
-        "decisions": "决定数", "versions": "政策版本", "n_cases": "{n} 个案件",
-        "eligible": "符合条件", "ineligible": "不符合条件", "undetermined": "待定",
+        "title": "工作情况季报、年报",
+        "policy": "政策",
+        "policy_id": "政策标识",
+        "file": "决定文件",
+        "cases": "案件数",
+        "decisions": "决定数",
+        "versions": "政策版本",
+        "n_cases": "{n} 个案件",
+        "eligible": "符合条件",
+        "ineligible": "不符合条件",
+        "undetermined": "待定",
         "by_quarter": "按季度（人次 = 符合条件的决定数）",
         "by_quarter_program": "按季度和补贴项目",
         "by_quarter_level": "按季度和等级",
@@ -374,9 +397,16 @@ WORDS = {
         "of": "{n} / {t}（{pct}）",
     },
     "en": {
-        "title": "Quarterly and yearly report", "policy": "policy", "policy_id": "policy id", "file": "decisions file",
-        "cases": "cases", "decisions": "decisions", "versions": "policy versions",
-        "n_cases": "{n} cases", "eligible": "eligible", "ineligible": "ineligible",
+        "title": "Quarterly and yearly report",
+        "policy": "policy",
+        "policy_id": "policy id",
+        "file": "decisions file",
+        "cases": "cases",
+        "decisions": "decisions",
+        "versions": "policy versions",
+        "n_cases": "{n} cases",
+        "eligible": "eligible",
+        "ineligible": "ineligible",
         "undetermined": "undetermined",
         "by_quarter": "By quarter (person-times = eligible decisions)",
         "by_quarter_program": "By quarter and program",

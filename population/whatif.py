@@ -128,7 +128,7 @@ class WhatIf:
     changes: list[CaseChange] = field(default_factory=list)
     program_order: tuple[str, ...] = ()
     level_order: tuple[str, ...] = ()
-    base_id: str = ""               # the policy ids (document.yaml id) compared
+    base_id: str = ""  # the policy ids (document.yaml id) compared
     other_id: str = ""
 
     # -- accumulating ----------------------------------------------------------------
@@ -196,11 +196,15 @@ class WhatIf:
     # -- output ---------------------------------------------------------------------
     def to_json(self) -> dict:
         return {
-            "base": {"policy": self.base_hash, "policy_id": self.base_id,
-                     "root": self.base_root},
-            "other": {"policy": self.other_hash, "policy_id": self.other_id,
-                      "root": self.other_root},
-            "cases": self.cases, "compared": self.compared, "rejected": self.rejected,
+            "base": {"policy": self.base_hash, "policy_id": self.base_id, "root": self.base_root},
+            "other": {
+                "policy": self.other_hash,
+                "policy_id": self.other_id,
+                "root": self.other_root,
+            },
+            "cases": self.cases,
+            "compared": self.compared,
+            "rejected": self.rejected,
             "rejected_by_other": self.rejected_by_other,
             "changed_cases": self.changed_cases,
             "budget": self.total.to_json(),
@@ -631,13 +635,23 @@ def compare_population(
     from interpreter.evaluate import Evaluator
 
     ev_base, ev_other = Evaluator(base), Evaluator(other)
-    layout = (CsvLayout(base, cases.header, cases.name, cases.header_line)
-              if cases.header is not None else None)
-    w = WhatIf(base.hash, other.hash, base.root, other.root, limit,
-               program_order=tuple(base.programs) + tuple(p for p in other.programs
-                                                          if p not in base.programs),
-               level_order=level_order(base), base_id=base.document.id,
-               other_id=other.document.id)
+    layout = (
+        CsvLayout(base, cases.header, cases.name, cases.header_line)
+        if cases.header is not None
+        else None
+    )
+    w = WhatIf(
+        base.hash,
+        other.hash,
+        base.root,
+        other.root,
+        limit,
+        program_order=tuple(base.programs)
+        + tuple(p for p in other.programs if p not in base.programs),
+        level_order=level_order(base),
+        base_id=base.document.id,
+        other_id=other.document.id,
+    )
     cache_b: dict = {}
     cache_o: dict = {}
     for record in cases.records():

@@ -167,8 +167,9 @@ class BatchLine(_Model):
     line: int
     id: str | None = Field(description="who the case is about (the policy's case_id)")
     policy: str = Field(description="the policy hash")
-    policy_id: str = Field(description="the id of the policy the line was decided under "
-                                       "(document.yaml id)")
+    policy_id: str = Field(
+        description="the id of the policy the line was decided under (document.yaml id)"
+    )
     case: BatchCase
     decisions: list[BatchDecision]
     flags: list[dict[str, Any]] | None = Field(

@@ -2,6 +2,7 @@
 second package (examples/policies/guobanfa-2019-24) — pass `policy check
 --strict`, their policy tests at 100% clause coverage and a small batch, run
 as an officer runs them (CI runs this file with the README's test command)."""
+
 from __future__ import annotations
 
 import json
@@ -14,15 +15,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = {
     "bundled": (ROOT / "policy", ROOT / "examples" / "cases.jsonl"),
-    "guobanfa-2019-24": (ROOT / "examples" / "policies" / "guobanfa-2019-24",
-                         ROOT / "examples" / "policies" / "guobanfa-2019-24" / "cases"
-                         / "population.jsonl"),
+    "guobanfa-2019-24": (
+        ROOT / "examples" / "policies" / "guobanfa-2019-24",
+        ROOT / "examples" / "policies" / "guobanfa-2019-24" / "cases" / "population.jsonl",
+    ),
 }
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(params=sorted(POLICIES))
@@ -50,8 +57,16 @@ def test_a_small_batch(policy, tmp_path):
         r = run("generate", 200, "--seed", 15, "--policy", folder, "--out", cases)
         assert r.returncode == 0, r.stderr
     out = tmp_path / "decisions.jsonl"
-    r = run("batch", cases, "--policy", folder, "--out", out, "--summary-json",
-            tmp_path / "summary.json")
+    r = run(
+        "batch",
+        cases,
+        "--policy",
+        folder,
+        "--out",
+        out,
+        "--summary-json",
+        tmp_path / "summary.json",
+    )
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["decided"] > 0 and summary["rejected"] == 0, summary

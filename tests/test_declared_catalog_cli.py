@@ -1,6 +1,7 @@
 """`policy catalog check|publish|diff --policy DIR` work from the catalogues a
 policy declares (catalogs.yaml): the second package's catalogue is checked,
 published as a site (titles and preamble from its data) and compared."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,13 @@ NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_check(tmp_path):
@@ -27,9 +33,12 @@ def test_check(tmp_path):
     bad = tmp_path / "national"
     shutil.copytree(NATIONAL, bad)
     data = bad / "catalogs" / "occupations.yaml"
-    data.write_text(data.read_text(encoding="utf-8").replace("levels: [初级], from: 2019-06-01",
-                                                             "levels: [], from: 2019-06-01"),
-                    encoding="utf-8")
+    data.write_text(
+        data.read_text(encoding="utf-8").replace(
+            "levels: [初级], from: 2019-06-01", "levels: [], from: 2019-06-01"
+        ),
+        encoding="utf-8",
+    )
     r = run("catalog", "check", "--policy", bad)
     assert r.returncode == 1
     assert "occupations.yaml:14:" in r.stderr and "条目须至少列出一个补贴等级" in r.stderr
@@ -40,17 +49,26 @@ def test_publish_a_site_from_the_declaration(tmp_path):
     r = run("catalog", "publish", "--policy", NATIONAL, "--out", site)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in site.iterdir()) == [
-        "index.html", "occupations.csv", "occupations.html", "occupations.json"]
+        "index.html",
+        "occupations.csv",
+        "occupations.html",
+        "occupations.json",
+    ]
     page = (site / "occupations.html").read_text(encoding="utf-8")
     assert "<h1>补贴性职业技能培训目录（示例）</h1>" in page
-    assert "2019年第1版（示例）" in page and "不是官方数据" in page      # preamble from the data
+    assert "2019年第1版（示例）" in page and "不是官方数据" in page  # preamble from the data
     assert "<th>补贴等级<br><small>levels</small></th>" in page
     assert "<td>初级、中级、高级</td>" in page
     assert "policy guobanfa-2019-24 · sha256:" in page
     data = json.loads((site / "occupations.json").read_text(encoding="utf-8"))
     assert data["policy"]["id"] == "guobanfa-2019-24"
-    assert [e["code"] for e in data["entries"]] == ["GJ-001", "GJ-002", "GJ-003", "GJ-004",
-                                                    "GJ-005"]
+    assert [e["code"] for e in data["entries"]] == [
+        "GJ-001",
+        "GJ-002",
+        "GJ-003",
+        "GJ-004",
+        "GJ-005",
+    ]
     assert data["entries"][0]["until"] is None and data["entries"][3]["until"] == "2020-12-31"
     again = run("catalog", "publish", "--policy", NATIONAL, "--out", site)
     assert again.returncode == 2 and "--force" in again.stderr
@@ -60,12 +78,19 @@ def test_publish_a_site_from_the_declaration(tmp_path):
 def test_diff_two_editions(tmp_path):
     old = NATIONAL / "catalogs" / "occupations.yaml"
     new = tmp_path / "occupations-2021.yaml"
-    new.write_text(old.read_text(encoding="utf-8")
-                   .replace("{code: GJ-003, name: 养老护理员, levels: [初级, 中级]",
-                            "{code: GJ-003, name: 养老护理员, levels: [初级, 中级, 高级]")
-                   .replace("  - {code: GJ-005, name: 电子商务师, levels: [中级, 高级], from: 2020-07-01, sample: true}\n", "")
-                   + "  - {code: GJ-007, name: 碳排放管理员, levels: [中级], from: 2021-01-01, sample: true}\n",
-                   encoding="utf-8")
+    new.write_text(
+        old.read_text(encoding="utf-8")
+        .replace(
+            "{code: GJ-003, name: 养老护理员, levels: [初级, 中级]",
+            "{code: GJ-003, name: 养老护理员, levels: [初级, 中级, 高级]",
+        )
+        .replace(
+            "  - {code: GJ-005, name: 电子商务师, levels: [中级, 高级], from: 2020-07-01, sample: true}\n",
+            "",
+        )
+        + "  - {code: GJ-007, name: 碳排放管理员, levels: [中级], from: 2021-01-01, sample: true}\n",
+        encoding="utf-8",
+    )
     r = run("catalog", "diff", old, new, "--policy", NATIONAL)
     assert r.returncode == 0, r.stderr
     assert "1 added, 1 removed, 1 changed" in r.stdout

@@ -1,5 +1,6 @@
 """Outputs name the policy they were made under; commands that read them
 refuse one made under another policy (exit 2) unless --other-policy."""
+
 from __future__ import annotations
 
 import json
@@ -15,16 +16,29 @@ CASE = NATIONAL / "cases" / "vocational_training_intermediate.json"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
 def national_batch(tmp_path_factory):
     d = tmp_path_factory.mktemp("identity")
     out, summary = d / "d.jsonl", d / "summary.json"
-    r = run("batch", NATIONAL / "cases" / "population.jsonl", "--policy", NATIONAL,
-            "--out", out, "--summary-json", summary)
+    r = run(
+        "batch",
+        NATIONAL / "cases" / "population.jsonl",
+        "--policy",
+        NATIONAL,
+        "--out",
+        out,
+        "--summary-json",
+        summary,
+    )
     assert r.returncode == 0, r.stderr
     return out, summary
 
@@ -40,11 +54,13 @@ def test_batch_lines_and_summary_name_the_policy(national_batch):
 
 def test_report_refuses_decisions_of_another_policy(national_batch):
     out, _ = national_batch
-    r = run("report", out)                       # the bundled policy
+    r = run("report", out)  # the bundled policy
     assert r.returncode == 2, r.stdout[:500]
     assert r.stdout == ""
-    assert f"{out}:1: this decision line was made under the policy 'guobanfa-2019-24', " \
-           "but the policy used is 'taierzhuang-2020-4'" in r.stderr
+    assert (
+        f"{out}:1: this decision line was made under the policy 'guobanfa-2019-24', "
+        "but the policy used is 'taierzhuang-2020-4'" in r.stderr
+    )
     assert "give --policy DIR" in r.stderr and "--other-policy" in r.stderr
     forced = run("report", out, "--other-policy")
     assert forced.returncode == 0, forced.stderr
@@ -57,8 +73,9 @@ def test_report_refuses_decisions_of_another_policy(national_batch):
 
 def test_replay_refuses_a_decision_of_another_policy(tmp_path):
     dec = tmp_path / "dec.json"
-    dec.write_text(run("eval", CASE, "--policy", NATIONAL, "--format", "json").stdout,
-                   encoding="utf-8")
+    dec.write_text(
+        run("eval", CASE, "--policy", NATIONAL, "--format", "json").stdout, encoding="utf-8"
+    )
     r = run("eval", "--replay", dec)
     assert r.returncode == 2
     assert "this decision was made under the policy 'guobanfa-2019-24'" in r.stderr
@@ -67,21 +84,47 @@ def test_replay_refuses_a_decision_of_another_policy(tmp_path):
 
 
 def test_diff_refuses_to_compare_two_policies():
-    r = run("diff", NATIONAL / "cases" / "population.jsonl", "--policy", NATIONAL,
-            "--against", ROOT / "policy")
+    r = run(
+        "diff",
+        NATIONAL / "cases" / "population.jsonl",
+        "--policy",
+        NATIONAL,
+        "--against",
+        ROOT / "policy",
+    )
     assert r.returncode == 2
     assert "was made under the policy 'taierzhuang-2020-4'" in r.stderr
 
 
 def test_batch_history_refuses_claims_of_another_policy(tmp_path):
     hist = tmp_path / "history.jsonl"
-    hist.write_text(json.dumps({"id": "110101199003074514", "program": "vocational_training",
-                                "date": "2020-01-05", "occupation": "GJ-001", "level": "中级",
-                                "policy_id": "taierzhuang-2020-4"}) + "\n", encoding="utf-8")
-    args = ("batch", NATIONAL / "cases" / "population.jsonl", "--policy", NATIONAL,
-            "--out", tmp_path / "d.jsonl", "--history", hist)
+    hist.write_text(
+        json.dumps(
+            {
+                "id": "110101199003074514",
+                "program": "vocational_training",
+                "date": "2020-01-05",
+                "occupation": "GJ-001",
+                "level": "中级",
+                "policy_id": "taierzhuang-2020-4",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    args = (
+        "batch",
+        NATIONAL / "cases" / "population.jsonl",
+        "--policy",
+        NATIONAL,
+        "--out",
+        tmp_path / "d.jsonl",
+        "--history",
+        hist,
+    )
     r = run(*args)
     assert r.returncode == 2
-    assert f"{hist}:1: this history record was made under the policy 'taierzhuang-2020-4'" \
-        in r.stderr
+    assert (
+        f"{hist}:1: this history record was made under the policy 'taierzhuang-2020-4'" in r.stderr
+    )
     assert run(*args, "--other-policy").returncode == 0

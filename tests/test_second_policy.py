@@ -1,6 +1,7 @@
 """A second policy package (examples/policies/guobanfa-2019-24, 国办发〔2019〕24号
 with an example local notice) through the installed commands, with no Python
 that names it; several source documents; catalogues a policy declares."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ POLICY = [sys.executable, "-m", "cli"]
 
 
 def run(*args, cwd=ROOT, input=None):
-    return subprocess.run([*POLICY, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          input=input, timeout=300)
+    return subprocess.run(
+        [*POLICY, *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -29,6 +36,7 @@ def national_copy(tmp_path):
 
 
 # -- the package through every command ----------------------------------------------
+
 
 def test_check_strict_is_clean():
     r = run("check", NATIONAL, "--strict")
@@ -49,9 +57,14 @@ def test_eval_cites_both_documents_and_reads_its_own_catalogue():
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["policy"]["id"] == "guobanfa-2019-24"
-    assert out["policy"]["documents"] == [{"id": "local-notice", "number": "示人社发〔2019〕1号（示例）",
-                                          "title": "示例市职业技能提升行动补贴标准的通知（示例）",
-                                          "example": True}]
+    assert out["policy"]["documents"] == [
+        {
+            "id": "local-notice",
+            "number": "示人社发〔2019〕1号（示例）",
+            "title": "示例市职业技能提升行动补贴标准的通知（示例）",
+            "example": True,
+        }
+    ]
     d = out["decisions"][0]
     assert (d["outcome"], d["amount"]) == ("eligible", "1500.00")
     cites = {(c["document"], c["clause"]) for cl in d["clauses"] for c in cl["cite"]}
@@ -62,15 +75,21 @@ def test_eval_cites_both_documents_and_reads_its_own_catalogue():
     assert any(f.endswith("guobanfa-2019-24/catalogs/occupations.yaml") for f in files)
     assert not any("catalogs/data" in f for f in files)
     text = run("eval", case, "--policy", NATIONAL, "--full").stdout
-    assert "并依据: 示人社发〔2019〕1号（示例） 示例市职业技能提升行动补贴标准的通知（示例）\n" in text
+    assert (
+        "并依据: 示人社发〔2019〕1号（示例） 示例市职业技能提升行动补贴标准的通知（示例）\n" in text
+    )
     assert "↳ 示人社发〔2019〕1号（示例） 一「" in text
 
 
 def test_a_catalogue_edit_changes_the_decision(national_copy):
     data = national_copy / "catalogs" / "occupations.yaml"
-    data.write_text(data.read_text(encoding="utf-8").replace(
-        "{code: GJ-001, name: 电工, levels: [初级, 中级, 高级]",
-        "{code: GJ-001, name: 电工, levels: [初级, 高级]"), encoding="utf-8")
+    data.write_text(
+        data.read_text(encoding="utf-8").replace(
+            "{code: GJ-001, name: 电工, levels: [初级, 中级, 高级]",
+            "{code: GJ-001, name: 电工, levels: [初级, 高级]",
+        ),
+        encoding="utf-8",
+    )
     case = NATIONAL / "cases" / "vocational_training_intermediate.json"
     r = run("eval", case, "--policy", national_copy, "--format", "json")
     d = json.loads(r.stdout)["decisions"][0]
@@ -87,16 +106,20 @@ def test_batch_and_report_against_its_own_targets(tmp_path):
     r = run("report", out, "--policy", NATIONAL, "--format", "md")
     assert r.returncode == 0, r.stderr
     assert "三年共开展各类补贴性职业技能培训5000万人次以上" in r.stdout
-    assert "3250" not in r.stdout          # not Tai'erzhuang's target
+    assert "3250" not in r.stdout  # not Tai'erzhuang's target
 
 
 # -- several source documents ----------------------------------------------------------
 
+
 def test_a_citation_of_an_unknown_document_is_an_error(national_copy):
     prog = national_copy / "programs" / "apprenticeship.yaml"
-    prog.write_text(prog.read_text(encoding="utf-8").replace(
-        "- {document: local-notice, clause: 二}", "- {document: local-notise, clause: 二}"),
-        encoding="utf-8")
+    prog.write_text(
+        prog.read_text(encoding="utf-8").replace(
+            "- {document: local-notice, clause: 二}", "- {document: local-notise, clause: 二}"
+        ),
+        encoding="utf-8",
+    )
     r = run("check", national_copy)
     assert r.returncode == 1
     assert "apprenticeship.yaml:7:" in r.stderr + r.stdout
@@ -109,16 +132,23 @@ def test_clause_numbers_are_per_document(national_copy):
     cite of the local notice's 一 without `document` names the national plan,
     which has no 一."""
     prog = national_copy / "programs" / "vocational_training.yaml"
-    prog.write_text(prog.read_text(encoding="utf-8").replace(
-        "  - {document: local-notice, clause: 一}\n", "  - {clause: 一}\n", 1), encoding="utf-8")
+    prog.write_text(
+        prog.read_text(encoding="utf-8").replace(
+            "  - {document: local-notice, clause: 一}\n", "  - {clause: 一}\n", 1
+        ),
+        encoding="utf-8",
+    )
     r = run("check", national_copy)
     assert r.returncode == 1
     assert "no clause '一' in clauses.yaml" in r.stderr + r.stdout
-    assert ("clause 一 is in document local-notice: write {document: local-notice, clause: 一}"
-            in r.stderr + r.stdout)
+    assert (
+        "clause 一 is in document local-notice: write {document: local-notice, clause: 一}"
+        in r.stderr + r.stdout
+    )
 
 
 # -- catalogues the policy declares -------------------------------------------------------
+
 
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -128,26 +158,41 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_catalogue_entries_are_checked_against_the_declaration(national_copy):
     data = national_copy / "catalogs" / "occupations.yaml"
-    _edit(data, "{code: GJ-002, name: 焊工, levels: [初级, 中级, 高级], from: 2019-06-01",
-          "{code: GJ-002, name: 焊工, levels: [初级, 特级], from: 2019-06-01")
-    _edit(data, "{code: GJ-003, name: 养老护理员, levels: [初级, 中级], from: 2019-06-01",
-          "{code: GJ-001, name: 养老护理员, levels: [初级, 中级], from: 2019-06-01")
+    _edit(
+        data,
+        "{code: GJ-002, name: 焊工, levels: [初级, 中级, 高级], from: 2019-06-01",
+        "{code: GJ-002, name: 焊工, levels: [初级, 特级], from: 2019-06-01",
+    )
+    _edit(
+        data,
+        "{code: GJ-003, name: 养老护理员, levels: [初级, 中级], from: 2019-06-01",
+        "{code: GJ-001, name: 养老护理员, levels: [初级, 中级], from: 2019-06-01",
+    )
     _edit(data, "until: 2020-12-31", "until: 2019-01-31")
-    _edit(data, "{code: GJ-005, name: 电子商务师, levels: [中级, 高级]",
-          "{code: GJ-005, name: 电子商务师, levels: [], hours: 8")
+    _edit(
+        data,
+        "{code: GJ-005, name: 电子商务师, levels: [中级, 高级]",
+        "{code: GJ-005, name: 电子商务师, levels: [], hours: 8",
+    )
     r = run("check", national_copy)
     out = r.stdout + r.stderr
     assert r.returncode == 1, out
     assert "occupations.yaml:12:" in out and "expected a list of one of 初级、中级、高级" in out
-    assert "occupations.yaml:13:" in out and "the key code=GJ-001 is used twice (also at line 11)" in out
+    assert (
+        "occupations.yaml:13:" in out
+        and "the key code=GJ-001 is used twice (also at line 11)" in out
+    )
     assert "occupations.yaml:14:" in out and "the period ends (2019-01-31) before it starts" in out
     assert "occupations.yaml:15:" in out and "catalogue occupations has no field 'hours'" in out
 
 
 def test_a_declared_check_reports_the_entry(national_copy):
     data = national_copy / "catalogs" / "occupations.yaml"
-    _edit(data, "{code: GJ-005, name: 电子商务师, levels: [中级, 高级]",
-          "{code: GJ-005, name: 电子商务师, levels: []")
+    _edit(
+        data,
+        "{code: GJ-005, name: 电子商务师, levels: [中级, 高级]",
+        "{code: GJ-005, name: 电子商务师, levels: []",
+    )
     r = run("check", national_copy)
     out = r.stdout + r.stderr
     assert r.returncode == 1
@@ -159,26 +204,42 @@ def test_a_rule_cannot_read_a_catalogue_the_policy_does_not_declare(national_cop
     """A policy that declares its catalogues is given no other: a rule reading
     Tai'erzhuang's catalogue is an error, not a silent read of its data."""
     defs = national_copy / "definitions.yaml"
-    _edit(defs, "any(catalog.occupations,", "training.course in catalog.general or any(catalog.occupations,")
+    _edit(
+        defs,
+        "any(catalog.occupations,",
+        "training.course in catalog.general or any(catalog.occupations,",
+    )
     r = run("check", national_copy)
     out = r.stdout + r.stderr
     assert r.returncode == 1
     assert "definitions.yaml" in out and "general" in out
-    assert "occupations" in out      # the catalogues it has are named
+    assert "occupations" in out  # the catalogues it has are named
 
 
 def test_a_new_field_used_in_a_rule_is_a_data_change(national_copy):
     cat = national_copy / "catalogs.yaml"
-    _edit(cat, "      from: {type: date, label: 列入日期, label_en: Listed from}\n",
-          "      from: {type: date, label: 列入日期, label_en: Listed from}\n"
-          "      key_industry: {type: boolean, optional: true, default: false, label: 重点产业}\n")
+    _edit(
+        cat,
+        "      from: {type: date, label: 列入日期, label_en: Listed from}\n",
+        "      from: {type: date, label: 列入日期, label_en: Listed from}\n"
+        "      key_industry: {type: boolean, optional: true, default: false, label: 重点产业}\n",
+    )
     data = national_copy / "catalogs" / "occupations.yaml"
     _edit(data, "{code: GJ-001, name: 电工,", "{code: GJ-001, key_industry: true, name: 电工,")
     prog = national_copy / "programs" / "vocational_training.yaml"
-    _edit(prog, "    expr: 'any(catalog.occupations, o -> o.code == training.course and certificate.level in o.levels)'",
-          "    expr: 'any(catalog.occupations, o -> o.code == training.course and certificate.level in o.levels and o.key_industry)'")
-    ok = run("eval", NATIONAL / "cases" / "vocational_training_intermediate.json", "--policy",
-             national_copy, "--format", "json")
+    _edit(
+        prog,
+        "    expr: 'any(catalog.occupations, o -> o.code == training.course and certificate.level in o.levels)'",
+        "    expr: 'any(catalog.occupations, o -> o.code == training.course and certificate.level in o.levels and o.key_industry)'",
+    )
+    ok = run(
+        "eval",
+        NATIONAL / "cases" / "vocational_training_intermediate.json",
+        "--policy",
+        national_copy,
+        "--format",
+        "json",
+    )
     assert json.loads(ok.stdout)["decisions"][0]["outcome"] == "eligible", ok.stderr
     case = json.loads((NATIONAL / "cases" / "vocational_training_intermediate.json").read_text())
     case["training"]["course"] = "GJ-002"
@@ -192,33 +253,67 @@ def test_a_new_field_used_in_a_rule_is_a_data_change(national_copy):
 def test_no_shipped_python_names_the_second_policy():
     """The package runs with no Python that names it: none of its program,
     catalogue or document ids, nor its number, appears in shipped code."""
-    names = ["guobanfa", "国办发〔2019〕24号", "local-notice", "示人社发", "occupations",
-             "new_or_transferred", "GJ-00"]
-    shipped = [p for d in ("cli.py", "interpreter", "dsl", "authoring", "population",
-                           "commands", "catalogs", "policy")
-               for p in ([ROOT / d] if d.endswith(".py") else (ROOT / d).rglob("*.py"))]
-    hits = [f"{p.relative_to(ROOT)}: {n}" for p in shipped
-            for n in names if n in p.read_text(encoding="utf-8")]
+    names = [
+        "guobanfa",
+        "国办发〔2019〕24号",
+        "local-notice",
+        "示人社发",
+        "occupations",
+        "new_or_transferred",
+        "GJ-00",
+    ]
+    shipped = [
+        p
+        for d in (
+            "cli.py",
+            "interpreter",
+            "dsl",
+            "authoring",
+            "population",
+            "commands",
+            "catalogs",
+            "policy",
+        )
+        for p in ([ROOT / d] if d.endswith(".py") else (ROOT / d).rglob("*.py"))
+    ]
+    hits = [
+        f"{p.relative_to(ROOT)}: {n}"
+        for p in shipped
+        for n in names
+        if n in p.read_text(encoding="utf-8")
+    ]
     assert not hits
 
 
 def test_diff_of_a_revision_that_cites_its_own_text():
     rev = NATIONAL / "proposals" / "raise-living-allowance-2021.yaml"
-    r = run("diff", NATIONAL / "cases" / "population.jsonl", "--policy", NATIONAL,
-            "--revision", rev, "--format", "json")
+    r = run(
+        "diff",
+        NATIONAL / "cases" / "population.jsonl",
+        "--policy",
+        NATIONAL,
+        "--revision",
+        rev,
+        "--format",
+        "json",
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["budget"]["delta"] == "+1030.00"
     assert out["base"]["policy_id"] == out["other"]["policy_id"] == "guobanfa-2019-24"
-    case = {"applicant": {"poverty_registered": True},
-            "training": {"course": "GJ-006", "start_date": "2021-02-01", "days": 10},
-            "application": {"date": "2021-03-01", "programs": ["living_allowance"]}}
+    case = {
+        "applicant": {"poverty_registered": True},
+        "training": {"course": "GJ-006", "start_date": "2021-02-01", "days": 10},
+        "application": {"date": "2021-03-01", "programs": ["living_allowance"]},
+    }
     import tempfile
+
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
         json.dump(case, f, ensure_ascii=False)
-    d = json.loads(run("eval", f.name, "--policy", NATIONAL, "--revision", rev,
-                       "--format", "json").stdout)["decisions"][0]
-    assert (d["outcome"], d["amount"]) == ("eligible", "500.00")   # 10 days × 50, GJ-006 added
+    d = json.loads(
+        run("eval", f.name, "--policy", NATIONAL, "--revision", rev, "--format", "json").stdout
+    )["decisions"][0]
+    assert (d["outcome"], d["amount"]) == ("eligible", "500.00")  # 10 days × 50, GJ-006 added
     std = [s for s in d["standards"] if s["id"] == "living_allowance_per_day"][0]
     assert std["revision"] == "示人社发〔2020〕9号（示例）"
     assert std["cite"][0]["quote"] == "生活费补贴标准调整为每人每天50元（含交通费）"

@@ -111,14 +111,17 @@ def test_revision_in_policy_folder_is_loaded_automatically(policy_copy):
 
 def test_revisions_apply_in_order_of_issue_date(tmp_path):
     later = tmp_path / "later.yaml"
-    later.write_text(RAISE.read_text(encoding="utf-8")
-                     .replace("issued: 2020-12-20", "issued: 2021-03-01")
-                     .replace("id: sample-raise-junior-2021", "id: later")
-                     .replace("初级: 1200", "初级: 1300")
-                     # a value from the same date is replaced explicitly, and
-                     # the later revision's text is its own
-                     .replace("add_standard_value", "replace_standard_value")
-                     .replace("示例1号-一", "示例9号-一"), encoding="utf-8")
+    later.write_text(
+        RAISE.read_text(encoding="utf-8")
+        .replace("issued: 2020-12-20", "issued: 2021-03-01")
+        .replace("id: sample-raise-junior-2021", "id: later")
+        .replace("初级: 1200", "初级: 1300")
+        # a value from the same date is replaced explicitly, and
+        # the later revision's text is its own
+        .replace("add_standard_value", "replace_standard_value")
+        .replace("示例1号-一", "示例9号-一"),
+        encoding="utf-8",
+    )
     ev = Evaluator(load_policy(revisions=[later, RAISE]))
     (d,) = ev.decide(junior_case("2021-02-01")).decisions
     assert money(d.amount) == "1300.00"
@@ -194,8 +197,12 @@ def test_quoted_dates_in_a_revision_and_the_document_are_read_as_dates(tmp_path,
     quoted = tmp_path / "quoted.yaml"
     text = RAISE.read_text(encoding="utf-8")
     assert "issued: 2020-12-20" in text and "from: 2021-01-01" in text
-    quoted.write_text(text.replace("issued: 2020-12-20", "issued: '2020-12-20'")
-                      .replace("from: 2021-01-01", 'from: "2021-01-01"'), encoding="utf-8")
+    quoted.write_text(
+        text.replace("issued: 2020-12-20", "issued: '2020-12-20'").replace(
+            "from: 2021-01-01", 'from: "2021-01-01"'
+        ),
+        encoding="utf-8",
+    )
     doc = policy_copy / "document.yaml"
     doc.write_text(
         doc.read_text(encoding="utf-8").replace("issued: 2020-03-23", "issued: '2020-03-23'"),
