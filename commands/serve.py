@@ -102,6 +102,8 @@ def serve(
       with a ledger (--db): POST /v1/applications, GET /v1/applications[/{id}],
            POST /v1/applications/{id}/review|facts|payments, GET /v1/publicity,
            GET /v1/audit/verify (each for its role)
+      with a ledger: /ui/   the officer pages (网上申报、网上审核、公示); users sign
+           in with a password (`policy ledger user passwd NAME`) or a token
       GET  /healthz, /readyz, /metrics
     Requests need an API token (`policy serve token add USER --role ROLE`)
     except the policy's own pages, the health checks and, with

@@ -82,13 +82,13 @@ class Pages:
 
         self.service = service
         self.policy = service.policy
-        self.env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
-            autoescape=select_autoescape(default=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        # every value shown goes through dsl.visible, as every text output does: a
+        # bidi override or a zero-width character in a name cannot reorder or hide
+        # what an officer reads (HTML escaping alone keeps markup out, not these)
+        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                               autoescape=select_autoescape(default=True),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               finalize=_shown)
         self.env.globals["PREFIX"] = PREFIX
         self.env.filters["dump"] = lambda v: json.dumps(v, ensure_ascii=False)
         derived: set[str] = set()
@@ -98,6 +98,17 @@ class Pages:
         self.form = FormSpec(self.policy, derived)
         self.sessions = SessionStore(service.ledger) if service.ledger is not None else None
         self.static_version = _static_version()
+
+
+def _shown(value):
+    """A value as a page shows it: text made visible (``dsl.visible``), markup
+    the templates made themselves left alone."""
+    from markupsafe import Markup
+
+    from dsl.visible import visible
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 
 def pages(request: Request) -> Pages:

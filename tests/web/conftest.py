@@ -91,7 +91,8 @@ class Office:
         self.kind = kind
         self.db, self._drop = new_database(kind, tmp)
         self.tokens = staff(self.db)
-        self.server = Server("--db", self.db, tmp=tmp)
+        # two worker processes: a session made by one is honoured by the other
+        self.server = Server("--db", self.db, "--workers", "2", tmp=tmp)
         self.url = self.server.url
 
     def close(self) -> None:

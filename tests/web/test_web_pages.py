@@ -192,6 +192,20 @@ def test_a_session_cookie_is_httponly_and_samesite(office):
     o.close()
 
 
+def test_a_session_holds_on_every_worker(office):
+    """The server runs two worker processes; each new connection may be
+    taken by either, and every one of them knows the session (it is in the
+    database, not in a process)."""
+    o = signed_in(office, "rita")
+    cookie = {"policy_session": o.http.cookies["policy_session"]}
+    for _ in range(12):
+        with httpx.Client(base_url=office.url, cookies=cookie,
+                          headers={"Connection": "close"}) as fresh:
+            r = fresh.get("/ui/applications", follow_redirects=False)
+            assert r.status_code == 200 and "rita" in r.text
+    o.close()
+
+
 def test_a_wrong_password_signs_no_one_in(office):
     for user, password in (("alice", "wrong password"), ("nobody", "alice-pass-1"), ("alice", "")):
         o = Officer(office.url)
@@ -557,3 +571,15 @@ def test_without_a_ledger_the_pages_say_so(tmp_path):
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
     finally:
         server.stop()
+
+
+def test_a_name_cannot_forge_what_the_page_shows(office, desks):
+    """Markup is escaped, and a bidi override or a zero-width character is
+    shown as its escape (dsl.visible), in the claim's page and the queue."""
+    name = "李\u202e明<script>alert(1)</script>\u200b"
+    app_id = submitted(desks["caseworker"], {**VOCATIONAL, "applicant.id": pid(5),
+                                             "applicant.name": name})
+    for path in (f"/ui/applications/{app_id}", f"/ui/applications?q={pid(5)}"):
+        page = desks["read-only"].get(path).text
+        assert "<script>alert" not in page and "\u202e" not in page and "\u200b" not in page
+        assert "李\\u202e明&lt;script&gt;alert(1)&lt;/script&gt;\\u200b" in page, path

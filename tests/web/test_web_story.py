@@ -183,6 +183,15 @@ class Story:
         if not box.is_selected():
             box.click()
 
+    def evidence(self, name: str) -> None:
+        """What the browser showed when a step failed: a screenshot and the page."""
+        try:
+            self.d.save_screenshot(str(self.folder / f"{name}-FAILED.png"))
+            (self.folder / f"{name}-FAILED.html").write_text(
+                f"<!-- {self.d.current_url} -->\n{self.d.page_source}", encoding="utf-8")
+        except Exception:       # noqa: BLE001 - evidence is best effort; the failure is raised
+            pass
+
     def index(self) -> None:
         """A page listing the screenshots (of every test so far) with what each shows."""
         import html
@@ -227,6 +236,9 @@ def test_the_officer_story(office, story_folder):
     s = Story(drv, office.url, story_folder)
     try:
         _story(s, office)
+    except BaseException:
+        s.evidence("story")
+        raise
     finally:
         s.index()
         drv.quit()
@@ -424,6 +436,9 @@ def test_the_form_works_without_javascript(office, story_folder):
         assert section.get_attribute("data-outcome") == "eligible"
         assert s.text("#d-skill_upgrade [data-amount]") == "2,000.00"
         s.shot("11-no-javascript-decision", "JavaScript 关闭：判定结果")
+    except BaseException:
+        s.evidence("no-javascript")
+        raise
     finally:
         s.index()
         drv.quit()
