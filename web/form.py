@@ -106,8 +106,10 @@ class FormSpec:
             w.kind = "group"
             w.none_label = none
             w.none_checked = _first(form, name + NONE_SUFFIX) == "1"
-            w.children = [self._widget(f, f"{name}.{k}", form, errors, lang, words)
-                          for k, f in decl.fields.items()]
+            w.children = [
+                self._widget(f, f"{name}.{k}", form, errors, lang, words)
+                for k, f in decl.fields.items()
+            ]
             return w
         if t == "list":
             item = decl.items

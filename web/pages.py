@@ -85,10 +85,14 @@ class Pages:
         # every value shown goes through dsl.visible, as every text output does: a
         # bidi override or a zero-width character in a name cannot reorder or hide
         # what an officer reads (HTML escaping alone keeps markup out, not these)
-        self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
-                               autoescape=select_autoescape(default=True),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                               finalize=_shown)
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=_shown,
+        )
         self.env.globals["PREFIX"] = PREFIX
         self.env.filters["dump"] = lambda v: json.dumps(v, ensure_ascii=False)
         derived: set[str] = set()
@@ -106,6 +110,7 @@ def _shown(value):
     from markupsafe import Markup
 
     from dsl.visible import visible
+
     if isinstance(value, str) and not isinstance(value, Markup):
         return visible(value)
     return value

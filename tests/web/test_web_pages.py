@@ -199,8 +199,9 @@ def test_a_session_holds_on_every_worker(office):
     o = signed_in(office, "rita")
     cookie = {"policy_session": o.http.cookies["policy_session"]}
     for _ in range(12):
-        with httpx.Client(base_url=office.url, cookies=cookie,
-                          headers={"Connection": "close"}) as fresh:
+        with httpx.Client(
+            base_url=office.url, cookies=cookie, headers={"Connection": "close"}
+        ) as fresh:
             r = fresh.get("/ui/applications", follow_redirects=False)
             assert r.status_code == 200 and "rita" in r.text
     o.close()
@@ -577,8 +578,9 @@ def test_a_name_cannot_forge_what_the_page_shows(office, desks):
     """Markup is escaped, and a bidi override or a zero-width character is
     shown as its escape (dsl.visible), in the claim's page and the queue."""
     name = "李\u202e明<script>alert(1)</script>\u200b"
-    app_id = submitted(desks["caseworker"], {**VOCATIONAL, "applicant.id": pid(5),
-                                             "applicant.name": name})
+    app_id = submitted(
+        desks["caseworker"], {**VOCATIONAL, "applicant.id": pid(5), "applicant.name": name}
+    )
     for path in (f"/ui/applications/{app_id}", f"/ui/applications?q={pid(5)}"):
         page = desks["read-only"].get(path).text
         assert "<script>alert" not in page and "\u202e" not in page and "\u200b" not in page

@@ -188,8 +188,9 @@ class Story:
         try:
             self.d.save_screenshot(str(self.folder / f"{name}-FAILED.png"))
             (self.folder / f"{name}-FAILED.html").write_text(
-                f"<!-- {self.d.current_url} -->\n{self.d.page_source}", encoding="utf-8")
-        except Exception:       # noqa: BLE001 - evidence is best effort; the failure is raised
+                f"<!-- {self.d.current_url} -->\n{self.d.page_source}", encoding="utf-8"
+            )
+        except Exception:  # noqa: BLE001 - evidence is best effort; the failure is raised
             pass
 
     def index(self) -> None:
