@@ -283,19 +283,20 @@ def diff_cmd(old: Path, new: Path, fmt: str, policy_dir):
         r = declared.diff(policy, old, new)
         head = "## " if fmt == "md" else ""
         lines = [
-            f"{head}{r['title']} ({r['catalogue']}): {len(r['added'])} added, "
-            f"{len(r['removed'])} removed, {len(r['changed'])} changed"
+            (
+                f"{head}{r['title']} ({r['catalogue']}): {len(r['added'])} added, "
+                f"{len(r['removed'])} removed, {len(r['changed'])} changed"
+            )
         ]
         lines += [f"{'- ' if fmt == 'md' else '  '}+ {k}" for k in r["added"]]
         lines += [f"{'- ' if fmt == 'md' else '  '}- {k}" for k in r["removed"]]
         for c in r["changed"]:
-            shown = lambda v: (
-                "、".join(map(str, v))
-                if isinstance(v, list)
-                else "—"
-                if v is None
-                else str(v)
-            )
+
+            def shown(v):
+                return (
+                    "、".join(map(str, v)) if isinstance(v, list) else "—" if v is None else str(v)
+                )
+
             fields = "; ".join(f"{n}: {shown(a)} → {shown(b)}" for n, (a, b) in c["fields"].items())
             lines.append(f"{'- ' if fmt == 'md' else '  '}~ {c['key']}: {fields}")
         click.echo("\n".join(lines))

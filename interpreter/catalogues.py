@@ -324,7 +324,7 @@ def run_checks(
 ) -> None:
     """Each declared check over each entry; a failing entry is reported at
     its own line with the check's message."""
-    for i, decl in enumerate(decls):
+    for _i, decl in enumerate(decls):
         if not decl.checks:
             continue
         env = Environment(facts={"entry": entry_type(decl, enums)}, catalogs=types)
@@ -392,7 +392,7 @@ def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict
         return None
     decls = declare(cat_src, enums, ld.errors)
     data_srcs = {}
-    for i, decl in enumerate(decls):
+    for _i, decl in enumerate(decls):
         path = (ld.root / decl.file).resolve()
         try:
             path.relative_to(ld.root)

@@ -22,6 +22,7 @@ the decision date), in the order of the revisions' issue dates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from dataclasses import dataclass
 
@@ -238,7 +239,7 @@ def apply_facts(changes: list[Change], ld, enums: dict, facts: dict) -> None:
             continue
         path = str(d["path"])
         parts = path.split(".")
-        parent, where = None, facts
+        _parent, where = None, facts
         for p in parts[:-1]:
             decl = where.get(p)
             if decl is None or decl.type != "record":
@@ -249,7 +250,7 @@ def apply_facts(changes: list[Change], ld, enums: dict, facts: dict) -> None:
                 )
                 where = None
                 break
-            parent, where = decl, decl.fields
+            _parent, where = decl, decl.fields
         if where is None:
             continue
         leaf = parts[-1]
@@ -316,10 +317,9 @@ def apply_standards(changes: list[Change], ld, enums: dict, standards: dict) -> 
         sid = d.get("standard")
         for k in ("from", "until"):  # a date in quotes is the date it says
             if isinstance(d.get(k), str):
-                try:
+                # the schema says what is wrong with a date that does not parse
+                with contextlib.suppress(ValueError):
                     d[k] = _dt.date.fromisoformat(d[k])
-                except ValueError:
-                    pass  # the schema says what is wrong with it
         entry = {k: v for k, v in d.items() if k in ("from", "until", "value")}
         rest = sorted(set(d) - {"standard", "from", "until", "value", "cite"})
         n = len(ld.errors)
@@ -446,13 +446,12 @@ def apply_definitions(changes: list[Change], ld, env, declared: dict, reserved) 
             )
             continue
         part = grafted(c.src, c.at, ("definitions", 0), {"definitions": [d]})
-        try:
+        # a parse error is reported with its position when compiled
+        with contextlib.suppress(ParseError):
             env.define(
                 name,
                 ld.parse(d["expr"] if isinstance(d["expr"], str) else _literal_text(d["expr"])),
             )
-        except ParseError:
-            pass  # reported with its position when compiled
         declared[name] = (part, 0)
 
 

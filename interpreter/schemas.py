@@ -33,7 +33,7 @@ def validator(name: str):
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@lru_cache(maxsize=None)
+@cache
 def part_validator(name: str, pointer: str):
     """A validator for the part of schema ``name`` at JSON ``pointer`` (e.g.
     ``/$defs/clause``), its references resolved in that schema."""

@@ -330,8 +330,10 @@ class _View:
         if x.rejected_by_other:
             cases += w["other_only"].format(n=f"{x.rejected_by_other:,}")
         return [
-            f"{w['title']}{w['colon']}{x.base_root} ({x.base_id} {_short(x.base_hash)}) → "
-            f"{x.other_root} ({x.other_id} {_short(x.other_hash)})",
+            (
+                f"{w['title']}{w['colon']}{x.base_root} ({x.base_id} {_short(x.base_hash)}) → "
+                f"{x.other_root} ({x.other_id} {_short(x.other_hash)})"
+            ),
             cases,
             w["decisions"].format(
                 n=f"{t.decisions:,}",

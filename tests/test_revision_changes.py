@@ -87,7 +87,7 @@ def test_standard_value_cites_the_revisions_own_text(tmp_path):
     policy = load(r)
     d = decide(policy, SKILL, "skill_upgrade")
     assert (d["outcome"], d["failing"]) == ("ineligible", ["insured_12_months"])
-    std = [s for s in d["standards"] if s["id"] == "skill_upgrade_min_months"][0]
+    std = next(s for s in d["standards"] if s["id"] == "skill_upgrade_min_months")
     assert (std["value"], std["from"], std["revision"]) == ("24", "2021-06-01", "测试〔2021〕1号")
     assert std["cite"] == [
         {
@@ -141,7 +141,7 @@ def test_add_and_replace_clause(tmp_path):
     policy = load(r)
     d = decide(policy, SKILL, "skill_upgrade")
     assert d["failing"] == ["insured_12_months"]
-    clause = [c for c in d["clauses"] if c["id"] == "insured_12_months"][0]
+    clause = next(c for c in d["clauses"] if c["id"] == "insured_12_months")
     assert clause["cite"][0]["document"] == "测试〔2021〕1号"
     assert "senior_only" in [c["id"] for c in d["clauses"]]
 
@@ -254,16 +254,20 @@ def test_catalogue_entries_of_a_declared_catalogue(tmp_path):
     "body, message, hint",
     [
         (
-            "  - replace_program: {id: skill_upgrde, title: x, title_en: x, payee: {zh: x, en: x}, "
-            "responsible: [x], clauses: [{id: a, expr: 'true', explain: {zh: x, en: x}}], "
-            "amount: {expr: 1, explain: {zh: x, en: x}}}\n",
+            (
+                "  - replace_program: {id: skill_upgrde, title: x, title_en: x, payee: {zh: x, en: x}, "
+                "responsible: [x], clauses: [{id: a, expr: 'true', explain: {zh: x, en: x}}], "
+                "amount: {expr: 1, explain: {zh: x, en: x}}}\n"
+            ),
             "no program 'skill_upgrde' to replace",
             "did you mean 'skill_upgrade'?",
         ),
         (
-            "  - add_program: {id: skill_upgrade, title: x, title_en: x, payee: {zh: x, en: x}, "
-            "responsible: [x], clauses: [{id: a, expr: 'true', explain: {zh: x, en: x}}], "
-            "amount: {expr: 1, explain: {zh: x, en: x}}}\n",
+            (
+                "  - add_program: {id: skill_upgrade, title: x, title_en: x, payee: {zh: x, en: x}, "
+                "responsible: [x], clauses: [{id: a, expr: 'true', explain: {zh: x, en: x}}], "
+                "amount: {expr: 1, explain: {zh: x, en: x}}}\n"
+            ),
             "there is already a program 'skill_upgrade'",
             "write replace_program",
         ),
@@ -288,20 +292,26 @@ def test_catalogue_entries_of_a_declared_catalogue(tmp_path):
             "add_standard_value",
         ),
         (
-            "  - replace_clause: {program: skill_upgrade, clause: {id: insured_12_month, expr: 'true', "
-            "explain: {zh: x, en: x}}}\n",
+            (
+                "  - replace_clause: {program: skill_upgrade, clause: {id: insured_12_month, expr: 'true', "
+                "explain: {zh: x, en: x}}}\n"
+            ),
             "program skill_upgrade has no clause 'insured_12_month'",
             "did you mean 'insured_12_months'?",
         ),
         (
-            "  - add_clause: {program: skill_upgrade, clause: {id: insured_12_months, expr: 'true', "
-            "explain: {zh: x, en: x}}}\n",
+            (
+                "  - add_clause: {program: skill_upgrade, clause: {id: insured_12_months, expr: 'true', "
+                "explain: {zh: x, en: x}}}\n"
+            ),
             "program skill_upgrade already has a clause 'insured_12_months'",
             "write replace_clause",
         ),
         (
-            "  - add_clause: {program: skil_upgrade, clause: {id: x, expr: 'true', "
-            "explain: {zh: x, en: x}}}\n",
+            (
+                "  - add_clause: {program: skil_upgrade, clause: {id: x, expr: 'true', "
+                "explain: {zh: x, en: x}}}\n"
+            ),
             "no program 'skil_upgrade'",
             "did you mean 'skill_upgrade'?",
         ),

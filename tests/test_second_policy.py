@@ -314,7 +314,7 @@ def test_diff_of_a_revision_that_cites_its_own_text():
         run("eval", f.name, "--policy", NATIONAL, "--revision", rev, "--format", "json").stdout
     )["decisions"][0]
     assert (d["outcome"], d["amount"]) == ("eligible", "500.00")  # 10 days × 50, GJ-006 added
-    std = [s for s in d["standards"] if s["id"] == "living_allowance_per_day"][0]
+    std = next(s for s in d["standards"] if s["id"] == "living_allowance_per_day")
     assert std["revision"] == "示人社发〔2020〕9号（示例）"
     assert std["cite"][0]["quote"] == "生活费补贴标准调整为每人每天50元（含交通费）"
     plain = json.loads(run("eval", f.name, "--policy", NATIONAL, "--format", "json").stdout)
