@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 POLICIES = {
     "bundled": (ROOT / "policy", ROOT / "examples" / "cases.jsonl"),
     "guobanfa-2019-24": (

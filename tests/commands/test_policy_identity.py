@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 CASE = NATIONAL / "cases" / "vocational_training_intermediate.json"
 

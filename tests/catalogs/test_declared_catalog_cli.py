@@ -8,9 +8,9 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 
 

@@ -18,8 +18,8 @@ from dsl.errors import ErrorList, PolicyError
 from interpreter.evaluate import Evaluator
 from interpreter.loader import load_policy
 from interpreter.render import result_json
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 DOCS = (ROOT / "docs" / "policy-format.md").read_text(encoding="utf-8")
 HEAD = """revision:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 POLICY = [sys.executable, "-m", "cli"]
 
