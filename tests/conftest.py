@@ -7,6 +7,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config):
+    # A shell starts a background job (`cmd &` without job control: a CI
+    # runner, nohup, a script) with SIGINT ignored, and an ignored signal stays
+    # ignored in every program it starts: the tests that press Ctrl-C on
+    # `policy batch` would then see it finish (exit 0). A Python handler here
+    # is reset to the default in the programs the tests start, as at a terminal.
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     config.addinivalue_line("markers", "browser: opens a page in headless Chromium")
     config.addinivalue_line("markers", "slow: skipped by a quick run, pytest -m 'not slow'")
     # the compiled-policy cache of a test run stays out of the user's home
