@@ -6,9 +6,11 @@ it), PostgreSQL."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 PG = os.environ.get("POLICY_TEST_PG")
@@ -114,3 +116,84 @@ def office(request, tmp_path_factory):
     o = Office(request.param, tmp_path_factory.mktemp(f"office-{request.param}"))
     yield o
     o.close()
+
+
+# -- an officer over HTTP ----------------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def pid(seed: int) -> str:
+    """A valid 身份证号 (check digit right), one per seed."""
+    import random
+
+    from interpreter.formats import generate_resident_id
+
+    return generate_resident_id(random.Random(seed))
+
+
+class Officer:
+    """One officer's browser, as far as HTTP goes: cookies kept, the CSRF
+    token of the last page sent back with each form."""
+
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url, follow_redirects=False, timeout=60)
+        self.csrf = ""
+
+    def get(self, path: str, **kw) -> httpx.Response:
+        r = self.http.get(path, **kw)
+        m = (
+            CSRF.search(r.text)
+            if r.headers.get("content-type", "").startswith("text/html")
+            else None
+        )
+        if m:
+            self.csrf = m.group(1)
+        return r
+
+    def post(
+        self, path: str, data: dict | list, csrf: str | None = None, headers: dict | None = None
+    ) -> httpx.Response:
+        items = list(data.items()) if isinstance(data, dict) else list(data)
+        items.append(("csrf", self.csrf if csrf is None else csrf))
+        return self.http.post(path, data=_pairs(items), headers=headers)
+
+    def sign_in(
+        self, user: str, role: str = "", password: str | None = None, token: str = ""
+    ) -> httpx.Response:
+        self.get("/ui/signin")
+        return self.post(
+            "/ui/signin",
+            {
+                "user": user,
+                "role": role,
+                "token": token,
+                "password": PASSWORDS.get(user, "") if password is None else password,
+                "next": "/ui/applications",
+            },
+        )
+
+    def close(self):
+        self.http.close()
+
+
+def _pairs(items):
+    """httpx takes a dict of lists for repeated fields."""
+    out: dict = {}
+    for k, v in items:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def signed_in(office, user: str, role: str = "") -> Officer:
+    o = Officer(office.url)
+    r = o.sign_in(user, role)
+    assert r.status_code == 303, r.text
+    return o
+
+
+def submitted(o: Officer, claim: dict) -> int:
+    o.get("/ui/apply")
+    r = o.post("/ui/apply", claim)
+    assert r.status_code == 303, r.text
+    return int(re.search(r"/applications/(\d+)", r.headers["location"]).group(1))

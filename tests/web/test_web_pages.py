@@ -7,12 +7,13 @@ notice, and a form that follows a revision with no code change."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.web.conftest import PASSWORDS, policy_cmd
+from tests.web.conftest import PASSWORDS, Officer, pid, policy_cmd, signed_in, submitted
 
 HERE = Path(__file__).parent
 PERSON = "370405199003152316"
@@ -51,83 +52,6 @@ PROJECT = {
     "application.date": "2021-06-15",
     "application.programs": "project_training",
 }
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def pid(seed: int) -> str:
-    """A valid 身份证号 (check digit right), one per seed."""
-    import random
-
-    from interpreter.formats import generate_resident_id
-
-    return generate_resident_id(random.Random(seed))
-
-
-class Officer:
-    """One officer's browser, as far as HTTP goes: cookies kept, the CSRF
-    token of the last page sent back with each form."""
-
-    def __init__(self, url: str):
-        self.http = httpx.Client(base_url=url, follow_redirects=False, timeout=60)
-        self.csrf = ""
-
-    def get(self, path: str, **kw) -> httpx.Response:
-        r = self.http.get(path, **kw)
-        m = (
-            CSRF.search(r.text)
-            if r.headers.get("content-type", "").startswith("text/html")
-            else None
-        )
-        if m:
-            self.csrf = m.group(1)
-        return r
-
-    def post(
-        self, path: str, data: dict | list, csrf: str | None = None, headers: dict | None = None
-    ) -> httpx.Response:
-        items = list(data.items()) if isinstance(data, dict) else list(data)
-        items.append(("csrf", self.csrf if csrf is None else csrf))
-        return self.http.post(path, data=_pairs(items), headers=headers)
-
-    def sign_in(
-        self, user: str, role: str = "", password: str | None = None, token: str = ""
-    ) -> httpx.Response:
-        self.get("/ui/signin")
-        return self.post(
-            "/ui/signin",
-            {
-                "user": user,
-                "role": role,
-                "token": token,
-                "password": PASSWORDS.get(user, "") if password is None else password,
-                "next": "/ui/applications",
-            },
-        )
-
-    def close(self):
-        self.http.close()
-
-
-def _pairs(items):
-    """httpx takes a dict of lists for repeated fields."""
-    out: dict = {}
-    for k, v in items:
-        out.setdefault(k, []).append(v)
-    return out
-
-
-def signed_in(office, user: str, role: str = "") -> Officer:
-    o = Officer(office.url)
-    r = o.sign_in(user, role)
-    assert r.status_code == 303, r.text
-    return o
-
-
-def submitted(o: Officer, claim: dict) -> int:
-    o.get("/ui/apply")
-    r = o.post("/ui/apply", claim)
-    assert r.status_code == 303, r.text
-    return int(re.search(r"/applications/(\d+)", r.headers["location"]).group(1))
 
 
 def _applications(db: str) -> dict[int, str]:
@@ -303,6 +227,179 @@ def test_a_form_without_its_csrf_token_changes_nothing(office):
         assert r.status_code == 403 and "CSRF" in r.text
     assert count(office) == before
     o.close()
+
+
+def _trail(o: Officer, app_id: int) -> list[str]:
+    return re.findall(r'<tr data-action="(\w+)">', o.get(f"/ui/applications/{app_id}").text)
+
+
+def test_no_step_is_taken_without_its_csrf_token(office):
+    """Review, record, pay and sign out, each by the role that may: with no
+    token, a forged one, or from another site's page, refused (403) and
+    nothing changes; with the page's token, taken."""
+    alice, bob, fay = (signed_in(office, u) for u in ("alice", "bob", "fay"))
+    app_id = submitted(alice, {**VOCATIONAL, "applicant.id": pid(20), "applicant.name": "孙丽"})
+    steps = [
+        (bob, f"/ui/applications/{app_id}/review", {"decision": "approve"}, "approved"),
+        (
+            alice,
+            f"/ui/applications/{app_id}/facts",
+            {"path": "applicant.name", "value": "孙莉"},
+            None,
+        ),
+        (fay, f"/ui/applications/{app_id}/payments", {"reference": "PAY-20"}, None),
+    ]
+    for o, path, form, after in steps:
+        o.get(f"/ui/applications/{app_id}")
+        before = (status_of(office, app_id), _trail(o, app_id))
+        for csrf, headers in (
+            ("", None),
+            ("forged", None),
+            (None, {"Origin": "http://evil.example"}),
+        ):
+            r = o.post(path, form, csrf=csrf, headers=headers)
+            assert r.status_code == 403 and "CSRF" in r.text, (path, csrf, r.text)
+            assert (status_of(office, app_id), _trail(o, app_id)) == before, path
+        r = o.post(path, form)
+        assert r.status_code == 303, (path, r.text)
+        assert len(_trail(o, app_id)) == len(before[1]) + 1
+        if after:
+            assert status_of(office, app_id) == after
+    # signing out: refused without the token, and the session still holds
+    for csrf in ("", "forged"):
+        assert alice.post("/ui/signout", {}, csrf=csrf).status_code == 403
+        assert alice.get("/ui/applications").status_code == 200
+    alice.get("/ui/applications")
+    assert alice.post("/ui/signout", {}).status_code == 303
+    assert alice.get("/ui/applications").status_code == 303
+    for o in (alice, bob, fay):
+        o.close()
+
+
+class _Forms(HTMLParser):
+    """The forms of a page (method, action, the names and values of their
+    inputs) and every resource it loads (scripts, style sheets, images, icons)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append(
+                {"method": (a.get("method") or "get").lower(), "action": a.get("action"), "in": {}}
+            )
+        elif tag in ("input", "textarea", "select", "button") and self.forms and a.get("name"):
+            self.forms[-1]["in"].setdefault(a["name"], []).append(a.get("value"))
+        if tag in ("script", "img", "iframe", "source", "audio", "video") and a.get("src"):
+            self.loads.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.loads.append(a["href"])
+        for k in ("style", "srcset"):
+            if k in a and "url(" in (a[k] or ""):
+                self.loads.append(a[k])
+
+
+def _every_page(office, seed: int) -> list[tuple[Officer, str]]:
+    """Every page of every desk, on a claim where each desk has its form:
+    signing in, the form, the queue, a submitted claim (the reviewer's form,
+    the caseworker's), an approved one (finance's), the publicity list."""
+    alice, bob, fay, rita = (signed_in(office, u) for u in ("alice", "bob", "fay", "rita"))
+    waiting = submitted(alice, {**VOCATIONAL, "applicant.id": pid(seed), "applicant.name": "周平"})
+    approved = submitted(
+        alice, {**VOCATIONAL, "applicant.id": pid(seed + 1), "applicant.name": "吴军"}
+    )
+    bob.get(f"/ui/applications/{approved}")
+    assert (
+        bob.post(f"/ui/applications/{approved}/review", {"decision": "approve"}).status_code == 303
+    )
+    anonymous = Officer(office.url)
+    pages = [(anonymous, "/ui/signin")]
+    for o in (alice, bob, fay, rita):
+        pages += [
+            (o, "/ui/applications"),
+            (o, "/ui/applications?status=submitted&q=周平"),
+            (o, f"/ui/applications/{waiting}"),
+            (o, f"/ui/applications/{approved}"),
+            (o, "/ui/publicity"),
+        ]
+    pages.append((alice, "/ui/apply"))
+    return pages
+
+
+def test_every_form_that_changes_something_carries_the_csrf_token(office):
+    """Each page of each desk: every POST form sends the session's token (the
+    sign-in form its own); each desk's forms are there to check (review,
+    record, pay, apply, sign out, sign in)."""
+    seen = set()
+    pages = _every_page(office, 21)
+    for o, path in pages:
+        r = o.get(path)
+        assert r.status_code == 200, (path, r.text)
+        forms = _Forms()
+        forms.feed(r.text)
+        for f in forms.forms:
+            if f["method"] != "post":
+                continue
+            tokens = f["in"].get("csrf")
+            assert tokens and len(tokens) == 1 and tokens[0], (path, f["action"])
+            if f["action"] != "/ui/signin":
+                assert tokens[0] == o.csrf
+            seen.add(re.sub(r"/\d+/", "/{id}/", f["action"]))
+    assert seen == {
+        "/ui/signin",
+        "/ui/signout",
+        "/ui/apply",
+        "/ui/applications/{id}/review",
+        "/ui/applications/{id}/facts",
+        "/ui/applications/{id}/payments",
+    }
+    for o in {id(o): o for o, _ in pages}.values():
+        o.close()
+
+
+def test_every_asset_is_served_by_the_package(office):
+    """No CDN, nothing from another site: every script, style sheet and image
+    a page loads is a path of this server, answered with the very bytes of a
+    file of the package (web/static), and the pages' Content-Security-Policy
+    lets the browser load nothing from anywhere else."""
+    from importlib.resources import files
+
+    static = files("web") / "static"
+    pages = _every_page(office, 23)
+    loaded = set()
+    for o, path in pages:
+        r = o.get(path)
+        policy = r.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        assert "http" not in policy and "*" not in policy  # no other origin allowed
+        forms = _Forms()
+        forms.feed(r.text)
+        assert forms.loads, path
+        for url in forms.loads:
+            assert url.startswith("/ui/static/"), (path, url)
+            loaded.add(url)
+    for url in sorted(loaded):
+        r = pages[0][0].http.get(url)
+        name = url.removeprefix("/ui/static/").split("?")[0]
+        assert r.status_code == 200, url
+        assert r.content == (static / name).read_bytes(), url
+    assert {u.split("?")[0] for u in loaded} == {"/ui/static/web.css", "/ui/static/web.js"}
+    css = (static / "web.css").read_text(encoding="utf-8")
+    assert "@import" not in css
+    assert all(u.strip("'\" ").startswith("data:") for u in re.findall(r"url\(([^)]*)\)", css))
+    # the applicant's notice (the documents room's HTML): its images inline, nothing fetched
+    o = pages[1][0]
+    app_id = re.search(r"/ui/applications/(\d+)", pages[3][1]).group(1)
+    r = o.get(f"/ui/applications/{app_id}/notice")
+    assert r.status_code == 200 and "http" not in r.headers["content-security-policy"]
+    forms = _Forms()
+    forms.feed(r.text)
+    assert all(u.startswith("data:") for u in forms.loads), forms.loads
+    for o in {id(o): o for o, _ in pages}.values():
+        o.close()
 
 
 STEPS = {  # step → (the path of a POST on claim {id}, its form, the role it takes)
