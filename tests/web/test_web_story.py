@@ -407,7 +407,8 @@ def _story(s: Story, office) -> None:
 
 
 def test_the_form_works_without_javascript(office, story_folder):
-    """JavaScript off: sign in, read, submit the form, see the decision."""
+    """JavaScript off: sign in, submit the form, see its mistakes and then the
+    decision, find the claim in the queue, read the publicity list."""
     from selenium.webdriver.common.by import By
 
     drv = chromium(javascript=False, width=1280, height=900)
@@ -430,6 +431,8 @@ def test_the_form_works_without_javascript(office, story_folder):
         s.tick("application.programs", "skill_upgrade")
         s.click_and_wait(s.by_id("submit"))
         assert "expected a number" in s.by_id("e-applicant.insured_months").text
+        # the page's script did not run: with it, the focus is on the list of mistakes
+        assert s.d.switch_to.active_element.get_attribute("id") != "errors"
         s.shot("10-no-javascript-error", "JavaScript 关闭：表单仍可提交，错误在字段旁")
         s.fill({"applicant.insured_months": "38"})
         s.click_and_wait(s.by_id("submit"))
@@ -437,8 +440,160 @@ def test_the_form_works_without_javascript(office, story_folder):
         assert section.get_attribute("data-outcome") == "eligible"
         assert s.text("#d-skill_upgrade [data-amount]") == "2,000.00"
         s.shot("11-no-javascript-decision", "JavaScript 关闭：判定结果")
+        app_id = s.d.current_url.rsplit("/", 1)[-1].split("?")[0]
+        # reading: the queue found by a search, and the publicity list
+        s.get("/ui/applications")
+        s.by_id("q").send_keys("王芳")
+        s.click_and_wait(s.by_id("filter"))
+        assert app_id in [r.get_attribute("data-id") for r in s.all("#queue tbody tr")]
+        s.get("/ui/publicity")
+        assert s.all("#publicity") and s.by_id("total").text
+        # the print button is the script's: without it, hidden
+        assert not s.d.find_element(By.CSS_SELECTOR, ".print-button").is_displayed()
     except BaseException:
         s.evidence("no-javascript")
+        raise
+    finally:
+        s.index()
+        drv.quit()
+
+
+# -- every page on a phone, and by the keyboard alone ----------------------------------------
+
+# What a page offers a keyboard and a phone, read in the page: its width
+# against the window's, what sticks out on the right (outside a scrolling
+# box), the controls without a name a screen reader would read, positive
+# tabindex values (which reorder Tab), and the controls Tab should reach, in
+# the order of the document (each marked data-tab with its place).
+SURVEY = r"""
+// (checkVisibility: the content of a closed <details> is laid out, yet hidden)
+const visible = el => el.checkVisibility({visibilityProperty: true})
+  && !el.closest('[aria-hidden=true]');
+const named = el => {
+  if ((el.getAttribute('aria-label') || '').trim()) return true;
+  const by = el.getAttribute('aria-labelledby');
+  if (by) return by.split(/\s+/).every(id => (document.getElementById(id) || {}).textContent);
+  if (['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName))
+    return [...(el.labels || [])].some(l => l.textContent.trim());
+  return el.textContent.trim() !== '';
+};
+const controls = [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(el => el.type !== 'hidden' && visible(el));
+const tabbable = [...document.querySelectorAll('a[href], input, select, textarea, button, summary, [tabindex]')]
+  .filter(el => el.type !== 'hidden' && !el.disabled && el.tabIndex >= 0 && visible(el));
+tabbable.forEach((el, k) => el.setAttribute('data-tab', k));
+const scrolled = el => el.closest('.scroll');
+const wide = [...document.querySelectorAll('body *')]
+  .filter(el => visible(el) && !scrolled(el) && el.getBoundingClientRect().right > innerWidth + 1)
+  .map(el => el.tagName + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
+const active = document.activeElement;
+let start = 0;
+if (active && active !== document.body)
+  start = tabbable.filter(el => active.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING
+                                 || el === active).length;
+return {
+  inner: innerWidth, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 5),
+  unnamed: controls.filter(el => !named(el)).map(el => el.outerHTML.slice(0, 120)),
+  positive: [...document.querySelectorAll('[tabindex]')].filter(el => el.tabIndex > 0).length,
+  tabbable: tabbable.length, start: start,
+};
+"""
+FOCUSED = r"""
+const el = document.activeElement, st = getComputedStyle(el);
+return [el.getAttribute('data-tab'), st.outlineStyle, st.outlineWidth,
+        el.id || el.getAttribute('name') || el.tagName];
+"""
+
+
+def on_a_phone_by_the_keyboard(s: Story, what: str, lang: str) -> None:
+    """The page now in the browser fits 390 px, every control is named, and
+    Tab goes through the controls in the order they are read, each showing
+    where the focus is."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    assert s.d.find_element("tag name", "html").get_attribute("lang").startswith(lang), what
+    page = s.d.execute_script(SURVEY)
+    assert page["inner"] <= 390, page
+    assert page["scroll"] <= page["inner"], f"{what}: {page['scroll']} px wide at 390 px"
+    assert page["wide"] == [], f"{what}: wider than the screen: {page['wide']}"
+    assert page["unnamed"] == [], f"{what}: controls without a label: {page['unnamed']}"
+    assert page["positive"] == 0, f"{what}: a positive tabindex reorders Tab"
+    assert page["tabbable"] > 0, what
+    reached: list[int] = []
+    for _ in range(3 * (page["tabbable"] - page["start"])):  # a date field takes 3 Tabs
+        if len(reached) == page["tabbable"] - page["start"]:
+            break
+        ActionChains(s.d).send_keys(Keys.TAB).perform()
+        k, style, width, name = s.d.execute_script(FOCUSED)
+        assert k is not None, f"{what}: Tab reached {name}, which is not a control ({reached})"
+        assert style != "none" and width != "0px", f"{what}: no focus ring on {name}"
+        if not reached or reached[-1] != int(k):
+            reached.append(int(k))
+    assert reached == list(range(page["start"], page["tabbable"])), (what, reached)
+
+
+def test_every_page_on_a_phone_and_by_the_keyboard(office, story_folder):
+    """Each desk's pages at 390 px, in Chinese and in English: nothing wider
+    than the screen, every control labelled, Tab in reading order with the
+    focus shown; the form with its mistakes too."""
+    from selenium.webdriver.common.by import By
+
+    from tests.web.conftest import pid, signed_in, submitted
+
+    alice, bob = signed_in(office, "alice"), signed_in(office, "bob")
+    claim = {**CLAIM, "application.programs": "vocational_training"}
+    waiting = submitted(alice, {**claim, "applicant.id": pid(30), "applicant.name": "钱进"})
+    approved = submitted(alice, {**claim, "applicant.id": pid(31), "applicant.name": "冯雪"})
+    bob.get(f"/ui/applications/{approved}")
+    r = bob.post(f"/ui/applications/{approved}/review", {"decision": "approve"})
+    assert r.status_code == 303
+    alice.close()
+    bob.close()
+
+    def mistyped(s: Story) -> None:
+        s.fill({"applicant.id": MISTYPED, "applicant.name": "钱进"})
+        s.click_and_wait(s.by_id("submit"))
+        assert s.all("#e-applicant\\.id")
+
+    desks = {
+        "alice": [
+            ("apply", "/ui/apply", None),
+            ("apply-error", "/ui/apply", mistyped),
+            ("claim-caseworker", f"/ui/applications/{waiting}", None),
+        ],
+        "bob": [
+            ("queue", "/ui/applications?status=submitted", None),
+            ("claim-reviewer", f"/ui/applications/{waiting}", None),
+        ],
+        "fay": [("claim-finance", f"/ui/applications/{approved}", None)],
+        "rita": [("publicity", "/ui/publicity", None)],
+    }
+    drv = chromium(width=1280, height=900)
+    s = Story(drv, office.url, story_folder)
+    try:
+        s.d.set_window_size(390, 844)  # (headless Chromium starts no narrower than 500)
+        s.get("/ui/signin")
+        for lang in ("zh", "en"):
+            on_a_phone_by_the_keyboard(s, f"signin ({lang})", lang)
+            s.click_and_wait(s.by_id("lang-switch"))
+        assert s.d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+        for user, pages in desks.items():
+            s.d.set_window_size(1280, 900)  # sign in at the desk's width, then the phone's
+            s.sign_in(user)
+            s.d.set_window_size(390, 844)
+            for lang in ("zh", "en"):
+                for name, path, then in pages:
+                    s.get(path)
+                    if then:
+                        then(s)
+                    on_a_phone_by_the_keyboard(s, f"{name} ({lang})", lang)
+                    if lang == "zh":
+                        s.shot(f"12-phone-{name}", f"手机宽度（390 px）：{name}")
+                s.click_and_wait(s.by_id("lang-switch"))
+            s.sign_out()
+    except BaseException:
+        s.evidence("phone-keyboard")
         raise
     finally:
         s.index()
