@@ -14,7 +14,7 @@ keyboard, and the form with JavaScript off.
 Every step leaves a screenshot in the artefacts folder (named at the end of
 the run; $POLICY_TEST_ARTEFACTS to choose it). With
 $POLICY_DOCS_SCREENSHOTS=DIR the screenshots that docs/service.md shows are
-written there too (docs/).
+written there too, made small (the command is in docs/service.md).
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ CLAIM = {
     "application.date": "2020-06-10",
 }
 WAIT = 30  # seconds an explicit wait may take on a loaded machine
-DOCS = {
+DOCS = {  # the story's screenshots docs/service.md shows: step → docs/NAME.png
     "02-apply-error": "ui-apply-error",
     "03-decision": "ui-decision",
+    "03c-decision-phone": "ui-phone",
+    "04-second-claim-refused": "ui-refused",
     "05-queue": "ui-queue",
     "07-publicity": "ui-publicity",
 }
@@ -92,13 +94,27 @@ class Story:
 
     def click_and_wait(self, element) -> None:
         """Click something that leaves the page, and wait for the next one."""
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-
-        old = self.d.find_element(By.TAG_NAME, "html")
+        self.leaving()
         element.click()
-        self.wait(EC.staleness_of(old))
-        self.loaded()
+        self.arrived()
+
+    def leaving(self) -> None:
+        """Mark the page about to be left (the mark goes with its window)."""
+        self.d.execute_script("window.__leaving = true")
+
+    def arrived(self) -> None:
+        """Wait for a new page, fully loaded. (Waiting for the old page's
+        element to go stale raced: Chromium sometimes answers "node does not
+        belong to the document" in between, which selenium does not take as
+        stale.)"""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.d, WAIT, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script(
+                "return !window.__leaving && document.readyState === 'complete'"
+            )
+        )
 
     def by_id(self, id_: str):
         from selenium.webdriver.common.by import By
@@ -147,12 +163,9 @@ class Story:
             assert self.d.switch_to.active_element.get_attribute("id") == "f-user"
             ActionChains(self.d).send_keys(user, Keys.TAB, PASSWORDS[user]).perform()
             assert self.d.switch_to.active_element.get_attribute("id") == "f-password"
-            old = self.d.find_element("tag name", "html")
+            self.leaving()
             ActionChains(self.d).send_keys(Keys.ENTER).perform()
-            from selenium.webdriver.support import expected_conditions as EC
-
-            self.wait(EC.staleness_of(old))
-            self.loaded()
+            self.arrived()
         else:
             self.by_id("f-user").send_keys(user)
             self.by_id("f-password").send_keys(PASSWORDS[user])
@@ -247,7 +260,19 @@ def test_the_officer_story(office, story_folder):
     docs = os.environ.get("POLICY_DOCS_SCREENSHOTS")
     if docs and office.kind == "sqlite":
         for name, target in DOCS.items():
-            shutil.copy(story_folder / f"{name}.png", Path(docs) / f"{target}.png")
+            small_png(story_folder / f"{name}.png", Path(docs) / f"{target}.png")
+
+
+def small_png(source: Path, target: Path) -> None:
+    """A screenshot made small enough to commit: 128 colours, no dithering
+    (the pages are flat colours and text; a third of the size)."""
+    from PIL import Image
+
+    with Image.open(source) as im:
+        small = im.convert("RGB").quantize(
+            colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        small.save(target, optimize=True)
 
 
 def _story(s: Story, office) -> None:
@@ -393,12 +418,9 @@ def _story(s: Story, office) -> None:
         }
         document.body.appendChild(f);
         window.__form = f;""")
-    old = s.d.find_element(By.TAG_NAME, "html")
+    s.leaving()
     s.d.execute_script("window.__form.submit()")
-    from selenium.webdriver.support import expected_conditions as EC
-
-    s.wait(EC.staleness_of(old))
-    s.loaded()
+    s.arrived()
     assert "不能进行此操作" in s.by_id("message").text
     s.shot("09-read-only-refused", "只读用户仍然发送审核请求：被拒绝（403）")
     s.get("/ui/applications/2")
