@@ -116,6 +116,25 @@ def test_a_session_cookie_is_httponly_and_samesite(office):
     o.close()
 
 
+def test_every_cookie_is_httponly_and_samesite(office):
+    """The sign-in form's CSRF cookie, the session's and the language's: none
+    readable by a script, none sent from another site's page, none beyond /ui."""
+    o = Officer(office.url)
+    made = {}
+    for step in (
+        lambda: o.get("/ui/signin"),
+        lambda: o.sign_in("alice"),
+        lambda: o.get("/ui/lang/en?next=/ui/applications"),
+    ):
+        for c in step().headers.get_list("set-cookie"):
+            made.setdefault(c.split("=", 1)[0], c.lower())
+    assert set(made) == {"policy_signin", "policy_session", "policy_lang"}
+    for name, flags in made.items():
+        parts = {p.strip() for p in flags.split(";")}
+        assert {"httponly", "samesite=strict", "path=/ui"} <= parts, (name, flags)
+    o.close()
+
+
 def test_a_session_holds_on_every_worker(office):
     """The server runs two worker processes; each new connection may be
     taken by either, and every one of them knows the session (it is in the

@@ -191,6 +191,17 @@ class Story:
                 el.clear()
                 el.send_keys(value)
 
+    def pdf(self, name: str) -> bytes:
+        """The page as Chromium prints it (its own @page), kept in the folder."""
+        import base64
+
+        out = self.d.execute_cdp_cmd(
+            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
+        )
+        pdf = base64.b64decode(out["data"])
+        (self.folder / name).write_bytes(pdf)
+        return pdf
+
     def tick(self, name: str, value: str) -> None:
         box = self.by_id(f"f-{name}-{value}")
         if not box.is_selected():
@@ -283,6 +294,10 @@ def _story(s: Story, office) -> None:
     s.shot("01-signin", "登录（用户名与密码，或 API 令牌）")
     s.sign_in("alice")
     assert s.d.current_url.endswith("/ui/apply")  # a caseworker starts at the form
+    # the session cookie as the browser keeps it: HttpOnly (no script reads it), SameSite
+    cookie = {c["name"]: c for c in s.d.get_cookies()}["policy_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/ui"
+    assert "policy_session" not in s.d.execute_script("return document.cookie")
 
     # 2. the form, generated from facts.yaml: catalogue codes offered, programs ticked
     courses = [o.get_attribute("value") for o in s.all("#dl-training\\.course option")]
@@ -321,6 +336,10 @@ def _story(s: Story, office) -> None:
     assert "自2019年1月1日起执行" in section.text  # the standard, since when
     s.shot("03-decision", "提交后立即显示判定：✓ 条款、读取的事实、政策原文")
     s.shot("03-decision-full", "整页：全部条款、适用标准及起始日期、申请事实、审计记录", full=True)
+    # on paper: the decision and its reasons, without the navigation and the forms
+    printed = "\n".join(pdf_pages(s.pdf("03-decision.pdf")))
+    assert "同一职业同一等级不可重复享受" in printed and "1,500.00" in printed
+    assert "当前用户" not in printed and "English" not in printed  # no navigation
 
     # English by the switch, and back
     s.click_and_wait(s.by_id("lang-switch"))
@@ -390,15 +409,7 @@ def _story(s: Story, office) -> None:
     assert PERSON not in s.d.page_source
     assert s.text("#total") == "1,500.00"
     s.shot("07-publicity", "公示：姓名与身份证号遮蔽，可打印")
-    import base64
-
-    pdf = base64.b64decode(
-        s.d.execute_cdp_cmd(
-            "Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True}
-        )["data"]
-    )
-    (s.folder / "07-publicity.pdf").write_bytes(pdf)
-    printed = "\n".join(pdf_pages(pdf))
+    printed = "\n".join(pdf_pages(s.pdf("07-publicity.pdf")))
     assert "李*" in printed and "3704**********2316" in printed and "1,500.00" in printed
     assert PERSON not in printed and "退出" not in printed  # no navigation on paper
     s.sign_out()
