@@ -566,7 +566,7 @@ def bench_cli(args, env, log) -> dict:
 
 def _generated_clause_lines(policy) -> dict[int, str]:
     """Line of the program's generated function (dsl/codegen.py, as the
-    Evaluator builds it: one ``c<i> = ...`` line per clause) -> the
+    Evaluator builds it: one line per clause, listed in ``__lines__``) -> the
     vocational_training clause on it, to name the ``<policy rules>:N``
     entries of a profile."""
     try:
@@ -575,15 +575,12 @@ def _generated_clause_lines(policy) -> dict[int, str]:
         ev = Evaluator(policy)
         program = policy.programs[PROGRAM]
         fn = ev._fast_functions(program)[0]
-        src = fn.__globals__["__source__"]
+        lines = fn.__globals__["__lines__"]
     except Exception:  # noqa: BLE001 - only a label
         return {}
-    out = {}
-    for number, line in enumerate(src.splitlines(), start=1):
-        head = line.strip().split(" = ", 1)[0]
-        if head.startswith("c") and head[1:].isdigit() and int(head[1:]) < len(program.clauses):
-            out[number] = program.clauses[int(head[1:])].id
-    return out
+    return {
+        number: program.clauses[i].id for number, i in lines.items() if i < len(program.clauses)
+    }
 
 
 def profile_rows(rows: list[Row], policy, top: int = 12) -> dict:

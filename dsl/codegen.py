@@ -133,9 +133,17 @@ class _Gen:
         return self.const(node.value)
 
     def g_ListLit(self, node):
-        if all(isinstance(i, (ast.Number, ast.String, ast.Bool, ast.Date)) for i in node.items):
-            return self.const(tuple(i.value for i in node.items))
+        # a list value is a Python list, as in the closures: a tuple would be
+        # unequal to the same items in a list of the case (``ns == [1, 2]``)
+        if _constant_list(node):
+            # a fresh copy of one constant: no caller can change the policy's list
+            return f"[*{self._constant_items(node)}]"
         return "[" + ", ".join(self.gen(i) for i in node.items) + "]"
+
+    def _constant_items(self, node: ast.ListLit) -> str:
+        """The items of a list of literals, as one tuple constant (read only:
+        the right side of ``in``)."""
+        return self.const(tuple(i.value for i in node.items))
 
     # -- names -----------------------------------------------------------------------------
     def g_Name(self, node):
@@ -231,10 +239,12 @@ class _Gen:
         self, path: tuple[str, ...], base: str = "facts", label: str | None = None
     ) -> str:
         if base == "facts":
-            if path not in self.hoisted:
+            # keyed by kind first: a fact named record, call or def is a fact
+            key = ("fact", path)
+            if key not in self.hoisted:
                 name = f"f{len(self.hoisted)}"
-                self.hoisted[path] = (name, self._lookup(path, base, label))
-            return self.hoisted[path][0]
+                self.hoisted[key] = (name, self._lookup(path, base, label))
+            return self.hoisted[key][0]
         return self._lookup(path, base, label)
 
     def _lookup(self, path: tuple[str, ...], base: str, label: str | None) -> str:
@@ -245,7 +255,7 @@ class _Gen:
         expr = base
         if base == "facts" and len(path) > 1:
             # a record of the case (training, certificate...) is fetched once
-            root = ("record",) + path[:1]
+            root = ("record", path[0])
             if root not in self.hoisted:
                 # anything but an object counts as an empty one: its fields are missing
                 t = self.fresh()
@@ -351,9 +361,11 @@ class _Gen:
         left, right = self.gen(node.left), self.gen(node.right)
         if op in ("in", "not in"):
             test = "in" if op == "in" else "not in"
-            if _never_unknown(node.right) and isinstance(node.right, ast.ListLit):
+            if isinstance(node.right, ast.ListLit) and _constant_list(node.right):
+                # the items as they are, no copy: membership only reads them
                 t, hold = self._hold(left)
-                return f"({t} if {hold}.__class__ is U else {t} {test} {right})"
+                items = self._constant_items(node.right)
+                return f"({t} if {hold}.__class__ is U else {t} {test} {items})"
             path = ast.path_of(node.right)
             t, hold_t = self._hold(left)
             u, hold_u = self._hold(right)
@@ -654,6 +666,10 @@ def _mentions_name(node: ast.Node, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
+def _constant_list(node: ast.ListLit) -> bool:
+    return all(isinstance(i, (ast.Number, ast.String, ast.Bool, ast.Date)) for i in node.items)
+
+
 def _never_unknown(node: ast.Node) -> bool:
     return isinstance(node, (ast.Number, ast.String, ast.Bool, ast.Date)) or (
         isinstance(node, ast.ListLit) and all(_never_unknown(i) for i in node.items)
@@ -689,9 +705,7 @@ def generate_function(
     g = _Gen(env, local_nodes, uses=first.counted)
     exprs = [g.gen(n) for n in nodes]
     hoisted = "".join(f"    {name} = {code}\n" for name, code in g.hoisted.values())
-    leaves = [
-        (p, name) for p, (name, _code) in g.hoisted.items() if p[0] not in ("record", "call", "def")
-    ]
+    leaves = [(key[1], name) for key, (name, _code) in g.hoisted.items() if key[0] == "fact"]
     if leaves:
         # when tracing, hand the facts read to the explanation (no second lookup)
         paths = g.const(tuple(".".join(p) for p, _name in leaves))
@@ -699,29 +713,51 @@ def generate_function(
         hoisted += f"    if T is not None:\n        T.append(('facts', {paths}, ({names},)))\n"
     if g.uses_memo:
         hoisted = "    M = {}\n" + hoisted
+    # each node is computed on a line of its own, so an evaluation error is
+    # located from the traceback (``failed_node``): which rule failed
+    body: list[tuple[str, int | None]] = []
     if gate is None:
-        body = ",\n        ".join(exprs)
-        tail = f"    return (\n        {body},\n    )\n"
+        body += [(f"    e{i} = {code}\n", i) for i, code in enumerate(exprs)]
+        body.append(("    return (" + "".join(f"e{i}, " for i in range(len(exprs))) + ")\n", None))
     else:
-        clauses = [f"c{i}" for i in range(gate)]
-        tail = "".join(f"    c{i} = {code}\n" for i, code in enumerate(exprs[:gate]))
+        clauses = [f"e{i}" for i in range(gate)]
+        body += [(f"    e{i} = {code}\n", i) for i, code in enumerate(exprs[:gate])]
         values = "(" + "".join(c + ", " for c in clauses) + ")"
-        rest = "(" + "".join(code + ", " for code in exprs[gate:]) + ")"
         every = " and ".join(f"{c} is True" for c in clauses) or "True"
         some = " or ".join(f"{c} is False" for c in clauses) or "False"
-        tail += (
-            f"    if {every}:\n        return {values}, {rest}\n"
-            f"    return {values}, (False if {some} else None)\n"
-        )
-    source = "".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n" + hoisted + tail
+        body.append((f"    if {every}:\n", None))
+        body += [(f"        e{i} = {exprs[i]}\n", i) for i in range(gate, len(exprs))]
+        rest = "(" + "".join(f"e{i}, " for i in range(gate, len(exprs))) + ")"
+        body.append((f"        return {values}, {rest}\n", None))
+        body.append((f"    return {values}, (False if {some} else None)\n", None))
+    head = "".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n" + hoisted
+    first_line = head.count("\n") + 1
+    lines = {first_line + j: i for j, (_text, i) in enumerate(body) if i is not None}
+    source = head + "".join(text for text, _i in body)
     namespace = dict(NAMESPACE)
     namespace["__source__"] = source
+    namespace["__lines__"] = lines
     namespace["K"] = g.consts
     namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
     code = compile(source, "<policy rules>", "exec")
     exec(code, namespace)
     return namespace["rules"], source
+
+
+def failed_node(fn, exc: BaseException) -> int | None:
+    """Which node of ``generate_function(env, nodes, ...)`` the generated
+    function ``fn`` was computing when ``exc`` was raised (an index into
+    ``nodes``), read from the traceback: the line of ``fn``'s own frame.
+    None if ``exc`` did not come from ``fn``."""
+    lines = fn.__globals__.get("__lines__", {})
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is fn.__code__:
+            found = lines.get(tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def forget(fn) -> None:

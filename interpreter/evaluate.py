@@ -6,8 +6,9 @@ from its AST (``dsl.codegen``): the clauses, then the amount when they all
 hold. With ``explain=False`` nothing but the outcome, the amount, the failing
 clauses and the missing facts is built; with explanations the same function
 traces the facts and standards it reads, and the clause results are made
-from that trace. The closures of ``dsl.compiler`` run only to say where an
-evaluation error happened.
+from that trace. An evaluation error is located from the generated code
+itself (``dsl.codegen.failed_node``: the clause, amount, cap, floor or
+installment whose line raised it), not by running the case again.
 """
 
 from __future__ import annotations
@@ -149,13 +150,8 @@ class Evaluator:
                     fn = self._fast_functions(p)[0]
                 try:
                     values, rest = fn(facts, day, standards, catalogs, None)
-                except EvaluationError:
-                    decisions.append(
-                        self._program_located(
-                            p, self._context((facts, day, standards, catalogs, None))
-                        )
-                    )
-                    continue
+                except EvaluationError as exc:
+                    raise self._located(p, fn, exc) from None
                 decisions.append(
                     Decision(p, INELIGIBLE, None, values, [])
                     if rest is False
@@ -236,8 +232,8 @@ class Evaluator:
         return chosen
 
     def _context(self, args) -> Context:
-        """The closures' view of a case (for locating an error, and for the
-        catalogue rows of an explanation)."""
+        """The closures' view of a case (for the catalogue rows of an
+        explanation)."""
         facts, day, standards, catalogs, trace = args
         ctx = Context(facts, day, standards, catalogs, trace)
         return ctx
@@ -248,11 +244,9 @@ class Evaluator:
         fn, lets_fn = self._fast_functions(program)
         try:
             values, rest = fn(*args)
-        except EvaluationError:
-            # evaluate again with the closures, which say exactly where it failed
-            decision = self._program_located(program, self._context(args))
-        else:
-            decision = self._decision(program, values, rest)
+        except EvaluationError as exc:
+            raise self._located(program, fn, exc) from None
+        decision = self._decision(program, values, rest)
         trace = args[4]
         if trace is None:
             return decision
@@ -382,7 +376,40 @@ class Evaluator:
         )
         return decision
 
-    def _program_located(self, program: Program, ctx: Context) -> Decision:
+    def _located(self, program: Program, fn, exc: EvaluationError) -> EvaluationError:
+        """``exc``, raised by the program's generated function, with the rule
+        it was computing (its line in the generated code) attached."""
+        from dsl.codegen import failed_node
+
+        index = failed_node(fn, exc)
+        if index is None:
+            return exc.with_context(context=f"program {program.id}")
+        rule, where = self._rule_at(program, index)
+        return exc.with_context(position=rule.position, context=where, snippet=rule.text)
+
+    @staticmethod
+    def _rule_at(program: Program, index: int) -> tuple[Rule, str]:
+        """The rule computed by node ``index`` of the program's generated
+        function (the order of ``_fast_functions``) and how to name it."""
+        if index < len(program.clauses):
+            c = program.clauses[index]
+            return c.rule, f"clause {program.id}.{c.id}"
+        index -= len(program.clauses)
+        a = program.amount
+        parts: list[tuple[Rule, str]] = [(a.rule, f"amount of {program.id}")]
+        if a.cap is not None:
+            parts.append((a.cap, f"cap of {program.id}"))
+        if a.floor is not None:
+            parts.append((a.floor, f"floor of {program.id}"))
+        for inst in a.installments:
+            where = f"installment {program.id}.{inst.id}"
+            parts.append((inst.amount or inst.share, where))
+            parts.append((inst.when or inst.amount or inst.share, where))
+        return parts[index]
+
+    def _program_reference(self, program: Program, ctx: Context) -> Decision:
+        """The program decided by the reference closures (dsl.compiler), rule
+        by rule: what tests compare the generated code with."""
         values = [self._run(c.rule, ctx, f"clause {program.id}.{c.id}") for c in program.clauses]
         decision = self._clauses(program, values)
         if decision.outcome == ELIGIBLE:

@@ -1,5 +1,7 @@
 """The generated-code fast path and the tracing closures decide alike."""
 
+from decimal import Decimal
+
 import pytest
 
 from authoring.policytests import collect
@@ -27,7 +29,7 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
     explained = ev.decide(case, as_of=test.as_of, explain=True)
     fast = ev.decide(case, as_of=test.as_of, explain=False)
     assert summary(bundled_policy, fast) == summary(bundled_policy, explained)
-    # the tracing closures (used to locate evaluation errors) decide alike too
+    # the reference closures (dsl.backends.CLOSURES) decide alike too
     from dsl import Context
 
     facts = ev.reader.convert(case)
@@ -38,7 +40,7 @@ def test_fast_path_agrees_with_explained_path(bundled_policy, test):
     for d in explained.decisions:
         if explained.as_of is None:
             continue
-        closures = ev._program_located(d.program, ctx)
+        closures = ev._program_reference(d.program, ctx)
         assert (closures.outcome, closures.amount, closures.failing, closures.missing) == (
             d.outcome,
             d.amount,
@@ -63,7 +65,7 @@ def test_generated_source_carries_no_officer_text(bundled_policy):
 
 
 def test_evaluation_error_in_fast_path_reports_the_clause(policy_copy):
-    """A table with no row for a value: the fast path falls back to say where."""
+    """A table with no row for a value: the generated code says where."""
     from dsl.errors import EvaluationError
     from tests.helpers import load_policy
 
@@ -133,3 +135,120 @@ def test_catalogue_lookups_by_index_agree_with_a_scan():
             (quick,) = fast({"t": t}, Unknown(("as_of",)), {}, cat)
             assert quick == slow == scan, (text, inst, day, quick, slow, scan)
             assert type(quick) is type(slow) is type(scan)
+
+
+def _failing_clause_policy(policy_copy):
+    """skill_upgrade with a clause that divides by zero for 20 insured months."""
+    from tests.helpers import load_policy
+
+    prog = policy_copy / "programs" / "skill_upgrade.yaml"
+    text = prog.read_text(encoding="utf-8")
+    old = "expr: applicant.insured_months >= standards.skill_upgrade_min_months"
+    assert old in text
+    text = text.replace(
+        old,
+        "expr: applicant.insured_months / (applicant.insured_months - 20) "
+        ">= standards.skill_upgrade_min_months",
+    )
+    prog.write_text(text, encoding="utf-8")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "insured_months - 20" in s)
+    return load_policy(policy_copy), line
+
+
+CASE_20_MONTHS = {
+    "applicant": {"enterprise_employee": True, "insured_months": Decimal(20)},
+    "certificate": {"kind": "职业资格证书", "level": "中级", "date": "2020-05-01"},
+    "application": {"programs": ["skill_upgrade"], "date": "2020-06-01"},
+}
+
+
+@pytest.mark.parametrize("explain", [True, False])
+def test_an_evaluation_error_is_located_from_the_generated_code(policy_copy, explain, monkeypatch):
+    """The clause that failed is read from the generated function's own
+    traceback (dsl.codegen.failed_node): the closures are not run again."""
+    from dsl.compiler import Compiler
+    from dsl.errors import EvaluationError
+
+    policy, line = _failing_clause_policy(policy_copy)
+    ev = Evaluator(policy)
+
+    def no_second_backend(self, node):
+        raise AssertionError("the closures were run to locate the error")
+
+    monkeypatch.setattr(Compiler, "compile", no_second_backend)
+    with pytest.raises(EvaluationError) as exc:
+        ev.decide(CASE_20_MONTHS, explain=explain)
+    err = exc.value
+    assert err.context == "clause skill_upgrade.insured_12_months"
+    assert err.message == "division by zero"
+    assert err.position.source.endswith("skill_upgrade.yaml")
+    assert err.position.line == line
+    assert "insured_months - 20" in err.render()
+    # one more month: no error, and the program is decided
+    case = {
+        **CASE_20_MONTHS,
+        "applicant": {"enterprise_employee": True, "insured_months": Decimal(21)},
+    }
+    result = ev.decide(case, explain=explain)
+    assert [d.outcome for d in result.decisions] == ["eligible"]
+
+
+def test_failed_node_names_each_node_of_a_generated_function():
+    """Each node is on a line of its own: the index of the one that raised,
+    for clauses and for the nodes computed after the gate."""
+    from dsl import Environment, EvaluationError
+    from dsl import types as T
+    from dsl.codegen import failed_node, generate_function
+
+    env = Environment(facts={"a": T.NUMBER, "b": T.NUMBER})
+    texts = ["a > 0", "1 / (a - 1) > 0", "b > 0", "10 / (b - 2)", "10 / (b - 3)"]
+    nodes = [env.compile(t).node for t in texts]
+    fn, _src = generate_function(env, nodes, gate=3)
+    for facts, index in [
+        ({"a": 1, "b": 5}, 1),
+        ({"a": 2, "b": 2}, 3),
+        ({"a": 2, "b": 3}, 4),
+    ]:
+        facts = {k: Decimal(v) for k, v in facts.items()}
+        with pytest.raises(EvaluationError) as exc:
+            fn(facts, None, {}, {})
+        assert failed_node(fn, exc.value) == index, (facts, texts[index])
+    values, rest = fn({"a": Decimal(2), "b": Decimal(7)}, None, {}, {})
+    assert values == (True, True, True) and rest == (Decimal(2), Decimal("2.5"))
+    plain, _src = generate_function(env, nodes[3:])
+    with pytest.raises(EvaluationError) as exc:
+        plain({"b": Decimal(3)}, None, {}, {})
+    assert failed_node(plain, exc.value) == 1
+    assert failed_node(fn, exc.value) is None  # not raised by fn
+
+
+def test_facts_named_like_the_generated_codes_own_keys_are_traced():
+    """A fact named record, call or def is a fact like any other: read once,
+    and handed to the explanation (the T list) with the others."""
+    from dsl import Environment
+    from dsl import types as T
+    from dsl.codegen import generate_function
+
+    env = Environment(
+        facts={
+            name: T.RecordType(name, (("kind", T.STRING), ("n", T.NUMBER)))
+            for name in ("record", "call", "def", "other")
+        }
+    )
+    node = env.compile('record.kind == "a" and call.n > 1 and def.kind == "b" and other.n > 0').node
+    fn, _src = generate_function(env, [node])
+    facts = {
+        "record": {"kind": "a"},
+        "call": {"n": Decimal(2)},
+        "def": {"kind": "b"},
+        "other": {"n": Decimal(1)},
+    }
+    trace: list = []
+    assert fn(facts, None, {}, {}, trace) == (True,)
+    read = {p: v for kind, paths, values in trace if kind == "facts" for p, v in zip(paths, values)}
+    assert read == {
+        "record.kind": "a",
+        "call.n": Decimal(2),
+        "def.kind": "b",
+        "other.n": Decimal(1),
+    }

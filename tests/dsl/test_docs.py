@@ -6,8 +6,9 @@ Fenced blocks, by their info string:
   ``application.date`` is the decision date ``as_of``);
 * ``expr`` — one expression per line; each must parse and pass the checker
   against the example environment; ``EXPR  => SHOWN`` must also evaluate on
-  the example case to a value shown as SHOWN (``dsl.values.show``), or to
-  ``unknown (missing, facts)``, or stop with ``error: MESSAGE``;
+  the example case, by every backend of ``dsl.backends``, to a value shown as
+  SHOWN (``dsl.values.show``), or to ``unknown (missing, facts)``, or stop
+  with ``error: MESSAGE``;
 * ``expr policy`` — as ``expr``, and each line is (in canonical form) an
   expression of the bundled policy (policy/**/*.yaml);
 * ``expr syntax`` — parse only (names outside the example environment);
@@ -31,6 +32,7 @@ import pytest
 import yaml
 
 from dsl import ErrorList, EvaluationError, ParseError, Unknown, format_expression, parse
+from dsl.backends import BACKENDS, GENERATED, Backend
 from dsl.compiler import Context
 from dsl.values import show
 from tests.dsl.harness import build, given_facts
@@ -112,7 +114,7 @@ def split_result(line: str) -> tuple[str, str | None]:
     return line.strip(), None
 
 
-def run(line: str):
+def run(line: str, backend: Backend = GENERATED):
     text, expected = split_result(line)
     try:
         expr = ENV.compile(text)
@@ -121,7 +123,7 @@ def run(line: str):
     if expected is None:
         return
     try:
-        value = expr.evaluate(context())
+        (value,) = backend.compile(ENV, [expr.node], None)(context())
     except EvaluationError as err:
         assert expected == f"error: {err.message}", f"{text!r} stopped: {err.message}"
         return
@@ -142,9 +144,10 @@ def test_the_doc_has_its_blocks():
     assert sum(r is not None for r in results) >= 60
 
 
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
 @pytest.mark.parametrize("line", lines_of("expr"))
-def test_expr_examples(line):
-    run(line)
+def test_expr_examples(line, backend):
+    run(line, backend)
 
 
 def _policy_expressions() -> set[str]:
@@ -169,9 +172,10 @@ def _policy_expressions() -> set[str]:
 POLICY_EXPRESSIONS = _policy_expressions()
 
 
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
 @pytest.mark.parametrize("line", lines_of("expr policy"))
-def test_policy_examples_are_the_policys_own(line):
-    run(line)
+def test_policy_examples_are_the_policys_own(line, backend):
+    run(line, backend)
     text, _ = split_result(line)
     assert format_expression(text) in POLICY_EXPRESSIONS, (
         f"{text!r} is not an expression of policy/**/*.yaml"
@@ -187,12 +191,13 @@ def _error_blocks():
     return [pytest.param(body, id=f"line {start}") for start, body in blocks("error")]
 
 
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
 @pytest.mark.parametrize("body", _error_blocks())
-def test_error_examples_are_the_real_output(body):
+def test_error_examples_are_the_real_output(body, backend):
     text, printed = body.split("\n---\n", 1)
     try:
         expr = ENV.compile(text)
-        expr.evaluate(context())
+        backend.compile(ENV, [expr.node], None)(context())
     except (ParseError, ErrorList, EvaluationError) as err:
         assert err.render() == printed.rstrip("\n")
     else:

@@ -5,9 +5,11 @@
 (b) printing is faithful: parse(to_text(t)) == t for random trees, a fully
     parenthesised, oddly spaced rendering parses to the same tree, and
     format_expression is idempotent;
-(c) a random well-typed expression evaluates to a value of the type the
-    checker inferred, or to unknown, or stops with an EvaluationError —
-    never a Python exception;
+(c) a random well-typed expression (facts, standards, definitions, lists,
+    list equality, catalogues) evaluates, by every backend, to a value of
+    the type the checker inferred, or to unknown, or stops with an
+    EvaluationError — never a Python exception; and every backend gives the
+    same result;
 (d) date arithmetic: months_between and days_between agree and mirror.
 """
 
@@ -33,6 +35,7 @@ from dsl import (
 )
 from dsl import ast as A
 from dsl import types as T
+from dsl.backends import BACKENDS, Backend
 from dsl.operators import BINARY, KEYWORDS
 
 pytestmark = pytest.mark.slow  # hypothesis properties: `pytest -m "not slow"` skips them
@@ -310,7 +313,27 @@ ENV = Environment(
         "h": T.ListType("list", T.RecordType("h[]", (("amount", T.MONEY), ("date", T.DATE)))),
     },
     standards={"t": T.TableType("standards.t", LEVEL, T.MONEY), "cap": T.MONEY},
+    catalogs={
+        "rows": T.ListType(
+            "list",
+            T.RecordType(
+                "catalog.rows[]", (("code", T.STRING), ("level", LEVEL), ("amount", T.MONEY))
+            ),
+        ),
+        "levels": T.ListType("list", LEVEL),
+    },
 )
+# definitions, read by the generated expressions as names: one that cannot
+# fail, one that can (division), one over a list, one over a catalogue
+DEFINITIONS = {
+    "twice": "n + n",
+    "ratio": "m / n",
+    "paid": "sum(h, x -> x.amount)",
+    "high": 'lv in ["中级", "高级"]',
+    "listed": "any(catalog.rows, r -> r.level == lv)",
+}
+for _name, _text in DEFINITIONS.items():
+    ENV.define(_name, parse(_text))
 
 small = st.integers(0, 9999).map(lambda i: A.Number(Decimal(i) / 100))
 fact_num = st.sampled_from([A.Name("n"), A.Name("m"), A.Attr(A.Name("standards"), "cap")])
@@ -322,6 +345,8 @@ num_leaf = st.one_of(
     ),
     st.just(A.Index(A.Attr(A.Name("standards"), "t"), A.Name("lv"))),
     st.just(A.Call("count", (A.Name("ns"),))),
+    st.sampled_from([A.Name("twice"), A.Name("ratio"), A.Name("paid")]),
+    st.just(A.Call("count", (A.Attr(A.Name("catalog"), "rows"),))),
 )
 date_leaf = st.one_of(
     st.dates(dt.date(2018, 1, 1), dt.date(2022, 12, 31)).map(A.Date),
@@ -332,7 +357,14 @@ bool_leaf = st.one_of(
     bools,
     st.just(A.Name("b")),
     st.sampled_from([A.Call("present", (A.Name(x),)) for x in ("n", "lv", "h")]),
+    st.sampled_from([A.Name("high"), A.Name("listed")]),
 )
+ROWS = A.Attr(A.Name("catalog"), "rows")
+_r = A.Name("r")
+
+
+def _row(field: str) -> A.Node:
+    return A.Attr(_r, field)
 
 
 def nums_(budget: int):
@@ -388,6 +420,77 @@ def conds_(budget: int):
             st.lists(st.sampled_from(["初级", "中级", "高级"]), max_size=3),
         ),
         st.builds(lambda x: A.Binary("in", x, A.Name("ns")), n),
+        # list equality: a list of the case, literal lists, lists built of values
+        st.builds(
+            lambda op, xs: A.Binary(op, A.Name("ns"), A.ListLit(tuple(xs))),
+            st.sampled_from(["==", "!="]),
+            st.lists(small, max_size=3),
+        ),
+        st.builds(
+            lambda op, xs, ys: A.Binary(op, A.ListLit(tuple(xs)), A.ListLit(tuple(ys))),
+            st.sampled_from(["==", "!="]),
+            st.lists(n, max_size=2),
+            st.lists(n, max_size=2),
+        ),
+        st.builds(
+            lambda op, k: A.Binary(op, A.ListLit((A.Name("lv"),)), A.ListLit((A.String(k),))),
+            st.sampled_from(["==", "!="]),
+            st.sampled_from(["初级", "中级", "高级"]),
+        ),
+        # catalogues: looked up by the condition's equalities (the indexed
+        # paths of the generated code), scanned, and as a set of values
+        st.builds(
+            lambda op: A.Binary(op, A.Name("lv"), A.Attr(A.Name("catalog"), "levels")),
+            st.sampled_from(["in", "not in"]),
+        ),
+        st.builds(
+            lambda f, k, rest: A.Call(
+                f,
+                (
+                    ROWS,
+                    A.Lambda(
+                        "r",
+                        A.Binary(
+                            "and",
+                            A.Binary("==", _row("level"), A.Name("lv")),
+                            rest if rest is not None else A.Binary(">", _row("amount"), k),
+                        ),
+                    ),
+                ),
+            ),
+            st.sampled_from(["any", "all"]),
+            small,
+            st.one_of(st.none(), c),
+        ),
+        st.builds(
+            lambda code: A.Call(
+                "any",
+                (
+                    ROWS,
+                    A.Lambda(
+                        "r",
+                        A.Binary(
+                            "and",
+                            A.Binary("==", _row("code"), A.String(code)),
+                            A.Binary("==", _row("level"), A.Name("lv")),
+                        ),
+                    ),
+                ),
+            ),
+            st.sampled_from(["a", "b", "z"]),
+        ),
+        st.builds(
+            lambda x: A.Binary(
+                ">=",
+                A.Call(
+                    "count",
+                    (ROWS, A.Lambda("r", A.Binary("==", _row("level"), A.Name("lv")))),
+                ),
+                x,
+            ),
+            n,
+        ),
+        st.just(A.Call("any", (ROWS, A.Lambda("r", A.Binary("==", _row("amount"), A.Name("m")))))),
         st.builds(
             lambda f, k: A.Call(f, (A.Name("ns"), A.Lambda("v", A.Binary(">", A.Name("v"), k)))),
             st.sampled_from(["any", "all"]),
@@ -452,69 +555,111 @@ cases = st.fixed_dictionaries(
         ),
     }
 )
+catalogues = st.fixed_dictionaries(
+    {
+        "rows": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "code": st.sampled_from(["a", "b", "z"]),
+                    "level": st.sampled_from(["初级", "中级", "高级"]),
+                    "amount": money,
+                },
+            ),
+            max_size=4,
+        ),
+        "levels": st.lists(st.sampled_from(["初级", "中级", "高级"]), max_size=3),
+    }
+)
 RUNTIME = {"number": Decimal, "money": Decimal, "boolean": bool, "date": dt.date}
+MISSING = {
+    "n",
+    "m",
+    "b",
+    "d",
+    "lv",
+    "ns",
+    "h",
+    "as_of",
+    "h[].amount",
+    "h[].date",
+    "catalog.rows[].code",
+    "catalog.rows[].level",
+    "catalog.rows[].amount",
+}
+STANDARDS = {
+    "t": {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)},
+    "cap": Decimal(500),
+}
 
 
+def _standards(full_table: bool) -> dict:
+    table = dict(STANDARDS["t"])
+    if not full_table:
+        del table["高级"]
+    return {"t": table, "cap": STANDARDS["cap"]}
+
+
+def run(backend: Backend, expr, ctx: Context):
+    (value,) = backend.compile(ENV, [expr.node], None)(ctx)
+    return value
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
 @SETTINGS
 @given(
     st.one_of(nums, conds),
     cases,
     maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
     st.booleans(),
+    catalogues,
 )
-def test_well_typed_expressions_evaluate_to_their_type_or_unknown(tree, facts, as_of, full_table):
+def test_well_typed_expressions_evaluate_to_their_type_or_unknown(
+    backend, tree, facts, as_of, full_table, catalogs
+):
     expr = compile_typed(tree)
     text = expr.text
-    table = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)}
-    if not full_table:
-        del table["高级"]
     ctx = Context(
         {k: v for k, v in facts.items() if v is not None},
         as_of=as_of,
-        standards={"t": table, "cap": Decimal(500)},
+        standards=_standards(full_table),
+        catalogs=catalogs,
     )
     try:
-        value = expr.evaluate(ctx)
+        value = run(backend, expr, ctx)
     except EvaluationError:
         return
     if type(value) is Unknown:
         assert value.missing, text
-        assert value.missing <= {
-            "n",
-            "m",
-            "b",
-            "d",
-            "lv",
-            "ns",
-            "h",
-            "as_of",
-            "h[].amount",
-            "h[].date",
-        }, value.missing
+        assert value.missing <= MISSING, value.missing
         return
     assert isinstance(value, RUNTIME[str(expr.type)]), (text, expr.type, value)
 
 
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
 @SETTINGS
-@given(conds, cases)
-def test_a_condition_decided_without_a_fact_stays_decided_when_it_is_given(tree, facts):
+@given(conds, cases, catalogues)
+def test_a_condition_decided_without_a_fact_stays_decided_when_it_is_given(
+    backend, tree, facts, catalogs
+):
     """Monotonicity of three-valued logic: giving a missing fact can turn
     unknown into true or false, never true into false."""
     assume("present(" not in to_text(tree))  # present() asks exactly this
     expr = compile_typed(tree)
-    std = {
-        "t": {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)},
-        "cap": Decimal(500),
-    }
     full = {k: v for k, v in facts.items() if v is not None}
     try:
-        complete = expr.evaluate(Context(full, as_of=dt.date(2020, 6, 1), standards=std))
-        partial = expr.evaluate(
+        complete = run(
+            backend, expr, Context(full, dt.date(2020, 6, 1), STANDARDS, catalogs=catalogs)
+        )
+        partial = run(
+            backend,
+            expr,
             Context(
                 {k: v for k, v in full.items() if k not in ("b", "n")},
                 as_of=dt.date(2020, 6, 1),
-                standards=std,
-            )
+                standards=STANDARDS,
+                catalogs=catalogs,
+            ),
         )
     except EvaluationError:
         return
@@ -561,26 +706,21 @@ def test_the_same_day_n_months_later_is_n_months(a, n):
     cases,
     maybe(st.dates(dt.date(2018, 1, 1), dt.date(2022, 1, 1))),
     st.booleans(),
+    catalogues,
 )
-def test_generated_code_and_closures_agree(tree, facts, as_of, full_table):
-    """The fast path (dsl.codegen) computes what the tracing closures compute,
-    unknowns and their missing facts included, or fails the same way."""
-    from dsl.codegen import generate_function
-
+def test_every_backend_agrees(tree, facts, as_of, full_table, catalogs):
+    """Every backend (the generated code production runs, the reference
+    closures) computes the same value, unknowns and their missing facts
+    included, or fails the same way."""
     expr = compile_typed(tree)
-    table = {"初级": Decimal(1000), "中级": Decimal(1500), "高级": Decimal(2000)}
-    if not full_table:
-        del table["高级"]
-    given = {k: v for k, v in facts.items() if v is not None}
-    standards = {"t": table, "cap": Decimal(500)}
-    ctx = Context(given, as_of=as_of, standards=standards)
-    fast, _src = generate_function(ENV, [expr.node])
-    try:
-        slow_value = expr.evaluate(ctx)
-    except EvaluationError:
-        with pytest.raises(EvaluationError):
-            fast(given, ctx.as_of, standards, {})
-        return
-    (fast_value,) = fast(given, ctx.as_of, standards, {})
-    assert fast_value == slow_value, (expr.text, fast_value, slow_value)
-    assert type(fast_value) is type(slow_value)
+    given_ = {k: v for k, v in facts.items() if v is not None}
+    outcomes = []
+    for backend in BACKENDS:
+        ctx = Context(given_, as_of, _standards(full_table), catalogs)
+        try:
+            value = run(backend, expr, ctx)
+        except EvaluationError as exc:
+            outcomes.append(("error", exc.message))
+        else:
+            outcomes.append((type(value), value))
+    assert all(o == outcomes[0] for o in outcomes), (expr.text, outcomes)
