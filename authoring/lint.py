@@ -27,6 +27,7 @@ from decimal import Decimal
 from dsl import Context, ast
 from dsl import types as T
 from dsl.errors import EvaluationError, PolicyError, Position
+from dsl.visitor import mentions
 from interpreter.model import FactDecl, Policy, Program, Rule
 
 SEARCH_LIMIT = 20000  # evaluations per program in the satisfiability search
@@ -308,7 +309,7 @@ def _depends_on_case(policy, rule: Rule, lets, seen) -> bool:
     check = rule.expression.check
     if check.facts or check.catalogs:
         return True
-    if any(isinstance(n, ast.Name) and n.id == "as_of" for n in ast.walk(rule.expression.node)):
+    if mentions(rule.expression.node, "as_of"):
         return True
     for name in check.definitions:
         if name in seen:

@@ -15,6 +15,7 @@ from . import ast
 from . import types as T
 from .functions import FUNCTIONS
 from .operators import ARITHMETIC, EQUALITY, LOGICAL, MEMBERSHIP, ORDERING
+from .visitor import Visitor, bound
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _suggest(name: str, options) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-class Checker:
+class Checker(Visitor[T.Type]):
     """Type-checks one expression against an environment.
 
     ``local_types`` are the program's own ``let`` names; ``definition_type``
@@ -75,11 +76,7 @@ class Checker:
         self.result.diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
         return self.result
 
-    # -- dispatch -----------------------------------------------------------
-    def visit(self, node: ast.Node) -> T.Type:
-        method = getattr(self, "visit_" + type(node).__name__)
-        return method(node)
-
+    # -- the nodes (dispatched by dsl.visitor.Visitor) --------------------------
     def visit_Number(self, node):
         return T.NUMBER
 
@@ -423,13 +420,6 @@ class Checker:
         item = list_type.item if isinstance(list_type, T.ListType) else T.ANY
         path = ast.path_of(list_node)
         label = (".".join(path) if path else "item") + "[]"
-        saved = self.vars.get(lam.param)
-        self.vars[lam.param] = (item, label)
-        try:
+        with bound(self.vars, lam.param, (item, label)):
             body = self.visit(lam.body)
-        finally:
-            if saved is None:
-                del self.vars[lam.param]
-            else:
-                self.vars[lam.param] = saved
         return T.FunctionType("function", lam.param, item, body)

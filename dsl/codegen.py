@@ -2,12 +2,13 @@
 
 The evaluator runs every decision through code generated here, with
 explanations too (the standards and facts read are traced into ``T`` when it
-is a list; the closure compiler, ``dsl.compiler``, is kept to say exactly
-where an evaluation error happened). The source is generated *from the AST
-only*: names are resolved at compile time to fact paths, standards,
-catalogues, lambda variables or inlined definitions, and every string and
-number of the officer's text is a module-level constant (``_k0``, ``_k1``,
-...), never source text. It is compiled once with ``compile``.
+is a list). Each node is computed on a line of its own, so an evaluation
+error is located from the traceback (``failed_node``). The source is
+generated *from the AST only*: names are resolved at compile time to fact
+paths, standards, catalogues, lambda variables or inlined definitions, and
+every string and number of the officer's text is a module-level constant
+(``_k0``, ``_k1``, ...), never source text. It is compiled once with
+``compile``.
 
 What makes it fast, each for a reason measured in ``benchmarks/``:
 
@@ -23,9 +24,10 @@ What makes it fast, each for a reason measured in ``benchmarks/``:
 - three-valued logic tests a side for unknown only when it may be unknown,
   and calls ``merge`` only when both sides are.
 
-Unknown values follow the same three-valued logic as the closure compiler;
-``tests/dsl/test_codegen.py`` and the properties of ``tests/dsl/test_properties.py``
-check that the two agree.
+Unknown values follow the same three-valued logic as the reference closures
+(``dsl.compiler``); both are backends of ``dsl.backends``, and the
+conformance suite of tests/dsl (compliance files, docs/language.md examples,
+property tests) runs over both.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .functions import FUNCTIONS
 from .indexing import Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
 from .values import Unknown
+from .visitor import Visitor, bound, cannot_fail, mentions, names_in
 
 MAX_INLINE_DEPTH = 64  # above the loader's limit on definitions nesting (interpreter.sizes)
 # the longest code written twice (Kleene and/or): nested duplicates stay bounded
@@ -50,7 +53,7 @@ _DUPLICATE_LIMIT = 600
 _REPEAT_LIMIT = 600
 
 
-class _Gen:
+class _Gen(Visitor[str]):
     def __init__(
         self,
         env,
@@ -112,27 +115,27 @@ class _Gen:
             if key not in self.hoisted:
                 saved, self.vars = self.vars, {}
                 try:
-                    code = self.g_Call(node)
+                    code = self.visit_Call(node)
                 finally:
                     self.vars = saved
                 self.hoisted[key] = (f"i{len(self.hoisted)}", code)
             return self.hoisted[key][0]
-        return getattr(self, "g_" + type(node).__name__)(node)
+        return self.visit(node)
 
     # -- literals ------------------------------------------------------------------------
-    def g_Number(self, node):
+    def visit_Number(self, node):
         return self.const(node.value)
 
-    def g_String(self, node):
+    def visit_String(self, node):
         return self.const(node.value)
 
-    def g_Bool(self, node):
+    def visit_Bool(self, node):
         return "True" if node.value else "False"
 
-    def g_Date(self, node):
+    def visit_Date(self, node):
         return self.const(node.value)
 
-    def g_ListLit(self, node):
+    def visit_ListLit(self, node):
         # a list value is a Python list, as in the closures: a tuple would be
         # unequal to the same items in a list of the case (``ns == [1, 2]``)
         if _constant_list(node):
@@ -146,7 +149,7 @@ class _Gen:
         return self.const(tuple(i.value for i in node.items))
 
     # -- names -----------------------------------------------------------------------------
-    def g_Name(self, node):
+    def visit_Name(self, node):
         name = node.id
         if name in self.vars:
             return self.vars[name][0]
@@ -218,21 +221,14 @@ class _Gen:
             if got is None:
                 got = self.def_safe[name] = self._safe(node, depth)
             return got
-        if depth > 20:
+        if depth > 20 or not cannot_fail(node):
             return False
-        for n in ast.walk(node):
-            if isinstance(n, (ast.Index, ast.Lambda)):
+        for name in names_in(node):
+            if name in ("standards", "catalog") and self._plain_name(name):
                 return False
-            if isinstance(n, ast.Call) and n.func not in _SAFE_CALLS:
+            d = self.local_nodes.get(name) or self.env.definitions.get(name)
+            if d is not None and not self._safe(d, depth + 1, name=name):
                 return False
-            if isinstance(n, ast.Binary) and n.op == "/":
-                return False
-            if isinstance(n, ast.Name):
-                if n.id in ("standards", "catalog") and self._plain_name(n.id):
-                    return False
-                d = self.local_nodes.get(n.id) or self.env.definitions.get(n.id)
-                if d is not None and not self._safe(d, depth + 1, name=n.id):
-                    return False
         return True
 
     def fact_path(
@@ -278,7 +274,7 @@ class _Gen:
         v = self.fresh()
         return f"({missing} if ({v} := {expr}) is None else {v})"
 
-    def g_Attr(self, node):
+    def visit_Attr(self, node):
         path = ast.path_of(node)
         if path is not None:
             root = path[0]
@@ -304,7 +300,7 @@ class _Gen:
         obj = self.gen(node.obj)
         return f"_attr({obj}, {self.const(node.name)})"
 
-    def g_Index(self, node):
+    def visit_Index(self, node):
         path = ast.path_of(node.obj)
         sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
         self.in_index_target = sid is not None
@@ -315,7 +311,7 @@ class _Gen:
         return f"_index({obj}, {self.gen(node.key)}, {self.const(sid)}, as_of, T)"
 
     # -- operators ------------------------------------------------------------------------
-    def g_Unary(self, node):
+    def visit_Unary(self, node):
         t = self.fresh()
         inner = self.gen(node.operand)
         if node.op == "not":
@@ -336,7 +332,7 @@ class _Gen:
         unknown one, or both merged (a call only when both are)."""
         return f"({a} if {b}.__class__ is not U else {b} if {a}.__class__ is not U else _merge({a}, {b}))"
 
-    def g_Binary(self, node):
+    def visit_Binary(self, node):
         op = node.op
         if op in ("and", "or"):
             # Kleene: false and x = false, true or x = true; true and x = x,
@@ -441,12 +437,12 @@ class _Gen:
             and "catalog" not in self.env.facts
         )
 
-    def g_If(self, node):
+    def visit_If(self, node):
         c = self.fresh()
         cond, then, else_ = self.gen(node.cond), self.gen(node.then), self.gen(node.else_)
         return f"({then} if ({c} := {cond}) is True else ({else_} if {c} is False else {c}))"
 
-    def g_Lambda(self, node):
+    def visit_Lambda(self, node):
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
@@ -455,21 +451,16 @@ class _Gen:
     ) -> str:
         """The code of ``node`` inside ``lam``, its parameter bound to ``var``;
         ``subst``: id(node) -> code for the values passed in (made-once lambdas)."""
-        saved = self.vars.get(lam.param)
         saved_subst = self.key_subst
-        self.vars[lam.param] = (var, label)
         self.in_lambda += 1
         if subst is not None:
             self.key_subst = subst
         try:
-            return self.gen(node)
+            with bound(self.vars, lam.param, (var, label)):
+                return self.gen(node)
         finally:
             self.key_subst = saved_subst
             self.in_lambda -= 1
-            if saved is None:
-                del self.vars[lam.param]
-            else:
-                self.vars[lam.param] = saved
 
     def _catalog_any(self, lam, items, var, label, probes, rest) -> str:
         """any() over a catalogue: the index gives the items whose fields equal
@@ -574,7 +565,7 @@ class _Gen:
         def visit(n) -> bool:
             if id(n) in keys or isinstance(n, (ast.Number, ast.String, ast.Bool, ast.Date)):
                 return True
-            if not _mentions_name(n, lam.param):
+            if not mentions(n, lam.param):
                 if isinstance(n, ast.Name) and n.id == "as_of" and self._plain_name("as_of"):
                     out[id(n)] = n
                     return True
@@ -597,7 +588,7 @@ class _Gen:
             and name not in self.env.definitions
         )
 
-    def g_Call(self, node):
+    def visit_Call(self, node):
         fn = FUNCTIONS[node.func]
         if fn.reads_presence:
             t = self.fresh()
@@ -644,26 +635,10 @@ class _Gen:
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
 
-_SAFE_CALLS = {"year", "month", "min", "max", "present", "known", "days_between", "months_between"}
-
-
 def _invariant_call(node: ast.Call, variables) -> bool:
     """A call of a function that cannot fail, on arguments free of lambda
     variables and of operations that can fail (division, table rows)."""
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name) and n.id in variables:
-            return False
-        if isinstance(n, (ast.Lambda, ast.Index)):
-            return False
-        if isinstance(n, ast.Call) and n.func not in _SAFE_CALLS:
-            return False
-        if isinstance(n, ast.Binary) and n.op == "/":
-            return False
-    return True
-
-
-def _mentions_name(node: ast.Node, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+    return cannot_fail(node) and not mentions(node, variables)
 
 
 def _constant_list(node: ast.ListLit) -> bool:

@@ -11,13 +11,16 @@ default) the only cost is one attribute test on standard lookups.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
 
 from . import ast
 from .errors import EvaluationError
 from .functions import FUNCTIONS, TAKES_NONE
 from .indexing import candidates, equality_probes
 from .values import NONE, Unknown, merge
+from .visitor import Visitor, bound
 
 
 class Context:
@@ -50,7 +53,7 @@ def _unknown_path(label: str) -> Unknown:
     return Unknown((label,))
 
 
-class Compiler:
+class Compiler(Visitor[Callable[[Context], Any]]):
     """Compiles expressions of one environment.
 
     ``definitions``: name → callable(ctx) for shared definitions and let names
@@ -62,18 +65,18 @@ class Compiler:
         self.local_defs = local_defs or {}
         self.vars: dict[str, str] = {}  # lambda variable → label for missing facts
 
-    def compile(self, node: ast.Node):
-        method = getattr(self, "c_" + type(node).__name__)
-        return method(node)
+    def compile(self, node: ast.Node) -> Callable[[Context], Any]:
+        """The closure computing ``node`` (dispatched by dsl.visitor.Visitor)."""
+        return self.visit(node)
 
     # -- literals -------------------------------------------------------------------
-    def c_Number(self, node):
+    def visit_Number(self, node):
         value = node.value
         return lambda ctx: value
 
-    c_String = c_Bool = c_Date = c_Number
+    visit_String = visit_Bool = visit_Date = visit_Number
 
-    def c_ListLit(self, node):
+    def visit_ListLit(self, node):
         items = [self.compile(i) for i in node.items]
 
         def list_(ctx):
@@ -82,7 +85,7 @@ class Compiler:
         return list_
 
     # -- names ------------------------------------------------------------------------
-    def c_Name(self, node):
+    def visit_Name(self, node):
         name = node.id
         if name in self.vars:
             return lambda ctx: ctx.vars[name]
@@ -134,7 +137,7 @@ class Compiler:
 
         return factn
 
-    def c_Attr(self, node):
+    def visit_Attr(self, node):
         path = ast.path_of(node)
         if path is not None:
             root = path[0]
@@ -190,7 +193,7 @@ class Compiler:
 
         return standard
 
-    def c_Index(self, node):
+    def visit_Index(self, node):
         obj = self.compile(node.obj)
         key = self.compile(node.key)
         path = ast.path_of(node.obj)
@@ -219,7 +222,7 @@ class Compiler:
         return index
 
     # -- operators ----------------------------------------------------------------------
-    def c_Unary(self, node):
+    def visit_Unary(self, node):
         f = self.compile(node.operand)
         if node.op == "not":
 
@@ -235,7 +238,7 @@ class Compiler:
 
         return neg
 
-    def c_Binary(self, node):
+    def visit_Binary(self, node):
         op = node.op
         left = self.compile(node.left)
         right = self.compile(node.right)
@@ -308,7 +311,7 @@ class Compiler:
 
         return binary
 
-    def c_If(self, node):
+    def visit_If(self, node):
         cond = self.compile(node.cond)
         then = self.compile(node.then)
         else_ = self.compile(node.else_)
@@ -323,11 +326,11 @@ class Compiler:
 
         return if_
 
-    def c_Lambda(self, node):  # only reached through a function call
+    def visit_Lambda(self, node):  # only reached through a function call
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
-    def c_Call(self, node):
+    def visit_Call(self, node):
         fn = FUNCTIONS[node.func]
         if fn.reads_presence:
             inner = self.compile(node.args[0])
@@ -370,15 +373,8 @@ class Compiler:
         lam = node.args[1]
         path = ast.path_of(node.args[0])
         label = (".".join(path) if path else "item") + "[]"
-        saved = self.vars.get(lam.param)
-        self.vars[lam.param] = label
-        try:
+        with bound(self.vars, lam.param, label):
             body = self.compile(lam.body)
-        finally:
-            if saved is None:
-                del self.vars[lam.param]
-            else:
-                self.vars[lam.param] = saved
         param = lam.param
         probes = equality_probes(lam) if name in ("any", "count") else []
         if probes and path and path[0] == "catalog":

@@ -20,6 +20,7 @@ import contextlib
 
 from . import ast
 from .values import Unknown, merge
+from .visitor import mentions
 
 
 def equality_probes(lam: ast.Lambda) -> list:
@@ -47,7 +48,7 @@ def split_condition(lam: ast.Lambda):
                     isinstance(a, ast.Attr)
                     and isinstance(a.obj, ast.Name)
                     and a.obj.id == lam.param
-                    and not _mentions(b, lam.param)
+                    and not mentions(b, lam.param)
                     and a.name not in {f for f, _k in out}
                 ):
                     out.append((a.name, b))
@@ -56,10 +57,6 @@ def split_condition(lam: ast.Lambda):
         if not used:
             rest.append(n)
     return out, rest
-
-
-def _mentions(node: ast.Node, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
 
 _INDEXES: dict = {}

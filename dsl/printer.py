@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from . import ast
 from .operators import BINARY, PREC_ATOM, PREC_IF, PREC_NOT, PREC_POSTFIX, PREC_UNARY
+from .visitor import Visitor
 
 
 def to_text(node: ast.Node) -> str:
@@ -49,36 +50,49 @@ def _decimal(value: Decimal) -> str:
     return text
 
 
-def _print(node: ast.Node) -> str:
-    if isinstance(node, ast.Number):
+class Printer(Visitor[str]):
+    """Each node's canonical text (dispatched by dsl.visitor.Visitor)."""
+
+    def visit_Number(self, node: ast.Number) -> str:
         if node.percent:
             return _decimal((node.value * 100).normalize()) + "%" if node.value else "0%"
         return _decimal(node.value)
-    if isinstance(node, ast.String):
+
+    def visit_String(self, node: ast.String) -> str:
         body = node.value.replace("\\", "\\\\").replace('"', '\\"')
         body = body.replace("\n", "\\n").replace("\t", "\\t")
         return f'"{body}"'
-    if isinstance(node, ast.Bool):
+
+    def visit_Bool(self, node: ast.Bool) -> str:
         return "true" if node.value else "false"
-    if isinstance(node, ast.Date):
+
+    def visit_Date(self, node: ast.Date) -> str:
         return node.value.isoformat()
-    if isinstance(node, ast.ListLit):
-        return "[" + ", ".join(_print(i) for i in node.items) + "]"
-    if isinstance(node, ast.Name):
+
+    def visit_ListLit(self, node: ast.ListLit) -> str:
+        return "[" + ", ".join(self.visit(i) for i in node.items) + "]"
+
+    def visit_Name(self, node: ast.Name) -> str:
         return node.id
-    if isinstance(node, ast.Attr):
+
+    def visit_Attr(self, node: ast.Attr) -> str:
         return f"{_wrap(node.obj, PREC_POSTFIX)}.{node.name}"
-    if isinstance(node, ast.Index):
-        return f"{_wrap(node.obj, PREC_POSTFIX)}[{_print(node.key)}]"
-    if isinstance(node, ast.Call):
-        return f"{node.func}(" + ", ".join(_print(a) for a in node.args) + ")"
-    if isinstance(node, ast.Lambda):
-        return f"{node.param} -> {_print(node.body)}"
-    if isinstance(node, ast.Unary):
+
+    def visit_Index(self, node: ast.Index) -> str:
+        return f"{_wrap(node.obj, PREC_POSTFIX)}[{self.visit(node.key)}]"
+
+    def visit_Call(self, node: ast.Call) -> str:
+        return f"{node.func}(" + ", ".join(self.visit(a) for a in node.args) + ")"
+
+    def visit_Lambda(self, node: ast.Lambda) -> str:
+        return f"{node.param} -> {self.visit(node.body)}"
+
+    def visit_Unary(self, node: ast.Unary) -> str:
         if node.op == "not":
             return f"not {_wrap(node.operand, PREC_NOT)}"
         return f"-{_wrap(node.operand, PREC_UNARY)}"
-    if isinstance(node, ast.Binary):
+
+    def visit_Binary(self, node: ast.Binary) -> str:
         prec, assoc = BINARY[node.op]
         # left-associative: a - (b - c) keeps its parentheses, (a - b) - c drops them;
         # non-associative comparisons need parentheses on both sides.
@@ -93,10 +107,23 @@ def _print(node: ast.Node) -> str:
             if isinstance(node.right, ast.Binary) and node.right.op == "and":
                 right = f"({right})"
         return f"{left} {node.op} {right}"
-    if isinstance(node, ast.If):
+
+    def visit_If(self, node: ast.If) -> str:
         # the condition and the then-branch are delimited by keywords, but an
         # if inside the condition reads badly: parenthesise it.
         return (
-            f"if {_wrap(node.cond, PREC_IF + 1)} then {_print(node.then)} else {_print(node.else_)}"
+            f"if {_wrap(node.cond, PREC_IF + 1)} then {self.visit(node.then)} "
+            f"else {self.visit(node.else_)}"
         )
-    raise TypeError(f"not an AST node: {node!r}")
+
+    def default_visit(self, node: ast.Node) -> str:
+        raise TypeError(f"not an AST node: {node!r}")
+
+
+_PRINTER = Printer()
+
+
+def _print(node: ast.Node) -> str:
+    if not isinstance(node, ast.Node):
+        raise TypeError(f"not an AST node: {node!r}")
+    return _PRINTER.visit(node)

@@ -692,18 +692,17 @@ class Evaluator:
 
 def _reads_date(node, policy: Policy, seen=None) -> bool:
     """Whether an expression reads as_of or the standards (through definitions too)."""
-    from dsl import ast
+    from dsl.visitor import names_in
 
     seen = set() if seen is None else seen
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name):
-            if n.id in ("as_of", "standards"):
+    for name in names_in(node):
+        if name in ("as_of", "standards"):
+            return True
+        d = policy.definitions.get(name)
+        if d is not None and name not in seen:
+            seen.add(name)
+            if _reads_date(d.rule.expression.node, policy, seen):
                 return True
-            d = policy.definitions.get(n.id)
-            if d is not None and n.id not in seen:
-                seen.add(n.id)
-                if _reads_date(d.rule.expression.node, policy, seen):
-                    return True
     return False
 
 

@@ -17,6 +17,7 @@ from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
+from dsl.visitor import names_in
 
 from . import catalogues, schemas, sizes
 from . import changes as revision_changes
@@ -1003,7 +1004,6 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
 def _constraints(ld: _Loader, enums) -> None:
     """Compile each record's constraints: expressions over the record's own
     fields (by their bare names), which must give true or false."""
-    from dsl import ast
 
     for src, at, record in ld.pending_constraints:
         env = Environment(facts={k: _fact_type(v, enums) for k, v in record.fields.items()})
@@ -1016,10 +1016,7 @@ def _constraints(ld: _Loader, enums) -> None:
             rule = ld.rule(src, where + ("expr",), env, context, want=T.BOOLEAN)
             if rule is None:
                 continue
-            reads = []
-            for n in ast.walk(rule.expression.node):
-                if isinstance(n, ast.Name) and n.id in record.fields and n.id not in reads:
-                    reads.append(n.id)
+            reads = [n for n in names_in(rule.expression.node) if n in record.fields]
             field_name = c.get("field") or (reads[0] if reads else None)
             if field_name is None or field_name not in record.fields:
                 ld.errors.append(

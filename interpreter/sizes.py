@@ -188,14 +188,10 @@ def nesting_problems(definitions: dict, declared: dict) -> list[PolicyError]:
     """Definitions that use definitions more than MAX_DEFINITION_DEPTH deep
     (checking and compiling a definition descends into the ones it uses).
     ``definitions``: name → syntax tree; ``declared``: name → (source, index)."""
-    from dsl import ast
+    from dsl.visitor import names_in
 
     uses = {
-        name: {
-            n.id
-            for n in ast.walk(node)
-            if isinstance(n, ast.Name) and n.id in definitions and n.id != name
-        }
+        name: {n for n in names_in(node) if n in definitions and n != name}
         for name, node in definitions.items()
     }
     depth: dict[str, int] = {}
