@@ -102,9 +102,7 @@ class Evaluator:
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
-            value, applied = (self._document or self._document_fn())(
-                facts, _NO_DATE, _NO_STANDARDS, catalogs
-            )
+            value, applied = self._document_rules(facts, _NO_DATE, _NO_STANDARDS, catalogs)
             if value is NONE:
                 # read from a fact stated none (no certificate, no date): the
                 # date is still to be given, by the facts that are missing
@@ -133,7 +131,7 @@ class Evaluator:
             and self.policy.programs_applied is not None
             and (applied is None or self._applied_reads_date)
         ):
-            applied = self._document_fn()(facts, day, standards, catalogs)[1]
+            applied = self._document_rules(facts, day, standards, catalogs)[1]
         selected = (
             programs is not None and self._selections.get(tuple(programs))
         ) or self._selected(programs, applied)
@@ -199,6 +197,23 @@ class Evaluator:
             fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
             self._document = fn
         return fn
+
+    def _document_rules(self, facts, day, standards, catalogs) -> tuple:
+        """(decision_date, programs_applied) of the case; an evaluation error
+        is located at the rule whose line of the generated code raised it."""
+        fn = self._document or self._document_fn()
+        try:
+            return fn(facts, day, standards, catalogs)
+        except EvaluationError as exc:
+            from dsl.codegen import failed_node
+
+            names = ("decision_date", "programs_applied")
+            index = failed_node(fn, exc)
+            rules = (self.policy.decision_date, self.policy.programs_applied)
+            rule = rules[index] if index is not None else None
+            if rule is not None:
+                exc.with_context(position=rule.position, context=names[index], snippet=rule.text)
+            raise
 
     def _selected(self, programs: list[str] | None, applied) -> list[Program]:
         """The programs to decide: ``programs`` (--program), else the ones the

@@ -252,3 +252,33 @@ def test_facts_named_like_the_generated_codes_own_keys_are_traced():
         "def.kind": "b",
         "other.n": Decimal(1),
     }
+
+
+def test_an_evaluation_error_in_the_decision_date_is_located(policy_copy):
+    """The document's rules (decision_date, programs_applied) are generated
+    code too: an error there names the rule and where it is written."""
+    from dsl.errors import EvaluationError
+    from tests.helpers import load_policy
+
+    doc = policy_copy / "document.yaml"
+    text = doc.read_text(encoding="utf-8")
+    old = 'decision_date: "if present(application.date) then'
+    assert old in text
+    text = text.replace(
+        old,
+        'decision_date: "if 1 / (applicant.insured_months - 20) > 0 and present(application.date) then',
+    )
+    doc.write_text(text, encoding="utf-8")
+    ev = Evaluator(load_policy(policy_copy))
+    with pytest.raises(EvaluationError) as exc:
+        ev.decide(CASE_20_MONTHS, explain=False)
+    assert exc.value.context == "decision_date"
+    assert exc.value.position.source.endswith("document.yaml")
+    assert exc.value.position.line == next(
+        i for i, s in enumerate(text.splitlines(), 1) if "insured_months - 20" in s
+    )
+    case = {
+        **CASE_20_MONTHS,
+        "applicant": {"enterprise_employee": True, "insured_months": Decimal(21)},
+    }
+    assert ev.decide(case, explain=False).as_of is not None
