@@ -95,12 +95,13 @@ def width(text: str) -> int:
 
 
 _CLOSING = set("，。；：、）」』】》〉！？,.;:)]!?%")
+_OPENING = set("（「『【《〈“‘")
 
 
 def _tokens(text: str) -> list[str]:
     """Words to wrap: a run of Latin letters, digits and their punctuation is
     one word; each CJK character is its own; closing punctuation stays with
-    what it closes."""
+    what it closes, opening punctuation with what it opens."""
     out: list[str] = []
     word = ""
     for ch in text:
@@ -122,7 +123,14 @@ def _tokens(text: str) -> list[str]:
             word += ch
     if word:
         out.append(word)
-    return out
+    # an opening bracket or quote stays with what it opens: none ends a line
+    joined: list[str] = []
+    for tok in out:
+        if joined and joined[-1] and joined[-1][-1] in _OPENING and tok != " ":
+            joined[-1] += tok
+        else:
+            joined.append(tok)
+    return joined
 
 
 def wrap(text: str, indent: str, hang: str, limit: int = WIDTH) -> list[str]:

@@ -8,6 +8,7 @@ this module only formats them.
 from __future__ import annotations
 
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from dsl import types as T
@@ -15,9 +16,11 @@ from dsl.functions import ROUNDING_MODES
 from dsl.values import NONE, Unknown, show, to_json
 from dsl.visible import visible_lines
 
+from . import display
 from .cases import NONE_PATHS, facts_json
 from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
 from .model import Citation, Policy, Text
+from .plain_text import wrap
 from .texts import fill
 
 JSON_FORMAT_VERSION = 1
@@ -89,6 +92,7 @@ WORDS = {
         "no_rows": "目录中没有相应记录",
         "no_programs": "本案件未申请任何补贴项目，未作判定。",
         "none": "无",
+        "period": "期间",
     },
     "en": {
         ELIGIBLE: "eligible",
@@ -130,10 +134,28 @@ WORDS = {
         "no_rows": "no such row in the catalogue",
         "no_programs": "The case applies for no program: nothing was decided.",
         "none": "none",
+        "period": "period",
     },
 }
 
 MARK = {True: "✓", False: "✗", None: "?"}
+
+# a line's lead: its indent and the mark it opens with (✓ ✗ ? ↳ ■)
+_LEAD = re.compile(r"^( *)([✓✗?↳■] )?")
+
+
+def hanging(lines: list[str], limit: int = 80) -> list[str]:
+    """Each line in lines of at most ``limit`` columns (a CJK character is
+    two), continued under its text with a hanging indent: an officer's
+    terminal never wraps a long clause back to column 1."""
+    out: list[str] = []
+    for line in lines:
+        m = _LEAD.match(line)
+        # under the text after a mark; two columns in otherwise (a value line
+        # below a clause starts deeper than the clause's own continuation)
+        hang = " " * (len(m.group(1)) + 2)
+        out += wrap(line[m.end() :], line[: m.end()], hang, limit)
+    return out
 
 
 # -- JSON ---------------------------------------------------------------------------
@@ -380,6 +402,13 @@ class TextRenderer:
                 if self.lang == "zh"
                 else f"{self.w['none']} ({meaning})"
             )
+        decl = self.policy.fact(path) if path else None
+        if decl is not None and display.to_decimal(value) is not None:
+            # money and shares as people read them (the JSON keeps 0.72, 7333)
+            if decl.type == "money":
+                return f"{display.money_figures(value)} {self.w['yuan']}"
+            if getattr(decl, "display", None) == "percent":
+                return display.percent_text(value)
         return show(value)
 
     _nones: tuple = ()
@@ -422,14 +451,14 @@ class TextRenderer:
             lines += ["", w["no_programs"]]
         # a newline or a terminal escape in a case value, a file name or a
         # revision's label is shown escaped: it cannot forge a line
-        return visible_lines(lines) + "\n"
+        return visible_lines(hanging(lines)) + "\n"
 
     def decision(self, d: Decision) -> list[str]:
         w, p = self.w, d.program
         title = p.title if self.lang == "zh" else p.title_en
         head = f"■ {title} ({p.id}) — {w[d.outcome]}"
         if d.amount is not None:
-            head += f"    {w['amount']}: {money(d.amount)} {w['yuan']}"
+            head += f"    {w['amount']}: {self.money(d.amount)}"
         lines = [head]
         if d.outcome == ELIGIBLE:
             lines.append(f"  {w['payee']}: {self.t(p.payee)}")
@@ -443,6 +472,11 @@ class TextRenderer:
             if r.result is False:
                 lines.append(f"       {w['needed']}: {self.needed(r.clause, d.program)}")
             for path, value in r.values.items():
+                if type(value) is Unknown and r.result is not None:
+                    # a fact the clause did not need (a branch not taken, the
+                    # other side of an `or` that held): its absence decided
+                    # nothing, and "= unknown" would read as if it had
+                    continue
                 shown = self.value(path, value)
                 lines.append(f"       {self.label(path)} = {shown}")
             for table, match, rows in r.catalog_rows:
@@ -450,8 +484,7 @@ class TextRenderer:
                 if not rows:
                     lines.append(f"       catalog.{table} ({cond}): {w['no_rows']}")
                 for row in rows:
-                    shown = ", ".join(f"{k}: {show(v)}" for k, v in row.items() if k not in match)
-                    lines.append(f"       catalog.{table} ({cond}): {shown}")
+                    lines.append(f"       catalog.{table} ({cond}): {self.row(row, match)}")
             # missing facts not already shown above as "= unknown"
             extra = [m for m in r.missing if m not in r.values]
             if r.result is None and extra:
@@ -466,12 +499,17 @@ class TextRenderer:
                 std = self.policy.standards[s.id]
                 name = (std.label if self.lang == "zh" else std.label_en) or s.id
                 key = f"[{s.key}]" if s.key is not None else ""
-                unit = f" {w['yuan']}" if std.type == "money" else ""
+                if std.type == "money":
+                    value = self.money(s.value)
+                elif getattr(std, "display", None) == "percent":
+                    value = display.percent_text(s.value)
+                else:
+                    value = show(s.value)
                 period = f"{w['since']} {s.start.isoformat()}"
                 if s.until:
                     period += f" {w['until']} {s.until.isoformat()}"
                 rev = f", {s.revision}" if s.revision else ""
-                lines.append(f"   {name}{key} = {show(s.value)}{unit}  ({period}; {s.source}{rev})")
+                lines.append(f"   {name}{key} = {value}  ({period}; {s.source}{rev})")
                 lines.extend(f"     ↳ {self.cite(c)}" for c in s.cite)
         shown = [(l, d.lets[l.id]) for l in p.lets if l.label is not None and l.id in d.lets]
         if shown:
@@ -479,7 +517,7 @@ class TextRenderer:
             for let, value in shown:
                 value = computed_value(self.policy, let, value)
                 text = (
-                    money(value)
+                    self.money(value)
                     if isinstance(value, Decimal) and let.rule.expression.type == T.MONEY
                     else self.value("", value)
                 )
@@ -487,19 +525,32 @@ class TextRenderer:
         if d.installments:
             lines.append(f"  {w['installments']}:")
             for i in d.installments:
-                amt = f"{money(i.amount)} {w['yuan']}" if i.amount is not None else "—"
+                amt = self.money(i.amount) if i.amount is not None else "—"
+                # the values its condition read: the employment rate a
+                # balance is withheld for is shown beside the refusal
+                read = "".join(
+                    f"; {self.label(k)} = {self.value(k, v)}"
+                    for k, v in (i.values or {}).items()
+                    if type(v) is not Unknown
+                )
                 extra = (
                     " — " + w["missing"] + ": " + "; ".join(self.label(m) for m in i.missing)
                     if i.missing
                     else ""
                 )
-                lines.append(f"   {self.t(i.installment.label)}: {amt} ({w[i.status]}){extra}")
+                lines.append(
+                    f"   {self.t(i.installment.label)}: {amt} ({w[i.status]}{read}){extra}"
+                )
         if d.amount is not None and p.amount.explain:
             note = self.t(p.amount.explain)
             if d.floored_at is not None:
-                note += f"; {money(d.formula_amount)} → {w['floored']} {money(d.floored_at)}"
+                note += (
+                    f"; {self.money(d.formula_amount)} → {w['floored']} {self.money(d.floored_at)}"
+                )
             if d.capped_at is not None:
-                note += f"; {money(d.formula_amount)} → {w['capped']} {money(d.capped_at)}"
+                note += (
+                    f"; {self.money(d.formula_amount)} → {w['capped']} {self.money(d.capped_at)}"
+                )
             lines.append(f"  {w['formula']}: {note}")
         if p.amount.interpretation and d.outcome == ELIGIBLE:
             lines.append(f"  {w['interpretation']}: {self.t(p.amount.interpretation)}")
@@ -509,6 +560,21 @@ class TextRenderer:
         for c in _unique(list(p.cite) + list(p.amount.cite)):
             lines.append(f"   ↳ {self.cite(c)}")
         return lines
+
+    def money(self, value) -> str:
+        """An amount as people read it: 1,500.00 元."""
+        return f"{display.money_figures(money(value))} {self.w['yuan']}"
+
+    def row(self, row: dict, match: dict) -> str:
+        """A catalogue row's other fields; its period in words, an open end
+        (9999-12-31) as "from ... on"."""
+        rest = {k: v for k, v in row.items() if k not in match}
+        parts = []
+        if "from" in rest:
+            period = display.period_text(rest.pop("from"), rest.pop("until", None), self.lang)
+            parts.append(f"{self.w['period']}: {period}")
+        parts += [f"{k}: {show(v)}" for k, v in rest.items()]
+        return ", ".join(parts)
 
     def needed(self, clause, program) -> str:
         """The clause's condition; a bare definition or let name is spelled out."""

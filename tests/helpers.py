@@ -131,3 +131,24 @@ def with_repeated_persons(
         if rng.random() < duplicates:
             out[i] = out[rng.randrange(i)]
     return out
+
+
+def squashed(text: str) -> str:
+    """Text without its whitespace. The explanations are printed in lines of
+    80 columns with a hanging indent, so a phrase a test looks for may be
+    broken anywhere: look for ``squashed(phrase) in squashed(output)``."""
+    return "".join(text.split())
+
+
+def wrapped_line(text: str, start: str) -> str:
+    """The line of ``text`` that starts with ``start``, its continuation lines
+    (indented deeper) joined back on, without the whitespace at the joins."""
+    lines = text.splitlines()
+    (i,) = [i for i, line in enumerate(lines) if line.startswith(start)]
+    depth = len(start) - len(start.lstrip(" "))
+    out = lines[i]
+    for line in lines[i + 1 :]:
+        if len(line) - len(line.lstrip(" ")) <= depth:
+            break
+        out = out.rstrip() + line.strip()
+    return out

@@ -19,7 +19,7 @@ import pytest
 from catalogs import default_dir
 from interpreter.evaluate import Evaluator
 from interpreter.render import money
-from tests.helpers import ROOT, load_policy
+from tests.helpers import ROOT, load_policy, squashed
 
 POLICY_DIR = ROOT / "policy"
 
@@ -235,14 +235,23 @@ def test_refusal_shows_the_catalogue_rows_it_looked_at():
     assert "9999" not in r.output and "catalog." not in r.output
     r = CliRunner().invoke(cli, ["eval", str(case), "--full"])
     assert r.exit_code == 0
+    full = squashed(r.output)
     assert (
-        "需满足: institution_active（any(catalog.institution_status, s -> s.institution == "
-        "training.institution"
-    ) in r.output
+        squashed(
+            "需满足: institution_active（any(catalog.institution_status, s -> s.institution == "
+            "training.institution"
+        )
+        in full
+    )
+    # the periods in words, the open end as "from ... on" (not 9999-12-31)
     assert (
-        'catalog.institution_status (institution = "JG-101", status = "active"): '
-        "from: 2020-05-01, until: 2021-02-28"
-    ) in r.output
+        squashed(
+            'catalog.institution_status (institution = "JG-101", status = "active"): '
+            "期间: 2020年5月1日至2021年2月28日"
+        )
+        in full
+    )
+    assert squashed("期间: 2021年6月1日起") in full and "9999" not in full
     import json
 
     r = CliRunner().invoke(cli, ["eval", str(case), "--format", "json"])

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from tests.helpers import ROOT
+from tests.helpers import ROOT, squashed
 
 EXAMPLES = ROOT / "examples"
 
@@ -24,9 +24,9 @@ def test_eval_text_report_in_chinese_cites_the_source():
     r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--full")
     assert r.exit_code == 0, r.output
     assert "技能提升补贴 (skill_upgrade) — 符合条件" in r.output
-    assert "补贴金额: 2000.00 元" in r.output
-    assert "六（二）「累计缴纳失业保险费12个月以上" in r.output
-    assert "技能提升补贴标准[高级] = 2000 元" in r.output
+    assert "补贴金额: 2,000.00 元" in r.output
+    assert squashed("六（二）「累计缴纳失业保险费12个月以上") in squashed(r.output)
+    assert "技能提升补贴标准[高级] = 2,000.00 元" in r.output
 
 
 def test_eval_text_report_in_english():

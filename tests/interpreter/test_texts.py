@@ -4,13 +4,14 @@ decision date; `policy check` flags a number written in an explanation that
 equals a standard's value; coverage shows which dated value was used."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
 from dsl.errors import ErrorList
-from tests.helpers import ROOT, load_policy
+from tests.helpers import ROOT, load_policy, wrapped_line
 
 SENIOR = ROOT / "examples" / "skill_upgrade_senior.json"
 
@@ -47,8 +48,9 @@ def test_the_amount_explained_says_the_standard_in_force(raised, as_of, amount, 
     """It said 高级2000元 after a revision raised the standard to 2500."""
     r = run("eval", SENIOR, "--revision", raised, "--as-of", as_of, "--full")
     assert r.exit_code == 0, r.output
-    assert f"补贴金额: {amount} 元" in r.stdout
-    (line,) = [x for x in r.stdout.splitlines() if x.startswith("  计算:")]
+    # the full view writes money with thousands separators
+    assert f"补贴金额: {Decimal(amount):,.2f} 元" in r.stdout
+    line = wrapped_line(r.stdout, "  计算:")
     assert text in line and "{standards" not in line
     r = run("eval", SENIOR, "--revision", raised, "--as-of", as_of, "--format", "json")
     (d,) = json.loads(r.stdout)["decisions"]
