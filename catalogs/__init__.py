@@ -10,32 +10,49 @@ See docs/catalogs.md for the file formats, the views and the commands.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dsl.errors import ErrorList
+if TYPE_CHECKING:
+    from .model import Catalogs
 
-from .check import check_catalogs, check_directory
-from .loader import (
-    DATA_DIR,
-    SCHEMA_DIR,
-    CatalogueUsageError,
-    default_dir,
-    load_catalogue_file,
-    load_directory,
-)
-from .model import (
-    KINDS,
-    TITLES,
-    Catalogs,
-    Catalogue,
-    Cite,
-    Course,
-    CourseApproval,
-    Demand,
-    Institution,
-    StatusPeriod,
-)
-from .views import active_institutions, catalog_views, institution_status
+# name → the module that defines it; each is imported on first use, so that
+# `policy eval` (which reaches ``catalogs.rules`` and, warm, reads the
+# catalogues' views from the policy cache) does not import the file checks
+# and their JSON Schema validator
+_EXPORTS = {
+    "check_catalogs": "check",
+    "check_directory": "check",
+    "DATA_DIR": "paths",
+    "SCHEMA_DIR": "paths",
+    "CatalogueUsageError": "loader",
+    "default_dir": "paths",
+    "load_catalogue_file": "loader",
+    "load_directory": "loader",
+    "KINDS": "model",
+    "TITLES": "model",
+    "Catalogs": "model",
+    "Catalogue": "model",
+    "Cite": "model",
+    "Course": "model",
+    "CourseApproval": "model",
+    "Demand": "model",
+    "Institution": "model",
+    "StatusPeriod": "model",
+    "active_institutions": "views",
+    "catalog_views": "views",
+    "institution_status": "views",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'catalogs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def load_catalogs(directory: Path | str | None = None) -> Catalogs:
@@ -45,6 +62,10 @@ def load_catalogs(directory: Path | str | None = None) -> Catalogs:
     error as file:line:col) when any check fails, and CatalogueUsageError when
     the folder holds no catalogue.
     """
+    from dsl.errors import ErrorList
+
+    from .check import check_directory
+
     catalogs, errors = check_directory(directory)
     if errors:
         raise ErrorList(errors)

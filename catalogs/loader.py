@@ -16,8 +16,6 @@ import os
 import re
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from dsl.errors import PolicyError, PolicyFileError, Position
 from interpreter.yamlsource import Source, load_yaml, to_jsonable
 
@@ -34,10 +32,7 @@ from .model import (
     Institution,
     StatusPeriod,
 )
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = PACKAGE_DIR / "data"
-SCHEMA_DIR = PACKAGE_DIR / "schemas"
+from .paths import DATA_DIR, PACKAGE_DIR, SCHEMA_DIR, default_dir  # noqa: F401 (re-exported)
 
 
 class CatalogueUsageError(PolicyFileError):
@@ -47,11 +42,6 @@ class CatalogueUsageError(PolicyFileError):
     """
 
     exit_code = 2
-
-
-def default_dir() -> Path:
-    """The bundled catalogues (``catalogs/data`` inside the installed package)."""
-    return DATA_DIR
 
 
 def display_path(path: Path | str) -> str:
@@ -73,7 +63,11 @@ def schema(kind: str) -> dict:
 
 
 @functools.cache
-def _validator(kind: str) -> Draft202012Validator:
+def _validator(kind: str):
+    # imported when a catalogue file is validated: a warm start reads the
+    # catalogues' rule views from the policy cache and never needs it
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

@@ -121,7 +121,7 @@ class RuleCatalogs:
     directory: str | None = None
 
     def _dir(self) -> Path:
-        from . import default_dir
+        from .paths import default_dir
 
         return Path(self.directory) if self.directory is not None else default_dir()
 

@@ -48,8 +48,9 @@ from pathlib import Path
 
 from dsl import serial
 
-FORMAT = 3
+FORMAT = 4
 MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
+MAX_SOURCES = 1000  # parsed files kept (a cache that grows past this starts afresh)
 MAX_VIEWS = 4  # catalogue views kept (the latest)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SECRET = "secret"
@@ -184,12 +185,25 @@ def tool_fingerprint() -> str:
             names = []
         h.update("\0".join(names).encode())
     for root in roots:
-        for f in sorted(root.rglob("*")):
-            if f.suffix in (".py", ".lark", ".json") and "__pycache__" not in f.parts:
-                h.update(str(f.relative_to(root)).encode() + b"\0")
-                with contextlib.suppress(OSError):
-                    h.update(f.read_bytes())
+        for rel in _source_files(str(root)):
+            h.update(rel.encode() + b"\0")
+            with contextlib.suppress(OSError), open(os.path.join(root, rel), "rb") as f:
+                h.update(f.read())
     return h.hexdigest()[:32]
+
+
+def _source_files(root: str) -> list[str]:
+    """The .py, .lark and .json files under ``root`` (relative, sorted), not
+    descending into __pycache__ (``os.walk``: a start-up pays for this walk,
+    and pathlib's rglob costs several times as much)."""
+    out = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        rel = os.path.relpath(folder, root)
+        for name in files:
+            if name.endswith((".py", ".lark", ".json")):
+                out.append(name if rel == "." else os.path.join(rel, name))
+    return sorted(out, key=lambda r: Path(r).parts)
 
 
 class Cache:
@@ -242,17 +256,24 @@ class Cache:
             return None
         if not isinstance(data, dict):
             return None
-        out = {"validated": set(), "asts": {}, "views": {}}
+        out = {"validated": set(), "asts": {}, "views": {}, "sources": {}}
         validated = data.get("validated")
         asts = data.get("asts")
         views = data.get("views")
-        if not (isinstance(validated, list) and isinstance(asts, dict) and isinstance(views, dict)):
+        sources = data.get("sources")
+        if not (
+            isinstance(validated, list)
+            and isinstance(asts, dict)
+            and isinstance(views, dict)
+            and isinstance(sources, dict)
+        ):
             return None
         for pair in validated:
             if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
                 out["validated"].add(tuple(pair))
         out["asts"] = asts  # decoded one by one, when asked for
         out["views"] = views
+        out["sources"] = sources  # decoded one by one, when asked for
         return out
 
     @classmethod
@@ -284,6 +305,42 @@ class Cache:
         if len(asts) >= MAX_EXPRESSIONS:
             asts.clear()
         asts[text] = serial.to_data(node)
+        self.dirty = True
+
+    @staticmethod
+    def _source_key(schema: str, name: str, digest: str) -> str:
+        return f"{schema}\0{name}\0{digest}"
+
+    def source(self, schema: str, name: str, digest: str, text: str):
+        """The parsed file ``name`` (a ``yamlsource.Source``) whose bytes have the
+        SHA-256 ``digest`` and the text ``text``, as it was once read, validated
+        against ``schema`` and its dates read; None when not cached (a damaged
+        entry is dropped). A file of other bytes is another key: never this one."""
+        key = self._source_key(schema, name, digest)
+        got = self.data.get("sources", {}).get(key)
+        if got is None:
+            return None
+        from .yamlsource import source_from_data
+
+        try:
+            return source_from_data(name, text, digest, got)
+        except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
+            del self.data["sources"][key]
+            self.dirty = True
+            return None
+
+    def store_source(self, schema: str, src) -> None:
+        """Keep ``src`` (a file read from its bytes, validated, dates read)."""
+        from .yamlsource import source_to_data
+
+        try:
+            entry = source_to_data(src)
+        except TypeError:
+            return  # something with no JSON form: not cached
+        sources = self.data.setdefault("sources", {})
+        if len(sources) >= MAX_SOURCES:
+            sources.clear()
+        sources[self._source_key(schema, src.name, src.sha256)] = entry
         self.dirty = True
 
     def views(self, key: str):
@@ -333,6 +390,7 @@ class Cache:
                     "validated": sorted(self.data.get("validated", ())),
                     "asts": self.data.get("asts", {}),
                     "views": self.data.get("views", {}),
+                    "sources": self.data.get("sources", {}),
                 },
                 ensure_ascii=False,
                 separators=(",", ":"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
+import hashlib
 import itertools
 import os
 from decimal import Decimal
@@ -43,7 +44,7 @@ from .model import (
     Text,
     clause_key,
 )
-from .yamlsource import Source, load_yaml
+from .yamlsource import Source, decode, load_yaml, read_bytes
 
 RESERVED_ROOTS = {"standards", "catalog", "as_of"}
 
@@ -110,7 +111,17 @@ class _Loader:
         name = self.display(path)
         try:
             # the bytes are read once: the hash recorded is of the text parsed
-            src = load_yaml(path, display_name=name)
+            raw = read_bytes(path, name=name)
+            digest = hashlib.sha256(raw).hexdigest()
+            text = decode(raw, name)
+            # a file read before (these very bytes, under this schema) is taken
+            # parsed, validated and with its dates read from the cache: no YAML
+            # parser, no schema validator
+            src = self.cache.source(schema, name, digest, text)
+            fresh = src is None
+            if fresh:
+                src = load_yaml(path, display_name=name, text=text)
+                src.sha256 = digest
         except PolicyError as exc:
             self.errors.append(exc)
             return None
@@ -119,14 +130,16 @@ class _Loader:
             self.errors.extend(too_many)
             return None
         self.kinds.append((src, schema))
-        digest = self.files[name] = src.sha256
-        if not self.cache.validated(name, digest):
-            problems = schemas.validate(src, schema)
-            if problems:
-                self.errors.extend(problems)
-                return None
-            self.cache.mark_validated(name, digest)
-        schemas.read_dates(src, schema)
+        self.files[name] = digest
+        if fresh:
+            if not self.cache.validated(name, digest):
+                problems = schemas.validate(src, schema)
+                if problems:
+                    self.errors.extend(problems)
+                    return None
+                self.cache.mark_validated(name, digest)
+            schemas.read_dates(src, schema)
+            self.cache.store_source(schema, src)
         self.sources[name] = src
         return src
 

@@ -26,11 +26,18 @@ def schema_dir() -> Path:
 
 
 @cache
+def schema_of(name: str) -> dict:
+    """The JSON Schema of a file format, as data."""
+    return json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
 def validator(name: str):
+    # imported when a file is validated: a warm start finds every file's
+    # validation in the policy cache and never needs it
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema_of(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @cache
@@ -116,7 +123,7 @@ def read_dates(src: Source, schema: str) -> None:
     """A date written in quotes (``issued: '2021-02-01'``) where the file
     format has a date, read as the date it is, like an unquoted one. Run on a
     file that passed its schema (so every such string is a real YYYY-MM-DD)."""
-    root = validator(schema).schema
+    root = schema_of(schema)
     found: list[tuple] = []
     _date_paths(src.data, root, root, (), found, 0)
     for path in found:

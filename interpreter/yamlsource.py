@@ -16,14 +16,19 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
 from dsl.dates import date_problem
 from dsl.errors import PolicyFileError, Position
+
+if TYPE_CHECKING:
+    from yaml.nodes import ScalarNode
+
+# PyYAML is imported by the functions that parse, not with this module: a
+# warm start takes its files' parsed contents from the policy cache
+# (``Source`` below is what both give) and never loads the YAML parser
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -43,31 +48,41 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 _DEC = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
-class _StrictComposer(yaml.SafeLoader):
+@lru_cache(maxsize=1)
+def _strict_composer():
     """A SafeLoader that refuses aliases before anything is expanded, and
     nesting deeper than MAX_DEPTH before the (recursive) Python composer
     overflows the stack on `[[[[...]]]]`."""
+    import yaml
+    from yaml.events import AliasEvent
 
-    _depth = 0
+    class StrictComposer(yaml.SafeLoader):
+        _depth = 0
 
-    def compose_node(self, parent, index):
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None,
-                None,
-                "anchors and aliases (&name / *name) are not allowed; write the value out in full",
-                event.start_mark,
-            )
-        if self._depth > MAX_DEPTH:
-            raise yaml.MarkedYAMLError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
-            )
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        def compose_node(self, parent, index):
+            if self.check_event(AliasEvent):
+                event = self.peek_event()
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    "anchors and aliases (&name / *name) are not allowed; "
+                    "write the value out in full",
+                    event.start_mark,
+                )
+            if self._depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return StrictComposer
 
 
 @dataclass
@@ -133,7 +148,7 @@ class Source:
         Exact for plain, single-line quoted and literal block scalars, which is
         how expressions are written; otherwise the scalar's start.
         """
-        node = self.nodes.get(tuple(path))
+        node = _node(self.nodes.get(tuple(path)))
         if node is None:
             pos = self.position(path)
             return lambda line, col: (pos.line, pos.column)
@@ -198,6 +213,8 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = No
 def load_yaml(
     path: Path | str, *, display_name: str | None = None, text: str | None = None
 ) -> Source:
+    import yaml
+
     path = Path(path)
     name = display_name or str(path)
     digest = None
@@ -214,7 +231,7 @@ def load_yaml(
     if len(text) > MAX_VALUES:  # shorter, it cannot hold more values than that
         _count_values(text, name, fast or yaml.SafeLoader)
     try:
-        loader = fast(text) if fast is not None else _StrictComposer(text)
+        loader = fast(text) if fast is not None else _strict_composer()(text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, name) from None
     try:
@@ -276,7 +293,7 @@ def load_yaml(
     try:
         src.data = _construct(node, (), src, 0, set())
     except _AliasFound:
-        slow = _StrictComposer(text)
+        slow = _strict_composer()(text)
         try:
             slow.get_single_node()
         except yaml.MarkedYAMLError as exc:
@@ -298,6 +315,7 @@ def load_yaml(
 def _count_values(text: str, name: str, loader) -> None:
     """Refuse a file of more than MAX_VALUES values, from the parser's events
     (streamed: nothing is built). Syntax errors are left to the real load."""
+    import yaml
     from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
 
     n = 0
@@ -334,6 +352,8 @@ def _unclosed_quote(text: str, mark) -> tuple[int, int, str] | None:
     that was never closed on its line."""
     if mark is None:
         return None
+    import yaml
+
     last = None
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
@@ -375,6 +395,8 @@ class _AliasFound(Exception):
 
 def _reader_error(exc, text: str, name: str) -> PolicyFileError:
     """A character YAML does not allow (NUL, another control character)."""
+    import yaml
+
     # libyaml reports a byte offset: find the character ourselves
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     at = bad.start() if bad else (exc.position if isinstance(exc.position, int) else 0)
@@ -402,7 +424,8 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
     if depth > MAX_DEPTH:
         raise src_error(src, node, f"nesting deeper than {MAX_DEPTH} levels")
     src.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if not isinstance(node, ScalarNode) and node.tag not in (
+    kind = node.id  # "scalar", "sequence" or "mapping" (PyYAML's node classes)
+    if kind != "scalar" and node.tag not in (
         "tag:yaml.org,2002:map",
         "tag:yaml.org,2002:seq",
     ):
@@ -410,10 +433,10 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
         # but not silently read as a plain list or mapping either
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
         raise src_error(src, node, f"YAML tag {tag} is not allowed")
-    if isinstance(node, MappingNode):
+    if kind == "mapping":
         out: dict = {}
         for knode, vnode in node.value:
-            if not isinstance(knode, ScalarNode):
+            if knode.id != "scalar":
                 raise src_error(src, knode, "a key must be a plain word")
             if knode.tag == "tag:yaml.org,2002:merge":
                 raise src_error(src, knode, "merge keys (<<) are not allowed")
@@ -428,7 +451,7 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
             # the key's own position is more useful than the value's for messages
             # about the entry as a whole, but the value's is kept for expressions
         return out
-    if isinstance(node, SequenceNode):
+    if kind == "sequence":
         return [
             _construct(item, path + (i,), src, depth + 1, seen) for i, item in enumerate(node.value)
         ]
@@ -511,3 +534,75 @@ def to_jsonable(value):
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+# -- a parsed file as plain data (the policy cache keeps it) -------------------------------------
+
+
+class _Mark:
+    """Where a scalar starts or ends, as PyYAML's marks give it (the part
+    ``Source.expression_locator`` reads)."""
+
+    __slots__ = ("column", "index", "line")
+
+    def __init__(self, line: int, column: int, index: int):
+        self.line, self.column, self.index = line, column, index
+
+
+class _Scalar:
+    """A scalar node as ``Source.expression_locator`` reads it, rebuilt from
+    the cache without PyYAML."""
+
+    __slots__ = ("end_mark", "start_mark", "style", "value")
+
+    def __init__(self, start: _Mark, end: _Mark, value: str, style: str | None):
+        self.start_mark, self.end_mark, self.value, self.style = start, end, value, style
+
+
+def source_to_data(src: Source) -> dict:
+    """What ``source_from_data`` rebuilds ``src`` from (its text is not kept:
+    it is the file's, read again to be hashed). TypeError: no JSON form."""
+    from dsl import serial
+
+    return {
+        "data": serial.value_to_data(src.data),
+        "positions": [[list(path), line, col] for path, (line, col) in src.positions.items()],
+        "nodes": [
+            [
+                list(path),
+                n.start_mark.line,
+                n.start_mark.column,
+                n.start_mark.index,
+                n.end_mark.line,
+                n.end_mark.column,
+                n.end_mark.index,
+                n.value,
+                n.style,
+            ]
+            for path, n in ((path, _node(n)) for path, n in src.nodes.items())
+        ],
+    }
+
+
+def source_from_data(name: str, text: str, sha256: str, d) -> Source:
+    """The Source ``source_to_data`` described, for the file ``name`` whose
+    text is ``text``; ValueError (or TypeError) for anything else. The entry
+    is authenticated by the cache, so this is a check against a damaged
+    format, not an attacker: cheap, since a warm start does it for every file.
+    Scalar nodes stay compact lists until ``expression_locator`` reads one."""
+    from dsl import serial
+
+    if not isinstance(d, dict):
+        raise ValueError("not a source")
+    src = Source(name=name, text=text, data=serial.value_from_data(d["data"]), sha256=sha256)
+    src.positions = {tuple(path): (line, col) for path, line, col in d["positions"]}
+    src.nodes = {tuple(n[0]): n for n in d["nodes"]}
+    return src
+
+
+def _node(n):
+    """A scalar node, from PyYAML or as ``source_to_data`` wrote it."""
+    if isinstance(n, list):
+        _path, sl, sc, si, el, ec, ei, value, style = n
+        return _Scalar(_Mark(sl, sc, si), _Mark(el, ec, ei), value, style)
+    return n

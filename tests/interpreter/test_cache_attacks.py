@@ -144,7 +144,7 @@ def test_a_pickle_planted_in_the_policy_cache_never_runs(tmp_path):
     assert amount(r.stdout, "project_training") == "60000.00"
     assert not marker.exists()
     # healed: the next run reads a valid entry again
-    assert cache_file(folder).read_bytes().startswith(b'{"format": 3')
+    assert cache_file(folder).read_bytes().startswith(b'{"format": %d' % cache_module.FORMAT)
 
 
 # -- a damaged or forged entry is rebuilt, never trusted, never fatal ---------------------
@@ -176,7 +176,11 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     import hashlib
 
     forged = json.dumps(
-        {"format": 3, "key": entry.stem, "mac": hashlib.sha256(new_payload).hexdigest()}
+        {
+            "format": cache_module.FORMAT,
+            "key": entry.stem,
+            "mac": hashlib.sha256(new_payload).hexdigest(),
+        }
     ).encode()
     for header in (head, forged):
         entry.write_bytes(header + b"\n" + new_payload)
@@ -190,7 +194,7 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     secret = (folder / cache_module.SECRET).read_bytes()
     signed = json.dumps(
         {
-            "format": 3,
+            "format": cache_module.FORMAT,
             "key": entry.stem,
             "mac": hmac.new(
                 secret, entry.stem.encode() + b"\0" + new_payload, hashlib.sha256
@@ -208,6 +212,49 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     assert amount(r.stdout, "project_training") == "60000.00"
     _head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
     assert b'"2",false]' not in payload2
+
+
+def _signed(folder: Path, entry: Path, payload: bytes) -> bytes:
+    """``payload`` under a header signed with the user's own key (what only the
+    user's own process can write)."""
+    import hashlib
+    import hmac
+
+    secret = (folder / cache_module.SECRET).read_bytes()
+    mac = hmac.new(secret, entry.stem.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+    return json.dumps({"format": cache_module.FORMAT, "key": entry.stem, "mac": mac}).encode()
+
+
+def test_a_poisoned_parsed_policy_file_is_discarded(tmp_path):
+    """The cache also keeps each policy file as it was parsed (a warm start reads
+    no YAML): a program file's amount rule rewritten to double the amount is
+    discarded unless signed with the user's key, like any other entry."""
+    folder = tmp_path / "cache"
+    entry = _warm(folder)
+    head, payload = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(payload)
+    (key,) = [k for k in data["sources"] if k.startswith("program\0") and "project_training" in k]
+    program = data["sources"][key]["data"]
+    assert program["amount"]["expr"] == "project.subsidy_total"
+    program["amount"]["expr"] = "project.subsidy_total * 2"
+    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    for header in (
+        head,
+        b'{"format": %d, "key": "%s", "mac": "0"}'
+        % (
+            cache_module.FORMAT,
+            entry.stem.encode(),
+        ),
+    ):
+        entry.write_bytes(header + b"\n" + new_payload)
+        r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+    # the control: signed with the user's key, the parsed file is what is used
+    entry = cache_file(folder)
+    entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert amount(r.stdout, "project_training") == "120000.00"
 
 
 @pytest.mark.parametrize("cut", [0, 1, 10, 0.25, 0.5, 0.9, -1])
