@@ -1,11 +1,14 @@
 """An on-disk cache of the work that makes loading a policy slow — data only.
 
 A command such as `policy eval case.json` loads the policy every time. What
-costs most is the same for the same text: JSON Schema validation of each
-file, parsing each expression, loading the catalogues. The cache keeps the
-parsed syntax tree of each expression text, the (file, SHA-256 of its bytes)
-pairs that passed their schema, and the catalogues' rule views by the digest
-of their files — so an edit to one file re-does only the work for that file.
+costs most is the same for the same text: parsing each YAML file, JSON
+Schema validation of each file, parsing each expression, loading the
+catalogues. The cache keeps each policy file as it was parsed and validated
+(by its schema, name and the SHA-256 of its bytes), the parsed syntax tree of
+each expression text, the (file, SHA-256 of its bytes) pairs that passed
+their schema, and the catalogues' rule views by the digest of their files —
+so an edit to one file re-does only the work for that file, and a warm start
+imports neither the YAML parser, nor the schema validator, nor Lark.
 
 What it trusts, and why nothing in it can run or lie (docs/security.md):
 
