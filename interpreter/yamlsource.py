@@ -148,7 +148,7 @@ class Source:
         Exact for plain, single-line quoted and literal block scalars, which is
         how expressions are written; otherwise the scalar's start.
         """
-        node = _node(self.nodes.get(tuple(path)))
+        node = _node(self.nodes.get(tuple(path)), self.data, tuple(path))
         if node is None:
             pos = self.position(path)
             return lambda line, col: (pos.line, pos.column)
@@ -561,27 +561,22 @@ class _Scalar:
 
 def source_to_data(src: Source) -> dict:
     """What ``source_from_data`` rebuilds ``src`` from (its text is not kept:
-    it is the file's, read again to be hashed). TypeError: no JSON form."""
+    it is the file's, read again to be hashed). TypeError: no JSON form.
+
+    ``at`` lists each value's path, line and column; a scalar's entry goes on
+    with what ``expression_locator`` reads of its node (where it starts and
+    ends in the text, its style, and its text when that is not the value's)."""
     from dsl import serial
 
-    return {
-        "data": serial.value_to_data(src.data),
-        "positions": [[list(path), line, col] for path, (line, col) in src.positions.items()],
-        "nodes": [
-            [
-                list(path),
-                n.start_mark.line,
-                n.start_mark.column,
-                n.start_mark.index,
-                n.end_mark.line,
-                n.end_mark.column,
-                n.end_mark.index,
-                n.value,
-                n.style,
-            ]
-            for path, n in ((path, _node(n)) for path, n in src.nodes.items())
-        ],
-    }
+    at = []
+    for path, (line, col) in src.positions.items():
+        entry = [list(path), line, col]
+        n = _node(src.nodes.get(path), src.data, path)
+        if n is not None:
+            value = n.value if _value_at(src.data, path) != n.value else None
+            entry += [n.start_mark.index, n.end_mark.index, n.style, value]
+        at.append(entry)
+    return {"data": serial.value_to_data(src.data), "at": at}
 
 
 def source_from_data(name: str, text: str, sha256: str, d) -> Source:
@@ -595,14 +590,29 @@ def source_from_data(name: str, text: str, sha256: str, d) -> Source:
     if not isinstance(d, dict):
         raise ValueError("not a source")
     src = Source(name=name, text=text, data=serial.value_from_data(d["data"]), sha256=sha256)
-    src.positions = {tuple(path): (line, col) for path, line, col in d["positions"]}
-    src.nodes = {tuple(n[0]): n for n in d["nodes"]}
+    positions = src.positions
+    nodes = src.nodes
+    for entry in d["at"]:
+        path = tuple(entry[0])
+        positions[path] = (entry[1], entry[2])
+        if len(entry) > 3:
+            nodes[path] = entry
     return src
 
 
-def _node(n):
-    """A scalar node, from PyYAML or as ``source_to_data`` wrote it."""
+def _value_at(data, path: tuple):
+    for p in path:
+        data = data[p]
+    return data
+
+
+def _node(n, data=None, path: tuple = ()):
+    """A scalar node, from PyYAML or as ``source_to_data`` wrote it (``data``
+    and ``path``: the document's values and where the node is, for its text
+    when the entry left it out as the value itself)."""
     if isinstance(n, list):
-        _path, sl, sc, si, el, ec, ei, value, style = n
-        return _Scalar(_Mark(sl, sc, si), _Mark(el, ec, ei), value, style)
+        _path, line, col, start, end, style, value = n
+        if value is None:
+            value = _value_at(data, path)
+        return _Scalar(_Mark(line - 1, col - 1, start), _Mark(0, 0, end), value, style)
     return n

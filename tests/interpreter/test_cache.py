@@ -1,5 +1,7 @@
 """The on-disk cache: used when the files are the same, never when they changed."""
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from cli import cli
@@ -59,3 +61,63 @@ def test_a_broken_file_is_reported_even_after_a_good_run(policy_copy, monkeypatc
     doc.write_text(doc.read_text(encoding="utf-8") + "unknown_key: 1\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1 and "unknown key 'unknown_key'" in r.output
+
+
+def test_a_warm_load_reads_no_yaml_and_an_edited_file_is_parsed_again(
+    policy_copy, monkeypatch, tmp_path
+):
+    """The cache keeps each policy file parsed: a second load parses no YAML
+    (and imports no parser: tests/commands/test_startup.py); an edit to one file
+    parses that file again, and only it."""
+    monkeypatch.setenv("POLICY_CACHE_DIR", str(tmp_path / "cache"))
+    read = []
+    real = loader_module.load_yaml
+    monkeypatch.setattr(
+        loader_module,
+        "load_yaml",
+        lambda path, **kw: read.append(kw["display_name"]) or real(path, **kw),
+    )
+    first = load_policy(policy_copy)
+    assert len(read) >= 13
+    read.clear()
+    second = load_policy(policy_copy)
+    assert read == []
+    assert second.hash == first.hash
+    assert second.standards["apprenticeship_cap"].versions[0].value == 6000
+    # the edit gives the file other bytes: another key, never the old entry
+    std = policy_copy / "standards.yaml"
+    std.write_text(
+        std.read_text(encoding="utf-8").replace("value: 6000", "value: 5000"), encoding="utf-8"
+    )
+    third = load_policy(policy_copy)
+    assert [Path(r).name for r in read] == ["standards.yaml"]
+    assert third.standards["apprenticeship_cap"].versions[0].value == 5000
+    assert third.hash != first.hash
+
+
+def test_a_parsed_file_round_trips_through_the_cache_format():
+    """What the cache keeps of a parsed file gives back its values, every
+    position and, for every scalar, the same file positions for a place inside
+    it (where an error in an expression is shown)."""
+    import json
+
+    from interpreter.yamlsource import load_yaml, source_from_data, source_to_data
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "policy").rglob("*.yaml")) + sorted(
+        (root / "catalogs" / "data").glob("*.yaml")
+    )
+    assert len(files) > 13
+    for f in files:
+        src = load_yaml(f)
+        back = source_from_data(
+            src.name, src.text, src.sha256, json.loads(json.dumps(source_to_data(src)))
+        )
+        assert back.data == src.data, f
+        assert back.positions == src.positions, f
+        assert set(back.nodes) == set(src.nodes), f
+        for path in src.nodes:
+            for line, col in ((1, 1), (1, 4), (2, 3)):
+                assert back.expression_locator(path)(line, col) == src.expression_locator(path)(
+                    line, col
+                ), (f, path)
