@@ -18,9 +18,11 @@ def generate(n: int, seed: int, catalog: dict | None) -> tuple[str, list[dict]]:
         return "benchmarks/cases.py (population.synthetic not found)", list(
             _fallback(n, seed, catalog or {})
         )
+    from commands.conventions import load
+
     return (
         f"population.synthetic.generate(n, seed={seed}, catalog=policy.catalog_values)",
-        list(synthetic.generate(n, seed, catalog=catalog)),
+        list(synthetic.generate(n, seed, policy=load(None), catalog=catalog)),
     )
 
 

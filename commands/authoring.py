@@ -60,6 +60,14 @@ def check_cmd(policy_dir, fmt, strict, show_notes, revisions):
         from ledger.rules import LedgerRules
 
         LedgerRules(policy)
+        # the policy's population (population.yaml, for `policy generate`),
+        # when it has one: its draws against the facts, standards, catalogues
+        from population.distributions import population_path
+
+        if population_path(policy).exists():
+            from population.distributions import load_population
+
+            load_population(policy, getattr(policy, "catalog_values", None))
     except ErrorList as exc:
         errors, findings = exc.errors, []
     except PolicyError as exc:

@@ -190,7 +190,7 @@ class _Progress:
     metavar="FILE",
     type=click.Path(dir_okay=False, exists=True),
     help="Earlier claims (JSON Lines: id, program, date and the keys of the "
-    "policy's real_name_checks) to check this batch against (七（三） 实名制). "
+    "policy's real_name_checks) to check this batch against (实名制). "
     "A record with a policy_id other than the policy's is refused (exit 2).",
 )
 @click.option(
@@ -284,10 +284,11 @@ def batch(
     same command with --resume to finish it. A new run over a partial one is
     refused unless --resume (go on) or --force (start again).
 
-    Real-name checks (七（三）): the policy's real_name_checks flag a line
+    Real-name checks (实名制): the policy's real_name_checks flag a line
     whose eligible claim repeats one the same person made earlier in the
-    batch or in --history (the same occupation and level twice; more than 3
-    in a year); the line gets "flags" naming the lines it conflicts with.
+    batch or in --history more often than a check allows (e.g. the same
+    occupation and level twice, or too many in a year); the line gets "flags"
+    naming the lines it conflicts with.
 
     \b
     Examples:
@@ -821,10 +822,10 @@ def diff(
 @click.option(
     "--missing-share",
     type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
+    default=None,
     metavar="P",
-    help="Share of cases that lose one fact at random.",
+    help="Share of cases that lose one fact at random (default: as the policy's "
+    "population.yaml says).",
 )
 @POLICY_OPTION
 @FORCE_OPTION
@@ -833,14 +834,15 @@ def diff(
 def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     """Write N synthetic cases for tests, demos and benchmarks.
 
-    The cases are realistic for 台政办发〔2020〕4号: a mix of the seven programs,
-    levels, training kinds, training in and out of the district, prior
-    subsidies in history, months of insurance, fees, employment rates, days,
-    decision dates across 2019–2021 (and a few after the plan's period), a
-    share of missing facts and of ineligible cases; trainings are drawn from
-    the policy's catalogues (approved institutions and courses). The
-    distributions are in docs/batch.md. Written as they are generated
-    (streaming).
+    The cases are those the policy's population.yaml describes: its
+    scenarios (a mix of its programs, with the levels, kinds, dates, amounts
+    and histories of their applicants), drawn against its facts, its standards
+    and its catalogues, with a share of missing facts and of ineligible cases;
+    a program no scenario applies for (one a revision adds) gets cases drawn
+    from its facts' declarations. The format and the bundled policy's
+    distributions are in docs/batch.md. A policy without population.yaml is
+    refused (exit 2), a wrong one is reported at its file:line:col (exit 1),
+    before anything is written. Written as they are generated (streaming).
 
     \b
     Examples:
@@ -850,52 +852,28 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     """
     from interpreter.outputs import Outputs
     from population.batch import csv_columns, load_policy_with
+    from population.distributions import load_population
     from population.synthetic import generate as gen
     from population.synthetic import write_csv, write_jsonl
 
     policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
-    _generator_fits(policy, gen, seed)
+    catalog = getattr(policy, "catalog_values", None)
+    # the policy's population.yaml, read and checked before anything is written
+    population = load_population(policy, catalog)
     with Outputs(force=force) as outs:
         out = outs.open(out_path, "cases file")
         cases = gen(
             count,
             seed,
-            catalog=getattr(policy, "catalog_values", None),
+            policy=policy,
+            catalog=catalog,
             missing_share=missing_share,
+            population=population,
         )
         n = write_csv(cases, out, columns) if fmt == "csv" else write_jsonl(cases, out)
     if out_path != "-":
         click.echo(f"{n} case(s) written to {out_path} (seed {seed})", err=True)
-
-
-def _generator_fits(policy, gen, seed) -> None:
-    """Refuse (exit 2) before writing anything when the generator's cases are
-    not cases of this policy: a case it makes must read under the policy's
-    facts, or every line would be rejected by `policy batch` later."""
-    import json
-    from decimal import Decimal
-
-    from dsl.errors import CaseError, Position
-    from interpreter.cases import CaseReader
-
-    reader = CaseReader(policy)
-    for case in gen(20, seed, catalog=getattr(policy, "catalog_values", None), missing_share=0):
-        data = json.loads(
-            json.dumps(case, ensure_ascii=False, default=str),
-            parse_float=Decimal,
-            parse_int=Decimal,
-        )
-        try:
-            reader.convert(data, "generated case")
-        except CaseError as err:
-            raise CaseError(
-                f"the synthetic generator does not make cases of policy {policy.document.id} "
-                f"({policy.document.number}): {err.message}",
-                position=Position(str(policy.root)),
-                hint="write the cases by hand (JSON Lines, as for policy eval), or give the "
-                "policy a description of its population",
-            ) from None
 
 
 # -- report ---------------------------------------------------------------------------
@@ -939,10 +917,10 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force, other_policy)
 
     By quarter and by year of each case's decision date: the person-times
     subsidised (eligible decisions) and their amounts, by program and by
-    level, and the progress against the plan's targets (document.yaml
-    `targets`, from 一 目标任务: 3250 person-times in 2019, at least 10000 in
-    2019–2021). 七（一） asks for these quarterly and yearly reports. The
-    same decisions file gives the same report, byte for byte.
+    level, and the progress against the targets of the policy (document.yaml
+    `targets`); the report's title and its note on what it counts are the
+    policy's words (document.yaml `report`). The same decisions file gives
+    the same report, byte for byte.
 
     Exit 0 when done; 1 for a broken policy; 2 for an unreadable decisions
     file, a line that is not a `policy batch` decision, or a line made under

@@ -72,3 +72,25 @@ def test_a_small_batch(policy, tmp_path):
     assert summary["decided"] > 0 and summary["rejected"] == 0, summary
     report = run("report", out, "--policy", folder)
     assert report.returncode == 0, report.stderr
+
+
+def test_generated_cases_are_decided_without_a_reject(policy, tmp_path):
+    """Each policy describes its own population (population.yaml): the cases
+    `policy generate --policy DIR` writes are all read and decided by it."""
+    folder, _cases = policy
+    cases = tmp_path / "cases.jsonl"
+    r = run("generate", 300, "--seed", 21, "--policy", folder, "--out", cases)
+    assert r.returncode == 0, r.stderr
+    r = run(
+        "batch",
+        cases,
+        "--policy",
+        folder,
+        "--out",
+        tmp_path / "decisions.jsonl",
+        "--summary-json",
+        tmp_path / "summary.json",
+    )
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["decided"] == 300 and summary["rejected"] == 0, summary

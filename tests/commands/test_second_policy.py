@@ -322,12 +322,57 @@ def test_diff_of_a_revision_that_cites_its_own_text():
     assert plain["decisions"][0]["failing"] == ["course_listed"]
 
 
-def test_generate_refuses_to_write_cases_the_policy_would_reject(tmp_path):
-    """Until a policy can describe its population, `policy generate --policy
-    DIR` refuses (exit 2, nothing written) rather than write cases that every
-    line of a batch would reject."""
+def test_generate_writes_cases_its_own_policy_accepts(tmp_path):
+    """The package describes its population (population.yaml): `policy
+    generate --policy DIR` writes cases of its programs that `policy batch`
+    decides without a reject, each program both granted and refused."""
+    cases = tmp_path / "cases.jsonl"
+    r = run("generate", 400, "--seed", 5, "--policy", NATIONAL, "--out", cases)
+    assert r.returncode == 0, r.stderr
+    lines = cases.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 400
+    again = tmp_path / "again.jsonl"
+    assert run("generate", 400, "--seed", 5, "--policy", NATIONAL, "--out", again).returncode == 0
+    assert again.read_bytes() == cases.read_bytes()
+    courses = {json.loads(x).get("training", {}).get("course") for x in lines} - {None}
+    assert {"GJ-001", "GJ-002"} <= courses  # drawn from its own catalogue
+    out = tmp_path / "d.jsonl"
+    r = run("batch", cases, "--policy", NATIONAL, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "400 case(s): 400 decided, 0 rejected" in r.stderr
+    outcomes = {
+        (d["program"], d["outcome"])
+        for line in out.read_text(encoding="utf-8").splitlines()
+        for d in json.loads(line)["decisions"]
+    }
+    for program in ("vocational_training", "apprenticeship", "living_allowance"):
+        assert (program, "eligible") in outcomes and (program, "ineligible") in outcomes
+
+
+def test_generate_refuses_a_policy_that_does_not_describe_its_population(tmp_path, national_copy):
+    """Without population.yaml, nothing is written (exit 2); a wrong one is
+    shown at its file:line:col (exit 1)."""
+    (national_copy / "population.yaml").rename(tmp_path / "population.yaml")
     out = tmp_path / "cases.jsonl"
-    r = run("generate", 10, "--policy", NATIONAL, "--out", out)
-    assert r.returncode == 2
-    assert "the synthetic generator does not make cases of policy guobanfa-2019-24" in r.stderr
+    r = run("generate", 10, "--policy", national_copy, "--out", out)
+    assert r.returncode == 2, r.stderr
+    assert (
+        "policy guobanfa-2019-24 does not describe its population (no population.yaml)" in r.stderr
+    )
+    assert not out.exists()
+    text = (tmp_path / "population.yaml").read_text(encoding="utf-8")
+    (national_copy / "population.yaml").write_text(
+        text.replace("programs: [apprenticeship]", "programs: [apprentiseship]").replace(
+            "poverty_registered: {chance: 0.9}", "poverty_registerd: {chance: 0.9}"
+        ),
+        encoding="utf-8",
+    )
+    r = run("generate", 10, "--policy", national_copy, "--out", out)
+    assert r.returncode == 1, r.stderr
+    lines = text.splitlines()
+    row = next(i for i, x in enumerate(lines, 1) if "programs: [apprenticeship]" in x)
+    assert f"population.yaml:{row}:" in r.stderr
+    assert "no program 'apprentiseship' in the policy" in r.stderr
+    assert "did you mean 'apprenticeship'?" in r.stderr
+    assert "applicant has no field 'poverty_registerd'" in r.stderr
     assert not out.exists()

@@ -197,7 +197,7 @@ def test_forget_leaves_the_decisions_as_they_were(bundled_policy):
     ev = Evaluator(bundled_policy)
     raw = [
         parse_json_text(json.dumps(c, ensure_ascii=False), "case")
-        for c in generate(200, 7, catalog=bundled_policy.catalog_values)
+        for c in generate(200, 7, policy=bundled_policy, catalog=bundled_policy.catalog_values)
     ]
     first = [
         [

@@ -26,7 +26,7 @@ WRONG_TYPE = '{"applicant": {"insured_months": "twenty"}, "application": {"date"
 
 def gen(n, seed, policy):
     """Generated cases whose trainings come from the policy's catalogues."""
-    return generate(n, seed, catalog=getattr(policy, "catalog_values", None))
+    return generate(n, seed, policy=policy, catalog=getattr(policy, "catalog_values", None))
 
 
 def run(*args):
@@ -178,7 +178,7 @@ def test_streaming_reads_only_a_chunk_ahead(bundled_policy):
     pulled = []
 
     def records():
-        for i, c in enumerate(generate(1000, seed=2), 1):
+        for i, c in enumerate(generate(1000, seed=2, policy=bundled_policy), 1):
             pulled.append(i)
             yield B.Record(i, dumps_case(c))
 
@@ -296,11 +296,13 @@ def test_a_csv_header_naming_no_fact_stops_the_batch_with_exit_2(tmp_path):
     )
 
 
-def test_exit_codes_for_unreadable_cases_and_broken_policy(tmp_path, policy_copy):
+def test_exit_codes_for_unreadable_cases_and_broken_policy(tmp_path, policy_copy, bundled_policy):
     r = run(tmp_path / "nope.jsonl", "--out", tmp_path / "d.jsonl")
     assert r.exit_code == 2 and "cannot read the case file" in r.output
     cases = tmp_path / "c.jsonl"
-    cases.write_text(dumps_case(next(generate(1, seed=1))) + "\n", encoding="utf-8")
+    cases.write_text(
+        dumps_case(next(generate(1, seed=1, policy=bundled_policy))) + "\n", encoding="utf-8"
+    )
     r = run(cases, "--out", cases)
     assert r.exit_code == 2 and "overwritten" in r.output
     (policy_copy / "standards.yaml").write_text("standards: [\n", encoding="utf-8")
@@ -353,7 +355,9 @@ def test_out_to_the_null_device_creates_nothing_beside_it(mixed, tmp_path):
     assert [x["line"] for x in lines(tmp_path / "bad.jsonl")] == bad_lines
 
 
-def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(tmp_path, monkeypatch):
+def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(
+    tmp_path, monkeypatch, bundled_policy
+):
     from interpreter.evaluate import Evaluator
 
     def broken(self, *a, **k):
@@ -361,7 +365,9 @@ def test_a_bug_stops_the_batch_with_exit_3_instead_of_rejecting_every_line(tmp_p
 
     monkeypatch.setattr(Evaluator, "decide", broken)
     cases = tmp_path / "c.jsonl"
-    cases.write_text(dumps_case(next(generate(1, seed=1))) + "\n", encoding="utf-8")
+    cases.write_text(
+        dumps_case(next(generate(1, seed=1, policy=bundled_policy))) + "\n", encoding="utf-8"
+    )
     r = run(cases, "--out", tmp_path / "d.jsonl")
     assert r.exit_code == 3
     assert "internal error" in r.output and "c.jsonl:1" in r.output

@@ -168,9 +168,11 @@ def test_md_and_text_are_deterministic(rep):
     assert render(rep, "text") == render(rep, "text")
 
 
-def test_a_file_that_is_not_batch_output_exits_2(tmp_path):
+def test_a_file_that_is_not_batch_output_exits_2(tmp_path, bundled_policy):
     cases = tmp_path / "cases.jsonl"
-    cases.write_text(dumps_case(next(generate(1, seed=1))) + "\n", encoding="utf-8")
+    cases.write_text(
+        dumps_case(next(generate(1, seed=1, policy=bundled_policy))) + "\n", encoding="utf-8"
+    )
     r = CliRunner().invoke(report_cmd, [str(cases)])
     assert r.exit_code == 2 and "cases.jsonl:1" in r.output and "policy batch" in r.output
     r = CliRunner().invoke(report_cmd, [str(tmp_path / "missing.jsonl")])
@@ -182,7 +184,12 @@ def test_batch_then_report_agree(tmp_path, bundled_policy):
     cases.write_text(
         "".join(
             dumps_case(c) + "\n"
-            for c in generate(120, seed=4, catalog=getattr(bundled_policy, "catalog_values", None))
+            for c in generate(
+                120,
+                seed=4,
+                policy=bundled_policy,
+                catalog=getattr(bundled_policy, "catalog_values", None),
+            )
         ),
         encoding="utf-8",
     )

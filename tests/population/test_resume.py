@@ -320,7 +320,7 @@ def test_csv_resumes_at_a_record_with_a_quoted_line_break(tmp_path, monkeypatch,
     from population.resume import ResumableBatch
     from population.synthetic import generate, write_csv
 
-    cases = list(generate(300, 4, catalog=bundled_policy.catalog_values))
+    cases = list(generate(300, 4, policy=bundled_policy, catalog=bundled_policy.catalog_values))
     for i, c in enumerate(cases):
         c["_note"] = f"row {i}\nsecond line" if i % 7 == 0 else ""
     f = tmp_path / "cases.csv"

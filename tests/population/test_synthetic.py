@@ -16,17 +16,18 @@ from population.synthetic import ID_CHECK, ID_WEIGHTS, dumps_case, generate, wri
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
 
-def jsonl(n, seed, **kw):
+def jsonl(n, seed, policy, **kw):
     out = io.StringIO()
-    write_jsonl(generate(n, seed, **kw), out)
+    write_jsonl(generate(n, seed, policy=policy, **kw), out)
     return out.getvalue().encode("utf-8")
 
 
-def test_same_seed_same_bytes_different_seed_different():
-    a = jsonl(300, 42)
-    assert a == jsonl(300, 42)
-    assert a != jsonl(300, 43)
-    assert jsonl(10, 42) == b"".join(a.splitlines(keepends=True)[:10])  # a prefix is stable
+def test_same_seed_same_bytes_different_seed_different(bundled_policy):
+    p = bundled_policy
+    a = jsonl(300, 42, p)
+    assert a == jsonl(300, 42, p)
+    assert a != jsonl(300, 43, p)
+    assert jsonl(10, 42, p) == b"".join(a.splitlines(keepends=True)[:10])  # a prefix is stable
 
 
 def test_csv_is_reproducible_too(bundled_policy):
@@ -34,7 +35,7 @@ def test_csv_is_reproducible_too(bundled_policy):
 
     def text(seed):
         out = io.StringIO()
-        write_csv(generate(100, seed), out, cols)
+        write_csv(generate(100, seed, policy=bundled_policy), out, cols)
         return out.getvalue()
 
     assert text(1) == text(1) and text(1) != text(2)
@@ -46,8 +47,8 @@ def catalog(bundled_policy):
 
 
 @pytest.fixture(scope="module")
-def population(catalog):
-    return list(generate(1500, seed=2024, catalog=catalog))
+def population(catalog, bundled_policy):
+    return list(generate(1500, seed=2024, policy=bundled_policy, catalog=catalog))
 
 
 def test_every_case_passes_the_case_reader(population, bundled_policy):
@@ -55,7 +56,7 @@ def test_every_case_passes_the_case_reader(population, bundled_policy):
     for i, case in enumerate(population):
         reader.convert(parse_json_text(dumps_case(case), f"case {i}"), f"case {i}")
     # without catalogues too (no course, institutions by name)
-    for i, case in enumerate(generate(500, seed=2024)):
+    for i, case in enumerate(generate(500, seed=2024, policy=bundled_policy)):
         assert "course" not in case.get("training", {})
         reader.convert(parse_json_text(dumps_case(case), f"case {i}"), f"case {i}")
 
@@ -144,7 +145,7 @@ def test_generate_command_streams_jsonl_and_csv(tmp_path, bundled_policy):
     r = CliRunner().invoke(generate_cmd, ["25", "--seed", "3"])
     assert r.exit_code == 0, r.output
     assert r.stdout.encode("utf-8") == jsonl(
-        25, 3, catalog=getattr(bundled_policy, "catalog_values", None)
+        25, 3, bundled_policy, catalog=getattr(bundled_policy, "catalog_values", None)
     )
     out = tmp_path / "cases.csv"
     r = CliRunner().invoke(generate_cmd, ["5", "--seed", "3", "--format", "csv", "--out", str(out)])
