@@ -54,7 +54,8 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="policy", prog_name="policy")
 def cli():
     """Vocational-training subsidies as data: evaluate cases and explain the
-    decisions, citing 台政办发〔2020〕4号.
+    decisions, citing the clauses of the policy's source document (`policy
+    eval --full` names it; without --policy, the bundled policy).
 
     \b
     Examples:

@@ -48,8 +48,8 @@ def _fail(err: PolicyError, code: int | None = None):
 
 @click.group(
     "catalog",
-    help="""Check, publish and compare the four catalogues of
-台政办发〔2020〕4号 五（二）（“四个目录”）.
+    help="""Check, publish and compare the catalogues of the policy (the
+bundled policy's four: its “四个目录”).
 
 \b
   key_industry.yaml   重点产业职业技能培训指导目录

@@ -94,7 +94,7 @@ POLICY_OPTION = click.option(
     type=click.Path(file_okay=False, exists=True),
     default=None,
     metavar="DIR",
-    help="Policy folder to use (default: the bundled 台政办发〔2020〕4号 policy).",
+    help="Policy folder to use (default: the bundled policy).",
 )
 
 

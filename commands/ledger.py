@@ -82,7 +82,7 @@ def _json(data) -> None:
 def ledger():
     """The ledger: claims, decisions, grants and payments in a database, with
     the policy's limits enforced against what was already granted
-    (七（三） 实名制管理, 七（四） 网上申报、网上审核).
+    (实名制管理, 网上申报、网上审核).
 
     \b
     Workflow:

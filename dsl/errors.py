@@ -3,7 +3,7 @@
 Every error carries where it happened (source name, line, column), the clause
 or field it concerns, and renders as the officer sees it::
 
-    policy/programs/skill_upgrade.yaml:42:31 clause skill_upgrade.insured: expected a value after '>='
+    policy/programs/upgrade.yaml:42:31 clause upgrade.insured: expected a value after '>='
       applicant.insured_months >=
                                   ^
 """
@@ -52,7 +52,7 @@ class PolicyError(Exception):
         super().__init__(message)
         self.message = message
         self.position = position or Position()
-        self.context = context  # e.g. "clause skill_upgrade.insured"
+        self.context = context  # e.g. "clause upgrade.insured"
         self.snippet = snippet  # the source line, for the caret
         self.hint = hint
         # where the caret goes under ``snippet`` when the snippet is the

@@ -65,7 +65,7 @@ class RecordType(Type):
 
 @dataclass(frozen=True)
 class TableType(Type):
-    """A standard keyed by an enum: ``standards.vocational_training["初级"]``."""
+    """A standard keyed by an enum: ``standards.NAME["KEY"]``."""
 
     key: EnumType | None = None
     value: Type = ANY

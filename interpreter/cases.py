@@ -247,7 +247,7 @@ class CaseReader:
 
     def __init__(self, policy: Policy, numbers_as_text: bool = False):
         self.policy = policy
-        # a stored decision writes numbers as exact decimal text ("1500.00");
+        # a stored decision writes numbers as exact decimal text ("1234.50");
         # replaying it reads them back
         self.numbers_as_text = numbers_as_text
         self._enum_values = {name: frozenset(e.values) for name, e in policy.enums.items()}

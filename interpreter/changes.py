@@ -4,12 +4,12 @@ Each change names what it does to which part of the policy::
 
     changes:
       - add_standard_value:
-          standard: vocational_training
+          standard: training_subsidy
           from: 2021-01-01
-          value: {初级: 1200, 中级: 1500, 高级: 2000, 创业培训: 1600}
+          value: {初级: 1200, 中级: 1800}
           cite: [{clause: 示例1号-一, quote: 初级工1200元/人}]
       - replace_clause:
-          program: skill_upgrade
+          program: upgrade
           clause: {id: insured_12_months, expr: ..., cite: [...], explain: {...}}
 
 An ``add_…`` of something that already exists, or a ``replace_…`` of

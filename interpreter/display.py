@@ -3,7 +3,7 @@ Chinese capitals (大写), dates in words, percentages, yes and no.
 
 These are the formats of documents and explanations meant for applicants
 and officers (the decision notice, the plain explanation); the JSON output
-keeps its machine form (``"1500.00"``, ``"2021-05-20"``). Nothing here knows
+keeps its machine form (``"1234.50"``, ``"2021-05-20"``). Nothing here knows
 a policy: a value is formatted by its declared type.
 """
 

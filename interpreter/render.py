@@ -27,7 +27,7 @@ JSON_FORMAT_VERSION = 1
 
 
 def money(value: Decimal | None) -> str | None:
-    """Money as text, with exactly two decimals ("1500.00"). The evaluator has
+    """Money as text, with exactly two decimals ("1234.50"). The evaluator has
     already rounded every amount as the policy says (document.yaml money)."""
     if value is None:
         return None

@@ -6,8 +6,8 @@ a standard's number; it names the standard, and the value in force on the
 decision date is put in when the decision is shown::
 
     explain:
-      zh: 按证书等级：初级{standards.skill_upgrade[初级]}元、中级{standards.skill_upgrade[中级]}元
-      en: junior {standards.skill_upgrade[初级]} yuan, intermediate {standards.skill_upgrade[中级]}
+      zh: 按证书等级：初级{standards.upgrade[初级]}元、中级{standards.upgrade[中级]}元
+      en: junior {standards.upgrade[初级]} yuan, intermediate {standards.upgrade[中级]}
 
 ``{standards.NAME}`` is a standard of one value, ``{standards.NAME[KEY]}`` a
 row of a table, and a trailing ``%`` (``{standards.project_advance_share%}``)

@@ -1356,7 +1356,7 @@ def _why_not_payable(conn: Connection, app_id: int, parts, gs) -> str:
 
 
 def _exact(value):
-    """A value with its numbers in one form (1500 and 1500.00 are one amount)."""
+    """A value with its numbers in one form (1234.5 and 1234.50 are one amount)."""
     if isinstance(value, dict):
         return {k: _exact(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -27,7 +27,7 @@ def to_fen(amount: Decimal | str) -> int:
 
 
 def yuan(fen: int) -> str:
-    """Whole fen as yuan text with two decimals ("1500.00")."""
+    """Whole fen as yuan text with two decimals ("1234.50")."""
     return format((Decimal(fen) / 100).quantize(FEN), "f")
 
 

@@ -480,8 +480,7 @@ class CsvLayout:
                     position=Position(name),
                     context=f"field {col.path}",
                     hint="a record or a list of records is written as JSON in one "
-                    'cell, e.g. [{"program": "vocational_training", '
-                    '"date": "2019-07-20"}]',
+                    'cell, e.g. [{"program": "PROGRAM", "date": "2019-07-20"}]',
                 ) from None
         if col.mode == LIST:
             return [_scalar(col.type, v.strip()) for v in cell.split(LIST_SEPARATOR) if v.strip()]

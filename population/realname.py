@@ -8,7 +8,7 @@ already claimed in another. The checks are data, in document.yaml::
         label: 同一职业同一等级不可重复享受
         person: applicant.id              # who: an expression (a fact with a format
                                           # is compared in its normalised form)
-        programs: [vocational_training]   # eligible decisions of these count
+        programs: [training]              # eligible decisions of these count
         key: {occupation: certificate.occupation, level: certificate_level}   # expressions
         max: 1                            # at most this many per person and key
         per: ever                         # or: year (calendar year of the decision date)

@@ -1,15 +1,15 @@
-"""Quarterly and yearly reports from batch decisions (七（一）：建立工作情况季报、年报制度).
+"""Quarterly and yearly reports from batch decisions (工作情况季报、年报), in
+the words of the policy's document.yaml ``report`` (title, note, citation).
 
 Reads a decisions file written by ``policy batch`` (one JSON object per line)
 and counts, by quarter and by year of each case's decision date (``case.as_of``):
 
 - person-times subsidised: the eligible decisions (one eligible decision of a
-  program is one person-time; see docs/batch.md for what that means for
-  project_training);
+  program is one person-time; what that means for a program whose decision
+  covers many people, the policy's report note says);
 - the amounts of those decisions, by program and by level (the ``level`` each
   batch decision carries);
-- progress against the plan's targets (``targets`` in document.yaml, from
-  一 目标任务: 2019 3250 person-times; 2019–2021 at least 10000).
+- progress against the plan's targets (``targets`` in document.yaml).
 
 The file is read as a stream (only the counters are kept). The output is
 deterministic: the same decisions file gives the same bytes, in text,

@@ -4,11 +4,11 @@ the policy's own rules, not from a list kept here.
 A text fact is a catalogue code when a rule compares it with a catalogue, as
 the catalogue views the engine exposes (``catalog.NAME``) let rules do::
 
-    training.course in catalog.key_industry                  # a list of codes
+    training.course in catalog.listed_courses                # a list of codes
     any(catalog.institution_status, s -> s.institution == training.institution …)
 
 so the form offers, for ``training.course``, the codes of
-``catalog.key_industry`` (and of every other list it is compared with), and
+``catalog.listed_courses`` (and of every other list it is compared with), and
 for ``training.institution`` the ``institution`` values of
 ``catalog.institution_status``. A new catalogue, a new rule or a fact a
 revision adds is offered with no change here. Each code is labelled with the
