@@ -39,6 +39,26 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
+    def format_epilog(self, ctx, formatter):
+        """The bundled policy by its own number and title, read from its
+        document.yaml (the help text names no document of its own)."""
+        super().format_epilog(ctx, formatter)
+        if ctx.parent is not None:
+            return
+        try:
+            import yaml
+
+            from interpreter.loader import bundled_policy_dir
+
+            doc = yaml.safe_load(
+                (bundled_policy_dir() / "document.yaml").read_text(encoding="utf-8")
+            )
+            line = f"The bundled policy: {doc['number']} {doc['title']}."
+        except Exception:  # noqa: BLE001 - help is shown whatever the policy's state
+            return
+        with formatter.section("Policy"):
+            formatter.write_text(line + " Another: --policy DIR.")
+
     def get_command(self, ctx, name):
         if name in self.lazy and name not in self.commands:
             module, attr = self.lazy[name].split(":")
