@@ -131,6 +131,11 @@ OPERATORS = {
     "declared": (),
 }
 BUILTIN_VARS = ("as_of",)
+# the operators whose values may be of the wrong kind at run time
+_RISKY = frozenset(
+    ("int", "add", "sub", "mul", "div", "min", "max", "date", "between")
+    + ("year_start", "year_end", "format", "standard", "list")
+)
 
 
 def _num(v):
@@ -226,14 +231,47 @@ class _Compiler:
                             _did_you_mean(k, allowed)
                             or (f"{op} takes {', '.join(allowed)}" if allowed else None),
                         )
-            return getattr(self, "op_" + op)(node, path, scope, decl)
+            fn = getattr(self, "op_" + op)(node, path, scope, decl)
+            return self.guarded(fn, op, path) if op in _RISKY else fn
         if decl is not None:
             self.constant_fits(node, path, decl)
         value = _num(node)
         return lambda env: value
 
+    def guarded(self, fn: Draw, op: str, path: tuple) -> Draw:
+        """A draw that may meet values of the wrong kind (a date where a
+        number is needed): the mistake is reported where it is written."""
+        src = self.src
+
+        def draw(env):
+            try:
+                return fn(env)
+            except PolicyFileError:
+                raise
+            except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+                raise src.error(
+                    path,
+                    f"{op}: cannot draw a value here ({exc})",
+                    hint="check the kinds of the values it reads (numbers, dates)",
+                ) from None
+
+        return draw
+
     def constant_fits(self, value, path: tuple, decl) -> None:
         if value is None:
+            return
+        kind = decl.type
+        wrong = (
+            (kind in ("record", "list") and not isinstance(value, (dict, list)))
+            or (
+                kind in ("number", "money")
+                and (isinstance(value, bool) or not isinstance(value, (int, float, Decimal)))
+            )
+            or (kind == "date" and _date(value) is None)
+            or (kind == "string" and not isinstance(value, str))
+        )
+        if wrong:
+            self.err(path, f"{decl.path} is a {kind}, found '{value}'")
             return
         if decl.type == "enum" and decl.enum:
             values = self.policy.enums[decl.enum].values

@@ -202,3 +202,18 @@ def test_policy_check_reads_population_yaml_too(national):
     r = CliRunner().invoke(check_cmd, [str(national)])
     assert r.exit_code == 1
     assert "population.yaml:6:" in r.output and "no variable 'as_off' here" in r.output
+
+
+def test_a_value_of_the_wrong_kind(national):
+    shown = error_of(
+        national, MINIMAL.replace("application: {date", "applicant: 5\n      application: {date")
+    ).render()
+    assert "applicant is a record, found '5'" in shown and "population.yaml:6:" in shown
+    (national / "population.yaml").write_text(
+        MINIMAL.replace("years: {int: [1, 2]}", "years: {int: [1, $as_of]}"), encoding="utf-8"
+    )
+    policy = national_policy(national)
+    with pytest.raises(PolicyError) as info:
+        list(generate(40, 1, policy=policy))
+    assert "population.yaml:5:" in info.value.render()
+    assert "int: cannot draw a value here" in info.value.render()
