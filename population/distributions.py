@@ -1082,5 +1082,7 @@ def load_population(policy, catalog: dict | None = None) -> Population:
     population = comp.compile()
     comp.check_views(catalog or {})
     if comp.errors or population is None:
-        raise ErrorList(comp.errors)
+        # a mistake in a draw of define: is found once per use: shown once
+        unique = {(str(e.position), e.message): e for e in comp.errors}
+        raise ErrorList(list(unique.values()))
     return population

@@ -217,3 +217,13 @@ def test_a_value_of_the_wrong_kind(national):
         list(generate(40, 1, policy=policy))
     assert "population.yaml:5:" in info.value.render()
     assert "int: cannot draw a value here" in info.value.render()
+
+
+def test_a_mistake_in_a_shared_draw_is_shown_once(national):
+    text = MINIMAL.replace("scenarios:", "define:\n  yrs: {int: [1, $nope]}\nscenarios:").replace(
+        "years: {int: [1, 2]}", "years: {use: yrs}, contract: {eq: [{use: yrs}, 1]}"
+    )
+    text = text.replace(", contract: true}", "}")
+    err = error_of(national, text)
+    assert err.render().count("no variable 'nope' here") == 1
+    assert "population.yaml:2:" in err.render()
