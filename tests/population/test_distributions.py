@@ -163,10 +163,10 @@ def test_a_program_a_revision_adds_gets_cases_with_no_change(bundled_policy):
     """examples/revisions/new-program-safety.yaml adds a program and a fact:
     the bundled population.yaml does not know them, yet generated cases
     apply for it, carry the new fact and read."""
-    from commands.conventions import catalogues
+    from commands.conventions import load
 
     revision = ROOT / "examples" / "revisions" / "new-program-safety.yaml"
-    policy = load_policy(None, catalogs=catalogues(), revisions=[str(revision)])
+    policy = load(None, [str(revision)])
     cases = list(generate(600, 9, policy=policy, catalog=policy.catalog_values))
     read_all(policy, cases)
     new = [c for c in cases if c.get("application", {}).get("programs") == ["safety_training"]]
