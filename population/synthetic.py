@@ -17,7 +17,7 @@ Every generated case passes the case reader (``CaseReader.convert`` after
 policy in the repository.
 
 Public API:
-  generate(n, seed=0, *, policy, catalog=None, missing_share=None,
+  generate(n, seed=0, *, policy=None, catalog=None, missing_share=None,
            late_share=None) -> iterator of dicts
   dumps_case(case) -> one compact JSON line
   write_jsonl(cases, out), write_csv(cases, out, columns)
@@ -44,6 +44,18 @@ def resident_id(rng: random.Random, region: str, birth: _dt.date) -> str:
     body = region + birth.strftime("%Y%m%d") + f"{rng.randint(0, 999):03d}"
     total = sum(int(c) * w for c, w in zip(body, ID_WEIGHTS))
     return body + ID_CHECK[total % 11]
+
+
+_BUNDLED: list = []
+
+
+def _bundled():
+    """The bundled policy, loaded once; the caller hands it otherwise."""
+    if not _BUNDLED:
+        from interpreter.loader import load_policy
+
+        _BUNDLED.append(load_policy())
+    return _BUNDLED[0]
 
 
 def _pick(rng: random.Random, scenarios) -> object:
@@ -103,13 +115,15 @@ def generate(
     n: int,
     seed: int = 0,
     *,
-    policy,
+    policy=None,
     catalog: dict | None = None,
     missing_share: float | None = None,
     late_share: float | None = None,
     population: Population | None = None,
 ) -> Iterator[dict]:
-    """``n`` synthetic cases of ``policy`` (a loaded policy), reproducibly from ``seed``, as its population.yaml describes them.
+    """``n`` synthetic cases of ``policy`` (a loaded policy; None: the bundled
+    one, when it loads by itself, i.e. declares the catalogues its rules
+    read), reproducibly from ``seed``, as its population.yaml describes them.
 
     ``catalog``: the catalogues as the rules read them (``policy.catalog_values``);
     with them, trainings name an entry of the catalogue; without, what
@@ -117,6 +131,8 @@ def generate(
     override the file's. The same seed and the same catalogues give the same
     cases.
     """
+    if policy is None:
+        policy = _bundled()
     pop = population or load_population(policy, catalog)
     missing = pop.missing_share if missing_share is None else missing_share
     late = pop.late_share if late_share is None else late_share
