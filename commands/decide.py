@@ -19,6 +19,22 @@ from .conventions import (
 )
 
 
+class EvalFormat(click.Choice):
+    """text or json. A document of the decision (HTML, PDF) is the notice the
+    applicant receives: asked for one, eval names the command that makes it
+    rather than only listing its own formats."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.lower() in ("html", "pdf"):
+            self.fail(
+                f"eval writes text or json; the decision as a document ({value}) is the "
+                f"decision notice: policy notice CASE.json --format {value.lower()} --out FILE",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 @click.command("eval")
 @click.argument(
     "case_file",
@@ -39,10 +55,11 @@ from .conventions import (
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=EvalFormat(["text", "json"]),
     default="text",
     show_default=True,
-    help="text for people, json for machines (stable keys).",
+    help="text for people, json for machines (stable keys). The decision notice "
+    "as HTML or PDF: `policy notice`.",
 )
 @click.option(
     "--lang",

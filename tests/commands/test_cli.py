@@ -29,6 +29,18 @@ def test_eval_text_report_in_chinese_cites_the_source():
     assert "技能提升补贴标准[高级] = 2,000.00 元" in r.output
 
 
+@pytest.mark.parametrize("fmt", ["html", "pdf"])
+def test_eval_asked_for_a_document_names_the_notice(fmt):
+    """`policy eval --format html` was refused with only its own formats: a
+    user asking for a document of the decision is sent to `policy notice`."""
+    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--format", fmt)
+    assert r.exit_code == 2
+    assert f"policy notice CASE.json --format {fmt} --out FILE" in r.output
+    assert "Traceback" not in r.output
+    r = run("eval", EXAMPLES / "skill_upgrade_senior.json", "--format", "xml")
+    assert r.exit_code == 2 and "'xml' is not one of 'text', 'json'" in r.output
+
+
 def test_eval_text_report_in_english():
     r = run("eval", EXAMPLES / "skill_upgrade_short_insurance.json", "--lang", "en", "--full")
     assert r.exit_code == 0
