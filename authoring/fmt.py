@@ -18,7 +18,7 @@ from interpreter.outputs import atomic_write_bytes
 from interpreter.yamlsource import load_yaml
 
 # Where expressions live in each kind of file (``*`` is any list index).
-EXPRESSION_PATHS = {
+EXPRESSION_PATHS: dict[str, list[tuple]] = {
     "program": [
         ("level",),
         ("clauses", "*", "expr"),

@@ -138,10 +138,10 @@ def _numbers_in_texts(policy: Policy):
     for text, position, context in _explanations(policy):
         for lang, words in (("zh", text.zh), ("en", text.en)):
             for number in standard_numbers(words, set(values)):
-                key = (str(position), context, lang, number)
-                if key in seen:
+                said = (str(position), context, lang, number)
+                if said in seen:
                     continue
-                seen.add(key)
+                seen.add(said)
                 n = Decimal(number.rstrip("%")) / (100 if number.endswith("%") else 1)
                 yield finding(
                     "number-in-text",
@@ -417,7 +417,7 @@ def _unsatisfiable(policy: Policy, program: Program):
             if f not in paths:
                 paths.append(f)
     decls = [(p, policy.fact(p)) for p in paths]
-    decls = [(p, d) for p, d in decls if d is not None]
+    found = [(p, d) for p, d in decls if d is not None]
     numbers, dates, strings = _candidates(policy, program)
     probed = _probed_values(policy, program)
     domains = [
@@ -431,7 +431,7 @@ def _unsatisfiable(policy: Policy, program: Program):
                 sorted(probed[p] | set(strings)) if p in probed else strings,
             ),
         )
-        for p, d in decls
+        for p, d in found
     ]
     as_of_dates = dates or [_dt.date(2020, 1, 1)]
     monotone = not any(

@@ -96,7 +96,7 @@ def check_catalogue(cat: Catalogue) -> list[PolicyError]:
 
 
 def _check_periods(cat: Catalogue, inst) -> list[PolicyError]:
-    errors = []
+    errors: list[PolicyError] = []
     periods = inst.status
     for p in periods:
         if p.until is not None and p.until < p.start:
@@ -138,7 +138,7 @@ def _check_periods(cat: Catalogue, inst) -> list[PolicyError]:
 
 
 def _check_course_list(cat: Catalogue, inst) -> list[PolicyError]:
-    errors = []
+    errors: list[PolicyError] = []
     seen: dict[str, int | None] = {}
     for approval in inst.courses:
         if approval.course in seen:
@@ -239,7 +239,7 @@ def _error(cat: Catalogue, pos: Position, message: str, code: str | None) -> Pol
 
 def _order(errors: list[PolicyError]) -> list[PolicyError]:
     # files in KINDS order, then by line; a stable, reproducible report
-    rank = {}
+    rank: dict[str, tuple[int, str]] = {}
     for err in errors:
         src = err.position.source or ""
         stem = Path(src).stem

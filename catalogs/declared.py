@@ -15,8 +15,12 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from jinja2 import Environment, select_autoescape
+
+if TYPE_CHECKING:
+    from interpreter.catalogues import CatalogueDecl
 
 FORMATS = ("html", "csv", "json")
 
@@ -150,7 +154,7 @@ def publish(policy, out: Path, formats=FORMATS) -> list[Path]:
     return written
 
 
-def entries_of(policy, decl_id: str, path: Path) -> tuple[object, list]:
+def entries_of(policy, decl_id: str, path: Path) -> tuple[CatalogueDecl, list]:
     """The declaration ``decl_id`` of ``policy`` read from another data file
     (an older or newer edition); raises ErrorList with file:line:col."""
     from dsl.errors import ErrorList
@@ -185,8 +189,8 @@ def diff(policy, old: Path, new: Path) -> dict:
             "its catalogues: " + ", ".join(ids),
             position=Position(str(new)),
         )
-    decl, before = entries_of(policy, cid, old)
-    _d, after = entries_of(policy, cid, new)
+    decl, before = entries_of(policy, cast(str, cid), old)  # one of the ids
+    _d, after = entries_of(policy, cast(str, cid), new)
     old_by = {decl.key_of(e): e for e in before}
     new_by = {decl.key_of(e): e for e in after}
     key = lambda k: ", ".join(f"{n}={v}" for n, v in zip(decl.key, k))  # noqa: E731

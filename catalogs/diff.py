@@ -9,6 +9,7 @@ every field whose value differs, old and new as display text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from dsl.visible import visible_lines
 
@@ -49,7 +50,8 @@ class CatalogueDiff:
 
 
 def _name(entry) -> str:
-    return getattr(entry, "name", None) or getattr(entry, "submitter", "")
+    # an institution or a course has a name, a demand its submitter
+    return cast(str, getattr(entry, "name", None) or getattr(entry, "submitter", ""))
 
 
 def _field_changes(fields: list[str], old: dict, new: dict) -> tuple[FieldChange, ...]:

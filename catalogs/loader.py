@@ -190,7 +190,7 @@ def errors_paths(src: Source, kind: str):
 
 
 def schema_errors(src: Source, kind: str) -> list[PolicyError]:
-    out = []
+    out: list[PolicyError] = []
     seen = set()
     for path, error in errors_paths(src, kind):
         for at, message in _explain(path, error):

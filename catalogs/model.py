@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dsl.errors import Position
+
+if TYPE_CHECKING:
+    from interpreter.yamlsource import Source
 
 KINDS = ("key_industry", "general", "institutions", "demand")
 """The four catalogues, in the order of 五（二）'s list (with institutions
@@ -149,7 +153,7 @@ class Catalogue:
     sample: bool = False
     position: Position = field(default_factory=Position, compare=False)
     # the loaded YAML (interpreter.yamlsource.Source), for positions and lines
-    source: object = field(default=None, compare=False, repr=False)
+    source: Source | None = field(default=None, compare=False, repr=False)
     # codes of every entry written, including those dropped for schema errors,
     # so that a reference to an invalid entry is not also reported as dangling
     all_codes: frozenset = field(default=frozenset(), compare=False, repr=False)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from dsl.errors import Position
 
@@ -175,15 +176,19 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
     import zipfile
 
     from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     cols = columns(cat.kind)
     wb = Workbook()
-    ws = wb.active
+    ws = cast(Worksheet, wb.active)  # a new workbook's one sheet
     ws.title = cat.title[:31]
     last = get_column_letter(len(cols))
-    lines = [(f"{cat.title}（{cat.edition}）", Font(bold=True, size=14), None)]
+    lines: list[tuple[str, Font, PatternFill | None]] = [
+        (f"{cat.title}（{cat.edition}）", Font(bold=True, size=14), None)
+    ]
     lines.append(("；".join(f"{k}：{v}" for k, v in _meta(cat)), Font(size=10), None))
     if cat.has_samples:
         lines.append(
@@ -231,16 +236,22 @@ def render_xlsx(cat: Catalogue, catalogs: Catalogs | None = None) -> bytes:
                 cell.data_type = "s"  # text that looks like a formula stays text
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(w + 2, 8), 60)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = cast(Cell, ws.cell(row=header_row + 1, column=1))  # below the merged head
     ws.auto_filter.ref = f"A{header_row}:{last}{max(ws.max_row, header_row)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape" if len(cols) > PORTRAIT_COLUMNS else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # a new sheet has its page set-up properties and page headers (the stubs
+    # allow None, for sheets read from a file)
+    fit = ws.sheet_properties.pageSetUpPr
+    assert fit is not None
+    fit.fitToPage = True
     if cat.has_samples:
-        ws.oddHeader.center.text = f"示例数据，非官方：{BANNER_ZH}"
-        ws.oddHeader.center.size = 8
+        header = ws.oddHeader
+        assert header is not None and header.center is not None
+        header.center.text = f"示例数据，非官方：{BANNER_ZH}"
+        header.center.size = 8
     # the document's dates are the catalogue's issue date, not the time of writing
     stamp = (
         _dt.datetime.combine(cat.issued, _dt.time()) if cat.issued else _dt.datetime(*_XLSX_TIME)

@@ -7,6 +7,7 @@ so a field reads the same in the published catalogue and in a change notice.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
 from .model import STATUS_LABELS, SUBMITTER_LABELS, Catalogs, Catalogue, Course, Demand, Institution
 
@@ -88,6 +89,7 @@ def fields_for(kind: str) -> list[str]:
 
 def entry_record(entry) -> dict:
     """The entry as its YAML would write it (dates as YYYY-MM-DD, no None)."""
+    rec: dict[str, Any]
     if isinstance(entry, Course):
         rec = {
             "code": entry.code,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import click
 
 from catalogs.check import check_catalogue, check_directory
 from catalogs.diff import diff_catalogues, render_md, render_text
 from catalogs.loader import default_dir, display_path, load_catalogue_file
-from catalogs.model import TITLES
+from catalogs.model import TITLES, Catalogue
 from catalogs.publish import FORMATS, parse_formats, publish
 from dsl.errors import PolicyError
 
@@ -234,7 +235,7 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
         )
         return
     try:
-        chosen = parse_formats(formats)
+        kinds = parse_formats(formats)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
     try:
@@ -246,7 +247,7 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
         click.echo(f"not published: {len(errors)} error(s) in {catalogs.directory}", err=True)
         sys.exit(EXIT_ERRORS)
     sources = sorted((directory or default_dir()).glob("*.yaml"))
-    written = publish(catalogs, out, chosen, force=force, inputs=tuple(sources))
+    written = publish(catalogs, out, kinds, force=force, inputs=tuple(sources))
     click.echo(f"published {len(written)} files to {display_path(out)}")
 
 
@@ -316,7 +317,8 @@ def diff_cmd(old: Path, new: Path, fmt: str, policy_dir):
     if errors:
         _print_errors(errors)
         sys.exit(EXIT_USAGE if unusable else EXIT_ERRORS)
-    a, b = loaded if len(loaded) == 2 else loaded * 2
+    # no error: every file gave its catalogue
+    a, b = cast("list[Catalogue]", loaded if len(loaded) == 2 else loaded * 2)
     if a.kind != b.kind:
         click.echo(
             f"{a.path} is a {a.kind} catalogue ({TITLES[a.kind]}) but {b.path} is a "

@@ -16,11 +16,12 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from dsl.errors import CaseError, PolicyError, Position
 from interpreter import display
 from interpreter.formats import FORMATS, FormatError
-from interpreter.model import Policy
+from interpreter.model import FactDecl, Policy
 from interpreter.plain import Plain, PlainDecision
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -174,7 +175,9 @@ class NoticeBuilder:
         if value is None:
             return None
         if line.get("mask"):
-            fmt = FORMATS[self.policy.fact(line["fact"]).format]
+            # the loader checked that a masked line's fact is declared with a format
+            decl = cast(FactDecl, self.policy.fact(line["fact"]))
+            fmt = FORMATS[cast(str, decl.format)]
             try:
                 return fmt.mask(fmt.normalise(str(value)))
             except FormatError:

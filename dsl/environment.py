@@ -8,7 +8,9 @@ number of cases (the cel-python shape: environment → compile → evaluate).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import ast
 from . import types as T
@@ -39,7 +41,7 @@ class Expression:
     text: str
     node: ast.Node
     check: CheckResult
-    fn: object
+    fn: Callable[[Context], Any]
 
     def evaluate(self, ctx: Context):
         return self.fn(ctx)

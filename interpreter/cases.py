@@ -20,6 +20,7 @@ import os
 import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, cast
 
 from dsl.dates import date_problem
 from dsl.errors import CaseError, Position
@@ -196,7 +197,7 @@ def parse_json_text(text: str, name: str) -> object:
         raise CaseError("the JSON nests too deeply", position=Position(name)) from None
 
 
-def read_case_file(path: str | Path) -> tuple[object, bytes]:
+def read_case_file(path: str | Path) -> tuple[Any, bytes]:
     """The parsed JSON of a case file and its bytes (for the audit hash)."""
     path = Path(path)
     name = str(path)
@@ -216,17 +217,17 @@ def read_case_file(path: str | Path) -> tuple[object, bytes]:
             f"cannot read the case file: {exc.strerror}", position=Position(name)
         ) from None
     if len(raw) > MAX_CASE_BYTES:
-        size = size if str(path) != "-" and size > MAX_CASE_BYTES else None
+        known = size if str(path) != "-" and size > MAX_CASE_BYTES else None
         raise CaseError(
-            f"the case file is {size} bytes; the limit is {MAX_CASE_BYTES}"
-            if size
+            f"the case file is {known} bytes; the limit is {MAX_CASE_BYTES}"
+            if known
             else f"the case file is larger than the limit of {MAX_CASE_BYTES} bytes",
             position=Position(name),
         )
     return parse_case_bytes(raw, name), raw
 
 
-def parse_case_bytes(raw: bytes, name: str) -> object:
+def parse_case_bytes(raw: bytes, name: str) -> Any:
     """The parsed JSON of a case given as bytes (a file's, or a request's body
     in `policy serve`: the same messages for both)."""
     try:
@@ -382,7 +383,10 @@ class CaseReader:
         if t == "boolean":
             return value if cls is bool else _SLOW
         if t == "enum":
-            return value if cls is str and value in self._enum_values[decl.enum] else _SLOW
+            # an enum fact names its enum (the schema requires it)
+            return (
+                value if cls is str and value in self._enum_values[cast(str, decl.enum)] else _SLOW
+            )
         if t == "date":
             if cls is str:
                 got = self._dates.get(value)
@@ -443,7 +447,10 @@ class CaseReader:
             for i, item in enumerate(value):
                 if item is None:
                     raise bad(f"item {i} is null")
-                items.append(self._value(item, decl.items, f"{path}[{i}]", source, depth + 1))
+                # a list fact declares its items (the schema requires them)
+                items.append(
+                    self._value(item, cast(FactDecl, decl.items), f"{path}[{i}]", source, depth + 1)
+                )
             return items
         if t == "boolean":
             if not isinstance(value, bool):
@@ -506,7 +513,7 @@ class CaseReader:
             except ValueError:
                 raise bad(*date_problem(value, _show(value))) from None
         if t == "enum":
-            values = self.policy.enums[decl.enum].values
+            values = self.policy.enums[cast(str, decl.enum)].values
             if not isinstance(value, str) or value not in values:
                 import difflib
 
@@ -679,7 +686,7 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     elif d.type == "date":
         s.update(type=["string", "null"], format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")
     elif d.type == "enum":
-        s["enum"] = list(policy.enums[d.enum].values) + [None]
+        s["enum"] = list(policy.enums[cast(str, d.enum)].values) + [None]
     else:
         s["type"] = ["string", "null"]
         s["maxLength"] = 1000

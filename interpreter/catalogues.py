@@ -16,6 +16,7 @@ declared ``default``; the ``until`` of a period left out is open-ended
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -71,7 +72,8 @@ def field_type(d: dict, enums: dict) -> T.Type:
         return T.ListType("list", field_type(d["items"], enums) if d.get("items") else T.STRING)
     if kind == "enum":
         e = enums.get(d.get("enum"))
-        return T.EnumType(d.get("enum"), frozenset(e.values)) if e else T.STRING
+        # found: the field names a declared enum
+        return T.EnumType(d["enum"], frozenset(e.values)) if e else T.STRING
     return SCALARS[kind]
 
 
@@ -374,7 +376,7 @@ def _index(src, cid: str) -> int:
     return 0
 
 
-def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
+def load(ld, enums: dict, changes: Sequence = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
     """The catalogues the policy folder of loader ``ld`` declares: (declarations
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 from dataclasses import dataclass
+from typing import Any
 
 from .yamlsource import Source
 
@@ -58,7 +59,7 @@ class Change:
     op: str
     src: Source  # the revision file
     at: tuple  # path of the payload in it: ("changes", i, op)
-    data: object  # the payload
+    data: Any  # the payload (YAML values, checked by the revision schema)
     revision: str  # the revision's document (number, else id)
     revision_id: str
 
@@ -239,6 +240,7 @@ def apply_facts(changes: list[Change], ld, enums: dict, facts: dict) -> None:
             continue
         path = str(d["path"])
         parts = path.split(".")
+        where: dict | None
         _parent, where = None, facts
         for p in parts[:-1]:
             decl = where.get(p)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from .model import Clause, Installment, Program
 
@@ -39,9 +40,23 @@ class ClauseResult(tuple):
             cls, (clause, result, missing, {} if values is None else values, catalog_rows)
         )
 
-    clause: Clause = property(itemgetter(0))
-    result: bool | None = property(itemgetter(1))  # None: unknown for lack of facts
-    missing: tuple[str, ...] = property(itemgetter(2))
+    if TYPE_CHECKING:
+        # what the item getters below give, as mypy reads them
+
+        @property
+        def clause(self) -> Clause: ...
+        @property
+        def result(self) -> bool | None: ...
+        @property
+        def missing(self) -> tuple[str, ...]: ...
+        @property
+        def catalog_rows(self) -> list | tuple: ...
+    else:
+        clause = property(itemgetter(0))
+        result = property(itemgetter(1))  # None: unknown for lack of facts
+        missing = property(itemgetter(2))
+        # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
+        catalog_rows = property(itemgetter(4))
 
     @property
     def values(self) -> dict[str, object]:
@@ -53,9 +68,6 @@ class ClauseResult(tuple):
             return v
         found, paths = v
         return {p: found[p] for p in paths}
-
-    # catalogue rows the clause looked at: [(table, {field: key}, [row, ...])]
-    catalog_rows: list | tuple = property(itemgetter(4))
 
     @property
     def id(self) -> str:
@@ -76,7 +88,8 @@ class ClauseResult(tuple):
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
-    __hash__ = None
+    # unhashable, as a mutable value is; typeshed declares __hash__ a method
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         return f"ClauseResult({self[0].id}, {self[1]}, missing={self[2]})"
@@ -174,7 +187,8 @@ class Decision:
             return NotImplemented
         return all(getattr(self, f) == getattr(other, f) for f in self._COMPARED)
 
-    __hash__ = None
+    # unhashable, as a mutable value is; typeshed declares __hash__ a method
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         return (

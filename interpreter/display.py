@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from dsl.visible import visible  # noqa: F401 - one definition, re-exported for documents
 
@@ -60,7 +61,8 @@ def money_figures(value, places: int = 2) -> str:
     d = to_decimal(value)
     if d is None:
         return str(value)
-    if d.as_tuple().exponent >= -places:
+    # a finite number (to_decimal gives no NaN or infinity): an int exponent
+    if cast(int, d.as_tuple().exponent) >= -places:
         d = d.quantize(Decimal(1).scaleb(-places))
     return f"{d:,f}"
 

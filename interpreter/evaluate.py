@@ -14,7 +14,9 @@ installment whose line raised it), not by running the case again.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from dsl import Context, EvaluationError, Unknown
 from dsl.functions import ROUNDING_MODES
@@ -43,12 +45,14 @@ class Evaluator:
         self.reader = CaseReader(policy)
         self._by_day: dict = {}  # day → (values, versions) in force
         self._periods: dict[tuple, tuple] = {}  # the versions in force → (values, versions)
-        self._reads: dict[int, list[str]] = {}
+        # what each rule, clause or program reads, worked out once: keyed by
+        # id(rule) or by a tuple naming what was asked ("amount", program id)
+        self._reads: dict[Any, Any] = {}
         self._fast: dict = {}  # program id → generated functions
         self._all_programs = list(policy.programs.values())
         self._selections: dict[tuple, list[Program]] = {}
         self._pending_cache: dict[tuple, tuple] = {}
-        self._document = None  # generated, when first needed
+        self._document: Callable[..., Any] | None = None  # generated, when first needed
         self._functions: dict = {}  # program id → its generated function
         # programs_applied is computed with the decision date, unless it does
         # not read it (then once, with the date itself)
@@ -136,7 +140,7 @@ class Evaluator:
             programs is not None and self._selections.get(tuple(programs))
         ) or self._selected(programs, applied)
         if explain:
-            args = (facts, day, standards, catalogs, [])
+            args: tuple[Any, ...] = (facts, day, standards, catalogs, [])
             decisions = [self._program(p, args, versions) for p in selected]
         else:
             # the path of a batch: nothing but the generated function and the decision
@@ -168,8 +172,10 @@ class Evaluator:
     def _date_reads(self) -> list:
         got = self._reads.get("date")
         if got is None:
+            rule = self.policy.decision_date
+            assert rule is not None  # asked only of a policy with a decision date
             got = self._reads["date"] = [
-                (f, tuple(f.split("."))) for f in self.facts_read(self.policy.decision_date, None)
+                (f, tuple(f.split("."))) for f in self.facts_read(rule, None)
             ]
         return got
 
@@ -271,7 +277,7 @@ class Evaluator:
             except EvaluationError:
                 decision.lets = {}
         read = self._paths_read(program)
-        found = {}
+        found: dict[str, Any] = {}
         leaves = None
         for entry in trace:
             if entry[0] == "facts":  # values the generated code read
@@ -449,7 +455,9 @@ class Evaluator:
             if a.floor is not None:
                 nodes.append(a.floor.expression.node)
             for inst in a.installments:
-                nodes.append((inst.amount or inst.share).expression.node)
+                part_rule = inst.amount or inst.share
+                assert part_rule is not None  # the loader requires a share or an amount
+                nodes.append(part_rule.expression.node)
                 nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
             fn, _src = generate_function(env, nodes, lets, gate=len(program.clauses))
             labelled = [d.rule.expression.node for d in program.lets if d.label is not None]
@@ -495,7 +503,9 @@ class Evaluator:
         parts = []
         for inst in a.installments:
             where = f"installment {program.id}.{inst.id}"
-            part = self._run(inst.amount or inst.share, ctx, where)
+            part_rule = inst.amount or inst.share
+            assert part_rule is not None  # the loader requires a share or an amount
+            part = self._run(part_rule, ctx, where)
             cond = True if inst.when is None else self._run(inst.when, ctx, where)
             parts.append((part, cond))
         return value, cap, floor, parts
@@ -721,8 +731,8 @@ def _reads_date(node, policy: Policy, seen=None) -> bool:
     return False
 
 
-def _lookup(facts: dict, parts: tuple, path: str):
-    v = facts
+def _lookup(facts: dict, parts: tuple, path: str) -> Any:
+    v: Any = facts
     for p in parts:
         if v.__class__ is not dict:
             return Unknown((path,))

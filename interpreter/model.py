@@ -135,7 +135,7 @@ class FactDecl:
 class StandardVersion:
     start: _dt.date
     until: _dt.date | None
-    value: object  # Decimal, or dict key -> Decimal
+    value: Decimal | dict[str, Decimal]  # or key -> Decimal
     source: str  # the file (or revision) that supplied it
     position: Position | None = None
     revision: str | None = None  # issuing document of a revision, if any

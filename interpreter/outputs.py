@@ -45,6 +45,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Literal
 
 from dsl.errors import PolicyError, Position
 
@@ -202,7 +203,8 @@ class Output:
         try:
             if path == "-":
                 sys.stdout.flush()
-                self._f = getattr(sys.stdout, "buffer", None)
+                # bytes to stdout's buffer, or text where it has none (a StringIO)
+                self._f: Any = getattr(sys.stdout, "buffer", None)
                 self._text = self._f is None
                 if self._text:
                     self._f = sys.stdout
@@ -489,7 +491,7 @@ class Outputs:
     def __init__(self, inputs=(), force: bool = False):
         self.force = force
         self._inputs: dict[tuple[int, int], str] = {}
-        self._outputs: list[Output] = []
+        self._outputs: list[Output | PartialFolder] = []
         self._claimed: dict[object, str] = {}  # identity or resolved path -> shown name
         for p in inputs:
             if p is not None:
@@ -678,7 +680,7 @@ class Outputs:
     def __enter__(self) -> Outputs:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if exc_type is None:
             self.commit()
         else:

@@ -13,6 +13,7 @@ notice (documents/) and the default text view (``plain_text``) lay this out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -241,7 +242,7 @@ class Plain:
             c.id: sorted(set(c.rule.expression.check.definitions) & labelled) for c in prog.clauses
         }
 
-    def item(self, c: dict, lets: list[tuple[str, str]] = ()) -> Item:
+    def item(self, c: dict, lets: Sequence[tuple[str, str]] = ()) -> Item:
         status = {True: HELD, False: FAILED, None: MISSING}[c.get("result")]
         missing_paths = list(c.get("missing") or [])
         shown = sorted(

@@ -16,6 +16,7 @@ decision notice).
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from dsl.visible import visible
 
@@ -26,7 +27,8 @@ from .plain import FAILED, Plain, PlainDecision
 
 WIDTH = 80
 
-WORDS = {
+# language → word → a phrase (or a pair of phrases)
+WORDS: dict[str, dict[str, Any]] = {
     "zh": {
         "policy": "政策",
         "applicant": "申请人",
@@ -315,8 +317,8 @@ class PlainTextRenderer:
         return wrap(text, indent, indent + "  ")
 
 
-def _get(facts: dict, path: str):
-    v = facts
+def _get(facts: dict, path: str) -> Any:
+    v: Any = facts
     for part in path.split("."):
         if not isinstance(v, dict):
             return None

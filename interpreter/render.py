@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast, overload
 
 from dsl import types as T
 from dsl.functions import ROUNDING_MODES
@@ -26,6 +27,10 @@ from .texts import fill
 JSON_FORMAT_VERSION = 1
 
 
+@overload
+def money(value: Decimal) -> str: ...
+@overload
+def money(value: Decimal | None) -> str | None: ...
 def money(value: Decimal | None) -> str | None:
     """Money as text, with exactly two decimals ("1234.50"). The evaluator has
     already rounded every amount as the policy says (document.yaml money)."""
@@ -171,7 +176,11 @@ def citation_json(policy: Policy, cite: Citation) -> dict:
     }
 
 
-def filled(policy: Policy, text: Text | None, day) -> Text | None:
+@overload
+def filled(policy: Policy, text: Text, day: Any) -> Text: ...
+@overload
+def filled(policy: Policy, text: Text | None, day: Any) -> Text | None: ...
+def filled(policy: Policy, text: Text | None, day: Any) -> Text | None:
     """An explanation with the standards it names put in, as in force on
     ``day`` (interpreter/texts.py): it stays true after a revision."""
     if text is None:
@@ -183,10 +192,10 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
     """``day``: the decision date, for the standards the texts name."""
     p = d.program
 
-    def f(text):
+    def f(text: Text) -> Text:
         return filled(policy, text, day)
 
-    out = {
+    out: dict[str, Any] = {
         "program": p.id,
         "title": p.title,
         "title_en": p.title_en,
@@ -281,8 +290,8 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
     out["computed"] = {
         k: {
             "value": _computed_json(policy, lets[k], v),
-            "label": f(labels[k]).zh if labels.get(k) else None,
-            "label_en": f(labels[k]).en if labels.get(k) else None,
+            "label": f(label).zh if (label := labels.get(k)) else None,
+            "label_en": f(label).en if (label := labels.get(k)) else None,
         }
         for k, v in d.lets.items()
         if labels.get(k) is not None
@@ -335,7 +344,8 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
             "as_of_source": res.as_of_source,
             "as_of_missing": list(res.as_of_missing),
             # the facts as read (numbers as exact text), so the decision can be replayed
-            "facts": facts_json(res.facts),
+            # a decided case carries the facts it was decided on
+            "facts": facts_json(cast(dict, res.facts)),
         },
         "decisions": [decision_json(policy, d, explain, res.as_of) for d in res.decisions],
     }
@@ -392,8 +402,11 @@ class TextRenderer:
         if value is NONE:
             # the record the case stated none (no certificate), else the fact itself
             parts = path.split(".")
-            stated = [p for p in self._nones if tuple(parts[: len(p)]) == tuple(p)]
-            decl = self.policy.fact(".".join(min(stated, key=len)) if stated else path)
+            stated: list[tuple[str, ...]] = [
+                p for p in self._nones if tuple(parts[: len(p)]) == tuple(p)
+            ]
+            shortest = min(stated, key=len) if stated else None
+            decl = self.policy.fact(".".join(shortest) if shortest is not None else path)
             if decl is None or decl.none is None:
                 return self.w["none"]
             meaning = decl.none.get(self.lang)
@@ -411,7 +424,7 @@ class TextRenderer:
                 return display.percent_text(value)
         return show(value)
 
-    _nones: tuple = ()
+    _nones: tuple[tuple[str, ...], ...] = ()
     day = None  # the decision date, for the standards texts name
 
     def t(self, text: Text) -> str:
@@ -486,9 +499,9 @@ class TextRenderer:
                 for row in rows:
                     lines.append(f"       catalog.{table} ({cond}): {self.row(row, match)}")
             # missing facts not already shown above as "= unknown"
-            extra = [m for m in r.missing if m not in r.values]
-            if r.result is None and extra:
-                lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in extra))
+            unshown = [m for m in r.missing if m not in r.values]
+            if r.result is None and unshown:
+                lines.append(f"       {w['missing']}: " + "; ".join(self.label(m) for m in unshown))
             if r.clause.interpretation:
                 lines.append(f"       {w['interpretation']}: {self.t(r.clause.interpretation)}")
             for c in r.clause.cite:
@@ -511,10 +524,11 @@ class TextRenderer:
                 rev = f", {s.revision}" if s.revision else ""
                 lines.append(f"   {name}{key} = {value}  ({period}; {s.source}{rev})")
                 lines.extend(f"     ↳ {self.cite(c)}" for c in s.cite)
-        shown = [(l, d.lets[l.id]) for l in p.lets if l.label is not None and l.id in d.lets]
-        if shown:
+        computed = [(l, d.lets[l.id]) for l in p.lets if l.label is not None and l.id in d.lets]
+        if computed:
             lines.append(f"  {w['computed']}:")
-            for let, value in shown:
+            for let, value in computed:
+                assert let.label is not None  # only the labelled ones are shown
                 value = computed_value(self.policy, let, value)
                 text = (
                     self.money(value)

@@ -142,8 +142,8 @@ def replay(policy: Policy, path: str | Path, other_policy: bool = False) -> Repl
         raise CaseError(
             "not a stored decision: case.masked is a list of fact paths", position=Position(name)
         )
-    for path in masked:
-        facts = _without(facts, path.split("."))
+    for fact_path in masked:
+        facts = _without(facts, fact_path.split("."))
     reader = CaseReader(policy, numbers_as_text=True)
     converted = reader.convert(facts, name)
     known = [p for p in stored if p in policy.programs]

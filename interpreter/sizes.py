@@ -11,6 +11,8 @@ policy and far below what hurts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dsl.errors import PolicyError, PolicyFileError
 
 from .yamlsource import Source
@@ -45,7 +47,7 @@ def _seq(value) -> int:
 def _program(src: Source, at: tuple, p) -> list[PolicyError]:
     if not isinstance(p, dict):
         return []
-    out = []
+    out: list[PolicyError] = []
     for key, what, limit in (
         ("clauses", "clauses in the program", MAX_CLAUSES),
         ("let", "lets in the program", MAX_LETS),
@@ -117,7 +119,7 @@ def file_problems(src: Source, kind: str) -> list[PolicyError]:
                 )
     facts = data.get("facts")
     if isinstance(facts, dict):
-        stack = [(("facts",), facts)]
+        stack: list[tuple[tuple, Any]] = [(("facts",), facts)]
         while stack:
             at, fields = stack.pop()
             if len(fields) > MAX_FIELDS:
@@ -144,7 +146,7 @@ def total_problems(sources: list[tuple[Source, str]], position) -> list[PolicyEr
         n["clauses"] += _seq(d.get("clauses"))
         n["definitions"] += _seq(d.get("definitions"))
         n["standards"] += _seq(d.get("standards"))
-    out = []
+    out: list[PolicyError] = []
     for key, what, limit in (
         ("programs", "programs", MAX_PROGRAMS),
         ("definitions", "definitions", MAX_DEFINITIONS),
@@ -169,7 +171,7 @@ def compiled_problems(policy) -> list[PolicyError]:
     from .evaluate import Evaluator
 
     evaluator = Evaluator(policy)
-    out = []
+    out: list[PolicyError] = []
     for program in policy.programs.values():
         size = evaluator.compiled_size(program)
         if size > MAX_COMPILED_CHARS:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
+from typing import overload
 
 PLACEHOLDER = re.compile(r"\{standards\.([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]{}]+)\])?(%)?\}")
 # a number in running text: 12, 1500, 0.6, 85% (not inside a longer word)
@@ -87,6 +88,10 @@ def problems(text: str, standards: dict) -> list[tuple[str, str | None]]:
     return out
 
 
+@overload
+def fill(text: str, standards: dict, day: _dt.date | None) -> str: ...
+@overload
+def fill(text: str | None, standards: dict, day: _dt.date | None) -> str | None: ...
 def fill(text: str | None, standards: dict, day: _dt.date | None) -> str | None:
     """The text with each placeholder replaced by the value in force on
     ``day`` (with the date unknown, or no value in force, the standard's

@@ -39,10 +39,11 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, cast
 
 from dsl.errors import CaseError, PolicyError, Position
 
@@ -131,8 +132,8 @@ class CaseFile:
         # chunk ends: recorded so that a batch can go on from there)
         self.next_line = 1
         self._lines = self._physical_lines()
-        self._csv_rows = None
-        self._consumed: list[tuple[int, str, bool]] = []
+        self._csv_rows: Iterator[list[str]] | None = None  # CSV: csv.reader over the lines
+        self._consumed: list[tuple[int, str, str | None]] = []  # (line, text, problem)
         if fmt == CSV:
             self._csv_rows = csv.reader(self._csv_feed())
             self._read_header()
@@ -233,7 +234,7 @@ class CaseFile:
     def _csv_rows_raw(self) -> Iterator[Record]:
         while True:
             try:
-                cells = next(self._csv_rows)
+                cells = next(cast("Iterator[list[str]]", self._csv_rows))  # a CSV file
             except StopIteration:
                 return
             except csv.Error as exc:
@@ -285,11 +286,13 @@ class CaseFile:
                 if long:
                     # an empty line in its place keeps the numbering; the block
                     # says which lines were over the limit (Block.long_lines)
-                    block = Block(b"".join(b"\n" if i in long else g for i, g in enumerate(got)))
+                    block = Block(
+                        b"".join(b"\n" if i in long else cast(bytes, g) for i, g in enumerate(got))
+                    )
                     block.long_lines = long
                     yield n, block
                 else:
-                    yield n, b"".join(got)
+                    yield n, b"".join(cast("list[bytes]", got))  # no line over the limit
                 n += len(got)
         except OSError as exc:
             raise CaseError(
@@ -305,10 +308,11 @@ class CaseFile:
             return
         width = len(self.header or ())
         for rec in self._csv_rows_raw():
-            if rec.error is None and not any(c.strip() for c in rec.cells):
+            cells = cast("list[str]", rec.cells)  # a CSV record has its cells
+            if rec.error is None and not any(c.strip() for c in cells):
                 continue
-            if rec.error is None and len(rec.cells) != width:
-                rec.error = f"the row has {len(rec.cells)} cells, the header has {width}"
+            if rec.error is None and len(cells) != width:
+                rec.error = f"the row has {len(cells)} cells, the header has {width}"
             yield rec
 
 
@@ -535,7 +539,7 @@ def case_to_row(case: dict, columns: list[str]) -> list[str]:
     """A case (JSON values) as CSV cells for ``columns`` (the inverse of CsvLayout)."""
     row = []
     for col in columns:
-        v = case
+        v: Any = case
         for p in col.split("."):
             v = v.get(p) if isinstance(v, dict) else None
         row.append(_cell(v))
@@ -572,8 +576,8 @@ def record_case(record: Record, layout: CsvLayout | None, source: str) -> dict:
     if record.error:
         raise CaseError(record.error, position=Position(name))
     if layout is not None:
-        return layout.to_case(record.cells, name)
-    return parse_json_text(record.text, name)
+        return layout.to_case(cast("list[str]", record.cells), name)  # a CSV record
+    return cast(dict, parse_json_text(record.text, name))
 
 
 # -- levels --------------------------------------------------------------------------
@@ -704,7 +708,10 @@ class Worker:
             raise InternalError(f"while deciding {name}: {type(exc).__name__}: {exc}") from None
         tally = []
         for d, dj in zip(res.decisions, data["decisions"]):
-            level = decision_level(self.policy, d, res.facts, res.as_of, self._standards)
+            # a decided case carries its facts
+            level = decision_level(
+                self.policy, d, cast(dict, res.facts), res.as_of, self._standards
+            )
             dj["level"] = level
             tally.append((d.program.id, d.outcome, dj["amount"], level))
         case_info = data["case"]
@@ -712,7 +719,7 @@ class Worker:
         out = {
             "format": data["format"],
             "line": record.line,
-            "id": case_id(self.policy, res.facts),
+            "id": case_id(self.policy, cast(dict, res.facts)),
             "policy": self.hash,
             "policy_id": self.policy.document.id,
             "case": case_info,
@@ -939,7 +946,7 @@ def _wait(future) -> tuple:
 
 def decide_chunks(
     spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None, chunk_size: int | None = None
-) -> Iterator[tuple]:
+) -> Generator[tuple, None, None]:
     """(packed outcomes (``pack``), where the case file stands after them)
     chunk by chunk, in input order, whatever ``jobs``. With ``--jobs`` the
     workers read, decide and render whole chunks, and the parent only merges
@@ -1180,8 +1187,9 @@ def run_batch(
         for packed, position in chunks:
             _write_chunk(packed, cases.name, registry, summary, out, rejects, on_reject)
             if on_chunk is not None:
-                journal = b"".join(registry.journal)
-                registry.journal.clear()
+                journal_parts = cast("list[bytes]", registry.journal)  # set above
+                journal = b"".join(journal_parts)
+                journal_parts.clear()
                 on_chunk(position, summary.state(), journal)
             if on_progress is not None:
                 on_progress(summary, cases)

@@ -394,7 +394,7 @@ class DaskBatch:
     def _history_records(self, check_index) -> list:
         from .realname import history_claims
 
-        out = []
+        out: list = []
         if self.history is None:
             return out
         for line, claim in history_claims(self.history, self.checks):

@@ -210,7 +210,7 @@ class ResumableBatch:
             for p in (self.manifest, partial_name(out_path), self.claims_file)
             if os.path.lexists(p)
         ]
-        at = {"decisions": None, "rejects": None, "claims": None}
+        at: dict[str, int | None] = {"decisions": None, "rejects": None, "claims": None}
         if resume and old is not None:
             why = _difference(old.get("identity", {}), ident)
             if why:

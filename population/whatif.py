@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from dsl.errors import PolicyError
 from dsl.visible import visible, visible_lines
@@ -672,7 +673,7 @@ def compare_population(
         before = _sides(base, res_b, cache_b)
         from .batch import case_id as _case_id
 
-        case_id = _case_id(base, res_b.facts)
+        case_id = _case_id(base, cast(dict, res_b.facts))  # a decided case has its facts
         try:
             res_o = ev_other.decide(case, as_of=as_of, explain=False, case_name=name)
             after = _sides(other, res_o, cache_o)

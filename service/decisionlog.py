@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+from typing import Any
 
 LEAN = ("program", "outcome", "amount", "failing", "missing")
 
@@ -80,7 +81,7 @@ class DecisionLog:
         """A log line. ``case``: sha256, as_of, as_of_source, as_of_missing;
         ``decisions``: the decision JSON (only the lean keys are kept);
         ``facts``: the facts as read (JSON), kept, masked, with --log-input."""
-        out = {
+        out: dict[str, Any] = {
             "format": 1,
             "decision_id": decision_id,
             "endpoint": endpoint,
@@ -119,7 +120,7 @@ def _masks(policy) -> dict:
         return {}
 
     def walk(decls: dict) -> dict:
-        out = {}
+        out: dict[str, Any] = {}
         for name, d in decls.items():
             fmt = getattr(d, "format", None)
             if fmt:

@@ -50,7 +50,7 @@ def documented(*statuses: int) -> dict:
 
 
 # ledger.errors kinds → status (the ledger names its errors' kinds for callers like this)
-LEDGER = {
+LEDGER: dict[str | None, int] = {
     "not_found": 404,
     "forbidden": 403,
     "conflict": 409,

@@ -1,5 +1,6 @@
-"""ruff's lint and format check pass over the whole tree (the rules are in
-pyproject.toml [tool.ruff]; .ci/run runs the same two commands)."""
+"""ruff's lint and format check pass over the whole tree, and mypy over the
+shipped code (the rules are in pyproject.toml [tool.ruff] and [tool.mypy];
+.ci/run runs the same commands)."""
 
 import subprocess
 import sys
@@ -20,3 +21,15 @@ def test_ruff(args):
         text=True,
     )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mypy():
+    # the files and the strictness per room are in pyproject.toml [tool.mypy]
+    r = subprocess.run(
+        [sys.executable, "-m", "mypy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Success: no issues found" in r.stdout

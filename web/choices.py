@@ -22,6 +22,7 @@ institution not in the catalogue is entered as it is, and refused).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from dsl import ast
 
@@ -83,7 +84,9 @@ def catalogue_choices(policy) -> dict[str, list[Choice]]:
                     )
                     table = scope.get(row) if row is not None else None
                     if fact is not None and table is not None:
-                        add(fact, [r.get(b.name) for r in catalogs[table] if isinstance(r, dict)])
+                        # a table is found only when b is row.field
+                        field = cast(ast.Attr, b).name
+                        add(fact, [r.get(field) for r in catalogs[table] if isinstance(r, dict)])
             elif node.op in ("in", "not in"):
                 fact = fact_path(node.left, scope)
                 table = catalogue(node.right)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -45,8 +46,8 @@ ROLES = {
     "record": ("caseworker",),
     "pay": ("finance",),
 }
-# ledger.errors kinds → status
-STATUS = {
+# ledger.errors kinds → status (an error of no kind: none)
+STATUS: dict[str | None, int] = {
     "not_found": 404,
     "forbidden": 403,
     "conflict": 409,
@@ -132,7 +133,10 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else "zh"
 
 
-def _headers(response: Response, csp: str = CSP) -> Response:
+_R = TypeVar("_R", bound=Response)
+
+
+def _headers(response: _R, csp: str = CSP) -> _R:
     response.headers["Content-Security-Policy"] = csp
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

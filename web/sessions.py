@@ -49,7 +49,9 @@ def _utc(t: _dt.datetime) -> str:
 
 def same(a: str | None, b: str | None) -> bool:
     """Two tokens equal, compared in constant time (False when either is absent)."""
-    return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
+    if not a or not b:
+        return False
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 class SessionStore:

@@ -4,9 +4,12 @@ from the policy; these are the words of the pages around it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 LANGS = ("zh", "en")
 
-WORDS = {
+# language → word → a phrase (or phrases by key: roles, statuses)
+WORDS: dict[str, dict[str, Any]] = {
     "zh": {
         "site": "职业技能提升补贴 网上申报与审核",
         "open": "（",
