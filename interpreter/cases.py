@@ -18,9 +18,10 @@ import datetime as _dt
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from dsl.dates import date_problem
 from dsl.errors import CaseError, Position
@@ -105,12 +106,12 @@ def decimal_from_text(text: str) -> Decimal:
     return Decimal(text)
 
 
-def _reject_constant(name):
+def _reject_constant(name: str) -> NoReturn:
     raise _Constant(f"{name} is not a number a case may contain")
 
 
-def _pairs(pairs):
-    out = {}
+def _pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
             raise _Duplicate(f'the key "{_brief(k)}" is given twice')
@@ -257,7 +258,7 @@ class CaseReader:
         self._fen = Decimal(1).scaleb(-self._places)
         self._dates: dict[str, _dt.date] = {}  # the same dates recur across cases
 
-    def convert(self, data, source: str = "<case>") -> dict:
+    def convert(self, data: Any, source: str = "<case>") -> dict:
         if not isinstance(data, dict):
             raise CaseError(
                 f"a case is a JSON object: {{ ... }}, found {_show(data)}",
@@ -318,7 +319,9 @@ class CaseReader:
             self._constrain(record, out, prefix, source)
         return out
 
-    def _stated_none(self, value: dict, decl: FactDecl, path: str, bad):
+    def _stated_none(
+        self, value: dict, decl: FactDecl, path: str, bad: Callable[..., CaseError]
+    ) -> Any:
         """``{"none": true}``: the fact is known not to exist or not to apply,
         where facts.yaml declares what that means for it."""
         others = [k for k in value if k != "none" and k[:1] not in ("_", "$")]
@@ -343,7 +346,7 @@ class CaseReader:
             )
         return self._none_value(decl, _path_parts(path))
 
-    def _none_value(self, decl: FactDecl, parts: tuple):
+    def _none_value(self, decl: FactDecl, parts: tuple) -> Any:
         """The value of a fact stated none: a record's fields are none too (its
         booleans false, its lists empty); any other fact is NONE."""
         t = decl.type
@@ -375,7 +378,7 @@ class CaseReader:
                     context=f"field {prefix}.{c.field}",
                 )
 
-    def _fast(self, value, decl: FactDecl):
+    def _fast(self, value: Any, decl: FactDecl) -> Any:
         """A valid leaf value converted, or _SLOW to take the checking path
         (which gives the message for anything out of the ordinary)."""
         t = decl.type
@@ -414,8 +417,8 @@ class CaseReader:
                 return value
         return _SLOW
 
-    def _value(self, value, decl: FactDecl, path: str, source: str, depth: int):
-        def bad(message, hint=None):
+    def _value(self, value: Any, decl: FactDecl, path: str, source: str, depth: int) -> Any:
+        def bad(message: str, hint: str | None = None) -> CaseError:
             return CaseError(message, position=Position(source), context=f"field {path}", hint=hint)
 
         t = decl.type
@@ -458,7 +461,8 @@ class CaseReader:
             return value
         if t in ("number", "money"):
             if isinstance(value, str) and number_problem(value) is not None:
-                raise bad(number_problem(value))  # a CSV cell, a stored decision
+                # a CSV cell, a stored decision (the problem was found just above)
+                raise bad(cast(str, number_problem(value)))
             if self.numbers_as_text and isinstance(value, str):
                 with contextlib.suppress(InvalidOperation):
                     value = Decimal(value)
@@ -586,14 +590,14 @@ def _brief(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
 
 
-def _show_value(value) -> str:
+def _show_value(value: Any) -> str:
     """A converted value (a date, a Decimal) as a case writes it."""
     if isinstance(value, _dt.date):
         return f'"{value.isoformat()}"'
     return _show(value)
 
 
-def _show(value) -> str:
+def _show(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -721,5 +725,5 @@ def _schema(d: FactDecl, policy: Policy) -> dict:
     return s
 
 
-def _num(x: Decimal):
+def _num(x: Decimal) -> int | float:
     return int(x) if x == x.to_integral_value() else float(x)

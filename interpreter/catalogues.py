@@ -19,12 +19,18 @@ import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from dsl import Environment, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.compiler import Context
 from dsl.environment import diagnostic_error
 from dsl.errors import PolicyFileError, Position
+
+from .yamlsource import Source
+
+if TYPE_CHECKING:
+    from .loader import _Loader
 
 OPEN_END = _dt.date(9999, 12, 31)
 SCALARS = {
@@ -84,7 +90,7 @@ def entry_type(decl: CatalogueDecl, enums: dict) -> T.Type:
     )
 
 
-def _convert(value, d: dict, enums: dict):
+def _convert(value: Any, d: dict, enums: dict) -> Any:
     """(plain value, None) or (None, what was expected)."""
     kind = d["type"]
     if kind == "list":
@@ -124,13 +130,13 @@ def _convert(value, d: dict, enums: dict):
     return None, kind
 
 
-def _found(value) -> str:
+def _found(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
+def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
     """The declarations of catalogs.yaml (``src``), with their own errors:
     unknown enums, keys and periods naming no field."""
     from .loader import _close
@@ -146,7 +152,7 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
         n = len(errors)
         fields = c["fields"]
 
-        def check_field(d, path):
+        def check_field(d: Any, path: tuple) -> None:
             if d["type"] == "enum" and d.get("enum") not in enums:
                 errors.append(
                     src.error(
@@ -208,7 +214,7 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
     return out
 
 
-def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
+def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> None:
     """Read and check the entries of ``data_src`` into ``decl``: every field
     declared and of its type, none unknown, keys unique, periods in order."""
     data = data_src.data
@@ -246,7 +252,7 @@ def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
 
 
 def read_entry(
-    decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict, errors: list
+    decl: CatalogueDecl, raw: Any, data_src: Source, at: tuple, enums: dict, errors: list
 ) -> dict | None:
     """One entry as plain values, or None after reporting what is wrong with it
     (a field of the wrong type, unknown or missing; a period out of order)."""
@@ -317,7 +323,7 @@ def _key_text(decl: CatalogueDecl, key: tuple) -> str:
 
 def run_checks(
     decls: list[CatalogueDecl],
-    cat_src,
+    cat_src: Source,
     data_srcs: dict,
     enums: dict,
     types: dict,
@@ -369,14 +375,16 @@ def run_checks(
                     )
 
 
-def _index(src, cid: str) -> int:
+def _index(src: Source, cid: str) -> int:
     for i, c in enumerate(src.data["catalogs"]):
         if c["id"] == cid:
             return i
     return 0
 
 
-def load(ld, enums: dict, changes: Sequence = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
+def load(
+    ld: _Loader, enums: dict, changes: Sequence = ()
+) -> tuple[list[CatalogueDecl], dict, dict] | None:
     """The catalogues the policy folder of loader ``ld`` declares: (declarations
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""

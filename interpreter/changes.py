@@ -24,10 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .yamlsource import Source
+
+if TYPE_CHECKING:
+    from dsl import Environment
+    from dsl.errors import PolicyFileError
+
+    from .loader import _Loader
+    from .model import FactDecl
 
 # operation → (what it changes, the key naming it inside the payload)
 OPERATIONS = {
@@ -63,16 +71,18 @@ class Change:
     revision: str  # the revision's document (number, else id)
     revision_id: str
 
-    def error(self, message: str, *path, hint: str | None = None, context: str | None = None):
+    def error(
+        self, message: str, *path: str | int, hint: str | None = None, context: str | None = None
+    ) -> PolicyFileError:
         return self.src.error(
             self.at + tuple(path), message, hint=hint, context=context or f"change {self.op}"
         )
 
-    def view(self, *path) -> Source:
+    def view(self, *path: str | int) -> Source:
         return self.src.view(self.at + tuple(path))
 
 
-def collect(rev_srcs, errors: list) -> list[Change]:
+def collect(rev_srcs: Iterable[Source], errors: list) -> list[Change]:
     """Every change of the revisions, in their order; an unknown operation is
     an error with the nearest one."""
     from .loader import _close
@@ -110,7 +120,7 @@ def of(changes: list[Change], *ops: str) -> list[Change]:
     return [c for c in changes if c.op in ops]
 
 
-def grafted(src: Source, at: tuple, prefix: tuple, data) -> Source:
+def grafted(src: Source, at: tuple, prefix: tuple, data: Any) -> Source:
     """A Source whose ``data`` sits under ``prefix`` and whose positions point
     at the payload ``at`` of ``src`` — to hand a change to the loader's own
     readers (the same checks, the same file:line:col)."""
@@ -123,7 +133,7 @@ def grafted(src: Source, at: tuple, prefix: tuple, data) -> Source:
     return out
 
 
-def nest(prefix: tuple, value) -> dict:
+def nest(prefix: tuple, value: Any) -> dict:
     """{"a": {"b": value}} for prefix ("a", "b")."""
     for key in reversed(prefix):
         value = {key: value}
@@ -189,7 +199,7 @@ def validate(changes: list[Change], errors: list) -> list[Change]:
 # -- facts and enums ------------------------------------------------------------------
 
 
-def _repath(decl, path: str) -> None:
+def _repath(decl: FactDecl, path: str) -> None:
     decl.path = path
     for k, f in decl.fields.items():
         _repath(f, f"{path}.{k}")
@@ -197,7 +207,7 @@ def _repath(decl, path: str) -> None:
         _repath(decl.items, f"{path}[]")
 
 
-def apply_facts(changes: list[Change], ld, enums: dict, facts: dict) -> None:
+def apply_facts(changes: list[Change], ld: _Loader, enums: dict, facts: dict) -> None:
     from .loader import _close, _facts
 
     for c in of(changes, "add_enum", "add_enum_values", "add_fact", "replace_fact"):
@@ -285,7 +295,7 @@ def apply_facts(changes: list[Change], ld, enums: dict, facts: dict) -> None:
 # -- standards --------------------------------------------------------------------------
 
 
-def apply_standards(changes: list[Change], ld, enums: dict, standards: dict) -> None:
+def apply_standards(changes: list[Change], ld: _Loader, enums: dict, standards: dict) -> None:
     from . import schemas
     from .loader import _cites, _close, _standards
 
@@ -387,7 +397,7 @@ def apply_standards(changes: list[Change], ld, enums: dict, standards: dict) -> 
 # -- lists of document.yaml: real-name checks, targets ----------------------------------
 
 
-def listed(doc_src, key: str, changes: list[Change], what: str, errors: list) -> list:
+def listed(doc_src: Source, key: str, changes: list[Change], what: str, errors: list) -> list:
     """(source, path, entry) of document.yaml's ``key`` list after the
     add_/replace_ changes of ``what`` (by id)."""
     from .loader import _close
@@ -420,7 +430,13 @@ def listed(doc_src, key: str, changes: list[Change], what: str, errors: list) ->
 # -- definitions, programs, clauses ------------------------------------------------------
 
 
-def apply_definitions(changes: list[Change], ld, env, declared: dict, reserved) -> None:
+def apply_definitions(
+    changes: list[Change],
+    ld: _Loader,
+    env: Environment,
+    declared: dict,
+    reserved: Iterable[str],
+) -> None:
     """add_definition / replace_definition into ``declared`` (name → (source,
     index)), defined in ``env`` so the others can refer to them."""
     from dsl import ParseError
@@ -482,7 +498,12 @@ def program_views(changes: list[Change], views: list, errors: list) -> None:
 
 
 def apply_clauses(
-    changes: list[Change], ld, env, programs: dict, program_locals: dict, compile_clause
+    changes: list[Change],
+    ld: _Loader,
+    env: Environment,
+    programs: dict,
+    program_locals: dict,
+    compile_clause: Callable[..., Any],
 ) -> None:
     """add_clause / replace_clause in a program, compiled with the program's
     own let names."""
@@ -533,7 +554,11 @@ def apply_clauses(
 
 
 def apply_entries(
-    changes: list[Change], decls: list, enums: dict, errors: list, read_entry
+    changes: list[Change],
+    decls: list,
+    enums: dict,
+    errors: list,
+    read_entry: Callable[..., Any],
 ) -> None:
     """add_catalogue_entry / replace_catalogue_entry in the catalogues the
     policy declares, each entry checked as the catalogue's own are."""

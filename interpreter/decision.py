@@ -7,11 +7,11 @@ JSON. Outcomes: eligible, ineligible, undetermined.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .model import Clause, Installment, Program
 
@@ -34,8 +34,8 @@ class ClauseResult(tuple):
         result: bool | None,
         missing: tuple[str, ...] = (),
         values: dict[str, object] | None = None,
-        catalog_rows=(),
-    ):
+        catalog_rows: list | tuple = (),
+    ) -> ClauseResult:
         return tuple.__new__(
             cls, (clause, result, missing, {} if values is None else values, catalog_rows)
         )
@@ -73,7 +73,7 @@ class ClauseResult(tuple):
     def id(self) -> str:
         return self[0].id
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, ClauseResult):
             return NotImplemented
         return (self[0], self[1], self[2], self.values, list(self[4])) == (
@@ -84,14 +84,14 @@ class ClauseResult(tuple):
             list(other[4]),
         )
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else not eq
 
     # unhashable, as a mutable value is; typeshed declares __hash__ a method
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ClauseResult({self[0].id}, {self[1]}, missing={self[2]})"
 
 
@@ -123,13 +123,13 @@ class _NoLets(Mapping):
 
     __hash__ = object.__hash__
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: object) -> NoReturn:
         raise KeyError(key)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 0
 
 
@@ -182,7 +182,7 @@ class Decision:
         "lets",
     )
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if other.__class__ is not Decision:
             return NotImplemented
         return all(getattr(self, f) == getattr(other, f) for f in self._COMPARED)
@@ -190,7 +190,7 @@ class Decision:
     # unhashable, as a mutable value is; typeshed declares __hash__ a method
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Decision({self.program.id}, {self.outcome}, amount={self.amount}, "
             f"missing={self.missing})"
@@ -253,5 +253,5 @@ class CaseResult:
         self.case_sha256 = case_sha256
         self.facts = facts
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CaseResult({self.case_name}, as_of={self.as_of}, {self.decisions})"

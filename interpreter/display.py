@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import cast
+from typing import Any, cast
 
 from dsl.visible import visible  # noqa: F401 - one definition, re-exported for documents
 
@@ -38,7 +38,7 @@ _MONTHS_EN = (
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def to_decimal(value) -> Decimal | None:
+def to_decimal(value: Any) -> Decimal | None:
     """A Decimal from a Decimal, an int or the text of a number; None otherwise."""
     if isinstance(value, bool):
         return None
@@ -55,7 +55,7 @@ def to_decimal(value) -> Decimal | None:
     return None
 
 
-def money_figures(value, places: int = 2) -> str:
+def money_figures(value: Any, places: int = 2) -> str:
     """1,500.00: thousands separators, two decimals (the fen); a value with
     more decimals than that keeps them all, so nothing is hidden."""
     d = to_decimal(value)
@@ -67,7 +67,7 @@ def money_figures(value, places: int = 2) -> str:
     return f"{d:,f}"
 
 
-def number_text(value) -> str:
+def number_text(value: Any) -> str:
     """A plain number with thousands separators and its own decimals (38, 1,200, 0.85)."""
     d = to_decimal(value)
     if d is None:
@@ -79,7 +79,7 @@ def number_text(value) -> str:
     return f"{d:,f}"
 
 
-def percent_text(value) -> str:
+def percent_text(value: Any) -> str:
     """A share as a percentage: 0.6 → 60%, 0.875 → 87.5%."""
     d = to_decimal(value)
     if d is None:
@@ -92,7 +92,7 @@ _SMALL_UNITS = ("", "拾", "佰", "仟")
 _BIG_UNITS = ("", "万", "亿", "万亿")
 
 
-def money_in_capitals(value) -> str:
+def money_in_capitals(value: Any) -> str:
     """An amount of yuan in Chinese capitals (中文大写金额), as written on
     financial documents: 1500 → 壹仟伍佰元整, 4399.80 → 肆仟叁佰玖拾玖元捌角,
     1005.06 → 壹仟零伍元零陆分, 100000 → 壹拾万元整.
@@ -153,7 +153,7 @@ def _integer_capitals(n: int) -> str:
     return out
 
 
-def date_value(value) -> _dt.date | None:
+def date_value(value: Any) -> _dt.date | None:
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str) and _ISO_DATE.match(value):
@@ -164,7 +164,7 @@ def date_value(value) -> _dt.date | None:
     return None
 
 
-def date_text(value, lang: str = "zh") -> str:
+def date_text(value: Any, lang: str = "zh") -> str:
     """2021年5月20日, or 20 May 2021 in English."""
     day = date_value(value)
     if day is None:
@@ -174,7 +174,7 @@ def date_text(value, lang: str = "zh") -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def period_text(start, until, lang: str = "zh") -> str:
+def period_text(start: Any, until: Any, lang: str = "zh") -> str:
     """2020年5月1日至2021年2月28日; an open end (none, or 9999-12-31) reads
     as 2021年6月1日起."""
     end = date_value(until)
@@ -188,7 +188,7 @@ def period_text(start, until, lang: str = "zh") -> str:
 YES_NO = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 
-def value_text(value, type_: str | None, lang: str = "zh", unit: str | None = None) -> str:
+def value_text(value: Any, type_: str | None, lang: str = "zh", unit: str | None = None) -> str:
     """A case or catalogue value by its declared type (money, number, date,
     boolean, enum, string); an undeclared value by its shape."""
     if value is None:

@@ -14,9 +14,14 @@ and is not refused: the commands say which versions they read.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from dsl.errors import CaseError, Position
+
+if TYPE_CHECKING:
+    from .model import Policy
 
 OTHER_POLICY_OPTION = click.option(
     "--other-policy",
@@ -32,7 +37,9 @@ class OtherPolicyError(CaseError):
     """An output made under another policy than the one used (exit 2)."""
 
 
-def made_under(policy, made_id, where: Position, what: str, allow: bool = False) -> None:
+def made_under(
+    policy: Policy, made_id: object, where: Position, what: str, allow: bool = False
+) -> None:
     """Refuse ``what`` (at ``where``) when it names a policy id other than
     ``policy``'s, unless ``allow``. An output that names no policy id (written
     before outputs carried one) is read."""

@@ -44,7 +44,9 @@ import signal
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import FrameType, TracebackType
 from typing import Any, Literal
 
 from dsl.errors import PolicyError, Position
@@ -106,7 +108,7 @@ def silence_stdout() -> None:
 
 
 @contextlib.contextmanager
-def signals_deferred():
+def signals_deferred() -> Iterator[None]:
     """Ctrl-C and SIGTERM held back for a moment and acted on right after: a
     temporary file is created and recorded, or a record of progress written,
     whole — an interruption in between would leave a file nobody removes.
@@ -118,12 +120,12 @@ def signals_deferred():
     thread, where handlers cannot be set, nothing is held."""
     got: list[int] = []
 
-    def hold(signum, frame):
+    def hold(signum: int, frame: FrameType | None) -> None:
         got.append(signum)
 
     held = (signal.SIGINT, signal.SIGTERM)
     try:
-        old = [(s, signal.signal(s, hold)) for s in held]
+        old: list[tuple[int, Any]] = [(s, signal.signal(s, hold)) for s in held]
     except ValueError:
         old = []
     try:
@@ -488,7 +490,7 @@ class Outputs:
     existing outputs. Use as a context manager: outputs are completed when the
     block ends normally and discarded when it raises."""
 
-    def __init__(self, inputs=(), force: bool = False):
+    def __init__(self, inputs: Iterable[str | os.PathLike[str] | None] = (), force: bool = False):
         self.force = force
         self._inputs: dict[tuple[int, int], str] = {}
         self._outputs: list[Output | PartialFolder] = []
@@ -497,13 +499,13 @@ class Outputs:
             if p is not None:
                 self.add_input(p)
 
-    def add_input(self, path) -> None:
+    def add_input(self, path: str | os.PathLike[str]) -> None:
         path = str(path)
         st = _fd_stat(0) if path == "-" else _stat(path)
         if st is not None and stat.S_ISREG(st.st_mode):
             self._inputs.setdefault(_identity(st), "<stdin>" if path == "-" else path)
 
-    def check(self, path, what: str) -> tuple[bool, int | None]:
+    def check(self, path: str | os.PathLike[str], what: str) -> tuple[bool, int | None]:
         """Refuse an output that would destroy data; (written directly, mode)."""
         path = str(path)
         if path == "-":
@@ -546,7 +548,7 @@ class Outputs:
             )
         return False, stat.S_IMODE(st.st_mode) if st is not None else None
 
-    def _against_inputs(self, ident, shown: str, what: str) -> None:
+    def _against_inputs(self, ident: tuple[int, int], shown: str, what: str) -> None:
         if ident in self._inputs:
             raise OutputError(
                 f"the {what} is the same file as the input "
@@ -555,7 +557,7 @@ class Outputs:
                 hint="write to another file",
             )
 
-    def _claim(self, key, shown: str, what: str) -> None:
+    def _claim(self, key: object, shown: str, what: str) -> None:
         if key in self._claimed:
             raise OutputError(
                 f"the {what} is the same file as the {self._claimed[key]}",
@@ -564,7 +566,7 @@ class Outputs:
             )
         self._claimed[key] = f"{what} {shown}"
 
-    def open(self, path, what: str) -> Output:
+    def open(self, path: str | os.PathLike[str], what: str) -> Output:
         """Check ``path`` (see ``check``) and start writing it."""
         direct, mode = self.check(path, what)
         with signals_deferred():
@@ -572,7 +574,9 @@ class Outputs:
             self._outputs.append(out)
         return out
 
-    def open_folder(self, path, what: str, *, resume: bool) -> PartialFolder:
+    def open_folder(
+        self, path: str | os.PathLike[str], what: str, *, resume: bool
+    ) -> PartialFolder:
         """An output folder written as ``NAME.partial/`` and renamed when
         complete. Refused (exit 2, before anything is written) when NAME is a
         file, holds an input, or exists without ``force``; a partial folder
@@ -628,7 +632,9 @@ class Outputs:
             self._outputs.append(out)
         return out
 
-    def open_partial(self, path, what: str, resume_at: int | None = None) -> PartialOutput:
+    def open_partial(
+        self, path: str | os.PathLike[str], what: str, resume_at: int | None = None
+    ) -> PartialOutput:
         """Check ``path`` (a regular file, see ``check``) and write it under its
         partial name (``partial_name``); ``resume_at``: go on from that many
         bytes of the partial file an earlier run left (None: start afresh,
@@ -680,7 +686,12 @@ class Outputs:
     def __enter__(self) -> Outputs:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
         if exc_type is None:
             self.commit()
         else:

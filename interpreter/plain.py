@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from . import display
 from .model import Policy
@@ -137,7 +138,7 @@ class Plain:
         decl = self.policy.fact(path)
         return decl.label_for(self.lang) if decl else path
 
-    def value(self, path: str, value) -> str:
+    def value(self, path: str, value: Any) -> str:
         if value is None:
             return self.w["unknown"]
         if value == {"none": True}:
@@ -183,7 +184,7 @@ class Plain:
         e = self.policy.enums.get(enum or "")
         return bool(e and e.values and all(v in self.policy.programs for v in e.values))
 
-    def money(self, amount) -> str:
+    def money(self, amount: Any) -> str:
         text = display.money_figures(amount)
         return f"{text} {self.w['yuan']}" if self.lang == "en" else text + self.w["yuan"]
 
@@ -220,7 +221,7 @@ class Plain:
             shown.append(" ".join(parts))
         return name, shown or [self.w["no_rows"]]
 
-    def let_value(self, program_id: str, key: str, value) -> str:
+    def let_value(self, program_id: str, key: str, value: Any) -> str:
         """A labelled intermediate value by its type: money, yes/no, a number."""
         if isinstance(value, bool):
             return display.value_text(value, "boolean", self.lang)

@@ -23,7 +23,7 @@ from dsl.visible import visible
 from . import display
 from .formats import FORMATS, FormatError
 from .model import Policy
-from .plain import FAILED, Plain, PlainDecision
+from .plain import FAILED, Plain, PlainDecision, Quote
 
 WIDTH = 80
 
@@ -307,7 +307,7 @@ class PlainTextRenderer:
             out += wrap(text, "    ", "      ")
         return out
 
-    def quote(self, q, indent: str) -> list[str]:
+    def quote(self, q: Quote, indent: str) -> list[str]:
         w = self.w
         quote = q.text
         if self.lang == "zh":

@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dsl.errors import CaseError, Position
 
@@ -197,7 +198,7 @@ def replay(policy: Policy, path: str | Path, other_policy: bool = False) -> Repl
     return out
 
 
-def _without(facts, parts: list[str]):
+def _without(facts: Any, parts: list[str]) -> Any:
     """``facts`` without the value at a dotted path (``[]`` after a name: in
     every item of that list)."""
     if not parts or not isinstance(facts, dict):

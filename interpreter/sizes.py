@@ -11,11 +11,14 @@ policy and far below what hurts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dsl.errors import PolicyError, PolicyFileError
+from dsl.errors import PolicyError, PolicyFileError, Position
 
 from .yamlsource import Source
+
+if TYPE_CHECKING:
+    from .model import Policy
 
 MAX_PROGRAMS = 200  # in the policy and its revisions together
 MAX_CLAUSES = 100  # in one program
@@ -40,11 +43,11 @@ def _too_many(src: Source, path: tuple, what: str, n: int, limit: int) -> Policy
     )
 
 
-def _seq(value) -> int:
+def _seq(value: Any) -> int:
     return len(value) if isinstance(value, (list, dict)) else 0
 
 
-def _program(src: Source, at: tuple, p) -> list[PolicyError]:
+def _program(src: Source, at: tuple, p: Any) -> list[PolicyError]:
     if not isinstance(p, dict):
         return []
     out: list[PolicyError] = []
@@ -131,7 +134,7 @@ def file_problems(src: Source, kind: str) -> list[PolicyError]:
     return out
 
 
-def total_problems(sources: list[tuple[Source, str]], position) -> list[PolicyError]:
+def total_problems(sources: list[tuple[Source, str]], position: Position) -> list[PolicyError]:
     """The counts over all the files of a policy and its revisions
     (``sources``: each file with its kind, the name of its schema)."""
     n = {"programs": 0, "definitions": 0, "standards": 0, "clauses": 0, "revisions": 0}
@@ -165,7 +168,7 @@ def total_problems(sources: list[tuple[Source, str]], position) -> list[PolicyEr
     return out
 
 
-def compiled_problems(policy) -> list[PolicyError]:
+def compiled_problems(policy: Policy) -> list[PolicyError]:
     """Programs whose generated code is over MAX_COMPILED_CHARS (compiled here,
     as a decision would compile them)."""
     from .evaluate import Evaluator

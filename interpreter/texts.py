@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import overload
 
@@ -36,7 +37,7 @@ _DATES = re.compile(
 )
 
 
-def placeholders(text: str):
+def placeholders(text: str) -> Iterator[tuple[str, str | None, bool, tuple[int, int]]]:
     """(standard id, key or None, as a percentage, (start, end)) for each."""
     for m in PLACEHOLDER.finditer(text or ""):
         yield m.group(1), m.group(2), bool(m.group(3)), m.span()
@@ -99,7 +100,7 @@ def fill(text: str | None, standards: dict, day: _dt.date | None) -> str | None:
     if not text or "{standards." not in text:
         return text
 
-    def value(m):
+    def value(m: re.Match[str]) -> str:
         sid, key, pct = m.group(1), m.group(2), bool(m.group(3))
         std = standards.get(sid)
         version = std.at(day) if std is not None and day is not None else None
