@@ -8,6 +8,7 @@ Operators are data (see ``dsl.operators``); the tree names them by symbol.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -58,7 +59,7 @@ class Date(Node):
 class ListLit(Node):
     items: tuple[Node, ...]
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return self.items
 
 
@@ -72,7 +73,7 @@ class Attr(Node):
     obj: Node
     name: str
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.obj,)
 
 
@@ -81,7 +82,7 @@ class Index(Node):
     obj: Node
     key: Node
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.obj, self.key)
 
 
@@ -90,7 +91,7 @@ class Lambda(Node):
     param: str
     body: Node
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.body,)
 
 
@@ -99,7 +100,7 @@ class Call(Node):
     func: str
     args: tuple[Node, ...]
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return self.args
 
 
@@ -108,7 +109,7 @@ class Unary(Node):
     op: str  # "-" or "not"
     operand: Node
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.operand,)
 
 
@@ -118,7 +119,7 @@ class Binary(Node):
     left: Node
     right: Node
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.left, self.right)
 
 
@@ -128,11 +129,11 @@ class If(Node):
     then: Node
     else_: Node
 
-    def children(self):
+    def children(self) -> tuple[Node, ...]:
         return (self.cond, self.then, self.else_)
 
 
-def walk(node: Node):
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children."""
     stack = [node]
     while stack:

@@ -8,7 +8,7 @@ number of cases (the cel-python shape: environment → compile → evaluate).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +20,10 @@ from .errors import CheckError, ErrorList, Position
 from .parser import parse
 
 
-def memoised(key, fn):
+def memoised(key: Hashable, fn: Callable[[Context], Any]) -> Callable[[Context], Any]:
     """fn(ctx), computed once per case (per Context)."""
 
-    def cached(ctx):
+    def cached(ctx: Context) -> Any:
         cache = ctx.cache
         try:
             return cache[key]
@@ -43,7 +43,7 @@ class Expression:
     check: CheckResult
     fn: Callable[[Context], Any]
 
-    def evaluate(self, ctx: Context):
+    def evaluate(self, ctx: Context) -> Any:
         return self.fn(ctx)
 
     @property
@@ -65,7 +65,7 @@ class Environment:
         self.catalogs_type = T.RecordType("catalog", tuple(self.catalogs.items()))
         self.definitions: dict[str, ast.Node] = {}
         self._types: dict[str, T.Type] = {}
-        self._compiled: dict[str, object] = {}
+        self._compiled: dict[str, Callable[[Context], Any] | None] = {}
         self._in_progress: list[str] = []
         self.cycles: list[tuple[str, list[str]]] = []
 
@@ -88,7 +88,7 @@ class Environment:
         self._types[name] = result.type
         return result.type
 
-    def compiled_definition(self, name: str):
+    def compiled_definition(self, name: str) -> Callable[[Context], Any]:
         if name not in self._compiled:
             # a placeholder first, so a (checked-out) cycle cannot recurse here
             self._compiled[name] = None
@@ -109,7 +109,9 @@ class Environment:
     def check(self, node: ast.Node, local_types: dict[str, T.Type] | None = None) -> CheckResult:
         return Checker(self, local_types).check(node)
 
-    def compile_node(self, node: ast.Node, local_defs: dict | None = None):
+    def compile_node(
+        self, node: ast.Node, local_defs: dict[str, Any] | None = None
+    ) -> Callable[[Context], Any]:
         return Compiler(self, local_defs).compile(node)
 
     def compile(
@@ -117,7 +119,7 @@ class Environment:
         text: str,
         source: str | None = None,
         local_types: dict[str, T.Type] | None = None,
-        local_defs: dict | None = None,
+        local_defs: dict[str, Any] | None = None,
     ) -> Expression:
         """Parse, check and compile; raise every check error at once."""
         node = parse(text, source)
@@ -128,7 +130,11 @@ class Environment:
 
 
 def diagnostic_error(
-    d: Diagnostic, text: str, source: str | None = None, locate=None, context: str | None = None
+    d: Diagnostic,
+    text: str,
+    source: str | None = None,
+    locate: Callable[[int, int], tuple[int | None, int | None]] | None = None,
+    context: str | None = None,
 ) -> CheckError:
     """A checker diagnostic as an error with a caret under the expression.
 

@@ -11,6 +11,10 @@ or field it concerns, and renders as the officer sees it::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class PolicyError(Exception):
         position: Position | None = None,
         context: str | None = None,
         snippet: str | None = None,
-    ):
+    ) -> Self:
         """Attach where the error happened, where that is first known."""
         if position is not None and self.position.source is None:
             self.position = position
@@ -101,7 +105,7 @@ class PolicyError(Exception):
             lines.append(f"  hint: {visible(self.hint)}")
         return "\n".join(lines)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "file": self.position.source,
@@ -168,5 +172,5 @@ class ErrorList(PolicyError):
     def render(self) -> str:
         return "\n".join(e.render() for e in self.errors)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"errors": [e.to_json() for e in self.errors]}

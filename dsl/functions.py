@@ -11,6 +11,7 @@ import datetime as _dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from typing import Any
 
 from . import types as T
 from .errors import EvaluationError
@@ -30,8 +31,8 @@ class Function:
     max_args: int | None  # None: any number
     signature: str  # as shown in messages and docs
     doc: str
-    type_rule: Callable  # (arg types, report) -> result type
-    impl: Callable | None = None  # plain function over known values
+    type_rule: TypeRule
+    impl: Callable[..., Any] | None = None  # plain function over known values
     lambda_arg: int | None = None  # index of the argument that is `x -> ...`
     reads_presence: bool = False  # present(): sees unknown instead of propagating it
 
@@ -39,17 +40,23 @@ class Function:
 class Report:
     """What a type rule uses to complain about argument i."""
 
-    def __init__(self, error):
+    def __init__(self, error: Callable[[int, str], object]) -> None:
         self._error = error
 
-    def __call__(self, index: int, message: str):
+    def __call__(self, index: int, message: str) -> None:
         self._error(index, message)
+
+
+# report(i, message): what is wrong with argument i
+Reporter = Callable[[int, str], object]
+# (argument types, report) -> the result's type
+TypeRule = Callable[[list[T.Type], Reporter], T.Type]
 
 
 # --- type rules ----------------------------------------------------------------
 
 
-def _numeric_args(types, report):
+def _numeric_args(types: list[T.Type], report: Reporter) -> T.Type:
     result = T.NUMBER
     for i, t in enumerate(types):
         if not T.is_numeric(t):
@@ -59,7 +66,7 @@ def _numeric_args(types, report):
     return result
 
 
-def _round_rule(types, report):
+def _round_rule(types: list[T.Type], report: Reporter) -> T.Type:
     result = _numeric_args(types[:1], report)
     if len(types) > 1 and not T.is_numeric(types[1]):
         report(1, f"the number of decimal places must be a number, found {types[1]}")
@@ -76,8 +83,10 @@ def _round_rule(types, report):
     return result
 
 
-def _list_rule(result, body_type=None):
-    def rule(types, report):
+def _list_rule(result: T.Type | str, body_type: str | None = None) -> TypeRule:
+    """``result``: the result's type, or "body" for the type the lambda gives."""
+
+    def rule(types: list[T.Type], report: Reporter) -> T.Type:
         if types and not isinstance(types[0], T.ListType) and types[0] != T.ANY:
             report(0, f"expected a list, found {types[0]}")
         if len(types) > 1 and body_type is not None:
@@ -88,13 +97,13 @@ def _list_rule(result, body_type=None):
                 report(1, f"the value summed must be a number, found {body}")
             if result == "body":
                 return body if T.is_numeric(body) else T.NUMBER
-        return result if result != "body" else T.NUMBER
+        return result if isinstance(result, T.Type) else T.NUMBER  # "body": no lambda
 
     return rule
 
 
-def _date_rule(result, count):
-    def rule(types, report):
+def _date_rule(result: T.Type, count: int) -> TypeRule:
+    def rule(types: list[T.Type], report: Reporter) -> T.Type:
         for i, t in enumerate(types[:count]):
             if t not in (T.DATE, T.ANY):
                 report(i, f"expected a date, found {t}")
@@ -103,7 +112,7 @@ def _date_rule(result, count):
     return rule
 
 
-def _present_rule(types, report):
+def _present_rule(types: list[T.Type], report: Reporter) -> T.Type:
     return T.BOOLEAN
 
 
@@ -111,7 +120,7 @@ def _present_rule(types, report):
 # turned any unknown argument into an unknown result) ------------------------
 
 
-def _round(value, places=Decimal(2), mode="half_up"):
+def _round(value: Decimal, places: Decimal = Decimal(2), mode: str = "half_up") -> Decimal:
     try:
         exp = Decimal(1).scaleb(-int(places))
         return value.quantize(exp, rounding=ROUNDING_MODES[mode])
@@ -119,7 +128,7 @@ def _round(value, places=Decimal(2), mode="half_up"):
         raise EvaluationError(f'unknown rounding mode "{mode}"') from None
 
 
-def _clamp(value, low, high):
+def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
     if low > high:
         raise EvaluationError(f"clamp: the lower bound {low} is above the upper bound {high}")
     return min(max(value, low), high)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 from decimal import Decimal
+from typing import Any
 
 from . import ast
 from . import types as T
@@ -26,7 +27,7 @@ from . import types as T
 # every node class, by name; the field kinds come from the annotations, so a
 # new node class is covered without touching this module (a test round-trips
 # every kind)
-KINDS: dict[str, type] = {
+KINDS: dict[str, type[ast.Node]] = {
     cls.__name__: cls
     for cls in vars(ast).values()
     if isinstance(cls, type) and issubclass(cls, ast.Node) and cls is not ast.Node
@@ -42,7 +43,7 @@ _FIELD_KINDS = {
 }
 
 
-def _fields(cls) -> tuple[tuple[str, str], ...]:
+def _fields(cls: type[ast.Node]) -> tuple[tuple[str, str], ...]:
     out = []
     for f in dataclasses.fields(cls):
         if f.name == "pos":
@@ -57,10 +58,10 @@ def _fields(cls) -> tuple[tuple[str, str], ...]:
 _LAYOUT = {name: _fields(cls) for name, cls in KINDS.items()}
 
 
-def to_data(node: ast.Node) -> list:
+def to_data(node: ast.Node) -> list[Any]:
     name = type(node).__name__
     p = node.pos
-    out: list = [name, [p.line, p.column, p.end_line, p.end_column]]
+    out: list[Any] = [name, [p.line, p.column, p.end_line, p.end_column]]
     for field, kind in _LAYOUT[name]:
         v = getattr(node, field)
         if kind == "node":
@@ -76,7 +77,7 @@ def to_data(node: ast.Node) -> list:
     return out
 
 
-def from_data(data, depth: int = 0) -> ast.Node:
+def from_data(data: Any, depth: int = 0) -> ast.Node:
     """The tree written by ``to_data``; ValueError for anything else."""
     if depth > 200 or not isinstance(data, list) or len(data) < 2:
         raise ValueError("not a syntax tree")
@@ -87,7 +88,7 @@ def from_data(data, depth: int = 0) -> ast.Node:
     span = data[1]
     if not (isinstance(span, list) and len(span) == 4 and all(type(x) is int for x in span)):
         raise ValueError("not a syntax tree")
-    args = []
+    args: list[Any] = []  # the node's fields, in order
     for (_field, kind), v in zip(layout, data[2:]):
         if kind == "node":
             args.append(from_data(v, depth + 1))
@@ -117,7 +118,7 @@ def from_data(data, depth: int = 0) -> ast.Node:
 _SIMPLE_TYPES = {t.name: t for t in (T.STRING, T.NUMBER, T.MONEY, T.BOOLEAN, T.DATE, T.ANY)}
 
 
-def type_to_data(t: T.Type) -> list:
+def type_to_data(t: T.Type) -> list[Any]:
     if isinstance(t, T.EnumType):
         return ["enum", t.name, sorted(t.values)]
     if isinstance(t, T.ListType):
@@ -140,7 +141,7 @@ def type_to_data(t: T.Type) -> list:
     raise TypeError(f"dsl.serial: no JSON form for the type {t!r}")
 
 
-def type_from_data(data, depth: int = 0) -> T.Type:
+def type_from_data(data: Any, depth: int = 0) -> T.Type:
     if depth > 100 or not isinstance(data, list) or len(data) < 2:
         raise ValueError("not a type")
     kind, name = data[0], data[1]
@@ -181,7 +182,7 @@ def type_from_data(data, depth: int = 0) -> T.Type:
 # -- values ------------------------------------------------------------------------------
 
 
-def value_to_data(v):
+def value_to_data(v: Any) -> Any:
     """Plain data (dicts, lists, text, numbers, booleans, None, Decimal, date)
     as JSON data."""
     if v is None or isinstance(v, (bool, str, int)):
@@ -200,7 +201,7 @@ def value_to_data(v):
     raise TypeError(f"dsl.serial: no JSON form for {type(v).__name__}")
 
 
-def value_from_data(data, depth: int = 0):
+def value_from_data(data: Any, depth: int = 0) -> Any:
     if depth > 100:
         raise ValueError("nested too deeply")
     if data is None or isinstance(data, (bool, str, int)):

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Type:
-    name: str
+    name: str | None  # None: an enum of literals (EnumType), a record or set unnamed
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 STRING = Type("string")
@@ -30,7 +30,7 @@ class EnumType(Type):
     """A string restricted to ``values``. ``name`` is None for the type of a
     string literal or of an if-expression choosing between literals."""
 
-    values: frozenset = frozenset()
+    values: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         if self.name:
@@ -48,7 +48,7 @@ class ListType(Type):
 
 @dataclass(frozen=True)
 class RecordType(Type):
-    fields: tuple = ()  # ((name, Type), ...) — a tuple so the type is hashable
+    fields: tuple[tuple[str, Type], ...] = ()  # a tuple so the type is hashable
 
     def field(self, name: str) -> Type | None:
         for key, typ in self.fields:

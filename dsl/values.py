@@ -10,7 +10,9 @@ true), so a decision can say exactly which missing facts stood in its way.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any, NoReturn
 
 
 class Unknown:
@@ -18,19 +20,19 @@ class Unknown:
 
     __slots__ = ("missing",)
 
-    def __init__(self, missing=frozenset()):
-        self.missing = frozenset(missing)
+    def __init__(self, missing: Iterable[str] = frozenset()) -> None:
+        self.missing: frozenset[str] = frozenset(missing)
 
-    def __bool__(self):  # a bug if reached: truthiness of unknown is undefined
+    def __bool__(self) -> NoReturn:  # a bug if reached: truthiness of unknown is undefined
         raise TypeError("the truth of an unknown value was asked for")
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Unknown) and other.missing == self.missing
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.missing)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Unknown({sorted(self.missing)})"
 
 
@@ -49,62 +51,64 @@ class KnownNone:
     There is one instance, ``NONE``."""
 
     __slots__ = ()
-    _instance = None
+    _instance: KnownNone | None = None
 
-    def __new__(cls):
+    def __new__(cls) -> KnownNone:
         if cls._instance is None:
             cls._instance = object.__new__(cls)
         return cls._instance
 
-    def __reduce__(self):  # one instance, also across processes
+    def __reduce__(
+        self,
+    ) -> tuple[type[KnownNone], tuple[()]]:  # one instance, also across processes
         return (KnownNone, ())
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return other is self
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         return other is not self
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return 0x6E6F6E65
 
-    def _false(self, other):
+    def _false(self, other: object) -> bool:
         return False
 
     __lt__ = __le__ = __gt__ = __ge__ = _false
 
-    def _none(self, *_other):
+    def _none(self, *_other: object) -> KnownNone:
         return self
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _none
     __truediv__ = __rtruediv__ = __neg__ = __pos__ = _none
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return False
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return 0
 
-    def __contains__(self, item):
+    def __contains__(self, item: object) -> bool:
         return False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "NONE"
 
 
 NONE = KnownNone()
 
 
-def merge(*values) -> Unknown:
+def merge(*values: Any) -> Unknown:
     """One Unknown carrying the missing facts of every unknown among values.
 
     An Unknown is immutable, so when one of them already names every missing
     fact it is returned as it is (the common case: one side unknown)."""
-    found = None
-    extra = None
+    found: Unknown | None = None
+    extra: frozenset[str] | None = None
     for v in values:
         if v.__class__ is Unknown:
             if found is None:
@@ -121,7 +125,7 @@ def merge(*values) -> Unknown:
     return Unknown(found.missing | extra)
 
 
-def merge2(a, b) -> Unknown:
+def merge2(a: Any, b: Any) -> Unknown:
     """merge(a, b) for two values of which at least one is unknown."""
     if a.__class__ is not Unknown:
         return b if b.__class__ is Unknown else Unknown()
@@ -132,11 +136,11 @@ def merge2(a, b) -> Unknown:
     return Unknown(a.missing | b.missing)
 
 
-def is_unknown(value) -> bool:
+def is_unknown(value: object) -> bool:
     return type(value) is Unknown
 
 
-def to_json(value):
+def to_json(value: Any) -> Any:
     """A runtime value as JSON-ready data (money as a string: exact)."""
     if type(value) is Unknown:
         return None
@@ -155,7 +159,7 @@ def to_json(value):
     return str(value)
 
 
-def show(value) -> str:
+def show(value: Any) -> str:
     """A runtime value as an officer reads it."""
     if type(value) is Unknown:
         return "unknown"

@@ -15,6 +15,7 @@ included, as it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Unicode categories Cc (controls), Cf (format: bidi marks and overrides,
 # zero-width characters, the byte-order mark, tags), Cs (surrogates), Zl and
@@ -30,7 +31,7 @@ _INVISIBLE = re.compile(
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(m: re.Match) -> str:
+def _escape(m: re.Match[str]) -> str:
     ch = m.group()
     named = _NAMED.get(ch)
     if named is not None:
@@ -50,7 +51,7 @@ def visible(text: str) -> str:
     return _INVISIBLE.sub(_escape, text)
 
 
-def visible_lines(lines) -> str:
+def visible_lines(lines: Iterable[str]) -> str:
     """Lines joined by newlines, each made visible first: however a value was
     built into a line, it cannot start another."""
     return "\n".join(visible(line) for line in lines)
