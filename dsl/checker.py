@@ -9,13 +9,18 @@ catalogues, definitions) so explanations and lint can use it later.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import ast
 from . import types as T
 from .functions import FUNCTIONS
 from .operators import ARITHMETIC, EQUALITY, LOGICAL, MEMBERSHIP, ORDERING
 from .visitor import Visitor, bound
+
+if TYPE_CHECKING:
+    from .environment import Environment
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,15 @@ class CheckResult:
     standards: set[str] = field(default_factory=set)
     catalogs: set[str] = field(default_factory=set)
     definitions: set[str] = field(default_factory=set)  # definitions and let names used
-    enum_literals: set[tuple[str, str]] = field(default_factory=set)  # (enum, value) used
+    # (enum name, value) used (Type.name is None for an enum of literals)
+    enum_literals: set[tuple[str | None, str]] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def _suggest(name: str, options) -> str | None:
+def _suggest(name: str, options: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else None
 
@@ -55,18 +61,22 @@ class Checker(Visitor[T.Type]):
     and detects cycles).
     """
 
-    def __init__(self, env, local_types: dict[str, T.Type] | None = None):
+    def __init__(self, env: Environment, local_types: dict[str, T.Type] | None = None) -> None:
         self.env = env
         self.locals = local_types or {}
         self.result = CheckResult(T.ANY)
         self.vars: dict[str, tuple[T.Type, str]] = {}
 
     # -- reporting --------------------------------------------------------
-    def error(self, node: ast.Node, message: str, hint: str | None = None, code="type"):
+    def error(
+        self, node: ast.Node, message: str, hint: str | None = None, code: str = "type"
+    ) -> T.Type:
         self.result.diagnostics.append(Diagnostic("error", message, node.pos, hint, code))
         return T.ANY
 
-    def warning(self, node: ast.Node, message: str, hint: str | None = None, code="type"):
+    def warning(
+        self, node: ast.Node, message: str, hint: str | None = None, code: str = "type"
+    ) -> None:
         self.result.diagnostics.append(Diagnostic("warning", message, node.pos, hint, code))
 
     def check(self, node: ast.Node) -> CheckResult:
@@ -77,19 +87,19 @@ class Checker(Visitor[T.Type]):
         return self.result
 
     # -- the nodes (dispatched by dsl.visitor.Visitor) --------------------------
-    def visit_Number(self, node):
+    def visit_Number(self, node: ast.Number) -> T.Type:
         return T.NUMBER
 
-    def visit_String(self, node):
+    def visit_String(self, node: ast.String) -> T.Type:
         return T.literal_enum(node.value)
 
-    def visit_Bool(self, node):
+    def visit_Bool(self, node: ast.Bool) -> T.Type:
         return T.BOOLEAN
 
-    def visit_Date(self, node):
+    def visit_Date(self, node: ast.Date) -> T.Type:
         return T.DATE
 
-    def visit_ListLit(self, node):
+    def visit_ListLit(self, node: ast.ListLit) -> T.Type:
         item: T.Type = T.ANY
         for child in node.items:
             t = self.visit(child)
@@ -100,13 +110,13 @@ class Checker(Visitor[T.Type]):
                 item = u
         return T.ListType("list", item)
 
-    def visit_Lambda(self, node):
+    def visit_Lambda(self, node: ast.Lambda) -> T.Type:
         return self.error(
             node, "'x -> ...' is only allowed as an argument of count, sum, any or all"
         )
 
     # -- names and paths --------------------------------------------------------
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> T.Type:
         name = node.id
         if name in self.vars:
             return self.vars[name][0]
@@ -134,7 +144,7 @@ class Checker(Visitor[T.Type]):
         )
         return self.error(node, f"unknown name '{name}'", _suggest(name, options), code="name")
 
-    def visit_Attr(self, node):
+    def visit_Attr(self, node: ast.Attr) -> T.Type:
         path = ast.path_of(node)
         base = self.visit(node.obj)
         if base == T.ANY:
@@ -142,7 +152,9 @@ class Checker(Visitor[T.Type]):
         if isinstance(base, T.RecordType):
             t = base.field(node.name)
             if t is None:
-                what = {"standards": "standard", "catalog": "catalogue"}.get(base.name, "field")
+                what = {"standards": "standard", "catalog": "catalogue"}.get(
+                    base.name or "", "field"
+                )
                 owner = ".".join(path[:-1]) if path else str(base)
                 return self.error(
                     node,
@@ -165,7 +177,7 @@ class Checker(Visitor[T.Type]):
             node, f"'.{node.name}' cannot be read from {base}; only a record has fields"
         )
 
-    def visit_Index(self, node):
+    def visit_Index(self, node: ast.Index) -> T.Type:
         base = self.visit(node.obj)
         key = self.visit(node.key)
         if base == T.ANY:
@@ -211,7 +223,7 @@ class Checker(Visitor[T.Type]):
         return self.error(node, f"{base} cannot be indexed with [ ... ]")
 
     # -- operators --------------------------------------------------------------
-    def visit_Unary(self, node):
+    def visit_Unary(self, node: ast.Unary) -> T.Type:
         t = self.visit(node.operand)
         if node.op == "not":
             if t not in (T.BOOLEAN, T.ANY):
@@ -221,7 +233,7 @@ class Checker(Visitor[T.Type]):
             return self.error(node.operand, f"'-' needs a number, found {t}")
         return t
 
-    def visit_Binary(self, node):
+    def visit_Binary(self, node: ast.Binary) -> T.Type:
         op = node.op
         left = self.visit(node.left)
         right = self.visit(node.right)
@@ -239,7 +251,7 @@ class Checker(Visitor[T.Type]):
                 return T.BOOLEAN
 
             # point at the side that is neither a number nor a date
-            def orderable(t):
+            def orderable(t: T.Type) -> bool:
                 return T.is_numeric(t) or t == T.DATE
 
             culprit = (
@@ -264,7 +276,7 @@ class Checker(Visitor[T.Type]):
             return self._membership(node, left, right)
         raise AssertionError(op)  # the grammar has no other operator
 
-    def _arithmetic(self, node, op, left, right):
+    def _arithmetic(self, node: ast.Binary, op: str, left: T.Type, right: T.Type) -> T.Type:
         if left == T.ANY or right == T.ANY:
             return (
                 T.ANY
@@ -290,7 +302,7 @@ class Checker(Visitor[T.Type]):
             return left
         return T.MONEY if T.MONEY in (left, right) else T.NUMBER
 
-    def _membership(self, node, left, right):
+    def _membership(self, node: ast.Binary, left: T.Type, right: T.Type) -> T.Type:
         op = node.op
         if right == T.ANY:
             return T.BOOLEAN
@@ -315,7 +327,9 @@ class Checker(Visitor[T.Type]):
             self._check_literal(node.left, item)
         return T.BOOLEAN
 
-    def _enum_literal(self, lit_node, lit_type, other_node, other_type):
+    def _enum_literal(
+        self, lit_node: ast.Node, lit_type: T.Type, other_node: ast.Node, other_type: T.Type
+    ) -> None:
         if (
             isinstance(lit_node, ast.String)
             and isinstance(other_type, T.EnumType)
@@ -323,7 +337,7 @@ class Checker(Visitor[T.Type]):
         ):
             self._check_literal(lit_node, other_type)
 
-    def _check_literal(self, lit: ast.String, enum: T.EnumType):
+    def _check_literal(self, lit: ast.String, enum: T.EnumType) -> None:
         if lit.value not in enum.values:
             self.error(
                 lit,
@@ -334,11 +348,11 @@ class Checker(Visitor[T.Type]):
         else:
             self.result.enum_literals.add((enum.name, lit.value))
 
-    def _record_literals(self, key: T.EnumType, enum: T.EnumType):
+    def _record_literals(self, key: T.EnumType, enum: T.EnumType) -> None:
         for v in key.values & enum.values:
             self.result.enum_literals.add((enum.name, v))
 
-    def visit_If(self, node):
+    def visit_If(self, node: ast.If) -> T.Type:
         cond = self.visit(node.cond)
         if cond not in (T.BOOLEAN, T.ANY):
             self.error(node.cond, f"the condition after 'if' must be true or false, found {cond}")
@@ -354,7 +368,7 @@ class Checker(Visitor[T.Type]):
         return u
 
     # -- functions ----------------------------------------------------------------
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> T.Type:
         fn = FUNCTIONS.get(node.func)
         if fn is None:
             for a in node.args:
@@ -410,13 +424,13 @@ class Checker(Visitor[T.Type]):
                 )
             else:
                 types.append(self.visit(arg))
-        errors: list = []
+        errors: list[tuple[int, str]] = []
         result = fn.type_rule(types, lambda i, msg: errors.append((i, msg)))
         for i, msg in errors:
             self.error(node.args[i], f"{fn.name}: {msg}", f"use {fn.signature}")
         return T.ANY if errors else result
 
-    def _lambda(self, lam: ast.Lambda, list_type: T.Type, list_node: ast.Node):
+    def _lambda(self, lam: ast.Lambda, list_type: T.Type, list_node: ast.Node) -> T.Type:
         item = list_type.item if isinstance(list_type, T.ListType) else T.ANY
         path = ast.path_of(list_node)
         label = (".".join(path) if path else "item") + "[]"

@@ -32,16 +32,23 @@ property tests) runs over both.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from . import ast
 from . import types as T
 from .errors import EvaluationError
 from .functions import FUNCTIONS
-from .indexing import Site, equality_probes, split_condition
+from .indexing import Probe, Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
 from .values import Unknown
 from .visitor import Visitor, bound, cannot_fail, mentions, names_in
+
+if TYPE_CHECKING:
+    from .environment import Environment
+
+_Literal = ast.Number | ast.String | ast.Bool | ast.Date
 
 MAX_INLINE_DEPTH = 64  # above the loader's limit on definitions nesting (interpreter.sizes)
 # the longest code written twice (Kleene and/or): nested duplicates stay bounded
@@ -56,10 +63,10 @@ _REPEAT_LIMIT = 600
 class _Gen(Visitor[str]):
     def __init__(
         self,
-        env,
+        env: Environment,
         local_nodes: dict[str, ast.Node] | None = None,
         uses: dict[str, int] | None = None,
-    ):
+    ) -> None:
         self.env = env
         # how often each definition is expanded (a first pass counts): one
         # used once, outside any x -> ..., is inlined as it is, without a memo
@@ -72,13 +79,13 @@ class _Gen(Visitor[str]):
         self.toplevel: list[str] = []  # module-level code (lambdas made once)
         self.key_subst: dict[int, str] = {}  # id(key node) -> its value, in a made-once lambda
         self.local_nodes = local_nodes or {}
-        self.consts: list = []
-        self.const_index: dict = {}
+        self.consts: list[Any] = []
+        self.const_index: dict[tuple[type, Any], str] = {}
         self.tmp = 0
         self.vars: dict[str, tuple[str, str]] = {}  # lambda param → (python name, label)
         self.inlining: list[str] = []
         # each fact of the case is looked up once, at the top of the function
-        self.hoisted: dict[tuple, tuple[str, str]] = {}
+        self.hoisted: dict[tuple[Any, ...], tuple[str, str]] = {}
         self.in_index_target = False
         self.uses_memo = False
         # each definition's code, generated once (it does not depend on where
@@ -88,7 +95,7 @@ class _Gen(Visitor[str]):
         self.def_scalar: dict[str, bool] = {}
 
     # -- helpers -----------------------------------------------------------------------
-    def const(self, value) -> str:
+    def const(self, value: Any) -> str:
         """A Python value as a name in the generated module's constants."""
         key = (type(value), value) if _hashable(value) else None
         if key is not None and key in self.const_index:
@@ -123,19 +130,19 @@ class _Gen(Visitor[str]):
         return self.visit(node)
 
     # -- literals ------------------------------------------------------------------------
-    def visit_Number(self, node):
+    def visit_Number(self, node: ast.Number) -> str:
         return self.const(node.value)
 
-    def visit_String(self, node):
+    def visit_String(self, node: ast.String) -> str:
         return self.const(node.value)
 
-    def visit_Bool(self, node):
+    def visit_Bool(self, node: ast.Bool) -> str:
         return "True" if node.value else "False"
 
-    def visit_Date(self, node):
+    def visit_Date(self, node: ast.Date) -> str:
         return self.const(node.value)
 
-    def visit_ListLit(self, node):
+    def visit_ListLit(self, node: ast.ListLit) -> str:
         # a list value is a Python list, as in the closures: a tuple would be
         # unequal to the same items in a list of the case (``ns == [1, 2]``)
         if _constant_list(node):
@@ -146,10 +153,11 @@ class _Gen(Visitor[str]):
     def _constant_items(self, node: ast.ListLit) -> str:
         """The items of a list of literals, as one tuple constant (read only:
         the right side of ``in``)."""
-        return self.const(tuple(i.value for i in node.items))
+        # literals only (_constant_list)
+        return self.const(tuple(cast(_Literal, i).value for i in node.items))
 
     # -- names -----------------------------------------------------------------------------
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> str:
         name = node.id
         if name in self.vars:
             return self.vars[name][0]
@@ -201,7 +209,7 @@ class _Gen(Visitor[str]):
         # computed once per case however often it is used (inside a condition
         # over a list it would otherwise be computed for every item), and only
         # when first needed, so nothing is evaluated that the rule would not
-        key = self.const(name)
+        memo = self.const(name)
         self.uses_memo = True
         if len(code) > _REPEAT_LIMIT:
             # long: written once, as a local function, not again at each use
@@ -209,7 +217,7 @@ class _Gen(Visitor[str]):
             if fn not in self.hoisted:
                 self.hoisted[fn] = (f"D{len(self.hoisted)}", f"lambda: {code}")
             code = self.hoisted[fn][0] + "()"
-        return f"(M[{key}] if {key} in M else M.setdefault({key}, {code}))"
+        return f"(M[{memo}] if {memo} in M else M.setdefault({memo}, {code}))"
 
     def _safe(self, node: ast.Node, depth: int = 0, name: str | None = None) -> bool:
         """Whether a definition is cheap and can neither fail nor read a
@@ -274,7 +282,7 @@ class _Gen(Visitor[str]):
         v = self.fresh()
         return f"({missing} if ({v} := {expr}) is None else {v})"
 
-    def visit_Attr(self, node):
+    def visit_Attr(self, node: ast.Attr) -> str:
         path = ast.path_of(node)
         if path is not None:
             root = path[0]
@@ -300,7 +308,7 @@ class _Gen(Visitor[str]):
         obj = self.gen(node.obj)
         return f"_attr({obj}, {self.const(node.name)})"
 
-    def visit_Index(self, node):
+    def visit_Index(self, node: ast.Index) -> str:
         path = ast.path_of(node.obj)
         sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
         self.in_index_target = sid is not None
@@ -311,7 +319,7 @@ class _Gen(Visitor[str]):
         return f"_index({obj}, {self.gen(node.key)}, {self.const(sid)}, as_of, T)"
 
     # -- operators ------------------------------------------------------------------------
-    def visit_Unary(self, node):
+    def visit_Unary(self, node: ast.Unary) -> str:
         t = self.fresh()
         inner = self.gen(node.operand)
         if node.op == "not":
@@ -332,7 +340,7 @@ class _Gen(Visitor[str]):
         unknown one, or both merged (a call only when both are)."""
         return f"({a} if {b}.__class__ is not U else {b} if {a}.__class__ is not U else _merge({a}, {b}))"
 
-    def visit_Binary(self, node):
+    def visit_Binary(self, node: ast.Binary) -> str:
         op = node.op
         if op in ("and", "or"):
             # Kleene: false and x = false, true or x = true; true and x = x,
@@ -437,17 +445,22 @@ class _Gen(Visitor[str]):
             and "catalog" not in self.env.facts
         )
 
-    def visit_If(self, node):
+    def visit_If(self, node: ast.If) -> str:
         c = self.fresh()
         cond, then, else_ = self.gen(node.cond), self.gen(node.then), self.gen(node.else_)
         return f"({then} if ({c} := {cond}) is True else ({else_} if {c} is False else {c}))"
 
-    def visit_Lambda(self, node):
+    def visit_Lambda(self, node: ast.Lambda) -> str:
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
     def _in_lambda(
-        self, lam: ast.Lambda, var: str, label: str, node: ast.Node, subst: dict | None = None
+        self,
+        lam: ast.Lambda,
+        var: str,
+        label: str,
+        node: ast.Node,
+        subst: dict[int, str] | None = None,
     ) -> str:
         """The code of ``node`` inside ``lam``, its parameter bound to ``var``;
         ``subst``: id(node) -> code for the values passed in (made-once lambdas)."""
@@ -462,7 +475,15 @@ class _Gen(Visitor[str]):
             self.key_subst = saved_subst
             self.in_lambda -= 1
 
-    def _catalog_any(self, lam, items, var, label, probes, rest) -> str:
+    def _catalog_any(
+        self,
+        lam: ast.Lambda,
+        items: str,
+        var: str,
+        label: str,
+        probes: list[Probe],
+        rest: list[ast.Node],
+    ) -> str:
         """any() over a catalogue: the index gives the items whose fields equal
         the keys; for them only the other conjuncts are checked.
 
@@ -542,7 +563,7 @@ class _Gen(Visitor[str]):
         path = ast.path_of(node)
         if not path or not self._plain_name(path[0]) or path[0] not in self.env.facts:
             return False
-        typ = self.env.facts[path[0]]
+        typ: T.Type | None = self.env.facts[path[0]]
         for name in path[1:]:
             typ = typ.field(name) if isinstance(typ, T.RecordType) else None
             if typ is None:
@@ -555,14 +576,14 @@ class _Gen(Visitor[str]):
             T.DATE,
         )
 
-    def _free_values(self, lam: ast.Lambda, keys: set) -> dict | None:
+    def _free_values(self, lam: ast.Lambda, keys: set[int]) -> dict[int, ast.Node] | None:
         """id(node) -> node for the largest parts of the condition that do not
         mention its item (the probes' keys left out): None unless each is a
         fact of the case, a field of an enclosing item, or the decision date
         (cheap, and never an error when computed before the items are seen)."""
-        out: dict = {}
+        out: dict[int, ast.Node] = {}
 
-        def visit(n) -> bool:
+        def visit(n: ast.Node) -> bool:
             if id(n) in keys or isinstance(n, (ast.Number, ast.String, ast.Bool, ast.Date)):
                 return True
             if not mentions(n, lam.param):
@@ -588,7 +609,7 @@ class _Gen(Visitor[str]):
             and name not in self.env.definitions
         )
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> str:
         fn = FUNCTIONS[node.func]
         if fn.reads_presence:
             t = self.fresh()
@@ -597,12 +618,12 @@ class _Gen(Visitor[str]):
             items = self.gen(node.args[0])
             if len(node.args) == 1:
                 return f"_count_all({items})"
-            lam = node.args[1]
+            lam = cast(ast.Lambda, node.args[1])  # the checker saw to it
             path = ast.path_of(node.args[0])
             label = (".".join(path) if path else "item") + "[]"
             var = f"v{len(self.vars)}_{self.fresh()}"
             self.data_items[var] = self._data_list(node.args[0])
-            on_catalog = bool(path) and path[0] == "catalog" and self._is_catalog_root()
+            on_catalog = path is not None and path[0] == "catalog" and self._is_catalog_root()
             probes, rest = split_condition(lam) if node.func == "any" else ([], [])
             if probes and on_catalog:
                 return self._catalog_any(lam, items, var, label, probes, rest)
@@ -635,7 +656,7 @@ class _Gen(Visitor[str]):
         return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
 
 
-def _invariant_call(node: ast.Call, variables) -> bool:
+def _invariant_call(node: ast.Call, variables: Collection[str]) -> bool:
     """A call of a function that cannot fail, on arguments free of lambda
     variables and of operations that can fail (division, table rows)."""
     return cannot_fail(node) and not mentions(node, variables)
@@ -651,7 +672,7 @@ def _never_unknown(node: ast.Node) -> bool:
     )
 
 
-def _hashable(v) -> bool:
+def _hashable(v: object) -> bool:
     try:
         hash(v)
         return True
@@ -660,8 +681,11 @@ def _hashable(v) -> bool:
 
 
 def generate_function(
-    env, nodes: list[ast.Node], local_nodes: dict | None = None, gate: int | None = None
-):
+    env: Environment,
+    nodes: list[ast.Node],
+    local_nodes: dict[str, ast.Node] | None = None,
+    gate: int | None = None,
+) -> tuple[Callable[..., Any], str]:
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
     ``S``: the standards in force on ``as_of``; ``C``: the catalogues; ``T``: a
@@ -709,7 +733,7 @@ def generate_function(
     first_line = head.count("\n") + 1
     lines = {first_line + j: i for j, (_text, i) in enumerate(body) if i is not None}
     source = head + "".join(text for text, _i in body)
-    namespace = dict(NAMESPACE)
+    namespace: dict[str, Any] = dict(NAMESPACE)
     namespace["__source__"] = source
     namespace["__lines__"] = lines
     namespace["K"] = g.consts
@@ -720,7 +744,7 @@ def generate_function(
     return namespace["rules"], source
 
 
-def failed_node(fn, exc: BaseException) -> int | None:
+def failed_node(fn: Callable[..., Any], exc: BaseException) -> int | None:
     """Which node of ``generate_function(env, nodes, ...)`` the generated
     function ``fn`` was computing when ``exc`` was raised (an index into
     ``nodes``), read from the traceback: the line of ``fn``'s own frame.
@@ -735,7 +759,7 @@ def failed_node(fn, exc: BaseException) -> int | None:
     return found
 
 
-def forget(fn) -> None:
+def forget(fn: Callable[..., Any]) -> None:
     """Empty the results a generated function remembers across cases (its
     catalogue sites' memos): a benchmark times each pass from cold."""
     for site in fn.__globals__.get("_sites", ()):

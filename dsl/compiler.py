@@ -11,9 +11,9 @@ default) the only cost is one attribute test on standard lookups.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, DivisionByZero, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import ast
 from .errors import EvaluationError
@@ -21,6 +21,9 @@ from .functions import FUNCTIONS, TAKES_NONE
 from .indexing import candidates, equality_probes
 from .values import NONE, Unknown, merge
 from .visitor import Visitor, bound
+
+if TYPE_CHECKING:
+    from .environment import Environment
 
 
 class Context:
@@ -31,19 +34,19 @@ class Context:
 
     def __init__(
         self,
-        facts: dict,
-        as_of=None,
-        standards: dict | None = None,
-        catalogs: dict | None = None,
-        trace: list | None = None,
-    ):
+        facts: dict[str, Any],
+        as_of: Any = None,
+        standards: dict[str, Any] | None = None,
+        catalogs: dict[str, Any] | None = None,
+        trace: list[tuple[Any, ...]] | None = None,
+    ) -> None:
         self.facts = facts
         self.as_of = as_of if as_of is not None else Unknown({"as_of"})
         self.standards = standards or {}
         self.catalogs = catalogs or {}
         self.trace = trace  # None: record nothing
-        self.vars: dict = {}  # lambda variables
-        self.cache: dict = {}  # definitions already computed for this case
+        self.vars: dict[str, Any] = {}  # lambda variables
+        self.cache: dict[Any, Any] = {}  # definitions already computed for this case
 
 
 _MISSING = object()
@@ -53,39 +56,43 @@ def _unknown_path(label: str) -> Unknown:
     return Unknown((label,))
 
 
-class Compiler(Visitor[Callable[[Context], Any]]):
+# a compiled expression: its value for a case
+Fn = Callable[[Context], Any]
+
+
+class Compiler(Visitor[Fn]):
     """Compiles expressions of one environment.
 
     ``definitions``: name → callable(ctx) for shared definitions and let names
     (the environment supplies them, already compiled and memoised per case).
     """
 
-    def __init__(self, env, local_defs: dict | None = None):
+    def __init__(self, env: Environment, local_defs: dict[str, Fn] | None = None) -> None:
         self.env = env
         self.local_defs = local_defs or {}
         self.vars: dict[str, str] = {}  # lambda variable → label for missing facts
 
-    def compile(self, node: ast.Node) -> Callable[[Context], Any]:
+    def compile(self, node: ast.Node) -> Fn:
         """The closure computing ``node`` (dispatched by dsl.visitor.Visitor)."""
         return self.visit(node)
 
     # -- literals -------------------------------------------------------------------
-    def visit_Number(self, node):
+    def visit_Number(self, node: ast.Number) -> Fn:
         value = node.value
         return lambda ctx: value
 
     visit_String = visit_Bool = visit_Date = visit_Number
 
-    def visit_ListLit(self, node):
+    def visit_ListLit(self, node: ast.ListLit) -> Fn:
         items = [self.compile(i) for i in node.items]
 
-        def list_(ctx):
+        def list_(ctx: Context) -> Any:
             return [f(ctx) for f in items]
 
         return list_
 
     # -- names ------------------------------------------------------------------------
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> Fn:
         name = node.id
         if name in self.vars:
             return lambda ctx: ctx.vars[name]
@@ -103,12 +110,12 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             return lambda ctx: ctx.catalogs
         raise EvaluationError(f"unknown name '{name}' (the policy was not checked)")
 
-    def _fact_path(self, path: tuple[str, ...]):
+    def _fact_path(self, path: tuple[str, ...]) -> Fn:
         label = ".".join(path)
         if len(path) == 1:
             (a,) = path
 
-            def fact1(ctx):
+            def fact1(ctx: Context) -> Any:
                 v = ctx.facts.get(a)
                 return Unknown((label,)) if v is None else v
 
@@ -116,7 +123,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         if len(path) == 2:
             a, b = path
 
-            def fact2(ctx):
+            def fact2(ctx: Context) -> Any:
                 v = ctx.facts.get(a)
                 if type(v) is not dict:
                     return Unknown((label,))
@@ -125,8 +132,8 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
             return fact2
 
-        def factn(ctx):
-            v = ctx.facts
+        def factn(ctx: Context) -> Any:
+            v: Any = ctx.facts
             for p in path:
                 if type(v) is not dict:
                     return Unknown((label,))
@@ -137,7 +144,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return factn
 
-    def visit_Attr(self, node):
+    def visit_Attr(self, node: ast.Attr) -> Fn:
         path = ast.path_of(node)
         if path is not None:
             root = path[0]
@@ -157,7 +164,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         obj = self.compile(node.obj)
         name = node.name
 
-        def attr(ctx):
+        def attr(ctx: Context) -> Any:
             v = obj(ctx)
             if type(v) is Unknown:
                 return v
@@ -166,11 +173,11 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return attr
 
-    def _var_path(self, path):
+    def _var_path(self, path: tuple[str, ...]) -> Fn:
         var, rest = path[0], path[1:]
         label = self.vars[var] + "." + ".".join(rest)
 
-        def var_path(ctx):
+        def var_path(ctx: Context) -> Any:
             v = ctx.vars[var]
             for p in rest:
                 if type(v) is not dict:
@@ -182,8 +189,8 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return var_path
 
-    def _standard(self, sid: str):
-        def standard(ctx):
+    def _standard(self, sid: str) -> Fn:
+        def standard(ctx: Context) -> Any:
             v = ctx.standards.get(sid, _MISSING)
             if v is _MISSING:
                 return Unknown((f"standards.{sid}",))
@@ -193,13 +200,13 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return standard
 
-    def visit_Index(self, node):
+    def visit_Index(self, node: ast.Index) -> Fn:
         obj = self.compile(node.obj)
         key = self.compile(node.key)
         path = ast.path_of(node.obj)
         sid = path[1] if path and path[0] == "standards" and len(path) == 2 else None
 
-        def index(ctx):
+        def index(ctx: Context) -> Any:
             table = obj(ctx)
             k = key(ctx)
             if type(table) is Unknown or type(k) is Unknown:
@@ -222,29 +229,29 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         return index
 
     # -- operators ----------------------------------------------------------------------
-    def visit_Unary(self, node):
+    def visit_Unary(self, node: ast.Unary) -> Fn:
         f = self.compile(node.operand)
         if node.op == "not":
 
-            def not_(ctx):
+            def not_(ctx: Context) -> Any:
                 v = f(ctx)
                 return v if type(v) is Unknown else not v
 
             return not_
 
-        def neg(ctx):
+        def neg(ctx: Context) -> Any:
             v = f(ctx)
             return v if type(v) is Unknown else -v
 
         return neg
 
-    def visit_Binary(self, node):
+    def visit_Binary(self, node: ast.Binary) -> Fn:
         op = node.op
         left = self.compile(node.left)
         right = self.compile(node.right)
         if op == "and":
 
-            def and_(ctx):
+            def and_(ctx: Context) -> Any:
                 a = left(ctx)
                 if a is False:
                     return False
@@ -258,7 +265,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             return and_
         if op == "or":
 
-            def or_(ctx):
+            def or_(ctx: Context) -> Any:
                 a = left(ctx)
                 if a is True:
                     return True
@@ -273,7 +280,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         if op in ("in", "not in"):
             negate = op == "not in"
 
-            def member(ctx):
+            def member(ctx: Context) -> Any:
                 a = left(ctx)
                 b = right(ctx)
                 if type(a) is Unknown or type(b) is Unknown:
@@ -289,7 +296,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         fn = _BINARY_IMPL[op]
         if op == "/":
 
-            def div(ctx):
+            def div(ctx: Context) -> Any:
                 a = left(ctx)
                 b = right(ctx)
                 if type(a) is Unknown or type(b) is Unknown:
@@ -302,7 +309,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
             return div
 
-        def binary(ctx):
+        def binary(ctx: Context) -> Any:
             a = left(ctx)
             b = right(ctx)
             if type(a) is Unknown or type(b) is Unknown:
@@ -311,12 +318,12 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return binary
 
-    def visit_If(self, node):
+    def visit_If(self, node: ast.If) -> Fn:
         cond = self.compile(node.cond)
         then = self.compile(node.then)
         else_ = self.compile(node.else_)
 
-        def if_(ctx):
+        def if_(ctx: Context) -> Any:
             c = cond(ctx)
             if c is True:
                 return then(ctx)
@@ -326,11 +333,11 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return if_
 
-    def visit_Lambda(self, node):  # only reached through a function call
+    def visit_Lambda(self, node: ast.Lambda) -> Fn:  # only reached through a function call
         raise EvaluationError("'x -> ...' outside count/sum/any/all")
 
     # -- functions ------------------------------------------------------------------------
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> Fn:
         fn = FUNCTIONS[node.func]
         if fn.reads_presence:
             inner = self.compile(node.args[0])
@@ -338,12 +345,12 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         if fn.lambda_arg is not None:
             return self._higher_order(node)
         args = [self.compile(a) for a in node.args]
-        impl = fn.impl
+        impl = cast("Callable[..., Any]", fn.impl)  # every function but the list forms has one
         name = fn.name
         if len(args) == 1:
             (a0,) = args
 
-            def call1(ctx):
+            def call1(ctx: Context) -> Any:
                 v = a0(ctx)
                 if type(v) is Unknown:
                     return v
@@ -351,7 +358,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
             return call1
 
-        def call(ctx):
+        def call(ctx: Context) -> Any:
             values = [a(ctx) for a in args]
             for v in values:
                 if type(v) is Unknown:
@@ -360,17 +367,17 @@ class Compiler(Visitor[Callable[[Context], Any]]):
 
         return call
 
-    def _higher_order(self, node):
+    def _higher_order(self, node: ast.Call) -> Fn:
         name = node.func
         items_f = self.compile(node.args[0])
         if len(node.args) == 1:  # count(list)
 
-            def count_all(ctx):
+            def count_all(ctx: Context) -> Any:
                 items = items_f(ctx)
                 return items if type(items) is Unknown else Decimal(len(items))
 
             return count_all
-        lam = node.args[1]
+        lam = cast(ast.Lambda, node.args[1])  # the checker saw to it
         path = ast.path_of(node.args[0])
         label = (".".join(path) if path else "item") + "[]"
         with bound(self.vars, lam.param, label):
@@ -383,10 +390,11 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             key_fns = [self.compile(k) for _f, k in probes]  # outer variables allowed
             all_items = items_f
 
-            def items_f(ctx):
+            def items_f(ctx: Context) -> Any:
                 return candidates(all_items(ctx), fields, tuple(k(ctx) for k in key_fns))
 
-        def run(ctx):
+        # (the list when it is unknown, else None; the body's value for each item)
+        def run(ctx: Context) -> tuple[Unknown | None, Any]:
             items = items_f(ctx)
             if type(items) is Unknown:
                 return items, None
@@ -403,7 +411,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
                     ctx.vars[param] = saved_var
             return None, out
 
-        def each(ctx, items):
+        def each(ctx: Context, items: Iterable[Any]) -> Iterator[Any]:
             """Yield the condition's value for each item, the variable bound."""
             saved_var = ctx.vars.get(param, _MISSING)
             try:
@@ -420,7 +428,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             decisive = name == "any"  # the first item giving this decides
             neutral = not decisive
 
-            def quantified(ctx):
+            def quantified(ctx: Context) -> Any:
                 items = items_f(ctx)
                 if type(items) is Unknown:
                     return items
@@ -435,7 +443,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             return quantified
         if name == "count":
 
-            def count(ctx):
+            def count(ctx: Context) -> Any:
                 unknown, out = run(ctx)
                 if unknown is not None:
                     return unknown
@@ -447,7 +455,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
             return count
         if name == "sum":
 
-            def sum_(ctx):
+            def sum_(ctx: Context) -> Any:
                 unknown, out = run(ctx)
                 if unknown is not None:
                     return unknown
@@ -460,7 +468,7 @@ class Compiler(Visitor[Callable[[Context], Any]]):
         raise EvaluationError(f"function '{name}' has no list form")
 
 
-def _guard(name, impl, *values):
+def _guard(name: str, impl: Callable[..., Any], *values: Any) -> Any:
     for v in values:
         if v is NONE and name not in TAKES_NONE:
             return NONE  # a function of a fact stated none is none

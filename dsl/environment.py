@@ -100,10 +100,10 @@ class Environment:
                 del self._compiled[name]
                 raise
             self._compiled[name] = memoised(("def", name), fn)
-        fn = self._compiled[name]
-        if fn is None:
+        compiled = self._compiled[name]
+        if compiled is None:
             raise CheckError(f"definition '{name}' refers to itself")
-        return fn
+        return compiled
 
     # -- one expression -----------------------------------------------------------
     def check(self, node: ast.Node, local_types: dict[str, T.Type] | None = None) -> CheckResult:

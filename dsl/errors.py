@@ -10,6 +10,7 @@ or field it concerns, and renders as the officer sees it::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +163,7 @@ class CaseError(PolicyError):
 class ErrorList(PolicyError):
     """Several errors reported at once (the checker never stops at the first)."""
 
-    def __init__(self, errors: list[PolicyError]):
+    def __init__(self, errors: Iterable[PolicyError]):
         self.errors = list(errors)
         super().__init__(f"{len(self.errors)} error(s)")
         if self.errors:

@@ -17,13 +17,25 @@ distinct keys). ``Evaluator.forget()`` empties what the sites remember.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any
 
 from . import ast
 from .values import Unknown, merge
 from .visitor import mentions
 
+# (field, the key expression) of a conjunct ``x.field == key``
+Probe = tuple[str, ast.Node]
+# the items (a catalogue's rows), an index of them by their fields' values,
+# and those lacking a field
+Entry = tuple[list[Any], dict[tuple[Any, ...], list[Any]], list[Any]]
+# the generated code's any(items, condition), three-valued
+AnyOf = Callable[[Any, Callable[[Any], Any]], Any]
+# a made-once condition of the generated code: (item, keys, the other values read)
+Condition = Callable[[Any, tuple[Any, ...], tuple[Any, ...]], Any]
 
-def equality_probes(lam: ast.Lambda) -> list:
+
+def equality_probes(lam: ast.Lambda) -> list[Probe]:
     """[(field, key expression)] of the top-level conjuncts ``x.field == key`` of
     the condition, where key does not mention x.
 
@@ -32,10 +44,12 @@ def equality_probes(lam: ast.Lambda) -> list:
     return split_condition(lam)[0]
 
 
-def split_condition(lam: ast.Lambda):
+def split_condition(lam: ast.Lambda) -> tuple[list[Probe], list[ast.Node]]:
     """(probes, the other conjuncts): for an item found by the probes' index,
     every probe conjunct is true, so the condition is the other conjuncts."""
-    out, rest, stack = [], [], [lam.body]
+    out: list[Probe] = []
+    rest: list[ast.Node] = []
+    stack = [lam.body]
     while stack:
         n = stack.pop(0)
         if isinstance(n, ast.Binary) and n.op == "and":
@@ -59,14 +73,14 @@ def split_condition(lam: ast.Lambda):
     return out, rest
 
 
-_INDEXES: dict = {}
+_INDEXES: dict[tuple[int, tuple[str, ...]], Entry] = {}
 
 
-def _entry(items, fields):
+def _entry(items: list[Any], fields: tuple[str, ...]) -> Entry:
     entry = _INDEXES.get((id(items), fields))
     if entry is None or entry[0] is not items:
-        index: dict = {}
-        loose = []
+        index: dict[tuple[Any, ...], list[Any]] = {}
+        loose: list[Any] = []
         for item in items:
             values = tuple(item.get(f) for f in fields) if item.__class__ is dict else (None,)
             if None in values:
@@ -83,7 +97,9 @@ def _entry(items, fields):
     return entry
 
 
-def _narrow(items, fields, keys):
+def _narrow(
+    items: Any, fields: tuple[str, ...], keys: tuple[Any, ...]
+) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
     """(fields, keys) reduced to the keys that are known; None if none is."""
     known = [i for i, k in enumerate(keys) if k.__class__ is not Unknown]
     if not known:
@@ -101,21 +117,30 @@ class Site:
     # results kept per site for conditions that read nothing but the item
     MEMO_LIMIT = 4096
 
-    def __init__(self, fields: tuple):
+    def __init__(self, fields: tuple[str, ...]) -> None:
         self.fields = fields
-        self.items = None
-        self.memo: dict = {}
+        self.items: list[Any] | None = None
+        self.memo: dict[Any, Any] = {}
         # keys -> the one item that has them, when no item lacks a field: the
         # generated code tests that item in place, without a call
-        self.one: dict = {}
+        self.one: dict[tuple[Any, ...], Any] = {}
 
-    def _load(self, items) -> None:
+    def _load(self, items: list[Any]) -> None:
         _items, index, loose = _entry(items, self.fields)
-        self.index, self.loose, self.memo = index, loose, {}
+        self.index: dict[tuple[Any, ...], list[Any]] = index
+        self.loose: list[Any] = loose
+        self.memo = {}
         self.one = {} if loose else {k: v[0] for k, v in index.items() if len(v) == 1}
         self.items = items  # last: another thread sees a whole entry
 
-    def any_memo(self, items, keys, rest, full, any_of):
+    def any_memo(
+        self,
+        items: Any,
+        keys: tuple[Any, ...],
+        rest: Condition | None,
+        full: Condition,
+        any_of: AnyOf,
+    ) -> Any:
         """any() for a condition that reads nothing but the item and the keys:
         its result depends on the keys alone, so it is remembered (a
         catalogue has few distinct keys: most cases find theirs)."""
@@ -131,13 +156,21 @@ class Site:
             self._remember(keys, found)
         return found
 
-    def _remember(self, key, found) -> None:
+    def _remember(self, key: Any, found: Any) -> None:
         if len(self.memo) >= self.MEMO_LIMIT:
             self.memo.clear()
         with contextlib.suppress(TypeError):  # an unhashable key: not remembered
             self.memo[key] = found
 
-    def any_ex(self, items, keys, ex, rest, full, any_of):
+    def any_ex(
+        self,
+        items: Any,
+        keys: tuple[Any, ...],
+        ex: tuple[Any, ...],
+        rest: Condition | None,
+        full: Condition,
+        any_of: AnyOf,
+    ) -> Any:
         """any() with made-once lambdas: ``rest(item, keys, ex)``, the
         conjuncts other than the probes (None: there are none), and
         ``full(item, keys, ex)``, the whole condition; ``ex``: the other
@@ -158,7 +191,14 @@ class Site:
             any_of,
         )
 
-    def _unknown_key(self, items, keys, ex, full, any_of):
+    def _unknown_key(
+        self,
+        items: Any,
+        keys: tuple[Any, ...],
+        ex: tuple[Any, ...],
+        full: Condition,
+        any_of: AnyOf,
+    ) -> Any:
         """With a key unknown, every candidate is evaluated (no item can make
         the condition true, but each adds the facts it misses): the slow path
         of every case that lacks the facts, so it is remembered by (keys, ex)."""
@@ -173,7 +213,14 @@ class Site:
         self._remember(memo_key, found)
         return found
 
-    def any(self, items, keys, rest, full, any_of):
+    def any(
+        self,
+        items: Any,
+        keys: tuple[Any, ...],
+        rest: Callable[[Any], Any] | None,
+        full: Callable[[Any], Any],
+        any_of: AnyOf,
+    ) -> Any:
         """any(items, full) from the index: the items matching ``keys`` on the
         fields need only ``rest`` (the other conjuncts; None when there are
         none), the items lacking a field need ``full``; the others are false.
@@ -204,7 +251,7 @@ class Site:
         return found if other is False else merge(found, other)
 
 
-def candidates(items, fields, keys):
+def candidates(items: Any, fields: tuple[str, ...], keys: tuple[Any, ...]) -> Any:
     """The items whose ``fields`` may equal ``keys``: equal, or lacking a field.
     Unknown keys match every item (only the known ones narrow the search)."""
     if items.__class__ is not list:

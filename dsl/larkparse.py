@@ -11,8 +11,10 @@ in well under a millisecond.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
@@ -22,6 +24,7 @@ from lark.exceptions import (
     UnexpectedInput,
     VisitError,
 )
+from lark.tree import Meta
 
 from . import ast
 from .errors import ParseError, Position
@@ -29,39 +32,45 @@ from .operators import BINARY_RULES
 from .parser import GRAMMAR, _line
 
 
-def _span(meta) -> ast.Span:
+def _span(meta: Meta) -> ast.Span:
     if getattr(meta, "empty", True):
         return ast.NO_SPAN
     return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
 def _tok_span(tok: Token) -> ast.Span:
-    return ast.Span(tok.line, tok.column, tok.end_line, tok.end_column)
+    # a token from the lexer has its place (Lark types it as possibly unset)
+    return ast.Span(
+        cast(int, tok.line),
+        cast(int, tok.column),
+        cast(int, tok.end_line),
+        cast(int, tok.end_column),
+    )
 
 
 @v_args(meta=True, inline=True)
-class _Builder(Transformer):
+class _Builder(Transformer[Token, ast.Node]):
     """One method per grammar rule; binary operators come from the table."""
 
-    def start(self, meta, expr):
+    def start(self, meta: Meta, expr: ast.Node) -> ast.Node:
         return expr
 
-    def if_expr(self, meta, cond, then, else_):
+    def if_expr(self, meta: Meta, cond: ast.Node, then: ast.Node, else_: ast.Node) -> ast.Node:
         return ast.If(cond, then, else_, pos=_span(meta))
 
-    def not_op(self, meta, operand):
+    def not_op(self, meta: Meta, operand: ast.Node) -> ast.Node:
         return ast.Unary("not", operand, pos=_span(meta))
 
-    def neg(self, meta, operand):
+    def neg(self, meta: Meta, operand: ast.Node) -> ast.Node:
         return ast.Unary("-", operand, pos=_span(meta))
 
-    def attr(self, meta, obj, name):
+    def attr(self, meta: Meta, obj: ast.Node, name: Token) -> ast.Node:
         return ast.Attr(obj, str(name), pos=_span(meta))
 
-    def index(self, meta, obj, key):
+    def index(self, meta: Meta, obj: ast.Node, key: ast.Node) -> ast.Node:
         return ast.Index(obj, key, pos=_span(meta))
 
-    def date(self, meta, tok):
+    def date(self, meta: Meta, tok: Token) -> ast.Node:
         try:
             value = _dt.date.fromisoformat(str(tok))
         except ValueError:
@@ -70,36 +79,36 @@ class _Builder(Transformer):
             ) from None
         return ast.Date(value, pos=_span(meta))
 
-    def percent(self, meta, tok):
+    def percent(self, meta: Meta, tok: Token) -> ast.Node:
         return ast.Number(Decimal(str(tok)[:-1]) / 100, percent=True, pos=_span(meta))
 
-    def number(self, meta, tok):
+    def number(self, meta: Meta, tok: Token) -> ast.Node:
         return ast.Number(Decimal(str(tok)), pos=_span(meta))
 
-    def string(self, meta, tok):
+    def string(self, meta: Meta, tok: Token) -> ast.Node:
         return ast.String(_unescape(str(tok)[1:-1]), pos=_span(meta))
 
-    def true(self, meta):
+    def true(self, meta: Meta) -> ast.Node:
         return ast.Bool(True, pos=_span(meta))
 
-    def false(self, meta):
+    def false(self, meta: Meta) -> ast.Node:
         return ast.Bool(False, pos=_span(meta))
 
-    def list(self, meta, *items):
+    def list(self, meta: Meta, *items: ast.Node | None) -> ast.Node:
         return ast.ListLit(tuple(i for i in items if i is not None), pos=_span(meta))
 
-    def call(self, meta, name, *args):
+    def call(self, meta: Meta, name: Token, *args: ast.Node | None) -> ast.Node:
         return ast.Call(str(name), tuple(a for a in args if a is not None), pos=_span(meta))
 
-    def name(self, meta, tok):
+    def name(self, meta: Meta, tok: Token) -> ast.Node:
         return ast.Name(str(tok), pos=_span(meta))
 
-    def lambda_(self, meta, param, body):
+    def lambda_(self, meta: Meta, param: Token, body: ast.Node) -> ast.Node:
         return ast.Lambda(str(param), body, pos=_span(meta))
 
 
-def _binary(symbol):
-    def build(self, meta, left, right):
+def _binary(symbol: str) -> Callable[[_Builder, Meta, ast.Node, ast.Node], ast.Node]:
+    def build(self: _Builder, meta: Meta, left: ast.Node, right: ast.Node) -> ast.Node:
         return ast.Binary(symbol, left, right, pos=_span(meta))
 
     return build
@@ -217,7 +226,8 @@ def tree_of(text: str, source: str | None) -> ast.Node:
 def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError:
     line, col = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        at = cast(int, exc.pos_in_stream)  # where the character is (Lark types it optional)
+        ch = text[at] if at < len(text) else ""
         if ch == '"':
             msg = "this string is not closed: add the closing '\"'"
         elif ch == "=":
@@ -242,7 +252,7 @@ def _friendly(exc: UnexpectedInput, text: str, source: str | None) -> ParseError
             elif ch in "，（）“”：；":
                 msg += ' (a full-width Chinese punctuation mark; use , ( ) " : instead)'
             else:
-                expected = _expected_at(text, exc.pos_in_stream)
+                expected = _expected_at(text, at)
                 if expected is None:
                     expected = set(exc.allowed or ())
                 msg += f"; expected {_describe_expected(expected)}"
@@ -295,7 +305,8 @@ def _expected_at(text: str, pos: int) -> set[str] | None:
     try:
         interactive = _parser().parse_interactive(text[:pos])
         interactive.exhaust_lexer()
-        return set(interactive.accepts())
+        # Lark leaves accepts() unannotated
+        return set(interactive.accepts())  # type: ignore[no-untyped-call]
     except LarkError:
         return None
 

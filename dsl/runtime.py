@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import operator
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from .compiler import _guard
 from .errors import EvaluationError
 from .indexing import candidates
 from .values import NONE, Unknown, merge, merge2
 
+# The values are the rule language's (Decimal, str, bool, date, list, dict,
+# Unknown, NONE): Any here, as in the generated code that calls these.
 
-def _path(v, path, missing):
+
+def _path(v: Any, path: Iterable[str], missing: Any) -> Any:
     for p in path:
         if v.__class__ is not dict:
             return missing
@@ -29,21 +34,23 @@ def _path(v, path, missing):
     return v
 
 
-def _attr(v, name):
+def _attr(v: Any, name: str) -> Any:
     if v.__class__ is Unknown:
         return v
     got = v.get(name) if v.__class__ is dict else None
     return Unknown((name,)) if got is None else got
 
 
-def _std(S, sid, missing, T):
+def _std(S: dict[str, Any], sid: str, missing: Any, T: list[tuple[Any, ...]]) -> Any:
     v = S.get(sid, missing)
     if v.__class__ is not dict and v.__class__ is not Unknown:
         T.append(("standard", sid, None, v))
     return v
 
 
-def _index(table, key, sid, as_of, T=None):
+def _index(
+    table: Any, key: Any, sid: str | None, as_of: Any, T: list[tuple[Any, ...]] | None = None
+) -> Any:
     if table.__class__ is Unknown or key.__class__ is Unknown:
         return merge(table, key)
     if table.__class__ is dict:
@@ -63,7 +70,7 @@ def _index(table, key, sid, as_of, T=None):
         raise EvaluationError(f"no item {key} in a list of {len(table)}") from None
 
 
-def _in(a, b):
+def _in(a: Any, b: Any) -> Any:
     if a.__class__ is Unknown or b.__class__ is Unknown:
         return merge(a, b)
     if a in b:
@@ -75,7 +82,7 @@ def _in(a, b):
     return False
 
 
-def _not_in(a, b):
+def _not_in(a: Any, b: Any) -> Any:
     r = _in(a, b)
     return r if r.__class__ is Unknown else not r
 
@@ -86,11 +93,11 @@ class Members:
 
     __slots__ = ("items", "members")
 
-    def __init__(self):
-        self.items = None
-        self.members = None
+    def __init__(self) -> None:
+        self.items: list[Any] | None = None
+        self.members: frozenset[Any] | None = None
 
-    def has(self, a, b):
+    def has(self, a: Any, b: Any) -> Any:
         if b is not self.items:
             if b.__class__ is not list:
                 return _in(a, b)
@@ -108,7 +115,7 @@ class Members:
         except TypeError:
             return _in(a, b)
 
-    def lacks(self, a, b):
+    def lacks(self, a: Any, b: Any) -> Any:
         r = self.has(a, b)
         return r if r.__class__ is Unknown else not r
 
@@ -116,17 +123,17 @@ class Members:
 _DATE_PARTS = ("year", "month")  # date attributes of the same name
 
 
-class _Ints(dict):
+class _Ints(dict[int, Decimal]):
     """int -> Decimal, made once per number."""
 
-    def __missing__(self, n):
+    def __missing__(self, n: int) -> Decimal:
         if len(self) > 10000:
             self.clear()
         v = self[n] = Decimal(n)
         return v
 
 
-def _div(a, b):
+def _div(a: Any, b: Any) -> Any:
     if a is NONE or b is NONE:
         return NONE
     if not b:
@@ -134,23 +141,23 @@ def _div(a, b):
     return a / b
 
 
-def _call(name, impl, args):
+def _call(name: str, impl: Callable[..., Any], args: Sequence[Any]) -> Any:
     for v in args:
         if v.__class__ is Unknown:
             return merge(*args)
     return _guard(name, impl, *args)
 
 
-def _count_all(items):
+def _count_all(items: Any) -> Any:
     return items if items.__class__ is Unknown else Decimal(len(items))
 
 
-def _quantifier(decisive: bool):
+def _quantifier(decisive: bool) -> Callable[[Any, Callable[[Any], Any]], Any]:
     """any (``decisive`` True) or all (False) over a list, three-valued: the
     first item that gives ``decisive`` decides, as the closures do."""
     neutral = not decisive
 
-    def quantify(items, body):
+    def quantify(items: Any, body: Callable[[Any], Any]) -> Any:
         if items.__class__ is Unknown:
             return items
         pending = None
@@ -169,7 +176,7 @@ _any_of = _quantifier(True)
 _all_of = _quantifier(False)
 
 
-def _count_of(items, body):
+def _count_of(items: Any, body: Callable[[Any], Any]) -> Any:
     if items.__class__ is Unknown:
         return items
     n = 0
@@ -183,7 +190,7 @@ def _count_of(items, body):
     return Decimal(n) if pending is None else pending
 
 
-def _sum_of(items, body):
+def _sum_of(items: Any, body: Callable[[Any], Any]) -> Any:
     if items.__class__ is Unknown:
         return items
     total = Decimal(0)

@@ -48,8 +48,14 @@ import stat
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from dsl import serial
+
+if TYPE_CHECKING:
+    from dsl import ast
+
+    from .yamlsource import Source
 
 FORMAT = 4
 MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
@@ -241,6 +247,8 @@ class Cache:
             self.data = data
 
     def _verify(self, raw: bytes) -> dict | None:
+        # read only from an opened cache folder: the key and secret are set
+        assert self._secret is not None and self.key is not None
         head, sep, payload = raw.partition(b"\n")
         try:
             header = json.loads(head)
@@ -259,7 +267,7 @@ class Cache:
             return None
         if not isinstance(data, dict):
             return None
-        out = {"validated": set(), "asts": {}, "views": {}, "sources": {}}
+        out: dict[str, Any] = {"validated": set(), "asts": {}, "views": {}, "sources": {}}
         validated = data.get("validated")
         asts = data.get("asts")
         views = data.get("views")
@@ -291,7 +299,7 @@ class Cache:
         self.data.setdefault("validated", set()).add((name, digest))
         self.dirty = True
 
-    def expression(self, text: str):
+    def expression(self, text: str) -> ast.Node | None:
         """The syntax tree of ``text``, or None; a damaged entry is dropped."""
         got = self.data.get("asts", {}).get(text)
         if got is None:
@@ -303,7 +311,7 @@ class Cache:
             self.dirty = True
             return None
 
-    def store_expression(self, text: str, node) -> None:
+    def store_expression(self, text: str, node: ast.Node) -> None:
         asts = self.data.setdefault("asts", {})
         if len(asts) >= MAX_EXPRESSIONS:
             asts.clear()
@@ -314,7 +322,7 @@ class Cache:
     def _source_key(schema: str, name: str, digest: str) -> str:
         return f"{schema}\0{name}\0{digest}"
 
-    def source(self, schema: str, name: str, digest: str, text: str):
+    def source(self, schema: str, name: str, digest: str, text: str) -> Source | None:
         """The parsed file ``name`` (a ``yamlsource.Source``) whose bytes have the
         SHA-256 ``digest`` and the text ``text``, as it was once read, validated
         against ``schema`` and its dates read; None when not cached (a damaged
@@ -332,7 +340,7 @@ class Cache:
             self.dirty = True
             return None
 
-    def store_source(self, schema: str, src) -> None:
+    def store_source(self, schema: str, src: Source) -> None:
         """Keep ``src`` (a file read from its bytes, validated, dates read)."""
         from .yamlsource import source_to_data
 
@@ -343,10 +351,11 @@ class Cache:
         sources = self.data.setdefault("sources", {})
         if len(sources) >= MAX_SOURCES:
             sources.clear()
-        sources[self._source_key(schema, src.name, src.sha256)] = entry
+        digest = cast(str, src.sha256)  # a file read from its bytes has their hash
+        sources[self._source_key(schema, src.name, digest)] = entry
         self.dirty = True
 
-    def views(self, key: str):
+    def views(self, key: str) -> tuple[dict, dict, dict] | None:
         """(types, values, file digests) of the catalogues stored under ``key``, or None."""
         got = self.data.get("views", {}).get(key)
         if got is None:
@@ -384,6 +393,8 @@ class Cache:
     def save(self) -> None:
         if not self.dirty or self._dir_fd is None:
             return
+        # the folder is open: the key and secret were set with it
+        assert self._secret is not None and self.key is not None
         from .outputs import atomic_write_bytes
 
         self.dirty = False
@@ -413,7 +424,7 @@ class Cache:
             os.close(self._dir_fd)
             self._dir_fd = None
 
-    def __del__(self):
+    def __del__(self) -> None:
         with contextlib.suppress(Exception):  # never an error while collecting garbage
             self.close()
 

@@ -14,9 +14,9 @@ installment whose line raised it), not by running the case again.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dsl import Context, EvaluationError, Unknown
 from dsl.functions import ROUNDING_MODES
@@ -33,7 +33,11 @@ from .decision import (
     InstallmentResult,
     StandardUse,
 )
-from .model import Policy, Program, Rule
+
+if TYPE_CHECKING:
+    from dsl import ast
+
+from .model import Amount, Installment, Policy, Program, Rule, StandardVersion
 
 _NO_DATE = Unknown(("as_of",))
 _NO_STANDARDS: dict = {}
@@ -60,7 +64,7 @@ class Evaluator:
         self._applied_reads_date = rule is not None and _reads_date(rule.expression.node, policy)
 
     # -- standards in force on a date -------------------------------------------------
-    def _standards_at(self, day: _dt.date):
+    def _standards_at(self, day: _dt.date) -> tuple[dict[str, Any], dict[str, StandardVersion]]:
         """(standard id → value, standard id → version) in force on ``day``."""
         got = self._by_day.get(day)
         if got is None:
@@ -69,7 +73,9 @@ class Evaluator:
             got = self._by_day[day] = self._resolve_standards(day)
         return got
 
-    def _resolve_standards(self, day: _dt.date):
+    def _resolve_standards(
+        self, day: _dt.date
+    ) -> tuple[dict[str, Any], dict[str, StandardVersion]]:
         values, versions = {}, {}
         for sid, std in self.policy.standards.items():
             v = std.at(day)
@@ -124,6 +130,7 @@ class Evaluator:
                 as_of, source = value, "decision_date"
         else:
             source = "unknown"
+        day: _dt.date | Unknown  # unknown: the facts that would give the date are missing
         if as_of is not None:
             day = as_of
             standards, versions = self._by_day.get(as_of) or self._standards_at(as_of)
@@ -179,7 +186,7 @@ class Evaluator:
             ]
         return got
 
-    def _pending(self, missing: tuple):
+    def _pending(self, missing: tuple) -> tuple[Unknown, dict[str, Unknown]]:
         """The unknown decision date and the standards it leaves unknown."""
         got = self._pending_cache.get(missing)
         if got is None:
@@ -189,7 +196,7 @@ class Evaluator:
                 self._pending_cache[missing] = got
         return got
 
-    def _document_fn(self):
+    def _document_fn(self) -> Callable[..., Any]:
         """Generated code for the document's decision_date and programs_applied."""
         fn = self._fast.get(("document",))
         if fn is None:
@@ -204,7 +211,9 @@ class Evaluator:
             self._document = fn
         return fn
 
-    def _document_rules(self, facts, day, standards, catalogs) -> tuple:
+    def _document_rules(
+        self, facts: dict, day: Any, standards: dict[str, Any], catalogs: Any
+    ) -> tuple:
         """(decision_date, programs_applied) of the case; an evaluation error
         is located at the rule whose line of the generated code raised it."""
         fn = self._document or self._document_fn()
@@ -218,10 +227,12 @@ class Evaluator:
             rules = (self.policy.decision_date, self.policy.programs_applied)
             rule = rules[index] if index is not None else None
             if rule is not None:
-                exc.with_context(position=rule.position, context=names[index], snippet=rule.text)
+                # a rule found: index is set
+                where = names[cast(int, index)]
+                exc.with_context(position=rule.position, context=where, snippet=rule.text)
             raise
 
-    def _selected(self, programs: list[str] | None, applied) -> list[Program]:
+    def _selected(self, programs: list[str] | None, applied: Any) -> list[Program]:
         """The programs to decide: ``programs`` (--program), else the ones the
         case applies for (the document's programs_applied), else all."""
         ids = programs
@@ -252,14 +263,16 @@ class Evaluator:
             self._selections[key] = chosen
         return chosen
 
-    def _context(self, args) -> Context:
+    def _context(self, args: tuple) -> Context:
         """The closures' view of a case (for the catalogue rows of an
         explanation)."""
         facts, day, standards, catalogs, trace = args
         ctx = Context(facts, day, standards, catalogs, trace)
         return ctx
 
-    def _program(self, program: Program, args, versions) -> Decision:
+    def _program(
+        self, program: Program, args: tuple, versions: dict[str, StandardVersion]
+    ) -> Decision:
         """One program's decision from its generated function; with a trace
         list in ``args``, explained too."""
         fn, lets_fn = self._fast_functions(program)
@@ -345,7 +358,7 @@ class Evaluator:
             self._reads[key] = got
         return got
 
-    def _installment_paths(self, program: Program, inst) -> list[str]:
+    def _installment_paths(self, program: Program, inst: Installment) -> list[str]:
         """The fact paths an installment's condition, share and amount read."""
         key = ("installment", program.id, inst.id)
         got = self._reads.get(key)
@@ -362,7 +375,7 @@ class Evaluator:
     def _labelled(self, program: Program) -> list[str]:
         return [d.id for d in program.lets if d.label is not None]
 
-    def _decision(self, program: Program, values: tuple, rest) -> Decision:
+    def _decision(self, program: Program, values: tuple, rest: Any) -> Decision:
         """The decision from the generated function's result: ``rest`` is the
         amount's values when every clause held, False when one failed."""
         if rest is False:
@@ -397,7 +410,9 @@ class Evaluator:
         )
         return decision
 
-    def _located(self, program: Program, fn, exc: EvaluationError) -> EvaluationError:
+    def _located(
+        self, program: Program, fn: Callable[..., Any], exc: EvaluationError
+    ) -> EvaluationError:
         """``exc``, raised by the program's generated function, with the rule
         it was computing (its line in the generated code) attached."""
         from dsl.codegen import failed_node
@@ -424,8 +439,9 @@ class Evaluator:
             parts.append((a.floor, f"floor of {program.id}"))
         for inst in a.installments:
             where = f"installment {program.id}.{inst.id}"
-            parts.append((inst.amount or inst.share, where))
-            parts.append((inst.when or inst.amount or inst.share, where))
+            part_rule = cast(Rule, inst.amount or inst.share)  # the loader requires one
+            parts.append((part_rule, where))
+            parts.append((inst.when or part_rule, where))
         return parts[index]
 
     def _program_reference(self, program: Program, ctx: Context) -> Decision:
@@ -437,7 +453,9 @@ class Evaluator:
             self._amount(program, decision, self._amount_values(program, ctx))
         return decision
 
-    def _fast_functions(self, program: Program):
+    def _fast_functions(
+        self, program: Program
+    ) -> tuple[Callable[..., Any], Callable[..., Any] | None]:
         """The program's generated function (clauses, then the amount when
         every clause holds) and the one for its labelled lets (explanations)."""
         fns = self._fast.get(program.id)
@@ -474,7 +492,7 @@ class Evaluator:
             if fn is not None
         )
 
-    def _clauses(self, program: Program, values) -> Decision:
+    def _clauses(self, program: Program, values: Iterable[Any]) -> Decision:
         values = tuple(values)
         missing = None
         for v in values:
@@ -487,14 +505,16 @@ class Evaluator:
             return Decision(program, UNDETERMINED, None, values, sorted(missing))
         return Decision(program, ELIGIBLE, None, values, [])
 
-    def _run(self, rule: Rule, ctx: Context, where: str):
+    def _run(self, rule: Rule, ctx: Context, where: str) -> Any:
         try:
             return rule.expression.fn(ctx)
         except EvaluationError as exc:
             exc.with_context(position=rule.position, context=where, snippet=rule.text)
             raise
 
-    def _amount_values(self, program: Program, ctx: Context):
+    def _amount_values(
+        self, program: Program, ctx: Context
+    ) -> tuple[Any, Any, Any, list[tuple[Any, Any]]]:
         """(amount, cap, floor, [(share or amount, condition) per installment])."""
         a = program.amount
         value = self._run(a.rule, ctx, f"amount of {program.id}")
@@ -510,7 +530,7 @@ class Evaluator:
             parts.append((part, cond))
         return value, cap, floor, parts
 
-    def _amount(self, program: Program, decision: Decision, computed) -> None:
+    def _amount(self, program: Program, decision: Decision, computed: tuple) -> None:
         """The amount from the values computed for it: rounded as the policy
         says (document.yaml ``money``, or the program's ``round``), then held
         to the floor and the cap, so a cap or an approved total is never
@@ -580,7 +600,7 @@ class Evaluator:
         decision.amount = total
         decision.missing = sorted(pending)
 
-    def _round(self, value: Decimal, a, program: Program) -> Decimal:
+    def _round(self, value: Decimal, a: Amount, program: Program) -> Decimal:
         places = self.policy.document.money.places
         try:
             return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[a.rounding])
@@ -593,8 +613,8 @@ class Evaluator:
             ) from None
 
     # -- explanation helpers ----------------------------------------------------------
-    def _uses(self, trace, versions) -> list[StandardUse]:
-        seen = {}
+    def _uses(self, trace: list[tuple], versions: dict[str, StandardVersion]) -> list[StandardUse]:
+        seen: dict[tuple, StandardUse] = {}
         for entry in trace:
             if entry[0] != "standard":
                 continue
@@ -618,7 +638,7 @@ class Evaluator:
         seen_defs: set[str] = set()
         lets = {d.id: d for d in program.lets} if program else {}
 
-        def collect(r: Rule):
+        def collect(r: Rule) -> None:
             for f in sorted(r.expression.check.facts):
                 if f not in out:
                     out.append(f)
@@ -656,18 +676,19 @@ class Evaluator:
             out.append((table, dict(zip(fields, keys)), found))
         return out
 
-    def _catalog_probes(self, rule: Rule, program: Program):
+    def _catalog_probes(self, rule: Rule, program: Program) -> list[tuple]:
         key = ("probes", id(rule))
-        got = self._reads.get(key)
-        if got is not None:
-            return got
+        known = self._reads.get(key)
+        if known is not None:
+            return known
         from dsl import ast
         from dsl.indexing import equality_probes
 
         lets = {d.id: d for d in program.lets}
-        got, seen = [], set()
+        got: list[tuple] = []
+        seen: set[str] = set()
 
-        def visit(node):
+        def visit(node: ast.Node) -> None:
             for n in ast.walk(node):
                 if isinstance(n, ast.Name) and n.id not in seen:
                     d = lets.get(n.id) or self.policy.definitions.get(n.id)
@@ -715,7 +736,7 @@ class Evaluator:
         return got
 
 
-def _reads_date(node, policy: Policy, seen=None) -> bool:
+def _reads_date(node: ast.Node, policy: Policy, seen: set[str] | None = None) -> bool:
     """Whether an expression reads as_of or the standards (through definitions too)."""
     from dsl.visitor import names_in
 
@@ -742,6 +763,6 @@ def _lookup(facts: dict, parts: tuple, path: str) -> Any:
     return v
 
 
-def lookup(facts: dict, path: str):
+def lookup(facts: dict, path: str) -> Any:
     """The value at a dotted fact path, or Unknown naming the path."""
     return _lookup(facts, tuple(path.split(".")), path)

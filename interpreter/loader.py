@@ -10,9 +10,10 @@ import datetime as _dt
 import hashlib
 import itertools
 import os
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload
 
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
@@ -55,8 +56,14 @@ def bundled_policy_dir() -> Path:
     return Path(policy.__file__).parent
 
 
+if TYPE_CHECKING:
+    from dsl import ast
+
+    from .cache import Cache
+
+
 class _Loader:
-    def __init__(self, root: Path, cache=None):
+    def __init__(self, root: Path, cache: Cache | None = None):
         from .cache import Cache
 
         self.root = root
@@ -71,7 +78,7 @@ class _Loader:
         self.pending_constraints: list = []  # (source, path, record) to compile
         self.money = Money()  # the document's, once it is read
 
-    def parse(self, text: str):
+    def parse(self, text: str) -> ast.Node:
         """An expression's AST, from the cache when these files were seen before."""
         node = self.cache.expression(text)
         if node is None:
@@ -119,7 +126,7 @@ class _Loader:
             # parser, no schema validator
             src = self.cache.source(schema, name, digest, text)
             fresh = src is None
-            if fresh:
+            if src is None:
                 src = load_yaml(path, display_name=name, text=text)
                 src.sha256 = digest
         except PolicyError as exc:
@@ -163,8 +170,8 @@ class _Loader:
         path: tuple,
         env: Environment,
         context: str,
-        local_types=None,
-        local_defs=None,
+        local_types: dict[str, T.Type] | None = None,
+        local_defs: dict[str, Any] | None = None,
         want: T.Type | None = None,
     ) -> Rule | None:
         value = src.data
@@ -234,7 +241,7 @@ class _Loader:
         return Rule(text, Expression(text, node, result, fn), pos, src.name)
 
 
-def _literal_text(value) -> str:
+def _literal_text(value: Any) -> str:
     if value is True:
         return "true"
     if value is False:
@@ -251,11 +258,16 @@ def _kind(t: T.Type) -> str:
     }.get(str(t), str(t))
 
 
-def _text(d, position=None) -> Text | None:
+@overload
+def _text(d: None, position: Position | None = None) -> None: ...
+@overload
+def _text(d: Any, position: Position | None = None) -> Text: ...
+def _text(d: Any, position: Position | None = None) -> Text | None:
+    # None for an optional text left out; the texts the schemas require are there
     return Text(d["zh"], d["en"], position) if d else None
 
 
-def _cites(items) -> tuple[Citation, ...]:
+def _cites(items: Any) -> tuple[Citation, ...]:
     return tuple(Citation(c["clause"], c.get("quote"), c.get("document")) for c in (items or ()))
 
 
@@ -321,6 +333,9 @@ def load_policy(
         ld.validate_parts(r)
     if ld.errors:
         raise ErrorList(ld.errors)
+    # no errors: every required file was read
+    assert doc_src is not None and clauses_src is not None
+    assert facts_src is not None and std_src is not None
     rev_srcs.sort(key=lambda r: (r.data["revision"]["issued"], r.name))
 
     document = _document(doc_src.data)
@@ -374,7 +389,7 @@ def load_policy(
     own = catalogues.load(ld, enums, changes)
     if ld.errors:
         raise ErrorList(ld.errors)
-    catalogue_decls = []
+    catalogue_decls: list = []
     if own is not None:
         catalogue_decls, types, values = own
         catalogs = {name: (types[name], values[name]) for name in types}
@@ -441,7 +456,9 @@ def load_policy(
         if name in reported:
             continue
         reported.add(name)
-        src, i = declared.get(name, (defs_src, 0))
+        # a name in a cycle was declared (in a file or a revision), or the
+        # shared definitions file exists
+        src, i = declared.get(name) or (cast(Source, defs_src), 0)
         err = src.error(
             ("definitions", i, "expr"),
             "a definition may not refer to itself: " + " → ".join(cycle),
@@ -555,6 +572,9 @@ def _real_name_checks(
                 )
         if len(ld.errors) > n_errors:
             continue
+        # no new error: every rule above compiled
+        assert person is not None
+        key_rules = cast("tuple[tuple[str, Rule], ...]", key)
         label = c.get("label") or c["id"]
         check = RealNameCheck(
             c["id"],
@@ -562,14 +582,16 @@ def _real_name_checks(
             c.get("label_en"),
             person,
             tuple(c["programs"]),
-            key,
+            key_rules,
             int(c.get("max", 1)),
             c.get("per", "ever"),
             _cites(c.get("cite")),
             src.position(at),
         )
         out.append(check)
-        text = " and ".join(f"known({r.text.strip()})" for r in (person, *(r for _n, r in key)))
+        text = " and ".join(
+            f"known({r.text.strip()})" for r in (person, *(r for _n, r in key_rules))
+        )
         node = ld.parse(text)
         checked = env.check(node)
         rule = Rule(
@@ -636,7 +658,7 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     reads, their formats where it masks them and the catalogue tables it
     names checked against the policy."""
 
-    def decl(path: str):
+    def decl(path: str) -> FactDecl | None:
         parts = path.split(".")
         found = facts.get(parts[0])
         for p in parts[1:]:
@@ -649,7 +671,7 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     lines = [(("addressee", i), a) for i, a in enumerate(d["addressee"])] + [
         (("header", i), h) for i, h in enumerate(d["header"])
     ]
-    places = [(at + ("fact",), line["fact"]) for at, line in lines]
+    places: list[tuple[tuple, Any]] = [(at + ("fact",), line["fact"]) for at, line in lines]
     if d.get("application_date"):
         places.append((("application_date",), d["application_date"]))
     for at, path in places:
@@ -677,7 +699,7 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
     return to_plain(d)
 
 
-def to_plain(data):
+def to_plain(data: Any) -> Any:
     """A YAML source's data as plain dicts and lists."""
     if isinstance(data, dict):
         return {str(k): to_plain(v) for k, v in data.items()}
@@ -700,7 +722,7 @@ def _documents(src: Source, ld: _Loader) -> dict:
     return out
 
 
-def _label(d) -> Text | None:
+def _label(d: Any) -> Text | None:
     if d.get("label") or d.get("label_en"):
         return Text(d.get("label") or d.get("label_en"), d.get("label_en") or d.get("label"))
     return None
@@ -799,9 +821,10 @@ def _check_citations(
             if clause is None:
                 in_doc = [c.id for c in clauses.values() if c.document_id == doc_id]
                 where = f" of document {doc_id}" if doc_id else ""
-                elsewhere = sorted(
+                # the policy's own id is given (load_policy), so none is None
+                elsewhere: list[str] = sorted(
                     {
-                        c.document_id or document_id
+                        cast(str, c.document_id or document_id)
                         for c in clauses.values()
                         if c.id == str(cite.get("clause"))
                     }
@@ -859,7 +882,7 @@ def _check_texts(ld: _Loader, standards: dict) -> None:
                 )
 
 
-def _texts(data, path):
+def _texts(data: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "cite":
@@ -873,14 +896,14 @@ def _texts(data, path):
             yield from _texts(v, path + (i,))
 
 
-def _close(word, options) -> str | None:
+def _close(word: object, options: Iterable[str]) -> str | None:
     import difflib
 
     m = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.5)
     return f"did you mean '{m[0]}'?" if m else None
 
 
-def _find_cites(data, path):
+def _find_cites(data: Any, path: tuple) -> Iterator[tuple[tuple, dict]]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "cite" and isinstance(v, list):
@@ -894,7 +917,9 @@ def _find_cites(data, path):
             yield from _find_cites(v, path + (i,))
 
 
-def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | None = None):
+def _facts(
+    src: Source, ld: _Loader, enums: dict | None = None, facts: dict | None = None
+) -> tuple[dict[str, EnumDecl], dict[str, FactDecl]]:
     """Enums and fact declarations; with ``enums``/``facts`` given, a revision's
     additions are merged in (new enums, new values, new facts, new fields)."""
     enums = {} if enums is None else enums
@@ -1014,7 +1039,7 @@ def _facts(src: Source, ld: _Loader, enums: dict | None = None, facts: dict | No
     return enums, facts
 
 
-def _constraints(ld: _Loader, enums) -> None:
+def _constraints(ld: _Loader, enums: dict[str, EnumDecl]) -> None:
     """Compile each record's constraints: expressions over the record's own
     fields (by their bare names), which must give true or false."""
 
@@ -1046,18 +1071,19 @@ def _constraints(ld: _Loader, enums) -> None:
             )
 
 
-def _dec(v):
+def _dec(v: Any) -> Decimal | None:
     return None if v is None else Decimal(str(v))
 
 
-def _fact_type(d: FactDecl, enums) -> T.Type:
+def _fact_type(d: FactDecl, enums: dict[str, EnumDecl]) -> T.Type:
     if d.type == "record":
         return T.RecordType(d.path, tuple((k, _fact_type(v, enums)) for k, v in d.fields.items()))
     if d.type == "list":
         return T.ListType("list", _fact_type(d.items, enums) if d.items else T.ANY)
     if d.type == "enum":
-        e = enums.get(d.enum)
-        return T.EnumType(d.enum, frozenset(e.values)) if e else T.ANY
+        name = cast(str, d.enum)  # an enum fact names its enum (the schema requires it)
+        e = enums.get(name)
+        return T.EnumType(name, frozenset(e.values)) if e else T.ANY
     return T.parse_declared(d.type)
 
 
@@ -1079,14 +1105,14 @@ def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
             for a, b in itertools.pairwise(versions):
                 if a.until is None or a.until >= b.start:
                     where = b.position or s.position
-                    src = ld.sources.get(where.source) if where is not None else None
+                    src = ld.sources.get(cast(str, where.source)) if where is not None else None
                     ld.errors.append(
                         PolicyFileError(
                             f"standard {s.id}: the value from {b.start} overlaps the value from "
                             f"{a.start} ({'open-ended' if a.until is None else f'until {a.until}'}):"
                             " two values would apply on the same days",
                             position=where,
-                            snippet=src.line_text(where.line) if src else None,
+                            snippet=src.line_text(where.line) if src and where else None,
                             hint=f"end the earlier value the day before: until: {b.start - day}",
                         )
                     )
@@ -1125,7 +1151,11 @@ def _money_value(ld: _Loader, src: Source, at: tuple, x: Decimal) -> None:
 
 
 def _standards(
-    src: Source, enums, ld: _Loader, into: dict | None = None, revision: str | None = None
+    src: Source,
+    enums: dict[str, EnumDecl],
+    ld: _Loader,
+    into: dict | None = None,
+    revision: str | None = None,
 ) -> dict[str, Standard]:
     """Standards; with ``into``, a revision's new dated values are appended to
     the standards it names (a later value wins from its start date) and new
@@ -1208,7 +1238,7 @@ def _standards(
     return out
 
 
-def _standard_type(s: Standard, enums) -> T.Type:
+def _standard_type(s: Standard, enums: dict[str, EnumDecl]) -> T.Type:
     value = T.MONEY if s.type == "money" else T.NUMBER
     if s.key is None:
         return value
@@ -1353,6 +1383,7 @@ def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Progra
         )
     if len(ld.errors) > n_errors:
         return None
+    assert amount_rule is not None  # no new error: it compiled
     rounding = a.get("round")
     amount = Amount(
         amount_rule,

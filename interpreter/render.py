@@ -7,8 +7,10 @@ this module only formats them.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast, overload
 
@@ -19,8 +21,8 @@ from dsl.visible import visible_lines
 
 from . import display
 from .cases import NONE_PATHS, facts_json
-from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, Decision
-from .model import Citation, Policy, Text
+from .decision import ELIGIBLE, INELIGIBLE, UNDETERMINED, CaseResult, ClauseResult, Decision
+from .model import Citation, Clause, Definition, Policy, Program, Text
 from .plain_text import wrap
 from .texts import fill
 
@@ -42,7 +44,7 @@ def money(value: Decimal | None) -> str | None:
 _FEN = Decimal("0.01")
 
 
-def computed_value(policy: Policy, let, value):
+def computed_value(policy: Policy, let: Definition, value: Any) -> Any:
     """A labelled intermediate value as shown: an amount of money rounded as
     the policy pays money (its exact value is what the amount was computed
     from), anything else as it is."""
@@ -155,7 +157,7 @@ def hanging(lines: list[str], limit: int = 80) -> list[str]:
     terminal never wraps a long clause back to column 1."""
     out: list[str] = []
     for line in lines:
-        m = _LEAD.match(line)
+        m = cast("re.Match[str]", _LEAD.match(line))  # every line: both groups may be empty
         # under the text after a mark; two columns in otherwise (a value line
         # below a clause starts deeper than the clause's own continuation)
         hang = " " * (len(m.group(1)) + 2)
@@ -188,7 +190,9 @@ def filled(policy: Policy, text: Text | None, day: Any) -> Text | None:
     return Text(fill(text.zh, policy.standards, day), fill(text.en, policy.standards, day))
 
 
-def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -> dict:
+def decision_json(
+    policy: Policy, d: Decision, explain: bool = True, day: _dt.date | None = None
+) -> dict:
     """``day``: the decision date, for the standards the texts name."""
     p = d.program
 
@@ -304,7 +308,7 @@ def decision_json(policy: Policy, d: Decision, explain: bool = True, day=None) -
     return out
 
 
-def _computed_json(policy: Policy, let, value):
+def _computed_json(policy: Policy, let: Definition, value: Any) -> Any:
     value = computed_value(policy, let, value)
     if isinstance(value, Decimal) and let.rule.expression.type == T.MONEY:
         return money(value)
@@ -351,12 +355,12 @@ def result_json(policy: Policy, res: CaseResult, explain: bool = True) -> dict:
     }
 
 
-def dumps(data) -> str:
+def dumps(data: Any) -> str:
     """Byte-stable JSON: sorted keys, no floats (money is already text)."""
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def _ordered(d: Decision):
+def _ordered(d: Decision) -> list[ClauseResult]:
     """Failing clauses first for a refusal, then unknown, then the rest."""
     if d.outcome == INELIGIBLE:
         rank = {False: 0, None: 1, True: 2}
@@ -367,8 +371,9 @@ def _ordered(d: Decision):
     return d.clauses
 
 
-def _unique(cites):
-    seen, out = set(), []
+def _unique(cites: Iterable[Citation]) -> list[Citation]:
+    seen: set[tuple] = set()
+    out: list[Citation] = []
     for c in cites:
         if (c.clause, c.quote) not in seen:
             seen.add((c.clause, c.quote))
@@ -394,7 +399,7 @@ class TextRenderer:
             else (f"{name} ({path})" if name else path)
         )
 
-    def value(self, path: str, value) -> str:
+    def value(self, path: str, value: Any) -> str:
         """A fact's value as the officer reads it: unknown, or none with what
         none means for it (facts.yaml ``none``, of the fact or its record)."""
         if type(value) is Unknown:
@@ -575,7 +580,7 @@ class TextRenderer:
             lines.append(f"   ↳ {self.cite(c)}")
         return lines
 
-    def money(self, value) -> str:
+    def money(self, value: Any) -> str:
         """An amount as people read it: 1,500.00 元."""
         return f"{display.money_figures(money(value))} {self.w['yuan']}"
 
@@ -590,7 +595,7 @@ class TextRenderer:
         parts += [f"{k}: {show(v)}" for k, v in rest.items()]
         return ", ".join(parts)
 
-    def needed(self, clause, program) -> str:
+    def needed(self, clause: Clause, program: Program) -> str:
         """The clause's condition; a bare definition or let name is spelled out."""
         text = clause.rule.text.strip()
         lets = {d.id: d for d in program.lets}

@@ -12,11 +12,15 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dsl.dates import date_problem
 from dsl.errors import PolicyFileError
 
 from .yamlsource import Source, to_jsonable
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 
 def schema_dir() -> Path:
@@ -32,7 +36,7 @@ def schema_of(name: str) -> dict:
 
 
 @cache
-def validator(name: str):
+def validator(name: str) -> Validator:
     # imported when a file is validated: a warm start finds every file's
     # validation in the policy cache and never needs it
     from jsonschema import Draft202012Validator
@@ -41,7 +45,7 @@ def validator(name: str):
 
 
 @cache
-def part_validator(name: str, pointer: str):
+def part_validator(name: str, pointer: str) -> Validator:
     """A validator for the part of schema ``name`` at JSON ``pointer`` (e.g.
     ``/$defs/clause``), its references resolved in that schema."""
     from jsonschema import Draft202012Validator
@@ -104,7 +108,9 @@ def validate(src: Source, schema: str) -> list[PolicyFileError]:
     return errors
 
 
-def _explain(err) -> tuple[str, str | None]:
+# ``err``: a jsonschema ValidationError as a validator yields it, every field
+# set (the stubs type each as possibly unset, for errors made by hand)
+def _explain(err: Any) -> tuple[str, str | None]:
     """(message, hint): a date written another way gets its fix as the hint."""
     if err.validator in ("anyOf", "oneOf") and err.context:
         from jsonschema.exceptions import best_match
@@ -134,7 +140,7 @@ def read_dates(src: Source, schema: str) -> None:
             parent[path[-1]] = _dt.date.fromisoformat(parent[path[-1]])
 
 
-def _date_paths(value, schema, root, path: tuple, out: list, depth: int) -> None:
+def _date_paths(value: Any, schema: Any, root: Any, path: tuple, out: list, depth: int) -> None:
     if not isinstance(schema, dict) or depth > 64:
         return
     ref = schema.get("$ref")
@@ -176,7 +182,7 @@ def _where(path: tuple) -> str | None:
     return out
 
 
-def _plain(err) -> str:
+def _plain(err: Any) -> str:
     """jsonschema's message, in the words an officer would use."""
     v = err.validator
     if v == "required":

@@ -14,17 +14,19 @@ import datetime as _dt
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dsl.dates import date_problem
 from dsl.errors import PolicyFileError, Position
 
 if TYPE_CHECKING:
-    from yaml.nodes import ScalarNode
+    import yaml
+    from yaml.nodes import Node, ScalarNode
 
 # PyYAML is imported by the functions that parse, not with this module: a
 # warm start takes its files' parsed contents from the policy cache
@@ -49,7 +51,7 @@ _DEC = re.compile(r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
 @lru_cache(maxsize=1)
-def _strict_composer():
+def _strict_composer() -> type[yaml.SafeLoader]:
     """A SafeLoader that refuses aliases before anything is expanded, and
     nesting deeper than MAX_DEPTH before the (recursive) Python composer
     overflows the stack on `[[[[...]]]]`."""
@@ -59,7 +61,7 @@ def _strict_composer():
     class StrictComposer(yaml.SafeLoader):
         _depth = 0
 
-        def compose_node(self, parent, index):
+        def compose_node(self, parent: Node | None, index: int) -> Node | None:
             if self.check_event(AliasEvent):
                 event = self.peek_event()
                 raise yaml.MarkedYAMLError(
@@ -91,8 +93,10 @@ class Source:
 
     name: str
     text: str
-    data: object
-    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    # plain values as the file wrote them (dicts, lists, str, Decimal, ...):
+    # their shape is checked by the JSON schemas and the loaders, not by type
+    data: Any
+    positions: dict[tuple, tuple[int | None, int | None]] = field(default_factory=dict)
     nodes: dict[tuple, ScalarNode] = field(default_factory=dict)
     # SHA-256 (hex) of the bytes this document was parsed from, when read from
     # a file: the bytes are read once, hashed and parsed, so a file saved while
@@ -142,7 +146,9 @@ class Source:
             message, position=pos, context=context, snippet=self.line_text(pos.line), hint=hint
         )
 
-    def expression_locator(self, path: tuple):
+    def expression_locator(
+        self, path: tuple
+    ) -> Callable[[int, int], tuple[int | None, int | None]]:
         """Map (line, col) inside the string at ``path`` to file positions.
 
         Exact for plain, single-line quoted and literal block scalars, which is
@@ -250,6 +256,7 @@ def load_yaml(
             exc.problem
             and exc.context
             and cm is not None
+            and mark is not None
             and (cm.line, cm.column) != (mark.line, mark.column)
         ):
             # "did not find expected ',' or ']'" says little without where the list began
@@ -298,6 +305,7 @@ def load_yaml(
             slow.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
+            assert mark is not None  # the parser marks where it stopped
             raise PolicyFileError(
                 f"YAML syntax: {exc.problem}",
                 position=Position(name, mark.line + 1, mark.column + 1),
@@ -312,7 +320,7 @@ def load_yaml(
     return src
 
 
-def _count_values(text: str, name: str, loader) -> None:
+def _count_values(text: str, name: str, loader: type) -> None:
     """Refuse a file of more than MAX_VALUES values, from the parser's events
     (streamed: nothing is built). Syntax errors are left to the real load."""
     import yaml
@@ -325,6 +333,7 @@ def _count_values(text: str, name: str, loader) -> None:
                 n += 1
                 if n > MAX_VALUES:
                     mark = event.start_mark
+                    assert mark is not None  # the parser marks every event
                     raise PolicyFileError(
                         f"the file holds more than {MAX_VALUES} values; the limit is {MAX_VALUES}",
                         position=Position(name, mark.line + 1, mark.column + 1),
@@ -346,7 +355,7 @@ _INDENTATION = (
 )
 
 
-def _unclosed_quote(text: str, mark) -> tuple[int, int, str] | None:
+def _unclosed_quote(text: str, mark: yaml.Mark | None) -> tuple[int, int, str] | None:
     """(line, column, quote) of a quoted scalar that began on one line and ran
     on, past line ends, to just before the syntax error at ``mark``: a quote
     that was never closed on its line."""
@@ -393,7 +402,7 @@ class _AliasFound(Exception):
     pass
 
 
-def _reader_error(exc, text: str, name: str) -> PolicyFileError:
+def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> PolicyFileError:
     """A character YAML does not allow (NUL, another control character)."""
     import yaml
 
@@ -417,7 +426,9 @@ def _reader_error(exc, text: str, name: str) -> PolicyFileError:
     )
 
 
-def _construct(node, path: tuple, src: Source, depth: int, seen: set):
+# ``node``: a PyYAML node (its class attribute ``id``, which the stubs leave
+# out, says which kind)
+def _construct(node: Any, path: tuple, src: Source, depth: int, seen: set) -> Any:
     if id(node) in seen:
         raise _AliasFound()
     seen.add(id(node))
@@ -455,18 +466,18 @@ def _construct(node, path: tuple, src: Source, depth: int, seen: set):
         return [
             _construct(item, path + (i,), src, depth + 1, seen) for i, item in enumerate(node.value)
         ]
-    src.nodes[path] = node
+    src.nodes[path] = node  # a scalar: neither a mapping nor a list, nor another tag
     return _scalar(node, src)
 
 
-def src_error(src: Source, node, message: str) -> PolicyFileError:
+def src_error(src: Source, node: Node, message: str) -> PolicyFileError:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     return PolicyFileError(
         message, position=Position(src.name, line, col), snippet=src.line_text(line)
     )
 
 
-def _scalar(node: ScalarNode, src: Source):
+def _scalar(node: ScalarNode, src: Source) -> Any:
     tag, value = node.tag, node.value
     if tag == "tag:yaml.org,2002:str":
         if _SURROGATE.search(value):
@@ -523,7 +534,7 @@ def _scalar(node: ScalarNode, src: Source):
     raise src_error(src, node, f"YAML tag {tag} is not allowed")
 
 
-def to_jsonable(value):
+def to_jsonable(value: Any) -> Any:
     """Dates and Decimals as JSON Schema sees them (for validation only)."""
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
@@ -579,7 +590,7 @@ def source_to_data(src: Source) -> dict:
     return {"data": serial.value_to_data(src.data), "at": at}
 
 
-def source_from_data(name: str, text: str, sha256: str, d) -> Source:
+def source_from_data(name: str, text: str, sha256: str, d: Any) -> Source:
     """The Source ``source_to_data`` described, for the file ``name`` whose
     text is ``text``; ValueError (or TypeError) for anything else. The entry
     is authenticated by the cache, so this is a check against a damaged
@@ -600,13 +611,13 @@ def source_from_data(name: str, text: str, sha256: str, d) -> Source:
     return src
 
 
-def _value_at(data, path: tuple):
+def _value_at(data: Any, path: tuple) -> Any:
     for p in path:
         data = data[p]
     return data
 
 
-def _node(n, data=None, path: tuple = ()):
+def _node(n: Any, data: Any = None, path: tuple = ()) -> Any:
     """A scalar node, from PyYAML or as ``source_to_data`` wrote it (``data``
     and ``path``: the document's values and where the node is, for its text
     when the entry left it out as the value itself)."""

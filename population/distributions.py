@@ -50,6 +50,7 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from dsl.errors import ErrorList, PolicyFileError, Position
 from interpreter.yamlsource import Source, load_yaml
@@ -881,7 +882,7 @@ class _Compiler:
         rule = self.policy.programs_applied
         if rule is None:
             return set()
-        node = case
+        node: Any = case
         for p in rule.text.strip().split("."):
             node = node.get(p) if isinstance(node, dict) else None
         if isinstance(node, list):

@@ -30,10 +30,10 @@ import csv
 import datetime as _dt
 import json
 import random
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO, cast
 
-from .distributions import Env, Population, load_population
+from .distributions import Env, Population, Scenario, load_population
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -58,7 +58,7 @@ def _bundled():
     return _BUNDLED[0]
 
 
-def _pick(rng: random.Random, scenarios) -> object:
+def _pick(rng: random.Random, scenarios: Sequence[Scenario]) -> Scenario:
     total = sum(s.share for s in scenarios)
     x = rng.random() * total
     for s in scenarios:
@@ -93,7 +93,7 @@ def _drop_one(rng: random.Random, case: dict, keep) -> None:
 
 def _omit(case: dict, dotted: str) -> bool:
     *parents, last = dotted.split(".")
-    node = case
+    node: Any = case
     for p in parents:
         node = node.get(p) if isinstance(node, dict) else None
     if isinstance(node, dict) and last in node:
@@ -150,7 +150,7 @@ def generate(
         scenario = _pick(rng, pop.scenarios)
         for name, draw in scenario.lets:
             env.vars[name] = draw(env)
-        case = scenario.case(env)
+        case = cast(dict, scenario.case(env))  # a scenario's case: the case's object
         for fact, share in pop.omit:
             if _has(case, fact) and rng.random() < share:
                 _omit(case, fact)

@@ -23,10 +23,17 @@ def test_ruff(args):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_mypy():
-    # the files and the strictness per room are in pyproject.toml [tool.mypy]
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--strict", "-p", "dsl"]],
+    ids=["tree", "language-strict"],
+)
+def test_mypy(args):
+    # the files and the strictness per room are in pyproject.toml [tool.mypy];
+    # the language is also checked with --strict itself, so that a check a
+    # later mypy adds to --strict cannot pass unseen
     r = subprocess.run(
-        [sys.executable, "-m", "mypy"],
+        [sys.executable, "-m", "mypy", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
