@@ -575,6 +575,55 @@ def test_a_project_paid_in_installments_through_the_pages(office):
         o.close()
 
 
+def test_the_queue_by_status_program_and_date_with_search(office):
+    """网上审核's queue: each filter keeps exactly the claims it names (the
+    claims of this test among the module's), the search finds a claim by its
+    number, its ID number in another spelling, part of the name, the caseworker."""
+    import datetime as dt
+
+    def listed(o: Officer, **params) -> dict[int, str]:
+        r = o.get("/ui/applications", params=params)
+        assert r.status_code == 200, r.text
+        return {
+            int(i): st for i, st in re.findall(r'<tr data-id="(\d+)" data-status="(\w+)">', r.text)
+        }
+
+    alice, carl, bob = (signed_in(office, u) for u in ("alice", "carl", "bob"))
+    person = pid(40)
+    training = submitted(alice, {**VOCATIONAL, "applicant.id": person, "applicant.name": "欧阳晓"})
+    project = submitted(carl, PROJECT)
+    rejected = submitted(carl, {**VOCATIONAL, "applicant.id": pid(41), "applicant.name": "欧阳明"})
+    bob.get(f"/ui/applications/{rejected}")
+    r = bob.post(
+        f"/ui/applications/{rejected}/review", {"decision": "reject", "reason": "材料不全"}
+    )
+    assert r.status_code == 303
+    mine = {training, project, rejected}
+
+    everything = listed(bob)
+    assert mine <= set(everything)
+    by_status = listed(bob, status="rejected")
+    assert rejected in by_status and set(by_status.values()) == {"rejected"}
+    assert not {training, project} & set(by_status)
+    assert {training, project} <= set(listed(bob, status="submitted"))
+    by_program = set(listed(bob, program="project_training")) & mine
+    assert by_program == {project}
+    assert set(listed(bob, program="vocational_training")) & mine == {training, rejected}
+    today = dt.date.today()
+    assert mine <= set(listed(bob, start=str(today), until=str(today)))
+    assert not set(listed(bob, start=str(today + dt.timedelta(days=1))))
+    assert not set(listed(bob, until=str(today - dt.timedelta(days=1)))) & mine
+    # the search
+    assert set(listed(bob, q=str(project))) & mine == {project}
+    spaced = f"{person[:6]} {person[6:14]} {person[14:].lower()}"
+    assert set(listed(bob, q=spaced)) & mine == {training}
+    assert set(listed(bob, q="欧阳")) & mine == {training, rejected}
+    assert set(listed(bob, q="carl")) & mine == {project, rejected}
+    assert set(listed(bob, q="欧阳", status="rejected")) & mine == {rejected}
+    for o in (alice, carl, bob):
+        o.close()
+
+
 def test_every_error_is_a_page_never_a_traceback(office):
     o = signed_in(office, "rita")
     for path, status in (
