@@ -392,6 +392,8 @@ def _story(s: Story, office) -> None:
     s.click_and_wait(s.d.find_element(By.LINK_TEXT, "1"))
     trail = [r.get_attribute("data-action") for r in s.all("#trail tbody tr")]
     assert trail == ["submit"]
+    # not the reviewer's own submission: alice's, so the review form is offered
+    assert "alice" in s.text("dl.summary") and s.all("#own-claim") == []
     s.by_id("reason").send_keys("材料齐全")
     s.click_and_wait(s.by_id("approve"))
     assert s.by_id("app-status").get_attribute("data-status") == "approved"
