@@ -330,6 +330,7 @@ def batch(
             chunk_size,
             scheduler,
             force,
+            other_policy,
         )
     if os.path.isdir(cases_path):
         raise click.UsageError("CASES is a folder: a folder of case files needs --engine dask")
@@ -457,6 +458,7 @@ def _batch_dask(
     chunk_size,
     scheduler,
     force,
+    other_policy=False,
 ):
     """`policy batch --engine dask` (population.distributed)."""
     import json
@@ -515,6 +517,7 @@ def _batch_dask(
             history=history_path,
             identity=ident,
             on_reject=_RejectPrinter(out_path),
+            other_policy=other_policy,
         )
         done = len(job.done_partitions())
         if done:

@@ -267,9 +267,10 @@ class DaskBatch:
         identity: dict,
         on_reject=None,
         on_progress=None,
+        other_policy: bool = False,
     ):
         from .batch import Summary
-        from .realname import checks_of
+        from .realname import checks_of, history_claims
 
         self.folder = folder  # interpreter.outputs.PartialFolder
         self.sources = sources
@@ -277,6 +278,13 @@ class DaskBatch:
         self.checks = checks_of(policy)
         self.chunk_size = chunk_size or PARTITION_SIZE
         self.history = history
+        # the history is read (and a record made under another policy refused,
+        # exit 2, as the local engine does) before any case is decided
+        self.history_claims = (
+            list(history_claims(history, self.checks, policy, other_policy))
+            if history is not None
+            else []
+        )
         self.identity = identity
         self.on_reject = on_reject
         self.on_progress = on_progress
@@ -392,12 +400,8 @@ class DaskBatch:
 
     # -- 2. flag -----------------------------------------------------------------------
     def _history_records(self, check_index) -> list:
-        from .realname import history_claims
-
         out: list = []
-        if self.history is None:
-            return out
-        for line, claim in history_claims(self.history, self.checks):
+        for line, claim in self.history_claims:
             out.append(shuffle_record(claim, 0, line, 0, -1, -1, check_index))
         return out
 

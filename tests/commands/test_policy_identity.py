@@ -96,7 +96,9 @@ def test_diff_refuses_to_compare_two_policies():
     assert "was made under the policy 'taierzhuang-2020-4'" in r.stderr
 
 
-def test_batch_history_refuses_claims_of_another_policy(tmp_path):
+@pytest.mark.parametrize("engine", [(), ("--engine", "dask", "--jobs", "1")], ids=["local", "dask"])
+def test_batch_history_refuses_claims_of_another_policy(tmp_path, engine):
+    """Both engines read --history's policy ids before deciding anything."""
     hist = tmp_path / "history.jsonl"
     hist.write_text(
         json.dumps(
@@ -118,13 +120,16 @@ def test_batch_history_refuses_claims_of_another_policy(tmp_path):
         "--policy",
         NATIONAL,
         "--out",
-        tmp_path / "d.jsonl",
+        tmp_path / ("d" if engine else "d.jsonl"),
         "--history",
         hist,
+        *engine,
     )
     r = run(*args)
-    assert r.returncode == 2
+    assert r.returncode == 2, r.stderr
     assert (
         f"{hist}:1: this history record was made under the policy 'taierzhuang-2020-4'" in r.stderr
     )
-    assert run(*args, "--other-policy").returncode == 0
+    assert not (tmp_path / "d").exists()  # nothing written
+    forced = run(*args, "--other-policy")
+    assert forced.returncode == 0, forced.stderr
