@@ -685,12 +685,11 @@ def main(argv=None) -> int:
     from benchmarks import peers as peers_mod
     from benchmarks.cases import generate
     from benchmarks.floor import CLAUSES, Floor
-    from catalogs.rules import RuleCatalogs
     from interpreter.cases import parse_json_text
     from interpreter.evaluate import Evaluator
     from interpreter.loader import load_policy
 
-    policy = load_policy(catalogs=RuleCatalogs())
+    policy = load_policy()
     ev = Evaluator(policy)
     program = policy.programs.get(PROGRAM)
     failures: list[str] = []

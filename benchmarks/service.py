@@ -201,14 +201,13 @@ def pct(values: list[float], p: float) -> float:
 def in_process_decider(explain: bool):
     """What POST /v1/decisions does for one body, without HTTP: read the JSON,
     decide, render the answer as JSON text."""
-    from catalogs.rules import RuleCatalogs
     from interpreter.cases import parse_case_bytes
     from interpreter.evaluate import Evaluator
     from interpreter.loader import load_policy
     from interpreter.render import result_json
     from population.batch import compact
 
-    policy = load_policy(None, catalogs=RuleCatalogs())
+    policy = load_policy(None)
     ev = Evaluator(policy)
 
     def decide(body: bytes) -> str:
@@ -278,7 +277,6 @@ def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: i
 def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     from click.testing import CliRunner
 
-    from catalogs.rules import RuleCatalogs
     from cli import cli
     from interpreter.loader import load_policy
     from population.batch import open_cases, run_batch, spec_for
@@ -288,7 +286,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     r = CliRunner().invoke(cli, ["generate", str(lines), "--seed", "17", "--out", str(cases)])
     assert r.exit_code == 0, r.output
     body = cases.read_bytes()
-    policy = load_policy(None, catalogs=RuleCatalogs())
+    policy = load_policy(None)
     best_in = best_http = cpu_in = cpu_http = best_cmd = None
     got_lines = None
     for _ in range(runs):  # turns, the fastest of each counts

@@ -150,7 +150,6 @@ def bench_ten_times(
 ) -> dict:
     from benchmarks.big_policy import generate
     from benchmarks.cases import generate as generate_cases
-    from catalogs.rules import RuleCatalogs
     from interpreter.cases import parse_json_text
     from interpreter.evaluate import Evaluator
     from interpreter.loader import load_policy
@@ -186,8 +185,8 @@ def bench_ten_times(
 
     # per case, in this process
     log(f"   ... per case, every program decided: {n_cases} cases, {repeats} passes ...")
-    p7 = load_policy(seven, catalogs=RuleCatalogs())
-    p70 = load_policy(big, catalogs=RuleCatalogs())
+    p7 = load_policy(seven)
+    p70 = load_policy(big)
     ev7, ev70 = Evaluator(p7), Evaluator(p70)
     _source, raw = generate_cases(n_cases, seed, p7.catalog_values)
     parsed = [

@@ -1,11 +1,14 @@
-"""The four catalogues of 台政办发〔2020〕4号 五（二） as data.
+"""The typed reader, checks, publication and diff of the bundled policy's
+catalogue files, behind `policy catalog` without --policy.
 
-    from catalogs import load_catalogs, catalog_views
-    cats = load_catalogs()                  # bundled catalogs/data, checked
-    view = catalog_views(cats, as_of=date(2021, 4, 1))
-    "ZD-002" in view["key_industry"]        # True
+The rules do not read catalogues through this package: every policy,
+the bundled one included, declares its catalogues in catalogs.yaml
+(interpreter.catalogues), and the engine reads them from there.
 
-See docs/catalogs.md for the file formats, the views and the commands.
+    from catalogs import load_catalogs
+    cats = load_catalogs()                  # the bundled policy/catalogs, checked
+
+See docs/catalogs.md for the file formats and the commands.
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ if TYPE_CHECKING:
     from .model import Catalogs
 
 # name → the module that defines it; each is imported on first use, so that
-# `policy eval` (which reaches ``catalogs.rules`` and, warm, reads the
-# catalogues' views from the policy cache) does not import the file checks
-# and their JSON Schema validator
+# a command that needs only where the files are does not import the file
+# checks and their JSON Schema validator
 _EXPORTS = {
     "check_catalogs": "check",
     "check_directory": "check",
@@ -40,9 +42,6 @@ _EXPORTS = {
     "Demand": "model",
     "Institution": "model",
     "StatusPeriod": "model",
-    "active_institutions": "views",
-    "catalog_views": "views",
-    "institution_status": "views",
 }
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = PACKAGE_DIR / "data"
+DATA_DIR = PACKAGE_DIR.parent / "policy" / "catalogs"
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 
 
 def default_dir() -> Path:
-    """The bundled catalogues (``catalogs/data`` inside the installed package)."""
+    """The bundled policy's catalogue files (``policy/catalogs``, which its
+    catalogs.yaml declares)."""
     return DATA_DIR

@@ -117,16 +117,9 @@ FORCE_OPTION = click.option(
 )
 
 
-def catalogues():
-    """The catalogues the rules read (``catalog.NAME``): the bundled ones."""
-    from catalogs.rules import RuleCatalogs
-
-    return RuleCatalogs()
-
-
 def load(policy_dir, revisions=()):
-    """The policy of ``policy_dir`` (default: bundled) with its revisions and
-    the catalogues handed to the engine."""
+    """The policy of ``policy_dir`` (default: bundled) with its revisions (and
+    the catalogues it declares in catalogs.yaml)."""
     from interpreter.loader import load_policy
 
-    return load_policy(policy_dir, catalogs=catalogues(), revisions=list(revisions))
+    return load_policy(policy_dir, revisions=list(revisions))

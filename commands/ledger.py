@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from .conventions import DATE, EXIT_POLICY, FORCE_OPTION, catalogues, guarded
+from .conventions import DATE, EXIT_POLICY, FORCE_OPTION, guarded
 
 STATUS = {"submitted": "待审核", "approved": "审核通过", "rejected": "已驳回"}
 GRANT = {"proposed": "待审核", "approved": "已核准", "rejected": "已驳回", "refused": "不予补贴"}
@@ -71,7 +71,7 @@ def _open(db_url, policy_dir=None):
     from interpreter.loader import load_policy
     from ledger.api import Ledger
 
-    return Ledger.open(db_url, policy=lambda: load_policy(policy_dir, catalogs=catalogues()))
+    return Ledger.open(db_url, policy=lambda: load_policy(policy_dir))
 
 
 def _json(data) -> None:
@@ -429,7 +429,7 @@ def verify_cmd(policy_dirs, user, db_url, fmt):
     stored decision. Exit 1 when something is wrong."""
     from interpreter.loader import load_policy
 
-    policies = [load_policy(d, catalogs=catalogues()) for d in policy_dirs or [None]]
+    policies = [load_policy(d) for d in policy_dirs or [None]]
     from ledger.api import Ledger
 
     with Ledger.open(db_url, policy=policies[0]) as lg:

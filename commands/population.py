@@ -27,7 +27,7 @@ import click
 
 from interpreter.identity import OTHER_POLICY_OPTION
 
-from .conventions import DATE, EXIT_OK, FORCE_OPTION, POLICY_OPTION, catalogues, guarded
+from .conventions import DATE, EXIT_OK, FORCE_OPTION, POLICY_OPTION, guarded
 
 MAX_REJECTS_SHOWN = 100
 
@@ -346,13 +346,12 @@ def batch(
     # anything is written; written under their names only when complete
     with Outputs(inputs=[cases_path, history_path, *revisions], force=force) as outs:
         with open_cases(cases_path, input_format) as cases, _interrupted_early():
-            policy = load_policy_with(policy_dir, revisions, catalogues())
+            policy = load_policy_with(policy_dir, revisions)
             spec = spec_for(
                 cases,
                 policy,
                 policy_dir=policy_dir,
                 revisions=revisions,
-                catalogs=catalogues(),
                 as_of=as_of,
                 explain=explain,
             )
@@ -491,7 +490,7 @@ def _batch_dask(
         Outputs(inputs=[*files, history_path, *revisions], force=force) as outs,
         _interrupted_early(),
     ):
-        policy = load_policy_with(policy_dir, revisions, catalogues())
+        policy = load_policy_with(policy_dir, revisions)
         sources = []
         for f in files:
             with open_cases(f, input_format) as cases:
@@ -500,7 +499,6 @@ def _batch_dask(
                     policy,
                     policy_dir=policy_dir,
                     revisions=revisions,
-                    catalogs=catalogues(),
                     as_of=as_of,
                     explain=explain,
                 )
@@ -736,11 +734,11 @@ def diff(
     with Outputs(inputs=[cases_path, *revisions], force=force) as outs:
         out = outs.open(out_path, "comparison")
         with open_cases(cases_path, input_format) as cases:
-            base = load_policy_with(policy_dir, (), catalogues())
+            base = load_policy_with(policy_dir, ())
             other = (
-                load_policy_with(policy_dir, revisions, catalogues())
+                load_policy_with(policy_dir, revisions)
                 if revisions
-                else load_policy_with(against, (), catalogues())
+                else load_policy_with(against, ())
             )
             if against:
                 # a what-if compares two versions of one policy, not two policies
@@ -859,7 +857,7 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     from population.synthetic import generate as gen
     from population.synthetic import write_csv, write_jsonl
 
-    policy = load_policy_with(policy_dir, (), catalogues())
+    policy = load_policy_with(policy_dir, ())
     columns = csv_columns(policy) if fmt == "csv" else None
     catalog = getattr(policy, "catalog_values", None)
     # the policy's population.yaml, read and checked before anything is written
@@ -941,7 +939,7 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force, other_policy)
     from population.batch import load_policy_with
     from population.report import read_report, render
 
-    policy = load_policy_with(policy_dir, (), catalogues())
+    policy = load_policy_with(policy_dir, ())
     with Outputs(inputs=[decisions_path], force=force) as outs:
         out = outs.open(out_path, "report")  # refused before the decisions are read
         out.write(render(read_report(decisions_path, policy, other_policy), fmt, lang))

@@ -8,29 +8,29 @@ particular catalogue: a new catalogue, or a new field used in a rule, is a
 data change.
 
 Entries become plain values for the rule language: records of str, Decimal,
-date, bool and lists of them. An optional field an entry leaves out takes its
-declared ``default``; the ``until`` of a period left out is open-ended
-(9999-12-31), so a period test needs no special case.
+date, bool, nested records and lists of them. An optional field an entry
+leaves out takes its declared ``default``, else the empty value of its type
+(text "", a list [], false, a record of empties); a date left out is
+open-ended (9999-12-31), so a period test needs no special case.
+
+``tables:`` declares derived tables the rules read like catalogues, in
+general terms: the union of catalogues of the same fields (``union``, each
+row tagged with its catalogue), the items of a list field of each entry with
+fields of the entry (``unnest``, ``parent``, ``spread``), one column
+(``column``); ``fields`` keeps the ones named, in that order.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
 
 from dsl import Environment, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.compiler import Context
 from dsl.environment import diagnostic_error
 from dsl.errors import PolicyFileError, Position
-
-from .yamlsource import Source
-
-if TYPE_CHECKING:
-    from .loader import _Loader
 
 OPEN_END = _dt.date(9999, 12, 31)
 SCALARS = {
@@ -76,11 +76,22 @@ def field_type(d: dict, enums: dict) -> T.Type:
     kind = d["type"]
     if kind == "list":
         return T.ListType("list", field_type(d["items"], enums) if d.get("items") else T.STRING)
+    if kind == "record":
+        return T.RecordType(
+            "record", tuple((n, field_type(f, enums)) for n, f in (d.get("fields") or {}).items())
+        )
     if kind == "enum":
-        e = enums.get(d.get("enum"))
-        # found: the field names a declared enum
-        return T.EnumType(d["enum"], frozenset(e.values)) if e else T.STRING
+        values = _enum_values(d, enums)
+        return T.EnumType(d.get("enum") or "enum", frozenset(values)) if values else T.STRING
     return SCALARS[kind]
+
+
+def _enum_values(d: dict, enums: dict):
+    """The values of an enum field: its own ``values`` or an enum of facts.yaml."""
+    if d.get("values"):
+        return list(d["values"])
+    e = enums.get(d.get("enum"))
+    return list(e.values) if e is not None else None
 
 
 def entry_type(decl: CatalogueDecl, enums: dict) -> T.Type:
@@ -90,53 +101,105 @@ def entry_type(decl: CatalogueDecl, enums: dict) -> T.Type:
     )
 
 
-def _convert(value: Any, d: dict, enums: dict) -> Any:
-    """(plain value, None) or (None, what was expected)."""
+def empty(d: dict, enums: dict):
+    """The value of an optional field left out: its default, else the empty
+    value of its type; None when the type has none (a number needs a default)."""
+    if "default" in d:
+        return _convert(d["default"], d, enums, (), lambda *_a: None)
+    kind = d["type"]
+    if kind in ("string", "enum"):
+        return ""
+    if kind == "list":
+        return []
+    if kind == "boolean":
+        return False
+    if kind == "date":
+        return OPEN_END
+    if kind == "record":
+        return {n: empty(f, enums) for n, f in (d.get("fields") or {}).items()}
+    return None
+
+
+def _convert(value, d: dict, enums: dict, at: tuple, report):
+    """The plain value of ``value`` read as declared by ``d``; None after
+    ``report(path, expected)`` for what is wrong (the path below ``at``)."""
     kind = d["type"]
     if kind == "list":
         if not isinstance(value, list):
-            return None, "a list"
+            return report(at, "a list")
         out = []
-        for v in value:
-            item, problem = _convert(v, d.get("items") or {"type": "string"}, enums)
-            if problem:
-                return None, f"a list of {problem}"
+        items = d.get("items") or {"type": "string"}
+        if items["type"] != "record":
+            # a list of plain values is shown whole: what it should hold
+            def whole(_path, expected):
+                return report(at, f"a list of {expected}")
+
+            for v in value:
+                item = _convert(v, items, enums, at, whole)
+                if item is None:
+                    return None
+                out.append(item)
+            return out
+        for i, v in enumerate(value):
+            item = _convert(v, items, enums, at + (i,), report)
+            if item is None:
+                return None
             out.append(item)
-        return out, None
+        return out
+    if kind == "record":
+        if not isinstance(value, dict):
+            return report(at, "a mapping of " + "、".join(d.get("fields") or {}))
+        fields = d.get("fields") or {}
+        out = {}
+        for name in value:
+            if name not in fields:
+                return report(at + (name,), "one of the fields " + "、".join(fields))
+        for name, f in fields.items():
+            if name not in value or value[name] is None:
+                if f.get("optional"):
+                    out[name] = empty(f, enums)
+                    if out[name] is not None:
+                        continue
+                return report(at, f"a value for '{name}'")
+            item = _convert(value[name], f, enums, at + (name,), report)
+            if item is None:
+                return None
+            out[name] = item
+        return out
     if kind in ("string", "enum"):
         if not isinstance(value, str):
-            return None, "text"
+            return report(at, "text")
         if kind == "enum":
-            e = enums.get(d.get("enum"))
-            if e is not None and value not in e.values:
-                return None, "one of " + "、".join(e.values)
-        return value, None
+            values = _enum_values(d, enums)
+            if values is not None and value not in values:
+                return report(at, "one of " + "、".join(values))
+        return value
     if kind in ("number", "money"):
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
-            return None, "a number"
+            return report(at, "a number")
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            return None, "a number"
+            return report(at, "a number")
         if kind == "money" and number < 0:
-            return None, "an amount of money (not negative)"
-        return number, None
+            return report(at, "an amount of money (not negative)")
+        return number
     if kind == "boolean":
-        return (value, None) if isinstance(value, bool) else (None, "true or false")
+        return value if isinstance(value, bool) else report(at, "true or false")
     if kind == "date":
         if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-            return value, None
-        return None, "a date YYYY-MM-DD"
-    return None, kind
+            return value
+        return report(at, "a date YYYY-MM-DD")
+    return report(at, kind)
 
 
-def _found(value: Any) -> str:
+def _found(value) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
+def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
     """The declarations of catalogs.yaml (``src``), with their own errors:
     unknown enums, keys and periods naming no field."""
     from .loader import _close
@@ -152,8 +215,8 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
         n = len(errors)
         fields = c["fields"]
 
-        def check_field(d: Any, path: tuple) -> None:
-            if d["type"] == "enum" and d.get("enum") not in enums:
+        def check_field(d, path):
+            if d["type"] == "enum" and not d.get("values") and d.get("enum") not in enums:
                 errors.append(
                     src.error(
                         path + ("enum",),
@@ -165,6 +228,12 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
                 errors.append(src.error(path, "a list field needs 'items'"))
             if d["type"] == "list" and "items" in d:
                 check_field(d["items"], path + ("items",))
+            if d["type"] == "record" and not d.get("fields"):
+                errors.append(src.error(path, "a record field needs 'fields'"))
+            for name, f in (d.get("fields") or {}).items() if d["type"] == "record" else ():
+                check_field(f, path + ("fields", name))
+            if d.get("optional") and "default" not in d and d["type"] in ("number", "money"):
+                errors.append(src.error(path, "an optional number needs a 'default'"))
 
         for name, d in fields.items():
             check_field(d, at + ("fields", name))
@@ -177,23 +246,37 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
                 )
         periods = []
         for j, p in enumerate(c.get("periods") or []):
+            # a period of the entry's own fields, or of the items of a list field
+            owner = fields
+            if p.get("list") is not None:
+                d = fields.get(p["list"])
+                if d is None or d["type"] != "list" or d["items"]["type"] != "record":
+                    errors.append(
+                        src.error(
+                            at + ("periods", j, "list"),
+                            f"the period names no list of records '{p['list']}'",
+                            hint=_close(p["list"], fields),
+                        )
+                    )
+                    continue
+                owner = d["items"]["fields"]
             for end in ("from", "until"):
                 name = p[end]
-                if name not in fields:
+                if name not in owner:
                     errors.append(
                         src.error(
                             at + ("periods", j, end),
                             f"the period names no field '{name}'",
-                            hint=_close(name, fields),
+                            hint=_close(name, owner),
                         )
                     )
-                elif fields[name]["type"] != "date":
+                elif owner[name]["type"] != "date":
                     errors.append(
                         src.error(
                             at + ("periods", j, end), f"the period's field '{name}' is not a date"
                         )
                     )
-            periods.append((p["from"], p["until"]))
+            periods.append((p["from"], p["until"], p.get("list"), p.get("label")))
         if len(errors) > n:
             continue
         out.append(
@@ -214,7 +297,7 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
     return out
 
 
-def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> None:
+def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
     """Read and check the entries of ``data_src`` into ``decl``: every field
     declared and of its type, none unknown, keys unique, periods in order."""
     data = data_src.data
@@ -252,10 +335,11 @@ def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> No
 
 
 def read_entry(
-    decl: CatalogueDecl, raw: Any, data_src: Source, at: tuple, enums: dict, errors: list
+    decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict, errors: list
 ) -> dict | None:
     """One entry as plain values, or None after reporting what is wrong with it
-    (a field of the wrong type, unknown or missing; a period out of order)."""
+    (a field of the wrong type, unknown or missing; a period out of order or
+    overlapping the one before)."""
     from .loader import _close
 
     if not isinstance(raw, dict):
@@ -265,8 +349,10 @@ def read_entry(
             )
         )
         return None
-    until_fields = {u for _f, u in decl.periods}
     n = len(errors)
+    context = f"catalogue {decl.id}"
+    if isinstance(raw.get(decl.key[0]), str):
+        context += f" {raw[decl.key[0]]}"
     entry = {}
     for name in raw:
         if name not in decl.fields:
@@ -275,46 +361,90 @@ def read_entry(
                     at + (name,),
                     f"catalogue {decl.id} has no field '{name}'",
                     hint=_close(name, decl.fields),
+                    context=context,
                 )
             )
+
+    def report(path, expected):
+        value = _at(raw, path[len(at) :])
+        name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        label = decl.label(name) if name in decl.fields else name
+        errors.append(
+            data_src.error(
+                path,
+                f"{label} ({name}): expected {expected}, found {_found(value)}",
+                context=context,
+            )
+        )
+
     for name, d in decl.fields.items():
         if name not in raw or raw[name] is None:
-            if name in until_fields:
-                entry[name] = OPEN_END
-            elif d.get("optional") and "default" in d:
-                entry[name], _p = _convert(d["default"], d, enums)
-            else:
+            value = empty(d, enums) if d.get("optional") else None
+            if value is None:
                 errors.append(
                     data_src.error(
-                        at,
-                        f"the entry has no '{name}' ({decl.label(name)})",
-                        context=f"catalogue {decl.id}",
+                        at, f"the entry has no '{name}' ({decl.label(name)})", context=context
                     )
                 )
+            else:
+                entry[name] = value
             continue
-        value, problem = _convert(raw[name], d, enums)
-        if problem:
-            errors.append(
-                data_src.error(
-                    at + (name,),
-                    f"{decl.label(name)} ({name}): expected {problem}, found {_found(raw[name])}",
-                    context=f"catalogue {decl.id}",
-                )
-            )
-            continue
-        entry[name] = value
+        value = _convert(raw[name], d, enums, at + (name,), report)
+        if value is not None:
+            entry[name] = value
     if len(errors) > n:
         return None
-    for start, until in decl.periods:
-        if entry[until] < entry[start]:
-            errors.append(
-                data_src.error(
-                    at + (until,),
-                    f"the period ends ({entry[until]}) before it starts ({entry[start]})",
-                    context=f"catalogue {decl.id}",
+    for start, until, inside, _label in decl.periods:
+        if inside is None:
+            _check_period(entry, start, until, data_src, at, context, errors)
+            continue
+        items = entry[inside]
+        for i, item in enumerate(items):
+            _check_period(item, start, until, data_src, at + (inside, i), context, errors)
+        for i in range(1, len(items)):
+            prev, cur = items[i - 1], items[i]
+            where = data_src.position(at + (inside, i - 1))
+            if cur[start] < prev[start]:
+                errors.append(
+                    data_src.error(
+                        at + (inside, i),
+                        f"periods out of order: this one starts {cur[start]}, before the "
+                        f"previous one (line {where.line}) starts {prev[start]}; list them "
+                        "oldest first",
+                        context=context,
+                    )
                 )
-            )
+            elif prev[until] >= cur[start]:
+                ends = "is open-ended" if prev[until] == OPEN_END else f"runs until {prev[until]}"
+                errors.append(
+                    data_src.error(
+                        at + (inside, i),
+                        f"the period from {cur[start]} overlaps the period from {prev[start]} "
+                        f"(line {where.line}), which {ends}",
+                        context=context,
+                    )
+                )
     return entry if len(errors) == n else None
+
+
+def _at(raw, path: tuple):
+    for p in path:
+        try:
+            raw = raw[p]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw
+
+
+def _check_period(rec, start, until, data_src, at, context, errors) -> None:
+    if rec[until] < rec[start]:
+        errors.append(
+            data_src.error(
+                at + (until,),
+                f"the period ends ({rec[until]}) before it starts ({rec[start]})",
+                context=context,
+            )
+        )
 
 
 def _key_text(decl: CatalogueDecl, key: tuple) -> str:
@@ -323,7 +453,7 @@ def _key_text(decl: CatalogueDecl, key: tuple) -> str:
 
 def run_checks(
     decls: list[CatalogueDecl],
-    cat_src: Source,
+    cat_src,
     data_srcs: dict,
     enums: dict,
     types: dict,
@@ -375,16 +505,149 @@ def run_checks(
                     )
 
 
-def _index(src: Source, cid: str) -> int:
+def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list) -> None:
+    """The derived tables of ``tables:`` into ``types`` and ``values``, each
+    from catalogues or tables declared before it."""
+    from .loader import _close
+
+    fields = {d.id: dict(d.fields) for d in decls}
+    for i, t in enumerate(cat_src.data.get("tables") or []):
+        at = ("tables", i)
+        tid = t["id"]
+        if tid in fields:
+            errors.append(cat_src.error(at + ("id",), f"'{tid}' is already a catalogue or table"))
+            continue
+
+        def known(name, path):
+            if name in fields:
+                return True
+            errors.append(
+                cat_src.error(
+                    path,
+                    f"no catalogue or table '{name}' before this one",
+                    hint=_close(name, fields),
+                )
+            )
+            return False
+
+        if "union" in t:
+            sources = t["union"]
+            if not all(known(n, at + ("union", j)) for j, n in enumerate(sources)):
+                continue
+            shape = dict(fields[sources[0]])
+
+            def types_of(name):
+                return {n: field_type(d, enums) for n, d in fields[name].items()}
+
+            if any(types_of(n) != types_of(sources[0]) for n in sources[1:]):
+                errors.append(
+                    cat_src.error(
+                        at + ("union",), "the catalogues of a union must declare the same fields"
+                    )
+                )
+                continue
+            tag = t.get("tag")
+            if tag:
+                shape[tag] = {"type": "string", "label": t.get("tag_label", tag)}
+            rows = [{**r, **({tag: n} if tag else {})} for n in sources for r in values[n]]
+        elif "unnest" in t:
+            src_id, inside = t["from"], t["unnest"]
+            if not known(src_id, at + ("from",)):
+                continue
+            d = fields[src_id].get(inside)
+            if d is None or d["type"] != "list" or d["items"]["type"] != "record":
+                errors.append(
+                    cat_src.error(
+                        at + ("unnest",),
+                        f"'{inside}' is not a list of records of {src_id}",
+                        hint=_close(inside, fields[src_id]),
+                    )
+                )
+                continue
+            parent = t.get("parent") or {}
+            bad = [f for f in parent.values() if f not in fields[src_id]]
+            if bad:
+                errors.append(cat_src.error(at + ("parent",), f"{src_id} has no field '{bad[0]}'"))
+                continue
+            shape = {new: fields[src_id][old] for new, old in parent.items()}
+            shape.update(d["items"]["fields"])
+            rows = [
+                {**{new: e[old] for new, old in parent.items()}, **item}
+                for e in values[src_id]
+                for item in e[inside]
+            ]
+            for lst, one in (t.get("spread") or {}).items():
+                # one row per item of the list field ``lst``, as the field ``one``
+                ld = shape.get(lst)
+                if ld is None or ld["type"] != "list":
+                    errors.append(
+                        cat_src.error(at + ("spread", lst), f"'{lst}' is not a list field here")
+                    )
+                    rows = None
+                    break
+                shape = {
+                    (one if n == lst else n): (ld["items"] if n == lst else f)
+                    for n, f in shape.items()
+                }
+                rows = [
+                    {(one if n == lst else n): v for n, v in r.items()} | {one: x}
+                    for r in rows
+                    for x in r[lst]
+                ]
+            if rows is None:
+                continue
+        elif "column" in t:
+            src_id = t["from"]
+            if not known(src_id, at + ("from",)):
+                continue
+            col = t["column"]
+            if col not in fields[src_id]:
+                errors.append(
+                    cat_src.error(
+                        at + ("column",),
+                        f"{src_id} has no field '{col}'",
+                        hint=_close(col, fields[src_id]),
+                    )
+                )
+                continue
+            fields[tid] = {}
+            types[tid] = T.ListType("list", field_type(fields[src_id][col], enums))
+            values[tid] = [r[col] for r in values[src_id]]
+            continue
+        else:  # pragma: no cover - the schema requires one of the three
+            continue
+        keep = t.get("fields")
+        if keep:
+            missing = [f for f in keep if f not in shape]
+            if missing:
+                errors.append(
+                    cat_src.error(
+                        at + ("fields",),
+                        f"the table has no field '{missing[0]}'",
+                        hint=_close(missing[0], shape),
+                    )
+                )
+                continue
+            shape = {f: shape[f] for f in keep}
+            rows = [{f: r[f] for f in keep} for r in rows]
+        fields[tid] = shape
+        types[tid] = T.ListType(
+            "list",
+            T.RecordType(
+                f"catalog.{tid}[]", tuple((n, field_type(f, enums)) for n, f in shape.items())
+            ),
+        )
+        values[tid] = rows
+
+
+def _index(src, cid: str) -> int:
     for i, c in enumerate(src.data["catalogs"]):
         if c["id"] == cid:
             return i
     return 0
 
 
-def load(
-    ld: _Loader, enums: dict, changes: Sequence = ()
-) -> tuple[list[CatalogueDecl], dict, dict] | None:
+def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
     """The catalogues the policy folder of loader ``ld`` declares: (declarations
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""
@@ -430,6 +693,8 @@ def load(
     apply_entries(list(changes), decls, enums, ld.errors, read_entry)
     types = {d.id: T.ListType("list", entry_type(d, enums)) for d in decls}
     values = {d.id: d.entries for d in decls}
+    if not ld.errors:
+        derive(cat_src, decls, enums, types, values, ld.errors)
     if not ld.errors:
         run_checks(decls, cat_src, data_srcs, enums, types, values, ld.errors)
     return decls, types, values

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
@@ -271,36 +271,19 @@ def _cites(items: Any) -> tuple[Citation, ...]:
     return tuple(Citation(c["clause"], c.get("quote"), c.get("document")) for c in (items or ()))
 
 
-class CatalogueSource(Protocol):
-    """What the engine needs of the catalogues its rules read as ``catalog.NAME``.
-
-    The engine does not know where catalogues come from: the layer above hands
-    it a source (``catalogs.rules.RuleCatalogs`` for the bundled ones)."""
-
-    def cache_key(self) -> str | None:
-        """Changes whenever the views would (their files, the code building
-        them); None: do not cache."""
-
-    def cache_key_of(self, hashes: dict) -> str | None:
-        """The key ``cache_key`` gives when the files have these digests (the
-        ``load`` result's): what the views just loaded are stored under."""
-
-    def load(self) -> tuple[dict, dict, dict]:
-        """(name → type, name → plain value, file name → SHA-256 hex)."""
-
-
 def load_policy(
     root: str | Path | None = None,
-    catalogs: CatalogueSource | dict | None = None,
+    catalogs: dict | None = None,
     revisions: list | tuple = (),
 ) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
     Revisions are amendments issued as data: every ``revisions/*.yaml`` of the
     policy folder, then the files given in ``revisions``, applied in order of
-    their issue date. ``catalogs``: the catalogues expressions may read as
-    ``catalog.NAME``, either a CatalogueSource (loaded only when some rule
-    reads a catalogue) or name → (type, value); None: no catalogues.
+    their issue date. The catalogues expressions read as ``catalog.NAME`` are
+    the ones the policy declares (catalogs.yaml); a policy that declares none
+    reads ``catalogs`` (name → (type, value)), by default none: it never falls
+    back on another policy's catalogues.
     """
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
@@ -385,7 +368,7 @@ def load_policy(
         raise ErrorList(ld.errors)
 
     # catalogues the policy declares and ships (catalogs.yaml) are its own:
-    # the ones handed in by the caller are then not read at all
+    # the ones handed in by a test are then not read at all
     own = catalogues.load(ld, enums, changes)
     if ld.errors:
         raise ErrorList(ld.errors)
@@ -395,26 +378,6 @@ def load_policy(
         catalogs = {name: (types[name], values[name]) for name in types}
     elif catalogs is None:
         catalogs = {}
-    elif not isinstance(catalogs, dict):
-        source, catalogs = catalogs, {}
-        if any("catalog." in src.text for src in ld.sources.values()):
-            # only a policy whose rules read catalogues pays for loading them
-            key = source.cache_key()
-            cached = ld.cache.views(key) if key else None
-            if cached is not None:
-                types, values, hashes = cached
-            else:
-                try:
-                    types, values, hashes = source.load()
-                except PolicyError as exc:
-                    raise ErrorList(exc.errors if isinstance(exc, ErrorList) else [exc]) from None
-                # stored under the key of the very bytes that were parsed (a
-                # file saved meanwhile is a different key, never this one's)
-                key = source.cache_key_of(hashes)
-                if key:
-                    ld.cache.store_views(key, types, values, hashes)
-            catalogs = {name: (types[name], values[name]) for name in types}
-            ld.files.update(hashes)
     env = Environment(
         facts={name: _fact_type(d, enums) for name, d in facts.items()},
         standards={sid: _standard_type(s, enums) for sid, s in standards.items()},

@@ -110,15 +110,14 @@ class Ledger:
         """The ledger at ``url`` (default: $POLICY_DB, else ./ledger.db),
         migrated to this version's schema if it is behind, deciding claims
         with ``policy`` (a policy, or a function loading it once the database
-        is found; default: the bundled policy with the bundled catalogues)."""
+        is found; default: the bundled policy)."""
         url = db.resolve_url(url)
         engine = db.make_engine(url)
         db.ensure_current(engine, url)
         if policy is None:
-            from catalogs.rules import RuleCatalogs
             from interpreter.loader import load_policy
 
-            policy = load_policy(None, catalogs=RuleCatalogs())
+            policy = load_policy(None)
         elif callable(policy):
             policy = policy()
         return cls(engine, url, policy, clock)

@@ -250,10 +250,7 @@ class Service:
 
 
 def load(settings: Settings):
-    """The policy as `policy eval` loads it: the catalogues handed to the engine."""
-    from catalogs.rules import RuleCatalogs
+    """The policy as `policy eval` loads it (with the catalogues it declares)."""
     from interpreter.loader import load_policy
 
-    return load_policy(
-        settings.policy_dir, catalogs=RuleCatalogs(), revisions=list(settings.revisions)
-    )
+    return load_policy(settings.policy_dir, revisions=list(settings.revisions))

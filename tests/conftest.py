@@ -61,7 +61,7 @@ def reuse_bundled_policy(monkeypatch, bundled_policy):
     real = batch_module.load_policy_with
 
     def load(policy_dir=None, revisions=(), catalogs=None):
-        if policy_dir is None and not revisions and catalogs is not None:
+        if policy_dir is None and not revisions:
             return bundled_policy
         return real(policy_dir, revisions, catalogs)
 

@@ -9,16 +9,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_policy(root=None, revisions=(), catalogs_dir=None):
-    """The engine's load_policy with the catalogues handed to it, as the
-    command line does (``catalogs_dir``: another catalogue folder)."""
-    from catalogs.rules import RuleCatalogs
+    """The engine's load_policy as the command line calls it; ``catalogs_dir``:
+    a folder of catalogue data files to read instead of the policy's own
+    ``catalogs/`` (the policy folder is copied next to it, with that folder as
+    its catalogues: catalogues are part of the policy)."""
+    import shutil
+
     from interpreter.loader import load_policy as load
 
-    return load(
-        root,
-        catalogs=RuleCatalogs(str(catalogs_dir) if catalogs_dir else None),
-        revisions=list(revisions),
-    )
+    if catalogs_dir is not None:
+        source = Path(root) if root is not None else ROOT / "policy"
+        copy = Path(catalogs_dir).parent / f"{Path(catalogs_dir).name}-policy"
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("catalogs"))
+        shutil.copytree(catalogs_dir, copy / "catalogs")
+        root = copy
+    return load(root, revisions=list(revisions))
+
+
+def policy_copy(dest: Path, root: Path | None = None) -> Path:
+    """A writable copy of a policy folder (default: the bundled one) at ``dest``."""
+    import shutil
+
+    shutil.copytree(root or ROOT / "policy", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
 
 
 # -- real clients: Chromium, poppler ------------------------------------------------

@@ -54,7 +54,7 @@ def test_doc_example(cmd, expected, tmp_path, monkeypatch):
         args[i] = str(tmp_path / name)
         expected = expected.replace(f" to {name}\n", f" to {tmp_path / name}\n")
     # the bundled folder, wherever the package was imported from
-    expected = expected.replace(" in catalogs/data\n", f" in {display_path(DATA_DIR)}\n")
+    expected = expected.replace(" in policy/catalogs\n", f" in {display_path(DATA_DIR)}\n")
     result = CliRunner().invoke(catalog, args)
     assert result.exit_code == code, result.output
     assert result.output == expected

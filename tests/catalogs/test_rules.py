@@ -261,3 +261,116 @@ def test_refusal_shows_the_catalogue_rows_it_looked_at():
     assert lookup["table"] == "institution_status"
     assert lookup["match"] == {"institution": "JG-101", "status": "active"}
     assert [row["until"] for row in lookup["rows"]] == ["2021-02-28", "9999-12-31"]
+
+
+# ------------------------------------------------ a fifth catalogue, a new field: data
+
+
+def test_a_fifth_catalogue_and_a_new_field_used_in_a_rule_are_a_data_change(tmp_path):
+    """In a copy of the policy folder, with no Python changed: the institutions
+    gain a field (rating) and a fifth catalogue appears (a list of sanctions,
+    with dated periods); a rule reads both, and `policy check --strict`,
+    `policy catalog check` and the decisions follow."""
+    import subprocess
+    import sys
+
+    from tests.helpers import policy_copy
+
+    folder = policy_copy(tmp_path / "policy")
+    bundled = load_policy(folder)
+    assert (decide(bundled, care_worker(), "vocational_training").outcome) == "eligible"
+    # a new field of the institutions catalogue, declared and filled in
+    edit(
+        folder / "catalogs.yaml",
+        "      note: {type: string, optional: true, label: 备注, label_en: Note}\n"
+        "      sample: {type: boolean, optional: true, label: 示例, label_en: Sample}\n"
+        "      sample_fields:\n",
+        "      note: {type: string, optional: true, label: 备注, label_en: Note}\n"
+        "      rating:\n"
+        "        {type: enum, values: [A, B, C], optional: true, default: A, label: 评估等次}\n"
+        "      sample: {type: boolean, optional: true, label: 示例, label_en: Sample}\n"
+        "      sample_fields:\n",
+    )
+    edit(
+        folder / "catalogs" / "institutions.yaml",
+        "    name: 运河职业培训学校（示例）\n",
+        "    name: 运河职业培训学校（示例）\n    rating: C\n",
+    )
+    # a fifth catalogue, with its own data file, periods and checks
+    (folder / "catalogs.yaml").write_text(
+        (folder / "catalogs.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "\n# The tables the rules read",
+            """  - id: sanctions
+    title: 培训机构处理记录（示例）
+    file: catalogs/sanctions.yaml
+    key: [institution, from]
+    fields:
+      institution: {type: string, label: 机构代码}
+      from: {type: date, label: 起始日期}
+      until: {type: date, optional: true, label: 截止日期}
+      reason: {type: string, label: 事由}
+    periods:
+      - {from: from, until: until}
+    checks:
+      - id: known_institution
+        expr: any(catalog.institutions, i -> i.code == entry.institution)
+        message: 处理记录须针对机构目录中的机构
+
+# The tables the rules read""",
+        ),
+        encoding="utf-8",
+    )
+    (folder / "catalogs" / "sanctions.yaml").write_text(
+        "catalogue: sanctions\n"
+        "sample: true\n"
+        "note: 示例数据，非官方\n"
+        "entries:\n"
+        "  - {institution: JG-001, from: 2021-07-01, until: 2021-07-31, reason: 示例}\n",
+        encoding="utf-8",
+    )
+    # the rule reads the new field and the new catalogue
+    edit(
+        folder / "definitions.yaml",
+        "    expr: any(catalog.approvals, a -> a.institution == training.institution and "
+        "a.course == training.course and a.level == training_level)\n",
+        "    expr: any(catalog.approvals, a -> a.institution == training.institution and "
+        "a.course == training.course and a.level == training_level) and "
+        'not any(catalog.institutions, i -> i.code == training.institution and i.rating == "C") '
+        "and not any(catalog.sanctions, s -> s.institution == training.institution and "
+        "s.from <= training.end_date and training.start_date <= s.until)\n",
+    )
+
+    def cli(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *map(str, args)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    r = cli("check", folder, "--strict")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = cli("catalog", "check", "--policy", folder)
+    assert r.returncode == 0, r.stderr
+    assert "5 catalogue(s)" in r.stdout
+    edited = load_policy(folder)
+    assert [row["reason"] for row in edited.catalog_values["sanctions"]] == ["示例"]
+    # JG-101 is rated C: refused on the clause that reads the new field
+    d = decide(edited, care_worker(), "vocational_training")
+    assert (d.outcome, d.failing) == ("ineligible", ["institution_approved"])
+    # JG-001 (rated A by default) is eligible but for its sanction over the training
+    case = care_worker()
+    case["training"]["institution"] = "JG-001"
+    assert decide(bundled, case, "vocational_training").outcome == "eligible"
+    d = decide(edited, case, "vocational_training")
+    assert (d.outcome, d.failing) == ("ineligible", ["institution_approved"])
+    case["training"]["end_date"] = "2021-06-30"  # before the sanction
+    assert decide(edited, case, "vocational_training").outcome == "eligible"
+    # a sanction on an institution the catalogue does not list: the check fails
+    edit(folder / "catalogs" / "sanctions.yaml", "institution: JG-001", "institution: JG-999")
+    r = cli("catalog", "check", "--policy", folder)
+    assert r.returncode == 1
+    assert "sanctions.yaml:5:" in r.stderr and "处理记录须针对机构目录中的机构" in r.stderr

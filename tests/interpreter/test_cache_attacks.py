@@ -433,44 +433,44 @@ def test_each_policy_file_is_read_once_and_its_hash_is_of_the_bytes_parsed(
     assert policy.standards["apprenticeship_cap"].versions[0].value == 6000
 
 
-def test_catalogue_views_are_cached_under_the_bytes_they_came_from(tmp_path, monkeypatch):
-    """A catalogue saved between the moment its key is computed and the moment
-    it is parsed: the decision records the hash of what was parsed, and those
-    views are never served for the other version."""
+def test_catalogue_data_is_read_once_and_cached_under_its_bytes(tmp_path, monkeypatch):
+    """A catalogue's data file is a policy file (catalogs.yaml names it): read
+    once, its hash the hash of the bytes parsed; a file saved between two
+    loads is never served from the other version's cache."""
     import builtins
     import hashlib
     import io
 
     monkeypatch.setenv("POLICY_CACHE_DIR", str(tmp_path / "cache"))
-    cats = tmp_path / "cats" / "data"
-    shutil.copytree(ROOT / "catalogs" / "data", cats)
-    inst = cats / "institutions.yaml"
+    folder = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", folder)
+    inst = folder / "catalogs" / "institutions.yaml"
     a = inst.read_bytes()
     b = a.replace("台儿庄区就业训练中心".encode(), "某某培训中心".encode(), 1)
+    inst.write_bytes(b)
     reads = {"n": 0}
     real_open = builtins.open
 
-    def racing_open(file, mode="r", *args, **kwargs):
+    def counting_open(file, mode="r", *args, **kwargs):
         if isinstance(file, (str, os.PathLike)) and Path(file) == inst and "r" in mode:
             reads["n"] += 1
-            inst.write_bytes(a if reads["n"] == 1 else b)  # the key sees a, the parse b
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", racing_open)
-    monkeypatch.setattr(io, "open", racing_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
     try:
-        raced = load_policy(catalogs_dir=cats)
+        first = load_policy(folder)
     finally:
         monkeypatch.setattr(builtins, "open", real_open)
         monkeypatch.setattr(io, "open", real_open)
-    assert reads["n"] >= 2
-    names = {i["code"]: i["name"] for i in raced.catalog_values["institutions"]}
+    assert reads["n"] == 1
+    names = {i["code"]: i["name"] for i in first.catalog_values["institutions"]}
     assert names["JG-001"] == "某某培训中心"
-    recorded = {k: v for k, v in raced.files.items() if k.endswith("institutions.yaml")}
+    recorded = {k: v for k, v in first.files.items() if k.endswith("institutions.yaml")}
     assert list(recorded.values()) == [hashlib.sha256(b).hexdigest()]
 
     inst.write_bytes(a)
-    again = load_policy(catalogs_dir=cats)
+    again = load_policy(folder)
     names = {i["code"]: i["name"] for i in again.catalog_values["institutions"]}
     assert names["JG-001"] == "台儿庄区就业训练中心"
     assert hashlib.sha256(a).hexdigest() in again.files.values()

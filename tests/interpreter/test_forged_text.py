@@ -186,7 +186,7 @@ def test_replay_differences_are_shown_escaped(tmp_path):
 
 
 def test_catalogue_diff_shows_values_escaped(tmp_path):
-    old = ROOT / "catalogs" / "data" / "institutions.yaml"
+    old = ROOT / "policy" / "catalogs" / "institutions.yaml"
     new = tmp_path / "institutions.yaml"
     text = old.read_text(encoding="utf-8")
     new.write_text(

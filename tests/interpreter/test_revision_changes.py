@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from commands.conventions import catalogues
 from dsl.errors import ErrorList, PolicyError
 from interpreter.evaluate import Evaluator
 from interpreter.loader import load_policy
@@ -40,7 +39,7 @@ def revision(tmp_path, body: str, amends="taierzhuang-2020-4", name="r.yaml") ->
 
 
 def load(*revs, root=None):
-    return load_policy(root, catalogs=catalogues(), revisions=[str(r) for r in revs])
+    return load_policy(root, revisions=[str(r) for r in revs])
 
 
 def errors_of(*revs, root=None) -> str:
@@ -361,9 +360,9 @@ def test_catalogue_entries_of_a_declared_catalogue(tmp_path):
             "write replace_real_name_check",
         ),
         (
-            "  - add_catalogue_entry: {catalogue: occupations, entry: {code: x}}\n",
-            "no catalogue 'occupations' in catalogs.yaml",
-            "this policy declares no catalogues",
+            "  - add_catalogue_entry: {catalogue: institution, entry: {code: x}}\n",
+            "no catalogue 'institution' in catalogs.yaml",
+            "institutions",
         ),
         (
             "  - replace_programme: {id: x}\n",

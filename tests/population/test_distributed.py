@@ -416,11 +416,10 @@ def test_a_running_scheduler_and_its_workers_decide(cases_20k, tmp_path, schedul
 
 
 def test_a_worker_with_another_policy_refuses_to_decide(bundled_policy):
-    from catalogs.rules import RuleCatalogs
     from population.batch import BatchSpec, decide_block
     from population.distributed import PolicyMismatch, decide_partition
 
-    spec = BatchSpec(catalogs=RuleCatalogs())
+    spec = BatchSpec()
     with pytest.raises(PolicyMismatch) as err:
         decide_partition(spec, "sha256:" + "0" * 64, decide_block, 1, b"{}\n")
     assert "the workers must have the same policy folder" in err.value.render()

@@ -196,8 +196,8 @@ def test_catalogue_codes_are_read_from_the_rules(bundled_policy):
     bundled = catalogue_choices(bundled_policy)
     assert set(bundled) == {"training.course", "training.institution"}
     values = bundled_policy.catalog_values
-    assert [c.value for c in bundled["training.course"]] == (
-        values["key_industry"] + [c for c in values["general"] if c not in values["key_industry"]]
+    assert [c.value for c in bundled["training.course"]] == list(
+        dict.fromkeys(values["course_codes"])
     )
     revised = catalogue_choices(load_policy(revisions=[HERE / "revision_web_form.yaml"]))
     trainer = revised["applicant.safety_trainer"]

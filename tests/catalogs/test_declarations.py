@@ -1,0 +1,94 @@
+"""The bundled policy's catalogues are declarations (policy/catalogs.yaml):
+nested records, the periods of a list, checks between catalogues and the
+derived tables, each error at its file:line:col; the docs show them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import ROOT, policy_copy
+
+DOCS = (ROOT / "docs" / "policy-format.md").read_text(encoding="utf-8")
+DECLARED = (ROOT / "policy" / "catalogs.yaml").read_text(encoding="utf-8")
+
+
+def check(folder):
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "check", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_docs_show_the_bundled_declarations_word_for_word():
+    (tables,) = re.findall(r"```yaml tables\n(.*?)```", DOCS, re.S)
+    assert tables in DECLARED
+    blocks = re.findall(r"```yaml declared\n(.*?)```", DOCS, re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        assert block in DECLARED, block
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (  # 四（三）: the periods of an institution must not overlap
+            "{status: active, from: 2020-05-01, until: 2021-02-28,",
+            "{status: active, from: 2020-05-01, until: 2021-03-31,",
+            (
+                "the period from 2021-03-01 overlaps the period from 2020-05-01 (line {prev}), "
+                "which runs until 2021-03-31"
+            ),
+        ),
+        (
+            "{status: active, from: 2020-05-01, until: 2021-02-28,",
+            "{status: active, from: 2020-05-01, until: 2020-04-28,",
+            "the period ends (2020-04-28) before it starts (2020-05-01)",
+        ),
+        (
+            "{status: active, from: 2020-05-01, until: 2021-02-28,",
+            "{status: aktive, from: 2020-05-01, until: 2021-02-28,",
+            'expected one of active、suspended、exited, found "aktive"',
+        ),
+        (  # an institution teaches only at the levels its course offers
+            "      - {course: ZD-001, levels: [初级, 中级]}\n",
+            "      - {course: ZD-001, levels: [初级, 高级技师]}\n",
+            "机构只能在该项目所列的等级上开展培训",
+        ),
+    ],
+    ids=["overlap", "ends-before-start", "unknown-status", "level-not-offered"],
+)
+def test_an_institution_error_is_reported_at_its_line(tmp_path, old, new, message):
+    folder = policy_copy(tmp_path / "policy")
+    data = folder / "catalogs" / "institutions.yaml"
+    text = data.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    line = text[: text.index(old)].count("\n") + 1
+    data.write_text(text.replace(old, new), encoding="utf-8")
+    r = check(folder)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert message.format(prev=line) in r.stderr, r.stderr
+    assert re.search(r"policy/catalogs/institutions\.yaml:\d+:\d+", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_derived_table_naming_a_missing_field_is_an_error(tmp_path):
+    folder = policy_copy(tmp_path / "policy")
+    path = folder / "catalogs.yaml"
+    path.write_text(
+        DECLARED.replace(
+            "    parent: {institution: code}\n    fields: [institution, status,",
+            "    parent: {institution: kode}\n    fields: [institution, status,",
+        ),
+        encoding="utf-8",
+    )
+    r = check(folder)
+    assert r.returncode == 1
+    assert "institutions has no field 'kode'" in r.stderr
+    assert "catalogs.yaml:" in r.stderr
