@@ -48,8 +48,9 @@ tr { page-break-inside: avoid; }
 <tbody>{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
 <p class="meta">{{ rows|length }} 条 · <a href="{{ catalogue.id }}.csv">CSV</a> · <a href="{{ catalogue.id }}.json">JSON</a></p>
 {% else %}
-<h1>{{ policy.number }} {{ policy.title }}</h1>
-<p>目录 Catalogues</p>
+<h1>{% if site.title %}{{ site.title }}{% else %}{{ policy.number }} {{ policy.title }}{% endif %}</h1>
+{% if site.preamble %}<p>{{ site.preamble }}</p>{% endif %}
+<p class="meta">{{ policy.number }} {{ policy.title }} · 目录 Catalogues</p>
 <ul>{% for c in catalogues %}<li><a href="{{ c.id }}.html">{{ c.title }}</a> ({{ c.entries|length }})</li>{% endfor %}</ul>
 {% endif %}
 <p class="meta">policy {{ policy.id }} · {{ policy.hash }}</p>
@@ -62,8 +63,11 @@ def _cell(value) -> str:
         return "是" if value else "否"
     if isinstance(value, _dt.date):
         return "—" if value == _dt.date(9999, 12, 31) else value.isoformat()
+    if isinstance(value, dict):  # a record: its values that say something
+        return " ".join(t for t in (_cell(v) for v in value.values()) if t and t != "—")
     if isinstance(value, list):
-        return "、".join(_cell(v) for v in value)
+        sep = "；" if any(isinstance(v, dict) for v in value) else "、"
+        return sep.join(_cell(v) for v in value)
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
@@ -76,11 +80,23 @@ def _plain(value):
         return format(value, "f")
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
 def _fields(decl) -> list[dict]:
     return [{"name": n, "label": decl.label(n)} for n in decl.fields]
+
+
+def site_of(policy) -> dict:
+    """The ``site:`` the policy's catalogs.yaml declares (title, preamble), or {}."""
+    from interpreter.yamlsource import load_yaml
+
+    path = Path(policy.root) / "catalogs.yaml"
+    data = load_yaml(path, display_name=str(path)).data if path.is_file() else None
+    got = data.get("site") if isinstance(data, dict) else None
+    return got if isinstance(got, dict) else {}
 
 
 def pages(policy) -> dict[str, str]:
@@ -93,9 +109,14 @@ def pages(policy) -> dict[str, str]:
         "title": policy.document.title,
         "hash": policy.hash,
     }
+    about = site_of(policy)
     out = {
         "index.html": page.render(
-            policy=doc, catalogue=None, catalogues=policy.catalogues, title=f"{doc['number']} 目录"
+            policy=doc,
+            catalogue=None,
+            catalogues=policy.catalogues,
+            title=about.get("title") or f"{doc['number']} 目录",
+            site=about,
         )
     }
     for decl in policy.catalogues:

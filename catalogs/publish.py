@@ -28,7 +28,24 @@ from .model import KINDS, STATUS_LABELS, Catalogs, Catalogue
 from .records import catalogue_record, course_name, origin, show
 
 FORMATS = ("html", "md", "csv", "json", "xlsx")
-SITE_TITLE = "台儿庄区职业技能培训“四个目录”"
+
+
+def site(directory: Path | str | None = None) -> dict:
+    """The site's title and preamble, as the policy declares them (``site:``
+    of the catalogs.yaml next to the catalogue folder, else the bundled
+    policy's); nothing of them is written here."""
+    from interpreter.yamlsource import load_yaml
+
+    from .loader import DATA_DIR
+
+    declared = Path(directory).parent / "catalogs.yaml" if directory is not None else None
+    if declared is None or not declared.is_file():
+        declared = DATA_DIR.parent / "catalogs.yaml"
+    data = load_yaml(declared, display_name=str(declared)).data
+    got = data.get("site") if isinstance(data, dict) else None
+    return got if isinstance(got, dict) else {"title": "", "preamble": ""}
+
+
 BANNER_ZH = (
     "标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
     "不得作为培训、补贴或资格认定的依据。"
@@ -571,7 +588,7 @@ def render_html(
     others = [f for f in formats if f != "html"]
     body = "\n".join(
         [
-            f'<nav><a href="index.html">{e(SITE_TITLE)}</a></nav>',
+            f'<nav><a href="index.html">{e(site(catalogs and catalogs.directory)["title"])}</a></nav>',
             _banner() if cat.has_samples else "",
             f"<h1>{e(cat.title)}</h1>",
             f'<dl class="meta">{meta}</dl>',
@@ -603,7 +620,7 @@ def render_html(
         ]
     )
     return _page(
-        f"{cat.title} — {SITE_TITLE}",
+        f"{cat.title} — {site(catalogs and catalogs.directory)['title']}",
         body,
         script=True,
         page_css=print_css(len(cols) > PORTRAIT_COLUMNS, cat.has_samples),
@@ -623,15 +640,12 @@ def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> byte
             f"<td>{_links(cat.kind, formats)}</td></tr>"
         )
     any_samples = any(c.has_samples for c in catalogs.present())
+    about = site(catalogs.directory)
     body = "\n".join(
         [
             _banner() if any_samples else "",
-            f"<h1>{e(SITE_TITLE)}</h1>",
-            (
-                "<p>依据台政办发〔2020〕4号《台儿庄区职业技能提升行动实施方案（2019—2021年）》"
-                "五（二）：“统一制定发布重点产业职业技能培训指导目录、一般性职业技能培训目录、"
-                "劳动者培训需求目录和职业技能培训机构目录‘四个目录’，方便和指导劳动者按需选择。”</p>"
-            ),
+            f"<h1>{e(about['title'])}</h1>",
+            f"<p>{e(about.get('preamble', ''))}</p>" if about.get("preamble") else "",
             '<table id="index" class="catalogue">',
             (
                 "<thead><tr><th>目录</th><th>版次</th><th>发布日期</th><th>发布单位</th>"
@@ -644,7 +658,7 @@ def render_index(catalogs: Catalogs, formats: tuple[str, ...] = FORMATS) -> byte
             "<footer>由 <code>policy catalog publish</code> 生成。</footer>",
         ]
     )
-    return _page(SITE_TITLE, body, script=False, page_css=print_css(True, any_samples)).encode(
+    return _page(about["title"], body, script=False, page_css=print_css(True, any_samples)).encode(
         "utf-8"
     )
 
@@ -663,7 +677,12 @@ def render_index_json(catalogs: Catalogs, formats: tuple[str, ...]) -> bytes:
         for c in catalogs.present()
     ]
     return (
-        json.dumps({"title": SITE_TITLE, "catalogues": items}, ensure_ascii=False, indent=2) + "\n"
+        json.dumps(
+            {"title": site(catalogs.directory)["title"], "catalogues": items},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
     ).encode("utf-8")
 
 

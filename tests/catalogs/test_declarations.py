@@ -92,3 +92,38 @@ def test_a_derived_table_naming_a_missing_field_is_an_error(tmp_path):
     assert r.returncode == 1
     assert "institutions has no field 'kode'" in r.stderr
     assert "catalogs.yaml:" in r.stderr
+
+
+def test_the_site_title_and_preamble_are_the_policys_data(tmp_path):
+    """`site:` of catalogs.yaml titles the published site, on both publishers."""
+    from catalogs import check_directory
+    from catalogs.publish import render_index, site
+
+    folder = policy_copy(tmp_path / "policy")
+    path = folder / "catalogs.yaml"
+    path.write_text(
+        DECLARED.replace(
+            "  title: 台儿庄区职业技能培训“四个目录”", "  title: 某区培训目录（测试）"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "site"
+    r = subprocess.run(
+        [sys.executable, "-m", "cli", "catalog", "publish", "--policy", folder, "--out", out],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h1>某区培训目录（测试）</h1>" in index
+    assert "方便和指导劳动者按需选择" in index  # the preamble, from the data
+    # the typed publisher of `policy catalog publish --catalogs DIR` reads the
+    # site of the policy the folder belongs to
+    cats, errors = check_directory(folder / "catalogs")
+    assert not errors
+    assert site(cats.directory)["title"] == "某区培训目录（测试）"
+    assert "<h1>某区培训目录（测试）</h1>" in render_index(cats).decode("utf-8")
+    bundled, _ = check_directory()
+    assert "台儿庄区职业技能培训“四个目录”" in render_index(bundled).decode("utf-8")
