@@ -121,9 +121,7 @@ class Floor:
     clauses = CLAUSES
 
     def __init__(self, catalog: dict):
-        self.courses = frozenset(catalog.get("key_industry", ())) | frozenset(
-            catalog.get("general", ())
-        )
+        self.courses = frozenset(catalog.get("course_codes", ()))
         rows = catalog.get("courses", ())
         self.zx_courses = frozenset(c["code"] for c in rows if "专项" in c["levels"])
         self.any_zx = bool(self.zx_courses)

@@ -500,7 +500,12 @@ def run_checks(
                             f"{chk['message']} (check {chk['id']}: {chk['expr']})",
                             position=pos,
                             context=f"catalogue {decl.id} {_key_text(decl, decl.key_of(entry))}",
-                            snippet=data_src.line_text(pos.line),
+                            # an entry a revision added is shown from its own file
+                            snippet=(
+                                data_src.line_text(pos.line)
+                                if pos.source == data_src.name
+                                else None
+                            ),
                         )
                     )
 

@@ -469,3 +469,68 @@ def test_the_catalogue_declaration_example_of_the_docs_is_the_packages(tmp_path)
         text=True,
     )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_revision_amends_the_bundled_catalogues(tmp_path):
+    """The four catalogues of 五（二） are declarations like any other: a
+    revision adds an institution (with its approvals and status periods) and
+    replaces another, the decisions follow, and a wrong entry is refused at its
+    line in the revision."""
+    from tests.helpers import ROOT as _root
+
+    case = json.loads(
+        (_root / "examples" / "vocational_training_institution_suspended.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    case["training"]["institution"] = "JG-199"
+
+    def outcome(policy):
+        (d,) = Evaluator(policy).decide(case, programs=["vocational_training"]).decisions
+        return d.outcome, d.failing
+
+    assert outcome(load()) == ("ineligible", ["institution_active", "institution_approved"])
+    course = case["training"]["course"]
+    r = revision(
+        tmp_path,
+        f"""changes:
+  - add_catalogue_entry:
+      catalogue: institutions
+      entry:
+        code: JG-199
+        name: 新设培训学校（示例）
+        ownership: 民办
+        licence: 民办学校办学许可证（示例）
+        sample: true
+        courses:
+          - {{course: {course}, levels: [初级, 中级, 高级]}}
+        status:
+          - {{status: active, from: 2021-01-01, reason: 经审核列入目录（示例）}}
+""",
+    )
+    revised = load(r)
+    assert outcome(revised) == ("eligible", [])
+    rows = [a for a in revised.catalog_values["approvals"] if a["institution"] == "JG-199"]
+    assert [a["level"] for a in rows] == ["初级", "中级", "高级"]
+    # overlapping periods in the revision: refused at the revision's line
+    bad = revision(
+        tmp_path,
+        """changes:
+  - add_catalogue_entry:
+      catalogue: institutions
+      entry:
+        code: JG-198
+        name: 另一培训学校（示例）
+        ownership: 民办
+        licence: 民办学校办学许可证（示例）
+        sample: true
+        courses: [{course: YB-001, levels: [初级]}]
+        status:
+          - {status: active, from: 2021-01-01, until: 2021-08-31, reason: 示例}
+          - {status: suspended, from: 2021-06-01, reason: 示例}
+""",
+        name="bad.yaml",
+    )
+    out = errors_of(bad)
+    assert f"{bad}:21:13" in out, out
+    assert "the period from 2021-06-01 overlaps the period from 2021-01-01" in out, out
