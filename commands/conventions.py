@@ -117,6 +117,13 @@ FORCE_OPTION = click.option(
 )
 
 
+def catalogues():
+    """What the commands hand the engine besides the policy: nothing. Every
+    policy declares its own catalogues (catalogs.yaml), the bundled one
+    included; a policy that declares none has none."""
+    return None
+
+
 def load(policy_dir, revisions=()):
     """The policy of ``policy_dir`` (default: bundled) with its revisions (and
     the catalogues it declares in catalogs.yaml)."""

@@ -27,7 +27,7 @@ import click
 
 from interpreter.identity import OTHER_POLICY_OPTION
 
-from .conventions import DATE, EXIT_OK, FORCE_OPTION, POLICY_OPTION, guarded
+from .conventions import DATE, EXIT_OK, FORCE_OPTION, POLICY_OPTION, catalogues, guarded
 
 MAX_REJECTS_SHOWN = 100
 
@@ -346,12 +346,13 @@ def batch(
     # anything is written; written under their names only when complete
     with Outputs(inputs=[cases_path, history_path, *revisions], force=force) as outs:
         with open_cases(cases_path, input_format) as cases, _interrupted_early():
-            policy = load_policy_with(policy_dir, revisions)
+            policy = load_policy_with(policy_dir, revisions, catalogues())
             spec = spec_for(
                 cases,
                 policy,
                 policy_dir=policy_dir,
                 revisions=revisions,
+                catalogs=catalogues(),
                 as_of=as_of,
                 explain=explain,
             )
@@ -490,7 +491,7 @@ def _batch_dask(
         Outputs(inputs=[*files, history_path, *revisions], force=force) as outs,
         _interrupted_early(),
     ):
-        policy = load_policy_with(policy_dir, revisions)
+        policy = load_policy_with(policy_dir, revisions, catalogues())
         sources = []
         for f in files:
             with open_cases(f, input_format) as cases:
@@ -499,6 +500,7 @@ def _batch_dask(
                     policy,
                     policy_dir=policy_dir,
                     revisions=revisions,
+                    catalogs=catalogues(),
                     as_of=as_of,
                     explain=explain,
                 )
@@ -734,11 +736,11 @@ def diff(
     with Outputs(inputs=[cases_path, *revisions], force=force) as outs:
         out = outs.open(out_path, "comparison")
         with open_cases(cases_path, input_format) as cases:
-            base = load_policy_with(policy_dir, ())
+            base = load_policy_with(policy_dir, (), catalogues())
             other = (
-                load_policy_with(policy_dir, revisions)
+                load_policy_with(policy_dir, revisions, catalogues())
                 if revisions
-                else load_policy_with(against, ())
+                else load_policy_with(against, (), catalogues())
             )
             if against:
                 # a what-if compares two versions of one policy, not two policies
@@ -857,7 +859,7 @@ def generate(count, seed, out_path, fmt, missing_share, policy_dir, force):
     from population.synthetic import generate as gen
     from population.synthetic import write_csv, write_jsonl
 
-    policy = load_policy_with(policy_dir, ())
+    policy = load_policy_with(policy_dir, (), catalogues())
     columns = csv_columns(policy) if fmt == "csv" else None
     catalog = getattr(policy, "catalog_values", None)
     # the policy's population.yaml, read and checked before anything is written
@@ -939,7 +941,7 @@ def report(decisions_path, fmt, out_path, lang, policy_dir, force, other_policy)
     from population.batch import load_policy_with
     from population.report import read_report, render
 
-    policy = load_policy_with(policy_dir, ())
+    policy = load_policy_with(policy_dir, (), catalogues())
     with Outputs(inputs=[decisions_path], force=force) as outs:
         out = outs.open(out_path, "report")  # refused before the decisions are read
         out.write(render(read_report(decisions_path, policy, other_policy), fmt, lang))
