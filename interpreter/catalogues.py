@@ -23,14 +23,24 @@ fields of the entry (``unnest``, ``parent``, ``spread``), one column
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from dsl import Environment, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.compiler import Context
 from dsl.environment import diagnostic_error
 from dsl.errors import PolicyFileError, Position
+
+from .yamlsource import Source
+
+if TYPE_CHECKING:
+    from .loader import _Loader
+
+# report(path, what was expected): records the problem, gives None
+Report = Callable[[tuple, str], None]
 
 OPEN_END = _dt.date(9999, 12, 31)
 SCALARS = {
@@ -53,7 +63,7 @@ class CatalogueDecl:
     file: str  # the data file as shown (relative to the policy's parent)
     fields: dict  # name → declaration (type, enum, items, label, …)
     key: tuple[str, ...]
-    periods: tuple[tuple[str, str], ...]
+    periods: tuple[tuple[str, str, str | None, str | None], ...]
     checks: list  # [{id, expr, message}]
     cite: list
     position: Position
@@ -82,11 +92,11 @@ def field_type(d: dict, enums: dict) -> T.Type:
         )
     if kind == "enum":
         values = _enum_values(d, enums)
-        return T.EnumType(d.get("enum") or "enum", frozenset(values)) if values else T.STRING
+        return T.EnumType(str(d.get("enum") or "enum"), frozenset(values)) if values else T.STRING
     return SCALARS[kind]
 
 
-def _enum_values(d: dict, enums: dict):
+def _enum_values(d: dict, enums: dict) -> list[str] | None:
     """The values of an enum field: its own ``values`` or an enum of facts.yaml."""
     if d.get("values"):
         return list(d["values"])
@@ -101,7 +111,7 @@ def entry_type(decl: CatalogueDecl, enums: dict) -> T.Type:
     )
 
 
-def empty(d: dict, enums: dict):
+def empty(d: dict, enums: dict) -> Any:
     """The value of an optional field left out: its default, else the empty
     value of its type; None when the type has none (a number needs a default)."""
     if "default" in d:
@@ -120,7 +130,7 @@ def empty(d: dict, enums: dict):
     return None
 
 
-def _convert(value, d: dict, enums: dict, at: tuple, report):
+def _convert(value: Any, d: dict, enums: dict, at: tuple, report: Report) -> Any:
     """The plain value of ``value`` read as declared by ``d``; None after
     ``report(path, expected)`` for what is wrong (the path below ``at``)."""
     kind = d["type"]
@@ -131,7 +141,7 @@ def _convert(value, d: dict, enums: dict, at: tuple, report):
         items = d.get("items") or {"type": "string"}
         if items["type"] != "record":
             # a list of plain values is shown whole: what it should hold
-            def whole(_path, expected):
+            def whole(_path: tuple, expected: str) -> None:
                 return report(at, f"a list of {expected}")
 
             for v in value:
@@ -150,22 +160,22 @@ def _convert(value, d: dict, enums: dict, at: tuple, report):
         if not isinstance(value, dict):
             return report(at, "a mapping of " + "、".join(d.get("fields") or {}))
         fields = d.get("fields") or {}
-        out = {}
+        record: dict = {}
         for name in value:
             if name not in fields:
                 return report(at + (name,), "one of the fields " + "、".join(fields))
         for name, f in fields.items():
             if name not in value or value[name] is None:
                 if f.get("optional"):
-                    out[name] = empty(f, enums)
-                    if out[name] is not None:
+                    record[name] = empty(f, enums)
+                    if record[name] is not None:
                         continue
                 return report(at, f"a value for '{name}'")
             item = _convert(value[name], f, enums, at + (name,), report)
             if item is None:
                 return None
-            out[name] = item
-        return out
+            record[name] = item
+        return record
     if kind in ("string", "enum"):
         if not isinstance(value, str):
             return report(at, "text")
@@ -193,13 +203,13 @@ def _convert(value, d: dict, enums: dict, at: tuple, report):
     return report(at, kind)
 
 
-def _found(value) -> str:
+def _found(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
+def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
     """The declarations of catalogs.yaml (``src``), with their own errors:
     unknown enums, keys and periods naming no field."""
     from .loader import _close
@@ -215,7 +225,7 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
         n = len(errors)
         fields = c["fields"]
 
-        def check_field(d, path):
+        def check_field(d: Any, path: tuple) -> None:
             if d["type"] == "enum" and not d.get("values") and d.get("enum") not in enums:
                 errors.append(
                     src.error(
@@ -297,7 +307,7 @@ def declare(src, enums: dict, errors: list) -> list[CatalogueDecl]:
     return out
 
 
-def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
+def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> None:
     """Read and check the entries of ``data_src`` into ``decl``: every field
     declared and of its type, none unknown, keys unique, periods in order."""
     data = data_src.data
@@ -335,7 +345,7 @@ def fill(decl: CatalogueDecl, data_src, enums: dict, errors: list) -> None:
 
 
 def read_entry(
-    decl: CatalogueDecl, raw, data_src, at: tuple, enums: dict, errors: list
+    decl: CatalogueDecl, raw: Any, data_src: Source, at: tuple, enums: dict, errors: list
 ) -> dict | None:
     """One entry as plain values, or None after reporting what is wrong with it
     (a field of the wrong type, unknown or missing; a period out of order or
@@ -365,7 +375,7 @@ def read_entry(
                 )
             )
 
-    def report(path, expected):
+    def report(path: tuple, expected: str) -> None:
         value = _at(raw, path[len(at) :])
         name = next((p for p in reversed(path) if isinstance(p, str)), "")
         label = decl.label(name) if name in decl.fields else name
@@ -427,7 +437,7 @@ def read_entry(
     return entry if len(errors) == n else None
 
 
-def _at(raw, path: tuple):
+def _at(raw: Any, path: tuple) -> Any:
     for p in path:
         try:
             raw = raw[p]
@@ -436,7 +446,9 @@ def _at(raw, path: tuple):
     return raw
 
 
-def _check_period(rec, start, until, data_src, at, context, errors) -> None:
+def _check_period(
+    rec: dict, start: str, until: str, data_src: Source, at: tuple, context: str, errors: list
+) -> None:
     if rec[until] < rec[start]:
         errors.append(
             data_src.error(
@@ -453,7 +465,7 @@ def _key_text(decl: CatalogueDecl, key: tuple) -> str:
 
 def run_checks(
     decls: list[CatalogueDecl],
-    cat_src,
+    cat_src: Source,
     data_srcs: dict,
     enums: dict,
     types: dict,
@@ -510,7 +522,14 @@ def run_checks(
                     )
 
 
-def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list) -> None:
+def derive(
+    cat_src: Source,
+    decls: list[CatalogueDecl],
+    enums: dict,
+    types: dict,
+    values: dict,
+    errors: list,
+) -> None:
     """The derived tables of ``tables:`` into ``types`` and ``values``, each
     from catalogues or tables declared before it."""
     from .loader import _close
@@ -523,7 +542,7 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
             errors.append(cat_src.error(at + ("id",), f"'{tid}' is already a catalogue or table"))
             continue
 
-        def known(name, path):
+        def known(name: str, path: tuple) -> bool:
             if name in fields:
                 return True
             errors.append(
@@ -541,7 +560,7 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
                 continue
             shape = dict(fields[sources[0]])
 
-            def types_of(name):
+            def types_of(name: str) -> dict:
                 return {n: field_type(d, enums) for n, d in fields[name].items()}
 
             if any(types_of(n) != types_of(sources[0]) for n in sources[1:]):
@@ -554,7 +573,9 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
             tag = t.get("tag")
             if tag:
                 shape[tag] = {"type": "string", "label": t.get("tag_label", tag)}
-            rows = [{**r, **({tag: n} if tag else {})} for n in sources for r in values[n]]
+            rows: list[dict] = [
+                {**r, **({tag: n} if tag else {})} for n in sources for r in values[n]
+            ]
         elif "unnest" in t:
             src_id, inside = t["from"], t["unnest"]
             if not known(src_id, at + ("from",)):
@@ -581,6 +602,7 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
                 for e in values[src_id]
                 for item in e[inside]
             ]
+            broken = False
             for lst, one in (t.get("spread") or {}).items():
                 # one row per item of the list field ``lst``, as the field ``one``
                 ld = shape.get(lst)
@@ -588,7 +610,7 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
                     errors.append(
                         cat_src.error(at + ("spread", lst), f"'{lst}' is not a list field here")
                     )
-                    rows = None
+                    broken = True
                     break
                 shape = {
                     (one if n == lst else n): (ld["items"] if n == lst else f)
@@ -599,7 +621,7 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
                     for r in rows
                     for x in r[lst]
                 ]
-            if rows is None:
+            if broken:
                 continue
         elif "column" in t:
             src_id = t["from"]
@@ -645,14 +667,16 @@ def derive(cat_src, decls, enums: dict, types: dict, values: dict, errors: list)
         values[tid] = rows
 
 
-def _index(src, cid: str) -> int:
+def _index(src: Source, cid: str) -> int:
     for i, c in enumerate(src.data["catalogs"]):
         if c["id"] == cid:
             return i
     return 0
 
 
-def load(ld, enums: dict, changes: list = ()) -> tuple[list[CatalogueDecl], dict, dict] | None:
+def load(
+    ld: _Loader, enums: dict, changes: Sequence = ()
+) -> tuple[list[CatalogueDecl], dict, dict] | None:
     """The catalogues the policy folder of loader ``ld`` declares: (declarations
     with their entries, name → type, name → value); None when it declares none.
     Errors go to ``ld.errors``; files join the policy's hash."""
