@@ -217,8 +217,9 @@ def diff(policy, old: Path, new: Path) -> dict:
     key = lambda k: ", ".join(f"{n}={v}" for n, v in zip(decl.key, k))  # noqa: E731
     changed = []
     for k in [k for k in new_by if k in old_by]:
+        # as the published pages show them (a record's values, a list's items)
         fields = {
-            n: [_plain(old_by[k][n]), _plain(new_by[k][n])]
+            n: [_cell(old_by[k][n]), _cell(new_by[k][n])]
             for n in decl.fields
             if old_by[k][n] != new_by[k][n]
         }

@@ -127,3 +127,30 @@ def test_the_site_title_and_preamble_are_the_policys_data(tmp_path):
     assert "<h1>某区培训目录（测试）</h1>" in render_index(cats).decode("utf-8")
     bundled, _ = check_directory()
     assert "台儿庄区职业技能培训“四个目录”" in render_index(bundled).decode("utf-8")
+
+
+def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path):
+    """`policy catalog diff --policy policy`: a changed status period of an
+    institution, shown as the pages show it (no Python record in sight)."""
+    old = ROOT / "policy" / "catalogs" / "institutions.yaml"
+    new = tmp_path / "institutions.yaml"
+    line = "      - {status: active, from: 2021-06-01, reason: 整改后复评合格（示例）}"
+    text = old.read_text(encoding="utf-8")
+    assert text.count(line) == 1
+    new.write_text(
+        text.replace(line, line.replace("2021-06-01,", "2021-06-01, until: 2021-12-31,")),
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "cli", "catalog", "diff", old, new, "--policy", ROOT / "policy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "0 added, 0 removed, 1 changed" in r.stdout
+    assert "~ code=JG-101: status:" in r.stdout
+    assert "→ active 2020-05-01 2021-02-28" in r.stdout
+    assert "active 2021-06-01 2021-12-31 整改后复评合格（示例）" in r.stdout
+    assert "{'" not in r.stdout
