@@ -154,3 +154,51 @@ def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path
     assert "→ active 2020-05-01 2021-02-28" in r.stdout
     assert "active 2021-06-01 2021-12-31 整改后复评合格（示例）" in r.stdout
     assert "{'" not in r.stdout
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "    union: [key_industry, general]\n",
+            "    union: [key_industry, demand]\n",
+            "the catalogues of a union must declare the same fields",
+        ),
+        (
+            "    union: [key_industry, general]\n",
+            "    union: [key_industry, generals]\n",
+            "no catalogue or table 'generals' before this one",
+        ),
+        (
+            "    spread: {levels: level}\n",
+            "    spread: {course: level}\n",
+            "'course' is not a list field here",
+        ),
+        (
+            "    from: courses\n    column: code\n",
+            "    from: courses\n    column: kode\n",
+            "courses has no field 'kode'",
+        ),
+        (
+            "    unnest: status\n",
+            "    unnest: reason\n",
+            "'reason' is not a list of records of institutions",
+        ),
+        ("  - id: approvals\n", "  - id: courses\n", "'courses' is already a catalogue or table"),
+        (
+            "      - {list: status, from: from, until: until}\n",
+            "      - {list: statuses, from: from, until: until}\n",
+            "the period names no list of records 'statuses'",
+        ),
+    ],
+    ids=["union-shapes", "union-unknown", "spread", "column", "unnest", "twice", "period-list"],
+)
+def test_a_wrong_declaration_is_an_error_at_its_line(tmp_path, old, new, message):
+    folder = policy_copy(tmp_path / "policy")
+    assert DECLARED.count(old) == 1, old
+    (folder / "catalogs.yaml").write_text(DECLARED.replace(old, new), encoding="utf-8")
+    r = check(folder)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert message in r.stderr, r.stderr
+    assert re.search(r"policy/catalogs\.yaml:\d+:\d+", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr
