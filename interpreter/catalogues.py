@@ -471,9 +471,11 @@ def run_checks(
     types: dict,
     values: dict,
     errors: list,
+    parse_expr: Callable[[str], Any] = parse,
 ) -> None:
     """Each declared check over each entry; a failing entry is reported at
-    its own line with the check's message."""
+    its own line with the check's message. ``parse_expr``: the loader's parse,
+    which keeps the trees in its cache (a warm load parses nothing)."""
     for _i, decl in enumerate(decls):
         if not decl.checks:
             continue
@@ -484,7 +486,7 @@ def run_checks(
             locate = cat_src.expression_locator(path)
             context = f"check {decl.id}.{chk['id']}"
             try:
-                node = parse(chk["expr"])
+                node = parse_expr(chk["expr"])
             except ParseError as exc:
                 line, col = exc.position.line or 1, exc.position.column or 1
                 exc.position = Position(cat_src.name, *locate(line, col))
@@ -725,7 +727,7 @@ def load(
     if not ld.errors:
         derive(cat_src, decls, enums, types, values, ld.errors)
     if not ld.errors:
-        run_checks(decls, cat_src, data_srcs, enums, types, values, ld.errors)
+        run_checks(decls, cat_src, data_srcs, enums, types, values, ld.errors, ld.parse)
     return decls, types, values
 
 
