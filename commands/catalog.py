@@ -28,8 +28,8 @@ from .conventions import EXIT_POLICY as EXIT_ERRORS
 
 def _declared(policy_dir):
     """The policy of ``policy_dir`` when it declares catalogues of its own
-    (catalogs.yaml), else None: the commands then work on the four bundled
-    catalogues of catalogs/data, as before."""
+    (catalogs.yaml), else None: the commands then work on the bundled policy's
+    catalogue files (policy/catalogs) through the typed reader."""
     if policy_dir is None or not (Path(policy_dir) / "catalogs.yaml").exists():
         return None
     from interpreter.loader import load_policy

@@ -3,7 +3,7 @@
 The clauses course_in_catalogue, institution_active and institution_approved
 (policy/definitions.yaml, used by vocational_training, project_training and
 living_allowance) read the catalogues only through the rule language
-(`catalog.NAME`). Editing a copy of catalogs/data — an institution exits, an
+(`catalog.NAME`). Editing a copy of policy/catalogs — an institution exits, an
 approval is withdrawn, a course is added — changes decisions, and the failing
 clause names the reason.
 """
