@@ -588,7 +588,7 @@ def render_html(
     others = [f for f in formats if f != "html"]
     body = "\n".join(
         [
-            f'<nav><a href="index.html">{e(site(catalogs and catalogs.directory)["title"])}</a></nav>',
+            f'<nav><a href="index.html">{e(site(catalogs.directory if catalogs is not None else None)["title"])}</a></nav>',
             _banner() if cat.has_samples else "",
             f"<h1>{e(cat.title)}</h1>",
             f'<dl class="meta">{meta}</dl>',
@@ -620,7 +620,7 @@ def render_html(
         ]
     )
     return _page(
-        f"{cat.title} — {site(catalogs and catalogs.directory)['title']}",
+        f"{cat.title} — {site(catalogs.directory if catalogs is not None else None)['title']}",
         body,
         script=True,
         page_css=print_css(len(cols) > PORTRAIT_COLUMNS, cat.has_samples),
