@@ -12,7 +12,7 @@ g.  the bundled policy against one with ten copies of each program, both
     generated afresh by benchmarks/big_policy.py into the run's temporary
     folder (the 7-program one with one copy, so both are read the same way):
     load and first ``policy eval`` of the same example, paired as in f2 (warm
-    caches; a cold pair is reported too); and per case with every program
+    caches, a cache folder each; a cold pair is reported too); and per case with every program
     decided, explanations off and full, in this process (the median CPU time
     of passes that take turns), after checking that every copy decides every
     case as its original does and that the seven originals decide as in the
@@ -159,20 +159,24 @@ def bench_ten_times(
     failures: list[str] = []
     # load and first eval, whole processes
     log(f"g. policy eval {example.name} under 70 programs against 7: {runs} pairs, warm ...")
-    genv = dict(env, POLICY_CACHE_DIR=str(tmp / "cache-g"))
+    # a cache folder each, so that neither run reads the other's entries
+    genv = {
+        big: dict(env, POLICY_CACHE_DIR=str(tmp / "cache-g70")),
+        seven: dict(env, POLICY_CACHE_DIR=str(tmp / "cache-g7")),
+    }
 
     def cmd(folder):
         return policy_cmd + ["eval", "--policy", str(folder), str(example)]
 
     outs = {}
     for folder in (big, seven, big, seven):  # fills the caches; the outputs compared
-        r = subprocess.run(cmd(folder), cwd=cwd, env=genv, capture_output=True)
+        r = subprocess.run(cmd(folder), cwd=cwd, env=genv[folder], capture_output=True)
         outs[folder] = r.stdout
         if r.returncode != 0:
             failures.append(f"policy eval --policy {folder.parent.name}: exit {r.returncode}")
     if outs.get(big) != outs.get(seven):
         failures.append("policy eval: the 70-program policy decides the example differently")
-    warm = paired(lambda i: (cmd(big), genv), lambda i: (cmd(seven), genv), runs, cwd)
+    warm = paired(lambda i: (cmd(big), genv[big]), lambda i: (cmd(seven), genv[seven]), runs, cwd)
     cold_runs = max(1, min(runs, 3))
     log(f"   ... and cold, {cold_runs} pairs ...")
     cold = paired(

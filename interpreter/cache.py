@@ -16,9 +16,10 @@ What it trusts, and why nothing in it can run or lie (docs/security.md):
   trees, types and plain values, never objects named by the file. No pickle.
 - **Keyed by everything that shapes a result.** Every entry is keyed by
   content (the expression's text, the file's digest); the cache file itself
-  by a fingerprint of the tool: the grammar, every source file of the engine,
-  the language and the catalogues, every JSON Schema, and the installed
-  versions of the tool and of the libraries whose results it keeps. An edit
+  by the policy folder's path and a fingerprint of the tool: the grammar,
+  every source file of the engine, the language and the catalogues, every
+  JSON Schema, and the installed versions of the tool and of the libraries
+  whose results it keeps. An edit
   or an upgrade of any of them is a different cache file.
 - **A per-user folder.** ``$POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy``,
   else ``~/.cache/policy``; created 0700. A folder owned by another user, or
@@ -288,8 +289,15 @@ class Cache:
         return out
 
     @classmethod
-    def open(cls) -> Cache:
-        return cls(tool_fingerprint())
+    def open(cls, scope: str | None = None) -> Cache:
+        """The cache of this tool's fingerprint and of ``scope`` (the policy
+        folder): each policy folder has a file of its own, so loading one
+        policy never decodes the entries of another (an officer with several
+        policies; a start-up pays for reading its cache file)."""
+        key = tool_fingerprint()
+        if scope is not None:
+            key = hashlib.sha256(f"{key}\0{scope}".encode()).hexdigest()[:32]
+        return cls(key)
 
     # -- what is cached ---------------------------------------------------------------
     def validated(self, name: str, digest: str) -> bool:

@@ -290,7 +290,7 @@ def load_policy(
         raise PolicyFileError("no such policy folder", position=Position(str(root)))
     from .cache import Cache
 
-    ld = _Loader(root.resolve(), Cache.open())
+    ld = _Loader(root.resolve(), Cache.open(str(root.resolve())))
     doc_src = ld.load("document.yaml", "document")
     clauses_src = ld.load("clauses.yaml", "clauses")
     facts_src = ld.load("facts.yaml", "facts")

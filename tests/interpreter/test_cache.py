@@ -121,3 +121,22 @@ def test_a_parsed_file_round_trips_through_the_cache_format():
                 assert back.expression_locator(path)(line, col) == src.expression_locator(path)(
                     line, col
                 ), (f, path)
+
+
+def test_each_policy_folder_has_a_cache_file_of_its_own(policy_copy, monkeypatch, tmp_path):
+    """Loading one policy never reads (nor rewrites) the entries of another:
+    a start-up pays for decoding its cache file."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POLICY_CACHE_DIR", str(folder))
+    load_policy()
+    (bundled,) = folder.glob("*.json")
+    before = bundled.read_bytes()
+    load_policy(policy_copy)
+    files = set(folder.glob("*.json"))
+    assert len(files) == 2 and bundled in files
+    assert bundled.read_bytes() == before
+    (other,) = files - {bundled}
+    assert other.stat().st_size > 0
+    # warm, each reads its own
+    assert load_policy(policy_copy).hash == load_policy(policy_copy).hash
+    assert set(folder.glob("*.json")) == files
