@@ -684,6 +684,15 @@ def _signals_ignored():
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Where to write the comparison (default: standard output).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 512),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Worker processes; each loads both policies once. The comparison "
+    "is the same, byte for byte, whatever N.",
+)
 @FORCE_OPTION
 @OTHER_POLICY_OPTION
 @guarded
@@ -700,6 +709,7 @@ def diff(
     lang,
     input_format,
     out_path,
+    jobs,
     force,
     other_policy,
 ):
@@ -723,25 +733,22 @@ def diff(
       policy diff cases.jsonl --against revised-policy/
       policy diff cases.jsonl --revision examples/revisions/raise-junior-2021.yaml --format json
       policy diff cases.jsonl --against revised-policy/ --all
+      policy diff cases.jsonl --against revised-policy/ --jobs 2
       policy diff cases.jsonl --against revised-policy/ --format html --out diff.html
     """
     import json
 
     from interpreter.outputs import Outputs
-    from population.batch import load_policy_with, open_cases
-    from population.whatif import compare_population
+    from population.batch import open_cases
+    from population.whatif import compare_population, load_pair
 
     if bool(revisions) == bool(against):
         raise click.UsageError("give either --revision FILE or --against DIR (one of them)")
     with Outputs(inputs=[cases_path, *revisions], force=force) as outs:
         out = outs.open(out_path, "comparison")
         with open_cases(cases_path, input_format) as cases:
-            base = load_policy_with(policy_dir, (), catalogues())
-            other = (
-                load_policy_with(policy_dir, revisions, catalogues())
-                if revisions
-                else load_policy_with(against, (), catalogues())
-            )
+            load = (policy_dir, tuple(revisions), against, catalogues())
+            base, other = load_pair(*load)
             if against:
                 # a what-if compares two versions of one policy, not two policies
                 from dsl.errors import Position
@@ -770,6 +777,8 @@ def diff(
                     limit=None if show_all else limit,
                     on_reject=on_reject,
                     on_progress=progress,
+                    jobs=jobs,
+                    load=load,
                 )
             finally:
                 progress.done()

@@ -37,8 +37,6 @@ import itertools
 import json
 import os
 import sys
-import time
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -47,10 +45,11 @@ from typing import Any, cast
 
 from dsl.errors import CaseError, PolicyError, Position
 
+from .pool import InternalError, ignore_interrupts, in_order
+
 JSONL, CSV = "jsonl", "csv"
 LIST_SEPARATOR = "|"
 CHUNK_SIZE = 1000  # records per task sent to a worker (fewer tasks: less work for the parent)
-IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory with --jobs
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
 NO_LEVEL = "—"  # a decision with no level (none given, none applies)
@@ -633,10 +632,6 @@ def rule_value(policy, rule, facts, as_of, standards_cache, program=None):
 # -- deciding records ------------------------------------------------------------------
 
 
-class InternalError(Exception):
-    """A bug met while deciding a record (not a problem of the record)."""
-
-
 @dataclass(frozen=True)
 class BatchSpec:
     """Everything a worker needs to decide records the same way as the parent."""
@@ -794,15 +789,9 @@ _WORKER_ERROR: BaseException | None = None
 
 def _init_worker(spec: BatchSpec) -> None:
     """Pool initializer: load and compile the policy once per process (a forked
-    worker that inherited the parent's Worker for the same spec reuses it).
-
-    Ctrl-C at a terminal goes to every process of the group: a worker ignores
-    it and the parent, which stops the pool, decides what is kept."""
+    worker that inherited the parent's Worker for the same spec reuses it)."""
     global _WORKER, _WORKER_ERROR
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's: the pool stops us so
+    ignore_interrupts()
     if _WORKER is not None and _WORKER.spec == spec:
         return
     try:
@@ -923,39 +912,13 @@ def decide_stream(
         yield from worker.run(chunk)
 
 
-def _wait(future) -> tuple:
-    """A worker's result. Waits in short steps: a signal the system gave to
-    one of the pool's threads rather than the main one is acted on within a
-    moment, not after a result that may never come."""
-    from concurrent.futures import TimeoutError as Timeout
-    from concurrent.futures.process import BrokenProcessPool
-
-    while True:
-        try:
-            return future.result(0.25)
-        except Timeout:
-            continue
-        except BrokenProcessPool:
-            # a worker was killed: by the signal that stops us all (SIGTERM
-            # to the process group), or by something else
-            time.sleep(0.5)  # our own handler runs here if it is the former
-            raise InternalError(
-                "a worker process stopped unexpectedly (killed, or out of memory?)"
-            ) from None
-
-
 def decide_chunks(
     spec: BatchSpec, cases: CaseFile, jobs: int = 1, policy=None, chunk_size: int | None = None
 ) -> Generator[tuple, None, None]:
     """(packed outcomes (``pack``), where the case file stands after them)
     chunk by chunk, in input order, whatever ``jobs``. With ``--jobs`` the
     workers read, decide and render whole chunks, and the parent only merges
-    them: at most a few chunks per job are in flight.
-
-    The workers are a ProcessPoolExecutor, not a multiprocessing.Pool: a Pool
-    whose worker is killed while it holds the task queue's lock (SIGTERM to
-    the process group) hangs for ever when it is stopped; the executor
-    notices a dead worker and stops the others."""
+    them: at most a few chunks per job are in flight (population.pool)."""
     global _WORKER
     chunk_size = chunk_size or CHUNK_SIZE
     worker = Worker(spec, policy)
@@ -964,29 +927,16 @@ def decide_chunks(
         for fn, args, position in tasks:
             yield fn(worker, *args), position
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     _WORKER = worker  # inherited by forked workers: no second load
-    pool = ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context(), initializer=_init_worker, initargs=(spec,)
-    )
     try:
-        pending: deque = deque()
-        limit = jobs * IN_FLIGHT_PER_JOB
-        for fn, args, position in tasks:
-            pending.append((pool.submit(_run, fn, *args), position))
-            while len(pending) >= limit:
-                future, at = pending.popleft()
-                yield _wait(future), at
-        while pending:
-            future, at = pending.popleft()
-            yield _wait(future), at
+        yield from in_order(
+            ((_run, (fn, *args), position) for fn, args, position in tasks),
+            jobs,
+            _init_worker,
+            (spec,),
+        )
     finally:
         _WORKER = None
-        # workers ignore Ctrl-C: they finish the chunk they hold (or are
-        # dead already) and the rest is cancelled
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- summary ---------------------------------------------------------------------------

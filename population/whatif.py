@@ -93,6 +93,13 @@ class Budget:
     def delta(self) -> Decimal:
         return self.after - self.before
 
+    def merge(self, other: Budget) -> None:
+        self.before += other.before
+        self.after += other.after
+        self.decisions += other.decisions
+        self.changed_outcome += other.changed_outcome
+        self.changed_amount += other.changed_amount
+
     def to_json(self) -> dict:
         return {
             "before": money(self.before),
@@ -165,6 +172,25 @@ class WhatIf:
             self.changed_cases += 1
             if self.limit is None or len(self.changes) < self.limit:
                 self.changes.append(CaseChange(line, case_id, changed))
+
+    def merge(self, part: WhatIf) -> None:
+        """Add the counts of the cases that follow, counted apart (a chunk)."""
+        self.cases += part.cases
+        self.compared += part.compared
+        self.rejected += part.rejected
+        self.rejected_by_other += part.rejected_by_other
+        self.changed_cases += part.changed_cases
+        self.total.merge(part.total)
+        for mine, theirs in (
+            (self.by_program, part.by_program),
+            (self.by_level, part.by_level),
+            (self.by_program_level, part.by_program_level),
+        ):
+            for key, budget in theirs.items():
+                self._get(mine, key).merge(budget)
+        self.transitions.update(part.transitions)
+        room = None if self.limit is None else max(0, self.limit - len(self.changes))
+        self.changes.extend(part.changes if room is None else part.changes[:room])
 
     @staticmethod
     def _get(table: dict, key) -> Budget:
@@ -620,6 +646,101 @@ def level_order(policy) -> tuple[str, ...]:
     return tuple(out) + tuple(sorted(values - set(out)))
 
 
+def load_pair(policy_dir=None, revisions=(), against=None, catalogs=None) -> tuple:
+    """The base policy (``policy_dir``, default: bundled) and the other: the
+    base plus ``revisions``, or the policy folder ``against``."""
+    from .batch import load_policy_with
+
+    base = load_policy_with(policy_dir, (), catalogs)
+    other = (
+        load_policy_with(policy_dir, revisions, catalogs)
+        if revisions
+        else load_policy_with(against, (), catalogs)
+    )
+    return base, other
+
+
+class Comparer:
+    """Decides records under both policies (loaded and compiled once) and
+    counts them into a WhatIf of their own: the work of one chunk, in this
+    process or in a ``--jobs`` worker."""
+
+    def __init__(self, base, other, header=None, source="<cases>", header_line=1, as_of=None):
+        from interpreter.evaluate import Evaluator
+
+        self.base, self.other = base, other
+        self.ev_base, self.ev_other = Evaluator(base), Evaluator(other)
+        self.layout = (
+            CsvLayout(base, list(header), source, header_line) if header is not None else None
+        )
+        self.source, self.as_of = source, as_of
+        self.cache_b: dict = {}
+        self.cache_o: dict = {}
+
+    def run(self, records: list[Record], limit: int | None) -> tuple:
+        """(a WhatIf of these records alone, keeping the first ``limit``
+        changed cases; the rejected records with their errors, in order)."""
+        from .batch import case_id as _case_id
+
+        w = WhatIf("", "", limit=limit)
+        rejects = []
+        as_of = self.as_of
+        for record in records:
+            name = f"{self.source}:{record.line}"
+            try:
+                case = record_case(record, self.layout, self.source)
+                res_b = self.ev_base.decide(case, as_of=as_of, explain=False, case_name=name)
+            except PolicyError as err:
+                w.cases += 1
+                w.rejected += 1
+                rejects.append((record, err))
+                continue
+            before = _sides(self.base, res_b, self.cache_b)
+            case_id = _case_id(self.base, res_b.facts)
+            try:
+                res_o = self.ev_other.decide(case, as_of=as_of, explain=False, case_name=name)
+                after = _sides(self.other, res_o, self.cache_o)
+            except PolicyError:
+                w.rejected_by_other += 1
+                after = {p: Side(REJECTED, None, s.level) for p, s in before.items()}
+            w.add(record.line, case_id, before, after)
+        return w, rejects
+
+
+# a --jobs worker's Comparer (made by _init_comparer, or inherited when forked)
+_COMPARER: Comparer | None = None
+_COMPARER_ERROR: BaseException | None = None
+
+
+def _init_comparer(load: tuple, layout: tuple) -> None:
+    global _COMPARER, _COMPARER_ERROR
+    from .pool import ignore_interrupts
+
+    ignore_interrupts()
+    if _COMPARER is not None:
+        return
+    try:
+        _COMPARER = Comparer(*load_pair(*load), *layout)
+    except BaseException as exc:  # noqa: BLE001 - reported by the first task
+        _COMPARER_ERROR = exc
+
+
+def _compare_block(first: int, block: bytes, limit: int | None) -> tuple:
+    from .batch import block_records
+
+    return _compare(block_records(first, block), limit)
+
+
+def _compare_rows(rows: list[tuple], limit: int | None) -> tuple:
+    return _compare([Record(*r) for r in rows], limit)
+
+
+def _compare(records: list[Record], limit: int | None) -> tuple:
+    if _COMPARER is None:
+        raise RuntimeError(f"the worker could not load the policies: {_COMPARER_ERROR}")
+    return _COMPARER.run(records, limit)
+
+
 def compare_population(
     base,
     other,
@@ -629,20 +750,24 @@ def compare_population(
     limit: int | None = 20,
     on_reject: Callable[[Record, PolicyError], None] | None = None,
     on_progress: Callable | None = None,
+    jobs: int = 1,
+    load: tuple = (),
+    chunk_size: int | None = None,
 ) -> WhatIf:
     """Decide every case of ``cases`` under ``base`` and ``other`` and compare.
 
     ``limit``: how many changed cases to keep (None: all). Cases the base
     cannot read are counted as rejected and passed to ``on_reject``.
-    """
-    from interpreter.evaluate import Evaluator
 
-    ev_base, ev_other = Evaluator(base), Evaluator(other)
-    layout = (
-        CsvLayout(base, cases.header, cases.name, cases.header_line)
-        if cases.header is not None
-        else None
-    )
+    ``jobs``: worker processes; the file goes to them in chunks (as in
+    ``policy batch``), each comes back counted, and the counts are added in
+    input order, so the result does not depend on ``jobs``. A worker
+    inherits the two policies where the platform forks, else loads them
+    with ``load_pair(*load)``.
+    """
+    global _COMPARER
+    from .batch import CHUNK_SIZE, JSONL, _chunks
+
     w = WhatIf(
         base.hash,
         other.hash,
@@ -655,30 +780,38 @@ def compare_population(
         base_id=base.document.id,
         other_id=other.document.id,
     )
-    cache_b: dict = {}
-    cache_o: dict = {}
-    for record in cases.records():
-        if on_progress is not None:
-            on_progress(w, cases)
-        name = f"{cases.name}:{record.line}"
-        try:
-            case = record_case(record, layout, cases.name)
-            res_b = ev_base.decide(case, as_of=as_of, explain=False, case_name=name)
-        except PolicyError as err:
-            w.cases += 1
-            w.rejected += 1
-            if on_reject is not None:
-                on_reject(record, err)
-            continue
-        before = _sides(base, res_b, cache_b)
-        from .batch import case_id as _case_id
+    header = tuple(cases.header) if cases.header is not None else None
+    layout = (header, cases.name, cases.header_line or 1, as_of)
+    comparer = Comparer(base, other, *layout)
+    chunk_size = chunk_size or CHUNK_SIZE
 
-        case_id = _case_id(base, cast(dict, res_b.facts))  # a decided case has its facts
-        try:
-            res_o = ev_other.decide(case, as_of=as_of, explain=False, case_name=name)
-            after = _sides(other, res_o, cache_o)
-        except PolicyError:
-            w.rejected_by_other += 1
-            after = {p: Side(REJECTED, None, s.level) for p, s in before.items()}
-        w.add(record.line, case_id, before, after)
+    def tasks():
+        # the chunks of the file, with how many changed cases each keeps
+        if cases.format == JSONL:
+            for first, block in cases.raw_blocks(chunk_size):
+                yield _compare_block, (first, block, limit), None
+        else:
+            for chunk in _chunks(cases.records(), chunk_size):
+                rows = [(r.line, r.text, r.cells, r.error) for r in chunk]
+                yield _compare_rows, (rows, limit), None
+
+    if jobs <= 1:
+        _COMPARER = comparer
+        results = ((fn(*args), tag) for fn, args, tag in tasks())
+    else:
+        from .pool import in_order
+
+        _COMPARER = comparer  # inherited by forked workers: no second load
+        results = in_order(tasks(), jobs, _init_comparer, (load, layout))
+    try:
+        for (part, rejects), _tag in results:
+            w.merge(part)
+            if on_reject is not None:
+                for record, err in rejects:
+                    on_reject(record, err)
+            if on_progress is not None:
+                on_progress(w, cases)
+    finally:
+        results.close()
+        _COMPARER = None
     return w

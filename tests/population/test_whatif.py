@@ -205,3 +205,84 @@ def test_needs_exactly_one_of_revision_and_against(cases_file, raised):
         diff_cmd, [str(cases_file), "--against", str(raised), "--revision", str(cases_file)]
     )
     assert r.exit_code == 2
+
+
+# -- --jobs: the same comparison, whatever the number of processes ----------------------
+
+
+@pytest.fixture(scope="module")
+def population_file(tmp_path_factory, bundled_policy):
+    """Generated cases of every program, one bad line among them."""
+    from population.synthetic import dumps_case, generate
+
+    text = [dumps_case(c) for c in generate(300, 11, catalog=bundled_policy.catalog_values)]
+    text[40] = '{"applicant": {"insured_months": "14"}}'
+    path = tmp_path_factory.mktemp("whatif-jobs") / "cases.jsonl"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+def compared(path, base, other, jobs, chunk_size, limit=None, input_format="auto"):
+    rejected = []
+    with open_cases(str(path), input_format) as cases:
+        w = compare_population(
+            base,
+            other,
+            cases,
+            limit=limit,
+            jobs=jobs,
+            chunk_size=chunk_size,
+            on_reject=lambda record, err: rejected.append((record.line, err.context, err.message)),
+        )
+    return w, rejected
+
+
+@pytest.mark.parametrize(("jobs", "chunk_size"), [(1, 7), (2, 7), (2, 1), (3, 64)])
+def test_jobs_and_chunks_give_the_comparison_of_one_pass(
+    population_file, raised, bundled_policy, jobs, chunk_size
+):
+    """Chunks counted apart (in this process or in workers) and added in
+    input order make the comparison of one pass over the file: the same
+    counts, budgets, transitions, changed cases and rejects, in order."""
+    other = load_policy(raised)
+    whole, whole_rejected = compared(population_file, bundled_policy, other, 1, 10**6)
+    assert whole.changed_cases > 10 and whole.total.delta > 0  # something to compare
+    assert [r[0] for r in whole_rejected] == [41]
+    w, rejected = compared(population_file, bundled_policy, other, jobs, chunk_size)
+    assert json.dumps(w.to_json(), sort_keys=True) == json.dumps(whole.to_json(), sort_keys=True)
+    assert rejected == whole_rejected
+    # a limit keeps the first changed cases of the file, across chunks
+    w, _ = compared(population_file, bundled_policy, other, jobs, chunk_size, limit=5)
+    assert [c.line for c in w.changes] == [c.line for c in whole.changes[:5]]
+    assert w.changed_cases == whole.changed_cases
+
+
+def test_jobs_on_csv_cases(population_file, raised, bundled_policy, tmp_path):
+    from population.batch import csv_columns
+    from population.synthetic import write_csv
+
+    cases = [json.loads(x) for x in population_file.read_text(encoding="utf-8").splitlines()]
+    del cases[40]
+    path = tmp_path / "cases.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        write_csv(cases, f, csv_columns(bundled_policy))
+    other = load_policy(raised)
+    one, _ = compared(path, bundled_policy, other, 1, 10**6)
+    two, _ = compared(path, bundled_policy, other, 2, 13)
+    assert one.compared == 299 and one.changed_cases > 10
+    assert json.dumps(two.to_json(), sort_keys=True) == json.dumps(one.to_json(), sort_keys=True)
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_cli_jobs_2_is_byte_identical_to_jobs_1(population_file, raised, fmt):
+    outs = []
+    for jobs in ("1", "2"):
+        r = CliRunner().invoke(
+            diff_cmd,
+            [str(population_file), "--against", str(raised), "--format", fmt, "--all"]
+            + ["--jobs", jobs],
+        )
+        assert r.exit_code == 0, r.output
+        assert "cases.jsonl:41 field applicant.insured_months: expected a number" in r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1]

@@ -1,0 +1,94 @@
+"""Worker processes for the population commands (batch, diff, report).
+
+Each command cuts its input into chunks (a block of the file's bytes, or
+parsed CSV rows) and has a chunk function decide, compare or count a chunk
+into plain data; ``in_order`` runs those functions in ``jobs`` worker
+processes and gives the results back in input order, so the output never
+depends on the number of jobs. A worker loads and compiles the policy once
+(its ``initializer``), or inherits it from the parent where the platform
+forks; at most ``IN_FLIGHT_PER_JOB`` chunks per job are in flight, so memory
+stays bounded however long the input.
+
+The workers are a ProcessPoolExecutor, not a multiprocessing.Pool: a Pool
+whose worker is killed while it holds the task queue's lock (SIGTERM to the
+process group) hangs for ever when it is stopped; the executor notices a dead
+worker and stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory with --jobs
+
+
+class InternalError(Exception):
+    """A bug met while deciding a record (not a problem of the record)."""
+
+
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C at a terminal goes to every process of the group;
+    the worker ignores it and the parent, which stops the pool, decides what
+    is kept. SIGTERM is the default again (the pool stops us so)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def wait(future):
+    """A worker's result. Waits in short steps: a signal the system gave to
+    one of the pool's threads rather than the main one is acted on within a
+    moment, not after a result that may never come."""
+    from concurrent.futures import TimeoutError as Timeout
+    from concurrent.futures.process import BrokenProcessPool
+
+    while True:
+        try:
+            return future.result(0.25)
+        except Timeout:
+            continue
+        except BrokenProcessPool:
+            # a worker was killed: by the signal that stops us all (SIGTERM
+            # to the process group), or by something else
+            time.sleep(0.5)  # our own handler runs here if it is the former
+            raise InternalError(
+                "a worker process stopped unexpectedly (killed, or out of memory?)"
+            ) from None
+
+
+def in_order(
+    tasks: Iterable[tuple],
+    jobs: int,
+    initializer: Callable,
+    initargs: tuple = (),
+) -> Iterator[tuple]:
+    """(fn(*args), tag) for each task (fn, args, tag), in the order of the
+    tasks, computed in ``jobs`` worker processes (``fn``: a module-level
+    function, run in a worker set up by ``initializer(*initargs)``)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context(),
+        initializer=initializer,
+        initargs=initargs,
+    )
+    try:
+        pending: deque = deque()
+        limit = jobs * IN_FLIGHT_PER_JOB
+        for fn, args, tag in tasks:
+            pending.append((pool.submit(fn, *args), tag))
+            while len(pending) >= limit:
+                future, at = pending.popleft()
+                yield wait(future), at
+        while pending:
+            future, at = pending.popleft()
+            yield wait(future), at
+    finally:
+        # workers ignore Ctrl-C: they finish the chunk they hold (or are
+        # dead already) and the rest is cancelled
+        pool.shutdown(wait=True, cancel_futures=True)
