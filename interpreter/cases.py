@@ -106,16 +106,26 @@ def decimal_from_text(text: str) -> Decimal:
     return Decimal(text)
 
 
+def _int_from_text(text: str) -> Decimal:
+    """A whole number of a case (JSON's -?(0|[1-9][0-9]*)): it has no point
+    and no exponent, so number_problem can only find it too long."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return decimal_from_text(text)
+    return Decimal(text)
+
+
 def _reject_constant(name: str) -> NoReturn:
     raise _Constant(f"{name} is not a number a case may contain")
 
 
-def _pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise _Duplicate(f'the key "{_brief(k)}" is given twice')
-        out[k] = v
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key given twice: name the first
+        seen = set()
+        for k, _v in pairs:
+            if k in seen:
+                raise _Duplicate(f'the key "{_brief(k)}" is given twice')
+            seen.add(k)
     return out
 
 
@@ -170,15 +180,21 @@ def _locate(text: str, kind: type) -> tuple[int | None, int | None, str | None]:
     return None, None, None
 
 
+# built once: json.loads with arguments builds a decoder per call (a batch reads
+# millions of lines)
+_DECODER = json.JSONDecoder(
+    parse_float=decimal_from_text,
+    parse_int=_int_from_text,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_pairs,
+)
+
+
 def parse_json_text(text: str, name: str) -> object:
     try:
-        return json.loads(
-            text,
-            parse_float=decimal_from_text,
-            parse_int=decimal_from_text,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_pairs,
-        )
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         msg = exc.msg.removesuffix(" at")  # json's "Invalid control character at"
         raise CaseError(

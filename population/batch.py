@@ -678,9 +678,15 @@ class Worker:
             else None
         )
         self._standards: dict = {}
-        from .realname import checks_of
+        from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
+
+        from .realname import checks_of, claims
 
         self.checks = checks_of(self.policy)
+        # imported once, not per case
+        self._claims = claims
+        self._render = (JSON_FORMAT_VERSION, decision_json, result_json)
+        _freeze_once()
 
     def run(self, records: list[Record]) -> list[Outcome]:
         return [self.decide(r) for r in records]
@@ -722,9 +728,7 @@ class Worker:
         }
         found = ()
         if self.checks:
-            from .realname import claims
-
-            found = claims(self.checks, res, self.policy.catalog_values)
+            found = self._claims(self.checks, res, self.policy.catalog_values)
         return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
 
     def _json(self, res) -> dict:
@@ -732,7 +736,7 @@ class Worker:
         --explain result_json itself (the facts as read included); without,
         the same decision_json entries and case keys, skipping the policy
         block (its files and hash, the same on every line) and the facts."""
-        from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
+        JSON_FORMAT_VERSION, decision_json, result_json = self._render
 
         if self.spec.explain:
             data = result_json(self.policy, res, explain=True)
@@ -774,11 +778,31 @@ class Worker:
         return Outcome(record.line, False, compact(line), (), head)
 
 
+# built once: json.dumps with arguments builds an encoder per call
+_COMPACT = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
+).encode
+
+
+_FROZEN = False
+
+
+def _freeze_once() -> None:
+    """The policy, its compiled code and catalogues live as long as the
+    process: moved out of the garbage collector's way (once per process), so
+    that its collections, every few thousand objects the cases allocate, do
+    not walk them again and again."""
+    global _FROZEN
+    if not _FROZEN:
+        import gc
+
+        gc.freeze()
+        _FROZEN = True
+
+
 def compact(data) -> str:
     """One JSON line: sorted keys, no spaces, UTF-8 text as is."""
-    return json.dumps(
-        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
-    )
+    return _COMPACT(data)
 
 
 # -- worker processes --------------------------------------------------------------------
