@@ -29,6 +29,8 @@ from dsl.values import NONE, to_json
 
 from .formats import FormatError, get_format
 from .model import FactDecl, Policy
+from .readers import SLOW as _SLOW_CASE
+from .readers import case_reader
 
 MAX_CASE_BYTES = 1024 * 1024
 MAX_CASE_DEPTH = 20
@@ -273,8 +275,15 @@ class CaseReader:
         self._places = policy.document.money.places
         self._fen = Decimal(1).scaleb(-self._places)
         self._dates: dict[str, _dt.date] = {}  # the same dates recur across cases
+        # valid cases in one walk; anything else through the checking path
+        self._read_fast = case_reader(self, policy.facts, MAX_CASE_DEPTH)
 
     def convert(self, data: Any, source: str = "<case>") -> dict:
+        fast = self._read_fast
+        if fast is not None and not self.numbers_as_text:
+            out = fast(data)
+            if out is not _SLOW_CASE:
+                return out
         if not isinstance(data, dict):
             raise CaseError(
                 f"a case is a JSON object: {{ ... }}, found {_show(data)}",

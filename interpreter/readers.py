@@ -1,0 +1,217 @@
+"""The case reader's fast path: one function per fact declaration, built once
+from ``facts.yaml`` (as the rules are compiled once), that converts a valid
+case in one walk and gives up — returns ``SLOW`` — at the first thing out of
+the ordinary.
+
+``CaseReader.convert`` tries it first; on ``SLOW`` the checking path
+(``CaseReader._record``) reads the whole case again and says what is wrong,
+so every message, and every value read, is the checking path's. What the
+fast path accepts it converts exactly as the checking path does: the leaf
+functions are its ``_fast`` and date branches, specialised to one
+declaration (no dispatch on the type per value), and a record's fields are
+looked up in a dict of their functions. It never builds a field path (the
+checking path builds one per value, for its messages); a stated none
+(``{"none": true}``), a null in a list, a field the policy does not
+declare, a constraint that does not hold: all SLOW.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from decimal import Decimal
+
+SLOW = object()  # "not the common case": the checking path decides
+_ZERO = Decimal(0)
+
+
+def case_reader(reader, facts: dict, max_depth: int) -> Callable | None:
+    """The fast reader of a whole case for ``reader`` (a CaseReader), or None
+    when the declarations nest deeper than a case may (the checking path
+    then says so)."""
+    if _depth(facts) > max_depth:
+        return None
+    return _record(reader, facts, None)
+
+
+def _depth(fields: dict, d: int = 0) -> int:
+    deepest = d
+    for decl in fields.values():
+        while decl.type == "list" and decl.items is not None:
+            decl, d = decl.items, d + 1
+        if decl.type == "record":
+            deepest = max(deepest, _depth(decl.fields, d + 1))
+        deepest = max(deepest, d)
+    return deepest
+
+
+def _for(reader, decl) -> Callable:
+    t = decl.type
+    if t == "record":
+        return _record(reader, decl.fields, decl)
+    if t == "list":
+        return _list(reader, decl)
+    return _leaf(reader, decl)
+
+
+def _record(reader, fields: dict, decl) -> Callable:
+    readers = {name: _for(reader, d) for name, d in fields.items()}
+    get = readers.get
+    hold = _holds(list(decl.constraints) if decl is not None else [])
+    stated_none_is_a_field = "none" in fields
+
+    def read(value):
+        if value.__class__ is not dict:
+            return SLOW
+        if "none" in value and not stated_none_is_a_field:
+            return SLOW  # stated none: the checking path records it
+        out = {}
+        for key, v in value.items():
+            r = get(key)
+            if r is None:
+                if key[:1] in ("_", "$"):
+                    continue  # a note
+                return SLOW  # not declared: the checking path says so
+            if v is None:
+                continue  # missing
+            x = r(v)
+            if x is SLOW:
+                return SLOW
+            out[key] = x
+        if hold is not None and not hold(out):
+            return SLOW
+        return out
+
+    return read
+
+
+def _holds(constraints: list) -> Callable | None:
+    """Whether a record's values meet its constraints. The answer is
+    remembered by the values they read (dates and numbers of a training
+    recur across cases); values that cannot be remembered are checked."""
+    if not constraints:
+        return None
+    reads = tuple(dict.fromkeys(f for c in constraints for f in c.reads))
+    memo: dict = {}
+
+    def hold(values: dict) -> bool:
+        key = tuple([values.get(f) for f in reads])
+        try:
+            got = memo.get(key)
+        except TypeError:  # a list among them
+            return _hold(constraints, values)
+        if got is None:
+            got = _hold(constraints, values)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = got
+        return got
+
+    return hold
+
+
+MEMO_LIMIT = 1 << 16  # remembered answers per record's constraints
+
+
+def _hold(constraints, values: dict) -> bool:
+    from dsl import Context, EvaluationError
+
+    for c in constraints:
+        try:
+            ok = c.rule.expression.fn(Context(values))
+        except EvaluationError:
+            return False
+        if ok is False:
+            return False
+    return True
+
+
+def _list(reader, decl) -> Callable:
+    from .cases import MAX_LIST_ITEMS
+
+    item = _for(reader, decl.items)
+    low = decl.min_items if decl.min_items is not None else 0
+    high = min(MAX_LIST_ITEMS, decl.max_items if decl.max_items is not None else MAX_LIST_ITEMS)
+
+    def read(value):
+        if value.__class__ is not list or not low <= len(value) <= high:
+            return SLOW
+        out = []
+        for v in value:
+            if v is None:
+                return SLOW
+            x = item(v)
+            if x is SLOW:
+                return SLOW
+            out.append(x)
+        return out
+
+    return read
+
+
+def _leaf(reader, decl) -> Callable:
+    from .cases import _DATE, _SURROGATE, ABS_LIMIT
+    from .formats import FormatError, get_format
+
+    t = decl.type
+    if t == "boolean":
+        return lambda v: v if v.__class__ is bool else SLOW
+    if t == "enum":
+        values = reader._enum_values[decl.enum]
+        return lambda v: v if v.__class__ is str and v in values else SLOW
+    if t == "date":
+        dates = reader._dates  # shared with the checking path
+        fullmatch, fromisoformat = _DATE.fullmatch, _dt.date.fromisoformat
+
+        def read_date(v):
+            if v.__class__ is not str:
+                return SLOW
+            got = dates.get(v)
+            if got is not None:
+                return got
+            if not fullmatch(v):
+                return SLOW
+            try:
+                day = fromisoformat(v)
+            except ValueError:
+                return SLOW
+            if len(dates) < 20000:
+                dates[v] = day
+            return day
+
+        return read_date
+    if t == "string":
+        search = _SURROGATE.search
+        if decl.format is None:
+            return lambda v: v if v.__class__ is str and len(v) <= 1000 and not search(v) else SLOW
+        normalise = get_format(decl.format).normalise
+
+        def read_formatted(v):
+            if v.__class__ is not str or len(v) > 1000 or search(v):
+                return SLOW
+            try:
+                return normalise(v)
+            except FormatError:
+                return SLOW
+
+        return read_formatted
+    if t in ("number", "money"):
+        low = decl.minimum if decl.minimum is not None else (_ZERO if t == "money" else None)
+        high, integer = decl.maximum, decl.integer
+        places = -reader._places
+        money = t == "money"
+
+        def read_number(v):
+            if (
+                v.__class__ is Decimal
+                and v.is_finite()
+                and v.copy_abs() <= ABS_LIMIT
+                and (low is None or v >= low)
+                and (high is None or v <= high)
+                and (not integer or v == v.to_integral_value())
+                and (not money or v.as_tuple().exponent >= places)
+            ):
+                return v
+            return SLOW
+
+        return read_number
+    return lambda v: SLOW  # a type the checking path reports

@@ -1,0 +1,93 @@
+"""The case reader's fast path (interpreter/readers.py) reads every case it
+accepts exactly as the checking path does, and hands everything else to it:
+the same facts (values and their types), the same refusals and messages."""
+
+import json
+
+import pytest
+
+from dsl.errors import CaseError
+from interpreter.cases import CaseReader, parse_json_text
+from interpreter.readers import SLOW
+from population.synthetic import dumps_case, generate
+from tests.helpers import ROOT
+
+
+def read(reader, text):
+    try:
+        facts = reader.convert(parse_json_text(text, "c"), "c")
+    except CaseError as err:
+        return ("refused", err.message, err.context, err.hint)
+    return (repr(facts), facts)
+
+
+def texts(policy):
+    out = [dumps_case(c) for c in generate(3000, 5, catalog=policy.catalog_values)]
+    out += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.json"))]
+    bad = ROOT / "tests" / "interpreter" / "bad_inputs" / "cases"
+    out += [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in sorted(bad.glob("*.json"))
+        if not p.name.endswith(".expect.json")
+    ]
+    return out
+
+
+def test_fast_and_checking_paths_read_alike(bundled_policy):
+    fast = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    assert fast._read_fast is not None
+    took = 0
+    for text in texts(bundled_policy):
+        try:
+            parse_json_text(text, "c")
+        except CaseError:
+            continue
+        took += fast._read_fast(parse_json_text(text, "c")) is not SLOW
+        assert read(fast, text) == read(checking, text), text[:200]
+    assert took > 2500  # the generated cases take the fast path
+
+
+def alter(text, path, value):
+    data = json.loads(text)
+    node = data
+    for p in path[:-1]:
+        node = node.setdefault(p, {})
+    node[path[-1]] = value
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("applicant", "insured_months"), "14"),  # text for a number
+        (("applicant", "insured_months"), 12.5),  # not whole
+        (("applicant", "insured_monthz"), 12),  # not declared
+        (("applicant", "_note"), "a note"),  # a note: ignored
+        (("applicant", "id"), "370405198701011234"),  # a wrong check digit
+        (("applicant", "id"), "37040519870228441x"),  # lower-case x: normalised
+        (("certificate",), {"none": True}),  # stated none
+        (("certificate", "date"), "2020-02-30"),  # no such day
+        (("certificate", "date"), "2020-W01-1"),  # not YYYY-MM-DD
+        (("certificate", "level"), "特级"),  # not an enum value
+        (("training", "start_date"), "2031-01-01"),  # ends before it starts
+        (("training", "days"), 999),  # more days than the period
+        (("history",), [None]),  # a null item
+        (("history",), "none"),  # not a list
+        (("applicant", "enterprise_employee"), 1),  # not a boolean
+        (("applicant", "name"), "x" * 1001),  # too long
+        (("applicant", "name"), None),  # null: missing
+    ],
+)
+def test_out_of_the_ordinary_reads_as_the_checking_path(bundled_policy, path, value):
+    fast = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    base = next(
+        t
+        for t in (dumps_case(c) for c in generate(200, 3, catalog=bundled_policy.catalog_values))
+        if '"training":{' in t and '"start_date"' in t and '"history"' in t
+    )
+    text = alter(base, path, value)
+    assert read(fast, text) == read(checking, text)
