@@ -629,6 +629,71 @@ def rule_value(policy, rule, facts, as_of, standards_cache, program=None):
         return None
 
 
+class LineValues:
+    """The case id and each decision's level, as a batch line needs them:
+    from code generated once from the rules (as the programs are), not by
+    the rules' closures per case. The same values as ``case_id`` and
+    ``decision_level``: a rule that would read the decision date or the
+    standards where those pass none (the case id; a level when the date is
+    unknown) is left to them."""
+
+    def __init__(self, policy, evaluator):
+        from interpreter.evaluate import _reads_date
+
+        self.policy, self.evaluator = policy, evaluator
+        self.catalogs = getattr(policy, "catalog_values", None)
+        rule = policy.case_id
+        self._case_id = None
+        if rule is not None and not _reads_date(rule.expression.node, policy):
+            self._case_id = _generated(policy, rule, None)
+        self._levels: dict = {}  # program id -> generated function, or None
+        self._standards: dict = {}
+
+    def case_id(self, facts: dict):
+        fn = self._case_id
+        if fn is None:
+            return case_id(self.policy, facts)
+        try:
+            value = fn(facts, None, _NO_STANDARDS, self.catalogs)[0]
+        except PolicyError:
+            return None
+        return value if isinstance(value, str) else None
+
+    def level(self, decision, facts: dict, as_of) -> str:
+        program = decision.program
+        fn = self._levels.get(program.id, _UNSET)
+        if fn is _UNSET:
+            rule = program.level or self.policy.report_level
+            fn = self._levels[program.id] = (
+                None
+                if rule is None
+                else _generated(self.policy, rule, program if program.level else None)
+            )
+        if fn is None:
+            return NO_LEVEL
+        if as_of is None:  # the closures see no standards then
+            return decision_level(self.policy, decision, facts, as_of, self._standards)
+        standards = self.evaluator._standards_at(as_of)[0]
+        try:
+            value = fn(facts, as_of, standards, self.catalogs)[0]
+        except PolicyError:
+            return NO_LEVEL
+        return value if isinstance(value, str) else NO_LEVEL
+
+
+_UNSET = object()
+_NO_STANDARDS: dict = {}
+
+
+def _generated(policy, rule, program):
+    """The generated function of one rule (with the program's lets, for a
+    program's own rule)."""
+    from dsl.codegen import generate_function
+
+    lets = {d.id: d.rule.expression.node for d in program.lets} if program else None
+    return generate_function(policy.env, [rule.expression.node], lets)[0]
+
+
 # -- deciding records ------------------------------------------------------------------
 
 
@@ -678,6 +743,7 @@ class Worker:
             else None
         )
         self._standards: dict = {}
+        self.line_values = LineValues(self.policy, self.evaluator)
         from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
 
         from .realname import checks_of, claims
@@ -708,11 +774,9 @@ class Worker:
                 raise
             raise InternalError(f"while deciding {name}: {type(exc).__name__}: {exc}") from None
         tally = []
+        values = self.line_values
         for d, dj in zip(res.decisions, data["decisions"]):
-            # a decided case carries its facts
-            level = decision_level(
-                self.policy, d, cast(dict, res.facts), res.as_of, self._standards
-            )
+            level = values.level(d, cast(dict, res.facts), res.as_of)
             dj["level"] = level
             tally.append((d.program.id, d.outcome, dj["amount"], level))
         case_info = data["case"]
@@ -720,7 +784,7 @@ class Worker:
         out = {
             "format": data["format"],
             "line": record.line,
-            "id": case_id(self.policy, cast(dict, res.facts)),
+            "id": values.case_id(cast(dict, res.facts)),
             "policy": self.hash,
             "policy_id": self.policy.document.id,
             "case": case_info,
