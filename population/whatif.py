@@ -31,7 +31,7 @@ from interpreter.decision import ELIGIBLE
 from interpreter.display import money_figures
 from interpreter.render import money
 
-from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, decision_level, record_case
+from .batch import NO_LEVEL, CaseFile, CsvLayout, Record, record_case
 
 ABSENT = "absent"  # the program is not decided under that policy
 REJECTED = "rejected"  # the case is refused by that policy's case reader
@@ -621,11 +621,10 @@ def _pad(text: str, width: int) -> str:
 # -- running it -------------------------------------------------------------------------
 
 
-def _sides(policy, res, cache) -> dict[str, Side]:
+def _sides(values, res) -> dict[str, Side]:
+    """Each decision's outcome, amount and level (``values``: batch.LineValues)."""
     return {
-        d.program.id: Side(
-            d.outcome, d.amount, decision_level(policy, d, res.facts, res.as_of, cache)
-        )
+        d.program.id: Side(d.outcome, d.amount, values.level(d, res.facts, res.as_of))
         for d in res.decisions
     }
 
@@ -674,14 +673,15 @@ class Comparer:
             CsvLayout(base, list(header), source, header_line) if header is not None else None
         )
         self.source, self.as_of = source, as_of
-        self.cache_b: dict = {}
-        self.cache_o: dict = {}
+        from .batch import LineValues
+
+        # the case id and levels from generated code, as a batch line has them
+        self.values_b = LineValues(base, self.ev_base)
+        self.values_o = LineValues(other, self.ev_other)
 
     def run(self, records: list[Record], limit: int | None) -> tuple:
         """(a WhatIf of these records alone, keeping the first ``limit``
         changed cases; the rejected records with their errors, in order)."""
-        from .batch import case_id as _case_id
-
         w = WhatIf("", "", limit=limit)
         rejects = []
         as_of = self.as_of
@@ -695,11 +695,11 @@ class Comparer:
                 w.rejected += 1
                 rejects.append((record, err))
                 continue
-            before = _sides(self.base, res_b, self.cache_b)
-            case_id = _case_id(self.base, res_b.facts)
+            before = _sides(self.values_b, res_b)
+            case_id = self.values_b.case_id(res_b.facts)
             try:
                 res_o = self.ev_other.decide(case, as_of=as_of, explain=False, case_name=name)
-                after = _sides(self.other, res_o, self.cache_o)
+                after = _sides(self.values_o, res_o)
             except PolicyError:
                 w.rejected_by_other += 1
                 after = {p: Side(REJECTED, None, s.level) for p, s in before.items()}
