@@ -138,6 +138,32 @@ def parse_args(argv):
         help="a row whose pass takes longer is timed on a prefix of the cases "
         "(default 4; --quick 1)",
     )
+    ap.add_argument(
+        "--e2e-cases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cases of g1, the whole path against the end-to-end floor (default 20,000; "
+        "--quick 5,000)",
+    )
+    ap.add_argument(
+        "--pop-cases",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cases of g5, policy diff --jobs 1 and 2 and policy report (default 100,000; "
+        "--quick 20,000)",
+    )
+    ap.add_argument(
+        "--pop-runs",
+        type=int,
+        default=None,
+        metavar="K",
+        help="runs of each g5 command, taking turns (default 2; --quick 1)",
+    )
+    ap.add_argument(
+        "--skip-issue21", action="store_true", help="skip g (the whole path, diff, report, memory)"
+    )
     ap.add_argument("--skip-batch", action="store_true", help="skip e (policy batch)")
     ap.add_argument("--skip-cli", action="store_true", help="skip f (policy eval start-up)")
     ap.add_argument("--no-peers", action="store_true", help="skip c (the peer engines)")
@@ -170,6 +196,9 @@ def parse_args(argv):
     args.batch_runs = max(1, args.batch_runs or (1 if q else 2))
     args.slow_budget = args.slow_budget or (1.0 if q else 4.0)
     args.scale_cases = args.scale_cases or (100 if q else 500)
+    args.e2e_cases = args.e2e_cases or (5_000 if q else 20_000)
+    args.pop_cases = args.pop_cases or (20_000 if q else 100_000)
+    args.pop_runs = max(1, args.pop_runs or (1 if q else 2))
     try:
         args.jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
         args.dask_jobs = [int(j) for j in args.dask_jobs.split(",") if j.strip()]
@@ -343,7 +372,7 @@ p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _pid, status, usage = os.wait4(p.pid, 0)
 wall = time.perf_counter() - t0
 print(json.dumps({"wall_s": wall, "exit": os.waitstatus_to_exitcode(status),
-                  "ru_maxrss": usage.ru_maxrss}))
+                  "ru_maxrss": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -389,6 +418,7 @@ def run_measured(cmd, env, cwd) -> dict:
         "wall_s": r["wall_s"],
         "exit": r["exit"],
         "ru_maxrss_mb": r["ru_maxrss"] * scale / 1e6,
+        "cpu_s": r.get("cpu_s"),  # of the command and the processes it waited for
         "tree_peak_mb": peak[0] or None,
         "stderr": err.decode("utf-8", "replace")[-2000:],
     }
@@ -527,6 +557,378 @@ def bench_batch(args, policy, env, tmp: Path, log) -> dict:
         "runs": runs,
         "outputs_identical": len(digests) == 1 if len(runs) > 1 else None,
     }
+
+
+# -- g: issue 21 points 1, 2, 5, 6: the whole path, population commands, memory --------------
+
+ISSUE21_TARGETS = {
+    "g1_end_to_end": "policy batch --jobs 1, whole path per case <= 2x the end-to-end floor",
+    "g2_from_json": "explanations off, from JSON text, in-process <= 3x the floor",
+    "g5_diff_jobs": "policy diff --jobs 2 <= 0.6x its --jobs 1 time (wall)",
+    "g5_report": "policy report: a single pass no slower per line than policy batch --jobs 1",
+    "g6_registry": "real-name registry of a 50,000,000-case run bounded in memory",
+}
+ISSUE21_LIMITS = {"g1_end_to_end": 2.0, "g2_from_json": 3.0, "g5_diff_jobs": 0.6}
+
+
+def issue21_rows(ev, floor, texts: list[str]) -> list:
+    """Row b beside b_off_json, like for like: the floor reading the same JSON
+    text (json.loads, its dates made dates, the floor's rules)."""
+    from benchmarks.floor_e2e import read_case
+
+    def floor_text(t):
+        return floor.decide(read_case(t))
+
+    return [
+        Row(
+            "a_floor_json",
+            "a",
+            "floor from JSON text",
+            floor_text,
+            texts,
+            "json.loads + dates (benchmarks/floor_e2e.py read_case)",
+        )
+    ]
+
+
+def _e2e_cases(policy, n: int, seed: int, path: Path) -> str:
+    """``n`` generated cases, each applying for vocational_training only (what
+    the floor decides), written as JSON Lines; returns the generator."""
+    from benchmarks.cases import generate
+
+    source, cases = generate(n, seed, policy.catalog_values)
+    with open(path, "w", encoding="utf-8") as f:
+        for c in cases:
+            app = c.get("application")
+            if isinstance(app, dict) and app.get("none") is not True:
+                c = dict(c, application=dict(app, programs=[PROGRAM]))
+            f.write(json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return source
+
+
+def bench_end_to_end(args, policy, tmp: Path, log) -> dict:
+    """g1: the whole path of ``policy batch --jobs 1`` — the loop of
+    run_batch over a file: each line read, parsed, checked, decided,
+    rendered, its real-name claims registered, written — against the
+    end-to-end floor (benchmarks/floor_e2e.py) over the same file, in this
+    process: passes taking turns, CPU time, medians. Start-up (loading the
+    policy, importing) is not in either: row f times it."""
+    from benchmarks import floor_e2e
+    from benchmarks.floor import Floor
+    from population.batch import BatchSpec, open_cases, run_batch
+
+    n = args.e2e_cases
+    path = tmp / "e2e-cases.jsonl"
+    source = _e2e_cases(policy, n, args.seed + 2, path)
+    floor = Floor(policy.catalog_values)
+    out_p, rej_p, out_f = (
+        tmp / "e2e-policy.jsonl",
+        tmp / "e2e-rejects.jsonl",
+        tmp / "e2e-floor.jsonl",
+    )
+    spec = BatchSpec(source=str(path))
+
+    def policy_pass():
+        with (
+            open_cases(str(path)) as cases,
+            open(out_p, "w", encoding="utf-8") as out,
+            open(rej_p, "w", encoding="utf-8") as rejects,
+        ):
+            run_batch(cases, out, rejects, spec=spec, policy=policy, jobs=1)
+
+    def floor_pass():
+        with open(path, encoding="utf-8") as f, open(out_f, "w", encoding="utf-8") as out:
+            floor_e2e.run(f, out, floor)
+
+    log(f"g1. end to end over {n:,} cases: policy batch's loop and the floor, taking turns ...")
+    samples: dict[str, list[int]] = {"policy": [], "floor": []}
+    for _r in range(args.repeats):
+        for name, fn in (("floor", floor_pass), ("policy", policy_pass)):
+            gc.collect()
+            t0 = time.process_time_ns()
+            fn()
+            samples[name].append(time.process_time_ns() - t0)
+    # cross-check: the policy's vocational_training decision on every line
+    want = {}
+    with open(out_f, encoding="utf-8") as f:
+        for x in f:
+            d = json.loads(x)
+            want[d["line"]] = (d["outcome"], d["amount"])
+    got = {}
+    with open(out_p, encoding="utf-8") as f:
+        for x in f:
+            d = json.loads(x)
+            vt = [y for y in d["decisions"] if y["program"] == PROGRAM]
+            got[d["line"]] = (vt[0]["outcome"], vt[0]["amount"]) if vt else None
+    check = Check("end-to-end floor vs policy batch lines (outcome, amount)")
+    for line, w in want.items():
+        check.compare(got.get(line), w, line)
+    pairs = [p / f for p, f in zip(samples["policy"], samples["floor"])]
+    p_us = statistics.median(samples["policy"]) / n / 1000
+    f_us = statistics.median(samples["floor"]) / n / 1000
+    for p in (path, out_p, rej_p, out_f):
+        p.unlink(missing_ok=True)
+    return {
+        "cases": n,
+        "generator": source,
+        "policy_us": p_us,
+        "floor_us": f_us,
+        "ratio": p_us / f_us,
+        "pair_ratios": [round(x, 2) for x in pairs],
+        "check": check.to_json(),
+    }
+
+
+def _cpu_of(r: dict) -> str:
+    return f"{r['cpu_s']:.1f} s CPU" if r.get("cpu_s") is not None else ""
+
+
+def bench_population(args, policy, env, tmp: Path, log) -> dict:
+    """g5: ``policy diff`` over generated cases with --jobs 1 and --jobs 2,
+    runs taking turns (wall time: what --jobs buys; CPU time of all
+    processes beside it), outputs compared; ``policy report`` over the
+    decisions of ``policy batch --jobs 1`` of the same cases, against that
+    batch's time."""
+    import hashlib
+
+    from benchmarks.cases import generate
+
+    cmd = policy_command(env)
+    n = args.pop_cases
+    path = tmp / "pop-cases.jsonl"
+    source, cases = generate(n, args.seed + 3, policy.catalog_values)
+    with open(path, "w", encoding="utf-8") as f:
+        for c in cases:
+            f.write(json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n")
+    del cases
+    revision = ROOT / "examples" / "revisions" / "raise-junior-2021.yaml"
+    runs: dict = {"diff-1": [], "diff-2": [], "batch-1": [], "report": []}
+    digests = set()
+    decisions = tmp / "pop-decisions.jsonl"
+    log(f"g5. policy batch --jobs 1 over {n:,} cases (the decisions the report reads) ...")
+    r = run_measured(
+        cmd
+        + ["batch", str(path), "--out", str(decisions), "--rejects", str(tmp / "pop-rej.jsonl")],
+        env,
+        ROOT,
+    )
+    runs["batch-1"].append(r)
+    for round_ in range(args.pop_runs):
+        for jobs in (1, 2):
+            log(f"   policy diff --jobs {jobs} (run {round_ + 1} of {args.pop_runs}) ...")
+            out = tmp / f"pop-diff-{jobs}.json"
+            r = run_measured(
+                cmd
+                + ["diff", str(path), "--revision", str(revision), "--format", "json"]
+                + ["--out", str(out), "--jobs", str(jobs)],
+                env,
+                ROOT,
+            )
+            runs[f"diff-{jobs}"].append(r)
+            if out.exists():
+                digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
+                out.unlink()
+        log(f"   policy report (run {round_ + 1} of {args.pop_runs}) ...")
+        rep = tmp / "pop-report.txt"
+        runs["report"].append(
+            run_measured(cmd + ["report", str(decisions), "--out", str(rep)], env, ROOT)
+        )
+        rep.unlink(missing_ok=True)
+    for p in (path, decisions, tmp / "pop-rej.jsonl"):
+        p.unlink(missing_ok=True)
+    failed = [
+        f"{k}: exit {r['exit']}: {r.get('stderr', '').strip()[-300:]}"
+        for k, rs in runs.items()
+        for r in rs
+        if r["exit"] != 0
+    ]
+    best = {k: min((r["wall_s"] for r in rs), default=float("nan")) for k, rs in runs.items()}
+    pairs = [a["wall_s"] / b["wall_s"] for a, b in zip(runs["diff-2"], runs["diff-1"])]
+    return {
+        "cases": n,
+        "generator": source,
+        "runs": {
+            k: [{x: r.get(x) for x in ("wall_s", "cpu_s", "ru_maxrss_mb", "exit")} for r in rs]
+            for k, rs in runs.items()
+        },
+        "best_wall_s": best,
+        "diff_ratio": best["diff-2"] / best["diff-1"],
+        "diff_pair_ratios": [round(x, 2) for x in pairs],
+        "report_vs_batch": best["report"] / best["batch-1"],
+        "diff_outputs_identical": len(digests) == 1,
+        "failed": failed,
+    }
+
+
+def bench_registry(args, log) -> dict:
+    """g6: the real-name registry's memory. Its claims (one per eligible
+    decision a check covers) are counted per case on the generated cases
+    (row e's file); a Registry is then fed that many distinct claims for
+    1,000,000 cases in a process of its own, and its peak resident memory
+    above the bare process is measured; 50,000,000 cases are projected from
+    the table's layout (24 bytes a slot, at most three quarters full, the
+    table doubling: while it grows, the old and the new table are held)."""
+    script = r"""
+import json, sys
+from population.realname import Registry, Check
+
+
+def hwm_kb():
+    # the process's own peak (VmHWM; ru_maxrss would start at the parent's,
+    # which Linux keeps across fork and exec)
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+
+
+claims = int(sys.argv[1])
+base = hwm_kb()
+check = Check("c", "c", None, ("p",), (("k", None),), 1, "ever")
+reg = Registry([check])
+src = reg.source_index("cases.jsonl")
+for i in range(claims):
+    reg.add("cases.jsonl", i + 1, (("c", f"P{i:012d}", ("k",), None, "p"),))
+peak = hwm_kb()
+t = reg._first
+print(json.dumps({"base_kb": base, "peak_kb": peak, "slots": t.mask + 1,
+                  "table_bytes": 24 * (t.mask + 1), "used": t.used}))
+"""
+    from benchmarks.cases import generate
+    from catalogs.rules import RuleCatalogs
+    from population.batch import BatchSpec, Record, Worker
+
+    worker = Worker(BatchSpec(source="g6", catalogs=RuleCatalogs()))
+    _source, cases = generate(5000, args.seed + 4, worker.policy.catalog_values)
+    outs = worker.run(
+        [Record(i + 1, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(cases)]
+    )
+    per_case = sum(len(o.claims) for o in outs) / len(outs)
+    n = 1_000_000
+    claims = int(n * per_case)
+    log(f"g6. real-name registry: {per_case:.2f} claims a case, {claims:,} for {n:,} cases ...")
+    r = subprocess.run(
+        [sys.executable, "-c", script, str(claims)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    if r.returncode != 0:
+        return {"error": r.stderr.strip()[-500:]}
+    m = json.loads(r.stdout.strip().splitlines()[-1])
+    measured_mb = (m["peak_kb"] - m["base_kb"]) * 1024 / 1e6
+
+    def table_bytes(k: int) -> tuple[int, int]:
+        slots = 1 << 12
+        while k * 4 > (slots - 1) * 3:
+            slots *= 2
+        return 24 * slots, 24 * slots + 24 * slots // 2  # settled, while growing
+
+    big = 50_000_000
+    settled, growing = table_bytes(int(big * per_case))
+    return {
+        "claims_per_case": per_case,
+        "cases": n,
+        "claims": claims,
+        "measured_peak_mb": measured_mb,
+        "table_mb": m["table_bytes"] / 1e6,
+        "projected_cases": big,
+        "projected_claims": int(big * per_case),
+        "projected_table_mb": settled / 1e6,
+        "projected_peak_mb": growing / 1e6,
+        "method": "peak resident memory of a process fed the claims of "
+        f"{n:,} cases, less the bare process; projection: 24 bytes a slot, "
+        "slots a power of two at most 3/4 full, old and new table held while it doubles",
+    }
+
+
+def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
+    """PASS / MISS for each target of issue 21 this benchmark owns."""
+    out = []
+
+    def t(tid, value, status, detail):
+        out.append(
+            {
+                "id": tid,
+                "target": ISSUE21_TARGETS[tid],
+                "value": value,
+                "status": status,
+                "detail": detail,
+            }
+        )
+
+    def verdict(tid, x):
+        return "n/a" if x is None else ("PASS" if x <= ISSUE21_LIMITS[tid] else "MISS")
+
+    if e2e and "ratio" in e2e:
+        x = e2e["ratio"]
+        t(
+            "g1_end_to_end",
+            x,
+            verdict("g1_end_to_end", x),
+            f"{x:.1f}x ({e2e['policy_us']:.1f} vs {e2e['floor_us']:.1f} µs a case; "
+            f"pass by pass {', '.join(str(p) for p in e2e['pair_ratios'])})",
+        )
+    else:
+        t("g1_end_to_end", None, "n/a", "skipped")
+    fl, js, fj = (
+        rows_by_id.get("a_floor"),
+        rows_by_id.get("b_off_json"),
+        rows_by_id.get("a_floor_json"),
+    )
+    if fl and js and fl.us and js.us:
+        x = js.us / fl.us
+        like = (
+            f"; like for like, against the floor from JSON text ({fj.us:.1f} µs): {js.us / fj.us:.1f}x"
+            if fj and fj.us
+            else ""
+        )
+        t(
+            "g2_from_json",
+            x,
+            verdict("g2_from_json", x),
+            f"{x:.1f}x the floor ({js.us:.1f} vs {fl.us:.1f} µs){like}",
+        )
+    else:
+        t("g2_from_json", None, "n/a", "rows a, b not timed")
+    if pop and not pop.get("failed"):
+        x = pop["diff_ratio"]
+        b = pop["best_wall_s"]
+        cpu1 = [r["cpu_s"] for r in pop["runs"]["diff-1"] if r.get("cpu_s")]
+        cpu2 = [r["cpu_s"] for r in pop["runs"]["diff-2"] if r.get("cpu_s")]
+        cpu = f"; CPU {min(cpu1):.1f} s and {min(cpu2):.1f} s" if cpu1 and cpu2 else ""
+        t(
+            "g5_diff_jobs",
+            x,
+            verdict("g5_diff_jobs", x),
+            f"{b['diff-1']:.1f} s -> {b['diff-2']:.1f} s over {pop['cases']:,} cases, fastest runs"
+            f" (pair by pair {', '.join(str(p) for p in pop['diff_pair_ratios'])}){cpu}; outputs "
+            + ("identical" if pop["diff_outputs_identical"] else "DIFFER"),
+        )
+        x = pop["report_vs_batch"]
+        t(
+            "g5_report",
+            x,
+            "PASS" if x <= 1.0 else "MISS",
+            f"report {b['report']:.1f} s, batch --jobs 1 {b['batch-1']:.1f} s ({x:.2f}x)",
+        )
+    else:
+        why = "skipped" if not pop else "; ".join(pop["failed"])
+        t("g5_diff_jobs", None, "n/a", why)
+        t("g5_report", None, "n/a", why)
+    if reg and "claims" in reg:
+        t(
+            "g6_registry",
+            reg["projected_peak_mb"],
+            "MISS",
+            f"{reg['measured_peak_mb']:.0f} MB measured for {reg['cases']:,} cases "
+            f"({reg['claims']:,} claims); projected {reg['projected_peak_mb']:.0f} MB for "
+            f"{reg['projected_cases']:,} (grows with the claims: not bounded)",
+        )
+    else:
+        t("g6_registry", None, "n/a", (reg or {}).get("error", "skipped"))
+    return out
 
 
 # -- f: policy eval start-up ---------------------------------------------------------------------
@@ -784,6 +1186,7 @@ def main(argv=None) -> int:
             before=ev.forget,
         ),
     ]
+    rows += issue21_rows(ev, floor, texts)
     checks: dict[str, Check] = {}
     peer_rows: list[Row] = []
     peer_notes = {}
@@ -855,6 +1258,8 @@ def main(argv=None) -> int:
 
         if "a_floor" in results:
             check("floor", "floor vs policy (outcome, amount, failing clauses)", results["a_floor"])
+        if "a_floor_json" in results:
+            check("floor_json", "floor from JSON text vs policy", results["a_floor_json"])
         for rid, what in (
             ("b_full", "policy explanations on vs off"),
             ("b_off_validated", "policy with validation vs on converted facts"),
@@ -906,6 +1311,30 @@ def main(argv=None) -> int:
         )
         cli = None if args.skip_cli else bench_cli(args, env, log)
         startup, ten_times = bench_issue21_start(args, env, tmp, log)
+        issue21 = None
+        if not args.skip_issue21:
+            issue21 = {
+                "end_to_end": bench_end_to_end(args, policy, tmp, log),
+                "population": bench_population(args, policy, env, tmp, log),
+                "registry": bench_registry(args, log),
+            }
+            issue21["targets"] = issue21_targets(
+                {r.id: r for r in rows},
+                issue21["end_to_end"],
+                issue21["population"],
+                issue21["registry"],
+            )
+            e2e_check = issue21["end_to_end"].get("check") or {}
+            if e2e_check.get("mismatches"):
+                failures.append(
+                    f"{e2e_check['what']}: {e2e_check['mismatches']} of "
+                    f"{e2e_check['compared']} lines differ"
+                )
+            pop = issue21["population"]
+            if pop.get("failed"):
+                failures += pop["failed"]
+            elif not pop.get("diff_outputs_identical"):
+                failures.append("policy diff: the outputs differ between --jobs 1 and 2")
     finally:
         import shutil
 
@@ -941,7 +1370,9 @@ def main(argv=None) -> int:
     report["startup"], report["ten_times"] = startup, ten_times
     for part in (startup, ten_times):
         report["targets"] += (part or {}).get("targets", [])
+    report["issue21"] = issue21
     print_report(report)
+    print_issue21(issue21)
     Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
     with open(args.json_path, "w", encoding="utf-8") as f:
         json.dump(report, f, ensure_ascii=False, indent=2)
@@ -1230,6 +1661,44 @@ def print_report(rep: dict) -> None:
             print(f"  {f}")
     else:
         print("all cross-checks passed")
+
+
+def print_issue21(g: dict | None) -> None:
+    if not g:
+        return
+    print()
+    e = g.get("end_to_end") or {}
+    if "ratio" in e:
+        print(
+            f"g1. the whole path over {e['cases']:,} cases (JSON text -> checked case -> "
+            f"decisions -> JSON line written), in-process, CPU: policy batch --jobs 1's loop "
+            f"{e['policy_us']:.1f} µs a case, the end-to-end floor {e['floor_us']:.1f} µs "
+            f"({e['ratio']:.1f}x)"
+        )
+        c = e["check"]
+        print(f"    {c['what']}: {c['compared']} compared, {c['mismatches']} mismatches")
+    p = g.get("population") or {}
+    if "runs" in p:
+        print(f"g5. over {p['cases']:,} generated cases (wall s / CPU s of all processes):")
+        for k, rs in p["runs"].items():
+            shown = ", ".join(
+                f"{r['wall_s']:.1f}/{r['cpu_s']:.1f}" if r.get("cpu_s") else f"{r['wall_s']:.1f}"
+                for r in rs
+            )
+            print(f"    {k:8} {shown}")
+    r = g.get("registry") or {}
+    if "claims" in r:
+        print(
+            f"g6. real-name registry: {r['claims_per_case']:.2f} claims a case; "
+            f"{r['cases']:,} cases: {r['measured_peak_mb']:.0f} MB measured "
+            f"(table {r['table_mb']:.0f} MB); {r['projected_cases']:,} cases: "
+            f"{r['projected_table_mb']:.0f} MB table, {r['projected_peak_mb']:.0f} MB while it "
+            f"grows (projected). Method: {r['method']}"
+        )
+    print()
+    print("targets (issue 21, points 1, 2, 5, 6)")
+    for t in g["targets"]:
+        print(f"  {t['status']:<5} {t['target']}" + (f" — {t['detail']}" if t["detail"] else ""))
 
 
 def _load(x):
