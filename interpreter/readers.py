@@ -21,6 +21,9 @@ import datetime as _dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from dsl.compiler import Context
+from dsl.errors import EvaluationError
+
 SLOW = object()  # "not the common case": the checking path decides
 _ZERO = Decimal(0)
 
@@ -113,8 +116,6 @@ MEMO_LIMIT = 1 << 16  # remembered answers per record's constraints
 
 
 def _hold(constraints, values: dict) -> bool:
-    from dsl import Context, EvaluationError
-
     for c in constraints:
         try:
             ok = c.rule.expression.fn(Context(values))

@@ -746,9 +746,10 @@ class Worker:
         self.line_values = LineValues(self.policy, self.evaluator)
         from interpreter.render import JSON_FORMAT_VERSION, decision_json, result_json
 
-        from .realname import checks_of, claims
+        from .realname import checks_of, claims, compiled_checks
 
         self.checks = checks_of(self.policy)
+        self._compiled_checks = compiled_checks(self.policy, self.checks)
         # imported once, not per case
         self._claims = claims
         self._render = (JSON_FORMAT_VERSION, decision_json, result_json)
@@ -792,7 +793,9 @@ class Worker:
         }
         found = ()
         if self.checks:
-            found = self._claims(self.checks, res, self.policy.catalog_values)
+            found = self._claims(
+                self.checks, res, self.policy.catalog_values, self._compiled_checks
+            )
         return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
 
     def _json(self, res) -> dict:

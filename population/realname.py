@@ -33,7 +33,8 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-from dsl.errors import CaseError, Position
+from dsl.compiler import Context
+from dsl.errors import CaseError, PolicyError, Position
 
 
 @dataclass(frozen=True)
@@ -88,21 +89,56 @@ def _format_of(policy, rule) -> str | None:
     return decl.format if decl is not None else None
 
 
-def claims(checks: list[Check], res, catalogs=None) -> tuple:
+def compiled_checks(policy, checks: list[Check]) -> dict:
+    """Check id -> one function generated from its person and key rules (as
+    the programs are: dsl.codegen), giving their values in one call; not for
+    a check whose rules read the decision date or the standards (``claims``
+    passes none: the closures say what that gives)."""
+    from dsl.codegen import generate_function
+    from interpreter.evaluate import _reads_date
+
+    out = {}
+    for check in checks:
+        rules = [check.person] + [rule for _name, rule in check.key]
+        if any(_reads_date(r.expression.node, policy) for r in rules):
+            continue
+        out[check.id] = generate_function(policy.env, [r.expression.node for r in rules])[0]
+    return out
+
+
+_NO_STANDARDS: dict = {}
+
+
+def claims(checks: list[Check], res, catalogs=None, compiled: dict | None = None) -> tuple:
     """(check id, person, key values, period) for each eligible decision that
     counts. An eligible decision has its person and key values: each program
     a check covers needs them (a clause the loader adds), so a case without
-    them is undetermined and claims nothing."""
+    them is undetermined and claims nothing. ``compiled``: the checks'
+    generated functions (``compiled_checks``); the same values as the
+    closures, which evaluate a check that has none, or whose function fails."""
     out = []
     eligible = {d.program.id for d in res.decisions if d.outcome == "eligible"}
     for check in checks:
         hit = [p for p in check.programs if p in eligible]
         if not hit:
             continue
-        person = _value(check.person, res, catalogs)
+        fn = compiled.get(check.id) if compiled else None
+        got = None
+        if fn is not None:
+            try:
+                got = fn(res.facts, res.as_of, _NO_STANDARDS, catalogs)
+            except PolicyError:
+                got = None
+        if got is not None:
+            person = _plain(got[0])
+            values = tuple(_plain(v) for v in got[1:])
+        else:
+            person = _value(check.person, res, catalogs)
+            values = None
         if not isinstance(person, str):
             continue  # pragma: no cover - the required clause made it undetermined
-        values = tuple(_value(rule, res, catalogs) for _name, rule in check.key)
+        if values is None:
+            values = tuple(_value(rule, res, catalogs) for _name, rule in check.key)
         if any(v is None for v in values):
             continue  # pragma: no cover - as above
         period = res.as_of.year if check.per == "year" and res.as_of else None
@@ -114,8 +150,6 @@ def claims(checks: list[Check], res, catalogs=None) -> tuple:
 
 
 def _value(rule, res, catalogs):
-    from dsl import Context, PolicyError
-
     try:
         v = rule.expression.fn(Context(res.facts, as_of=res.as_of, standards={}, catalogs=catalogs))
     except PolicyError:

@@ -68,3 +68,23 @@ def test_every_line_is_the_general_paths_line(tmp_path, bundled_policy, evaluato
             got = B.compact(data)
         assert got == want, f"line {n}"
     assert flagged > 0
+
+
+def test_claims_from_generated_code_are_the_closures_claims(bundled_policy, evaluator):
+    """The real-name claims a batch line makes (person and key values from
+    the checks' generated code) are the ones the closures give, case by case."""
+    from population.realname import checks_of, claims, compiled_checks
+
+    checks = checks_of(bundled_policy)
+    compiled = compiled_checks(bundled_policy, checks)
+    assert compiled  # the bundled checks read neither the date nor the standards
+    catalogs = bundled_policy.catalog_values
+    found = 0
+    from interpreter.cases import parse_json_text
+
+    for case in generate(1500, 22, catalog=catalogs):
+        res = evaluator.decide(parse_json_text(dumps_case(case), "c"), explain=False)
+        got = claims(checks, res, catalogs, compiled)
+        assert got == claims(checks, res, catalogs)
+        found += len(got)
+    assert found > 300
