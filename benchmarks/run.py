@@ -565,6 +565,8 @@ ISSUE21_TARGETS = {
     "g1_end_to_end": "policy batch --jobs 1, whole path per case <= 2x the end-to-end floor",
     "g2_from_json": "explanations off, from JSON text, in-process <= 3x the floor",
     "g5_diff_jobs": "policy diff --jobs 2 <= 0.6x its --jobs 1 time (wall)",
+    "g5_diff_jobs_cpu": "policy diff --jobs 2 <= 0.6x --jobs 1, from the CPU time of its "
+    "parent and workers (what two free CPUs give)",
     "g5_report": "policy report: a single pass no slower per line than policy batch --jobs 1",
     "g6_registry": "real-name registry of a 50,000,000-case run bounded in memory",
 }
@@ -734,6 +736,7 @@ def bench_population(args, policy, env, tmp: Path, log) -> dict:
             run_measured(cmd + ["report", str(decisions), "--out", str(rep)], env, ROOT)
         )
         rep.unlink(missing_ok=True)
+    split = _diff_cpu_split(path, revision, log)
     for p in (path, decisions, tmp / "pop-rej.jsonl"):
         p.unlink(missing_ok=True)
     failed = [
@@ -756,8 +759,42 @@ def bench_population(args, policy, env, tmp: Path, log) -> dict:
         "diff_pair_ratios": [round(x, 2) for x in pairs],
         "report_vs_batch": best["report"] / best["batch-1"],
         "diff_outputs_identical": len(digests) == 1,
+        "diff_cpu_split": split,
         "failed": failed,
     }
+
+
+def _diff_cpu_split(path: Path, revision: Path, log) -> dict:
+    """Where the CPU time of ``policy diff --jobs 2`` goes, in this process:
+    the parent (reading the file's blocks, merging the counts) against its
+    workers (deciding under both policies), beside --jobs 1; what the wall
+    time would be on two CPUs free for it, whatever the machine's load."""
+    from catalogs.rules import RuleCatalogs
+    from population.batch import open_cases
+    from population.whatif import compare_population, load_pair
+
+    load = (None, (str(revision),), None, RuleCatalogs())
+    base, other = load_pair(*load)
+    out = {}
+    for jobs in (1, 2):
+        log(f"   compare_population --jobs {jobs} in this process (CPU of parent and workers) ...")
+        t0 = os.times()
+        with open_cases(str(path)) as cases:
+            compare_population(base, other, cases, jobs=jobs, load=load)
+        t1 = os.times()
+        out[jobs] = {
+            "parent_cpu_s": t1.user - t0.user + t1.system - t0.system,
+            "workers_cpu_s": t1.children_user
+            - t0.children_user
+            + t1.children_system
+            - t0.children_system,
+        }
+    one = out[1]["parent_cpu_s"]
+    two = out[2]
+    # on two free CPUs the parent and the two workers overlap: the longest of
+    # the parent's work and each worker's half
+    out["two_free_cpus_ratio"] = max(two["parent_cpu_s"], two["workers_cpu_s"] / 2) / one
+    return out
 
 
 def bench_registry(args, log) -> dict:
@@ -906,6 +943,16 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
             f" (pair by pair {', '.join(str(p) for p in pop['diff_pair_ratios'])}){cpu}; outputs "
             + ("identical" if pop["diff_outputs_identical"] else "DIFFER"),
         )
+        sp = pop.get("diff_cpu_split")
+        if sp:
+            t(
+                "g5_diff_jobs_cpu",
+                sp["two_free_cpus_ratio"],
+                verdict("g5_diff_jobs", sp["two_free_cpus_ratio"]),
+                f"--jobs 1: {sp[1]['parent_cpu_s']:.1f} s CPU in one process; --jobs 2: parent "
+                f"{sp[2]['parent_cpu_s']:.2f} s, workers {sp[2]['workers_cpu_s']:.1f} s together: "
+                f"on two free CPUs {sp['two_free_cpus_ratio']:.2f}x (start-up aside)",
+            )
         x = pop["report_vs_batch"]
         t(
             "g5_report",
