@@ -30,6 +30,7 @@ Public API:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import hashlib
@@ -1214,28 +1215,30 @@ def run_batch(
         policy_hash=policy.hash, policy_id=policy.document.id, program_order=tuple(policy.programs)
     )
     registry = Registry(checks_of(policy))
-    if history is not None:
-        registry.load_history(history, policy, other_policy)
-    registry.source_index(cases.name)  # after the history files, as in every run
-    if on_chunk is not None:
-        registry.journal = []
-    if resume is not None:
-        summary.restore(resume.summary)
-        registry.replay(resume.claims)
-        cases.start_at(resume.offset, resume.line)
-    chunks = decide_chunks(spec, cases, jobs, policy, chunk_size)
-    try:
-        for packed, position in chunks:
-            _write_chunk(packed, cases.name, registry, summary, out, rejects, on_reject)
-            if on_chunk is not None:
-                journal_parts = cast("list[bytes]", registry.journal)  # set above
-                journal = b"".join(journal_parts)
-                journal_parts.clear()
-                on_chunk(position, summary.state(), journal)
-            if on_progress is not None:
-                on_progress(summary, cases)
-    finally:
-        chunks.close()  # a --jobs pool stops here, whatever happened
+    # its file, if the claims went on in one, is removed whatever happens
+    with contextlib.closing(registry):
+        if history is not None:
+            registry.load_history(history, policy, other_policy)
+        registry.source_index(cases.name)  # after the history files, as in every run
+        if on_chunk is not None:
+            registry.journal = []
+        if resume is not None:
+            summary.restore(resume.summary)
+            registry.replay(resume.claims)
+            cases.start_at(resume.offset, resume.line)
+        chunks = decide_chunks(spec, cases, jobs, policy, chunk_size)
+        try:
+            for packed, position in chunks:
+                _write_chunk(packed, cases.name, registry, summary, out, rejects, on_reject)
+                if on_chunk is not None:
+                    journal_parts = cast("list[bytes]", registry.journal)  # set above
+                    journal = b"".join(journal_parts)
+                    journal_parts.clear()
+                    on_chunk(position, summary.state(), journal)
+                if on_progress is not None:
+                    on_progress(summary, cases)
+        finally:
+            chunks.close()  # a --jobs pool stops here, whatever happened
     return summary
 
 

@@ -211,6 +211,78 @@ class _Places:
         self.used = used
 
 
+# the registry's table in memory holds at most this many slots (24 bytes each:
+# 100 MB, some 3,000,000 claims, a batch of about 5,000,000 cases); a longer
+# batch goes on with its claims in a database file of its own (_DiskPlaces),
+# so memory stays bounded however many cases a province sends
+SPILL_SLOTS = 1 << 22
+DISK_CACHE_KB = 32 * 1024  # the database's page cache
+
+
+def _key(digest: bytes) -> bytes:
+    """A digest as _Places tells it apart (its second half 0 is read as 1)."""
+    return digest if digest[8:] != bytes(8) else digest[:8] + (1).to_bytes(8, "little")
+
+
+class _DiskPlaces:
+    """The registry's claims in a SQLite file (digest -> the place first seen,
+    and the places after it), in a folder of this process's own (0700,
+    removed by ``close``): what a batch too long for the table in memory
+    goes on with. Memory is SQLite's page cache (DISK_CACHE_KB)."""
+
+    def __init__(self):
+        import sqlite3
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="policy-registry-")
+        self.db = sqlite3.connect(Path(self.folder) / "claims.sqlite", isolation_level=None)
+        for pragma in (
+            "journal_mode=OFF",  # a scratch file: nothing to recover after a crash
+            "synchronous=OFF",
+            "locking_mode=EXCLUSIVE",
+            f"cache_size=-{DISK_CACHE_KB}",
+            "temp_store=FILE",
+        ):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.execute("CREATE TABLE first (d BLOB PRIMARY KEY, at INTEGER) WITHOUT ROWID")
+        self.db.execute("CREATE TABLE more (d BLOB, at INTEGER)")
+        self.db.execute("CREATE INDEX more_d ON more (d)")
+        self.db.execute("BEGIN")  # one transaction: never committed, the file is scratch
+
+    def seen(self, digest: bytes, place: int) -> list[int]:
+        """The earlier places of a claim (first, then the others in order);
+        this one is remembered after them."""
+        d = _key(digest)
+        db = self.db
+        row = db.execute("SELECT at FROM first WHERE d = ?", (d,)).fetchone()
+        if row is None:
+            db.execute("INSERT INTO first VALUES (?, ?)", (d, place))
+            return []
+        earlier = [row[0]] + [
+            r[0] for r in db.execute("SELECT at FROM more WHERE d = ? ORDER BY rowid", (d,))
+        ]
+        db.execute("INSERT INTO more VALUES (?, ?)", (d, place))
+        return earlier
+
+    def take(self, places: _Places, more: dict) -> None:
+        """Every claim of the table in memory (and the places after the
+        first of those seen again)."""
+        db = self.db
+        for j in range(places.mask + 1):
+            hi, lo = places.hi[j], places.lo[j]
+            if hi or lo:
+                d = hi.to_bytes(8, "little") + lo.to_bytes(8, "little")
+                db.execute("INSERT INTO first VALUES (?, ?)", (d, places.at[j]))
+        for digest, ats in more.items():
+            db.executemany("INSERT INTO more VALUES (?, ?)", [(_key(digest), a) for a in ats])
+
+    def close(self) -> None:
+        import shutil
+
+        self.db.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _normalised(rec: dict, formats, source: str, line: int) -> dict:
     """A history record with its formatted values in their canonical form."""
     if not formats:
@@ -311,10 +383,13 @@ class Registry:
     however long the batch; the places after the first are kept only for the
     claims made more than once (the flagged ones)."""
 
-    def __init__(self, checks: list[Check]):
+    def __init__(self, checks: list[Check], spill_slots: int | None = None):
         self.checks = {c.id: c for c in checks}
         self._first = _Places()
         self._more: dict[bytes, list[int]] = {}
+        # beyond this many slots in memory, the claims go on in a file
+        self.spill_slots = SPILL_SLOTS if spill_slots is None else spill_slots
+        self._disk: _DiskPlaces | None = None
         self._sources: list[str] = []  # a place is line * 64 + source index
         self.flagged = 0
         # when a list: every claim seen, as JOURNAL_RECORD bytes (digest, place),
@@ -356,13 +431,33 @@ class Registry:
         return self._seen_digest(digest, place)
 
     def _seen_digest(self, digest: bytes, place: int) -> list[int]:
-        first = self._first.first(digest, place)
+        if self._disk is not None:
+            return self._disk.seen(digest, place)
+        places = self._first
+        if (places.used + 1) * 4 > places.mask * 3 and (places.mask + 1) * 2 > self.spill_slots:
+            # the table would double past its bound: the claims move to a file
+            self._disk = _DiskPlaces()
+            self._disk.take(places, self._more)
+            self._first, self._more = _Places(), {}
+            return self._disk.seen(digest, place)
+        first = places.first(digest, place)
         if first is None:
             return []
         more = self._more.setdefault(digest, [])
         earlier = [first, *more]
         more.append(place)
         return earlier
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the claims have gone on in a file (a batch past SPILL_SLOTS)."""
+        return self._disk is not None
+
+    def close(self) -> None:
+        """Remove the file of the claims, if they went on in one."""
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None
 
     def load_history(self, path: str | Path, policy=None, other_policy: bool = False) -> int:
         name = str(path)

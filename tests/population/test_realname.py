@@ -145,3 +145,68 @@ def test_flags_name_every_earlier_line_and_the_history(tmp_path):
         == []
     )
     assert reg.flagged == 1
+
+
+def test_past_its_bound_the_registry_goes_on_in_a_file_with_the_same_answers(monkeypatch):
+    """A registry whose table may not grow past 8,192 slots moves its claims
+    to a file and gives, claim by claim, the earlier places the table in
+    memory gives; the file's folder is removed when it is closed."""
+    import os
+    import random
+
+    from population.realname import Registry
+
+    rng = random.Random(4)
+    digests = [rng.randbytes(16) for _ in range(12_000)]
+    digests[5] = digests[5][:8] + bytes(8)  # a second half 0, read as 1 in the table
+    stream = [rng.choice(digests[: i // 2 + 1]) for i in range(20_000)]  # many seen again
+    memory = Registry([], spill_slots=1 << 30)
+    bounded = Registry([], spill_slots=1 << 13)
+    for place, d in enumerate(stream):
+        assert bounded._seen_digest(d, place) == memory._seen_digest(d, place), place
+    assert bounded.spilled and not memory.spilled
+    assert bounded._first.mask + 1 <= 1 << 13
+    folder = bounded._disk.folder
+    assert os.path.isdir(folder) and (os.stat(folder).st_mode & 0o777) == 0o700
+    bounded.close()
+    assert not os.path.exists(folder)
+
+
+def test_a_batch_past_the_bound_writes_the_same_lines(tmp_path, monkeypatch, bundled_policy):
+    """policy batch over cases with repeated persons, its registry bound to a
+    small table: the lines (flags included) are those of the registry in
+    memory, and no file of the claims is left behind."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from commands.population import batch as batch_cmd
+    from population import realname
+    from population.synthetic import dumps_case, generate
+    from tests.helpers import with_repeated_persons
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    texts = with_repeated_persons(
+        [dumps_case(c) for c in generate(6000, 8, catalog=bundled_policy.catalog_values)], 2
+    )
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(batch_cmd, [str(cases), "--out", str(tmp_path / "memory.jsonl")])
+    assert r.exit_code == 0, r.output
+    monkeypatch.setattr(realname, "SPILL_SLOTS", 1 << 12)
+    made = []
+    real_init = realname._DiskPlaces.__init__
+
+    def counted(self):
+        made.append(self)
+        real_init(self)
+
+    monkeypatch.setattr(realname._DiskPlaces, "__init__", counted)
+    r = CliRunner().invoke(batch_cmd, [str(cases), "--out", str(tmp_path / "bounded.jsonl")])
+    assert r.exit_code == 0, r.output
+    memory = (tmp_path / "memory.jsonl").read_bytes()
+    assert memory == (tmp_path / "bounded.jsonl").read_bytes()
+    assert memory.count(b'"flags":') > 10
+    assert len(made) == 1  # the claims went on in a file
+    assert list((tmp_path / "tmp").iterdir()) == []
