@@ -143,7 +143,7 @@ def parse_args(argv):
         type=int,
         default=None,
         metavar="N",
-        help="cases of g1, the whole path against the end-to-end floor (default 20,000; "
+        help="cases of p1, the whole path against the end-to-end floor (default 20,000; "
         "--quick 5,000)",
     )
     ap.add_argument(
@@ -151,7 +151,7 @@ def parse_args(argv):
         type=int,
         default=None,
         metavar="N",
-        help="cases of g5, policy diff --jobs 1 and 2 and policy report (default 100,000; "
+        help="cases of p5, policy diff --jobs 1 and 2 and policy report (default 100,000; "
         "--quick 20,000)",
     )
     ap.add_argument(
@@ -159,10 +159,12 @@ def parse_args(argv):
         type=int,
         default=None,
         metavar="K",
-        help="runs of each g5 command, taking turns (default 2; --quick 1)",
+        help="runs of each p5 command, taking turns (default 2; --quick 1)",
     )
     ap.add_argument(
-        "--skip-issue21", action="store_true", help="skip g (the whole path, diff, report, memory)"
+        "--skip-issue21",
+        action="store_true",
+        help="skip p (issue 21: the whole path, diff, report, memory)",
     )
     ap.add_argument("--skip-batch", action="store_true", help="skip e (policy batch)")
     ap.add_argument("--skip-cli", action="store_true", help="skip f (policy eval start-up)")
@@ -562,15 +564,15 @@ def bench_batch(args, policy, env, tmp: Path, log) -> dict:
 # -- g: issue 21 points 1, 2, 5, 6: the whole path, population commands, memory --------------
 
 ISSUE21_TARGETS = {
-    "g1_end_to_end": "policy batch --jobs 1, whole path per case <= 2x the end-to-end floor",
-    "g2_from_json": "explanations off, from JSON text, in-process <= 3x the floor",
-    "g5_diff_jobs": "policy diff --jobs 2 <= 0.6x its --jobs 1 time (wall)",
-    "g5_diff_jobs_cpu": "policy diff --jobs 2 <= 0.6x --jobs 1, from the CPU time of its "
+    "p1_end_to_end": "policy batch --jobs 1, whole path per case <= 2x the end-to-end floor",
+    "p2_from_json": "explanations off, from JSON text, in-process <= 3x the floor",
+    "p5_diff_jobs": "policy diff --jobs 2 <= 0.6x its --jobs 1 time (wall)",
+    "p5_diff_jobs_cpu": "policy diff --jobs 2 <= 0.6x --jobs 1, from the CPU time of its "
     "parent and workers (what two free CPUs give)",
-    "g5_report": "policy report: a single pass no slower per line than policy batch --jobs 1",
-    "g6_registry": "real-name registry of a 50,000,000-case run bounded in memory",
+    "p5_report": "policy report: a single pass no slower per line than policy batch --jobs 1",
+    "p6_registry": "real-name registry of a 50,000,000-case run bounded in memory",
 }
-ISSUE21_LIMITS = {"g1_end_to_end": 2.0, "g2_from_json": 3.0, "g5_diff_jobs": 0.6}
+ISSUE21_LIMITS = {"p1_end_to_end": 2.0, "p2_from_json": 3.0, "p5_diff_jobs": 0.6}
 
 
 def issue21_rows(ev, floor, texts: list[str]) -> list:
@@ -609,7 +611,7 @@ def _e2e_cases(policy, n: int, seed: int, path: Path) -> str:
 
 
 def bench_end_to_end(args, policy, tmp: Path, log) -> dict:
-    """g1: the whole path of ``policy batch --jobs 1`` — the loop of
+    """p1: the whole path of ``policy batch --jobs 1`` — the loop of
     run_batch over a file: each line read, parsed, checked, decided,
     rendered, its real-name claims registered, written — against the
     end-to-end floor (benchmarks/floor_e2e.py) over the same file, in this
@@ -642,7 +644,7 @@ def bench_end_to_end(args, policy, tmp: Path, log) -> dict:
         with open(path, encoding="utf-8") as f, open(out_f, "w", encoding="utf-8") as out:
             floor_e2e.run(f, out, floor)
 
-    log(f"g1. end to end over {n:,} cases: policy batch's loop and the floor, taking turns ...")
+    log(f"p1. end to end over {n:,} cases: policy batch's loop and the floor, taking turns ...")
     samples: dict[str, list[int]] = {"policy": [], "floor": []}
     for _r in range(args.repeats):
         for name, fn in (("floor", floor_pass), ("policy", policy_pass)):
@@ -686,7 +688,7 @@ def _cpu_of(r: dict) -> str:
 
 
 def bench_population(args, policy, env, tmp: Path, log) -> dict:
-    """g5: ``policy diff`` over generated cases with --jobs 1 and --jobs 2,
+    """p5: ``policy diff`` over generated cases with --jobs 1 and --jobs 2,
     runs taking turns (wall time: what --jobs buys; CPU time of all
     processes beside it), outputs compared; ``policy report`` over the
     decisions of ``policy batch --jobs 1`` of the same cases, against that
@@ -707,7 +709,7 @@ def bench_population(args, policy, env, tmp: Path, log) -> dict:
     runs: dict = {"diff-1": [], "diff-2": [], "batch-1": [], "report": []}
     digests = set()
     decisions = tmp / "pop-decisions.jsonl"
-    log(f"g5. policy batch --jobs 1 over {n:,} cases (the decisions the report reads) ...")
+    log(f"p5. policy batch --jobs 1 over {n:,} cases (the decisions the report reads) ...")
     r = run_measured(
         cmd
         + ["batch", str(path), "--out", str(decisions), "--rejects", str(tmp / "pop-rej.jsonl")],
@@ -798,7 +800,7 @@ def _diff_cpu_split(path: Path, revision: Path, log) -> dict:
 
 
 def bench_registry(args, log) -> dict:
-    """g6: the real-name registry's memory. Its claims (one per eligible
+    """p6: the real-name registry's memory. Its claims (one per eligible
     decision a check covers) are counted per case on generated cases; a
     Registry is then fed that many distinct claims for 1,000,000 cases, in a
     process of its own, twice: as a batch of that size runs (its table in
@@ -839,7 +841,7 @@ reg.close()
     from population import realname
     from population.batch import BatchSpec, Record, Worker
 
-    worker = Worker(BatchSpec(source="g6", catalogs=RuleCatalogs()))
+    worker = Worker(BatchSpec(source="p6", catalogs=RuleCatalogs()))
     _source, cases = generate(5000, args.seed + 4, worker.policy.catalog_values)
     outs = worker.run(
         [Record(i + 1, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(cases)]
@@ -849,7 +851,7 @@ reg.close()
     claims = int(n * per_case)
     got = {}
     for how, slots in (("memory", realname.SPILL_SLOTS), ("file", 1 << 16)):
-        log(f"g6. real-name registry ({how}): {claims:,} claims ({per_case:.2f} a case) ...")
+        log(f"p6. real-name registry ({how}): {claims:,} claims ({per_case:.2f} a case) ...")
         r = subprocess.run(
             [sys.executable, "-c", script, str(claims), str(slots)],
             cwd=ROOT,
@@ -906,14 +908,14 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
     if e2e and "ratio" in e2e:
         x = e2e["ratio"]
         t(
-            "g1_end_to_end",
+            "p1_end_to_end",
             x,
-            verdict("g1_end_to_end", x),
+            verdict("p1_end_to_end", x),
             f"{x:.1f}x ({e2e['policy_us']:.1f} vs {e2e['floor_us']:.1f} µs a case; "
             f"pass by pass {', '.join(str(p) for p in e2e['pair_ratios'])})",
         )
     else:
-        t("g1_end_to_end", None, "n/a", "skipped")
+        t("p1_end_to_end", None, "n/a", "skipped")
     fl, js, fj = (
         rows_by_id.get("a_floor"),
         rows_by_id.get("b_off_json"),
@@ -927,13 +929,13 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
             else ""
         )
         t(
-            "g2_from_json",
+            "p2_from_json",
             x,
-            verdict("g2_from_json", x),
+            verdict("p2_from_json", x),
             f"{x:.1f}x the floor ({js.us:.1f} vs {fl.us:.1f} µs){like}",
         )
     else:
-        t("g2_from_json", None, "n/a", "rows a, b not timed")
+        t("p2_from_json", None, "n/a", "rows a, b not timed")
     if pop and not pop.get("failed"):
         x = pop["diff_ratio"]
         b = pop["best_wall_s"]
@@ -941,9 +943,9 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
         cpu2 = [r["cpu_s"] for r in pop["runs"]["diff-2"] if r.get("cpu_s")]
         cpu = f"; CPU {min(cpu1):.1f} s and {min(cpu2):.1f} s" if cpu1 and cpu2 else ""
         t(
-            "g5_diff_jobs",
+            "p5_diff_jobs",
             x,
-            verdict("g5_diff_jobs", x),
+            verdict("p5_diff_jobs", x),
             f"{b['diff-1']:.1f} s -> {b['diff-2']:.1f} s over {pop['cases']:,} cases, fastest runs"
             f" (pair by pair {', '.join(str(p) for p in pop['diff_pair_ratios'])}){cpu}; outputs "
             + ("identical" if pop["diff_outputs_identical"] else "DIFFER"),
@@ -951,29 +953,29 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
         sp = pop.get("diff_cpu_split")
         if sp:
             t(
-                "g5_diff_jobs_cpu",
+                "p5_diff_jobs_cpu",
                 sp["two_free_cpus_ratio"],
-                verdict("g5_diff_jobs", sp["two_free_cpus_ratio"]),
+                verdict("p5_diff_jobs", sp["two_free_cpus_ratio"]),
                 f"--jobs 1: {sp[1]['parent_cpu_s']:.1f} s CPU in one process; --jobs 2: parent "
                 f"{sp[2]['parent_cpu_s']:.2f} s, workers {sp[2]['workers_cpu_s']:.1f} s together: "
                 f"on two free CPUs {sp['two_free_cpus_ratio']:.2f}x (start-up aside)",
             )
         x = pop["report_vs_batch"]
         t(
-            "g5_report",
+            "p5_report",
             x,
             "PASS" if x <= 1.0 else "MISS",
             f"report {b['report']:.1f} s, batch --jobs 1 {b['batch-1']:.1f} s ({x:.2f}x)",
         )
     else:
         why = "skipped" if not pop else "; ".join(pop["failed"])
-        t("g5_diff_jobs", None, "n/a", why)
-        t("g5_report", None, "n/a", why)
+        t("p5_diff_jobs", None, "n/a", why)
+        t("p5_report", None, "n/a", why)
     if reg and "claims" in reg:
         m, f = reg["memory"], reg["file"]
         x = reg["projected_peak_mb"]
         t(
-            "g6_registry",
+            "p6_registry",
             x,
             "PASS" if f["spilled"] else "MISS",
             f"{reg['cases']:,} cases ({reg['claims']:,} claims): {m['peak_mb']:.0f} MB in memory "
@@ -982,7 +984,7 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
             f"{x:.0f} MB (projected), about {reg['projected_extra_cpu_s']:.0f} s more CPU",
         )
     else:
-        t("g6_registry", None, "n/a", (reg or {}).get("error", "skipped"))
+        t("p6_registry", None, "n/a", (reg or {}).get("error", "skipped"))
     return out
 
 
@@ -1725,7 +1727,7 @@ def print_issue21(g: dict | None) -> None:
     e = g.get("end_to_end") or {}
     if "ratio" in e:
         print(
-            f"g1. the whole path over {e['cases']:,} cases (JSON text -> checked case -> "
+            f"p1. the whole path over {e['cases']:,} cases (JSON text -> checked case -> "
             f"decisions -> JSON line written), in-process, CPU: policy batch --jobs 1's loop "
             f"{e['policy_us']:.1f} µs a case, the end-to-end floor {e['floor_us']:.1f} µs "
             f"({e['ratio']:.1f}x)"
@@ -1734,7 +1736,7 @@ def print_issue21(g: dict | None) -> None:
         print(f"    {c['what']}: {c['compared']} compared, {c['mismatches']} mismatches")
     p = g.get("population") or {}
     if "runs" in p:
-        print(f"g5. over {p['cases']:,} generated cases (wall s / CPU s of all processes):")
+        print(f"p5. over {p['cases']:,} generated cases (wall s / CPU s of all processes):")
         for k, rs in p["runs"].items():
             shown = ", ".join(
                 f"{r['wall_s']:.1f}/{r['cpu_s']:.1f}" if r.get("cpu_s") else f"{r['wall_s']:.1f}"
@@ -1744,7 +1746,7 @@ def print_issue21(g: dict | None) -> None:
     r = g.get("registry") or {}
     if "claims" in r:
         print(
-            f"g6. real-name registry: {r['claims_per_case']:.2f} claims a case; "
+            f"p6. real-name registry: {r['claims_per_case']:.2f} claims a case; "
             f"{r['cases']:,} cases: {r['memory']['peak_mb']:.0f} MB in memory, "
             f"{r['file']['peak_mb']:.0f} MB in its file; {r['projected_cases']:,} cases: at "
             f"most {r['projected_peak_mb']:.0f} MB (projected). Method: {r['method']}"
