@@ -22,7 +22,7 @@ def read(reader, text):
 
 
 def texts(policy):
-    out = [dumps_case(c) for c in generate(3000, 5, catalog=policy.catalog_values)]
+    out = [dumps_case(c) for c in generate(3000, 5, policy=policy, catalog=policy.catalog_values)]
     out += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.json"))]
     bad = ROOT / "tests" / "interpreter" / "bad_inputs" / "cases"
     out += [
@@ -86,7 +86,10 @@ def test_out_of_the_ordinary_reads_as_the_checking_path(bundled_policy, path, va
     checking._read_fast = None
     base = next(
         t
-        for t in (dumps_case(c) for c in generate(200, 3, catalog=bundled_policy.catalog_values))
+        for t in (
+            dumps_case(c)
+            for c in generate(200, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        )
         if '"training":{' in t and '"start_date"' in t and '"history"' in t
     )
     text = alter(base, path, value)

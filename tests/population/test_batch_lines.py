@@ -49,7 +49,13 @@ def test_every_line_is_the_general_paths_line(tmp_path, bundled_policy, evaluato
     from commands.population import batch as batch_cmd
 
     texts = with_repeated_persons(
-        [dumps_case(c) for c in generate(1500, 21, catalog=bundled_policy.catalog_values)], 4
+        [
+            dumps_case(c)
+            for c in generate(
+                1500, 21, policy=bundled_policy, catalog=bundled_policy.catalog_values
+            )
+        ],
+        4,
     )
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(texts) + "\n", encoding="utf-8")
@@ -82,7 +88,7 @@ def test_claims_from_generated_code_are_the_closures_claims(bundled_policy, eval
     found = 0
     from interpreter.cases import parse_json_text
 
-    for case in generate(1500, 22, catalog=catalogs):
+    for case in generate(1500, 22, policy=bundled_policy, catalog=catalogs):
         res = evaluator.decide(parse_json_text(dumps_case(case), "c"), explain=False)
         got = claims(checks, res, catalogs, compiled)
         assert got == claims(checks, res, catalogs)

@@ -188,7 +188,11 @@ def test_a_batch_past_the_bound_writes_the_same_lines(tmp_path, monkeypatch, bun
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     texts = with_repeated_persons(
-        [dumps_case(c) for c in generate(6000, 8, catalog=bundled_policy.catalog_values)], 2
+        [
+            dumps_case(c)
+            for c in generate(6000, 8, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        ],
+        2,
     )
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(texts) + "\n", encoding="utf-8")

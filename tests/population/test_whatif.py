@@ -215,7 +215,10 @@ def population_file(tmp_path_factory, bundled_policy):
     """Generated cases of every program, one bad line among them."""
     from population.synthetic import dumps_case, generate
 
-    text = [dumps_case(c) for c in generate(300, 11, catalog=bundled_policy.catalog_values)]
+    text = [
+        dumps_case(c)
+        for c in generate(300, 11, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+    ]
     text[40] = '{"applicant": {"insured_months": "14"}}'
     path = tmp_path_factory.mktemp("whatif-jobs") / "cases.jsonl"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
