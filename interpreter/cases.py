@@ -18,7 +18,7 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn, cast

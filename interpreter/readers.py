@@ -20,15 +20,22 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from dsl.compiler import Context
 from dsl.errors import EvaluationError
+
+if TYPE_CHECKING:
+    from .cases import CaseReader
+    from .model import Constraint, FactDecl
+
+Read = Callable[[Any], Any]  # a value as read -> its fact, or SLOW
 
 SLOW = object()  # "not the common case": the checking path decides
 _ZERO = Decimal(0)
 
 
-def case_reader(reader, facts: dict, max_depth: int) -> Callable | None:
+def case_reader(reader: CaseReader, facts: dict, max_depth: int) -> Read | None:
     """The fast reader of a whole case for ``reader`` (a CaseReader), or None
     when the declarations nest deeper than a case may (the checking path
     then says so)."""
@@ -37,7 +44,7 @@ def case_reader(reader, facts: dict, max_depth: int) -> Callable | None:
     return _record(reader, facts, None)
 
 
-def _depth(fields: dict, d: int = 0) -> int:
+def _depth(fields: dict[str, FactDecl], d: int = 0) -> int:
     deepest = d
     for decl in fields.values():
         while decl.type == "list" and decl.items is not None:
@@ -48,7 +55,7 @@ def _depth(fields: dict, d: int = 0) -> int:
     return deepest
 
 
-def _for(reader, decl) -> Callable:
+def _for(reader: CaseReader, decl: FactDecl) -> Read:
     t = decl.type
     if t == "record":
         return _record(reader, decl.fields, decl)
@@ -57,13 +64,13 @@ def _for(reader, decl) -> Callable:
     return _leaf(reader, decl)
 
 
-def _record(reader, fields: dict, decl) -> Callable:
+def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | None) -> Read:
     readers = {name: _for(reader, d) for name, d in fields.items()}
     get = readers.get
     hold = _holds(list(decl.constraints) if decl is not None else [])
     stated_none_is_a_field = "none" in fields
 
-    def read(value):
+    def read(value: Any) -> Any:
         if value.__class__ is not dict:
             return SLOW
         if "none" in value and not stated_none_is_a_field:
@@ -88,7 +95,7 @@ def _record(reader, fields: dict, decl) -> Callable:
     return read
 
 
-def _holds(constraints: list) -> Callable | None:
+def _holds(constraints: list[Constraint]) -> Callable[[dict], bool] | None:
     """Whether a record's values meet its constraints. The answer is
     remembered by the values they read (dates and numbers of a training
     recur across cases); values that cannot be remembered are checked."""
@@ -115,7 +122,7 @@ def _holds(constraints: list) -> Callable | None:
 MEMO_LIMIT = 1 << 16  # remembered answers per record's constraints
 
 
-def _hold(constraints, values: dict) -> bool:
+def _hold(constraints: list[Constraint], values: dict) -> bool:
     for c in constraints:
         try:
             ok = c.rule.expression.fn(Context(values))
@@ -126,14 +133,16 @@ def _hold(constraints, values: dict) -> bool:
     return True
 
 
-def _list(reader, decl) -> Callable:
+def _list(reader: CaseReader, decl: FactDecl) -> Read:
     from .cases import MAX_LIST_ITEMS
 
+    if decl.items is None:
+        return lambda v: SLOW  # the checking path says what is wrong
     item = _for(reader, decl.items)
     low = decl.min_items if decl.min_items is not None else 0
     high = min(MAX_LIST_ITEMS, decl.max_items if decl.max_items is not None else MAX_LIST_ITEMS)
 
-    def read(value):
+    def read(value: Any) -> Any:
         if value.__class__ is not list or not low <= len(value) <= high:
             return SLOW
         out = []
@@ -149,7 +158,7 @@ def _list(reader, decl) -> Callable:
     return read
 
 
-def _leaf(reader, decl) -> Callable:
+def _leaf(reader: CaseReader, decl: FactDecl) -> Read:
     from .cases import _DATE, _SURROGATE, ABS_LIMIT
     from .formats import FormatError, get_format
 
@@ -157,13 +166,15 @@ def _leaf(reader, decl) -> Callable:
     if t == "boolean":
         return lambda v: v if v.__class__ is bool else SLOW
     if t == "enum":
+        if decl.enum is None:
+            return lambda v: SLOW
         values = reader._enum_values[decl.enum]
         return lambda v: v if v.__class__ is str and v in values else SLOW
     if t == "date":
         dates = reader._dates  # shared with the checking path
         fullmatch, fromisoformat = _DATE.fullmatch, _dt.date.fromisoformat
 
-        def read_date(v):
+        def read_date(v: Any) -> Any:
             if v.__class__ is not str:
                 return SLOW
             got = dates.get(v)
@@ -186,7 +197,7 @@ def _leaf(reader, decl) -> Callable:
             return lambda v: v if v.__class__ is str and len(v) <= 1000 and not search(v) else SLOW
         normalise = get_format(decl.format).normalise
 
-        def read_formatted(v):
+        def read_formatted(v: Any) -> Any:
             if v.__class__ is not str or len(v) > 1000 or search(v):
                 return SLOW
             try:
@@ -201,7 +212,7 @@ def _leaf(reader, decl) -> Callable:
         places = -reader._places
         money = t == "money"
 
-        def read_number(v):
+        def read_number(v: Any) -> Any:
             if (
                 v.__class__ is Decimal
                 and v.is_finite()
@@ -209,7 +220,8 @@ def _leaf(reader, decl) -> Callable:
                 and (low is None or v >= low)
                 and (high is None or v <= high)
                 and (not integer or v == v.to_integral_value())
-                and (not money or v.as_tuple().exponent >= places)
+                # finite: its exponent is a number
+                and (not money or cast(int, v.as_tuple().exponent) >= places)
             ):
                 return v
             return SLOW

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 
 IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory with --jobs
 
@@ -64,7 +64,7 @@ def in_order(
     jobs: int,
     initializer: Callable,
     initargs: tuple = (),
-) -> Iterator[tuple]:
+) -> Generator[tuple, None, None]:
     """(fn(*args), tag) for each task (fn, args, tag), in the order of the
     tasks, computed in ``jobs`` worker processes (``fn``: a module-level
     function, run in a worker set up by ``initializer(*initargs)``)."""

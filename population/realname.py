@@ -32,6 +32,7 @@ import struct
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dsl.compiler import Context
 from dsl.errors import CaseError, PolicyError, Position
@@ -99,7 +100,7 @@ def compiled_checks(policy, checks: list[Check]) -> dict:
 
     out = {}
     for check in checks:
-        rules = [check.person] + [rule for _name, rule in check.key]
+        rules: list[Any] = [check.person] + [rule for _name, rule in check.key]
         if any(_reads_date(r.expression.node, policy) for r in rules):
             continue
         out[check.id] = generate_function(policy.env, [r.expression.node for r in rules])[0]

@@ -20,10 +20,9 @@ Public API:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import cast
 
 from dsl.errors import PolicyError
 from dsl.visible import visible, visible_lines
@@ -795,6 +794,7 @@ def compare_population(
                 rows = [(r.line, r.text, r.cells, r.error) for r in chunk]
                 yield _compare_rows, (rows, limit), None
 
+    results: Generator[tuple, None, None]
     if jobs <= 1:
         _COMPARER = comparer
         results = ((fn(*args), tag) for fn, args, tag in tasks())
