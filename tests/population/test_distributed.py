@@ -367,10 +367,15 @@ def scheduler(tmp_path_factory):
         )
     ]
     try:
+        # the scheduler creates the file, then writes it: read it once whole
         deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(info.read_text())["address"]
+        address = None
+        while address is None and time.monotonic() < deadline:
+            try:
+                address = json.loads(info.read_text())["address"]
+            except (FileNotFoundError, ValueError, KeyError):
+                time.sleep(0.1)
+        assert address is not None, "the scheduler wrote no address in 60 s"
         assert address.startswith("tcp://127.0.0.1:")
         procs.append(
             subprocess.Popen(
