@@ -482,9 +482,15 @@ def _md(text: str) -> str:
 
 
 def _md_table(header, rows) -> list[str]:
+    # a column of figures is right-aligned; a column of words (the program,
+    # the level) left, as the HTML table does it
+    figures = [
+        i > 0 and all(_numeric(r[i]) for r in rows if r[i] not in ("", "—"))
+        for i in range(len(header))
+    ]
     out = [
         "| " + " | ".join(_md(h) for h in header) + " |",
-        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+        "|" + "|".join("---:" if f else "---" for f in figures) + "|",
     ]
     out += ["| " + " | ".join(_md(x) for x in r) + " |" for r in rows]
     return out

@@ -146,6 +146,10 @@ def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_p
     md = r.stdout
     assert "## 按补贴项目和等级" in md
     assert "| 技能提升补贴 | 中级 | 6,000.00 | 7,200.00 | +1,200.00 |" in md
+    # words to the left, figures to the right: the level is not a figure
+    lines = md.splitlines()
+    assert lines[lines.index("## 按补贴项目和等级") + 3] == "|---|---|---:|---:|---:|"
+    assert lines[lines.index("## 按补贴项目") + 3] == "|---|---:|---:|---:|---:|---:|---:|"
     assert "skill_upgrade" not in md
     out = tmp_path / "diff.html"
     r = CliRunner().invoke(
