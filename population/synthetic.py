@@ -46,16 +46,29 @@ def resident_id(rng: random.Random, region: str, birth: _dt.date) -> str:
     return body + ID_CHECK[total % 11]
 
 
-_BUNDLED: list = []
+_BUNDLED: dict = {}
 
 
-def _bundled():
-    """The bundled policy, loaded once; the caller hands it otherwise."""
-    if not _BUNDLED:
-        from interpreter.loader import load_policy
+def _bundled(catalog: dict | None):
+    """The bundled policy, loaded once, for callers that do not hand one.
+    Should its rules read catalogues it does not declare, the views given
+    (``catalog``) stand in for them, loosely typed: only the policy's
+    declarations (facts, standards, programs) are drawn from, never its
+    rules run."""
+    from dsl.errors import PolicyError
+    from interpreter.loader import load_policy
 
-        _BUNDLED.append(load_policy())
-    return _BUNDLED[0]
+    key = tuple(sorted(catalog or ()))
+    if key not in _BUNDLED:
+        try:
+            _BUNDLED[key] = load_policy()
+        except PolicyError:
+            if not catalog:
+                raise
+            from dsl import types as T
+
+            _BUNDLED[key] = load_policy(catalogs={k: (T.ANY, v) for k, v in catalog.items()})
+    return _BUNDLED[key]
 
 
 def _pick(rng: random.Random, scenarios: Sequence[Scenario]) -> Scenario:
@@ -132,7 +145,7 @@ def generate(
     cases.
     """
     if policy is None:
-        policy = _bundled()
+        policy = _bundled(catalog)
     pop = population or load_population(policy, catalog)
     missing = pop.missing_share if missing_share is None else missing_share
     late = pop.late_share if late_share is None else late_share

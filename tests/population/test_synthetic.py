@@ -153,3 +153,11 @@ def test_generate_command_streams_jsonl_and_csv(tmp_path, bundled_policy):
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[0] == csv_columns(bundled_policy) and len(rows) == 6
     assert "5 case(s) written" in r.stderr
+
+
+def test_the_bundled_policy_is_the_default(bundled_policy, catalog):
+    """A caller that hands only the catalogue views gets the bundled
+    policy's cases, the same bytes as with policy= given."""
+    assert [dumps_case(c) for c in generate(200, 5, catalog=catalog)] == [
+        dumps_case(c) for c in generate(200, 5, policy=bundled_policy, catalog=catalog)
+    ]
