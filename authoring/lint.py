@@ -27,7 +27,7 @@ from decimal import Decimal
 from dsl import Context, ast
 from dsl import types as T
 from dsl.errors import EvaluationError, PolicyError, Position
-from dsl.visitor import mentions
+from dsl.visitor import mentions, walk_through
 from interpreter.model import FactDecl, Policy, Program, Rule
 
 SEARCH_LIMIT = 20000  # evaluations per program in the satisfiability search
@@ -358,15 +358,14 @@ def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
 
     lets = {d.id: d for d in program.lets}
     out: dict[str, set] = {}
-    seen: set[str] = set()
+    seen: set[str] = set()  # each definition once, across the clauses
 
-    def visit(node):
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name) and n.id not in seen:
-                d = lets.get(n.id) or policy.definitions.get(n.id)
-                if d is not None:
-                    seen.add(n.id)
-                    visit(d.rule.expression.node)
+    def definition(name: str):
+        d = lets.get(name) or policy.definitions.get(name)
+        return d.rule.expression.node if d is not None else None
+
+    for c in program.clauses:
+        for n in walk_through(c.rule.expression.node, definition, seen):
             if isinstance(n, ast.Call) and len(n.args) == 2 and isinstance(n.args[1], ast.Lambda):
                 table = ast.path_of(n.args[0])
                 if not table or table[0] != "catalog" or len(table) != 2:
@@ -380,9 +379,6 @@ def _probed_values(policy: Policy, program: Program) -> dict[str, set]:
                             for r in rows
                             if isinstance(r, dict) and isinstance(r.get(field), str)
                         )
-
-    for c in program.clauses:
-        visit(c.rule.expression.node)
     return out
 
 

@@ -11,6 +11,8 @@ its own in each room:
 
 - ``mentions(node, names)``: does the tree read one of these names;
 - ``names_in(node)``: the names it reads, in the order of the text;
+- ``walk_through(node, resolve)``: its nodes and those of the definitions
+  (and lets) it uses, each definition once;
 - ``cannot_fail(node)``: can computing it never stop with an evaluation
   error (no division, no table or list lookup, no condition over a list,
   only the functions of ``SAFE_FUNCTIONS``);
@@ -66,6 +68,25 @@ def mentions(node: ast.Node, names: str | Collection[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in wanted for n in ast.walk(node))
 
 
+def walk_through(
+    node: ast.Node,
+    resolve: Callable[[str], ast.Node | None],
+    seen: set[str] | None = None,
+) -> Iterator[ast.Node]:
+    """Every node of the tree, parents first, and after each name that
+    ``resolve`` gives a tree for (a definition, a let), that tree's nodes in
+    the same way: each name entered once (``seen``, which a caller may share
+    across several trees)."""
+    seen = set() if seen is None else seen
+    for n in ast.walk(node):
+        yield n
+        if isinstance(n, ast.Name) and n.id not in seen:
+            tree = resolve(n.id)
+            if tree is not None:
+                seen.add(n.id)
+                yield from walk_through(tree, resolve, seen)
+
+
 # the functions that give a value (or unknown, or none) for any arguments of
 # their types: no error to raise, so they may be computed early
 SAFE_FUNCTIONS = frozenset(
@@ -106,4 +127,12 @@ def bound(scope: MutableMapping[str, V], name: str, value: V) -> Iterator[None]:
             scope[name] = saved  # type: ignore[assignment]
 
 
-__all__ = ["SAFE_FUNCTIONS", "Visitor", "bound", "cannot_fail", "mentions", "names_in"]
+__all__ = [
+    "SAFE_FUNCTIONS",
+    "Visitor",
+    "bound",
+    "cannot_fail",
+    "mentions",
+    "names_in",
+    "walk_through",
+]

@@ -683,18 +683,17 @@ class Evaluator:
             return known
         from dsl import ast
         from dsl.indexing import equality_probes
+        from dsl.visitor import walk_through
 
         lets = {d.id: d for d in program.lets}
         got: list[tuple] = []
-        seen: set[str] = set()
 
-        def visit(node: ast.Node) -> None:
-            for n in ast.walk(node):
-                if isinstance(n, ast.Name) and n.id not in seen:
-                    d = lets.get(n.id) or self.policy.definitions.get(n.id)
-                    if d is not None:
-                        seen.add(n.id)
-                        visit(d.rule.expression.node)
+        def definition(name: str) -> ast.Node | None:
+            d = lets.get(name) or self.policy.definitions.get(name)
+            return d.rule.expression.node if d is not None else None
+
+        try:
+            for n in walk_through(rule.expression.node, definition):
                 if (
                     isinstance(n, ast.Call)
                     and n.func in ("any", "count")
@@ -711,9 +710,6 @@ class Evaluator:
                             for _f, k in probes
                         ]
                         got.append((path[1], tuple(f for f, _k in probes), fns))
-
-        try:
-            visit(rule.expression.node)
         except Exception:  # noqa: BLE001 - an explanation aid, never a failure
             got = []
         self._reads[key] = got
@@ -738,18 +734,17 @@ class Evaluator:
 
 def _reads_date(node: ast.Node, policy: Policy, seen: set[str] | None = None) -> bool:
     """Whether an expression reads as_of or the standards (through definitions too)."""
-    from dsl.visitor import names_in
+    from dsl import ast
+    from dsl.visitor import walk_through
 
-    seen = set() if seen is None else seen
-    for name in names_in(node):
-        if name in ("as_of", "standards"):
-            return True
+    def definition(name: str) -> ast.Node | None:
         d = policy.definitions.get(name)
-        if d is not None and name not in seen:
-            seen.add(name)
-            if _reads_date(d.rule.expression.node, policy, seen):
-                return True
-    return False
+        return d.rule.expression.node if d is not None else None
+
+    return any(
+        isinstance(n, ast.Name) and n.id in ("as_of", "standards")
+        for n in walk_through(node, definition, seen)
+    )
 
 
 def _lookup(facts: dict, parts: tuple, path: str) -> Any:

@@ -13,7 +13,7 @@ from dsl.checker import Checker
 from dsl.codegen import _Gen
 from dsl.compiler import Compiler
 from dsl.printer import Printer
-from dsl.visitor import Visitor, bound, cannot_fail, mentions, names_in
+from dsl.visitor import Visitor, bound, cannot_fail, mentions, names_in, walk_through
 from tests.helpers import ROOT
 
 NODE_CLASSES = [
@@ -116,3 +116,18 @@ def test_bound_binds_for_the_block_and_restores_the_outer_binding():
         assert scope["y"] == 5
         raise ZeroDivisionError
     assert scope == {"y": 1}
+
+
+def test_walk_through_enters_each_definition_once_where_it_is_used():
+    definitions = {"x": parse("y + 1"), "y": parse("z * 2"), "z": parse("x + w")}
+    tree = parse("x + y")
+    nodes = list(walk_through(tree, definitions.get))
+    names = [n.id for n in nodes if isinstance(n, ast.Name)]
+    # x, then x's tree (y, then y's tree (z, then z's tree (x seen, w))), then y (seen)
+    assert names == ["x", "y", "z", "x", "w", "y"]
+    assert sum(isinstance(n, ast.Number) for n in nodes) == 2  # 1 and 2, once each
+    seen: set[str] = set()
+    assert len(list(walk_through(parse("z"), definitions.get, seen))) > 1
+    assert seen == {"x", "y", "z"}
+    # shared: a second tree does not enter them again
+    assert list(walk_through(parse("x"), definitions.get, seen)) == [parse("x")]
