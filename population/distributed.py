@@ -246,7 +246,11 @@ def connect(scheduler: str | None, jobs: int):
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            # the workers of our own cluster say nothing on the terminal: every
+            # failure of theirs reaches this process as an exception (and is
+            # reported in one line), while at Ctrl-C a worker whose scheduler has
+            # just closed logged a heartbeat traceback at ERROR (seen under load)
+            silence_logs=logging.CRITICAL,
         )
     finally:
         signal.signal(signal.SIGINT, old)
