@@ -8,7 +8,6 @@ catalogues, definitions) so explanations and lint can use it later.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -49,6 +48,8 @@ class CheckResult:
 
 
 def _suggest(name: str, options: Iterable[str]) -> str | None:
+    import difflib  # only for a mistake's hint: a start-up does not pay for it
+
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
     return f"did you mean '{close[0]}'?" if close else None
 

@@ -11,11 +11,14 @@ masked form), so two spellings of one person can never be two people.
 from __future__ import annotations
 
 import datetime as _dt
-import random
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the generators are handed a Random; deciding needs none
+    import random
 
 
 class FormatError(ValueError):

@@ -39,11 +39,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import signal
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -163,6 +161,8 @@ def atomic_write_bytes(
     temporary file is removed)."""
     path = str(path)
     folder = "" if dir_fd is not None else os.path.dirname(os.path.abspath(path))
+    import secrets  # here, not at the top: `policy eval` to standard output needs neither
+
     tmp = os.path.join(folder, "." + os.path.basename(path) + "." + secrets.token_hex(8) + ".tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
@@ -215,6 +215,8 @@ class Output:
                 self._text = False
             else:
                 folder = os.path.dirname(os.path.abspath(path))
+                import tempfile  # here, not at the top: `policy eval` to standard output needs neither
+
                 fd, self.tmp = tempfile.mkstemp(
                     dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp"
                 )
@@ -457,6 +459,8 @@ class PartialFolder:
             self._unlock()
             old = None
             if self.replace and os.path.lexists(self.path):
+                import secrets  # here, not at the top: `policy eval` to standard output needs neither
+
                 old = f"{self.path}.old-{secrets.token_hex(4)}"
                 os.rename(self.path, old)
             os.rename(self.partial, self.path)

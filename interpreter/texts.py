@@ -43,17 +43,21 @@ def placeholders(text: str) -> Iterator[tuple[str, str | None, bool, tuple[int, 
         yield m.group(1), m.group(2), bool(m.group(3)), m.span()
 
 
+def _close(word: str, options: list[str], cutoff: float) -> list[str]:
+    import difflib  # only when a placeholder is wrong: a start-up checks every text
+
+    return difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+
+
 def problems(text: str, standards: dict) -> list[tuple[str, str | None]]:
     """What is wrong with the placeholders of ``text`` — a standard that does
     not exist, a row it does not have, a row for a standard of one value —
     as (message, the closest right name or None)."""
-    import difflib
-
     out = []
     for sid, key, _pct, _span in placeholders(text):
         std = standards.get(sid)
         if std is None:
-            close = difflib.get_close_matches(sid, list(standards), n=1, cutoff=0.6)
+            close = _close(sid, list(standards), 0.6)
             out.append(
                 (
                     f"{{standards.{sid}}}: no standard '{sid}'",
@@ -79,7 +83,7 @@ def problems(text: str, standards: dict) -> list[tuple[str, str | None]]:
             )
         elif key is not None and not any(key in v.value for v in std.versions):
             rows = sorted({k for v in std.versions for k in v.value})
-            close = difflib.get_close_matches(key, rows, n=1, cutoff=0.3)
+            close = _close(key, rows, 0.3)
             out.append(
                 (
                     f"{{standards.{sid}[{key}]}}: standard {sid} has no row '{key}'",
