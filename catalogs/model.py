@@ -1,4 +1,4 @@
-"""Typed objects for the four catalogues of 五（二） (台政办发〔2020〕4号).
+"""Typed objects for the four catalogues of the bundled policy (its 五（二）).
 
 Every object remembers where it was written (``position``: file:line:col of
 the entry) and, per field, where each value was written (``positions``), so a

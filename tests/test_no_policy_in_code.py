@@ -55,7 +55,6 @@ KNOWN: set[tuple[str, str]] = {
     ("catalogs/model.py", "catalogue id general"),
     ("catalogs/model.py", "catalogue id institutions"),
     ("catalogs/model.py", "catalogue id key_industry"),
-    ("catalogs/model.py", "document number 台政办发〔2020〕4号"),
     ("catalogs/publish.py", "catalogue id demand"),
     ("catalogs/publish.py", "catalogue id general"),
     ("catalogs/publish.py", "catalogue id institutions"),
