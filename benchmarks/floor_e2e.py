@@ -20,6 +20,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from pathlib import Path
+
+if __name__ == "__main__":  # run as a script: the checkout this file is in
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.floor import PROGRAM, Floor
 
@@ -90,14 +94,13 @@ def run(lines, out, floor: Floor) -> int:
 
 
 def main(argv=None) -> int:
-    from catalogs.rules import RuleCatalogs
     from interpreter.loader import load_policy
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
         return 2
-    floor = Floor(load_policy(catalogs=RuleCatalogs()).catalog_values)
+    floor = Floor(load_policy().catalog_values)
     with open(args[0], encoding="utf-8") as f, open(args[1], "w", encoding="utf-8") as out:
         run(f, out, floor)
     return 0

@@ -162,6 +162,13 @@ def parse_args(argv):
         help="runs of each p5 command, taking turns (default 2; --quick 1)",
     )
     ap.add_argument(
+        "--registry-cases",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="cases whose real-name claims p6 feeds the registry (default 1,000,000)",
+    )
+    ap.add_argument(
         "--skip-issue21",
         action="store_true",
         help="skip p (issue 21: the whole path, diff, report, memory)",
@@ -771,11 +778,10 @@ def _diff_cpu_split(path: Path, revision: Path, log) -> dict:
     the parent (reading the file's blocks, merging the counts) against its
     workers (deciding under both policies), beside --jobs 1; what the wall
     time would be on two CPUs free for it, whatever the machine's load."""
-    from catalogs.rules import RuleCatalogs
     from population.batch import open_cases
     from population.whatif import compare_population, load_pair
 
-    load = (None, (str(revision),), None, RuleCatalogs())
+    load = (None, (str(revision),), None, None)
     base, other = load_pair(*load)
     out = {}
     for jobs in (1, 2):
@@ -802,7 +808,8 @@ def _diff_cpu_split(path: Path, revision: Path, log) -> dict:
 def bench_registry(args, log) -> dict:
     """p6: the real-name registry's memory. Its claims (one per eligible
     decision a check covers) are counted per case on generated cases; a
-    Registry is then fed that many distinct claims for 1,000,000 cases, in a
+    Registry is then fed that many distinct claims for ``--registry-cases``
+    cases (default 1,000,000), in a
     process of its own, twice: as a batch of that size runs (its table in
     memory), and with its table bound to 2^16 slots so that it goes on in its
     file as a batch past SPILL_SLOTS does. Peak resident memory above the
@@ -837,17 +844,16 @@ print(json.dumps({"peak_mb": (hwm_kb() - base) * 1024 / 1e6, "us_per_claim": cpu
 reg.close()
 """
     from benchmarks.cases import generate
-    from catalogs.rules import RuleCatalogs
     from population import realname
     from population.batch import BatchSpec, Record, Worker
 
-    worker = Worker(BatchSpec(source="p6", catalogs=RuleCatalogs()))
+    worker = Worker(BatchSpec(source="p6"))
     _source, cases = generate(5000, args.seed + 4, worker.policy.catalog_values)
     outs = worker.run(
         [Record(i + 1, json.dumps(c, ensure_ascii=False)) for i, c in enumerate(cases)]
     )
     per_case = sum(len(o.claims) for o in outs) / len(outs)
-    n = 1_000_000
+    n = args.registry_cases
     claims = int(n * per_case)
     got = {}
     for how, slots in (("memory", realname.SPILL_SLOTS), ("file", 1 << 16)):
@@ -882,8 +888,8 @@ reg.close()
         "method": f"peak resident memory (VmHWM) of a process fed the claims of {n:,} "
         "cases, less the bare process, CPU per claim; projection: the table's bound "
         f"({bound_mb:.0f} MB) + the file's page cache ({cache_mb:.0f} MB) + what the file "
-        "path took at 1,000,000; the claims past the bound at the file's cost per claim "
-        "measured at 1,000,000 (a larger file is slower to search: a lower bound)",
+        f"path took at {n:,}; the claims past the bound at the file's cost per claim "
+        f"measured at {n:,} (a larger file is slower to search: a lower bound)",
     }
 
 
