@@ -789,6 +789,7 @@ def diff(
                 json.dumps(result.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
             )
         else:
+            from interpreter import who
             from population.whatif import render
 
             titles = {}
@@ -799,7 +800,8 @@ def diff(
                         for pid, prog in p.programs.items()
                     }
                 )
-            out.write(render(result, fmt, lang, titles))
+            # the ID numbers of the changed cases masked, as in every text for people
+            out.write(render(result, fmt, lang, titles, lambda v: who.shown_id(base, v)))
 
 
 # -- generate -------------------------------------------------------------------------

@@ -437,9 +437,11 @@ def load_policy(
     programs_applied = None
     if "programs_applied" in doc_src.data:
         programs_applied = ld.rule(doc_src, ("programs_applied",), env, "programs_applied")
-    case_id = report_level = None
+    case_id = case_name = report_level = None
     if "case_id" in doc_src.data:
         case_id = ld.rule(doc_src, ("case_id",), env, "case_id", want=T.STRING)
+    if "case_name" in doc_src.data:
+        case_name = ld.rule(doc_src, ("case_name",), env, "case_name", want=T.STRING)
     if "report_level" in doc_src.data:
         report_level = ld.rule(doc_src, ("report_level",), env, "report_level", want=T.STRING)
 
@@ -499,6 +501,7 @@ def load_policy(
         warnings=ld.warnings,
         catalog_values={name: v for name, (_t, v) in catalogs.items()},
         case_id=case_id,
+        case_name=case_name,
         report_level=report_level,
         real_name_checks=real_name_checks,
         notice=notice,

@@ -271,6 +271,7 @@ class Policy:
     warnings: list = field(default_factory=list)
     catalog_values: dict = field(default_factory=dict)  # catalog.NAME → value
     case_id: Rule | None = None  # who a case is about (batch, what-if)
+    case_name: Rule | None = None  # their name, shown beside the id (interpreter.who)
     report_level: Rule | None = None  # the level counted in reports by default
     real_name_checks: list[RealNameCheck] = field(default_factory=list)
     notice: dict | None = None  # the words of the decision notice (notice.yaml)

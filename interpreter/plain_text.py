@@ -20,8 +20,7 @@ from typing import Any
 
 from dsl.visible import visible
 
-from . import display
-from .formats import FORMATS, FormatError
+from . import display, who
 from .model import Policy
 from .plain import FAILED, Plain, PlainDecision, Quote
 
@@ -212,23 +211,9 @@ class PlainTextRenderer:
         return "\n".join(out) + "\n"
 
     def applicant(self, facts: dict) -> str:
-        """The applicant's name and ID number (masked by its declared format)."""
-        parts = []
-        for path, value in (
-            ("applicant.name", _get(facts, "applicant.name")),
-            ("applicant.id", _get(facts, "applicant.id")),
-        ):
-            if value is None or isinstance(value, dict):
-                continue
-            decl = self.policy.fact(path)
-            fmt = FORMATS.get(getattr(decl, "format", None) or "")
-            if fmt is not None:
-                try:
-                    value = fmt.mask(fmt.normalise(str(value)))
-                except FormatError:
-                    value = fmt.mask(str(value))
-            parts.append(str(value))
-        return " ".join(parts)
+        """Who the case is about: document.yaml's case_name and case_id, the id
+        masked by its declared format."""
+        return who.from_facts(self.policy, facts)
 
     def decision(self, p: PlainDecision) -> list[str]:
         w, lang = self.w, self.lang
@@ -315,12 +300,3 @@ class PlainTextRenderer:
         else:
             text = f"{w['basis']}{w['colon']}{q.document} {q.clause} “{quote}”"
         return wrap(text, indent, indent + "  ")
-
-
-def _get(facts: dict, path: str) -> Any:
-    v: Any = facts
-    for part in path.split("."):
-        if not isinstance(v, dict):
-            return None
-        v = v.get(part)
-    return v

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from dsl.errors import PolicyError
 from dsl.visible import visible, visible_lines
@@ -332,10 +333,17 @@ WORDS = {
 
 
 class _View:
-    def __init__(self, w: WhatIf, lang: str, titles: dict | None):
+    def __init__(
+        self,
+        w: WhatIf,
+        lang: str,
+        titles: dict | None,
+        shown_id: Callable[[Any], Any] | None = None,
+    ):
         self.what, self.lang = w, lang if lang in WORDS else "zh"
         self.w = WORDS[self.lang]
         self.titles = titles or {}
+        self.shown_id = shown_id or (lambda value: value)
 
     def program(self, p: str) -> str:
         return self.titles.get(p) or p
@@ -423,7 +431,7 @@ class _View:
     def change_lines(self) -> list[str]:
         out = []
         for c in self.what.changes:
-            who = f" {c.id}" if c.id else ""
+            who = f" {self.shown_id(c.id)}" if c.id else ""
             for p in c.programs:
                 out.append(
                     f"{self.w['line'].format(line=c.line)}{who}  {self.program(p.program)} "
@@ -438,11 +446,18 @@ def signed_figures(value: Decimal) -> str:
     return "+" + text if value > 0 else text
 
 
-def render(w: WhatIf, fmt: str = "text", lang: str = "zh", titles: dict | None = None) -> str:
+def render(
+    w: WhatIf,
+    fmt: str = "text",
+    lang: str = "zh",
+    titles: dict | None = None,
+    shown_id: Callable[[Any], Any] | None = None,
+) -> str:
     """The comparison for people: text, Markdown or an HTML page with a chart
     of the budget delta by program and level. ``titles``: program id → title
-    in ``lang`` (default: the ids)."""
-    v = _View(w, lang, titles)
+    in ``lang`` (default: the ids); ``shown_id``: a case's id as people may
+    see it (interpreter.who.shown_id: an ID number masked), default as is."""
+    v = _View(w, lang, titles, shown_id)
     return {"text": _render_text, "md": _render_md, "html": _render_html}[fmt](v)
 
 

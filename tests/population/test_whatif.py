@@ -111,6 +111,8 @@ def test_cli_json_and_text(cases_file, raised):
     assert data["budget"]["delta"] == "+1200.00"
     assert data["changed_cases"] == 4 and data["changes_shown"] == 2
     assert [c["line"] for c in data["changes"]] == CHANGED_LINES[:2]
+    # the JSON is for machines and auditors: the ID numbers as written
+    assert all(len(c["id"]) == 18 and "*" not in c["id"] for c in data["changes"])
     by_level = {x["level"]: x["delta"] for x in data["by_level"]}
     assert by_level["中级"] == "+1200.00" and by_level["高级"] == "0.00"
     assert {x["program"]: x["delta"] for x in data["by_program"]}["skill_upgrade"] == "+1200.00"
@@ -122,10 +124,13 @@ def test_cli_json_and_text(cases_file, raised):
     assert any(x.startswith("预算：") and x.endswith(" (+1,200.00)") for x in rows)
     assert "有变化的案件（4 个）：" in r.stdout
     assert (
-        "第 6 行 370405199001010066  技能提升补贴 [中级]：符合条件 1,500.00 → "
+        "第 6 行 3704**********0066  技能提升补贴 [中级]：符合条件 1,500.00 → "
         "符合条件 1,800.00 (+300.00)"
     ) in r.stdout
     assert "skill_upgrade" not in r.stdout
+    # a text for people shows no ID number whole (document.yaml case_id, masked
+    # by the format facts.yaml declares for it)
+    assert "370405199001010066" not in r.stdout
     r = CliRunner().invoke(
         diff_cmd, [str(cases_file), "--against", str(raised), "--all", "--lang", "en"]
     )
@@ -135,7 +140,7 @@ def test_cli_json_and_text(cases_file, raised):
     assert any(x.startswith("budget: ") and x.endswith(" (+1,200.00)") for x in rows)
     assert "changed cases (4):" in r.stdout
     assert (
-        "line 6 370405199001010066  Skill upgrading subsidy [中级]: eligible 1,500.00 → "
+        "line 6 3704**********0066  Skill upgrading subsidy [中级]: eligible 1,500.00 → "
         "eligible 1,800.00 (+300.00)"
     ) in r.stdout
 
@@ -151,6 +156,7 @@ def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_p
     assert lines[lines.index("## 按补贴项目和等级") + 3] == "|---|---|---:|---:|---:|"
     assert lines[lines.index("## 按补贴项目") + 3] == "|---|---:|---:|---:|---:|---:|---:|"
     assert "skill_upgrade" not in md
+    assert "3704**********0066" in md and "370405199001010066" not in md
     out = tmp_path / "diff.html"
     r = CliRunner().invoke(
         diff_cmd, [str(cases_file), "--against", str(raised), "--format", "html", "--out", str(out)]
@@ -161,6 +167,7 @@ def test_diff_as_markdown_and_as_a_page_with_the_chart(cases_file, raised, tmp_p
     assert "<title>技能提升补贴 · 中级: +1,200.00</title>" in page  # the one bar that moved
     assert page.count('fill="#2ca02c"') == 1 and 'fill="#d62728"' not in page
     assert "skill_upgrade" not in page
+    assert "3704**********0066" in page and "370405199001010066" not in page
 
 
 def test_revision_file_gives_the_same_delta(cases_file, tmp_path):
