@@ -371,12 +371,6 @@ def batch(
                     outs, out_path, rejects_path, ident, resume=resume, force=force
                 )
                 out, rejects = job.out, job.rejects
-                if job.resumed is not None and job.resumed.chunks:
-                    click.echo(
-                        f"resuming after line {job.resumed.line - 1} of {cases.name} "
-                        f"({job.resumed.summary['cases']} case(s) already done)",
-                        err=True,
-                    )
             else:
                 out = outs.open(out_path, "decisions file")
                 rejects = (
@@ -384,9 +378,18 @@ def batch(
                     if rejects_path is not None
                     else _Discard()
                 )
-            progress = _Progress("batch")
-            printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
+            # from here on a Ctrl-C goes through the job (its manifest exists):
+            # kept for --resume, however early it comes
+            progress: _Progress | None = None
             try:
+                if job is not None and job.resumed is not None and job.resumed.chunks:
+                    click.echo(
+                        f"resuming after line {job.resumed.line - 1} of {cases.name} "
+                        f"({job.resumed.summary['cases']} case(s) already done)",
+                        err=True,
+                    )
+                progress = _Progress("batch")
+                printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
                 summary_out = outs.open(summary_path, "summary file") if summary_path else None
                 with _signals_interrupt():
                     summary = run_batch(
@@ -405,7 +408,8 @@ def batch(
                         on_chunk=job.commit if job else None,
                     )
             except KeyboardInterrupt:
-                progress.done()
+                if progress is not None:
+                    progress.done()
                 if job is None:
                     raise Interrupted(
                         "interrupted; nothing was kept (a batch from standard "
@@ -425,7 +429,8 @@ def batch(
                     job.abandon()
                 raise
             finally:
-                progress.done()
+                if progress is not None:
+                    progress.done()
         if summary_out is not None:
             data = summary.to_json()
             data.update(input=cases.name, output=out_path, rejects=rejects_path)

@@ -9,6 +9,7 @@ JSON) keep the value itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dsl.ast import path_of
@@ -26,7 +27,7 @@ def fact_path(rule: Rule | None) -> str | None:
     return ".".join(path) if path else None
 
 
-def mask_for(policy: Policy, rule: Rule | None):
+def mask_for(policy: Policy, rule: Rule | None) -> Callable[[Any], str] | None:
     """The function that masks what ``rule`` gives, or None: the mask of the
     format its fact declares, when the rule is a bare fact path."""
     path = fact_path(rule)
