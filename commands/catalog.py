@@ -1,8 +1,11 @@
-"""``policy catalog``: check, publish and compare the four catalogues.
+"""``policy catalog``: check, publish and compare the catalogues a policy
+declares (its catalogs.yaml; the bundled policy's without --policy).
 
 Mounted by ``cli.py``; follows ``commands.conventions``. Exit status: 0 ok,
-1 the catalogues have errors, 2 bad usage or unreadable input, 3 a bug. Errors are printed as ``file:line:col``
-messages (PolicyError.render()), never as a traceback.
+1 the catalogues (or the policy) have errors, 2 bad usage or unreadable
+input, 3 a bug. Errors are printed as ``file:line:col`` messages
+(PolicyError.render()), never as a traceback. Nothing here knows any
+particular catalogue: the policy's declarations say what there is.
 """
 
 from __future__ import annotations
@@ -10,15 +13,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import cast
 
 import click
 
-from catalogs.check import check_catalogue, check_directory
-from catalogs.diff import diff_catalogues, render_md, render_text
-from catalogs.loader import default_dir, display_path, load_catalogue_file
-from catalogs.model import TITLES, Catalogue
-from catalogs.publish import FORMATS, parse_formats, publish
+from catalogs.paths import display_path
+from catalogs.site import FORMATS
 from dsl.errors import PolicyError
 
 from .conventions import EXIT_INPUT as EXIT_USAGE
@@ -26,12 +25,9 @@ from .conventions import EXIT_OK, POLICY_OPTION, guarded
 from .conventions import EXIT_POLICY as EXIT_ERRORS
 
 
-def _declared(policy_dir):
-    """The policy of ``policy_dir`` when it declares catalogues of its own
-    (catalogs.yaml), else None: the commands then work on the bundled policy's
-    catalogue files (policy/catalogs) through the typed reader."""
-    if policy_dir is None or not (Path(policy_dir) / "catalogs.yaml").exists():
-        return None
+def _policy(policy_dir):
+    """The policy of ``policy_dir`` (default: the bundled one); a broken
+    policy is its errors as file:line:col, exit 1 (guarded)."""
     from interpreter.loader import load_policy
 
     return load_policy(policy_dir)
@@ -47,19 +43,27 @@ def _fail(err: PolicyError, code: int | None = None):
     sys.exit(code if code is not None else err.exit_code)
 
 
+_UNCHECKED = (
+    "(the declared checks of the entries, and those between catalogues, run once "
+    "these errors are fixed)"
+)
+
+
+def _where(policy, directory) -> str:
+    if directory is not None:
+        return display_path(directory)
+    return f"policy {policy.document.id}"
+
+
 @click.group(
     "catalog",
-    help="""Check, publish and compare the catalogues of the policy (the
-bundled policy's four: its “四个目录”).
+    help="""Check, publish and compare the catalogues of the policy: the
+ones its catalogs.yaml declares (the bundled policy's four catalogues of
+五（二）, “四个目录”, without --policy; another policy's with --policy DIR).
 
-\b
-  key_industry.yaml   重点产业职业技能培训指导目录
-  general.yaml        一般性职业技能培训目录
-  institutions.yaml   职业技能培训机构目录
-  demand.yaml         劳动者培训需求目录
-
-Without a folder the commands use the catalogues bundled with the tool.
-See docs/catalogs.md.
+Each catalogue's data file is the one its declaration names; check DIR and
+publish --catalogs DIR read the files of the same names from DIR instead (an
+edition being prepared). See docs/catalogs.md.
 
 \b
 Exit status: 0 ok
@@ -72,20 +76,22 @@ def catalog():
 
 @catalog.command(
     "check",
-    help="""Validate the four catalogues in DIR (default: the
-bundled ones) and report every error as file:line:col.
+    help="""Check the policy's catalogues (or the data files of the same
+names in DIR) and report every error as file:line:col.
 
 \b
-Checks: the JSON Schema of each file (every violation, not only the first);
-duplicate codes; entries neither cited from the text nor marked
-'sample: true'; institutions approved for a course in neither training
-catalogue or at a level the course does not offer; overlapping or
-out-of-order status periods; demands for an unknown course or level.
+Checks, all declared in the policy's catalogs.yaml: the file format; every
+entry against the declared fields (type, enum values, required fields, no
+unknown field); unique keys; dated periods (each ends after it starts; a
+list of periods oldest first, not overlapping); the derived tables; and the
+declared checks of every entry, written in the rule language (references
+between catalogues, cited-or-sample entries, ...).
 
 \b
 Examples:
   policy catalog check
-  policy catalog check my-catalogs/ --format json""",
+  policy catalog check my-catalogs/ --format json
+  policy catalog check --policy my-policy/""",
 )
 @click.argument(
     "directory",
@@ -104,26 +110,12 @@ Examples:
 @POLICY_OPTION
 @guarded
 def check_cmd(directory: Path | None, fmt: str, policy_dir):
-    policy = _declared(policy_dir)  # errors: file:line:col, exit 1
-    if policy is not None:
-        counts = {d.id: {"file": d.file, "entries": len(d.entries)} for d in policy.catalogues}
-        if fmt == "json":
-            click.echo(
-                json.dumps(
-                    {"ok": True, "policy": policy.document.id, "catalogues": counts, "errors": []},
-                    ensure_ascii=False,
-                    indent=2,
-                )
-            )
-        else:
-            total = sum(c["entries"] for c in counts.values())
-            click.echo(
-                f"ok: {len(counts)} catalogue(s), {total} entries of policy "
-                f"{policy.document.id} ({policy.document.number})"
-            )
-        sys.exit(EXIT_OK)
+    from catalogs import show
+    from catalogs.read import read
+
+    policy = _policy(policy_dir)
     try:
-        catalogs, errors = check_directory(directory)
+        got = read(policy, directory)
     except PolicyError as err:
         if fmt == "json":
             click.echo(
@@ -132,19 +124,23 @@ def check_cmd(directory: Path | None, fmt: str, policy_dir):
             sys.exit(EXIT_USAGE)
         _fail(err, EXIT_USAGE)
     counts = {
-        c.kind: {
-            "file": c.path,
-            "entries": len(c.entries),
-            "sample_entries": sum(1 for e in c.entries if e.sample),
+        d.id: {
+            "file": d.file,
+            "entries": len(d.entries),
+            "sample_entries": sum(1 for e in d.entries if show.is_sample(d, e)),
         }
-        for c in catalogs.present()
+        for d in got.catalogues
     }
+    errors = got.errors
+    where = _where(policy, directory)
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
                     "ok": not errors,
-                    "directory": catalogs.directory,
+                    "checked": got.checked,
+                    "policy": policy.document.id,
+                    "directory": display_path(directory) if directory is not None else None,
                     "catalogues": counts,
                     "errors": [e.to_json() for e in errors],
                 },
@@ -155,35 +151,41 @@ def check_cmd(directory: Path | None, fmt: str, policy_dir):
     else:
         _print_errors(errors)
         if errors:
-            click.echo(f"{len(errors)} error(s) in {catalogs.directory}", err=True)
+            click.echo(f"{len(errors)} error(s) in {where}", err=True)
+            if not got.checked:
+                click.echo(_UNCHECKED, err=True)
         else:
             total = sum(c["entries"] for c in counts.values())
-            click.echo(f"ok: {len(counts)} catalogues, {total} entries in {catalogs.directory}")
+            n = len(counts)
+            click.echo(f"ok: {n} catalogue{'' if n == 1 else 's'}, {total} entries in {where}")
     sys.exit(EXIT_ERRORS if errors else EXIT_OK)
 
 
 @catalog.command(
     "publish",
-    help="""Publish the catalogues as a static site into the folder
-given by --out.
+    help="""Publish the policy's catalogues as a static site into the
+folder given by --out.
 
 \b
-Writes, for each catalogue KIND:
-  KIND.html  a page with a search box and sortable columns (works offline,
-             from file://, and prints cleanly)
-  KIND.md    Markdown
-  KIND.csv   CSV in UTF-8 with a BOM, for machines
-  KIND.json  JSON
-  KIND.xlsx  the Excel workbook officers open (typed cells, frozen header,
-             the sample warning)
-and index.html / index.json. Output is byte-identical for the same input,
-so two publications can be diffed. Nothing is written when check finds
-errors (exit 1).
+Writes, for each catalogue ID the policy declares:
+  ID.html  a page with a search box and sortable columns (works offline,
+           from file://, and prints cleanly)
+  ID.md    Markdown
+  ID.csv   CSV in UTF-8 with a BOM, for machines
+  ID.json  JSON
+  ID.xlsx  the Excel workbook officers open (typed cells, frozen header,
+           the sample warning)
+and index.html / index.json. The titles, column labels and the site's
+preamble are the policy's data (catalogs.yaml and the data files); every
+page names the policy and its hash. Output is byte-identical for the same
+input, so two publications can be diffed. Nothing is written when the
+check finds errors (exit 1).
 
 \b
 Examples:
   policy catalog publish --out site
-  policy catalog publish --out site --format html,csv --catalogs my-catalogs/""",
+  policy catalog publish --out site --format html,csv --catalogs my-catalogs/
+  policy catalog publish --policy my-policy/ --out site""",
 )
 @click.option(
     "--out",
@@ -208,55 +210,50 @@ Examples:
     default=None,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     metavar="DIR",
-    help="Folder of the four catalogue files (default: the bundled ones).",
+    help="Read the catalogue data files from DIR (the file names the policy's "
+    "declarations give) instead of the policy's own.",
 )
 @POLICY_OPTION
 @guarded
 def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, policy_dir):
-    policy = _declared(policy_dir)
-    if policy is not None:
-        from catalogs import declared
+    from catalogs.read import data_file, read
+    from catalogs.site import parse_formats, publish, site_of
 
-        chosen = [f.strip() for f in formats.split(",") if f.strip() in declared.FORMATS]
-        names = [
-            n for n in declared.pages(policy) if n == "index.html" or n.rsplit(".", 1)[-1] in chosen
-        ]
-        existing = [n for n in names if (out / n).exists()]
-        if existing and not force:
-            click.echo(
-                f"{display_path(out / existing[0])}: exists; give --force to replace "
-                "the files of an earlier publication",
-                err=True,
-            )
-            sys.exit(EXIT_USAGE)
-        written = declared.publish(policy, out, chosen)
-        click.echo(
-            f"published {len(written)} files to {display_path(out)} (policy {policy.document.id})"
-        )
-        return
     try:
         kinds = parse_formats(formats)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
+    policy = _policy(policy_dir)
     try:
-        catalogs, errors = check_directory(directory)
+        got = read(policy, directory)
     except PolicyError as err:
         _fail(err, EXIT_USAGE)
+    errors = got.errors
     if errors:
         _print_errors(errors)
-        click.echo(f"not published: {len(errors)} error(s) in {catalogs.directory}", err=True)
+        click.echo(
+            f"not published: {len(errors)} error(s) in {_where(policy, directory)}", err=True
+        )
         sys.exit(EXIT_ERRORS)
-    sources = sorted((directory or default_dir()).glob("*.yaml"))
-    written = publish(catalogs, out, kinds, force=force, inputs=tuple(sources))
-    click.echo(f"published {len(written)} files to {display_path(out)}")
+    if directory is not None:
+        sources = [directory / data_file(d) for d in got.catalogues]
+    else:
+        sources = [Path(policy.root).parent / d.file for d in got.catalogues]
+    written = publish(
+        site_of(policy, got.catalogues, got.tables), out, kinds, force=force, inputs=tuple(sources)
+    )
+    click.echo(
+        f"published {len(written)} files to {display_path(out)} (policy {policy.document.id})"
+    )
 
 
 @catalog.command(
     "diff",
-    help="""Show what changed between two editions OLD and NEW of
-one catalogue: entries added, removed and changed, field by field.
+    help="""Show what changed between two editions OLD and NEW of one
+catalogue of the policy: entries added, removed and changed (matched by the
+declared key), field by field, as the published pages show them.
 
-\b
+Which catalogue a file holds is its `catalogue:` (else its file name).
 Use --format md for the publication notice (变更说明).
 
 \b
@@ -277,57 +274,31 @@ Examples:
 @POLICY_OPTION
 @guarded
 def diff_cmd(old: Path, new: Path, fmt: str, policy_dir):
-    policy = _declared(policy_dir)
-    if policy is not None:
-        from catalogs import declared
+    from catalogs.diff import diff_catalogues, read_edition, render_md, render_text
 
-        r = declared.diff(policy, old, new)
-        head = "## " if fmt == "md" else ""
-        lines = [
-            (
-                f"{head}{r['title']} ({r['catalogue']}): {len(r['added'])} added, "
-                f"{len(r['removed'])} removed, {len(r['changed'])} changed"
-            )
-        ]
-        lines += [f"{'- ' if fmt == 'md' else '  '}+ {k}" for k in r["added"]]
-        lines += [f"{'- ' if fmt == 'md' else '  '}- {k}" for k in r["removed"]]
-        for c in r["changed"]:
-
-            def shown(v):
-                return (
-                    "、".join(map(str, v)) if isinstance(v, list) else "—" if v is None else str(v)
-                )
-
-            fields = "; ".join(f"{n}: {shown(a)} → {shown(b)}" for n, (a, b) in c["fields"].items())
-            lines.append(f"{'- ' if fmt == 'md' else '  '}~ {c['key']}: {fields}")
-        click.echo("\n".join(lines))
-        return
-    loaded = []
-    errors = []
-    unusable = False
+    policy = _policy(policy_dir)
+    editions = []
+    errors: list = []
     paths = [old] if old.resolve() == new.resolve() else [old, new]  # the same file once
     for path in paths:
-        cat, errs = load_catalogue_file(path)
-        if cat is None:
-            unusable = True
-        else:
-            errs = errs + check_catalogue(cat)
+        try:
+            decl, errs = read_edition(policy, path)
+        except PolicyError as err:
+            _fail(err, EXIT_USAGE)
+        editions.append(decl)
         errors += errs
-        loaded.append(cat)
     if errors:
         _print_errors(errors)
-        sys.exit(EXIT_USAGE if unusable else EXIT_ERRORS)
-    # no error: every file gave its catalogue
-    a, b = cast("list[Catalogue]", loaded if len(loaded) == 2 else loaded * 2)
-    if a.kind != b.kind:
+        sys.exit(EXIT_ERRORS)
+    a, b = editions if len(editions) == 2 else editions * 2
+    if a.id != b.id:
         click.echo(
-            f"{a.path} is a {a.kind} catalogue ({TITLES[a.kind]}) but {b.path} is a "
-            f"{b.kind} catalogue ({TITLES[b.kind]}); compare two editions of the "
-            "same catalogue",
+            f"{a.file} is the {a.id} catalogue ({a.title}) but {b.file} is the "
+            f"{b.id} catalogue ({b.title}); compare two editions of the same catalogue",
             err=True,
         )
         sys.exit(EXIT_USAGE)
-    result = diff_catalogues(a, b)
+    result = diff_catalogues(a, b, policy.catalog_values)
     click.echo(render_md(result) if fmt == "md" else render_text(result), nl=False)
 
 

@@ -70,6 +70,8 @@ class CatalogueDecl:
     meta: dict = field(default_factory=dict)  # edition, issued, issuer, sample, note
     entries: list = field(default_factory=list)  # plain values, in file order
     positions: list = field(default_factory=list)  # Position of each entry
+    # words the note of an edition holding sample data must contain
+    sample_note: list = field(default_factory=list)
 
     def key_of(self, entry: dict) -> tuple:
         return tuple(entry.get(k) for k in self.key)
@@ -244,9 +246,43 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
                 check_field(f, path + ("fields", name))
             if d.get("optional") and "default" not in d and d["type"] in ("number", "money"):
                 errors.append(src.error(path, "an optional number needs a 'default'"))
+            if d.get("labels") is not None:
+                values = (_enum_values(d, enums) if d["type"] == "enum" else None) or []
+                if not values:
+                    errors.append(src.error(path + ("labels",), "labels are for an enum's values"))
+                for value in d["labels"] if values else ():
+                    if value not in values:
+                        errors.append(
+                            src.error(
+                                path + ("labels", value),
+                                f"'{value}' is not a value of this enum",
+                                hint=_close(value, values),
+                            )
+                        )
+
+        roles: dict = {}
 
         for name, d in fields.items():
             check_field(d, at + ("fields", name))
+            role = d.get("role")
+            # how the publication reads the field (catalogs.show): of its type, once
+            wanted = {"sample": "boolean", "sample_fields": "list", "source": "record"}
+            if role is not None and d["type"] != wanted[role]:
+                errors.append(
+                    src.error(
+                        at + ("fields", name, "role"),
+                        f"the field of role {role} must be of type {wanted[role]}",
+                    )
+                )
+            elif role is not None and role in roles:
+                errors.append(
+                    src.error(
+                        at + ("fields", name, "role"),
+                        f"the role {role} is already the field '{roles[role]}'s",
+                    )
+                )
+            elif role is not None:
+                roles[role] = name
         for j, k in enumerate(c["key"]):
             if k not in fields:
                 errors.append(
@@ -290,7 +326,7 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
         if len(errors) > n:
             continue
         out.append(
-            CatalogueDecl(
+            decl := CatalogueDecl(
                 c["id"],
                 c["title"],
                 c.get("title_en"),
@@ -304,6 +340,7 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
                 src.position(at),
             )
         )
+        decl.sample_note = list(c.get("sample_note") or [])
     return out
 
 
@@ -323,6 +360,7 @@ def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> No
                 f"this file holds catalogue '{data['catalogue']}', declared as '{decl.id}'",
             )
         )
+    _check_sample_note(decl, data_src, errors)
     seen: dict = {}
     for i, raw in enumerate(data.get("entries") or []):
         at = ("entries", i)
@@ -342,6 +380,35 @@ def fill(decl: CatalogueDecl, data_src: Source, enums: dict, errors: list) -> No
         seen[key] = data_src.position(at)
         decl.entries.append(entry)
         decl.positions.append(data_src.position(at))
+
+
+def _check_sample_note(decl: CatalogueDecl, data_src: Source, errors: list) -> None:
+    """An edition holding sample data (the file's ``sample: true``, or an
+    entry whose field of role sample or sample_fields says so) must say so in
+    its note, in the words the declaration's ``sample_note`` lists."""
+    words = getattr(decl, "sample_note", None)
+    data = data_src.data
+    if not words or not isinstance(data, dict):
+        return
+    roles = {d.get("role"): n for n, d in decl.fields.items() if d.get("role")}
+    entries = [e for e in data.get("entries") or [] if isinstance(e, dict)]
+    sample = data.get("sample") is True or any(
+        e.get(roles.get("sample", "")) is True or e.get(roles.get("sample_fields", ""))
+        for e in entries
+    )
+    note = str(data.get("note") or "")
+    missing = [w for w in words if w not in note]
+    if sample and missing:
+        errors.append(
+            data_src.error(
+                ("note",) if "note" in data else (),
+                "this edition holds sample data, so its note must say so: it does not say "
+                + "、".join(missing),
+                context=f"catalogue {decl.id}",
+                hint="say in the note that the entries marked 示例 are examples, not official "
+                "data (catalogs.yaml: sample_note lists the words)",
+            )
+        )
 
 
 def read_entry(
@@ -474,17 +541,40 @@ def run_checks(
     parse_expr: Callable[[str], Any] = parse,
 ) -> None:
     """Each declared check over each entry; a failing entry is reported at
-    its own line with the check's message. ``parse_expr``: the loader's parse,
-    which keeps the trees in its cache (a warm load parses nothing)."""
+    its own line with the check's message. A check with ``each: FIELD`` runs
+    once per item of that list field (the item is ``item``) and reports the
+    item's line; ``at: NAME`` points at that field of the entry (of the item
+    with ``each``). ``parse_expr``: the loader's parse, which keeps the trees
+    in its cache (a warm load parses nothing)."""
     for _i, decl in enumerate(decls):
         if not decl.checks:
             continue
-        env = Environment(facts={"entry": entry_type(decl, enums)}, catalogs=types)
+        etype = entry_type(decl, enums)
         at = ("catalogs", _index(cat_src, decl.id))
+        data_src = data_srcs[decl.id]
+        raw_index = _raw_index(data_src)
         for j, chk in enumerate(decl.checks):
             path = at + ("checks", j, "expr")
             locate = cat_src.expression_locator(path)
             context = f"check {decl.id}.{chk['id']}"
+            each = chk.get("each")
+            facts = {"entry": etype}
+            if each is not None:
+                d = decl.fields.get(each)
+                if d is None or d["type"] != "list":
+                    from .loader import _close
+
+                    errors.append(
+                        cat_src.error(
+                            at + ("checks", j, "each"),
+                            f"'{each}' is not a list field of {decl.id}",
+                            hint=_close(each, decl.fields),
+                            context=context,
+                        )
+                    )
+                    continue
+                facts["item"] = field_type(d["items"], enums)
+            env = Environment(facts=facts, catalogs=types)
             try:
                 node = parse_expr(chk["expr"])
             except ParseError as exc:
@@ -505,23 +595,43 @@ def run_checks(
                 )
                 continue
             fn = env.compile_node(node)
-            data_src = data_srcs[decl.id]
             for entry, pos in zip(decl.entries, decl.positions):
-                ok = fn(Context({"entry": entry}, catalogs=values))
-                if ok is not True:
+                items = list(enumerate(entry[each])) if each is not None else [(None, None)]
+                for k, item in items:
+                    bound = {"entry": entry} if each is None else {"entry": entry, "item": item}
+                    if fn(Context(bound, catalogs=values)) is True:
+                        continue
+                    # the item's (the field's) own line, in the entry's file
+                    where = pos
+                    i = raw_index.get((pos.source, pos.line, pos.column))
+                    if i is not None:
+                        sub: tuple = ("entries", i) + ((each, k) if each is not None else ())
+                        if chk.get("at") is not None:
+                            sub += (chk["at"],)
+                        where = data_src.position(sub)
                     errors.append(
                         PolicyFileError(
                             f"{chk['message']} (check {chk['id']}: {chk['expr']})",
-                            position=pos,
+                            position=where,
                             context=f"catalogue {decl.id} {_key_text(decl, decl.key_of(entry))}",
                             # an entry a revision added is shown from its own file
                             snippet=(
-                                data_src.line_text(pos.line)
-                                if pos.source == data_src.name
+                                data_src.line_text(where.line)
+                                if where.source == data_src.name
                                 else None
                             ),
                         )
                     )
+
+
+def _raw_index(data_src: Source) -> dict:
+    """(file, line, column) of each entry of a data file → its index there."""
+    raw = data_src.data.get("entries") if isinstance(data_src.data, dict) else None
+    out = {}
+    for i in range(len(raw) if isinstance(raw, list) else 0):
+        p = data_src.position(("entries", i))
+        out[(p.source, p.line, p.column)] = i
+    return out
 
 
 def derive(

@@ -29,8 +29,8 @@ def check(folder):
 def test_the_docs_show_the_bundled_declarations_word_for_word():
     (tables,) = re.findall(r"```yaml tables\n(.*?)```", DOCS, re.S)
     assert tables in DECLARED
-    blocks = re.findall(r"```yaml declared\n(.*?)```", DOCS, re.S)
-    assert len(blocks) == 2
+    blocks = re.findall(r"```yaml (?:declared|catalogs-check)\n(.*?)```", DOCS, re.S)
+    assert len(blocks) == 3
     for block in blocks:
         assert block in DECLARED, block
 
@@ -149,10 +149,11 @@ def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path
         timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    assert "0 added, 0 removed, 1 changed" in r.stdout
-    assert "~ code=JG-101: status:" in r.stdout
-    assert "→ active 2020-05-01 2021-02-28" in r.stdout
-    assert "active 2021-06-01 2021-12-31 整改后复评合格（示例）" in r.stdout
+    assert "added (0):\nremoved (0):\nchanged (1):\n  ~ JG-101 " in r.stdout
+    # the periods as the pages show them: the enum's labels, from and until as one
+    assert "      status: 在册（2020-05-01至2021-02-28，" in r.stdout
+    assert "；在册（2021-06-01起，整改后复评合格（示例）） -> " in r.stdout
+    assert "；在册（2021-06-01至2021-12-31，整改后复评合格（示例））\n" in r.stdout
     assert "{'" not in r.stdout
 
 
@@ -190,8 +191,34 @@ def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path
             "      - {list: statuses, from: from, until: until}\n",
             "the period names no list of records 'statuses'",
         ),
+        (
+            "labels: {active: 在册, suspended: 暂停, exited: 退出}",
+            "labels: {active: 在册, suspendid: 暂停, exited: 退出}",
+            "'suspendid' is not a value of this enum",
+        ),
+        (
+            "      sample_fields:\n        type: list\n        optional: true\n        role: sample_fields\n",
+            "      sample_fields:\n        type: list\n        optional: true\n        role: sample\n",
+            "the field of role sample must be of type boolean",
+        ),
+        (
+            "        each: courses\n        at: levels\n",
+            "        each: course\n        at: levels\n",
+            "'course' is not a list field of institutions",
+        ),
     ],
-    ids=["union-shapes", "union-unknown", "spread", "column", "unnest", "twice", "period-list"],
+    ids=[
+        "union-shapes",
+        "union-unknown",
+        "spread",
+        "column",
+        "unnest",
+        "twice",
+        "period-list",
+        "enum-labels",
+        "role-type",
+        "check-each",
+    ],
 )
 def test_a_wrong_declaration_is_an_error_at_its_line(tmp_path, old, new, message):
     folder = policy_copy(tmp_path / "policy")

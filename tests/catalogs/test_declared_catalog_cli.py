@@ -50,15 +50,20 @@ def test_publish_a_site_from_the_declaration(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in site.iterdir()) == [
         "index.html",
+        "index.json",
         "occupations.csv",
         "occupations.html",
         "occupations.json",
+        "occupations.md",
+        "occupations.xlsx",
     ]
     page = (site / "occupations.html").read_text(encoding="utf-8")
-    assert "<h1>补贴性职业技能培训目录（示例）</h1>" in page
-    assert "2019年第1版（示例）" in page and "不是官方数据" in page  # preamble from the data
-    assert "<th>补贴等级<br><small>levels</small></th>" in page
+    # the edition's title (its data file's), its header and note, from the data
+    assert "<h1>示例市补贴性职业技能培训目录（示例）</h1>" in page
+    assert "2019年第1版（示例）" in page and "不是官方数据" in page
+    assert '<button type="button">补贴等级</button>' in page
     assert "<td>初级、中级、高级</td>" in page
+    assert 'id="sample-banner"' in page and page.count('<tr class="sample"') == 5
     assert "policy guobanfa-2019-24 · sha256:" in page
     data = json.loads((site / "occupations.json").read_text(encoding="utf-8"))
     assert data["policy"]["id"] == "guobanfa-2019-24"
@@ -70,6 +75,7 @@ def test_publish_a_site_from_the_declaration(tmp_path):
         "GJ-005",
     ]
     assert data["entries"][0]["until"] is None and data["entries"][3]["until"] == "2020-12-31"
+    assert data["policy"]["hash"].startswith("sha256:")
     again = run("catalog", "publish", "--policy", NATIONAL, "--out", site)
     assert again.returncode == 2 and "--force" in again.stderr
     assert run("catalog", "publish", "--policy", NATIONAL, "--out", site, "--force").returncode == 0
@@ -93,6 +99,9 @@ def test_diff_two_editions(tmp_path):
     )
     r = run("catalog", "diff", old, new, "--policy", NATIONAL)
     assert r.returncode == 0, r.stderr
-    assert "1 added, 1 removed, 1 changed" in r.stdout
-    assert "+ code=GJ-007" in r.stdout and "- code=GJ-005" in r.stdout
-    assert "~ code=GJ-003: levels: 初级、中级 → 初级、中级、高级" in r.stdout
+    assert "added (1):\n  + GJ-007 碳排放管理员\n" in r.stdout
+    assert "removed (1):\n  - GJ-005 电子商务师\n" in r.stdout
+    assert (
+        "changed (1):\n  ~ GJ-003 养老护理员\n      levels: 初级、中级 -> 初级、中级、高级\n"
+        in r.stdout
+    )

@@ -283,12 +283,12 @@ def test_a_fifth_catalogue_and_a_new_field_used_in_a_rule_are_a_data_change(tmp_
     edit(
         folder / "catalogs.yaml",
         "      note: {type: string, optional: true, label: 备注, label_en: Note}\n"
-        "      sample: {type: boolean, optional: true, label: 示例, label_en: Sample}\n"
+        "      sample: {type: boolean, optional: true, role: sample, label: 示例, label_en: Sample}\n"
         "      sample_fields:\n",
         "      note: {type: string, optional: true, label: 备注, label_en: Note}\n"
         "      rating:\n"
         "        {type: enum, values: [A, B, C], optional: true, default: A, label: 评估等次}\n"
-        "      sample: {type: boolean, optional: true, label: 示例, label_en: Sample}\n"
+        "      sample: {type: boolean, optional: true, role: sample, label: 示例, label_en: Sample}\n"
         "      sample_fields:\n",
     )
     edit(
@@ -355,7 +355,15 @@ def test_a_fifth_catalogue_and_a_new_field_used_in_a_rule_are_a_data_change(tmp_
     assert r.returncode == 0, r.stdout + r.stderr
     r = cli("catalog", "check", "--policy", folder)
     assert r.returncode == 0, r.stderr
-    assert "5 catalogue(s)" in r.stdout
+    assert r.stdout == "ok: 5 catalogues, 40 entries in policy taierzhuang-2020-4\n"
+    # the fifth catalogue is published like the others, from its declaration
+    site = tmp_path / "site"
+    r = cli("catalog", "publish", "--policy", folder, "--out", site, "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    assert (site / "sanctions.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "机构代码,起始日期,截止日期,事由",
+        "JG-001,2021-07-01,2021-07-31,示例",
+    ]
     edited = load_policy(folder)
     assert [row["reason"] for row in edited.catalog_values["sanctions"]] == ["示例"]
     # JG-101 is rated C: refused on the clause that reads the new field

@@ -39,7 +39,7 @@ def broken_dir(tmp_path, **replace):
 def test_check_bundled_catalogues():
     r = run("check")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.startswith("ok: 4 catalogues, 39 entries in ")
+    assert r.stdout == "ok: 4 catalogues, 39 entries in policy taierzhuang-2020-4\n"
     assert r.stderr == ""
 
 
@@ -52,15 +52,18 @@ def test_check_reports_errors_with_positions_and_exits_1(tmp_path):
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     heads = [x for x in lines if x.startswith(str(folder))]
-    assert len(heads) == 10
+    assert len(heads) == 9
     assert heads[1] == (
-        f"{folder}/key_industry.yaml:13:12 key_industry ZD-001: "
-        "expected a whole number, got text '很多'"
+        f"{folder}/key_industry.yaml:13:12 catalogue key_industry ZD-001: "
+        '标准课时 (hours): expected a number, found "很多"'
     )
     assert any(
-        h.startswith(f"{folder}/institutions.yaml:48:9 institutions JG-104: ") for h in heads
+        h.startswith(f"{folder}/institutions.yaml:48:51 catalogue institutions JG-104: ")
+        for h in heads
     )
-    assert lines[-1] == f"10 error(s) in {folder}"
+    assert lines[-2] == f"9 error(s) in {folder}"
+    # with errors in the entries, the declared checks wait (and it says so)
+    assert lines[-1].startswith("(the declared checks of the entries")
     assert "Traceback" not in r.output
 
 
@@ -72,7 +75,10 @@ def test_check_json_for_tools(tmp_path):
     assert data["ok"] is False
     assert [
         (Path(e["file"]).name, e["line"], e["column"], e["context"]) for e in data["errors"]
-    ] == [("demand.yaml", 11, 76, "demand XQ-0002"), ("demand.yaml", 12, 93, "demand XQ-0003")]
+    ] == [
+        ("demand.yaml", 11, 76, "catalogue demand code=XQ-0002"),
+        ("demand.yaml", 12, 93, "catalogue demand code=XQ-0003"),
+    ]
     assert data["catalogues"]["demand"]["entries"] == 3
     ok = json.loads(run("check", VALID, "--format", "json").stdout)
     assert ok["ok"] is True and ok["errors"] == []
@@ -83,7 +89,9 @@ def test_check_bad_input_exits_2(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.stderr
     r = run("check", tmp_path)  # a folder with no catalogue
     assert r.exit_code == 2
-    assert r.stderr.startswith(f"{tmp_path}: this folder holds none of the catalogue files")
+    assert r.stderr.startswith(
+        f"{tmp_path}: none of the catalogue files of the policy is in this folder"
+    )
     r = run("check", tmp_path, "--format", "json")
     assert r.exit_code == 2 and json.loads(r.stdout)["ok"] is False
     r = run("check", "--format", "xml")
@@ -96,7 +104,9 @@ def test_check_bad_input_exits_2(tmp_path):
 def test_publish(tmp_path):
     r = run("publish", "--out", tmp_path / "site", "--catalogs", VALID)
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.strip().endswith(f"published 22 files to {tmp_path / 'site'}")
+    assert r.stdout.strip().endswith(
+        f"published 22 files to {tmp_path / 'site'} (policy taierzhuang-2020-4)"
+    )
     assert (tmp_path / "site" / "demand.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -111,8 +121,8 @@ def test_publish_refuses_catalogues_with_errors(tmp_path):
     out = tmp_path / "site"
     r = run("publish", "--out", out, "--catalogs", folder)
     assert r.exit_code == 1
-    assert "duplicate code 'YB-002'" in r.stderr
-    assert r.stderr.splitlines()[-1] == f"not published: 2 error(s) in {folder}"
+    assert "the key code=YB-002 is used twice (also at line 11)" in r.stderr
+    assert r.stderr.splitlines()[-1] == f"not published: 1 error(s) in {folder}"
     assert not out.exists()
 
 
@@ -145,7 +155,14 @@ def test_diff_exit_codes(tmp_path):
     r = run("diff", BROKEN / "key_industry_syntax.yaml", VALID / "key_industry.yaml")
     assert r.exit_code == 2 and "YAML syntax" in r.stderr
     r = run("diff", BROKEN / "general_duplicates.yaml", DIFF / "general_2021.yaml")
-    assert r.exit_code == 1 and "general_duplicates.yaml:13:12" in r.stderr
+    assert r.exit_code == 1 and "general_duplicates.yaml:13:5" in r.stderr
+    r = run("diff", VALID / "general.yaml", FIXTURES / "valid" / ".." / "diff" / "x.yaml")
+    assert r.exit_code == 2
+    other = tmp_path / "other.yaml"
+    other.write_text("catalogue: generals\nentries: []\n", encoding="utf-8")
+    r = run("diff", VALID / "general.yaml", other)
+    assert r.exit_code == 2 and "names no catalogue of the policy" in r.stderr
+    assert "its catalogues: key_industry, general, institutions, demand" in r.stderr
     assert run("diff", tmp_path / "missing.yaml", VALID / "general.yaml").exit_code == 2
     assert run("diff", VALID / "general.yaml").exit_code == 2
     assert (
@@ -162,7 +179,7 @@ def test_diff_exit_codes(tmp_path):
 @pytest.mark.parametrize(
     "args, words",
     [
-        ([], ["check", "publish", "diff", "重点产业职业技能培训指导目录", "Exit status"]),
+        ([], ["check", "publish", "diff", "catalogs.yaml", "--policy", "Exit status"]),
         (["check"], ["--format", "file:line:col", "policy catalog check"]),
         (["publish"], ["--out", "--format", "--catalogs", "BOM", "policy catalog publish"]),
         (["diff"], ["OLD", "NEW", "--format", "policy catalog diff"]),
