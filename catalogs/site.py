@@ -361,7 +361,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.sample td:last-child { color: #8a5a00; }
 .badge { display: inline-block; border: 1px solid #c79a00; background: var(--warn);
          padding: 0 .3rem; font-size: .8rem; white-space: nowrap; }
-footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; }
+footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
 @media screen and (max-width: 50rem) {
   body { margin: .75rem; }
   dl.meta { grid-template-columns: 1fr; }
@@ -552,7 +552,6 @@ def render_html(decl: CatalogueDecl, site: Site, formats: tuple[str, ...] = FORM
             f'<nav><a href="index.html">{e(site.title)}</a></nav>',
             _banner() if samples else "",
             f"<h1>{e(name)}</h1>",
-            f'<p class="title-en">{e(decl.title_en)}</p>' if decl.title_en else "",
             f'<dl class="meta">{meta}</dl>',
             '<p class="note">'
             + "<br>\n".join(e(x) for x in note_lines(decl.meta.get("note", "")))

@@ -167,3 +167,17 @@ def wrapped_line(text: str, start: str) -> str:
             break
         out = out.rstrip() + line.strip()
     return out
+
+
+def catalogue_site(catalogs_dir=None, policy_dir=None):
+    """The site `policy catalog publish` writes (catalogs.site.Site) for the
+    policy of ``policy_dir`` (default: bundled), its catalogues read from
+    ``catalogs_dir`` when given; every catalogue error fails the test."""
+    from catalogs.read import read
+    from catalogs.site import site_of
+    from interpreter.loader import load_policy as load
+
+    policy = load(policy_dir)
+    got = read(policy, catalogs_dir)
+    assert not got.errors, [e.render() for e in got.errors]
+    return site_of(policy, got.catalogues, got.tables)

@@ -119,7 +119,7 @@ def test_the_lazy_commands_are_in_commands():
         ("import interpreter.loader\n", ["interpreter.loader"]),
         ("def f():\n    from population.batch import x\n", ["population.batch"]),
         ("from . import rules\n", ["catalogs"]),
-        ("from .model import X\n", ["catalogs.model"]),
+        ("from .show import X\n", ["catalogs.show"]),
         (
             "import importlib\nimportlib.import_module('commands.decide')\n",
             ["importlib", "commands.decide"],
@@ -134,7 +134,7 @@ def test_the_import_reader_sees_every_form(tmp_path, source, expected):
 
 def test_an_import_up_is_caught(tmp_path):
     f = tmp_path / "evaluate.py"
-    f.write_text("def f():\n    from catalogs import load_catalogs\n", encoding="utf-8")
+    f.write_text("def f():\n    from catalogs.read import read\n", encoding="utf-8")
     [(target, _line)] = imports_of("interpreter.evaluate", f)
     assert LAYER[room_of(target)] > LAYER["interpreter"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from catalogs import load_catalogs
-from catalogs.publish import publish
+from catalogs.site import publish
+from tests.helpers import catalogue_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -32,7 +32,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    publish(load_catalogs(VALID), out)
+    publish(catalogue_site(VALID), out)
     return out
 
 
@@ -68,14 +68,14 @@ def visible_codes(drv) -> list[str]:
     from selenium.webdriver.common.by import By
 
     rows = drv.find_elements(By.CSS_SELECTOR, "#catalogue tbody tr")
-    return [r.get_attribute("data-code") for r in rows if r.is_displayed()]
+    return [r.get_attribute("data-key") for r in rows if r.is_displayed()]
 
 
 def all_codes(drv) -> list[str]:
     from selenium.webdriver.common.by import By
 
     return [
-        r.get_attribute("data-code")
+        r.get_attribute("data-key")
         for r in drv.find_elements(By.CSS_SELECTOR, "#catalogue tbody tr")
     ]
 

@@ -95,9 +95,10 @@ def test_a_derived_table_naming_a_missing_field_is_an_error(tmp_path):
 
 
 def test_the_site_title_and_preamble_are_the_policys_data(tmp_path):
-    """`site:` of catalogs.yaml titles the published site, on both publishers."""
-    from catalogs import check_directory
-    from catalogs.publish import render_index, site
+    """`site:` of catalogs.yaml titles the published site, whether the data
+    files are the policy's own or another folder's (--catalogs)."""
+    from catalogs.site import render_index
+    from tests.helpers import catalogue_site
 
     folder = policy_copy(tmp_path / "policy")
     path = folder / "catalogs.yaml"
@@ -107,26 +108,22 @@ def test_the_site_title_and_preamble_are_the_policys_data(tmp_path):
         ),
         encoding="utf-8",
     )
-    out = tmp_path / "site"
-    r = subprocess.run(
-        [sys.executable, "-m", "cli", "catalog", "publish", "--policy", folder, "--out", out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert "<h1>某区培训目录（测试）</h1>" in index
-    assert "方便和指导劳动者按需选择" in index  # the preamble, from the data
-    # the typed publisher of `policy catalog publish --catalogs DIR` reads the
-    # site of the policy the folder belongs to
-    cats, errors = check_directory(folder / "catalogs")
-    assert not errors
-    assert site(cats.directory)["title"] == "某区培训目录（测试）"
-    assert "<h1>某区培训目录（测试）</h1>" in render_index(cats).decode("utf-8")
-    bundled, _ = check_directory()
-    assert "台儿庄区职业技能培训“四个目录”" in render_index(bundled).decode("utf-8")
+    for extra in ([], ["--catalogs", ROOT / "tests" / "catalogs" / "fixtures" / "valid"]):
+        out = tmp_path / f"site{len(extra)}"
+        r = subprocess.run(
+            [sys.executable, "-m", "cli", "catalog", "publish", "--policy", folder, "--out", out]
+            + extra,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stderr
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert "<h1>某区培训目录（测试）</h1>" in index
+        assert "方便和指导劳动者按需选择" in index  # the preamble, from the data
+    bundled = render_index(catalogue_site()).decode("utf-8")
+    assert "<h1>台儿庄区职业技能培训“四个目录”</h1>" in bundled
 
 
 def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path):

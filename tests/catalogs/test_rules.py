@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from catalogs import default_dir
 from interpreter.evaluate import Evaluator
 from interpreter.render import money
 from tests.helpers import ROOT, load_policy, squashed
@@ -91,7 +90,7 @@ def results(d):
 def catalogs_copy(tmp_path):
     """A writable copy of the bundled catalogues."""
     dest = tmp_path / "catalogs"
-    shutil.copytree(default_dir(), dest)
+    shutil.copytree(ROOT / "policy" / "catalogs", dest)
     return dest
 
 

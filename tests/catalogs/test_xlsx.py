@@ -10,15 +10,16 @@ import json
 
 import pytest
 
-from catalogs import load_catalogs
-from catalogs.model import KINDS
-from catalogs.publish import publish, render_xlsx
+from catalogs.site import publish, render_xlsx
+from tests.helpers import ROOT, catalogue_site
+
+NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    publish(load_catalogs(), out)
+    publish(catalogue_site(), out)
     return out
 
 
@@ -38,7 +39,7 @@ def table_rows(ws):
     raise AssertionError("no header row")
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ["key_industry", "general", "institutions", "demand"])
 def test_the_xlsx_holds_what_the_json_holds(site, kind):
     record = json.loads((site / f"{kind}.json").read_text(encoding="utf-8"))
     ws = sheet(site, kind)
@@ -62,7 +63,8 @@ def test_the_xlsx_holds_what_the_json_holds(site, kind):
             day = row[col["提单日期"]]
             assert isinstance(day, _dt.datetime)  # a date cell
             assert day.date().isoformat() == entry["date"]
-            assert row[col["项目代码"]] == entry["occupation"]
+            # the code with what it names (the field's ref: the course's name)
+            assert row[col["职业（项目）"]].startswith(entry["occupation"] + " ")
     # the title rows: title and edition, then the header lines, then the warning
     assert ws["A1"].value == f"{record['title']}（{record['edition']}）"
     assert record["issuer"] in ws["A2"].value
@@ -84,10 +86,33 @@ def test_columns_are_wide_enough_for_their_text(site):
 
 
 def test_the_xlsx_is_byte_identical_for_the_same_catalogue():
-    cats = load_catalogs()
-    a = render_xlsx(cats.get("demand"), cats)
-    b = render_xlsx(cats.get("demand"), cats)
-    assert a == b
+    site = catalogue_site()
+    demand = next(d for d in site.catalogues if d.id == "demand")
+    assert render_xlsx(demand, site.tables) == render_xlsx(demand, site.tables)
+
+
+def test_the_second_policys_catalogue_as_a_workbook(tmp_path):
+    """The same publisher over another policy's declaration: its labels, its
+    typed dates, its sample warning."""
+    from openpyxl import load_workbook
+
+    publish(catalogue_site(policy_dir=NATIONAL), tmp_path, ("xlsx",))
+    ws = load_workbook(tmp_path / "occupations.xlsx").active
+    assert ws["A1"].value == "示例市补贴性职业技能培训目录（示例）（2019年第1版（示例））"
+    assert ws["A3"].value.startswith("示例数据，非官方")
+    assert [c.value for c in ws[4]] == [
+        "目录编码",
+        "职业（工种）",
+        "补贴等级",
+        "列入日期",
+        "截止日期",
+        "来源",
+    ]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    assert [r[0] for r in rows] == ["GJ-001", "GJ-002", "GJ-003", "GJ-004", "GJ-005"]
+    assert isinstance(rows[0][3], _dt.datetime) and rows[0][4] is None  # open-ended: empty
+    assert rows[3][4] == _dt.datetime(2020, 12, 31)
+    assert ws.freeze_panes == "A5"
 
 
 def test_a_cell_that_would_be_a_formula_is_text(tmp_path):
@@ -95,10 +120,8 @@ def test_a_cell_that_would_be_a_formula_is_text(tmp_path):
 
     from openpyxl import load_workbook
 
-    from catalogs.loader import DATA_DIR
-
     folder = tmp_path / "data"
-    shutil.copytree(DATA_DIR, folder)
+    shutil.copytree(ROOT / "policy" / "catalogs", folder)
     f = folder / "demand.yaml"
     text = f.read_text(encoding="utf-8")
     assert "submitter: 劳动者甲（示例）" in text
@@ -106,8 +129,9 @@ def test_a_cell_that_would_be_a_formula_is_text(tmp_path):
         text.replace("submitter: 劳动者甲（示例）", "submitter: '=HYPERLINK(\"x\")'"),
         encoding="utf-8",
     )
-    cats = load_catalogs(folder)
-    ws = load_workbook(io.BytesIO(render_xlsx(cats.get("demand"), cats))).active
+    site = catalogue_site(folder)
+    demand = next(d for d in site.catalogues if d.id == "demand")
+    ws = load_workbook(io.BytesIO(render_xlsx(demand, site.tables))).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert '=HYPERLINK("x")' in values  # shown as typed, as text
     cell = next(c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("x")')

@@ -17,10 +17,17 @@ import re
 
 import pytest
 
-from catalogs import load_catalogs
-from catalogs.model import KINDS
-from catalogs.publish import columns, publish
-from tests.helpers import CHROMIUM, ROOT, chromium, pdf_page_sizes, pdf_pages, print_to_pdf
+from catalogs import show
+from catalogs.site import publish
+from tests.helpers import (
+    CHROMIUM,
+    ROOT,
+    catalogue_site,
+    chromium,
+    pdf_page_sizes,
+    pdf_pages,
+    print_to_pdf,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,6 +40,8 @@ pytestmark = [
 ]
 
 SAMPLE_WARNING = "示例数据，非官方"
+KINDS = ("key_industry", "general", "institutions", "demand")  # the bundled policy's
+NATIONAL = ROOT / "examples" / "policies" / "guobanfa-2019-24"
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +56,14 @@ def driver():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    publish(load_catalogs(), out)
+    publish(catalogue_site(), out)
     return out
+
+
+def labels(kind: str, policy_dir=None) -> list[str]:
+    """The column headings of a published catalogue, from its declaration."""
+    decl = next(d for d in catalogue_site(policy_dir=policy_dir).catalogues if d.id == kind)
+    return [c.label for c in show.columns(decl)]
 
 
 def flat(text: str) -> str:
@@ -75,8 +90,7 @@ def test_a_printed_catalogue_repeats_its_header_and_the_warning_on_every_page(
     pdf = print_to_pdf(driver, (site / f"{kind}.html").as_uri())
     (artefacts / f"catalogue-{kind}.pdf").write_bytes(pdf)
     pages = pdf_pages(pdf, layout=True)
-    labels = [c.label for c in columns(kind)]
-    assert empty_headers(pages, labels) == []
+    assert empty_headers(pages, labels(kind)) == []
     for i, page in enumerate(pages, 1):
         assert SAMPLE_WARNING in page, f"page {i} lost the sample warning"
         assert f"{i}/{len(pages)}" in flat(page)
@@ -97,7 +111,21 @@ def test_a_catalogue_of_several_pages_is_printed(site, driver):
     old_pages = pdf_pages(
         print_to_pdf(driver, (site / "institutions-old.html").as_uri()), layout=True
     )
-    assert empty_headers(old_pages, [c.label for c in columns("institutions")]) != []
+    assert empty_headers(old_pages, labels("institutions")) != []
+
+
+def test_the_second_policys_catalogue_prints_too(tmp_path, driver, artefacts):
+    """The same publisher over another policy's declaration: its headings and
+    the sample warning on the printed page, portrait (a narrow table)."""
+    publish(catalogue_site(policy_dir=NATIONAL), tmp_path, ("html",))
+    pdf = print_to_pdf(driver, (tmp_path / "occupations.html").as_uri())
+    (artefacts / "catalogue-occupations.pdf").write_bytes(pdf)
+    pages = pdf_pages(pdf, layout=True)
+    assert empty_headers(pages, labels("occupations", NATIONAL)) == []
+    assert all(SAMPLE_WARNING in page for page in pages)
+    assert "电子商务师" in flat(pages[-1])
+    sizes = pdf_page_sizes(pdf)
+    assert all(abs(w - 595) < 2 and abs(h - 842) < 2 for w, h in sizes), sizes  # A4 portrait
 
 
 def test_the_institutions_page_finds_a_course_by_its_name(site, driver):
@@ -109,12 +137,13 @@ def test_the_institutions_page_finds_a_course_by_its_name(site, driver):
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys("养老护理员")
     rows = driver.find_elements(By.CSS_SELECTOR, "#catalogue tbody tr")
-    shown = [r.get_attribute("data-code") for r in rows if r.is_displayed()]
-    cats = load_catalogs()
+    shown = [r.get_attribute("data-key") for r in rows if r.is_displayed()]
+    values = catalogue_site().tables
+    names = {c["code"]: c["name"] for c in values["courses"]}
     teach = [
-        i.code
-        for i in cats.institutions.entries
-        if any(cats.courses()[a.course].name == "养老护理员" for a in i.courses)
+        i["code"]
+        for i in values["institutions"]
+        if any(names[a["course"]] == "养老护理员" for a in i["courses"])
     ]
     assert shown == teach and teach
 
