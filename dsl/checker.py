@@ -426,6 +426,15 @@ class Checker(Visitor[T.Type]):
             else:
                 types.append(self.visit(arg))
         errors: list[tuple[int, str]] = []
+        if fn.literal is not None and len(node.args) > fn.literal[0]:
+            i, problem_of = fn.literal
+            arg = node.args[i]
+            if not isinstance(arg, ast.String):
+                errors.append((i, "write it here as quoted text"))
+            else:
+                problem = problem_of(arg.value)
+                if problem is not None:
+                    errors.append((i, problem))
         result = fn.type_rule(types, lambda i, msg: errors.append((i, msg)))
         for i, msg in errors:
             self.error(node.args[i], f"{fn.name}: {msg}", f"use {fn.signature}")

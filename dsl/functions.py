@@ -8,6 +8,8 @@ implementation. Arity and argument types are checked in one place
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
@@ -35,6 +37,9 @@ class Function:
     impl: Callable[..., Any] | None = None  # plain function over known values
     lambda_arg: int | None = None  # index of the argument that is `x -> ...`
     reads_presence: bool = False  # present(): sees unknown instead of propagating it
+    # (index, check): the argument that must be written in the rule as quoted
+    # text, and what is wrong with that text (None: nothing); matches()' pattern
+    literal: tuple[int, Callable[[str], str | None]] | None = None
 
 
 class Report:
@@ -114,6 +119,53 @@ def _date_rule(result: T.Type, count: int) -> TypeRule:
 
 def _present_rule(types: list[T.Type], report: Reporter) -> T.Type:
     return T.BOOLEAN
+
+
+def _matches_rule(types: list[T.Type], report: Reporter) -> T.Type:
+    for i, t in enumerate(types[:2]):
+        if not T.is_stringlike(t) and t != T.ANY:
+            report(i, f"expected text, found {t}")
+    return T.BOOLEAN
+
+
+# matches(text, pattern): bounds that keep a match cheap whatever the text
+# (Python's re backtracks): a short pattern, no repeated group (the cause of
+# exponential backtracking), no back-reference or look-around, a short text
+PATTERN_MAX = 100
+TEXT_MAX = 1000
+_REPEATED_GROUP = re.compile(r"\)(?:[*+?]|\{)")
+_UNSAFE = re.compile(r"\\[1-9]|\(\?[=!<P]")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """What is wrong with a pattern of matches(), in plain words; None if nothing."""
+    if len(pattern) > PATTERN_MAX:
+        return f"the pattern is {len(pattern)} characters long; at most {PATTERN_MAX}"
+    if _UNSAFE.search(pattern):
+        return "the pattern may not use back-references or look-around ((?=, (?!, (?<, \\1)"
+    if _REPEATED_GROUP.search(pattern):
+        return "the pattern may not repeat a group ((...)*, (...)+, (...)?, (...){n}): repeat its characters instead"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"the pattern is not a regular expression: {exc}"
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        raise EvaluationError(f"matches: {problem}")
+    return re.compile(pattern)
+
+
+def _matches(text: str, pattern: str) -> bool:
+    if len(text) > TEXT_MAX:
+        raise EvaluationError(
+            f"matches: the text is {len(text)} characters long; at most {TEXT_MAX} are compared"
+        )
+    return _compiled(pattern).fullmatch(text) is not None
 
 
 # --- implementations (arguments are known values: the evaluator has already
@@ -272,6 +324,17 @@ FUNCTIONS: dict[str, Function] = {
             "never false: a condition that needs a fact without testing its value",
             lambda types, report: T.BOOLEAN,
             lambda _v: True,
+        ),
+        Function(
+            "matches",
+            2,
+            2,
+            'matches(text, "pattern")',
+            "true when the whole text matches the pattern, a regular expression written "
+            f"in the rule as quoted text (at most {PATTERN_MAX} characters, no repeated group)",
+            _matches_rule,
+            _matches,
+            literal=(1, pattern_problem),
         ),
         Function(
             "present",

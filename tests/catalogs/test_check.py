@@ -334,3 +334,18 @@ def test_every_error_at_once_renders_with_snippets(policy, tmp_path):
     assert len(errors) == 5
     text = ErrorList(errors).render()
     assert text.count("\n  ") >= 5  # snippets with carets
+
+
+def test_a_code_not_of_its_declared_form(policy, tmp_path):
+    """The code pattern is a declared check (matches(), a function of the
+    language), reported at the code."""
+    folder = make_dir(tmp_path)
+    path = folder / "key_industry.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("code: ZD-004", "code: zd-4"), encoding="utf-8"
+    )
+    _, errors = check(policy, folder)
+    first = errors[0]
+    assert where(first) == ("key_industry.yaml", line_of(path, "code: zd-4"), 11)
+    assert first.context == "catalogue key_industry code=zd-4"
+    assert first.message.startswith("代码须为 ZD- 加三位数字（如 ZD-001） (check code_form:")

@@ -323,8 +323,8 @@ def test_wrong_arity(env, text, message, hint):
             "abs(1)",
             "unknown function 'abs'",
             (
-                "functions: all, any, clamp, count, days_between, known, max, min, month, months_between, "
-                "present, round, sum, year"
+                "functions: all, any, clamp, count, days_between, known, matches, max, min, month, "
+                "months_between, present, round, sum, year"
             ),
         ),
     ],
