@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsl import types as T
 from dsl.errors import PolicyError, PolicyFileError, Position
 
 from .paths import display_path
@@ -71,7 +72,7 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         decl.entries, decl.positions, decl.meta = [], [], {}
         decl.file = display_path(directory / data_file(base))
         decls.append(decl)
-    present = [d for d in decls if (directory / data_file(d)).is_file()]
+    present = {d.id for d in decls if (directory / data_file(d)).is_file()}
     if not present:
         raise CatalogueUsageError(
             "none of the catalogue files of the policy is in this folder (expected "
@@ -83,7 +84,7 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
     values: dict = {}
     data_srcs: dict[str, Source] = {}
     for decl in decls:
-        if decl not in present:
+        if decl.id not in present:
             errors.append(
                 PolicyFileError(
                     f"missing catalogue file {data_file(decl)} ({decl.title})",
@@ -114,10 +115,7 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         cat_path = Path(policy.root) / "catalogs.yaml"
         cat_src = load_yaml(cat_path, display_name=display_path(cat_path))
         schemas.read_dates(cat_src, "catalogs")
-        types = {
-            d.id: catalogues.T.ListType("list", catalogues.entry_type(d, policy.enums))
-            for d in decls
-        }
+        types = {d.id: T.ListType("list", catalogues.entry_type(d, policy.enums)) for d in decls}
         values.update({d.id: d.entries for d in decls})
         n = len(errors)
         catalogues.derive(cat_src, decls, policy.enums, types, values, errors)

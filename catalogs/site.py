@@ -38,10 +38,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("html", "md", "csv", "json", "xlsx")
 
-BANNER_ZH = (
-    "标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据，"
-    "不得作为培训、补贴或资格认定的依据。"
-)
+# the sample warning, unless the policy's ``site: {sample_warning}`` words it
+BANNER_ZH = "标注“示例”的条目及目录的示例版次、日期仅为示意，不是官方数据。"
 BANNER_EN = "Entries marked 示例 (sample) are illustrative and not official data."
 BOM = "\ufeff"
 
@@ -57,6 +55,7 @@ class Site:
     preamble: str
     policy: dict  # id, number, title, hash
     catalogues: list = field(default_factory=list)  # CatalogueDecl, with entries
+    warning: str = BANNER_ZH  # what a page holding sample data warns
     tables: dict = field(default_factory=dict)  # catalogue or table id → rows (for ``ref``)
 
 
@@ -78,6 +77,7 @@ def site_of(policy: Any, catalogues: list | None = None, tables: dict | None = N
         policy={"id": doc.id, "number": doc.number, "title": doc.title, "hash": policy.hash},
         catalogues=list(policy.catalogues if catalogues is None else catalogues),
         tables=dict(policy.catalog_values if tables is None else tables),
+        warning=str(about.get("sample_warning") or BANNER_ZH),
     )
 
 
@@ -123,7 +123,7 @@ def _width(text: str) -> float:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def render_xlsx(decl: CatalogueDecl, tables: dict | None = None) -> bytes:
+def render_xlsx(decl: CatalogueDecl, tables: dict | None = None, warning: str = BANNER_ZH) -> bytes:
     """The catalogue as the workbook officers open: a title row with the
     edition, the header lines and the sample warning, then the table with a
     frozen, filtered header that repeats on every printed page; numbers and
@@ -152,7 +152,7 @@ def render_xlsx(decl: CatalogueDecl, tables: dict | None = None) -> bytes:
     if samples:
         lines.append(
             (
-                f"示例数据，非官方：{BANNER_ZH}",
+                f"示例数据，非官方：{warning}",
                 Font(bold=True, size=10),
                 PatternFill("solid", fgColor="FFF4CE"),
             )
@@ -208,7 +208,7 @@ def render_xlsx(decl: CatalogueDecl, tables: dict | None = None) -> bytes:
     if samples:
         header = ws.oddHeader
         assert header is not None and header.center is not None
-        header.center.text = f"示例数据，非官方：{BANNER_ZH}"
+        header.center.text = f"示例数据，非官方：{warning}"
         header.center.size = 8
     # the document's dates are the catalogue's issue date, not the time of writing
     issued = decl.meta.get("issued")
@@ -311,11 +311,11 @@ def md_table(head: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def render_md(decl: CatalogueDecl, tables: dict | None = None) -> bytes:
+def render_md(decl: CatalogueDecl, tables: dict | None = None, warning: str = BANNER_ZH) -> bytes:
     head, rows = table(decl, tables)
     parts = [f"# {md_escape(show.title(decl))}", ""]
     if show.has_samples(decl):
-        parts += [f"> **示例数据，非官方**：{BANNER_ZH} {BANNER_EN}", ""]
+        parts += [f"> **示例数据，非官方**：{md_escape(warning)} {BANNER_EN}", ""]
     parts += [f"- {k}：{md_escape(v)}" for k, v in show.meta(decl)]
     if decl.meta.get("note"):
         parts += ["", md_note(decl.meta["note"])]
@@ -453,7 +453,7 @@ def _css_string(text: str) -> str:
     )
 
 
-def print_css(wide: bool, sample: bool) -> str:
+def print_css(wide: bool, sample: bool, warning: str = BANNER_ZH) -> str:
     """The printed page: A4, landscape when the table is wide; with sample
     entries, the warning in the top margin of every page (the banner itself
     is on page 1 only)."""
@@ -461,7 +461,7 @@ def print_css(wide: bool, sample: bool) -> str:
     if sample:
         rules.append(
             "@top-center { content: "
-            + _css_string(f"示例数据，非官方：{BANNER_ZH}")
+            + _css_string(f"示例数据，非官方：{warning}")
             + "; font-size: 7.5pt; color: #000; }"
         )
     rules.append('@bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; }')
@@ -489,9 +489,9 @@ def _page(title: str, body: str, *, script: bool, page_css: str = "") -> str:
     )
 
 
-def _banner() -> str:
+def _banner(warning: str) -> str:
     return (
-        f'<div class="banner" id="sample-banner" role="note">示例数据，非官方：{e(BANNER_ZH)}'
+        f'<div class="banner" id="sample-banner" role="note">示例数据，非官方：{e(warning)}'
         f"<span>{e(BANNER_EN)}</span></div>"
     )
 
@@ -550,7 +550,7 @@ def render_html(decl: CatalogueDecl, site: Site, formats: tuple[str, ...] = FORM
     body = "\n".join(
         [
             f'<nav><a href="index.html">{e(site.title)}</a></nav>',
-            _banner() if samples else "",
+            _banner(site.warning) if samples else "",
             f"<h1>{e(name)}</h1>",
             f'<dl class="meta">{meta}</dl>',
             '<p class="note">'
@@ -589,7 +589,7 @@ def render_html(decl: CatalogueDecl, site: Site, formats: tuple[str, ...] = FORM
         f"{name} — {site.title}",
         body,
         script=True,
-        page_css=print_css(len(cols) > PORTRAIT_COLUMNS, samples),
+        page_css=print_css(len(cols) > PORTRAIT_COLUMNS, samples, site.warning),
     ).encode("utf-8")
 
 
@@ -607,7 +607,7 @@ def render_index(site: Site, formats: tuple[str, ...] = FORMATS) -> bytes:
     any_samples = any(show.has_samples(d) for d in site.catalogues)
     body = "\n".join(
         [
-            _banner() if any_samples else "",
+            _banner(site.warning) if any_samples else "",
             f"<h1>{e(site.title)}</h1>",
             f"<p>{e(site.preamble)}</p>" if site.preamble else "",
             '<table id="index" class="catalogue">',
@@ -622,9 +622,9 @@ def render_index(site: Site, formats: tuple[str, ...] = FORMATS) -> bytes:
             f"<footer>由 <code>policy catalog publish</code> 生成。<br>{_footer(site)}</footer>",
         ]
     )
-    return _page(site.title, body, script=False, page_css=print_css(True, any_samples)).encode(
-        "utf-8"
-    )
+    return _page(
+        site.title, body, script=False, page_css=print_css(True, any_samples, site.warning)
+    ).encode("utf-8")
 
 
 def render_index_json(site: Site, formats: tuple[str, ...]) -> bytes:
@@ -671,13 +671,13 @@ def files(site: Site, formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
         if "html" in formats:
             out[f"{decl.id}.html"] = render_html(decl, site, formats)
         if "md" in formats:
-            out[f"{decl.id}.md"] = render_md(decl, site.tables)
+            out[f"{decl.id}.md"] = render_md(decl, site.tables, site.warning)
         if "csv" in formats:
             out[f"{decl.id}.csv"] = render_csv(decl, site.tables)
         if "json" in formats:
             out[f"{decl.id}.json"] = render_json(decl, site)
         if "xlsx" in formats:
-            out[f"{decl.id}.xlsx"] = render_xlsx(decl, site.tables)
+            out[f"{decl.id}.xlsx"] = render_xlsx(decl, site.tables, site.warning)
     if "html" in formats:
         out["index.html"] = render_index(site, formats)
     if "json" in formats:

@@ -58,8 +58,8 @@ def _where(policy, directory) -> str:
 @click.group(
     "catalog",
     help="""Check, publish and compare the catalogues of the policy: the
-ones its catalogs.yaml declares (the bundled policy's four catalogues of
-五（二）, “四个目录”, without --policy; another policy's with --policy DIR).
+ones its catalogs.yaml declares (the bundled policy's without --policy;
+another policy's with --policy DIR).
 
 Each catalogue's data file is the one its declaration names; check DIR and
 publish --catalogs DIR read the files of the same names from DIR instead (an
