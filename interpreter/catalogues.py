@@ -777,6 +777,45 @@ def derive(
             ),
         )
         values[tid] = rows
+    _check_refs(cat_src, decls, fields, errors)
+
+
+def _check_refs(cat_src: Source, decls: list[CatalogueDecl], fields: dict, errors: list) -> None:
+    """A field's ``ref: {table, key, show}`` (what the published pages show
+    beside a code) names a catalogue or table and two of its fields."""
+    from .loader import _close
+
+    def walk(d: dict, path: tuple) -> None:
+        ref = d.get("ref")
+        if ref is not None:
+            table = fields.get(ref["table"])
+            if table is None:
+                errors.append(
+                    cat_src.error(
+                        path + ("ref", "table"),
+                        f"no catalogue or table '{ref['table']}'",
+                        hint=_close(ref["table"], fields),
+                    )
+                )
+            else:
+                for part in ("key", "show"):
+                    if ref[part] not in table:
+                        errors.append(
+                            cat_src.error(
+                                path + ("ref", part),
+                                f"{ref['table']} has no field '{ref[part]}'",
+                                hint=_close(ref[part], table),
+                            )
+                        )
+        if d.get("items"):
+            walk(d["items"], path + ("items",))
+        for name, f in (d.get("fields") or {}).items() if d.get("type") == "record" else ():
+            walk(f, path + ("fields", name))
+
+    for decl in decls:
+        at = ("catalogs", _index(cat_src, decl.id), "fields")
+        for name, d in decl.fields.items():
+            walk(d, at + (name,))
 
 
 def _index(src: Source, cid: str) -> int:

@@ -189,6 +189,16 @@ def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path
             "the period names no list of records 'statuses'",
         ),
         (
+            "occupation: {type: string, ref: {table: courses,",
+            "occupation: {type: string, ref: {table: course,",
+            "no catalogue or table 'course'",
+        ),
+        (
+            "course: {type: string, ref: {table: courses, key: code, show: name}",
+            "course: {type: string, ref: {table: courses, key: code, show: nam}",
+            "courses has no field 'nam'",
+        ),
+        (
             "labels: {active: 在册, suspended: 暂停, exited: 退出}",
             "labels: {active: 在册, suspendid: 暂停, exited: 退出}",
             "'suspendid' is not a value of this enum",
@@ -212,6 +222,8 @@ def test_the_declared_diff_of_a_bundled_catalogue_shows_records_as_text(tmp_path
         "unnest",
         "twice",
         "period-list",
+        "ref-table",
+        "ref-show",
         "enum-labels",
         "role-type",
         "check-each",
