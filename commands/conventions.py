@@ -124,9 +124,12 @@ def catalogues():
     return None
 
 
-def load(policy_dir, revisions=()):
+def load(policy_dir, revisions=(), lazy=False):
     """The policy of ``policy_dir`` (default: bundled) with its revisions (and
-    the catalogues it declares in catalogs.yaml)."""
+    the catalogues it declares in catalogs.yaml). ``lazy``: each program
+    compiled when first needed, once the cache knows these files load without
+    an error (``load_policy``): for a command that decides, not for one that
+    reports warnings."""
     from interpreter.loader import load_policy
 
-    return load_policy(policy_dir, revisions=list(revisions))
+    return load_policy(policy_dir, revisions=list(revisions), lazy=lazy)

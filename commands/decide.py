@@ -141,7 +141,7 @@ def eval_cmd(
         raise click.UsageError("give a CASE.json (or --replay DECISION.json)")
     with Outputs(inputs=[case_file, *revisions], force=force) as outs:
         out = outs.open(out_path, "decision")
-        policy = load(policy_dir, revisions)
+        policy = load(policy_dir, revisions, lazy=True)
         data, raw = read_case_file(case_file)
         name = "<stdin>" if case_file == "-" else case_file
         res = Evaluator(policy).decide(
@@ -168,7 +168,7 @@ def _replay(path, policy_dir, revisions, fmt, out_path, force, other_policy=Fals
         out = outs.open(out_path, "replay report")
         # the caller's policy and revisions (or the bundled ones): never files
         # the decision names (docs/security.md)
-        policy = load(policy_dir, revisions)
+        policy = load(policy_dir, revisions, lazy=True)
         r = replay(policy, path, other_policy)
         if fmt == "json":
             out.write(json.dumps(r.to_json(), ensure_ascii=False, indent=2) + "\n")

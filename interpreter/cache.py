@@ -8,7 +8,10 @@ catalogues. The cache keeps each policy file as it was parsed and validated
 each expression text, the (file, SHA-256 of its bytes) pairs that passed
 their schema, and the catalogues' rule views by the digest of their files —
 so an edit to one file re-does only the work for that file, and a warm start
-imports neither the YAML parser, nor the schema validator, nor Lark.
+imports neither the YAML parser, nor the schema validator, nor Lark. It also
+keeps which policies (by the SHA-256 of every file) loaded without an error,
+with their programs in order: a command that decides then checks and
+compiles only the programs it needs (``loader.load_policy(lazy=True)``).
 
 What it trusts, and why nothing in it can run or lie (docs/security.md):
 
@@ -58,10 +61,11 @@ if TYPE_CHECKING:
 
     from .yamlsource import Source
 
-FORMAT = 4
+FORMAT = 5
 MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
 MAX_SOURCES = 1000  # parsed files kept (a cache that grows past this starts afresh)
 MAX_VIEWS = 4  # catalogue views kept (the latest)
+MAX_CHECKED = 8  # policies known to load without a problem (the latest)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SECRET = "secret"
 SUFFIX = ".json"
@@ -268,16 +272,24 @@ class Cache:
             return None
         if not isinstance(data, dict):
             return None
-        out: dict[str, Any] = {"validated": set(), "asts": {}, "views": {}, "sources": {}}
+        out: dict[str, Any] = {
+            "validated": set(),
+            "asts": {},
+            "views": {},
+            "sources": {},
+            "checked": {},
+        }
         validated = data.get("validated")
         asts = data.get("asts")
         views = data.get("views")
         sources = data.get("sources")
+        checked = data.get("checked")
         if not (
             isinstance(validated, list)
             and isinstance(asts, dict)
             and isinstance(views, dict)
             and isinstance(sources, dict)
+            and isinstance(checked, dict)
         ):
             return None
         for pair in validated:
@@ -286,6 +298,7 @@ class Cache:
         out["asts"] = asts  # decoded one by one, when asked for
         out["views"] = views
         out["sources"] = sources  # decoded one by one, when asked for
+        out["checked"] = checked  # read by checked(), which checks its shape
         return out
 
     @classmethod
@@ -363,6 +376,44 @@ class Cache:
         sources[self._source_key(schema, src.name, digest)] = entry
         self.dirty = True
 
+    def has_source(self, schema: str, name: str, digest: str) -> bool:
+        """Whether the file ``name`` of these bytes is kept parsed (not decoded)."""
+        return self._source_key(schema, name, digest) in self.data.get("sources", {})
+
+    def checked(self, key: str) -> dict | None:
+        """What a load of the policy files ``key`` names (``loader.checked_key``)
+        found when it checked every file and expression without a problem: the
+        digests of every file it read (the catalogues' too) and its programs in
+        order, ``{"files": {name: sha256}, "programs": [[id, file name], ...]}``;
+        None when unknown or damaged."""
+        got = self.data.get("checked", {}).get(key)
+        if got is None:
+            return None
+        files, programs = (
+            (got.get("files"), got.get("programs")) if isinstance(got, dict) else (0, 0)
+        )
+        if (
+            isinstance(files, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+            and isinstance(programs, list)
+            and all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                for p in programs
+            )
+        ):
+            return {"files": files, "programs": programs}
+        del self.data["checked"][key]
+        self.dirty = True
+        return None
+
+    def store_checked(self, key: str, files: dict[str, str], programs: list) -> None:
+        checked = self.data.setdefault("checked", {})
+        checked.pop(key, None)
+        while len(checked) >= MAX_CHECKED:
+            checked.pop(next(iter(checked)))
+        checked[key] = {"files": dict(files), "programs": [list(p) for p in programs]}
+        self.dirty = True
+
     def views(self, key: str) -> tuple[dict, dict, dict] | None:
         """(types, values, file digests) of the catalogues stored under ``key``, or None."""
         got = self.data.get("views", {}).get(key)
@@ -413,6 +464,7 @@ class Cache:
                     "asts": self.data.get("asts", {}),
                     "views": self.data.get("views", {}),
                     "sources": self.data.get("sources", {}),
+                    "checked": self.data.get("checked", {}),
                 },
                 ensure_ascii=False,
                 separators=(",", ":"),

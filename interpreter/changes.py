@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -501,7 +501,7 @@ def apply_clauses(
     changes: list[Change],
     ld: _Loader,
     env: Environment,
-    programs: dict,
+    programs: MutableMapping,
     program_locals: dict,
     compile_clause: Callable[..., Any],
 ) -> None:

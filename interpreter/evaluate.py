@@ -53,7 +53,9 @@ class Evaluator:
         # id(rule) or by a tuple naming what was asked ("amount", program id)
         self._reads: dict[Any, Any] = {}
         self._fast: dict = {}  # program id → generated functions
-        self._all_programs = list(policy.programs.values())
+        # every program, listed when first needed: a command that decides a
+        # few builds only those (interpreter.lazyprograms)
+        self._every: list[Program] | None = None
         self._selections: dict[tuple, list[Program]] = {}
         self._pending_cache: dict[tuple, tuple] = {}
         self._document: Callable[..., Any] | None = None  # generated, when first needed
@@ -243,7 +245,9 @@ class Evaluator:
             if not ids:
                 return []
         if not ids:
-            return self._all_programs
+            if self._every is None:
+                self._every = list(self.policy.programs.values())
+            return self._every
         key = tuple(ids)
         chosen = self._selections.get(key)
         if chosen is not None:

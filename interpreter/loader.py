@@ -10,7 +10,7 @@ import datetime as _dt
 import hashlib
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -24,6 +24,7 @@ from dsl.visitor import names_in
 from . import catalogues, schemas, sizes
 from . import changes as revision_changes
 from .formats import FORMATS
+from .lazyprograms import LazyPrograms
 from .model import (
     Amount,
     Citation,
@@ -114,11 +115,12 @@ class _Loader:
             return None
         return self.load_path(path, schema)
 
-    def load_path(self, path: Path, schema: str) -> Source | None:
+    def load_path(self, path: Path, schema: str, raw: bytes | None = None) -> Source | None:
         name = self.display(path)
         try:
             # the bytes are read once: the hash recorded is of the text parsed
-            raw = read_bytes(path, name=name)
+            if raw is None:
+                raw = read_bytes(path, name=name)
             digest = hashlib.sha256(raw).hexdigest()
             text = decode(raw, name)
             # a file read before (these very bytes, under this schema) is taken
@@ -149,6 +151,32 @@ class _Loader:
             self.cache.store_source(schema, src)
         self.sources[name] = src
         return src
+
+    def known_programs(self, paths: list[Path]) -> tuple[dict, dict] | None:
+        """The program files ``paths`` read as bytes only, when a load of these
+        very files (and of the files read before them) is known from the cache
+        to have checked without a problem: (what that load found, as
+        ``Cache.checked`` gives it; file name → (path, bytes, sha256)). Each
+        program is then parsed, checked and compiled when first asked for
+        (``lazyprograms.LazyPrograms``). None: load them all now."""
+        if self.cache.path is None or self.errors:
+            return None
+        read: dict[str, tuple[Path, bytes, str]] = {}
+        try:
+            for path in paths:
+                name = self.display(path)
+                raw = read_bytes(path, name=name)
+                read[name] = (path, raw, hashlib.sha256(raw).hexdigest())
+        except PolicyError:
+            return None  # reported by the load that follows
+        files = {**self.files, **{name: digest for name, (_p, _r, digest) in read.items()}}
+        known = self.cache.checked(checked_key(files))
+        if known is None or sorted(name for _pid, name in known["programs"]) != sorted(read):
+            return None
+        if not all(self.cache.has_source("program", n, d) for n, (_p, _r, d) in read.items()):
+            return None
+        self.files.update({name: digest for name, (_p, _r, digest) in read.items()})
+        return known, read
 
     def validate_parts(self, src: Source) -> None:
         """A revision's sections, each against the schema of the file it amends."""
@@ -271,10 +299,21 @@ def _cites(items: Any) -> tuple[Citation, ...]:
     return tuple(Citation(c["clause"], c.get("quote"), c.get("document")) for c in (items or ()))
 
 
+def checked_key(files: dict[str, str]) -> str:
+    """The key a load that checked without a problem is kept under: the names
+    and SHA-256 of the files read up to the programs, the programs' included."""
+    h = hashlib.sha256(b"checked\n")
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + files[name].encode() + b"\n")
+    return h.hexdigest()
+
+
 def load_policy(
     root: str | Path | None = None,
     catalogs: dict | None = None,
     revisions: list | tuple = (),
+    *,
+    lazy: bool = False,
 ) -> Policy:
     """Load, validate, check and compile the policy in ``root`` (default: bundled).
 
@@ -284,6 +323,17 @@ def load_policy(
     the ones the policy declares (catalogs.yaml); a policy that declares none
     reads ``catalogs`` (name → (type, value)), by default none: it never falls
     back on another policy's catalogues.
+
+    ``lazy``: when the cache knows that these very files once loaded without
+    an error (no revisions, no catalogues handed in), each program is read,
+    checked and compiled only when first asked for (``Policy.programs`` is
+    then an ``interpreter.lazyprograms.LazyPrograms``; what else a command
+    needs is loaded as always), and ``Policy.warnings`` holds the warnings of
+    what has been built so far: for a command that decides, not for one that
+    reports warnings (``policy check`` loads in full). The cache keeps that
+    knowledge by the SHA-256 of every file read, under the same authentication
+    as every other entry: another byte anywhere is a full load, which reports
+    what it finds.
     """
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
@@ -297,11 +347,17 @@ def load_policy(
     std_src = ld.load("standards.yaml", "standards")
     defs_src = ld.load("definitions.yaml", "definitions", required=False)
     notice_src = ld.load("notice.yaml", "notice", required=False)
-    program_srcs = [
-        s
-        for s in (ld.load_path(p, "program") for p in sorted((ld.root / "programs").glob("*.yaml")))
-        if s is not None
-    ]
+    program_paths = sorted((ld.root / "programs").glob("*.yaml"))
+    rev_paths = sorted((ld.root / "revisions").glob("*.yaml")) + [Path(r) for r in revisions]
+    # a load that may be kept as checked, or that may use what one found
+    keepable = catalogs is None and not rev_paths
+    known = ld.known_programs(program_paths) if lazy and keepable else None
+    program_srcs = (
+        [s for s in (ld.load_path(p, "program") for p in program_paths) if s is not None]
+        if known is None
+        else []
+    )
+    read_before_programs = dict(ld.files)
     if not (ld.root / "programs").is_dir():
         ld.errors.append(
             PolicyFileError(
@@ -309,7 +365,6 @@ def load_policy(
                 position=Position(ld.display(ld.root / "programs")),
             )
         )
-    rev_paths = sorted((ld.root / "revisions").glob("*.yaml")) + [Path(r) for r in revisions]
     rev_srcs = [s for s in (ld.load_path(p, "revision") for p in rev_paths) if s is not None]
     ld.errors.extend(sizes.total_problems(ld.kinds, Position(ld.display(ld.root))))
     for r in rev_srcs:
@@ -372,6 +427,9 @@ def load_policy(
     own = catalogues.load(ld, enums, changes)
     if ld.errors:
         raise ErrorList(ld.errors)
+    if known is not None and ld.files != known[0]["files"]:
+        # a catalogue file changed since: not the load the cache knows
+        return load_policy(root, catalogs, revisions, lazy=False)
     catalogue_decls: list = []
     if own is not None:
         catalogue_decls, types, values = own
@@ -445,7 +503,11 @@ def load_policy(
     if "report_level" in doc_src.data:
         report_level = ld.rule(doc_src, ("report_level",), env, "report_level", want=T.STRING)
 
-    programs: dict[str, Program] = {}
+    programs: MutableMapping[str, Program] = {}
+    if known is not None:
+        # no revision (so no change to a program), no error
+        programs = _lazy_programs(ld, known, env, document.money)
+        program_ids = set(programs)
     program_views = [(s, None) for s in program_srcs] + [
         (r.view(("programs", i)), r.data["revision"].get("number") or r.data["revision"]["id"])
         for r in rev_srcs
@@ -467,8 +529,9 @@ def load_policy(
             )
             continue
         programs[program.id] = program  # a revision replaces a program of the same id
-    # a program with errors of its own is still a program id (one error, not two)
-    program_ids = {src.data["id"] for src, _r in program_views}
+    if known is None:
+        # a program with errors of its own is still a program id (one error, not two)
+        program_ids = {src.data["id"] for src, _r in program_views}
     revision_changes.apply_clauses(changes, ld, env, programs, ld.program_locals, _clause)
     checks = revision_changes.listed(
         doc_src, "real_name_checks", changes, "real_name_check", ld.errors
@@ -483,6 +546,12 @@ def load_policy(
     _check_citations(ld, clauses, documents, document.id)
     if ld.errors:
         raise ErrorList(ld.errors)
+    if known is None and keepable:
+        ld.cache.store_checked(
+            checked_key(read_before_programs),
+            ld.files,
+            [[pid, program.source] for pid, program in programs.items()],
+        )
     ld.cache.save()
     return Policy(
         root=str(root),
@@ -511,7 +580,11 @@ def load_policy(
 
 
 def _real_name_checks(
-    items: list, env: Environment, ld: _Loader, programs: dict[str, Program], program_ids: set
+    items: list,
+    env: Environment,
+    ld: _Loader,
+    programs: MutableMapping[str, Program],
+    program_ids: set,
 ) -> list[RealNameCheck]:
     """The real-name checks of document.yaml, their person and key checked as
     expressions (a typo in a fact path or a program id is an error here, not
@@ -577,6 +650,11 @@ def _real_name_checks(
             "other claims, so the decision stays undetermined and nothing is paid.",
         )
         for pid in check.programs:
+            if isinstance(programs, LazyPrograms):  # checked already: given when built
+                programs.attach(
+                    pid, Clause(clause_id, pid, rule, check.cite, explain, why, requirement=True)
+                )
+                continue
             program = programs.get(pid)
             if program is None:
                 continue  # its own errors are reported
@@ -1255,6 +1333,31 @@ def _legacy_standards(r: Source, standards: dict, ld: _Loader) -> None:
                 )
             )
             del r.data["standards"][sid]
+
+
+def _lazy_programs(
+    ld: _Loader, known: tuple[dict, dict], env: Environment, money: Money
+) -> LazyPrograms:
+    """The programs of a load the cache knows checked without a problem, each
+    read from the bytes hashed (never read again), checked and compiled when
+    first asked for, as a full load does it."""
+    found, read = known
+
+    def build(pid: str, name: str) -> Program:
+        path, raw, _digest = read[name]
+        n_errors = len(ld.errors)
+        src = ld.load_path(path, "program", raw=raw)
+        program = _program(src, env, ld, money) if src is not None else None
+        if program is None or len(ld.errors) > n_errors:
+            raise ErrorList(ld.errors[n_errors:])
+        if program.id != pid:
+            raise PolicyFileError(
+                f"this file holds program '{program.id}', the cache expected '{pid}'",
+                position=program.position,
+            )
+        return program
+
+    return LazyPrograms([(pid, name) for pid, name in found["programs"]], build)
 
 
 def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:

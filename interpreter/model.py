@@ -7,6 +7,7 @@ has (a document, its clauses, facts, dated standards, programs of clauses).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -262,7 +263,8 @@ class Policy:
     facts: dict[str, FactDecl]  # roots
     standards: dict[str, Standard]
     definitions: dict[str, Definition]
-    programs: dict[str, Program]
+    # a dict, or the programs built when first asked for (interpreter.lazyprograms)
+    programs: MutableMapping[str, Program]
     env: Environment
     decision_date: Rule | None
     programs_applied: Rule | None

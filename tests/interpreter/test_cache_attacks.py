@@ -486,3 +486,76 @@ def test_the_key_covers_the_versions_of_the_tool_and_its_libraries(monkeypatch):
 
     monkeypatch.setattr(cache_module.os, "listdir", upgraded)
     assert cache_module.tool_fingerprint.__wrapped__() != before
+
+
+def test_a_forged_list_of_checked_programs_is_refused_and_rebuilt(tmp_path):
+    """The cache keeps which policy files once loaded without a problem, with
+    their programs in order (a warm `policy eval` then compiles only the programs
+    its case applies for: interpreter/lazyprograms.py). That entry rewritten to
+    give project_training the file of another program is discarded unless
+    signed with the user's key; and even signed, a program is built only from
+    the bytes of its own file, hashed as read, never from the entry."""
+    folder = tmp_path / "cache"
+    _warm(folder)
+    entry = _warm(folder)  # the second run is the lazy one: the entry is there
+    head, payload = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(payload)
+    (known,) = data["checked"].values()
+    files = dict(known["programs"])
+    swap = {"project_training": "skill_upgrade", "skill_upgrade": "project_training"}
+    known["programs"] = [[pid, files[swap.get(pid, pid)]] for pid, _name in known["programs"]]
+    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    import hashlib
+
+    forged = json.dumps(
+        {
+            "format": cache_module.FORMAT,
+            "key": entry.stem,
+            "mac": hashlib.sha256(new_payload).hexdigest(),
+        }
+    ).encode()
+    for header in (head, forged):
+        entry.write_bytes(header + b"\n" + new_payload)
+        r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+    # the control: signed with the user's key, the entry is read, and the
+    # program built from the file it names is refused (never decided under
+    # another program's id)
+    entry = cache_file(folder)
+    entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
+    r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+    assert r.returncode != 0 and r.stdout == ""
+    assert "holds program 'skill_upgrade', the cache expected 'project_training'" in r.stderr
+    # forged again: discarded, rebuilt, and the next run is the lazy one again
+    entry.write_bytes(forged + b"\n" + new_payload)
+    for _ in range(2):
+        r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+
+
+def test_a_checked_entry_is_never_used_for_other_bytes(tmp_path):
+    """The entry is kept by the SHA-256 of every file read: a program file
+    edited after a warm run (its amount doubled) is decided from its new bytes,
+    and a program broken since is reported, exit 1, whichever program the case
+    applies for."""
+    policy = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", policy, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = tmp_path / "cache"
+    args = ["eval", "--policy", str(policy), str(EXAMPLE), "--format", "json"]
+    for _ in range(2):
+        r = run_policy(args, folder)
+        assert amount(r.stdout, "project_training") == "60000.00"
+    prog = policy / "programs" / "project_training.yaml"
+    text = prog.read_text(encoding="utf-8")
+    prog.write_text(
+        text.replace("expr: project.subsidy_total\n", "expr: project.subsidy_total * 2\n")
+    )
+    for _ in range(2):
+        r = run_policy(args, folder)
+        assert amount(r.stdout, "project_training") == "120000.00"
+    other = policy / "programs" / "skill_upgrade.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("clauses:", "clauses: 1\nx:", 1))
+    r = run_policy(args, folder)
+    assert r.returncode == 1 and "skill_upgrade.yaml" in r.stderr, r.stderr

@@ -1,0 +1,72 @@
+"""Programs built when first asked for (issue 21: a command compiles only the
+programs it needs).
+
+``LazyPrograms`` is the ``Policy.programs`` mapping of a load the cache knows
+checked without a problem (``loader.load_policy``): its keys, in the policy's
+order, are known at once; a program is read, checked and compiled the first
+time it is looked up (``policy[id]``, ``get``, ``values()`` ...), once, under a
+lock (the web service decides on several threads). Asking for every program
+builds every program: the same objects a full load makes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Clause, Program
+
+
+class LazyPrograms(MutableMapping):
+    def __init__(self, order: list[tuple[str, str]], build: Callable[[str, str], Program]):
+        self._files = dict(order)  # program id → its file, in the policy's order
+        self._build = build
+        self._built: dict[str, Program] = {}
+        self._attached: dict[str, list[Clause]] = {}
+        self._lock = threading.Lock()
+
+    def attach(self, pid: str, clause: Clause) -> None:
+        """A clause the program gets when built (a real-name check's)."""
+        self._attached.setdefault(pid, []).append(clause)
+
+    def __getitem__(self, pid: str) -> Program:
+        got = self._built.get(pid)
+        if got is not None:
+            return got
+        if pid not in self._files:
+            raise KeyError(pid)
+        with self._lock:
+            got = self._built.get(pid)
+            if got is None:
+                got = self._build(pid, self._files[pid])
+                got.clauses.extend(self._attached.get(pid, ()))
+                self._built[pid] = got
+        return got
+
+    def __setitem__(self, pid: str, program: Program) -> None:
+        with self._lock:
+            self._files.setdefault(pid, program.source)
+            self._built[pid] = program
+
+    def __delitem__(self, pid: str) -> None:
+        with self._lock:
+            del self._files[pid]
+            self._built.pop(pid, None)
+
+    def __contains__(self, pid: object) -> bool:
+        return pid in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._files))
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def built(self) -> list[str]:
+        """The ids of the programs built so far (for tests and measurements)."""
+        return [pid for pid in self._files if pid in self._built]
+
+    def __repr__(self) -> str:
+        return f"LazyPrograms({list(self._files)!r}, built={self.built()!r})"
