@@ -67,7 +67,7 @@ def _for(reader: CaseReader, decl: FactDecl) -> Read:
 def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | None) -> Read:
     readers = {name: _for(reader, d) for name, d in fields.items()}
     get = readers.get
-    hold = _holds(list(decl.constraints) if decl is not None else [])
+    hold = _holds(list(decl.constraints) if decl is not None else [], reader, fields)
     stated_none_is_a_field = "none" in fields
 
     def read(value: Any) -> Any:
@@ -95,28 +95,73 @@ def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | No
     return read
 
 
-def _holds(constraints: list[Constraint]) -> Callable[[dict], bool] | None:
+def _holds(
+    constraints: list[Constraint], reader: CaseReader, fields: dict[str, FactDecl]
+) -> Callable[[dict], bool] | None:
     """Whether a record's values meet its constraints. The answer is
     remembered by the values they read (dates and numbers of a training
-    recur across cases); values that cannot be remembered are checked."""
+    recur across cases); the others are checked by code generated from the
+    constraints (as the rules are), or by their closures when that cannot be."""
     if not constraints:
         return None
     reads = tuple(dict.fromkeys(f for c in constraints for f in c.reads))
     memo: dict = {}
+    check = _generated_hold(constraints, reader, fields)
 
     def hold(values: dict) -> bool:
         key = tuple([values.get(f) for f in reads])
         try:
             got = memo.get(key)
         except TypeError:  # a list among them
-            return _hold(constraints, values)
+            return check(values)
         if got is None:
-            got = _hold(constraints, values)
+            got = check(values)
             if len(memo) < MEMO_LIMIT:
                 memo[key] = got
         return got
 
     return hold
+
+
+def _generated_hold(
+    constraints: list[Constraint], reader: CaseReader, fields: dict[str, FactDecl]
+) -> Callable[[dict], bool]:
+    """The constraints of one record as one generated function over the
+    record's values (the environment they were checked in: the record's
+    fields by their bare names; no date, standards or catalogues, as the
+    closures are called). A constraint that names the decision date, the
+    standards or a catalogue keeps the closures, as does one the code
+    generator does not take."""
+    from dsl.codegen import generate_function
+    from dsl.environment import Environment
+    from dsl.visitor import names_in
+
+    from .loader import _fact_type
+
+    def by_closures(values: dict) -> bool:
+        return _hold(constraints, values)
+
+    nodes = [c.rule.expression.node for c in constraints]
+    if any(n in ("as_of", "standards", "catalog") for node in nodes for n in names_in(node)):
+        return by_closures
+    env = Environment(facts={k: _fact_type(v, reader.policy.enums) for k, v in fields.items()})
+    try:
+        fn = generate_function(env, nodes)[0]
+    except Exception:  # noqa: BLE001 - not generated: the closures check it
+        return by_closures
+    no_standards: dict = {}
+
+    def generated(values: dict) -> bool:
+        try:
+            got = fn(values, None, no_standards, None)
+        except EvaluationError:
+            return False
+        for ok in got:  # noqa: SIM110 - no generator per record (all() would build one)
+            if ok is False:
+                return False
+        return True
+
+    return generated
 
 
 MEMO_LIMIT = 1 << 16  # remembered answers per record's constraints
