@@ -65,34 +65,76 @@ def _for(reader: CaseReader, decl: FactDecl) -> Read:
 
 
 def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | None) -> Read:
-    readers = {name: _for(reader, d) for name, d in fields.items()}
-    get = readers.get
+    """The reader of a record: a function generated from its declaration (as
+    the rules are), its fields' checks written in place for the plain types
+    (boolean, enum, string, date) and called for the others. What it
+    accepts and refuses is what the closures of the fields did: a value of
+    another class, an enum value the policy does not list, a stated none
+    (``{"none": true}``), a field not declared, a constraint that does not
+    hold: SLOW."""
+    names: dict[str, Any] = {"SLOW": SLOW}
+
+    def const(value: Any) -> str:
+        name = f"_k{len(names)}"
+        names[name] = value
+        return name
+
+    src = ["def read(value):", "    if value.__class__ is not dict:", "        return SLOW"]
+    if "none" not in fields:
+        src += ['    if "none" in value:', "        return SLOW  # stated none: the checking path"]
+    src += ["    out = {}", "    for key, v in value.items():"]
+    branch = "if"
+    for name, d in fields.items():
+        src += [
+            f"        {branch} key == {name!r}:",
+            "            if v is None:",
+            "                continue  # missing",
+        ]
+        src += ["            " + line for line in _check(reader, d, const)]
+        branch = "elif"
+    src += [
+        f"        {branch} key[:1] in ('_', '$'):",
+        "            continue  # a note",
+        "        else:",
+        "            return SLOW  # not declared: the checking path says so",
+        "        out[key] = v",
+    ]
     hold = _holds(list(decl.constraints) if decl is not None else [], reader, fields)
-    stated_none_is_a_field = "none" in fields
+    if hold is not None:
+        src += [f"    if not {const(hold)}(out):", "        return SLOW"]
+    src.append("    return out")
+    code = compile("\n".join(src) + "\n", f"<case reader {decl.path if decl else 'case'}>", "exec")
+    exec(code, names)
+    return names["read"]
 
-    def read(value: Any) -> Any:
-        if value.__class__ is not dict:
-            return SLOW
-        if "none" in value and not stated_none_is_a_field:
-            return SLOW  # stated none: the checking path records it
-        out = {}
-        for key, v in value.items():
-            r = get(key)
-            if r is None:
-                if key[:1] in ("_", "$"):
-                    continue  # a note
-                return SLOW  # not declared: the checking path says so
-            if v is None:
-                continue  # missing
-            x = r(v)
-            if x is SLOW:
-                return SLOW
-            out[key] = x
-        if hold is not None and not hold(out):
-            return SLOW
-        return out
 
-    return read
+def _check(reader: CaseReader, decl: FactDecl, const: Callable[[Any], str]) -> list[str]:
+    """The lines that check the value ``v`` of one field and leave it
+    converted in ``v`` (or return SLOW): the leaf readers' tests, in place."""
+    t = decl.type
+    if t == "boolean":
+        return ["if v.__class__ is not bool:", "    return SLOW"]
+    if t == "enum" and decl.enum is not None:
+        values = const(reader._enum_values[decl.enum])
+        return [f"if v.__class__ is not str or v not in {values}:", "    return SLOW"]
+    if t == "string" and decl.format is None:
+        from .cases import _SURROGATE
+
+        search = const(_SURROGATE.search)
+        return [f"if v.__class__ is not str or len(v) > 1000 or {search}(v):", "    return SLOW"]
+    fn = const(_for(reader, decl))
+    if t == "date":
+        # a date met before, from the reader's shared table, without a call
+        known = const(reader._dates.get)
+        return [
+            f"x = {known}(v) if v.__class__ is str else None",
+            "if x is None:",
+            f"    x = {fn}(v)",
+            "    if x is SLOW:",
+            "        return SLOW",
+            "v = x",
+        ]
+    return [f"v = {fn}(v)", "if v is SLOW:", "    return SLOW"]
 
 
 def _holds(
