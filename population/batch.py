@@ -754,6 +754,9 @@ class Worker:
         # imported once, not per case
         self._claims = claims
         self._render = (JSON_FORMAT_VERSION, decision_json, result_json)
+        # a line without explanations is written from parts (LineParts): the
+        # same bytes as compact() of its dict, most of them made once
+        self._parts = LineParts(self.policy, JSON_FORMAT_VERSION, decision_json)
         _freeze_once()
 
     def run(self, records: list[Record]) -> list[Outcome]:
@@ -767,7 +770,7 @@ class Worker:
             res = self.evaluator.decide(
                 case, as_of=spec.as_of, explain=spec.explain, case_name=name
             )
-            data = self._json(res)
+            data = self._json(res) if spec.explain else None
         except PolicyError as err:
             return self.reject(record, err)
         except Exception as exc:
@@ -775,8 +778,16 @@ class Worker:
             if os.environ.get("POLICY_DEBUG"):
                 raise
             raise InternalError(f"while deciding {name}: {type(exc).__name__}: {exc}") from None
-        tally = []
+        found = ()
+        if self.checks:
+            found = self._claims(
+                self.checks, res, self.policy.catalog_values, self._compiled_checks
+            )
         values = self.line_values
+        if data is None:
+            text, tally = self._parts.line(record, res, values)
+            return Outcome(record.line, True, text, tally, claims=found)
+        tally = []
         for d, dj in zip(res.decisions, data["decisions"]):
             level = values.level(d, cast(dict, res.facts), res.as_of)
             dj["level"] = level
@@ -792,11 +803,6 @@ class Worker:
             "case": case_info,
             "decisions": data["decisions"],
         }
-        found = ()
-        if self.checks:
-            found = self._claims(
-                self.checks, res, self.policy.catalog_values, self._compiled_checks
-            )
         return Outcome(record.line, True, compact(out), tuple(tally), claims=found)
 
     def _json(self, res) -> dict:
@@ -844,6 +850,98 @@ class Worker:
             "text": record.text,
         }
         return Outcome(record.line, False, compact(line), (), head)
+
+
+class LineParts:
+    """A batch line without explanations, written as ``compact()`` writes the
+    line's dict (sorted keys, no spaces), from parts: what every line of the
+    policy shares made once; the line's head (its decision date) and each
+    decision's JSON (its program, outcome, amount, failing and missing
+    clauses, level) remembered, as the same few recur across cases; only the
+    case's hash, id and line number made per line. A decision with
+    installments (their labels name standards as in force on the day) is
+    rendered as it is, by ``decision_json``. tests/population/test_batch_lines.py
+    checks every line against the general path's."""
+
+    LIMIT = 1 << 14  # remembered heads and decisions, each
+
+    def __init__(self, policy, format_version, decision_json):
+        self.policy, self.decision_json = policy, decision_json
+        enc = _COMPACT
+        # the keys of the line in their sorted order: case, decisions, format,
+        # id, line, policy, policy_id (the case's: as_of, as_of_missing,
+        # as_of_source, sha256)
+        self.middle = '"},"decisions":['
+        self.after_decisions = '],"format":' + enc(format_version) + ',"id":'
+        self.end = ',"policy":' + enc(policy.hash) + ',"policy_id":' + enc(policy.document.id) + "}"
+        self.heads: dict = {}
+        self.decisions: dict = {}
+
+    def head(self, res) -> str:
+        key = (res.as_of, res.as_of_source, res.as_of_missing)
+        got = self.heads.get(key)
+        if got is None:
+            enc = _COMPACT
+            got = (
+                '{"case":{"as_of":'
+                + enc(res.as_of.isoformat() if res.as_of else None)
+                + ',"as_of_missing":'
+                + enc(list(res.as_of_missing))
+                + ',"as_of_source":'
+                + enc(res.as_of_source)
+                + ',"sha256":"sha256:'
+            )
+            if len(self.heads) < self.LIMIT:
+                self.heads[key] = got
+        return got
+
+    def decision(self, d, level: str, day) -> tuple[str, str | None]:
+        """The decision's JSON (its level in it) and its amount as text."""
+        if d.installments:
+            dj = self.decision_json(self.policy, d, False, day)
+            dj["level"] = level
+            return _COMPACT(dj), dj["amount"]
+        key = (
+            d.program.id,
+            d.outcome,
+            d.amount,
+            tuple(d.failing),
+            tuple(d.missing),
+            level,
+            d.formula_amount,
+            d.capped_at,
+            d.floored_at,
+        )
+        got = self.decisions.get(key)
+        if got is None:
+            dj = self.decision_json(self.policy, d, False, day)
+            dj["level"] = level
+            got = (_COMPACT(dj), dj["amount"])
+            if len(self.decisions) < self.LIMIT:
+                self.decisions[key] = got
+        return got
+
+    def line(self, record: Record, res, values: LineValues) -> tuple[str, tuple]:
+        """The line's text and its tally: ((program, outcome, amount, level), ...)."""
+        facts = cast(dict, res.facts)
+        day = res.as_of
+        parts, tally = [], []
+        for d in res.decisions:
+            level = values.level(d, facts, day)
+            text, amount = self.decision(d, level, day)
+            parts.append(text)
+            tally.append((d.program.id, d.outcome, amount, level))
+        return (
+            self.head(res)
+            + hashlib.sha256(record.text.encode("utf-8")).hexdigest()
+            + self.middle
+            + ",".join(parts)
+            + self.after_decisions
+            + _COMPACT(values.case_id(facts))
+            + ',"line":'
+            + str(record.line)
+            + self.end
+        ), tuple(tally)
 
 
 # built once: json.dumps with arguments builds an encoder per call
