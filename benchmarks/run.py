@@ -572,14 +572,22 @@ def bench_batch(args, policy, env, tmp: Path, log) -> dict:
 
 ISSUE21_TARGETS = {
     "p1_end_to_end": "policy batch --jobs 1, whole path per case <= 2x the end-to-end floor",
-    "p2_from_json": "explanations off, from JSON text, in-process <= 3x the floor",
+    "p2_from_json": "explanations off, from JSON text, in-process <= 3x the floor reading "
+    "the same JSON text (like for like)",
+    "p2_from_json_kernel": "explanations off, from JSON text, in-process <= 3x the floor on "
+    "converted facts (the issue's literal reading: the floor parses nothing)",
     "p5_diff_jobs": "policy diff --jobs 2 <= 0.6x its --jobs 1 time (wall)",
     "p5_diff_jobs_cpu": "policy diff --jobs 2 <= 0.6x --jobs 1, from the CPU time of its "
     "parent and workers (what two free CPUs give)",
     "p5_report": "policy report: a single pass no slower per line than policy batch --jobs 1",
     "p6_registry": "real-name registry of a 50,000,000-case run bounded in memory",
 }
-ISSUE21_LIMITS = {"p1_end_to_end": 2.0, "p2_from_json": 3.0, "p5_diff_jobs": 0.6}
+ISSUE21_LIMITS = {
+    "p1_end_to_end": 2.0,
+    "p2_from_json": 3.0,
+    "p2_from_json_kernel": 3.0,
+    "p5_diff_jobs": 0.6,
+}
 
 
 def issue21_rows(ev, floor, texts: list[str]) -> list:
@@ -917,8 +925,10 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
             "p1_end_to_end",
             x,
             verdict("p1_end_to_end", x),
-            f"{x:.1f}x ({e2e['policy_us']:.1f} vs {e2e['floor_us']:.1f} µs a case; "
-            f"pass by pass {', '.join(str(p) for p in e2e['pair_ratios'])})",
+            f"{x:.2f}x ({e2e['policy_us']:.1f} vs {e2e['floor_us']:.1f} µs a case; "
+            f"pass by pass min {min(e2e['pair_ratios'])}, median "
+            f"{statistics.median(e2e['pair_ratios']):.2f}: "
+            f"{', '.join(str(p) for p in e2e['pair_ratios'])})",
         )
     else:
         t("p1_end_to_end", None, "n/a", "skipped")
@@ -927,21 +937,26 @@ def issue21_targets(rows_by_id, e2e, pop, reg) -> list[dict]:
         rows_by_id.get("b_off_json"),
         rows_by_id.get("a_floor_json"),
     )
-    if fl and js and fl.us and js.us:
-        x = js.us / fl.us
-        like = (
-            f"; like for like, against the floor from JSON text ({fj.us:.1f} µs): {js.us / fj.us:.1f}x"
-            if fj and fj.us
-            else ""
-        )
+    if fj and js and fj.us and js.us:
+        x = js.us / fj.us
         t(
             "p2_from_json",
             x,
             verdict("p2_from_json", x),
-            f"{x:.1f}x the floor ({js.us:.1f} vs {fl.us:.1f} µs){like}",
+            f"{x:.2f}x ({js.us:.1f} vs {fj.us:.1f} µs: json.loads, dates, the floor's rules)",
         )
     else:
         t("p2_from_json", None, "n/a", "rows a, b not timed")
+    if fl and js and fl.us and js.us:
+        x = js.us / fl.us
+        t(
+            "p2_from_json_kernel",
+            x,
+            verdict("p2_from_json_kernel", x),
+            f"{x:.1f}x ({js.us:.1f} vs {fl.us:.1f} µs)",
+        )
+    else:
+        t("p2_from_json_kernel", None, "n/a", "rows a, b not timed")
     if pop and not pop.get("failed"):
         x = pop["diff_ratio"]
         b = pop["best_wall_s"]

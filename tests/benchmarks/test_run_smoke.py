@@ -111,6 +111,7 @@ def test_every_row_of_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert {t["id"]: t["status"] for t in g["targets"]}.keys() >= {
         "p1_end_to_end",
         "p2_from_json",
+        "p2_from_json_kernel",
         "p5_diff_jobs",
         "p5_report",
         "p6_registry",
