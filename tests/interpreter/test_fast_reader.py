@@ -94,3 +94,31 @@ def test_out_of_the_ordinary_reads_as_the_checking_path(bundled_policy, path, va
     )
     text = alter(base, path, value)
     assert read(fast, text) == read(checking, text)
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(31, True), (32, True), (33, False), (0, True)])
+def test_a_records_constraints_at_their_bounds(bundled_policy, days, accepted):
+    """The generated check of a record's constraints (end on or after start;
+    no more days than the period, both ends counted) at its bounds: the
+    fast reader and the checking path agree, and only the case past the
+    bound is refused."""
+    fast = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    base = next(
+        t
+        for t in (
+            dumps_case(c)
+            for c in generate(200, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        )
+        if '"training":{' in t and '"start_date"' in t
+    )
+    text = alter(
+        alter(base, ("training", "start_date"), "2020-01-01"),
+        ("training", "end_date"),
+        "2020-02-01",
+    )
+    text = alter(text, ("training", "days"), days)
+    got = read(fast, text)
+    assert got == read(checking, text)
+    assert (got[0] != "refused") is accepted, got

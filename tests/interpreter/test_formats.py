@@ -73,3 +73,23 @@ def test_generated_numbers_are_valid_and_seeded():
     for _ in range(500):
         n = generate_resident_id(rng)
         assert normalise_resident_id(n) == n
+
+
+def test_check_digit_is_the_standards_weighted_sum():
+    """The check digit computed from the digits' bytes (the batch's way) is
+    the one GB 11643-1999 defines, digit by digit."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    rng = random.Random(11)
+    for _ in range(5000):
+        body = "".join(rng.choice("0123456789") for _ in range(17))
+        want = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+        assert resident_id_check_digit(body) == want
+    # full-width digits are digits too (a 15-digit number typed so)
+    assert resident_id_check_digit("１１０１０５１９４９１２３１００２") == "X"
+
+
+def test_a_remembered_date_of_birth_does_not_let_an_impossible_one_pass():
+    assert normalise_resident_id(VALID) == VALID  # 19491231 remembered
+    for bad in ("110105194902300028", "110105180001010020", "110105194913010027"):
+        with pytest.raises(FormatError, match="date of birth"):
+            normalise_resident_id(bad)
