@@ -770,7 +770,7 @@ class Worker:
         name = f"{spec.source}:{record.line}"
         try:
             case = (
-                self._parse(record.text, name)  # a JSON line, read (the common case)
+                cast(dict, self._parse(record.text, name))  # a JSON line (the common case)
                 if self.layout is None and not record.error
                 else record_case(record, self.layout, spec.source)
             )
@@ -792,8 +792,8 @@ class Worker:
             )
         values = self.line_values
         if data is None:
-            text, tally = self._parts.line(record, res, values)
-            return Outcome(record.line, True, text, tally, claims=found)
+            text, counted = self._parts.line(record, res, values)
+            return Outcome(record.line, True, text, counted, claims=found)
         tally = []
         for d, dj in zip(res.decisions, data["decisions"]):
             level = values.level(d, cast(dict, res.facts), res.as_of)
