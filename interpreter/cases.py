@@ -262,6 +262,10 @@ def parse_case_bytes(raw: bytes, name: str) -> Any:
     return parse_json_text(text, name)
 
 
+_UNBUILT = object()  # the fast reader is not built yet
+FAST_AFTER = 2  # the case a reader converts first with its fast reader
+
+
 class CaseReader:
     """Checks a JSON case against the policy's fact declarations."""
 
@@ -275,11 +279,30 @@ class CaseReader:
         self._places = policy.document.money.places
         self._fen = Decimal(1).scaleb(-self._places)
         self._dates: dict[str, _dt.date] = {}  # the same dates recur across cases
-        # valid cases in one walk; anything else through the checking path
-        self._read_fast = case_reader(self, policy.facts, MAX_CASE_DEPTH)
+        # valid cases in one walk (interpreter/readers.py), anything else
+        # through the checking path. Generating the fast reader costs a few
+        # milliseconds, more than the checking path takes for a case: it is
+        # built for the FAST_AFTER-th case a reader converts, so a command
+        # that reads one case (policy eval, a replay) never pays for it.
+        self._read_fast: Any = _UNBUILT
+        self._converted = 0
+
+    def fast_reader(self) -> Any:
+        """The fast reader, built now if it is not yet (None: there is none,
+        the declarations nest too deeply, or numbers are read as text)."""
+        if self._read_fast is _UNBUILT:
+            self._read_fast = (
+                None
+                if self.numbers_as_text
+                else case_reader(self, self.policy.facts, MAX_CASE_DEPTH)
+            )
+        return self._read_fast
 
     def convert(self, data: Any, source: str = "<case>") -> dict:
         fast = self._read_fast
+        if fast is _UNBUILT:
+            self._converted += 1
+            fast = self.fast_reader() if self._converted >= FAST_AFTER else None
         if fast is not None and not self.numbers_as_text:
             out = fast(data)
             if out is not _SLOW_CASE:

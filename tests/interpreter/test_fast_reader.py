@@ -7,7 +7,7 @@ import json
 import pytest
 
 from dsl.errors import CaseError
-from interpreter.cases import CaseReader, parse_json_text
+from interpreter.cases import _UNBUILT, CaseReader, parse_json_text
 from interpreter.readers import SLOW
 from population.synthetic import dumps_case, generate
 from tests.helpers import ROOT
@@ -37,14 +37,14 @@ def test_fast_and_checking_paths_read_alike(bundled_policy):
     fast = CaseReader(bundled_policy)
     checking = CaseReader(bundled_policy)
     checking._read_fast = None
-    assert fast._read_fast is not None
+    assert fast.fast_reader() is not None
     took = 0
     for text in texts(bundled_policy):
         try:
             parse_json_text(text, "c")
         except CaseError:
             continue
-        took += fast._read_fast(parse_json_text(text, "c")) is not SLOW
+        took += fast.fast_reader()(parse_json_text(text, "c")) is not SLOW
         assert read(fast, text) == read(checking, text), text[:200]
     assert took > 2500  # the generated cases take the fast path
 
@@ -84,6 +84,7 @@ def test_out_of_the_ordinary_reads_as_the_checking_path(bundled_policy, path, va
     fast = CaseReader(bundled_policy)
     checking = CaseReader(bundled_policy)
     checking._read_fast = None
+    assert fast.fast_reader() is not None  # built now: these tests read one case
     base = next(
         t
         for t in (
@@ -105,6 +106,7 @@ def test_a_records_constraints_at_their_bounds(bundled_policy, days, accepted):
     fast = CaseReader(bundled_policy)
     checking = CaseReader(bundled_policy)
     checking._read_fast = None
+    assert fast.fast_reader() is not None  # built now: these tests read one case
     base = next(
         t
         for t in (
@@ -122,3 +124,20 @@ def test_a_records_constraints_at_their_bounds(bundled_policy, days, accepted):
     got = read(fast, text)
     assert got == read(checking, text)
     assert (got[0] != "refused") is accepted, got
+
+
+def test_the_fast_reader_is_built_for_the_second_case_only(bundled_policy):
+    """A command that reads one case does not pay for generating the fast
+    reader; a reader that goes on to a second case builds it, and reads
+    that case as the checking path does."""
+    reader = CaseReader(bundled_policy)
+    text = next(
+        dumps_case(c)
+        for c in generate(20, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+    )
+    first = read(reader, text)
+    assert reader._read_fast is _UNBUILT
+    second = read(reader, text)
+    assert reader._read_fast is not _UNBUILT and reader._read_fast is not None
+    assert first == second
+    assert CaseReader(bundled_policy, numbers_as_text=True).fast_reader() is None
