@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
     from .yamlsource import Source
 
-FORMAT = 5
+FORMAT = 6
 MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
 MAX_SOURCES = 1000  # parsed files kept (a cache that grows past this starts afresh)
 MAX_VIEWS = 4  # catalogue views kept (the latest)
@@ -355,7 +355,10 @@ class Cache:
         from .yamlsource import source_from_data
 
         try:
-            return source_from_data(name, text, digest, got)
+            # kept as JSON text of its own: reading the cache file scans it,
+            # and only the files a command reads are decoded (a lazy load
+            # reads no program it does not build)
+            return source_from_data(name, text, digest, json.loads(got))
         except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never fatal
             del self.data["sources"][key]
             self.dirty = True
@@ -366,8 +369,8 @@ class Cache:
         from .yamlsource import source_to_data
 
         try:
-            entry = source_to_data(src)
-        except TypeError:
+            entry = json.dumps(source_to_data(src), ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
             return  # something with no JSON form: not cached
         sources = self.data.setdefault("sources", {})
         if len(sources) >= MAX_SOURCES:

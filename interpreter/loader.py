@@ -76,6 +76,11 @@ class _Loader:
         self.cache = cache if cache is not None else Cache(None)
         # program id → (let types, let functions), for a revision's clauses
         self.program_locals: dict = {}
+        # these very files once loaded without an error (the cache says so,
+        # known_programs): the checks that can only report an error are not
+        # run again (a catalogue file that differs is found after and makes
+        # it a full load)
+        self.checked_before = False
         self.pending_constraints: list = []  # (source, path, record) to compile
         self.money = Money()  # the document's, once it is read
 
@@ -176,6 +181,7 @@ class _Loader:
         if not all(self.cache.has_source("program", n, d) for n, (_p, _r, d) in read.items()):
             return None
         self.files.update({name: digest for name, (_p, _r, digest) in read.items()})
+        self.checked_before = True
         return known, read
 
     def validate_parts(self, src: Source) -> None:
@@ -541,9 +547,11 @@ def load_policy(
     _check_targets(targets, ld, program_ids)
     if revision_changes.of(changes, "add_target", "replace_target"):
         document.raw = {**document.raw, "targets": [t for _s, _a, t in targets]}
-    _check_texts(ld, standards)
+    if not ld.checked_before:
+        _check_texts(ld, standards)
     notice = _notice(notice_src, ld, facts, catalogs) if notice_src is not None else None
-    _check_citations(ld, clauses, documents, document.id)
+    if not ld.checked_before:
+        _check_citations(ld, clauses, documents, document.id)
     if ld.errors:
         raise ErrorList(ld.errors)
     if known is None and keepable:

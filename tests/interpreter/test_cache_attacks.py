@@ -234,9 +234,11 @@ def test_a_poisoned_parsed_policy_file_is_discarded(tmp_path):
     head, payload = entry.read_bytes().split(b"\n", 1)
     data = json.loads(payload)
     (key,) = [k for k in data["sources"] if k.startswith("program\0") and "project_training" in k]
-    program = data["sources"][key]["data"]
+    parsed = json.loads(data["sources"][key])  # each file: JSON text of its own
+    program = parsed["data"]
     assert program["amount"]["expr"] == "project.subsidy_total"
     program["amount"]["expr"] = "project.subsidy_total * 2"
+    data["sources"][key] = json.dumps(parsed, ensure_ascii=False)
     new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     for header in (
         head,
