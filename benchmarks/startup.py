@@ -16,8 +16,9 @@ g.  the bundled policy against one with ten copies of each program, both
     decided, explanations off and full, in this process (the median CPU time
     of passes that take turns), after checking that every copy decides every
     case as its original does and that the seven originals decide as in the
-    bundled policy. The loaded policies are frozen out of the garbage
-    collector's way (``gc.freeze``), as ``policy batch`` freezes its own.
+    bundled policy. The loaded policies and the converted cases are then
+    frozen out of the garbage collector's way (``gc.freeze``), as ``policy
+    batch`` freezes its policy.
 """
 
 from __future__ import annotations
@@ -193,13 +194,6 @@ def bench_ten_times(
     p7 = load_policy(seven)
     p70 = load_policy(big)
     ev7, ev70 = Evaluator(p7), Evaluator(p70)
-    # as `policy batch` does once its policy is loaded (population/batch.py,
-    # _freeze_once): the policies live as long as the process, out of the
-    # collector's way. Without it the collector's full passes walk the loaded
-    # policy again and again, and ten times the policy is ten times the walk,
-    # which made full explanations look super-linear (13.6x, issue 21 point 5)
-    gc.collect()
-    gc.freeze()
     _source, raw = generate_cases(n_cases, seed, p7.catalog_values)
     parsed = [
         parse_json_text(json.dumps(c, ensure_ascii=False), f"case {i}") for i, c in enumerate(raw)
@@ -223,6 +217,17 @@ def bench_ten_times(
                 mismatches += 1
     if mismatches:
         failures.append(f"70 programs: {mismatches} decisions differ from their original's")
+    # as `policy batch` does once its policy is loaded (population/batch.py,
+    # _freeze_once): what lives as long as the process — here the two
+    # policies with their compiled code, and the cases converted in advance
+    # (batch holds only the chunk it decides) — is moved out of the garbage
+    # collector's way. Without it every full collection walks all of it again,
+    # and ten times the policy is ten times the walk: with full explanations a
+    # case of 70 programs leaves some 1,900 tracked objects alive until it is
+    # done (7 programs: some 215, under the collector's threshold of 700), so
+    # its collections come every case (issue 21, point 5)
+    gc.collect()
+    gc.freeze()
     rows = {
         "7_off": (ev7, f7, all7, False),
         "70_off": (ev70, f70, all70, False),
