@@ -14,5 +14,6 @@ Modules:
   resources    GET /v1/policy…, /v1/schema/case, /v1/catalogs/{id}
   operations   /healthz, /readyz, /metrics, request metrics and headers
   decisionlog  one JSON line per decision, replayable
+  front        the ASGI application uvicorn runs: POST /v1/decisions, then FastAPI
   app          the FastAPI application; later rooms (the officer pages) mount here
 """

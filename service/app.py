@@ -1,7 +1,9 @@
-"""The FastAPI application of `policy serve`.
+"""The FastAPI application of `policy serve`, behind its front.
 
 ``create_app()`` is uvicorn's factory: each worker process calls it once, loads
-and compiles the policy once, and keeps it for every request. The routers are
+and compiles the policy once, and keeps it for every request. What uvicorn
+runs is ``front.Front``: it answers POST /v1/decisions itself and hands every
+other request to the FastAPI application built here. The routers are
 rooms: decisions, the policy as a resource, operations, and (with a database)
 the ledger. The officer pages of the next issue are one more router (or a
 mounted sub-application under ``/ui``) added in ``ROOMS``/``mount``, on the same
@@ -18,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 import web
 
 from . import applications, decisions, operations, problems, resources
+from .front import Front
 from .models import BatchEnd, BatchLine, BatchReject, Problem
 from .settings import Settings
 from .state import Service
@@ -25,7 +28,7 @@ from .state import Service
 ROOMS = (decisions.router, resources.router, applications.router, operations.router)
 
 
-def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
+def create_app(settings: Settings | None = None, policy=None) -> Front:
     settings = settings or Settings.from_env()
     service = Service(settings, policy)
     doc = service.policy.document
@@ -50,16 +53,10 @@ def create_app(settings: Settings | None = None, policy=None) -> FastAPI:
         batch_bytes=settings.max_batch_bytes,
         batch_path="/v1/decisions:batch",
     )
-    app.add_middleware(
-        operations.RequestMetrics,
-        headers=[
-            (b"policy-id", doc.id.encode("ascii", "replace")),
-            (b"policy-hash", service.policy.hash.encode("ascii")),
-        ],
-    )
+    app.add_middleware(operations.RequestMetrics, headers=operations.policy_headers(service.policy))
     # FastAPI's documented way to give the schema of one's own: replace the method
     app.openapi = lambda: _openapi(app, service)  # type: ignore[method-assign]
-    return app
+    return Front(app, service)
 
 
 def _openapi(app: FastAPI, service: Service) -> dict:

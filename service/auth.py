@@ -32,8 +32,7 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def authenticate(request: Request, token: str) -> Principal:
-    service = request.app.state.service
+async def authenticate(service, token: str) -> Principal:
     if service.tokens is None:
         raise _unauthenticated(
             "this server has no database, so it knows no tokens; "
@@ -46,16 +45,30 @@ async def authenticate(request: Request, token: str) -> Principal:
     return found
 
 
-async def decider(
-    request: Request, cred: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> Principal | None:
-    """Anyone with a token (any role) may ask for a stateless decision; with
-    --anonymous-decisions, anyone at all (the principal is then None)."""
-    if cred is None:
-        if request.app.state.service.settings.anonymous_decisions:
+async def for_decision(service, authorization: str | None) -> Principal | None:
+    """Who asks for a stateless decision, from the ``Authorization`` header:
+    anyone with a token (any role); with --anonymous-decisions, anyone at all
+    (then None). A header that is not ``Bearer TOKEN`` is refused either way:
+    its sender meant to sign in. Both decision endpoints check here (POST
+    /v1/decisions from ``service.front``, the batch through ``decider``)."""
+    if not authorization:
+        if service.settings.anonymous_decisions:
             return None
         raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
-    return await authenticate(request, cred.credentials)
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
+    return await authenticate(service, token)
+
+
+async def decider(
+    request: Request,
+    # declared for the OpenAPI document (its security scheme); the header is read below
+    cred: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal | None:
+    """``for_decision`` as a FastAPI dependency."""
+    return await for_decision(request.app.state.service, request.headers.get("authorization"))
 
 
 def require(*roles: str):
@@ -66,7 +79,7 @@ def require(*roles: str):
     ) -> Principal:
         if cred is None:
             raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
-        who = await authenticate(request, cred.credentials)
+        who = await authenticate(request.app.state.service, cred.credentials)
         if who.role not in roles:
             raise Problem(
                 403,
@@ -76,17 +89,3 @@ def require(*roles: str):
         return who
 
     return check
-
-
-async def caller(request: Request) -> Principal | None:
-    """``decider`` called by an endpoint itself, from the Authorization header
-    (the hot path of POST /v1/decisions: no dependency machinery)."""
-    header = request.headers.get("authorization")
-    cred = None
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            cred = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip())
-        else:
-            raise _unauthenticated("send an API token: Authorization: Bearer TOKEN")
-    return await decider(request, cred)

@@ -23,6 +23,9 @@ import threading
 from typing import Any
 
 LEAN = ("program", "outcome", "amount", "failing", "missing")
+# built once: json.dumps with arguments builds an encoder per call (a fifth of
+# the cost of a line)
+_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def now() -> str:
@@ -58,10 +61,7 @@ class DecisionLog:
     def write(self, entries: list[dict]) -> None:
         if self._fd is None or not entries:
             return
-        data = "".join(
-            json.dumps(e, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-            for e in entries
-        ).encode()
+        data = "".join(_LINE(e) + "\n" for e in entries).encode()
         with self._lock:
             os.write(self._fd, data)
 

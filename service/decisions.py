@@ -1,5 +1,10 @@
 """Stateless decisions: one case, or a batch of JSON Lines.
 
+POST /v1/decisions is answered by ``answer`` below, called by
+``service.front.Front`` before the request reaches FastAPI (FastAPI's layers
+cost more than the decision itself: see ``service.front``); its FastAPI route
+is declared only so that the OpenAPI document describes it.
+
 The endpoints are ``async``: they read the body as the bytes that were sent
 (their hash is recorded, a size limit applies while reading), and an ordinary
 case (up to ``INLINE_BYTES``) is decided right there, on the event loop.
@@ -20,19 +25,23 @@ import os
 import re
 import tempfile
 import time
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.background import BackgroundTask
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 
-from .auth import Principal, caller, decider
+from .auth import Principal, decider, for_decision
 from .models import DecisionResult
+from .operations import receive_body
 from .problems import Problem, documented
 from .state import new_id
 
 router = APIRouter(tags=["decisions"])
 
 JSON = "application/json"
+JSON_TYPE = JSON.encode()
+TEXT = b"text/plain; charset=utf-8"
 # a case up to this size is decided on the event loop (see above); a larger one,
 # which may take many milliseconds, on the decision thread
 INLINE_BYTES = 64 * 1024
@@ -83,7 +92,7 @@ AS_OF = Query(
 )
 
 
-# The parameters of POST /v1/decisions, read by hand (``_decision_query``): for a
+# The parameters of POST /v1/decisions, read by hand (``decision_query``): for a
 # decision of a tenth of a millisecond, FastAPI's validation of four declared
 # parameters and a nested dependency took longer than the decision. The
 # OpenAPI document describes them here; the 400 problems have the same words.
@@ -133,10 +142,12 @@ DECISION_PARAMETERS = [
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
-def _decision_query(request: Request):
-    """(explain, as_of, lang, full, programs) from the query; a 400 problem, in the
-    command line's words, for a value that is not one."""
-    q = request.query_params
+def decision_query(query_string: bytes):
+    """(explain, as_of, lang, full, programs) from the query string; a 400
+    problem, in the command line's words, for a value that is not one."""
+    # as Starlette reads a query: every pair, a repeated name's last value wins
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    q = dict(pairs)
     errors = []
     explain = True
     if "explain" in q:
@@ -171,7 +182,50 @@ def _decision_query(request: Request):
                 for f, m in errors
             ],
         )
-    return explain, as_of, lang, full, _programs(q.getlist("programs"))
+    return explain, as_of, lang, full, _programs([v for k, v in pairs if k == "programs"])
+
+
+async def answer(
+    service, query_string: bytes, authorization: str | None, accept: str, receive
+) -> tuple[bytes, bytes, str] | None:
+    """POST /v1/decisions: (content type, body, decision id) of the answer, or
+    None when the client went away before sending the whole case. Raises a
+    Problem (400 a bad parameter, 401, 413) or a CaseError (422), in this
+    order: the parameters, who asks, the case. The caller (``service.front``)
+    has refused a declared Content-Length over the limit already."""
+    explain, as_of, lang, full, programs = decision_query(query_string)
+    who = await for_decision(service, authorization)
+    body = await receive_body(receive, service.settings.max_case_bytes)
+    if body is None:
+        return None
+    user = who.user if who else None
+    if len(body) <= INLINE_BYTES:
+        out, res, decision_id = service.decide(
+            body, as_of=as_of, programs=programs, explain=explain, user=user
+        )
+    else:
+        out, res, decision_id = await service.run(
+            service.decide,
+            body,
+            as_of=as_of,
+            programs=programs,
+            explain=explain,
+            user=user,
+            on_thread=True,
+        )
+    if "text/plain" in accept and JSON not in accept:
+        if full:
+            from interpreter.render import TextRenderer
+
+            text = TextRenderer(service.policy, lang).render(res)
+        else:
+            from interpreter.plain_text import PlainTextRenderer
+
+            text = PlainTextRenderer(service.policy, lang).render(out)
+        return TEXT, text.encode("utf-8"), decision_id
+    from population.batch import compact
+
+    return JSON_TYPE, compact(out).encode("utf-8"), decision_id
 
 
 @router.post(
@@ -193,40 +247,10 @@ def _decision_query(request: Request):
     },
 )
 async def decide(request: Request):
-    explain, as_of, lang, full, programs = _decision_query(request)
-    who = await caller(request)
-    service = request.app.state.service
-    body = await read_body(request, service.settings.max_case_bytes, "case")
-    user = who.user if who else None
-    if len(body) <= INLINE_BYTES:
-        out, res, decision_id = service.decide(
-            body, as_of=as_of, programs=programs, explain=explain, user=user
-        )
-    else:
-        out, res, decision_id = await service.run(
-            service.decide,
-            body,
-            as_of=as_of,
-            programs=programs,
-            explain=explain,
-            user=user,
-            on_thread=True,
-        )
-    headers = {"Decision-Id": decision_id}
-    accept = request.headers.get("accept", "")
-    if "text/plain" in accept and JSON not in accept:
-        if full:
-            from interpreter.render import TextRenderer
-
-            text = TextRenderer(service.policy, lang).render(res)
-        else:
-            from interpreter.plain_text import PlainTextRenderer
-
-            text = PlainTextRenderer(service.policy, lang).render(out)
-        return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
-    from population.batch import compact
-
-    return Response(compact(out), media_type=JSON, headers=headers)
+    # Never called: service.front.Front answers every POST /v1/decisions (with
+    # ``answer`` above) before FastAPI routes the request. The route is declared
+    # so that /openapi.json and /docs describe the endpoint.
+    raise RuntimeError("POST /v1/decisions is answered by service.front, not by this route")
 
 
 @router.post(

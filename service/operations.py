@@ -66,6 +66,50 @@ def count_decisions(tallies) -> None:
         DECISIONS.labels(program, outcome).inc(n)
 
 
+def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    """One request answered: counted by its route template and status, and timed."""
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(route).observe(seconds)
+
+
+def policy_headers(policy) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries: the policy's id and hash."""
+    return [
+        (b"policy-id", policy.document.id.encode("ascii", "replace")),
+        (b"policy-hash", policy.hash.encode("ascii")),
+    ]
+
+
+def too_large(limit: int, size: int | None = None):
+    """The 413 problem of a request body over ``limit`` bytes (``size``: as
+    declared by Content-Length; None: found while reading)."""
+    from .problems import Problem
+
+    if size is not None:
+        detail = f"the request body is {size} bytes; the limit is {limit} bytes"
+    else:
+        detail = f"the request body is larger than the limit of {limit} bytes"
+    return Problem(413, "too-large", detail)
+
+
+async def receive_body(receive, limit: int) -> bytes | None:
+    """The whole request body from an ASGI ``receive``, refused (``too_large``)
+    as soon as it passes ``limit`` bytes; None when the client has gone."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            return None
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 class RequestMetrics:
     """Pure ASGI middleware (no per-request Python objects beyond a closure):
     counts each request by its route template and status, times it, and adds
@@ -95,8 +139,7 @@ class RequestMetrics:
             # the template (/v1/policy/programs/{program_id}), never the raw path:
             # one series per route, whatever clients send
             name = getattr(route, "path", None) or "unmatched"
-            REQUESTS.labels(scope["method"], name, str(status[0])).inc()
-            LATENCY.labels(name).observe(time.perf_counter() - start)
+            count_request(scope["method"], name, status[0], time.perf_counter() - start)
 
 
 class BodyLimit:
@@ -116,14 +159,10 @@ class BodyLimit:
         limit = self.batch_bytes if scope["path"] == self.batch_path else self.other_bytes
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                from .problems import response
+                from .problems import for_problem
 
-                return await response(
-                    413,
-                    "too-large",
-                    f"the request body is {int(value)} bytes; the limit is {limit} bytes",
-                    instance=scope["path"],
-                )(scope, receive, send)
+                problem = too_large(limit, int(value))
+                return await for_problem(problem, scope["path"])(scope, receive, send)
         seen = 0
         refused = False
 
@@ -138,14 +177,9 @@ class BodyLimit:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     refused = True
-                    from .problems import response
+                    from .problems import for_problem
 
-                    await response(
-                        413,
-                        "too-large",
-                        f"the request body is larger than the limit of {limit} bytes",
-                        instance=scope["path"],
-                    )(scope, receive, send)
+                    await for_problem(too_large(limit), scope["path"])(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 

@@ -134,37 +134,65 @@ def from_policy_error(err: PolicyError, status: int | None = None) -> Problem:
     return Problem(status, kind, detail, [field_error(e) for e in errors])
 
 
+def for_problem(exc: Problem, path: str) -> Response:
+    return response(
+        exc.status,
+        exc.kind,
+        exc.detail,
+        errors=exc.errors,
+        title=exc.title,
+        instance=path,
+        headers=exc.headers,
+    )
+
+
+def for_policy_error(exc: PolicyError, path: str) -> Response:
+    status = LEDGER.get(getattr(exc, "kind", None))
+    if status is not None:
+        # the ledger's errors say which answer they are (ledger.errors)
+        detail = exc.headline() + (f" (hint: {exc.hint})" if exc.hint else "")
+        return response(
+            status,
+            exc.kind.replace("_", "-"),
+            detail,
+            errors=[field_error(exc)],
+            instance=path,
+        )
+    p = from_policy_error(exc)
+    return response(p.status, p.kind, p.detail, errors=p.errors, instance=path)
+
+
+def for_bug(exc: BaseException, path: str) -> Response:
+    # the client learns that it is a bug, never the traceback; the server's log has it
+    log.error("internal error at %s", path, exc_info=exc)
+    if os.environ.get("POLICY_DEBUG"):
+        detail = f"internal error: {type(exc).__name__}: {exc}"
+    else:
+        detail = "internal error: this is a bug in `policy serve`; the server's log says where"
+    return response(500, "internal", detail, instance=path)
+
+
+def for_exception(exc: Exception, path: str) -> Response:
+    """The answer to what an endpoint raised: what the application's handlers
+    (``install``) answer, for code that runs outside FastAPI (``service.front``)."""
+    if isinstance(exc, Problem):
+        return for_problem(exc, path)
+    if isinstance(exc, PolicyError):
+        return for_policy_error(exc, path)
+    return for_bug(exc, path)
+
+
 def install(app) -> None:
     """Every error the application can meet answers as a problem."""
     from fastapi.exceptions import RequestValidationError
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
-        return response(
-            exc.status,
-            exc.kind,
-            exc.detail,
-            errors=exc.errors,
-            title=exc.title,
-            instance=request.url.path,
-            headers=exc.headers,
-        )
+        return for_problem(exc, request.url.path)
 
     @app.exception_handler(PolicyError)
     async def _policy(request: Request, exc: PolicyError):
-        status = LEDGER.get(getattr(exc, "kind", None))
-        if status is not None:
-            # the ledger's errors say which answer they are (ledger.errors)
-            detail = exc.headline() + (f" (hint: {exc.hint})" if exc.hint else "")
-            return response(
-                status,
-                exc.kind.replace("_", "-"),
-                detail,
-                errors=[field_error(exc)],
-                instance=request.url.path,
-            )
-        p = from_policy_error(exc)
-        return response(p.status, p.kind, p.detail, errors=p.errors, instance=request.url.path)
+        return for_policy_error(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -191,13 +219,7 @@ def install(app) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
-        # the client learns that it is a bug, never the traceback; the server's log has it
-        log.error("internal error at %s", request.url.path, exc_info=exc)
-        if os.environ.get("POLICY_DEBUG"):
-            detail = f"internal error: {type(exc).__name__}: {exc}"
-        else:
-            detail = "internal error: this is a bug in `policy serve`; the server's log says where"
-        return response(500, "internal", detail, instance=request.url.path)
+        return for_bug(exc, request.url.path)
 
 
 def _parameter_error(e: dict) -> dict:

@@ -364,6 +364,22 @@ def test_decisions_with_a_token_and_readiness(desk):
         assert r.status_code == 200 and r.json()["decisions"][0]["amount"] == "2000.00"
     entry = {e["decision_id"]: e for e in desk.server.log_lines()}[r.headers["decision-id"]]
     assert entry["user"] == "dora"
+    # any role may ask for a decision (there is no 403 here), logged as its user;
+    # an unknown token and a header that is not a bearer token are 401
+    for (user, role), token in desk.tokens.items():
+        r = desk.call(
+            "POST",
+            "/v1/decisions?explain=false",
+            headers={"Authorization": f"Bearer {token}"},
+            content=body,
+        )
+        assert r.status_code == 200, (role, r.text)
+        logged = {e["decision_id"]: e for e in desk.server.log_lines()}[r.headers["decision-id"]]
+        assert logged["user"] == user, role
+    for header in ("Bearer pol_nope", f"Basic {desk.tokens[('alice', 'caseworker')]}"):
+        r = desk.call("POST", "/v1/decisions", headers={"Authorization": header}, content=body)
+        assert problem(r, 401)["type"] == "urn:policy:problem:unauthenticated"
+        assert r.headers["www-authenticate"] == "Bearer"
     assert desk.server.client.get("/readyz").json() == {
         "status": "ok",
         "checks": {"policy": "ok", "database": "ok"},
