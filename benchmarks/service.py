@@ -7,14 +7,20 @@ work done in-process, as ratios, in one run.
 
 It starts the real server (`policy serve --workers N --anonymous-decisions`,
 decisions logged to a temporary file, as a deployment logs them) on a
-loopback port, and drives it from this process with a small asyncio client
-over keep-alive connections (pre-encoded requests, no HTTP library: the client
-should cost little of the two CPUs it shares with the server):
+loopback port, and drives it from this process over keep-alive connections
+with pre-encoded requests and no HTTP library (the client should cost little
+of the two CPUs it shares with the server):
 
  1. one-case decisions, explanations off and on: latency at concurrency 1
-    (p50, p99) and throughput at --concurrency (requests/s), against the same
-    work in this process (read the JSON, decide, render the JSON answer:
-    what the endpoint does, without HTTP);
+    (p50, p99), against the same work in this process (read the JSON,
+    decide, render the JSON answer: what the endpoint does, without HTTP).
+    The two take turns (--rounds blocks of requests each) so that both meet
+    the same load of the machine; each round gives a p50 ratio, and the
+    table shows their median and minimum. The client of this part is a
+    blocking socket: a request costs it about 30 µs of CPU, where an asyncio
+    client spent about 110 µs, and that time was counted in the service's
+    latency. Then throughput at --concurrency connections (requests/s, an
+    asyncio client);
  2. one batch request of --batch-lines generated cases (JSON Lines in and
     out), against the `policy batch` command over the same file (as a user
     runs it, start-up included) and against its own loop in this process
@@ -41,6 +47,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,7 +102,42 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-# -- a small HTTP/1.1 client: keep-alive, Content-Length or chunked answers ----------
+# -- small HTTP/1.1 clients: keep-alive, Content-Length or chunked answers ----------
+
+
+class BlockingConnection:
+    """One keep-alive connection, one request at a time, a blocking socket: the
+    cheapest client Python has, for latency at concurrency 1."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def request(self, raw: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(raw)
+        buf = self.buf
+        while (end := buf.find(b"\r\n\r\n")) < 0:
+            buf += self._recv()
+        head = buf[:end].lower()
+        at = head.find(b"content-length:")
+        if at < 0:
+            raise SystemExit(f"an answer without Content-Length: {head[:300]!r}")
+        stop = head.find(b"\r\n", at)
+        n = int(head[at + 15 : stop if stop >= 0 else len(head)])
+        while len(buf) < end + 4 + n:
+            buf += self._recv()
+        self.buf = buf[end + 4 + n :]
+        return int(buf[9:12]), buf[end + 4 : end + 4 + n]
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise SystemExit("the server closed the connection")
+        return data
+
+    def close(self):
+        self.sock.close()
 
 
 class Connection:
@@ -222,23 +264,15 @@ def amounts(text: str | bytes) -> list:
     return [d["amount"] for d in json.loads(text)["decisions"]]
 
 
-def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: int) -> list[dict]:
+def single_rows(
+    pid: int, port: int, bodies: list[bytes], n: int, concurrency: int, rounds: int
+) -> list[dict]:
     rows = []
+    per = max(1, n // rounds)
     for explain in (False, True):
         decide = in_process_decider(explain)
-        cases = [bodies[i % len(bodies)] for i in range(n)]
+        cases = [bodies[i % len(bodies)] for i in range(per * rounds)]
         want = [amounts(decide(b)) for b in bodies]
-        # in-process: each decision timed alone, as a request is
-        lat = []
-        for b in cases[: min(n, 2000)]:
-            decide(b)  # warm
-        start, cpu = time.perf_counter(), time.process_time()
-        for b in cases:
-            t = time.perf_counter()
-            decide(b)
-            lat.append(time.perf_counter() - t)
-        wall_in = time.perf_counter() - start
-        cpu_in = time.process_time() - cpu
         path = f"/v1/decisions?explain={'true' if explain else 'false'}"
         reqs = [post(path, b) for b in cases]
 
@@ -246,31 +280,63 @@ def single_rows(pid: int, port: int, bodies: list[bytes], n: int, concurrency: i
             if status != 200 or amounts(body) != want[i % len(bodies)]:
                 raise SystemExit(f"request {i}: status {status}, {body[:300]!r}")
 
-        asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))  # warm the workers
-        before = server_cpu(pid)
-        one = asyncio.run(drive(port, reqs, 1, check))
-        cpu_one = server_cpu(pid) - before
+        conn = BlockingConnection(port)
+        for i, b in enumerate(cases[: min(len(cases), 1000)]):  # warm both
+            decide(b)
+            check(i, *conn.request(reqs[i]))
+        asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))  # every worker
+        # the two take turns, each decision and each request timed alone
+        lat_in, lat_http, ratios = [], [], []
+        cpu_in = cpu_http = wall_in = wall_http = 0.0
+        for r in range(rounds):
+            block = range(r * per, (r + 1) * per)
+            li = []
+            start, cpu = time.perf_counter(), time.process_time()
+            for i in block:
+                t = time.perf_counter()
+                decide(cases[i])
+                li.append(time.perf_counter() - t)
+            wall_in += time.perf_counter() - start
+            cpu_in += time.process_time() - cpu
+            lh, answers = [], []
+            start, cpu = time.perf_counter(), server_cpu(pid)
+            for i in block:
+                t = time.perf_counter()
+                answers.append(conn.request(reqs[i]))
+                lh.append(time.perf_counter() - t)
+            cpu_http += server_cpu(pid) - cpu
+            wall_http += time.perf_counter() - start
+            for i, (status, body) in zip(block, answers):
+                check(i, status, body)
+            ratios.append(pct(lh, 50) / pct(li, 50))
+            lat_in += li
+            lat_http += lh
+        conn.close()
         many = asyncio.run(drive(port, reqs, concurrency, check))
+        done = per * rounds
         rows.append(
             {
                 "what": f"one case, explanations {'on' if explain else 'off'}",
-                "requests": n,
+                "requests": done,
+                "rounds": rounds,
                 "concurrency": concurrency,
-                "in_process_p50_us": pct(lat, 50) * 1e6,
-                "in_process_p99_us": pct(lat, 99) * 1e6,
-                "in_process_per_s": n / wall_in,
-                "service_p50_us": pct(one["latencies"], 50) * 1e6,
-                "service_p99_us": pct(one["latencies"], 99) * 1e6,
-                "service_per_s_1": n / one["wall"],
-                "service_per_s": n / many["wall"],
+                "in_process_p50_us": pct(lat_in, 50) * 1e6,
+                "in_process_p99_us": pct(lat_in, 99) * 1e6,
+                "in_process_per_s": done / wall_in,
+                "service_p50_us": pct(lat_http, 50) * 1e6,
+                "service_p99_us": pct(lat_http, 99) * 1e6,
+                "service_per_s_1": done / wall_http,
+                "service_per_s": done / many["wall"],
                 "service_p50_us_loaded": pct(many["latencies"], 50) * 1e6,
                 "service_p99_us_loaded": pct(many["latencies"], 99) * 1e6,
-                "in_process_cpu_us": cpu_in / n * 1e6,
-                "service_cpu_us": cpu_one / n * 1e6,
+                "in_process_cpu_us": cpu_in / done * 1e6,
+                "service_cpu_us": cpu_http / done * 1e6,
+                "p50_ratios": ratios,
+                "p50_ratio": statistics.median(ratios),
+                "p50_ratio_min": min(ratios),
             }
         )
         rows[-1]["cpu_ratio"] = rows[-1]["service_cpu_us"] / rows[-1]["in_process_cpu_us"]
-        rows[-1]["p50_ratio"] = rows[-1]["service_p50_us"] / rows[-1]["in_process_p50_us"]
     return rows
 
 
@@ -347,6 +413,9 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--requests", type=int, default=4000, help="requests per row (bounded)")
     ap.add_argument("--concurrency", type=int, default=4, help="connections at once")
+    ap.add_argument(
+        "--rounds", type=int, default=5, help="turns of in-process and service latency blocks"
+    )
     ap.add_argument("--batch-lines", type=int, default=10000)
     ap.add_argument("--batch-runs", type=int, default=3)
     ap.add_argument("--json", default=None, metavar="FILE", help="also write the results here")
@@ -356,16 +425,19 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
         proc, port = start_server(args.workers, os.path.join(tmp, "decisions.jsonl"))
         try:
-            singles = single_rows(proc.pid, port, bodies, args.requests, args.concurrency)
+            singles = single_rows(
+                proc.pid, port, bodies, args.requests, args.concurrency, args.rounds
+            )
             batch = batch_row(proc.pid, port, args.batch_lines, args.batch_runs)
         finally:
             stop_server(proc)
     print(
-        f"policy serve --workers {args.workers}; load average before the run {load:.2f}; "
-        f"{os.cpu_count()} CPUs\n"
+        f"policy serve --workers {args.workers}; load average {load:.2f} before the run, "
+        f"{os.getloadavg()[0]:.2f} after; {os.cpu_count()} CPUs\n"
     )
     print(
-        "| one case | in-process p50 / p99 (µs) | service p50 / p99 (µs) | p50 ratio "
+        "| one case | in-process p50 / p99 (µs) | service p50 / p99 (µs) "
+        f"| p50 ratio, median (min) of {args.rounds} turns "
         "| CPU per decision in-process / service (µs) | CPU ratio "
         f"| service /s (1 conn. / {args.concurrency} conn.) |"
     )
@@ -373,7 +445,8 @@ def main(argv=None) -> int:
     for r in singles:
         print(
             f"| {r['what']} | {r['in_process_p50_us']:.0f} / {r['in_process_p99_us']:.0f} "
-            f"| {r['service_p50_us']:.0f} / {r['service_p99_us']:.0f} | {r['p50_ratio']:.2f}× "
+            f"| {r['service_p50_us']:.0f} / {r['service_p99_us']:.0f} "
+            f"| {r['p50_ratio']:.2f}× ({r['p50_ratio_min']:.2f}×) "
             f"| {r['in_process_cpu_us']:.0f} / {r['service_cpu_us']:.0f} "
             f"| {r['cpu_ratio']:.2f}× "
             f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |"
@@ -393,15 +466,15 @@ def main(argv=None) -> int:
     worst = max(r["p50_ratio"] for r in singles)
     worst_cpu = max(r["cpu_ratio"] for r in singles)
     print(
-        f"\ntarget: the service at most 2× the in-process cost per decision — p50 latency "
-        f"worst {worst:.2f}× {'PASS' if worst <= 2 else 'MISS'}; CPU worst {worst_cpu:.2f}× "
-        f"{'PASS' if worst_cpu <= 2 else 'MISS'}"
+        f"\ntarget: the service's p50 per decision at most 2× in-process: worst row "
+        f"{worst:.2f}× (median of its turns) {'PASS' if worst <= 2 else 'FAIL'}; "
+        f"CPU per decision (not a target, shown beside it): worst {worst_cpu:.2f}×"
     )
     print(
         f"target: batch ≥ 80% of policy batch — of the command {batch['command_ratio']:.0%} "
-        f"{'PASS' if batch['command_ratio'] >= 0.8 else 'MISS'}; of its loop in-process "
-        f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'MISS'}, "
-        f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'MISS'}"
+        f"{'PASS' if batch['command_ratio'] >= 0.8 else 'FAIL'}; of its loop in-process "
+        f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'FAIL'}, "
+        f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'FAIL'}"
     )
     if args.json:
         Path(args.json).write_text(
