@@ -64,19 +64,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workers: int, log: str) -> tuple[subprocess.Popen, int]:
+def start_server(workers: int, log: str | None) -> tuple[subprocess.Popen, int]:
+    """`policy serve`; with ``log`` None, uvicorn serving ``empty_app`` instead
+    (the floor: what any request costs before the application does anything)."""
     port = free_port()
     policy = Path(sys.executable).with_name("policy")
-    cmd = ([str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]) + [
-        "serve",
-        "--workers",
-        str(workers),
-        "--port",
-        str(port),
-        "--anonymous-decisions",
-        "--decision-log",
-        log,
-    ]
+    if log is None:
+        # as `policy serve` runs uvicorn (its defaults: httptools, uvloop)
+        cmd = [sys.executable, "-m", "uvicorn", "benchmarks.service:empty_app"]
+        cmd += ["--workers", str(workers), "--port", str(port), "--no-access-log"]
+        cmd += ["--log-level", "warning"]
+    else:
+        cmd = [str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]
+        cmd += ["serve", "--workers", str(workers), "--port", str(port)]
+        cmd += ["--anonymous-decisions", "--decision-log", log]
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -92,6 +93,17 @@ def start_server(workers: int, log: str) -> tuple[subprocess.Popen, int]:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("policy serve did not start")
+
+
+async def empty_app(scope, receive, send):
+    """The floor: an ASGI application that reads the body and answers ``{}``."""
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"{}"})
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -131,7 +143,7 @@ class BlockingConnection:
         return int(buf[9:12]), buf[end + 4 : end + 4 + n]
 
     def _recv(self) -> bytes:
-        data = self.sock.recv(1 << 20)
+        data = self.sock.recv(65536)
         if not data:
             raise SystemExit("the server closed the connection")
         return data
@@ -340,6 +352,30 @@ def single_rows(
     return rows
 
 
+def floor_row(workers: int, bodies: list[bytes], n: int) -> dict:
+    """The same requests (lean) to uvicorn serving ``empty_app``: the latency
+    and server CPU no application can go below, on this machine, now."""
+    proc, port = start_server(workers, None)
+    try:
+        reqs = [post("/v1/decisions?explain=false", bodies[i % len(bodies)]) for i in range(n)]
+        conn = BlockingConnection(port)
+        for r in reqs[: min(n, 1000)]:
+            conn.request(r)
+        lat = []
+        cpu = server_cpu(proc.pid)
+        for r in reqs:
+            t = time.perf_counter()
+            status, _ = conn.request(r)
+            lat.append(time.perf_counter() - t)
+            if status != 200:
+                raise SystemExit(f"the floor's server answered {status}")
+        cpu = server_cpu(proc.pid) - cpu
+        conn.close()
+    finally:
+        stop_server(proc)
+    return {"p50_us": pct(lat, 50) * 1e6, "p99_us": pct(lat, 99) * 1e6, "cpu_us": cpu / n * 1e6}
+
+
 def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
     from click.testing import CliRunner
 
@@ -431,6 +467,7 @@ def main(argv=None) -> int:
             batch = batch_row(proc.pid, port, args.batch_lines, args.batch_runs)
         finally:
             stop_server(proc)
+        floor = floor_row(args.workers, bodies, args.requests)
     print(
         f"policy serve --workers {args.workers}; load average {load:.2f} before the run, "
         f"{os.getloadavg()[0]:.2f} after; {os.cpu_count()} CPUs\n"
@@ -450,6 +487,18 @@ def main(argv=None) -> int:
             f"| {r['in_process_cpu_us']:.0f} / {r['service_cpu_us']:.0f} "
             f"| {r['cpu_ratio']:.2f}× "
             f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |"
+        )
+    print(
+        f"\nthe floor — uvicorn --workers {args.workers} serving an ASGI app that reads the "
+        f"body and answers {{}} (no FastAPI, no decision), the same requests: p50 / p99 "
+        f"{floor['p50_us']:.0f} / {floor['p99_us']:.0f} µs, server CPU "
+        f"{floor['cpu_us']:.0f} µs a request"
+    )
+    for r in singles:
+        added = r["service_p50_us"] - floor["p50_us"]
+        print(
+            f"  {r['what']}: the service's p50 is the floor + {added:.0f} µs "
+            f"(in-process p50 {r['in_process_p50_us']:.0f} µs)"
         )
     print(
         "\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
@@ -479,7 +528,14 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"load": load, "workers": args.workers, "single": singles, "batch": batch}, indent=2
+                {
+                    "load": load,
+                    "workers": args.workers,
+                    "single": singles,
+                    "floor": floor,
+                    "batch": batch,
+                },
+                indent=2,
             )
         )
     return 0
