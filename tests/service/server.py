@@ -4,6 +4,7 @@ HTTP client for it: the tests talk to the service as a client would."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -92,3 +93,13 @@ class Server:
                 self.proc.wait()
         self._stderr.close()
         return self.proc.returncode
+
+
+def metric(text: str, name: str, **labels) -> float:
+    """The sum of the samples of ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for m in re.finditer(rf"^{re.escape(name)}(?:{{([^}}]*)}})? (\S+)$", text, re.M):
+        got = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or ""))
+        if all(got.get(k) == v for k, v in labels.items()):
+            total += float(m.group(2))
+    return total

@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from tests.service.server import ROOT
-from tests.service.test_service_operations import metric
+from tests.service.server import ROOT, metric
 
 CASE = (ROOT / "examples/skill_upgrade_senior.json").read_bytes()
 PROBLEM = "application/problem+json"

@@ -12,19 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from tests.service.server import POLICY, ROOT, free_port
+from tests.service.server import POLICY, ROOT, free_port, metric
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
-
-
-def metric(text: str, name: str, **labels) -> float:
-    """The sum of the samples of ``name`` whose labels include ``labels``."""
-    total = 0.0
-    for m in re.finditer(rf"^{re.escape(name)}(?:{{([^}}]*)}})? (\S+)$", text, re.M):
-        got = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or ""))
-        if all(got.get(k) == v for k, v in labels.items()):
-            total += float(m.group(2))
-    return total
 
 
 def test_health_readiness_and_headers(open_server):
