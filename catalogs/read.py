@@ -34,7 +34,8 @@ class CatalogueUsageError(PolicyError):
 class Read:
     """The catalogues as read: the declarations with their entries, the
     catalogue and table id → rows, every error found, and whether the checks
-    between catalogues ran (they need every entry read without error)."""
+    that read other catalogues (catalog.ID) ran: they need every entry read
+    without error, or an entry dropped for its errors would look missing."""
 
     catalogues: list
     tables: dict = field(default_factory=dict)
@@ -108,19 +109,28 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         data_srcs[decl.id] = src
         catalogues.fill(decl, src, policy.enums, errors)
     checked = not errors
+    cat_path = Path(policy.root) / "catalogs.yaml"
+    cat_src = load_yaml(cat_path, display_name=display_path(cat_path))
+    schemas.read_dates(cat_src, "catalogs")
+    types = {d.id: T.ListType("list", catalogues.entry_type(d, policy.enums)) for d in decls}
+    values.update({d.id: d.entries for d in decls})
     if checked:
         # the tables and the checks between catalogues need every catalogue
-        # whole (an entry dropped for its errors would look missing), as when
-        # the policy loads
-        cat_path = Path(policy.root) / "catalogs.yaml"
-        cat_src = load_yaml(cat_path, display_name=display_path(cat_path))
-        schemas.read_dates(cat_src, "catalogs")
-        types = {d.id: T.ListType("list", catalogues.entry_type(d, policy.enums)) for d in decls}
-        values.update({d.id: d.entries for d in decls})
+        # whole, as when the policy loads
         n = len(errors)
         catalogues.derive(cat_src, decls, policy.enums, types, values, errors)
         if len(errors) == n:
             catalogues.run_checks(decls, cat_src, data_srcs, policy.enums, types, values, errors)
+    else:
+        # the checks of an entry on its own (reading no catalog.ID) still
+        # run on the entries that were read: every error at once
+        own = []
+        for decl in decls:
+            if decl.id in data_srcs:
+                alone = copy.copy(decl)
+                alone.checks = [c for c in decl.checks if not _reads_catalogues(c["expr"])]
+                own.append(alone)
+        catalogues.run_checks(own, cat_src, data_srcs, policy.enums, types, values, errors)
     rank = {d.file: i for i, d in enumerate(decls)}
     errors.sort(
         key=lambda e: (
@@ -130,6 +140,18 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         )
     )
     return Read(decls, values, errors, checked)
+
+
+def _reads_catalogues(expr: str) -> bool:
+    """Whether a check's expression reads catalog.ID (a check that does not
+    parse is taken as one that does: the policy's load reported it)."""
+    from dsl import ast, parse
+
+    try:
+        tree = parse(expr)
+    except PolicyError:
+        return True
+    return any(isinstance(n, ast.Name) and n.id == "catalog" for n in ast.walk(tree))
 
 
 __all__ = ["CatalogueUsageError", "Read", "data_file", "read"]

@@ -43,10 +43,7 @@ def _fail(err: PolicyError, code: int | None = None):
     sys.exit(code if code is not None else err.exit_code)
 
 
-_UNCHECKED = (
-    "(the declared checks of the entries, and those between catalogues, run once "
-    "these errors are fixed)"
-)
+_UNCHECKED = "(the declared checks that read other catalogues run once these errors are fixed)"
 
 
 def _where(policy, directory) -> str:
@@ -234,6 +231,8 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
         click.echo(
             f"not published: {len(errors)} error(s) in {_where(policy, directory)}", err=True
         )
+        if not got.checked:
+            click.echo(_UNCHECKED, err=True)
         sys.exit(EXIT_ERRORS)
     if directory is not None:
         sources = [directory / data_file(d) for d in got.catalogues]

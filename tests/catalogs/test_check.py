@@ -149,6 +149,7 @@ def test_every_entry_error_is_reported_with_its_position(policy, tmp_path):
         ("key_industry.yaml", line_of(path, "[专项, 特级]"), 13),
         ("key_industry.yaml", line_of(path, "code: ZD-003"), 5),
         ("key_industry.yaml", line_of(path, "colour: 红"), 13),
+        ("key_industry.yaml", line_of(path, "code: zd-5"), 11),
     ]
     messages = [g[2] for g in found]
     assert "is not a real date of the form YYYY-MM-DD" in messages[0]
@@ -158,11 +159,14 @@ def test_every_entry_error_is_reported_with_its_position(policy, tmp_path):
     assert messages[3] == "the entry has no 'name' (名称)"
     assert messages[4] == "catalogue key_industry has no field 'colour'"
     assert errors[4].hint == "did you mean 'hours'?"
+    # a declared check of the entry on its own (no other catalogue read) runs too
+    assert messages[5].startswith("代码须为 ZD- 加三位数字（如 ZD-001） (check code_form:")
     assert [g[1] for g in found][1:] == [
         "catalogue key_industry ZD-001",
         "catalogue key_industry ZD-002",
         "catalogue key_industry ZD-003",
         "catalogue key_industry ZD-004",
+        "catalogue key_industry code=zd-5",
     ]
 
 
@@ -183,9 +187,14 @@ def test_yaml_syntax_error_is_reported_and_other_files_still_checked(policy, tmp
     folder = make_dir(tmp_path, key_industry="key_industry_syntax", general="general_duplicates")
     got, errors = check(policy, folder)
     assert by_id(got, "key_industry").entries == []
-    assert [where(e)[:2] for e in errors] == [("key_industry.yaml", 6), ("general.yaml", 13)]
+    assert [where(e)[:2] for e in errors] == [
+        ("key_industry.yaml", 6),
+        ("general.yaml", 13),
+        ("general.yaml", 14),
+    ]
     assert errors[0].message.startswith("YAML syntax: ")
     assert "the key code=YB-002 is used twice (also at line 11)" in errors[1].message
+    assert errors[2].message.startswith("不是取自原文的条目须标注 sample: true")
 
 
 def test_missing_catalogue_file_is_an_error(policy, tmp_path):
@@ -208,12 +217,15 @@ def test_wrong_catalogue_in_a_file_is_an_error_at_its_catalogue_line(policy, tmp
     folder = make_dir(tmp_path)
     shutil.copy(VALID / "general.yaml", folder / "key_industry.yaml")
     _, errors = check(policy, folder)
-    assert [(where(e), e.message) for e in errors] == [
-        (
-            ("key_industry.yaml", 2, 12),
-            "this file holds catalogue 'general', declared as 'key_industry'",
-        )
-    ]
+    assert (where(errors[0]), errors[0].message) == (
+        ("key_industry.yaml", 2, 12),
+        "this file holds catalogue 'general', declared as 'key_industry'",
+    )
+    # its entries then fail the key-industry catalogue's own checks
+    assert {e.message.split(" (check ")[1].split(":")[0] for e in errors[1:]} == {
+        "code_form",
+        "has_industry",
+    }
 
 
 # ------------------------------------------------------------- checks
@@ -231,7 +243,15 @@ def test_duplicate_keys(policy, tmp_path):
                 f"(also at line {line_of(path, 'YB-002, name: 家政')})"
             ),
             "catalogue general",
-        )
+        ),
+        (
+            ("general.yaml", line_of(path, "YB-004"), 5),
+            (
+                "不是取自原文的条目须标注 sample: true（或以 cite: {clause, quote} 引用其出处条款） "
+                '(check cited_or_sample: entry.sample or entry.cite.clause != "")'
+            ),
+            "catalogue general code=YB-004",
+        ),
     ]
 
 

@@ -52,7 +52,7 @@ def test_check_reports_errors_with_positions_and_exits_1(tmp_path):
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     heads = [x for x in lines if x.startswith(str(folder))]
-    assert len(heads) == 9
+    assert len(heads) == 10
     assert heads[1] == (
         f"{folder}/key_industry.yaml:13:12 catalogue key_industry ZD-001: "
         '标准课时 (hours): expected a number, found "很多"'
@@ -61,9 +61,11 @@ def test_check_reports_errors_with_positions_and_exits_1(tmp_path):
         h.startswith(f"{folder}/institutions.yaml:48:51 catalogue institutions JG-104: ")
         for h in heads
     )
-    assert lines[-2] == f"9 error(s) in {folder}"
-    # with errors in the entries, the declared checks wait (and it says so)
-    assert lines[-1].startswith("(the declared checks of the entries")
+    assert lines[-2] == f"10 error(s) in {folder}"
+    # the code's form, a declared check of an entry on its own, is reported too
+    assert any(h.startswith(f"{folder}/key_industry.yaml:34:11 ") for h in heads)
+    # with errors in the entries, the checks reading other catalogues wait (and it says so)
+    assert lines[-1].startswith("(the declared checks that read other catalogues run once")
     assert "Traceback" not in r.output
 
 
@@ -122,7 +124,7 @@ def test_publish_refuses_catalogues_with_errors(tmp_path):
     r = run("publish", "--out", out, "--catalogs", folder)
     assert r.exit_code == 1
     assert "the key code=YB-002 is used twice (also at line 11)" in r.stderr
-    assert r.stderr.splitlines()[-1] == f"not published: 1 error(s) in {folder}"
+    assert r.stderr.splitlines()[-2] == f"not published: 2 error(s) in {folder}"
     assert not out.exists()
 
 
