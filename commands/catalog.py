@@ -18,7 +18,7 @@ import click
 
 from catalogs.paths import display_path
 from catalogs.site import FORMATS
-from dsl.errors import PolicyError
+from dsl.errors import ErrorList, PolicyError
 
 from .conventions import EXIT_INPUT as EXIT_USAGE
 from .conventions import EXIT_OK, POLICY_OPTION, guarded
@@ -110,7 +110,22 @@ def check_cmd(directory: Path | None, fmt: str, policy_dir):
     from catalogs import show
     from catalogs.read import read
 
-    policy = _policy(policy_dir)
+    try:
+        policy = _policy(policy_dir)
+    except PolicyError as err:
+        # a policy folder whose catalogue files have errors does not load:
+        # its errors, as a tool reading --format json expects them
+        if fmt != "json":
+            raise
+        found = err.errors if isinstance(err, ErrorList) else [err]
+        click.echo(
+            json.dumps(
+                {"ok": False, "checked": False, "errors": [e.to_json() for e in found]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        sys.exit(err.exit_code)
     try:
         got = read(policy, directory)
     except PolicyError as err:

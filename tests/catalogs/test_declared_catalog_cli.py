@@ -42,6 +42,14 @@ def test_check(tmp_path):
     r = run("catalog", "check", "--policy", bad)
     assert r.returncode == 1
     assert "occupations.yaml:14:" in r.stderr and "条目须至少列出一个补贴等级" in r.stderr
+    # for tools: the same error as one JSON object on stdout, not text on stderr
+    r = run("catalog", "check", "--policy", bad, "--format", "json")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["ok"] is False and out["checked"] is False
+    (err,) = out["errors"]
+    assert err["file"].endswith("occupations.yaml") and err["line"] == 14
+    assert "条目须至少列出一个补贴等级" in err["message"]
 
 
 def test_publish_a_site_from_the_declaration(tmp_path):
