@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import display
+from .formats import FORMATS, FormatError
 from .model import Policy
 
 FAILED, MISSING, HELD = "failed", "missing", "held"
@@ -115,8 +116,16 @@ class PlainDecision:
 class Plain:
     """Turns decision JSON into PlainDecision, with the policy's labels."""
 
-    def __init__(self, policy: Policy, lang: str = "zh", records: dict | None = None):
+    def __init__(
+        self,
+        policy: Policy,
+        lang: str = "zh",
+        records: dict | None = None,
+        masked: bool = False,
+    ):
         self.policy = policy
+        # a fact declared with a masking format (an ID number) is shown masked
+        self.masked = masked
         self.lang = lang if lang in WORDS else "zh"
         self.w = WORDS[self.lang]
         # labels of catalogue tables as the rules read them (catalog.NAME)
@@ -147,6 +156,13 @@ class Plain:
         type_ = decl.type if decl else None
         if isinstance(value, list):
             return self.w["list_sep"].join(self.value(path + "[]", v) for v in value) or "—"
+        if self.masked and isinstance(value, str) and decl is not None and decl.format:
+            fmt = FORMATS.get(decl.format)
+            if fmt is not None:
+                try:
+                    return display.visible(fmt.mask(fmt.normalise(value)))
+                except FormatError:
+                    return display.visible(fmt.mask(value))
         if isinstance(value, dict):
             parts = []
             for k, v in value.items():

@@ -48,10 +48,16 @@ class DecisionView:
 
 
 def decision_views(
-    policy, data: dict, lang: str, grants=None, derived: set[str] | frozenset = frozenset()
+    policy,
+    data: dict,
+    lang: str,
+    grants=None,
+    derived: set[str] | frozenset = frozenset(),
+    masked: bool = False,
 ) -> list[DecisionView]:
-    """``derived``: the facts the ledger made from its grants (marked so)."""
-    plain = Plain(policy, lang, records=(policy.notice or {}).get("records"))
+    """``derived``: the facts the ledger made from its grants (marked so);
+    ``masked``: ID numbers (facts with a masking format) shown masked."""
+    plain = Plain(policy, lang, records=(policy.notice or {}).get("records"), masked=masked)
     by_program = {g.program: g for g in (grants or [])}
     out = []
     for d in data.get("decisions") or []:

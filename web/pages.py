@@ -39,6 +39,11 @@ STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
 QUEUE_ROWS = 200  # rows of the queue shown at once
 EVERYONE = ("admin", "caseworker", "reviewer", "finance", "auditor", "read-only")
+# who sees an applicant's ID number whole: those who check it against the
+# person (caseworker, reviewer), pay them (finance), reproduce a decision
+# (auditor) or administer the system; a read-only user, like the public
+# list, sees it masked by the format the policy declares for it
+WHOLE_IDS = ("admin", "caseworker", "reviewer", "finance", "auditor")
 # the role each step takes: the same as the service's API (service/applications.py)
 ROLES = {
     "apply": ("caseworker",),
@@ -647,10 +652,14 @@ def _application_page(
     lang = lang_of(request)
     app = ledger.application(session.user, app_id)
     trail = ledger.trail(session.user, app_id)
-    views = decision_views(p.policy, app.decision, lang, app.grants, p.derived)
+    whole = session.role in WHOLE_IDS
+    views = decision_views(p.policy, app.decision, lang, app.grants, p.derived, masked=not whole)
     recorders = {f.recorded_by for f in app.facts_recorded}
     own = session.user == app.submitted_by or session.user in recorders
-    facts = _facts(p, app, lang)
+    facts = _facts(p, app, lang, masked=not whole)
+    person = app.person
+    if person and not whole:
+        person = ledger.rules.person.mask(person)
     payable = [
         (g, i)
         for g in app.grants
@@ -665,6 +674,7 @@ def _application_page(
         status=status,
         session=session,
         app=app,
+        person=person,
         views=views,
         trail=trail,
         facts=facts,
@@ -679,12 +689,13 @@ def _application_page(
     )
 
 
-def _facts(p: Pages, app, lang: str) -> list[tuple[str, str, str]]:
+def _facts(p: Pages, app, lang: str, masked: bool = False) -> list[tuple[str, str, str]]:
     """(label, value, note) of every fact the latest decision read, in the
-    order facts.yaml declares them; derived and recorded ones marked."""
+    order facts.yaml declares them; derived and recorded ones marked;
+    ``masked``: an ID number (a fact with a masking format) shown masked."""
     from interpreter.plain import Plain
 
-    plain = Plain(p.policy, lang)
+    plain = Plain(p.policy, lang, masked=masked)
     facts = (app.decision.get("case") or {}).get("facts") or {}
     recorded = {f.path for f in app.facts_recorded}
     out = []

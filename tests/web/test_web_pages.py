@@ -750,3 +750,26 @@ def test_a_name_cannot_forge_what_the_page_shows(office, desks):
         page = desks["read-only"].get(path).text
         assert "<script>alert" not in page and "\u202e" not in page and "\u200b" not in page
         assert "李\\u202e明&lt;script&gt;alert(1)&lt;/script&gt;\\u200b" in page, path
+
+
+def test_a_read_only_user_sees_id_numbers_masked(office, desks):
+    """The claim's page shows the applicant's ID number whole to those who
+    check, pay or audit it, and masked (by the format facts.yaml declares) to a
+    read-only user — in the heading and in the table of facts."""
+    from interpreter.formats import mask_resident_id
+
+    number = pid(41)
+    app_id = submitted(
+        desks["caseworker"], {**VOCATIONAL, "applicant.id": number, "applicant.name": "赵敏"}
+    )
+    masked = mask_resident_id(number)
+    assert masked != number and "*" in masked
+    page = desks["read-only"].get(f"/ui/applications/{app_id}").text
+    assert number not in page
+    person = re.search(r'<dd id="person">(.*?)</dd>', page, re.S).group(1)
+    assert masked in person
+    facts = re.search(r'<table class="facts" id="facts">(.*?)</table>', page, re.S).group(1)
+    assert masked in facts
+    for desk in ("caseworker", "reviewer", "finance", "auditor"):
+        page = desks[desk].get(f"/ui/applications/{app_id}").text
+        assert number in page, desk
