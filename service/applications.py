@@ -8,7 +8,9 @@ payable), invalid 422.
 
 Roles: caseworker (经办) submits and records facts; reviewer (审核) approves or
 rejects; finance records payments; auditor verifies the audit chain; every
-role (read-only too) reads applications and the publicity list.
+role (read-only too) reads applications and the publicity list. A role that
+may not see an applicant's ID number whole (read-only: ``web.masking``, the
+rule the officer pages follow) reads every application masked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
+
+from web.masking import sees_whole_ids
 
 from .auth import Principal, require
 from .decisions import case_body, read_body
@@ -80,6 +84,14 @@ def _json(data, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
+def _for(request: Request, who: Principal, data: dict) -> dict:
+    """An application's JSON as ``who`` may read it: ID numbers whole for the
+    roles that work with them, masked for any other (``web.masking``)."""
+    if sees_whole_ids(who.role):
+        return data
+    return request.app.state.service.id_mask.application(data)
+
+
 @router.post(
     "/v1/applications",
     status_code=201,
@@ -99,7 +111,7 @@ async def submit(request: Request, who: Principal = Depends(require(*ROLES["subm
         case = parse_case_bytes(body, "request")
         app = ledger.submit(who.user, case, source="request", raw=body)
         service.log_ledger_decision(app, who.user, "applications")
-        return app.to_json()
+        return _for(request, who, app.to_json())
 
     return _json(await service.run_io(work), 201)
 
@@ -127,7 +139,7 @@ def applications(
         submitted_from=submitted_from,
         submitted_until=submitted_until,
     )
-    return _json([s.to_json() for s in found])
+    return _json([_for(request, who, s.to_json()) for s in found])
 
 
 @router.get(
@@ -137,7 +149,7 @@ def applications(
     summary="One application: the claim, its decision and explanation, its grants",
 )
 def application(request: Request, app_id: int, who: Principal = Depends(require(*ROLES["read"]))):
-    return _json(ledger_of(request).application(who.user, app_id).to_json())
+    return _json(_for(request, who, ledger_of(request).application(who.user, app_id).to_json()))
 
 
 @router.post(
@@ -150,7 +162,7 @@ def review(
     request: Request, app_id: int, body: Review, who: Principal = Depends(require(*ROLES["review"]))
 ):
     app = ledger_of(request).review(who.user, app_id, approve=body.approve, reason=body.reason)
-    return _json(app.to_json())
+    return _json(_for(request, who, app.to_json()))
 
 
 @router.post(
@@ -165,7 +177,7 @@ def record(
     service = request.app.state.service
     app = ledger_of(request).record_fact(who.user, app_id, body.facts)
     service.log_ledger_decision(app, who.user, "applications/facts")
-    return _json(app.to_json())
+    return _json(_for(request, who, app.to_json()))
 
 
 @router.post(

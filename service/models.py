@@ -344,7 +344,11 @@ class Application(_Model):
 
     id: int
     status: Literal["submitted", "approved", "rejected"]
-    person: str | None = Field(description="the person's ID number, normalised")
+    person: str | None = Field(
+        description="the person's ID number, normalised; masked (e.g. 3704**********441X) "
+        "for a role that does not see ID numbers whole (read-only), as are the ID numbers "
+        "in the claim, its facts and its decision"
+    )
     name: str | None
     source: str | None
     case: dict[str, Any] = Field(description="the claim as submitted")
@@ -363,7 +367,10 @@ class Application(_Model):
 class ApplicationSummary(_Model):
     id: int
     status: Literal["submitted", "approved", "rejected"]
-    person: str | None
+    person: str | None = Field(
+        description="the person's ID number, normalised; masked for a role that does not "
+        "see ID numbers whole (read-only)"
+    )
     submitted_by: str
     submitted_at: str
     programs: list[dict[str, Any]] = Field(description="per program: outcome, amount, grant status")

@@ -46,13 +46,16 @@ class Service:
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
         self.ledger = None  # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
+        self.id_mask = None  # with a ledger: web.masking.IdMask, for the read-only role
         if settings.db_url:
             from ledger.api import Ledger
+            from web.masking import IdMask
 
             from .tokens import TokenStore
 
             self.ledger = Ledger.open(settings.db_url, policy=self.policy)
             self.tokens = TokenStore(self.ledger)
+            self.id_mask = IdMask(self.policy, self.ledger.rules.person.mask)
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the process's decision thread."""

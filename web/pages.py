@@ -30,6 +30,7 @@ from interpreter.display import money_figures
 
 from .explain import decision_views
 from .form import FormSpec
+from .masking import sees_whole_ids
 from .sessions import COOKIE, SIGNIN_COOKIE, Session, SessionStore, same
 from .words import LANGS, WORDS
 
@@ -39,11 +40,6 @@ STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
 QUEUE_ROWS = 200  # rows of the queue shown at once
 EVERYONE = ("admin", "caseworker", "reviewer", "finance", "auditor", "read-only")
-# who sees an applicant's ID number whole: those who check it against the
-# person (caseworker, reviewer), pay them (finance), reproduce a decision
-# (auditor) or administer the system; a read-only user, like the public
-# list, sees it masked by the format the policy declares for it
-WHOLE_IDS = ("admin", "caseworker", "reviewer", "finance", "auditor")
 # the role each step takes: the same as the service's API (service/applications.py)
 ROLES = {
     "apply": ("caseworker",),
@@ -652,7 +648,7 @@ def _application_page(
     lang = lang_of(request)
     app = ledger.application(session.user, app_id)
     trail = ledger.trail(session.user, app_id)
-    whole = session.role in WHOLE_IDS
+    whole = sees_whole_ids(session.role)
     views = decision_views(p.policy, app.decision, lang, app.grants, p.derived, masked=not whole)
     recorders = {f.recorded_by for f in app.facts_recorded}
     own = session.user == app.submitted_by or session.user in recorders

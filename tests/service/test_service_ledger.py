@@ -251,6 +251,45 @@ def test_publicity_is_masked(desk):
         assert number not in r.text and row["id_number"] in r.text
 
 
+def test_a_read_only_user_reads_id_numbers_masked(desk):
+    """GET /v1/applications[/{id}]: the read-only role sees the ID number masked
+    by the format facts.yaml declares (as on the officer pages), in the person,
+    the claim, the facts its decision read and anywhere else; every other role
+    sees it whole."""
+    from service import models
+
+    case = json.loads((EXAMPLES / "technician_training_senior_technician.json").read_text())
+    number = case["applicant"]["id"]
+    masked = number[:4] + "*" * 10 + number[-4:]
+    r = desk.submit("technician_training_senior_technician.json")
+    assert r.status_code == 201, r.text
+    submitted = r.json()
+    app_id = submitted["id"]
+    assert submitted["person"] == number  # the caseworker's own answer: whole
+    for role in ROLE_TOKEN:
+        one = desk.call("GET", f"/v1/applications/{app_id}", role)
+        listed = desk.call("GET", "/v1/applications", role)
+        assert one.status_code == 200 and listed.status_code == 200, (role, one.text)
+        app = one.json()
+        [row] = [a for a in listed.json() if a["id"] == app_id]
+        models.Application.model_validate(app)
+        models.ApplicationSummary.model_validate(row)
+        if role == "read-only":
+            assert number not in one.text and number not in listed.text
+            assert app["person"] == row["person"] == masked
+            assert app["case"]["applicant"]["id"] == masked
+            assert app["decision"]["case"]["facts"]["applicant"]["id"] == masked
+            # nothing else changed: the rest is the claim as the others read it
+            assert app["decision"]["decisions"] == submitted["decision"]["decisions"]
+            assert app["case"]["applicant"]["name"] == case["applicant"]["name"]
+        else:
+            assert app == submitted, role
+            assert row["person"] == number, role
+    # a read-only user may still find the claim by the whole number
+    found = desk.call("GET", "/v1/applications", "read-only", params={"person": number}).json()
+    assert [a["person"] for a in found if a["id"] == app_id] == [masked]
+
+
 def test_no_one_approves_their_own_claim(desk):
     r = desk.submit("pre_job_training_senior.json", user="ben")
     assert r.status_code == 201, r.text
