@@ -12,66 +12,36 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import os
-import sys
 
 import click
 
-EXIT_OK, EXIT_POLICY, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+from .guard import (  # noqa: F401 - the exit codes, named here for every command
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_POLICY,
+    run_guarded,
+)
 
 
-def _fail(err) -> None:
-    click.echo(err.render(), err=True)
-    sys.exit(err.exit_code)
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def guarded(fn):
-    """Turn PolicyError into its message and exit code; never a traceback."""
+    """Turn PolicyError into its message and exit code; never a traceback
+    (``guard.run_guarded``; click's own exits and usage errors go up to click)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from dsl.errors import PolicyError
-        from interpreter.outputs import WRITE_ERRORS, OutputError, silence_stdout, write_error
-
-        try:
-            result = fn(*args, **kwargs)
-            sys.stdout.flush()  # a full disk under `> file` is found here, not at exit
-            return result
-        except PolicyError as err:
-            if isinstance(err, OutputError):
-                silence_stdout()
-            _fail(err)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            # one line and 130, not click's "Aborted!" and 1 (a broken policy)
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except OSError as exc:
-            if isinstance(exc, BrokenPipeError) or exc.errno not in WRITE_ERRORS:
-                if os.environ.get("POLICY_DEBUG") or isinstance(exc, BrokenPipeError):
-                    raise
-                _internal(exc)
-            # standard output could not be written (`policy eval case > /dev/full`)
-            silence_stdout()
-            _fail(write_error(exc, "output", "<stdout>", partial=True))
-        except Exception as exc:
-            if os.environ.get("POLICY_DEBUG"):
-                raise
-            _internal(exc)
+        return run_guarded(
+            lambda: fn(*args, **kwargs),
+            _echo_err,
+            (click.exceptions.Exit, click.ClickException, SystemExit),
+        )
 
     return wrapper
-
-
-def _internal(exc: BaseException) -> None:
-    click.echo(
-        f"internal error: {type(exc).__name__}: {exc}\n"
-        "  this is a bug in `policy`; run again with POLICY_DEBUG=1 "
-        "to see where it happened",
-        err=True,
-    )
-    sys.exit(EXIT_INTERNAL)
 
 
 class _Date(click.ParamType):

@@ -128,34 +128,15 @@ def eval_cmd(
     it used, the standard applied and since when, and the quoted source text.
     Exit 0 whatever the outcome; 2 for a bad case file; 1 for a broken policy.
     """
-    import hashlib
-
-    from interpreter.cases import read_case_file
-    from interpreter.evaluate import Evaluator
-    from interpreter.outputs import Outputs
-    from interpreter.render import TextRenderer, dumps, result_json
+    from .evaluation import evaluate_case
 
     if replay_file is not None:
         return _replay(replay_file, policy_dir, revisions, fmt, out_path, force, other_policy)
     if case_file is None:
         raise click.UsageError("give a CASE.json (or --replay DECISION.json)")
-    with Outputs(inputs=[case_file, *revisions], force=force) as outs:
-        out = outs.open(out_path, "decision")
-        policy = load(policy_dir, revisions, lazy=True)
-        data, raw = read_case_file(case_file)
-        name = "<stdin>" if case_file == "-" else case_file
-        res = Evaluator(policy).decide(
-            data, as_of=as_of, programs=list(programs) or None, case_name=name
-        )
-        res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
-        if fmt == "json":
-            out.write(dumps(result_json(policy, res)) + "\n")
-        elif full:
-            out.write(TextRenderer(policy, lang).render(res))
-        else:
-            from interpreter.plain_text import PlainTextRenderer
-
-            out.write(PlainTextRenderer(policy, lang).render(result_json(policy, res)))
+    evaluate_case(
+        case_file, policy_dir, revisions, as_of, fmt, lang, programs, full, out_path, force
+    )
 
 
 def _replay(path, policy_dir, revisions, fmt, out_path, force, other_policy=False):

@@ -1,7 +1,8 @@
 """What `policy eval` imports (issue 21, point 3): with a warm cache, only
 what the decision needs — not Lark (every syntax tree comes from the cache),
 not jsonschema (every file's validation does), not the YAML parser (every
-policy file comes parsed) — and the same output either way."""
+policy file comes parsed), not click (a plain `policy eval CASE.json` is read
+without it: commands/quickeval.py) — and the same output either way."""
 
 import os
 import subprocess
@@ -11,6 +12,8 @@ from tests.helpers import ROOT
 
 EXAMPLE = ROOT / "examples" / "skill_upgrade_senior.json"
 HEAVY = ("lark", "jsonschema", "yaml")
+# what no `policy eval` of these plain shapes imports, warm or cold
+NEVER = ("click",)
 
 # the command as the console script runs it, then the heavy modules it loaded
 CODE = f"""
@@ -23,7 +26,7 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY + NEVER!r}))
 sys.stderr.write("LOADED " + ",".join(loaded) + "\\n")
 sys.exit(code)
 """
