@@ -2,10 +2,12 @@
 builder and the words of a parse failure. Imported by ``parser.parse`` only
 when an expression is not in the policy cache.
 
-The grammar is built once per process, in memory (about 0.1 s). Lark's own
-on-disk cache is not used: it is a pickle in the shared temporary folder,
-which any local user could plant (docs/security.md). A typical clause parses
-in well under a millisecond.
+The parser is made once per process by ``lalr.parser()``: from the LALR
+tables shipped with the package when they were generated from this grammar
+(a few ms), else built from the grammar (about 40 ms). Lark's own on-disk
+cache is not used: it is a pickle in the shared temporary folder, which any
+local user could plant (docs/security.md). A typical clause parses in well
+under a millisecond.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from lark.exceptions import (
 )
 from lark.tree import Meta
 
-from . import ast
+from . import ast, lalr
 from .errors import ParseError, Position
 from .operators import BINARY_RULES
-from .parser import GRAMMAR, _line
+from .parser import _line
 
 
 def _span(meta: Meta) -> ast.Span:
@@ -138,13 +140,7 @@ def _unescape(body: str) -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="basic",
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    return lalr.parser()
 
 
 _BUILDER = _Builder()

@@ -9,10 +9,28 @@ from decimal import Decimal
 
 import pytest
 
-from dsl import ParseError, PolicyError, parse
+from dsl import ParseError, PolicyError, lalr, larkparse, parse
 from dsl import ast as A
 from dsl.operators import KEYWORDS
-from dsl.parser import MAX_DEPTH, MAX_LENGTH
+from dsl.parser import GRAMMAR, MAX_DEPTH, MAX_LENGTH
+
+
+@pytest.fixture(autouse=True, params=["shipped tables", "built from the grammar"], scope="module")
+def _lalr_parser(request):
+    """Every test of this file runs over both ways of making the parser: the
+    LALR tables shipped with the package (what a run uses) and the parser
+    built from grammar.lark (what it falls back on when they do not match)."""
+    if request.param == "shipped tables":
+        assert larkparse._parser().source_path == "<deserialized>"
+        yield
+        return
+    built = lalr.build(GRAMMAR.read_text(encoding="utf-8"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(larkparse, "_parser", lambda: built)
+        larkparse._terminal_words.cache_clear()
+        yield
+    larkparse._terminal_words.cache_clear()
+
 
 LARK_WORDS = (
     "__ANON",
