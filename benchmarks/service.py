@@ -4,6 +4,7 @@ work done in-process, as ratios, in one run.
 
     python benchmarks/service.py                 # --workers 2, 4,000 requests a row
     python benchmarks/service.py --requests 1000 --batch-lines 2000   # quicker
+    python benchmarks/service.py --skip-batch    # the one-case rows and the floor only
 
 It starts the real server (`policy serve --workers N --anonymous-decisions`,
 decisions logged to a temporary file, as a deployment logs them) on a
@@ -21,6 +22,12 @@ of the two CPUs it shares with the server):
     client spent about 110 µs, and that time was counted in the service's
     latency. Then throughput at --concurrency connections (requests/s, an
     asyncio client);
+    the floor, in the same turns as the lean rows: uvicorn started as `policy
+    serve` starts it, serving ``floor_app``, which reads the same POSTed body
+    and answers the service's own lean answer for it (same size, a decision's
+    headers) without deciding. (floor p50 + in-process p50) ÷ in-process p50
+    is the lowest p50 ratio any application could reach on this machine now:
+    when it is 2 or more, the 2× target is out of reach of any application;
  2. one batch request of --batch-lines generated cases (JSON Lines in and
     out), against the `policy batch` command over the same file (as a user
     runs it, start-up included) and against its own loop in this process
@@ -64,27 +71,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workers: int, log: str | None) -> tuple[subprocess.Popen, int]:
-    """`policy serve`; with ``log`` None, uvicorn serving ``empty_app`` instead
-    (the floor: what any request costs before the application does anything)."""
+def start_server(workers: int, log: str | None, answers: str | None = None):
+    """`policy serve`; with ``log`` None, uvicorn serving ``floor_app`` instead
+    (the floor: what a request costs before the application decides anything),
+    answering from ``answers`` (a file of body hash → lean answer)."""
     port = free_port()
     policy = Path(sys.executable).with_name("policy")
+    env = None
     if log is None:
-        # as `policy serve` runs uvicorn (its defaults: httptools, uvloop)
-        cmd = [sys.executable, "-m", "uvicorn", "benchmarks.service:empty_app"]
+        # as `policy serve` runs uvicorn (commands/serve.py: loop and http "auto",
+        # i.e. uvloop and httptools; no access log; log level warning)
+        cmd = [sys.executable, "-m", "uvicorn", "benchmarks.service:floor_app"]
         cmd += ["--workers", str(workers), "--port", str(port), "--no-access-log"]
-        cmd += ["--log-level", "warning"]
+        cmd += ["--log-level", "warning", "--timeout-graceful-shutdown", "10"]
+        env = {**os.environ, FLOOR_ANSWERS: answers or ""}
     else:
         cmd = [str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]
         cmd += ["serve", "--workers", str(workers), "--port", str(port)]
         cmd += ["--anonymous-decisions", "--decision-log", log]
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
     )
     end = time.monotonic() + 60
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise SystemExit(f"policy serve exited: {proc.stderr.read().decode()}")
+            raise SystemExit(f"the server exited: {proc.stderr.read().decode()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -92,18 +108,59 @@ def start_server(workers: int, log: str | None) -> tuple[subprocess.Popen, int]:
                     return proc, port
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("policy serve did not start")
+    raise SystemExit("the server did not start")
 
 
-async def empty_app(scope, receive, send):
-    """The floor: an ASGI application that reads the body and answers ``{}``."""
+# The floor's answers: sha256 of a request body (hex) → the lean answer the
+# service gives it, one JSON object a line, read once by each floor worker.
+FLOOR_ANSWERS = "POLICY_BENCH_FLOOR_ANSWERS"
+EMPTY = "/empty"  # the floor's path that answers {} whatever was sent
+# the size of the Policy-Id and Policy-Hash headers every answer carries
+_FLOOR_HEADERS = [(b"policy-id", b"x" * 18), (b"policy-hash", b"sha256:" + b"0" * 64)]
+_answers: dict[bytes, bytes] | None = None
+
+
+def _floor_answers() -> dict[bytes, bytes]:
+    global _answers
+    if _answers is None:
+        _answers = {}
+        path = os.environ.get(FLOOR_ANSWERS)
+        if path:
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                item = json.loads(line)
+                _answers[bytes.fromhex(item["sha256"])] = item["answer"].encode()
+    return _answers
+
+
+async def floor_app(scope, receive, send):
+    """The floor: an ASGI application that does what POST /v1/decisions must
+    do short of deciding — read the whole body, hash it (an answer names its
+    input's hash), answer with a decision's headers and a body of the same
+    size: the very lean answer the service gives that body, computed
+    beforehand. At ``EMPTY`` (and for a GET: the readiness probe) it answers
+    ``{}``: the floor of any request."""
     if scope["type"] != "http":
         return
-    while (await receive()).get("more_body"):
-        pass
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = b"{}"
+    if scope["path"] != EMPTY and scope["method"] == "POST":
+        got = _floor_answers().get(hashlib.sha256(b"".join(chunks)).digest())
+        if got is None:
+            raise RuntimeError("the floor has no answer for this body")
+        body = got
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"decision-id", b"0" * 32),
+        *_FLOOR_HEADERS,
+    ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"{}"})
+    await send({"type": "http.response.body", "body": body})
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -276,10 +333,31 @@ def amounts(text: str | bytes) -> list:
     return [d["amount"] for d in json.loads(text)["decisions"]]
 
 
+def timed_requests(conn: BlockingConnection, reqs: list[bytes], block, pid: int):
+    """Each request of ``block`` sent alone on ``conn``: (latencies, answers,
+    server CPU seconds, wall seconds)."""
+    lat, answers = [], []
+    start, cpu = time.perf_counter(), server_cpu(pid)
+    for i in block:
+        t = time.perf_counter()
+        answers.append(conn.request(reqs[i]))
+        lat.append(time.perf_counter() - t)
+    return lat, answers, server_cpu(pid) - cpu, time.perf_counter() - start
+
+
 def single_rows(
-    pid: int, port: int, bodies: list[bytes], n: int, concurrency: int, rounds: int
-) -> list[dict]:
+    pid: int,
+    port: int,
+    bodies: list[bytes],
+    n: int,
+    concurrency: int,
+    rounds: int,
+    floor: tuple[int, int] | None = None,
+) -> tuple[list[dict], dict | None]:
+    """The one-case rows; with ``floor`` (the floor server's pid and port),
+    the floor measured in the same turns as the lean rows."""
     rows = []
+    floor_out = None
     per = max(1, n // rounds)
     for explain in (False, True):
         decide = in_process_decider(explain)
@@ -297,9 +375,22 @@ def single_rows(
             decide(b)
             check(i, *conn.request(reqs[i]))
         asyncio.run(drive(port, reqs[: min(n, 500)], concurrency, check))  # every worker
-        # the two take turns, each decision and each request timed alone
+        lanes = []  # the floor's: (name, connection, requests)
+        if floor is not None and not explain:
+            fconn = BlockingConnection(floor[1])
+            empty = [post(EMPTY, b) for b in cases]
+            lanes = [("body", fconn, reqs), ("empty", fconn, empty)]
+            for i in range(min(len(cases), 1000)):  # warm the floor
+                check(i, *fconn.request(reqs[i]))
+                fconn.request(empty[i])
+            asyncio.run(drive(floor[1], reqs[: min(n, 500)], concurrency, check))
+        # they take turns, each decision and each request timed alone
         lat_in, lat_http, ratios = [], [], []
         cpu_in = cpu_http = wall_in = wall_http = 0.0
+        sizes = []
+        flat = {name: [] for name, *_ in lanes}
+        fcpu = {name: 0.0 for name, *_ in lanes}
+        bounds = []  # per turn: (floor p50 + in-process p50) / in-process p50
         for r in range(rounds):
             block = range(r * per, (r + 1) * per)
             li = []
@@ -310,19 +401,23 @@ def single_rows(
                 li.append(time.perf_counter() - t)
             wall_in += time.perf_counter() - start
             cpu_in += time.process_time() - cpu
-            lh, answers = [], []
-            start, cpu = time.perf_counter(), server_cpu(pid)
-            for i in block:
-                t = time.perf_counter()
-                answers.append(conn.request(reqs[i]))
-                lh.append(time.perf_counter() - t)
-            cpu_http += server_cpu(pid) - cpu
-            wall_http += time.perf_counter() - start
+            lh, answers, cpu, wall = timed_requests(conn, reqs, block, pid)
+            cpu_http += cpu
+            wall_http += wall
             for i, (status, body) in zip(block, answers):
                 check(i, status, body)
+            sizes += [len(body) for _, body in answers]
             ratios.append(pct(lh, 50) / pct(li, 50))
             lat_in += li
             lat_http += lh
+            for name, fconn, freqs in lanes:
+                lf, fanswers, cpu, _wall = timed_requests(fconn, freqs, block, floor[0])
+                if any(status != 200 for status, _ in fanswers):
+                    raise SystemExit("the floor's server did not answer 200")
+                flat[name] += lf
+                fcpu[name] += cpu
+                if name == "body":
+                    bounds.append((pct(lf, 50) + pct(li, 50)) / pct(li, 50))
         conn.close()
         many = asyncio.run(drive(port, reqs, concurrency, check))
         done = per * rounds
@@ -343,37 +438,39 @@ def single_rows(
                 "service_p99_us_loaded": pct(many["latencies"], 99) * 1e6,
                 "in_process_cpu_us": cpu_in / done * 1e6,
                 "service_cpu_us": cpu_http / done * 1e6,
+                "answer_bytes": statistics.mean(sizes),
                 "p50_ratios": ratios,
                 "p50_ratio": statistics.median(ratios),
                 "p50_ratio_min": min(ratios),
             }
         )
         rows[-1]["cpu_ratio"] = rows[-1]["service_cpu_us"] / rows[-1]["in_process_cpu_us"]
-    return rows
+        if lanes:
+            lanes[0][1].close()
+            floor_out = {
+                "requests": done,
+                "rounds": rounds,
+                "in_process_p50_us": rows[-1]["in_process_p50_us"],
+                "p50_us": pct(flat["body"], 50) * 1e6,
+                "p99_us": pct(flat["body"], 99) * 1e6,
+                "cpu_us": fcpu["body"] / done * 1e6,
+                "empty_p50_us": pct(flat["empty"], 50) * 1e6,
+                "empty_cpu_us": fcpu["empty"] / done * 1e6,
+                "bound_ratios": bounds,
+                "bound_ratio": statistics.median(bounds),
+                "bound_ratio_min": min(bounds),
+            }
+    return rows, floor_out
 
 
-def floor_row(workers: int, bodies: list[bytes], n: int) -> dict:
-    """The same requests (lean) to uvicorn serving ``empty_app``: the latency
-    and server CPU no application can go below, on this machine, now."""
-    proc, port = start_server(workers, None)
-    try:
-        reqs = [post("/v1/decisions?explain=false", bodies[i % len(bodies)]) for i in range(n)]
-        conn = BlockingConnection(port)
-        for r in reqs[: min(n, 1000)]:
-            conn.request(r)
-        lat = []
-        cpu = server_cpu(proc.pid)
-        for r in reqs:
-            t = time.perf_counter()
-            status, _ = conn.request(r)
-            lat.append(time.perf_counter() - t)
-            if status != 200:
-                raise SystemExit(f"the floor's server answered {status}")
-        cpu = server_cpu(proc.pid) - cpu
-        conn.close()
-    finally:
-        stop_server(proc)
-    return {"p50_us": pct(lat, 50) * 1e6, "p99_us": pct(lat, 99) * 1e6, "cpu_us": cpu / n * 1e6}
+def floor_answers(bodies: list[bytes], path: str) -> None:
+    """The lean answer of each body, for the floor to answer with (a file of
+    JSON lines: the body's sha256, the answer)."""
+    decide = in_process_decider(False)
+    with open(path, "w", encoding="utf-8") as f:
+        for b in bodies:
+            item = {"sha256": hashlib.sha256(b).hexdigest(), "answer": decide(b)}
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
@@ -450,24 +547,43 @@ def main(argv=None) -> int:
     ap.add_argument("--requests", type=int, default=4000, help="requests per row (bounded)")
     ap.add_argument("--concurrency", type=int, default=4, help="connections at once")
     ap.add_argument(
-        "--rounds", type=int, default=5, help="turns of in-process and service latency blocks"
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns of in-process, service and floor latency blocks",
     )
     ap.add_argument("--batch-lines", type=int, default=10000)
     ap.add_argument("--batch-runs", type=int, default=3)
+    ap.add_argument("--skip-batch", action="store_true", help="the one-case rows only")
     ap.add_argument("--json", default=None, metavar="FILE", help="also write the results here")
     args = ap.parse_args(argv)
     bodies = [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
     load = os.getloadavg()[0]
+    batch = None
     with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
-        proc, port = start_server(args.workers, os.path.join(tmp, "decisions.jsonl"))
+        answers = os.path.join(tmp, "answers.jsonl")
+        floor_answers(bodies, answers)
+        # both servers run through the whole run (an idle one costs nothing), so
+        # that the floor takes its turns beside the service and in-process
+        fproc, fport = start_server(args.workers, None, answers)
         try:
-            singles = single_rows(
-                proc.pid, port, bodies, args.requests, args.concurrency, args.rounds
-            )
-            batch = batch_row(proc.pid, port, args.batch_lines, args.batch_runs)
+            proc, port = start_server(args.workers, os.path.join(tmp, "decisions.jsonl"))
+            try:
+                singles, floor = single_rows(
+                    proc.pid,
+                    port,
+                    bodies,
+                    args.requests,
+                    args.concurrency,
+                    args.rounds,
+                    floor=(fproc.pid, fport),
+                )
+                if not args.skip_batch:
+                    batch = batch_row(proc.pid, port, args.batch_lines, args.batch_runs)
+            finally:
+                stop_server(proc)
         finally:
-            stop_server(proc)
-        floor = floor_row(args.workers, bodies, args.requests)
+            stop_server(fproc)
     print(
         f"policy serve --workers {args.workers}; load average {load:.2f} before the run, "
         f"{os.getloadavg()[0]:.2f} after; {os.cpu_count()} CPUs\n"
@@ -488,43 +604,73 @@ def main(argv=None) -> int:
             f"| {r['cpu_ratio']:.2f}× "
             f"| {r['service_per_s_1']:,.0f} / {r['service_per_s']:,.0f} |"
         )
+    lean = singles[0]
     print(
-        f"\nthe floor — uvicorn --workers {args.workers} serving an ASGI app that reads the "
-        f"body and answers {{}} (no FastAPI, no decision), the same requests: p50 / p99 "
-        f"{floor['p50_us']:.0f} / {floor['p99_us']:.0f} µs, server CPU "
-        f"{floor['cpu_us']:.0f} µs a request"
+        f"| the floor: no decision, the same lean answer "
+        f"| {floor['in_process_p50_us']:.0f} (the decision) "
+        f"| {floor['p50_us']:.0f} / {floor['p99_us']:.0f} "
+        f"| **{floor['bound_ratio']:.2f}× ({floor['bound_ratio_min']:.2f}×): the lowest "
+        f"any application could reach** | — / {floor['cpu_us']:.0f} | — | — |"
     )
+    print(
+        f"\nthe floor — uvicorn --workers {args.workers} as `policy serve` runs it, serving an "
+        f"ASGI app that reads the POSTed body, hashes it and answers the service's own lean "
+        f"answer for it ({lean['answer_bytes']:,.0f} bytes on average) with a decision's "
+        f"headers, in the same turns: p50 {floor['p50_us']:.0f} µs, server CPU "
+        f"{floor['cpu_us']:.0f} µs a request (answering {{}}: p50 "
+        f"{floor['empty_p50_us']:.0f} µs, CPU {floor['empty_cpu_us']:.0f} µs). The lowest "
+        f"ratio any application could reach, (floor p50 + in-process p50) ÷ in-process p50: "
+        f"{floor['bound_ratio']:.2f}× (median of the turns; lowest {floor['bound_ratio_min']:.2f}×)"
+    )
+    room = floor["in_process_p50_us"] - floor["p50_us"]  # 2 × in-process − in-process − floor
+    if floor["bound_ratio"] >= 2:
+        print(
+            "  the target (2×) for a lean decision is below what any application could reach "
+            "on this machine now: the floor alone is at least the decision"
+        )
+    else:
+        print(
+            f"  2× leaves {room:.0f} µs of p50 for everything the application does besides "
+            f"deciding (the service spends "
+            f"{lean['service_p50_us'] - floor['p50_us'] - lean['in_process_p50_us']:.0f} µs)"
+        )
     for r in singles:
         added = r["service_p50_us"] - floor["p50_us"]
         print(
             f"  {r['what']}: the service's p50 is the floor + {added:.0f} µs "
             f"(in-process p50 {r['in_process_p50_us']:.0f} µs)"
         )
-    print(
-        "\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
-        "| service cases/s | service ÷ command | service ÷ loop "
-        "| CPU: cases per CPU-second, loop / service | CPU ratio |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| {batch['what']} | {batch['command_per_s']:,.0f} | {batch['in_process_per_s']:,.0f} "
-        f"| {batch['service_per_s']:,.0f} | {batch['command_ratio']:.0%} | {batch['ratio']:.0%} "
-        f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
-        f"| {batch['cpu_ratio']:.0%} |"
-    )
+    if batch is not None:
+        print(
+            "\n| batch | `policy batch` command cases/s | its loop in-process cases/s "
+            "| service cases/s | service ÷ command | service ÷ loop "
+            "| CPU: cases per CPU-second, loop / service | CPU ratio |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print(
+            f"| {batch['what']} | {batch['command_per_s']:,.0f} "
+            f"| {batch['in_process_per_s']:,.0f} "
+            f"| {batch['service_per_s']:,.0f} | {batch['command_ratio']:.0%} "
+            f"| {batch['ratio']:.0%} "
+            f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
+            f"| {batch['cpu_ratio']:.0%} |"
+        )
     worst = max(r["p50_ratio"] for r in singles)
     worst_cpu = max(r["cpu_ratio"] for r in singles)
     print(
         f"\ntarget: the service's p50 per decision at most 2× in-process: worst row "
         f"{worst:.2f}× (median of its turns) {'PASS' if worst <= 2 else 'FAIL'}; "
-        f"CPU per decision (not a target, shown beside it): worst {worst_cpu:.2f}×"
+        f"CPU per decision (not a target, shown beside it): worst {worst_cpu:.2f}×; "
+        f"the floor's bound for a lean decision {floor['bound_ratio']:.2f}×"
     )
-    print(
-        f"target: batch ≥ 80% of policy batch — of the command {batch['command_ratio']:.0%} "
-        f"{'PASS' if batch['command_ratio'] >= 0.8 else 'FAIL'}; of its loop in-process "
-        f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'FAIL'}, "
-        f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'FAIL'}"
-    )
+    if batch is not None:
+        print(
+            f"target: batch ≥ 80% of policy batch — of the command "
+            f"{batch['command_ratio']:.0%} "
+            f"{'PASS' if batch['command_ratio'] >= 0.8 else 'FAIL'}; of its loop in-process "
+            f"{batch['ratio']:.0%} wall {'PASS' if batch['ratio'] >= 0.8 else 'FAIL'}, "
+            f"{batch['cpu_ratio']:.0%} CPU {'PASS' if batch['cpu_ratio'] >= 0.8 else 'FAIL'}"
+        )
     if args.json:
         Path(args.json).write_text(
             json.dumps(

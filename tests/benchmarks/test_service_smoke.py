@@ -48,7 +48,10 @@ def test_the_service_benchmark_runs(tmp_path):
         assert row["requests"] == 40 and len(row["p50_ratios"]) == 2
         for key in ("in_process_p50_us", "service_p50_us", "p50_ratio", "cpu_ratio"):
             assert row[key] > 0, key
-    assert data["floor"]["p50_us"] > 0
+    floor = data["floor"]
+    assert floor["p50_us"] > 0 and floor["empty_p50_us"] > 0 and len(floor["bound_ratios"]) == 2
+    # the lowest reachable ratio: (floor + in-process) ÷ in-process, so above 1
+    assert floor["bound_ratio"] > 1 and "the lowest any application could reach" in r.stdout
     assert data["batch"]["lines"] == 60 and data["batch"]["service_per_s"] > 0
     # the targets are judged, in words
     target = [line for line in r.stdout.splitlines() if line.startswith("target: the service's")]
