@@ -137,7 +137,8 @@ async def floor_app(scope, receive, send):
     do short of deciding — read the whole body, hash it (an answer names its
     input's hash), answer with a decision's headers and a body of the same
     size: the very lean answer the service gives that body, computed
-    beforehand. At ``EMPTY`` (and for a GET: the readiness probe) it answers
+    beforehand, written in one piece as the service writes it (``send_whole``).
+    At ``EMPTY`` (and for a GET: the readiness probe) it answers
     ``{}``: the floor of any request."""
     if scope["type"] != "http":
         return
@@ -159,8 +160,14 @@ async def floor_app(scope, receive, send):
         (b"decision-id", b"0" * 32),
         *_FLOOR_HEADERS,
     ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    # written as the service writes a decision: status line, headers and body at once
+    from service.front import send_whole
+
+    await send_whole(
+        send,
+        {"type": "http.response.start", "status": 200, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )
 
 
 def stop_server(proc: subprocess.Popen) -> None:
