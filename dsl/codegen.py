@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from . import ast
 from . import types as T
-from .errors import EvaluationError
+from .errors import EvaluationError, PolicyError
 from .functions import FUNCTIONS
 from .indexing import Probe, Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
@@ -48,6 +48,7 @@ from .visitor import Visitor, bound, cannot_fail, mentions, names_in
 if TYPE_CHECKING:
     from .environment import Environment
 
+FAILED = object()  # in place of a node computed after the decision whose evaluation failed
 _Literal = ast.Number | ast.String | ast.Bool | ast.Date
 
 MAX_INLINE_DEPTH = 64  # above the loader's limit on definitions nesting (interpreter.sizes)
@@ -685,6 +686,7 @@ def generate_function(
     nodes: list[ast.Node],
     local_nodes: dict[str, ast.Node] | None = None,
     gate: int | None = None,
+    after: int = 0,
 ) -> tuple[Callable[..., Any], str]:
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
@@ -696,8 +698,15 @@ def generate_function(
     nodes when every clause is true, False when a clause is false, else None;
     the amount is computed only for an eligible case, sharing the facts looked
     up and the definitions computed for the clauses.
+    With ``after=n`` too (a batch line: a program's level, the case id), the
+    last ``n`` nodes are computed after the decision, whatever its clauses
+    gave, sharing the facts it looked up; an error in one of them gives
+    ``FAILED`` in its place (the decision stands), and the function returns
+    ``(clause values, rest, (those n values))``.
     Returns the function and its source (kept for audit and debugging).
     """
+    if after and gate is None:
+        raise ValueError("nodes computed after the decision need a gate")
     first = _Gen(env, local_nodes)
     for n in nodes:
         first.gen(n)
@@ -718,7 +727,7 @@ def generate_function(
     if gate is None:
         body += [(f"    e{i} = {code}\n", i) for i, code in enumerate(exprs)]
         body.append(("    return (" + "".join(f"e{i}, " for i in range(len(exprs))) + ")\n", None))
-    else:
+    elif not after:
         clauses = [f"e{i}" for i in range(gate)]
         body += [(f"    e{i} = {code}\n", i) for i, code in enumerate(exprs[:gate])]
         values = "(" + "".join(c + ", " for c in clauses) + ")"
@@ -729,6 +738,26 @@ def generate_function(
         rest = "(" + "".join(f"e{i}, " for i in range(gate, len(exprs))) + ")"
         body.append((f"        return {values}, {rest}\n", None))
         body.append((f"    return {values}, (False if {some} else None)\n", None))
+    else:
+        end = len(exprs) - after
+        clauses = [f"e{i}" for i in range(gate)]
+        body += [(f"    e{i} = {code}\n", i) for i, code in enumerate(exprs[:gate])]
+        values = "(" + "".join(c + ", " for c in clauses) + ")"
+        every = " and ".join(f"{c} is True" for c in clauses) or "True"
+        some = " or ".join(f"{c} is False" for c in clauses) or "False"
+        body.append((f"    if {every}:\n", None))
+        body += [(f"        e{i} = {exprs[i]}\n", i) for i in range(gate, end)]
+        rest = "(" + "".join(f"e{i}, " for i in range(gate, end)) + ")"
+        body.append((f"        R = {rest}\n", None))
+        body.append(("    else:\n", None))
+        body.append((f"        R = False if {some} else None\n", None))
+        for i in range(end, len(exprs)):
+            body.append(("    try:\n", None))
+            body.append((f"        e{i} = {exprs[i]}\n", i))
+            body.append(("    except _PolicyError:\n", None))
+            body.append((f"        e{i} = _FAILED\n", None))
+        tail = "(" + "".join(f"e{i}, " for i in range(end, len(exprs))) + ")"
+        body.append((f"    return {values}, R, {tail}\n", None))
     head = "".join(g.toplevel) + "def rules(facts, as_of, S, C, T=None):\n" + hoisted
     first_line = head.count("\n") + 1
     lines = {first_line + j: i for j, (_text, i) in enumerate(body) if i is not None}
@@ -736,6 +765,8 @@ def generate_function(
     namespace: dict[str, Any] = dict(NAMESPACE)
     namespace["__source__"] = source
     namespace["__lines__"] = lines
+    namespace["_PolicyError"] = PolicyError
+    namespace["_FAILED"] = FAILED
     namespace["K"] = g.consts
     namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]

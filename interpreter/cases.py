@@ -285,6 +285,7 @@ class CaseReader:
         # built for the FAST_AFTER-th case a reader converts, so a command
         # that reads one case (policy eval, a replay) never pays for it.
         self._read_fast: Any = _UNBUILT
+        self._read_text: Any = _UNBUILT
         self._converted = 0
 
     def fast_reader(self) -> Any:
@@ -297,6 +298,16 @@ class CaseReader:
                 else case_reader(self, self.policy.facts, MAX_CASE_DEPTH)
             )
         return self._read_fast
+
+    def text_reader(self) -> Any:
+        """The reader of a case's JSON text (interpreter/jsonreader.py), built
+        now if it is not yet: the facts as ``convert(parse_json_text(text))``
+        gives them, or SLOW, for a batch line; None when there is none."""
+        if self._read_text is _UNBUILT:
+            from .jsonreader import text_reader
+
+            self._read_text = text_reader(self)
+        return self._read_text
 
     def convert(self, data: Any, source: str = "<case>") -> dict:
         fast = self._read_fast

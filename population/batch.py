@@ -51,6 +51,9 @@ from .pool import InternalError, ignore_interrupts, in_order
 JSONL, CSV = "jsonl", "csv"
 LIST_SEPARATOR = "|"
 CHUNK_SIZE = 1000  # records per task sent to a worker (fewer tasks: less work for the parent)
+# whether a batch line may take the short path (population.batchline): the
+# tests turn it off to run the same suite over the general path alone
+SHORT_PATH = True
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
 NO_LEVEL = "—"  # a decision with no level (none given, none applies)
@@ -760,12 +763,54 @@ class Worker:
         from interpreter.cases import parse_json_text
 
         self._parse = parse_json_text
+        # the short path of a line (population.batchline): built for the
+        # second record, then None when the batch cannot take it
+        self._line: Any = _UNSET
+        self._records = 0
         _freeze_once()
 
     def run(self, records: list[Record]) -> list[Outcome]:
         return [self.decide(r) for r in records]
 
     def decide(self, record: Record) -> Outcome:
+        line = self._line
+        if line is not None:
+            if line is _UNSET:
+                line = self._short_path()
+            if line is not None:
+                try:
+                    got = line.line(record)
+                except Exception as exc:
+                    # a bug, not a bad line (those go back to the general path)
+                    if os.environ.get("POLICY_DEBUG"):
+                        raise
+                    raise InternalError(
+                        f"while deciding {self.spec.source}:{record.line}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from None
+                if got is not None:
+                    return got
+        return self.decide_general(record)
+
+    def _short_path(self):
+        """The short path of a line (population.batchline), from the second
+        record on (one record, such as a request's, does not pay for
+        generating it), when the batch can take it; None: every line takes
+        the general path."""
+        from .batchline import BatchLine
+
+        self._records += 1
+        if self._records < 2:
+            return None
+        if not SHORT_PATH or not BatchLine.usable(self):
+            self._line = None
+            return None
+        line = self._line = BatchLine(self)
+        return line
+
+    def decide_general(self, record: Record) -> Outcome:
+        """The general path of a record: what any record, bad ones included,
+        is decided by (``decide`` tries the short path first)."""
         spec = self.spec
         name = f"{spec.source}:{record.line}"
         try:

@@ -222,6 +222,33 @@ def test_failed_node_names_each_node_of_a_generated_function():
     assert failed_node(fn, exc.value) is None  # not raised by fn
 
 
+def test_nodes_computed_after_the_decision():
+    """``after=n``: the last n nodes are computed whatever the clauses gave
+    (a batch line's level and case id), each on its own: an error in one
+    gives FAILED in its place and leaves the decision and the others."""
+    from dsl import Environment, EvaluationError
+    from dsl import types as T
+    from dsl.codegen import FAILED, generate_function
+
+    env = Environment(facts={"a": T.NUMBER, "b": T.NUMBER})
+    texts = ["a > 0", "b > 0", "a + b", "10 / a", "a * 2"]
+    nodes = [env.compile(t).node for t in texts]
+    fn, _src = generate_function(env, nodes, gate=2, after=2)
+    d = {k: Decimal(v) for k, v in {"a": 2, "b": 3}.items()}
+    assert fn(d, None, {}, {}) == ((True, True), (Decimal(5),), (Decimal(5), Decimal(4)))
+    d = {"a": Decimal(0), "b": Decimal(3)}
+    assert fn(d, None, {}, {}) == ((False, True), False, (FAILED, Decimal(0)))
+    values, rest, after = fn({"b": Decimal(3)}, None, {}, {})
+    assert rest is None and values[1] is True and len(after) == 2  # a unknown
+    # an error in a clause is the decision's, as without after
+    bad = [env.compile(t).node for t in ["10 / a > 0", "b > 0", "a", "b"]]
+    fn, _src = generate_function(env, bad, gate=2, after=1)
+    with pytest.raises(EvaluationError):
+        fn({"a": Decimal(0), "b": Decimal(1)}, None, {}, {})
+    with pytest.raises(ValueError):
+        generate_function(env, bad, after=1)  # no gate
+
+
 def test_facts_named_like_the_generated_codes_own_keys_are_traced():
     """A fact named record, call or def is a fact like any other: read once,
     and handed to the explanation (the T list) with the others."""

@@ -3,6 +3,7 @@ accepts exactly as the checking path does, and hands everything else to it:
 the same facts (values and their types), the same refusals and messages."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -141,3 +142,126 @@ def test_the_fast_reader_is_built_for_the_second_case_only(bundled_policy):
     assert reader._read_fast is not _UNBUILT and reader._read_fast is not None
     assert first == second
     assert CaseReader(bundled_policy, numbers_as_text=True).fast_reader() is None
+
+
+# -- the reader of a case's JSON text (interpreter/jsonreader.py) -------------------------
+
+
+def read_text(reader, text):
+    """What the text reader gives, read as ``read`` shows it; None: it did
+    not take the text (the usual path reads it)."""
+    facts = reader.text_reader()(text)
+    if facts is SLOW:
+        return None
+    return (repr(facts), facts)
+
+
+def test_the_text_reader_reads_as_the_checking_path(bundled_policy):
+    """Every text the text reader takes, it reads as the checking path reads
+    the parsed text: the same facts, values and their types; a text the
+    checking path refuses, it never takes."""
+    reader = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    assert reader.text_reader() is not None
+    took = 0
+    for text in texts(bundled_policy):
+        got = read_text(reader, text)
+        if got is None:
+            continue
+        took += 1
+        assert got == read(checking, text), text[:200]
+    assert took > 2500  # the generated cases take it
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "taken"),
+    [
+        (("applicant", "insured_months"), "14", False),  # text for a number
+        (("applicant", "insured_months"), 12.5, False),  # not whole
+        (("applicant", "insured_months"), Decimal("12.0"), True),  # whole, written 12.0
+        (("applicant", "insured_months"), Decimal("-0"), True),  # -0 stays -0
+        (("applicant", "insured_months"), Decimal("1E+1"), True),  # an exponent
+        (("applicant", "insured_months"), Decimal("1e400"), False),  # out of bounds
+        (("applicant", "insured_months"), Decimal("12.0000000000001"), False),  # 13 places
+        (("applicant", "insured_months"), True, False),  # a boolean for a number
+        (("applicant", "insured_months"), None, False),  # null: missing
+        (("applicant", "insured_monthz"), 12, False),  # not declared
+        (("applicant", "_note"), "a note", False),  # a note
+        (("applicant", "name"), "a:b", False),  # a colon in a text
+        (("applicant", "id"), "370405198701011234", False),  # a wrong check digit
+        (("applicant", "id"), "37040519870228441x", True),  # lower-case x: normalised
+        (("certificate",), {"none": True}, False),  # stated none
+        (("certificate", "date"), "2020-02-30", False),  # no such day
+        (("certificate", "date"), "2020-2-3", False),  # not YYYY-MM-DD
+        (("certificate", "level"), "特级", False),  # not an enum value
+        (("training", "start_date"), "2031-01-01", False),  # ends before it starts
+        (("training", "days"), 999, False),  # more days than the period
+        (("history",), [None], False),  # a null item
+        (("history",), "none", False),  # not a list
+        (("applicant", "enterprise_employee"), 1, False),  # not a boolean
+        (("applicant", "name"), "x" * 1001, False),  # too long
+        (("applicant", "name"), "x" * 1000, True),  # as long as may be
+        (("applicant", "name"), "\ud800", False),  # a lone surrogate
+    ],
+)
+def test_the_text_reader_out_of_the_ordinary(bundled_policy, path, value, taken):
+    """What the text reader takes it reads as the checking path does; what
+    it leaves, the checking path reads (and refuses, or reads a null as
+    missing, a note as a note)."""
+    reader = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    base = next(
+        t
+        for t in (
+            dumps_case(c)
+            for c in generate(200, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        )
+        if '"training":{' in t and '"start_date"' in t and '"history"' in t
+    )
+    text = alter_text(base, path, value)
+    got = read_text(reader, text)
+    assert (got is not None) is taken, text
+    if got is not None:
+        assert got == read(checking, text)
+
+
+def alter_text(text, path, value):
+    """``alter``, numbers written as their Decimal's text (12.0, -0, 1E+1)."""
+    data = json.loads(text)
+    node = data
+    for p in path[:-1]:
+        node = node.setdefault(p, {})
+    node[path[-1]] = "\x00NUMBER\x00" if isinstance(value, Decimal) else value
+    out = json.dumps(data, ensure_ascii=False)
+    return out.replace('"\\u0000NUMBER\\u0000"', str(value)) if isinstance(value, Decimal) else out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"applicant": {"name": "a"}, "applicant": {"name": "b"}}',  # a key twice
+        '{"applicant": {"name": "a", "name": "b"}}',  # a key twice, inside
+        '{"applicant": {"name": "a"}, "x": 1}',  # not declared
+        '{"applicant": {"name": "a"}, "_n": {"a": 1}}',  # a note
+        '\ufeff{"applicant": {"name": "a"}}',  # a byte order mark
+        '{"applicant": {"insured_months": NaN}}',
+        '{"applicant": {"insured_months": 1}} x',
+        "[]",
+        '{"applicant": {"name": "a\tb"}}',  # a control character
+    ],
+)
+def test_the_text_reader_leaves_what_the_decoder_refuses(bundled_policy, text):
+    reader = CaseReader(bundled_policy)
+    assert read_text(reader, text) is None
+
+
+def test_the_text_reader_counts_keys_not_colons_in_text(bundled_policy):
+    """A case with a colon inside a text is not taken (its colons and keys
+    differ), nor a key given twice; the same case without either is."""
+    reader = CaseReader(bundled_policy)
+    assert read_text(reader, '{"applicant": {"name": "ab"}}') is not None
+    assert read_text(reader, '{"applicant": {"name": "a:b"}}') is None
+    assert read_text(reader, '{"applicant": {"name": "a", "name": "b"}}') is None
+    assert CaseReader(bundled_policy, numbers_as_text=True).text_reader() is None

@@ -42,11 +42,18 @@ def general_line(policy, evaluator, line: int, text: str) -> str:
     )
 
 
+@pytest.mark.parametrize("short", [True, False], ids=["short path", "general path"])
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_every_line_is_the_general_paths_line(tmp_path, bundled_policy, evaluator, jobs):
+def test_every_line_is_the_general_paths_line(
+    tmp_path, bundled_policy, evaluator, jobs, short, monkeypatch
+):
+    """Over both paths of a batch line: the short one (population.batchline,
+    taken by most lines) and the general one alone."""
     from click.testing import CliRunner
 
     from commands.population import batch as batch_cmd
+
+    monkeypatch.setattr(B, "SHORT_PATH", short)
 
     texts = with_repeated_persons(
         [
@@ -94,3 +101,39 @@ def test_claims_from_generated_code_are_the_closures_claims(bundled_policy, eval
         assert got == claims(checks, res, catalogs)
         found += len(got)
     assert found > 300
+
+
+def test_the_short_path_takes_the_common_lines_and_leaves_the_rest(bundled_policy):
+    """Generated lines take the short path (population.batchline); a bad
+    line, a line with a note or a null, and one whose decision date is
+    unknown are each decided as the general path decides them."""
+    from population.batchline import BatchLine
+
+    texts = [
+        dumps_case(c)
+        for c in generate(400, 23, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+    ]
+    worker = B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy)
+    assert BatchLine.usable(worker)
+    short = BatchLine(worker)
+    records = [B.Record(n, t) for n, t in enumerate(texts, 1)]
+    taken = [short.line(r) for r in records]
+    assert sum(o is not None for o in taken) > 0.9 * len(texts)
+    for r, o in zip(records, taken):
+        want = worker.decide_general(r)
+        if o is not None:
+            assert (o.text, o.tally, o.claims) == (want.text, want.tally, want.claims)
+    odd = [
+        '{"applicant": {"name": "a", "name": "b"}}',  # a key twice: refused
+        '{"applicant": {"name": "a:b", "_note": 1, "insured_months": null}}',
+        '{"applicant": {"name": "a"}}',  # no date: unknown
+        '{"application": {"date": "2020-01-05", "programs": ["no_such_program"]}}',
+        "not json",
+    ]
+    for n, text in enumerate(odd, 1):
+        r = B.Record(n, text)
+        want = worker.decide_general(r)
+        got = worker.decide(r)
+        assert (got.ok, got.text, got.message) == (want.ok, want.text, want.message)
+    assert short.line(B.Record(3, odd[2])) is None
+    assert short.line(B.Record(1, odd[0])) is None

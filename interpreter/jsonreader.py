@@ -1,0 +1,212 @@
+"""A case read from its JSON text in one pass (issue 21): the text decoded
+and typed in C by msgspec, against types generated from ``facts.yaml``, then
+what C does not do finished by Python generated from the same declarations.
+
+It is a short cut, never a judge: ``text_reader(reader)(text)`` gives the
+facts exactly as ``CaseReader.convert(parse_json_text(text))`` would, or
+``SLOW`` when the text is anything but the common case, and then the usual
+path reads it again and says what, if anything, is wrong (every message is
+that path's). What msgspec is asked to check and what is left to Python:
+
+- msgspec: the JSON itself (strict: no NaN, no control character in a
+  string, no lone surrogate), that a record is an object of declared fields,
+  a boolean a boolean, an enum one of its values, text at most 1000
+  characters, a date ``YYYY-MM-DD`` that exists, a list a list of its items,
+  as many as the declaration allows; a null anywhere is refused (the usual
+  path reads it as missing), so is ``{"none": true}`` (a record stated
+  none) and any note (``_`` or ``$``);
+- Python: a number is kept as its JSON text (``msgspec.Raw``) and made a
+  Decimal as the case decoder makes it (the same checks of its text), then
+  checked as the case reader checks it (finite, bounds, whole, money to the
+  fen); a declared format (a resident ID) normalised; a record's
+  constraints; and the keys counted. msgspec drops a key a record does not
+  declare and keeps the last of a key given twice; both are refused by the
+  usual path. Every key of the text is followed by a colon, so when the
+  text has exactly as many colons as the decoded case has keys, no key was
+  dropped or given twice (a colon inside a text value makes the count
+  differ: that case too goes the usual way).
+
+``tests/interpreter/test_fast_reader.py`` compares it with the checking path
+over generated cases, the examples, the bad inputs and altered cases.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+
+from .readers import SLOW, _holds, _leaf
+
+if TYPE_CHECKING:
+    from .cases import CaseReader
+    from .model import FactDecl
+
+ReadText = Callable[[str], Any]  # the JSON text of a case -> its facts, or SLOW
+
+
+class _Unsupported(Exception):
+    """A declaration this reader does not take (the usual path reads every case)."""
+
+
+def text_reader(reader: CaseReader) -> ReadText | None:
+    """The reader of a case's JSON text for ``reader`` (a CaseReader), or
+    None when msgspec is not installed, numbers are read as text, or a
+    declaration is of a kind it does not take."""
+    if reader.numbers_as_text:
+        return None
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - a dependency; the usual path still reads
+        return None
+    try:
+        return _Builder(reader, msgspec).build()
+    except _Unsupported:
+        return None
+
+
+class _Builder:
+    def __init__(self, reader: CaseReader, msgspec: Any):
+        self.reader, self.msgspec = reader, msgspec
+        self.names: dict[str, Any] = {"SLOW": SLOW}
+        self.src: list[str] = []
+        self.count = 0
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def build(self) -> ReadText:
+        from .cases import MAX_CASE_DEPTH
+        from .readers import _depth
+
+        facts = self.reader.policy.facts
+        if _depth(facts) > MAX_CASE_DEPTH:
+            raise _Unsupported
+        case_type = self.record_type(facts, "case")
+        top = self.record_post(facts, None)
+        decode = self.msgspec.json.Decoder(case_type).decode
+        self.src += [
+            "def read(text):",
+            "    try:",
+            f"        case = {self.const(decode)}(text)",
+            # a lone surrogate in the text itself cannot be encoded (ValueError)
+            f"    except ({self.const(self.msgspec.DecodeError)}, ValueError):",
+            "        return SLOW  # the usual path says what it is",
+            f"    n = {top}(case)",
+            "    if n < 0 or n != text.count(':'):",
+            "        return SLOW",
+            "    return case",
+        ]
+        code = compile("\n".join(self.src) + "\n", "<case text reader>", "exec")
+        exec(code, self.names)
+        return self.names["read"]
+
+    # -- the types msgspec decodes to ----------------------------------------------------
+    def type_of(self, decl: FactDecl) -> Any:
+        ms = self.msgspec
+        t = decl.type
+        if t == "boolean":
+            return bool
+        if t == "enum" and decl.enum is not None:
+            values = tuple(self.reader.policy.enums[decl.enum].values)
+            if not values or not all(isinstance(v, str) for v in values):
+                raise _Unsupported
+            return Literal.__getitem__(values)
+        if t == "string":
+            return Annotated[str, ms.Meta(max_length=1000)]
+        if t == "date":
+            return _dt.date
+        if t in ("number", "money"):
+            return ms.Raw  # its text: made a Decimal as the case decoder does
+        if t == "list" and decl.items is not None:
+            from .cases import MAX_LIST_ITEMS
+
+            low = decl.min_items if decl.min_items is not None else 0
+            high = min(
+                MAX_LIST_ITEMS, decl.max_items if decl.max_items is not None else MAX_LIST_ITEMS
+            )
+            if low > high:
+                raise _Unsupported
+            items: Any = self.type_of(decl.items)
+            return Annotated[list[items], ms.Meta(min_length=low, max_length=high)]
+        if t == "record":
+            return self.record_type(decl.fields, decl.path)
+        raise _Unsupported
+
+    def record_type(self, fields: dict[str, FactDecl], path: str) -> Any:
+        self.count += 1
+        name = f"Record{self.count}"
+        return TypedDict(name, {k: self.type_of(d) for k, d in fields.items()}, total=False)  # type: ignore[operator]
+
+    # -- what Python finishes: numbers, formats, constraints, the keys counted -------
+    def record_post(self, fields: dict[str, FactDecl], decl: FactDecl | None) -> str:
+        """The name of a generated function that finishes a decoded record in
+        place and returns the keys it and the records in it have (-1: SLOW)."""
+        self.count += 1
+        fn = f"_record{self.count}"
+        body = ["    n = len(d)"]
+        for name, d in fields.items():
+            lines = self.field_post(d, "v")
+            if not lines:
+                continue
+            body += [f"    v = d.get({name!r})", "    if v is not None:"]
+            body += ["        " + line.replace("SET(x)", f"d[{name!r}] = x") for line in lines]
+        hold = _holds(list(decl.constraints) if decl is not None else [], self.reader, fields)
+        if hold is not None:
+            body += [f"    if not {self.const(hold)}(d):", "        return -1"]
+        body.append("    return n")
+        self.src += [f"def {fn}(d):", *body, ""]
+        return fn
+
+    def field_post(self, decl: FactDecl, v: str) -> list[str]:
+        """Lines that finish the decoded value ``v`` of ``decl`` where it is
+        held (``d[name]``, a list's item), add the keys of its records to
+        ``n``, and ``return -1`` when it is not the common case."""
+        t = decl.type
+        if t in ("number", "money"):
+            conv = self.const(_number(_leaf(self.reader, decl)))
+            return [f"x = {conv}({v})", "if x is SLOW:", "    return -1", "SET(x)"]
+        if t == "string" and decl.format is not None:
+            conv = self.const(_leaf(self.reader, decl))
+            return [f"x = {conv}({v})", "if x is SLOW:", "    return -1", "SET(x)"]
+        if t == "record":
+            fn = self.record_post(decl.fields, decl)
+            return [f"k = {fn}({v})", "if k < 0:", "    return -1", "n += k"]
+        if t == "list" and decl.items is not None:
+            inner = self.field_post(decl.items, "y")
+            if not inner:
+                return []
+            sets = any(line.strip() == "SET(x)" for line in inner)
+            out = [f"for i, y in enumerate({v}):" if sets else f"for y in {v}:"]
+            for line in inner:
+                out.append("    " + line.replace("SET(x)", f"{v}[i] = x"))
+            return out
+        return []
+
+
+def _number(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A number of the case from its JSON text (msgspec.Raw): made a Decimal
+    as the case decoder makes one (cases._int_from_text, decimal_from_text:
+    the same tests of its text), then checked as the case reader checks it
+    (``check``: readers._leaf). SLOW for anything else."""
+    from .cases import MAX_NUMBER_CHARS, number_problem
+
+    def number(raw: Any) -> Any:
+        text = bytes(raw)
+        if not text or text[0] not in _NUMBER_START:
+            return SLOW  # text, a list, true, null: the usual path says what it is
+        s = text.decode("ascii")
+        if "." in s or "e" in s or "E" in s:
+            if number_problem(s) is not None:
+                return SLOW
+        elif len(s) > MAX_NUMBER_CHARS:
+            return SLOW
+        return check(Decimal(s))
+
+    return number
+
+
+_NUMBER_START = frozenset(b"-0123456789")
