@@ -211,6 +211,44 @@ def _found(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _check_field(src: Source, enums: dict, errors: list, d: Any, path: tuple) -> None:
+    """A field of a catalogue declaration, its items' and fields' with it (not
+    a closure that calls itself: a reference cycle, see loader._fact_decl)."""
+    from .loader import _close
+
+    if d["type"] == "enum" and not d.get("values") and d.get("enum") not in enums:
+        errors.append(
+            src.error(
+                path + ("enum",),
+                f"no enum '{d.get('enum')}' in facts.yaml",
+                hint=_close(d.get("enum"), enums),
+            )
+        )
+    if d["type"] == "list" and "items" not in d:
+        errors.append(src.error(path, "a list field needs 'items'"))
+    if d["type"] == "list" and "items" in d:
+        _check_field(src, enums, errors, d["items"], path + ("items",))
+    if d["type"] == "record" and not d.get("fields"):
+        errors.append(src.error(path, "a record field needs 'fields'"))
+    for name, f in (d.get("fields") or {}).items() if d["type"] == "record" else ():
+        _check_field(src, enums, errors, f, path + ("fields", name))
+    if d.get("optional") and "default" not in d and d["type"] in ("number", "money"):
+        errors.append(src.error(path, "an optional number needs a 'default'"))
+    if d.get("labels") is not None:
+        values = (_enum_values(d, enums) if d["type"] == "enum" else None) or []
+        if not values:
+            errors.append(src.error(path + ("labels",), "labels are for an enum's values"))
+        for value in d["labels"] if values else ():
+            if value not in values:
+                errors.append(
+                    src.error(
+                        path + ("labels", value),
+                        f"'{value}' is not a value of this enum",
+                        hint=_close(value, values),
+                    )
+                )
+
+
 def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
     """The declarations of catalogs.yaml (``src``), with their own errors:
     unknown enums, keys and periods naming no field."""
@@ -227,43 +265,10 @@ def declare(src: Source, enums: dict, errors: list) -> list[CatalogueDecl]:
         n = len(errors)
         fields = c["fields"]
 
-        def check_field(d: Any, path: tuple) -> None:
-            if d["type"] == "enum" and not d.get("values") and d.get("enum") not in enums:
-                errors.append(
-                    src.error(
-                        path + ("enum",),
-                        f"no enum '{d.get('enum')}' in facts.yaml",
-                        hint=_close(d.get("enum"), enums),
-                    )
-                )
-            if d["type"] == "list" and "items" not in d:
-                errors.append(src.error(path, "a list field needs 'items'"))
-            if d["type"] == "list" and "items" in d:
-                check_field(d["items"], path + ("items",))
-            if d["type"] == "record" and not d.get("fields"):
-                errors.append(src.error(path, "a record field needs 'fields'"))
-            for name, f in (d.get("fields") or {}).items() if d["type"] == "record" else ():
-                check_field(f, path + ("fields", name))
-            if d.get("optional") and "default" not in d and d["type"] in ("number", "money"):
-                errors.append(src.error(path, "an optional number needs a 'default'"))
-            if d.get("labels") is not None:
-                values = (_enum_values(d, enums) if d["type"] == "enum" else None) or []
-                if not values:
-                    errors.append(src.error(path + ("labels",), "labels are for an enum's values"))
-                for value in d["labels"] if values else ():
-                    if value not in values:
-                        errors.append(
-                            src.error(
-                                path + ("labels", value),
-                                f"'{value}' is not a value of this enum",
-                                hint=_close(value, values),
-                            )
-                        )
-
         roles: dict = {}
 
         for name, d in fields.items():
-            check_field(d, at + ("fields", name))
+            _check_field(src, enums, errors, d, at + ("fields", name))
             role = d.get("role")
             # how the publication reads the field (catalogs.show): of its type, once
             wanted = {"sample": "boolean", "sample_fields": "list", "source": "record"}
@@ -780,42 +785,46 @@ def derive(
     _check_refs(cat_src, decls, fields, errors)
 
 
+def _check_ref(cat_src: Source, fields: dict, errors: list, d: dict, path: tuple) -> None:
+    """The ``ref`` of a field, its items' and fields' with it (not a closure
+    that calls itself: a reference cycle, see loader._fact_decl)."""
+    from .loader import _close
+
+    ref = d.get("ref")
+    if ref is not None:
+        table = fields.get(ref["table"])
+        if table is None:
+            errors.append(
+                cat_src.error(
+                    path + ("ref", "table"),
+                    f"no catalogue or table '{ref['table']}'",
+                    hint=_close(ref["table"], fields),
+                )
+            )
+        else:
+            for part in ("key", "show"):
+                if ref[part] not in table:
+                    errors.append(
+                        cat_src.error(
+                            path + ("ref", part),
+                            f"{ref['table']} has no field '{ref[part]}'",
+                            hint=_close(ref[part], table),
+                        )
+                    )
+    if d.get("items"):
+        _check_ref(cat_src, fields, errors, d["items"], path + ("items",))
+    for name, f in (d.get("fields") or {}).items() if d.get("type") == "record" else ():
+        _check_ref(cat_src, fields, errors, f, path + ("fields", name))
+
+
 def _check_refs(cat_src: Source, decls: list[CatalogueDecl], fields: dict, errors: list) -> None:
     """A field's ``ref: {table, key, show}`` (what the published pages show
     beside a code) names a catalogue or table and two of its fields."""
-    from .loader import _close
-
-    def walk(d: dict, path: tuple) -> None:
-        ref = d.get("ref")
-        if ref is not None:
-            table = fields.get(ref["table"])
-            if table is None:
-                errors.append(
-                    cat_src.error(
-                        path + ("ref", "table"),
-                        f"no catalogue or table '{ref['table']}'",
-                        hint=_close(ref["table"], fields),
-                    )
-                )
-            else:
-                for part in ("key", "show"):
-                    if ref[part] not in table:
-                        errors.append(
-                            cat_src.error(
-                                path + ("ref", part),
-                                f"{ref['table']} has no field '{ref[part]}'",
-                                hint=_close(ref[part], table),
-                            )
-                        )
-        if d.get("items"):
-            walk(d["items"], path + ("items",))
-        for name, f in (d.get("fields") or {}).items() if d.get("type") == "record" else ():
-            walk(f, path + ("fields", name))
 
     for decl in decls:
         at = ("catalogs", _index(cat_src, decl.id), "fields")
         for name, d in decl.fields.items():
-            walk(d, at + (name,))
+            _check_ref(cat_src, fields, errors, d, at + (name,))
 
 
 def _index(src: Source, cid: str) -> int:

@@ -75,3 +75,22 @@ def test_left_off_for_a_caller_that_turned_it_off(cold):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_load_leaves_no_cycle_holding_the_files_it_read(cold):
+    # what the load read (the loader, every file parsed with its YAML nodes)
+    # is freed when it returns, not left for the collector to find: a
+    # function that called itself through its closure held them in a cycle
+    from interpreter.yamlsource import Source
+
+    gc.collect()
+    policy = load_policy()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, Source) or type(o).__name__ == "_Loader"]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
+    assert len(policy.programs) == 7
