@@ -150,7 +150,7 @@ def validate_part(src: Source, schema: str, pointer: str) -> list[PolicyFileErro
         # quoted dates of the part read as dates, as in a whole file
         root = part_validator(schema, pointer).schema
         found: list[tuple] = []
-        _date_paths(src.data, root, root, (), found, 0)
+        _date_paths(src.data, root, root, (), found, 0, _dated(root))
         for path in found:
             parent = src.data
             for key in path[:-1]:
@@ -200,7 +200,7 @@ def read_dates(src: Source, schema: str) -> None:
     file that passed its schema (so every such string is a real YYYY-MM-DD)."""
     root = schema_of(schema)
     found: list[tuple] = []
-    _date_paths(src.data, root, root, (), found, 0)
+    _date_paths(src.data, root, root, (), found, 0, _dated(root))
     for path in found:
         parent = src.data
         for p in path[:-1]:
@@ -209,13 +209,34 @@ def read_dates(src: Source, schema: str) -> None:
             parent[path[-1]] = _dt.date.fromisoformat(parent[path[-1]])
 
 
-def _date_paths(value: Any, schema: Any, root: Any, path: tuple, out: list, depth: int) -> None:
+def _date_paths(
+    value: Any,
+    schema: Any,
+    root: Any,
+    path: tuple,
+    out: list,
+    depth: int,
+    dated: set[int] | None = None,
+) -> None:
+    """The paths in ``value`` of the strings ``schema`` (a part of ``root``)
+    has as dates. ``dated``: the ids of the parts of ``root`` from which a
+    date can be reached (``_dated``); a part that leads to none is not walked
+    (most of a file: a cold load walked every value of every file, once for
+    each subschema applying to it)."""
     if not isinstance(schema, dict) or depth > 64:
+        return
+    if dated is not None and id(schema) not in dated:
         return
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
         _date_paths(
-            value, root.get("$defs", {}).get(ref[len("#/$defs/") :]), root, path, out, depth + 1
+            value,
+            root.get("$defs", {}).get(ref[len("#/$defs/") :]),
+            root,
+            path,
+            out,
+            depth + 1,
+            dated,
         )
     if schema.get("format") == "date" and isinstance(value, str):
         if _ISO_DATE.fullmatch(value) and path not in out:
@@ -223,20 +244,69 @@ def _date_paths(value: Any, schema: Any, root: Any, path: tuple, out: list, dept
         return
     for key in ("allOf", "anyOf", "oneOf"):
         for sub in schema.get(key) or ():
-            _date_paths(value, sub, root, path, out, depth + 1)
+            _date_paths(value, sub, root, path, out, depth + 1, dated)
     for key in ("then", "else"):
-        _date_paths(value, schema.get(key), root, path, out, depth + 1)
+        _date_paths(value, schema.get(key), root, path, out, depth + 1, dated)
     if isinstance(value, dict):
         props = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
         for k, v in value.items():
             if k in props:
-                _date_paths(v, props[k], root, path + (k,), out, depth + 1)
+                _date_paths(v, props[k], root, path + (k,), out, depth + 1, dated)
             elif isinstance(extra, dict):
-                _date_paths(v, extra, root, path + (k,), out, depth + 1)
+                _date_paths(v, extra, root, path + (k,), out, depth + 1, dated)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for i, item in enumerate(value):
-            _date_paths(item, schema["items"], root, path + (i,), out, depth + 1)
+            _date_paths(item, schema["items"], root, path + (i,), out, depth + 1, dated)
+
+
+# id(root) -> (root, the ids of its parts from which a date can be reached);
+# the roots are the cached schemas (schema_of, part_validator), kept here so
+# that an id is never reused for another
+_DATED: dict[int, tuple[Any, set[int]]] = {}
+
+
+def _dated(root: Any) -> set[int]:
+    """The ids of the parts of schema ``root`` from which ``_date_paths``
+    can reach a ``format: date``, following the same keywords it follows."""
+    got = _DATED.get(id(root))
+    if got is not None and got[0] is root:
+        return got[1]
+    defs = root.get("$defs") or {}
+    below: dict[int, list[int]] = {}  # part -> the parts it leads to
+    dates: list[int] = []
+    todo = [root]
+    while todo:
+        part = todo.pop()
+        if id(part) in below:
+            continue
+        nxt: list[Any] = []
+        ref = part.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            nxt.append(defs.get(ref[len("#/$defs/") :]))
+        if part.get("format") == "date":
+            dates.append(id(part))
+        for key in ("allOf", "anyOf", "oneOf"):
+            nxt.extend(part.get(key) or ())
+        nxt += [part.get("then"), part.get("else"), part.get("additionalProperties")]
+        nxt.extend((part.get("properties") or {}).values())
+        nxt.append(part.get("items"))
+        nxt = [n for n in nxt if isinstance(n, dict)]
+        below[id(part)] = [id(n) for n in nxt]
+        todo.extend(nxt)
+    above: dict[int, list[int]] = {}
+    for part_id, ids in below.items():
+        for i in ids:
+            above.setdefault(i, []).append(part_id)
+    reach = set(dates)
+    todo_ids = list(dates)
+    while todo_ids:
+        for up in above.get(todo_ids.pop(), ()):
+            if up not in reach:
+                reach.add(up)
+                todo_ids.append(up)
+    _DATED[id(root)] = (root, reach)
+    return reach
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
