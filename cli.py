@@ -24,7 +24,8 @@ def main():
     if sys.argv[1:2] == ["eval"]:
         from commands.quickeval import run
 
-        code = run(sys.argv[2:])
+        # this process ends with the command: what it loads is kept to the end
+        code = run(sys.argv[2:], keep=True)
         if code is not None:
             sys.exit(code)
     from commands.group import cli

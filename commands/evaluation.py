@@ -17,9 +17,12 @@ def evaluate_case(
     full: bool = False,
     out_path: str = "-",
     force: bool = False,
+    keep: bool = False,
 ) -> None:
     """Decide ``case_file`` under the policy and write the decision (text, the
-    full text, or JSON) to ``out_path``."""
+    full text, or JSON) to ``out_path``. ``keep``: the process ends with this
+    command (``cli.main``), so the policy is loaded to be kept
+    (``load_policy(keep=True)``: out of the garbage collector's way)."""
     import hashlib
 
     from interpreter.cases import read_case_file
@@ -31,7 +34,7 @@ def evaluate_case(
     with Outputs(inputs=[case_file, *revisions], force=force) as outs:
         out = outs.open(out_path, "decision")
         # each program compiled when first needed (conventions.load, lazy)
-        policy = load_policy(policy_dir, revisions=list(revisions), lazy=True)
+        policy = load_policy(policy_dir, revisions=list(revisions), lazy=True, keep=keep)
         data, raw = read_case_file(case_file)
         name = "<stdin>" if case_file == "-" else case_file
         res = Evaluator(policy).decide(

@@ -77,12 +77,14 @@ def parse(args: list[str]) -> dict | None:
     return got
 
 
-def run(args: list[str]) -> int | None:
+def run(args: list[str], keep: bool = False) -> int | None:
     """Evaluate as `policy eval` does and give the exit code; None when the
-    command line is not one ``parse`` reads (nothing was done)."""
+    command line is not one ``parse`` reads (nothing was done). ``keep``:
+    the process ends with this command (``evaluation.evaluate_case``)."""
     kwargs = parse(args)
     if kwargs is None:
         return None
+    kwargs["keep"] = keep
     from .evaluation import evaluate_case
     from .guard import EXIT_OK, run_guarded
 

@@ -94,3 +94,23 @@ def test_a_load_leaves_no_cycle_holding_the_files_it_read(cold):
         gc.garbage.clear()
     assert left == []
     assert len(policy.programs) == 7
+
+
+def test_a_policy_kept_to_the_end_is_frozen_out_of_the_collectors_way(cold):
+    # `policy eval` from the shell keeps its policy until the process ends:
+    # what the load built is not walked by the next collection
+    before = gc.get_freeze_count()
+    try:
+        policy = load_policy(keep=True)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > before + 10_000
+        assert sum(gc.get_count()) < 1_000  # nothing young left to walk
+        assert len(policy.programs) == 7
+    finally:
+        gc.unfreeze()
+
+
+def test_a_policy_not_kept_is_not_frozen(cold):
+    before = gc.get_freeze_count()
+    load_policy()
+    assert gc.get_freeze_count() == before
