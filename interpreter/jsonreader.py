@@ -35,9 +35,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict, cast
 
-from .readers import SLOW, _holds, _leaf
+from .readers import SLOW, _generated_hold, _leaf
 
 if TYPE_CHECKING:
     from .cases import CaseReader
@@ -154,8 +154,12 @@ class _Builder:
                 continue
             body += [f"    v = d.get({name!r})", "    if v is not None:"]
             body += ["        " + line.replace("SET(x)", f"d[{name!r}] = x") for line in lines]
-        hold = _holds(list(decl.constraints) if decl is not None else [], self.reader, fields)
-        if hold is not None:
+        constraints = list(decl.constraints) if decl is not None else []
+        if constraints:
+            # checked by the case reader's generated check itself, without
+            # its memo (the values of a training seldom recur in a batch,
+            # and a key made and hashed per record cost more than the check)
+            hold = _generated_hold(constraints, self.reader, fields)
             body += [f"    if not {self.const(hold)}(d):", "        return -1"]
         body.append("    return n")
         self.src += [f"def {fn}(d):", *body, ""]
@@ -167,7 +171,7 @@ class _Builder:
         ``n``, and ``return -1`` when it is not the common case."""
         t = decl.type
         if t in ("number", "money"):
-            conv = self.const(_number(_leaf(self.reader, decl)))
+            conv = self.const(_number(self.reader, decl))
             return [f"x = {conv}({v})", "if x is SLOW:", "    return -1", "SET(x)"]
         if t == "string" and decl.format is not None:
             conv = self.const(_leaf(self.reader, decl))
@@ -187,12 +191,19 @@ class _Builder:
         return []
 
 
-def _number(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _number(reader: CaseReader, decl: FactDecl) -> Callable[[Any], Any]:
     """A number of the case from its JSON text (msgspec.Raw): made a Decimal
     as the case decoder makes one (cases._int_from_text, decimal_from_text:
     the same tests of its text), then checked as the case reader checks it
-    (``check``: readers._leaf). SLOW for anything else."""
-    from .cases import MAX_NUMBER_CHARS, number_problem
+    (readers._leaf: finite, within bounds, whole, money to the fen), in one
+    call. SLOW for anything else."""
+    from .cases import ABS_LIMIT, MAX_NUMBER_CHARS, number_problem
+
+    t = decl.type
+    low = decl.minimum if decl.minimum is not None else (_ZERO if t == "money" else None)
+    high, integer = decl.maximum, decl.integer
+    places = -reader._places
+    money = t == "money"
 
     def number(raw: Any) -> Any:
         text = bytes(raw)
@@ -204,9 +215,21 @@ def _number(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
                 return SLOW
         elif len(s) > MAX_NUMBER_CHARS:
             return SLOW
-        return check(Decimal(s))
+        v = Decimal(s)
+        if (
+            v.is_finite()
+            and v.copy_abs() <= ABS_LIMIT
+            and (low is None or v >= low)
+            and (high is None or v <= high)
+            and (not integer or v == v.to_integral_value())
+            # finite: its exponent is a number
+            and (not money or cast(int, v.as_tuple().exponent) >= places)
+        ):
+            return v
+        return SLOW
 
     return number
 
 
+_ZERO = Decimal(0)
 _NUMBER_START = frozenset(b"-0123456789")

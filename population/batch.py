@@ -77,7 +77,7 @@ def load_policy_with(policy_dir=None, revisions: Iterable[str] = (), catalogs=No
 # -- reading case files -----------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # one per line: made and read a little faster with slots
 class Record:
     """One case as read from the file, before it is parsed or checked."""
 
@@ -715,7 +715,7 @@ class BatchSpec:
     source: str = "<cases>"  # the case file's name, for messages
 
 
-@dataclass
+@dataclass(slots=True)  # one per line, as Record
 class Outcome:
     """What came of one record: an output line, or a reject line and its message."""
 
@@ -1047,6 +1047,21 @@ def _init_worker(spec: BatchSpec) -> None:
 def block_records(first: int, block: bytes) -> list[Record]:
     """The Records of a block of JSON Lines (CaseFile.raw_blocks), as
     CaseFile.records() reads them: numbered, decoded, blank lines skipped."""
+    long = getattr(block, "long_lines", None)
+    if not long:
+        # the common block: UTF-8 text throughout, decoded at once (a line
+        # not UTF-8 sends the block line by line, to say which)
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            texts = text.split("\n")
+            if texts and not texts[-1]:
+                texts.pop()  # the block ends with a line ending
+            if "\r" in text:
+                texts = [t.rstrip("\r") for t in texts]
+            return [Record(first + i, t) for i, t in enumerate(texts) if t.strip()]
     lines = block.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()  # the block ends with a line ending

@@ -26,7 +26,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from dsl.errors import PolicyError
-from interpreter.decision import INELIGIBLE, CaseResult, Decision
+from interpreter.decision import ELIGIBLE, INELIGIBLE, CaseResult, Decision
 from interpreter.readers import SLOW
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ class BatchLine:
     def _program(self, program) -> tuple:
         """(program, its generated function, where the level is (index in the
         values computed after the decision, or None: LineValues computes it),
-        where the case id is (likewise))."""
+        where the case id is (likewise), whether a real-name check counts
+        its eligible decisions)."""
         got = self.programs.get(program.id)
         if got is None:
             got = self.programs[program.id] = self._build(program)
@@ -137,7 +138,7 @@ class BatchLine:
         fn = generate_function(
             policy.env, nodes + after, lets, gate=len(program.clauses), after=len(after)
         )[0]
-        return program, fn, level, case_id
+        return program, fn, level, case_id, program.id in self.claimed
 
     def _shadowed(self, node, lets: dict) -> bool:
         """Whether a let of the program has the name of anything ``node``
@@ -194,14 +195,16 @@ class BatchLine:
             selected = self._selection(applied)
             standards = (self.by_day.get(day) or self.evaluator._standards_at(day))[0]
             decisions, levels, cid = [], [], None
+            claim = False  # eligible for a program a real-name check counts
             decide = self.evaluator._decision
-            for program, fn, at_level, at_id in selected:
+            for program, fn, at_level, at_id, claimed in selected:
                 values, rest, after = fn(facts, day, standards, catalogs, None)
-                d = (
-                    Decision(program, INELIGIBLE, None, values, [])
-                    if rest is False
-                    else decide(program, values, rest)
-                )
+                if rest is False:
+                    d = Decision(program, INELIGIBLE, None, values, [])
+                else:
+                    d = decide(program, values, rest)
+                    if claimed and d.outcome == ELIGIBLE:
+                        claim = True
                 decisions.append(d)
                 levels.append(after[at_level] if at_level is not None else self)
                 if at_id is not None and cid is None:
@@ -219,15 +222,13 @@ class BatchLine:
             part, amount = render(d, level, day)
             parts.append(part)
             tally.append((d.program.id, d.outcome, amount, level))
-        if cid is None or not selected:
+        if cid is None:  # no program computed it
             cid = self.values.case_id(facts)
         elif cid is failed or cid.__class__ is not str:
             cid = None
         found: tuple = ()
-        worker = self.worker
-        if worker.checks and any(
-            d.outcome == "eligible" and d.program.id in self.claimed for d in decisions
-        ):
+        if claim:
+            worker = self.worker
             res = CaseResult(decisions, day, "decision_date", (), None, None, facts)
             found = worker._claims(worker.checks, res, catalogs, worker._compiled_checks)
         head = self.heads.get(day)
@@ -244,7 +245,8 @@ class BatchLine:
             + lp.middle
             + ",".join(parts)
             + lp.after_decisions
-            + self.encode(cid)
+            # an ID of ASCII letters and digits is its own JSON, quoted
+            + ('"' + cid + '"' if cid and cid.isascii() and cid.isalnum() else self.encode(cid))
             + ',"line":'
             + str(record.line)
             + lp.end,
