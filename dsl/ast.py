@@ -1,4 +1,4 @@
-"""The abstract syntax tree: small frozen dataclasses.
+"""The abstract syntax tree: small frozen records (``dsl.records``).
 
 Each node carries its span in the expression text (``pos``); the span takes no
 part in equality, so ``parse(print(ast)) == ast`` compares structure only.
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .records import Record, field
 
-@dataclass(frozen=True)
-class Span:
+
+class Span(Record, frozen=True):
     """1-based line/column of a node's first and last character (exclusive end)."""
 
     line: int
@@ -26,50 +26,42 @@ class Span:
 NO_SPAN = Span(1, 1, 1, 1)
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(Record, frozen=True):
     pos: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
     def children(self) -> tuple[Node, ...]:
         return ()
 
 
-@dataclass(frozen=True)
-class Number(Node):
+class Number(Node, frozen=True):
     value: Decimal
     percent: bool = False  # written as 60% (value is then 0.6)
 
 
-@dataclass(frozen=True)
-class String(Node):
+class String(Node, frozen=True):
     value: str
 
 
-@dataclass(frozen=True)
-class Bool(Node):
+class Bool(Node, frozen=True):
     value: bool
 
 
-@dataclass(frozen=True)
-class Date(Node):
+class Date(Node, frozen=True):
     value: _dt.date
 
 
-@dataclass(frozen=True)
-class ListLit(Node):
+class ListLit(Node, frozen=True):
     items: tuple[Node, ...]
 
     def children(self) -> tuple[Node, ...]:
         return self.items
 
 
-@dataclass(frozen=True)
-class Name(Node):
+class Name(Node, frozen=True):
     id: str
 
 
-@dataclass(frozen=True)
-class Attr(Node):
+class Attr(Node, frozen=True):
     obj: Node
     name: str
 
@@ -77,8 +69,7 @@ class Attr(Node):
         return (self.obj,)
 
 
-@dataclass(frozen=True)
-class Index(Node):
+class Index(Node, frozen=True):
     obj: Node
     key: Node
 
@@ -86,8 +77,7 @@ class Index(Node):
         return (self.obj, self.key)
 
 
-@dataclass(frozen=True)
-class Lambda(Node):
+class Lambda(Node, frozen=True):
     param: str
     body: Node
 
@@ -95,8 +85,7 @@ class Lambda(Node):
         return (self.body,)
 
 
-@dataclass(frozen=True)
-class Call(Node):
+class Call(Node, frozen=True):
     func: str
     args: tuple[Node, ...]
 
@@ -104,8 +93,7 @@ class Call(Node):
         return self.args
 
 
-@dataclass(frozen=True)
-class Unary(Node):
+class Unary(Node, frozen=True):
     op: str  # "-" or "not"
     operand: Node
 
@@ -113,8 +101,7 @@ class Unary(Node):
         return (self.operand,)
 
 
-@dataclass(frozen=True)
-class Binary(Node):
+class Binary(Node, frozen=True):
     op: str  # a symbol of dsl.operators.BINARY: "+", "==", "in", "and", ...
     left: Node
     right: Node
@@ -123,8 +110,7 @@ class Binary(Node):
         return (self.left, self.right)
 
 
-@dataclass(frozen=True)
-class If(Node):
+class If(Node, frozen=True):
     cond: Node
     then: Node
     else_: Node

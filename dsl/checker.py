@@ -9,21 +9,20 @@ catalogues, definitions) so explanations and lint can use it later.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import ast
 from . import types as T
 from .functions import FUNCTIONS
 from .operators import ARITHMETIC, EQUALITY, LOGICAL, MEMBERSHIP, ORDERING
+from .records import Record, field
 from .visitor import Visitor, bound
 
 if TYPE_CHECKING:
     from .environment import Environment
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Record, frozen=True):
     severity: str  # "error" or "warning"
     message: str
     span: ast.Span
@@ -31,8 +30,7 @@ class Diagnostic:
     code: str = "type"  # a short stable code for tools: name, type, arity, enum, ...
 
 
-@dataclass
-class CheckResult:
+class CheckResult(Record):
     type: T.Type
     diagnostics: list[Diagnostic] = field(default_factory=list)
     facts: set[str] = field(default_factory=set)  # dotted fact paths read

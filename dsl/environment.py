@@ -9,7 +9,6 @@ number of cases (the cel-python shape: environment → compile → evaluate).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 from . import ast
@@ -18,6 +17,7 @@ from .checker import Checker, CheckResult, Diagnostic
 from .compiler import Compiler, Context
 from .errors import CheckError, ErrorList, Position
 from .parser import parse
+from .records import Record
 
 
 def memoised(key: Hashable, fn: Callable[[Context], Any]) -> Callable[[Context], Any]:
@@ -34,8 +34,7 @@ def memoised(key: Hashable, fn: Callable[[Context], Any]) -> Callable[[Context],
     return cached
 
 
-@dataclass
-class Expression:
+class Expression(Record):
     """A checked, compiled expression."""
 
     text: str

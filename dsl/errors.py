@@ -11,15 +11,15 @@ or field it concerns, and renders as the officer sees it::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .records import Record
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(Record, frozen=True):
     """A place in a source file: 1-based line and column."""
 
     source: str | None = None

@@ -11,12 +11,12 @@ import datetime as _dt
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 from . import types as T
 from .errors import EvaluationError
+from .records import Record
 
 ROUNDING_MODES = {
     "half_up": ROUND_HALF_UP,
@@ -26,8 +26,7 @@ ROUNDING_MODES = {
 }
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(Record, frozen=True):
     name: str
     min_args: int
     max_args: int | None  # None: any number

@@ -16,12 +16,11 @@ refused (``ValueError``), so a damaged entry is thrown away, never trusted.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from decimal import Decimal
 from typing import Any
 
-from . import ast
+from . import ast, records
 from . import types as T
 
 # every node class, by name; the field kinds come from the annotations, so a
@@ -45,10 +44,12 @@ _FIELD_KINDS = {
 
 def _fields(cls: type[ast.Node]) -> tuple[tuple[str, str], ...]:
     out = []
-    for f in dataclasses.fields(cls):
+    for f in records.fields(cls):
         if f.name == "pos":
             continue
-        kind = _FIELD_KINDS.get(f.type if isinstance(f.type, str) else f.type.__name__)
+        kind = _FIELD_KINDS.get(
+            f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        )
         if kind is None:
             raise TypeError(f"dsl.astjson: no JSON form for {cls.__name__}.{f.name}: {f.type}")
         out.append((f.name, kind))

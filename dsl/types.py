@@ -6,11 +6,10 @@ types; the checker infers the type of every expression from them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .records import Record, field
 
 
-@dataclass(frozen=True)
-class Type:
+class Type(Record, frozen=True):
     name: str | None  # None: an enum of literals (EnumType), a record or set unnamed
 
     def __str__(self) -> str:
@@ -25,8 +24,7 @@ DATE = Type("date")
 ANY = Type("any")  # after an error, so one mistake is reported once
 
 
-@dataclass(frozen=True)
-class EnumType(Type):
+class EnumType(Type, frozen=True):
     """A string restricted to ``values``. ``name`` is None for the type of a
     string literal or of an if-expression choosing between literals."""
 
@@ -38,16 +36,14 @@ class EnumType(Type):
         return "one of " + ", ".join(f'"{v}"' for v in sorted(self.values))
 
 
-@dataclass(frozen=True)
-class ListType(Type):
+class ListType(Type, frozen=True):
     item: Type = ANY
 
     def __str__(self) -> str:
         return f"list of {self.item}"
 
 
-@dataclass(frozen=True)
-class RecordType(Type):
+class RecordType(Type, frozen=True):
     fields: tuple[tuple[str, Type], ...] = ()  # a tuple so the type is hashable
 
     def field(self, name: str) -> Type | None:
@@ -63,8 +59,7 @@ class RecordType(Type):
         return f"record {self.name}" if self.name else "record"
 
 
-@dataclass(frozen=True)
-class TableType(Type):
+class TableType(Type, frozen=True):
     """A standard keyed by an enum: ``standards.NAME["KEY"]``."""
 
     key: EnumType | None = None
@@ -74,8 +69,7 @@ class TableType(Type):
         return f"table of {self.value} by {self.key}"
 
 
-@dataclass(frozen=True)
-class SetType(Type):
+class SetType(Type, frozen=True):
     """A set of codes (a catalogue): supports only ``x in set``."""
 
     item: Type = STRING
@@ -84,8 +78,7 @@ class SetType(Type):
         return f"set {self.name}" if self.name else "set"
 
 
-@dataclass(frozen=True)
-class FunctionType(Type):
+class FunctionType(Type, frozen=True):
     param: str = "x"
     item: Type = ANY
     body: Type = ANY

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from dsl import types as T
 from dsl.compiler import Context
 from dsl.environment import diagnostic_error
 from dsl.errors import PolicyFileError, Position
+from dsl.records import Record, field
 
 from .yamlsource import Source
 
@@ -52,8 +52,7 @@ SCALARS = {
 }
 
 
-@dataclass
-class CatalogueDecl:
+class CatalogueDecl(Record):
     """One catalogue of catalogs.yaml, with its entries once loaded."""
 
     id: str

@@ -25,8 +25,9 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from dsl.records import Record
 
 from .yamlsource import Source
 
@@ -62,8 +63,7 @@ OPERATIONS = {
 }
 
 
-@dataclass
-class Change:
+class Change(Record):
     op: str
     src: Source  # the revision file
     at: tuple  # path of the payload in it: ("changes", i, op)

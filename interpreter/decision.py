@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from dsl.records import Record
 
 from .model import Clause, Installment, Program
 
@@ -95,8 +96,7 @@ class ClauseResult(tuple):
         return f"ClauseResult({self[0].id}, {self[1]}, missing={self[2]})"
 
 
-@dataclass
-class StandardUse:
+class StandardUse(Record):
     id: str
     key: str | None
     value: Decimal
@@ -106,9 +106,30 @@ class StandardUse:
     revision: str | None = None
     cite: tuple = ()  # a revision's own words for this value
 
+    # written out (Record's own takes a microsecond more): one is made for
+    # every standard a decision reads; the fields above, in their order
+    def __init__(
+        self,
+        id: str,
+        key: str | None,
+        value: Decimal,
+        start: _dt.date,
+        until: _dt.date | None,
+        source: str,
+        revision: str | None = None,
+        cite: tuple = (),
+    ) -> None:
+        self.id = id
+        self.key = key
+        self.value = value
+        self.start = start
+        self.until = until
+        self.source = source
+        self.revision = revision
+        self.cite = cite
 
-@dataclass
-class InstallmentResult:
+
+class InstallmentResult(Record):
     installment: Installment
     amount: Decimal | None
     status: str  # payable | pending | refused
@@ -116,6 +137,21 @@ class InstallmentResult:
     # with explanations: the case values its condition and share read (e.g. the
     # employment rate a balance waits for), so a refusal or a wait is explained
     values: dict | None = None
+
+    # written out, as StandardUse's: one for every installment a decision pays
+    def __init__(
+        self,
+        installment: Installment,
+        amount: Decimal | None,
+        status: str,
+        missing: tuple[str, ...] = (),
+        values: dict | None = None,
+    ) -> None:
+        self.installment = installment
+        self.amount = amount
+        self.status = status
+        self.missing = missing
+        self.values = values
 
 
 class _NoLets(Mapping):

@@ -14,9 +14,10 @@ import datetime as _dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import mul as _mul
 from typing import TYPE_CHECKING
+
+from dsl.records import Record
 
 if TYPE_CHECKING:  # the generators are handed a Random; deciding needs none
     import random
@@ -130,8 +131,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Record, frozen=True):
     """A declared format: ``normalise`` returns the canonical text or raises
     FormatError; ``mask`` gives the form safe to publish; ``generate`` a
     valid value for synthetic cases."""

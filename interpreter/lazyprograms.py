@@ -11,7 +11,7 @@ builds every program: the same objects a full load makes.
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading's Lock, without importing threading (a start-up pays for it)
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ class LazyPrograms(MutableMapping):
         self._build = build
         self._built: dict[str, Program] = {}
         self._attached: dict[str, list[Clause]] = {}
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def attach(self, pid: str, clause: Clause) -> None:
         """A clause the program gets when built (a real-name check's)."""

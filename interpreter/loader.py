@@ -5,7 +5,6 @@ expression, and report all problems together with file:line:col.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as _dt
 import gc
 import hashlib
@@ -20,6 +19,7 @@ from dsl import Environment, Expression, ParseError, PolicyError, parse
 from dsl import types as T
 from dsl.environment import diagnostic_error, memoised
 from dsl.errors import CheckError, ErrorList, EvaluationError, PolicyFileError, Position
+from dsl.records import replace
 from dsl.visitor import names_in
 
 from . import catalogues, schemas, sizes
@@ -1216,9 +1216,9 @@ def _periods(ld: _Loader, standards: dict[str, Standard]) -> None:
                         pieces.append(e)  # no day in common
                         continue
                     if e.start < n.start:
-                        pieces.append(dataclasses.replace(e, until=n.start - day))
+                        pieces.append(replace(e, until=n.start - day))
                     if n.until is not None and (e.until is None or e.until > n.until):
-                        pieces.append(dataclasses.replace(e, start=n.until + day))
+                        pieces.append(replace(e, start=n.until + day))
                 kept = pieces
             kept += new
         s.versions = sorted(kept, key=lambda v: v.start)

@@ -1,4 +1,4 @@
-"""The loaded policy: plain dataclasses, built once by the loader.
+"""The loaded policy: plain records (``dsl.records``), built once by the loader.
 
 Nothing here knows any particular program: these are the shapes every policy
 has (a document, its clauses, facts, dated standards, programs of clauses).
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dsl import Environment, Expression
 from dsl.errors import Position
+from dsl.records import Record, field
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(Record, frozen=True):
     """A sentence in Chinese and in English (and where it is written)."""
 
     zh: str
@@ -27,8 +26,7 @@ class Text:
         return self.en if lang == "en" else self.zh
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(Record, frozen=True):
     clause: str  # id in clauses.yaml, e.g. 六（一）
     quote: str | None = None
     document: str | None = None  # id of one of document.yaml `documents`; None: the policy's own
@@ -45,8 +43,7 @@ def clause_key(document: str | None, clause: str) -> str:
     return clause if document is None else f"{document}:{clause}"
 
 
-@dataclass
-class SourceClause:
+class SourceClause(Record):
     id: str
     title: str | None
     title_en: str | None
@@ -57,8 +54,7 @@ class SourceClause:
     document_id: str | None = None  # id in document.yaml `documents`, when not the policy's own
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(Record, frozen=True):
     """How amounts are paid (document.yaml ``money``): to ``places`` decimal
     places (2: the fen), rounded by ``rounding``."""
 
@@ -66,8 +62,7 @@ class Money:
     rounding: str = "half_up"
 
 
-@dataclass
-class Document:
+class Document(Record):
     id: str
     number: str
     title: str
@@ -81,16 +76,14 @@ class Document:
     money: Money = Money()
 
 
-@dataclass
-class EnumDecl:
+class EnumDecl(Record):
     name: str
     values: tuple[str, ...]
     label: str | None
     label_en: str | None
 
 
-@dataclass
-class Constraint:
+class Constraint(Record):
     """A condition between the fields of a record that every case must meet
     (facts.yaml ``constraints``): false refuses the case, naming ``field``."""
 
@@ -100,8 +93,7 @@ class Constraint:
     message: Text
 
 
-@dataclass
-class FactDecl:
+class FactDecl(Record):
     """One declared fact (a leaf or a record/list) at a dotted path."""
 
     path: str
@@ -132,8 +124,7 @@ class FactDecl:
         return self.label or self.label_en or self.path
 
 
-@dataclass
-class StandardVersion:
+class StandardVersion(Record):
     start: _dt.date
     until: _dt.date | None
     value: Decimal | dict[str, Decimal]  # or key -> Decimal
@@ -146,8 +137,7 @@ class StandardVersion:
         return self.start <= day and (self.until is None or day <= self.until)
 
 
-@dataclass
-class Standard:
+class Standard(Record):
     id: str
     label: str | None
     label_en: str | None
@@ -166,8 +156,7 @@ class Standard:
         return found
 
 
-@dataclass
-class Rule:
+class Rule(Record):
     """A checked and compiled expression with where it was written."""
 
     text: str
@@ -176,15 +165,13 @@ class Rule:
     source: str
 
 
-@dataclass
-class Definition:
+class Definition(Record):
     id: str
     rule: Rule
     label: Text | None
 
 
-@dataclass
-class Clause:
+class Clause(Record):
     id: str
     program: str
     rule: Rule
@@ -196,8 +183,7 @@ class Clause:
     requirement: bool = False
 
 
-@dataclass
-class RealNameCheck:
+class RealNameCheck(Record):
     """A real-name check of document.yaml (七（三）): at most ``max`` eligible
     claims of ``programs`` per person and key (ever, or per calendar year).
     ``person`` and the key values are checked expressions over the case."""
@@ -214,8 +200,7 @@ class RealNameCheck:
     position: Position
 
 
-@dataclass
-class Installment:
+class Installment(Record):
     id: str
     label: Text
     share: Rule | None
@@ -224,8 +209,7 @@ class Installment:
     cite: tuple[Citation, ...] = ()
 
 
-@dataclass
-class Amount:
+class Amount(Record):
     rule: Rule
     cap: Rule | None
     rounding: str  # half_up | half_even | down | up (to the policy's places)
@@ -236,8 +220,7 @@ class Amount:
     floor: Rule | None = None
 
 
-@dataclass
-class Program:
+class Program(Record):
     id: str
     title: str
     title_en: str
@@ -254,8 +237,7 @@ class Program:
     level: Rule | None = None  # the level counted in reports (else the document's)
 
 
-@dataclass
-class Policy:
+class Policy(Record):
     root: str
     document: Document
     clauses: dict[str, SourceClause]

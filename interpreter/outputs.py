@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -116,6 +115,8 @@ def signals_deferred() -> Iterator[None]:
     runs its handler in the main thread wherever that thread is, so masking
     the signal in this thread alone would not hold it back. Outside the main
     thread, where handlers cannot be set, nothing is held."""
+    import signal  # here: `policy eval` to standard output holds nothing back
+
     got: list[int] = []
 
     def hold(signum: int, frame: FrameType | None) -> None:
@@ -573,6 +574,10 @@ class Outputs:
     def open(self, path: str | os.PathLike[str], what: str) -> Output:
         """Check ``path`` (see ``check``) and start writing it."""
         direct, mode = self.check(path, what)
+        if direct:  # no temporary file to record: nothing to hold signals back for
+            out = Output(str(path), what, direct, mode)
+            self._outputs.append(out)
+            return out
         with signals_deferred():
             out = Output(str(path), what, direct, mode)
             self._outputs.append(out)

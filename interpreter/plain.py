@@ -14,9 +14,10 @@ notice (documents/) and the default text view (``plain_text``) lay this out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from dsl.records import Record, field
 
 from . import display
 from .formats import FORMATS, FormatError
@@ -56,16 +57,14 @@ WORDS = {
 }
 
 
-@dataclass
-class Quote:
+class Quote(Record):
     document: str
     clause: str
     title: str | None
     text: str
 
 
-@dataclass
-class Item:
+class Item(Record):
     """One condition of the decision, in words."""
 
     status: str  # failed | missing | held
@@ -77,14 +76,12 @@ class Item:
     quotes: list[Quote] = field(default_factory=list)
 
 
-@dataclass
-class Line:
+class Line(Record):
     label: str
     text: str
 
 
-@dataclass
-class Payment:
+class Payment(Record):
     label: str
     amount: str | None
     status: str  # payable | pending | refused
@@ -92,8 +89,7 @@ class Payment:
     values: list[tuple[str, str]] = field(default_factory=list)  # what its condition read
 
 
-@dataclass
-class PlainDecision:
+class PlainDecision(Record):
     program: str  # the program's title
     program_id: str
     outcome: str

@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsl.dates import date_problem
 from dsl.errors import PolicyFileError, Position
+from dsl.records import Record, field
 
 if TYPE_CHECKING:
     import yaml
@@ -87,8 +87,7 @@ def _strict_composer() -> type[yaml.SafeLoader]:
     return StrictComposer
 
 
-@dataclass
-class Source:
+class Source(Record):
     """A loaded YAML (or JSON) document with positions by dotted path."""
 
     name: str
