@@ -11,14 +11,21 @@ say the same thing.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 
-# year, month, day separated by one of / . - (or 年 月 日), one or two digits
-_LOOSE = re.compile(
-    r"\s*([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:[-/.]|月)\s*"
-    r"([0-9]{1,2})\s*日?\s*"
-)
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(loose, ISO): compiled when first needed — only a message about a
+    date, or a rule's date written another way, needs them, and compiling the
+    loose one (Unicode spaces) cost every start-up about a millisecond."""
+    # year, month, day separated by one of / . - (or 年 月 日), one or two digits
+    loose = re.compile(
+        r"\s*([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:[-/.]|月)\s*"
+        r"([0-9]{1,2})\s*日?\s*"
+    )
+    return loose, re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def iso_form(text: str) -> str | None:
@@ -26,7 +33,7 @@ def iso_form(text: str) -> str | None:
     None when ``text`` is no date at all, or not a real day."""
     if not isinstance(text, str):
         return None
-    m = _LOOSE.fullmatch(text)
+    m = _patterns()[0].fullmatch(text)
     if m is None:
         return None
     try:
@@ -42,7 +49,7 @@ def date_problem(text: str, shown: str | None = None) -> tuple[str, str | None]:
     real date is written another way, is ``write 2021-07-01``."""
     shown = f'"{text}"' if shown is None else shown
     message = f"{shown} is not a real date of the form YYYY-MM-DD"
-    if _ISO.fullmatch(text):
+    if _patterns()[1].fullmatch(text):
         return message + " (there is no such day)", None
     fixed = iso_form(text)
     return message, (f"write {fixed}" if fixed is not None else None)

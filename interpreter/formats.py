@@ -11,6 +11,7 @@ masked form), so two spellings of one person can never be two people.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -33,9 +34,13 @@ class FormatError(ValueError):
         self.hint = hint
 
 
-# Characters that carry no meaning in a typed or pasted number: every kind of
-# space and the zero-width and direction marks a copy from a web page brings.
-_INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
+@functools.cache
+def _invisible() -> re.Pattern[str]:
+    """Characters that carry no meaning in a typed or pasted number: every
+    kind of space and the zero-width and direction marks a copy from a web
+    page brings. Compiled when a number is first read, not at every start-up."""
+    return re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
+
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -68,7 +73,7 @@ def normalise_resident_id(text: str) -> str:
         # NFKC and the invisible-character filter would leave it as it is
         s = text.upper()
     else:
-        s = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).upper()
+        s = _invisible().sub("", unicodedata.normalize("NFKC", text)).upper()
     if len(s) == 15:
         if not s.isascii() or not s.isdigit():
             raise FormatError("a 15-digit ID number has digits only")
