@@ -1399,6 +1399,9 @@ def _lazy_programs(
                 f"this file holds program '{program.id}', the cache expected '{pid}'",
                 position=program.position,
             )
+        # what this build had to parse again (an entry found damaged, say) is
+        # kept for the next run too: the load saved the cache before it
+        ld.cache.save()
         return program
 
     return LazyPrograms([(pid, name) for pid, name in found["programs"]], build)

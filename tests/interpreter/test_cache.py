@@ -19,7 +19,7 @@ def test_second_load_parses_nothing_and_a_change_is_seen(policy_copy, monkeypatc
 
     load_policy(policy_copy)
     assert len(parsed) > 30  # every expression parsed once
-    assert list((tmp_path / "cache").glob("*.json"))
+    assert list((tmp_path / "cache").glob("*.cache"))
     parsed.clear()
     load_policy(policy_copy)
     assert parsed == []  # all from the cache
@@ -99,7 +99,7 @@ def test_a_parsed_file_round_trips_through_the_cache_format():
     """What the cache keeps of a parsed file gives back its values, every
     position and, for every scalar, the same file positions for a place inside
     it (where an error in an expression is shown)."""
-    import json
+    import marshal
 
     from interpreter.yamlsource import load_yaml, source_from_data, source_to_data
 
@@ -111,7 +111,7 @@ def test_a_parsed_file_round_trips_through_the_cache_format():
     for f in files:
         src = load_yaml(f)
         back = source_from_data(
-            src.name, src.text, src.sha256, json.loads(json.dumps(source_to_data(src)))
+            src.name, src.text, src.sha256, marshal.loads(marshal.dumps(source_to_data(src)))
         )
         assert back.data == src.data, f
         assert back.positions == src.positions, f
@@ -129,14 +129,14 @@ def test_each_policy_folder_has_a_cache_file_of_its_own(policy_copy, monkeypatch
     folder = tmp_path / "cache"
     monkeypatch.setenv("POLICY_CACHE_DIR", str(folder))
     load_policy()
-    (bundled,) = folder.glob("*.json")
+    (bundled,) = folder.glob("*.cache")
     before = bundled.read_bytes()
     load_policy(policy_copy)
-    files = set(folder.glob("*.json"))
+    files = set(folder.glob("*.cache"))
     assert len(files) == 2 and bundled in files
     assert bundled.read_bytes() == before
     (other,) = files - {bundled}
     assert other.stat().st_size > 0
     # warm, each reads its own
     assert load_policy(policy_copy).hash == load_policy(policy_copy).hash
-    assert set(folder.glob("*.json")) == files
+    assert set(folder.glob("*.cache")) == files

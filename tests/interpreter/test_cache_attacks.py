@@ -5,6 +5,7 @@ every file, schema and source file that shapes a result (issue 12, 1–2)."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import pickle
 import shutil
@@ -61,7 +62,7 @@ def amount(stdout: str, program: str) -> str:
 
 
 def cache_file(folder: Path) -> Path:
-    files = list(folder.glob("*.json"))
+    files = list(folder.glob("*" + cache_module.SUFFIX))
     assert len(files) == 1, files
     return files[0]
 
@@ -160,7 +161,7 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     folder = tmp_path / "cache"
     entry = _warm(folder)
     head, payload = entry.read_bytes().split(b"\n", 1)
-    data = json.loads(payload)
+    data = marshal.loads(payload)
     # the attack of the issue: the amount's expression made to double
     tree = data["asts"]["project.subsidy_total"]  # the amount of project_training
     data["asts"]["project.subsidy_total"] = [
@@ -170,7 +171,7 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
         tree,
         ["Number", tree[1], "2", False],
     ]
-    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    new_payload = marshal.dumps(data)
     # with the old header, and with a header whose digest is a plain SHA-256 of
     # the new content (what an attacker without the per-user key can compute)
     import hashlib
@@ -211,7 +212,7 @@ def test_a_poisoned_entry_doubling_an_amount_is_discarded(tmp_path):
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert amount(r.stdout, "project_training") == "60000.00"
     _head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
-    assert b'"2",false]' not in payload2
+    assert marshal.loads(payload2)["asts"]["project.subsidy_total"] == tree
 
 
 def _signed(folder: Path, entry: Path, payload: bytes) -> bytes:
@@ -232,14 +233,14 @@ def test_a_poisoned_parsed_policy_file_is_discarded(tmp_path):
     folder = tmp_path / "cache"
     entry = _warm(folder)
     head, payload = entry.read_bytes().split(b"\n", 1)
-    data = json.loads(payload)
+    data = marshal.loads(payload)
     (key,) = [k for k in data["sources"] if k.startswith("program\0") and "project_training" in k]
-    parsed = json.loads(data["sources"][key])  # each file: JSON text of its own
+    parsed = marshal.loads(data["sources"][key])  # each file: bytes of its own
     program = parsed["data"]
     assert program["amount"]["expr"] == "project.subsidy_total"
     program["amount"]["expr"] = "project.subsidy_total * 2"
-    data["sources"][key] = json.dumps(parsed, ensure_ascii=False)
-    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    data["sources"][key] = marshal.dumps(parsed)
+    new_payload = marshal.dumps(data)
     for header in (
         head,
         b'{"format": %d, "key": "%s", "mac": "0"}'
@@ -257,6 +258,32 @@ def test_a_poisoned_parsed_policy_file_is_discarded(tmp_path):
     entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
     r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
     assert amount(r.stdout, "project_training") == "120000.00"
+
+
+def test_a_code_object_in_a_signed_entry_is_refused_never_run(tmp_path):
+    """The entries are read with marshal, which can also carry code objects:
+    even in an entry signed with the user's own key, a code object where a
+    syntax tree or a parsed file belongs is refused as damage and rebuilt,
+    and never runs (the marker file it would write is never written)."""
+    folder = tmp_path / "cache"
+    marker = tmp_path / "PWNED"
+    entry = _warm(folder)
+    _head, payload = entry.read_bytes().split(b"\n", 1)
+    data = marshal.loads(payload)
+    planted = compile(f"open({str(marker)!r}, 'w')", "<planted>", "exec")
+    data["asts"]["project.subsidy_total"] = planted
+    for key in list(data["sources"]):
+        data["sources"][key] = marshal.dumps({"data": planted, "at": [planted]})
+    new_payload = marshal.dumps(data)
+    entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
+    for _ in range(2):  # the planted run, then the rebuilt one
+        r = run_policy(["eval", str(EXAMPLE), "--format", "json"], folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+    assert not marker.exists()
+    _head2, payload2 = cache_file(folder).read_bytes().split(b"\n", 1)
+    rebuilt = marshal.loads(payload2)["asts"]["project.subsidy_total"]
+    assert isinstance(rebuilt, list) and rebuilt[0] == "Attr"  # a syntax tree again
 
 
 @pytest.mark.parametrize("cut", [0, 1, 10, 0.25, 0.5, 0.9, -1])
@@ -391,11 +418,11 @@ def test_the_key_covers_the_schemas_and_the_code(tmp_path):
     data["properties"]["number"].pop("maxLength")
     schema.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     assert run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool).returncode == 0
-    before = set(folder.glob("*.json"))
+    before = set(folder.glob("*" + cache_module.SUFFIX))
     render = tool / "interpreter" / "render.py"
     render.write_text(render.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert run_policy(["check"], folder, cwd=tmp_path, pythonpath=tool).returncode == 0
-    assert len(set(folder.glob("*.json")) - before) == 1
+    assert len(set(folder.glob("*" + cache_module.SUFFIX)) - before) == 1
 
 
 def test_each_policy_file_is_read_once_and_its_hash_is_of_the_bytes_parsed(
@@ -501,12 +528,12 @@ def test_a_forged_list_of_checked_programs_is_refused_and_rebuilt(tmp_path):
     _warm(folder)
     entry = _warm(folder)  # the second run is the lazy one: the entry is there
     head, payload = entry.read_bytes().split(b"\n", 1)
-    data = json.loads(payload)
+    data = marshal.loads(payload)
     (known,) = data["checked"].values()
     files = dict(known["programs"])
     swap = {"project_training": "skill_upgrade", "skill_upgrade": "project_training"}
     known["programs"] = [[pid, files[swap.get(pid, pid)]] for pid, _name in known["programs"]]
-    new_payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    new_payload = marshal.dumps(data)
     import hashlib
 
     forged = json.dumps(
