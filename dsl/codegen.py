@@ -32,8 +32,10 @@ property tests) runs over both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import hashlib
+from collections.abc import Callable, Collection, MutableMapping
 from decimal import Decimal
+from types import CodeType
 from typing import TYPE_CHECKING, Any, cast
 
 from . import ast
@@ -687,6 +689,7 @@ def generate_function(
     local_nodes: dict[str, ast.Node] | None = None,
     gate: int | None = None,
     after: int = 0,
+    compiled: MutableMapping[str, CodeType] | None = None,
 ) -> tuple[Callable[..., Any], str]:
     """One Python function ``f(facts, as_of, S, C, T=None) -> tuple`` computing every node.
 
@@ -704,6 +707,12 @@ def generate_function(
     ``FAILED`` in its place (the decision stands), and the function returns
     ``(clause values, rest, (those n values))``.
     Returns the function and its source (kept for audit and debugging).
+
+    ``compiled``: code objects by the SHA-256 of the source they were compiled
+    from, looked up before compiling and given what is compiled (the policy
+    cache keeps them: compiling a program's source is most of what a warm
+    `policy eval` spends on its decision). The source is generated either way:
+    its constants are this process's.
     """
     if after and gate is None:
         raise ValueError("nodes computed after the decision need a gate")
@@ -770,7 +779,14 @@ def generate_function(
     namespace["K"] = g.consts
     namespace.update((f"_k{i}", v) for i, v in enumerate(g.consts))
     namespace["_sites"] = [k for k in g.consts if k.__class__ is Site]
-    code = compile(source, "<policy rules>", "exec")
+    code = None
+    if compiled is not None:
+        key = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        code = compiled.get(key)
+    if code is None:
+        code = compile(source, "<policy rules>", "exec")
+        if compiled is not None:
+            compiled[key] = code
     exec(code, namespace)
     return namespace["rules"], source
 

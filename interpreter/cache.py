@@ -38,8 +38,11 @@ What it trusts, and why nothing in it can run or lie (docs/security.md):
 - **Verified.** Each file carries an HMAC-SHA256 of its content under a
   per-user key (``secret`` in the folder, 0600, made on first use): an entry
   that was truncated, damaged or written by anyone without the key is
-  discarded and rebuilt — never trusted, never fatal. The same key will
-  authenticate compiled code, should it ever be cached.
+  discarded and rebuilt — never trusted, never fatal. The same key
+  authenticates the compiled code it keeps: the code object compiled from
+  each program's generated Python, by the SHA-256 of that source
+  (``CompiledCode``), so a warm start compiles none; it is run only from a
+  file whose HMAC held, and an entry that is not a code object is dropped.
 - **Atomic.** Written to a temporary file in the folder and renamed.
 
 ``POLICY_CACHE_DIR=off`` disables it. A cache that cannot be read or written
@@ -56,8 +59,10 @@ import marshal
 import os
 import stat
 import sys
+from collections.abc import Iterator, MutableMapping
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any, cast
 
 from dsl import serial
@@ -72,6 +77,7 @@ MAX_EXPRESSIONS = 5000  # a cache that grows past this starts afresh
 MAX_SOURCES = 1000  # parsed files kept (a cache that grows past this starts afresh)
 MAX_VIEWS = 4  # catalogue views kept (the latest)
 MAX_CHECKED = 8  # policies known to load without a problem (the latest)
+MAX_CODE = 500  # compiled programs kept (a cache that grows past this starts afresh)
 MAX_FILE_BYTES = 64 * 1024 * 1024
 SECRET = "secret"
 SUFFIX = ".cache"
@@ -285,20 +291,24 @@ class Cache:
             "views": {},
             "sources": {},
             "checked": {},
+            "code": {},
         }
         validated = data.get("validated")
         asts = data.get("asts")
         views = data.get("views")
         sources = data.get("sources")
         checked = data.get("checked")
+        code = data.get("code", {})
         if not (
-            isinstance(validated, list)
+            isinstance(code, dict)
+            and isinstance(validated, list)
             and isinstance(asts, dict)
             and isinstance(views, dict)
             and isinstance(sources, dict)
             and isinstance(checked, dict)
         ):
             return None
+        out["code"] = code  # unmarshalled one by one, when asked for
         for pair in validated:
             if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
                 out["validated"].add(tuple(pair))
@@ -425,6 +435,31 @@ class Cache:
         checked[key] = {"files": dict(files), "programs": [list(p) for p in programs]}
         self.dirty = True
 
+    def code(self, key: str) -> CodeType | None:
+        """The code object compiled from the generated source whose SHA-256 is
+        ``key`` (``dsl.codegen.generate_function``), or None; an entry that is
+        not a code object is dropped. Read only from a file whose HMAC held:
+        the code a program runs is what this user's own process compiled."""
+        got = self.data.get("code", {}).get(key)
+        if got is None:
+            return None
+        try:
+            code = marshal.loads(got) if isinstance(got, bytes) else None
+        except (ValueError, EOFError, TypeError):
+            code = None
+        if not isinstance(code, CodeType):
+            del self.data["code"][key]
+            self.dirty = True
+            return None
+        return code
+
+    def store_code(self, key: str, code: CodeType) -> None:
+        entries = self.data.setdefault("code", {})
+        if len(entries) >= MAX_CODE:
+            entries.clear()
+        entries[key] = marshal.dumps(code)
+        self.dirty = True
+
     def views(self, key: str) -> tuple[dict, dict, dict] | None:
         """(types, values, file digests) of the catalogues stored under ``key``, or None."""
         got = self.data.get("views", {}).get(key)
@@ -476,6 +511,7 @@ class Cache:
                     "views": self.data.get("views", {}),
                     "sources": self.data.get("sources", {}),
                     "checked": self.data.get("checked", {}),
+                    "code": self.data.get("code", {}),
                 }
             )
         except (TypeError, ValueError):
@@ -507,3 +543,38 @@ class Cache:
         except OSError:
             return None
         return h.hexdigest()
+
+
+class CompiledCode(MutableMapping):
+    """``Policy.compiled`` of a policy loaded with a cache: the code objects of
+    its generated programs by the SHA-256 of their source, read from the
+    cache and written to it (saved at once: a program is compiled once per
+    process, after the load has saved the cache). A warm `policy eval` then
+    compiles no program source."""
+
+    def __init__(self, cache: Cache):
+        self._cache = cache
+        self._here: dict[str, CodeType] = {}
+
+    def __getitem__(self, key: str) -> CodeType:
+        got = self._here.get(key)
+        if got is None:
+            got = self._cache.code(key)
+            if got is None:
+                raise KeyError(key)
+            self._here[key] = got
+        return got
+
+    def __setitem__(self, key: str, code: CodeType) -> None:
+        self._here[key] = code
+        self._cache.store_code(key, code)
+        self._cache.save()
+
+    def __delitem__(self, key: str) -> None:
+        del self._here[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._here))
+
+    def __len__(self) -> int:
+        return len(self._here)

@@ -227,7 +227,9 @@ class Evaluator:
                 r.expression.node if r is not None else ast.Bool(False)
                 for r in (self.policy.decision_date, self.policy.programs_applied)
             ]
-            fn = self._fast[("document",)] = generate_function(self.policy.env, nodes)[0]
+            fn = self._fast[("document",)] = generate_function(
+                self.policy.env, nodes, compiled=self.policy.compiled
+            )[0]
             self._document = fn
         return fn
 
@@ -499,9 +501,14 @@ class Evaluator:
                 assert part_rule is not None  # the loader requires a share or an amount
                 nodes.append(part_rule.expression.node)
                 nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
-            fn, _src = generate_function(env, nodes, lets, gate=len(program.clauses))
+            compiled = self.policy.compiled
+            fn, _src = generate_function(
+                env, nodes, lets, gate=len(program.clauses), compiled=compiled
+            )
             labelled = [d.rule.expression.node for d in program.lets if d.label is not None]
-            lets_fn = generate_function(env, labelled, lets)[0] if labelled else None
+            lets_fn = (
+                generate_function(env, labelled, lets, compiled=compiled)[0] if labelled else None
+            )
             fns = self._fast[program.id] = (fn, lets_fn)
             self._functions[program.id] = fn
         return fns

@@ -376,7 +376,7 @@ def _load_policy(
     root = Path(root) if root is not None else bundled_policy_dir()
     if not root.is_dir():
         raise PolicyFileError("no such policy folder", position=Position(str(root)))
-    from .cache import Cache
+    from .cache import Cache, CompiledCode
 
     ld = _Loader(root.resolve(), Cache.open(str(root.resolve())))
     doc_src = ld.load("document.yaml", "document")
@@ -616,6 +616,8 @@ def _load_policy(
         notice=notice,
         documents=documents,
         catalogues=catalogue_decls,
+        # the programs' compiled code kept with the rest of the cache
+        compiled=CompiledCode(ld.cache) if ld.cache.path is not None else {},
     )
 
 

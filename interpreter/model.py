@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import MutableMapping
 from decimal import Decimal
+from types import CodeType
 
 from dsl import Environment, Expression
 from dsl.errors import Position
@@ -263,6 +264,10 @@ class Policy(Record):
     documents: dict = field(default_factory=dict)
     # catalogues the policy declares and ships (catalogs.yaml; interpreter.catalogues)
     catalogues: list = field(default_factory=list)
+    # the compiled code of its generated programs, by the SHA-256 of their
+    # source (dsl.codegen.generate_function): kept in the policy cache when
+    # there is one (interpreter.cache.CompiledCode), else for this process
+    compiled: MutableMapping[str, CodeType] = field(default_factory=dict, compare=False, repr=False)
 
     def clause(self, cite: Citation) -> SourceClause | None:
         """The source clause a citation names (in whichever document)."""

@@ -286,6 +286,94 @@ def test_a_code_object_in_a_signed_entry_is_refused_never_run(tmp_path):
     assert isinstance(rebuilt, list) and rebuilt[0] == "Attr"  # a syntax tree again
 
 
+# the warm run, counting the programs' generated sources it compiles
+COUNTING = """
+import builtins, sys
+compiled = []
+real = builtins.compile
+def counting(source, filename, *args, **kwargs):
+    if filename == "<policy rules>":
+        compiled.append(source)
+    return real(source, filename, *args, **kwargs)
+builtins.compile = counting
+import cli
+try:
+    cli.main()
+finally:
+    sys.stderr.write("COMPILED %d" % len(compiled))
+"""
+
+
+def _compiles(folder: Path) -> tuple[subprocess.CompletedProcess, int]:
+    env = dict(os.environ, POLICY_CACHE_DIR=str(folder))
+    r = subprocess.run(
+        [sys.executable, "-c", COUNTING, "eval", str(EXAMPLE), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
+        timeout=120,
+    )
+    return r, int(r.stderr.rsplit("COMPILED ", 1)[1])
+
+
+def test_compiled_code_is_kept_and_a_rewritten_entry_never_runs(tmp_path):
+    """The cache keeps the code object compiled from each program's generated
+    Python (a warm `policy eval` compiles none). Code planted in those entries
+    without the user's key is discarded and never runs (the marker file it
+    would write never appears); an entry that is not a code object is dropped
+    and compiled again."""
+    folder = tmp_path / "cache"
+    marker = tmp_path / "PWNED"
+    r, n = _compiles(folder)
+    assert r.returncode == 0 and n >= 2  # the document's rules and the program's
+    r, n = _compiles(folder)
+    assert r.returncode == 0 and n == 0, r.stderr  # warm: every code object from the cache
+    assert amount(r.stdout, "project_training") == "60000.00"
+    entry = cache_file(folder)
+    head, payload = entry.read_bytes().split(b"\n", 1)
+    data = marshal.loads(payload)
+    assert data["code"]
+    planted = marshal.dumps(compile(f"open({str(marker)!r}, 'w')", "<planted>", "exec"))
+    data["code"] = dict.fromkeys(data["code"], planted)
+    new_payload = marshal.dumps(data)
+    import hashlib
+
+    forged = json.dumps(
+        {
+            "format": cache_module.FORMAT,
+            "key": entry.stem,
+            "mac": hashlib.sha256(new_payload).hexdigest(),
+        }
+    ).encode()
+    for header in (head, forged):
+        entry.write_bytes(header + b"\n" + new_payload)
+        r, n = _compiles(folder)
+        assert r.returncode == 0, r.stderr
+        assert amount(r.stdout, "project_training") == "60000.00"
+        assert not marker.exists()
+        assert n >= 2  # compiled afresh
+    # rebuilt: the next run compiles nothing again, and runs no planted code
+    r, n = _compiles(folder)
+    assert (r.returncode, n) == (0, 0) and not marker.exists()
+    # the control: signed with the user's own key, the planted code is what
+    # runs (the test does reach the entries a program's code comes from)
+    entry = cache_file(folder)
+    entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
+    _compiles(folder)
+    assert marker.exists()
+    # signed, but not code objects: dropped and compiled again
+    marker.unlink()
+    data["code"] = dict.fromkeys(data["code"], marshal.dumps("not code"))
+    new_payload = marshal.dumps(data)
+    entry.write_bytes(_signed(folder, entry, new_payload) + b"\n" + new_payload)
+    r, n = _compiles(folder)
+    assert r.returncode == 0 and n >= 2, r.stderr
+    assert amount(r.stdout, "project_training") == "60000.00"
+    r, n = _compiles(folder)
+    assert (r.returncode, n) == (0, 0) and not marker.exists()
+
+
 @pytest.mark.parametrize("cut", [0, 1, 10, 0.25, 0.5, 0.9, -1])
 def test_a_truncated_entry_heals(tmp_path, cut):
     folder = tmp_path / "cache"
