@@ -605,6 +605,32 @@ def test_the_key_covers_the_versions_of_the_tool_and_its_libraries(monkeypatch):
     assert cache_module.tool_fingerprint.__wrapped__() != before
 
 
+def test_the_key_changes_with_any_write_to_the_code_even_one_that_hides(tmp_path, monkeypatch):
+    """The engine's sources count by their metadata, not their bytes (a
+    start-up reads none of them): an edit that keeps the file's size and sets
+    its modification time back still changes the key (the change time moves
+    with any write and cannot be set back)."""
+    import dsl
+
+    copy = tmp_path / "dsl"
+    shutil.copytree(Path(dsl.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(dsl, "__file__", str(copy / "__init__.py"))
+    before = cache_module.tool_fingerprint.__wrapped__()
+    assert cache_module.tool_fingerprint.__wrapped__() == before  # stable when untouched
+    victim = copy / "operators.py"
+    st = victim.stat()
+    text = victim.read_bytes()
+    edited = text.replace(b"+", b"-", 1)
+    assert edited != text and len(edited) == len(text)
+    import time
+
+    time.sleep(0.05)  # past the file system's clock tick (a few ms) since the copy
+    victim.write_bytes(edited)
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert victim.stat().st_mtime_ns == st.st_mtime_ns and victim.stat().st_size == st.st_size
+    assert cache_module.tool_fingerprint.__wrapped__() != before
+
+
 def test_a_forged_list_of_checked_programs_is_refused_and_rebuilt(tmp_path):
     """The cache keeps which policy files once loaded without a problem, with
     their programs in order (a warm `policy eval` then compiles only the programs
