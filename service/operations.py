@@ -3,11 +3,16 @@
 Metrics are Prometheus text from ``prometheus_client``. With several worker
 processes each process counts into files of a shared folder
 (``PROMETHEUS_MULTIPROC_DIR``, made by `policy serve`) and /metrics, whichever
-worker answers it, adds them all up: the library's multiprocess mode.
+worker answers it, adds them all up: the library's multiprocess mode. Counts
+reach those files up to FLUSH_SECONDS after the request (see ``flush``); a
+scrape waits WAIT_SECONDS for them. (The files go when `policy serve` stops,
+so counts a stopping worker had not written yet are lost with them anyway.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import os
 import time
 
@@ -76,13 +81,76 @@ def _series(metric, *labels):
 def count_decisions(tallies) -> None:
     """``tallies``: (program, outcome) → count."""
     for (program, outcome), n in tallies.items():
-        _series(DECISIONS, program, outcome).inc(n)
+        _inc(_series(DECISIONS, program, outcome), n)
 
 
 def count_request(method: str, route: str, status: int, seconds: float) -> None:
     """One request answered: counted by its route template and status, and timed."""
-    _series(REQUESTS, method, route, str(status)).inc()
-    _series(LATENCY, route).observe(seconds)
+    _inc(_series(REQUESTS, method, route, str(status)), 1)
+    _observe(_series(LATENCY, route), seconds)
+
+
+# Counts made on the event loop's thread wait here, added up, and are written
+# to the metric files at most FLUSH_SECONDS later, in one go. Written one by
+# one, prometheus_client's multiprocess mode takes a lock and writes to a
+# memory-mapped file for every counter and twice for a histogram: ~13 µs of
+# CPU a decision in a tight loop, more in a worker, where a lean decision costs
+# ~70 µs. /metrics writes its own worker's and waits WAIT_SECONDS for the
+# other workers' (``metrics``), so a scrape sees every request answered
+# before it. Counts made on another thread (a batch's blocks) are written at once.
+FLUSH_SECONDS = 0.05
+WAIT_SECONDS = 0.2
+_counts: dict = {}  # counter series → amount
+_observed: dict = {}  # histogram series → [sum, {bucket index: count}]
+_flush_at: list = []  # the timer handle, while one is set
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _inc(series, n) -> None:
+    loop = _running_loop()
+    if loop is None:
+        series.inc(n)
+        return
+    _counts[series] = _counts.get(series, 0) + n
+    if not _flush_at:
+        _flush_at.append(loop.call_later(FLUSH_SECONDS, flush))
+
+
+def _observe(series, seconds: float) -> None:
+    loop = _running_loop()
+    if loop is None:
+        series.observe(seconds)
+        return
+    got = _observed.get(series)
+    if got is None:
+        got = _observed[series] = [0.0, {}]
+    got[0] += seconds
+    # the bucket ``observe`` would count: the first bound at or above the value
+    i = bisect.bisect_left(series._upper_bounds, seconds)
+    got[1][i] = got[1].get(i, 0) + 1
+    if not _flush_at:
+        _flush_at.append(loop.call_later(FLUSH_SECONDS, flush))
+
+
+def flush() -> None:
+    """Write what was counted and not yet written (on the event loop's thread)."""
+    _flush_at.clear()
+    counts, observed = list(_counts.items()), list(_observed.items())
+    _counts.clear()
+    _observed.clear()
+    for series, n in counts:
+        series.inc(n)
+    for series, (total, buckets) in observed:
+        # what ``observe`` does for each value, for all of them at once
+        series._sum.inc(total)
+        for i, n in buckets.items():
+            series._buckets[i].inc(n)
 
 
 def policy_headers(policy) -> list[tuple[bytes, bytes]]:
@@ -237,15 +305,20 @@ def readyz(request: Request):
     response_class=JSONResponse,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
 )
-def metrics():
+async def metrics():
+    from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
+    flush()  # this worker's counts; the other workers write theirs meanwhile
+    await asyncio.sleep(WAIT_SECONDS)
+    return Response(await run_in_threadpool(_collect), media_type=CONTENT_TYPE_LATEST)
+
+
+def _collect() -> bytes:
     if os.environ.get(MULTIPROC):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        data = generate_latest(registry)
-    else:
-        data = generate_latest()
-    return Response(data, media_type=CONTENT_TYPE_LATEST)
+        return generate_latest(registry)
+    return generate_latest()

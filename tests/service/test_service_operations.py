@@ -197,3 +197,55 @@ def test_a_revision_is_served(serve, open_server):
         )
     r = open_server.client.post("/v1/decisions", content=case, params={"as_of": "2021-02-01"})
     assert r.json()["decisions"][0]["amount"] == "1000.00"
+
+
+def test_counts_written_later_add_up_to_counts_written_at_once():
+    """The request metrics wait on the event loop's thread and are written
+    together (service.operations.flush): the counters, the histogram's sum and
+    every bucket come out as if each request had been counted at once."""
+    import asyncio
+
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from service import operations
+
+    seconds = [0.0001, 0.0005, 0.0007, 0.003, 0.003, 0.2, 61.0, 400.0]
+    bounds = [b for b in operations.LATENCY._upper_bounds if b != float("inf")]
+
+    def metrics():
+        registry = CollectorRegistry()
+        latency = Histogram("t_seconds", "t", ["route"], buckets=bounds, registry=registry)
+        requests = Counter("t_requests", "t", ["status"], registry=registry)
+        return registry, latency.labels("/v1/decisions"), requests.labels("200")
+
+    def text(registry) -> list[str]:
+        return [
+            line
+            for line in generate_latest(registry).decode().splitlines()
+            if "_created" not in line
+        ]
+
+    at_once, latency, requests = metrics()
+    for s in seconds:
+        latency.observe(s)
+        requests.inc()
+
+    later, latency, requests = metrics()
+
+    async def count():
+        for s in seconds:
+            operations._observe(latency, s)
+            operations._inc(requests, 1)
+        written_before = text(later)
+        await asyncio.sleep(operations.FLUSH_SECONDS * 4)
+        return written_before
+
+    before = asyncio.run(count())
+    assert before != text(at_once)  # nothing written yet while they wait
+    assert text(later) == text(at_once)
+    # off the event loop's thread (a batch's blocks), written at once
+    direct, latency, requests = metrics()
+    for s in seconds:
+        operations._observe(latency, s)
+        operations._inc(requests, 1)
+    assert text(direct) == text(at_once)
