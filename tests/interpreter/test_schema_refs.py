@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from interpreter import schemas
+from interpreter import changes, schemas
 from interpreter.yamlsource import load_yaml, to_jsonable
 from tests.helpers import ROOT
 
@@ -107,22 +107,56 @@ def test_the_same_problems_with_references_inlined(name, path):
     assert found >= 1  # the broken copies are broken: the comparison compares something
 
 
-@pytest.mark.parametrize(
-    ("name", "pointer"),
-    [("standards", "/$defs/cite"), ("clauses", "/$defs/clause"), ("program", "/$defs/clause")],
+# every part a revision's change is validated against (interpreter/changes.py)
+PARTS = sorted(
+    {(schema, pointer) for schema, pointer, _key in changes._PAYLOAD.values() if pointer}
+    | {("standards", "/$defs/dated_value"), ("standards", "/$defs/cite")}
 )
+
+
+def samples(name: str, pointer: str) -> list:
+    """Values of the bundled policy that the part at ``pointer`` describes."""
+    last = pointer.rsplit("/", 1)[-1]
+    found = []
+    for schema, path in FILES:
+        if schema != name:
+            continue
+        for _where, value in places(to_jsonable(load_yaml(path).data)):
+            if isinstance(value, dict) and (
+                (last == "clause" and {"id", "expr", "explain"} <= set(value))
+                or (last == "fact" and "type" in value and "label" in value)
+                or (last == "definition" and {"id", "expr"} <= set(value))
+                or (last == "items" and {"id", "programs"} <= set(value) and "from" not in value)
+                or (last == "target" and {"id", "programs", "from"} <= set(value))
+                or (last == "dated_value" and "from" in value)
+                or (last == "cite" and "clause" in value)
+            ):
+                found.append(value)
+    return found[:12]
+
+
+@pytest.mark.parametrize(("name", "pointer"), PARTS, ids=[f"{n}:{p}" for n, p in PARTS])
 def test_a_part_of_a_schema_too(name, pointer):
-    if pointer.rsplit("/", 1)[-1] not in schemas.schema_of(name).get("$defs", {}):
-        pytest.skip(f"{name} has no {pointer}")
     part = schemas.part_validator(name, pointer)
+    schema = schemas.schema_of(name)
+    node = schema
+    for key in [k for k in pointer.split("/") if k]:
+        node = node[key]
+    written_root = {**node, "$defs": schema["$defs"]}
+    written = Draft202012Validator(written_root, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    rng = random.Random(pointer)
+    good = samples(name, pointer)
+    for value in good:
+        assert problems(part, value) == problems(written, value), value
+        for _where, broken in mutations(value, rng, 8):
+            assert problems(part, broken) == problems(written, broken)
+        # and the same quoted dates are found in it
+        found: list[tuple] = []
+        schemas._date_paths(value, part.schema, part.schema, (), found, 0, None)
+        want: list[tuple] = []
+        schemas._date_paths(value, written_root, written_root, (), want, 0, None)
+        assert found == want
     for bad in BAD_VALUES + [{"zz_unknown": 1}]:
-        schema = schemas.schema_of(name)
-        node = schema
-        for key in [k for k in pointer.split("/") if k]:
-            node = node[key]
-        written = Draft202012Validator(
-            {**node, "$defs": schema["$defs"]}, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
         assert problems(part, bad) == problems(written, bad)
 
 
