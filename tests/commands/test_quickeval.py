@@ -3,6 +3,7 @@ command: for every example and format the same output byte for byte, and for
 broken inputs the same message and exit code; every other command line is
 left to click (issue 21, point 3)."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -77,6 +78,9 @@ def _main(main, args):
         return exc.code
     finally:
         sys.argv = saved
+        # main is the process's entry: it freezes the policy it keeps to the
+        # end of the process (load_policy(keep=True)); this process goes on
+        gc.unfreeze()
     return 0
 
 
