@@ -80,6 +80,7 @@ def test_every_row_of_the_benchmark_runs_at_a_tiny_size(tmp_path):
         "b_off_validated",
         "b_full_validated",
         "b_off_json",
+        "b_off_text_reader",
         "d_all_off",
         "d_all_full",
     ):
@@ -111,6 +112,7 @@ def test_every_row_of_the_benchmark_runs_at_a_tiny_size(tmp_path):
     assert {t["id"]: t["status"] for t in g["targets"]}.keys() >= {
         "p1_end_to_end",
         "p2_from_json",
+        "p2_from_json_reader",
         "p2_from_json_kernel",
         "p5_diff_jobs",
         "p5_report",
