@@ -12,6 +12,7 @@ mounted sub-application under ``/ui``) added in ``ROOMS``/``mount``, on the same
 
 from __future__ import annotations
 
+import gc
 import json
 
 from fastapi import FastAPI
@@ -29,6 +30,7 @@ ROOMS = (decisions.router, resources.router, applications.router, operations.rou
 
 
 def create_app(settings: Settings | None = None, policy=None) -> Front:
+    worker = settings is None  # uvicorn's factory call: a worker process starting
     settings = settings or Settings.from_env()
     service = Service(settings, policy)
     doc = service.policy.document
@@ -56,6 +58,13 @@ def create_app(settings: Settings | None = None, policy=None) -> Front:
     app.add_middleware(operations.RequestMetrics, headers=operations.policy_headers(service.policy))
     # FastAPI's documented way to give the schema of one's own: replace the method
     app.openapi = lambda: _openapi(app, service)  # type: ignore[method-assign]
+    if worker:
+        # The worker keeps its policy, its compiled code and its application
+        # until it ends: moved out of the garbage collector's way, as `policy
+        # batch` does with its policy, so that the collections a batch's cases
+        # cause do not walk them again and again (not for an application built
+        # in a test process, which builds many)
+        gc.freeze()
     return Front(app, service)
 
 
