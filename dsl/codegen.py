@@ -394,6 +394,11 @@ class _Gen(Visitor[str]):
                 return f"({self._unknown(t, u)} if {either} else {t} {test} {u})"
             fn = "_in" if op == "in" else "_not_in"
             return f"{fn}({left}, {right})"
+        if op in ("==", "!=") and any(
+            isinstance(n, ast.ListLit) and not _constant_list(n) for n in (node.left, node.right)
+        ):
+            # a list literal may hold an unknown item: the comparison is then unknown
+            return f"{'_eq' if op == '==' else '_ne'}({left}, {right})"
         pyop = {
             "==": "==",
             "!=": "!=",

@@ -316,6 +316,27 @@ class Compiler(Visitor[Fn]):
                 return merge(a, b)
             return fn(a, b)
 
+        if op in ("==", "!="):
+
+            def compare(ctx: Context) -> Any:
+                a = left(ctx)
+                b = right(ctx)
+                if type(a) is Unknown or type(b) is Unknown:
+                    return merge(a, b)
+                if type(a) is list or type(b) is list:
+                    # a list literal may hold an unknown item: then so is the answer
+                    pending = [
+                        x
+                        for side in (a, b)
+                        if type(side) is list
+                        for x in side
+                        if type(x) is Unknown
+                    ]
+                    if pending:
+                        return merge(*pending)
+                return fn(a, b)
+
+            return compare
         return binary
 
     def visit_If(self, node: ast.If) -> Fn:

@@ -82,6 +82,24 @@ def _in(a: Any, b: Any) -> Any:
     return False
 
 
+def _eq(a: Any, b: Any) -> Any:
+    """``==`` where a side is a list that may hold unknown items (``[n] == [0]``
+    with ``n`` missing): unknown while an item is, as the closures decide."""
+    if a.__class__ is Unknown or b.__class__ is Unknown:
+        return merge(a, b)
+    pending = [
+        x for side in (a, b) if side.__class__ is list for x in side if x.__class__ is Unknown
+    ]
+    if pending:
+        return merge(*pending)
+    return a == b
+
+
+def _ne(a: Any, b: Any) -> Any:
+    r = _eq(a, b)
+    return r if r.__class__ is Unknown else not r
+
+
 def _not_in(a: Any, b: Any) -> Any:
     r = _in(a, b)
     return r if r.__class__ is Unknown else not r
@@ -212,6 +230,8 @@ NAMESPACE = {
     "_index": _index,
     "_in": _in,
     "_not_in": _not_in,
+    "_eq": _eq,
+    "_ne": _ne,
     "_div": _div,
     "_call": _call,
     "_count_all": _count_all,

@@ -736,3 +736,18 @@ def test_every_backend_agrees(tree, facts, as_of, full_table, catalogs):
         else:
             outcomes.append((type(value), value))
     assert all(o == outcomes[0] for o in outcomes), (expr.text, outcomes)
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=str)
+def test_a_list_literal_with_a_missing_item_compares_unknown(backend):
+    """The example the monotonicity property found: ``[0] == [n]`` with ``n``
+    missing is unknown (it was false, and true once ``n`` = 0 was given)."""
+    zero = A.Number(value=Decimal("0"), percent=False)
+    for op, given_answer in (("==", True), ("!=", False)):
+        expr = compile_typed(A.Binary(op, A.ListLit((zero,)), A.ListLit((A.Name(id="n"),))))
+        empty = {"rows": [], "levels": []}
+        day = dt.date(2020, 6, 1)
+        complete = run(backend, expr, Context({"n": Decimal("0")}, day, STANDARDS, catalogs=empty))
+        partial = run(backend, expr, Context({}, day, STANDARDS, catalogs=empty))
+        assert complete is given_answer
+        assert type(partial) is Unknown and set(partial.missing) == {"n"}, partial
