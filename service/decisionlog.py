@@ -125,7 +125,7 @@ def _masks(policy) -> dict:
             fmt = getattr(d, "format", None)
             if fmt:
                 with contextlib.suppress(KeyError):
-                    out[name] = get_format(fmt).mask
+                    out[name] = _normalised_mask(get_format(fmt))
             elif d.type == "record":
                 sub = walk(d.fields)
                 if sub:
@@ -137,6 +137,21 @@ def _masks(policy) -> dict:
         return out
 
     return walk(policy.facts)
+
+
+def _normalised_mask(fmt):
+    """The format's mask of the number as the format writes it (a resident ID
+    typed with a small x is masked with its X), as the officer pages and the
+    service's JSON mask it (web/masking.py); a number the format refuses is
+    masked as written."""
+    from interpreter.formats import FormatError
+
+    def mask(value: str) -> str:
+        with contextlib.suppress(FormatError):
+            value = fmt.normalise(value)
+        return fmt.mask(value)
+
+    return mask
 
 
 def _apply(value, masks, path: str, masked: set):
