@@ -309,3 +309,37 @@ def test_an_evaluation_error_in_the_decision_date_is_located(policy_copy):
         "applicant": {"enterprise_employee": True, "insured_months": Decimal(21)},
     }
     assert ev.decide(case, explain=False).as_of is not None
+
+
+def test_programs_of_one_shape_run_code_of_their_own():
+    """Two programs whose generated source is the same (other constants) share
+    the compiled entry, not the code object: CPython specialises a code
+    object for the one namespace it reads its globals from, and one code run
+    with ten namespaces in turn kept missing (issue 21, point 4). Each
+    function decides with its own constants, and an error is located in the
+    one that raised it."""
+    from dsl import Environment, EvaluationError
+    from dsl import types as T
+    from dsl.codegen import failed_node, generate_function
+
+    env = Environment(facts={"a": T.NUMBER, "xs": T.ListType(T.NUMBER)})
+    compiled: dict = {}
+    fns = []
+    for limit in ("1", "2", "3"):
+        texts = [f"a >= {limit}", f"any(xs, x -> x > {limit})", f"10 / (a - {limit})"]
+        fn, src = generate_function(
+            env, [env.compile(t).node for t in texts], gate=2, compiled=compiled
+        )
+        fns.append((fn, src))
+    assert len({src for _fn, src in fns}) == 1 and len(compiled) == 1
+    assert len({id(fn.__code__) for fn, _src in fns}) == 3
+    inner = [c for fn, _src in fns for c in fn.__code__.co_consts if hasattr(c, "co_code")]
+    assert len({id(c) for c in inner}) == len(inner) == 3  # the lambdas too
+    facts = {"a": Decimal(2), "xs": [Decimal(2)]}
+    got = [fn(facts, None, {}, {}) for fn, _src in fns[:2]]
+    assert got == [((True, True), (Decimal(10),)), ((True, False), False)]
+    assert fns[2][0](facts, None, {}, {}) == ((False, False), False)
+    for k, (fn, _src) in enumerate(fns, start=1):  # a = the limit: 10 / 0
+        with pytest.raises(EvaluationError) as exc:
+            fn({"a": Decimal(k), "xs": [Decimal(9)]}, None, {}, {})
+        assert failed_node(fn, exc.value) == 2
