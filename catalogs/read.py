@@ -7,7 +7,9 @@ same name in it (``catalogs/general.yaml`` → ``DIR/general.yaml``), checked
 exactly as the policy's own: the file format, every entry against the
 declared fields (types, keys, periods), the derived tables and the declared
 checks — the engine's functions (interpreter.catalogues), not a copy of them.
-The policy's revisions are not applied to such a folder.
+The entries the policy's revisions add or replace are applied to such a
+folder as to the policy's own files, before the tables and the checks: the
+catalogues are checked as the decisions would read them.
 """
 
 from __future__ import annotations
@@ -64,13 +66,14 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         return Read(list(policy.catalogues), dict(policy.catalog_values))
     from interpreter import catalogues, schemas
     from interpreter.catalogues import Source
+    from interpreter.changes import apply_entries
     from interpreter.yamlsource import load_yaml
 
     directory = Path(directory)
     decls = []
     for base in policy.catalogues:
         decl = copy.copy(base)
-        decl.entries, decl.positions, decl.meta = [], [], {}
+        decl.entries, decl.positions, decl.meta, decl.revised = [], [], {}, {}
         decl.file = display_path(directory / data_file(base))
         decls.append(decl)
     present = {d.id for d in decls if (directory / data_file(d)).is_file()}
@@ -108,6 +111,17 @@ def read(policy: Any, directory: Path | str | None = None) -> Read:
         schemas.read_dates(src, "catalog-data")
         data_srcs[decl.id] = src
         catalogues.fill(decl, src, policy.enums, errors)
+    # the revisions' entries, on the files this folder holds (a missing file
+    # is its own error above)
+    revised = [c for c in policy.catalogue_changes if c.data["catalogue"] in data_srcs]
+    apply_entries(
+        revised,
+        [d for d in decls if d.id in data_srcs],
+        policy.enums,
+        errors,
+        catalogues.read_entry,
+        applied_to=display_path(directory),
+    )
     checked = not errors
     cat_path = Path(policy.root) / "catalogs.yaml"
     cat_src = load_yaml(cat_path, display_name=display_path(cat_path))

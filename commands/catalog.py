@@ -21,16 +21,36 @@ from catalogs.site import FORMATS
 from dsl.errors import ErrorList, PolicyError
 
 from .conventions import EXIT_INPUT as EXIT_USAGE
-from .conventions import EXIT_OK, POLICY_OPTION, guarded
+from .conventions import EXIT_OK, POLICY_OPTION, REVISION_OPTION, guarded
 from .conventions import EXIT_POLICY as EXIT_ERRORS
 
 
-def _policy(policy_dir):
-    """The policy of ``policy_dir`` (default: the bundled one); a broken
-    policy is its errors as file:line:col, exit 1 (guarded)."""
+def _policy(policy_dir, revisions=()):
+    """The policy of ``policy_dir`` (default: the bundled one) with its
+    revisions (its revisions/ folder, then ``revisions``), as every command
+    that decides loads it; a broken policy — a revision's catalogue entry
+    failing a check included — is its errors as file:line:col, exit 1
+    (guarded)."""
     from interpreter.loader import load_policy
 
-    return load_policy(policy_dir)
+    return load_policy(policy_dir, revisions=[str(r) for r in revisions])
+
+
+def _revised_by(policy) -> list[dict]:
+    """The revisions whose catalogue entries the catalogues were checked with
+    (file and document number), in the order they were applied."""
+    seen: dict[str, dict] = {}
+    for c in policy.catalogue_changes:
+        seen.setdefault(c.src.name, {"file": c.src.name, "revision": c.revision})
+    return list(seen.values())
+
+
+def _with_revisions(policy) -> str:
+    applied = _revised_by(policy)
+    if not applied:
+        return ""
+    names = ", ".join(f"{r['file']} ({r['revision']})" for r in applied)
+    return f", with revision{'' if len(applied) == 1 else 's'} {names} applied"
 
 
 def _print_errors(errors) -> None:
@@ -84,11 +104,17 @@ list of periods oldest first, not overlapping); the derived tables; and the
 declared checks of every entry, written in the rule language (references
 between catalogues, cited-or-sample entries, ...).
 
+The catalogues are checked as decisions read them: with the entries the
+policy's revisions add or replace (its revisions/ folder, and --revision
+FILE) applied — to DIR's files too. An error in such an entry is shown at
+its line in the revision file.
+
 \b
 Examples:
   policy catalog check
   policy catalog check my-catalogs/ --format json
-  policy catalog check --policy my-policy/""",
+  policy catalog check --policy my-policy/
+  policy catalog check --revision new-institution.yaml""",
 )
 @click.argument(
     "directory",
@@ -105,13 +131,14 @@ Examples:
     help="text: messages on stderr; json: one JSON object on stdout for tools.",
 )
 @POLICY_OPTION
+@REVISION_OPTION
 @guarded
-def check_cmd(directory: Path | None, fmt: str, policy_dir):
+def check_cmd(directory: Path | None, fmt: str, policy_dir, revisions):
     from catalogs import show
     from catalogs.read import read
 
     try:
-        policy = _policy(policy_dir)
+        policy = _policy(policy_dir, revisions)
     except PolicyError as err:
         # a policy folder whose catalogue files have errors does not load:
         # its errors, as a tool reading --format json expects them
@@ -153,6 +180,7 @@ def check_cmd(directory: Path | None, fmt: str, policy_dir):
                     "checked": got.checked,
                     "policy": policy.document.id,
                     "directory": display_path(directory) if directory is not None else None,
+                    "revisions": _revised_by(policy),
                     "catalogues": counts,
                     "errors": [e.to_json() for e in errors],
                 },
@@ -163,13 +191,16 @@ def check_cmd(directory: Path | None, fmt: str, policy_dir):
     else:
         _print_errors(errors)
         if errors:
-            click.echo(f"{len(errors)} error(s) in {where}", err=True)
+            click.echo(f"{len(errors)} error(s) in {where}{_with_revisions(policy)}", err=True)
             if not got.checked:
                 click.echo(_UNCHECKED, err=True)
         else:
             total = sum(c["entries"] for c in counts.values())
             n = len(counts)
-            click.echo(f"ok: {n} catalogue{'' if n == 1 else 's'}, {total} entries in {where}")
+            click.echo(
+                f"ok: {n} catalogue{'' if n == 1 else 's'}, {total} entries in {where}"
+                + _with_revisions(policy)
+            )
     sys.exit(EXIT_ERRORS if errors else EXIT_OK)
 
 
@@ -197,7 +228,10 @@ check finds errors (exit 1).
 Examples:
   policy catalog publish --out site
   policy catalog publish --out site --format html,csv --catalogs my-catalogs/
-  policy catalog publish --policy my-policy/ --out site""",
+  policy catalog publish --policy my-policy/ --out site
+
+The entries the policy's revisions add or replace (its revisions/ folder,
+and --revision FILE) are published with the rest, as decisions read them.""",
 )
 @click.option(
     "--out",
@@ -226,8 +260,11 @@ Examples:
     "declarations give) instead of the policy's own.",
 )
 @POLICY_OPTION
+@REVISION_OPTION
 @guarded
-def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, policy_dir):
+def publish_cmd(
+    out: Path, formats: str, directory: Path | None, force: bool, policy_dir, revisions
+):
     from catalogs.read import data_file, read
     from catalogs.site import parse_formats, publish, site_of
 
@@ -235,7 +272,7 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
         kinds = parse_formats(formats)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
-    policy = _policy(policy_dir)
+    policy = _policy(policy_dir, revisions)
     try:
         got = read(policy, directory)
     except PolicyError as err:
@@ -244,7 +281,9 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
     if errors:
         _print_errors(errors)
         click.echo(
-            f"not published: {len(errors)} error(s) in {_where(policy, directory)}", err=True
+            f"not published: {len(errors)} error(s) in {_where(policy, directory)}"
+            + _with_revisions(policy),
+            err=True,
         )
         if not got.checked:
             click.echo(_UNCHECKED, err=True)
@@ -253,6 +292,7 @@ def publish_cmd(out: Path, formats: str, directory: Path | None, force: bool, po
         sources = [directory / data_file(d) for d in got.catalogues]
     else:
         sources = [Path(policy.root).parent / d.file for d in got.catalogues]
+    sources += [Path(r) for r in revisions]
     written = publish(
         site_of(policy, got.catalogues, got.tables), out, kinds, force=force, inputs=tuple(sources)
     )

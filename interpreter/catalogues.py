@@ -71,6 +71,10 @@ class CatalogueDecl(Record):
     positions: list = field(default_factory=list)  # Position of each entry
     # words the note of an edition holding sample data must contain
     sample_note: list = field(default_factory=list)
+    # an entry a revision supplied: its position → (the revision file, the
+    # entry's path in it), so that a check points at the entry's own field
+    # there, with its line shown, as it does in a data file
+    revised: dict = field(default_factory=dict)
 
     def key_of(self, entry: dict) -> tuple:
         return tuple(entry.get(k) for k in self.key)
@@ -606,22 +610,27 @@ def run_checks(
                     if fn(Context(bound, catalogs=values)) is True:
                         continue
                     # the item's (the field's) own line, in the entry's file
-                    where = pos
+                    # (the data file, or the revision that supplied the entry)
+                    where, shown_from = pos, data_src
                     i = raw_index.get((pos.source, pos.line, pos.column))
-                    if i is not None:
-                        sub: tuple = ("entries", i) + ((each, k) if each is not None else ())
-                        if chk.get("at") is not None:
-                            sub += (chk["at"],)
-                        where = data_src.position(sub)
+                    origin = decl.revised.get((pos.source, pos.line, pos.column))
+                    if i is not None or origin is not None:
+                        sub: tuple = ((each, k) if each is not None else ()) + (
+                            (chk["at"],) if chk.get("at") is not None else ()
+                        )
+                        if origin is None:
+                            where = data_src.position(("entries", i, *sub))
+                        else:
+                            shown_from, entry_at = origin
+                            where = shown_from.position(entry_at + sub)
                     errors.append(
                         PolicyFileError(
                             f"{chk['message']} (check {chk['id']}: {chk['expr']})",
                             position=where,
                             context=f"catalogue {decl.id} {_key_text(decl, decl.key_of(entry))}",
-                            # an entry a revision added is shown from its own file
                             snippet=(
-                                data_src.line_text(where.line)
-                                if where.source == data_src.name
+                                shown_from.line_text(where.line)
+                                if where.source == shown_from.name
                                 else None
                             ),
                         )

@@ -559,15 +559,22 @@ def apply_entries(
     enums: dict,
     errors: list,
     read_entry: Callable[..., Any],
+    applied_to: str | None = None,
 ) -> None:
     """add_catalogue_entry / replace_catalogue_entry in the catalogues the
-    policy declares, each entry checked as the catalogue's own are."""
+    policy declares, each entry checked as the catalogue's own are.
+    ``applied_to``: the folder of data files the changes are applied to when
+    it is not the policy's own (``policy catalog check DIR``), named in the
+    errors beside the revision."""
     from .loader import _close
 
     by_id = {d.id: d for d in decls}
     for c in of(changes, "add_catalogue_entry", "replace_catalogue_entry"):
         cid = c.data["catalogue"]
         decl = by_id.get(cid)
+        context = None
+        if applied_to is not None:
+            context = f"change {c.op} of revision {c.revision}, applied to {applied_to}"
         if decl is None:
             errors.append(
                 c.error(
@@ -575,6 +582,7 @@ def apply_entries(
                     "catalogue",
                     hint=_close(cid, by_id)
                     or (None if by_id else "this policy declares no catalogues"),
+                    context=context,
                 )
             )
             continue
@@ -590,16 +598,23 @@ def apply_entries(
                     f"catalogue {cid} already has the entry {shown}",
                     "entry",
                     hint="to change it write replace_catalogue_entry",
+                    context=context,
                 )
             )
             continue
         if c.op == "replace_catalogue_entry" and key not in keys:
             near = _close(" ".join(map(str, key)), [" ".join(map(str, k)) for k in keys])
             errors.append(
-                c.error(f"catalogue {cid} has no entry {shown} to replace", "entry", hint=near)
+                c.error(
+                    f"catalogue {cid} has no entry {shown} to replace",
+                    "entry",
+                    hint=near,
+                    context=context,
+                )
             )
             continue
         where = c.src.position(c.at + ("entry",))
+        decl.revised[(where.source, where.line, where.column)] = (c.src, c.at + ("entry",))
         if key in keys:
             i = keys.index(key)
             decl.entries[i], decl.positions[i] = entry, where

@@ -616,6 +616,9 @@ def _load_policy(
         notice=notice,
         documents=documents,
         catalogues=catalogue_decls,
+        catalogue_changes=revision_changes.of(
+            changes, "add_catalogue_entry", "replace_catalogue_entry"
+        ),
         # the programs' compiled code kept with the rest of the cache
         compiled=CompiledCode(ld.cache) if ld.cache.path is not None else {},
     )

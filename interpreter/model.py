@@ -264,6 +264,9 @@ class Policy(Record):
     documents: dict = field(default_factory=dict)
     # catalogues the policy declares and ships (catalogs.yaml; interpreter.catalogues)
     catalogues: list = field(default_factory=list)
+    # the catalogue entries its revisions add or replace (interpreter.changes),
+    # applied again to another edition of the data files (catalog check DIR)
+    catalogue_changes: list = field(default_factory=list, compare=False, repr=False)
     # the compiled code of its generated programs, by the SHA-256 of their
     # source (dsl.codegen.generate_function): kept in the policy cache when
     # there is one (interpreter.cache.CompiledCode), else for this process
