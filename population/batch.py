@@ -947,11 +947,14 @@ class LineParts:
                 self.heads[key] = got
         return got
 
-    def decision(self, d, level: str, day) -> tuple[str, str | None]:
-        """The decision's JSON (its level in it) and its amount as text."""
+    def decision(self, d, level: str | None, day) -> tuple[str, str | None]:
+        """The decision's JSON (its level in it) and its amount as text. A
+        level of None: the decision's JSON as `policy eval --format json`
+        writes it, without a level (the service's lean answer, service.answer)."""
         if d.installments:
             dj = self.decision_json(self.policy, d, False, day)
-            dj["level"] = level
+            if level is not None:
+                dj["level"] = level
             return _COMPACT(dj), dj["amount"]
         # by the failing clauses' ids, not the clauses' values: an unknown
         # value's hash is a Python call
@@ -969,7 +972,8 @@ class LineParts:
         got = self.decisions.get(key)
         if got is None:
             dj = self.decision_json(self.policy, d, False, day)
-            dj["level"] = level
+            if level is not None:
+                dj["level"] = level
             got = (_COMPACT(dj), dj["amount"])
             if len(self.decisions) < self.LIMIT:
                 self.decisions[key] = got

@@ -54,6 +54,9 @@ class DecisionLog:
             self._fd = os.open(destination, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         self._masks = _masks(policy)
 
+    # an entry as a line writes it (without its newline)
+    encode = staticmethod(_LINE)
+
     @property
     def enabled(self) -> bool:
         return self._fd is not None
@@ -61,7 +64,14 @@ class DecisionLog:
     def write(self, entries: list[dict]) -> None:
         if self._fd is None or not entries:
             return
-        data = "".join(_LINE(e) + "\n" for e in entries).encode()
+        self.write_text("".join(_LINE(e) + "\n" for e in entries))
+
+    def write_text(self, text: str) -> None:
+        """Lines already written as text (each ending with a newline; as
+        ``encode`` writes an entry: service.answer), in one ``write``."""
+        if self._fd is None or not text:
+            return
+        data = text.encode()
         with self._lock:
             os.write(self._fd, data)
 

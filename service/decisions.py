@@ -216,12 +216,13 @@ async def answer(
     if body is None:
         return None
     user = who.user if who else None
+    as_text = "text/plain" in accept and JSON not in accept
     if len(body) <= INLINE_BYTES:
-        out, res, decision_id = service.decide(
-            body, as_of=as_of, programs=programs, explain=explain, user=user
+        answer, res, decision_id = service.decide(
+            body, as_of=as_of, programs=programs, explain=explain, user=user, as_json=not as_text
         )
     else:
-        out, res, decision_id = await service.run(
+        answer, res, decision_id = await service.run(
             service.decide,
             body,
             as_of=as_of,
@@ -229,8 +230,9 @@ async def answer(
             explain=explain,
             user=user,
             on_thread=True,
+            as_json=not as_text,
         )
-    if "text/plain" in accept and JSON not in accept:
+    if as_text:
         if full:
             from interpreter.render import TextRenderer
 
@@ -238,9 +240,10 @@ async def answer(
         else:
             from interpreter.plain_text import PlainTextRenderer
 
+            out = service.result_json(service.policy, res, explain)
             text = PlainTextRenderer(service.policy, lang).render(out)
         return TEXT, text.encode("utf-8"), decision_id
-    return JSON_TYPE, service.compact(out).encode("utf-8"), decision_id
+    return JSON_TYPE, answer.encode("utf-8"), decision_id
 
 
 @router.post(

@@ -54,6 +54,12 @@ class Service:
         self.thread_evaluator = Evaluator(self.policy)  # the decision thread's
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
+        from .answer import LeanAnswer
+
+        # the lean answer and the log line written from parts (None: the
+        # writer disagreed with the general path at start, see service.answer)
+        lean = LeanAnswer(self.policy, self.log)
+        self.lean = lean if lean.usable else None
         self.ledger = None  # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
         self.id_mask = None  # with a ledger: web.masking.IdMask, for the read-only role
@@ -106,9 +112,11 @@ class Service:
         explain=True,
         user: str | None = None,
         on_thread: bool = False,
-    ) -> tuple[dict, object, str]:
-        """The JSON of `policy eval --format json` for the case in ``body``
-        (bytes as sent), the CaseResult, and the decision id; logged.
+        as_json: bool = True,
+    ) -> tuple[str | None, object, str]:
+        """The JSON text of `policy eval --format json` (compact) for the case
+        in ``body`` (bytes as sent; None with ``as_json`` false: the caller
+        writes another answer), the CaseResult, and the decision id; logged.
         ``on_thread``: called on the decision thread (its own evaluator)."""
         evaluator = self.thread_evaluator if on_thread else self.evaluator
         try:
@@ -121,28 +129,42 @@ class Service:
             raise
         res.case_name = None
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
-        out = self.result_json(self.policy, res, explain)
+        lean = self.lean
+        out = None
+        text = None
+        if as_json:
+            if not explain and lean is not None:
+                text = lean.answer(res)
+            else:
+                out = self.result_json(self.policy, res, explain)
+                text = self.compact(out)
         decision_id = new_id()
         tallies: dict = {}
         for d in res.decisions:
             key = (d.program.id, d.outcome)
             tallies[key] = tallies.get(key, 0) + 1
         count_decisions(tallies)
-        if self.log.enabled:
-            case = {k: v for k, v in out["case"].items() if k not in ("facts", "file")}
-            self.log.write(
-                [
-                    self.log.entry(
-                        decision_id=decision_id,
-                        user=user,
-                        endpoint="decisions",
-                        case=case,
-                        decisions=out["decisions"],
-                        facts=out["case"]["facts"],
-                    )
-                ]
-            )
-        return out, res, decision_id
+        log = self.log
+        if log.enabled:
+            if lean is not None and not log.log_input:
+                log.write_text(lean.log_line(res, decision_id, user, "decisions", now()) + "\n")
+            else:
+                if out is None:
+                    out = self.result_json(self.policy, res, False)
+                case = {k: v for k, v in out["case"].items() if k not in ("facts", "file")}
+                log.write(
+                    [
+                        log.entry(
+                            decision_id=decision_id,
+                            user=user,
+                            endpoint="decisions",
+                            case=case,
+                            decisions=out["decisions"],
+                            facts=out["case"]["facts"],
+                        )
+                    ]
+                )
+        return text, res, decision_id
 
     # -- a claim the ledger decided ---------------------------------------------------
     def log_ledger_decision(self, app, user: str | None, endpoint: str) -> None:
