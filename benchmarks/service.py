@@ -36,8 +36,11 @@ of the two CPUs it shares with the server):
 
 Every request count and the concurrency are bounded; the run stops by itself.
 Answers are checked (status 200, the amounts of the in-process run) so a fast
-wrong answer cannot pass. Targets: the service's p50 per decision at most 2×
-the in-process p50; the batch endpoint at least 80% of `policy batch`.
+wrong answer cannot pass. Targets: "the service adds at most 2× the in-process
+cost per decision at p50", printed read both ways the words allow — the total
+(service p50 ÷ in-process p50 ≤ 2) and the added cost ((service p50 −
+in-process p50) ÷ in-process p50 ≤ 2) — each PASS or MISS beside the floor's
+bound for it; the batch endpoint at least 80% of `policy batch`.
 A shared machine makes each run differ: check `uptime` first. Beside wall
 time it reports CPU time (of this process in-process, of the server's
 processes from /proc for the service), which other work on the machine does
@@ -318,19 +321,30 @@ def pct(values: list[float], p: float) -> float:
 
 def in_process_decider(explain: bool):
     """What POST /v1/decisions does for one body, without HTTP: read the JSON,
-    decide, render the answer as JSON text."""
+    decide, render the answer as JSON text — the same text, by the same
+    means the service has: the lean answer written from parts
+    (service.answer.LeanAnswer), the explained one as result_json encoded.
+    Not done here: the decision log's line and the metrics."""
     from interpreter.cases import parse_case_bytes
     from interpreter.evaluate import Evaluator
     from interpreter.loader import load_policy
     from interpreter.render import result_json
     from population.batch import compact
+    from service.answer import LeanAnswer
+    from service.decisionlog import DecisionLog
 
     policy = load_policy(None)
     ev = Evaluator(policy)
+    lean = LeanAnswer(policy, DecisionLog("", policy))
+    if not lean.usable:
+        raise SystemExit("the lean answer's writer disagrees with result_json")
 
     def decide(body: bytes) -> str:
         res = ev.decide(parse_case_bytes(body, "request"), explain=explain, case_name="request")
+        res.case_name = None  # as the service answers: no file
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
+        if not explain:
+            return lean.answer(res)
         return compact(result_json(policy, res, explain))
 
     return decide
@@ -392,7 +406,7 @@ def single_rows(
                 fconn.request(empty[i])
             asyncio.run(drive(floor[1], reqs[: min(n, 500)], concurrency, check))
         # they take turns, each decision and each request timed alone
-        lat_in, lat_http, ratios = [], [], []
+        lat_in, lat_http, ratios, added = [], [], [], []
         cpu_in = cpu_http = wall_in = wall_http = 0.0
         sizes = []
         flat = {name: [] for name, *_ in lanes}
@@ -415,6 +429,7 @@ def single_rows(
                 check(i, status, body)
             sizes += [len(body) for _, body in answers]
             ratios.append(pct(lh, 50) / pct(li, 50))
+            added.append((pct(lh, 50) - pct(li, 50)) / pct(li, 50))
             lat_in += li
             lat_http += lh
             for name, fconn, freqs in lanes:
@@ -449,6 +464,9 @@ def single_rows(
                 "p50_ratios": ratios,
                 "p50_ratio": statistics.median(ratios),
                 "p50_ratio_min": min(ratios),
+                # the other reading of the target: what the service adds, per turn
+                "added_ratios": added,
+                "added_ratio": statistics.median(added),
             }
         )
         rows[-1]["cpu_ratio"] = rows[-1]["service_cpu_us"] / rows[-1]["in_process_cpu_us"]
@@ -546,6 +564,47 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
         "service_cpu_per_s": lines / cpu_http,
         "cpu_ratio": cpu_in / cpu_http,
     }
+
+
+def verdict(ratio: float) -> str:
+    return "PASS" if ratio <= 2 else "MISS"
+
+
+def target_lines(singles: list[dict], floor: dict) -> list[str]:
+    """The p50 target ("the service adds at most 2× the in-process cost per
+    decision at p50"), read both ways the words allow, per one-case row:
+    the total (service p50 ÷ in-process p50 ≤ 2) and the added cost ((service
+    p50 − in-process p50) ÷ in-process p50 ≤ 2), each the median of the
+    turns' ratios, each beside the floor's bound for it (what an application
+    that does nothing but read the body and answer would score, with the
+    lean decision's in-process p50). The floor answered the lean answer, so
+    its bounds belong to the lean row; the explained row's are shown with
+    the same floor and its own in-process p50."""
+    out = []
+    fl = floor["p50_us"]
+    for r in singles:
+        inp = r["in_process_p50_us"]
+        total, added = r["p50_ratio"], r["added_ratio"]
+        # the lean row took its turns with the floor: the median of the turns'
+        # bounds, as the table shows it; the explained row: from the p50s
+        bound = floor["bound_ratio"] if r is singles[0] else (fl + inp) / inp
+        out.append(
+            f"target, {r['what']}: total, service p50 ÷ in-process p50 = {total:.2f}× "
+            f"(median of {r['rounds']} turns; {r['p50_ratio_min']:.2f}–"
+            f"{max(r['p50_ratios']):.2f}×) ≤ 2: {verdict(total)} — the floor's bound "
+            f"{bound:.2f}×"
+        )
+        out.append(
+            f"target, {r['what']}: added, (service p50 − in-process p50) ÷ in-process p50 "
+            f"= {added:.2f}× ({min(r['added_ratios']):.2f}–{max(r['added_ratios']):.2f}×) "
+            f"≤ 2: {verdict(added)} — the floor's bound {bound - 1:.2f}×"
+        )
+    worst_cpu = max(r["cpu_ratio"] for r in singles)
+    out.append(
+        f"CPU per decision, service ÷ in-process (not a target, shown beside it): worst "
+        f"{worst_cpu:.2f}×"
+    )
+    return out
 
 
 def main(argv=None) -> int:
@@ -662,14 +721,9 @@ def main(argv=None) -> int:
             f"| {batch['in_process_cpu_per_s']:,.0f} / {batch['service_cpu_per_s']:,.0f} "
             f"| {batch['cpu_ratio']:.0%} |"
         )
-    worst = max(r["p50_ratio"] for r in singles)
-    worst_cpu = max(r["cpu_ratio"] for r in singles)
-    print(
-        f"\ntarget: the service's p50 per decision at most 2× in-process: worst row "
-        f"{worst:.2f}× (median of its turns) {'PASS' if worst <= 2 else 'FAIL'}; "
-        f"CPU per decision (not a target, shown beside it): worst {worst_cpu:.2f}×; "
-        f"the floor's bound for a lean decision {floor['bound_ratio']:.2f}×"
-    )
+    print()
+    for line in target_lines(singles, floor):
+        print(line)
     if batch is not None:
         print(
             f"target: batch ≥ 80% of policy batch — of the command "
