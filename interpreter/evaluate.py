@@ -61,6 +61,9 @@ class Evaluator:
         self._pending_cache: dict[tuple, tuple] = {}
         self._document: Callable[..., Any] | None = None  # generated, when first needed
         self._functions: dict = {}  # program id → its generated function
+        self._plans: dict[str, tuple] = {}  # program id → what explaining it needs (_plan)
+        # id(standard version) → key → the StandardUse an explanation shows (_uses)
+        self._uses_made: dict[int, dict] = {}
         # programs_applied is computed with the decision date, unless it does
         # not read it (then once, with the date itself)
         rule = policy.programs_applied
@@ -299,7 +302,8 @@ class Evaluator:
     ) -> Decision:
         """One program's decision from its generated function; with a trace
         list in ``args``, explained too."""
-        fn, lets_fn = self._fast_functions(program)
+        plan = self._plans.get(program.id) or self._plan(program)
+        fn, lets_fn, labelled, read, probes = plan
         try:
             values, rest = fn(*args)
         except EvaluationError as exc:
@@ -310,10 +314,9 @@ class Evaluator:
             return decision
         if lets_fn is not None:
             try:
-                decision.lets = dict(zip(self._labelled(program), lets_fn(*args)))
+                decision.lets = dict(zip(labelled, lets_fn(*args)))
             except EvaluationError:
                 decision.lets = {}
-        read = self._paths_read(program)
         found: dict[str, Any] = {}
         leaves = None
         for entry in trace:
@@ -338,15 +341,17 @@ class Evaluator:
             if v is True:
                 clauses.append(new(ClauseResult, (c, True, (), values, ())))
             elif v is False:
-                # a refusal: show what the catalogue holds
-                if ctx is None:
-                    ctx = self._context(args[:4] + (None,))
-                clauses.append(
-                    new(
-                        ClauseResult,
-                        (c, False, (), values, self.catalog_rows(c.rule, program, ctx)),
-                    )
-                )
+                # a refusal: show what the catalogue holds (the rows its
+                # conditions look up, when it looks any up)
+                rows: list = []
+                looks = probes.get(id(c))
+                if looks is None:
+                    looks = probes[id(c)] = bool(self._catalog_probes(c.rule, program))
+                if looks:
+                    if ctx is None:
+                        ctx = self._context(args[:4] + (None,))
+                    rows = self.catalog_rows(c.rule, program, ctx)
+                clauses.append(new(ClauseResult, (c, False, (), values, rows)))
             else:
                 clauses.append(new(ClauseResult, (c, None, tuple(sorted(v.missing)), values, ())))
         decision._clauses = clauses
@@ -367,6 +372,24 @@ class Evaluator:
         decision.standards = self._uses(trace, versions)
         del trace[:]
         return decision
+
+    def _plan(self, program: Program) -> tuple:
+        """What explaining the program needs besides the case, worked out
+        once: its generated functions, the ids of its labelled lets, the fact
+        paths each clause shows, and whether each clause looks catalogue rows
+        up (a refusal shows them; no closures' context is made for one that
+        does not). One look-up a program and case instead of
+        one for each (issue 21, point 4: with 70 programs the lookups and the
+        lists made again for every program were a share of the growth)."""
+        fn, lets_fn = self._fast_functions(program)
+        plan = self._plans[program.id] = (
+            fn,
+            lets_fn,
+            self._labelled(program),
+            self._paths_read(program),
+            {},  # id(clause) → whether it looks catalogue rows up: at its first refusal
+        )
+        return plan
 
     def _amount_paths(self, program: Program) -> list[str]:
         """The fact paths the amount and its cap read (e.g. an approved total)."""
@@ -653,9 +676,19 @@ class Evaluator:
             v = versions.get(sid)
             if v is None:
                 continue
-            seen[(sid, key)] = StandardUse(
-                sid, key, value, v.start, v.until, v.source, v.revision, v.cite
-            )
+            # the same version read at the same key is the same use in every
+            # case: made once (nothing changes a decision's uses once made)
+            made = self._uses_made.get(id(v))
+            if made is None:
+                made = self._uses_made[id(v)] = {}
+            use = made.get(key)
+            if use is None or use.value is not value:
+                if len(made) >= 1024:
+                    made.clear()
+                use = made[key] = StandardUse(
+                    sid, key, value, v.start, v.until, v.source, v.revision, v.cite
+                )
+            seen[(sid, key)] = use
         return list(seen.values())
 
     def facts_read(self, rule: Rule, program: Program | None) -> list[str]:
