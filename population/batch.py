@@ -42,7 +42,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from dsl.errors import CaseError, PolicyError, Position
 
@@ -781,25 +781,43 @@ class Worker:
                 try:
                     got = line.line(record)
                 except Exception as exc:
-                    # a bug, not a bad line (those go back to the general path)
-                    if os.environ.get("POLICY_DEBUG"):
-                        raise
-                    raise InternalError(
-                        f"while deciding {self.spec.source}:{record.line}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from None
+                    self.short_path_failed(record.line, exc)
+                    raise  # pragma: no cover - short_path_failed raises
                 if got is not None:
                     return got
         return self.decide_general(record)
 
-    def _short_path(self):
+    def short_path_failed(self, line: int, exc: Exception) -> NoReturn:
+        """An exception from the short path: a bug, not a bad line (those
+        go back to the general path), so the batch stops (exit 3)."""
+        if os.environ.get("POLICY_DEBUG"):
+            raise exc
+        raise InternalError(
+            f"while deciding {self.spec.source}:{line}: {type(exc).__name__}: {exc}"
+        ) from None
+
+    def block(self, first: int, block: bytes) -> tuple:
+        """A block of JSON Lines decided and packed (``decide_block``): by
+        the short path's block (population.batchline) when this worker's
+        lines take it and the block holds more than one line, else record
+        by record."""
+        line = self._line
+        if line is _UNSET and block.count(b"\n") > 1:
+            line = self._short_path(lines=2)
+        if line is not None and line is not _UNSET:
+            got = line.block(first, block)
+            if got is not None:
+                return got
+        return pack(self.run(block_records(first, block)))
+
+    def _short_path(self, lines: int = 1):
         """The short path of a line (population.batchline), from the second
         record on (one record, such as a request's, does not pay for
         generating it), when the batch can take it; None: every line takes
-        the general path."""
+        the general path. ``lines``: the records about to be decided."""
         from .batchline import BatchLine
 
-        self._records += 1
+        self._records += lines
         if self._records < 2:
             return None
         if not SHORT_PATH or not BatchLine.usable(self):
@@ -1122,7 +1140,7 @@ def decide_block(worker: Worker, first: int, block: bytes) -> tuple:
     first line's number, the bytes) decided and packed (``pack``). The same
     code decides a chunk in this process, in a ``--jobs`` worker and in a
     partition of the distributed engine (population.distributed)."""
-    return pack(worker.run(block_records(first, block)))
+    return worker.block(first, block)
 
 
 def decide_rows(worker: Worker, rows: list[tuple]) -> tuple:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from dsl.errors import PolicyError
@@ -43,9 +44,10 @@ class BatchLine:
         from interpreter.cases import _DECODER
         from interpreter.evaluate import _NO_DATE, _NO_STANDARDS
 
-        from .batch import _COMPACT, NO_LEVEL, Outcome
+        from .batch import _COMPACT, NO_LEVEL, Outcome, Record
 
         self.outcome, self.encode, self.no_level = Outcome, _COMPACT, NO_LEVEL
+        self.record = Record
         self.worker = worker
         ev = self.evaluator = worker.evaluator
         self.policy = worker.policy
@@ -68,6 +70,8 @@ class BatchLine:
         # them makes no claim, and its claims are not looked for
         self.claimed = frozenset(p for c in worker.checks for p in c.programs)
         self.heads: dict = {}
+        self.seen: dict[str, dict] = {}
+        self.amounts: dict[str, Decimal] = {}  # an amount's text -> its Decimal, for the tallies
 
     @staticmethod
     def usable(worker: Worker) -> bool:
@@ -157,12 +161,20 @@ class BatchLine:
             isinstance(n, ast.Name) and n.id in lets for n in walk_through(node, definition, None)
         )
 
+    def _seen(self, program_id: str) -> dict:
+        """The program's decisions remembered with their JSON, by the values
+        they were made from (``decide_text``)."""
+        got = self.seen.get(program_id)
+        if got is None:
+            got = self.seen[program_id] = {}
+        return got
+
     def _selection(self, applied: Any) -> list[tuple]:
         key = tuple(applied) if applied.__class__ is list else None
         got = self.selections.get(key) if key is not None else None
         if got is None:
             chosen = self.evaluator._selected(None, applied)
-            got = [self._program(p) for p in chosen]
+            got = [(*self._program(p), self._seen(p.id)) for p in chosen]
             if key is not None and len(self.selections) < 1024:
                 self.selections[key] = got
         return got
@@ -179,8 +191,90 @@ class BatchLine:
 
     def line(self, record: Record):
         """The Outcome of a record, or TAKE_GENERAL."""
-        text = record.text
-        if record.error or text.startswith("\ufeff"):
+        if record.error:
+            return TAKE_GENERAL
+        got = self.decide_text(record.line, record.text)
+        if got is None:
+            return TAKE_GENERAL
+        text, counted, found = got
+        return self.outcome(record.line, True, text, counted, claims=found)
+
+    def block(self, first: int, block: bytes) -> tuple | None:
+        """A block of JSON Lines (``CaseFile.raw_blocks``) decided and packed
+        as ``batch.pack`` packs the Outcomes of ``block_records``: the same
+        lines, rejects, claims and tallies, without an Outcome per line. A
+        line this path does not take is decided by the general path in its
+        place. None: a block with a line over the limit or not UTF-8, which
+        ``block_records`` reads line by line."""
+        if getattr(block, "long_lines", None):
+            return None
+        try:
+            whole = block.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        texts = whole.split("\n")
+        if texts and not texts[-1]:
+            texts.pop()  # the block ends with a line ending
+        if "\r" in whole:
+            texts = [t.rstrip("\r") for t in texts]
+        ok: list[str] = []
+        rejects: list[tuple] = []
+        claims: list[tuple] = []
+        tallies: dict = {}
+        cases = 0
+        decide, general = self.decide_text, self.worker.decide_general
+        amounts, limit = self.amounts, self.parts.LIMIT
+        line = first - 1
+        for text in texts:
+            line += 1
+            if text[:1] != "{" and not text.strip():
+                continue  # a blank line: not a case
+            cases += 1
+            try:
+                got = decide(line, text)
+            except Exception as exc:
+                self.worker.short_path_failed(line, exc)
+                raise  # pragma: no cover - short_path_failed raises
+            if got is None:
+                o = general(self.record(line, text))
+                if not o.ok:
+                    rejects.append((o.line, o.text, o.message))
+                    continue
+                if o.claims:
+                    claims.append((len(ok), line, o.claims))
+                ok.append(o.text)
+                for program, result, amount, _level in o.tally:
+                    t = tallies.get((program, result))
+                    if t is None:
+                        t = tallies[(program, result)] = [0, Decimal(0)]
+                    t[0] += 1
+                    if result == ELIGIBLE and amount is not None:
+                        t[1] += Decimal(amount)
+                continue
+            text, counted, found = got
+            if found:
+                claims.append((len(ok), line, found))
+            ok.append(text)
+            for entry in counted:
+                key = entry[:2]
+                t = tallies.get(key)
+                if t is None:
+                    t = tallies[key] = [0, Decimal(0)]
+                t[0] += 1
+                amount = entry[2]
+                if amount is not None and entry[1] == ELIGIBLE:
+                    a = amounts.get(amount)
+                    if a is None:
+                        a = Decimal(amount)
+                        if len(amounts) < limit:
+                            amounts[amount] = a
+                    t[1] += a
+        return cases, ok, rejects, claims, tallies
+
+    def decide_text(self, n: int, text: str) -> tuple | None:
+        """(the output line, its tally, its real-name claims) of line ``n``
+        (its text), or TAKE_GENERAL."""
+        if text.startswith("\ufeff"):
             return TAKE_GENERAL
         facts = self.read_text(text)
         if facts.__class__ is not dict:  # a note, a null, a colon in a text...
@@ -188,40 +282,64 @@ class BatchLine:
             if facts.__class__ is not dict:  # SLOW: the checking path
                 return TAKE_GENERAL
         catalogs = self.catalogs
+        # each program: its remembered (JSON, tally entry, Decision), or what
+        # rendering it needs: (program, its decision, its level, its memo, key)
+        done: list = []
+        claim = False  # eligible for a program a real-name check counts
+        cid = None
+        failed, no_level = self.failed, self.no_level
         try:
             day, applied = self.document(facts, self.no_date, self.no_standards, catalogs)
             if day.__class__ is not _dt.date:
                 return TAKE_GENERAL  # unknown, or stated none
             selected = self._selection(applied)
             standards = (self.by_day.get(day) or self.evaluator._standards_at(day))[0]
-            decisions, levels, cid = [], [], None
-            claim = False  # eligible for a program a real-name check counts
             decide = self.evaluator._decision
-            for program, fn, at_level, at_id, claimed in selected:
+            for program, fn, at_level, at_id, claimed, seen in selected:
                 values, rest, after = fn(facts, day, standards, catalogs, None)
+                if at_id is not None and cid is None:
+                    cid = after[at_id]
+                if at_level is None:
+                    level = self  # LineValues computes it, from the decision
+                    key = None
+                else:
+                    level = after[at_level]
+                    if level is failed or level.__class__ is not str:
+                        level = no_level
+                    # the clauses' values, the amount's and the level decide
+                    # the decision and its JSON (an unknown's hash: a call)
+                    key = (values, rest, level)
+                    try:
+                        hit = seen.get(key)
+                    except TypeError:  # a value that has no hash: not remembered
+                        hit = key = None
+                    if hit is not None:
+                        done.append(hit)
+                        if claimed and hit[2].outcome == ELIGIBLE:
+                            claim = True
+                        continue
                 if rest is False:
                     d = Decision(program, INELIGIBLE, None, values, [])
                 else:
                     d = decide(program, values, rest)
                     if claimed and d.outcome == ELIGIBLE:
                         claim = True
-                decisions.append(d)
-                levels.append(after[at_level] if at_level is not None else self)
-                if at_id is not None and cid is None:
-                    cid = after[at_id]
+                done.append((program, d, level, seen, key))
         except PolicyError:
             return TAKE_GENERAL
-        parts, tally = [], []
-        render = self.parts.decision
-        no_level, failed = self.no_level, self.failed
-        for d, level in zip(decisions, levels):
-            if level is self:  # not computed with the decision
-                level = self.values.level(d, facts, day)
-            elif level is failed or level.__class__ is not str:
-                level = no_level
-            part, amount = render(d, level, day)
-            parts.append(part)
-            tally.append((d.program.id, d.outcome, amount, level))
+        parts, tally, decisions = [], [], []
+        for got in done:
+            if len(got) == 5:  # not remembered: rendered now
+                program, d, level, seen, key = got
+                if level is self:
+                    level = self.values.level(d, facts, day)
+                part, amount = self.parts.decision(d, level, day)
+                got = (part, (program.id, d.outcome, amount, level), d)
+                if key is not None and self._rememberable(d) and len(seen) < self.parts.LIMIT:
+                    seen[key] = got
+            parts.append(got[0])
+            tally.append(got[1])
+            decisions.append(got[2])
         if cid is None:  # no program computed it
             cid = self.values.case_id(facts)
         elif cid is failed or cid.__class__ is not str:
@@ -237,9 +355,7 @@ class BatchLine:
             if len(self.heads) < self.parts.LIMIT:
                 self.heads[day] = head
         lp = self.parts
-        return self.outcome(
-            record.line,
-            True,
+        return (
             head
             + hashlib.sha256(text.encode("utf-8")).hexdigest()
             + lp.middle
@@ -248,8 +364,18 @@ class BatchLine:
             # an ID of ASCII letters and digits is its own JSON, quoted
             + ('"' + cid + '"' if cid and cid.isascii() and cid.isalnum() else self.encode(cid))
             + ',"line":'
-            + str(record.line)
+            + str(n)
             + lp.end,
             tuple(tally),
-            claims=found,
+            found,
         )
+
+    @staticmethod
+    def _rememberable(d: Decision) -> bool:
+        """Whether a decision's JSON may be remembered under the values it
+        was made from: not one with installments (their labels name the
+        standards as in force on the day), nor one with an amount of zero
+        (0 and -0 are equal keys, but -0.00 is written as it is)."""
+        if d.installments:
+            return False
+        return all(v is None or v for v in (d.amount, d.formula_amount, d.capped_at, d.floored_at))

@@ -137,3 +137,40 @@ def test_the_short_path_takes_the_common_lines_and_leaves_the_rest(bundled_polic
         assert (got.ok, got.text, got.message) == (want.ok, want.text, want.message)
     assert short.line(B.Record(3, odd[2])) is None
     assert short.line(B.Record(1, odd[0])) is None
+
+
+def test_a_block_by_the_short_path_is_packed_as_record_by_record(bundled_policy):
+    """``Worker.block`` (the short path's block, no Outcome per line) packs a
+    block of lines as ``pack`` packs the Outcomes of its records decided one
+    by one by the general path: the same output lines, rejects and messages,
+    real-name claims, counts and amounts, with blank lines, CRLF endings,
+    bad lines and lines the short path leaves among the common ones."""
+    texts = with_repeated_persons(
+        [
+            dumps_case(c)
+            for c in generate(600, 24, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        ],
+        4,
+    )
+    odd = [
+        "",
+        "   ",
+        '{"applicant": {"name": "a", "name": "b"}}',
+        '{"applicant": {"name": "a:b", "_note": 1, "insured_months": null}}',
+        '{"applicant": {"name": "a"}}',
+        "not json",
+        "\ufeff" + texts[0],
+        texts[1].replace('"amount":1000', '"amount":-0'),
+    ]
+    for i, o in enumerate(odd):
+        texts.insert(37 * i + 5, o)
+    for ending in ("\n", "\r\n"):
+        block = (ending.join(texts) + ending).encode("utf-8")
+        short = B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy)
+        got = short.block(11, block)
+        assert short._line is not None  # the short path took the block
+        general = B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy)
+        general._line = None
+        want = B.pack(general.run(B.block_records(11, block)))
+        assert got == want
+        assert got[2] and got[3]  # rejects and claims among them
