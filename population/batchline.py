@@ -295,6 +295,7 @@ class BatchLine:
             selected = self._selection(applied)
             standards = (self.by_day.get(day) or self.evaluator._standards_at(day))[0]
             decide = self.evaluator._decision
+            level: Any
             for program, fn, at_level, at_id, claimed, seen in selected:
                 values, rest, after = fn(facts, day, standards, catalogs, None)
                 if at_id is not None and cid is None:

@@ -351,17 +351,21 @@ def test_a_failure_after_chunks_were_done_keeps_them(interrupted, tmp_path, monk
     chunks done stay for the next --resume (a fresh batch that fails before
     any chunk keeps nothing: tests/test_batch.py)."""
     from interpreter.evaluate import Evaluator
+    from population.batchline import BatchLine
 
     small, out = interrupted
     ref = tmp_path / "ref.jsonl"
     assert run(small, "--out", ref).exit_code == 0
-    decide = Evaluator.decide
+    decide, short = Evaluator.decide, BatchLine.decide_text
+    # the bug on both paths of a line: the general one and the short one
     monkeypatch.setattr(Evaluator, "decide", lambda self, *a, **k: 1 / 0)
+    monkeypatch.setattr(BatchLine, "decide_text", lambda self, *a, **k: 1 / 0)
     r = run(small, "--out", out, "--resume", "--chunk-size", 50)
     assert r.exit_code == 3, r.output
     assert f"stopped: 150 case(s) up to line 150 of {small} are kept in {out}.partial" in r.stderr
     assert "internal error" in r.stderr
     monkeypatch.setattr(Evaluator, "decide", decide)
+    monkeypatch.setattr(BatchLine, "decide_text", short)
     r = run(small, "--out", out, "--resume")
     assert r.exit_code == 0, r.output
     assert out.read_bytes() == ref.read_bytes()
