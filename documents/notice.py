@@ -16,12 +16,11 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from dsl.errors import CaseError, PolicyError, Position
 from interpreter import display
-from interpreter.formats import FORMATS, FormatError
-from interpreter.model import FactDecl, Policy
+from interpreter.masks import mask_of
+from interpreter.model import Policy
 from interpreter.plain import Plain, PlainDecision
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -175,13 +174,11 @@ class NoticeBuilder:
         if value is None:
             return None
         if line.get("mask"):
-            # the loader checked that a masked line's fact is declared with a format
-            decl = cast(FactDecl, self.policy.fact(line["fact"]))
-            fmt = FORMATS[cast(str, decl.format)]
-            try:
-                return fmt.mask(fmt.normalise(str(value)))
-            except FormatError:
-                return fmt.mask(str(value))
+            # the loader checked that a masked line's fact declares a mask
+            # or a format that masks (interpreter.masks: the one rule)
+            mask = mask_of(self.policy.fact(line["fact"]))
+            if mask is not None:
+                return mask(str(value))
         text = self.plain.value(line["fact"], value)
         look = line.get("catalog")
         if look:

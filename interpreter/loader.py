@@ -26,6 +26,7 @@ from . import catalogues, schemas, sizes
 from . import changes as revision_changes
 from .formats import FORMATS
 from .lazyprograms import LazyPrograms
+from .masks import Mask, mask_of
 from .model import (
     Amount,
     Citation,
@@ -768,12 +769,13 @@ def _notice(src: Source, ld: _Loader, facts: dict, catalogs: dict) -> dict:
             ld.errors.append(src.error(at, f"no fact '{path}' in facts.yaml"))
     for at, line in lines:
         found = decl(line["fact"])
-        if line.get("mask") and found is not None and found.format not in FORMATS:
+        if line.get("mask") and found is not None and mask_of(found) is None:
             ld.errors.append(
                 src.error(
                     at + ("mask",),
-                    f"the fact {line['fact']} declares no format to mask it with",
-                    hint="give it a `format` in facts.yaml, e.g. cn_resident_id",
+                    f"the fact {line['fact']} declares no mask or format to mask it with",
+                    hint="give it a `mask` in facts.yaml (e.g. {keep_first: 1, keep_last: 1}) "
+                    "or a `format` that masks (e.g. cn_resident_id)",
                 )
             )
         table = (line.get("catalog") or {}).get("table")
@@ -1026,6 +1028,7 @@ def _fact_decl(src: Source, ld: _Loader, enums: dict, path: str, d: dict, at: tu
         position=src.position(at),
         informational=bool(d.get("informational", False)),
         format=d.get("format"),
+        mask=Mask.declared(d.get("mask")),
         min_items=d.get("min_items"),
         display=d.get("display"),
         max_items=d.get("max_items"),

@@ -10,10 +10,14 @@ import datetime as _dt
 from collections.abc import MutableMapping
 from decimal import Decimal
 from types import CodeType
+from typing import TYPE_CHECKING
 
 from dsl import Environment, Expression
 from dsl.errors import Position
 from dsl.records import Record, field
+
+if TYPE_CHECKING:
+    from .masks import Mask
 
 
 class Text(Record, frozen=True):
@@ -113,6 +117,8 @@ class FactDecl(Record):
     informational: bool = False  # kept for the record; no rule needs to read it
     display: str | None = None  # how people see a number: "percent" (0.85 → 85%)
     format: str | None = None  # a declared format of a string (interpreter.formats)
+    # how a string is shown to one who may not see it whole (interpreter.masks)
+    mask: Mask | None = None
     min_items: int | None = None  # for a list: the fewest and most items a case may give
     max_items: int | None = None
     integer: bool = False  # for number/money: whole numbers only

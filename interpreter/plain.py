@@ -20,7 +20,7 @@ from typing import Any
 from dsl.records import Record, field
 
 from . import display
-from .formats import FORMATS, FormatError
+from .masks import mask_of
 from .model import Policy
 
 FAILED, MISSING, HELD = "failed", "missing", "held"
@@ -120,7 +120,8 @@ class Plain:
         masked: bool = False,
     ):
         self.policy = policy
-        # a fact declared with a masking format (an ID number) is shown masked
+        # a fact declared with a mask, or a format that masks (an ID number),
+        # is shown masked (interpreter.masks)
         self.masked = masked
         self.lang = lang if lang in WORDS else "zh"
         self.w = WORDS[self.lang]
@@ -152,13 +153,10 @@ class Plain:
         type_ = decl.type if decl else None
         if isinstance(value, list):
             return self.w["list_sep"].join(self.value(path + "[]", v) for v in value) or "—"
-        if self.masked and isinstance(value, str) and decl is not None and decl.format:
-            fmt = FORMATS.get(decl.format)
-            if fmt is not None:
-                try:
-                    return display.visible(fmt.mask(fmt.normalise(value)))
-                except FormatError:
-                    return display.visible(fmt.mask(value))
+        if self.masked and isinstance(value, str):
+            mask = mask_of(decl)
+            if mask is not None:
+                return display.visible(mask(value))
         if isinstance(value, dict):
             parts = []
             for k, v in value.items():

@@ -1208,7 +1208,7 @@ class Ledger:
         """The publicity list (公示) of the grants approved from ``start``
         (default: the first) to ``until`` (default: today): names and ID
         numbers masked."""
-        from .publish import PublicityList, masked_name
+        from .publish import PublicityList
 
         until = until or _dt.date.fromisoformat(self._now()[:10])
         if start is not None and until < start:
@@ -1241,7 +1241,7 @@ class Ledger:
                 row = {
                     "application": g.application_id,
                     "approved": g.reviewed_at[:10],
-                    "name": masked_name(g.name),
+                    "name": self.rules.person.published_name(g.name),
                     "id_number": self.rules.person.mask(g.id_number) if g.id_number else None,
                     "program": program.title if program else g.program,
                     "program_id": g.program,

@@ -3,7 +3,9 @@ names and ID numbers masked, and the export of its decisions as JSON Lines
 that `policy report` reads.
 
 The publicity list's columns after the name, the ID number, the program and
-the amount are the policy's data (document.yaml ``ledger.publicity``).
+the amount are the policy's data (document.yaml ``ledger.publicity``); the
+name is masked by the mask its fact declares (facts.yaml ``mask``), else as
+公示 practice does (张*三: ``ledger.rules.Person.published_name``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import io
 import json
 from dataclasses import dataclass
 
-from interpreter.formats import mask_name
 from interpreter.render import JSON_FORMAT_VERSION
 
 FORMATS = ("html", "csv", "json")
@@ -46,10 +47,6 @@ HEAD = [
     ("id_number", "身份证号"),
     ("program", "补贴项目"),
 ]
-
-
-def masked_name(name: str | None) -> str | None:
-    return mask_name(name) if name else None
 
 
 def render(lst: PublicityList, fmt: str) -> str:

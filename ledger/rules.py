@@ -37,7 +37,8 @@ from dsl.errors import (
     PolicyFileError,
     Position,
 )
-from interpreter.formats import FormatError, get_format
+from interpreter.formats import FormatError, get_format, mask_name
+from interpreter.masks import mask_of
 from interpreter.model import Policy
 
 from .errors import Invalid
@@ -68,12 +69,16 @@ class Column:
 
 
 class Person:
-    """Who a claim is about: the fact, and its declared format."""
+    """Who a claim is about: the fact, and its declared format; the mask its
+    name fact declares (facts.yaml ``mask``), if any."""
 
-    def __init__(self, id_path: str | None, name_path: str | None, fmt):
+    def __init__(self, id_path: str | None, name_path: str | None, fmt, name_mask=None):
         self.id_path = id_path
         self.name_path = name_path
         self.format = fmt
+        # how a name is shown to one who may not see it whole (the read-only
+        # role); None: to them as to everyone
+        self.name_mask = name_mask
 
     def normalise(self, value, where: str) -> str:
         if not isinstance(value, str):
@@ -106,6 +111,13 @@ class Person:
             return self.format.mask(number)
         return number[:1] + "*" * max(len(number) - 2, 0) + number[-1:]
 
+    def published_name(self, name: str | None) -> str | None:
+        """A name as the publicity list (公示) shows it: always masked, by the
+        name fact's declared mask, else as 公示 practice does (张*三)."""
+        if not name:
+            return None
+        return self.name_mask(name) if self.name_mask is not None else mask_name(name)
+
 
 class LedgerRules:
     """The ledger section of a policy, checked and compiled."""
@@ -117,7 +129,7 @@ class LedgerRules:
         person = raw.get("person") or {}
         errors: list[PolicyError] = []
         id_path, name_path = person.get("id"), person.get("name")
-        fmt = None
+        fmt = name_mask = None
         for key, path in (("id", id_path), ("name", name_path)):
             if path is None:
                 continue
@@ -133,7 +145,9 @@ class LedgerRules:
                     fmt = get_format(decl.format)
                 except KeyError as exc:
                     errors.append(self._error(("ledger", "person", key), str(exc.args[0])))
-        self.person = Person(id_path, name_path, fmt)
+            elif key == "name":
+                name_mask = mask_of(decl)
+        self.person = Person(id_path, name_path, fmt, name_mask)
 
         self.derived: list[DerivedFact] = []
         for i, d in enumerate(raw.get("derived") or []):

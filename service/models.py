@@ -349,7 +349,11 @@ class Application(_Model):
         "for a role that does not see ID numbers whole (read-only), as are the ID numbers "
         "in the claim, its facts and its decision"
     )
-    name: str | None
+    name: str | None = Field(
+        description="the applicant's name; masked as the policy declares (facts.yaml "
+        "`mask`, e.g. 张*三) for a role that does not see it whole (read-only), as it is "
+        "in the claim"
+    )
     source: str | None
     case: dict[str, Any] = Field(description="the claim as submitted")
     case_sha256: str

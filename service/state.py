@@ -71,7 +71,8 @@ class Service:
 
             self.ledger = Ledger.open(settings.db_url, policy=self.policy)
             self.tokens = TokenStore(self.ledger)
-            self.id_mask = IdMask(self.policy, self.ledger.rules.person.mask)
+            person = self.ledger.rules.person
+            self.id_mask = IdMask(self.policy, person.mask, person.name_mask)
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the process's decision thread."""

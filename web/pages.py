@@ -585,6 +585,8 @@ def queue(
         submitted_until=_date(until or None, "until"),
     )
     people = ledger.applicants(s.user)
+    # a read-only user sees the name masked as the policy declares (web.masking)
+    name_mask = None if sees_whole_ids(s.role) else ledger.rules.person.name_mask
     rows = []
     for a in found:
         number, name = people.get(a.id, (None, None))
@@ -593,7 +595,7 @@ def queue(
         rows.append(
             {
                 "summary": a,
-                "name": name,
+                "name": name_mask(name) if name and name_mask is not None else name,
                 "masked": ledger.rules.person.mask(number) if number else None,
             }
         )
@@ -653,9 +655,11 @@ def _application_page(
     recorders = {f.recorded_by for f in app.facts_recorded}
     own = session.user == app.submitted_by or session.user in recorders
     facts = _facts(p, app, lang, masked=not whole)
-    person = app.person
+    person, name = app.person, app.name
     if person and not whole:
         person = ledger.rules.person.mask(person)
+    if name and not whole and ledger.rules.person.name_mask is not None:
+        name = ledger.rules.person.name_mask(name)
     payable = [
         (g, i)
         for g in app.grants
@@ -671,6 +675,7 @@ def _application_page(
         session=session,
         app=app,
         person=person,
+        name=name,
         views=views,
         trail=trail,
         facts=facts,

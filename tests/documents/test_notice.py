@@ -235,7 +235,7 @@ def test_a_policy_without_notice_yaml_cannot_make_a_notice(policy_copy):
         (
             "- {fact: applicant.id, mask: true}",
             "- {fact: application.date, mask: true}",
-            "declares no format",
+            "declares no mask or format",
         ),
         ("review_days: 60", "review_days: sixty", "expected an integer"),
     ],
@@ -253,6 +253,28 @@ def test_a_mistake_in_notice_yaml_is_reported_where_it_is(policy_copy, old, new,
     r = CliRunner().invoke(cli, ["check", str(policy_copy)])
     assert r.exit_code == 1, r.output
     assert f"notice.yaml:{line}:" in r.output and message in r.output
+
+
+def test_a_header_line_masked_by_the_facts_declared_mask(policy_copy):
+    """`mask: true` on a fact that declares a `mask` (the name: 张*三) shows it
+    masked as the read-only views do; without it, the name is shown whole."""
+    example = "skill_upgrade_senior.json"
+    name = json.loads((EXAMPLES / example).read_text(encoding="utf-8"))["applicant"]["name"]
+    policy = load_policy(policy_copy)
+    assert name in render_notice(decide(policy, example), policy, issued=ISSUED).decode()
+    f = policy_copy / "notice.yaml"
+    text = f.read_text(encoding="utf-8")
+    old = "  - {fact: applicant.name, label: {zh: 申请人, en: Applicant}}"
+    assert old in text
+    f.write_text(
+        text.replace(old, old[:-1] + ", mask: true}", 1).replace(
+            "addressee:\n  - {fact: applicant.name}\n", "addressee:\n", 1
+        ),
+        encoding="utf-8",
+    )
+    policy = load_policy(policy_copy)
+    html = render_notice(decide(policy, example), policy, issued=ISSUED).decode()
+    assert name not in html and f"{name[0]}*{name[-1]}" in html
 
 
 # -- PDF ---------------------------------------------------------------------------------

@@ -240,27 +240,33 @@ def test_publicity_is_masked(desk):
     r = desk.submit("skill_upgrade_senior.json")
     app_id = r.json()["id"]
     desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": True})
-    number = json.loads((EXAMPLES / "skill_upgrade_senior.json").read_text())["applicant"]["id"]
+    applicant = json.loads((EXAMPLES / "skill_upgrade_senior.json").read_text())["applicant"]
+    number, name = applicant["id"], applicant["name"]
     pub = desk.call("GET", "/v1/publicity", "read-only").json()
     row = next(x for x in pub["rows"] if x["application"] == app_id)
     assert row["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    # the name by the mask facts.yaml declares for it (郑*涛), as 公示 practice
+    assert row["name"] == name[0] + "*" * (len(name) - 2) + name[-1] != name
     assert row["amount"] == "2000.00"
     for fmt, media in (("csv", "text/csv"), ("html", "text/html")):
         r = desk.call("GET", "/v1/publicity", "read-only", params={"format": fmt})
         assert r.status_code == 200 and r.headers["content-type"].startswith(media)
         assert number not in r.text and row["id_number"] in r.text
+        assert name not in r.text and row["name"] in r.text
 
 
 def test_a_read_only_user_reads_id_numbers_masked(desk):
     """GET /v1/applications[/{id}]: the read-only role sees the ID number masked
-    by the format facts.yaml declares (as on the officer pages), in the person,
-    the claim, the facts its decision read and anywhere else; every other role
-    sees it whole."""
+    by the format facts.yaml declares, and the name by the mask it declares
+    (张*三; as on the officer pages), in the person, the claim, the facts its
+    decision read and anywhere else; every other role sees them whole."""
     from service import models
 
     case = json.loads((EXAMPLES / "technician_training_senior_technician.json").read_text())
-    number = case["applicant"]["id"]
+    number, name = case["applicant"]["id"], case["applicant"]["name"]
     masked = number[:4] + "*" * 10 + number[-4:]
+    assert len(name) == 3
+    masked_name = name[0] + "*" + name[2]
     r = desk.submit("technician_training_senior_technician.json")
     assert r.status_code == 201, r.text
     submitted = r.json()
@@ -276,15 +282,19 @@ def test_a_read_only_user_reads_id_numbers_masked(desk):
         models.ApplicationSummary.model_validate(row)
         if role == "read-only":
             assert number not in one.text and number not in listed.text
+            assert name not in one.text and name not in listed.text
             assert app["person"] == row["person"] == masked
+            assert app["name"] == masked_name  # (a summary has no name)
             assert app["case"]["applicant"]["id"] == masked
+            assert app["case"]["applicant"]["name"] == masked_name
             assert app["decision"]["case"]["facts"]["applicant"]["id"] == masked
             # nothing else changed: the rest is the claim as the others read it
             assert app["decision"]["decisions"] == submitted["decision"]["decisions"]
-            assert app["case"]["applicant"]["name"] == case["applicant"]["name"]
+            assert app["case"]["training"] == case["training"]
         else:
             assert app == submitted, role
-            assert row["person"] == number, role
+            assert row["person"] == number and app["name"] == name, role
+            assert app["case"]["applicant"]["name"] == name
     # a read-only user may still find the claim by the whole number
     found = desk.call("GET", "/v1/applications", "read-only", params={"person": number}).json()
     assert [a["person"] for a in found if a["id"] == app_id] == [masked]

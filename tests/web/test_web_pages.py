@@ -747,29 +747,40 @@ def test_a_name_cannot_forge_what_the_page_shows(office, desks):
         desks["caseworker"], {**VOCATIONAL, "applicant.id": pid(5), "applicant.name": name}
     )
     for path in (f"/ui/applications/{app_id}", f"/ui/applications?q={pid(5)}"):
-        page = desks["read-only"].get(path).text
+        page = desks["auditor"].get(path).text
         assert "<script>alert" not in page and "\u202e" not in page and "\u200b" not in page
         assert "李\\u202e明&lt;script&gt;alert(1)&lt;/script&gt;\\u200b" in page, path
+        # a read-only user's masked name keeps its last character: escaped too
+        page = desks["read-only"].get(path).text
+        assert "<script>alert" not in page and "\u202e" not in page and "\u200b" not in page
+        assert "李" + "*" * (len(name) - 2) + "\\u200b" in page, path
 
 
 def test_a_read_only_user_sees_id_numbers_masked(office, desks):
-    """The claim's page shows the applicant's ID number whole to those who
-    check, pay or audit it, and masked (by the format facts.yaml declares) to a
-    read-only user — in the heading and in the table of facts."""
+    """The claim's page shows the applicant's ID number and name whole to
+    those who check, pay or audit it, and masked (the number by the format
+    facts.yaml declares, the name by the mask it declares: 欧*明) to a
+    read-only user — in the heading, in the table of facts and in the queue."""
     from interpreter.formats import mask_resident_id
 
-    number = pid(41)
+    number, name = pid(41), "欧阳晓明"
     app_id = submitted(
-        desks["caseworker"], {**VOCATIONAL, "applicant.id": number, "applicant.name": "赵敏"}
+        desks["caseworker"], {**VOCATIONAL, "applicant.id": number, "applicant.name": name}
     )
     masked = mask_resident_id(number)
     assert masked != number and "*" in masked
     page = desks["read-only"].get(f"/ui/applications/{app_id}").text
-    assert number not in page
+    assert number not in page and name not in page
     person = re.search(r'<dd id="person">(.*?)</dd>', page, re.S).group(1)
-    assert masked in person
+    assert masked in person and "欧**明" in person
     facts = re.search(r'<table class="facts" id="facts">(.*?)</table>', page, re.S).group(1)
-    assert masked in facts
+    assert masked in facts and "欧**明" in facts
+    queue = desks["read-only"].get(f"/ui/applications?q={number}").text
+    assert name not in queue and "欧**明" in queue
     for desk in ("caseworker", "reviewer", "finance", "auditor"):
         page = desks[desk].get(f"/ui/applications/{app_id}").text
-        assert number in page, desk
+        assert number in page and name in page, desk
+        person = re.search(r'<dd id="person">(.*?)</dd>', page, re.S).group(1)
+        assert name in person, desk
+        queue = desks[desk].get(f"/ui/applications?q={number}").text
+        assert name in queue and "欧**明" not in queue, desk
