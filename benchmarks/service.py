@@ -339,13 +339,13 @@ def in_process_decider(explain: bool):
     if not lean.usable:
         raise SystemExit("the lean answer's writer disagrees with result_json")
 
-    def decide(body: bytes) -> str:
+    def decide(body: bytes) -> bytes:
         res = ev.decide(parse_case_bytes(body, "request"), explain=explain, case_name="request")
         res.case_name = None  # as the service answers: no file
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
         if not explain:
             return lean.answer(res)
-        return compact(result_json(policy, res, explain))
+        return compact(result_json(policy, res, explain)).encode()
 
     return decide
 
@@ -494,7 +494,7 @@ def floor_answers(bodies: list[bytes], path: str) -> None:
     decide = in_process_decider(False)
     with open(path, "w", encoding="utf-8") as f:
         for b in bodies:
-            item = {"sha256": hashlib.sha256(b).hexdigest(), "answer": decide(b)}
+            item = {"sha256": hashlib.sha256(b).hexdigest(), "answer": decide(b).decode()}
             f.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 

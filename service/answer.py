@@ -1,7 +1,7 @@
 """The lean answer of POST /v1/decisions (``explain=false``) and the decision
 log's line, written as JSON text from parts.
 
-The answer is ``compact(result_json(policy, res, explain=False))``, the JSON of
+The answer is ``compact(result_json(policy, res, explain=False))`` (in UTF-8), the JSON of
 `policy eval --format json` without explanations, and the log line is
 ``DecisionLog.entry`` as the log writes it; both bytes for bytes. Built as
 dicts and encoded, the two cost more than the decision itself (measured in a
@@ -56,9 +56,11 @@ class LeanAnswer:
         self.facts_json, self.encode = facts_json, compact
         self.result_json = result_json
         empty = result_json(policy, self._sample(), explain=False)
+        # the tail as UTF-8 bytes: joined to the case's part as text, its 2 kB
+        # of ASCII would be copied wide (the case's Chinese) and encoded again
         self.tail = (
             '],"format":' + compact(empty["format"]) + ',"policy":' + compact(empty["policy"]) + "}"
-        )
+        ).encode()
         # the log line: everything between its decisions and its time is the
         # same for every line of an endpoint
         self.line_encode = log.encode
@@ -72,6 +74,7 @@ class LeanAnswer:
             + ',"time":"'
         )
         self.log_decisions: dict = {}
+        self.endpoints: dict = {}  # endpoint → its part of the line
         self.usable = self._agrees()
 
     def _sample(self, decisions=()):
@@ -88,14 +91,19 @@ class LeanAnswer:
         )
 
     # -- the answer -------------------------------------------------------------------
-    def answer(self, res) -> str:
-        """``compact(result_json(policy, res, explain=False))``, from parts."""
-        parts = self.parts
+    def decisions(self, res) -> list[tuple[str, str | None]]:
+        """Each decision's JSON text and its amount as text (LineParts, no level)."""
         day = res.as_of
-        head = parts.head(res)
-        decision = parts.decision
+        decision = self.parts.decision
+        return [decision(d, None, day) for d in res.decisions]
+
+    def answer(self, res, decided: list | None = None) -> bytes:
+        """``compact(result_json(policy, res, explain=False))`` in UTF-8, from
+        parts; ``decided``: ``decisions(res)``, when the caller has them."""
+        if decided is None:
+            decided = self.decisions(res)
         return (
-            head[: -len(_SHA)]
+            self.parts.head(res)[: -len(_SHA)]
             + ',"facts":'
             + self.encode(self.facts_json(res.facts))
             + ',"file":'
@@ -103,24 +111,32 @@ class LeanAnswer:
             + ',"sha256":'
             + self.encode(res.case_sha256)
             + '},"decisions":['
-            + ",".join([decision(d, None, day)[0] for d in res.decisions])
-            + self.tail
-        )
+            + ",".join([text for text, _amount in decided])
+        ).encode() + self.tail
 
     # -- the log line -----------------------------------------------------------------
-    def log_line(self, res, decision_id: str, user: str | None, endpoint: str, time: str) -> str:
+    def log_line(
+        self,
+        res,
+        decision_id: str,
+        user: str | None,
+        endpoint: str,
+        time: str,
+        decided: list | None = None,
+    ) -> str:
         """The decision log's line for ``res`` (without its newline): the
         text of ``DecisionLog.entry`` for it, as the log writes entries, when
-        the facts are not logged."""
-        parts = self.parts
-        day = res.as_of
+        the facts are not logged. ``decided``: as for ``answer``."""
+        if decided is None:
+            decided = self.decisions(res)
         lean = self.log_decisions
         decisions = []
-        for d in res.decisions:
-            key = (d.program.id, d.outcome, d.amount, tuple(d.failing), tuple(d.missing))
-            got = lean.get(key)
+        # a decision's JSON text names its program, outcome, amount, failing and
+        # missing clauses: it is the key of its lean log entry (the same text
+        # object for a remembered decision, its hash computed once)
+        for d, (text, amount) in zip(res.decisions, decided):
+            got = lean.get(text)
             if got is None:
-                amount = parts.decision(d, None, day)[1]
                 got = self.line_encode(
                     {
                         "amount": amount,
@@ -131,23 +147,24 @@ class LeanAnswer:
                     }
                 )
                 if len(lean) < self.LIMIT:
-                    lean[key] = got
+                    lean[text] = got
             decisions.append(got)
-        sha = res.case_sha256
+        said = self.endpoints.get(endpoint)
+        if said is None:
+            said = self.endpoints[endpoint] = '],"endpoint":' + self.line_encode(endpoint)
         return (
             # LineParts.head is the log line's head too: {"case":{as_of...,"sha256":"sha256:
-            parts.head(res)
-            + sha[7:]
+            self.parts.head(res)
+            + res.case_sha256[7:]
             + '"},"decision_id":"'
             + decision_id
             + '","decisions":['
             + ",".join(decisions)
-            + '],"endpoint":'
-            + self.line_encode(endpoint)
+            + said
             + self.log_middle
             + time
             + '","user":'
-            + self.line_encode(user)
+            + ("null" if user is None else self.line_encode(user))
             + "}"
         )
 
@@ -168,7 +185,7 @@ class LeanAnswer:
                 Decision(program, INELIGIBLE, None, tuple(False for _ in clauses), ["a"]),
             ]
         )
-        want = self.encode(self.result_json(self.policy, res, explain=False))
+        want = self.encode(self.result_json(self.policy, res, explain=False)).encode()
         if self.answer(res) != want:
             return False
         case = {"as_of": "2000-01-01", "as_of_missing": ["a"], "as_of_source": "decision_date"}

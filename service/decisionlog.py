@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 LEAN = ("program", "outcome", "amount", "failing", "missing")
@@ -28,8 +29,23 @@ LEAN = ("program", "outcome", "amount", "failing", "missing")
 _LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
+# the second's text, made again when the second changes (per thread: the
+# event loop and the decision thread each keep theirs)
+_second = threading.local()
+
+
 def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    """The time, UTC, to the millisecond, as
+    ``datetime.now(timezone.utc).isoformat(timespec="milliseconds")`` writes
+    it: the date and time to the second made once a second (a datetime and
+    its isoformat, the larger part of 2 µs a decision), the milliseconds each
+    time."""
+    seconds, ns = divmod(time.time_ns(), 1_000_000_000)
+    kept = getattr(_second, "kept", None)
+    if kept is None or kept[0] != seconds:
+        day = _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+        kept = _second.kept = (seconds, day.strftime("%Y-%m-%dT%H:%M:%S."))
+    return f"{kept[1]}{ns // 1_000_000:03d}+00:00"
 
 
 class DecisionLog:

@@ -243,7 +243,7 @@ async def answer(
             out = service.result_json(service.policy, res, explain)
             text = PlainTextRenderer(service.policy, lang).render(out)
         return TEXT, text.encode("utf-8"), decision_id
-    return JSON_TYPE, answer.encode("utf-8"), decision_id
+    return JSON_TYPE, answer, decision_id
 
 
 @router.post(

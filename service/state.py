@@ -114,10 +114,10 @@ class Service:
         user: str | None = None,
         on_thread: bool = False,
         as_json: bool = True,
-    ) -> tuple[str | None, object, str]:
-        """The JSON text of `policy eval --format json` (compact) for the case
-        in ``body`` (bytes as sent; None with ``as_json`` false: the caller
-        writes another answer), the CaseResult, and the decision id; logged.
+    ) -> tuple[bytes | None, object, str]:
+        """The JSON of `policy eval --format json` (compact, UTF-8) for the
+        case in ``body`` (bytes as sent; None with ``as_json`` false: the
+        caller writes another answer), the CaseResult, and the decision id; logged.
         ``on_thread``: called on the decision thread (its own evaluator)."""
         evaluator = self.thread_evaluator if on_thread else self.evaluator
         try:
@@ -131,14 +131,15 @@ class Service:
         res.case_name = None
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
         lean = self.lean
-        out = None
+        out = decided = None
         text = None
         if as_json:
             if not explain and lean is not None:
-                text = lean.answer(res)
+                decided = lean.decisions(res)
+                text = lean.answer(res, decided)
             else:
                 out = self.result_json(self.policy, res, explain)
-                text = self.compact(out)
+                text = self.compact(out).encode()
         decision_id = new_id()
         tallies: dict = {}
         for d in res.decisions:
@@ -148,7 +149,8 @@ class Service:
         log = self.log
         if log.enabled:
             if lean is not None and not log.log_input:
-                log.write_text(lean.log_line(res, decision_id, user, "decisions", now()) + "\n")
+                line = lean.log_line(res, decision_id, user, "decisions", now(), decided)
+                log.write_text(line + "\n")
             else:
                 if out is None:
                     out = self.result_json(self.policy, res, False)

@@ -70,7 +70,7 @@ def test_answers_and_log_lines_are_the_general_paths_bytes(bundled_policy, evalu
         for kw in ({}, {"as_of": _dt.date(2021, 2, 1)}, {"programs": programs[i % 3 :: 3]}):
             for name in (None, "request"):
                 res = decided(evaluator, body, name, **kw)
-                want = compact(result_json(policy, res, explain=False))
+                want = compact(result_json(policy, res, explain=False)).encode()
                 assert lean.answer(res) == want, (i, kw)
                 # what the answer says, as `policy eval --format json` says it
                 assert json.loads(lean.answer(res)) == json.loads(want)
@@ -98,13 +98,13 @@ def test_a_case_with_no_decision_date(bundled_policy, evaluator, lean):
     body = json.dumps({"applicant": {"name": "某人"}}, ensure_ascii=False).encode()
     res = decided(evaluator, body, None)
     assert res.as_of is None
-    assert lean.answer(res) == compact(result_json(bundled_policy, res, explain=False))
+    assert lean.answer(res) == compact(result_json(bundled_policy, res, explain=False)).encode()
 
 
 def test_the_check_at_start_finds_a_writer_that_differs(bundled_policy, lean):
     assert lean._agrees()
     drifted = LeanAnswer(bundled_policy, DecisionLog("", bundled_policy))
-    drifted.tail = drifted.tail.replace('"format":', '"format_version":')
+    drifted.tail = drifted.tail.replace(b'"format":', b'"format_version":')
     assert not drifted._agrees()
     drifted = LeanAnswer(bundled_policy, DecisionLog("", bundled_policy))
     drifted.log_middle = drifted.log_middle.replace('"format":', '"version":')
@@ -152,3 +152,14 @@ def test_a_server_answers_and_logs_the_general_paths_bytes(lean_server, bundled_
         "decisions",
         entry["time"],
     )
+
+
+def test_the_log_time_is_written_as_datetime_writes_it():
+    from service.decisionlog import now
+
+    before = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    got = now()
+    after = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    assert before <= got <= after
+    assert _dt.datetime.fromisoformat(got).utcoffset() == _dt.timedelta(0)
+    assert len(got) == len(before) and got[10] == "T" and got[19] == "."
