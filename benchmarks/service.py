@@ -322,16 +322,17 @@ def pct(values: list[float], p: float) -> float:
 def in_process_decider(explain: bool):
     """What POST /v1/decisions does for one body, without HTTP: read the JSON,
     decide, render the answer as JSON text — the same text, by the same
-    means the service has: the lean answer written from parts
+    means the service has: the case read by its text reader where it takes
+    it (service.state.decide_body), the lean answer written from parts
     (service.answer.LeanAnswer), the explained one as result_json encoded.
     Not done here: the decision log's line and the metrics."""
-    from interpreter.cases import parse_case_bytes
     from interpreter.evaluate import Evaluator
     from interpreter.loader import load_policy
     from interpreter.render import result_json
     from population.batch import compact
     from service.answer import LeanAnswer
     from service.decisionlog import DecisionLog
+    from service.state import decide_body
 
     policy = load_policy(None)
     ev = Evaluator(policy)
@@ -339,8 +340,10 @@ def in_process_decider(explain: bool):
     if not lean.usable:
         raise SystemExit("the lean answer's writer disagrees with result_json")
 
+    ev.reader.text_reader()  # as a worker does at start
+
     def decide(body: bytes) -> bytes:
-        res = ev.decide(parse_case_bytes(body, "request"), explain=explain, case_name="request")
+        res = decide_body(ev, body, explain=explain)
         res.case_name = None  # as the service answers: no file
         res.case_sha256 = "sha256:" + hashlib.sha256(body).hexdigest()
         if not explain:

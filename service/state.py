@@ -30,6 +30,28 @@ from .settings import Settings
 SOURCE = "request"  # how a request's case is named in messages
 
 
+def decide_body(evaluator, body: bytes, **options):
+    """``evaluator.decide`` for a case sent as bytes (a request's body), the
+    facts read as `policy batch` reads a line: by the case's text reader
+    (interpreter/jsonreader.py: the JSON decoded and typed in one pass, about
+    two thirds of the usual path's time) when it takes the text, else parsed
+    and read the usual way (``parse_case_bytes``), which gives the same facts
+    and says what, if anything, is wrong. ``options``: as ``Evaluator.decide``."""
+    read = evaluator.reader.text_reader()
+    if read is not None:
+        try:
+            text = body.decode("utf-8-sig")  # as parse_case_bytes reads it
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:
+            facts = read(text)
+            if facts.__class__ is dict:
+                return evaluator.decide(facts, converted=True, case_name=SOURCE, **options)
+    from interpreter.cases import parse_case_bytes
+
+    return evaluator.decide(parse_case_bytes(body, SOURCE), case_name=SOURCE, **options)
+
+
 def new_id() -> str:
     """32 random hex digits (as uuid4().hex, without building a UUID: a third
     of the cost, once per decision)."""
@@ -38,13 +60,11 @@ def new_id() -> str:
 
 class Service:
     def __init__(self, settings: Settings, policy=None):
-        from interpreter.cases import parse_case_bytes
         from interpreter.evaluate import Evaluator
         from interpreter.render import result_json
         from population.batch import compact
 
         # bound once: an import statement in a function costs each call
-        self.parse_case_bytes = parse_case_bytes
         self.result_json = result_json
         self.compact = compact
 
@@ -52,6 +72,8 @@ class Service:
         self.policy = policy if policy is not None else load(settings)
         self.evaluator = Evaluator(self.policy)  # the event loop's
         self.thread_evaluator = Evaluator(self.policy)  # the decision thread's
+        for ev in (self.evaluator, self.thread_evaluator):
+            ev.reader.text_reader()  # generated now, not on the first request
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
         from .answer import LeanAnswer
@@ -121,9 +143,8 @@ class Service:
         ``on_thread``: called on the decision thread (its own evaluator)."""
         evaluator = self.thread_evaluator if on_thread else self.evaluator
         try:
-            data = self.parse_case_bytes(body, SOURCE)
-            res = evaluator.decide(
-                data, as_of=as_of, programs=programs or None, explain=explain, case_name=SOURCE
+            res = decide_body(
+                evaluator, body, as_of=as_of, programs=programs or None, explain=explain
             )
         except CaseError:
             REJECTED.labels("decisions").inc()

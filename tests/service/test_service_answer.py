@@ -13,12 +13,14 @@ import json
 
 import pytest
 
+from dsl.errors import CaseError
 from interpreter.cases import parse_case_bytes
 from interpreter.render import result_json
 from population.batch import compact
 from population.synthetic import dumps_case, generate
 from service.answer import LeanAnswer
 from service.decisionlog import DecisionLog
+from service.state import SOURCE, decide_body
 from tests.helpers import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -163,3 +165,59 @@ def test_the_log_time_is_written_as_datetime_writes_it():
     assert before <= got <= after
     assert _dt.datetime.fromisoformat(got).utcoffset() == _dt.timedelta(0)
     assert len(got) == len(before) and got[10] == "T" and got[19] == "."
+
+
+# -- reading the body ------------------------------------------------------------------
+
+
+def usual(evaluator, body: bytes, **kw):
+    return evaluator.decide(parse_case_bytes(body, SOURCE), case_name=SOURCE, **kw)
+
+
+def test_the_body_is_read_as_the_usual_path_reads_it(bundled_policy, evaluator):
+    policy = bundled_policy
+    read = evaluator.reader.text_reader()
+    assert read is not None
+    taken = 0
+    for i, body in enumerate(bodies(policy)):
+        taken += read(body.decode()).__class__ is dict
+        for kw in ({"explain": False}, {"explain": True, "as_of": _dt.date(2021, 2, 1)}):
+            got = result_json(policy, decide_body(evaluator, body, **kw), kw["explain"])
+            assert got == result_json(policy, usual(evaluator, body, **kw), kw["explain"]), i
+    # the text reader takes the common case: most of them went its way
+    assert taken > len(bodies(policy)) * 0.8
+
+
+ODD_BODIES = [
+    "\ufeff" + (ROOT / "examples/apprenticeship_typical.json").read_text(encoding="utf-8"),
+    '{"applicant": {"name": "某人", "note": null}}',
+    '{"applicant": {"name": "某人"}, "_note": "a note"}',
+    '{"applicant": {"name": "某人"}, "apprenticeship": {"none": true}}',
+    '{"applicant": {"name": "某: 人"}}',
+    '{"applicant": {"name": "某人", "name": "又一人"}}',
+    '{"applicant": {"nmae": "某人"}}',
+    '{"applicant": {"name": "某人"}',
+    "[]",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("text", ODD_BODIES, ids=range(len(ODD_BODIES)))
+def test_an_odd_body_gets_the_usual_paths_answer_or_message(bundled_policy, evaluator, text):
+    for body in (text.encode(), text.encode("utf-16") if text.strip() else b"\xff"):
+        try:
+            want = result_json(bundled_policy, usual(evaluator, body, explain=False), False)
+        except CaseError as exc:
+            with pytest.raises(CaseError) as got:
+                decide_body(evaluator, body, explain=False)
+            said = (exc.message, exc.position, exc.hint, exc.context)
+            assert (
+                got.value.message,
+                got.value.position,
+                got.value.hint,
+                got.value.context,
+            ) == said
+            continue
+        got_res = decide_body(evaluator, body, explain=False)
+        assert result_json(bundled_policy, got_res, False) == want
