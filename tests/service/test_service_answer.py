@@ -12,6 +12,8 @@ import hashlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsl.errors import CaseError
 from interpreter.cases import parse_case_bytes
@@ -221,3 +223,26 @@ def test_an_odd_body_gets_the_usual_paths_answer_or_message(bundled_policy, eval
             continue
         got_res = decide_body(evaluator, body, explain=False)
         assert result_json(bundled_policy, got_res, False) == want
+
+
+# -- the facts' JSON -------------------------------------------------------------------
+
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def test_every_character_is_escaped_as_compact_escapes_it(lean):
+    for cp in [*range(0x800), 0x2028, 0x2029, 0xFEFF, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]:
+        data = {"k" + chr(cp): [chr(cp), "a" + chr(cp) + "b"]}
+        assert lean.encode_facts(data) == compact(data).encode(), hex(cp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_DATA)
+def test_the_facts_json_is_compacts(data):
+    from service.answer import _sorted_json
+
+    assert _sorted_json()(data) == compact(data).encode()
