@@ -62,6 +62,7 @@ class Evaluator:
         self._document: Callable[..., Any] | None = None  # generated, when first needed
         self._functions: dict = {}  # program id → its generated function
         self._plans: dict[str, tuple] = {}  # program id → what explaining it needs (_plan)
+        self._failed: object = None  # dsl.codegen.FAILED, once a plan has imported it
         # id(standard version) → key → the StandardUse an explanation shows (_uses)
         self._uses_made: dict[int, dict] = {}
         # programs_applied is computed with the decision date, unless it does
@@ -303,20 +304,23 @@ class Evaluator:
         """One program's decision from its generated function; with a trace
         list in ``args``, explained too."""
         plan = self._plans.get(program.id) or self._plan(program)
-        fn, lets_fn, labelled, read, probes = plan
+        fn, labelled, read, probes = plan
         try:
-            values, rest = fn(*args)
+            got = fn(*args)
         except EvaluationError as exc:
             raise self._located(program, fn, exc) from None
-        decision = self._decision(program, values, rest)
+        if labelled:
+            # the labelled lets, computed after the decision by the same
+            # function: one that fails leaves them all unshown
+            values, rest, shown = got
+            decision = self._decision(program, values, rest)
+            decision.lets = {} if self._failed in shown else dict(zip(labelled, shown))
+        else:
+            values, rest = got
+            decision = self._decision(program, values, rest)
         trace = args[4]
         if trace is None:
             return decision
-        if lets_fn is not None:
-            try:
-                decision.lets = dict(zip(labelled, lets_fn(*args)))
-            except EvaluationError:
-                decision.lets = {}
         found: dict[str, Any] = {}
         leaves = None
         for entry in trace:
@@ -381,11 +385,30 @@ class Evaluator:
         does not). One look-up a program and case instead of
         one for each (issue 21, point 4: with 70 programs the lookups and the
         lists made again for every program were a share of the growth)."""
-        fn, lets_fn = self._fast_functions(program)
+        labelled = self._labelled(program)
+        if labelled:
+            # its labelled lets computed after the decision by the program's
+            # own function (generate_function's ``after``), sharing the facts
+            # it looked up and the definitions it computed, not by a second
+            # function that looked them up again
+            from dsl.codegen import FAILED, generate_function
+
+            self._failed = FAILED  # what a let that failed gives
+            nodes, lets = self._nodes(program)
+            shown = [d.rule.expression.node for d in program.lets if d.label is not None]
+            fn = generate_function(
+                self.policy.env,
+                nodes + shown,
+                lets,
+                gate=len(program.clauses),
+                after=len(shown),
+                compiled=self.policy.compiled,
+            )[0]
+        else:
+            fn = self._fast_functions(program)[0]
         plan = self._plans[program.id] = (
             fn,
-            lets_fn,
-            self._labelled(program),
+            labelled,
             self._paths_read(program),
             {},  # id(clause) → whether it looks catalogue rows up: at its first refusal
         )
@@ -507,23 +530,10 @@ class Evaluator:
         every clause holds) and the one for its labelled lets (explanations)."""
         fns = self._fast.get(program.id)
         if fns is None:
-            from dsl import ast
             from dsl.codegen import generate_function
 
             env = self.policy.env
-            lets = {d.id: d.rule.expression.node for d in program.lets}
-            nodes = [c.rule.expression.node for c in program.clauses]
-            a = program.amount
-            nodes.append(a.rule.expression.node)
-            if a.cap is not None:
-                nodes.append(a.cap.expression.node)
-            if a.floor is not None:
-                nodes.append(a.floor.expression.node)
-            for inst in a.installments:
-                part_rule = inst.amount or inst.share
-                assert part_rule is not None  # the loader requires a share or an amount
-                nodes.append(part_rule.expression.node)
-                nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
+            nodes, lets = self._nodes(program)
             compiled = self.policy.compiled
             fn, _src = generate_function(
                 env, nodes, lets, gate=len(program.clauses), compiled=compiled
@@ -535,6 +545,27 @@ class Evaluator:
             fns = self._fast[program.id] = (fn, lets_fn)
             self._functions[program.id] = fn
         return fns
+
+    @staticmethod
+    def _nodes(program: Program) -> tuple[list[ast.Node], dict[str, ast.Node]]:
+        """The nodes of the program's generated function (its clauses, its
+        amount, cap, floor and installments: the order of ``_rule_at``) and
+        its lets."""
+        from dsl import ast
+
+        nodes = [c.rule.expression.node for c in program.clauses]
+        a = program.amount
+        nodes.append(a.rule.expression.node)
+        if a.cap is not None:
+            nodes.append(a.cap.expression.node)
+        if a.floor is not None:
+            nodes.append(a.floor.expression.node)
+        for inst in a.installments:
+            part_rule = inst.amount or inst.share
+            assert part_rule is not None  # the loader requires a share or an amount
+            nodes.append(part_rule.expression.node)
+            nodes.append(inst.when.expression.node if inst.when else ast.Bool(True))
+        return nodes, {d.id: d.rule.expression.node for d in program.lets}
 
     def compiled_size(self, program: Program) -> int:
         """Characters of the code the program compiles to (interpreter.sizes)."""

@@ -258,3 +258,68 @@ def test_decision_date_missing_is_undetermined(evaluator):
     assert d.outcome == "undetermined"
     # the decision date falls back to the certificate date: that is what to supply
     assert "certificate.date" in d.missing
+
+
+def test_labelled_lets_explained_as_the_closures_compute_them(bundled_policy):
+    """The labelled lets an explanation shows are computed after the decision
+    by the program's own generated function (not a second one): for every
+    example, the values the reference closures give, and the standards they
+    read among the decision's."""
+    from dsl import Context, EvaluationError
+    from interpreter.cases import parse_json_text
+    from interpreter.evaluate import Evaluator
+    from tests.helpers import ROOT
+
+    ev = Evaluator(bundled_policy)
+    env = bundled_policy.env
+    shown = 0
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        case = parse_json_text(path.read_text(encoding="utf-8"), path.name)
+        result = ev.decide(case)
+        facts = ev.reader.convert(case, path.name)
+        standards, _versions = ev._standards_at(result.as_of)
+        for d in result.decisions:
+            lets = {x.id: x.rule.expression.fn for x in d.program.lets}
+            ctx = Context(facts, result.as_of, standards, bundled_policy.catalog_values)
+            labelled = [x for x in d.program.lets if x.label is not None]
+            try:
+                want = {x.id: env.compile_node(x.rule.expression.node, lets)(ctx) for x in labelled}
+            except EvaluationError:
+                want = {}
+            assert dict(d.lets) == want, (path.name, d.program.id)
+            shown += len(d.lets)
+            ids = {s.id for s in d.standards}
+            for x in labelled:
+                assert set(x.rule.expression.check.standards) <= ids, (path.name, x.id)
+    assert shown >= 3  # the apprenticeship examples show theirs
+
+
+def test_a_labelled_let_that_fails_leaves_the_decision_and_shows_no_lets(policy_copy):
+    """A labelled let that cannot be computed for a case (here a division by
+    zero) is not shown, nor are the others; the decision stands."""
+    from interpreter.cases import parse_json_text
+    from interpreter.evaluate import Evaluator
+    from tests.helpers import ROOT, load_policy
+
+    prog = policy_copy / "programs" / "apprenticeship.yaml"
+    text = prog.read_text(encoding="utf-8")
+    anchor = "  - id: months_claimed\n"
+    assert anchor in text
+    text = text.replace(
+        anchor,
+        "  - id: per_yuan_over\n"
+        "    expr: apprenticeship.fee_paid / (apprenticeship.fee_paid - 7333)\n"
+        "    label: 测试\n"
+        "    label_en: a test\n" + anchor,
+    )
+    prog.write_text(text, encoding="utf-8")
+    ev = Evaluator(load_policy(policy_copy))
+    text = (ROOT / "examples" / "apprenticeship_typical.json").read_text("utf-8")
+    case = parse_json_text(text, "apprenticeship_typical.json")
+    d = ev.decide(case).decisions[0]
+    assert d.outcome == "eligible" and d.amount == Decimal("4399.80")
+    assert dict(d.lets) == {}
+    case["apprenticeship"]["fee_paid"] = Decimal(7334)
+    d = ev.decide(case).decisions[0]
+    assert d.outcome == "eligible" and d.lets["per_yuan_over"] == 7334
+    assert set(d.lets) == {"share_of_fee", "below_usual_range", "months_claimed", "per_yuan_over"}
