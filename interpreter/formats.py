@@ -107,6 +107,24 @@ def normalise_resident_id(text: str) -> str:
     return s
 
 
+def canonical_resident_id(text: str) -> str | None:
+    """``text`` when it is already the canonical form of a valid number (18
+    ASCII characters, 17 digits and a check digit or X that holds, a date of
+    birth met before), else None: then ``normalise_resident_id`` reads it
+    (a small x, the old 15 digits, a full-width digit, a space) or says what
+    is wrong. Whatever it gives, ``normalise_resident_id`` gives too, without
+    an exception or a new string (a batch reads one number per case)."""
+    if len(text) == 18 and text[6:14] in _BIRTHS_SEEN:
+        b = text.encode()  # a character past ASCII makes it longer than 18
+        if (
+            len(b) == 18
+            and b[:17].isdigit()
+            and _CHECK[(sum(map(_mul, b, _WEIGHTS)) - _OFFSET) % 11] == text[17]
+        ):
+            return text
+    return None
+
+
 def mask_resident_id(number: str) -> str:
     """3704**********4417: the first four and the last four characters."""
     return (
@@ -147,6 +165,9 @@ class Format(Record, frozen=True):
     normalise: Callable[[str], str]
     mask: Callable[[str], str]
     generate: Callable[[random.Random], str]
+    # the text when it is its own canonical form and valid, else None (a
+    # short cut only: ``normalise`` reads every value, and agrees)
+    canonical: Callable[[str], str | None] | None = None
 
 
 FORMATS: dict[str, Format] = {
@@ -157,6 +178,7 @@ FORMATS: dict[str, Format] = {
         normalise=normalise_resident_id,
         mask=mask_resident_id,
         generate=generate_resident_id,
+        canonical=canonical_resident_id,
     ),
 }
 

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict, cast
 
+from .formats import get_format
 from .readers import SLOW, _generated_hold, _leaf
 
 if TYPE_CHECKING:
@@ -86,7 +87,6 @@ class _Builder:
         if _depth(facts) > MAX_CASE_DEPTH:
             raise _Unsupported
         case_type = self.record_type(facts, "case")
-        top = self.record_post(facts, None)
         decode = self.msgspec.json.Decoder(case_type).decode
         self.src += [
             "def read(text):",
@@ -95,8 +95,9 @@ class _Builder:
             # a lone surrogate in the text itself cannot be encoded (ValueError)
             f"    except ({self.const(self.msgspec.DecodeError)}, ValueError):",
             "        return SLOW  # the usual path says what it is",
-            f"    n = {top}(case)",
-            "    if n < 0 or n != text.count(':'):",
+            "    n = len(case)",
+            *self.record_post(facts, None, "case", "    "),
+            "    if n != text.count(':'):",
             "        return SLOW",
             "    return case",
         ]
@@ -142,53 +143,118 @@ class _Builder:
         return TypedDict(name, {k: self.type_of(d) for k, d in fields.items()}, total=False)  # type: ignore[operator]
 
     # -- what Python finishes: numbers, formats, constraints, the keys counted -------
-    def record_post(self, fields: dict[str, FactDecl], decl: FactDecl | None) -> str:
-        """The name of a generated function that finishes a decoded record in
-        place and returns the keys it and the records in it have (-1: SLOW)."""
+    # One function for the whole case, each record's lines written in place
+    # (no call per record): they finish the decoded record ``d`` in place,
+    # add the keys of the records in it to ``n`` (its own were added where it
+    # was met) and ``return SLOW`` when it is not the common case.
+    def var(self, stem: str) -> str:
         self.count += 1
-        fn = f"_record{self.count}"
-        body = ["    n = len(d)"]
-        for name, d in fields.items():
-            lines = self.field_post(d, "v")
-            if not lines:
-                continue
-            body += [f"    v = d.get({name!r})", "    if v is not None:"]
-            body += ["        " + line.replace("SET(x)", f"d[{name!r}] = x") for line in lines]
+        return f"{stem}{self.count}"
+
+    def record_post(
+        self, fields: dict[str, FactDecl], decl: FactDecl | None, d: str, pad: str
+    ) -> list[str]:
+        out: list[str] = []
+        for name, f in fields.items():
+            v = self.var("v")
+            lines = self.field_post(f, v, f"{d}[{name!r}]")
+            if lines:
+                out += [f"{pad}{v} = {d}.get({name!r})", f"{pad}if {v} is not None:"]
+                out += [pad + "    " + line for line in lines]
         constraints = list(decl.constraints) if decl is not None else []
         if constraints:
-            # checked by the case reader's generated check itself, without
-            # its memo (the values of a training seldom recur in a batch,
-            # and a key made and hashed per record cost more than the check)
-            hold = _generated_hold(constraints, self.reader, fields)
-            body += [f"    if not {self.const(hold)}(d):", "        return -1"]
-        body.append("    return n")
-        self.src += [f"def {fn}(d):", *body, ""]
-        return fn
+            out += [pad + line for line in self.constraints_post(constraints, fields, d)]
+        return out
 
-    def field_post(self, decl: FactDecl, v: str) -> list[str]:
-        """Lines that finish the decoded value ``v`` of ``decl`` where it is
-        held (``d[name]``, a list's item), add the keys of its records to
-        ``n``, and ``return -1`` when it is not the common case."""
+    def constraints_post(self, constraints: list, fields: dict[str, FactDecl], d: str) -> list[str]:
+        """A record's constraints checked by the case reader's own generated
+        function, called in place (without the memo: the values of a
+        training seldom recur in a batch)."""
+        from dsl.errors import EvaluationError
+
+        from .readers import NO_STANDARDS, constraints_function
+
+        fn = constraints_function(constraints, self.reader, fields)
+        if fn is None:  # the closures check them
+            hold = _generated_hold(constraints, self.reader, fields)
+            return [f"if not {self.const(hold)}({d}):", "    return SLOW"]
+        g = self.var("g")
+        return [
+            "try:",
+            f"    {g} = {self.const(fn)}({d}, None, {self.const(NO_STANDARDS)}, None)",
+            f"except {self.const(EvaluationError)}:",
+            "    return SLOW",
+            # all true: one comparison; else each looked at, as the check does
+            f"if {g} != {self.const((True,) * len(constraints))}:",
+            f"    for ok in {g}:",
+            "        if ok is False:",
+            "            return SLOW",
+        ]
+
+    def field_post(self, decl: FactDecl, v: str, target: str) -> list[str]:
+        """Lines that finish the decoded value ``v`` of ``decl``, held at
+        ``target`` (``d[name]``, a list's item)."""
         t = decl.type
         if t in ("number", "money"):
-            conv = self.const(_number(self.reader, decl))
-            return [f"x = {conv}({v})", "if x is SLOW:", "    return -1", "SET(x)"]
+            return self.number_post(decl, v, target)
         if t == "string" and decl.format is not None:
-            conv = self.const(_leaf(self.reader, decl))
-            return [f"x = {conv}({v})", "if x is SLOW:", "    return -1", "SET(x)"]
+            leaf = self.const(_leaf(self.reader, decl))
+            fmt = get_format(decl.format)
+            full = [f"x = {leaf}({v})", "if x is SLOW:", "    return SLOW", f"{target} = x"]
+            if fmt.canonical is None:
+                return full
+            # the canonical form, valid, is kept as it is; anything else is
+            # normalised (or refused) as the case reader does
+            return [f"if {self.const(fmt.canonical)}({v}) is None:", *("    " + x for x in full)]
         if t == "record":
-            fn = self.record_post(decl.fields, decl)
-            return [f"k = {fn}({v})", "if k < 0:", "    return -1", "n += k"]
+            r = self.var("r")
+            return [f"n += len({v})", f"{r} = {v}", *self.record_post(decl.fields, decl, r, "")]
         if t == "list" and decl.items is not None:
-            inner = self.field_post(decl.items, "y")
+            items, i, y = self.var("l"), self.var("i"), self.var("y")
+            inner = self.field_post(decl.items, y, f"{items}[{i}]")
             if not inner:
                 return []
-            sets = any(line.strip() == "SET(x)" for line in inner)
-            out = [f"for i, y in enumerate({v}):" if sets else f"for y in {v}:"]
-            for line in inner:
-                out.append("    " + line.replace("SET(x)", f"{v}[i] = x"))
-            return out
+            sets = decl.items.type != "record"  # a record is finished in place
+            head = f"for {i}, {y} in enumerate({items}):" if sets else f"for {y} in {items}:"
+            return [f"{items} = {v}", head, *("    " + x for x in inner)]
         return []
+
+    def number_post(self, decl: FactDecl, v: str, target: str) -> list[str]:
+        """A number: its JSON text (msgspec.Raw) made a Decimal and checked as
+        the case reader does (``_number``); a text of digits alone (a whole
+        number of at most 12 digits, within the bounds) without a call, as
+        its int made a Decimal, which is the Decimal of the same text."""
+        number = self.const(_number(self.reader, decl))
+        low = decl.minimum if decl.minimum is not None else None
+        high = decl.maximum
+        s, i = self.var("s"), self.var("i")
+        test = [f"{s}.isdigit()", f"len({s}) <= 12"]
+        if low is not None or high is not None:
+            bounds = f"({i} := int({s}))"
+            if low is not None:
+                bounds = f"{self.const(_int_or(low))} <= {bounds}"
+            if high is not None:
+                bounds += f" <= {self.const(_int_or(high))}"
+            test.append(bounds)
+            made = f"{self.const(Decimal)}({i})"
+        else:
+            made = f"{self.const(Decimal)}(int({s}))"
+        return [
+            f"{s} = bytes({v})",
+            f"if {' and '.join(test)}:",
+            f"    {target} = {made}",
+            "else:",
+            f"    x = {number}({v})",
+            "    if x is SLOW:",
+            "        return SLOW",
+            f"    {target} = x",
+        ]
+
+
+def _int_or(bound: Decimal) -> int | Decimal:
+    """A bound as an int when it is whole (an int compares with an int
+    faster than with a Decimal, and exactly), else as it is."""
+    return int(bound) if bound == bound.to_integral_value() else bound
 
 
 def _number(reader: CaseReader, decl: FactDecl) -> Callable[[Any], Any]:

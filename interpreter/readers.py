@@ -174,24 +174,14 @@ def _generated_hold(
     closures are called). A constraint that names the decision date, the
     standards or a catalogue keeps the closures, as does one the code
     generator does not take."""
-    from dsl.codegen import generate_function
-    from dsl.environment import Environment
-    from dsl.visitor import names_in
-
-    from .loader import _fact_type
 
     def by_closures(values: dict) -> bool:
         return _hold(constraints, values)
 
-    nodes = [c.rule.expression.node for c in constraints]
-    if any(n in ("as_of", "standards", "catalog") for node in nodes for n in names_in(node)):
+    fn = constraints_function(constraints, reader, fields)
+    if fn is None:
         return by_closures
-    env = Environment(facts={k: _fact_type(v, reader.policy.enums) for k, v in fields.items()})
-    try:
-        fn = generate_function(env, nodes)[0]
-    except Exception:  # noqa: BLE001 - not generated: the closures check it
-        return by_closures
-    no_standards: dict = {}
+    no_standards = NO_STANDARDS
 
     def generated(values: dict) -> bool:
         try:
@@ -206,6 +196,31 @@ def _generated_hold(
     return generated
 
 
+def constraints_function(
+    constraints: list[Constraint], reader: CaseReader, fields: dict[str, FactDecl]
+) -> Callable[..., tuple] | None:
+    """The constraints of one record generated as one function
+    ``fn(values, None, NO_STANDARDS, None)`` -> their values (True, False,
+    unknown), which raises EvaluationError where a closure would; None for
+    constraints that name the decision date, the standards or a catalogue,
+    or that the code generator does not take (the closures check those)."""
+    from dsl.codegen import generate_function
+    from dsl.environment import Environment
+    from dsl.visitor import names_in
+
+    from .loader import _fact_type
+
+    nodes = [c.rule.expression.node for c in constraints]
+    if any(n in ("as_of", "standards", "catalog") for node in nodes for n in names_in(node)):
+        return None
+    env = Environment(facts={k: _fact_type(v, reader.policy.enums) for k, v in fields.items()})
+    try:
+        return generate_function(env, nodes)[0]
+    except Exception:  # noqa: BLE001 - not generated: the closures check it
+        return None
+
+
+NO_STANDARDS: dict = {}  # what a record's constraints see of the standards: none
 MEMO_LIMIT = 1 << 16  # remembered answers per record's constraints
 
 

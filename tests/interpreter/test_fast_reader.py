@@ -182,6 +182,17 @@ def test_the_text_reader_reads_as_the_checking_path(bundled_policy):
         (("applicant", "insured_months"), Decimal("12.0"), True),  # whole, written 12.0
         (("applicant", "insured_months"), Decimal("-0"), True),  # -0 stays -0
         (("applicant", "insured_months"), Decimal("1E+1"), True),  # an exponent
+        (("applicant", "insured_months"), 600, True),  # at its maximum
+        (("applicant", "insured_months"), 601, False),  # past it
+        (("applicant", "insured_months"), 0, True),  # at its minimum
+        (("applicant", "insured_months"), -1, False),  # below it
+        (("applicant", "insured_months"), Decimal("600.0"), True),  # the maximum, with a point
+        (("applicant", "insured_months"), 10**13, False),  # 14 digits
+        (("apprenticeship", "fee_paid"), 1000000, True),  # money at its maximum, digits only
+        (("apprenticeship", "fee_paid"), 1000001, False),  # past it
+        (("apprenticeship", "fee_paid"), Decimal("1000.5"), True),  # money with a point
+        (("apprenticeship", "fee_paid"), Decimal("1000.505"), False),  # past the fen
+        (("apprenticeship", "fee_paid"), Decimal("-0"), True),  # -0: not digits alone
         (("applicant", "insured_months"), Decimal("1e400"), False),  # out of bounds
         (("applicant", "insured_months"), Decimal("12.0000000000001"), False),  # 13 places
         (("applicant", "insured_months"), True, False),  # a boolean for a number
@@ -191,6 +202,11 @@ def test_the_text_reader_reads_as_the_checking_path(bundled_policy):
         (("applicant", "name"), "a:b", False),  # a colon in a text
         (("applicant", "id"), "370405198701011234", False),  # a wrong check digit
         (("applicant", "id"), "37040519870228441x", True),  # lower-case x: normalised
+        (("applicant", "id"), "37040519870228441X", True),  # as written, kept
+        (("applicant", "id"), "370405870228441", True),  # the old 15 digits: upgraded
+        (("applicant", "id"), "３７040519870228441X", True),  # full-width digits
+        (("applicant", "id"), "37040519870228441５", False),  # a full-width check digit
+        (("applicant", "id"), "370405198702304415", False),  # no 30 February
         (("certificate",), {"none": True}, False),  # stated none
         (("certificate", "date"), "2020-02-30", False),  # no such day
         (("certificate", "date"), "2020-2-3", False),  # not YYYY-MM-DD
