@@ -3,7 +3,9 @@ and typed in C by msgspec, against types generated from ``facts.yaml``, then
 what C does not do finished by Python generated from the same declarations.
 
 It is a short cut, never a judge: ``text_reader(reader)(text)`` gives the
-facts exactly as ``CaseReader.convert(parse_json_text(text))`` would, or
+facts exactly as ``CaseReader.convert(parse_json_text(text))`` would (the
+text given as a str, or as the UTF-8 bytes a batch reads: msgspec refuses
+bytes that are not UTF-8), or
 ``SLOW`` when the text is anything but the common case, and then the usual
 path reads it again and says what, if anything, is wrong (every message is
 that path's). What msgspec is asked to check and what is left to Python:
@@ -44,7 +46,8 @@ if TYPE_CHECKING:
     from .cases import CaseReader
     from .model import FactDecl
 
-ReadText = Callable[[str], Any]  # the JSON text of a case -> its facts, or SLOW
+# the JSON text of a case (or its UTF-8 bytes) -> its facts, or SLOW
+ReadText = Callable[[str | bytes], Any]
 
 
 class _Unsupported(Exception):
@@ -97,7 +100,8 @@ class _Builder:
             "        return SLOW  # the usual path says what it is",
             "    n = len(case)",
             *self.record_post(facts, None, "case", "    "),
-            "    if n != text.count(':'):",
+            # the text as read (UTF-8 bytes: msgspec checks them) or as text
+            "    if n != (text.count(b':') if text.__class__ is bytes else text.count(':')):",
             "        return SLOW",
             "    return case",
         ]

@@ -22,8 +22,8 @@ line with what the general path writes.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 from decimal import Decimal
+from hashlib import sha256 as _sha256
 from typing import TYPE_CHECKING, Any
 
 from dsl.errors import PolicyError
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .batch import Record, Worker
 
 TAKE_GENERAL = None  # what ``BatchLine.line`` gives for the general path to decide
+_BOM = b"\xef\xbb\xbf"
 
 
 class BatchLine:
@@ -69,9 +70,8 @@ class BatchLine:
         # the programs a real-name check counts: a case eligible for none of
         # them makes no claim, and its claims are not looked for
         self.claimed = frozenset(p for c in worker.checks for p in c.programs)
-        self.heads: dict = {}
+        self.days: dict = {}  # day -> (the head of its lines, its standards): _day
         self.seen: dict[str, dict] = {}
-        self.amounts: dict[str, Decimal] = {}  # an amount's text -> its Decimal, for the tallies
 
     @staticmethod
     def usable(worker: Worker) -> bool:
@@ -180,9 +180,13 @@ class BatchLine:
         return got
 
     # -- a line ----------------------------------------------------------------------
-    def _read_parsed(self, text: str) -> Any:
+    def _read_parsed(self, text: str | bytes) -> Any:
         """The facts of a line the text reader does not take, by the case
-        decoder and the generated case reader; SLOW: the general path."""
+        decoder and the generated case reader; SLOW: the general path.
+        Bytes not UTF-8 raise UnicodeDecodeError (``block`` leaves the block
+        to ``block_records``, which says which line)."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         try:
             case = self.decode(text)
         except Exception:  # noqa: BLE001 - any refusal: the general path says why
@@ -205,77 +209,78 @@ class BatchLine:
         lines, rejects, claims and tallies, without an Outcome per line. A
         line this path does not take is decided by the general path in its
         place. None: a block with a line over the limit or not UTF-8, which
-        ``block_records`` reads line by line."""
+        ``block_records`` reads line by line.
+
+        A line is taken as bytes: msgspec decodes them (and refuses any that
+        are not UTF-8), the line's hash is theirs; only a line the general
+        path decides is made text."""
         if getattr(block, "long_lines", None):
             return None
-        try:
-            whole = block.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        texts = whole.split("\n")
-        if texts and not texts[-1]:
-            texts.pop()  # the block ends with a line ending
-        if "\r" in whole:
-            texts = [t.rstrip("\r") for t in texts]
+        lines = block.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()  # the block ends with a line ending
+        if b"\r" in block:
+            lines = [t.rstrip(b"\r") for t in lines]
         ok: list[str] = []
         rejects: list[tuple] = []
         claims: list[tuple] = []
-        tallies: dict = {}
+        counts: dict = {}  # tally entry -> lines
         cases = 0
         decide, general = self.decide_text, self.worker.decide_general
-        amounts, limit = self.amounts, self.parts.LIMIT
-        line = first - 1
-        for text in texts:
-            line += 1
-            if text[:1] != "{" and not text.strip():
-                continue  # a blank line: not a case
-            cases += 1
-            try:
-                got = decide(line, text)
-            except Exception as exc:
-                self.worker.short_path_failed(line, exc)
-                raise  # pragma: no cover - short_path_failed raises
-            if got is None:
-                o = general(self.record(line, text))
-                if not o.ok:
-                    rejects.append((o.line, o.text, o.message))
-                    continue
-                if o.claims:
-                    claims.append((len(ok), line, o.claims))
-                ok.append(o.text)
-                for program, result, amount, _level in o.tally:
-                    t = tallies.get((program, result))
-                    if t is None:
-                        t = tallies[(program, result)] = [0, Decimal(0)]
-                    t[0] += 1
-                    if result == ELIGIBLE and amount is not None:
-                        t[1] += Decimal(amount)
-                continue
-            text, counted, found = got
-            if found:
-                claims.append((len(ok), line, found))
-            ok.append(text)
-            for entry in counted:
-                key = entry[:2]
-                t = tallies.get(key)
-                if t is None:
-                    t = tallies[key] = [0, Decimal(0)]
-                t[0] += 1
-                amount = entry[2]
-                if amount is not None and entry[1] == ELIGIBLE:
-                    a = amounts.get(amount)
-                    if a is None:
-                        a = Decimal(amount)
-                        if len(amounts) < limit:
-                            amounts[amount] = a
-                    t[1] += a
+        n = first - 1
+        try:
+            for data in lines:
+                n += 1
+                if data[:1] != b"{" and not data.decode("utf-8").strip():
+                    continue  # a blank line: not a case
+                cases += 1
+                try:
+                    got = decide(n, data)
+                except UnicodeDecodeError:
+                    raise  # the block is read line by line (below)
+                except Exception as exc:
+                    self.worker.short_path_failed(n, exc)
+                    raise  # pragma: no cover - short_path_failed raises
+                if got is None:
+                    o = general(self.record(n, data.decode("utf-8")))
+                    if not o.ok:
+                        rejects.append((o.line, o.text, o.message))
+                        continue
+                    text, counted, found = o.text, o.tally, o.claims
+                else:
+                    text, counted, found = got
+                if found:
+                    claims.append((len(ok), n, found))
+                ok.append(text)
+                for entry in counted:
+                    counts[entry] = counts.get(entry, 0) + 1
+        except UnicodeDecodeError:
+            return None  # a line not UTF-8: block_records says which
+        # the tallies as pack() makes them, in the order first met: the
+        # amounts are the money() text of each decision, so one Decimal times
+        # the lines is the sum of as many, digit for digit
+        tallies: dict = {}
+        for (program, result, amount, _level), count in counts.items():
+            t = tallies.get((program, result))
+            if t is None:
+                t = tallies[(program, result)] = [0, Decimal(0)]
+            t[0] += count
+            if result == ELIGIBLE and amount is not None:
+                t[1] += Decimal(amount) * count
         return cases, ok, rejects, claims, tallies
 
-    def decide_text(self, n: int, text: str) -> tuple | None:
+    def decide_text(self, n: int, text: str | bytes) -> tuple | None:
         """(the output line, its tally, its real-name claims) of line ``n``
-        (its text), or TAKE_GENERAL."""
-        if text.startswith("\ufeff"):
+        (its text, or its bytes as read: UTF-8), or TAKE_GENERAL."""
+        data: bytes | None
+        if isinstance(text, bytes):
+            if text.startswith(_BOM):
+                return TAKE_GENERAL
+            data = text
+        elif text.startswith("\ufeff"):
             return TAKE_GENERAL
+        else:
+            data = None  # made when the line is hashed
         facts = self.read_text(text)
         if facts.__class__ is not dict:  # a note, a null, a colon in a text...
             facts = self._read_parsed(text)
@@ -293,7 +298,11 @@ class BatchLine:
             if day.__class__ is not _dt.date:
                 return TAKE_GENERAL  # unknown, or stated none
             selected = self._selection(applied)
-            standards = (self.by_day.get(day) or self.evaluator._standards_at(day))[0]
+            # the day's standards and the line's head (the decision date)
+            on_day = self.days.get(day)
+            if on_day is None:
+                on_day = self._day(day)
+            standards = on_day[1]
             decide = self.evaluator._decision
             level: Any
             for program, fn, at_level, at_id, claimed, seen in selected:
@@ -350,26 +359,26 @@ class BatchLine:
             worker = self.worker
             res = CaseResult(decisions, day, "decision_date", (), None, None, facts)
             found = worker._claims(worker.checks, res, catalogs, worker._compiled_checks)
-        head = self.heads.get(day)
-        if head is None:
-            head = self.parts.head(CaseResult([], day, "decision_date", ()))
-            if len(self.heads) < self.parts.LIMIT:
-                self.heads[day] = head
         lp = self.parts
+        digest = _sha256(data if data is not None else str(text).encode("utf-8")).hexdigest()
+        # an ID of ASCII letters and digits is its own JSON, quoted
+        cid = f'"{cid}"' if cid and cid.isascii() and cid.isalnum() else self.encode(cid)
+        head, middle, after, end = on_day[0], lp.middle, lp.after_decisions, lp.end
+        body = ",".join(parts)
         return (
-            head
-            + hashlib.sha256(text.encode("utf-8")).hexdigest()
-            + lp.middle
-            + ",".join(parts)
-            + lp.after_decisions
-            # an ID of ASCII letters and digits is its own JSON, quoted
-            + ('"' + cid + '"' if cid and cid.isascii() and cid.isalnum() else self.encode(cid))
-            + ',"line":'
-            + str(n)
-            + lp.end,
+            f'{head}{digest}{middle}{body}{after}{cid},"line":{n}{end}',
             tuple(tally),
             found,
         )
+
+    def _day(self, day: _dt.date) -> tuple:
+        """(the head of a line decided on ``day``, the standards in force
+        that day), remembered."""
+        head = self.parts.head(CaseResult([], day, "decision_date", ()))
+        got = (head, (self.by_day.get(day) or self.evaluator._standards_at(day))[0])
+        if len(self.days) < self.parts.LIMIT:
+            self.days[day] = got
+        return got
 
     @staticmethod
     def _rememberable(d: Decision) -> bool:

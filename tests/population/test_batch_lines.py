@@ -161,11 +161,18 @@ def test_a_block_by_the_short_path_is_packed_as_record_by_record(bundled_policy)
         "not json",
         "\ufeff" + texts[0],
         texts[1].replace('"amount":1000', '"amount":-0'),
+        "\u3000",  # blank: an ideographic space
+        texts[2].replace('"name":"', '"name":"\\u5f20'),  # an escape: the general path
     ]
     for i, o in enumerate(odd):
         texts.insert(37 * i + 5, o)
-    for ending in ("\n", "\r\n"):
-        block = (ending.join(texts) + ending).encode("utf-8")
+    blocks = [("\n".join(texts) + "\n").encode("utf-8")]
+    blocks.append(blocks[0].replace(b"\n", b"\r\n"))
+    # a line not UTF-8: the block is read line by line, to say which
+    blocks.append(blocks[0].replace(b"\n", b"\n\xff\xfe\n", 1))
+    blocks.append(blocks[0].replace(b"\n", b'\n{"applicant": {"name": "\xff"}}\n', 1))
+    blocks.append(blocks[0].replace(b"\n", b'\n{"applicant": {"name": 1, "x": "\xff"}}\n', 1))
+    for block in blocks:
         short = B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy)
         got = short.block(11, block)
         assert short._line is not None  # the short path took the block
