@@ -946,6 +946,7 @@ class LineParts:
         self.end = ',"policy":' + enc(policy.hash) + ',"policy_id":' + enc(policy.document.id) + "}"
         self.heads: dict = {}
         self.decisions: dict = {}
+        self._dated: tuple[str, str] | None = None  # dated_head's two parts
 
     def head(self, res) -> str:
         key = (res.as_of, res.as_of_source, res.as_of_missing)
@@ -964,6 +965,23 @@ class LineParts:
             if len(self.heads) < self.LIMIT:
                 self.heads[key] = got
         return got
+
+    def dated_head(self, day: _dt.date) -> str:
+        """``head`` of a line decided on the decision date ``day`` from the
+        case (nothing missing): the same text, made without the encoder (the
+        JSON of an ISO date is itself, quoted)."""
+        parts = self._dated
+        if parts is None:
+            enc = _COMPACT
+            parts = self._dated = (
+                '{"case":{"as_of":"',
+                '","as_of_missing":'
+                + enc([])
+                + ',"as_of_source":'
+                + enc("decision_date")
+                + ',"sha256":"sha256:',
+            )
+        return parts[0] + day.isoformat() + parts[1]
 
     def decision(self, d, level: str | None, day) -> tuple[str, str | None]:
         """The decision's JSON (its level in it) and its amount as text. A

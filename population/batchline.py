@@ -22,6 +22,7 @@ line with what the general path writes.
 from __future__ import annotations
 
 import datetime as _dt
+from bisect import bisect_right
 from decimal import Decimal
 from hashlib import sha256 as _sha256
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ class BatchLine:
         # them makes no claim, and its claims are not looked for
         self.claimed = frozenset(p for c in worker.checks for p in c.programs)
         self.days: dict = {}  # day -> (the head of its lines, its standards): _day
+        self.bounds = self._bounds(self.policy)
+        self.periods: dict[int, dict] = {}  # the standards of each period between bounds
         self.seen: dict[str, dict] = {}
 
     @staticmethod
@@ -373,12 +376,30 @@ class BatchLine:
 
     def _day(self, day: _dt.date) -> tuple:
         """(the head of a line decided on ``day``, the standards in force
-        that day), remembered."""
-        head = self.parts.head(CaseResult([], day, "decision_date", ()))
-        got = (head, (self.by_day.get(day) or self.evaluator._standards_at(day))[0])
+        that day), remembered. The standards are looked up once per period
+        between two dates on which a version of a standard starts or ends
+        (``_periods``): every day of a period has the same versions."""
+        period = bisect_right(self.bounds, day)
+        standards = self.periods.get(period)
+        if standards is None:
+            standards = self.periods[period] = self.evaluator._standards_at(day)[0]
+        got = (self.parts.dated_head(day), standards)
         if len(self.days) < self.parts.LIMIT:
             self.days[day] = got
         return got
+
+    @staticmethod
+    def _bounds(policy) -> list[_dt.date]:
+        """The days on which some version of a standard starts, or the day
+        after one ends, in order: between two of them (and before the first,
+        and from the last on) the versions in force are the same."""
+        days = set()
+        for std in policy.standards.values():
+            for v in std.versions:
+                days.add(v.start)
+                if v.until is not None and v.until < _dt.date.max:
+                    days.add(v.until + _dt.timedelta(days=1))
+        return sorted(days)
 
     @staticmethod
     def _rememberable(d: Decision) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from interpreter.render import result_json
 from population import batch as B
 from population.synthetic import dumps_case, generate
-from tests.helpers import with_repeated_persons
+from tests.helpers import ROOT, with_repeated_persons
 
 pytestmark = pytest.mark.usefixtures("reuse_bundled_policy")
 
@@ -181,3 +181,39 @@ def test_a_block_by_the_short_path_is_packed_as_record_by_record(bundled_policy)
         want = B.pack(general.run(B.block_records(11, block)))
         assert got == want
         assert got[2] and got[3]  # rejects and claims among them
+
+
+def test_the_standards_of_a_day_are_looked_up_once_per_period(bundled_policy):
+    """The short path looks the standards up once per period between the
+    days a version of a standard starts or ends: every day from 2018 to
+    2023 (with a revision's versions too) gets what the evaluator gives for
+    that very day, and the line's head is LineParts.head's."""
+    import datetime as dt
+
+    from interpreter.decision import CaseResult
+    from interpreter.model import StandardVersion
+    from population.batchline import BatchLine
+
+    revised = B.load_policy_with(
+        None, [str(ROOT / "examples" / "revisions" / "raise-junior-2021.yaml")]
+    )
+    # a value for a few months only, over the standing one: the day after
+    # it ends, the standing value is in force again
+    ended = B.load_policy_with(None, [])
+    std = next(s for s in ended.standards.values() if s.key is None)
+    std.versions.append(
+        StandardVersion(
+            dt.date(2020, 3, 1), dt.date(2020, 6, 30), std.versions[-1].value * 2, "test"
+        )
+    )
+    for policy in (bundled_policy, revised, ended):
+        worker = B.Worker(B.BatchSpec(source="cases.jsonl"), policy)
+        short = BatchLine(worker)
+        assert short.bounds  # the bundled standards have dated versions
+        day = dt.date(2018, 1, 1)
+        while day < dt.date(2024, 1, 1):
+            head, standards = short._day(day)
+            assert standards == worker.evaluator._resolve_standards(day)[0], day
+            assert head == worker._parts.head(CaseResult([], day, "decision_date", ()))
+            day += dt.timedelta(days=1)
+        assert len(short.periods) <= len(short.bounds) + 1
