@@ -40,7 +40,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict, cast
 
 from .formats import get_format
-from .readers import SLOW, _generated_hold, _leaf
+from .readers import SLOW, _generated_hold, _leaf, compiled_code
 
 if TYPE_CHECKING:
     from .cases import CaseReader
@@ -105,7 +105,9 @@ class _Builder:
             "        return SLOW",
             "    return case",
         ]
-        code = compile("\n".join(self.src) + "\n", "<case text reader>", "exec")
+        code = compiled_code(
+            "\n".join(self.src) + "\n", "<case text reader>", self.reader.policy.compiled
+        )
         exec(code, self.names)
         return self.names["read"]
 

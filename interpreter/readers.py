@@ -18,8 +18,9 @@ declare, a constraint that does not hold: all SLOW.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from decimal import Decimal
+from types import CodeType
 from typing import TYPE_CHECKING, Any, cast
 
 from dsl.compiler import Context
@@ -103,9 +104,34 @@ def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | No
     if hold is not None:
         src += [f"    if not {const(hold)}(out):", "        return SLOW"]
     src.append("    return out")
-    code = compile("\n".join(src) + "\n", f"<case reader {decl.path if decl else 'case'}>", "exec")
+    code = compiled_code(
+        "\n".join(src) + "\n",
+        f"<case reader {decl.path if decl else 'case'}>",
+        reader.policy.compiled,
+    )
     exec(code, names)
     return names["read"]
+
+
+def compiled_code(source: str, name: str, compiled: MutableMapping[str, CodeType]) -> CodeType:
+    """The code of a reader's generated source, from the policy's compiled
+    code (``Policy.compiled``: the per-user cache, or this process's) by
+    the SHA-256 of its name and source, or compiled and put there: a batch
+    compiles its readers once per user and policy, as the programs are
+    (dsl.codegen.generate_function). A copy of its own to each function
+    (``_own_copy``): a code object shared by functions of two namespaces
+    would specialise itself again and again."""
+    from hashlib import sha256
+
+    from dsl.codegen import _own_copy
+
+    key = sha256(f"{name}\0{source}".encode()).hexdigest()
+    code = compiled.get(key)
+    if code is not None:
+        return _own_copy(code)
+    code = compile(source, name, "exec")
+    compiled[key] = code
+    return code
 
 
 def _check(reader: CaseReader, decl: FactDecl, const: Callable[[Any], str]) -> list[str]:
@@ -215,7 +241,7 @@ def constraints_function(
         return None
     env = Environment(facts={k: _fact_type(v, reader.policy.enums) for k, v in fields.items()})
     try:
-        return generate_function(env, nodes)[0]
+        return generate_function(env, nodes, compiled=reader.policy.compiled)[0]
     except Exception:  # noqa: BLE001 - not generated: the closures check it
         return None
 

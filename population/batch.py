@@ -695,7 +695,7 @@ def _generated(policy, rule, program):
     from dsl.codegen import generate_function
 
     lets = {d.id: d.rule.expression.node for d in program.lets} if program else None
-    return generate_function(policy.env, [rule.expression.node], lets)[0]
+    return generate_function(policy.env, [rule.expression.node], lets, compiled=policy.compiled)[0]
 
 
 # -- deciding records ------------------------------------------------------------------

@@ -143,7 +143,12 @@ class BatchLine:
             case_id = len(after)
             after.append(rule.expression.node)
         fn = generate_function(
-            policy.env, nodes + after, lets, gate=len(program.clauses), after=len(after)
+            policy.env,
+            nodes + after,
+            lets,
+            gate=len(program.clauses),
+            after=len(after),
+            compiled=policy.compiled,
         )[0]
         return program, fn, level, case_id, program.id in self.claimed
 

@@ -103,7 +103,9 @@ def compiled_checks(policy, checks: list[Check]) -> dict:
         rules: list[Any] = [check.person] + [rule for _name, rule in check.key]
         if any(_reads_date(r.expression.node, policy) for r in rules):
             continue
-        out[check.id] = generate_function(policy.env, [r.expression.node for r in rules])[0]
+        out[check.id] = generate_function(
+            policy.env, [r.expression.node for r in rules], compiled=policy.compiled
+        )[0]
     return out
 
 

@@ -281,3 +281,26 @@ def test_the_text_reader_counts_keys_not_colons_in_text(bundled_policy):
     assert read_text(reader, '{"applicant": {"name": "a:b"}}') is None
     assert read_text(reader, '{"applicant": {"name": "a", "name": "b"}}') is None
     assert CaseReader(bundled_policy, numbers_as_text=True).text_reader() is None
+
+
+def test_the_readers_are_compiled_once_per_policy(bundled_policy, monkeypatch):
+    """The generated readers' code is kept with the policy's compiled code
+    (Policy.compiled: the per-user cache, or this process's): a second
+    reader of the same policy compiles none of it, and reads alike."""
+    import builtins
+
+    first = CaseReader(bundled_policy)
+    assert first.text_reader() is not None and first.fast_reader() is not None
+    compiled: list[str] = []
+    real = builtins.compile
+
+    def counting(source, name, *a, **k):
+        compiled.append(name)
+        return real(source, name, *a, **k)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    second = CaseReader(bundled_policy)
+    assert second.text_reader() is not None and second.fast_reader() is not None
+    assert compiled == []
+    for text in texts(bundled_policy)[:300]:
+        assert read_text(second, text) == read_text(first, text)

@@ -217,3 +217,28 @@ def test_the_standards_of_a_day_are_looked_up_once_per_period(bundled_policy):
             assert head == worker._parts.head(CaseResult([], day, "decision_date", ()))
             day += dt.timedelta(days=1)
         assert len(short.periods) <= len(short.bounds) + 1
+
+
+def test_a_second_worker_compiles_nothing(bundled_policy, monkeypatch):
+    """The short path's code — the programs' functions with their level and
+    case id, the case readers, the levels — is kept with the policy's
+    compiled code: a second batch of the same policy in the process (or,
+    with the per-user cache, in the next process) compiles none of it."""
+    import builtins
+
+    texts = [
+        dumps_case(c)
+        for c in generate(200, 25, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+    ]
+    block = ("\n".join(texts) + "\n").encode("utf-8")
+    want = B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy).block(1, block)
+    compiled: list[str] = []
+    real = builtins.compile
+
+    def counting(source, name, *a, **k):
+        compiled.append(name)
+        return real(source, name, *a, **k)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    assert B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy).block(1, block) == want
+    assert compiled == []
