@@ -44,6 +44,13 @@ What it trusts, and why nothing in it can run or lie (docs/security.md):
   (``CompiledCode``), so a warm start compiles none; it is run only from a
   file whose HMAC held, and an entry that is not a code object is dropped.
 - **Atomic.** Written to a temporary file in the folder and renamed.
+- **Released after a load.** Once a policy is loaded, its cache keeps no
+  open folder and, in memory, only what a later use reads (``release``):
+  the compiled code, and for a lazy load the program files and expressions
+  until every program is built. A later write (a program compiled for the
+  first time) opens the folder again, checks it as at first, and merges into
+  the file as it then is. A `policy serve` worker or a batch worker keeps its
+  policy for hours: not the ~0.5 MB of parsed files nor a descriptor.
 
 ``POLICY_CACHE_DIR=off`` disables it. A cache that cannot be read or written
 is ignored.
@@ -79,6 +86,9 @@ MAX_VIEWS = 4  # catalogue views kept (the latest)
 MAX_CHECKED = 8  # policies known to load without a problem (the latest)
 MAX_CODE = 500  # compiled programs kept (a cache that grows past this starts afresh)
 MAX_FILE_BYTES = 64 * 1024 * 1024
+SECTIONS = ("validated", "asts", "views", "sources", "checked", "code")
+# the most entries a section keeps (a cache that grows past this starts afresh)
+LIMITS = {"asts": MAX_EXPRESSIONS, "sources": MAX_SOURCES, "code": MAX_CODE}
 SECRET = "secret"
 SUFFIX = ".cache"
 
@@ -252,6 +262,8 @@ class Cache:
         self.path: Path | None = None
         self._dir_fd: int | None = None
         self._secret: bytes | None = None
+        # released (``release``): the folder closed, only some sections kept
+        self.released = False
         folder = cache_dir()
         if key is None or folder is None:
             return
@@ -273,9 +285,10 @@ class Cache:
         else:
             self.data = data
 
-    def _verify(self, raw: bytes) -> dict | None:
+    def _verify(self, raw: bytes, secret: bytes | None = None) -> dict | None:
         # read only from an opened cache folder: the key and secret are set
-        assert self._secret is not None and self.key is not None
+        secret = secret if secret is not None else self._secret
+        assert secret is not None and self.key is not None
         head, sep, payload = raw.partition(b"\n")
         try:
             header = json.loads(head)
@@ -287,7 +300,7 @@ class Cache:
                 and isinstance(header.get("mac"), str)
             ):
                 return None
-            if not hmac.compare_digest(header["mac"], _mac(self._secret, self.key, payload)):
+            if not hmac.compare_digest(header["mac"], _mac(secret, self.key, payload)):
                 return None
             # authenticated: only this user's own process wrote these bytes
             data = marshal.loads(payload)
@@ -506,33 +519,89 @@ class Cache:
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty or self._dir_fd is None:
+        if not self.dirty:
+            return
+        if self._dir_fd is None:
+            if self.released:
+                self._merge()
             return
         # the folder is open: the key and secret were set with it
         assert self._secret is not None and self.key is not None
+        self.dirty = False
+        self._write(self._dir_fd, self._secret, self.data)
+
+    def _write(self, dir_fd: int, secret: bytes, data: dict) -> None:
+        assert self.key is not None
         from .outputs import atomic_write_bytes
 
-        self.dirty = False
         try:
             payload = marshal.dumps(
                 {
-                    "validated": [list(p) for p in sorted(self.data.get("validated", ()))],
-                    "asts": self.data.get("asts", {}),
-                    "views": self.data.get("views", {}),
-                    "sources": self.data.get("sources", {}),
-                    "checked": self.data.get("checked", {}),
-                    "code": self.data.get("code", {}),
+                    "validated": [list(p) for p in sorted(data.get("validated", ()))],
+                    "asts": data.get("asts", {}),
+                    "views": data.get("views", {}),
+                    "sources": data.get("sources", {}),
+                    "checked": data.get("checked", {}),
+                    "code": data.get("code", {}),
                 }
             )
         except (TypeError, ValueError):
             return
         header = json.dumps(
-            {"format": FORMAT, "key": self.key, "mac": _mac(self._secret, self.key, payload)}
+            {"format": FORMAT, "key": self.key, "mac": _mac(secret, self.key, payload)}
         ).encode()
         with contextlib.suppress(OSError):
             atomic_write_bytes(
-                self.key + SUFFIX, header + b"\n" + payload, mode=0o600, dir_fd=self._dir_fd
+                self.key + SUFFIX, header + b"\n" + payload, mode=0o600, dir_fd=dir_fd
             )
+
+    def release(self, keep: tuple[str, ...] = ("code",), schema: str | None = None) -> None:
+        """Once a load is done: what it added saved, the folder closed, and
+        only the sections ``keep`` names kept in memory (what a later use
+        reads) — of the parsed files, with ``schema``, only those of that
+        schema (a lazy load's programs). The rest is read from the file again
+        by the next load."""
+        if self.path is None:
+            return
+        self.save()
+        self.close()
+        self._secret = None
+        self.data = {k: v for k, v in self.data.items() if k in keep}
+        if schema is not None and "sources" in self.data:
+            mine = schema + "\0"
+            self.data["sources"] = {
+                k: v for k, v in self.data["sources"].items() if k.startswith(mine)
+            }
+        self.released = True
+
+    def _merge(self) -> None:
+        """Save a released cache: the folder opened and checked again (as
+        ``Cache`` does), the file as it now is read and verified, what this
+        process added merged into it, written, the folder closed again."""
+        assert self.path is not None and self.key is not None
+        fd = open_dir(self.path.parent)
+        if fd is None:
+            return
+        try:
+            secret = _secret(fd)
+            if secret is None:
+                return
+            raw = _read(self.key + SUFFIX, fd)
+            disk = (self._verify(raw, secret) if raw is not None else None) or {}
+            merged: dict[str, Any] = {}
+            for section in SECTIONS:
+                theirs, mine = disk.get(section), self.data.get(section)
+                if section == "validated":
+                    merged[section] = set(theirs or ()) | set(mine or ())
+                    continue
+                both = {**(theirs or {}), **(mine or {})}
+                if len(both) > LIMITS.get(section, len(both)):
+                    both = dict(mine or {})
+                merged[section] = both
+            self.dirty = False
+            self._write(fd, secret, merged)
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         if self._dir_fd is not None:
@@ -540,8 +609,14 @@ class Cache:
             self._dir_fd = None
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # never an error while collecting garbage
+        # never an error while collecting garbage — nor at exit, once the
+        # modules are torn down: a released cache looks up no global at all
+        if getattr(self, "_dir_fd", None) is None:
+            return
+        try:
             self.close()
+        except Exception:  # noqa: BLE001 - the folder is closed at exit anyway
+            return
 
     @staticmethod
     def files_key(files: list[Path]) -> str | None:

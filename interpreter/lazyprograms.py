@@ -20,9 +20,16 @@ if TYPE_CHECKING:
 
 
 class LazyPrograms(MutableMapping):
-    def __init__(self, order: list[tuple[str, str]], build: Callable[[str, str], Program]):
+    def __init__(
+        self,
+        order: list[tuple[str, str]],
+        build: Callable[[str, str], Program],
+        done: Callable[[], None] | None = None,
+    ):
         self._files = dict(order)  # program id → its file, in the policy's order
         self._build = build
+        # called once every program is built (what building needed is let go)
+        self._done = done
         self._built: dict[str, Program] = {}
         self._attached: dict[str, list[Clause]] = {}
         self._lock = _thread.allocate_lock()
@@ -43,6 +50,9 @@ class LazyPrograms(MutableMapping):
                 got = self._build(pid, self._files[pid])
                 got.clauses.extend(self._attached.get(pid, ()))
                 self._built[pid] = got
+                if self._done is not None and len(self._built) == len(self._files):
+                    done, self._done = self._done, None
+                    done()
         return got
 
     def __setitem__(self, pid: str, program: Program) -> None:

@@ -467,7 +467,9 @@ def _load_policy(
     if ld.errors:
         raise ErrorList(ld.errors)
     if known is not None and ld.files != known[0]["files"]:
-        # a catalogue file changed since: not the load the cache knows
+        # a catalogue file changed since: not the load the cache knows (its
+        # folder closed now, not whenever this loader is collected)
+        ld.cache.close()
         return _load_policy(root, catalogs, revisions, False)
     catalogue_decls: list = []
     if own is not None:
@@ -593,7 +595,13 @@ def _load_policy(
             ld.files,
             [[pid, program.source] for pid, program in programs.items()],
         )
-    ld.cache.save()
+    # the load is done: the cache keeps no open folder and only what a later
+    # use reads — the compiled code, and the files and expressions of the
+    # programs a lazy load builds when asked for (until every one is built)
+    if known is None:
+        ld.cache.release(("code",))
+    else:
+        ld.cache.release(("code", "sources", "asts", "validated"), schema="program")
     return Policy(
         root=str(root),
         document=document,
@@ -1412,7 +1420,12 @@ def _lazy_programs(
         ld.cache.save()
         return program
 
-    return LazyPrograms([(pid, name) for pid, name in found["programs"]], build)
+    return LazyPrograms(
+        [(pid, name) for pid, name in found["programs"]],
+        build,
+        # every program built: the program files are not read again
+        done=lambda: ld.cache.release(("code",)),
+    )
 
 
 def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:
