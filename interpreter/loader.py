@@ -602,6 +602,9 @@ def _load_policy(
         ld.cache.release(("code",))
     else:
         ld.cache.release(("code", "sources", "asts", "validated"), schema="program")
+        # the lazy builds keep the loader: not the files it read (their
+        # checks are done; each program is read from the bytes it hashed)
+        _let_go(ld)
     return Policy(
         root=str(root),
         document=document,
@@ -1423,9 +1426,22 @@ def _lazy_programs(
     return LazyPrograms(
         [(pid, name) for pid, name in found["programs"]],
         build,
-        # every program built: the program files are not read again
-        done=lambda: ld.cache.release(("code",)),
+        done=lambda: _built_all(ld),
     )
+
+
+def _built_all(ld: _Loader) -> None:
+    """Every program of a lazy load built: its files are not read again."""
+    ld.cache.release(("code",))
+    _let_go(ld)
+
+
+def _let_go(ld: _Loader) -> None:
+    """The files a loader read (their checks done), which a loader kept for
+    the lazy builds would otherwise keep for the life of the policy."""
+    ld.sources.clear()
+    ld.kinds.clear()
+    ld.pending_constraints.clear()
 
 
 def _program(src: Source, env: Environment, ld: _Loader, money: Money) -> Program | None:

@@ -6,13 +6,16 @@ code compiled after the load is merged into the file as it then is."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import marshal
 import os
+import weakref
 from decimal import Decimal
 from pathlib import Path
 from types import CodeType
 
+from interpreter import loader as loader_module
 from interpreter.cache import Cache
 from interpreter.evaluate import Evaluator
 from interpreter.lazyprograms import LazyPrograms
@@ -55,9 +58,23 @@ def test_a_loaded_policy_holds_no_folder_open_and_a_second_load_is_warm(
     assert on_disk > 200_000 and len(marshal.dumps(cache.data)) < 20_000
 
     # warm: the cache knew these files, each program is built when asked for
+    read = []
+    real = loader_module._Loader.load_path
+
+    def load_path(self, path, schema, raw=None):
+        src = real(self, path, schema, raw)
+        if src is not None:
+            read.append((schema, weakref.ref(src)))
+        return src
+
+    monkeypatch.setattr(loader_module._Loader, "load_path", load_path)
     warm = load_policy(policy_copy, lazy=True)
     assert isinstance(warm.programs, LazyPrograms) and warm.programs.built() == []
     assert open_files() == before
+    # the builds to come keep the loader, not the files it read
+    gc.collect()
+    assert {schema for schema, _ref in read} >= {"facts", "clauses", "catalogs"}
+    assert [schema for schema, ref in read if ref() is not None] == []
     kept = warm.compiled._cache.data
     assert {name.split("\0")[0] for name in kept.get("sources", {})} == {"program"}
     assert decide(warm) == decide(cold) == "eligible 2000.00"
