@@ -88,16 +88,9 @@ def normalise_resident_id(text: str) -> str:
         raise FormatError("an ID number is 17 digits followed by a digit or X")
     born = s[6:14]
     if born not in _BIRTHS_SEEN:
-        try:
-            birth = _dt.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-        except ValueError:
-            raise FormatError(
-                f"the date of birth in the ID number ({born}) is not a date"
-            ) from None
-        if not (_dt.date(1900, 1, 1) <= birth <= _dt.date(2100, 12, 31)):
-            raise FormatError(f"the date of birth in the ID number ({born}) is out of range")
-        if len(_BIRTHS_SEEN) < 1 << 16:  # every day of 1900-2100 fits
-            _BIRTHS_SEEN.add(born)
+        problem = _birth_problem(born)
+        if problem is not None:
+            raise FormatError(problem)
     expected = resident_id_check_digit(body)
     if check != expected:
         raise FormatError(
@@ -107,21 +100,37 @@ def normalise_resident_id(text: str) -> str:
     return s
 
 
+def _birth_problem(born: str) -> str | None:
+    """What is wrong with the date of birth ``born`` (YYYYMMDD digits) of an
+    ID number, or None; a valid one is remembered in _BIRTHS_SEEN."""
+    try:
+        birth = _dt.date(int(born[:4]), int(born[4:6]), int(born[6:8]))
+    except ValueError:
+        return f"the date of birth in the ID number ({born}) is not a date"
+    if not (_dt.date(1900, 1, 1) <= birth <= _dt.date(2100, 12, 31)):
+        return f"the date of birth in the ID number ({born}) is out of range"
+    if len(_BIRTHS_SEEN) < 1 << 16:  # every day of 1900-2100 fits
+        _BIRTHS_SEEN.add(born)
+    return None
+
+
 def canonical_resident_id(text: str) -> str | None:
     """``text`` when it is already the canonical form of a valid number (18
     ASCII characters, 17 digits and a check digit or X that holds, a date of
-    birth met before), else None: then ``normalise_resident_id`` reads it
+    birth that exists, in 1900-2100), else None: then ``normalise_resident_id`` reads it
     (a small x, the old 15 digits, a full-width digit, a space) or says what
     is wrong. Whatever it gives, ``normalise_resident_id`` gives too, without
     an exception or a new string (a batch reads one number per case)."""
-    if len(text) == 18 and text[6:14] in _BIRTHS_SEEN:
-        b = text.encode()  # a character past ASCII makes it longer than 18
-        if (
-            len(b) == 18
-            and b[:17].isdigit()
-            and _CHECK[(sum(map(_mul, b, _WEIGHTS)) - _OFFSET) % 11] == text[17]
-        ):
-            return text
+    if len(text) != 18:
+        return None
+    b = text.encode()  # a character past ASCII makes it longer than 18
+    if (
+        len(b) == 18
+        and b[:17].isdigit()
+        and (text[6:14] in _BIRTHS_SEEN or _birth_problem(text[6:14]) is None)
+        and _CHECK[(sum(map(_mul, b, _WEIGHTS)) - _OFFSET) % 11] == text[17]
+    ):
+        return text
     return None
 
 

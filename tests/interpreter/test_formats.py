@@ -6,6 +6,7 @@ import pytest
 
 from interpreter.formats import (
     FormatError,
+    canonical_resident_id,
     generate_resident_id,
     mask_name,
     mask_resident_id,
@@ -93,3 +94,33 @@ def test_a_remembered_date_of_birth_does_not_let_an_impossible_one_pass():
     for bad in ("110105194902300028", "110105180001010020", "110105194913010027"):
         with pytest.raises(FormatError, match="date of birth"):
             normalise_resident_id(bad)
+
+
+def test_the_canonical_form_is_what_normalising_gives(monkeypatch):
+    """canonical_resident_id (the batch's short cut) gives a number only when
+    it is already what normalise_resident_id makes of it, whatever dates of
+    birth were met before (none, in a new process), and None for everything
+    normalising changes or refuses."""
+    import interpreter.formats as F
+
+    rng = random.Random(11)
+    numbers = [generate_resident_id(rng, born_from=1900, born_until=2100) for _ in range(3000)]
+    odd = [VALID, VALID.lower(), VALID[:6] + VALID[8:17], " " + VALID, "１" + VALID[1:]]
+    odd += ["110105194902300028", "110105180001010020", "110105194913010027"]
+    odd += ["110105210101010020", "11010519491231002Y", "11010519491231002", VALID + "0"]
+    odd += [n[:17] + ("0" if n[17] != "0" else "1") for n in numbers[:300]]  # a wrong check digit
+    for seen in (set(), set(F._BIRTHS_SEEN)):
+        monkeypatch.setattr(F, "_BIRTHS_SEEN", seen)
+        took = 0
+        for text in numbers + odd:
+            got = canonical_resident_id(text)
+            try:
+                want = normalise_resident_id(text)
+            except FormatError:
+                want = None
+            if got is not None:
+                took += 1
+                assert got == text == want, text
+            else:
+                assert want != text, text
+        assert took >= len(numbers)
