@@ -159,13 +159,18 @@ def check_decision(policy: Policy, decision: dict, name: str = "decision") -> No
 
 
 class NoticeBuilder:
-    def __init__(self, policy: Policy, lang: str = "zh"):
+    def __init__(self, policy: Policy, lang: str = "zh", masked: bool = False):
         if lang not in LANGS:
             raise ValueError(f"unknown language {lang!r}")
         self.policy = policy
         self.lang = lang
+        # masked: every fact with a mask is shown masked, not only the lines
+        # that say `mask: true` (interpreter.masks: the one rule)
+        self.masked = masked
         self.w = words(policy, lang)
-        self.plain = Plain(policy, lang, records=(policy.notice or {}).get("records"))
+        self.plain = Plain(
+            policy, lang, records=(policy.notice or {}).get("records"), masked=masked
+        )
 
     def shown(self, line: dict, facts: dict | None) -> str | None:
         """A fact of the case as a header line says to show it: masked, or
@@ -173,7 +178,7 @@ class NoticeBuilder:
         value = get_path(facts, line["fact"])
         if value is None:
             return None
-        if line.get("mask"):
+        if line.get("mask") or self.masked:
             # the loader checked that a masked line's fact declares a mask
             # or a format that masks (interpreter.masks: the one rule)
             mask = mask_of(self.policy.fact(line["fact"]))
@@ -341,6 +346,7 @@ def render_notice(
     issued: _dt.date | None = None,
     name: str = "decision",
     rejected: str | None = None,
+    masked: bool = False,
 ) -> bytes:
     """The notice of a decision, as HTML (UTF-8) or PDF bytes.
 
@@ -353,6 +359,9 @@ def render_notice(
     as a draft. ``issued``: the date printed at the foot (default: today).
     ``rejected``: the reviewer's reason when the ledger's review rejected the
     claim (an eligible decision then reads as refused, with that reason).
+    ``masked``: every fact that declares a mask (a name) or a format that
+    masks (an ID number) shown masked wherever the notice shows it, for one
+    who may not see it whole (the officer pages' read-only role).
     """
     if format not in FORMATS_OUT:
         raise ValueError(f"unknown format {format!r}")
@@ -360,7 +369,7 @@ def render_notice(
     if facts is None:
         facts = (decision.get("case") or {}).get("facts")
     issued = issued or _dt.date.today()
-    builder = NoticeBuilder(policy, lang)
+    builder = NoticeBuilder(policy, lang, masked=masked)
     chosen = [d for d in decision["decisions"] if not programs or d.get("program") in programs]
     if not chosen:
         raise CaseError(

@@ -845,6 +845,9 @@ def notice(request: Request, app_id: int, format: str = "html"):
         lang=lang_of(request),
         format=fmt,
         name=f"application {app.id}",
+        # a read-only user sees the applicant's name and ID number masked
+        # here as on the claim's page (web.masking)
+        masked=not sees_whole_ids(s.role),
         **app.notice_terms(),
     )
     if fmt == "pdf":

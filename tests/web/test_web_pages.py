@@ -784,3 +784,30 @@ def test_a_read_only_user_sees_id_numbers_masked(office, desks):
         assert name in person, desk
         queue = desks[desk].get(f"/ui/applications?q={number}").text
         assert name in queue and "欧**明" not in queue, desk
+
+
+def test_a_read_only_user_sees_the_notice_masked(office, desks):
+    """The applicant's notice, as the officer pages show it, follows the
+    claim page's rule: a read-only user sees the name masked as facts.yaml
+    declares it (欧**明, in the greeting and the header) and the ID number by
+    its format, in the explanations too; every other role sees the name
+    whole (the header's ID number masked for everyone, as notice.yaml says)."""
+    from interpreter.formats import mask_resident_id
+
+    number, name = pid(43), "欧阳晓明"
+    app_id = submitted(
+        desks["caseworker"], {**VOCATIONAL, "applicant.id": number, "applicant.name": name}
+    )
+    masked = mask_resident_id(number)
+    r = desks["read-only"].get(f"/ui/applications/{app_id}/notice")
+    assert r.status_code == 200
+    assert name not in r.text and number not in r.text
+    assert "欧**明：" in r.text and masked in r.text
+    header = re.search(r"<table[^>]*>(.*?)</table>", r.text, re.S).group(1)
+    assert "欧**明" in header and masked in header
+    for desk in ("caseworker", "reviewer", "finance", "auditor"):
+        r = desks[desk].get(f"/ui/applications/{app_id}/notice")
+        assert r.status_code == 200, desk
+        assert f"{name}：" in r.text and "欧**明" not in r.text, desk
+        header = re.search(r"<table[^>]*>(.*?)</table>", r.text, re.S).group(1)
+        assert name in header and masked in header and number not in header, desk
