@@ -4,7 +4,8 @@ A line names the decision (its id, also sent to the client in the
 ``Decision-Id`` header), when, for whom, the policy (id, hash, revisions), the
 input's SHA-256 and, per program, the outcome and the amount. It has the
 shape of `policy eval --format json` without the explanations, so that with
-``--log-input`` (the facts as read, ID numbers masked) a line saved to a file
+``--log-input`` (the facts as read, ID numbers and names masked as the
+policy declares) a line saved to a file
 is replayed with `policy eval --replay LINE.json`; without it, the input's
 hash ties the line to the caller's copy of the case.
 
@@ -14,7 +15,6 @@ Several worker processes append to one file: each line is written with one
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import os
@@ -129,8 +129,9 @@ class DecisionLog:
         return out
 
     def mask(self, facts: dict) -> tuple[dict, list[str]]:
-        """The facts with every fact of a declared format (an ID number) masked
-        as that format publishes it, and the paths masked."""
+        """The facts with every fact that declares a mask (a name) or a format
+        that masks (an ID number) masked as the read-only role sees it, and
+        the paths masked."""
         if not self._masks:
             return facts, []
         masked: set[str] = set()
@@ -139,19 +140,18 @@ class DecisionLog:
 
 def _masks(policy) -> dict:
     """A tree of field name → mask function or subtree, for the facts that
-    declare a format with a mask."""
-    try:
-        from interpreter.formats import get_format
-    except ImportError:  # pragma: no cover - an engine without formats
-        return {}
+    declare a mask (a name) or a format that masks (an ID number): the mask
+    ``interpreter.masks.mask_of`` gives, the one the officer pages, the
+    service's JSON and the publicity list use (a number on its normalised
+    form: one typed with a small x is masked with its X)."""
+    from interpreter.masks import mask_of
 
     def walk(decls: dict) -> dict:
         out: dict[str, Any] = {}
         for name, d in decls.items():
-            fmt = getattr(d, "format", None)
-            if fmt:
-                with contextlib.suppress(KeyError):
-                    out[name] = _normalised_mask(get_format(fmt))
+            mask = mask_of(d) if d.type == "string" or getattr(d, "format", None) else None
+            if mask is not None:
+                out[name] = mask
             elif d.type == "record":
                 sub = walk(d.fields)
                 if sub:
@@ -163,21 +163,6 @@ def _masks(policy) -> dict:
         return out
 
     return walk(policy.facts)
-
-
-def _normalised_mask(fmt):
-    """The format's mask of the number as the format writes it (a resident ID
-    typed with a small x is masked with its X), as the officer pages and the
-    service's JSON mask it (web/masking.py); a number the format refuses is
-    masked as written."""
-    from interpreter.formats import FormatError
-
-    def mask(value: str) -> str:
-        with contextlib.suppress(FormatError):
-            value = fmt.normalise(value)
-        return fmt.mask(value)
-
-    return mask
 
 
 def _apply(value, masks, path: str, masked: set):

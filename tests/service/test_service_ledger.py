@@ -298,6 +298,15 @@ def test_a_read_only_user_reads_id_numbers_masked(desk):
     # a read-only user may still find the claim by the whole number
     found = desk.call("GET", "/v1/applications", "read-only", params={"person": number}).json()
     assert [a["person"] for a in found if a["id"] == app_id] == [masked]
+    # the decision log (--log-input) holds the claim's facts masked as the
+    # read-only role reads them: the number and the name alike
+    [logged] = [e for e in desk.server.log_lines() if e.get("application") == app_id]
+    assert logged["case"]["facts"]["applicant"] == {
+        **case["applicant"],
+        "id": masked,
+        "name": masked_name,
+    }
+    assert {"applicant.id", "applicant.name"} <= set(logged["case"]["masked"])
 
 
 def test_no_one_approves_their_own_claim(desk):
