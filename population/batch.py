@@ -994,16 +994,18 @@ class LineParts:
             return _COMPACT(dj), dj["amount"]
         # by the failing clauses' ids, not the clauses' values: an unknown
         # value's hash is a Python call
+        amounts = (d.amount, d.formula_amount, d.capped_at, d.floored_at)
+        if 0 in amounts:
+            # Decimal 0 and -0 are equal keys, but -0.00 is written as it is:
+            # a zero is remembered under its sign too
+            amounts += tuple(str(v) for v in amounts)
         key = (
             d.program.id,
             d.outcome,
-            d.amount,
             tuple(d.failing),
             tuple(d.missing),
             level,
-            d.formula_amount,
-            d.capped_at,
-            d.floored_at,
+            amounts,
         )
         got = self.decisions.get(key)
         if got is None:

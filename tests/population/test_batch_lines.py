@@ -242,3 +242,30 @@ def test_a_second_worker_compiles_nothing(bundled_policy, monkeypatch):
     monkeypatch.setattr(builtins, "compile", counting)
     assert B.Worker(B.BatchSpec(source="cases.jsonl"), bundled_policy).block(1, block) == want
     assert compiled == []
+
+
+def test_a_remembered_decision_keeps_the_sign_of_a_zero_amount(bundled_policy):
+    """LineParts remembers a decision's JSON under the values it was made
+    from. Decimal 0 and -0 are equal (and hash alike) but are written 0.00 and
+    -0.00: whichever came first must not be written for the other, in either
+    order (the service's lean answer and the general path use these parts)."""
+    import datetime as dt
+
+    from interpreter.decision import Decision
+    from interpreter.render import JSON_FORMAT_VERSION, decision_json
+
+    program = bundled_policy.programs["apprenticeship"]
+    values = tuple(True for _ in program.clauses)
+    day = dt.date(2021, 9, 15)
+    for first, second in ((Decimal("0"), Decimal("-0")), (Decimal("-0"), Decimal("0"))):
+        parts = B.LineParts(bundled_policy, JSON_FORMAT_VERSION, decision_json)
+        for amount in (first, second, first):
+            text, written = parts.decision(
+                Decision(program, "eligible", amount, values, []), "x", day
+            )
+            want = decision_json(
+                bundled_policy, Decision(program, "eligible", amount, values, []), False, day
+            )
+            want["level"] = "x"
+            assert written == want["amount"] == ("-0.00" if amount.is_signed() else "0.00")
+            assert json.loads(text) == want
