@@ -74,20 +74,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def checkout_env() -> dict:
+    """The environment of a command this script starts: the checkout's
+    modules first on the path (as benchmarks/run.py does), so the server and
+    the command run the code the in-process side runs."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+
+
 def start_server(workers: int, log: str | None, answers: str | None = None):
     """`policy serve`; with ``log`` None, uvicorn serving ``floor_app`` instead
     (the floor: what a request costs before the application decides anything),
     answering from ``answers`` (a file of body hash → lean answer)."""
     port = free_port()
     policy = Path(sys.executable).with_name("policy")
-    env = None
+    # the checkout this script is in, not whatever copy is installed: a
+    # console script puts its own folder first on sys.path, not the cwd
+    env = checkout_env()
     if log is None:
         # as `policy serve` runs uvicorn (commands/serve.py: loop and http "auto",
         # i.e. uvloop and httptools; no access log; log level warning)
         cmd = [sys.executable, "-m", "uvicorn", "benchmarks.service:floor_app"]
         cmd += ["--workers", str(workers), "--port", str(port), "--no-access-log"]
         cmd += ["--log-level", "warning", "--timeout-graceful-shutdown", "10"]
-        env = {**os.environ, FLOOR_ANSWERS: answers or ""}
+        env[FLOOR_ANSWERS] = answers or ""
     else:
         cmd = [str(policy)] if policy.exists() else [sys.executable, "-m", "cli"]
         cmd += ["serve", "--workers", str(workers), "--port", str(port)]
@@ -540,6 +550,7 @@ def batch_row(pid: int, port: int, lines: int, runs: int) -> dict:
             [str(command), "batch", str(cases), "--out", str(tmp / "out.jsonl"), "--force"],
             check=True,
             capture_output=True,
+            env=checkout_env(),
         )
         took = time.perf_counter() - t
         best_cmd = took if best_cmd is None else min(best_cmd, took)

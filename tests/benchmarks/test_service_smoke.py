@@ -48,8 +48,11 @@ def test_the_service_benchmark_runs(tmp_path):
     ]
     for row in data["single"]:
         assert row["requests"] == 40 and len(row["p50_ratios"]) == 2
-        for key in ("in_process_p50_us", "service_p50_us", "p50_ratio", "cpu_ratio"):
+        for key in ("in_process_p50_us", "service_p50_us", "p50_ratio"):
             assert row[key] > 0, key
+        # the server's CPU comes from /proc in clock ticks (10 ms): 40 lean
+        # requests can take less than one, so at this size the ratio may be 0
+        assert row["cpu_ratio"] >= 0
     floor = data["floor"]
     assert floor["p50_us"] > 0 and floor["empty_p50_us"] > 0 and len(floor["bound_ratios"]) == 2
     # the lowest reachable ratio: (floor + in-process) ÷ in-process, so above 1
