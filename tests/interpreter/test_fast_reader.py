@@ -304,3 +304,81 @@ def test_the_readers_are_compiled_once_per_policy(bundled_policy, monkeypatch):
     assert compiled == []
     for text in texts(bundled_policy)[:300]:
         assert read_text(second, text) == read_text(first, text)
+
+
+# -- CaseReader.read_text: the one call from a case's JSON text to its facts -----------
+
+
+def outcome(call, *args):
+    """What ``call(*args)`` gives: the facts as ``read`` shows them, or the
+    refusal with everything an officer is shown of it."""
+    try:
+        facts = call(*args)
+    except CaseError as err:
+        p = err.position
+        return ("refused", err.message, err.context, err.hint, p.source, p.line, p.column)
+    return (repr(facts), facts)
+
+
+def parse_and_convert(reader, parse, text):
+    return reader.convert(parse(text, "c"), "c")
+
+
+def raw_texts(policy):
+    """``texts`` as the bytes a file or a request holds, with the bad inputs as
+    they are on disk (not UTF-8, a byte order mark, empty)."""
+    out = [
+        dumps_case(c).encode()
+        for c in generate(500, 6, policy=policy, catalog=policy.catalog_values)
+    ]
+    out += [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
+    bad = ROOT / "tests" / "interpreter" / "bad_inputs" / "cases"
+    out += [
+        p.read_bytes() for p in sorted(bad.glob("*.json")) if not p.name.endswith(".expect.json")
+    ]
+    out += [b"", b"   ", b"\xef\xbb\xbf" + out[0], b"\xff" + out[0], b'{"a": "\xed\xa0\x80"}']
+    return out
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["text reader", "usual path"])
+def test_read_text_reads_as_parse_and_convert(bundled_policy, built):
+    """One suite over both paths of ``read_text``: with the text reader built,
+    and without one (every text through parse_json_text and convert). Each
+    gives what ``convert(parse_json_text(text))`` gives a checking reader,
+    for a text (str) and for its bytes (``parse_case_bytes``): the same
+    facts, or the same refusal, message, field and place."""
+    from interpreter.cases import parse_case_bytes
+
+    reader = CaseReader(bundled_policy)
+    if built:
+        assert reader.text_reader() is not None
+    else:
+        reader._read_text = None
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    taken = 0
+    for text in texts(bundled_policy):
+        want = outcome(parse_and_convert, checking, parse_json_text, text)
+        assert outcome(reader.read_text, text, "c") == want, text[:200]
+        if built and want[0] != "refused":
+            taken += reader.text_reader()(text) is not SLOW
+    assert taken > 2500 or not built  # the generated cases take the text reader
+    for raw in raw_texts(bundled_policy):
+        want = outcome(parse_and_convert, checking, parse_case_bytes, raw)
+        assert outcome(reader.read_text, raw, "c") == want, raw[:200]
+
+
+def test_read_text_builds_its_reader_for_the_second_text_only(bundled_policy):
+    """``policy eval`` reads one case: it does not pay for generating the
+    text reader; a reader that goes on to a second text builds it."""
+    reader = CaseReader(bundled_policy)
+    text = next(
+        dumps_case(c)
+        for c in generate(20, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+    )
+    first = outcome(reader.read_text, text, "c")
+    assert reader._read_text is _UNBUILT
+    second = outcome(reader.read_text, text.encode(), "c")
+    assert reader._read_text is not _UNBUILT and reader._read_text is not None
+    assert first == second
+    assert reader.text_reader()(text) is not SLOW  # the second was the reader's
