@@ -11,7 +11,8 @@ path reads it again and says what, if anything, is wrong (every message is
 that path's). What msgspec is asked to check and what is left to Python:
 
 - msgspec: the JSON itself (strict: no NaN, no control character in a
-  string, no lone surrogate), that a record is an object of declared fields,
+  string, no lone surrogate, nothing nested deeper than it can recurse),
+  that a record is an object of declared fields,
   a boolean a boolean, an enum one of its values, text at most 1000
   characters, a date ``YYYY-MM-DD`` that exists, a list a list of its items,
   as many as the declaration allows; a null anywhere is refused (the usual
@@ -95,8 +96,10 @@ class _Builder:
             "def read(text):",
             "    try:",
             f"        case = {self.const(decode)}(text)",
-            # a lone surrogate in the text itself cannot be encoded (ValueError)
-            f"    except ({self.const(self.msgspec.DecodeError)}, ValueError):",
+            # a lone surrogate in the text itself cannot be encoded (ValueError);
+            # msgspec skips a key no record declares recursively, so objects
+            # nested some thousands deep under one raise RecursionError
+            f"    except ({self.const(self.msgspec.DecodeError)}, ValueError, RecursionError):",
             "        return SLOW  # the usual path says what it is",
             "    n = len(case)",
             *self.record_post(facts, None, "case", "    "),

@@ -266,6 +266,7 @@ def alter_text(text, path, value):
         '{"applicant": {"insured_months": 1}} x',
         "[]",
         '{"applicant": {"name": "a\tb"}}',  # a control character
+        pytest.param('{"a":' * 50_000 + "1" + "}" * 50_000, id="deeper-than-msgspec-recurses"),
     ],
 )
 def test_the_text_reader_leaves_what_the_decoder_refuses(bundled_policy, text):

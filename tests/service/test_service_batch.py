@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
+DEEP = '{"a":' * 50_000 + "1" + "}" * 50_000
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,10 @@ def population(tmp_path_factory):
     lines.insert(20, '{"applicant": {"insured_months": "14"}}')
     lines.insert(30, "this is not json")
     lines.insert(40, "")  # a blank line is skipped, not a case
+    # objects nested 50 000 deep under a key no record declares: msgspec's
+    # skipping of it recursed into a RecursionError that ended the batch
+    # (exit 3 on the command line, a cut-off stream here)
+    lines.insert(50, DEEP)
     path = tmp / "cases.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -68,12 +73,14 @@ def test_batch_answers_the_lines_policy_batch_writes(open_server, population, ar
     # a flag names the lines it conflicts with: "FILE:LINE" there, "request:LINE" here
     assert got == [x.replace(f'"{population}:', '"request:') for x in batch_cli(population, *args)]
     rows = [json.loads(x) for x in got]
-    assert len(rows) == 300 + 4 + 2
+    assert len(rows) == 300 + 4 + 3
     rejects = [x for x in rows if "error" in x]
     assert [(x["line"], x["context"]) for x in rejects] == [
         (21, "field applicant.insured_months"),
         (31, None),
+        (51, None),
     ]
+    assert rejects[2]["error"] == "the JSON nests too deeply"
     assert all("amount" not in json.dumps(x) for x in rejects)
     flagged = [x for x in rows if x.get("flags")]
     assert {x["line"] for x in flagged} >= {7, 8, 9}

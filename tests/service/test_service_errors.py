@@ -75,6 +75,18 @@ def test_problem_fields(open_server):
         (b"   \n", "request: the case file is empty"),
         (b"\xff\xfe{}", "not UTF-8 text"),
         (b"[1, 2]", "a case is a JSON object"),
+        # objects nested deeper than msgspec recurses, under an undeclared key:
+        # a RecursionError, which was a 500
+        pytest.param(
+            b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+            "request: the JSON nests too deeply",
+            id="deep-objects",
+        ),
+        pytest.param(
+            b'{"applicant": {"x":' * 20_000 + b"1" + b"}}" * 20_000,
+            "nests too deeply",
+            id="deep-inside-a-record",
+        ),
     ],
 )
 def test_unusable_bodies(open_server, body, words):
