@@ -72,6 +72,7 @@ from .schema import (
     facts_recorded,
     grants,
     installments,
+    names_a_row,
     persons,
     users,
 )
@@ -336,6 +337,8 @@ class Ledger:
         return row.id
 
     def _lock_application(self, conn: Connection, app_id: int):
+        if not names_a_row(app_id):
+            raise NotFound(f"there is no application {app_id}")
         row = conn.execute(select(applications).where(applications.c.id == app_id)).first()
         if row is None:
             raise NotFound(f"there is no application {app_id}")
@@ -953,7 +956,10 @@ class Ledger:
         with self._read() as conn:
             self._actor(conn, user)
             if (
-                conn.execute(select(applications.c.id).where(applications.c.id == app_id)).first()
+                not names_a_row(app_id)
+                or conn.execute(
+                    select(applications.c.id).where(applications.c.id == app_id)
+                ).first()
                 is None
             ):
                 raise NotFound(f"there is no application {app_id}")
@@ -985,7 +991,8 @@ class Ledger:
                 q = q.order_by(decisions.c.seq.desc()).limit(1)
             else:
                 q = q.where(decisions.c.seq == seq)
-            text = conn.execute(q).scalar()
+            found = names_a_row(app_id) and (seq is None or names_a_row(seq))
+            text = conn.execute(q).scalar() if found else None
         if text is None:
             raise NotFound(
                 f"there is no application {app_id}"
@@ -995,6 +1002,8 @@ class Ledger:
         return json.loads(text)
 
     def _view(self, conn: Connection, app_id: int, data: dict | None = None) -> Application:
+        if not names_a_row(app_id):
+            raise NotFound(f"there is no application {app_id}")
         app = conn.execute(select(applications).where(applications.c.id == app_id)).first()
         if app is None:
             raise NotFound(f"there is no application {app_id}")

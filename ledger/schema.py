@@ -55,6 +55,19 @@ HELD = (PROPOSED, GRANTED)
 # installments.status (the first three as the decision says)
 PAYABLE, PENDING, NOT_PAYABLE, PAID = "payable", "pending", "refused", "paid"
 
+# The numbers a caller gives to name a row (a claim, a decision's seq, a token)
+# are compared with INTEGER columns: 32 bits on PostgreSQL, 64 on SQLite. A
+# number beyond the narrower range names no row; sent to the database it would
+# overflow the driver (OverflowError, psycopg's "integer out of range"): an
+# internal error where the answer is "there is none".
+MAX_ROW_NUMBER = 2**31 - 1
+
+
+def names_a_row(n: int) -> bool:
+    """Whether ``n`` could be the number of a row (ids and seqs count from 1)."""
+    return 0 < n <= MAX_ROW_NUMBER
+
+
 metadata = MetaData()
 
 users = Table(

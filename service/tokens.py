@@ -111,10 +111,14 @@ class TokenStore:
 
     def revoke(self, actor: str | None, token_id: int) -> TokenInfo:
         from ledger.errors import Conflict, NotFound
-        from ledger.schema import api_tokens
+        from ledger.schema import api_tokens, names_a_row
 
         with self._write(actor) as w:
-            row = w.conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+            row = (
+                w.conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+                if names_a_row(token_id)
+                else None
+            )
             if row is None:
                 raise NotFound(f"there is no token {token_id}")
             if row.revoked_at is not None:

@@ -82,6 +82,29 @@ def test_wrong_steps_exit_2_with_one_line(db_url, tmp_path):
         assert "Traceback" not in r.output
 
 
+@pytest.mark.parametrize("number", [str(2**31), str(2**63), "9" * 30])
+def test_a_claim_number_beyond_the_databases_integers_is_no_claim(db_url, tmp_path, number):
+    """A claim number no row can have (PostgreSQL's INTEGER is 32 bits,
+    SQLite's 64) is "no application N", exit 2: it was sent to the database,
+    whose driver overflowed (exit 3, internal error)."""
+    case = write_case(tmp_path, "c.json", project())
+    assert run(["submit", case], db_url, "alice").exit_code == 0
+    for args, user in [
+        (["show", number], "rita"),
+        (["show", number, "--decision"], "rita"),
+        (["show", "1", "--decision", "--seq", number], "rita"),
+        (["review", number, "--approve"], "bob"),
+        (["record", number, "--fact", "project.employment_rate=0.87"], "alice"),
+        (["pay", number], "carol"),
+        (["notice", number, "--out", str(tmp_path / "n.html")], "rita"),
+    ]:
+        r = run(args, db_url, user)
+        assert r.exit_code == 2, (args, r.output)
+        assert f"no application {number}" in r.output or f"no decision #{number}" in r.output
+        assert "Traceback" not in r.output and "internal error" not in r.output
+    assert not (tmp_path / "n.html").exists()
+
+
 def test_a_malformed_claim_is_exit_2_and_names_the_field(db_url, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"applicant": {"id": "370405198702284418"}}', encoding="utf-8")

@@ -414,6 +414,25 @@ def test_every_endpoint_checks_the_role(desk):
     assert desk.call("GET", "/v1/audit/verify", "auditor").json()["ok"] is True
 
 
+def test_a_claim_number_beyond_the_databases_integers_is_404(desk):
+    """An id no row can have (PostgreSQL's INTEGER is 32 bits, SQLite's 64) is
+    404 "no application N" on every endpoint that names a claim, and a token
+    number beyond them "no token N": they were sent to the database, whose
+    driver overflowed (500; exit 3 for `policy serve token revoke`)."""
+    for number in (2**31, 2**63, 10**30):
+        for step, method, path, kw in endpoints(number):
+            if str(number) not in path:
+                continue
+            body = problem(desk.call(method, path, ROLES[step][0], **kw), 404)
+            assert f"there is no application {number}" in body["detail"], (step, body)
+        r = policy_cmd(
+            "serve", "token", "revoke", str(number), "--by", "admin", db=desk.url, check=False
+        )
+        assert r.exit_code == 2 and f"there is no token {number}" in r.stderr, r.output
+    # the server is still well: a good request after them is answered
+    assert desk.call("GET", "/v1/applications", "auditor").status_code == 200
+
+
 def test_decisions_with_a_token_and_readiness(desk):
     body = (EXAMPLES / "skill_upgrade_senior.json").read_bytes()
     problem(desk.call("POST", "/v1/decisions", content=body), 401)
