@@ -655,6 +655,10 @@ class _Gen(Visitor[str]):
             )
         if len(node.args) == 1:
             t = self.fresh()
+            if fn.true_when_known:
+                # known(): true for any value it is given (a stated none too:
+                # it takes none), unknown for an unknown one; no call
+                return f"({t} if ({t} := {self.gen(node.args[0])}).__class__ is U else True)"
             guard = f"_guard({self.const(fn.name)}, {self.const(fn.impl)}, {t})"
             if fn.name in _DATE_PARTS:
                 # the commonest calls over a list's dates: no call at all

@@ -36,6 +36,9 @@ class Function(Record, frozen=True):
     impl: Callable[..., Any] | None = None  # plain function over known values
     lambda_arg: int | None = None  # index of the argument that is `x -> ...`
     reads_presence: bool = False  # present(): sees unknown instead of propagating it
+    # known(): true for every value it is given, none too (the generated
+    # code writes True for it, without a call)
+    true_when_known: bool = False
     # (index, check): the argument that must be written in the rule as quoted
     # text, and what is wrong with that text (None: nothing); matches()' pattern
     literal: tuple[int, Callable[[str], str | None]] | None = None
@@ -323,6 +326,7 @@ FUNCTIONS: dict[str, Function] = {
             "never false: a condition that needs a fact without testing its value",
             lambda types, report: T.BOOLEAN,
             lambda _v: True,
+            true_when_known=True,
         ),
         Function(
             "matches",

@@ -62,6 +62,9 @@ class Evaluator:
         self._document: Callable[..., Any] | None = None  # generated, when first needed
         self._functions: dict = {}  # program id → its generated function
         self._plans: dict[str, tuple] = {}  # program id → what explaining it needs (_plan)
+        # program id → (quantum, rounding) of an amount without cap, floor or
+        # installments (rounded in place by _decision), or () for the others
+        self._plain_amounts: dict[str, tuple] = {}
         self._failed: object = None  # dsl.codegen.FAILED, once a plan has imported it
         # id(standard version) → key → the StandardUse an explanation shows (_uses)
         self._uses_made: dict[int, dict] = {}
@@ -119,7 +122,13 @@ class Evaluator:
         if as_of is not None:
             source = "--as-of"
         elif self.policy.decision_date is not None:
-            value, applied = self._document_rules(facts, _NO_DATE, _NO_STANDARDS, catalogs)
+            # the document's generated rules called here, not through
+            # _document_rules: a call less per case (an error is located there)
+            document = self._document or self._document_fn()
+            try:
+                value, applied = document(facts, _NO_DATE, _NO_STANDARDS, catalogs)
+            except EvaluationError as exc:
+                raise self._document_error(document, exc) from None
             if value is NONE:
                 # read from a fact stated none (no certificate, no date): the
                 # date is still to be given, by the facts that are missing
@@ -246,17 +255,22 @@ class Evaluator:
         try:
             return fn(facts, day, standards, catalogs)
         except EvaluationError as exc:
-            from dsl.codegen import failed_node
+            raise self._document_error(fn, exc) from None
 
-            names = ("decision_date", "programs_applied")
-            index = failed_node(fn, exc)
-            rules = (self.policy.decision_date, self.policy.programs_applied)
-            rule = rules[index] if index is not None else None
-            if rule is not None:
-                # a rule found: index is set
-                where = names[cast(int, index)]
-                exc.with_context(position=rule.position, context=where, snippet=rule.text)
-            raise
+    def _document_error(self, fn: Callable[..., Any], exc: EvaluationError) -> EvaluationError:
+        """``exc``, raised by the document's generated rules, located at the
+        rule whose line of the generated code raised it."""
+        from dsl.codegen import failed_node
+
+        names = ("decision_date", "programs_applied")
+        index = failed_node(fn, exc)
+        rules = (self.policy.decision_date, self.policy.programs_applied)
+        rule = rules[index] if index is not None else None
+        if rule is not None:
+            # a rule found: index is set
+            where = names[cast(int, index)]
+            exc.with_context(position=rule.position, context=where, snippet=rule.text)
+        return exc
 
     def _selected(self, programs: list[str] | None, applied: Any) -> list[Program]:
         """The programs to decide: ``programs`` (--program), else the ones the
@@ -456,6 +470,22 @@ class Evaluator:
                 if v is not True:
                     missing |= v.missing
             return Decision(program, UNDETERMINED, None, values, sorted(missing))
+        plain = self._plain_amounts.get(program.id)
+        if plain is None:
+            plain = self._plain_amounts[program.id] = self._plain_amount(program)
+        if plain:
+            # an amount alone (no cap, floor or installments), computed and
+            # not negative: rounded here as _round rounds it, without the
+            # checks _amount makes for the others (a negative amount, one
+            # that cannot be rounded, none, unknown: _amount says so)
+            value = rest[0]
+            if value.__class__ is Decimal and not value < 0:
+                try:
+                    rounded = value.quantize(plain[0], rounding=plain[1])
+                except InvalidOperation:
+                    pass
+                else:
+                    return Decision(program, ELIGIBLE, rounded, values, [])
         decision = Decision(program, ELIGIBLE, None, values, [])
         a = program.amount
         if a.cap is None and a.floor is None and not a.installments:
@@ -682,6 +712,15 @@ class Evaluator:
                 decision.installments.append(InstallmentResult(inst, part, "refused"))
         decision.amount = total
         decision.missing = sorted(pending)
+
+    def _plain_amount(self, program: Program) -> tuple:
+        """(the quantum, the rounding) _round rounds the program's amount
+        with, when it has no cap, floor or installments; else ()."""
+        a = program.amount
+        if a.cap is not None or a.floor is not None or a.installments:
+            return ()
+        places = self.policy.document.money.places
+        return Decimal(1).scaleb(-places), ROUNDING_MODES[a.rounding]
 
     def _round(self, value: Decimal, a: Amount, program: Program) -> Decimal:
         places = self.policy.document.money.places

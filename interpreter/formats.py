@@ -15,7 +15,6 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from operator import mul as _mul
 from typing import TYPE_CHECKING
 
 from dsl.records import Record
@@ -44,17 +43,23 @@ def _invisible() -> re.Pattern[str]:
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_OFFSET = ord("0") * sum(_WEIGHTS)
 _BIRTHS_SEEN: set[str] = set()  # the valid dates of birth met (they recur across cases)
 
 
 def resident_id_check_digit(first17: str) -> str:
     """The check character of GB 11643-1999 (ISO 7064 MOD 11-2)."""
     if first17.isascii() and first17.isdigit():
-        # a batch checks one number per case: the digits' bytes weighted in C,
-        # less what their "0" offsets add (int() of each digit costs 4x this)
-        return _CHECK[(sum(map(_mul, first17.encode(), _WEIGHTS)) - _OFFSET) % 11]
+        return _CHECK[_weighted(first17)]
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def _weighted(digits: str) -> int:
+    """The weighted sum of 17 ASCII digits mod 11, computed by one int() in
+    C (a batch checks one number per case). The weights are 2^17, 2^16 ...
+    2^1 mod 11 (_WEIGHTS), so the sum is 2 * P(2) mod 11 where P is the
+    polynomial whose coefficients are the digits; and P(13), which is
+    int(digits, 13), is P(2) mod 11, since 13 is 2 mod 11."""
+    return 2 * int(digits, 13) % 11
 
 
 def normalise_resident_id(text: str) -> str:
@@ -123,12 +128,12 @@ def canonical_resident_id(text: str) -> str | None:
     an exception or a new string (a batch reads one number per case)."""
     if len(text) != 18:
         return None
-    b = text.encode()  # a character past ASCII makes it longer than 18
+    body = text[:17]
     if (
-        len(b) == 18
-        and b[:17].isdigit()
+        body.isascii()  # isdigit() alone takes full-width and other digits
+        and body.isdigit()
         and (text[6:14] in _BIRTHS_SEEN or _birth_problem(text[6:14]) is None)
-        and _CHECK[(sum(map(_mul, b, _WEIGHTS)) - _OFFSET) % 11] == text[17]
+        and _CHECK[2 * int(body, 13) % 11] == text[17]  # _weighted(body), without a call
     ):
         return text
     return None

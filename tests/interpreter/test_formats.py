@@ -77,8 +77,8 @@ def test_generated_numbers_are_valid_and_seeded():
 
 
 def test_check_digit_is_the_standards_weighted_sum():
-    """The check digit computed from the digits' bytes (the batch's way) is
-    the one GB 11643-1999 defines, digit by digit."""
+    """The check digit computed by one int() in base 13 (the batch's way,
+    formats._weighted) is the one GB 11643-1999 defines, digit by digit."""
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     rng = random.Random(11)
     for _ in range(5000):
@@ -109,6 +109,10 @@ def test_the_canonical_form_is_what_normalising_gives(monkeypatch):
     odd += ["110105194902300028", "110105180001010020", "110105194913010027"]
     odd += ["110105210101010020", "11010519491231002Y", "11010519491231002", VALID + "0"]
     odd += [n[:17] + ("0" if n[17] != "0" else "1") for n in numbers[:300]]  # a wrong check digit
+    # what int(body, 13) would read but is no ID digit: a letter of base 13,
+    # an underscore, a superscript or full-width digit; a full-width X
+    odd += [VALID[:10] + c + VALID[11:] for c in ("a", "C", "_", "²", "５", " ")]
+    odd += [VALID[:17] + "Ｘ", VALID[:17] + "x"]
     for seen in (set(), set(F._BIRTHS_SEEN)):
         monkeypatch.setattr(F, "_BIRTHS_SEEN", seen)
         took = 0

@@ -164,3 +164,44 @@ def test_every_amount_in_json_has_two_decimals(bundled_policy, evaluator):
     assert d["computed"]["share_of_fee"]["value"] == "4399.80"
     assert {s["id"]: s["value"] for s in d["standards"]}["apprenticeship_cap"] == "6000.00"
     assert {s["id"]: s["value"] for s in d["standards"]}["apprenticeship_share"] == "0.6"
+
+
+@pytest.mark.parametrize("rounding", ["half_up", "half_even", "down", "up"])
+def test_an_amount_alone_is_rounded_as_the_amount_rules_round_it(rounding):
+    """A program whose amount has no cap, floor or installments is rounded
+    by ``Evaluator._decision`` in place; it gives what ``_amount`` gives (the
+    path of every other amount) for every rounding mode: the same amount to
+    its last digit and sign, the same refusal of a negative amount or one
+    that cannot be rounded, the same undetermined decision for an unknown."""
+    from dsl import Unknown
+    from dsl.errors import EvaluationError
+    from dsl.values import NONE
+    from interpreter.decision import ELIGIBLE, Decision
+
+    policy = load_policy()
+    program = policy.programs["vocational_training"]
+    a = program.amount
+    assert a.cap is None and a.floor is None and not a.installments
+    a.rounding = rounding  # this policy object only (load_policy makes a new one)
+    ev = Evaluator(policy)
+    values = (True,) * len(program.clauses)
+    amounts = [
+        *(Decimal(t) for t in ("1500", "0", "-0", "1.005", "2.675", "0.125", "-0.001")),
+        *(Decimal(t) for t in ("123.455", "999999.995", "1E+2", "1E+30", "-1", "3.14159")),
+        Unknown(("certificate.level",)),
+        NONE,
+    ]
+    for value in amounts:
+        try:
+            want = Decision(program, ELIGIBLE, None, values, [])
+            ev._amount(program, want, (value, None, None, ()))
+            expected = (want.outcome, str(want.amount), want.missing, want.formula_amount)
+        except EvaluationError as exc:
+            expected = ("error", exc.message)
+        try:
+            got = ev._decision(program, values, (value,))
+            seen = (got.outcome, str(got.amount), got.missing, got.formula_amount)
+        except EvaluationError as exc:
+            seen = ("error", exc.message)
+        assert seen == expected, value
+    assert ev._plain_amounts == {program.id: (Decimal("0.01"), ev._plain_amounts[program.id][1])}
