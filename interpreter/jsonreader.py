@@ -232,8 +232,12 @@ class _Builder:
         """A number: its JSON text (msgspec.Raw) made a Decimal and checked as
         the case reader does (``_number``); a text of digits alone (a whole
         number of at most 12 digits, within the bounds) without a call, as
-        its int made a Decimal, which is the Decimal of the same text."""
+        its int made a Decimal, which is the Decimal of the same text. The
+        Decimal of a text this field took before is taken from the field's
+        own table (days, months and amounts recur across cases; a Decimal
+        is immutable, so one may serve many cases), as dates are."""
         number = self.const(_number(self.reader, decl))
+        known = self.const({})
         low = decl.minimum if decl.minimum is not None else None
         high = decl.maximum
         s, i = self.var("s"), self.var("i")
@@ -250,14 +254,21 @@ class _Builder:
             made = f"{self.const(Decimal)}(int({s}))"
         return [
             f"{s} = bytes({v})",
-            f"if {' and '.join(test)}:",
-            f"    {target} = {made}",
-            "else:",
-            f"    x = {number}({v})",
-            "    if x is SLOW:",
-            "        return SLOW",
-            f"    {target} = x",
+            f"x = {known}.get({s})",
+            "if x is None:",
+            f"    if {' and '.join(test)}:",
+            f"        x = {made}",
+            "    else:",
+            f"        x = {number}({v})",
+            "        if x is SLOW:",
+            "            return SLOW",
+            f"    if len({known}) < {KNOWN_NUMBERS}:",
+            f"        {known}[{s}] = x",
+            f"{target} = x",
         ]
+
+
+KNOWN_NUMBERS = 4096  # the texts of one field's numbers remembered with their Decimals
 
 
 def _int_or(bound: Decimal) -> int | Decimal:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 Read = Callable[[Any], Any]  # a value as read -> its fact, or SLOW
 
 SLOW = object()  # "not the common case": the checking path decides
+_ABSENT = object()  # a field the record does not give
 _ZERO = Decimal(0)
 
 
@@ -73,32 +74,46 @@ def _record(reader: CaseReader, fields: dict[str, FactDecl], decl: FactDecl | No
     another class, an enum value the policy does not list, a stated none
     (``{"none": true}``), a field not declared, a constraint that does not
     hold: SLOW."""
-    names: dict[str, Any] = {"SLOW": SLOW}
+    names: dict[str, Any] = {"SLOW": SLOW, "ABSENT": _ABSENT}
 
     def const(value: Any) -> str:
         name = f"_k{len(names)}"
         names[name] = value
         return name
 
-    src = ["def read(value):", "    if value.__class__ is not dict:", "        return SLOW"]
-    if "none" not in fields:
-        src += ['    if "none" in value:', "        return SLOW  # stated none: the checking path"]
-    src += ["    out = {}", "    for key, v in value.items():"]
-    branch = "if"
+    # The record's own keys, in their order, copied in C; then each declared
+    # field looked up by its name (a get, not a walk of the keys through a
+    # chain of comparisons: a record of twelve fields compared each key
+    # with six names on average), checked, and replaced by its value as
+    # read. The keys met are counted: a record with more keys than that
+    # has one not declared (the checking path says so) or a note (dropped).
+    src = [
+        "def read(value):",
+        "    if value.__class__ is not dict:",
+        "        return SLOW",
+        "    out = value.copy()",
+        "    n = 0",
+    ]
     for name, d in fields.items():
         src += [
-            f"        {branch} key == {name!r}:",
-            "            if v is None:",
-            "                continue  # missing",
+            f"    v = value.get({name!r}, ABSENT)",
+            "    if v is not ABSENT:",
+            "        n += 1",
+            "        if v is None:",
+            f"            del out[{name!r}]  # missing",
+            "        else:",
         ]
         src += ["            " + line for line in _check(reader, d, const)]
-        branch = "elif"
+        if not _in_place(reader, d):
+            src.append(f"            out[{name!r}] = v")
+    declared = const(frozenset(fields))
     src += [
-        f"        {branch} key[:1] in ('_', '$'):",
-        "            continue  # a note",
-        "        else:",
-        "            return SLOW  # not declared: the checking path says so",
-        "        out[key] = v",
+        "    if n != len(value):",
+        "        for key in value:",
+        f"            if key not in {declared}:",
+        "                if key.__class__ is not str or key[:1] not in ('_', '$'):",
+        "                    return SLOW  # not declared (or a stated none): the checking path",
+        "                del out[key]  # a note",
     ]
     hold = _holds(list(decl.constraints) if decl is not None else [], reader, fields)
     if hold is not None:
@@ -132,6 +147,17 @@ def compiled_code(source: str, name: str, compiled: MutableMapping[str, CodeType
     code = compile(source, name, "exec")
     compiled[key] = code
     return code
+
+
+def _in_place(reader: CaseReader, decl: FactDecl) -> bool:
+    """Whether ``_check`` leaves the value as it was given (a boolean, an
+    enum value, a plain text): nothing to put back in the record."""
+    t = decl.type
+    return (
+        t == "boolean"
+        or (t == "enum" and decl.enum is not None)
+        or (t == "string" and decl.format is None)
+    )
 
 
 def _check(reader: CaseReader, decl: FactDecl, const: Callable[[Any], str]) -> list[str]:
@@ -323,10 +349,17 @@ def _leaf(reader: CaseReader, decl: FactDecl) -> Read:
         search = _SURROGATE.search
         if decl.format is None:
             return lambda v: v if v.__class__ is str and len(v) <= 1000 and not search(v) else SLOW
-        normalise = get_format(decl.format).normalise
+        fmt = get_format(decl.format)
+        normalise, canonical = fmt.normalise, fmt.canonical
 
         def read_formatted(v: Any) -> Any:
-            if v.__class__ is not str or len(v) > 1000 or search(v):
+            if v.__class__ is not str:
+                return SLOW
+            # already its canonical form, valid (so short and no surrogate):
+            # kept as it is, as normalising would keep it
+            if canonical is not None and canonical(v) is not None:
+                return v
+            if len(v) > 1000 or search(v):
                 return SLOW
             try:
                 return normalise(v)

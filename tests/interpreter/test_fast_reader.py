@@ -66,6 +66,9 @@ def alter(text, path, value):
         (("applicant", "insured_months"), 12.5),  # not whole
         (("applicant", "insured_monthz"), 12),  # not declared
         (("applicant", "_note"), "a note"),  # a note: ignored
+        (("$schema",), "case.schema.json"),  # a note of the case itself
+        (("training", "none"), True),  # stated none beside values
+        (("training", "none"), None),  # a null "none": not declared
         (("applicant", "id"), "370405198701011234"),  # a wrong check digit
         (("applicant", "id"), "37040519870228441x"),  # lower-case x: normalised
         (("certificate",), {"none": True}),  # stated none
@@ -383,3 +386,26 @@ def test_read_text_builds_its_reader_for_the_second_text_only(bundled_policy):
     assert reader._read_text is not _UNBUILT and reader._read_text is not None
     assert first == second
     assert reader.text_reader()(text) is not SLOW  # the second was the reader's
+
+
+def test_the_text_reader_remembers_a_number_by_its_text(bundled_policy):
+    """One reader, one field, numbers that are equal but written apart, each
+    read twice: every reading is the checking path's (12 and 12.0, 0 and -0,
+    10 and 1E+1 stay what they were written; 601, past the maximum, is never
+    taken, the first time or the second)."""
+    reader = CaseReader(bundled_policy)
+    checking = CaseReader(bundled_policy)
+    checking._read_fast = None
+    base = next(
+        dumps_case(c)
+        for c in generate(200, 3, policy=bundled_policy, catalog=bundled_policy.catalog_values)
+        if c.get("applicant")
+    )
+    values = [12, Decimal("12.0"), 0, Decimal("-0"), 10, Decimal("1E+1"), 601, Decimal("12.00")]
+    for value in values + values:
+        text = alter_text(base, ("applicant", "insured_months"), value)
+        got = read_text(reader, text)
+        assert (got is None) is (value == 601), value
+        if got is not None:
+            assert got == read(checking, text), value
+            assert str(got[1]["applicant"]["insured_months"]) == str(value)
