@@ -796,19 +796,23 @@ class Worker:
             f"while deciding {self.spec.source}:{line}: {type(exc).__name__}: {exc}"
         ) from None
 
-    def block(self, first: int, block: bytes) -> tuple:
+    def block(self, first: int, block: bytes, numbered: list | None = None) -> tuple:
         """A block of JSON Lines decided and packed (``decide_block``): by
         the short path's block (population.batchline) when this worker's
         lines take it and the block holds more than one line, else record
-        by record."""
+        by record. ``numbered``: given a list, each output line's (line number,
+        tally) is added to it, in output order."""
         line = self._line
         if line is _UNSET and block.count(b"\n") > 1:
             line = self._short_path(lines=2)
         if line is not None and line is not _UNSET:
-            got = line.block(first, block)
+            got = line.block(first, block, numbered)
             if got is not None:
                 return got
-        return pack(self.run(block_records(first, block)))
+        outcomes = self.run(block_records(first, block))
+        if numbered is not None:
+            numbered.extend((o.line, o.tally) for o in outcomes if o.ok)
+        return pack(outcomes)
 
     def _short_path(self, lines: int = 1):
         """The short path of a line (population.batchline), from the second

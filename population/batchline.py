@@ -211,13 +211,15 @@ class BatchLine:
         text, counted, found = got
         return self.outcome(record.line, True, text, counted, claims=found)
 
-    def block(self, first: int, block: bytes) -> tuple | None:
+    def block(self, first: int, block: bytes, numbered: list | None = None) -> tuple | None:
         """A block of JSON Lines (``CaseFile.raw_blocks``) decided and packed
         as ``batch.pack`` packs the Outcomes of ``block_records``: the same
         lines, rejects, claims and tallies, without an Outcome per line. A
         line this path does not take is decided by the general path in its
         place. None: a block with a line over the limit or not UTF-8, which
-        ``block_records`` reads line by line.
+        ``block_records`` reads line by line. ``numbered``: given a list, each
+        output line's (line number, tally) is added to it, in output order
+        (the service's batch logs each line's decisions).
 
         A line is taken as bytes: msgspec decodes them (and refuses any that
         are not UTF-8), the line's hash is theirs; only a line the general
@@ -260,6 +262,8 @@ class BatchLine:
                 if found:
                     claims.append((len(ok), n, found))
                 ok.append(text)
+                if numbered is not None:
+                    numbered.append((n, counted))
                 for entry in counted:
                     counts[entry] = counts.get(entry, 0) + 1
         except UnicodeDecodeError:

@@ -236,3 +236,98 @@ class LeanAnswer:
         from interpreter.render import decision_json
 
         return [decision_json(self.policy, d, False, res.as_of) for d in res.decisions]
+
+
+class BatchLog:
+    """The decision log's lines for the output lines of a batch request
+    (POST /v1/decisions:batch), as text from parts: the text of
+    ``DecisionLog.entry`` for each line, as the log writes entries, when the
+    facts are not logged. Built as dicts and encoded, a line's entry cost
+    about as much as deciding it (10 µs a line in a tight loop); most of it
+    is the same for every line of a request (the policy block, the keys),
+    and a decision's lean entry is one of few (program, outcome, amount).
+    Stands aside (``usable`` false) when a made-up line's entry differs from
+    the general path's, as ``LeanAnswer`` does."""
+
+    ENDPOINT = "decisions:batch"
+    KEYS = LOG_KEYS | {"line", "request_id"}
+    LIMIT = 1 << 12  # remembered lean decisions
+
+    def __init__(self, log):
+        self.log = log
+        encode = self.encode = log.encode
+        entry = log.entry(
+            decision_id="",
+            user=None,
+            endpoint=self.ENDPOINT,
+            case={},
+            decisions=[],
+            line=0,
+            request_id="",
+            time="",
+        )
+        self.decisions: dict = {}  # tally entry → its lean entry's text
+        self.middle = (
+            '],"endpoint":'
+            + encode(self.ENDPOINT)
+            + ',"format":'
+            + encode(entry["format"])
+            + ',"line":'
+        )
+        self.policy = ',"policy":' + encode(entry["policy"]) + ',"request_id":'
+        self.usable = set(entry) == self.KEYS and self._agrees()
+
+    def lines(self, numbered: list, texts: list, request_id: str, user, when: str) -> str:
+        """The log's lines (each ending with a newline) for output lines
+        ``texts``, whose (line number, tally) are ``numbered``."""
+        encode, lean, middle = self.encode, self.decisions, self.middle
+        # the decision id is the request's and the line's number
+        head_id = '"},"decision_id":' + encode(request_id + "-")[:-1]
+        tail = self.policy + encode(request_id) + ',"time":' + encode(when) + ',"user":'
+        tail += ("null" if user is None else encode(user)) + "}\n"
+        out = []
+        for (n, tally), text in zip(numbered, texts):
+            decisions = []
+            for entry in tally:
+                got = lean.get(entry)
+                if got is None:
+                    program, outcome, amount, _level = entry
+                    got = encode({"amount": amount, "outcome": outcome, "program": program})
+                    if len(lean) < self.LIMIT:
+                        lean[entry] = got
+                decisions.append(got)
+            # the input's hash is in the line (cheap to find, no parse)
+            at = text.find('"sha256":"')
+            if at < 0:
+                return ""  # not a line this writer knows: the caller builds the dicts
+            line = str(n)
+            out.append(
+                '{"case":{"sha256":"'
+                + text[at + 10 : text.index('"', at + 10)]
+                + head_id
+                + line
+                + '","decisions":['
+                + ",".join(decisions)
+                + middle
+                + line
+                + tail
+            )
+        return "".join(out)
+
+    def _agrees(self) -> bool:
+        """Whether a made-up line's entry is the general path's, byte for byte."""
+        tally = (("p", "eligible", "1.00", None), ("q", "ineligible", None, "x"))
+        text = '{"case":{"sha256":"sha256:' + "0" * 64 + '"}}'
+        entry = self.log.entry(
+            decision_id="r\u4e2d-7",
+            user='u"',
+            endpoint=self.ENDPOINT,
+            case={"sha256": "sha256:" + "0" * 64},
+            decisions=[{"program": p, "outcome": r, "amount": a} for p, r, a, _l in tally],
+            line=7,
+            request_id="r\u4e2d",
+            time="t",
+        )
+        got = self.lines([(7, tally)], [text], "r\u4e2d", 'u"', "t")
+        self.decisions.clear()
+        return got == self.encode(entry) + "\n"

@@ -66,12 +66,13 @@ class Service:
             ev.reader.text_reader()  # generated now, not on the first request
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="policy-decide")
         self.log = DecisionLog(settings.decision_log, self.policy, settings.log_input)
-        from .answer import LeanAnswer
+        from .answer import BatchLog, LeanAnswer
 
         # the lean answer and the log line written from parts (None: the
         # writer disagreed with the general path at start, see service.answer)
         lean = LeanAnswer(self.policy, self.log)
         self.lean = lean if lean.usable else None
+        self.batch_log = BatchLog(self.log)  # a batch's log lines, from parts
         self.ledger = None  # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
         self.id_mask = None  # with a ledger: web.masking.IdMask, for the read-only role
@@ -225,8 +226,53 @@ class Service:
         self, worker, registry, first: int, block: bytes, *, user=None, request_id=None
     ) -> bytes:
         """One block of JSON Lines decided: the output lines, decisions and
-        rejects in input order, as `policy batch` writes them."""
-        from population.batch import block_records, compact
+        rejects in input order, as `policy batch` writes them. Decided as
+        `policy batch` decides a block (``Worker.block``: without an Outcome
+        per line), each output line's number and tally kept for its
+        decision-log entry; with ``--log-input`` line by line, since an entry
+        then holds the case as sent."""
+        if self.settings.log_input and self.log.enabled:
+            return self._run_records(worker, registry, first, block, user, request_id)
+        lines: list = []
+        _cases, ok, rejects, claims, tallies = worker.block(first, block, lines)
+        compact = self.compact
+        for i, n, found in claims:
+            flags = registry.add(SOURCE, n, found)
+            if flags:
+                data = json.loads(ok[i])
+                data["flags"] = flags
+                ok[i] = compact(data)
+        count_decisions({key: t[0] for key, t in tallies.items()})
+        if rejects:
+            REJECTED.labels("decisions:batch").inc(len(rejects))
+        if self.log.enabled:
+            when = now()  # one time for the block's lines: they were decided together
+            parts = self.batch_log
+            text = parts.lines(lines, ok, request_id, user, when) if parts.usable else ""
+            if text or not ok:
+                self.log.write_text(text)
+            else:
+                self.log.write(
+                    [
+                        self._batch_entry(n, tally, line, None, user, request_id, when)
+                        for (n, tally), line in zip(lines, ok)
+                    ]
+                )
+        out = ok
+        if rejects:
+            # the rejects among the output lines, in input order
+            out, j, r = [], 0, len(rejects)
+            for (n, _tally), text in zip(lines, ok):
+                while j < r and rejects[j][0] < n:
+                    out.append(rejects[j][1])
+                    j += 1
+                out.append(text)
+            out.extend(reject[1] for reject in rejects[j:])
+        return ("\n".join(out) + "\n").encode() if out else b""
+
+    def _run_records(self, worker, registry, first, block, user, request_id) -> bytes:
+        """``run_block`` record by record, each entry with the case as sent."""
+        from population.batch import block_records
 
         records = block_records(first, block)
         outcomes = worker.run(records)
@@ -234,7 +280,7 @@ class Service:
         tallies: dict = {}
         entries = []
         rejected = 0
-        when = now()  # one time for the block's lines: they were decided together
+        when = now()
         for record, o in zip(records, outcomes):
             text = o.text
             if not o.ok:
@@ -246,21 +292,23 @@ class Service:
                 if flags:
                     data = json.loads(text)
                     data["flags"] = flags
-                    text = compact(data)
+                    text = self.compact(data)
             out.append(text)
             for program, outcome, _amount, _level in o.tally:
                 key = (program, outcome)
                 tallies[key] = tallies.get(key, 0) + 1
-            if self.log.enabled:
-                entries.append(self._batch_entry(record, o, text, user, request_id, when))
+            entries.append(self._batch_entry(o.line, o.tally, text, record, user, request_id, when))
         count_decisions(tallies)
         if rejected:
             REJECTED.labels("decisions:batch").inc(rejected)
         self.log.write(entries)
         return ("\n".join(out) + "\n").encode() if out else b""
 
-    def _batch_entry(self, record, outcome, text: str, user, request_id, when) -> dict:
-        if self.settings.log_input:
+    def _batch_entry(self, line: int, tally, text: str, record, user, request_id, when) -> dict:
+        """The decision-log entry of output line ``text`` (input line
+        ``line``, its decisions' ``tally``); ``record``: the input line, when
+        the input is logged."""
+        if record is not None:
             # the whole line is needed (failing clauses) and the case as sent:
             # parsed only when the input is logged
             from dsl.values import to_json
@@ -273,9 +321,7 @@ class Service:
         else:
             case = {}
             facts = None
-            decisions = [
-                {"program": p, "outcome": r, "amount": a} for p, r, a, _level in outcome.tally
-            ]
+            decisions = [{"program": p, "outcome": r, "amount": a} for p, r, a, _level in tally]
             # the input's hash is in the line (cheap to find, no parse)
             at = text.find('"sha256":"')
             if at >= 0:
@@ -283,13 +329,13 @@ class Service:
         # a line's decision id is the request's and the line's number: unique, and
         # cheaper than a random id per line
         return self.log.entry(
-            decision_id=f"{request_id}-{outcome.line}",
+            decision_id=f"{request_id}-{line}",
             user=user,
             endpoint="decisions:batch",
             case=case,
             decisions=decisions,
             facts=facts,
-            line=outcome.line,
+            line=line,
             request_id=request_id,
             time=when,
         )

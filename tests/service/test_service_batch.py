@@ -46,7 +46,7 @@ def population(tmp_path_factory):
 def batch_cli(path: Path, *args) -> list[str]:
     """What `policy batch` writes: its decisions and its rejects, in line order."""
     out = path.with_name(path.stem + f".out{len(args)}.jsonl")
-    r = CliRunner().invoke(cli, ["batch", str(path), "--out", str(out), *args])
+    r = CliRunner().invoke(cli, ["batch", str(path), "--out", str(out), "--force", *args])
     assert r.exit_code == 0, r.output
     rejects = out.with_name(out.name.replace(".jsonl", ".rejects.jsonl"))
     lines = out.read_text(encoding="utf-8").splitlines()
@@ -54,14 +54,23 @@ def batch_cli(path: Path, *args) -> list[str]:
     return sorted(lines + bad, key=lambda x: json.loads(x)["line"])
 
 
+@pytest.fixture(scope="module")
+def lean_server(serve):
+    """Stateless decisions open to anyone, the facts not logged: a block is
+    decided and logged as `policy batch` decides it (service.state.run_block)."""
+    return serve("--anonymous-decisions")
+
+
+@pytest.mark.parametrize("mode", ["input", "lean"])
 @pytest.mark.parametrize("args", [(), ("--explain",), ("--as-of", "2021-02-01")])
-def test_batch_answers_the_lines_policy_batch_writes(open_server, population, args):
+def test_batch_answers_the_lines_policy_batch_writes(request, population, args, mode):
+    server = request.getfixturevalue("open_server" if mode == "input" else "lean_server")
     params = {}
     if "--explain" in args:
         params["explain"] = "true"
     if "--as-of" in args:
         params["as_of"] = args[-1]
-    r = open_server.client.post(
+    r = server.client.post(
         "/v1/decisions:batch",
         content=population.read_bytes(),
         params=params,
@@ -86,9 +95,19 @@ def test_batch_answers_the_lines_policy_batch_writes(open_server, population, ar
     assert {x["line"] for x in flagged} >= {7, 8, 9}
     # every decided line logged once, under this request
     request_id = r.headers["request-id"]
-    logged = [e for e in open_server.log_lines() if e.get("request_id") == request_id]
-    assert sorted(e["line"] for e in logged) == [x["line"] for x in rows if "error" not in x]
-    assert all(e["decision_id"] for e in logged)
+    logged = [e for e in server.log_lines() if e.get("request_id") == request_id]
+    decided = [x for x in rows if "error" not in x]
+    assert sorted(e["line"] for e in logged) == [x["line"] for x in decided]
+    assert len({e["decision_id"] for e in logged}) == len(logged)
+    # each entry: the line's hash and its decisions (program, outcome, amount)
+    by_line = {e["line"]: e for e in logged}
+    for x in decided:
+        e = by_line[x["line"]]
+        assert e["case"]["sha256"] == x["case"]["sha256"]
+        assert [(d["program"], d["outcome"], d["amount"]) for d in e["decisions"]] == [
+            (d["program"], d["outcome"], d.get("amount")) for d in x["decisions"]
+        ]
+        assert ("facts" in e["case"]) == (mode == "input")
 
 
 def test_batch_from_the_docs_example_with_curl_like_chunks(open_server):
