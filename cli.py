@@ -21,6 +21,18 @@ import sys
 
 
 def main():
+    try:
+        _main()
+    except KeyboardInterrupt:
+        # a Ctrl-C before a command's own handling (while the engine is
+        # imported): one line and 130, as a command reports it, not a traceback
+        from commands.guard import EXIT_INTERRUPTED, echo_err
+
+        echo_err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _main():
     if sys.argv[1:2] == ["eval"]:
         import gc
 

@@ -7,7 +7,8 @@ in --help), so `policy --help` is quick and `policy eval` does not pay for
 from __future__ import annotations
 
 import importlib
-from typing import ClassVar
+import sys
+from typing import ClassVar, NoReturn
 
 import click
 
@@ -31,6 +32,22 @@ class LazyGroup(click.Group):
         "serve": "commands.serve:serve",
         "ledger": "commands.ledger:ledger",
     }
+
+    # a Ctrl-C while click reads the command line or imports a command, before
+    # the command's own handling (``conventions.guarded``), is reported as that
+    # handling reports it: one line and 130 — click's "Aborted!" exits with 1,
+    # which here means a broken policy
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            _interrupted()
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -64,6 +81,13 @@ class LazyGroup(click.Group):
                 return None
             self.add_command(cmd, name)
         return super().get_command(ctx, name)
+
+
+def _interrupted() -> NoReturn:
+    from .guard import EXIT_INTERRUPTED, echo_err
+
+    echo_err("interrupted")
+    sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -391,7 +391,12 @@ def batch(
                 progress = _Progress("batch")
                 printer = _RejectPrinter(rejects_path, "\r\x1b[K" if progress.on else "")
                 summary_out = outs.open(summary_path, "summary file") if summary_path else None
-                with _signals_interrupt():
+                with _signals_interrupt() as check:
+
+                    def chunk_done(summary, cases, show=progress):
+                        check()
+                        show(summary, cases)
+
                     summary = run_batch(
                         cases,
                         out,
@@ -400,7 +405,7 @@ def batch(
                         policy=policy,
                         jobs=jobs,
                         on_reject=printer,
-                        on_progress=progress,
+                        on_progress=chunk_done,
                         history=history_path,
                         chunk_size=chunk_size,
                         other_policy=other_policy,
@@ -588,20 +593,37 @@ def _interrupted_early():
 @contextlib.contextmanager
 def _signals_interrupt():
     """SIGTERM (a scheduler stopping the job, `kill`) stops a batch as Ctrl-C
-    does: at the last finished chunk, kept for --resume."""
+    does: at the last finished chunk, kept for --resume. Yields ``check``,
+    called after each chunk: the handler raises KeyboardInterrupt wherever
+    the main thread is, and where Python swallows an exception (a callback
+    run after a fork starts a worker, a ``__del__``: "Exception ignored in")
+    the stop was lost and the batch ran to its end (seen under `kill -TERM`
+    while the pool started); remembered, it is raised again there."""
+    requested: list[int] = []
 
     def stop(signum, frame):
+        requested.append(signum)
         raise KeyboardInterrupt
 
+    def check() -> None:
+        if requested:
+            raise KeyboardInterrupt
+
+    old = []
     try:
-        old = signal.signal(signal.SIGTERM, stop)
+        for s in (signal.SIGTERM, signal.SIGINT):
+            # Ctrl-C only where Python would have acted on it (a shell's
+            # background job ignores it)
+            if s == signal.SIGINT and signal.getsignal(s) is not signal.default_int_handler:
+                continue
+            old.append((s, signal.signal(s, stop)))
     except ValueError:  # not the main thread: leave signals alone
-        old = None
+        pass
     try:
-        yield
+        yield check
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for s, h in old:
+            signal.signal(s, h)
 
 
 @contextlib.contextmanager

@@ -10,9 +10,20 @@ forks; at most ``IN_FLIGHT_PER_JOB`` chunks per job are in flight, so memory
 stays bounded however long the input.
 
 The workers are a ProcessPoolExecutor, not a multiprocessing.Pool: a Pool
-whose worker is killed while it holds the task queue's lock (SIGTERM to the
-process group) hangs for ever when it is stopped; the executor notices a dead
-worker and stops the others.
+whose worker is killed while it holds the task queue's lock hangs for ever
+when it is stopped; the executor notices a dead worker and stops the others.
+
+A worker ignores SIGINT and SIGTERM: a Ctrl-C at a terminal, and a SIGTERM
+sent to the whole process group (``kill -TERM -PGID``, a scheduler stopping
+a job, systemd stopping a service's control group), reach every process,
+and the parent stops the pool: the workers finish the chunk they hold and
+go. Killed by the signal instead, a worker could die while writing its
+result to the executor's pipe; the executor then reads half a message and
+waits for the rest for ever (CPython 3.11's concurrent.futures), and the
+batch hung instead of stopping (2 runs in 12 under `kill -TERM`). A worker
+that dies anyway (killed on its own, out of memory) breaks the pool: the
+executor would stop the others with SIGTERM, which they ignore, so they are
+killed (``_kill_workers``).
 """
 
 from __future__ import annotations
@@ -29,13 +40,13 @@ class InternalError(Exception):
 
 
 def ignore_interrupts() -> None:
-    """In a worker: Ctrl-C at a terminal goes to every process of the group;
-    the worker ignores it and the parent, which stops the pool, decides what
-    is kept. SIGTERM is the default again (the pool stops us so)."""
+    """In a worker: Ctrl-C at a terminal, or SIGTERM to the process group,
+    goes to every process of the group; the worker ignores it and the
+    parent, which stops the pool, decides what is kept."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def wait(future):
@@ -89,6 +100,18 @@ def in_order(
             future, at = pending.popleft()
             yield wait(future), at
     finally:
-        # workers ignore Ctrl-C: they finish the chunk they hold (or are
-        # dead already) and the rest is cancelled
+        # workers ignore Ctrl-C and SIGTERM: they finish the chunk they hold
+        # (or are dead already) and the rest is cancelled
+        if getattr(pool, "_broken", False):
+            _kill_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool) -> None:
+    """The workers of a broken pool (one died) killed: the executor stops
+    them with SIGTERM, which they ignore, and would wait for them for ever.
+    ``_processes`` is the executor's own (CPython 3.8 to 3.13); without it
+    there is nothing to kill."""
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        if p.is_alive():
+            p.kill()
