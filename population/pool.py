@@ -82,6 +82,7 @@ def in_order(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    stopped, restore = _stop_on_sigterm()
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=multiprocessing.get_context(),
@@ -95,16 +96,49 @@ def in_order(
             pending.append((pool.submit(fn, *args), tag))
             while len(pending) >= limit:
                 future, at = pending.popleft()
-                yield wait(future), at
+                got = wait(future)
+                if stopped:
+                    raise KeyboardInterrupt
+                yield got, at
         while pending:
             future, at = pending.popleft()
-            yield wait(future), at
+            got = wait(future)
+            if stopped:
+                raise KeyboardInterrupt
+            yield got, at
     finally:
+        restore()
         # workers ignore Ctrl-C and SIGTERM: they finish the chunk they hold
         # (or are dead already) and the rest is cancelled
         if getattr(pool, "_broken", False):
             _kill_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_on_sigterm() -> tuple[list, Callable[[], None]]:
+    """While the pool runs, SIGTERM stops the parent as Ctrl-C does
+    (KeyboardInterrupt: the pool is stopped, the command says "interrupted"),
+    unless the command handles SIGTERM itself (`policy batch`). Killed by it
+    instead, the parent would leave its workers, which ignore it, running
+    with nothing to do. Returns the signals received (a stop swallowed where
+    it was raised, in a callback after a fork, is acted on after the next
+    chunk) and the function that puts the default back."""
+    import signal
+    import threading
+
+    stopped: list = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        return stopped, lambda: None
+
+    def stop(signum, frame):
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    return stopped, lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _kill_workers(pool) -> None:

@@ -74,7 +74,7 @@ def finish(p: subprocess.Popen, seconds: float = 60) -> tuple[int, str]:
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
-        pytest.fail(f"the batch did not stop within {seconds} s: it hung")
+        pytest.fail(f"the command did not stop within {seconds} s: it hung")
     return p.returncode, err
 
 
@@ -181,3 +181,30 @@ def test_a_stop_swallowed_where_it_was_raised_still_stops_the_batch(cases, tmp_p
     assert r.exit_code == 130, r.output
     assert "interrupted: 300 case(s) up to line 300" in r.output, r.output
     assert len(Path(str(out) + ".partial").read_bytes().splitlines()) == 300
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_to_the_group_stops_policy_diff_and_its_workers(cases):
+    """`policy diff --jobs 2` has no SIGTERM handler of its own: the pool's
+    parent stops as on Ctrl-C (killed by the signal, it left its workers,
+    which ignore it, running with nothing to do, holding its output open)."""
+    p = start("diff", cases, "--revision", "examples/revisions/raise-junior-2021.yaml", "--jobs", 2)
+    deadline = time.monotonic() + 120
+    found: list[int] = []
+    while p.poll() is None and len(found) < 2 and time.monotonic() < deadline:
+        found = workers(p.pid)
+        time.sleep(0.01)
+    time.sleep(0.3)  # the workers are deciding
+    assert p.poll() is None, "the diff ended before it was stopped"
+    os.killpg(p.pid, signal.SIGTERM)
+    rc, err = finish(p)
+    assert rc == 130, err
+    assert err.strip() == "interrupted", err
+    time.sleep(0.5)
+    alive = [
+        pid
+        for pid in found
+        if Path(f"/proc/{pid}").exists()
+        and Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    ]
+    assert alive == [], "workers left running"
