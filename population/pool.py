@@ -32,11 +32,30 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 
+from dsl.errors import PolicyError
+
 IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory with --jobs
 
 
 class InternalError(Exception):
     """A bug met while deciding a record (not a problem of the record)."""
+
+
+class WorkerLost(PolicyError):
+    """A worker process died on its own (killed, out of memory): not a bug
+    of ``policy`` nor a problem of the input; exit 3 and one line."""
+
+    kind = "stopped"
+    exit_code = 3
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a worker process stopped unexpectedly (killed, or out of memory? "
+            "fewer --jobs use less memory)"
+        )
+
+    def render(self) -> str:
+        return f"stopped: {self.message}"
 
 
 def ignore_interrupts() -> None:
@@ -65,9 +84,7 @@ def wait(future):
             # a worker was killed: by the signal that stops us all (SIGTERM
             # to the process group), or by something else
             time.sleep(0.5)  # our own handler runs here if it is the former
-            raise InternalError(
-                "a worker process stopped unexpectedly (killed, or out of memory?)"
-            ) from None
+            raise WorkerLost() from None
 
 
 def in_order(
@@ -93,7 +110,7 @@ def in_order(
         pending: deque = deque()
         limit = jobs * IN_FLIGHT_PER_JOB
         for fn, args, tag in tasks:
-            pending.append((pool.submit(fn, *args), tag))
+            pending.append((_submit(pool, fn, args), tag))
             while len(pending) >= limit:
                 future, at = pending.popleft()
                 got = wait(future)
@@ -113,6 +130,17 @@ def in_order(
         if getattr(pool, "_broken", False):
             _kill_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool, fn: Callable, args: tuple):
+    """``pool.submit``; a pool a dead worker broke says so as ``wait`` does."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(fn, *args)
+    except BrokenProcessPool:
+        time.sleep(0.5)  # as in wait: our own handler runs here if SIGTERM killed it
+        raise WorkerLost() from None
 
 
 def _stop_on_sigterm() -> tuple[list, Callable[[], None]]:
