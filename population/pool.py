@@ -68,23 +68,61 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def wait(future):
+LOST_GRACE = 2.0  # seconds a result may take to arrive after its worker died
+
+
+def wait(future, pool=None):
     """A worker's result. Waits in short steps: a signal the system gave to
     one of the pool's threads rather than the main one is acted on within a
-    moment, not after a result that may never come."""
+    moment, not after a result that may never come. ``pool``: the executor,
+    watched for a worker that died without the executor noticing
+    (``_unblock``)."""
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
 
+    died_at = None
     while True:
         try:
             return future.result(0.25)
         except Timeout:
-            continue
+            if pool is None or not _a_worker_died(pool):
+                continue
+            if died_at is None:
+                died_at = time.monotonic()
+            elif time.monotonic() - died_at > LOST_GRACE:
+                _unblock(pool)
+                died_at = time.monotonic()  # the executor now finds the pool broken
         except BrokenProcessPool:
             # a worker was killed: by the signal that stops us all (SIGTERM
             # to the process group), or by something else
             time.sleep(0.5)  # our own handler runs here if it is the former
             raise WorkerLost() from None
+
+
+def _a_worker_died(pool) -> bool:
+    """Whether a worker process has ended (they end only when the pool is
+    shut down)."""
+    return any(p.exitcode is not None for p in (getattr(pool, "_processes", None) or {}).values())
+
+
+def _unblock(pool) -> None:
+    """A worker that died while writing its result to the executor's pipe
+    (killed on its own: the out-of-memory killer, `kill -9`) leaves half a
+    message there; CPython 3.11's executor reads the half and waits for the
+    rest for ever, so it never finds the pool broken and the batch hung. The
+    other workers are killed and the parent's copy of the pipe's writing end
+    is closed (the parent never writes to it: the executor wakes itself
+    through a pipe of its own): with no writer left, the read ends, and the
+    executor finds the pool broken as for any dead worker. ``_processes`` and
+    ``_result_queue`` are the executor's own (CPython 3.8 to 3.13); without
+    them nothing is done."""
+    _kill_workers(pool)
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
+        p.join(5)
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None and not writer.closed:
+        writer.close()
 
 
 def in_order(
@@ -113,13 +151,13 @@ def in_order(
             pending.append((_submit(pool, fn, args), tag))
             while len(pending) >= limit:
                 future, at = pending.popleft()
-                got = wait(future)
+                got = wait(future, pool)
                 if stopped:
                     raise KeyboardInterrupt
                 yield got, at
         while pending:
             future, at = pending.popleft()
-            got = wait(future)
+            got = wait(future, pool)
             if stopped:
                 raise KeyboardInterrupt
             yield got, at
@@ -165,8 +203,11 @@ def _stop_on_sigterm() -> tuple[list, Callable[[], None]]:
         stopped.append(signum)
         raise KeyboardInterrupt
 
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
     signal.signal(signal.SIGTERM, stop)
-    return stopped, lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return stopped, restore
 
 
 def _kill_workers(pool) -> None:
