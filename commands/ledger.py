@@ -236,7 +236,7 @@ def submit_cmd(case_file, user, db_url, policy_dir, fmt):
     name = "<stdin>" if case_file == "-" else case_file
     with _open(db_url, policy_dir) as lg:
         app = lg.submit(user, data, source=name, raw=raw)
-    _show(app, fmt)
+        _show(lg.viewer(user).application(app), fmt)
 
 
 @ledger.command("review")
@@ -255,7 +255,7 @@ def review_cmd(app_id, decision, reason, user, db_url, policy_dir, fmt):
         raise click.UsageError("say --approve or --reject")
     with _open(db_url, policy_dir) as lg:
         app = lg.review(user, app_id, approve=decision == "approve", reason=reason)
-    _show(app, fmt)
+        _show(lg.viewer(user).application(app), fmt)
 
 
 @ledger.command("record")
@@ -284,7 +284,7 @@ def record_cmd(app_id, facts, user, db_url, policy_dir, fmt):
         parsed[path.strip()] = value.strip()
     with _open(db_url, policy_dir) as lg:
         app = lg.record_fact(user, app_id, parsed)
-    _show(app, fmt)
+        _show(lg.viewer(user).application(app), fmt)
 
 
 @ledger.command("pay")
@@ -342,14 +342,20 @@ def pay_cmd(app_id, program, installment, reference, user, db_url, policy_dir, f
 @format_option
 @guarded
 def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
-    """Show claim APP: its status, decision, grants and installments."""
+    """Show claim APP: its status, decision, grants and installments. A
+    user who may not see ID numbers and names whole (read-only) sees them
+    masked, as on the officer pages."""
     from interpreter.render import dumps
 
     with _open(db_url, policy_dir) as lg:
+        viewer = lg.viewer(user)
         if decision_only:
-            click.echo(dumps(lg.decision(user, app_id, seq)))
+            decision = lg.decision(user, app_id, seq)
+            if not viewer.whole:
+                decision = viewer.decision(decision, lg.application(user, app_id))
+            click.echo(dumps(decision))
             return
-        app = lg.application(user, app_id)
+        app = viewer.application(lg.application(user, app_id))
     _show(app, fmt)
 
 
@@ -386,8 +392,9 @@ def show_cmd(app_id, decision_only, seq, user, db_url, policy_dir, fmt):
 def list_cmd(
     status, person, program, submitted_from, submitted_until, user, db_url, policy_dir, fmt
 ):
-    """List the claims, oldest first."""
+    """List the claims, oldest first (ID numbers masked for a read-only user)."""
     with _open(db_url, policy_dir) as lg:
+        viewer = lg.viewer(user)
         found = lg.applications(
             user,
             status=status,
@@ -396,6 +403,7 @@ def list_cmd(
             submitted_from=submitted_from,
             submitted_until=submitted_until,
         )
+        found = [viewer.application(a) for a in found]
     if fmt == "json":
         _json([a.to_json() for a in found])
         return
@@ -510,13 +518,16 @@ def publicity_cmd(start, until, fmt, out, force, user, db_url, policy_dir):
 @policy_option
 @guarded
 def export_cmd(out, force, status, granted, user, db_url, policy_dir):
-    """The decisions as JSON Lines, one claim a line, that `policy report` reads."""
+    """The decisions as JSON Lines, one claim a line, that `policy report`
+    reads; a read-only user's with the ID numbers and names masked."""
     from interpreter.outputs import Outputs
 
     with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
         target = outs.open(out, "decisions file")
         with _open(db_url, policy_dir) as lg:
+            viewer = lg.viewer(user)
             for line in lg.export(user, status=status, granted_only=granted):
+                line = viewer.facts(line, line["case"].get("facts") or {}, line.get("id"))
                 target.write(
                     json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
                     + "\n"
@@ -561,7 +572,9 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
     A reviewed claim's notice is numbered with the claim's number and dated
     the day of the review; a rejected claim's says so, with the reviewer's
     reason. A claim not yet reviewed gets an unnumbered draft (样稿). The
-    words are the policy's (notice.yaml), as for `policy notice`.
+    words are the policy's (notice.yaml), as for `policy notice`. A user who
+    may not see ID numbers and names whole (read-only) gets them masked
+    everywhere in the notice, the reviewer's reason included.
     """
     from documents import render_notice
     from interpreter.outputs import Outputs
@@ -573,7 +586,8 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
     with Outputs(inputs=_ledger_file(db_url), force=force) as outs:
         target = outs.open(out, "notice")  # refused before anything is read
         with _open(db_url, policy_dir) as lg:
-            app = lg.application(user, app_id)
+            viewer = lg.viewer(user)
+            app = viewer.application(lg.application(user, app_id))
             policy = lg.policy
         body = render_notice(
             app.decision,
@@ -582,6 +596,9 @@ def notice_cmd(app_id, fmt, lang, programs, out, force, user, db_url, policy_dir
             format=fmt,
             programs=list(programs) or None,
             name=f"application {app.id}",
+            # a read-only user sees the name and ID number masked, as on the
+            # officer pages (ledger.masking)
+            masked=not viewer.whole,
             **app.notice_terms(),
         )
         target.write_bytes(body)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dsl.errors import CaseError, PolicyError, Position
 from interpreter import display
-from interpreter.masks import mask_of
+from interpreter.masks import mask_in_text, mask_of, mask_paths, spellings
 from interpreter.model import Policy
 from interpreter.plain import Plain, PlainDecision
 
@@ -168,9 +168,36 @@ class NoticeBuilder:
         # that say `mask: true` (interpreter.masks: the one rule)
         self.masked = masked
         self.w = words(policy, lang)
+        # a fact a line of the header or the addressee masks (notice.yaml
+        # `mask: true`) is masked wherever the notice shows it: the header and
+        # the explanations agree
+        marked = {
+            line["fact"] for line in [*self.w["header"], *self.w["addressee"]] if line.get("mask")
+        }
+        self.marked = marked
         self.plain = Plain(
-            policy, lang, records=(policy.notice or {}).get("records"), masked=masked
+            policy,
+            lang,
+            records=(policy.notice or {}).get("records"),
+            masked=True if masked else marked,
         )
+
+    def masked_text(self, text: str | None, facts: dict | None) -> str | None:
+        """Free text (the reviewer's reason) with the values of the facts the
+        notice masks masked where it quotes them as the case has them."""
+        if not text:
+            return text
+        pairs: dict[str, str] = {}
+        paths = sorted(mask_paths(self.policy) if self.masked else self.marked)
+        for path in paths:
+            decl = self.policy.fact(path)
+            mask = mask_of(decl)
+            value = get_path(facts, path)  # a list's items are not looked for
+            if mask is None or not isinstance(value, str) or len(value.strip()) < 2:
+                continue
+            for spelling in spellings(decl, value):
+                pairs[spelling] = mask(value)
+        return mask_in_text(text, pairs)
 
     def shown(self, line: dict, facts: dict | None) -> str | None:
         """A fact of the case as a header line says to show it: masked, or
@@ -222,6 +249,7 @@ class NoticeBuilder:
         rejected: str | None = None,
     ) -> NoticeView:
         w, lang = self.w, self.lang
+        rejected = self.masked_text(rejected, facts)
         plain: PlainDecision = self.plain.decision(d)
         app_path = w.get("application_date")
         app_date = get_path(facts, app_path) if app_path else None

@@ -75,4 +75,49 @@ def mask_of(decl: Any) -> Callable[[str], str] | None:
     return masked
 
 
-__all__ = ["Mask", "mask_of"]
+def mask_paths(policy: Any) -> dict[str, Callable[[str], str]]:
+    """Fact path (``a.b``; a list's items ``a[].b``) → the mask of every text
+    fact that declares one (a name) or has a format that masks (an ID
+    number): what is masked for one who may not see it whole."""
+    out: dict[str, Callable[[str], str]] = {}
+
+    def walk(decls: dict, prefix: str) -> None:
+        for name, d in decls.items():
+            path = f"{prefix}{name}"
+            mask = mask_of(d) if d.type == "string" else None
+            if mask is not None:
+                out[path] = mask
+            elif d.type == "record":
+                walk(d.fields, path + ".")
+            elif d.type == "list" and d.items is not None and d.items.type == "record":
+                walk(d.items.fields, path + "[].")
+
+    walk(policy.facts, "")
+    return out
+
+
+def spellings(decl: Any, value: str) -> set[str]:
+    """The ways ``value`` of the fact ``decl`` may be written in a text: as
+    given, trimmed, and for a fact with a format its normalised form, with
+    small letters too (a final x); what a mask looks for inside free text."""
+    out = {value, value.strip()} - {""}
+    from .formats import FORMATS, FormatError
+
+    fmt = FORMATS.get(decl.format) if getattr(decl, "format", None) else None
+    if fmt is not None:
+        with contextlib.suppress(FormatError):
+            number = fmt.normalise(value)
+            out |= {number, number.lower()}
+    return out
+
+
+def mask_in_text(text: str, pairs: dict[str, str]) -> str:
+    """``text`` with every occurrence of a whole value of ``pairs`` (whole →
+    masked) replaced by its mask, the longest first."""
+    for whole in sorted(pairs, key=len, reverse=True):
+        if whole in text:
+            text = text.replace(whole, pairs[whole])
+    return text
+
+
+__all__ = ["Mask", "mask_in_text", "mask_of", "mask_paths", "spellings"]

@@ -13,7 +13,7 @@ notice (documents/) and the default text view (``plain_text``) lay this out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -117,12 +117,15 @@ class Plain:
         policy: Policy,
         lang: str = "zh",
         records: dict | None = None,
-        masked: bool = False,
+        masked: bool | Collection[str] = False,
     ):
         self.policy = policy
         # a fact declared with a mask, or a format that masks (an ID number),
-        # is shown masked (interpreter.masks)
-        self.masked = masked
+        # is shown masked (interpreter.masks): every such fact (True), or those
+        # of these paths (a notice masks what its header masks, everywhere)
+        self.masked: bool | frozenset[str] = (
+            masked if isinstance(masked, bool) else frozenset(masked)
+        )
         self.lang = lang if lang in WORDS else "zh"
         self.w = WORDS[self.lang]
         # labels of catalogue tables as the rules read them (catalog.NAME)
@@ -153,7 +156,9 @@ class Plain:
         type_ = decl.type if decl else None
         if isinstance(value, list):
             return self.w["list_sep"].join(self.value(path + "[]", v) for v in value) or "—"
-        if self.masked and isinstance(value, str):
+        if isinstance(value, str) and (
+            self.masked is True or (self.masked and path.replace("[]", "") in self.masked)
+        ):
             mask = mask_of(decl)
             if mask is not None:
                 return display.visible(mask(value))

@@ -98,6 +98,10 @@ class Ledger:
 
         self.checks = {c.id: c for c in checks_of(policy)}
         self._granted_facts: dict[int, dict] = {}
+        from .masking import IdMask
+
+        # what a role that may not see an ID number or a name whole is shown
+        self.masking = IdMask(policy, self.rules.person.mask, self.rules.person.name_mask)
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -192,6 +196,19 @@ class Ledger:
                 f"{name} has {', '.join(held) or 'no role'}"
             )
         return row
+
+    def viewer(self, user: str | None, role: str | None = None):
+        """What ``user`` is shown of the claims (``ledger.masking.Viewer``):
+        in ``role`` (a session or a token acts in one role, already checked),
+        else with every role the user holds (the command line). The one
+        place every surface asks."""
+        from .masking import Viewer, sees_whole, sees_whole_ids
+
+        if role is not None:
+            return Viewer(sees_whole_ids(role), self.masking)
+        with self._read() as conn:
+            row = self._actor(conn, user)
+        return Viewer(sees_whole(row.roles.split()), self.masking)
 
     def add_user(self, actor: str | None, name: str, roles: list[str] | tuple[str, ...]) -> User:
         """A new user. Once the ledger has users, only an admin adds more; the

@@ -9,8 +9,9 @@ payable), invalid 422.
 Roles: caseworker (经办) submits and records facts; reviewer (审核) approves or
 rejects; finance records payments; auditor verifies the audit chain; every
 role (read-only too) reads applications and the publicity list. A role that
-may not see an applicant's ID number whole (read-only: ``web.masking``, the
-rule the officer pages follow) reads every application masked.
+may not see an applicant's ID number whole (read-only: ``ledger.masking``,
+the rule the officer pages and `policy ledger` follow) reads every
+application masked.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
-
-from web.masking import sees_whole_ids
 
 from .auth import Principal, require
 from .decisions import case_body, read_body
@@ -86,10 +85,8 @@ def _json(data, status: int = 200) -> JSONResponse:
 
 def _for(request: Request, who: Principal, data: dict) -> dict:
     """An application's JSON as ``who`` may read it: ID numbers whole for the
-    roles that work with them, masked for any other (``web.masking``)."""
-    if sees_whole_ids(who.role):
-        return data
-    return request.app.state.service.id_mask.application(data)
+    roles that work with them, masked for any other (``ledger.masking``)."""
+    return ledger_of(request).viewer(who.user, who.role).json(data)
 
 
 @router.post(

@@ -75,17 +75,13 @@ class Service:
         self.batch_log = BatchLog(self.log)  # a batch's log lines, from parts
         self.ledger = None  # with a database: ledger.api.Ledger, and its tokens
         self.tokens = None
-        self.id_mask = None  # with a ledger: web.masking.IdMask, for the read-only role
         if settings.db_url:
             from ledger.api import Ledger
-            from web.masking import IdMask
 
             from .tokens import TokenStore
 
             self.ledger = Ledger.open(settings.db_url, policy=self.policy)
             self.tokens = TokenStore(self.ledger)
-            person = self.ledger.rules.person
-            self.id_mask = IdMask(self.policy, person.mask, person.name_mask)
 
     async def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` on the process's decision thread."""

@@ -15,7 +15,6 @@ Modules:
   form       the application form generated from the policy's fact declarations
   choices    which facts are catalogue codes, read from the rules
   explain    a decision as the page shows it (✓ ✗ ?, values, standards, quotes)
-  masking    who sees an ID number whole; an application's JSON masked for the others
   words      the pages' own words, Chinese and English
   templates/ Jinja2 templates; static/ the CSS and the optional script
 """

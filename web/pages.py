@@ -30,7 +30,6 @@ from interpreter.display import money_figures
 
 from .explain import decision_views
 from .form import FormSpec
-from .masking import sees_whole_ids
 from .sessions import COOKIE, SIGNIN_COOKIE, Session, SessionStore, same
 from .words import LANGS, WORDS
 
@@ -585,8 +584,8 @@ def queue(
         submitted_until=_date(until or None, "until"),
     )
     people = ledger.applicants(s.user)
-    # a read-only user sees the name masked as the policy declares (web.masking)
-    name_mask = None if sees_whole_ids(s.role) else ledger.rules.person.name_mask
+    # a read-only user sees the name masked as the policy declares (ledger.masking)
+    viewer = ledger.viewer(s.user, s.role)
     rows = []
     for a in found:
         number, name = people.get(a.id, (None, None))
@@ -595,7 +594,7 @@ def queue(
         rows.append(
             {
                 "summary": a,
-                "name": name_mask(name) if name and name_mask is not None else name,
+                "name": viewer.person(None, name)[1],
                 "masked": ledger.rules.person.mask(number) if number else None,
             }
         )
@@ -648,18 +647,18 @@ def _application_page(
     p = pages(request)
     ledger = ledger_of(request)
     lang = lang_of(request)
-    app = ledger.application(session.user, app_id)
-    trail = ledger.trail(session.user, app_id)
-    whole = sees_whole_ids(session.role)
+    # a read-only user sees the ID numbers and names masked wherever they
+    # appear: the facts, the explanations, the reviewer's reason, the trail
+    viewer = ledger.viewer(session.user, session.role)
+    held = ledger.application(session.user, app_id)
+    app = viewer.application(held)
+    trail = viewer.related(ledger.trail(session.user, app_id), held)
+    whole = viewer.whole
     views = decision_views(p.policy, app.decision, lang, app.grants, p.derived, masked=not whole)
     recorders = {f.recorded_by for f in app.facts_recorded}
     own = session.user == app.submitted_by or session.user in recorders
     facts = _facts(p, app, lang, masked=not whole)
     person, name = app.person, app.name
-    if person and not whole:
-        person = ledger.rules.person.mask(person)
-    if name and not whole and ledger.rules.person.name_mask is not None:
-        name = ledger.rules.person.name_mask(name)
     payable = [
         (g, i)
         for g in app.grants
@@ -837,7 +836,9 @@ def notice(request: Request, app_id: int, format: str = "html"):
 
     s = signed_in(request)
     p = pages(request)
-    app = ledger_of(request).application(s.user, app_id)
+    ledger = ledger_of(request)
+    viewer = ledger.viewer(s.user, s.role)
+    app = viewer.application(ledger.application(s.user, app_id))
     fmt = "pdf" if format == "pdf" else "html"
     body = render_notice(
         app.decision,
@@ -846,8 +847,8 @@ def notice(request: Request, app_id: int, format: str = "html"):
         format=fmt,
         name=f"application {app.id}",
         # a read-only user sees the applicant's name and ID number masked
-        # here as on the claim's page (web.masking)
-        masked=not sees_whole_ids(s.role),
+        # here as on the claim's page (ledger.masking), the reason included
+        masked=not viewer.whole,
         **app.notice_terms(),
     )
     if fmt == "pdf":

@@ -277,6 +277,32 @@ def test_a_header_line_masked_by_the_facts_declared_mask(policy_copy):
     assert name not in html and f"{name[0]}*{name[-1]}" in html
 
 
+def test_the_header_and_the_explanations_mask_alike(bundled_policy):
+    """notice.yaml masks the ID number in the header (`mask: true`): the
+    explanations (a real-name check's values) and the reviewer's reason show
+    it masked too, for every reader; the name, which the header shows whole,
+    stays whole. With ``masked`` (a read-only reader) the name is masked
+    everywhere as well, the reason included."""
+    example = "vocational_training_intermediate.json"
+    number = example_id(example)
+    name = json.loads((EXAMPLES / example).read_text(encoding="utf-8"))["applicant"]["name"]
+    shown = number[:4] + "*" * 10 + number[-4:]
+    reason = f"{name}的证书编号与身份证号{number}（写作{number.lower()}）不符"
+    decision = decide(bundled_policy, example)
+    html = render_notice(
+        decision, bundled_policy, issued=ISSUED, number="000001", rejected=reason
+    ).decode()
+    text = visible(html.encode())
+    assert number not in html and number.lower() not in html
+    assert "身份证号：" + shown in text  # an explanation's values, as the header
+    assert f"{name}的证书编号与身份证号{shown}（写作{shown}）不符" in text
+    html = render_notice(
+        decision, bundled_policy, issued=ISSUED, number="000001", rejected=reason, masked=True
+    ).decode()
+    assert name not in html and number not in html
+    assert f"{name[0]}*的证书编号与身份证号{shown}" in visible(html.encode())
+
+
 # -- PDF ---------------------------------------------------------------------------------
 
 

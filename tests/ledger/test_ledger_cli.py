@@ -178,10 +178,12 @@ def test_a_stored_decision_replays(db_url, tmp_path):
     run(["submit", case], db_url, "alice")
     second = write_case(tmp_path, "d.json", vocational(person(31), "焊工"))
     run(["submit", second], db_url, "alice")
-    r = run(["show", "2", "--decision"], db_url, "rita")
+    # reproducing a decision is the auditor's: they see the ID number whole
+    r = run(["show", "2", "--decision"], db_url, "dora")
     assert r.exit_code == 0, r.output
     stored = json.loads(r.output)
     assert [h["occupation"] for h in stored["case"]["facts"]["history"]] == ["电工"]
+    assert "masked" not in stored["case"]
     path = tmp_path / "decision.json"
     path.write_text(r.output, encoding="utf-8")
     r = CliRunner().invoke(cli, ["eval", "--replay", str(path)])
@@ -189,6 +191,26 @@ def test_a_stored_decision_replays(db_url, tmp_path):
     assert "still holds" in r.output
     r = run(["show", "2", "--decision", "--seq", "5"], db_url, "rita")
     assert r.exit_code == 2 and "no decision #5" in r.output
+
+
+def test_a_read_only_user_reads_a_stored_decision_masked(db_url, tmp_path):
+    """A read-only user's `show --decision` has the ID number and the name
+    masked and names them in case.masked, as a decision log does: a replay
+    leaves them out, and says what no longer holds without them."""
+    number, name = person(32), "欧阳小明"
+    run(["submit", write_case(tmp_path, "c.json", vocational(number, name=name))], db_url, "alice")
+    r = run(["show", "1", "--decision"], db_url, "rita")
+    assert r.exit_code == 0, r.output
+    assert number not in r.output and name not in r.output
+    stored = json.loads(r.output)
+    assert stored["case"]["masked"] == ["applicant.id", "applicant.name"]
+    applicant = stored["case"]["facts"]["applicant"]
+    assert applicant == {**applicant, "id": number[:4] + "*" * 10 + number[-4:], "name": "欧**明"}
+    path = tmp_path / "decision.json"
+    path.write_text(r.output, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["eval", "--replay", str(path)])
+    assert r.exit_code in (0, 1) and "Traceback" not in r.output, r.output
+    assert number not in r.output
 
 
 def test_policy_check_checks_the_ledger_section(policy_copy):

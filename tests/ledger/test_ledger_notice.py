@@ -40,11 +40,16 @@ def visible(html: str) -> str:
 def test_notices_of_a_draft_an_approval_and_a_rejection(db_url, tmp_path):
     today = _dt.date.today()
     draft = submit(db_url, tmp_path, 41, name="王芳")
-    r = run(["notice", draft], db_url, "rita")
+    r = run(["notice", draft], db_url, "alice")
     assert r.exit_code == 0, r.output
     text = visible(r.output)
     assert "样稿" in text and "（未编号）" in text and "王芳" in text
     assert "壹仟伍佰元整" in text  # what the rules decided, not yet granted
+    # a read-only user's: the name masked, as on the officer pages
+    r = run(["notice", draft], db_url, "rita")
+    assert r.exit_code == 0, r.output
+    text = visible(r.output)
+    assert "申请人 王* " in text and "王芳" not in text and "壹仟伍佰元整" in text
 
     r = run(["review", draft, "--approve"], db_url, "bob")
     assert r.exit_code == 0, r.output

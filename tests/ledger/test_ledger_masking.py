@@ -1,4 +1,4 @@
-"""web.masking: the one rule of who sees an ID number and a name whole, and the
+"""ledger.masking: the one rule of who sees an ID number and a name whole, and the
 JSON of an application as a read-only user reads it (the service's
 /v1/applications; the officer pages follow the same rule through
 interpreter.plain); interpreter.masks: a mask declared in facts.yaml."""
@@ -13,7 +13,7 @@ import pytest
 from interpreter.formats import mask_resident_id
 from interpreter.loader import load_policy
 from interpreter.masks import Mask, mask_of
-from web.masking import WHOLE_IDS, IdMask, mask_paths, sees_whole_ids
+from ledger.masking import WHOLE_IDS, IdMask, Viewer, mask_paths, sees_whole, sees_whole_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "37040519870228441X"
@@ -119,3 +119,64 @@ def test_an_application_is_masked_everywhere_the_number_appears(policy):
 def test_a_claim_without_an_id_number_is_unchanged(policy):
     data = {"id": 1, "person": None, "case": {"project": {"trainees": 40}}, "decision": {}}
     assert IdMask(policy, mask_resident_id).application(data) == data
+
+
+def test_a_user_of_several_roles_sees_whole_when_one_of_them_does():
+    assert sees_whole(["read-only", "caseworker"])
+    assert not sees_whole(["read-only"]) and not sees_whole([])
+
+
+def test_free_text_is_masked_where_it_quotes_the_name_or_the_number(policy):
+    """A reviewer's reason, a payment's reference, the file a claim came from:
+    the name (from two characters on) and the number in any spelling the
+    ledger knows are masked inside them; what the system cannot recognise
+    (a number written with spaces) is left as typed."""
+    mask = IdMask(policy, mask_resident_id, Mask(1, 1))
+    masked = "3704**********441X"
+    data = {
+        "person": NUMBER,
+        "name": "欧阳小明",
+        "source": f"欧阳小明-{NUMBER.lower()}.json",
+        "review_reason": f"欧阳小明（{NUMBER}，{NUMBER.lower()}）的证书不符；370405 19870228 441X",
+        "grants": [{"installments": [{"reference": f"凭证{NUMBER}"}]}],
+    }
+    out = mask.application(data)
+    assert out["source"] == f"欧**明-{masked}.json"
+    assert out["review_reason"] == f"欧**明（{masked}，{masked}）的证书不符；370405 19870228 441X"
+    assert out["grants"][0]["installments"][0]["reference"] == f"凭证{masked}"
+
+
+def test_a_viewer_shows_a_claim_whole_or_masked_of_the_same_type(policy):
+    from ledger.model import Application, FactRecorded
+
+    app = Application(
+        id=3,
+        status="rejected",
+        person=NUMBER,
+        name="郑海涛",
+        source=None,
+        case={"applicant": {"id": NUMBER.lower(), "name": "郑海涛"}},
+        case_sha256="sha256:0",
+        submitted_by="alice",
+        submitted_at="2020-10-09",
+        reviewed_by="bob",
+        reviewed_at="2020-10-10",
+        review_reason="郑海涛的证书不符",
+        facts_recorded=[FactRecorded("applicant.id", NUMBER, "alice", "2020-10-09")],
+        decision_seq=1,
+        decision={"case": {"facts": {"applicant": {"id": NUMBER}}}, "decisions": []},
+        grants=[],
+    )
+    mask = IdMask(policy, mask_resident_id, Mask(1, 1))
+    assert Viewer(True, mask).application(app) is app
+    seen = Viewer(False, mask).application(app)
+    assert isinstance(seen, Application) and isinstance(seen.facts_recorded[0], FactRecorded)
+    assert (seen.person, seen.name, seen.review_reason) == (
+        "3704**********441X",
+        "郑*涛",
+        "郑*涛的证书不符",
+    )
+    assert seen.case["applicant"] == {"id": "3704**********441X", "name": "郑*涛"}
+    assert seen.facts_recorded[0].value == "3704**********441X"
+    assert NUMBER not in repr(seen) and "郑海涛" not in repr(seen)
+    assert app.name == "郑海涛"  # the ledger's own view unchanged
