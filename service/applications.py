@@ -17,6 +17,7 @@ application masked.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from .auth import Principal, require
 from .decisions import case_body, read_body
 from .models import Application, ApplicationSummary, Payment, Publicity, VerifyReport
-from .problems import Problem, documented
+from .problems import BAD_BODY, Problem, documented
 
 router = APIRouter(tags=["ledger"])
 
@@ -77,6 +78,49 @@ class Pay(_Body):
     reference: str | None = Field(
         None, max_length=200, description="the payment's reference (voucher number)"
     )
+
+
+class _Repeated(Exception):
+    pass
+
+
+def _refuse_repeats(pairs: list) -> dict:
+    seen: set = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Repeated(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+async def single_keys(request: Request) -> None:
+    """A dependency: refuse a JSON body that gives a key twice. FastAPI's JSON
+    reader keeps the last, so ``{"approve": false, "reason": "…", "approve":
+    true}`` approved and a fact given twice was recorded as one of them, the
+    other dropped without a word; a case with a key twice is refused, and so
+    is this. (The body is read by then, and kept: this reads it again.)"""
+    data = await request.body()
+    try:
+        json.loads(data, object_pairs_hook=_refuse_repeats)
+    except _Repeated as twice:
+        key = json.dumps(str(twice), ensure_ascii=False)
+        raise Problem(
+            422,
+            "bad-body",
+            f"the key {key} is given twice in the body",
+            [
+                {
+                    "field": None,
+                    "message": f"the key {key} is given twice",
+                    "hint": None,
+                    "line": None,
+                    "column": None,
+                }
+            ],
+            title=BAD_BODY,
+        ) from None
+    except ValueError:  # not JSON: FastAPI's validation says so
+        return
 
 
 def _json(data, status: int = 200) -> JSONResponse:
@@ -156,7 +200,11 @@ def application(request: Request, app_id: int, who: Principal = Depends(require(
     summary="审核: approve, or reject with a reason (not one's own claim)",
 )
 def review(
-    request: Request, app_id: int, body: Review, who: Principal = Depends(require(*ROLES["review"]))
+    request: Request,
+    app_id: int,
+    body: Review,
+    who: Principal = Depends(require(*ROLES["review"])),
+    _: None = Depends(single_keys),
 ):
     app = ledger_of(request).review(who.user, app_id, approve=body.approve, reason=body.reason)
     return _json(_for(request, who, app.to_json()))
@@ -169,7 +217,11 @@ def review(
     summary="Record facts (e.g. the employment rate) and decide the claim again",
 )
 def record(
-    request: Request, app_id: int, body: Facts, who: Principal = Depends(require(*ROLES["record"]))
+    request: Request,
+    app_id: int,
+    body: Facts,
+    who: Principal = Depends(require(*ROLES["record"])),
+    _: None = Depends(single_keys),
 ):
     service = request.app.state.service
     app = ledger_of(request).record_fact(who.user, app_id, body.facts)
@@ -184,7 +236,13 @@ def record(
     responses=ERRORS,
     summary="Finance: mark a payable installment paid",
 )
-def pay(request: Request, app_id: int, body: Pay, who: Principal = Depends(require(*ROLES["pay"]))):
+def pay(
+    request: Request,
+    app_id: int,
+    body: Pay,
+    who: Principal = Depends(require(*ROLES["pay"])),
+    _: None = Depends(single_keys),
+):
     payment = ledger_of(request).pay(
         who.user,
         app_id,

@@ -196,11 +196,25 @@ def install(app) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
+        whole = [_whole_body_error(e, request, exc.body) for e in exc.errors()]
+        if any(whole):
+            # no body, not JSON, or JSON but not an object: one error, about the body
+            err = next(e for e in whole if e)
+            return response(
+                422,
+                "bad-body",
+                err["message"],
+                errors=[err],
+                title=BAD_BODY,
+                instance=request.url.path,
+            )
         errors = [_parameter_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         if any(e.get("loc", ("",))[0] == "body" for e in exc.errors()):
             # a request body that is not what the endpoint takes
-            return response(422, "bad-body", detail, errors=errors, instance=request.url.path)
+            return response(
+                422, "bad-body", detail, errors=errors, title=BAD_BODY, instance=request.url.path
+            )
         return response(400, "bad-parameter", detail, errors=errors, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
@@ -220,6 +234,54 @@ def install(app) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
         return for_bug(exc, request.url.path)
+
+
+BAD_BODY = "bad request body"
+SEND_JSON = "send a JSON object with Content-Type: application/json"
+_JSON_KINDS = {list: "a list", str: "a text", bool: "true or false", int: "a number"}
+
+
+def _whole_body_error(e: dict, request: Request, text) -> dict | None:
+    """An error about the whole body, not a field of it, in words a client
+    can act on; None for any other. (pydantic's own words were "Input should
+    be a valid dictionary or object to extract fields from", under the
+    field "": for `curl --data '{"approve": true}'`, whose Content-Type is a
+    form's, so the body was never read as JSON; ": is required" for no body;
+    the field "1" and "JSON decode error" for JSON that is not.)"""
+    loc = tuple(e.get("loc", ()))
+    kind = e.get("type", "")
+    line = column = None
+    if kind == "json_invalid" and loc[:1] == ("body",):
+        reason = (e.get("ctx") or {}).get("error", "")
+        message = f"the body is not valid JSON: {reason}".rstrip(": ")
+        if len(loc) > 1 and isinstance(loc[1], int) and isinstance(text, str):
+            pos = loc[1]
+            line = text.count("\n", 0, pos) + 1
+            column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    elif loc != ("body",):
+        return None
+    elif kind == "missing":
+        message = f"the request has no body: {SEND_JSON}"
+    else:
+        sent = request.headers.get("content-type")
+        value = e.get("input")
+        if isinstance(value, (bytes, bytearray)) or not _is_json(sent):
+            said = f"Content-Type {sent}" if sent else "no Content-Type"
+            message = f"the body was not read as JSON ({said}): {SEND_JSON}"
+        else:
+            found = "null" if value is None else _JSON_KINDS.get(type(value), "a number")
+            message = f"the body is {found}, not a JSON object: {SEND_JSON}"
+    return {"field": None, "message": message, "hint": None, "line": line, "column": column}
+
+
+def _is_json(content_type: str | None) -> bool:
+    """As FastAPI decides to read a body as JSON: application/json or +json."""
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def _parameter_error(e: dict) -> dict:

@@ -359,6 +359,97 @@ def test_a_rejection_needs_a_reason_and_a_bad_claim_writes_nothing(desk):
     assert body["errors"][0]["field"] == "approve"
 
 
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "headers,content,words,where",
+    [
+        # `curl --data '{"approve": true}'` sends a form's Content-Type
+        (
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            b'{"approve": true}',
+            (
+                "the body was not read as JSON (Content-Type application/x-www-form-urlencoded): "
+                "send a JSON object with Content-Type: application/json"
+            ),
+            None,
+        ),
+        ({}, b'{"approve": true}', "not read as JSON (no Content-Type)", None),
+        (JSON, b"", "the request has no body: send a JSON object", None),
+        (
+            JSON,
+            b'{"approve": true,\n "reason": }',
+            "the body is not valid JSON: Expecting value",
+            (2, 12),
+        ),
+        (JSON, b"[true]", "the body is a list, not a JSON object", None),
+        (JSON, b"null", "the body is null, not a JSON object", None),
+        # the last of a key given twice was taken: this approved
+        (
+            JSON,
+            b'{"approve": false, "reason": "x", "approve": true}',
+            'the key "approve" is given twice',
+            None,
+        ),
+    ],
+    ids=["form", "no-type", "empty", "not-json", "list", "null", "key-twice"],
+)
+def test_a_body_that_is_not_a_json_object_is_refused_in_words(desk, headers, content, words, where):
+    """What pydantic said of these was "Input should be a valid dictionary or
+    object to extract fields from" under the field "", ": is required", the
+    field "1" and "JSON decode error", all titled "bad case"; a key given twice
+    was taken as its last value. Each is now one error saying what to send,
+    and nothing is changed."""
+    app_id = desk.submit("skill_upgrade_senior.json").json()["id"]
+    r = desk.call(
+        "POST",
+        f"/v1/applications/{app_id}/review",
+        "reviewer",
+        headers=dict(headers),
+        content=content,
+    )
+    body = problem(r, 422)
+    assert words in body["detail"] and body["title"] == "bad request body"
+    assert body["type"] == "urn:policy:problem:bad-body"
+    [err] = body["errors"]
+    assert (err["line"], err["column"]) == (where or (None, None))
+    assert desk.call("GET", f"/v1/applications/{app_id}", "auditor").json()["status"] == "submitted"
+
+
+def test_a_fact_or_a_payment_field_given_twice_is_refused(desk):
+    app_id = desk.submit("project_training_advance_only.json").json()["id"]
+    before = desk.call("GET", f"/v1/applications/{app_id}", "auditor").json()
+    body = problem(
+        desk.call(
+            "POST",
+            f"/v1/applications/{app_id}/facts",
+            "caseworker",
+            headers=dict(JSON),
+            content=b'{"facts": {"project.employment_rate": "0.87", "project.employment_rate": "0.5"}}',
+        ),
+        422,
+    )
+    assert 'the key "project.employment_rate" is given twice' in body["detail"]
+    assert desk.call("GET", f"/v1/applications/{app_id}", "auditor").json() == before
+    desk.call("POST", f"/v1/applications/{app_id}/review", "reviewer", json={"approve": True})
+    body = problem(
+        desk.call(
+            "POST",
+            f"/v1/applications/{app_id}/payments",
+            "finance",
+            headers=dict(JSON),
+            content=b'{"installment": "balance", "installment": "advance"}',
+        ),
+        422,
+    )
+    assert 'the key "installment" is given twice' in body["detail"]
+    installments = desk.call("GET", f"/v1/applications/{app_id}", "auditor").json()["grants"][0][
+        "installments"
+    ]
+    assert all(i["status"] != "paid" for i in installments)
+
+
 def endpoints(app_id: int) -> list[tuple[str, str, str, dict]]:
     """(step, method, path, request) of every ledger endpoint."""
     case = (EXAMPLES / "living_allowance_seven_days.json").read_bytes()
