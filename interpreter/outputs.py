@@ -67,6 +67,34 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
+# The files a policy was read from in this process: ``yamlsource.read_bytes``
+# notes each as it reads it (path -> device and inode). They are inputs of the
+# command as much as the files it names, though no command names them:
+# `policy batch c.jsonl --out policy/standards.yaml --force` replaced the
+# standards with decisions, and `policy batch --engine dask --policy P --out P
+# --force` the whole policy folder with part files. A file noted here counts
+# only while its name still gives the same file (one removed since, whose
+# inode a new file may have taken, does not).
+_POLICY_FILES: dict[str, tuple[int, int]] = {}
+
+
+def note_policy_file(path: str | os.PathLike[str], st: os.stat_result) -> None:
+    """Record that a policy file was read (``st``: its stat when read)."""
+    _POLICY_FILES[os.path.abspath(path)] = _identity(st)
+
+
+def _policy_files() -> Iterator[tuple[str, tuple[int, int]]]:
+    """(path, identity) of each policy file read that is still that file."""
+    for path, ident in list(_POLICY_FILES.items()):
+        st = _stat(path)
+        if st is not None and _identity(st) == ident:
+            yield path, ident
+
+
+def _policy_file(ident: tuple[int, int]) -> str | None:
+    return next((path for path, known in _policy_files() if known == ident), None)
+
+
 def _fd_stat(fd: int) -> os.stat_result | None:
     try:
         return os.fstat(fd)
@@ -482,6 +510,37 @@ class PartialFolder:
         self._unlock()
 
 
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _against_policy(ident: tuple[int, int], shown: str, what: str) -> None:
+    read = _policy_file(ident)
+    if read is not None:
+        raise OutputError(
+            f"the {what} is the same file as the policy file {read}, which this "
+            "command reads; it would be overwritten and the policy lost",
+            position=Position(shown),
+            hint="write to another file",
+        )
+
+
+def _folder_against_policy(path: str, what: str) -> None:
+    """Refuse an output folder (replaced whole) that holds a policy file read."""
+    real = os.path.realpath(path)
+    for read, _ in _policy_files():
+        if os.path.realpath(read).startswith(real + os.sep):
+            raise OutputError(
+                f"the {what} holds the policy file {read}, which this command reads; "
+                "it would be lost",
+                position=Position(path),
+                hint="write to another folder",
+            )
+
+
 def partial_name(path: str) -> str:
     """Where a resumable output is written until it is complete."""
     return str(path) + ".partial"
@@ -561,6 +620,7 @@ class Outputs:
                 position=Position(shown),
                 hint="write to another file",
             )
+        _against_policy(ident, shown, what)
 
     def _claim(self, key: object, shown: str, what: str) -> None:
         if key in self._claimed:
@@ -606,6 +666,7 @@ class Outputs:
                     position=Position(path),
                     hint="write to another folder",
                 )
+        _folder_against_policy(path, what)
         if os.path.lexists(path):
             if not os.path.isdir(path):
                 raise OutputError(
@@ -680,6 +741,15 @@ class Outputs:
     def commit(self) -> None:
         outputs, self._outputs = self._outputs, []
         try:
+            # the policy may have been read after an output was opened: none
+            # is put in place over it (its temporary file is discarded)
+            for o in outputs:
+                if isinstance(o, PartialFolder):
+                    _folder_against_policy(o.path, o.what)
+                elif o.path != "-" and not o._direct:
+                    st = _lstat(o.path)  # the rename replaces a link, not its target
+                    if st is not None and stat.S_ISREG(st.st_mode):
+                        _against_policy(_identity(st), o.path, o.what)
             for o in outputs:
                 o._finish()
         except BaseException:

@@ -14,6 +14,7 @@ import datetime as _dt
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -180,11 +181,14 @@ class Source(Record):
 
 def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = None) -> bytes:
     """A file's bytes, read once; never more than ``max_bytes`` into memory."""
+    from .outputs import note_policy_file
+
     name = name or str(path)
     try:
         with open(path, "rb") as f:
             raw = f.read(max_bytes + 1)
-            size = os.fstat(f.fileno()).st_size
+            st = os.fstat(f.fileno())
+            size = st.st_size
     except OSError as exc:
         raise PolicyFileError(
             f"cannot read the file: {exc.strerror}", position=Position(name)
@@ -194,6 +198,8 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, name: str | None = N
             f"the file is {max(size, len(raw))} bytes; the limit is {max_bytes} bytes",
             position=Position(name),
         )
+    if stat.S_ISREG(st.st_mode):
+        note_policy_file(path, st)  # no command may write over it (outputs.py)
     return raw
 
 

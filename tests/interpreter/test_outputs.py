@@ -164,6 +164,59 @@ def test_eval_diff_and_notice_refuse_their_input_as_output(tmp_path):
     assert r.returncode == 2 and c.read_bytes() == before
 
 
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["batch", "{cases}", "--out", "{policy}/standards.yaml"],
+        ["batch", "{cases}", "--out", "{tmp}/o.jsonl", "--rejects", "{policy}/programs/{program}"],
+        ["eval", str(EXAMPLE), "--out", "{policy}/facts.yaml"],
+        ["report", "{decisions}", "--out", "{policy}/clauses.yaml"],
+        ["diff", "{cases}", "--revision", "{revision}", "--out", "{policy}/facts.yaml"],
+        ["generate", "5", "--out", "{policy}/population.yaml"],
+    ],
+    ids=["batch", "rejects", "eval", "report", "diff", "generate"],
+)
+def test_no_output_is_written_over_a_policy_file(cases, tmp_path, policy_copy, args):
+    """The policy's own files are inputs of every command that reads them,
+    though none names them: with --force, `policy batch c.jsonl --out
+    policy/standards.yaml` replaced the standards with decisions (exit 0)."""
+    c = fresh(cases, tmp_path)
+    decisions = tmp_path / "d.jsonl"
+    assert policy("batch", c, "--out", decisions, "--policy", policy_copy).returncode == 0
+    before = _tree(policy_copy)
+    values = {
+        "cases": c,
+        "policy": policy_copy,
+        "decisions": decisions,
+        "revision": ROOT / "examples/revisions/raise-junior-2021.yaml",
+        "tmp": tmp_path,
+        "program": sorted(p.name for p in (policy_copy / "programs").glob("*.yaml"))[0],
+    }
+    args = [a.format(**values) for a in args]
+    r = policy(*args, "--policy", policy_copy, "--force")
+    assert r.returncode == 2, (args, r.stderr)
+    line = one_line(r.stderr)
+    assert "which this command reads; it would be overwritten and the policy lost" in line
+    assert _tree(policy_copy) == before
+    assert not list(policy_copy.rglob(".*.tmp"))
+
+
+def test_no_output_folder_replaces_a_folder_that_holds_the_policy(cases, tmp_path, policy_copy):
+    """`policy batch --engine dask --policy P --out P --force` replaced the
+    whole policy folder with its part files (exit 0)."""
+    c = fresh(cases, tmp_path)
+    before = _tree(policy_copy)
+    for out in (policy_copy, policy_copy / "catalogs"):
+        r = policy("batch", c, "--engine", "dask", "--policy", policy_copy, "--out", out, "--force")
+        assert r.returncode == 2, r.stderr
+        assert "holds the policy file" in one_line(r.stderr)
+        assert _tree(policy_copy) == before
+
+
 # -- an existing file is replaced only with --force ----------------------------------------
 
 
