@@ -60,9 +60,21 @@ def run_guarded(
         silence_stdout()
         _fail(write_error(exc, "output", "<stdout>", partial=True), echo)
     except Exception as exc:
+        if _aborted(exc):
+            # click.prompt turns a Ctrl-C at its prompt (a password) into
+            # click's Abort: it was "internal error: Abort", exit 3
+            echo("interrupted")
+            sys.exit(EXIT_INTERRUPTED)
         if os.environ.get("POLICY_DEBUG"):
             raise
         internal(exc, echo)
+
+
+def _aborted(exc: BaseException) -> bool:
+    """Whether ``exc`` is click's Abort (click is not imported for it: a
+    command that did not import click cannot have raised it)."""
+    click = sys.modules.get("click")
+    return click is not None and isinstance(exc, click.exceptions.Abort)
 
 
 def _fail(err, echo: Callable[[str], None]) -> None:

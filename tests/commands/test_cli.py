@@ -285,3 +285,47 @@ def test_installed_command_finds_bundled_policy_from_any_directory(tmp_path):
     assert out.returncode == 0, out.stderr
     (d,) = json.loads(out.stdout)["decisions"]
     assert (d["program"], d["amount"]) == ("living_allowance", "500.00")
+
+
+def test_ctrl_c_at_the_password_prompt_is_an_interruption(tmp_path):
+    """Ctrl-C typed at `policy ledger user passwd`'s prompt, on a real
+    terminal: click.prompt turns it into click's Abort, which was reported as
+    "internal error: Abort … this is a bug", exit 3. Now one line, 130."""
+    import pty
+    import select
+    import time
+
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    for args in (["init"], ["user", "add", "admin", "--role", "admin"]):
+        r = CliRunner().invoke(cli, ["ledger", *args], env={"POLICY_DB": db})
+        assert r.exit_code == 0, r.output
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real command on the terminal
+        os.environ.update(POLICY_DB=db, POLICY_USER="admin")
+        os.execv(sys.executable, [sys.executable, "-c", "import cli; cli.main()",
+                                  "ledger", "user", "passwd", "admin"])  # fmt: skip
+    seen = b""
+    deadline = time.monotonic() + 120
+    try:
+        while b"password for admin" not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 1)[0]:
+                seen += os.read(fd, 1024)
+        assert b"password for admin" in seen, seen
+        time.sleep(0.2)
+        os.write(fd, b"\x03")  # the terminal's Ctrl-C
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 1)[0]:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:  # the child has gone and closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    text = seen.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 130, text
+    assert "interrupted" in text
+    assert "internal error" not in text and "Traceback" not in text
