@@ -130,3 +130,58 @@ def test_not_found_and_wrong_method(open_server):
     assert "no program 'no_such'" in body["detail"]
     assert_problem(open_server.client.get("/v1/catalogs/no_such"), 404)
     assert_problem(open_server.client.get("/v1/decisions"), 405)
+
+
+def _raw(server, head: bytes, body: bytes = b"") -> bytes:
+    """Send ``head`` (and ``body``) on a connection of its own; all that comes
+    back until the server closes it."""
+    import contextlib
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
+        # refused while sending: what was answered is still read
+        with contextlib.suppress(OSError):
+            s.sendall(head + body)
+        got = b""
+        while True:  # to the end: each request here is the connection's last
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+        return got
+
+
+def test_a_head_without_end_is_refused_431(open_server):
+    """One header of 1 MiB, and a head of many headers: with httptools a head
+    had no bound (one of 128 MiB was read, 26 s of a worker, and answered
+    200). Now 431, a problem, and the connection closed; a head under the
+    bound, even on a kept-alive connection whose heads add up to more, is
+    answered as before."""
+    from service.protocol import MAX_HEAD_BYTES
+
+    big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n"
+    many = (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 100) for i in range(MAX_HEAD_BYTES // 100))
+        + b"\r\n"
+    )
+    for head in (big, many):
+        got = _raw(open_server, head)
+        assert got.startswith(b"HTTP/1.1 431 "), got[:200]
+        problem = json.loads(got.split(b"\r\n\r\n", 1)[1])
+        assert problem["status"] == 431 and problem["type"].startswith("urn:policy:problem:")
+    # under the bound: answered; three on one connection add up to more than it
+    near = b"X-Near: " + b"c" * (MAX_HEAD_BYTES // 2) + b"\r\n"
+    one = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + near + b"\r\n"
+    got = _raw(open_server, one * 2 + one.replace(b"Host: x", b"Host: x\r\nConnection: close"))
+    assert got.count(b"HTTP/1.1 200 ") == 3, got[:300]
+    # a body is not a head: a case of 600 KiB after a small head is decided
+    case = json.loads((ROOT / "examples/skill_upgrade_senior.json").read_text(encoding="utf-8"))
+    case["_note"] = "n" * (600 * 1024)
+    body = json.dumps(case).encode()
+    head = b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    got = _raw(open_server, head + b"Content-Length: %d\r\n\r\n" % len(body), body)
+    assert got.startswith(b"HTTP/1.1 200 "), got[:300]
