@@ -44,7 +44,9 @@ NONE = "__none__"  # the value of a choice "stated none"
 NONE_SUFFIX = "/none"  # the check box of a record or list stated none
 ROWS_SUFFIX = "/rows"  # how many rows a list of records shows
 MAX_ROWS = 50  # rows of one list a form may ask for
-_INDEX = re.compile(r"\[(\d+)\]")
+# a row's index in a field's name: no more digits than a row count can have (a
+# forged name with thousands of digits made int() raise: a 500 for the page)
+_INDEX = re.compile(r"\[(\d{1,6})\]")
 
 
 @dataclass

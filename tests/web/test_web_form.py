@@ -185,6 +185,11 @@ def test_a_list_of_records_gets_rows(bundled_policy):
     assert list(errors) == ["history[0].amount"]  # the empty first row is not sent
     assert "below the smallest allowed value 0" in errors["history[0].amount"].message
     assert spec.case(form(**{"history/none": "1"})) == {"history": {"none": True}}
+    # a forged row index of 5000 digits is no row (int() of it raised: a 500)
+    forged = form(**{"history[" + "9" * 5000 + "].program": "x", "history/rows": "9" * 5000})
+    assert spec.case(forged) == {}
+    [history] = [w for w in spec.widgets(forged, {}, "zh", W) if w.name == "history"]
+    assert len(history.rows) == 1
 
 
 def test_catalogue_codes_are_read_from_the_rules(bundled_policy):
