@@ -223,6 +223,20 @@ def install(app) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"there is nothing at {request.url.path}; /docs lists what there is"
+        if exc.status_code == 400 and detail == PARSE_FAILED:
+            # FastAPI's words when reading a JSON body raised other than a JSON
+            # error: bytes that are not UTF-8, or nesting deeper than Python recurses
+            body = await request.body()
+            try:
+                body.decode("utf-8")
+                message = "the body is JSON nested too deeply to read"
+            except UnicodeDecodeError as bad:
+                message = f"the body is not UTF-8 text (byte {bad.start})"
+            err = {"field": None, "message": message, "hint": None, "line": None, "column": None}
+            detail = f"{message}: {SEND_JSON}"
+            return response(
+                422, "bad-body", detail, errors=[err], title=BAD_BODY, instance=request.url.path
+            )
         return response(
             exc.status_code,
             kind,
@@ -237,6 +251,7 @@ def install(app) -> None:
 
 
 BAD_BODY = "bad request body"
+PARSE_FAILED = "There was an error parsing the body"
 SEND_JSON = "send a JSON object with Content-Type: application/json"
 _JSON_KINDS = {list: "a list", str: "a text", bool: "true or false", int: "a number"}
 

@@ -392,8 +392,16 @@ JSON = {"Content-Type": "application/json"}
             'the key "approve" is given twice',
             None,
         ),
+        # these two were 400 "There was an error parsing the body"
+        (
+            JSON,
+            '{"approve": false, "reason": "café"}'.encode("latin-1"),
+            "not UTF-8 text (byte 33)",
+            None,
+        ),
+        (JSON, b'{"reason": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply", None),
     ],
-    ids=["form", "no-type", "empty", "not-json", "list", "null", "key-twice"],
+    ids=["form", "no-type", "empty", "not-json", "list", "null", "key-twice", "latin-1", "deep"],
 )
 def test_a_body_that_is_not_a_json_object_is_refused_in_words(desk, headers, content, words, where):
     """What pydantic said of these was "Input should be a valid dictionary or
