@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING, Any, cast
 from . import ast
 from . import types as T
 from .errors import EvaluationError, PolicyError
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, TAKES_NONE
 from .indexing import Probe, Site, equality_probes, split_condition
 from .runtime import _DATE_PARTS, NAMESPACE, Members
 from .values import Unknown
-from .visitor import Visitor, bound, cannot_fail, mentions, names_in
+from .visitor import SAFE_FUNCTIONS, Visitor, bound, cannot_fail, mentions, names_in
 
 if TYPE_CHECKING:
     from .environment import Environment
@@ -664,8 +664,23 @@ class _Gen(Visitor[str]):
                 # the commonest calls over a list's dates: no call at all
                 guard = f"(_INTS[{t}.{fn.name}] if {t}.__class__ is _date else {guard})"
             return f"({t} if ({t} := {self.gen(node.args[0])}).__class__ is U else {guard})"
-        args = ", ".join(self.gen(a) for a in node.args)
-        return f"_call({self.const(fn.name)}, {self.const(fn.impl)}, ({args},))"
+        # the arguments' unknowns tested in place (_call, which merges them,
+        # called only when one is unknown); a function that cannot fail
+        # (visitor.SAFE_FUNCTIONS: days_between, min ...) called itself once
+        # none of its arguments is a stated none, the others through _guard,
+        # which says what could not be computed
+        ts = [self.fresh() for _a in node.args]
+        unknown = " | ".join(
+            f"(({t} := {self.gen(a)}).__class__ is U)" for t, a in zip(ts, node.args)
+        )
+        name, impl = self.const(fn.name), self.const(fn.impl)
+        listed = ", ".join(ts)
+        if fn.name in SAFE_FUNCTIONS and fn.name not in TAKES_NONE:
+            stated = " | ".join(f"({t} is _NONE)" for t in ts)
+            call = f"(_NONE if {stated} else {impl}({listed}))"
+        else:
+            call = f"_guard({name}, {impl}, {listed})"
+        return f"(_call({name}, {impl}, ({listed},)) if {unknown} else {call})"
 
 
 def _invariant_call(node: ast.Call, variables: Collection[str]) -> bool:

@@ -242,6 +242,7 @@ NAMESPACE = {
     "operator": operator,
     "_candidates": candidates,
     "_guard": _guard,
+    "_NONE": NONE,
     "_std": _std,
     "_NOREC": MappingProxyType({}),
     "_INTS": _Ints(),
