@@ -173,7 +173,12 @@ def _check(reader: CaseReader, decl: FactDecl, const: Callable[[Any], str]) -> l
         from .cases import _SURROGATE
 
         search = const(_SURROGATE.search)
-        return [f"if v.__class__ is not str or len(v) > 1000 or {search}(v):", "    return SLOW"]
+        # a printable text has no lone surrogate (they are not printable): the
+        # search only for the others (a tab, an ideographic space ...)
+        return [
+            f"if v.__class__ is not str or len(v) > 1000 or (not v.isprintable() and {search}(v)):",
+            "    return SLOW",
+        ]
     fn = const(_for(reader, decl))
     if t == "date":
         # a date met before, from the reader's shared table, without a call
@@ -348,7 +353,11 @@ def _leaf(reader: CaseReader, decl: FactDecl) -> Read:
     if t == "string":
         search = _SURROGATE.search
         if decl.format is None:
-            return lambda v: v if v.__class__ is str and len(v) <= 1000 and not search(v) else SLOW
+            return lambda v: (
+                v
+                if v.__class__ is str and len(v) <= 1000 and (v.isprintable() or not search(v))
+                else SLOW
+            )
         fmt = get_format(decl.format)
         normalise, canonical = fmt.normalise, fmt.canonical
 

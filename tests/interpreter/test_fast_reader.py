@@ -82,6 +82,10 @@ def alter(text, path, value):
         (("applicant", "enterprise_employee"), 1),  # not a boolean
         (("applicant", "name"), "x" * 1001),  # too long
         (("applicant", "name"), None),  # null: missing
+        (("applicant", "name"), "唐\ud800"),  # a lone surrogate
+        (("applicant", "name"), "唐\t秀"),  # a tab: not printable, no surrogate
+        (("applicant", "name"), "唐\u3000秀"),  # an ideographic space, likewise
+        (("training", "occupation"), "\udfff"),  # a lone surrogate in another record
     ],
 )
 def test_out_of_the_ordinary_reads_as_the_checking_path(bundled_policy, path, value):
