@@ -99,3 +99,14 @@ def test_every_readme_command_runs(tmp_path, monkeypatch):
         if out_file:
             Path(out_file).write_text(r.stdout, encoding="utf-8")
     assert os.path.exists("report.html") and os.path.exists("site/index.html")
+
+
+def test_the_python_example_of_performance_runs_and_prints_what_it_says(capsys, monkeypatch):
+    """The ```python block of "Performance" (a case's JSON text to its
+    decision): run from the checkout, it prints the line its comment shows."""
+    section = README.split("## Performance")[1].split("\n## ")[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    shown = re.search(r"# (vocational_training .*)$", code, re.M).group(1)
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == [shown]
