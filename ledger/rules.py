@@ -69,13 +69,19 @@ class Column:
 
 
 class Person:
-    """Who a claim is about: the fact, and its declared format; the mask its
-    name fact declares (facts.yaml ``mask``), if any."""
+    """Who a claim is about: the fact, and its declared format; the masks its
+    ID and name facts declare (facts.yaml ``mask``, else the ID's format's),
+    if any."""
 
-    def __init__(self, id_path: str | None, name_path: str | None, fmt, name_mask=None):
+    def __init__(
+        self, id_path: str | None, name_path: str | None, fmt, name_mask=None, id_mask=None
+    ):
         self.id_path = id_path
         self.name_path = name_path
         self.format = fmt
+        # how the ID number is shown masked: as the fact's values are
+        # (interpreter.masks.mask_of: its declared mask, else its format's)
+        self.id_mask = id_mask
         # how a name is shown to one who may not see it whole (the read-only
         # role); None: to them as to everyone
         self.name_mask = name_mask
@@ -107,6 +113,8 @@ class Person:
             ) from None
 
     def mask(self, number: str) -> str:
+        if self.id_mask is not None:
+            return self.id_mask(number)
         if self.format is not None:
             return self.format.mask(number)
         return number[:1] + "*" * max(len(number) - 2, 0) + number[-1:]
@@ -129,7 +137,7 @@ class LedgerRules:
         person = raw.get("person") or {}
         errors: list[PolicyError] = []
         id_path, name_path = person.get("id"), person.get("name")
-        fmt = name_mask = None
+        fmt = name_mask = id_mask = None
         for key, path in (("id", id_path), ("name", name_path)):
             if path is None:
                 continue
@@ -140,14 +148,17 @@ class LedgerRules:
                         ("ledger", "person", key), f"'{path}' is not a text fact of facts.yaml"
                     )
                 )
-            elif key == "id" and decl.format is not None:
-                try:
-                    fmt = get_format(decl.format)
-                except KeyError as exc:
-                    errors.append(self._error(("ledger", "person", key), str(exc.args[0])))
+            elif key == "id":
+                if decl.format is not None:
+                    try:
+                        fmt = get_format(decl.format)
+                    except KeyError as exc:
+                        errors.append(self._error(("ledger", "person", key), str(exc.args[0])))
+                        continue
+                id_mask = mask_of(decl)
             elif key == "name":
                 name_mask = mask_of(decl)
-        self.person = Person(id_path, name_path, fmt, name_mask)
+        self.person = Person(id_path, name_path, fmt, name_mask, id_mask)
 
         self.derived: list[DerivedFact] = []
         for i, d in enumerate(raw.get("derived") or []):

@@ -180,3 +180,49 @@ def test_a_viewer_shows_a_claim_whole_or_masked_of_the_same_type(policy):
     assert seen.facts_recorded[0].value == "3704**********441X"
     assert NUMBER not in repr(seen) and "郑海涛" not in repr(seen)
     assert app.name == "郑海涛"  # the ledger's own view unchanged
+
+
+def test_the_ledgers_person_is_masked_as_the_id_fact_declares(policy_copy, tmp_path):
+    """An ID fact that declares a mask of its own (facts.yaml) is masked by it
+    everywhere, the ledger's person and the publicity list included, not by
+    its format's: one number, one mask on a page."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    facts = policy_copy / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    old = "        format: cn_resident_id\n"
+    assert old in text
+    facts.write_text(
+        text.replace(old, old + "        mask: {keep_first: 6, keep_last: 0}\n", 1),
+        encoding="utf-8",
+    )
+    case = json.loads((ROOT / "examples" / "skill_upgrade_senior.json").read_text())
+    case["applicant"]["id"] = NUMBER.lower()
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def run(*args, user):
+        r = CliRunner().invoke(
+            cli, ["ledger", *args, "--user", user, "--db", db, "--policy", str(policy_copy)]
+        )
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    CliRunner().invoke(cli, ["ledger", "init", "--db", db])
+    CliRunner().invoke(cli, ["ledger", "user", "add", "admin", "--role", "admin", "--db", db])
+    for name, role in (("alice", "caseworker"), ("bob", "reviewer"), ("rita", "read-only")):
+        r = CliRunner().invoke(
+            cli, ["ledger", "user", "add", name, "--role", role, "--user", "admin", "--db", db]
+        )
+        assert r.exit_code == 0, r.output
+    run("submit", str(path), user="alice")
+    run("review", "1", "--approve", user="bob")
+    shown = json.loads(run("show", "1", "--format", "json", user="rita"))
+    masked = NUMBER[:6] + "*" * 12
+    assert shown["person"] == shown["case"]["applicant"]["id"] == masked
+    assert NUMBER not in json.dumps(shown) and "3704**********441X" not in json.dumps(shown)
+    [row] = json.loads(run("publicity", "--format", "json", user="rita"))["rows"]
+    assert row["id_number"] == masked
