@@ -211,10 +211,36 @@ class Source:
     spec: object = None
 
 
+def _quiet_all_exit() -> None:
+    """Stopped by Ctrl-C or SIGTERM while it gathers results, distributed's
+    Client leaves an asyncio task whose AllExit nobody retrieves, and asyncio
+    logs it as a traceback on stderr when the task is collected ("Task
+    exception was never retrieved ... distributed.client.AllExit"), above the
+    one line that reports the interruption. That record, and only it, is
+    dropped."""
+    import logging
+
+    try:
+        from distributed.client import AllExit
+    except ImportError:  # pragma: no cover - a version without it logs nothing of it
+        return
+
+    class QuietAllExit(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            exc = record.exc_info[1] if record.exc_info else None
+            return not isinstance(exc, AllExit)
+
+    log = logging.getLogger("asyncio")
+    if not any(type(f).__name__ == "QuietAllExit" for f in log.filters):
+        log.addFilter(QuietAllExit())
+
+
 def connect(scheduler: str | None, jobs: int):
     """A Dask client: to ``scheduler``, or to a LocalCluster of ``jobs`` worker
     processes, every socket on 127.0.0.1. Returns (client, cluster or None)."""
     import logging
+
+    _quiet_all_exit()
 
     try:
         from distributed import Client, LocalCluster
