@@ -21,6 +21,7 @@ import sys
 
 
 def main():
+    _sigterm_interrupts()
     try:
         _main()
     except KeyboardInterrupt:
@@ -30,6 +31,28 @@ def main():
 
         echo_err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+
+
+def _sigterm_interrupts() -> None:
+    """SIGTERM (`kill`, a scheduler or systemd stopping a job) stops any
+    command as Ctrl-C does: what it was writing is removed (an output is
+    written to a temporary file renamed into place at the end), one line
+    "interrupted", exit 130. Killed by the signal outright, `policy generate
+    200000 --out g.jsonl` left its hidden temporary file (.g.jsonl.….tmp)
+    behind. `policy serve` puts uvicorn's own handler in its place (a
+    graceful shutdown); `policy batch` its own (the chunks finished are
+    kept). The C module, not ``signal``: that one builds enums on import,
+    half a millisecond of a warm `policy eval`."""
+    try:
+        import _signal as signals  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - another Python than CPython
+        import signal as signals
+    if signals.getsignal(signals.SIGTERM) == signals.SIG_DFL:
+        signals.signal(signals.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _main():

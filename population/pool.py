@@ -28,6 +28,7 @@ killed (``_kill_workers``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -171,14 +172,38 @@ def in_order(
 
 
 def _submit(pool, fn: Callable, args: tuple):
-    """``pool.submit``; a pool a dead worker broke says so as ``wait`` does."""
+    """``pool.submit``; a pool a dead worker broke says so as ``wait`` does.
+    The first submit starts the workers (forked): Ctrl-C and SIGTERM are held
+    meanwhile, so that a worker never runs this process's handler before its
+    initializer ignores them (it died by it, with a traceback, and the batch
+    stopped as for a lost worker); held, not ignored, they reach this process
+    as soon as the workers are started."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return pool.submit(fn, *args)
+        if getattr(pool, "_processes", None):
+            return pool.submit(fn, *args)
+        with _signals_held():
+            return pool.submit(fn, *args)
     except BrokenProcessPool:
         time.sleep(0.5)  # as in wait: our own handler runs here if SIGTERM killed it
         raise WorkerLost() from None
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM blocked for this thread (and inherited so by the
+    processes it forks and the threads it starts), then delivered."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _stop_on_sigterm() -> tuple[list, Callable[[], None]]:

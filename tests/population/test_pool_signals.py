@@ -260,3 +260,37 @@ def test_a_worker_killed_in_the_middle_of_its_result_does_not_hang_the_pool():
     # the first result, if it was read before the pool broke, and the loss
     assert lines[:-1] in ([], ["result 0"]), r.stdout
     assert lines[-1].startswith("lost: stopped: a worker process stopped unexpectedly"), r.stdout
+
+
+def blocked_signals(conn) -> None:
+    conn.send(sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_the_pool_starts_its_workers_with_the_stops_held():
+    """While the first chunk is submitted (the workers forked), SIGINT and
+    SIGTERM are held: a forked worker does not run the parent's handler
+    before its initializer ignores them, and a stop sent meanwhile reaches
+    the parent once the workers are started, not lost."""
+    import multiprocessing
+
+    from population.pool import _signals_held
+
+    got: list[int] = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with _signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            assert got == []  # held
+            ctx = multiprocessing.get_context("fork")
+            here, there = ctx.Pipe()
+            child = ctx.Process(target=blocked_signals, args=(there,))
+            child.start()
+            mask = here.recv()
+            child.join()
+        time.sleep(0.05)
+        assert got == [signal.SIGTERM]  # delivered once released
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert {int(signal.SIGINT), int(signal.SIGTERM)} <= set(mask)
