@@ -17,7 +17,8 @@ Masked means: wherever the value appears, as a value or inside a longer text
 — an explanation, a reviewer's reason, a payment's reference, the file name
 a claim came from. Inside a text, only what is written as the ledger knows
 it is found: the ID number as typed in the claim or in its normalised form
-(either case of a final X), the name as given. Free text can hold other
+(either case of a final X), the name as given (as a word when its edges
+are Latin letters or digits; not in a mapping's keys). Free text can hold other
 personal data the system cannot recognise (an address, a telephone number,
 a relative's name, a number written with spaces in it): that is shown as
 typed (docs/ledger.md, "What a read-only user sees").
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,6 +45,10 @@ MIN_INSIDE = 6
 # a name (a value of a fact that declares a ``mask``) from this length on: a
 # one-character value would be found by chance in any text
 MIN_NAME_INSIDE = 2
+# a name that begins or ends with a Latin letter or digit ("li", "Wang")
+# is found inside a text only as a word: not inside "eligible", "applicant"
+# or a program id; a Chinese name has no such edges and is found anywhere
+_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
 def sees_whole_ids(role: str) -> bool:
@@ -66,15 +72,29 @@ class Found(dict):
         super().__init__()
         self.short: set[str] = set()
 
-    def inside(self) -> list[tuple[str, str]]:
-        """(whole, masked) to look for inside a longer text, longest first (a
-        number before any shorter value it holds)."""
+    def inside(self) -> list[tuple[str, str, Any]]:
+        """(whole, masked, pattern) to look for inside a longer text, longest
+        first (a number before any shorter value it holds); ``pattern``: how
+        a name with Latin edges is found as a word, else None (a substring)."""
         pairs = [
-            (w, m)
+            (w, m, _as_word(w) if w in self.short else None)
             for w, m in self.items()
             if len(w) >= MIN_INSIDE or (w in self.short and len(w) >= MIN_NAME_INSIDE)
         ]
         return sorted(pairs, key=lambda p: -len(p[0]))
+
+    def for_keys(self) -> dict[str, str]:
+        """What is masked in a mapping's keys: the numbers (a claim's flags
+        are keyed by the ID number), not the names, which would mask the
+        JSON's own keys ("amount", "name") in a value's place."""
+        out = {w: m for w, m in self.items() if w not in self.short}
+        return out
+
+
+def _as_word(whole: str):
+    left = r"(?<![A-Za-z0-9_])" if _WORD_CHAR.match(whole[0]) else ""
+    right = r"(?![A-Za-z0-9_])" if _WORD_CHAR.match(whole[-1]) else ""
+    return re.compile(left + re.escape(whole) + right) if left or right else None
 
 
 class IdMask:
@@ -259,34 +279,58 @@ def replace(value: Any, found: dict[str, str]) -> Any:
     """``value`` with every string that is or holds a value of ``found``
     (whole → masked) masked, in values and in keys alike, in dataclasses
     (the ledger's views) as in JSON; a new value, the input unchanged."""
-    inside = found.inside() if isinstance(found, Found) else _long(found)
-    return _replace(value, found, inside)
+    if isinstance(found, Found):
+        keys = found.for_keys()
+        masks = _Masks(found, found.inside(), keys, _long(keys))
+    else:
+        masks = _Masks(found, _long(found), found, _long(found))
+    return _replace(value, masks)
 
 
-def _long(found: dict[str, str]) -> list[tuple[str, str]]:
-    pairs = [(w, m) for w, m in found.items() if len(w) >= MIN_INSIDE]
+@dataclasses.dataclass
+class _Masks:
+    found: dict[str, str]  # a whole string → its mask
+    inside: list  # (whole, masked, pattern or None) to find in a longer text
+    keys: dict[str, str]  # the same for a mapping's keys
+    keys_inside: list
+
+
+def _long(found: dict[str, str]) -> list[tuple[str, str, Any]]:
+    pairs = [(w, m, None) for w, m in found.items() if len(w) >= MIN_INSIDE]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-def _replace(value: Any, found: dict[str, str], inside: list[tuple[str, str]]) -> Any:
-    if isinstance(value, str):
-        masked = found.get(value)
-        if masked is not None:
-            return masked
-        for whole, m in inside:
-            # inside a longer text (an explanation, a reason)
-            if whole in value:
+def _text(value: str, found: dict[str, str], inside: list) -> str:
+    masked = found.get(value)
+    if masked is not None:
+        return masked
+    for whole, m, pattern in inside:
+        # inside a longer text (an explanation, a reason)
+        if whole in value:
+            if pattern is None:
                 value = value.replace(whole, m)
-        return value
+            else:
+                value = pattern.sub(lambda _match, m=m: m, value)
+    return value
+
+
+def _replace(value: Any, masks: _Masks) -> Any:
+    if isinstance(value, str):
+        return _text(value, masks.found, masks.inside)
     if isinstance(value, dict):
-        return {_replace(k, found, inside): _replace(v, found, inside) for k, v in value.items()}
+        return {
+            (_text(k, masks.keys, masks.keys_inside) if isinstance(k, str) else k): _replace(
+                v, masks
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return type(value)(_replace(v, found, inside) for v in value)
+        return type(value)(_replace(v, masks) for v in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.replace(
             value,
             **{
-                f.name: _replace(getattr(value, f.name), found, inside)
+                f.name: _replace(getattr(value, f.name), masks)
                 for f in dataclasses.fields(value)
                 if f.init
             },

@@ -226,3 +226,42 @@ def test_the_ledgers_person_is_masked_as_the_id_fact_declares(policy_copy, tmp_p
     assert NUMBER not in json.dumps(shown) and "3704**********441X" not in json.dumps(shown)
     [row] = json.loads(run("publicity", "--format", "json", user="rita"))["rows"]
     assert row["id_number"] == masked
+
+
+def test_a_short_latin_name_is_masked_as_a_word_not_inside_others(tmp_path):
+    """An applicant named "li": the read-only view masks the name where it is
+    written as a word (a reviewer's reason) and leaves the words that hold
+    the letters — the JSON's keys ("applicant"), the program ids
+    ("living_allowance"), the outcome ("eligible") — as they are: the same
+    keys and decisions as a caseworker is shown."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    case = json.loads((ROOT / "examples" / "living_allowance_capped.json").read_text())
+    case["applicant"]["name"] = "li"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case, ensure_ascii=False), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+
+    def run(*args, user="admin"):
+        r = CliRunner().invoke(cli, ["ledger", *args, "--user", user, "--db", db])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    CliRunner().invoke(cli, ["ledger", "init", "--db", db])
+    CliRunner().invoke(cli, ["ledger", "user", "add", "admin", "--role", "admin", "--db", db])
+    for name, role in (("alice", "caseworker"), ("bob", "reviewer"), ("rita", "read-only")):
+        run("user", "add", name, "--role", role)
+    run("submit", str(path), user="alice")
+    run("review", "1", "--approve", "--reason", "li: eligible, Li's papers checked", user="bob")
+    whole = json.loads(run("show", "1", "--format", "json", user="alice"))
+    shown = json.loads(run("show", "1", "--format", "json", user="rita"))
+    assert whole["name"] == "li" and shown["name"] == "l*"
+    assert shown["review_reason"] == "l*: eligible, Li's papers checked"
+    assert shown["case"]["applicant"]["name"] == "l*"
+    assert set(shown["case"]["applicant"]) == set(whole["case"]["applicant"])
+    assert [(d["program"], d["outcome"]) for d in shown["decision"]["decisions"]] == [
+        (d["program"], d["outcome"]) for d in whole["decision"]["decisions"]
+    ]
+    assert "living_allowance" in json.dumps(shown)
