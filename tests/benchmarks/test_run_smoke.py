@@ -80,6 +80,7 @@ def test_every_row_of_the_benchmark_runs_at_a_tiny_size(tmp_path):
         "b_off_validated",
         "b_full_validated",
         "b_off_json",
+        "b_off_json_parsed",
         "b_off_text_reader",
         "d_all_off",
         "d_all_full",
