@@ -48,6 +48,22 @@ def now() -> str:
     return f"{kept[1]}{ns // 1_000_000:03d}+00:00"
 
 
+def unwritable(reason: str):
+    """The problem (503) of a decision that cannot be logged: it is not given
+    (a full disk was an "internal error … a bug", 500, for each decision, and
+    a batch's stream was cut off without a word). ``reason`` is kept on it."""
+    from .problems import Problem
+
+    problem = Problem(
+        503,
+        "decision-log",
+        f"the decision log cannot be written ({reason}): no decision is given "
+        "without its line in the log; the server's operator must see to the log",
+    )
+    problem.reason = reason  # type: ignore[attr-defined]
+    return problem
+
+
 class DecisionLog:
     def __init__(self, destination: str, policy, log_input: bool = False):
         self.policy_ref = {
@@ -89,7 +105,12 @@ class DecisionLog:
             return
         data = text.encode()
         with self._lock:
-            os.write(self._fd, data)
+            try:
+                written = os.write(self._fd, data)
+            except OSError as exc:
+                raise unwritable(exc.strerror or str(exc)) from None
+            if written != len(data):  # a full disk or a file-size limit, met midway
+                raise unwritable("only part of the lines could be written")
 
     def entry(
         self,

@@ -336,14 +336,19 @@ async def decide_batch(
                     if time.monotonic() > deadline:
                         yield _stopped(block[0], settings.batch_seconds)
                         return
-                    yield await service.run(
-                        service.run_block,
-                        worker,
-                        registry,
-                        *block,
-                        user=user,
-                        request_id=request_id,
-                    )
+                    try:
+                        out = await service.run(
+                            service.run_block,
+                            worker,
+                            registry,
+                            *block,
+                            user=user,
+                            request_id=request_id,
+                        )
+                    except Problem as problem:  # the decision log cannot be written
+                        yield _stopped_by(block[0], problem)
+                        return
+                    yield out
         finally:
             _remove(spool)
 
@@ -389,6 +394,20 @@ async def _spool(request: Request, limit: int, max_lines: int) -> str:
         os.unlink(path)
         raise
     return path
+
+
+def _stopped_by(line: int, problem: Problem) -> bytes:
+    """The last line of a batch that could not go on: the problem, and the
+    first line not decided (the lines of its block were not sent either)."""
+    from population.batch import compact
+
+    from .problems import body
+
+    detail = f"{problem.detail}; lines from {line} on were not decided: send them again"
+    return (
+        compact({"stopped": problem.kind, "problem": body(problem.status, problem.kind, detail)})
+        + "\n"
+    ).encode()
 
 
 def _stopped(line: int, seconds: float) -> bytes:

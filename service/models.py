@@ -189,7 +189,8 @@ class BatchReject(_Model):
 
 
 class BatchEnd(_Model):
-    """The last line of a batch that was stopped by a limit."""
+    """The last line of a batch that was stopped: by its time limit ("time limit"),
+    or because the decision log could not be written ("decision-log")."""
 
     stopped: str
     problem: Problem

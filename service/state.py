@@ -25,6 +25,8 @@ from dsl.errors import CaseError
 
 from .decisionlog import DecisionLog, now
 from .operations import REJECTED, count_decisions
+from .problems import Problem
+from .problems import log as server_log
 from .settings import Settings
 
 SOURCE = "request"  # how a request's case is named in messages
@@ -199,7 +201,18 @@ class Service:
             )
             entry["application"] = app.id
             entry["decision_seq"] = app.decision_seq
-            self.log.write([entry])
+            try:
+                self.log.write([entry])
+            except Problem as problem:
+                # the claim and its decision are recorded, in the ledger's audit
+                # chain: the answer says so (a 503 would have the client submit
+                # it again); the log's failure goes to the server's log
+                server_log.error(
+                    "the decision of application %s is recorded in the ledger, but "
+                    "the decision log cannot be written: %s",
+                    app.id,
+                    getattr(problem, "reason", problem.detail),
+                )
 
     # -- a batch ------------------------------------------------------------------
     def batch_worker(self, as_of, explain):

@@ -185,3 +185,24 @@ def test_a_head_without_end_is_refused_431(open_server):
     head = b"POST /v1/decisions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
     got = _raw(open_server, head + b"Content-Length: %d\r\n\r\n" % len(body), body)
     assert got.startswith(b"HTTP/1.1 200 "), got[:300]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_decision_log_that_cannot_be_written_gives_no_decision(serve):
+    """A full disk under the decision log: each decision was a 500 "internal
+    error … a bug", and a batch's stream was cut off without a word. Now 503
+    saying so, no decision without its line; a batch ends with a line naming
+    the problem and the first line not decided."""
+    server = serve("--anonymous-decisions", "--decision-log", "/dev/full")
+    case = (ROOT / "examples/skill_upgrade_senior.json").read_bytes()
+    for params in ({}, {"explain": "false"}):
+        body = assert_problem(server.client.post("/v1/decisions", params=params, content=case), 503)
+        assert "the decision log cannot be written (No space left on device)" in body["detail"]
+        assert body["type"] == "urn:policy:problem:decision-log"
+    line = json.dumps(json.loads(case), ensure_ascii=False).encode()
+    r = server.client.post("/v1/decisions:batch", content=line + b"\n" + line + b"\n")
+    assert r.status_code == 200
+    [end] = [json.loads(x) for x in r.text.splitlines()]
+    assert end["stopped"] == "decision-log" and end["problem"]["status"] == 503
+    assert "lines from 1 on were not decided" in end["problem"]["detail"]
+    assert "Traceback" not in server.stderr()

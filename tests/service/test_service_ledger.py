@@ -532,6 +532,28 @@ def test_a_claim_number_beyond_the_databases_integers_is_404(desk):
     assert desk.call("GET", "/v1/applications", "auditor").status_code == 200
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_claim_is_recorded_when_the_decision_log_cannot_be_written(desk, tmp_path):
+    """A full disk under the decision log: a submitted claim is recorded in the
+    ledger (its decision and audit chain) and answered 201, the log's failure
+    told in the server's log; it was a 500 "internal error", with the claim
+    recorded all the same, so a client would submit it again."""
+    server = Server("--db", desk.url, "--decision-log", "/dev/full", tmp=tmp_path)
+    try:
+        r = server.client.post(
+            "/v1/applications",
+            content=(EXAMPLES / "skill_upgrade_senior.json").read_bytes(),
+            headers=desk.auth("caseworker"),
+        )
+        assert r.status_code == 201, r.text
+        app_id = r.json()["id"]
+        assert desk.call("GET", f"/v1/applications/{app_id}", "auditor").status_code == 200
+        assert f"the decision of application {app_id} is recorded in the ledger" in server.stderr()
+        assert "Traceback" not in server.stderr()
+    finally:
+        server.stop()
+
+
 def test_decisions_with_a_token_and_readiness(desk):
     body = (EXAMPLES / "skill_upgrade_senior.json").read_bytes()
     problem(desk.call("POST", "/v1/decisions", content=body), 401)
