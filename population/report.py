@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -271,6 +272,8 @@ def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
                 data = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
                 raise CaseError(f"not a line of JSON: {exc}", position=Position(name, n)) from None
+            except RecursionError:
+                raise CaseError("the JSON nests too deeply", position=Position(name, n)) from None
             if (
                 not isinstance(data, dict)
                 or not isinstance(data.get("decisions"), list)
@@ -282,7 +285,57 @@ def read_lines(path: str, digest=None) -> Iterator[tuple[int, dict]]:
                     hint="the report reads the --out file of `policy batch`, "
                     "not the cases nor the rejects",
                 )
+            _check_line(data, Position(name, n))
             yield n, data
+
+
+# an amount as `policy batch` writes it: yuan, to the fen at most (-0.00 too)
+_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,2})?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_line(line: dict, where: Position) -> None:
+    """The fields of a decision line the report reads, checked: a decisions
+    file comes from outside (docs/security.md), and a damaged or forged line
+    ("NaN" or "1e999999" as an amount, a date that is none, a list where a
+    text belongs) stopped the report with an internal error (exit 3)."""
+
+    def bad(field: str, expected: str, value) -> None:
+        found = json.dumps(value, ensure_ascii=False)
+        found = found if len(found) <= 60 else found[:60] + "…"
+        raise CaseError(
+            f"expected {expected}, found {found}",
+            position=where,
+            context=f"field {field}",
+            hint="the report reads the --out file of `policy batch`, as it wrote it",
+        )
+
+    case = line["case"]
+    if not isinstance(case, dict):
+        bad("case", "an object", case)
+    as_of = case.get("as_of")
+    if as_of is not None:
+        try:
+            ok = isinstance(as_of, str) and bool(_DATE.fullmatch(as_of))
+            ok = ok and bool(_dt.date.fromisoformat(as_of))
+        except ValueError:
+            ok = False
+        if not ok:
+            bad("case.as_of", "a date YYYY-MM-DD", as_of)
+    if not isinstance(line.get("policy"), (str, type(None))):
+        bad("policy", "the policy's hash as text", line["policy"])
+    for i, d in enumerate(line["decisions"]):
+        at = f"decisions[{i}]"
+        if not isinstance(d, dict):
+            bad(at, "an object", d)
+        for key in ("program", "outcome"):
+            if not isinstance(d.get(key), str):
+                bad(f"{at}.{key}", "a text", d.get(key))
+        if not isinstance(d.get("level"), (str, type(None))):
+            bad(f"{at}.level", "a text", d["level"])
+        amount = d.get("amount")
+        if amount is not None and not (isinstance(amount, str) and _AMOUNT.fullmatch(amount)):
+            bad(f"{at}.amount", 'an amount in yuan as text, such as "12.30"', amount)
 
 
 def new_report(policy, source: str = "<decisions>", sha256: str = "") -> Report:

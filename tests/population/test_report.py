@@ -204,3 +204,70 @@ def test_batch_then_report_agree(tmp_path, bundled_policy):
     assert rep.eligible() == sum(p["eligible"] for p in summary["programs"].values())
     total = rep.cell(rep.by_program, rep.periods())
     assert total.amount == Decimal(summary["amount"])
+
+
+def _forged(tmp_path, change) -> str:
+    """The known file with its first line changed by ``change`` (a line
+    appended when ``change`` gives text)."""
+    first = json.loads(json.dumps(KNOWN[0]))
+    extra = change(first)
+    lines = [json.dumps(first, ensure_ascii=False)] + [
+        json.dumps(x, ensure_ascii=False) for x in KNOWN[1:]
+    ]
+    if extra is not None:
+        lines.append(extra)
+    path = tmp_path / "forged.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "change,where,words",
+    [
+        (lambda x: '{"a":' * 50_000 + "1" + "}" * 50_000, ":9", "the JSON nests too deeply"),
+        (lambda x: "[" * 100_000 + "]" * 100_000, ":9", "the JSON nests too deeply"),
+        (
+            lambda x: x["decisions"][0].update(amount="NaN"),
+            ":1 field decisions[0].amount",
+            'expected an amount in yuan as text, such as "12.30", found "NaN"',
+        ),
+        (
+            lambda x: x["decisions"][0].update(amount="1e999999"),
+            ":1 field decisions[0].amount",
+            'found "1e999999"',
+        ),
+        (
+            lambda x: x["decisions"][0].update(amount=1500.5),
+            ":1 field decisions[0].amount",
+            "1500.5",
+        ),
+        (
+            lambda x: x["case"].update(as_of="2020-13-45"),
+            ":1 field case.as_of",
+            'expected a date YYYY-MM-DD, found "2020-13-45"',
+        ),
+        (
+            lambda x: x["decisions"][0].update(outcome=["eligible"]),
+            ":1 field decisions[0].outcome",
+            "a text",
+        ),
+        (
+            lambda x: x["decisions"][0].update(level={"a": 1}),
+            ":1 field decisions[0].level",
+            "a text",
+        ),
+        (lambda x: x.update(policy={"hash": 1}), ":1 field policy", "the policy's hash"),
+        (lambda x: x["decisions"].append(7), ":1 field decisions[1]", "an object"),
+    ],
+    ids=["deep", "deep-list", "nan", "huge", "float", "date", "outcome", "level", "policy", "item"],
+)
+def test_a_damaged_or_forged_line_exits_2_and_names_it(tmp_path, change, where, words):
+    """A decisions file comes from outside: each of these stopped the report
+    with "internal error" (exit 3: RecursionError, TypeError, InvalidOperation,
+    ValueError), or counted 1500.5 yuan that no batch writes. Now exit 2, the
+    line and the field named."""
+    path = _forged(tmp_path, change)
+    r = CliRunner().invoke(report_cmd, [path, "--other-policy"])
+    assert r.exit_code == 2, r.output
+    assert f"{path}{where}" in r.output and words in r.output, r.output
+    assert "internal error" not in r.output
