@@ -340,19 +340,44 @@ def history_claims(path: str | Path, checks: list[Check], policy=None, other_pol
     period)) for each record and each check that covers its program, in the
     order of the file and of the checks."""
     name = str(path)
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            # the file comes from outside: a line that is not UTF-8, or nests
+            # deeper than Python recurses, was an internal error (exit 3)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise CaseError(
+                    f"the line is not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+                    position=Position(name, n),
+                ) from None
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
                 _person, program = rec["id"], rec["program"]
                 date = _dt.date.fromisoformat(rec["date"])
+            except RecursionError:
+                raise CaseError("the JSON nests too deeply", position=Position(name, n)) from None
             except (ValueError, KeyError, TypeError):
                 raise CaseError(
                     "a history record needs id, program and date (YYYY-MM-DD)",
                     position=Position(name, n),
                 ) from None
+            # a program or a value of a check's key that is no text nor number
+            # (a list, an object) counted for nothing, without a word
+            for key in ("program", *(k for c in checks for k, _p in c.key)):
+                value = rec.get(key)
+                if key == "program" and not isinstance(value, str):
+                    raise CaseError(
+                        f'"program" is a program\'s id as text, found {json.dumps(value)[:60]}',
+                        position=Position(name, n),
+                    )
+                if isinstance(value, (list, dict)):
+                    raise CaseError(
+                        f'"{key}" is a text or a number, found {json.dumps(value)[:60]}',
+                        position=Position(name, n),
+                    )
             if policy is not None:
                 # a record naming another policy is refused (interpreter.identity)
                 from interpreter.identity import made_under

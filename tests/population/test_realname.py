@@ -214,3 +214,43 @@ def test_a_batch_past_the_bound_writes_the_same_lines(tmp_path, monkeypatch, bun
     assert memory.count(b'"flags":') > 10
     assert len(made) == 1  # the claims went on in a file
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_damaged_history_file_exits_2_and_names_the_line(tmp_path):
+    """A history file comes from outside: a line that nests too deeply or is
+    not UTF-8 was an internal error (exit 3); a program or a key value that is
+    a list or an object counted for nothing, without a word, so the claims it
+    held were not checked against. Now exit 2, the line named."""
+    good = {
+        "id": "370405199003152316",
+        "program": "vocational_training",
+        "date": "2019-05-01",
+        "occupation": "电工",
+        "level": "中级",
+    }
+    src = tmp_path / "cases.jsonl"
+    src.write_text(json.dumps(claim("电工", "中级"), ensure_ascii=False) + "\n", encoding="utf-8")
+    for second, words in [
+        (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "the JSON nests too deeply"),
+        (
+            json.dumps({**good, "level": "\xe9"}).encode("utf-8").replace(b"\\u00e9", b"\xe9"),
+            "not UTF-8",
+        ),
+        (
+            json.dumps({**good, "program": ["vocational_training"]}).encode(),
+            '"program" is a program',
+        ),
+        (
+            json.dumps({**good, "occupation": {"a": 1}}).encode(),
+            '"occupation" is a text or a number',
+        ),
+    ]:
+        history = tmp_path / "history.jsonl"
+        history.write_bytes(json.dumps(good, ensure_ascii=False).encode() + b"\n" + second + b"\n")
+        out = tmp_path / "out.jsonl"
+        r = CliRunner().invoke(
+            cli, ["batch", str(src), "--out", str(out), "--force", "--history", str(history)]
+        )
+        assert r.exit_code == 2, r.output
+        assert f"{history}:2" in r.output and words in r.output, r.output
+        assert "internal error" not in r.output and not out.exists()
