@@ -125,16 +125,32 @@ def notice(
             )
             res.case_sha256 = "sha256:" + hashlib.sha256(raw).hexdigest()
             decision = result_json(policy, res)
-        body = render_notice(
-            decision,
-            policy=policy,
-            lang=lang,
-            format=fmt,
-            programs=list(programs) or None,
-            number=number,
-            issued=issued,
-            name=name,
-        )
+        try:
+            body = render_notice(
+                decision,
+                policy=policy,
+                lang=lang,
+                format=fmt,
+                programs=list(programs) or None,
+                number=number,
+                issued=issued,
+                name=name,
+            )
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError):
+            if decision is not data:
+                raise  # decided here: a bug
+            # a stored decision comes from outside: one damaged or forged (an
+            # outcome that is a list, an amount "1e999999", clauses that are
+            # text) stopped the command with "internal error" (exit 3)
+            from dsl.errors import CaseError, Position
+
+            raise CaseError(
+                "not a decision as `policy eval --format json` writes it: "
+                "a field holds a value of another kind",
+                position=Position(name),
+                hint="write it again with `policy eval CASE.json --format json`, "
+                "or give the case itself",
+            ) from None
         if sink is not None:
             sink.write_bytes(body)
             return

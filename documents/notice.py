@@ -13,6 +13,7 @@ WeasyPrint with the Noto CJK fonts.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,20 @@ def words(policy: Policy, lang: str) -> dict:
     return pick(policy.notice)
 
 
+# an amount as `policy eval` writes it: yuan, to the fen (-0.00 too)
+_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,2})?")
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def is_decision(data) -> bool:
     """A decision document (`policy eval --format json`) rather than a case."""
     return isinstance(data, dict) and "decisions" in data and "policy" in data
@@ -149,6 +164,25 @@ def check_decision(policy: Policy, decision: dict, name: str = "decision") -> No
             "not a decision: expected the JSON written by `policy eval --format json`",
             position=Position(name),
         )
+    # the values a notice states, as `policy eval` writes them: an amount
+    # "NaN" made an eligible notice grant "人民币—（¥—）", a date that is none
+    # was printed as it came
+    as_of = decision["case"].get("as_of")
+    if as_of is not None and not (isinstance(as_of, str) and _is_date(as_of)):
+        raise CaseError(
+            f"expected a date YYYY-MM-DD, found {json.dumps(as_of, ensure_ascii=False)[:60]}",
+            position=Position(name),
+            context="field case.as_of",
+        )
+    for i, d in enumerate(decision["decisions"]):
+        amount = d.get("amount") if isinstance(d, dict) else None
+        if amount is not None and not (isinstance(amount, str) and _AMOUNT.fullmatch(amount)):
+            raise CaseError(
+                'expected an amount in yuan as text, such as "12.30", found '
+                + json.dumps(amount, ensure_ascii=False)[:60],
+                position=Position(name),
+                context=f"field decisions[{i}].amount",
+            )
     made_under = decision["policy"].get("id")
     if made_under != policy.document.id:
         raise CaseError(

@@ -482,3 +482,44 @@ def test_no_notice_shows_an_internal_id(bundled_policy, example):
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*[A-Za-z0-9_]", text))
         assert words & ids == set(), (lang, words & ids)
         assert not [w for w in words if "." in w and w.split(".")[0] in bundled_policy.facts]
+
+
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        (
+            lambda d: d["decisions"][0].update(amount="NaN"),
+            (
+                "field decisions[0].amount: expected an amount in yuan as text, "
+                'such as "12.30", found "NaN"'
+            ),
+        ),
+        (lambda d: d["decisions"][0].update(amount="1e999999"), 'found "1e999999"'),
+        (
+            lambda d: d["case"].update(as_of="2020-99-99"),
+            'field case.as_of: expected a date YYYY-MM-DD, found "2020-99-99"',
+        ),
+        (lambda d: d["decisions"][0].update(outcome=["eligible"]), "a field holds a value"),
+        (lambda d: d["decisions"][0].update(program={"a": 1}), "a field holds a value"),
+        (lambda d: d["decisions"][0].update(clauses="x"), "a field holds a value"),
+    ],
+    ids=["nan", "huge", "date", "outcome", "program", "clauses"],
+)
+def test_a_damaged_or_forged_stored_decision_exits_2(tmp_path, change, words):
+    """A stored decision comes from outside: "1e999999" as the amount, an
+    outcome that is a list, a program that is an object, clauses that are
+    text stopped `policy notice` with "internal error" (exit 3); an amount
+    "NaN" made an eligible notice grant "人民币—（¥—）", a date that is none
+    was printed as it came. Now exit 2, nothing written."""
+    r = CliRunner().invoke(
+        cli, ["eval", str(ROOT / "examples/skill_upgrade_senior.json"), "--format", "json"]
+    )
+    decision = json.loads(r.stdout)
+    change(decision)
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps(decision, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "notice.html"
+    r = CliRunner().invoke(cli, ["notice", str(path), "--format", "html", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert words in r.output and "internal error" not in r.output
+    assert not out.exists()
