@@ -740,6 +740,18 @@ class Outputs:
 
     def commit(self) -> None:
         outputs, self._outputs = self._outputs, []
+        # all put in place, or none: a Ctrl-C between two renames left some
+        # outputs new and the rest as they were (a catalogue site of 22 files,
+        # one published; a batch's decisions without its rejects), exit 130
+        # (standard output, a device or a pipe is not renamed: nothing to hold,
+        # and `policy eval` to standard output does not import signal)
+        if any(isinstance(o, PartialFolder) or o.tmp is not None for o in outputs):
+            with signals_deferred():
+                self._commit(outputs)
+        else:
+            self._commit(outputs)
+
+    def _commit(self, outputs: list) -> None:
         try:
             # the policy may have been read after an output was opened: none
             # is put in place over it (its temporary file is discarded)

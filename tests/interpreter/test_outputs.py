@@ -264,6 +264,54 @@ def test_catalog_publish_twice_needs_force(tmp_path):
     assert r.returncode == 0 and (site / "index.html").read_bytes() == index
 
 
+# the real command, with a Ctrl-C (a real SIGINT to itself) right after its
+# Nth rename: where an interruption of the final renames lands
+_CTRL_C_AFTER_RENAME = """
+import os, signal, sys
+real, n = os.replace, [0]
+def replace(a, b, *args, **kwargs):
+    real(a, b, *args, **kwargs)
+    n[0] += 1
+    if n[0] == int(os.environ["RENAMES"]):
+        os.kill(os.getpid(), signal.SIGINT)
+os.replace = replace
+import cli
+sys.argv[0] = "policy"
+cli.main()
+"""
+
+
+def test_a_ctrl_c_among_the_final_renames_leaves_all_outputs_or_none(cases, tmp_path):
+    """The outputs are put in place together: a Ctrl-C after the first of the
+    final renames left a catalogue site with one file new and 21 as they were,
+    and a batch's decisions file without its rejects file (exit 130 both)."""
+
+    def run(renames: int, *args):
+        return subprocess.run(
+            [sys.executable, "-c", _CTRL_C_AFTER_RENAME, *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+            env={**os.environ, "RENAMES": str(renames), "POLICY_CACHE_DIR": "off"},
+        )
+
+    site = tmp_path / "site"
+    assert policy("catalog", "publish", "--out", site).returncode == 0
+    new = {p.name: p.read_bytes() for p in site.iterdir()}
+    for p in site.iterdir():
+        p.write_text("published before", encoding="utf-8")
+    r = run(1, "catalog", "publish", "--out", site, "--force")
+    assert r.returncode == 130 and "interrupted" in r.stderr, r.stderr
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == new
+    # a batch writes its manifest twice (renamed) before its two outputs
+    c = fresh(cases, tmp_path)
+    out, rejects = tmp_path / "d.jsonl", tmp_path / "r.jsonl"
+    r = run(3, "batch", c, "--out", out, "--rejects", rejects)
+    assert r.returncode == 130, r.stderr
+    assert out.exists() and rejects.exists()
+
+
 def test_devices_and_pipes_are_written_directly(cases, tmp_path):
     r = policy(
         "batch", fresh(cases, tmp_path), "--out", os.devnull, "--rejects", tmp_path / "r.jsonl"
