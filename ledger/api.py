@@ -80,6 +80,15 @@ from .schema import (
 ELIGIBLE = "eligible"
 
 
+def _through(day: _dt.date) -> str:
+    """What every timestamp of ``day`` (ISO text: "2020-06-30T…") sorts
+    before, and no timestamp of a later day: the day's date and "~", which
+    sorts after "T". (The day after was used: 9999-12-31, a date a caller may
+    give, has none, and `policy ledger list --until 9999-12-31` and GET
+    /v1/publicity?until=9999-12-31 were an internal error, OverflowError.)"""
+    return day.isoformat() + "~"
+
+
 class Ledger:
     """A ledger database and the policy its claims are decided by."""
 
@@ -1148,8 +1157,7 @@ class Ledger:
             if submitted_from is not None:
                 q = q.where(applications.c.submitted_at >= submitted_from.isoformat())
             if submitted_until is not None:
-                day_after = submitted_until + _dt.timedelta(days=1)
-                q = q.where(applications.c.submitted_at < day_after.isoformat())
+                q = q.where(applications.c.submitted_at < _through(submitted_until))
             names = dict(conn.execute(select(users.c.id, users.c.name)).all())
             status_of: dict[int, dict[str, str]] = {}
             for g in conn.execute(
@@ -1239,7 +1247,7 @@ class Ledger:
         until = until or _dt.date.fromisoformat(self._now()[:10])
         if start is not None and until < start:
             raise Invalid(f"the period ends ({until}) before it starts ({start})")
-        end = (until + _dt.timedelta(days=1)).isoformat()
+        end = _through(until)
         first = start.isoformat() if start is not None else ""
         rows = []
         with self._read() as conn:

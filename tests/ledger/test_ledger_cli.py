@@ -3,6 +3,7 @@ databases, JSON output, exit codes, and the help."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 
 import pytest
@@ -229,3 +230,27 @@ def test_policy_check_checks_the_ledger_section(policy_copy):
     line = next(n for n, t in enumerate(text.splitlines(), 1) if "certificate.ocupation" in t)
     assert f"document.yaml:{line}:" in r.output and "ocupation" in r.output
     assert "have no field 'when'" in r.output
+
+
+def test_a_period_to_the_last_day_there_is(db_url, tmp_path):
+    """--until 9999-12-31, the last date there is: the day after it was
+    taken, which is none (OverflowError: exit 3, and 500 from the service's
+    /v1/applications and /v1/publicity). Now the claims and grants through
+    that day; a period of one day still holds that day's and no other's."""
+    case = write_case(tmp_path, "c.json", vocational(person(31)))
+    app = json.loads(run(["submit", case, "--format", "json"], db_url, "alice").output)
+    assert run(["review", str(app["id"]), "--approve"], db_url, "bob").exit_code == 0
+    r = run(["list", "--until", "9999-12-31", "--format", "json"], db_url, "rita")
+    assert r.exit_code == 0, r.output
+    assert [a["id"] for a in json.loads(r.output)] == [app["id"]]
+    args = ["publicity", "--from", "0001-01-01", "--until", "9999-12-31", "--format", "json"]
+    r = run(args, db_url, "rita")
+    assert r.exit_code == 0, r.output
+    [row] = json.loads(r.output)["rows"]
+    day = app["submitted_at"][:10]
+    assert row["approved"] == day
+    r = run(["list", "--from", day, "--until", day, "--format", "json"], db_url, "rita")
+    assert [a["id"] for a in json.loads(r.output)] == [app["id"]]
+    before = (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
+    r = run(["list", "--until", before, "--format", "json"], db_url, "rita")
+    assert json.loads(r.output) == []

@@ -554,6 +554,13 @@ def test_a_claim_is_recorded_when_the_decision_log_cannot_be_written(desk, tmp_p
         server.stop()
 
 
+def test_a_period_to_the_last_day_there_is_is_answered(desk):
+    """?until=9999-12-31 was a 500 (the day after it, which is none)."""
+    for path in ("/v1/applications", "/v1/publicity"):
+        r = desk.call("GET", path, "auditor", params={"from": "0001-01-01", "until": "9999-12-31"})
+        assert r.status_code == 200, r.text
+
+
 def test_decisions_with_a_token_and_readiness(desk):
     body = (EXAMPLES / "skill_upgrade_senior.json").read_bytes()
     problem(desk.call("POST", "/v1/decisions", content=body), 401)
