@@ -281,6 +281,9 @@ def record_cmd(app_id, facts, user, db_url, policy_dir, fmt):
         path, sep, value = item.partition("=")
         if not sep or not path.strip():
             raise click.UsageError(f"--fact {item}: expected PATH=VALUE")
+        if path.strip() in parsed:
+            # the last was recorded, the others dropped without a word
+            raise click.UsageError(f"--fact {path.strip()} is given twice: give each fact once")
         parsed[path.strip()] = value.strip()
     with _open(db_url, policy_dir) as lg:
         app = lg.record_fact(user, app_id, parsed)

@@ -21,6 +21,7 @@ import copy
 import datetime as _dt
 import hashlib
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -224,8 +225,15 @@ class Ledger:
         first one may be added by anyone holding the database (and is usually
         the admin)."""
         name = (name or "").strip()
-        if not name or len(name) > 100 or any(c.isspace() for c in name):
-            raise Invalid("a user name is 1 to 100 characters without spaces")
+        # no control or format character either: a name is shown on terminals
+        # and pages, and "e\x1b[31mvil" was taken, its escape sent to every
+        # terminal that listed the users or a claim's trail
+        if (
+            not name
+            or len(name) > 100
+            or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in name)
+        ):
+            raise Invalid("a user name is 1 to 100 characters without spaces or control characters")
         bad = [r for r in roles if r not in ROLES]
         if bad or not roles:
             raise Invalid(

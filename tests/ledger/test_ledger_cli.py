@@ -254,3 +254,25 @@ def test_a_period_to_the_last_day_there_is(db_url, tmp_path):
     before = (_dt.date.fromisoformat(day) - _dt.timedelta(days=1)).isoformat()
     r = run(["list", "--until", before, "--format", "json"], db_url, "rita")
     assert json.loads(r.output) == []
+
+
+def test_a_fact_given_twice_and_a_name_with_a_control_character_are_refused(db_url, tmp_path):
+    """`policy ledger record APP --fact p=1 --fact p=2` recorded the last and
+    dropped the other without a word; `policy ledger user add $'e\\x1b[31mvil'`
+    was taken, its escape sent to every terminal that listed the users. Both
+    exit 2, nothing changed."""
+    case = write_case(tmp_path, "c.json", project())
+    app_id = str(
+        json.loads(run(["submit", case, "--format", "json"], db_url, "alice").output)["id"]
+    )
+    args = ["--fact", "project.employment_rate=0.5", "--fact", "project.employment_rate=0.9"]
+    r = run(["record", app_id, *args], db_url, "alice")
+    assert r.exit_code == 2 and "--fact project.employment_rate is given twice" in r.output
+    r = run(["show", app_id, "--format", "json"], db_url, "rita")
+    assert "employment_rate" not in json.dumps(json.loads(r.output)["case"])
+    for name in ("e\x1b[31mvil", "bidi\u202egnp", "nul\x00"):
+        r = run(["user", "add", name, "--role", "caseworker"], db_url, "admin")
+        assert r.exit_code == 2 and "control characters" in r.output, (name, r.output)
+    r = run(["user", "list"], db_url, "admin")
+    assert "\x1b" not in r.output and "\u202e" not in r.output
+    assert run(["user", "add", "王小明", "--role", "caseworker"], db_url, "admin").exit_code == 0
