@@ -17,8 +17,8 @@ Masked means: wherever the value appears, as a value or inside a longer text
 — an explanation, a reviewer's reason, a payment's reference, the file name
 a claim came from. Inside a text, only what is written as the ledger knows
 it is found: the ID number as typed in the claim or in its normalised form
-(either case of a final X), the name as given (as a word when its edges
-are Latin letters or digits; not in a mapping's keys). Free text can hold other
+(either case of a final X), the name as given (as a word, in any case,
+when its edges are Latin letters; not in a mapping's keys). Free text can hold other
 personal data the system cannot recognise (an address, a telephone number,
 a relative's name, a number written with spaces in it): that is shown as
 typed (docs/ledger.md, "What a read-only user sees").
@@ -92,9 +92,15 @@ class Found(dict):
 
 
 def _as_word(whole: str):
+    """How a name is found in a text: as a word when its edges are Latin
+    letters or digits, in any case when it has letters with a case ("LI" is
+    the name "li"); None: as a plain substring (a Chinese name)."""
     left = r"(?<![A-Za-z0-9_])" if _WORD_CHAR.match(whole[0]) else ""
     right = r"(?![A-Za-z0-9_])" if _WORD_CHAR.match(whole[-1]) else ""
-    return re.compile(left + re.escape(whole) + right) if left or right else None
+    cased = whole.lower() != whole.upper()
+    if not (left or right or cased):
+        return None
+    return re.compile(left + re.escape(whole) + right, re.IGNORECASE if cased else 0)
 
 
 class IdMask:
@@ -306,11 +312,10 @@ def _text(value: str, found: dict[str, str], inside: list) -> str:
         return masked
     for whole, m, pattern in inside:
         # inside a longer text (an explanation, a reason)
-        if whole in value:
-            if pattern is None:
-                value = value.replace(whole, m)
-            else:
-                value = pattern.sub(lambda _match, m=m: m, value)
+        if pattern is not None:
+            value = pattern.sub(lambda _match, m=m: m, value)
+        elif whole in value:
+            value = value.replace(whole, m)
     return value
 
 

@@ -230,7 +230,7 @@ def test_the_ledgers_person_is_masked_as_the_id_fact_declares(policy_copy, tmp_p
 
 def test_a_short_latin_name_is_masked_as_a_word_not_inside_others(tmp_path):
     """An applicant named "li": the read-only view masks the name where it is
-    written as a word (a reviewer's reason) and leaves the words that hold
+    written as a word, in any case (a reviewer's "LI's"), and leaves the words that hold
     the letters — the JSON's keys ("applicant"), the program ids
     ("living_allowance"), the outcome ("eligible") — as they are: the same
     keys and decisions as a caseworker is shown."""
@@ -254,14 +254,19 @@ def test_a_short_latin_name_is_masked_as_a_word_not_inside_others(tmp_path):
     for name, role in (("alice", "caseworker"), ("bob", "reviewer"), ("rita", "read-only")):
         run("user", "add", name, "--role", role)
     run("submit", str(path), user="alice")
-    run("review", "1", "--approve", "--reason", "li: eligible, Li's papers checked", user="bob")
+    run("review", "1", "--approve", "--reason", "li: eligible, LI's papers checked", user="bob")
     whole = json.loads(run("show", "1", "--format", "json", user="alice"))
     shown = json.loads(run("show", "1", "--format", "json", user="rita"))
     assert whole["name"] == "li" and shown["name"] == "l*"
-    assert shown["review_reason"] == "l*: eligible, Li's papers checked"
+    # the name written in capitals is the name too
+    assert shown["review_reason"] == "l*: eligible, l*'s papers checked"
     assert shown["case"]["applicant"]["name"] == "l*"
     assert set(shown["case"]["applicant"]) == set(whole["case"]["applicant"])
     assert [(d["program"], d["outcome"]) for d in shown["decision"]["decisions"]] == [
         (d["program"], d["outcome"]) for d in whole["decision"]["decisions"]
     ]
     assert "living_allowance" in json.dumps(shown)
+    # the notice reads the stored decision as rita sees it: it was "not a
+    # decision" (exit 2) when the masked name had changed the decision's keys
+    notice = run("notice", "1", "--lang", "en", user="rita")
+    assert "l*" in notice and ">li<" not in notice
